@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+#include "core/cpu_state.h"
+
+#include <string.h>
+
+void cpu_state_reset(struct cpu_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->rip = 0xfff0;
+	s->rflags = RFLAGS_FIXED1;
+	s->cr0 = CR0_ET | CR0_CD | CR0_NW;
+	s->gpr[GPR_RDX] = 0x600; /* family/model/stepping signature */
+	for (int i = 0; i < SEG_COUNT; i++) {
+		s->seg[i].sel = 0;
+		s->seg[i].base = 0;
+		s->seg[i].limit = 0xffff;
+		s->seg[i].ar = SEG_AR_P | SEG_AR_S | 0x3; /* data RW, accessed */
+	}
+	s->seg[SEG_CS].sel = 0xf000;
+	s->seg[SEG_CS].base = 0xffff0000;
+	s->seg[SEG_CS].ar = SEG_AR_P | SEG_AR_S | 0xb; /* code RX, accessed */
+	s->seg[SEG_LDTR].ar = SEG_AR_P | 0x2;          /* LDT */
+	s->seg[SEG_TR].ar = SEG_AR_P | 0xb;            /* busy 32-bit TSS */
+	s->gdtr.limit = 0xffff;
+	s->idtr.limit = 0xffff;
+	s->dr[6] = 0xffff0ff0;
+	s->dr[7] = 0x400;
+	s->xcr0 = 1;
+	s->msr.pat = 0x0007040600070406ull;
+	s->msr.apic_base = 0xfee00000ull | (1ull << 11) | (1ull << 8);
+}
+
+#define MSR_ROW(idx, nm, field) { idx, nm, offsetof(struct cpu_state, field) }
+
+const struct msr_desc cpu_msr_table[] = {
+	MSR_ROW(0x0000003a, "IA32_FEATURE_CONTROL", msr.feature_control),
+	MSR_ROW(0x0000003b, "IA32_TSC_ADJUST", msr.tsc_adjust),
+	MSR_ROW(0x00000048, "IA32_SPEC_CTRL", msr.spec_ctrl),
+	MSR_ROW(0x0000001b, "IA32_APIC_BASE", msr.apic_base),
+	MSR_ROW(0x00000174, "IA32_SYSENTER_CS", msr.sysenter_cs),
+	MSR_ROW(0x00000175, "IA32_SYSENTER_ESP", msr.sysenter_esp),
+	MSR_ROW(0x00000176, "IA32_SYSENTER_EIP", msr.sysenter_eip),
+	MSR_ROW(0x000001a0, "IA32_MISC_ENABLE", msr.misc_enable),
+	MSR_ROW(0x000001d9, "IA32_DEBUGCTL", msr.debugctl),
+	MSR_ROW(0x00000277, "IA32_PAT", msr.pat),
+	MSR_ROW(0x0000038f, "IA32_PERF_GLOBAL_CTRL", msr.perf_global_ctrl),
+	MSR_ROW(0x00000d90, "IA32_BNDCFGS", msr.bndcfgs),
+	MSR_ROW(0xc0000080, "IA32_EFER", efer),
+	MSR_ROW(0xc0000081, "IA32_STAR", msr.star),
+	MSR_ROW(0xc0000082, "IA32_LSTAR", msr.lstar),
+	MSR_ROW(0xc0000083, "IA32_CSTAR", msr.cstar),
+	MSR_ROW(0xc0000084, "IA32_FMASK", msr.sfmask),
+	MSR_ROW(0xc0000100, "IA32_FS_BASE", seg[SEG_FS].base),
+	MSR_ROW(0xc0000101, "IA32_GS_BASE", seg[SEG_GS].base),
+	MSR_ROW(0xc0000102, "IA32_KERNEL_GS_BASE", msr.kernel_gs_base),
+	MSR_ROW(0xc0000103, "IA32_TSC_AUX", msr.tsc_aux),
+};
+
+const size_t cpu_msr_table_len = sizeof(cpu_msr_table) / sizeof(cpu_msr_table[0]);
+
+const struct msr_desc *cpu_msr_lookup(uint32_t index)
+{
+	for (size_t i = 0; i < cpu_msr_table_len; i++)
+		if (cpu_msr_table[i].index == index)
+			return &cpu_msr_table[i];
+	return NULL;
+}
+
+bool cpu_msr_get(const struct cpu_state *s, uint32_t index, uint64_t *val)
+{
+	const struct msr_desc *d = cpu_msr_lookup(index);
+
+	if (!d)
+		return false;
+	memcpy(val, (const char *)s + d->offset, sizeof(*val));
+	return true;
+}
+
+bool cpu_msr_set(struct cpu_state *s, uint32_t index, uint64_t val)
+{
+	const struct msr_desc *d = cpu_msr_lookup(index);
+
+	if (!d)
+		return false;
+	memcpy((char *)s + d->offset, &val, sizeof(val));
+	return true;
+}
+
+static const char *const gpr_names[GPR_COUNT] = {
+	"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+};
+
+static const char *const seg_names[SEG_COUNT] = {
+	"es", "cs", "ss", "ds", "fs", "gs", "ldtr", "tr",
+};
+
+const char *cpu_gpr_name(enum x86_gpr r)
+{
+	return (unsigned)r < GPR_COUNT ? gpr_names[r] : "?";
+}
+
+const char *cpu_seg_name(enum x86_seg s)
+{
+	return (unsigned)s < SEG_COUNT ? seg_names[s] : "?";
+}

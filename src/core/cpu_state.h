@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The neutral architectural state of one x86-64 vCPU.
+ *
+ * Every engine (interp, kvm) and the engine-independent VMX core read and
+ * write this struct; snapshots serialize it.  The interpreter uses it directly
+ * as its register file, so the VMX core can load guest/host state with no
+ * copy (it must then call the engine's state-changed notifier so cached
+ * translations are dropped).
+ *
+ * Segment access rights use the VMX "access-rights" format (SDM 24.4.1,
+ * Table 24-2), which is also what KVM's struct kvm_segment decomposes:
+ *   [3:0] type, [4] S, [6:5] DPL, [7] P, [12] AVL, [13] L, [14] D/B,
+ *   [15] G, [16] unusable.
+ */
+#ifndef VMXBOX_CORE_CPU_STATE_H
+#define VMXBOX_CORE_CPU_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum x86_gpr {
+	GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
+	GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15,
+	GPR_COUNT
+};
+
+/* Hardware order (ModRM sreg encoding), then LDTR and TR. */
+enum x86_seg {
+	SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR,
+	SEG_COUNT
+};
+
+#define SEG_AR_TYPE_MASK 0xfu
+#define SEG_AR_S        (1u << 4)
+#define SEG_AR_DPL_SHIFT 5
+#define SEG_AR_DPL_MASK (3u << 5)
+#define SEG_AR_P        (1u << 7)
+#define SEG_AR_AVL      (1u << 12)
+#define SEG_AR_L        (1u << 13)
+#define SEG_AR_DB       (1u << 14)
+#define SEG_AR_G        (1u << 15)
+#define SEG_AR_UNUSABLE (1u << 16)
+
+struct seg_reg {
+	uint16_t sel;
+	uint64_t base;
+	uint32_t limit;  /* byte-granular, already scaled by G */
+	uint32_t ar;     /* VMX access-rights format, see above */
+};
+
+struct dtable_reg {
+	uint64_t base;
+	uint32_t limit;
+};
+
+/* RFLAGS bits */
+#define RFLAGS_CF   (1ull << 0)
+#define RFLAGS_FIXED1 (1ull << 1)
+#define RFLAGS_PF   (1ull << 2)
+#define RFLAGS_AF   (1ull << 4)
+#define RFLAGS_ZF   (1ull << 6)
+#define RFLAGS_SF   (1ull << 7)
+#define RFLAGS_TF   (1ull << 8)
+#define RFLAGS_IF   (1ull << 9)
+#define RFLAGS_DF   (1ull << 10)
+#define RFLAGS_OF   (1ull << 11)
+#define RFLAGS_IOPL_SHIFT 12
+#define RFLAGS_IOPL (3ull << 12)
+#define RFLAGS_NT   (1ull << 14)
+#define RFLAGS_RF   (1ull << 16)
+#define RFLAGS_VM   (1ull << 17)
+#define RFLAGS_AC   (1ull << 18)
+#define RFLAGS_VIF  (1ull << 19)
+#define RFLAGS_VIP  (1ull << 20)
+#define RFLAGS_ID   (1ull << 21)
+
+/* Control register bits */
+#define CR0_PE (1ull << 0)
+#define CR0_MP (1ull << 1)
+#define CR0_EM (1ull << 2)
+#define CR0_TS (1ull << 3)
+#define CR0_ET (1ull << 4)
+#define CR0_NE (1ull << 5)
+#define CR0_WP (1ull << 16)
+#define CR0_AM (1ull << 18)
+#define CR0_NW (1ull << 29)
+#define CR0_CD (1ull << 30)
+#define CR0_PG (1ull << 31)
+
+#define CR4_VME  (1ull << 0)
+#define CR4_PVI  (1ull << 1)
+#define CR4_TSD  (1ull << 2)
+#define CR4_DE   (1ull << 3)
+#define CR4_PSE  (1ull << 4)
+#define CR4_PAE  (1ull << 5)
+#define CR4_MCE  (1ull << 6)
+#define CR4_PGE  (1ull << 7)
+#define CR4_PCE  (1ull << 8)
+#define CR4_OSFXSR (1ull << 9)
+#define CR4_OSXMMEXCPT (1ull << 10)
+#define CR4_UMIP (1ull << 11)
+#define CR4_VMXE (1ull << 13)
+#define CR4_SMXE (1ull << 14)
+#define CR4_FSGSBASE (1ull << 16)
+#define CR4_PCIDE (1ull << 17)
+#define CR4_OSXSAVE (1ull << 18)
+#define CR4_SMEP (1ull << 20)
+#define CR4_SMAP (1ull << 21)
+
+#define EFER_SCE (1ull << 0)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+#define EFER_NXE (1ull << 11)
+
+/*
+ * Model-specific registers the engines keep.  The table in cpu_state.c maps
+ * MSR index <-> field, and feeds RDMSR/WRMSR, snapshots and KVM get/set.
+ */
+struct cpu_msrs {
+	uint64_t tsc_adjust;
+	uint64_t apic_base;
+	uint64_t feature_control;   /* IA32_FEATURE_CONTROL (0x3a) */
+	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+	uint64_t debugctl;
+	uint64_t pat;
+	uint64_t misc_enable;
+	uint64_t star, lstar, cstar, sfmask;
+	uint64_t fs_base_unused;    /* FS/GS base live in seg[] */
+	uint64_t kernel_gs_base;
+	uint64_t tsc_aux;
+	uint64_t bndcfgs;
+	uint64_t perf_global_ctrl;
+	uint64_t spec_ctrl;
+};
+
+/* VMX interruption types (SDM 24.8.3), used for pending/injected events. */
+enum x86_event_type {
+	EVT_EXT_INTR = 0,
+	EVT_NMI = 2,
+	EVT_HW_EXCEPTION = 3,
+	EVT_SW_INTR = 4,
+	EVT_PRIV_SW_EXCEPTION = 5,
+	EVT_SW_EXCEPTION = 6,
+	EVT_OTHER = 7,
+};
+
+struct x86_event {
+	bool valid;
+	uint8_t type;        /* enum x86_event_type */
+	uint8_t vector;
+	bool has_error_code;
+	uint32_t error_code;
+	uint32_t insn_len;   /* for software events: length to skip */
+};
+
+/* Interruptibility state, VMX format (SDM 24.4.2, Table 24-3). */
+#define INTR_BLOCK_STI    (1u << 0)
+#define INTR_BLOCK_MOV_SS (1u << 1)
+#define INTR_BLOCK_SMI    (1u << 2)
+#define INTR_BLOCK_NMI    (1u << 3)
+
+/* Activity state, VMX format (SDM 24.4.2). */
+enum x86_activity {
+	ACTIVITY_ACTIVE = 0,
+	ACTIVITY_HLT = 1,
+	ACTIVITY_SHUTDOWN = 2,
+	ACTIVITY_WAIT_SIPI = 3,
+};
+
+struct cpu_state {
+	uint64_t gpr[GPR_COUNT];
+	uint64_t rip;
+	uint64_t rflags;
+
+	uint64_t cr0, cr2, cr3, cr4, cr8;
+	uint64_t xcr0;
+	uint64_t dr[8];   /* DR4/DR5 alias DR6/DR7 when CR4.DE=0; kept at 0 */
+	uint64_t efer;
+
+	struct seg_reg seg[SEG_COUNT];
+	struct dtable_reg gdtr, idtr;
+
+	struct cpu_msrs msr;
+
+	/* Time: the interpreter derives the TSC from the instruction count. */
+	uint64_t tsc;
+	uint64_t insn_count;
+
+	/* Events and blocking. */
+	struct x86_event pending_exception; /* raised, not yet delivered */
+	struct x86_event injected;          /* being delivered (IDT vectoring) */
+	bool nmi_pending;
+	bool ext_intr_pending;
+	uint8_t ext_intr_vector;
+	uint32_t interruptibility;          /* INTR_BLOCK_* */
+	uint32_t activity;                  /* enum x86_activity */
+	uint64_t pending_dbg;               /* pending debug exceptions (DR6-like) */
+};
+
+/* Current privilege level: CS.DPL in protected mode, 0 in real mode, 3 in v86. */
+static inline unsigned cpu_cpl(const struct cpu_state *s)
+{
+	if (!(s->cr0 & CR0_PE))
+		return 0;
+	if (s->rflags & RFLAGS_VM)
+		return 3;
+	return (s->seg[SEG_CS].ar & SEG_AR_DPL_MASK) >> SEG_AR_DPL_SHIFT;
+}
+
+static inline bool cpu_long_mode(const struct cpu_state *s)
+{
+	return (s->efer & EFER_LMA) != 0;
+}
+
+/* 64-bit mode proper: long mode active and CS.L set. */
+static inline bool cpu_64bit_mode(const struct cpu_state *s)
+{
+	return cpu_long_mode(s) && (s->seg[SEG_CS].ar & SEG_AR_L);
+}
+
+/* Architectural reset state (SDM 10.1.1, Table 10-1): real mode at F000:FFF0. */
+void cpu_state_reset(struct cpu_state *s);
+
+/* MSR table: one row per MSR kept in struct cpu_msrs (or elsewhere in state). */
+struct msr_desc {
+	uint32_t index;
+	const char *name;
+	size_t offset;     /* offsetof(struct cpu_state, ...) */
+};
+
+extern const struct msr_desc cpu_msr_table[];
+extern const size_t cpu_msr_table_len;
+
+const struct msr_desc *cpu_msr_lookup(uint32_t index);
+/* Returns false if the MSR is not kept in cpu_state. */
+bool cpu_msr_get(const struct cpu_state *s, uint32_t index, uint64_t *val);
+bool cpu_msr_set(struct cpu_state *s, uint32_t index, uint64_t val);
+
+const char *cpu_gpr_name(enum x86_gpr r);
+const char *cpu_seg_name(enum x86_seg s);
+
+#endif

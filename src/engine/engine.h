@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vCPU engine interface.  An engine runs one vCPU until an event that needs
+ * the machine's attention; port I/O and MMIO are dispatched synchronously to
+ * the machine's buses from inside run().
+ */
+#ifndef VMXBOX_ENGINE_ENGINE_H
+#define VMXBOX_ENGINE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/cpu_model.h"
+#include "core/cpu_state.h"
+#include "devices/io_bus.h"
+#include "engine/intercept.h"
+#include "memory/guest_mem.h"
+
+enum engine_exit_reason {
+	ENGINE_EXIT_NONE,
+	ENGINE_EXIT_HLT,         /* HLT executed; state.activity = HLT */
+	ENGINE_EXIT_SHUTDOWN,    /* triple fault / shutdown */
+	ENGINE_EXIT_INSN_LIMIT,  /* max_insns reached */
+	ENGINE_EXIT_STOP,        /* request_stop() was called */
+	ENGINE_EXIT_ERROR,       /* internal error / unsupported; see msg */
+};
+
+struct engine_exit {
+	enum engine_exit_reason reason;
+	char msg[160];
+};
+
+struct engine_config {
+	struct guest_mem *mem;
+	struct io_bus *pio;
+	struct io_bus *mmio;
+	struct cpu_model model;
+	uint64_t max_insns;                    /* 0 = unlimited */
+	const struct x86_intercept_ops *icpt;  /* NULL: no VMX layer */
+	void *icpt_opaque;
+};
+
+struct engine;
+
+struct engine_ops {
+	const char *name;
+	/* Usable on this host?  On false, why says what is missing. */
+	bool (*probe)(char *why, size_t len);
+	struct engine *(*create)(const struct engine_config *cfg, char *err,
+				 size_t errlen);
+	void (*destroy)(struct engine *e);
+	enum engine_exit_reason (*run)(struct engine *e, struct engine_exit *out);
+	void (*get_state)(struct engine *e, struct cpu_state *s);
+	void (*set_state)(struct engine *e, const struct cpu_state *s);
+	/* Thread-safe; makes run() return ENGINE_EXIT_STOP soon. */
+	void (*request_stop)(struct engine *e);
+	/* Instructions retired so far (interp exact; kvm approximate/0). */
+	uint64_t (*insn_count)(struct engine *e);
+	/* Change the instruction limit (0 = unlimited). */
+	void (*set_max_insns)(struct engine *e, uint64_t max_insns);
+};
+
+struct engine {
+	const struct engine_ops *ops;
+};
+
+extern const struct engine_ops interp_engine_ops;
+
+/* Registry: every engine compiled in, in `auto` preference order. */
+const struct engine_ops *const *engine_list(void);
+const struct engine_ops *engine_find(const char *name);
+const char *engine_exit_reason_name(enum engine_exit_reason r);
+
+#endif

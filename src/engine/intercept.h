@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one hook between an engine and the VMX layer.
+ *
+ * The engine calls ops->intercept() for every instruction or event that a VMX
+ * control can intercept, *after* the instruction's own higher-priority fault
+ * checks (#UD, CPL-based #GP, I/O-permission #GP; SDM 26.1.1) and *before* it
+ * has any architectural effect.  The VMX layer decides, in root and non-root
+ * operation alike:
+ *   ICPT_CONTINUE  - not intercepted: the engine executes it normally;
+ *   ICPT_EMULATED  - the hook performed the instruction's effect on the
+ *                    state (e.g. a VMX instruction in root operation, RDMSR
+ *                    of a VMX capability MSR); the engine finishes it as any
+ *                    completed instruction (RIP += insn_len, shadows, count);
+ *   ICPT_SWITCHED  - the hook replaced the whole vCPU state (VM exit or VM
+ *                    entry); the engine must not touch RIP, must drop cached
+ *                    translations/modes, and goes on with the new state;
+ *   ICPT_FAULT     - the hook set cpu->pending_exception; the engine delivers
+ *                    it as a fault of this instruction.
+ * With no VMX layer (ops == NULL) VMX opcodes raise #UD.
+ */
+#ifndef VMXBOX_ENGINE_INTERCEPT_H
+#define VMXBOX_ENGINE_INTERCEPT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/cpu_state.h"
+#include "memory/guest_mem.h"
+
+enum icpt_kind {
+	ICPT_CPUID,
+	ICPT_HLT,
+	ICPT_INVD,
+	ICPT_WBINVD,
+	ICPT_INVLPG,
+	ICPT_INVPCID,
+	ICPT_RDPMC,
+	ICPT_RDTSC,
+	ICPT_RDTSCP,
+	ICPT_RDMSR,
+	ICPT_WRMSR,
+	ICPT_MOV_CR,      /* MOV to/from CR0/3/4/8 */
+	ICPT_CLTS,
+	ICPT_LMSW,
+	ICPT_MOV_DR,
+	ICPT_IO,          /* IN/OUT/INS/OUTS */
+	ICPT_PAUSE,
+	ICPT_MONITOR,
+	ICPT_MWAIT,
+	ICPT_XSETBV,
+	ICPT_DESC_TABLE,  /* LGDT/LIDT/SGDT/SIDT/LLDT/LTR/SLDT/STR */
+	ICPT_RDRAND,
+	ICPT_RDSEED,
+	ICPT_GETSEC,
+	ICPT_VMX_INSN,    /* VMCALL..VMFUNC, INVEPT, INVVPID */
+	ICPT_EXCEPTION,   /* about to deliver an exception or NMI via the IDT */
+	ICPT_TRIPLE_FAULT,
+	ICPT_TASK_SWITCH,
+	ICPT_KIND_COUNT
+};
+
+enum icpt_result {
+	ICPT_CONTINUE,
+	ICPT_EMULATED,
+	ICPT_SWITCHED,
+	ICPT_FAULT,
+};
+
+enum vmx_insn_id {
+	VMXI_VMCALL, VMXI_VMCLEAR, VMXI_VMLAUNCH, VMXI_VMPTRLD, VMXI_VMPTRST,
+	VMXI_VMREAD, VMXI_VMRESUME, VMXI_VMWRITE, VMXI_VMXOFF, VMXI_VMXON,
+	VMXI_INVEPT, VMXI_INVVPID, VMXI_VMFUNC,
+};
+
+enum desc_insn_id {
+	DESC_SGDT, DESC_SIDT, DESC_LGDT, DESC_LIDT,   /* SDM Table 28-10 order */
+	DESC_SLDT, DESC_STR, DESC_LLDT, DESC_LTR,     /* SDM Table 28-11 order */
+};
+
+/*
+ * A decoded ModRM operand, as the engine saw it.  The VMX core builds the
+ * VM-exit instruction-information field (SDM 28.2.5) and the displacement
+ * qualification from it, and reads/writes memory operands through the
+ * context's read_lin/write_lin (so paging and faults stay in the engine).
+ */
+struct x86_operand {
+	bool is_mem;
+	uint8_t reg;          /* register operand (when !is_mem), GPR index */
+	uint8_t seg;          /* enum x86_seg of a memory operand */
+	int8_t base;          /* GPR index or -1 */
+	int8_t index;         /* GPR index or -1 */
+	uint8_t scale_log2;   /* 0..3 */
+	uint8_t addr_size;    /* 16, 32 or 64 */
+	int64_t disp;         /* sign-extended displacement */
+	uint64_t ea;          /* effective address (offset in seg) */
+};
+
+struct x86_intercept {
+	enum icpt_kind kind;
+	uint64_t rip;          /* of the instruction */
+	uint32_t insn_len;
+	uint8_t op_size;       /* operand size in bits: 16/32/64 */
+	union {
+		struct { uint32_t leaf, subleaf; } cpuid;
+		/* RDMSR: the hook may set value and return ICPT_EMULATED;
+		 * WRMSR: value is EDX:EAX. */
+		struct { uint32_t index; uint64_t value; } msr;
+		/* MOV CR: write=true is MOV to CR (value = new value). */
+		struct { uint8_t cr; bool write; uint8_t gpr; uint64_t value; } cr;
+		struct { uint16_t source; struct x86_operand op; } lmsw;
+		struct { uint8_t dr; bool write; uint8_t gpr; } dr;
+		struct {
+			uint16_t port;
+			uint8_t size;       /* 1, 2, 4 */
+			bool in;
+			bool string;
+			bool rep;
+			bool imm;           /* port given as immediate */
+			uint8_t addr_size;  /* of INS/OUTS */
+			uint8_t seg;        /* of OUTS source */
+			uint64_t linear;    /* of INS/OUTS memory operand */
+		} io;
+		struct { uint64_t linear; struct x86_operand op; } invlpg;
+		struct { uint64_t linear; } monitor;
+		struct {
+			enum desc_insn_id which;
+			struct x86_operand op;
+		} desc;
+		struct {
+			enum vmx_insn_id which;
+			struct x86_operand op;  /* the r/m operand */
+			uint8_t reg2;           /* ModRM.reg operand (VMREAD/VMWRITE/INVEPT/INVVPID) */
+		} vmx;
+		struct {
+			uint8_t vector;
+			uint8_t type;           /* enum x86_event_type */
+			bool has_error_code;
+			uint32_t error_code;
+			uint64_t qualification; /* CR2 for #PF, DR6 bits for #DB */
+		} exc;
+	} u;
+};
+
+/* What the engine lends the hook for one call. */
+struct x86_intercept_ctx {
+	struct cpu_state *cpu;
+	struct guest_mem *mem;
+	void *engine;
+	/* Read/write through segmentation + paging as the CPU would (CPL of
+	 * the current state).  0 on success; -1 when a fault was raised into
+	 * cpu->pending_exception (the hook then returns ICPT_FAULT). */
+	int (*read_lin)(void *engine, unsigned seg, uint64_t offset, void *buf,
+			unsigned len);
+	int (*write_lin)(void *engine, unsigned seg, uint64_t offset,
+			 const void *buf, unsigned len);
+	/* Tell the engine the state was replaced wholesale. */
+	void (*state_changed)(void *engine);
+	/* Set by the hook while it needs boundary() before every instruction
+	 * (non-root with preemption timer, interrupt/NMI window, MTF, pending
+	 * external interrupt exiting). */
+	bool boundary_wanted;
+};
+
+struct x86_intercept_ops {
+	enum icpt_result (*intercept)(void *opaque, struct x86_intercept_ctx *ctx,
+				      struct x86_intercept *ic);
+	/* At an instruction boundary, before interrupts are considered. */
+	enum icpt_result (*boundary)(void *opaque, struct x86_intercept_ctx *ctx);
+	/*
+	 * Guest-physical -> host-guest-physical translation in non-root
+	 * operation with EPT (NULL or returning ICPT_CONTINUE with *out = gpa
+	 * when EPT is off).  access: bit0 read, bit1 write, bit2 fetch.
+	 * Returns ICPT_SWITCHED when the access caused a VM exit.
+	 */
+	enum icpt_result (*translate_gpa)(void *opaque, struct x86_intercept_ctx *ctx,
+					  uint64_t gpa, unsigned access,
+					  uint64_t gla, bool gla_valid,
+					  bool in_walk, uint64_t *out);
+};
+
+#endif

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Interpreter engine internals, shared by its files.  Ownership:
+ *   core   (interp.c decode.c operand.c exec_*.c flags.c):
+ *          run loop, decoded-instruction cache, operand access, integer,
+ *          string and near control-flow instructions.
+ *   system (mmu.c mem.c except.c sys_*.c seg.c ../../core/cpu_model.c):
+ *          linear/physical memory access with segmentation and paging,
+ *          exception and interrupt delivery, system instructions, far
+ *          transfers and mode switches, the VMX intercept calls.
+ *
+ * Faults: a memory access or check that faults calls interp_raise*(), which
+ * records the exception in s.pending_exception and longjmp()s back to the
+ * run loop; the loop delivers it and goes on.  Instructions therefore write
+ * architectural results only after their last access that can fault
+ * (precise exceptions, SDM 6.6).
+ */
+#ifndef VMXBOX_ENGINE_INTERP_INTERP_H
+#define VMXBOX_ENGINE_INTERP_INTERP_H
+
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <Zydis/Zydis.h>
+
+#include "engine/engine.h"
+
+/* Exception vectors (SDM 6.3.1) */
+enum {
+	X86_DE = 0, X86_DB = 1, X86_NMI = 2, X86_BP = 3, X86_OF = 4, X86_BR = 5,
+	X86_UD = 6, X86_NM = 7, X86_DF = 8, X86_TS = 10, X86_NP = 11,
+	X86_SS = 12, X86_GP = 13, X86_PF = 14, X86_MF = 16, X86_AC = 17,
+	X86_MC = 18, X86_XM = 19, X86_VE = 20, X86_CP = 21,
+};
+
+/* Page-fault error code bits (SDM 4.7) */
+#define PF_P    (1u << 0)
+#define PF_W    (1u << 1)
+#define PF_U    (1u << 2)
+#define PF_RSVD (1u << 3)
+#define PF_I    (1u << 4)
+
+/* Kinds of memory access, for paging permission checks. */
+enum mem_access {
+	ACC_READ = 0,
+	ACC_WRITE = 1,
+	ACC_FETCH = 2,
+	ACC_SUPER = 0x10,   /* implicit supervisor access (GDT/IDT/TSS) */
+};
+
+/* One decoded instruction (cached). */
+struct insn {
+	ZydisDecodedInstruction zi;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	uint8_t len;
+};
+
+struct tlb_entry {
+	uint64_t vpn_tag;     /* linear page number | 1 (valid); 0 = empty */
+	uint64_t ppn;         /* guest-physical page number */
+	uint8_t perms;        /* TLB_W | TLB_U | TLB_X | TLB_DIRTY */
+};
+#define TLB_W     (1u << 0)
+#define TLB_U     (1u << 1)
+#define TLB_NX    (1u << 2)
+#define TLB_DIRTY (1u << 3)
+#define TLB_SIZE 256
+
+struct decode_cache;
+
+struct interp {
+	struct engine base;
+	struct engine_config cfg;
+	struct cpu_state s;
+
+	ZydisDecoder dec16, dec32, dec64;
+	struct decode_cache *dcache;
+	struct tlb_entry tlb[TLB_SIZE];
+
+	struct x86_intercept_ctx icpt;
+
+	atomic_bool stop;
+	uint64_t max_insns;
+
+	/* Per-instruction bookkeeping of the run loop. */
+	jmp_buf fault_jmp;
+	bool in_insn;               /* a fault longjmps only when set */
+	uint64_t insn_rip;          /* RIP of the instruction being executed */
+	uint32_t shadow_next;       /* interrupt shadow set by this insn */
+	enum engine_exit_reason exit_reason;  /* set to leave run() */
+	char exit_msg[160];
+	unsigned fault_depth;       /* for #DF / triple fault (except.c) */
+};
+
+static inline struct interp *to_interp(struct engine *e)
+{
+	return (struct interp *)e;
+}
+
+/* ---------------- core side (interp.c, decode.c, operand.c, exec_*.c) ---- */
+
+/* Decode the instruction at the current CS:RIP (uses the cache). Faults. */
+const struct insn *interp_decode(struct interp *ip);
+/* Drop cached decodes for [gpa, gpa+len). */
+void interp_dcache_invalidate(struct interp *ip, uint64_t gpa, uint64_t len);
+void interp_dcache_flush(struct interp *ip);
+
+/* Operand access for operand n of the current instruction (any kind). */
+uint64_t op_read(struct interp *ip, const struct insn *in, unsigned n);
+void op_write(struct interp *ip, const struct insn *in, unsigned n, uint64_t v);
+/* Effective address (offset within segment) of memory operand n; *seg gets
+ * the segment register.  Does not access memory. */
+uint64_t op_ea(struct interp *ip, const struct insn *in, unsigned n, unsigned *seg);
+/* Fill an x86_operand (for the intercept hook) from operand n. */
+void op_describe(struct interp *ip, const struct insn *in, unsigned n,
+		 struct x86_operand *out);
+
+/* GPR access with x86 width rules (32-bit writes zero-extend; 8-bit high
+ * registers AH..BH when no REX). */
+uint64_t reg_read(struct interp *ip, ZydisRegister r);
+void reg_write(struct interp *ip, ZydisRegister r, uint64_t v);
+/* ZydisRegister -> enum x86_gpr (for 64/32/16/8-bit names), -1 if not a GPR. */
+int reg_to_gpr(ZydisRegister r);
+
+/* Stack helpers honouring SS.B / 64-bit mode stack width. Fault. */
+void interp_push(struct interp *ip, uint64_t v, unsigned bytes);
+uint64_t interp_pop(struct interp *ip, unsigned bytes);
+
+/* Address-size mask for the current code segment mode (0xffff, 0xffffffff, ~0). */
+uint64_t interp_addr_mask(const struct interp *ip, unsigned addr_bits);
+
+/* ---------------- system side (mmu.c, mem.c, except.c, sys_*.c, seg.c) --- */
+
+/* Linear memory access with segmentation checks (limit/rights in legacy
+ * modes, canonical checks in 64-bit mode) and paging.  Fault on failure. */
+void mem_read(struct interp *ip, unsigned seg, uint64_t off, void *buf, unsigned len);
+void mem_write(struct interp *ip, unsigned seg, uint64_t off, const void *buf, unsigned len);
+uint64_t mem_read_u(struct interp *ip, unsigned seg, uint64_t off, unsigned len);
+void mem_write_u(struct interp *ip, unsigned seg, uint64_t off, uint64_t v, unsigned len);
+/* Instruction fetch of up to 15 bytes at CS:RIP; returns bytes available
+ * (stops early at an unmapped page only if at least 1 byte was read). */
+unsigned mem_fetch(struct interp *ip, uint64_t rip, uint8_t *buf, unsigned len,
+		   uint64_t *gpa_out);
+
+/* Linear -> guest-physical translation (paging + EPT hook).  Faults with
+ * #PF (or a VM exit) unless probe is true, in which case it returns false. */
+bool mmu_translate(struct interp *ip, uint64_t lin, unsigned access, bool probe,
+		   uint64_t *gpa);
+/* Physical access with bounds check (out of RAM: reads all-ones / MMIO bus,
+ * writes ignored / MMIO bus). */
+void phys_read(struct interp *ip, uint64_t gpa, void *buf, unsigned len);
+void phys_write(struct interp *ip, uint64_t gpa, const void *buf, unsigned len);
+void tlb_flush(struct interp *ip);
+void tlb_flush_page(struct interp *ip, uint64_t lin);
+
+/* Raise an exception from inside an instruction: never returns. */
+_Noreturn void interp_raise(struct interp *ip, uint8_t vector);
+_Noreturn void interp_raise_err(struct interp *ip, uint8_t vector, uint32_t err);
+_Noreturn void interp_raise_pf(struct interp *ip, uint64_t cr2, uint32_t err);
+/* Deliver s.pending_exception (or an external interrupt/NMI) through the
+ * IDT/IVT; handles #DF and triple fault (sets exit_reason = SHUTDOWN). */
+void interp_deliver_pending(struct interp *ip);
+void interp_deliver_event(struct interp *ip, uint8_t type, uint8_t vector,
+			  bool has_err, uint32_t err, uint32_t insn_len);
+/* Take external interrupt / NMI at an instruction boundary if allowed. */
+bool interp_check_interrupts(struct interp *ip);
+
+/* System instruction dispatch: returns false if the mnemonic is not a
+ * system-side instruction (the core then raises #UD). */
+bool interp_exec_system(struct interp *ip, const struct insn *in);
+
+/* Load a segment register by selector (protected-mode checks), fault. */
+void seg_load(struct interp *ip, unsigned seg, uint16_t sel);
+/* Recompute cached mode info after CR0/CR4/EFER/CS changes. */
+void interp_mode_changed(struct interp *ip);
+
+/* Intercept plumbing: returns the hook's verdict (ICPT_CONTINUE if none). */
+enum icpt_result interp_intercept(struct interp *ip, struct x86_intercept *ic);
+
+#endif

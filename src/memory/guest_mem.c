@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+#include "memory/guest_mem.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+int gmem_init(struct guest_mem *gm, uint64_t size)
+{
+	memset(gm, 0, sizeof(*gm));
+	if (size < GUEST_MEM_MIN || size > GUEST_MEM_MAX ||
+	    (size & (GUEST_PAGE_SIZE - 1)))
+		return -EINVAL;
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	uint64_t pages = size >> GUEST_PAGE_SHIFT;
+	gm->code_pages = calloc((pages + 63) / 64, sizeof(uint64_t));
+	if (!gm->code_pages) {
+		munmap(p, size);
+		return -ENOMEM;
+	}
+	gm->host = p;
+	gm->size = size;
+	return 0;
+}
+
+void gmem_destroy(struct guest_mem *gm)
+{
+	if (gm->host)
+		munmap(gm->host, gm->size);
+	free(gm->code_pages);
+	memset(gm, 0, sizeof(*gm));
+}
+
+void gmem_note_write_slow(struct guest_mem *gm, uint64_t gpa, uint64_t len)
+{
+	if (gm->code_write)
+		gm->code_write(gm->code_write_opaque, gpa, len);
+}
+
+void gmem_mark_code_page(struct guest_mem *gm, uint64_t gpa)
+{
+	uint64_t pfn = gpa >> GUEST_PAGE_SHIFT;
+
+	if (gpa < gm->size)
+		gm->code_pages[pfn >> 6] |= 1ull << (pfn & 63);
+}
+
+void gmem_clear_code_page(struct guest_mem *gm, uint64_t gpa)
+{
+	uint64_t pfn = gpa >> GUEST_PAGE_SHIFT;
+
+	if (gpa < gm->size)
+		gm->code_pages[pfn >> 6] &= ~(1ull << (pfn & 63));
+}
+
+bool gmem_read(const struct guest_mem *gm, uint64_t gpa, void *buf, uint64_t len)
+{
+	if (!gmem_range_ok(gm, gpa, len))
+		return false;
+	memcpy(buf, gm->host + gpa, len);
+	return true;
+}
+
+bool gmem_write(struct guest_mem *gm, uint64_t gpa, const void *buf, uint64_t len)
+{
+	if (!gmem_range_ok(gm, gpa, len))
+		return false;
+	memcpy(gm->host + gpa, buf, len);
+	gmem_note_write(gm, gpa, len);
+	return true;
+}
+
+bool gmem_fill(struct guest_mem *gm, uint64_t gpa, int byte, uint64_t len)
+{
+	if (!gmem_range_ok(gm, gpa, len))
+		return false;
+	memset(gm->host + gpa, byte, len);
+	gmem_note_write(gm, gpa, len);
+	return true;
+}
+
+#define GMEM_ACCESSORS(bits)                                                  \
+	bool gmem_read_u##bits(const struct guest_mem *gm, uint64_t gpa,      \
+			       uint##bits##_t *v)                             \
+	{                                                                     \
+		return gmem_read(gm, gpa, v, sizeof(*v));                     \
+	}                                                                     \
+	bool gmem_write_u##bits(struct guest_mem *gm, uint64_t gpa,           \
+				uint##bits##_t v)                             \
+	{                                                                     \
+		return gmem_write(gm, gpa, &v, sizeof(v));                    \
+	}
+
+GMEM_ACCESSORS(8)
+GMEM_ACCESSORS(16)
+GMEM_ACCESSORS(32)
+GMEM_ACCESSORS(64)
+
+bool parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned shift = 0;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return false;
+	switch (toupper((unsigned char)*end)) {
+	case '\0': break;
+	case 'K': shift = 10; end++; break;
+	case 'M': shift = 20; end++; break;
+	case 'G': shift = 30; end++; break;
+	case 'T': shift = 40; end++; break;
+	default: return false;
+	}
+	if (*end == 'i' || *end == 'I')
+		end++;
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end != '\0' || v == 0)
+		return false;
+	if (shift && v > (UINT64_MAX >> shift))
+		return false;
+	*out = (uint64_t)v << shift;
+	return true;
+}

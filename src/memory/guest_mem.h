@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest-physical memory: one anonymous mapping of `size` bytes at guest
+ * physical address 0.  Every access from host code goes through this API,
+ * which checks bounds, so a guest can never make vmxbox touch host memory
+ * outside its RAM.
+ *
+ * Writes also tell the interpreter when they hit a page that holds cached
+ * decoded instructions (code_pages bitmap + callback), so self-modifying code
+ * and loaders work.
+ */
+#ifndef VMXBOX_MEMORY_GUEST_MEM_H
+#define VMXBOX_MEMORY_GUEST_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GUEST_PAGE_SHIFT 12
+#define GUEST_PAGE_SIZE (1ull << GUEST_PAGE_SHIFT)
+#define GUEST_MEM_MIN (2ull << 20)          /* 2 MiB */
+#define GUEST_MEM_MAX (64ull << 30)         /* 64 GiB */
+#define GUEST_MEM_DEFAULT (256ull << 20)
+
+struct guest_mem {
+	uint8_t *host;      /* base of the mapping */
+	uint64_t size;      /* bytes, multiple of GUEST_PAGE_SIZE */
+	uint64_t *code_pages; /* 1 bit per page: decoded code cached there */
+	void (*code_write)(void *opaque, uint64_t gpa, uint64_t len);
+	void *code_write_opaque;
+};
+
+/* Returns 0, or -errno with *err (if non-NULL) describing the failure. */
+int gmem_init(struct guest_mem *gm, uint64_t size);
+void gmem_destroy(struct guest_mem *gm);
+
+static inline bool gmem_range_ok(const struct guest_mem *gm, uint64_t gpa,
+				 uint64_t len)
+{
+	return len <= gm->size && gpa <= gm->size - len;
+}
+
+/* Host pointer for [gpa, gpa+len), or NULL if any byte is outside RAM.
+ * Read-only use: writers must use gmem_write() or call gmem_note_write(). */
+static inline void *gmem_ptr(const struct guest_mem *gm, uint64_t gpa,
+			     uint64_t len)
+{
+	return gmem_range_ok(gm, gpa, len) ? gm->host + gpa : NULL;
+}
+
+/* Tell the code cache that [gpa, gpa+len) was modified. */
+void gmem_note_write_slow(struct guest_mem *gm, uint64_t gpa, uint64_t len);
+
+static inline bool gmem_page_has_code(const struct guest_mem *gm, uint64_t gpa)
+{
+	uint64_t pfn = gpa >> GUEST_PAGE_SHIFT;
+
+	return gm->code_pages && (gm->code_pages[pfn >> 6] >> (pfn & 63)) & 1;
+}
+
+static inline void gmem_note_write(struct guest_mem *gm, uint64_t gpa,
+				   uint64_t len)
+{
+	if (len && (gmem_page_has_code(gm, gpa) ||
+		    gmem_page_has_code(gm, gpa + len - 1)))
+		gmem_note_write_slow(gm, gpa, len);
+}
+
+void gmem_mark_code_page(struct guest_mem *gm, uint64_t gpa);
+void gmem_clear_code_page(struct guest_mem *gm, uint64_t gpa);
+
+/* Bounds-checked copies.  Return false (and copy nothing) if out of range. */
+bool gmem_read(const struct guest_mem *gm, uint64_t gpa, void *buf, uint64_t len);
+bool gmem_write(struct guest_mem *gm, uint64_t gpa, const void *buf, uint64_t len);
+bool gmem_fill(struct guest_mem *gm, uint64_t gpa, int byte, uint64_t len);
+
+bool gmem_read_u8(const struct guest_mem *gm, uint64_t gpa, uint8_t *v);
+bool gmem_read_u16(const struct guest_mem *gm, uint64_t gpa, uint16_t *v);
+bool gmem_read_u32(const struct guest_mem *gm, uint64_t gpa, uint32_t *v);
+bool gmem_read_u64(const struct guest_mem *gm, uint64_t gpa, uint64_t *v);
+bool gmem_write_u8(struct guest_mem *gm, uint64_t gpa, uint8_t v);
+bool gmem_write_u16(struct guest_mem *gm, uint64_t gpa, uint16_t v);
+bool gmem_write_u32(struct guest_mem *gm, uint64_t gpa, uint32_t v);
+bool gmem_write_u64(struct guest_mem *gm, uint64_t gpa, uint64_t v);
+
+/* Parse a size such as "256M", "1G", "65536", "4096K".  Returns false on
+ * garbage, overflow or a zero size. */
+bool parse_size(const char *s, uint64_t *out);
+
+#endif
