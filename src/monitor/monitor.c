@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: MIT
+#include "monitor/monitor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "monitor/proto.h"
+
+struct monitor_client {
+	struct monitor *mon;
+	int fd;
+	ev_io rio, wio;
+	uint8_t *in;            /* bytes received, not yet a whole frame */
+	size_t in_len;
+	uint64_t skip;          /* bytes of an oversized frame still to discard */
+	uint8_t *out;           /* bytes queued for sending */
+	size_t out_len, out_off;
+	bool tracing;
+	uint64_t trace_reasons[2];
+};
+
+struct monitor {
+	struct monitor_config cfg;
+	char *path;
+	int fd;
+	ev_io accept_io;
+	struct monitor_client *clients[MON_MAX_CLIENTS];
+	uint64_t dropped_events;
+};
+
+static void client_close(struct monitor_client *c)
+{
+	struct monitor *m = c->mon;
+
+	ev_io_stop(m->cfg.loop, &c->rio);
+	ev_io_stop(m->cfg.loop, &c->wio);
+	close(c->fd);
+	for (unsigned i = 0; i < MON_MAX_CLIENTS; i++)
+		if (m->clients[i] == c)
+			m->clients[i] = NULL;
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+/* Queue bytes; false if the client's queue would exceed its bound. */
+static bool client_queue(struct monitor_client *c, const uint8_t *buf, size_t len)
+{
+	if (c->out_off == c->out_len) {
+		c->out_off = c->out_len = 0;
+	}
+	if (c->out_len - c->out_off + len > MON_OUTQ_MAX)
+		return false;
+	if (c->out_off > 0) {
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
+	uint8_t *n = realloc(c->out, c->out_len + len);
+	if (!n)
+		return false;
+	c->out = n;
+	memcpy(c->out + c->out_len, buf, len);
+	c->out_len += len;
+	ev_io_start(c->mon->cfg.loop, &c->wio);
+	return true;
+}
+
+/* Send one item (ownership taken).  A response that cannot be queued means
+ * the client is not reading: drop the client. */
+static bool client_send(struct monitor_client *c, cbor_item_t *item, bool droppable)
+{
+	uint8_t *buf;
+	size_t len;
+	bool ok = mon_encode_frame(item, &buf, &len);
+
+	cbor_decref(&item);
+	if (!ok) {
+		cbor_item_t *e = mon_response_error("response too large");
+		ok = mon_encode_frame(e, &buf, &len);
+		cbor_decref(&e);
+		if (!ok)
+			return false;
+	}
+	ok = client_queue(c, buf, len);
+	free(buf);
+	if (!ok && droppable)
+		c->mon->dropped_events++;
+	return ok || droppable;
+}
+
+static const struct monitor_cmd *find_cmd(const struct monitor *m, const char *name)
+{
+	for (size_t i = 0; i < m->cfg.nr_cmds; i++)
+		if (!strcmp(m->cfg.cmds[i].name, name))
+			return &m->cfg.cmds[i];
+	return NULL;
+}
+
+static cbor_item_t *handle_request(struct monitor_client *c, const cbor_item_t *req)
+{
+	struct monitor *m = c->mon;
+	char name[64], err[256] = "";
+	const cbor_item_t *args = mon_map_get(req, "args");
+
+	if (!cbor_isa_map(req))
+		return mon_response_error("request must be a CBOR map");
+	if (!mon_item_str(mon_map_get(req, "cmd"), name, sizeof(name)))
+		return mon_response_error("request needs a text \"cmd\"");
+	if (args && !cbor_isa_array(args))
+		return mon_response_error("\"args\" must be an array");
+	const struct monitor_cmd *cmd = find_cmd(m, name);
+	if (!cmd)
+		return mon_response_error("unknown command '%s'", name);
+
+	cbor_item_t *empty = NULL;
+	if (!args)
+		args = empty = cbor_new_definite_array(0);
+	cbor_item_t *result = cmd->fn(m->cfg.opaque, c, args, err, sizeof(err));
+	if (empty)
+		cbor_decref(&empty);
+	if (!result)
+		return mon_response_error("%s: %s", name, err[0] ? err : "failed");
+	return mon_response_ok(result);
+}
+
+static void attach_id(cbor_item_t *resp, const cbor_item_t *req)
+{
+	uint64_t id;
+
+	if (cbor_isa_map(req) && mon_item_u64(mon_map_get(req, "id"), &id))
+		mon_map_put_u64(resp, "id", id);
+}
+
+static bool process_frame(struct monitor_client *c, const uint8_t *p, size_t len)
+{
+	char err[128];
+	cbor_item_t *req = mon_decode(p, len, err, sizeof(err));
+	cbor_item_t *resp;
+
+	if (!req)
+		return client_send(c, mon_response_error("bad request: %s", err), false);
+	resp = handle_request(c, req);
+	attach_id(resp, req);
+	cbor_decref(&req);
+	return client_send(c, resp, false);
+}
+
+/* Consume whole frames from the input buffer.  False: close the client. */
+static bool process_input(struct monitor_client *c)
+{
+	size_t off = 0;
+
+	while (c->in_len - off >= 4) {
+		const uint8_t *p = c->in + off;
+		uint32_t n = (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+
+		if (n > MON_FRAME_MAX || n == 0) {
+			/* Reply, then discard the announced bytes so the
+			 * stream stays in sync and the connection survives. */
+			if (!client_send(c, mon_response_error(
+				"bad request: frame length %u (max %u)", n,
+				MON_FRAME_MAX), false))
+				return false;
+			off += 4;
+			size_t avail = c->in_len - off, drop = avail < n ? avail : n;
+			off += drop;
+			c->skip = n - drop;
+			continue;
+		}
+		if (c->in_len - off - 4 < n)
+			break;
+		if (!process_frame(c, p + 4, n))
+			return false;
+		off += 4 + n;
+	}
+	memmove(c->in, c->in + off, c->in_len - off);
+	c->in_len -= off;
+	return true;
+}
+
+static void client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct monitor_client *c = w->data;
+	uint8_t buf[65536];
+	ssize_t r = read(c->fd, buf, sizeof(buf));
+
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (r <= 0) {
+		client_close(c);
+		return;
+	}
+	size_t len = r, start = 0;
+	if (c->skip) {
+		start = c->skip < len ? c->skip : len;
+		c->skip -= start;
+	}
+	if (c->in_len + (len - start) > MON_FRAME_MAX + 8) {
+		client_close(c);   /* cannot happen with the frame bound; be safe */
+		return;
+	}
+	uint8_t *n = realloc(c->in, c->in_len + (len - start) + 1);
+	if (!n) {
+		client_close(c);
+		return;
+	}
+	c->in = n;
+	memcpy(c->in + c->in_len, buf + start, len - start);
+	c->in_len += len - start;
+	if (!process_input(c))
+		client_close(c);
+}
+
+static void client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct monitor_client *c = w->data;
+
+	while (c->out_off < c->out_len) {
+		ssize_t r = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (r <= 0) {
+			client_close(c);
+			return;
+		}
+		c->out_off += r;
+	}
+	ev_io_stop(loop, w);
+}
+
+static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct monitor *m = w->data;
+	int fd = accept4(m->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	unsigned slot;
+
+	if (fd < 0)
+		return;
+	for (slot = 0; slot < MON_MAX_CLIENTS && m->clients[slot]; slot++)
+		;
+	struct monitor_client *c = slot < MON_MAX_CLIENTS ? calloc(1, sizeof(*c)) : NULL;
+	if (!c) {
+		close(fd);   /* too many clients */
+		return;
+	}
+	c->mon = m;
+	c->fd = fd;
+	ev_io_init(&c->rio, client_read_cb, fd, EV_READ);
+	ev_io_init(&c->wio, client_write_cb, fd, EV_WRITE);
+	c->rio.data = c->wio.data = c;
+	ev_io_start(loop, &c->rio);
+	m->clients[slot] = c;
+}
+
+/* A socket at path that nobody accepts on is a leftover of a dead run. */
+static int reclaim_stale_socket(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket; refusing to replace it", path);
+		return -1;
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	int r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	int e = errno;
+	close(fd);
+	if (r == 0) {
+		snprintf(err, errlen, "%s is in use by a running vmxbox", path);
+		return -1;
+	}
+	if (e != ECONNREFUSED) {
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -1;
+	}
+	if (unlink(path) < 0) {
+		snprintf(err, errlen, "cannot remove stale socket %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int monitor_open(struct monitor **out, const struct monitor_config *cfg,
+		 char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	if (strlen(cfg->path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "monitor path too long (max %zu bytes)",
+			 sizeof(sa.sun_path) - 1);
+		return -1;
+	}
+	if (reclaim_stale_socket(cfg->path, err, errlen) < 0) {
+		if (!err[0])
+			snprintf(err, errlen, "%s: %s", cfg->path, strerror(errno));
+		return -1;
+	}
+	struct monitor *m = calloc(1, sizeof(*m));
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	m->cfg = *cfg;
+	m->path = strdup(cfg->path);
+	m->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", cfg->path);
+	mode_t old = umask(0177);   /* the socket is born 0600 */
+	int r = m->fd < 0 ? -1 : bind(m->fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0 || chmod(cfg->path, 0600) < 0 || listen(m->fd, 8) < 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", cfg->path, strerror(errno));
+		if (m->fd >= 0)
+			close(m->fd);
+		free(m->path);
+		free(m);
+		return -1;
+	}
+	ev_io_init(&m->accept_io, accept_cb, m->fd, EV_READ);
+	m->accept_io.data = m;
+	ev_io_start(cfg->loop, &m->accept_io);
+	*out = m;
+	return 0;
+}
+
+void monitor_close(struct monitor *m)
+{
+	if (!m)
+		return;
+	for (unsigned i = 0; i < MON_MAX_CLIENTS; i++)
+		if (m->clients[i])
+			client_close(m->clients[i]);
+	ev_io_stop(m->cfg.loop, &m->accept_io);
+	close(m->fd);
+	unlink(m->path);
+	free(m->path);
+	free(m);
+}
+
+unsigned monitor_nr_clients(const struct monitor *m)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < MON_MAX_CLIENTS; i++)
+		n += m->clients[i] != NULL;
+	return n;
+}
+
+void monitor_client_set_trace(struct monitor_client *c, bool on,
+			      const uint64_t reasons[2])
+{
+	c->tracing = on;
+	c->trace_reasons[0] = reasons ? reasons[0] : ~0ull;
+	c->trace_reasons[1] = reasons ? reasons[1] : ~0ull;
+}
+
+void monitor_broadcast_trace(struct monitor *m, unsigned reason, cbor_item_t *ev)
+{
+	unsigned bit = reason & 127;
+
+	for (unsigned i = 0; i < MON_MAX_CLIENTS; i++) {
+		struct monitor_client *c = m->clients[i];
+
+		if (c && c->tracing && (c->trace_reasons[bit / 64] >> (bit % 64)) & 1)
+			client_send(c, cbor_incref(ev), true);
+	}
+	cbor_decref(&ev);
+}
+
+uint64_t monitor_dropped_events(const struct monitor *m)
+{
+	return m->dropped_events;
+}
