@@ -72,4 +72,13 @@ const struct engine_ops *const *engine_list(void);
 const struct engine_ops *engine_find(const char *name);
 const char *engine_exit_reason_name(enum engine_exit_reason r);
 
+/* Every engine name vmxbox knows, built in or not (NULL-terminated). */
+extern const char *const engine_known_names[];
+/*
+ * Resolve an --engine value ("auto" or a name).  On success returns the
+ * engine and, for "auto", says in why which one was picked and why; on
+ * failure returns NULL with a one-line reason in why.
+ */
+const struct engine_ops *engine_select(const char *name, char *why, size_t len);
+
 #endif

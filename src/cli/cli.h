@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Subcommands of the vmxbox executable.  Each one is a row in the dispatch
+ * table in main.c: {name, fn, summary}.  fn gets argv with argv[0] = the
+ * subcommand name and returns the process exit status.
+ */
+#ifndef VMXBOX_CLI_CLI_H
+#define VMXBOX_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct cli_command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+int cmd_run(int argc, char **argv);
+int cmd_caps(int argc, char **argv);
+
+/* "vmxbox <cmd>: <message>" on stderr. */
+void cli_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* For getopt_long '?' returns: names the bad option. */
+void cli_bad_option(const char *cmd, int argc, char **argv, int optopt_val);
+
+/*
+ * The bundled firmware image: <dir of /proc/self/exe>/guest-firmware/NAME
+ * (build tree), else VMXBOX_DATADIR/vmxbox/NAME (install prefix).  Writes
+ * the first candidate that exists into buf; returns false (buf = the
+ * install path) if none does.
+ */
+bool cli_bundled_firmware(const char *name, char *buf, size_t len);
+
+#endif

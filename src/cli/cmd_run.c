@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: MIT
+/* vmxbox run: boot an ELF64 firmware image. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "loader/boot_info.h"
+#include "machine/machine.h"
+
+static const char run_usage[] =
+"Usage: vmxbox run [OPTIONS] [FIRMWARE]\n"
+"\n"
+"Boot an ELF64 x86-64 firmware image (docs/boot.md) and run it until it\n"
+"writes to the debug-exit port, stops, or vmxbox stops it.  With no\n"
+"FIRMWARE, boots the bundled demo firmware (demo.elf).\n"
+"\n"
+"Options:\n"
+"  --engine=auto|interp|kvm  vCPU engine (default auto: fastest usable)\n"
+"  --mem=SIZE                guest RAM, e.g. 64M, 1G (default 256M, min 2M)\n"
+"  --max-insns=N             stop after N instructions (exit status 74)\n"
+"  --debug-exit=plain|qemu   port 0xf4 write of v exits with v (plain,\n"
+"                            default) or (v << 1) | 1 (qemu)\n"
+"  --timeout=SECONDS         stop after SECONDS of wall time (exit status 75)\n"
+"  --vmx=on|off              advertise VMX in CPUID to the guest (default on)\n"
+"  --append=STR              command line passed in the boot info\n"
+"  -v, --verbose             report engine, instruction count, unhandled I/O\n"
+"  -h, --help                show this help\n"
+"\n"
+"Exit status: the guest's debug-exit value, or 2 usage, 70 internal error,\n"
+"71 firmware error, 72 triple fault, 73 halted, 74 instruction limit,\n"
+"75 timeout, 76 engine unavailable, 130 SIGINT, 143 SIGTERM (docs/cli.md).\n";
+
+enum {
+	OPT_ENGINE = 256, OPT_MEM, OPT_MAX_INSNS, OPT_DEBUG_EXIT, OPT_TIMEOUT,
+	OPT_VMX, OPT_APPEND,
+};
+
+static const struct option run_options[] = {
+	{ "engine", required_argument, NULL, OPT_ENGINE },
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "max-insns", required_argument, NULL, OPT_MAX_INSNS },
+	{ "debug-exit", required_argument, NULL, OPT_DEBUG_EXIT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "vmx", required_argument, NULL, OPT_VMX },
+	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static bool parse_mem(const char *s, uint64_t *out)
+{
+	if (!parse_size(s, out)) {
+		cli_error("run", "--mem=%s: not a size (examples: 64M, 1G)", s);
+		return false;
+	}
+	if (*out < GUEST_MEM_MIN || *out > GUEST_MEM_MAX) {
+		cli_error("run", "--mem=%s: must be between 2M and 64G", s);
+		return false;
+	}
+	if (*out & (GUEST_PAGE_SIZE - 1)) {
+		cli_error("run", "--mem=%s: must be a multiple of 4K", s);
+		return false;
+	}
+	return true;
+}
+
+static bool parse_u64(const char *opt, const char *s, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	if (errno || end == s || *end || *s == '-') {
+		cli_error("run", "--%s=%s: not a non-negative integer", opt, s);
+		return false;
+	}
+	return true;
+}
+
+static bool parse_seconds(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(*out) || *out <= 0 ||
+	    *out > 1e9) {
+		cli_error("run", "--timeout=%s: not a positive number of seconds", s);
+		return false;
+	}
+	return true;
+}
+
+static bool parse_onoff(const char *opt, const char *s, bool *out)
+{
+	if (!strcmp(s, "on") || !strcmp(s, "yes") || !strcmp(s, "1")) {
+		*out = true;
+		return true;
+	}
+	if (!strcmp(s, "off") || !strcmp(s, "no") || !strcmp(s, "0")) {
+		*out = false;
+		return true;
+	}
+	cli_error("run", "--%s=%s: expected on or off", opt, s);
+	return false;
+}
+
+static bool parse_engine(const char *s)
+{
+	if (!strcmp(s, "auto") || !strcmp(s, "interp") || !strcmp(s, "kvm"))
+		return true;
+	cli_error("run", "--engine=%s: expected auto, interp or kvm", s);
+	return false;
+}
+
+static bool parse_option(int c, struct machine_config *cfg)
+{
+	switch (c) {
+	case OPT_ENGINE:
+		cfg->engine = optarg;
+		return parse_engine(optarg);
+	case OPT_MEM:
+		return parse_mem(optarg, &cfg->mem_size);
+	case OPT_MAX_INSNS:
+		return parse_u64("max-insns", optarg, &cfg->max_insns);
+	case OPT_DEBUG_EXIT:
+		if (debug_exit_parse_mode(optarg, &cfg->debug_exit))
+			return true;
+		cli_error("run", "--debug-exit=%s: expected plain or qemu", optarg);
+		return false;
+	case OPT_TIMEOUT:
+		return parse_seconds(optarg, &cfg->timeout);
+	case OPT_VMX:
+		return parse_onoff("vmx", optarg, &cfg->vmx);
+	case OPT_APPEND:
+		cfg->append = optarg;
+		if (strlen(optarg) < VMXBOX_CMDLINE_MAX)
+			return true;
+		cli_error("run", "--append: command line longer than %d bytes",
+			  VMXBOX_CMDLINE_MAX - 1);
+		return false;
+	case 'v':
+		cfg->verbose = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void usage_error(void)
+{
+	fputs(run_usage, stderr);
+}
+
+/* Parse argv into cfg.  Returns -1 to go on, else an exit status. */
+static int parse_run_args(int argc, char **argv, struct machine_config *cfg)
+{
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "vh", run_options, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(run_usage, stdout);
+			return VMXBOX_EXIT_OK;
+		}
+		if (c == '?') {
+			cli_bad_option("run", argc, argv, optopt);
+			usage_error();
+			return VMXBOX_EXIT_USAGE;
+		}
+		if (!parse_option(c, cfg))
+			return VMXBOX_EXIT_USAGE;
+	}
+	if (argc - optind > 1) {
+		cli_error("run", "too many arguments: only one FIRMWARE is allowed");
+		usage_error();
+		return VMXBOX_EXIT_USAGE;
+	}
+	if (argc - optind == 1)
+		cfg->firmware = argv[optind];
+	return -1;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static char bundled[PATH_MAX];
+	struct machine_config cfg;
+	struct machine *m;
+	char err[512];
+	int ret;
+
+	machine_config_default(&cfg);
+	ret = parse_run_args(argc, argv, &cfg);
+	if (ret >= 0)
+		return ret;
+	if (!cfg.firmware) {
+		if (!cli_bundled_firmware("demo.elf", bundled, sizeof(bundled))) {
+			cli_error("run", "no FIRMWARE given and the bundled firmware is missing (looked next to the vmxbox binary and in %s)",
+				  bundled);
+			return VMXBOX_EXIT_FIRMWARE;
+		}
+		cfg.firmware = bundled;
+	}
+	/* A closed stdout must not kill us mid-run; writes just fail. */
+	signal(SIGPIPE, SIG_IGN);
+	ret = machine_create(&cfg, &m, err, sizeof(err));
+	if (ret) {
+		cli_error("run", "%s", err);
+		return ret;
+	}
+	ret = machine_run(m);
+	machine_destroy(m);
+	return ret;
+}

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+#include "machine/machine.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cpu_model.h"
+#include "loader/boot.h"
+
+void machine_config_default(struct machine_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->engine = "auto";
+	c->mem_size = GUEST_MEM_DEFAULT;
+	c->debug_exit = DEBUG_EXIT_PLAIN;
+	c->vmx = true;
+	c->serial_fd = 1;
+	c->msg_fd = 2;
+}
+
+void machine_request_stop(struct machine *m, enum machine_stop_cause cause)
+{
+	int none = STOP_NONE;
+
+	atomic_compare_exchange_strong(&m->stop_cause, &none, (int)cause);
+	if (m->eng && m->ops->request_stop)
+		m->ops->request_stop(m->eng);
+}
+
+/* debug-exit callback: runs on the vCPU thread inside engine run(). */
+static void on_debug_exit(void *opaque, int status)
+{
+	machine_request_stop(opaque, STOP_DEBUG_EXIT);
+}
+
+static int attach_devices(struct machine *m, char *err, size_t errlen)
+{
+	io_bus_init(&m->pio, "pio");
+	io_bus_init(&m->mmio, "mmio");
+	uart16550_init(&m->uart, m->cfg.serial_fd);
+	debug_exit_init(&m->dbg, m->cfg.debug_exit, on_debug_exit, m);
+	if (uart16550_attach(&m->uart, &m->pio, UART_COM1_BASE) ||
+	    debug_exit_attach(&m->dbg, &m->pio, DEBUG_EXIT_PORT)) {
+		snprintf(err, errlen, "cannot register devices on the I/O bus");
+		return VMXBOX_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+static int load_firmware(struct machine *m, char *err, size_t errlen)
+{
+	struct boot_params bp = { .cmdline = m->cfg.append, .vmx = m->cfg.vmx };
+	char why[400];
+
+	if (elf_load_file(&m->mem, m->cfg.firmware, &m->img, why, sizeof(why))) {
+		snprintf(err, errlen, "cannot load firmware %s", why);
+		return VMXBOX_EXIT_FIRMWARE;
+	}
+	if (boot_setup(&m->mem, &m->img, &bp, &m->boot_state, why, sizeof(why))) {
+		snprintf(err, errlen, "boot setup failed: %s", why);
+		return VMXBOX_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Pick the engine first, so --engine=kvm without KVM fails fast. */
+static int select_engine(struct machine *m, char *err, size_t errlen)
+{
+	m->ops = m->cfg.engine_ops;
+	if (m->ops) {
+		snprintf(m->engine_why, sizeof(m->engine_why), "given by caller");
+		return 0;
+	}
+	m->ops = engine_select(m->cfg.engine ? m->cfg.engine : "auto",
+			       m->engine_why, sizeof(m->engine_why));
+	if (m->ops)
+		return 0;
+	snprintf(err, errlen, "--engine=%s: %s", m->cfg.engine, m->engine_why);
+	return VMXBOX_EXIT_NO_ENGINE;
+}
+
+static int create_engine(struct machine *m, char *err, size_t errlen)
+{
+	struct engine_config ec = {
+		.mem = &m->mem,
+		.pio = &m->pio,
+		.mmio = &m->mmio,
+		.max_insns = m->cfg.max_insns,
+		/*
+		 * VMX layer hook: the vmx work sets .icpt / .icpt_opaque here
+		 * (its x86_intercept_ops from src/vmx/) when cfg.vmx is on.
+		 */
+		.icpt = NULL,
+		.icpt_opaque = NULL,
+	};
+	char why[200] = "";
+
+	cpu_model_default(&ec.model);
+	ec.model.vmx = m->cfg.vmx;
+	m->eng = m->ops->create(&ec, why, sizeof(why));
+	if (!m->eng) {
+		snprintf(err, errlen, "cannot start the %s engine: %s",
+			 m->ops->name, why);
+		return VMXBOX_EXIT_NO_ENGINE;
+	}
+	m->ops->set_state(m->eng, &m->boot_state);
+	return 0;
+}
+
+int machine_create(const struct machine_config *cfg, struct machine **out,
+		   char *err, size_t errlen)
+{
+	struct machine *m = calloc(1, sizeof(*m));
+	int ret;
+
+	*out = NULL;
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return VMXBOX_EXIT_INTERNAL;
+	}
+	m->cfg = *cfg;
+	if (!m->cfg.mem_size)
+		m->cfg.mem_size = GUEST_MEM_DEFAULT;
+	atomic_init(&m->stop_cause, STOP_NONE);
+	ret = select_engine(m, err, errlen);
+	if (ret) {
+		free(m);
+		return ret;
+	}
+	ret = gmem_init(&m->mem, m->cfg.mem_size);
+	if (ret) {
+		snprintf(err, errlen, "cannot allocate %llu bytes of guest RAM: %s",
+			 (unsigned long long)m->cfg.mem_size, strerror(-ret));
+		free(m);
+		return ret == -EINVAL ? VMXBOX_EXIT_USAGE : VMXBOX_EXIT_INTERNAL;
+	}
+	ret = attach_devices(m, err, errlen);
+	if (!ret)
+		ret = load_firmware(m, err, errlen);
+	if (!ret)
+		ret = create_engine(m, err, errlen);
+	if (ret) {
+		machine_destroy(m);
+		return ret;
+	}
+	*out = m;
+	return 0;
+}
+
+void machine_destroy(struct machine *m)
+{
+	if (!m)
+		return;
+	if (m->eng)
+		m->ops->destroy(m->eng);
+	uart16550_destroy(&m->uart);
+	gmem_destroy(&m->mem);
+	free(m);
+}

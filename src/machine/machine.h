@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The machine: guest RAM, the port-I/O and MMIO buses with their devices,
+ * the loaded firmware, and one vCPU engine.  machine_run() drives the vCPU
+ * in its own thread from a libev event loop that also handles SIGINT,
+ * SIGTERM and --timeout.
+ */
+#ifndef VMXBOX_MACHINE_MACHINE_H
+#define VMXBOX_MACHINE_MACHINE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/cpu_state.h"
+#include "devices/debug_exit.h"
+#include "devices/io_bus.h"
+#include "devices/uart16550.h"
+#include "engine/engine.h"
+#include "loader/elf_loader.h"
+#include "machine/exit_status.h"
+#include "memory/guest_mem.h"
+
+struct machine_config {
+	const char *firmware;        /* ELF64 path */
+	const char *engine;          /* "auto" (default), "interp", "kvm" */
+	const struct engine_ops *engine_ops;  /* if set, overrides engine */
+	uint64_t mem_size;           /* bytes; 0 = GUEST_MEM_DEFAULT */
+	uint64_t max_insns;          /* 0 = unlimited */
+	enum debug_exit_mode debug_exit;
+	double timeout;              /* seconds; 0 = none */
+	bool vmx;                    /* advertise VMX to the guest */
+	bool verbose;
+	const char *append;          /* boot command line, may be NULL */
+	int serial_fd;               /* UART output */
+	int msg_fd;                  /* one-line reasons, --verbose reports */
+};
+
+void machine_config_default(struct machine_config *c);
+
+/* Why the run is being stopped from outside the engine. */
+enum machine_stop_cause {
+	STOP_NONE,
+	STOP_DEBUG_EXIT,
+	STOP_SIGINT,
+	STOP_SIGTERM,
+	STOP_TIMEOUT,
+};
+
+struct machine {
+	struct machine_config cfg;
+	struct guest_mem mem;
+	struct io_bus pio, mmio;
+	struct uart16550 uart;
+	struct debug_exit dbg;
+	struct elf_image img;
+	struct cpu_state boot_state;
+	const struct engine_ops *ops;
+	struct engine *eng;
+	char engine_why[320];
+
+	/* Run state. */
+	atomic_int stop_cause;       /* enum machine_stop_cause */
+	enum engine_exit_reason reason;
+	struct engine_exit exit;
+	struct cpu_state final_state;
+	uint64_t insns;
+	double seconds;
+};
+
+/*
+ * Build the machine and load the firmware.  Returns 0, or the exit status
+ * to use (VMXBOX_EXIT_FIRMWARE, _NO_ENGINE, _INTERNAL, _USAGE) with a
+ * one-line reason in err.  *out is NULL on failure.
+ */
+int machine_create(const struct machine_config *cfg, struct machine **out,
+		   char *err, size_t errlen);
+/* Run until the guest or vmxbox ends it; returns the exit status and
+ * writes the one-line reason for vmxbox-decided outcomes to msg_fd. */
+int machine_run(struct machine *m);
+/* Thread-safe, async-signal-unsafe: record cause (first one wins) and
+ * ask the engine to stop. */
+void machine_request_stop(struct machine *m, enum machine_stop_cause cause);
+void machine_destroy(struct machine *m);
+
+/* The outcome of a finished run as exit status + reason (reason is empty
+ * when the guest chose the status through debug-exit). */
+int machine_outcome(const struct machine *m, char *reason, size_t len);
+
+#endif

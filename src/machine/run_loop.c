@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The run loop: the vCPU runs in its own thread; the main thread sits in a
+ * libev loop that turns SIGINT/SIGTERM and --timeout into a stop request,
+ * flushes serial output periodically, and wakes up (ev_async) when the
+ * vCPU thread's run() returns.
+ */
+#include "machine/machine.h"
+
+#include <ev.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SERIAL_FLUSH_INTERVAL 0.1   /* seconds */
+
+struct run_ctx {
+	struct machine *m;
+	struct ev_loop *loop;
+	ev_async done;
+	ev_signal sigint, sigterm;
+	ev_timer timeout, flush;
+};
+
+static void *vcpu_thread(void *arg)
+{
+	struct run_ctx *rc = arg;
+	struct machine *m = rc->m;
+
+	m->reason = m->ops->run(m->eng, &m->exit);
+	ev_async_send(rc->loop, &rc->done);
+	return NULL;
+}
+
+static void on_done(struct ev_loop *loop, ev_async *w, int revents)
+{
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct run_ctx *rc = w->data;
+
+	machine_request_stop(rc->m, w->signum == SIGINT ? STOP_SIGINT
+							: STOP_SIGTERM);
+}
+
+static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct run_ctx *rc = w->data;
+
+	machine_request_stop(rc->m, STOP_TIMEOUT);
+}
+
+static void on_flush(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct run_ctx *rc = w->data;
+
+	uart16550_flush(&rc->m->uart);
+}
+
+static void start_watchers(struct run_ctx *rc)
+{
+	ev_async_init(&rc->done, on_done);
+	ev_async_start(rc->loop, &rc->done);
+	ev_signal_init(&rc->sigint, on_signal, SIGINT);
+	ev_signal_init(&rc->sigterm, on_signal, SIGTERM);
+	rc->sigint.data = rc->sigterm.data = rc;
+	ev_signal_start(rc->loop, &rc->sigint);
+	ev_signal_start(rc->loop, &rc->sigterm);
+	ev_timer_init(&rc->flush, on_flush, SERIAL_FLUSH_INTERVAL,
+		      SERIAL_FLUSH_INTERVAL);
+	rc->flush.data = rc;
+	ev_timer_start(rc->loop, &rc->flush);
+	if (rc->m->cfg.timeout > 0) {
+		ev_timer_init(&rc->timeout, on_timeout, rc->m->cfg.timeout, 0);
+		rc->timeout.data = rc;
+		ev_timer_start(rc->loop, &rc->timeout);
+	}
+}
+
+static void stop_watchers(struct run_ctx *rc)
+{
+	ev_async_stop(rc->loop, &rc->done);
+	ev_signal_stop(rc->loop, &rc->sigint);
+	ev_signal_stop(rc->loop, &rc->sigterm);
+	ev_timer_stop(rc->loop, &rc->flush);
+	if (rc->m->cfg.timeout > 0)
+		ev_timer_stop(rc->loop, &rc->timeout);
+}
+
+/* Start the vCPU thread with SIGINT/SIGTERM blocked, so the signals are
+ * always delivered to the event-loop thread. */
+static int start_vcpu(struct run_ctx *rc, pthread_t *tid)
+{
+	sigset_t block, old;
+	int ret;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	ret = pthread_create(tid, NULL, vcpu_thread, rc);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ret;
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void msg(const struct machine *m, const char *text)
+{
+	if (m->cfg.msg_fd >= 0)
+		dprintf(m->cfg.msg_fd, "vmxbox: %s\n", text);
+}
+
+static void report_verbose(const struct machine *m, int status)
+{
+	char line[512];
+
+	snprintf(line, sizeof(line),
+		 "engine %s: %llu instructions in %.3f s, exit status %d, "
+		 "serial %llu bytes",
+		 m->ops->name, (unsigned long long)m->insns, m->seconds, status,
+		 (unsigned long long)m->uart.bytes_out);
+	msg(m, line);
+	snprintf(line, sizeof(line),
+		 "unhandled port I/O: %llu reads, %llu writes ignored%s",
+		 (unsigned long long)m->pio.unhandled_reads,
+		 (unsigned long long)m->pio.unhandled_writes,
+		 m->pio.unhandled_reads + m->pio.unhandled_writes ? "" : " (none)");
+	msg(m, line);
+	if (m->pio.unhandled_reads + m->pio.unhandled_writes) {
+		snprintf(line, sizeof(line), "last unhandled port 0x%llx",
+			 (unsigned long long)m->pio.last_unhandled_addr);
+		msg(m, line);
+	}
+	snprintf(line, sizeof(line),
+		 "unhandled MMIO: %llu reads, %llu writes ignored",
+		 (unsigned long long)m->mmio.unhandled_reads,
+		 (unsigned long long)m->mmio.unhandled_writes);
+	msg(m, line);
+}
+
+int machine_run(struct machine *m)
+{
+	struct run_ctx rc = { .m = m, .loop = ev_default_loop(EVFLAG_AUTO) };
+	char reason[400];
+	pthread_t tid;
+	double t0;
+	int status;
+
+	if (!rc.loop) {
+		msg(m, "cannot create the event loop");
+		return VMXBOX_EXIT_INTERNAL;
+	}
+	if (m->cfg.verbose) {
+		snprintf(reason, sizeof(reason),
+			 "booting %s: entry 0x%llx, image [0x%llx, 0x%llx), %llu MiB RAM, engine %s (%s)",
+			 m->cfg.firmware, (unsigned long long)m->img.entry,
+			 (unsigned long long)m->img.start,
+			 (unsigned long long)m->img.end,
+			 (unsigned long long)(m->mem.size >> 20), m->ops->name,
+			 m->engine_why);
+		msg(m, reason);
+	}
+	start_watchers(&rc);
+	t0 = now_seconds();
+	if (start_vcpu(&rc, &tid)) {
+		stop_watchers(&rc);
+		msg(m, "cannot start the vCPU thread");
+		return VMXBOX_EXIT_INTERNAL;
+	}
+	ev_run(rc.loop, 0);
+	pthread_join(tid, NULL);
+	stop_watchers(&rc);
+	m->seconds = now_seconds() - t0;
+	uart16550_flush(&m->uart);
+
+	if (m->ops->get_state)
+		m->ops->get_state(m->eng, &m->final_state);
+	m->insns = m->ops->insn_count ? m->ops->insn_count(m->eng) : 0;
+	status = machine_outcome(m, reason, sizeof(reason));
+	if (reason[0])
+		msg(m, reason);
+	if (m->cfg.verbose)
+		report_verbose(m, status);
+	return status;
+}

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: MIT
+/* UART 16550 and debug-exit, driven through the port-I/O dispatch table. */
+#include <check.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "devices/debug_exit.h"
+#include "devices/io_bus.h"
+#include "devices/uart16550.h"
+
+static struct io_bus pio;
+static struct uart16550 uart;
+static int pipefd[2];
+
+static void uart_setup(void)
+{
+	ck_assert_int_eq(pipe(pipefd), 0);
+	io_bus_init(&pio, "pio");
+	uart16550_init(&uart, pipefd[1]);
+	ck_assert_int_eq(uart16550_attach(&uart, &pio, 0x3f8), 0);
+}
+
+static void uart_teardown(void)
+{
+	uart16550_destroy(&uart);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+static size_t drain(char *buf, size_t len)
+{
+	ssize_t n;
+
+	uart16550_flush(&uart);
+	close(pipefd[1]);
+	pipefd[1] = -1;
+	uart.out_fd = -1;
+	n = read(pipefd[0], buf, len - 1);
+	ck_assert_int_ge(n, 0);
+	buf[n] = '\0';
+	return (size_t)n;
+}
+
+START_TEST(uart_transmits_thr_writes)
+{
+	char out[64];
+
+	for (const char *p = "hi\nyo"; *p; p++)
+		io_bus_write(&pio, 0x3f8, 1, (uint8_t)*p);
+	ck_assert_uint_eq(uart.bytes_out, 5);
+	ck_assert_uint_eq(drain(out, sizeof(out)), 5);
+	ck_assert_str_eq(out, "hi\nyo");
+}
+END_TEST
+
+START_TEST(uart_lsr_always_ready)
+{
+	for (int i = 0; i < 3; i++) {
+		ck_assert_uint_eq(io_bus_read(&pio, 0x3fd, 1), 0x60);
+		io_bus_write(&pio, 0x3f8, 1, 'x');
+	}
+	ck_assert_uint_eq(io_bus_read(&pio, 0x3fa, 1), 0x01); /* IIR: none */
+	io_bus_write(&pio, 0x3fa, 1, 0x07);                    /* FCR: FIFO on */
+	ck_assert_uint_eq(io_bus_read(&pio, 0x3fa, 1), 0xc1);
+	ck_assert_uint_eq(io_bus_read(&pio, 0x3f8, 1), 0);    /* no input */
+	ck_assert_uint_eq(io_bus_read(&pio, 0x3fe, 1), 0xb0); /* MSR */
+	ck_assert_uint_eq(pio.unhandled_reads, 0);
+}
+END_TEST
+
+START_TEST(uart_dlab_and_scratch)
+{
+	char out[16];
+
+	io_bus_write(&pio, 0x3fb, 1, 0x83);        /* DLAB=1, 8N1 */
+	io_bus_write(&pio, 0x3f8, 1, 0x0c);        /* DLL: 9600 baud */
+	io_bus_write(&pio, 0x3f9, 1, 0x00);        /* DLM */
+	ck_assert_uint_eq(io_bus_read(&pio, 0x3f8, 1), 0x0c);
+	ck_assert_uint_eq(io_bus_read(&pio, 0x3fb, 1), 0x83);
+	io_bus_write(&pio, 0x3fb, 1, 0x03);        /* DLAB=0 */
+	io_bus_write(&pio, 0x3f9, 1, 0xff);        /* IER keeps 4 bits */
+	ck_assert_uint_eq(io_bus_read(&pio, 0x3f9, 1), 0x0f);
+	io_bus_write(&pio, 0x3ff, 1, 0xa5);
+	ck_assert_uint_eq(io_bus_read(&pio, 0x3ff, 1), 0xa5);
+	/* A 2-byte write at THR sends the low byte and writes IER. */
+	io_bus_write(&pio, 0x3f8, 2, 0x0141);
+	ck_assert_uint_eq(io_bus_read(&pio, 0x3f9, 1), 0x01);
+	ck_assert_uint_eq(drain(out, sizeof(out)), 1);    /* DLL write sent nothing */
+	ck_assert_str_eq(out, "A");
+}
+END_TEST
+
+static int exits, last_status;
+
+static void on_exit_cb(void *opaque, int status)
+{
+	exits++;
+	last_status = status;
+	ck_assert_ptr_eq(opaque, &pio);
+}
+
+static struct debug_exit dbg;
+
+static void dbg_setup(enum debug_exit_mode mode)
+{
+	io_bus_init(&pio, "pio");
+	exits = 0;
+	last_status = -1;
+	debug_exit_init(&dbg, mode, on_exit_cb, &pio);
+	ck_assert_int_eq(debug_exit_attach(&dbg, &pio, 0xf4), 0);
+}
+
+START_TEST(debug_exit_plain)
+{
+	dbg_setup(DEBUG_EXIT_PLAIN);
+	io_bus_write(&pio, 0xf4, 1, 5);
+	ck_assert_int_eq(exits, 1);
+	ck_assert_int_eq(last_status, 5);
+	ck_assert(dbg.fired);
+	ck_assert_uint_eq(dbg.value, 5);
+	io_bus_write(&pio, 0xf4, 1, 9);            /* later writes ignored */
+	ck_assert_int_eq(exits, 1);
+	ck_assert_int_eq(dbg.status, 5);
+}
+END_TEST
+
+START_TEST(debug_exit_sizes)
+{
+	dbg_setup(DEBUG_EXIT_PLAIN);
+	io_bus_write(&pio, 0xf4, 2, 0x1234);
+	ck_assert_int_eq(last_status, 0x34);       /* 8-bit exit status */
+	ck_assert_uint_eq(dbg.value, 0x1234);
+	dbg_setup(DEBUG_EXIT_PLAIN);
+	io_bus_write(&pio, 0xf4, 4, 0x80000000u);
+	ck_assert_int_eq(last_status, 0);
+	ck_assert_uint_eq(dbg.value, 0x80000000u);
+	dbg_setup(DEBUG_EXIT_PLAIN);
+	io_bus_write(&pio, 0xf5, 1, 3);            /* not the port */
+	ck_assert_int_eq(exits, 0);
+	ck_assert_uint_eq(pio.unhandled_writes, 1);
+	ck_assert_uint_eq(io_bus_read(&pio, 0xf4, 1), 0xff);
+}
+END_TEST
+
+START_TEST(debug_exit_qemu)
+{
+	dbg_setup(DEBUG_EXIT_QEMU);
+	io_bus_write(&pio, 0xf4, 1, 0);
+	ck_assert_int_eq(last_status, 1);
+	dbg_setup(DEBUG_EXIT_QEMU);
+	io_bus_write(&pio, 0xf4, 4, 0x10);
+	ck_assert_int_eq(last_status, 0x21);
+	ck_assert_int_eq(debug_exit_status(DEBUG_EXIT_QEMU, 0x80), 1);
+	ck_assert_int_eq(debug_exit_status(DEBUG_EXIT_PLAIN, 0x1ff), 0xff);
+}
+END_TEST
+
+START_TEST(debug_exit_mode_names)
+{
+	enum debug_exit_mode m = DEBUG_EXIT_QEMU;
+
+	ck_assert(debug_exit_parse_mode("plain", &m));
+	ck_assert_int_eq(m, DEBUG_EXIT_PLAIN);
+	ck_assert(debug_exit_parse_mode("qemu", &m));
+	ck_assert_int_eq(m, DEBUG_EXIT_QEMU);
+	ck_assert(!debug_exit_parse_mode("QEMU", &m));
+	ck_assert(!debug_exit_parse_mode("", &m));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("devices");
+	TCase *tu = tcase_create("uart");
+	TCase *td = tcase_create("debug_exit");
+
+	tcase_add_checked_fixture(tu, uart_setup, uart_teardown);
+	tcase_add_test(tu, uart_transmits_thr_writes);
+	tcase_add_test(tu, uart_lsr_always_ready);
+	tcase_add_test(tu, uart_dlab_and_scratch);
+	tcase_add_test(td, debug_exit_plain);
+	tcase_add_test(td, debug_exit_sizes);
+	tcase_add_test(td, debug_exit_qemu);
+	tcase_add_test(td, debug_exit_mode_names);
+	suite_add_tcase(s, tu);
+	suite_add_tcase(s, td);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# vmxbox developer entry point.
+#   ./vmxbox.sh demo    install build deps if missing, build, boot the bundled firmware
+#   ./vmxbox.sh test    install deps, build, run the test suite (normal + ASan/UBSan)
+#   ./vmxbox.sh bench   build and run the benchmarks under bench/
+#   ./vmxbox.sh build   install deps and build only
+# Works on a fresh Debian 12 machine; apt-get runs as root or through sudo.
+set -euo pipefail
+
+cd "$(dirname "$(readlink -f "$0")")"
+
+BUILD_DEPS=(meson ninja-build gcc libc6-dev pkg-config python3
+	    libcbor-dev libev-dev check libzydis-dev linux-libc-dev)
+TEST_DEPS=(libunicorn-dev clang)
+BUILD_DIR=build
+ASAN_DIR=build-asan
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'vmxbox.sh: %s\n' "$*" >&2; exit 1; }
+
+# Packages from the arguments that are not installed.
+missing_packages() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q '^install ok installed$' || printf '%s\n' "$p"
+	done
+}
+
+install_deps() {
+	local missing sudo=()
+	if ! command -v dpkg-query >/dev/null 2>&1; then
+		say "not a Debian system: make sure these are installed: $*"
+		return 0
+	fi
+	mapfile -t missing < <(missing_packages "$@")
+	[ "${#missing[@]}" -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null 2>&1 ||
+			die "missing packages (${missing[*]}) and not root and no sudo: install them first"
+		sudo=(sudo)
+	fi
+	say "installing ${missing[*]}"
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# setup_and_build DIR [meson options...]
+setup_and_build() {
+	local dir=$1
+	shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		say "meson setup $dir $*"
+		meson setup "$dir" "$@"
+	fi
+	say "ninja -C $dir"
+	ninja -C "$dir"
+}
+
+# Print "passed failed skipped" for one build dir's last `meson test`.
+count_results() {
+	python3 - "$1/meson-logs/testlog.json" <<'PY'
+import json, sys
+p = f = s = 0
+try:
+    with open(sys.argv[1]) as log:
+        for line in log:
+            line = line.strip()
+            if not line:
+                continue
+            r = json.loads(line).get("result", "")
+            if r in ("OK", "EXPECTEDFAIL"):
+                p += 1
+            elif r == "SKIP":
+                s += 1
+            else:
+                f += 1
+except OSError:
+    f = 1
+print(p, f, s)
+PY
+}
+
+# run_suite DIR: meson test, printing failed tests' logs.
+run_suite() {
+	local dir=$1
+	say "meson test -C $dir"
+	meson test -C "$dir" --print-errorlogs
+}
+
+cmd_build() {
+	install_deps "${BUILD_DEPS[@]}"
+	setup_and_build "$BUILD_DIR"
+}
+
+cmd_demo() {
+	cmd_build
+	say "build/vmxbox run   (bundled firmware)"
+	local status=0
+	"$BUILD_DIR/vmxbox" run || status=$?
+	say "vmxbox exited with status $status"
+	return "$status"
+}
+
+cmd_test() {
+	local passed=0 failed=0 skipped=0 p f s dir
+	install_deps "${BUILD_DEPS[@]}" "${TEST_DEPS[@]}"
+	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+	# LeakSanitizer needs ptrace, which many CI containers forbid.
+	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+	for dir in "$BUILD_DIR" "$ASAN_DIR"; do
+		local opts=()
+		[ "$dir" = "$ASAN_DIR" ] && opts=(-Db_sanitize=address,undefined)
+		if ! setup_and_build "$dir" "${opts[@]}"; then
+			say "build in $dir FAILED"
+			failed=$((failed + 1))
+			continue
+		fi
+		rm -f "$dir/meson-logs/testlog.json"
+		run_suite "$dir" || true
+		read -r p f s < <(count_results "$dir")
+		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	done
+	[ "$skipped" -gt 0 ] && say "$skipped skipped (engine unavailable on this host)"
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+
+cmd_bench() {
+	cmd_build
+	if ! meson introspect "$BUILD_DIR" --benchmarks | grep -q '"name"'; then
+		echo "no benchmarks yet (bench/ is empty)"
+		return 0
+	fi
+	meson test -C "$BUILD_DIR" --benchmark --print-errorlogs
+}
+
+usage() {
+	sed -n '2,7s/^# \{0,1\}//p' "$0"
+}
+
+case "${1:-}" in
+demo) cmd_demo ;;
+test) cmd_test ;;
+bench) cmd_bench ;;
+build) cmd_build ;;
+-h|--help|help) usage ;;
+*) usage >&2; exit 2 ;;
+esac
