@@ -9,6 +9,8 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +26,7 @@ struct result {
 
 static const char *engine;
 static char *hello;
+static int send_signal;      /* if set, sent to vmxbox after 300 ms */
 
 static void slurp(FILE *f, char *buf, size_t len)
 {
@@ -58,6 +61,13 @@ static void run(struct result *r, ...)
 		dup2(fileno(err), 2);
 		execv(args[0], (char **)args);
 		_exit(127);
+	}
+	if (send_signal) {
+		struct timespec ts = { 0, 300000000 };
+
+		nanosleep(&ts, NULL);
+		kill(pid, send_signal);
+		send_signal = 0;
 	}
 	waitpid(pid, &ws, 0);
 	r->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
@@ -107,6 +117,96 @@ START_TEST(instruction_limit)
 }
 END_TEST
 
+/* Run raw code at 1 MiB; returns the exit status, fills r. */
+static int run_code(const uint8_t *code, size_t n, const char *opt)
+{
+	char *fw = tiny_code_file(code, n);
+
+	run(&r, opt ? opt : "--mem=4M", fw, NULL);
+	unlink(fw);
+	free(fw);
+	return r.status;
+}
+
+static const uint8_t spin[] = { 0xeb, 0xfe };           /* jmp . */
+
+START_TEST(hlt_with_interrupts_off)
+{
+	static const uint8_t code[] = { 0xfa, 0xf4 };    /* cli; hlt */
+
+	ck_assert_msg(run_code(code, sizeof(code), NULL) == 73, "status %d: %s",
+		      r.status, r.err);
+	ck_assert_str_eq(r.err, "vmxbox: guest halted at rip=0x100002 with "
+				"interrupts disabled and no wake source\n");
+}
+END_TEST
+
+START_TEST(triple_fault_without_idt)
+{
+	static const uint8_t code[] = { 0x0f, 0x0b };    /* ud2, IDT limit 0 */
+
+	ck_assert_msg(run_code(code, sizeof(code), NULL) == 72, "status %d: %s",
+		      r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "vmxbox: guest shutdown (triple fault)"));
+}
+END_TEST
+
+START_TEST(timeout_stops_spinning_guest)
+{
+	ck_assert_int_eq(run_code(spin, sizeof(spin), "--timeout=0.3"), 75);
+	ck_assert_ptr_nonnull(strstr(r.err, "timeout: guest still running after 0.3 s"));
+}
+END_TEST
+
+START_TEST(sigterm_stops_spinning_guest)
+{
+	send_signal = SIGTERM;
+	ck_assert_int_eq(run_code(spin, sizeof(spin), "--timeout=30"), 143);
+	ck_assert_str_eq(r.err, "vmxbox: terminated by SIGTERM at rip=0x100000\n");
+}
+END_TEST
+
+START_TEST(sigint_stops_spinning_guest)
+{
+	send_signal = SIGINT;
+	ck_assert_int_eq(run_code(spin, sizeof(spin), "--timeout=30"), 130);
+	ck_assert_str_eq(r.err, "vmxbox: interrupted by SIGINT at rip=0x100000\n");
+}
+END_TEST
+
+/* The bundled firmware images (guest-firmware/), when built. */
+START_TEST(firmware_hello_and_boot_info)
+{
+	const char *fw = getenv("HELLO_ELF");
+
+	if (!fw) {
+		fprintf(stderr, "no HELLO_ELF: firmware images not built\n");
+		return;
+	}
+	run(&r, "--mem=64M", fw, NULL);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "hello from vmxbox guest firmware\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "boot info: mem 64 MiB, image 0x100000-"));
+	ck_assert_ptr_nonnull(strstr(r.out, ", vmx on\n"));
+	run(&r, "--vmx=off", fw, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "boot info: mem 256 MiB"));
+	ck_assert_ptr_nonnull(strstr(r.out, ", vmx off\n"));
+}
+END_TEST
+
+START_TEST(bundled_demo_boots_without_argument)
+{
+	if (!getenv("HELLO_ELF")) {
+		fprintf(stderr, "no HELLO_ELF: firmware images not built\n");
+		return;
+	}
+	run(&r, NULL);
+	ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "vmxbox"));
+}
+END_TEST
+
 /* Is the engine usable here?  If not, say why and skip. */
 static bool engine_usable(void)
 {
@@ -143,6 +243,13 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, hello_qemu_debug_exit);
 	tcase_add_test(tc, hello_verbose_reports_engine);
 	tcase_add_test(tc, instruction_limit);
+	tcase_add_test(tc, hlt_with_interrupts_off);
+	tcase_add_test(tc, triple_fault_without_idt);
+	tcase_add_test(tc, timeout_stops_spinning_guest);
+	tcase_add_test(tc, sigterm_stops_spinning_guest);
+	tcase_add_test(tc, sigint_stops_spinning_guest);
+	tcase_add_test(tc, firmware_hello_and_boot_info);
+	tcase_add_test(tc, bundled_demo_boots_without_argument);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -114,17 +114,24 @@ static inline size_t tiny_hello_code(uint8_t *code)
 	return sizeof(insns) + sizeof(TINY_HELLO_TEXT);
 }
 
-/* The hello firmware as a temp file (malloc'ed path). */
-static inline char *tiny_hello_file(void)
+/* Raw code loaded and entered at 1 MiB, as a temp ELF (malloc'ed path). */
+static inline char *tiny_code_file(const void *code, size_t n)
 {
-	uint8_t code[128], *elf;
-	size_t n = tiny_hello_code(code);
 	struct tiny_seg seg = { TINY_HELLO_LOAD, code, n, 0x2000 };
+	uint8_t *elf;
 	size_t len = tiny_elf_build(&elf, TINY_HELLO_LOAD, &seg, 1, NULL);
 	char *path = tiny_write_temp(elf, len);
 
 	free(elf);
 	return path;
+}
+
+/* The hello firmware as a temp file (malloc'ed path). */
+static inline char *tiny_hello_file(void)
+{
+	uint8_t code[128];
+
+	return tiny_code_file(code, tiny_hello_code(code));
 }
 
 #endif
