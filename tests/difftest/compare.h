@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* Comparing two runs, listing a case, reporting a mismatch. */
+#ifndef VMXBOX_TESTS_DIFFTEST_COMPARE_H
+#define VMXBOX_TESTS_DIFFTEST_COMPARE_H
+
+#include <stdio.h>
+
+#include "dt.h"
+
+/* RFLAGS bits compared after the case (status flags the SDM leaves
+ * undefined are dropped). */
+uint64_t dt_flags_mask(const struct dt_case *c);
+
+/* True if equal; otherwise describes the first difference in `what`. */
+bool dt_compare(const struct dt_case *c, const struct dt_state *ref,
+		const struct dt_state *got, char *what, size_t len);
+
+/* Check every listed instruction decodes with Zydis to exactly the bytes
+ * up to the next one (the generator's own sanity check). */
+bool dt_verify_case(struct dt_case *c, char *what, size_t len);
+
+void dt_print_listing(FILE *f, const struct dt_case *c);
+void dt_print_state(FILE *f, const char *name, const struct dt_state *st);
+void dt_report(FILE *f, const struct dt_case *c, const struct dt_result *ref,
+	       const struct dt_result *got, const char *what);
+
+#endif

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+/*
+ * difftest: run random instruction sequences in Unicorn and in our
+ * interpreter and compare the results.
+ *
+ *   difftest [--count=N] [--seed=S] [--len=L] [--verbose] [--uc-only]
+ *            [--max-report=K]
+ *
+ * Case i uses seed S+i, so a reported case reruns alone with
+ * --seed=<its seed> --count=1.  Exit status 0 only if every case matched.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "compare.h"
+#include "engines.h"
+#include "gen.h"
+
+struct opts {
+	uint64_t count, seed;
+	unsigned len, max_report;
+	bool verbose, uc_only;
+};
+
+static bool arg_u64(const char *a, const char *name, uint64_t *v)
+{
+	size_t n = strlen(name);
+	char *end;
+
+	if (strncmp(a, name, n) || a[n] != '=')
+		return false;
+	*v = strtoull(a + n + 1, &end, 0);
+	if (*end || end == a + n + 1) {
+		fprintf(stderr, "difftest: bad value in %s\n", a);
+		exit(2);
+	}
+	return true;
+}
+
+static void parse(int argc, char **argv, struct opts *o)
+{
+	uint64_t v;
+
+	*o = (struct opts){ .count = 1000, .seed = 1, .len = 16, .max_report = 3 };
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (arg_u64(a, "--count", &o->count) ||
+		    arg_u64(a, "--seed", &o->seed))
+			continue;
+		if (arg_u64(a, "--len", &v) && v >= 1 && v <= 64) {
+			o->len = (unsigned)v;
+		} else if (arg_u64(a, "--max-report", &v)) {
+			o->max_report = (unsigned)v;
+		} else if (!strcmp(a, "--verbose")) {
+			o->verbose = true;
+		} else if (!strcmp(a, "--uc-only")) {
+			o->uc_only = true;
+		} else {
+			fprintf(stderr, "usage: difftest [--count=N] [--seed=S] "
+				"[--len=1..64] [--verbose] [--uc-only] "
+				"[--max-report=K]\n");
+			exit(2);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct dt_case c;
+	static struct dt_result ref, got;
+	struct dt_interp *ip = NULL;
+	struct dt_uc *uc, *uc2 = NULL;
+	uint64_t bad = 0, reported = 0;
+	char err[256], what[320];
+	struct opts o;
+	clock_t t0 = clock();
+
+	parse(argc, argv, &o);
+	uc = dtuc_create(err, sizeof(err));
+	if (!uc) {
+		fprintf(stderr, "difftest: %s\n", err);
+		return 2;
+	}
+	if (o.uc_only)
+		uc2 = dtuc_create(err, sizeof(err));
+	else
+		ip = dti_create(err, sizeof(err));
+	if (!uc2 && !ip) {
+		fprintf(stderr, "difftest: %s\n", err);
+		return 2;
+	}
+	for (uint64_t i = 0; i < o.count; i++) {
+		bool ok;
+
+		gen_case(&c, o.seed + i, o.len);
+		if (!dt_verify_case(&c, what, sizeof(what))) {
+			ok = false;
+			dtuc_run(uc, &c, &ref);
+			got = ref;
+		} else {
+			dtuc_run(uc, &c, &ref);
+			if (uc2)
+				dtuc_run(uc2, &c, &got);
+			else
+				dti_run(ip, &c, &got);
+			if (!ref.ok) {
+				snprintf(what, sizeof(what), "generator bug? %s",
+					 ref.err);
+				ok = false;
+			} else if (!got.ok) {
+				snprintf(what, sizeof(what), "%s", got.err);
+				ok = false;
+			} else {
+				ok = dt_compare(&c, &ref.st, &got.st, what,
+						sizeof(what));
+			}
+		}
+		if (!ok) {
+			bad++;
+			if (reported++ < o.max_report || o.verbose)
+				dt_report(stdout, &c, &ref, &got, what);
+		} else if (o.verbose) {
+			printf("seed=%" PRIu64 " ok\n", c.seed);
+			dt_print_listing(stdout, &c);
+		}
+	}
+	printf("difftest: %" PRIu64 " cases, %" PRIu64 " mismatches "
+	       "(seeds %" PRIu64 "..%" PRIu64 ", len %u, %s, %.1f s cpu)\n",
+	       o.count, bad, o.seed, o.seed + o.count - 1, o.len,
+	       o.uc_only ? "unicorn vs unicorn" : "unicorn vs interp",
+	       (double)(clock() - t0) / CLOCKS_PER_SEC);
+	dti_destroy(ip);
+	dtuc_destroy(uc2);
+	dtuc_destroy(uc);
+	return bad ? 1 : 0;
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* Random generator of valid user-level instruction sequences. */
+#ifndef VMXBOX_TESTS_DIFFTEST_GEN_H
+#define VMXBOX_TESTS_DIFFTEST_GEN_H
+
+#include "dt.h"
+
+/* Fill c from seed: len units (an instruction plus the setup it needs). */
+void gen_case(struct dt_case *c, uint64_t seed, unsigned len);
+
+/* Append raw code (hand-written cases): sets code, hlt, insn offsets. */
+void gen_raw_case(struct dt_case *c, const uint8_t *code, uint32_t len,
+		  uint32_t defined_flags);
+
+#endif

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Our side: the interpreter engine through the public engine interface,
+ * on a guest_mem with identity-mapped 2 MiB pages and the flat 64-bit
+ * CPL 0 state Unicorn starts in (SDM 10.8.5: IA-32e mode needs CR0.PG/PE,
+ * CR4.PAE, EFER.LME/LMA and a CS with L=1).  The IDT limit is 0, so any
+ * exception escalates to a triple fault and shows up as SHUTDOWN.
+ */
+#include "engines.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine.h"
+
+#define PT_P  0x1ull
+#define PT_RW 0x2ull
+#define PT_US 0x4ull
+#define PT_PS 0x80ull
+#define PML4_GPA 0x1000ull
+#define PDPT_GPA 0x2000ull
+#define PD_GPA   0x3000ull
+
+struct dt_interp {
+	struct guest_mem mem;
+	struct io_bus pio, mmio;
+	struct engine *e;
+};
+
+static bool build_page_tables(struct guest_mem *m)
+{
+	bool ok = gmem_write_u64(m, PML4_GPA, PDPT_GPA | PT_P | PT_RW | PT_US) &&
+		  gmem_write_u64(m, PDPT_GPA, PD_GPA | PT_P | PT_RW | PT_US);
+
+	for (uint64_t i = 0; ok && i < DT_MEM_SIZE >> 21; i++)
+		ok = gmem_write_u64(m, PD_GPA + 8 * i,
+				    i << 21 | PT_P | PT_RW | PT_US | PT_PS);
+	return ok;
+}
+
+struct dt_interp *dti_create(char *err, size_t errlen)
+{
+	struct dt_interp *ip = calloc(1, sizeof(*ip));
+	struct engine_config cfg;
+
+	if (!ip) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (gmem_init(&ip->mem, DT_MEM_SIZE) < 0 ||
+	    !build_page_tables(&ip->mem)) {
+		snprintf(err, errlen, "guest memory setup failed");
+		free(ip);
+		return NULL;
+	}
+	io_bus_init(&ip->pio, "pio");
+	io_bus_init(&ip->mmio, "mmio");
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.mem = &ip->mem;
+	cfg.pio = &ip->pio;
+	cfg.mmio = &ip->mmio;
+	cpu_model_default(&cfg.model);
+	cfg.max_insns = DT_EXEC_LIMIT;
+	ip->e = interp_engine_ops.create(&cfg, err, errlen);
+	if (!ip->e) {
+		gmem_destroy(&ip->mem);
+		free(ip);
+		return NULL;
+	}
+	return ip;
+}
+
+void dti_destroy(struct dt_interp *ip)
+{
+	if (!ip)
+		return;
+	interp_engine_ops.destroy(ip->e);
+	gmem_destroy(&ip->mem);
+	free(ip);
+}
+
+static void flat_seg(struct seg_reg *s, uint16_t sel, uint32_t ar)
+{
+	s->sel = sel;
+	s->base = 0;
+	s->limit = 0xffffffff;
+	s->ar = ar;
+}
+
+static void initial_state(struct cpu_state *s, const struct dt_case *c)
+{
+	const uint32_t code = 0xb | SEG_AR_S | SEG_AR_P | SEG_AR_L | SEG_AR_G;
+	const uint32_t data = 0x3 | SEG_AR_S | SEG_AR_P | SEG_AR_DB | SEG_AR_G;
+
+	memset(s, 0, sizeof(*s));
+	cpu_state_reset(s);
+	memcpy(s->gpr, c->init.gpr, sizeof(s->gpr));
+	s->rip = c->init.rip;
+	s->rflags = c->init.rflags;
+	s->cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+	s->cr3 = PML4_GPA;
+	s->cr4 = CR4_PAE;
+	s->efer = EFER_LME | EFER_LMA;
+	for (int i = 0; i < SEG_COUNT; i++)
+		flat_seg(&s->seg[i], 0x10, data);
+	flat_seg(&s->seg[SEG_CS], 0x08, code);
+	s->seg[SEG_LDTR] = (struct seg_reg){ .ar = SEG_AR_UNUSABLE };
+	s->seg[SEG_TR] = (struct seg_reg){ .sel = 0x18, .limit = 0x67,
+					   .ar = 0xb | SEG_AR_P };
+	s->gdtr = (struct dtable_reg){ 0, 0 };
+	s->idtr = (struct dtable_reg){ 0, 0 };
+	s->activity = ACTIVITY_ACTIVE;
+}
+
+void dti_run(struct dt_interp *ip, const struct dt_case *c,
+	     struct dt_result *res)
+{
+	const struct engine_ops *ops = &interp_engine_ops;
+	struct engine_exit ex = { 0 };
+	enum engine_exit_reason why;
+	struct cpu_state s;
+
+	res->ok = false;
+	res->err[0] = 0;
+	if (!gmem_write(&ip->mem, DT_CODE_BASE, c->code, DT_CODE_SIZE) ||
+	    !gmem_write(&ip->mem, DT_DATA_BASE, c->init.data, DT_DATA_SIZE) ||
+	    !gmem_write(&ip->mem, DT_STACK_BASE, c->init.stack, DT_STACK_SIZE)) {
+		snprintf(res->err, sizeof(res->err), "guest memory write failed");
+		return;
+	}
+	initial_state(&s, c);
+	ops->set_state(ip->e, &s);
+	ops->set_max_insns(ip->e, ops->insn_count(ip->e) + DT_EXEC_LIMIT);
+	why = ops->run(ip->e, &ex);
+	ops->get_state(ip->e, &s);
+	memcpy(res->st.gpr, s.gpr, sizeof(s.gpr));
+	res->st.rflags = s.rflags;
+	res->st.rip = s.rip;
+	gmem_read(&ip->mem, DT_DATA_BASE, res->st.data, DT_DATA_SIZE);
+	gmem_read(&ip->mem, DT_STACK_BASE, res->st.stack, DT_STACK_SIZE);
+	if (why != ENGINE_EXIT_HLT) {
+		snprintf(res->err, sizeof(res->err), "interp exit %s at rip %#llx: %s",
+			 engine_exit_reason_name(why), (unsigned long long)s.rip,
+			 ex.msg);
+		return;
+	}
+	/* HLT leaves RIP after itself (SDM HLT); Unicorn stops before it. */
+	res->st.rip = s.rip - 1;
+	if (res->st.rip != DT_CODE_BASE + c->hlt_off) {
+		snprintf(res->err, sizeof(res->err), "interp halted at rip %#llx, "
+			 "not at the final HLT", (unsigned long long)s.rip);
+		return;
+	}
+	res->ok = true;
+}

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Reference side: Unicorn 2 in UC_MODE_64 (its default flat long-mode
+ * state, CPL 0).  One engine is reused for every case; the translated
+ * code cache is dropped before each run because the code changes.
+ */
+#include "engines.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <unicorn/unicorn.h>
+
+struct dt_uc {
+	uc_engine *uc;
+};
+
+static const int uc_gpr[16] = {
+	UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX,
+	UC_X86_REG_RSP, UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI,
+	UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
+	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+};
+
+struct dt_uc *dtuc_create(char *err, size_t errlen)
+{
+	struct dt_uc *u = calloc(1, sizeof(*u));
+	uc_err e;
+
+	if (!u) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	e = uc_open(UC_ARCH_X86, UC_MODE_64, &u->uc);
+	if (e == UC_ERR_OK)
+		e = uc_mem_map(u->uc, DT_CODE_BASE, DT_CODE_SIZE, UC_PROT_ALL);
+	if (e == UC_ERR_OK)
+		e = uc_mem_map(u->uc, DT_DATA_BASE, DT_DATA_SIZE, UC_PROT_ALL);
+	if (e == UC_ERR_OK)
+		e = uc_mem_map(u->uc, DT_STACK_BASE, DT_STACK_SIZE, UC_PROT_ALL);
+	if (e != UC_ERR_OK) {
+		snprintf(err, errlen, "unicorn: %s", uc_strerror(e));
+		if (u->uc)
+			uc_close(u->uc);
+		free(u);
+		return NULL;
+	}
+	return u;
+}
+
+void dtuc_destroy(struct dt_uc *u)
+{
+	if (!u)
+		return;
+	uc_close(u->uc);
+	free(u);
+}
+
+static uc_err load(struct dt_uc *u, const struct dt_case *c)
+{
+	uc_err e;
+
+	e = uc_mem_write(u->uc, DT_CODE_BASE, c->code, DT_CODE_SIZE);
+	if (e == UC_ERR_OK)
+		e = uc_ctl_remove_cache(u->uc, DT_CODE_BASE,
+					DT_CODE_BASE + DT_CODE_SIZE);
+	if (e == UC_ERR_OK)
+		e = uc_mem_write(u->uc, DT_DATA_BASE, c->init.data, DT_DATA_SIZE);
+	if (e == UC_ERR_OK)
+		e = uc_mem_write(u->uc, DT_STACK_BASE, c->init.stack,
+				 DT_STACK_SIZE);
+	for (int i = 0; i < 16 && e == UC_ERR_OK; i++)
+		e = uc_reg_write(u->uc, uc_gpr[i], &c->init.gpr[i]);
+	if (e == UC_ERR_OK)
+		e = uc_reg_write(u->uc, UC_X86_REG_RFLAGS, &c->init.rflags);
+	if (e == UC_ERR_OK)
+		e = uc_reg_write(u->uc, UC_X86_REG_RIP, &c->init.rip);
+	return e;
+}
+
+static uc_err save(struct dt_uc *u, struct dt_state *st)
+{
+	uc_err e = UC_ERR_OK;
+
+	for (int i = 0; i < 16 && e == UC_ERR_OK; i++)
+		e = uc_reg_read(u->uc, uc_gpr[i], &st->gpr[i]);
+	if (e == UC_ERR_OK)
+		e = uc_reg_read(u->uc, UC_X86_REG_RFLAGS, &st->rflags);
+	if (e == UC_ERR_OK)
+		e = uc_reg_read(u->uc, UC_X86_REG_RIP, &st->rip);
+	if (e == UC_ERR_OK)
+		e = uc_mem_read(u->uc, DT_DATA_BASE, st->data, DT_DATA_SIZE);
+	if (e == UC_ERR_OK)
+		e = uc_mem_read(u->uc, DT_STACK_BASE, st->stack, DT_STACK_SIZE);
+	return e;
+}
+
+void dtuc_run(struct dt_uc *u, const struct dt_case *c, struct dt_result *res)
+{
+	uint64_t end = DT_CODE_BASE + c->hlt_off;
+	uc_err e;
+
+	res->ok = false;
+	res->err[0] = 0;
+	e = load(u, c);
+	if (e != UC_ERR_OK) {
+		snprintf(res->err, sizeof(res->err), "unicorn load: %s",
+			 uc_strerror(e));
+		return;
+	}
+	/* Runs until the final HLT; the code only jumps forward. */
+	e = uc_emu_start(u->uc, c->init.rip, end, 0, 0);
+	if (save(u, &res->st) != UC_ERR_OK) {
+		snprintf(res->err, sizeof(res->err), "unicorn: state read failed");
+		return;
+	}
+	if (e != UC_ERR_OK) {
+		snprintf(res->err, sizeof(res->err), "unicorn: %s at rip %#llx",
+			 uc_strerror(e), (unsigned long long)res->st.rip);
+		return;
+	}
+	if (res->st.rip != end) {
+		snprintf(res->err, sizeof(res->err),
+			 "unicorn stopped at rip %#llx, not at the HLT",
+			 (unsigned long long)res->st.rip);
+		return;
+	}
+	res->ok = true;
+}
