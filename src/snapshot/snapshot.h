@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Snapshots: the whole machine (config, vCPUs, VMX state, devices, sparse
+ * guest memory) as one CBOR document.  Schema: docs/snapshot.cddl; prose:
+ * docs/snapshot.md.
+ *
+ * struct snapshot_machine is the in-memory form.  The machine fills it
+ * (snapshot_capture_*), snapshot_encode()/snapshot_write_file() turn it into
+ * canonical CBOR bytes (same state -> same bytes), snapshot_decode()/
+ * snapshot_read_file() turn untrusted bytes back into it, validating every
+ * value, and inspect/diff/restore work from it.
+ *
+ * Memory runs never own their bytes: after capture they point into guest
+ * RAM, after decode into the input buffer (or the file mapping, which the
+ * snapshot keeps until snapshot_free()).
+ */
+#ifndef VMXBOX_SNAPSHOT_SNAPSHOT_H
+#define VMXBOX_SNAPSHOT_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/cpu_state.h"
+#include "memory/guest_mem.h"
+
+#define SNAP_MAGIC "vmxbox-snapshot"
+#define SNAP_FORMAT_VERSION 1
+#define SNAP_CBOR_SELF_DESCRIBE 55799ull    /* RFC 8949 3.4.6: d9 d9 f7 */
+
+#define SNAP_MAX_CPUS 16
+#define SNAP_NAME_MAX 48           /* names and keys, including the NUL */
+#define SNAP_TEXT_MAX 256          /* option values, trigger, engine, ... */
+#define SNAP_PATH_MAX 1024
+#define SNAP_MAX_OPTIONS 32
+#define SNAP_MAX_DEVICES 16
+#define SNAP_KV_MAX 64             /* entries per device / vmx "extra" */
+#define SNAP_KV_BYTES_MAX 65536    /* largest byte-string value in a kv */
+#define SNAP_VMX_MAX_REGIONS 64
+#define SNAP_VMCS_MAX_FIELDS 512
+#define SNAP_NO_VMCS UINT64_MAX    /* current-VMCS pointer "invalid" (SDM 24.1) */
+
+struct snap_option {
+	char key[SNAP_NAME_MAX];
+	char value[SNAP_TEXT_MAX];
+};
+
+struct snap_config {
+	uint64_t ram_size;
+	char engine[SNAP_NAME_MAX];
+	char firmware[SNAP_PATH_MAX];
+	uint8_t firmware_sha256[32];
+	unsigned n_options;
+	struct snap_option options[SNAP_MAX_OPTIONS];
+};
+
+/* A small typed key/value set: device state and implementation-specific
+ * VMX state.  Encoded as a CBOR map with keys in canonical order, so the
+ * order of insertion does not matter. */
+enum snap_val_kind { SNAP_VAL_UINT, SNAP_VAL_BYTES };
+
+struct snap_kv {
+	char key[SNAP_NAME_MAX];
+	enum snap_val_kind kind;
+	uint64_t u;
+	size_t len;
+	uint8_t *bytes;            /* malloc'd copy, SNAP_VAL_BYTES only */
+};
+
+struct snap_kvset {
+	unsigned n;
+	struct snap_kv kv[SNAP_KV_MAX];
+};
+
+struct snap_device {
+	char name[SNAP_NAME_MAX];
+	struct snap_kvset st;
+};
+
+/* VMCS launch state (SDM 24.1): "clear" after VMCLEAR, "launched" after a
+ * successful VMLAUNCH. */
+enum snap_launch_state { SNAP_VMCS_CLEAR = 0, SNAP_VMCS_LAUNCHED = 1 };
+
+struct snap_vmcs_region {
+	uint64_t addr;
+	uint8_t launch_state;      /* enum snap_launch_state */
+};
+
+struct snap_vmcs_field {
+	uint32_t encoding;         /* SDM Appendix B */
+	uint64_t value;
+	char name[SNAP_NAME_MAX];  /* from the VMCS field table */
+};
+
+struct snap_vmx {
+	bool present;              /* false: machine has no VMX layer */
+	bool vmxon;                /* in VMX operation */
+	bool non_root;             /* an L2 is running (VMX non-root) */
+	uint64_t vmxon_ptr;
+	uint64_t current_vmcs;     /* SNAP_NO_VMCS when none */
+	unsigned n_regions;        /* sorted by addr, unique */
+	struct snap_vmcs_region regions[SNAP_VMX_MAX_REGIONS];
+	unsigned n_fields;         /* cached current VMCS, sorted by encoding */
+	struct snap_vmcs_field fields[SNAP_VMCS_MAX_FIELDS];
+	struct snap_kvset extra;   /* VMX-core internals needed for exact resume */
+};
+
+struct snap_mem_run {
+	uint64_t gpa;              /* page aligned */
+	uint64_t len;              /* multiple of the page size, > 0 */
+	const uint8_t *data;       /* not owned */
+};
+
+struct snap_memory {
+	size_t n_runs;             /* sorted by gpa, non-overlapping */
+	struct snap_mem_run *runs; /* malloc'd array */
+	size_t cap;
+};
+
+struct snapshot_machine {
+	unsigned format_version;
+	char vmxbox_version[SNAP_NAME_MAX];
+	char trigger[SNAP_TEXT_MAX];   /* what took it ("insns:1000"), may be "" */
+	struct snap_config config;
+	unsigned n_cpus;
+	struct cpu_state cpus[SNAP_MAX_CPUS];
+	struct snap_vmx vmx;
+	unsigned n_devices;        /* sorted by name when encoded */
+	struct snap_device devices[SNAP_MAX_DEVICES];
+	struct snap_memory mem;
+
+	/* Backing storage of decoded memory runs (file mapping). */
+	void *map;
+	size_t map_len;
+};
+
+/* Allocate an empty snapshot (calloc'd; format/vmxbox version filled). */
+struct snapshot_machine *snapshot_new(void);
+void snapshot_free(struct snapshot_machine *s);
+
+/* ---- encoding ---------------------------------------------------------- */
+
+/* Canonical CBOR into a malloc'd buffer.  0, or -errno with err set. */
+int snapshot_encode(const struct snapshot_machine *s, uint8_t **out,
+		    size_t *out_len, char *err, size_t errlen);
+
+/*
+ * Atomic write: a temporary file in the destination's directory, write,
+ * fsync, rename over path, fsync the directory.  On any failure the
+ * temporary file is removed and an existing file at path is untouched.
+ * Returns 0, or -errno with err set.
+ */
+int snapshot_write_file(const struct snapshot_machine *s, const char *path,
+			char *err, size_t errlen);
+
+/* Test seam: replace the system calls used by snapshot_write_file(). */
+struct snap_io_ops {
+	ssize_t (*write)(int fd, const void *buf, size_t len);
+	int (*fsync)(int fd);
+	int (*rename)(const char *from, const char *to);
+};
+void snapshot_set_io_ops(const struct snap_io_ops *ops);  /* NULL: libc */
+
+/* ---- decoding ---------------------------------------------------------- */
+
+/*
+ * Decode and validate untrusted bytes.  Memory runs point into buf, which
+ * must outlive the snapshot.  Returns NULL with err set ("cpus[0].cr0:
+ * expected unsigned integer, got text string") on any problem.
+ */
+struct snapshot_machine *snapshot_decode(const uint8_t *buf, size_t len,
+					 char *err, size_t errlen);
+/* Map the file read-only and decode it. */
+struct snapshot_machine *snapshot_read_file(const char *path, char *err,
+					    size_t errlen);
+
+/* ---- building blocks used by the machine and the tools ------------------ */
+
+/* Non-zero 4 KiB pages of gm as runs of adjacent pages (into gm->host). */
+int snap_mem_capture(struct snap_memory *m, const struct guest_mem *gm);
+/* Make gm hold exactly the snapshot's memory (gm->size must equal the
+ * snapshot's RAM size).  Pages outside the runs become zero. */
+int snap_mem_restore(const struct snap_memory *m, struct guest_mem *gm,
+		     char *err, size_t errlen);
+/* Read [gpa, gpa+len) of the snapshot's memory image (zeros between
+ * runs).  False if outside RAM. */
+bool snap_mem_read(const struct snapshot_machine *s, uint64_t gpa, void *buf,
+		   uint64_t len);
+uint64_t snap_mem_stored_bytes(const struct snap_memory *m);
+
+/* Key/value helpers for device and VMX-extra state.  Setting an existing
+ * key replaces it.  Return false when full / too long. */
+bool snap_kv_set_u64(struct snap_kvset *set, const char *key, uint64_t v);
+bool snap_kv_set_bytes(struct snap_kvset *set, const char *key,
+		       const void *p, size_t len);
+const struct snap_kv *snap_kv_find(const struct snap_kvset *set,
+				   const char *key);
+bool snap_kv_get_u64(const struct snap_kvset *set, const char *key,
+		     uint64_t *v);
+void snap_kvset_clear(struct snap_kvset *set);
+
+struct snap_device *snap_device_add(struct snapshot_machine *s,
+				    const char *name);
+const struct snap_device *snap_device_find(const struct snapshot_machine *s,
+					   const char *name);
+bool snap_config_set_option(struct snap_config *c, const char *key,
+			    const char *value);
+const char *snap_config_option(const struct snap_config *c, const char *key);
+
+/*
+ * The CPU field table: every field of struct cpu_state except the MSRs that
+ * live in struct cpu_msrs (those are saved through cpu_msr_table, keyed by
+ * MSR index).
+ */
+enum snap_field_kind { SNAP_F_UINT, SNAP_F_BOOL };
+
+struct snap_cpu_field {
+	const char *name;
+	size_t offset;
+	uint8_t size;              /* 1, 2, 4 or 8 */
+	uint8_t kind;              /* enum snap_field_kind */
+};
+
+extern const struct snap_cpu_field snap_cpu_fields[];
+extern const size_t snap_cpu_fields_len;
+uint64_t snap_cpu_field_get(const struct cpu_state *c,
+			    const struct snap_cpu_field *f);
+void snap_cpu_field_set(struct cpu_state *c, const struct snap_cpu_field *f,
+			uint64_t v);
+/* True if the MSR's storage is outside struct cpu_msrs (EFER, FS/GS base):
+ * those are saved as CPU fields, not in the "msrs" map. */
+bool snap_msr_is_field(const struct msr_desc *d);
+
+/* VMCS field name lookup hook: the VMX core installs its table here so the
+ * snapshot can check names against encodings.  NULL: names are trusted. */
+typedef const char *(*snap_vmcs_name_fn)(uint32_t encoding);
+void snapshot_set_vmcs_namer(snap_vmcs_name_fn fn);
+const char *snap_vmcs_name(uint32_t encoding);
+
+#endif

@@ -1,0 +1,880 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Snapshot library: round trip, determinism, sparse memory, atomic writes,
+ * and hostile inputs each rejected with their specific error.
+ */
+#include <cbor.h>
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "snap_test_util.h"
+#include "snapshot/cbor_out.h"
+#include "snapshot/sha256.h"
+#include "snapshot/snapshot.h"
+
+#define RAM (4ull << 20)
+
+static char err[512];
+
+static void touch_pages(struct guest_mem *gm)
+{
+	/* Pages 0x10 and 0x11 (adjacent) and 0x200 (alone); page 0x20 is
+	 * written with zeros only, so it must not be stored. */
+	ck_assert(gmem_write_u64(gm, 0x10000 + 8, 0x1122334455667788ull));
+	ck_assert(gmem_write_u8(gm, 0x11fff, 0xab));
+	ck_assert(gmem_write_u32(gm, 0x200000 + 0x800, 0xdeadbeef));
+	ck_assert(gmem_fill(gm, 0x20000, 0, 4096));
+}
+
+static struct snapshot_machine *machine(struct guest_mem *gm, unsigned seed)
+{
+	ck_assert_int_eq(gmem_init(gm, RAM), 0);
+	touch_pages(gm);
+	return make_machine(gm, seed);
+}
+
+static void encode(const struct snapshot_machine *s, uint8_t **buf, size_t *len)
+{
+	int rc = snapshot_encode(s, buf, len, err, sizeof(err));
+
+	ck_assert_msg(rc == 0, "encode: %s", err);
+}
+
+/* ---- SHA-256 (FIPS 180-2 appendix B vectors) ---------------------------- */
+
+static void check_sha(const void *msg, size_t len, const char *hex)
+{
+	uint8_t d[32];
+	char h[65];
+
+	sha256(msg, len, d);
+	sha256_hex(d, h);
+	ck_assert_str_eq(h, hex);
+}
+
+START_TEST(sha256_vectors)
+{
+	static char million[1000000];
+
+	check_sha("", 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	check_sha("abc", 3, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	check_sha("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56,
+		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	memset(million, 'a', sizeof(million));
+	check_sha(million, sizeof(million),
+		  "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+END_TEST
+
+/* ---- the CPU table covers struct cpu_state ------------------------------ */
+
+static void mark(uint8_t *cov, size_t off, size_t size)
+{
+	for (size_t i = off; i < off + size; i++) {
+		ck_assert_msg(!cov[i], "byte %zu of cpu_state covered twice", i);
+		cov[i] = 1;
+	}
+}
+
+START_TEST(cpu_table_covers_every_field)
+{
+	uint8_t cov[sizeof(struct cpu_state)] = { 0 };
+	uint8_t align_at[sizeof(struct cpu_state) + 1] = { 0 };
+
+	for (size_t i = 0; i < snap_cpu_fields_len; i++) {
+		const struct snap_cpu_field *f = &snap_cpu_fields[i];
+
+		ck_assert(f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8);
+		mark(cov, f->offset, f->size);
+		align_at[f->offset] = f->size;
+	}
+	for (size_t i = 0; i < cpu_msr_table_len; i++) {
+		if (snap_msr_is_field(&cpu_msr_table[i]))
+			continue;
+		mark(cov, cpu_msr_table[i].offset, 8);
+		align_at[cpu_msr_table[i].offset] = 8;
+	}
+	/* Documented as unused in cpu_state.h (FS base lives in seg[]). */
+	mark(cov, offsetof(struct cpu_state, msr.fs_base_unused), 8);
+	align_at[offsetof(struct cpu_state, msr.fs_base_unused)] = 8;
+	align_at[sizeof(struct cpu_state)] = _Alignof(struct cpu_state);
+
+	/* Every uncovered byte must be padding: a gap shorter than the next
+	 * field's alignment that ends exactly where that field is aligned. */
+	for (size_t i = 0; i < sizeof(cov);) {
+		if (cov[i]) {
+			i++;
+			continue;
+		}
+		size_t j = i;
+
+		while (j < sizeof(cov) && !cov[j])
+			j++;
+		size_t a = align_at[j];
+
+		ck_assert_msg(a > 1 && ((i + a - 1) / a) * a == j,
+			      "bytes [%zu,%zu) of struct cpu_state are not in the snapshot table",
+			      i, j);
+		i = j;
+	}
+}
+END_TEST
+
+/* ---- round trip and determinism ---------------------------------------- */
+
+START_TEST(round_trip_is_byte_identical)
+{
+	struct guest_mem gm;
+	struct snapshot_machine *s = machine(&gm, 5), *d;
+	uint8_t *a, *b;
+	size_t alen, blen;
+
+	encode(s, &a, &alen);
+	d = snapshot_decode(a, alen, err, sizeof(err));
+	ck_assert_msg(d != NULL, "decode: %s", err);
+
+	ck_assert_uint_eq(d->format_version, SNAP_FORMAT_VERSION);
+	ck_assert_str_eq(d->vmxbox_version, s->vmxbox_version);
+	ck_assert_str_eq(d->trigger, "insns:1234");
+	ck_assert_uint_eq(d->config.ram_size, RAM);
+	ck_assert_str_eq(d->config.engine, "interp");
+	ck_assert_str_eq(d->config.firmware, "/tmp/fw.elf");
+	ck_assert_mem_eq(d->config.firmware_sha256, s->config.firmware_sha256, 32);
+	ck_assert_str_eq(snap_config_option(&d->config, "max-insns"), "1000000");
+	ck_assert_uint_eq(d->n_cpus, 1);
+	ck_assert_mem_eq(&d->cpus[0], &s->cpus[0], sizeof(struct cpu_state));
+
+	ck_assert(d->vmx.present && d->vmx.vmxon && d->vmx.non_root);
+	ck_assert_uint_eq(d->vmx.vmxon_ptr, 0x10000);
+	ck_assert_uint_eq(d->vmx.current_vmcs, 0x12000);
+	ck_assert_uint_eq(d->vmx.n_regions, 2);
+	ck_assert_uint_eq(d->vmx.regions[1].launch_state, SNAP_VMCS_LAUNCHED);
+	ck_assert_uint_eq(d->vmx.n_fields, 3);
+	ck_assert_str_eq(d->vmx.fields[2].name, "GUEST_RIP");
+	ck_assert_uint_eq(d->vmx.fields[2].value, 0xffffffff80001000ull);
+	uint64_t v = 0;
+
+	ck_assert(snap_kv_get_u64(&d->vmx.extra, "preemption_timer", &v));
+	ck_assert_uint_eq(v, 77);
+
+	const struct snap_device *u = snap_device_find(d, "uart0");
+
+	ck_assert_ptr_nonnull(u);
+	ck_assert(snap_kv_get_u64(&u->st, "bytes_out", &v));
+	ck_assert_uint_eq(v, 47);
+	const struct snap_kv *kv = snap_kv_find(&u->st, "buf");
+
+	ck_assert_ptr_nonnull(kv);
+	ck_assert_uint_eq(kv->len, 40);
+	ck_assert_uint_eq(kv->bytes[39], 39 ^ 5);
+
+	ck_assert_uint_eq(d->mem.n_runs, 2);
+	ck_assert_uint_eq(d->mem.runs[0].gpa, 0x10000);
+	ck_assert_uint_eq(d->mem.runs[0].len, 0x2000);
+	ck_assert_uint_eq(d->mem.runs[1].gpa, 0x200000);
+	ck_assert_uint_eq(d->mem.runs[1].len, 0x1000);
+
+	encode(d, &b, &blen);
+	ck_assert_uint_eq(alen, blen);
+	ck_assert_mem_eq(a, b, alen);
+
+	free(a);
+	free(b);
+	snapshot_free(d);
+	snapshot_free(s);
+	gmem_destroy(&gm);
+}
+END_TEST
+
+START_TEST(encoding_is_deterministic)
+{
+	struct guest_mem g1, g2;
+	struct snapshot_machine *s1 = machine(&g1, 9), *s2;
+	uint8_t *a, *b;
+	size_t alen, blen;
+
+	/* Same state built in another order: devices, keys and options
+	 * inserted the other way round. */
+	ck_assert_int_eq(gmem_init(&g2, RAM), 0);
+	touch_pages(&g2);
+	s2 = snapshot_new();
+	s2->config = s1->config;
+	s2->config.n_options = 0;
+	snap_config_set_option(&s2->config, "exit-mode", "plain");
+	snap_config_set_option(&s2->config, "max-insns", "1000000");
+	strcpy(s2->trigger, s1->trigger);
+	s2->n_cpus = 1;
+	s2->cpus[0] = s1->cpus[0];
+	s2->vmx = s1->vmx;
+	memset(&s2->vmx.extra, 0, sizeof(s2->vmx.extra));
+	snap_kv_set_u64(&s2->vmx.extra, "preemption_timer", 77);
+	struct snap_device *d = snap_device_add(s2, "debug_exit");
+
+	snap_kv_set_u64(&d->st, "fired", 0);
+	d = snap_device_add(s2, "uart0");
+	const struct snap_kv *buf = snap_kv_find(&snap_device_find(s1, "uart0")->st, "buf");
+
+	snap_kv_set_bytes(&d->st, "buf", buf->bytes, buf->len);
+	snap_kv_set_u64(&d->st, "bytes_out", 42 + 9);
+	snap_kv_set_u64(&d->st, "lcr", 3);
+	ck_assert_int_eq(snap_mem_capture(&s2->mem, &g2), 0);
+
+	encode(s1, &a, &alen);
+	encode(s2, &b, &blen);
+	ck_assert_uint_eq(alen, blen);
+	ck_assert_mem_eq(a, b, alen);
+	free(b);
+	/* And the same object twice. */
+	encode(s1, &b, &blen);
+	ck_assert_mem_eq(a, b, alen);
+	free(a);
+	free(b);
+	snapshot_free(s1);
+	snapshot_free(s2);
+	gmem_destroy(&g1);
+	gmem_destroy(&g2);
+}
+END_TEST
+
+/* Walk any CBOR item checking RFC 8949 4.2.1: map keys in bytewise order
+ * of their encodings, shortest heads, definite lengths. */
+static size_t walk(const uint8_t *p, size_t len);
+
+static size_t head(const uint8_t *p, size_t len, uint64_t *arg)
+{
+	unsigned ai = p[0] & 31;
+
+	ck_assert_msg(ai < 28, "indefinite or reserved head %#x", p[0]);
+	if (ai < 24) {
+		*arg = ai;
+		return 1;
+	}
+	size_t n = 1u << (ai - 24);
+
+	ck_assert(len > n);
+	*arg = 0;
+	for (size_t i = 0; i < n; i++)
+		*arg = *arg << 8 | p[1 + i];
+	uint64_t min = n == 1 ? 24 : n == 2 ? 0x100 : n == 4 ? 0x10000 : 0x100000000ull;
+
+	ck_assert_msg(*arg >= min, "non-shortest head");
+	return 1 + n;
+}
+
+static size_t walk(const uint8_t *p, size_t len)
+{
+	uint64_t arg;
+	size_t h = head(p, len, &arg), off = h;
+
+	switch (p[0] >> 5) {
+	case 2: case 3:
+		return h + arg;
+	case 4:
+		for (uint64_t i = 0; i < arg; i++)
+			off += walk(p + off, len - off);
+		return off;
+	case 5: {
+		const uint8_t *pk = NULL;
+		size_t pklen = 0;
+
+		for (uint64_t i = 0; i < arg; i++) {
+			const uint8_t *k = p + off;
+			size_t klen = walk(k, len - off);
+
+			if (pk) {
+				size_t m = pklen < klen ? pklen : klen;
+				int c = memcmp(pk, k, m);
+
+				ck_assert_msg(c < 0 || (c == 0 && pklen < klen),
+					      "map keys out of canonical order at byte %td",
+					      k - p);
+			}
+			pk = k;
+			pklen = klen;
+			off += klen;
+			off += walk(p + off, len - off);
+		}
+		return off;
+	}
+	case 6:
+		return off + walk(p + off, len - off);
+	default:
+		return h;
+	}
+}
+
+START_TEST(encoding_is_canonical_cbor)
+{
+	struct guest_mem gm;
+	struct snapshot_machine *s = machine(&gm, 1);
+	uint8_t *a;
+	size_t alen;
+
+	encode(s, &a, &alen);
+	ck_assert_uint_eq(a[0], 0xd9);
+	ck_assert_uint_eq(a[1], 0xd9);
+	ck_assert_uint_eq(a[2], 0xf7);
+	ck_assert_uint_eq(walk(a, alen), alen);
+	free(a);
+	snapshot_free(s);
+	gmem_destroy(&gm);
+}
+END_TEST
+
+/* ---- sparse memory ------------------------------------------------------ */
+
+START_TEST(memory_is_sparse_and_restores)
+{
+	struct guest_mem gm, back;
+	struct snapshot_machine *s = machine(&gm, 2), *d;
+	uint8_t *a;
+	size_t alen;
+
+	ck_assert_uint_eq(snap_mem_stored_bytes(&s->mem), 3 * 4096);
+	encode(s, &a, &alen);
+	/* 3 pages plus a small fixed overhead, for 4 MiB of RAM. */
+	ck_assert_uint_gt(alen, 3 * 4096);
+	ck_assert_uint_lt(alen, 3 * 4096 + 4096);
+
+	d = snapshot_decode(a, alen, err, sizeof(err));
+	ck_assert_msg(d != NULL, "%s", err);
+	/* Restore into RAM with stale contents: they must be wiped. */
+	ck_assert_int_eq(gmem_init(&back, RAM), 0);
+	ck_assert(gmem_write_u64(&back, 0x300000, 0x5555));
+	ck_assert(gmem_write_u64(&back, 0x10000, 0x7777));
+	ck_assert_int_eq(snap_mem_restore(&d->mem, &back, err, sizeof(err)), 0);
+	ck_assert_mem_eq(back.host, gm.host, RAM);
+
+	uint8_t buf[16];
+
+	ck_assert(snap_mem_read(d, 0x10008, buf, 8));
+	ck_assert_uint_eq(buf[0], 0x88);
+	ck_assert(snap_mem_read(d, 0x3ffff0, buf, 16));
+	ck_assert(!snap_mem_read(d, 0x3ffff8, buf, 16));
+
+	/* RAM of the wrong size is refused. */
+	struct guest_mem small;
+
+	ck_assert_int_eq(gmem_init(&small, 2ull << 20), 0);
+	ck_assert_int_eq(snap_mem_restore(&d->mem, &small, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "does not fit"));
+	gmem_destroy(&small);
+
+	free(a);
+	snapshot_free(d);
+	snapshot_free(s);
+	gmem_destroy(&gm);
+	gmem_destroy(&back);
+}
+END_TEST
+
+/* ---- atomic writes ------------------------------------------------------ */
+
+static size_t fail_after;   /* bytes the fake write accepts */
+static size_t written;
+
+static ssize_t enospc_write(int fd, const void *buf, size_t len)
+{
+	if (written >= fail_after) {
+		errno = ENOSPC;
+		return -1;
+	}
+	size_t n = fail_after - written < len ? fail_after - written : len;
+	ssize_t r = write(fd, buf, n);
+
+	if (r > 0)
+		written += (size_t)r;
+	return r;
+}
+
+static int failing_fsync(int fd)
+{
+	errno = EIO;
+	return -1;
+}
+
+static int failing_rename(const char *a, const char *b)
+{
+	errno = EXDEV;
+	return -1;
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	*len = (size_t)ftell(f);
+	rewind(f);
+	uint8_t *p = malloc(*len + 1);
+
+	ck_assert_uint_eq(fread(p, 1, *len, f), *len);
+	fclose(f);
+	return p;
+}
+
+static unsigned count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	unsigned n = 0;
+
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+START_TEST(failed_write_keeps_old_file)
+{
+	char dir[] = "/tmp/snaptest.XXXXXX", path[64];
+	struct guest_mem gm;
+	struct snapshot_machine *s = machine(&gm, 3);
+	uint8_t *old, *now;
+	size_t oldlen, nowlen;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a.snap", dir);
+	ck_assert_int_eq(snapshot_write_file(s, path, err, sizeof(err)), 0);
+	old = slurp(path, &oldlen);
+	s->cpus[0].rip ^= 0x1000;   /* new state, different bytes */
+
+	struct snap_io_ops enospc = { enospc_write, fsync, rename };
+	struct snap_io_ops badsync = { NULL, failing_fsync, rename };
+	struct snap_io_ops badrename = { NULL, fsync, failing_rename };
+	const struct { struct snap_io_ops *ops; int rc; const char *msg; } cases[] = {
+		{ &enospc, -ENOSPC, "No space left on device" },
+		{ &badsync, -EIO, "fsync" },
+		{ &badrename, -EXDEV, "rename" },
+	};
+
+	for (unsigned i = 0; i < 3; i++) {
+		if (!cases[i].ops->write)
+			cases[i].ops->write = enospc_write;
+		written = 0;
+		fail_after = i == 0 ? 5000 : SIZE_MAX;
+		snapshot_set_io_ops(cases[i].ops);
+		int rc = snapshot_write_file(s, path, err, sizeof(err));
+
+		snapshot_set_io_ops(NULL);
+		ck_assert_int_eq(rc, cases[i].rc);
+		ck_assert_msg(strstr(err, cases[i].msg), "error: %s", err);
+		now = slurp(path, &nowlen);
+		ck_assert_uint_eq(nowlen, oldlen);
+		ck_assert_mem_eq(now, old, oldlen);
+		free(now);
+		ck_assert_uint_eq(count_entries(dir), 1);  /* no temp file left */
+	}
+
+	/* A successful write replaces it, and the file reads back. */
+	ck_assert_int_eq(snapshot_write_file(s, path, err, sizeof(err)), 0);
+	struct snapshot_machine *d = snapshot_read_file(path, err, sizeof(err));
+
+	ck_assert_msg(d != NULL, "%s", err);
+	ck_assert_uint_eq(d->cpus[0].rip, s->cpus[0].rip);
+	ck_assert_uint_eq(count_entries(dir), 1);
+	snapshot_free(d);
+
+	unlink(path);
+	rmdir(dir);
+	free(old);
+	snapshot_free(s);
+	gmem_destroy(&gm);
+}
+END_TEST
+
+START_TEST(read_file_errors)
+{
+	char dir[] = "/tmp/snaptest.XXXXXX", path[64];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_ptr_null(snapshot_read_file("/nonexistent/x.snap", err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "No such file"));
+	ck_assert_ptr_null(snapshot_read_file(dir, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
+	snprintf(path, sizeof(path), "%s/empty", dir);
+	close(open(path, O_CREAT | O_WRONLY, 0600));
+	ck_assert_ptr_null(snapshot_read_file(path, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "empty file"));
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+/* ---- hostile inputs ----------------------------------------------------- */
+
+static uint8_t *good;
+static size_t good_len;
+
+static void make_good(void)
+{
+	struct guest_mem gm;
+	struct snapshot_machine *s = machine(&gm, 4);
+
+	encode(s, &good, &good_len);
+	snapshot_free(s);
+	gmem_destroy(&gm);
+}
+
+static void expect_bad(const uint8_t *p, size_t len, const char *want)
+{
+	struct snapshot_machine *s = snapshot_decode(p, len, err, sizeof(err));
+
+	ck_assert_msg(s == NULL, "accepted input that should fail with \"%s\"", want);
+	ck_assert_msg(strstr(err, want), "error \"%s\" does not contain \"%s\"",
+		      err, want);
+}
+
+/* Edit the good snapshot as a libcbor tree, then re-serialize. */
+static cbor_item_t *root;
+
+static cbor_item_t *body(void)
+{
+	cbor_item_t *arr = cbor_tag_item(root);
+	cbor_item_t *b = cbor_array_handle(arr)[2];
+
+	cbor_decref(&arr);
+	return b;
+}
+
+static cbor_item_t **slot(cbor_item_t *map, const char *key)
+{
+	struct cbor_pair *pairs = cbor_map_handle(map);
+
+	for (size_t i = 0; i < cbor_map_size(map); i++)
+		if (cbor_string_length(pairs[i].key) == strlen(key) &&
+		    !memcmp(cbor_string_handle(pairs[i].key), key, strlen(key)))
+			return &pairs[i].value;
+	ck_abort_msg("no key %s", key);
+	return NULL;
+}
+
+static void replace(cbor_item_t **where, cbor_item_t *with)
+{
+	cbor_decref(where);
+	*where = with;
+}
+
+static void load_good(void)
+{
+	struct cbor_load_result r;
+
+	root = cbor_load(good, good_len, &r);
+	ck_assert_ptr_nonnull(root);
+}
+
+static void expect_tree_bad(const char *want)
+{
+	unsigned char *buf;
+	size_t size;
+	size_t len = cbor_serialize_alloc(root, &buf, &size);
+
+	ck_assert_uint_gt(len, 0);
+	expect_bad(buf, len, want);
+	free(buf);
+	cbor_decref(&root);
+}
+
+static cbor_item_t *cpu0(void)
+{
+	return cbor_array_handle(*slot(body(), "cpus"))[0];
+}
+
+START_TEST(rejects_empty_truncated_and_garbage)
+{
+	make_good();
+	expect_bad(good, 0, "empty input");
+	expect_bad((const uint8_t *)"hello", 5, "not a vmxbox snapshot");
+	/* Every proper prefix is truncated. */
+	for (size_t cut = 1; cut < good_len; cut += cut < 200 ? 1 : 997)
+		expect_bad(good, cut, "truncated");
+	uint8_t *more = malloc(good_len + 1);
+
+	memcpy(more, good, good_len);
+	more[good_len] = 0;
+	expect_bad(more, good_len + 1, "1 bytes of trailing garbage");
+	free(more);
+	free(good);
+}
+END_TEST
+
+START_TEST(rejects_wrong_version_and_magic)
+{
+	uint8_t *p;
+
+	make_good();
+	p = malloc(good_len);
+	memcpy(p, good, good_len);
+	/* d9 d9 f7 83 6f "vmxbox-snapshot" <version> */
+	ck_assert_uint_eq(p[4 + 16], SNAP_FORMAT_VERSION);
+	p[4 + 16] = 2;
+	expect_bad(p, good_len, "unsupported snapshot format version 2");
+	memcpy(p, good, good_len);
+	p[5] = 'V';
+	expect_bad(p, good_len, "bad magic");
+	memcpy(p, good, good_len);
+	p[2] = 0xf8;
+	expect_bad(p, good_len, "not a vmxbox snapshot (tag");
+	free(p);
+	free(good);
+}
+END_TEST
+
+START_TEST(rejects_wrong_types_and_ranges)
+{
+	make_good();
+
+	load_good();
+	replace(slot(cpu0(), "rax"), cbor_build_string("zero"));
+	expect_tree_bad("cpus[0].rax: expected unsigned integer, got text string");
+
+	load_good();
+	replace(slot(cpu0(), "cs.sel"), cbor_build_uint32(0x10000));
+	expect_tree_bad("cpus[0].cs.sel: value 0x10000 out of range (max 0xffff)");
+
+	load_good();
+	replace(slot(cpu0(), "nmi_pending"), cbor_build_uint8(1));
+	expect_tree_bad("cpus[0].nmi_pending: expected boolean");
+
+	load_good();
+	replace(slot(cpu0(), "activity"), cbor_build_uint8(9));
+	expect_tree_bad("invalid activity state 9");
+
+	load_good();
+	replace(slot(body(), "cpus"), cbor_build_string("x"));
+	expect_tree_bad("cpus: expected array, got text string");
+
+	load_good();
+	replace(slot(*slot(body(), "config"), "ram"), cbor_build_uint32(12345));
+	expect_tree_bad("config.ram: RAM size 12345 invalid");
+
+	load_good();
+	replace(slot(*slot(body(), "config"), "firmware_sha256"),
+		cbor_build_bytestring((const unsigned char *)"abc", 3));
+	expect_tree_bad("SHA-256 must be 32 bytes, not 3");
+
+	load_good();
+	replace(slot(body(), "trigger"), cbor_build_negint8(3));
+	expect_tree_bad("trigger: expected text string, got negative integer");
+	free(good);
+}
+END_TEST
+
+START_TEST(rejects_unknown_missing_duplicate_keys)
+{
+	make_good();
+
+	load_good();
+	cbor_decref(&cbor_map_handle(body())[6].key);
+	cbor_map_handle(body())[6].key = cbor_build_string("trigga");
+	expect_tree_bad("unknown key \"trigga\"");
+
+	load_good();
+	/* Rename "vmxbox" to "trigger": a duplicate. */
+	cbor_decref(&cbor_map_handle(body())[4].key);
+	cbor_map_handle(body())[4].key = cbor_build_string("trigger");
+	expect_tree_bad("duplicate key \"trigger\"");
+
+	load_good();
+	cbor_decref(&cbor_map_handle(cpu0())[0].key);
+	cbor_map_handle(cpu0())[0].key = cbor_build_string("r16");
+	expect_tree_bad("unknown CPU field \"r16\"");
+
+	load_good();
+	replace(slot(cpu0(), "msrs"), cbor_new_definite_map(0));
+	expect_tree_bad("cpus[0].msrs: 0 MSRs present");
+	free(good);
+}
+END_TEST
+
+static cbor_item_t *run_item(uint64_t gpa, size_t pages)
+{
+	cbor_item_t *a = cbor_new_definite_array(2);
+	unsigned char *buf = calloc(pages, 4096);
+
+	buf[0] = 1;
+	cbor_array_push(a, cbor_move(cbor_build_uint64(gpa)));
+	cbor_array_push(a, cbor_move(cbor_build_bytestring(buf, pages * 4096)));
+	free(buf);
+	return a;
+}
+
+static void set_runs(cbor_item_t *r1, cbor_item_t *r2)
+{
+	cbor_item_t *runs = cbor_new_definite_array(2);
+
+	cbor_array_push(runs, cbor_move(r1));
+	cbor_array_push(runs, cbor_move(r2));
+	replace(slot(*slot(body(), "memory"), "runs"), runs);
+}
+
+START_TEST(rejects_bad_memory_runs)
+{
+	make_good();
+
+	load_good();
+	set_runs(run_item(0x1000, 1), run_item(RAM, 1));
+	expect_tree_bad("memory.runs[1]: run [0x400000, 0x401000) outside RAM");
+
+	load_good();
+	set_runs(run_item(0x1000, 2), run_item(0x2000, 1));
+	expect_tree_bad("memory.runs[1]: run at 0x2000 overlaps the run at 0x1000");
+
+	load_good();
+	set_runs(run_item(0x5000, 1), run_item(0x2000, 1));
+	expect_tree_bad("runs not sorted by address");
+
+	load_good();
+	set_runs(run_item(0x1800, 1), run_item(0x5000, 1));
+	expect_tree_bad("run address 0x1800 not page aligned");
+
+	load_good();
+	set_runs(run_item(0xfffffffffffff000ull, 1), run_item(0x5000, 1));
+	expect_tree_bad("wraps around");
+	free(good);
+}
+END_TEST
+
+START_TEST(rejects_inconsistent_vmx)
+{
+	make_good();
+
+	load_good();
+	replace(slot(*slot(body(), "vmx"), "vmxon"), cbor_build_bool(false));
+	expect_tree_bad("vmx: VMX non-root operation outside VMX operation");
+
+	load_good();
+	replace(slot(*slot(body(), "vmx"), "current_vmcs"), cbor_build_uint64(0x13000));
+	expect_tree_bad("current VMCS 0x13000 is not a known VMCS region");
+
+	load_good();
+	replace(slot(*slot(body(), "vmx"), "vmxon_ptr"), cbor_build_uint64(RAM));
+	expect_tree_bad("VMXON pointer 0x400000 not a page inside RAM");
+
+	load_good();
+	replace(slot(*slot(body(), "vmx"), "current_vmcs"), cbor_build_uint64(0x11000));
+	expect_tree_bad("VMX non-root operation with a clear current VMCS");
+
+	load_good();
+	{
+		cbor_item_t *f = cbor_array_handle(*slot(*slot(body(), "vmx"), "fields"))[0];
+
+		replace(&cbor_array_handle(f)[2], cbor_build_uint32(0x10000));
+	}
+	expect_tree_bad("VMCS field GUEST_ES_SELECTOR value 0x10000 too wide");
+
+	load_good();
+	{
+		cbor_item_t *f = cbor_array_handle(*slot(*slot(body(), "vmx"), "fields"))[1];
+
+		replace(&cbor_array_handle(f)[0], cbor_build_uint16(0x0801));
+	}
+	expect_tree_bad("invalid VMCS field encoding 0x801");
+
+	load_good();
+	{
+		cbor_item_t *f = cbor_array_handle(*slot(*slot(body(), "vmx"), "regions"))[0];
+
+		replace(&cbor_array_handle(f)[1], cbor_build_string("active"));
+	}
+	expect_tree_bad("launch state \"active\" is neither");
+	free(good);
+}
+END_TEST
+
+/* Raw inputs whose heads claim absurd sizes: no allocation, clean error. */
+static void header(struct cout *o)
+{
+	cout_tag(o, SNAP_CBOR_SELF_DESCRIBE);
+	cout_array(o, 3);
+	cout_text(o, SNAP_MAGIC);
+	cout_uint(o, SNAP_FORMAT_VERSION);
+}
+
+START_TEST(rejects_huge_lengths)
+{
+	struct cout o;
+
+	cout_init_mem(&o);
+	header(&o);
+	cout_map(&o, 1);
+	cout_text(&o, "trigger");
+	cout_raw(&o, "\x7b\x7f\xff\xff\xff\xff\xff\xff\xff", 9);  /* text of 2^63 */
+	expect_bad(o.buf, o.len, "trigger: truncated");
+	cout_free(&o);
+
+	cout_init_mem(&o);
+	header(&o);
+	cout_map(&o, 1);
+	cout_text(&o, "memory");
+	cout_map(&o, 1);
+	cout_text(&o, "runs");
+	cout_raw(&o, "\x9b\x10\x00\x00\x00\x00\x00\x00\x00", 9);  /* 2^60 runs */
+	expect_bad(o.buf, o.len, "memory.runs: array of 1152921504606846976 entries is too large (max 16777216)");
+	cout_free(&o);
+
+	cout_init_mem(&o);
+	header(&o);
+	cout_raw(&o, "\xbb\xff\xff\xff\xff\xff\xff\xff\xff", 9);  /* huge map */
+	expect_bad(o.buf, o.len, "map of 18446744073709551615 entries is too large");
+	cout_free(&o);
+
+	cout_init_mem(&o);
+	header(&o);
+	cout_raw(&o, "\xbf", 1);  /* indefinite map */
+	expect_bad(o.buf, o.len, "unsupported CBOR item (indefinite-length map)");
+	cout_free(&o);
+
+	cout_init_mem(&o);
+	header(&o);
+	cout_map(&o, 1);
+	cout_text(&o, "cpus");
+	cout_array(&o, 1000);
+	expect_bad(o.buf, o.len, "cpus: array of 1000 entries is too large (max 16)");
+	cout_free(&o);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("snapshot");
+	TCase *t = tcase_create("core");
+
+	tcase_set_timeout(t, 60);
+	tcase_add_test(t, sha256_vectors);
+	tcase_add_test(t, cpu_table_covers_every_field);
+	tcase_add_test(t, round_trip_is_byte_identical);
+	tcase_add_test(t, encoding_is_deterministic);
+	tcase_add_test(t, encoding_is_canonical_cbor);
+	tcase_add_test(t, memory_is_sparse_and_restores);
+	tcase_add_test(t, failed_write_keeps_old_file);
+	tcase_add_test(t, read_file_errors);
+	tcase_add_test(t, rejects_empty_truncated_and_garbage);
+	tcase_add_test(t, rejects_wrong_version_and_magic);
+	tcase_add_test(t, rejects_wrong_types_and_ranges);
+	tcase_add_test(t, rejects_unknown_missing_duplicate_keys);
+	tcase_add_test(t, rejects_bad_memory_runs);
+	tcase_add_test(t, rejects_inconsistent_vmx);
+	tcase_add_test(t, rejects_huge_lengths);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *r = srunner_create(suite());
+
+	srunner_run_all(r, CK_NORMAL);
+	int failed = srunner_ntests_failed(r);
+
+	srunner_free(r);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
