@@ -50,11 +50,20 @@ enum mem_access {
 	ACC_SUPER = 0x10,   /* implicit supervisor access (GDT/IDT/TSS) */
 };
 
+struct interp;
+struct insn;
+/* Semantic routine of one instruction (core: exec_*.c). */
+typedef void (*insn_exec_fn)(struct interp *ip, const struct insn *in);
+
 /* One decoded instruction (cached). */
 struct insn {
 	ZydisDecodedInstruction zi;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 	uint8_t len;
+	/* Filled by the core decoder (decode.c), valid for cached decodes. */
+	insn_exec_fn exec;  /* handler chosen once at decode time */
+	uint8_t cc;         /* condition code 0..15 of Jcc/SETcc/CMOVcc */
+	uint8_t mode;       /* 16, 32 or 64: code size it was decoded for */
 };
 
 struct tlb_entry {
@@ -92,6 +101,37 @@ struct interp {
 	enum engine_exit_reason exit_reason;  /* set to leave run() */
 	char exit_msg[160];
 	unsigned fault_depth;       /* for #DF / triple fault (except.c) */
+
+	/*
+	 * Core additions (run loop contract, see interp.c):
+	 *  - While an instruction executes, s.rip already holds the address of
+	 *    the NEXT instruction (insn_rip + len); insn_rip is the
+	 *    instruction's own RIP.  Branches just write s.rip.  System-side
+	 *    handlers must not advance RIP themselves.  On a fault the loop
+	 *    puts s.rip back to insn_rip before interp_deliver_pending().
+	 *  - If an intercept switched the whole state (VM exit/entry,
+	 *    ICPT_SWITCHED), set state_switched (the ctx.state_changed
+	 *    callback does it): the loop then leaves RIP, shadows and TF alone.
+	 *    This also holds for a longjmp out of an access (EPT violation
+	 *    exit) with no pending exception.
+	 *  - The core caches the linear->physical translation of the current
+	 *    code page; it drops it after every system instruction, event
+	 *    delivery, set_state and switch.  tlb_flush()/tlb_flush_page()
+	 *    may also clear fetch_valid.
+	 *  - mem_fetch()'s and mmu_translate()'s gpa are final guest_mem
+	 *    addresses (after EPT); the decode cache is keyed by them.
+	 *  - TSC: s.tsc advances by exactly 1 per retired instruction.
+	 */
+	bool state_switched;
+	bool fetch_valid;
+	uint64_t fetch_lin_page;    /* linear address >> 12 */
+	uint64_t fetch_gpa_page;    /* guest-physical address of that page */
+	bool has_lahf64;            /* CPUID.80000001H:ECX[0] */
+	bool has_cx16;              /* CPUID.01H:ECX[13] */
+	bool has_popcnt;            /* CPUID.01H:ECX[23] */
+	bool has_lzcnt;             /* CPUID.80000001H:ECX[5] */
+	bool has_bmi1;              /* CPUID.(7,0):EBX[3] (TZCNT) */
+	struct insn scratch;        /* uncacheable decodes (page crossers) */
 };
 
 static inline struct interp *to_interp(struct engine *e)

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private helpers of the interpreter core side (interp.c decode.c operand.c
+ * flags.c exec_*.c): handler tables, flag arithmetic, condition codes.
+ */
+#ifndef VMXBOX_ENGINE_INTERP_CORE_H
+#define VMXBOX_ENGINE_INTERP_CORE_H
+
+#include "engine/interp/interp.h"
+
+/* Mnemonic -> handler rows; every exec_*.c exports one table ending in
+ * {0, NULL}. decode.c merges them into one array indexed by mnemonic. */
+struct exec_entry {
+	ZydisMnemonic mnemonic;
+	insn_exec_fn fn;
+};
+
+extern const struct exec_entry exec_alu_table[];
+extern const struct exec_entry exec_shift_table[];
+extern const struct exec_entry exec_muldiv_table[];
+extern const struct exec_entry exec_bit_table[];
+extern const struct exec_entry exec_mov_table[];
+extern const struct exec_entry exec_string_table[];
+extern const struct exec_entry exec_control_table[];
+extern const struct exec_entry exec_stack_table[];
+extern const struct exec_entry exec_flags_table[];
+
+/* decode.c: decoders, handler table and decode cache setup/teardown. */
+int interp_decode_init(struct interp *ip);
+void interp_decode_fini(struct interp *ip);
+
+/* Fallback handler: system side, else #UD. */
+void exec_system_or_ud(struct interp *ip, const struct insn *in);
+
+/* Arithmetic flags touched by ALU instructions. */
+#define FLAGS_ARITH (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | \
+		     RFLAGS_SF | RFLAGS_OF)
+
+static inline uint64_t width_mask(unsigned bits)
+{
+	return bits >= 64 ? ~0ull : (1ull << bits) - 1;
+}
+
+static inline uint64_t sign_extend(uint64_t v, unsigned bits)
+{
+	unsigned sh = 64 - bits;
+
+	return bits >= 64 ? v : (uint64_t)((int64_t)(v << sh) >> sh);
+}
+
+static inline uint64_t msb(uint64_t v, unsigned bits)
+{
+	return (v >> (bits - 1)) & 1;
+}
+
+/* ZF, SF and PF of a result (PF: even parity of the low byte). */
+static inline uint64_t flags_szp(uint64_t r, unsigned bits)
+{
+	uint64_t f = 0;
+
+	r &= width_mask(bits);
+	if (!r)
+		f |= RFLAGS_ZF;
+	if (msb(r, bits))
+		f |= RFLAGS_SF;
+	if (!__builtin_parity((unsigned)(r & 0xff)))
+		f |= RFLAGS_PF;
+	return f;
+}
+
+/* ADD/ADC/INC: r = a + b (+ carry), all masked to bits. SDM Vol. 1 3.4.3.1 */
+static inline uint64_t flags_add(uint64_t a, uint64_t b, uint64_t r,
+				 unsigned bits)
+{
+	uint64_t carries = (a & b) | ((a | b) & ~r);
+	uint64_t f = flags_szp(r, bits);
+
+	f |= msb(carries, bits) ? RFLAGS_CF : 0;
+	f |= msb((a ^ r) & (b ^ r), bits) ? RFLAGS_OF : 0;
+	f |= (a ^ b ^ r) & RFLAGS_AF;
+	return f;
+}
+
+/* SUB/SBB/CMP/DEC/NEG: r = a - b (- borrow). */
+static inline uint64_t flags_sub(uint64_t a, uint64_t b, uint64_t r,
+				 unsigned bits)
+{
+	uint64_t borrows = (~a & b) | ((~a | b) & r);
+	uint64_t f = flags_szp(r, bits);
+
+	f |= msb(borrows, bits) ? RFLAGS_CF : 0;
+	f |= msb((a ^ b) & (a ^ r), bits) ? RFLAGS_OF : 0;
+	f |= (a ^ b ^ r) & RFLAGS_AF;
+	return f;
+}
+
+/* AND/OR/XOR/TEST: CF = OF = 0; AF is undefined, we clear it. */
+static inline uint64_t flags_logic(uint64_t r, unsigned bits)
+{
+	return flags_szp(r, bits);
+}
+
+static inline void flags_set(struct interp *ip, uint64_t mask, uint64_t f)
+{
+	ip->s.rflags = (ip->s.rflags & ~mask) | (f & mask);
+}
+
+/* Condition codes (SDM Vol. 1 Appendix B): cc is the low opcode nibble. */
+static inline bool cond_true(uint64_t fl, unsigned cc)
+{
+	bool r;
+
+	switch (cc >> 1) {
+	case 0: r = fl & RFLAGS_OF; break;
+	case 1: r = fl & RFLAGS_CF; break;
+	case 2: r = fl & RFLAGS_ZF; break;
+	case 3: r = fl & (RFLAGS_CF | RFLAGS_ZF); break;
+	case 4: r = fl & RFLAGS_SF; break;
+	case 5: r = fl & RFLAGS_PF; break;
+	case 6: r = !(fl & RFLAGS_SF) != !(fl & RFLAGS_OF); break;
+	default:
+		r = (fl & RFLAGS_ZF) || (!(fl & RFLAGS_SF) != !(fl & RFLAGS_OF));
+		break;
+	}
+	return r ^ (cc & 1);
+}
+
+/* Operand size in bits of operand n. */
+static inline unsigned op_bits(const struct insn *in, unsigned n)
+{
+	return in->ops[n].size;
+}
+
+/* Current code size: 64 (64-bit mode), 32 or 16 (CS.D). */
+static inline unsigned interp_code_bits(const struct interp *ip)
+{
+	if (cpu_64bit_mode(&ip->s))
+		return 64;
+	if ((ip->s.cr0 & CR0_PE) && !(ip->s.rflags & RFLAGS_VM) &&
+	    (ip->s.seg[SEG_CS].ar & SEG_AR_DB))
+		return 32;
+	if (!(ip->s.cr0 & CR0_PE) && (ip->s.seg[SEG_CS].ar & SEG_AR_DB))
+		return 32;
+	return 16;
+}
+
+/* Stack address size: 64 in 64-bit mode, else SS.B. */
+static inline unsigned interp_stack_bits(const struct interp *ip)
+{
+	if (cpu_64bit_mode(&ip->s))
+		return 64;
+	return (ip->s.seg[SEG_SS].ar & SEG_AR_DB) ? 32 : 16;
+}
+
+/* Write a new RSP/ESP/SP honouring the stack address size. */
+void interp_set_sp(struct interp *ip, uint64_t sp);
+
+/* Near branch to target (operand size opbits): canonical / CS limit
+ * checks (#GP(0)), then RIP = target. */
+void interp_branch(struct interp *ip, uint64_t target, unsigned opbits);
+
+/* Segment register (enum x86_seg) of a Zydis segment register, -1 if none. */
+int zyreg_to_seg(ZydisRegister r);
+/* Segment that a memory operand with default DS uses (prefix override). */
+unsigned insn_data_seg(const struct insn *in);
+
+#endif

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Instruction decoding (Zydis) and the decoded-instruction cache.
+ *
+ * The cache is direct-mapped and keyed by the guest-physical address of
+ * the instruction's first byte plus the code size it was decoded for.  A
+ * hit costs one translation of the code page (itself cached across
+ * instructions, see fetch_valid) and one tag compare; no Zydis call.
+ *
+ * Self-modifying code: every page holding a cached decode is marked in
+ * guest_mem's code_pages bitmap; guest_mem calls us back on any write to
+ * such a page and we drop the decodes whose bytes may overlap the write.
+ * Instructions that cross a page boundary are never cached (their two
+ * halves may live in unrelated physical pages), nor is code outside RAM.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/interp/core.h"
+
+#define DCACHE_BITS 14
+#define DCACHE_SIZE (1u << DCACHE_BITS)
+#define MAX_INSN_LEN 15
+
+struct decode_cache {
+	uint64_t tag[DCACHE_SIZE];      /* gpa << 2 | mode index; 0 = empty */
+	struct insn e[DCACHE_SIZE];
+};
+
+static insn_exec_fn exec_by_mnemonic[ZYDIS_MNEMONIC_MAX_VALUE + 1];
+static pthread_once_t exec_once = PTHREAD_ONCE_INIT;
+
+static void exec_tables_init(void)
+{
+	static const struct exec_entry *const tables[] = {
+		exec_alu_table, exec_shift_table, exec_muldiv_table,
+		exec_bit_table, exec_mov_table, exec_string_table,
+		exec_control_table, exec_stack_table, exec_flags_table,
+	};
+
+	for (unsigned t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+		for (const struct exec_entry *e = tables[t]; e->fn; e++)
+			exec_by_mnemonic[e->mnemonic] = e->fn;
+}
+
+void exec_system_or_ud(struct interp *ip, const struct insn *in)
+{
+	if (!interp_exec_system(ip, in))
+		interp_raise(ip, X86_UD);
+	/* It may have changed paging, CPL or the mode. */
+	ip->fetch_valid = false;
+}
+
+static inline unsigned dc_slot(uint64_t gpa)
+{
+	return (unsigned)((gpa ^ (gpa >> DCACHE_BITS)) & (DCACHE_SIZE - 1));
+}
+
+static inline uint64_t dc_tag(uint64_t gpa, unsigned mode)
+{
+	return (gpa << 2) | (mode == 64 ? 3 : mode == 32 ? 2 : 1);
+}
+
+static void dcache_code_write(void *opaque, uint64_t gpa, uint64_t len)
+{
+	interp_dcache_invalidate(opaque, gpa, len);
+}
+
+int interp_decode_init(struct interp *ip)
+{
+	static const struct { ZydisMachineMode mm; ZydisStackWidth sw; } m[3] = {
+		{ ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16 },
+		{ ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32 },
+		{ ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64 },
+	};
+	ZydisDecoder *d[3] = { &ip->dec16, &ip->dec32, &ip->dec64 };
+
+	pthread_once(&exec_once, exec_tables_init);
+	for (int i = 0; i < 3; i++) {
+		if (ZYAN_FAILED(ZydisDecoderInit(d[i], m[i].mm, m[i].sw)))
+			return -1;
+		/* Without LZCNT/BMI1 in CPUID, F3 0F BD/BC execute as BSR/BSF. */
+		ZydisDecoderEnableMode(d[i], ZYDIS_DECODER_MODE_LZCNT, ip->has_lzcnt);
+		ZydisDecoderEnableMode(d[i], ZYDIS_DECODER_MODE_TZCNT, ip->has_bmi1);
+	}
+	ip->dcache = calloc(1, sizeof(*ip->dcache));
+	if (!ip->dcache)
+		return -1;
+	ip->cfg.mem->code_write = dcache_code_write;
+	ip->cfg.mem->code_write_opaque = ip;
+	return 0;
+}
+
+void interp_decode_fini(struct interp *ip)
+{
+	struct guest_mem *gm = ip->cfg.mem;
+
+	if (gm && gm->code_write_opaque == ip) {
+		gm->code_write = NULL;
+		gm->code_write_opaque = NULL;
+	}
+	free(ip->dcache);
+	ip->dcache = NULL;
+}
+
+void interp_dcache_flush(struct interp *ip)
+{
+	memset(ip->dcache->tag, 0, sizeof(ip->dcache->tag));
+}
+
+void interp_dcache_invalidate(struct interp *ip, uint64_t gpa, uint64_t len)
+{
+	struct decode_cache *dc = ip->dcache;
+	uint64_t start = gpa >= MAX_INSN_LEN - 1 ? gpa - (MAX_INSN_LEN - 1) : 0;
+	uint64_t end = gpa + len;
+
+	if (end - start >= DCACHE_SIZE) {
+		for (unsigned i = 0; i < DCACHE_SIZE; i++) {
+			uint64_t a = dc->tag[i] >> 2;
+
+			if (dc->tag[i] && a >= start && a < end)
+				dc->tag[i] = 0;
+		}
+		return;
+	}
+	for (uint64_t a = start; a < end; a++) {
+		unsigned i = dc_slot(a);
+
+		if (dc->tag[i] && (dc->tag[i] >> 2) == a)
+			dc->tag[i] = 0;
+	}
+}
+
+static unsigned cc_of(const ZydisDecodedInstruction *zi)
+{
+	return zi->opcode & 0xf;
+}
+
+static void decode_fill(struct interp *ip, struct insn *in, unsigned mode)
+{
+	ZydisMnemonic mn = in->zi.mnemonic;
+	insn_exec_fn fn = NULL;
+
+	in->len = in->zi.length;
+	in->mode = (uint8_t)mode;
+	in->cc = (uint8_t)cc_of(&in->zi);
+	if ((unsigned)mn <= ZYDIS_MNEMONIC_MAX_VALUE)
+		fn = exec_by_mnemonic[mn];
+	/* Only legacy-encoded general-purpose forms are ours; the same
+	 * mnemonic with VEX/EVEX or SSE (MOVSD/CMPSD) goes elsewhere. */
+	if (in->zi.encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
+		fn = NULL;
+	in->exec = fn ? fn : exec_system_or_ud;
+}
+
+static const ZydisDecoder *decoder_for(struct interp *ip, unsigned mode)
+{
+	return mode == 64 ? &ip->dec64 : mode == 32 ? &ip->dec32 : &ip->dec16;
+}
+
+/* Slow path: fetch bytes through the system side, decode, maybe cache. */
+static const struct insn *decode_miss(struct interp *ip, uint64_t rip,
+				      uint64_t lin, uint64_t gpa, unsigned mode)
+{
+	uint8_t buf[MAX_INSN_LEN];
+	uint64_t fgpa, dummy;
+	unsigned n = mem_fetch(ip, rip, buf, MAX_INSN_LEN, &fgpa);
+	struct insn tmp;
+	ZyanStatus st;
+
+	st = ZydisDecoderDecodeFull(decoder_for(ip, mode), buf, n, &tmp.zi, tmp.ops);
+	if (st == ZYDIS_STATUS_NO_MORE_DATA && n < MAX_INSN_LEN) {
+		/* The instruction continues on the next page: fetch it (this
+		 * raises the #PF if that page is not mapped). */
+		n += mem_fetch(ip, rip + n, buf + n, MAX_INSN_LEN - n, &dummy);
+		st = ZydisDecoderDecodeFull(decoder_for(ip, mode), buf, n,
+					    &tmp.zi, tmp.ops);
+	}
+	if (ZYAN_FAILED(st)) {
+		if (st == ZYDIS_STATUS_INSTRUCTION_TOO_LONG)
+			interp_raise_err(ip, X86_GP, 0);
+		interp_raise(ip, X86_UD);
+	}
+	decode_fill(ip, &tmp, mode);
+
+	bool crosses = (lin & (GUEST_PAGE_SIZE - 1)) + tmp.len > GUEST_PAGE_SIZE;
+
+	if (crosses || fgpa != gpa || !gmem_range_ok(ip->cfg.mem, gpa, tmp.len)) {
+		ip->scratch = tmp;
+		return &ip->scratch;
+	}
+
+	unsigned i = dc_slot(gpa);
+
+	ip->dcache->e[i] = tmp;
+	ip->dcache->tag[i] = dc_tag(gpa, mode);
+	gmem_mark_code_page(ip->cfg.mem, gpa);
+	return &ip->dcache->e[i];
+}
+
+const struct insn *interp_decode(struct interp *ip)
+{
+	unsigned mode = interp_code_bits(ip);
+	uint64_t rip = ip->s.rip;
+	uint64_t lin, gpa;
+	const struct insn *in;
+
+	if (mode == 64) {
+		lin = rip;
+	} else {
+		/* CS limit (SDM 5.3): the first byte must be inside. */
+		if (rip > ip->s.seg[SEG_CS].limit)
+			interp_raise_err(ip, X86_GP, 0);
+		lin = (ip->s.seg[SEG_CS].base + rip) & 0xffffffffull;
+		if (!(ip->s.cr0 & CR0_PE))
+			lin = ip->s.seg[SEG_CS].base + rip;
+	}
+	if (__builtin_expect(ip->fetch_valid &&
+			     (lin >> GUEST_PAGE_SHIFT) == ip->fetch_lin_page, 1)) {
+		gpa = ip->fetch_gpa_page | (lin & (GUEST_PAGE_SIZE - 1));
+	} else {
+		mmu_translate(ip, lin, ACC_FETCH, false, &gpa);
+		ip->fetch_lin_page = lin >> GUEST_PAGE_SHIFT;
+		ip->fetch_gpa_page = gpa & ~(GUEST_PAGE_SIZE - 1);
+		ip->fetch_valid = true;
+	}
+
+	unsigned i = dc_slot(gpa);
+
+	if (__builtin_expect(ip->dcache->tag[i] == dc_tag(gpa, mode), 1))
+		in = &ip->dcache->e[i];
+	else
+		in = decode_miss(ip, rip, lin, gpa, mode);
+	if (mode != 64 && rip + in->len - 1 > ip->s.seg[SEG_CS].limit)
+		interp_raise_err(ip, X86_GP, 0);
+	return in;
+}

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Near control transfers: JMP, Jcc, CALL, RET (imm16), LOOP/LOOPE/LOOPNE,
+ * JCXZ/JECXZ/JRCXZ.  Far forms belong to the system side.
+ * While an instruction runs, s.rip already holds the next instruction's
+ * address, which is both the return address and the base of rel targets.
+ */
+#include "engine/interp/core.h"
+
+static bool is_canonical(uint64_t a)
+{
+	return sign_extend(a, 48) == a;
+}
+
+/* SDM Vol. 2 JMP/CALL/RET: #GP(0) for a non-canonical target in 64-bit
+ * mode, or a target beyond the CS limit otherwise. */
+static uint64_t branch_target_check(struct interp *ip, uint64_t target,
+				    unsigned opbits)
+{
+	target &= width_mask(opbits);
+	if (cpu_64bit_mode(&ip->s)) {
+		if (!is_canonical(target))
+			interp_raise_err(ip, X86_GP, 0);
+	} else if (target > ip->s.seg[SEG_CS].limit) {
+		interp_raise_err(ip, X86_GP, 0);
+	}
+	return target;
+}
+
+void interp_branch(struct interp *ip, uint64_t target, unsigned opbits)
+{
+	ip->s.rip = branch_target_check(ip, target, opbits);
+}
+
+static uint64_t near_target(struct interp *ip, const struct insn *in)
+{
+	const ZydisDecodedOperand *o = &in->ops[0];
+
+	if (o->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
+		return ip->s.rip + o->imm.value.u;
+	return op_read(ip, in, 0);
+}
+
+static bool is_far(const struct insn *in)
+{
+	return in->zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR;
+}
+
+static void exec_jmp(struct interp *ip, const struct insn *in)
+{
+	if (is_far(in)) {
+		exec_system_or_ud(ip, in);
+		return;
+	}
+	interp_branch(ip, near_target(ip, in), in->zi.operand_width);
+}
+
+static void exec_jcc(struct interp *ip, const struct insn *in)
+{
+	if (cond_true(ip->s.rflags, in->cc))
+		interp_branch(ip, ip->s.rip + in->ops[0].imm.value.u,
+			      in->zi.operand_width);
+}
+
+static void exec_call(struct interp *ip, const struct insn *in)
+{
+	unsigned bits = in->zi.operand_width;
+	uint64_t target;
+
+	if (is_far(in)) {
+		exec_system_or_ud(ip, in);
+		return;
+	}
+	target = branch_target_check(ip, near_target(ip, in), bits);
+	interp_push(ip, ip->s.rip, bits / 8);
+	ip->s.rip = target;
+}
+
+static void exec_ret(struct interp *ip, const struct insn *in)
+{
+	unsigned bits = in->zi.operand_width;
+	uint64_t mask = width_mask(interp_stack_bits(ip));
+	uint64_t sp, target, imm = 0;
+
+	if (is_far(in)) {
+		exec_system_or_ud(ip, in);
+		return;
+	}
+	if (in->zi.operand_count_visible &&
+	    in->ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
+		imm = in->ops[0].imm.value.u & 0xffff;
+	sp = ip->s.gpr[GPR_RSP] & mask;
+	target = mem_read_u(ip, SEG_SS, sp, bits / 8);
+	target = branch_target_check(ip, target, bits);
+	interp_set_sp(ip, sp + bits / 8 + imm);
+	ip->s.rip = target;
+}
+
+/* The count register is CX, ECX or RCX by address size. */
+static uint64_t count_reg(struct interp *ip, const struct insn *in)
+{
+	return ip->s.gpr[GPR_RCX] & width_mask(in->zi.address_width);
+}
+
+static void set_count_reg(struct interp *ip, const struct insn *in, uint64_t v)
+{
+	uint64_t *c = &ip->s.gpr[GPR_RCX];
+
+	switch (in->zi.address_width) {
+	case 64: *c = v; break;
+	case 32: *c = (uint32_t)v; break;
+	default: *c = (*c & ~0xffffull) | (v & 0xffff); break;
+	}
+}
+
+static void exec_loop(struct interp *ip, const struct insn *in)
+{
+	uint64_t n = (count_reg(ip, in) - 1) & width_mask(in->zi.address_width);
+	bool zf = ip->s.rflags & RFLAGS_ZF;
+	bool take = n != 0;
+
+	if (in->zi.mnemonic == ZYDIS_MNEMONIC_LOOPE)
+		take = take && zf;
+	else if (in->zi.mnemonic == ZYDIS_MNEMONIC_LOOPNE)
+		take = take && !zf;
+	/* The target check comes before the count update (precise #GP). */
+	if (take) {
+		uint64_t t = branch_target_check(ip, ip->s.rip + in->ops[0].imm.value.u,
+						 in->zi.operand_width);
+
+		set_count_reg(ip, in, n);
+		ip->s.rip = t;
+	} else {
+		set_count_reg(ip, in, n);
+	}
+}
+
+static void exec_jcxz(struct interp *ip, const struct insn *in)
+{
+	if (count_reg(ip, in) == 0)
+		interp_branch(ip, ip->s.rip + in->ops[0].imm.value.u,
+			      in->zi.operand_width);
+}
+
+const struct exec_entry exec_control_table[] = {
+	{ ZYDIS_MNEMONIC_JMP, exec_jmp },
+	{ ZYDIS_MNEMONIC_JO, exec_jcc }, { ZYDIS_MNEMONIC_JNO, exec_jcc },
+	{ ZYDIS_MNEMONIC_JB, exec_jcc }, { ZYDIS_MNEMONIC_JNB, exec_jcc },
+	{ ZYDIS_MNEMONIC_JZ, exec_jcc }, { ZYDIS_MNEMONIC_JNZ, exec_jcc },
+	{ ZYDIS_MNEMONIC_JBE, exec_jcc }, { ZYDIS_MNEMONIC_JNBE, exec_jcc },
+	{ ZYDIS_MNEMONIC_JS, exec_jcc }, { ZYDIS_MNEMONIC_JNS, exec_jcc },
+	{ ZYDIS_MNEMONIC_JP, exec_jcc }, { ZYDIS_MNEMONIC_JNP, exec_jcc },
+	{ ZYDIS_MNEMONIC_JL, exec_jcc }, { ZYDIS_MNEMONIC_JNL, exec_jcc },
+	{ ZYDIS_MNEMONIC_JLE, exec_jcc }, { ZYDIS_MNEMONIC_JNLE, exec_jcc },
+	{ ZYDIS_MNEMONIC_CALL, exec_call },
+	{ ZYDIS_MNEMONIC_RET, exec_ret },
+	{ ZYDIS_MNEMONIC_LOOP, exec_loop },
+	{ ZYDIS_MNEMONIC_LOOPE, exec_loop },
+	{ ZYDIS_MNEMONIC_LOOPNE, exec_loop },
+	{ ZYDIS_MNEMONIC_JCXZ, exec_jcxz },
+	{ ZYDIS_MNEMONIC_JECXZ, exec_jcxz },
+	{ ZYDIS_MNEMONIC_JRCXZ, exec_jcxz },
+	{ 0, NULL },
+};

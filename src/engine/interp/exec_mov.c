@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Data movement: MOV (GPR, memory, immediate, moffs, segment registers;
+ * control/debug registers go to the system side), MOVZX, MOVSX, MOVSXD,
+ * LEA, XCHG, XADD, CMPXCHG, CMPXCHG8B/16B, BSWAP, CMOVcc, SETcc, the
+ * sign-extension group CBW..CQO, XLAT and the NOPs.  LOCK is accepted
+ * (Zydis rejects it where it is illegal, which gives #UD).
+ */
+#include <string.h>
+
+#include "engine/interp/core.h"
+
+static bool is_sys_reg(const ZydisDecodedOperand *o)
+{
+	ZydisRegisterClass c;
+
+	if (o->type != ZYDIS_OPERAND_TYPE_REGISTER)
+		return false;
+	c = ZydisRegisterGetClass(o->reg.value);
+	return c == ZYDIS_REGCLASS_CONTROL || c == ZYDIS_REGCLASS_DEBUG;
+}
+
+static int seg_operand(const ZydisDecodedOperand *o)
+{
+	if (o->type != ZYDIS_OPERAND_TYPE_REGISTER)
+		return -1;
+	return zyreg_to_seg(o->reg.value);
+}
+
+/* MOV Sreg, r/m (SDM Vol. 2 MOV): CS is #UD; SS inhibits interrupts and
+ * debug traps until after the next instruction. */
+static void mov_to_seg(struct interp *ip, const struct insn *in, unsigned seg)
+{
+	uint16_t sel = (uint16_t)op_read(ip, in, 1);
+
+	if (seg == SEG_CS)
+		interp_raise(ip, X86_UD);
+	seg_load(ip, seg, sel);
+	if (seg == SEG_SS)
+		ip->shadow_next |= INTR_BLOCK_MOV_SS;
+}
+
+static void exec_mov(struct interp *ip, const struct insn *in)
+{
+	int seg;
+
+	if (is_sys_reg(&in->ops[0]) || is_sys_reg(&in->ops[1])) {
+		exec_system_or_ud(ip, in);
+		return;
+	}
+	seg = seg_operand(&in->ops[0]);
+	if (seg >= 0) {
+		mov_to_seg(ip, in, (unsigned)seg);
+		return;
+	}
+	/* MOV r32, Sreg zero-extends; op_write does that for us. */
+	op_write(ip, in, 0, op_read(ip, in, 1));
+}
+
+static void exec_movzx(struct interp *ip, const struct insn *in)
+{
+	op_write(ip, in, 0, op_read(ip, in, 1));
+}
+
+static void exec_movsx(struct interp *ip, const struct insn *in)
+{
+	op_write(ip, in, 0, sign_extend(op_read(ip, in, 1), op_bits(in, 1)));
+}
+
+static void exec_lea(struct interp *ip, const struct insn *in)
+{
+	op_write(ip, in, 0, op_ea(ip, in, 1, NULL));
+}
+
+/* The memory operand (if any) is written first: a fault leaves the
+ * register untouched. */
+static void exec_xchg(struct interp *ip, const struct insn *in)
+{
+	uint64_t a = op_read(ip, in, 0), b = op_read(ip, in, 1);
+
+	if (in->ops[1].type == ZYDIS_OPERAND_TYPE_MEMORY) {
+		op_write(ip, in, 1, a);
+		op_write(ip, in, 0, b);
+	} else {
+		op_write(ip, in, 0, b);
+		op_write(ip, in, 1, a);
+	}
+}
+
+static void exec_xadd(struct interp *ip, const struct insn *in)
+{
+	unsigned bits = op_bits(in, 0);
+	uint64_t d = op_read(ip, in, 0), s = op_read(ip, in, 1);
+	uint64_t r = (d + s) & width_mask(bits);
+
+	op_write(ip, in, 0, r);
+	op_write(ip, in, 1, d);
+	flags_set(ip, FLAGS_ARITH, flags_add(d, s, r, bits));
+}
+
+static const ZydisRegister acc_reg[] = {
+	[1] = ZYDIS_REGISTER_AL, [2] = ZYDIS_REGISTER_AX,
+	[4] = ZYDIS_REGISTER_EAX, [8] = ZYDIS_REGISTER_RAX,
+};
+
+/* CMPXCHG (SDM Vol. 2): compare the accumulator with the destination.
+ * On failure a memory destination is written back unchanged (so write
+ * faults happen either way); a register destination is left alone. */
+static void exec_cmpxchg(struct interp *ip, const struct insn *in)
+{
+	unsigned bits = op_bits(in, 0);
+	ZydisRegister acc = acc_reg[bits / 8];
+	uint64_t d = op_read(ip, in, 0);
+	uint64_t a = reg_read(ip, acc);
+	uint64_t r = (a - d) & width_mask(bits);
+
+	if (a == d) {
+		op_write(ip, in, 0, op_read(ip, in, 1));
+	} else {
+		if (in->ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY)
+			op_write(ip, in, 0, d);
+		reg_write(ip, acc, d);
+	}
+	flags_set(ip, FLAGS_ARITH, flags_sub(a, d, r, bits));
+}
+
+static void exec_cmpxchg8b(struct interp *ip, const struct insn *in)
+{
+	uint64_t *g = ip->s.gpr;
+	unsigned seg;
+	uint64_t ea = op_ea(ip, in, 0, &seg);
+	uint64_t m = mem_read_u(ip, seg, ea, 8);
+	uint64_t edx_eax = (uint32_t)g[GPR_RAX] | (g[GPR_RDX] << 32);
+
+	if (m == edx_eax) {
+		mem_write_u(ip, seg, ea, (uint32_t)g[GPR_RBX] | (g[GPR_RCX] << 32), 8);
+		ip->s.rflags |= RFLAGS_ZF;
+	} else {
+		mem_write_u(ip, seg, ea, m, 8);
+		g[GPR_RAX] = (uint32_t)m;
+		g[GPR_RDX] = m >> 32;
+		ip->s.rflags &= ~RFLAGS_ZF;
+	}
+}
+
+/* CMPXCHG16B: only with CPUID.01H:ECX.CX16; #GP(0) if not 16-aligned. */
+static void exec_cmpxchg16b(struct interp *ip, const struct insn *in)
+{
+	uint64_t *g = ip->s.gpr;
+	unsigned seg;
+	uint64_t ea, m[2], n[2];
+
+	if (!ip->has_cx16)
+		interp_raise(ip, X86_UD);
+	ea = op_ea(ip, in, 0, &seg);
+	if (ea & 15)
+		interp_raise_err(ip, X86_GP, 0);
+	mem_read(ip, seg, ea, m, 16);
+	if (m[0] == g[GPR_RAX] && m[1] == g[GPR_RDX]) {
+		n[0] = g[GPR_RBX];
+		n[1] = g[GPR_RCX];
+		mem_write(ip, seg, ea, n, 16);
+		ip->s.rflags |= RFLAGS_ZF;
+	} else {
+		mem_write(ip, seg, ea, m, 16);
+		g[GPR_RAX] = m[0];
+		g[GPR_RDX] = m[1];
+		ip->s.rflags &= ~RFLAGS_ZF;
+	}
+}
+
+/* BSWAP r16 is undefined: we clear the register's low word. */
+static void exec_bswap(struct interp *ip, const struct insn *in)
+{
+	uint64_t v = op_read(ip, in, 0);
+
+	switch (op_bits(in, 0)) {
+	case 64: v = __builtin_bswap64(v); break;
+	case 32: v = __builtin_bswap32((uint32_t)v); break;
+	default: v = 0; break;
+	}
+	op_write(ip, in, 0, v);
+}
+
+static void exec_cmovcc(struct interp *ip, const struct insn *in)
+{
+	uint64_t v = op_read(ip, in, 1);  /* the source is read (and may
+					     fault) whatever the condition */
+
+	/* A 32-bit CMOV zero-extends its destination even when false. */
+	if (!cond_true(ip->s.rflags, in->cc))
+		v = op_read(ip, in, 0);
+	op_write(ip, in, 0, v);
+}
+
+static void exec_setcc(struct interp *ip, const struct insn *in)
+{
+	op_write(ip, in, 0, cond_true(ip->s.rflags, in->cc));
+}
+
+/* CBW/CWDE/CDQE: sign-extend the low half of the accumulator into it. */
+static void exec_cbw(struct interp *ip, const struct insn *in)
+{
+	unsigned bits = in->zi.operand_width;
+	uint64_t *rax = &ip->s.gpr[GPR_RAX];
+	uint64_t v = sign_extend(*rax & width_mask(bits / 2), bits / 2);
+
+	switch (bits) {
+	case 64: *rax = v; break;
+	case 32: *rax = (uint32_t)v; break;
+	default: *rax = (*rax & ~0xffffull) | (v & 0xffff); break;
+	}
+}
+
+/* CWD/CDQ/CQO: rDX = sign of rAX. */
+static void exec_cwd(struct interp *ip, const struct insn *in)
+{
+	unsigned bits = in->zi.operand_width;
+	uint64_t *rdx = &ip->s.gpr[GPR_RDX];
+	uint64_t v = msb(ip->s.gpr[GPR_RAX], bits) ? ~0ull : 0;
+
+	switch (bits) {
+	case 64: *rdx = v; break;
+	case 32: *rdx = (uint32_t)v; break;
+	default: *rdx = (*rdx & ~0xffffull) | (v & 0xffff); break;
+	}
+}
+
+/* XLAT: AL = [seg:rBX + AL] (address size masks the sum). */
+static void exec_xlat(struct interp *ip, const struct insn *in)
+{
+	uint64_t *g = ip->s.gpr;
+	uint64_t ea = (g[GPR_RBX] + (g[GPR_RAX] & 0xff)) &
+		      width_mask(in->zi.address_width);
+	uint64_t v = mem_read_u(ip, insn_data_seg(in), ea, 1);
+
+	g[GPR_RAX] = (g[GPR_RAX] & ~0xffull) | v;
+}
+
+/* NOP, multi-byte NOP (no memory access), ENDBR32/64 without CET. */
+static void exec_nop(struct interp *ip, const struct insn *in)
+{
+}
+
+const struct exec_entry exec_mov_table[] = {
+	{ ZYDIS_MNEMONIC_MOV, exec_mov },
+	{ ZYDIS_MNEMONIC_MOVZX, exec_movzx },
+	{ ZYDIS_MNEMONIC_MOVSX, exec_movsx },
+	{ ZYDIS_MNEMONIC_MOVSXD, exec_movsx },
+	{ ZYDIS_MNEMONIC_LEA, exec_lea },
+	{ ZYDIS_MNEMONIC_XCHG, exec_xchg },
+	{ ZYDIS_MNEMONIC_XADD, exec_xadd },
+	{ ZYDIS_MNEMONIC_CMPXCHG, exec_cmpxchg },
+	{ ZYDIS_MNEMONIC_CMPXCHG8B, exec_cmpxchg8b },
+	{ ZYDIS_MNEMONIC_CMPXCHG16B, exec_cmpxchg16b },
+	{ ZYDIS_MNEMONIC_BSWAP, exec_bswap },
+	{ ZYDIS_MNEMONIC_CMOVO, exec_cmovcc }, { ZYDIS_MNEMONIC_CMOVNO, exec_cmovcc },
+	{ ZYDIS_MNEMONIC_CMOVB, exec_cmovcc }, { ZYDIS_MNEMONIC_CMOVNB, exec_cmovcc },
+	{ ZYDIS_MNEMONIC_CMOVZ, exec_cmovcc }, { ZYDIS_MNEMONIC_CMOVNZ, exec_cmovcc },
+	{ ZYDIS_MNEMONIC_CMOVBE, exec_cmovcc }, { ZYDIS_MNEMONIC_CMOVNBE, exec_cmovcc },
+	{ ZYDIS_MNEMONIC_CMOVS, exec_cmovcc }, { ZYDIS_MNEMONIC_CMOVNS, exec_cmovcc },
+	{ ZYDIS_MNEMONIC_CMOVP, exec_cmovcc }, { ZYDIS_MNEMONIC_CMOVNP, exec_cmovcc },
+	{ ZYDIS_MNEMONIC_CMOVL, exec_cmovcc }, { ZYDIS_MNEMONIC_CMOVNL, exec_cmovcc },
+	{ ZYDIS_MNEMONIC_CMOVLE, exec_cmovcc }, { ZYDIS_MNEMONIC_CMOVNLE, exec_cmovcc },
+	{ ZYDIS_MNEMONIC_SETO, exec_setcc }, { ZYDIS_MNEMONIC_SETNO, exec_setcc },
+	{ ZYDIS_MNEMONIC_SETB, exec_setcc }, { ZYDIS_MNEMONIC_SETNB, exec_setcc },
+	{ ZYDIS_MNEMONIC_SETZ, exec_setcc }, { ZYDIS_MNEMONIC_SETNZ, exec_setcc },
+	{ ZYDIS_MNEMONIC_SETBE, exec_setcc }, { ZYDIS_MNEMONIC_SETNBE, exec_setcc },
+	{ ZYDIS_MNEMONIC_SETS, exec_setcc }, { ZYDIS_MNEMONIC_SETNS, exec_setcc },
+	{ ZYDIS_MNEMONIC_SETP, exec_setcc }, { ZYDIS_MNEMONIC_SETNP, exec_setcc },
+	{ ZYDIS_MNEMONIC_SETL, exec_setcc }, { ZYDIS_MNEMONIC_SETNL, exec_setcc },
+	{ ZYDIS_MNEMONIC_SETLE, exec_setcc }, { ZYDIS_MNEMONIC_SETNLE, exec_setcc },
+	{ ZYDIS_MNEMONIC_CBW, exec_cbw },
+	{ ZYDIS_MNEMONIC_CWDE, exec_cbw },
+	{ ZYDIS_MNEMONIC_CDQE, exec_cbw },
+	{ ZYDIS_MNEMONIC_CWD, exec_cwd },
+	{ ZYDIS_MNEMONIC_CDQ, exec_cwd },
+	{ ZYDIS_MNEMONIC_CQO, exec_cwd },
+	{ ZYDIS_MNEMONIC_XLAT, exec_xlat },
+	{ ZYDIS_MNEMONIC_NOP, exec_nop },
+	{ ZYDIS_MNEMONIC_ENDBR32, exec_nop },
+	{ ZYDIS_MNEMONIC_ENDBR64, exec_nop },
+	{ 0, NULL },
+};

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+/*
+ * String instructions MOVS STOS LODS SCAS CMPS with REP/REPE/REPNE
+ * (SDM Vol. 2 "REP/REPE/REPZ/REPNE/REPNZ").  The address size picks
+ * SI/ESI/RSI, DI/EDI/RDI and CX/ECX/RCX; DF picks the direction; the
+ * source segment may be overridden, ES:rDI may not.
+ *
+ * Every iteration updates the registers after its memory accesses, so a
+ * fault in iteration k leaves the state of k-1 completed iterations and
+ * RIP at the instruction, as on hardware.  A long REP is cut into chunks
+ * of REP_CHUNK iterations: after a chunk RIP stays at the instruction and
+ * the loop may take interrupts or stop (each chunk counts as one retired
+ * instruction, deterministically).
+ */
+#include "engine/interp/core.h"
+
+#define REP_CHUNK 4096u
+
+enum str_op { STR_MOVS, STR_STOS, STR_LODS, STR_SCAS, STR_CMPS };
+
+static void addr_reg_set(struct interp *ip, unsigned gpr, uint64_t v,
+			 unsigned asz)
+{
+	uint64_t *g = &ip->s.gpr[gpr];
+
+	switch (asz) {
+	case 64: *g = v; break;
+	case 32: *g = (uint32_t)v; break;
+	default: *g = (*g & ~0xffffull) | (v & 0xffff); break;
+	}
+}
+
+static unsigned str_size(const struct insn *in)
+{
+	switch (in->zi.mnemonic) {
+	case ZYDIS_MNEMONIC_MOVSB: case ZYDIS_MNEMONIC_STOSB:
+	case ZYDIS_MNEMONIC_LODSB: case ZYDIS_MNEMONIC_SCASB:
+	case ZYDIS_MNEMONIC_CMPSB:
+		return 1;
+	case ZYDIS_MNEMONIC_MOVSW: case ZYDIS_MNEMONIC_STOSW:
+	case ZYDIS_MNEMONIC_LODSW: case ZYDIS_MNEMONIC_SCASW:
+	case ZYDIS_MNEMONIC_CMPSW:
+		return 2;
+	case ZYDIS_MNEMONIC_MOVSQ: case ZYDIS_MNEMONIC_STOSQ:
+	case ZYDIS_MNEMONIC_LODSQ: case ZYDIS_MNEMONIC_SCASQ:
+	case ZYDIS_MNEMONIC_CMPSQ:
+		return 8;
+	default:
+		return 4;
+	}
+}
+
+/* One iteration; returns false when REPE/REPNE must stop. */
+static void str_once(struct interp *ip, const struct insn *in, enum str_op op,
+		     unsigned size, unsigned asz, unsigned seg)
+{
+	uint64_t *g = ip->s.gpr;
+	uint64_t am = width_mask(asz);
+	uint64_t delta = (ip->s.rflags & RFLAGS_DF) ? (uint64_t)0 - size : size;
+	uint64_t si = g[GPR_RSI] & am, di = g[GPR_RDI] & am;
+	unsigned bits = size * 8;
+	uint64_t a, b;
+
+	switch (op) {
+	case STR_MOVS:
+		a = mem_read_u(ip, seg, si, size);
+		mem_write_u(ip, SEG_ES, di, a, size);
+		addr_reg_set(ip, GPR_RSI, si + delta, asz);
+		addr_reg_set(ip, GPR_RDI, di + delta, asz);
+		break;
+	case STR_STOS:
+		mem_write_u(ip, SEG_ES, di, g[GPR_RAX], size);
+		addr_reg_set(ip, GPR_RDI, di + delta, asz);
+		break;
+	case STR_LODS:
+		a = mem_read_u(ip, seg, si, size);
+		if (size == 4)
+			g[GPR_RAX] = a;
+		else
+			g[GPR_RAX] = (g[GPR_RAX] & ~width_mask(bits)) | a;
+		addr_reg_set(ip, GPR_RSI, si + delta, asz);
+		break;
+	case STR_SCAS:
+		a = g[GPR_RAX] & width_mask(bits);
+		b = mem_read_u(ip, SEG_ES, di, size);
+		flags_set(ip, FLAGS_ARITH,
+			  flags_sub(a, b, (a - b) & width_mask(bits), bits));
+		addr_reg_set(ip, GPR_RDI, di + delta, asz);
+		break;
+	case STR_CMPS:
+		a = mem_read_u(ip, seg, si, size);
+		b = mem_read_u(ip, SEG_ES, di, size);
+		flags_set(ip, FLAGS_ARITH,
+			  flags_sub(a, b, (a - b) & width_mask(bits), bits));
+		addr_reg_set(ip, GPR_RSI, si + delta, asz);
+		addr_reg_set(ip, GPR_RDI, di + delta, asz);
+		break;
+	}
+}
+
+static void string_op(struct interp *ip, const struct insn *in, enum str_op op)
+{
+	unsigned size = str_size(in);
+	unsigned asz = in->zi.address_width;
+	unsigned seg = insn_data_seg(in);
+	uint64_t attr = in->zi.attributes;
+	bool cond = op == STR_SCAS || op == STR_CMPS;
+	bool rep = attr & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
+			   ZYDIS_ATTRIB_HAS_REPNE);
+	bool repne = attr & ZYDIS_ATTRIB_HAS_REPNE;
+	uint64_t am = width_mask(asz);
+
+	if (in->zi.opcode_map != ZYDIS_OPCODE_MAP_DEFAULT) {
+		exec_system_or_ud(ip, in);   /* SSE MOVSD/CMPSD */
+		return;
+	}
+	if (!rep) {
+		str_once(ip, in, op, size, asz, seg);
+		return;
+	}
+	for (unsigned n = 0; ; n++) {
+		uint64_t count = ip->s.gpr[GPR_RCX] & am;
+
+		if (!count)
+			return;
+		if (n == REP_CHUNK) {
+			ip->s.rip = ip->insn_rip;   /* resume later */
+			return;
+		}
+		str_once(ip, in, op, size, asz, seg);
+		addr_reg_set(ip, GPR_RCX, count - 1, asz);
+		if (cond && !(ip->s.rflags & RFLAGS_ZF) != repne)
+			return;
+	}
+}
+
+static void exec_movs(struct interp *ip, const struct insn *in) { string_op(ip, in, STR_MOVS); }
+static void exec_stos(struct interp *ip, const struct insn *in) { string_op(ip, in, STR_STOS); }
+static void exec_lods(struct interp *ip, const struct insn *in) { string_op(ip, in, STR_LODS); }
+static void exec_scas(struct interp *ip, const struct insn *in) { string_op(ip, in, STR_SCAS); }
+static void exec_cmps(struct interp *ip, const struct insn *in) { string_op(ip, in, STR_CMPS); }
+
+const struct exec_entry exec_string_table[] = {
+	{ ZYDIS_MNEMONIC_MOVSB, exec_movs }, { ZYDIS_MNEMONIC_MOVSW, exec_movs },
+	{ ZYDIS_MNEMONIC_MOVSD, exec_movs }, { ZYDIS_MNEMONIC_MOVSQ, exec_movs },
+	{ ZYDIS_MNEMONIC_STOSB, exec_stos }, { ZYDIS_MNEMONIC_STOSW, exec_stos },
+	{ ZYDIS_MNEMONIC_STOSD, exec_stos }, { ZYDIS_MNEMONIC_STOSQ, exec_stos },
+	{ ZYDIS_MNEMONIC_LODSB, exec_lods }, { ZYDIS_MNEMONIC_LODSW, exec_lods },
+	{ ZYDIS_MNEMONIC_LODSD, exec_lods }, { ZYDIS_MNEMONIC_LODSQ, exec_lods },
+	{ ZYDIS_MNEMONIC_SCASB, exec_scas }, { ZYDIS_MNEMONIC_SCASW, exec_scas },
+	{ ZYDIS_MNEMONIC_SCASD, exec_scas }, { ZYDIS_MNEMONIC_SCASQ, exec_scas },
+	{ ZYDIS_MNEMONIC_CMPSB, exec_cmps }, { ZYDIS_MNEMONIC_CMPSW, exec_cmps },
+	{ ZYDIS_MNEMONIC_CMPSD, exec_cmps }, { ZYDIS_MNEMONIC_CMPSQ, exec_cmps },
+	{ 0, NULL },
+};

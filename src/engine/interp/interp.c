@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The interpreter engine: engine_ops and the run loop.
+ *
+ * Per instruction the loop checks the stop flag and the instruction limit,
+ * gives the VMX layer its boundary hook when it asked for one, lets the
+ * system side take a pending interrupt, then decodes (decode cache) and
+ * executes.  While an instruction executes, s.rip already points past it
+ * and insn_rip holds its own address (see interp.h).
+ *
+ * Faults: a failing access longjmp()s to fault_jmp, set once per batch
+ * of instructions (not per instruction: setjmp is not free).  The handler
+ * rewinds RIP to the faulting instruction and the system side delivers the
+ * exception.
+ *
+ * Time: the TSC advances by exactly one per retired instruction, so runs
+ * are deterministic.  A REP string instruction retires once, when done.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/interp/core.h"
+
+#define DR6_BS (1ull << 14)
+
+static void interp_drop_fetch(struct interp *ip)
+{
+	ip->fetch_valid = false;
+}
+
+/* ---- intercept context callbacks lent to the VMX layer ---------------- */
+
+static int lin_access(struct interp *ip, unsigned seg, uint64_t off,
+		      void *buf, const void *wbuf, unsigned len)
+{
+	jmp_buf saved;
+	bool saved_in = ip->in_insn;
+	volatile int rc = 0;
+
+	memcpy(saved, ip->fault_jmp, sizeof(saved));
+	ip->in_insn = true;
+	if (setjmp(ip->fault_jmp) == 0) {
+		if (wbuf)
+			mem_write(ip, seg, off, wbuf, len);
+		else
+			mem_read(ip, seg, off, buf, len);
+	} else {
+		rc = -1;
+	}
+	memcpy(ip->fault_jmp, saved, sizeof(saved));
+	ip->in_insn = saved_in;
+	return rc;
+}
+
+static int ctx_read_lin(void *engine, unsigned seg, uint64_t offset, void *buf,
+			unsigned len)
+{
+	return lin_access(engine, seg, offset, buf, NULL, len);
+}
+
+static int ctx_write_lin(void *engine, unsigned seg, uint64_t offset,
+			 const void *buf, unsigned len)
+{
+	return lin_access(engine, seg, offset, NULL, buf, len);
+}
+
+static void ctx_state_changed(void *engine)
+{
+	struct interp *ip = engine;
+
+	ip->state_switched = true;
+	interp_drop_fetch(ip);
+	tlb_flush(ip);
+	interp_mode_changed(ip);
+}
+
+/* ---- the run loop ------------------------------------------------------ */
+
+static void exit_with(struct interp *ip, enum engine_exit_reason r)
+{
+	ip->exit_reason = r;
+}
+
+/* After a fault longjmp: rewind to the faulting instruction, deliver. */
+static void handle_fault(struct interp *ip)
+{
+	ip->in_insn = false;
+	interp_drop_fetch(ip);
+	if (ip->state_switched && !ip->s.pending_exception.valid)
+		return;
+	ip->s.rip = ip->insn_rip;
+	if (ip->s.pending_exception.valid)
+		interp_deliver_pending(ip);
+}
+
+/* Single-step trap after an instruction that began with TF=1 (SDM 17.3.1.4).
+ * INT n / INT3 / INTO clear TF on the way in and do not trap. */
+static void single_step_trap(struct interp *ip)
+{
+	ip->s.dr[6] |= DR6_BS;
+	ip->s.pending_exception = (struct x86_event){
+		.valid = true, .type = EVT_HW_EXCEPTION, .vector = X86_DB,
+	};
+	interp_deliver_pending(ip);
+	interp_drop_fetch(ip);
+}
+
+static inline void step(struct interp *ip)
+{
+	struct cpu_state *s = &ip->s;
+	uint64_t tf = s->rflags & RFLAGS_TF;
+	const struct insn *in;
+
+	ip->insn_rip = s->rip;
+	ip->shadow_next = 0;
+	ip->state_switched = false;
+	ip->in_insn = true;
+	in = interp_decode(ip);
+	s->rip = (ip->insn_rip + in->len) & width_mask(in->mode);
+	s->rflags &= ~RFLAGS_RF;
+	in->exec(ip, in);
+	ip->in_insn = false;
+	s->insn_count++;
+	s->tsc++;
+	if (ip->state_switched)
+		return;
+	s->interruptibility = (s->interruptibility &
+			       ~(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS)) |
+			      ip->shadow_next;
+	if (__builtin_expect(tf != 0, 0)) {
+		ZydisMnemonic mn = in->zi.mnemonic;
+		bool popf = mn == ZYDIS_MNEMONIC_POPF || mn == ZYDIS_MNEMONIC_POPFD ||
+			    mn == ZYDIS_MNEMONIC_POPFQ;
+
+		if ((s->rflags & RFLAGS_TF) || popf)
+			single_step_trap(ip);
+	}
+}
+
+static bool boundary_hook(struct interp *ip)
+{
+	const struct x86_intercept_ops *ops = ip->cfg.icpt;
+	enum icpt_result r;
+
+	if (!ops || !ops->boundary)
+		return false;
+	ip->state_switched = false;
+	r = ops->boundary(ip->cfg.icpt_opaque, &ip->icpt);
+	if (r == ICPT_FAULT && ip->s.pending_exception.valid) {
+		interp_deliver_pending(ip);
+		r = ICPT_SWITCHED;
+	}
+	if (r == ICPT_SWITCHED) {
+		interp_drop_fetch(ip);
+		return true;
+	}
+	return false;
+}
+
+/* Runs instructions until exit_reason is set. */
+static void run_until_exit(struct interp *ip)
+{
+	struct cpu_state *s = &ip->s;
+
+	while (ip->exit_reason == ENGINE_EXIT_NONE) {
+		if (atomic_load_explicit(&ip->stop, memory_order_relaxed)) {
+			atomic_store(&ip->stop, false);
+			exit_with(ip, ENGINE_EXIT_STOP);
+			break;
+		}
+		if (ip->max_insns && s->insn_count >= ip->max_insns) {
+			exit_with(ip, ENGINE_EXIT_INSN_LIMIT);
+			break;
+		}
+		if (__builtin_expect(ip->icpt.boundary_wanted, 0) &&
+		    boundary_hook(ip))
+			continue;
+		if (interp_check_interrupts(ip)) {
+			interp_drop_fetch(ip);
+			continue;
+		}
+		if (__builtin_expect(s->activity != ACTIVITY_ACTIVE, 0)) {
+			exit_with(ip, s->activity == ACTIVITY_HLT ?
+				  ENGINE_EXIT_HLT : ENGINE_EXIT_SHUTDOWN);
+			break;
+		}
+		step(ip);
+	}
+}
+
+static enum engine_exit_reason interp_run(struct engine *e,
+					  struct engine_exit *out)
+{
+	struct interp *ip = to_interp(e);
+
+	ip->exit_reason = ENGINE_EXIT_NONE;
+	ip->exit_msg[0] = '\0';
+	for (;;) {
+		if (setjmp(ip->fault_jmp))
+			handle_fault(ip);
+		if (ip->exit_reason != ENGINE_EXIT_NONE)
+			break;
+		run_until_exit(ip);
+	}
+	ip->in_insn = false;
+	if (out) {
+		out->reason = ip->exit_reason;
+		snprintf(out->msg, sizeof(out->msg), "%s", ip->exit_msg);
+	}
+	return ip->exit_reason;
+}
+
+/* ---- engine_ops ---------------------------------------------------------- */
+
+static bool interp_probe(char *why, size_t len)
+{
+	return true;
+}
+
+static void read_features(struct interp *ip)
+{
+	uint32_t r[4];
+
+	cpu_model_cpuid(&ip->cfg.model, 1, 0, r);
+	ip->has_cx16 = r[2] & (1u << 13);
+	ip->has_popcnt = r[2] & (1u << 23);
+	cpu_model_cpuid(&ip->cfg.model, 0, 0, r);
+	if (r[0] >= 7) {
+		cpu_model_cpuid(&ip->cfg.model, 7, 0, r);
+		ip->has_bmi1 = r[1] & (1u << 3);
+	}
+	cpu_model_cpuid(&ip->cfg.model, 0x80000000u, 0, r);
+	if (r[0] >= 0x80000001u) {
+		cpu_model_cpuid(&ip->cfg.model, 0x80000001u, 0, r);
+		ip->has_lahf64 = r[2] & 1;
+		ip->has_lzcnt = r[2] & (1u << 5);
+	}
+}
+
+static struct engine *interp_create(const struct engine_config *cfg, char *err,
+				    size_t errlen)
+{
+	struct interp *ip;
+
+	if (!cfg || !cfg->mem) {
+		snprintf(err, errlen, "interp: no guest memory");
+		return NULL;
+	}
+	ip = calloc(1, sizeof(*ip));
+	if (!ip) {
+		snprintf(err, errlen, "interp: out of memory");
+		return NULL;
+	}
+	ip->base.ops = &interp_engine_ops;
+	ip->cfg = *cfg;
+	ip->max_insns = cfg->max_insns;
+	atomic_init(&ip->stop, false);
+	cpu_state_reset(&ip->s);
+	read_features(ip);
+	if (interp_decode_init(ip)) {
+		snprintf(err, errlen, "interp: decoder initialisation failed");
+		interp_decode_fini(ip);
+		free(ip);
+		return NULL;
+	}
+	ip->icpt = (struct x86_intercept_ctx){
+		.cpu = &ip->s,
+		.mem = cfg->mem,
+		.engine = ip,
+		.read_lin = ctx_read_lin,
+		.write_lin = ctx_write_lin,
+		.state_changed = ctx_state_changed,
+	};
+	interp_mode_changed(ip);
+	return &ip->base;
+}
+
+static void interp_destroy(struct engine *e)
+{
+	struct interp *ip = to_interp(e);
+
+	if (!e)
+		return;
+	interp_decode_fini(ip);
+	free(ip);
+}
+
+static void interp_get_state(struct engine *e, struct cpu_state *s)
+{
+	*s = to_interp(e)->s;
+}
+
+static void interp_set_state(struct engine *e, const struct cpu_state *s)
+{
+	struct interp *ip = to_interp(e);
+
+	ip->s = *s;
+	interp_drop_fetch(ip);
+	tlb_flush(ip);
+	interp_mode_changed(ip);
+}
+
+static void interp_request_stop(struct engine *e)
+{
+	atomic_store(&to_interp(e)->stop, true);
+}
+
+static uint64_t interp_insn_count(struct engine *e)
+{
+	return to_interp(e)->s.insn_count;
+}
+
+/* The limit is absolute: run() stops once insn_count reaches it. */
+static void interp_set_max_insns(struct engine *e, uint64_t max_insns)
+{
+	to_interp(e)->max_insns = max_insns;
+}
+
+const struct engine_ops interp_engine_ops = {
+	.name = "interp",
+	.probe = interp_probe,
+	.create = interp_create,
+	.destroy = interp_destroy,
+	.run = interp_run,
+	.get_state = interp_get_state,
+	.set_state = interp_set_state,
+	.request_stop = interp_request_stop,
+	.insn_count = interp_insn_count,
+	.set_max_insns = interp_set_max_insns,
+};

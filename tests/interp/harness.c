@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+#include "harness.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#define PTE_P  0x1ull
+#define PTE_W  0x2ull
+#define PTE_PS 0x80ull
+
+/* Identity map 0-4 GiB with 2 MiB pages, as docs/boot.md describes. */
+static void build_page_tables(struct guest_mem *gm)
+{
+	gmem_write_u64(gm, 0x1000, 0x2000 | PTE_P | PTE_W);
+	for (uint64_t i = 0; i < 4; i++)
+		gmem_write_u64(gm, 0x2000 + i * 8, (0x3000 + i * 0x1000) | PTE_P | PTE_W);
+	for (uint64_t i = 0; i < 4 * 512; i++)
+		gmem_write_u64(gm, 0x3000 + i * 8, (i << 21) | PTE_P | PTE_W | PTE_PS);
+}
+
+static void build_gdt(struct guest_mem *gm)
+{
+	static const uint64_t gdt[] = {
+		0,
+		0x00af9b000000ffffull,  /* 0x08: 64-bit code */
+		0x00cf93000000ffffull,  /* 0x10: flat data */
+		0x00cf9b000000ffffull,  /* 0x18: 32-bit code */
+		0x000093000000ffffull,  /* 0x20: 16-bit data */
+	};
+
+	gmem_write(gm, 0x7000, gdt, sizeof(gdt));
+}
+
+/* 64-bit interrupt gates to one HLT per vector (SDM 6.14.1). */
+static void build_idt(struct guest_mem *gm)
+{
+	for (uint64_t v = 0; v < 256; v++) {
+		uint64_t off = H_VEC + 16 * v;
+		uint64_t lo = (off & 0xffff) | (0x08ull << 16) |
+			      (0x8eull << 40) | ((off >> 16 & 0xffff) << 48);
+
+		gmem_write_u64(gm, H_IDT + 16 * v, lo);
+		gmem_write_u64(gm, H_IDT + 16 * v + 8, off >> 32);
+		gmem_write_u8(gm, off, 0xf4);
+	}
+}
+
+int h_fault_vector(struct harness *h, enum engine_exit_reason r)
+{
+	uint64_t rip = h->s->rip;
+
+	if (r == ENGINE_EXIT_HLT && rip > H_VEC && rip <= H_VEC + 16 * 256)
+		return (int)((rip - 1 - H_VEC) / 16);
+	if (r == ENGINE_EXIT_SHUTDOWN)
+		return h->s->pending_exception.vector;
+	return -1;
+}
+
+static void state64(struct cpu_state *s)
+{
+	cpu_state_reset(s);
+	s->rip = H_CODE;
+	s->gpr[GPR_RSP] = H_STACK;
+	s->rflags = RFLAGS_FIXED1;
+	s->cr0 = 0x80010033;
+	s->cr3 = 0x1000;
+	s->cr4 = CR4_PAE;
+	s->efer = EFER_LME | EFER_LMA | EFER_NXE;
+	s->seg[SEG_CS] = (struct seg_reg){ 0x08, 0, 0xffffffff,
+		0xb | SEG_AR_S | SEG_AR_P | SEG_AR_L | SEG_AR_G };
+	for (int i = 0; i < SEG_COUNT; i++) {
+		if (i == SEG_CS || i == SEG_LDTR || i == SEG_TR)
+			continue;
+		s->seg[i] = (struct seg_reg){ 0x10, 0, 0xffffffff,
+			0x3 | SEG_AR_S | SEG_AR_P | SEG_AR_DB | SEG_AR_G };
+	}
+	s->seg[SEG_LDTR] = (struct seg_reg){ 0, 0, 0, SEG_AR_UNUSABLE };
+	s->seg[SEG_TR] = (struct seg_reg){ 0, 0, 0x67, 0xb | SEG_AR_P };
+	s->gdtr = (struct dtable_reg){ 0x7000, 0x27 };
+	s->idtr = (struct dtable_reg){ H_IDT, 256 * 16 - 1 };
+}
+
+void h_init(struct harness *h)
+{
+	char err[160];
+
+	memset(h, 0, sizeof(*h));
+	ck_assert_int_eq(gmem_init(&h->mem, H_MEM_SIZE), 0);
+	build_page_tables(&h->mem);
+	build_gdt(&h->mem);
+	build_idt(&h->mem);
+	h->cfg.mem = &h->mem;
+	cpu_model_default(&h->cfg.model);
+	h->eng = interp_engine_ops.create(&h->cfg, err, sizeof(err));
+	ck_assert_msg(h->eng != NULL, "create: %s", err);
+	h->ip = to_interp(h->eng);
+	h->s = &h->ip->s;
+
+	struct cpu_state s;
+
+	state64(&s);
+	h->eng->ops->set_state(h->eng, &s);
+}
+
+void h_fini(struct harness *h)
+{
+	if (h->eng)
+		h->eng->ops->destroy(h->eng);
+	gmem_destroy(&h->mem);
+	memset(h, 0, sizeof(*h));
+}
+
+static void flat_mode(struct harness *h, bool pe, uint32_t db)
+{
+	struct cpu_state s = *h->s;
+
+	s.cr0 = pe ? (CR0_PE | CR0_ET | CR0_NE) : CR0_ET;
+	s.cr4 = 0;
+	s.efer = 0;
+	for (int i = 0; i < SEG_COUNT; i++) {
+		if (i == SEG_LDTR || i == SEG_TR)
+			continue;
+		/* Real mode: code at H_CODE, data and stack at H_DATA. */
+		s.seg[i].base = pe ? 0 : i == SEG_CS ? H_CODE : H_DATA;
+		s.seg[i].limit = pe ? 0xffffffff : 0xffff;
+		s.seg[i].ar = (i == SEG_CS ? 0xb : 0x3) | SEG_AR_S | SEG_AR_P | db;
+		s.seg[i].sel = pe ? (i == SEG_CS ? 0x18 : 0x10) : 0;
+	}
+	h->eng->ops->set_state(h->eng, &s);
+}
+
+void h_mode32(struct harness *h)
+{
+	flat_mode(h, true, SEG_AR_DB | SEG_AR_G);
+}
+
+void h_mode16(struct harness *h)
+{
+	flat_mode(h, false, 0);
+	h->s->rip = 0;
+	h->s->gpr[GPR_RSP] = 0xfff0;
+}
+
+void h_load(struct harness *h, uint64_t gpa, const void *code, size_t len)
+{
+	ck_assert(gmem_write(&h->mem, gpa, code, len));
+	h->s->rip = gpa - h->s->seg[SEG_CS].base;
+}
+
+enum engine_exit_reason h_run(struct harness *h, uint64_t n)
+{
+	h->eng->ops->set_max_insns(h->eng, h->s->insn_count + n);
+	return h->eng->ops->run(h->eng, &h->exit);
+}
+
+uint64_t h_read64(struct harness *h, uint64_t gpa)
+{
+	uint64_t v = 0;
+
+	ck_assert(gmem_read_u64(&h->mem, gpa, &v));
+	return v;
+}
+
+void h_write64(struct harness *h, uint64_t gpa, uint64_t v)
+{
+	ck_assert(gmem_write_u64(&h->mem, gpa, v));
+}
+
+void h_exec(struct harness *h, const void *code, size_t len, uint64_t n)
+{
+	uint64_t start = h->s->insn_count;
+	enum engine_exit_reason r;
+
+	h_load(h, H_CODE, code, len);
+	r = h_run(h, n);
+	ck_assert_msg(r == ENGINE_EXIT_INSN_LIMIT, "exit %s after %llu insns",
+		      engine_exit_reason_name(r),
+		      (unsigned long long)(h->s->insn_count - start));
+}
