@@ -106,3 +106,9 @@ enum icpt_result interp_intercept(struct interp *ip, struct x86_intercept *ic)
 {
 	return ICPT_CONTINUE;
 }
+
+/* While this placeholder is linked, a real machine (with a port I/O bus)
+ * cannot boot firmware on the interpreter: interp_create() refuses with
+ * this text (weak reference in interp.c; gone with this file). */
+const char interp_sys_stub_notice[] =
+	"interpreter system side not implemented yet";
