@@ -45,6 +45,24 @@ bool expect_eq_u64(uint64_t got, uint64_t expected, const char *fmt, ...)
 	return pass;
 }
 
+bool test_result(bool pass, const char *name, const char *detail_fmt, ...)
+{
+	va_list ap;
+
+	printf(pass ? "ok %s" : "FAIL %s", name);
+	if (!pass) {
+		printf(": ");
+		va_start(ap, detail_fmt);
+		vprintf(detail_fmt, ap);
+		va_end(ap);
+		failed++;
+	} else {
+		passed++;
+	}
+	printf("\n");
+	return pass;
+}
+
 void test_section(const char *name)
 {
 	printf("# %s\n", name);

@@ -20,6 +20,11 @@ bool expect_eq_u64(uint64_t got, uint64_t expected, const char *fmt, ...)
 #define expect_eq(got, expected, ...) \
 	expect_eq_u64((uint64_t)(got), (uint64_t)(expected), __VA_ARGS__)
 
+/* One check with a custom mismatch text: prints "ok NAME" or
+ * "FAIL NAME: DETAIL". */
+bool test_result(bool pass, const char *name, const char *detail_fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Prints "# name" to group the lines that follow. */
 void test_section(const char *name);
 /* A reason a group could not run (counts as one failure). */

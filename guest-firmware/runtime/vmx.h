@@ -495,6 +495,24 @@ struct vmx_gprs {
 int vmx_enter(struct vmx_gprs *g, int launch);
 extern char vmx_exit_stub[];
 
+/* Bare VMLAUNCH/VMRESUME for failure tests only: if the entry succeeded
+ * the exit would land in vmx_exit_stub without a vmx_enter frame. */
+static inline int vmlaunch_bare(void)
+{
+	bool cf, zf;
+
+	asm volatile("vmlaunch" : "=@ccc"(cf), "=@ccz"(zf) : : "memory");
+	return vmx_result(cf, zf);
+}
+
+static inline int vmresume_bare(void)
+{
+	bool cf, zf;
+
+	asm volatile("vmresume" : "=@ccc"(cf), "=@ccz"(zf) : : "memory");
+	return vmx_result(cf, zf);
+}
+
 static inline int vmlaunch(struct vmx_gprs *g)
 {
 	return vmx_enter(g, 1);

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Boots one firmware image with `vmxbox run --engine=interp IMAGE` and
+ * checks its exit status and the exact per-case lines it printed.
+ *
+ * usage: test_fw_image VMXBOX IMAGE EXPECTED_LINES EXIT_STATUS [ARGS...]
+ * EXPECTED_LINES is a file whose lines must all appear in the output as
+ * whole lines, in that order.  Extra ARGS go before the image.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fw_run.h"
+
+static int g_argc;
+static char **g_argv;
+static struct fw_result run;
+static bool ran;
+
+static void run_once(void)
+{
+	char *argv[32];
+	int n = 0;
+
+	if (ran)
+		return;
+	argv[n++] = g_argv[1];
+	argv[n++] = "run";
+	argv[n++] = "--engine=interp";
+	for (int i = 5; i < g_argc && n < 30; i++)
+		argv[n++] = g_argv[i];
+	argv[n++] = g_argv[2];
+	argv[n] = NULL;
+	ck_assert_int_eq(fw_run(argv, 240, &run), 0);
+	ran = true;
+}
+
+START_TEST(exit_status)
+{
+	run_once();
+	ck_assert_msg(!run.timed_out, "timed out; output so far:\n%s", run.out);
+	ck_assert_msg(run.signal == 0, "killed by signal %d; stderr:\n%s",
+		      run.signal, run.err);
+	ck_assert_msg(run.status == atoi(g_argv[4]),
+		      "exit status %d, expected %s\nstdout:\n%s\nstderr:\n%s",
+		      run.status, g_argv[4], run.out, run.err);
+}
+END_TEST
+
+START_TEST(expected_lines)
+{
+	char *expected, *missing;
+
+	run_once();
+	expected = fw_read_file(g_argv[3], NULL);
+	ck_assert_msg(expected != NULL, "cannot read %s", g_argv[3]);
+	ck_assert_msg(fw_lines_in_order(run.out, expected, &missing),
+		      "line missing or out of order: \"%s\"\nstdout:\n%s",
+		      missing, run.out);
+	free(expected);
+}
+END_TEST
+
+START_TEST(no_failure_lines)
+{
+	run_once();
+	if (atoi(g_argv[4]) == 0)
+		ck_assert_msg(strstr(run.out, "FAIL") == NULL,
+			      "a FAIL line was printed:\n%s", run.out);
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+	Suite *s = suite_create("firmware");
+	TCase *tc = tcase_create("run");
+	SRunner *sr;
+	int failed;
+
+	if (argc < 5) {
+		fprintf(stderr, "usage: %s VMXBOX IMAGE EXPECTED STATUS [ARGS]\n",
+			argv[0]);
+		return 2;
+	}
+	g_argc = argc;
+	g_argv = argv;
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, exit_status);
+	tcase_add_test(tc, expected_lines);
+	tcase_add_test(tc, no_failure_lines);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	/* One run of the firmware shared by the three checks. */
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	fw_result_free(&run);
+	return failed ? 1 : 0;
+}
