@@ -22,6 +22,7 @@ struct run_ctx {
 	ev_async done;
 	ev_signal sigint, sigterm;
 	ev_timer timeout, flush;
+	unsigned signals;
 };
 
 static void *vcpu_thread(void *arg)
@@ -42,7 +43,18 @@ static void on_done(struct ev_loop *loop, ev_async *w, int revents)
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct run_ctx *rc = w->data;
+	int status = w->signum == SIGINT ? VMXBOX_EXIT_SIGINT
+					 : VMXBOX_EXIT_SIGTERM;
 
+	/* A second signal means the engine did not stop: do not hang. */
+	if (++rc->signals > 1) {
+		uart16550_flush(&rc->m->uart);
+		if (rc->m->cfg.msg_fd >= 0)
+			dprintf(rc->m->cfg.msg_fd,
+				"vmxbox: second %s, exiting without waiting for the vCPU\n",
+				strsignal(w->signum));
+		_exit(status);
+	}
 	machine_request_stop(rc->m, w->signum == SIGINT ? STOP_SIGINT
 							: STOP_SIGTERM);
 }
