@@ -228,6 +228,17 @@ START_TEST(caps_text)
 }
 END_TEST
 
+START_TEST(caps_device_not_kvm)
+{
+	run(&r, "VMXBOX_KVM_DEVICE=/dev/null", "caps", NULL);
+	ck_assert_int_eq(r.status, 0);
+	assert_has(r.out, "kvm:               present, not usable (Inappropriate ioctl for device)\n");
+	run(&r, "VMXBOX_KVM_DEVICE=/dev/null", "run", "--engine=kvm", "x.elf", NULL);
+	ck_assert_int_eq(r.status, 76);
+	assert_has(r.err, "the kvm engine needs /dev/null: Inappropriate ioctl for device");
+}
+END_TEST
+
 /* ---- a small JSON reader: validates syntax and finds values by path ---- */
 
 struct json { const char *p; bool ok; };
@@ -368,6 +379,7 @@ int main(void)
 	tcase_add_test(tc, kvm_engine_without_kvm);
 	tcase_add_test(tc, caps_text);
 	tcase_add_test(tc, caps_json);
+	tcase_add_test(tc, caps_device_not_kvm);
 	tcase_add_test(tc, json_reader_rejects_garbage);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
