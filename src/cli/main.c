@@ -16,6 +16,7 @@ static int cmd_version(int argc, char **argv);
 static const struct cli_command commands[] = {
 	{ "run", cmd_run, "boot an ELF64 firmware image (default: the bundled demo)" },
 	{ "caps", cmd_caps, "report /dev/kvm, nested VMX and the available engines" },
+	{ "ctl", cmd_ctl, "send a command to a running vmxbox's monitor socket" },
 	{ "help", cmd_help, "show help for vmxbox or for one command" },
 	{ "version", cmd_version, "print the vmxbox version" },
 };

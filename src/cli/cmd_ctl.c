@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+/* vmxbox ctl: the client of a running vmxbox's monitor socket. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "machine/exit_status.h"
+#include "monitor/cbor_print.h"
+#include "monitor/client.h"
+#include "monitor/proto.h"
+
+static const char ctl_usage[] =
+"Usage: vmxbox ctl [--json] [--timeout=SECONDS] SOCKET COMMAND [ARGS...]\n"
+"\n"
+"Send one command to a vmxbox started with --monitor=SOCKET and print the\n"
+"reply. Numbers may be decimal or 0x-hex.\n"
+"\n"
+"Commands (see docs/monitor.md):\n"
+"  status                 run state, engine, instruction count, VMX state\n"
+"  pause | resume         stop / restart the vCPU\n"
+"  step N                 run N instructions while paused (interp)\n"
+"  vms                    every VMCS the guest used, with exit counts\n"
+"  vmcs [ADDR]            decoded fields of the current (or given) VMCS\n"
+"  regs                   vCPU registers\n"
+"  mem ADDR LEN           guest-physical memory (hexdump)\n"
+"  snapshot PATH          write a snapshot of the whole machine\n"
+"  trace on|off [REASON...]  stream VM entries/exits until interrupted\n"
+"  quit                   end the run\n"
+"  help                   list the commands the server knows\n"
+"\n"
+"Options:\n"
+"  --json             print the reply as JSON\n"
+"  --timeout=SECONDS  wait at most this long for a reply (default 10)\n"
+"  -h, --help         show this help\n"
+"\n"
+"Exit status: 0 on an ok reply, 1 on an error reply, 2 on usage errors,\n"
+"69 when the socket cannot be reached or the connection fails.\n";
+
+#define CTL_EXIT_ERROR_REPLY 1
+#define CTL_EXIT_UNREACHABLE 69
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+	interrupted = 1;
+}
+
+static void print_reply(const cbor_item_t *reply, bool json)
+{
+	if (json) {
+		cbor_print_json(stdout, reply);
+		putchar('\n');
+		return;
+	}
+	const cbor_item_t *ev = mon_map_get(reply, "event");
+	if (ev) {
+		cbor_print_json(stdout, reply);
+		putchar('\n');
+		return;
+	}
+	const cbor_item_t *res = mon_map_get(reply, "result");
+	if (res && !(cbor_is_null(res)))
+		cbor_print_human(stdout, res, 0);
+}
+
+/* After "trace on": print events until SIGINT or the server goes away. */
+static int stream_events(int fd, bool json)
+{
+	char err[256];
+	struct sigaction sa = { .sa_handler = on_sigint };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	while (!interrupted) {
+		cbor_item_t *ev = mon_client_recv(fd, 200, err, sizeof(err));
+		if (!ev) {
+			if (strstr(err, "timed out"))
+				continue;
+			break;   /* the run ended */
+		}
+		print_reply(ev, json);
+		fflush(stdout);
+		cbor_decref(&ev);
+	}
+	return VMXBOX_EXIT_OK;
+}
+
+int cmd_ctl(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = false;
+	double timeout = 10;
+	char err[256], *end;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 't':
+			timeout = strtod(optarg, &end);
+			if (*end || !(timeout > 0) || timeout > 86400) {
+				cli_error("ctl", "bad --timeout '%s' (seconds, > 0)", optarg);
+				return VMXBOX_EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			fputs(ctl_usage, stdout);
+			return VMXBOX_EXIT_OK;
+		default:
+			cli_bad_option("ctl", argc, argv, optopt);
+			fputs(ctl_usage, stderr);
+			return VMXBOX_EXIT_USAGE;
+		}
+	}
+	if (argc - optind < 2) {
+		cli_error("ctl", "needs a socket path and a command");
+		fputs(ctl_usage, stderr);
+		return VMXBOX_EXIT_USAGE;
+	}
+	const char *path = argv[optind], *cmd = argv[optind + 1];
+	int fd = mon_client_connect(path, err, sizeof(err));
+	if (fd < 0) {
+		cli_error("ctl", "%s", err);
+		return CTL_EXIT_UNREACHABLE;
+	}
+	cbor_item_t *req = mon_client_build_request(cmd, argc - optind - 2,
+						    argv + optind + 2);
+	if (mon_client_send(fd, req) < 0) {
+		cbor_decref(&req);
+		close(fd);
+		cli_error("ctl", "cannot send the request to %s", path);
+		return CTL_EXIT_UNREACHABLE;
+	}
+	cbor_decref(&req);
+	cbor_item_t *reply = mon_client_recv(fd, (int)(timeout * 1000), err, sizeof(err));
+	if (!reply) {
+		close(fd);
+		cli_error("ctl", "%s", err);
+		return CTL_EXIT_UNREACHABLE;
+	}
+	const cbor_item_t *ok = mon_map_get(reply, "ok");
+	int status = VMXBOX_EXIT_OK;
+	if (!ok || !cbor_is_bool(ok) || !cbor_get_bool(ok)) {
+		char msg[256] = "malformed reply";
+		mon_item_str(mon_map_get(reply, "error"), msg, sizeof(msg));
+		if (json)
+			print_reply(reply, true);
+		cli_error("ctl", "%s", msg);
+		status = CTL_EXIT_ERROR_REPLY;
+	} else {
+		print_reply(reply, json);
+		if (!strcmp(cmd, "trace") && argc - optind > 2 &&
+		    !strcmp(argv[optind + 2], "on"))
+			status = stream_events(fd, json);
+	}
+	cbor_decref(&reply);
+	close(fd);
+	return status;
+}
