@@ -8,17 +8,7 @@
 
 #include <string.h>
 
-static snap_vmcs_name_fn vmcs_namer;
-
-void snapshot_set_vmcs_namer(snap_vmcs_name_fn fn)
-{
-	vmcs_namer = fn;
-}
-
-const char *snap_vmcs_name(uint32_t encoding)
-{
-	return vmcs_namer ? vmcs_namer(encoding) : NULL;
-}
+#include "vmx/vmcs_fields.h"
 
 static const char *launch_name(uint8_t st)
 {
@@ -96,16 +86,14 @@ static bool dec_field(struct cin *in, struct snap_vmcs_field *f,
 				f->encoding, prev->encoding);
 	if (!f->name[0])
 		return cin_fail(in, "VMCS field %#x has an empty name", f->encoding);
-	if (vmcs_namer) {
-		const char *want = vmcs_namer(f->encoding);
+	/* Name and encoding must agree with the VMCS field table. */
+	const char *want = vmcs_field_name(f->encoding);
 
-		if (!want)
-			return cin_fail(in, "unknown VMCS field encoding %#x",
-					f->encoding);
-		if (strcmp(want, f->name))
-			return cin_fail(in, "VMCS field %#x is %s, not \"%s\"",
-					f->encoding, want, f->name);
-	}
+	if (!want)
+		return cin_fail(in, "unknown VMCS field encoding %#x", f->encoding);
+	if (strcmp(want, f->name))
+		return cin_fail(in, "VMCS field %#x is %s, not \"%s\"",
+				f->encoding, want, f->name);
 	if (f->value > vmcs_width_max(f->encoding))
 		return cin_fail(in, "VMCS field %s value %#llx too wide",
 				f->name, (unsigned long long)f->value);

@@ -232,10 +232,25 @@ void snap_cpu_field_set(struct cpu_state *c, const struct snap_cpu_field *f,
  * those are saved as CPU fields, not in the "msrs" map. */
 bool snap_msr_is_field(const struct msr_desc *d);
 
-/* VMCS field name lookup hook: the VMX core installs its table here so the
- * snapshot can check names against encodings.  NULL: names are trusted. */
-typedef const char *(*snap_vmcs_name_fn)(uint32_t encoding);
-void snapshot_set_vmcs_namer(snap_vmcs_name_fn fn);
-const char *snap_vmcs_name(uint32_t encoding);
+/* ---- the machine's parts <-> snapshot sections (snap_state.c) ----------- */
+struct vmx_vcpu;
+struct uart16550;
+struct debug_exit;
+
+/* VMX state of one vCPU.  Flushes the cached current VMCS to its region in
+ * gm first (so memory, captured after this, holds it too). */
+void snap_vmx_capture(struct snap_vmx *out, struct vmx_vcpu *v,
+		      struct guest_mem *gm);
+/* Put a decoded VMX section into v (created for the same CPU model). */
+int snap_vmx_restore(struct vmx_vcpu *v, const struct snap_vmx *in,
+		     char *err, size_t errlen);
+
+/* Devices: save into a named device of the snapshot / load from it. */
+bool snap_uart_save(struct snapshot_machine *s, const struct uart16550 *u);
+int snap_uart_load(const struct snapshot_machine *s, struct uart16550 *u,
+		   char *err, size_t errlen);
+bool snap_debug_exit_save(struct snapshot_machine *s, const struct debug_exit *d);
+int snap_debug_exit_load(const struct snapshot_machine *s, struct debug_exit *d,
+			 char *err, size_t errlen);
 
 #endif

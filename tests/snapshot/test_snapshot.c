@@ -18,6 +18,9 @@
 #include "snapshot/cbor_out.h"
 #include "snapshot/sha256.h"
 #include "snapshot/snapshot.h"
+#include "devices/debug_exit.h"
+#include "devices/uart16550.h"
+#include "vmx/vmx.h"
 
 #define RAM (4ull << 20)
 
@@ -843,6 +846,183 @@ START_TEST(rejects_huge_lengths)
 }
 END_TEST
 
+/* ---- machine parts: VMX core and devices -------------------------------- */
+
+/*
+ * struct vmx_vcpu is saved field by field (snap_state.c).  If this fails,
+ * a field was added to struct vmx_vcpu: save and restore it in
+ * snap_vmx_capture()/snap_vmx_restore(), then update the size here.
+ */
+START_TEST(vmx_vcpu_layout_known)
+{
+	ck_assert_msg(sizeof(struct vmx_vcpu) == 12080,
+		      "struct vmx_vcpu is now %zu bytes: update src/snapshot/snap_state.c",
+		      sizeof(struct vmx_vcpu));
+}
+END_TEST
+
+START_TEST(vmx_state_round_trip)
+{
+	struct guest_mem gm;
+	struct cpu_model model;
+	struct vmx_vcpu *v, *w;
+	struct snapshot_machine *s, *d;
+	uint8_t *a;
+	size_t alen;
+
+	cpu_model_default(&model);
+	model.vmx = true;
+	v = vmx_vcpu_create(&model);
+	w = vmx_vcpu_create(&model);
+	s = machine(&gm, 6);
+	v->vmxon = true;
+	v->nonroot = true;
+	v->vmxon_ptr = 0x20000;
+	v->regions[3] = (struct vmx_region){ .gpa = 0x22000, .launched = true, .entries = 5 };
+	v->regions[7] = (struct vmx_region){ .gpa = 0x21000, .launched = false };
+	v->current_vmcs = 0x22000;
+	v->current_region = 3;
+	v->region_victim = 9;
+	v->preempt_armed = true;
+	v->preempt_deadline = 123456789;
+	v->vnmi_blocked = true;
+	v->last_exit_reason = EXIT_REASON_CPUID;
+	v->exit_count = 17;
+	vmcs_write(v, VMCS_GUEST_RIP, 0x401000);
+	vmcs_write(v, VMCS_PIN_BASED_VM_EXEC_CONTROL, 0x16);
+	vmcs_write(v, VMCS_GUEST_CS_SELECTOR, 0x8);
+	vmcs_write(v, VMCS_EPT_POINTER, 0x3000 | 0x5e);
+
+	snap_vmx_capture(&s->vmx, v, &gm);
+	/* The flush wrote the cache to the region in guest memory. */
+	uint32_t launch = 0;
+	uint64_t rip = 0;
+
+	ck_assert(gmem_read_u32(&gm, 0x22000 + VMCS_OFF_LAUNCH, &launch));
+	ck_assert_uint_eq(launch, VMCS_LAUNCH_LAUNCHED);
+	ck_assert(gmem_read_u64(&gm, 0x22000 + VMCS_OFF_DATA + 8 * VMCS_IDX_GUEST_RIP, &rip));
+	ck_assert_uint_eq(rip, 0x401000);
+	ck_assert_uint_eq(s->vmx.n_fields, VMCS_FIELD_COUNT);
+	ck_assert_uint_eq(s->vmx.n_regions, 2);
+	ck_assert_uint_eq(s->vmx.regions[0].addr, 0x21000);
+
+	ck_assert_int_eq(snap_mem_capture(&s->mem, &gm), 0);
+	encode(s, &a, &alen);
+	d = snapshot_decode(a, alen, err, sizeof(err));
+	ck_assert_msg(d != NULL, "%s", err);
+	ck_assert_int_eq(snap_vmx_restore(w, &d->vmx, err, sizeof(err)), 0);
+
+	ck_assert(w->vmxon && w->nonroot);
+	ck_assert_uint_eq(w->vmxon_ptr, 0x20000);
+	ck_assert_uint_eq(w->current_vmcs, 0x22000);
+	ck_assert_int_eq(w->current_region, 3);
+	ck_assert_uint_eq(w->regions[7].gpa, 0x21000);
+	ck_assert(!w->regions[7].launched);
+	ck_assert(w->regions[3].launched);
+	ck_assert_uint_eq(w->regions[3].entries, 5);
+	ck_assert_uint_eq(w->regions[0].gpa, VMCS_PTR_NONE);
+	ck_assert_mem_eq(w->vmcs, v->vmcs, sizeof(v->vmcs));
+	ck_assert_uint_eq(w->region_victim, 9);
+	ck_assert(w->preempt_armed && w->vnmi_blocked && !w->mtf_pending);
+	ck_assert_uint_eq(w->preempt_deadline, 123456789);
+	ck_assert_uint_eq(w->last_exit_reason, EXIT_REASON_CPUID);
+	ck_assert_uint_eq(w->exit_count, 17);
+	ck_assert_uint_eq(w->executive_vmcs_ptr, VMCS_PTR_NONE);
+	ck_assert_uint_eq(vmcs_read(w, VMCS_EPT_POINTER), 0x305e);
+
+	/* Outside VMX operation nothing but the reset state comes back. */
+	vmx_vcpu_reset(v);
+	snap_vmx_capture(&s->vmx, v, &gm);
+	ck_assert(s->vmx.present && !s->vmx.vmxon);
+	ck_assert_uint_eq(s->vmx.n_fields, 0);
+	ck_assert_int_eq(snap_vmx_restore(w, &s->vmx, err, sizeof(err)), 0);
+	ck_assert(!w->vmxon);
+	ck_assert_uint_eq(w->vmxon_ptr, VMCS_PTR_NONE);
+	ck_assert_uint_eq(w->current_vmcs, VMCS_PTR_NONE);
+
+	free(a);
+	snapshot_free(d);
+	snapshot_free(s);
+	vmx_vcpu_destroy(v);
+	vmx_vcpu_destroy(w);
+	gmem_destroy(&gm);
+}
+END_TEST
+
+START_TEST(vmcs_name_must_match_encoding)
+{
+	make_good();
+	load_good();
+	{
+		cbor_item_t *f = cbor_array_handle(*slot(*slot(body(), "vmx"), "fields"))[1];
+
+		replace(&cbor_array_handle(f)[1], cbor_build_string("GUEST_RIP"));
+	}
+	expect_tree_bad("VMCS field 0x4402 is VM_EXIT_REASON, not \"GUEST_RIP\"");
+	load_good();
+	{
+		cbor_item_t *f = cbor_array_handle(*slot(*slot(body(), "vmx"), "fields"))[1];
+
+		replace(&cbor_array_handle(f)[0], cbor_build_uint16(0x4470));
+	}
+	expect_tree_bad("unknown VMCS field encoding 0x4470");
+	free(good);
+}
+END_TEST
+
+START_TEST(devices_round_trip)
+{
+	struct snapshot_machine *s = snapshot_new(), *d;
+	struct uart16550 u, u2;
+	struct debug_exit x, x2;
+	struct guest_mem gm;
+	uint8_t *a;
+	size_t alen;
+
+	ck_assert_int_eq(gmem_init(&gm, RAM), 0);
+	s->config.ram_size = RAM;
+	s->n_cpus = 1;
+	cpu_state_reset(&s->cpus[0]);
+	uart16550_init(&u, -1);
+	u.lcr = 0x83; u.dll = 1; u.dlm = 0; u.ier = 0; u.scr = 0x5a;
+	u.fcr = 0xc7; u.mcr = 0x0b; u.bytes_out = 1234;
+	debug_exit_init(&x, DEBUG_EXIT_QEMU, NULL, NULL);
+	x.fired = true;
+	x.value = 0x10;
+	ck_assert(snap_uart_save(s, &u));
+	ck_assert(snap_debug_exit_save(s, &x));
+	ck_assert_int_eq(snap_mem_capture(&s->mem, &gm), 0);
+	encode(s, &a, &alen);
+	d = snapshot_decode(a, alen, err, sizeof(err));
+	ck_assert_msg(d != NULL, "%s", err);
+
+	uart16550_init(&u2, -1);
+	debug_exit_init(&x2, DEBUG_EXIT_PLAIN, NULL, NULL);
+	ck_assert_int_eq(snap_uart_load(d, &u2, err, sizeof(err)), 0);
+	ck_assert_int_eq(snap_debug_exit_load(d, &x2, err, sizeof(err)), 0);
+	ck_assert_uint_eq(u2.lcr, 0x83);
+	ck_assert_uint_eq(u2.scr, 0x5a);
+	ck_assert_uint_eq(u2.fcr, 0xc7);
+	ck_assert_uint_eq(u2.mcr, 0x0b);
+	ck_assert_uint_eq(u2.bytes_out, 1234);
+	ck_assert(x2.fired);
+	ck_assert_int_eq(x2.mode, DEBUG_EXIT_QEMU);
+	ck_assert_int_eq(x2.status, 0x21);   /* (0x10 << 1) | 1 */
+
+	/* A register value that does not fit is refused. */
+	snap_kv_set_u64(&snap_device_add(d, "uart0")->st, "lcr", 0x100);
+	ck_assert_int_ne(snap_uart_load(d, &u2, err, sizeof(err)), 0);
+	ck_assert_str_eq(err, "devices.uart0.lcr: missing or invalid");
+
+	uart16550_destroy(&u);
+	uart16550_destroy(&u2);
+	free(a);
+	snapshot_free(s);
+	snapshot_free(d);
+	gmem_destroy(&gm);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("snapshot");
@@ -864,6 +1044,12 @@ static Suite *suite(void)
 	tcase_add_test(t, rejects_bad_memory_runs);
 	tcase_add_test(t, rejects_inconsistent_vmx);
 	tcase_add_test(t, rejects_huge_lengths);
+	suite_add_tcase(s, t);
+	t = tcase_create("parts");
+	tcase_add_test(t, vmx_vcpu_layout_known);
+	tcase_add_test(t, vmx_state_round_trip);
+	tcase_add_test(t, vmcs_name_must_match_encoding);
+	tcase_add_test(t, devices_round_trip);
 	suite_add_tcase(s, t);
 	return s;
 }
