@@ -70,6 +70,12 @@ int snapshot_write_file(const struct snapshot_machine *s, const char *path,
 		free(tmp);
 		return rc;
 	}
+	/* mkostemp makes the file 0600; give it the usual 0666 & ~umask.
+	 * (umask can only be read by setting it; vmxbox sets it nowhere.) */
+	mode_t mask = umask(0);
+
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
 	cout_init_fd(&o, fd, io->write);
 	rc = snapshot_encode_to_(&o, s, err, errlen);
 	cout_free(&o);
