@@ -24,4 +24,11 @@ void dt_print_state(FILE *f, const char *name, const struct dt_state *st);
 void dt_report(FILE *f, const struct dt_case *c, const struct dt_result *ref,
 	       const struct dt_result *got, const char *what);
 
+struct dt_uc;
+struct dt_interp;
+/* Replay c single-stepped in both engines; print the first instruction
+ * after which they differ. */
+void dt_diagnose(FILE *f, struct dt_uc *u, struct dt_interp *ip,
+		 const struct dt_case *c, char *culprit, size_t clen);
+
 #endif

@@ -22,7 +22,7 @@
 struct opts {
 	uint64_t count, seed;
 	unsigned len, max_report;
-	bool verbose, uc_only;
+	bool verbose, uc_only, summary;
 };
 
 static bool arg_u64(const char *a, const char *name, uint64_t *v)
@@ -57,15 +57,48 @@ static void parse(int argc, char **argv, struct opts *o)
 			o->max_report = (unsigned)v;
 		} else if (!strcmp(a, "--verbose")) {
 			o->verbose = true;
+		} else if (!strcmp(a, "--summary")) {
+			o->summary = true;
 		} else if (!strcmp(a, "--uc-only")) {
 			o->uc_only = true;
 		} else {
 			fprintf(stderr, "usage: difftest [--count=N] [--seed=S] "
 				"[--len=1..64] [--verbose] [--uc-only] "
-				"[--max-report=K]\n");
+				"[--max-report=K] [--summary]\n");
 			exit(2);
 		}
 	}
+}
+
+/* --summary: mismatches grouped by the instruction that diverged. */
+#define MAX_KINDS 256
+static struct {
+	char name[96];
+	uint64_t count, seed;
+} kinds[MAX_KINDS];
+static unsigned nkinds;
+
+static void tally(const char *name, uint64_t seed)
+{
+	unsigned i;
+
+	for (i = 0; i < nkinds; i++)
+		if (!strcmp(kinds[i].name, name))
+			break;
+	if (i == nkinds) {
+		if (nkinds == MAX_KINDS)
+			return;
+		snprintf(kinds[nkinds].name, sizeof(kinds[0].name), "%s", name);
+		kinds[nkinds++].seed = seed;
+	}
+	kinds[i].count++;
+}
+
+static void print_tally(void)
+{
+	for (unsigned i = 0; i < nkinds; i++)
+		printf("  %8" PRIu64 "  %-40s e.g. --seed=%" PRIu64 "\n",
+		       kinds[i].count, kinds[i].name, kinds[i].seed);
 }
 
 int main(int argc, char **argv)
@@ -80,6 +113,10 @@ int main(int argc, char **argv)
 	clock_t t0 = clock();
 
 	parse(argc, argv, &o);
+	FILE *devnull = fopen("/dev/null", "w");
+
+	if (!devnull)
+		devnull = stderr;
 	uc = dtuc_create(err, sizeof(err));
 	if (!uc) {
 		fprintf(stderr, "difftest: %s\n", err);
@@ -121,8 +158,17 @@ int main(int argc, char **argv)
 		}
 		if (!ok) {
 			bad++;
-			if (reported++ < o.max_report || o.verbose)
+			bool show = reported++ < o.max_report || o.verbose;
+
+			if (show)
 				dt_report(stdout, &c, &ref, &got, what);
+			if (ip && ref.ok && (show || o.summary)) {
+				char culprit[96];
+
+				dt_diagnose(show ? stdout : devnull, uc, ip, &c,
+					    culprit, sizeof(culprit));
+				tally(culprit, c.seed);
+			}
 		} else if (o.verbose) {
 			printf("seed=%" PRIu64 " ok\n", c.seed);
 			dt_print_listing(stdout, &c);
@@ -133,6 +179,8 @@ int main(int argc, char **argv)
 	       o.count, bad, o.seed, o.seed + o.count - 1, o.len,
 	       o.uc_only ? "unicorn vs unicorn" : "unicorn vs interp",
 	       (double)(clock() - t0) / CLOCKS_PER_SEC);
+	if (o.summary)
+		print_tally();
 	dti_destroy(ip);
 	dtuc_destroy(uc2);
 	dtuc_destroy(uc);

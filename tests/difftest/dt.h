@@ -53,6 +53,9 @@ struct dt_case {
 	uint32_t hlt_off;             /* offset of the final HLT */
 	uint16_t insn_off[DT_MAX_INSNS];  /* instruction starts, for listing */
 	uint32_t ninsns;
+	/* Status flags defined before each listed instruction, on every
+	 * path reaching it (0 for hand-written cases: compare none). */
+	uint16_t mask_before[DT_MAX_INSNS];
 	/* Status flags whose value the SDM defines after the sequence (on
 	 * every path); other status flags are not compared. */
 	uint32_t defined_flags;

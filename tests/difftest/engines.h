@@ -11,11 +11,23 @@ struct dt_interp;
 struct dt_uc *dtuc_create(char *err, size_t errlen);
 void dtuc_destroy(struct dt_uc *u);
 void dtuc_run(struct dt_uc *u, const struct dt_case *c, struct dt_result *res);
+/* Pieces of a run, for single-stepping diagnosis. */
+bool dtuc_load(struct dt_uc *u, const struct dt_case *c, char *err, size_t len);
+bool dtuc_run_until(struct dt_uc *u, uint64_t until, char *err, size_t len);
+/* Execute one instruction (or one REP iteration). */
+bool dtuc_step(struct dt_uc *u, uint64_t until, char *err, size_t len);
+void dtuc_save(struct dt_uc *u, struct dt_state *st);
 
 /* NULL (with err) if the interpreter cannot be created. */
 struct dt_interp *dti_create(char *err, size_t errlen);
 void dti_destroy(struct dt_interp *ip);
 void dti_run(struct dt_interp *ip, const struct dt_case *c,
 	     struct dt_result *res);
+bool dti_load(struct dt_interp *ip, const struct dt_case *c, char *err,
+	      size_t len);
+/* Run up to n instructions; returns the enum engine_exit_reason. */
+int dti_step(struct dt_interp *ip, uint64_t n, char *msg, size_t len);
+/* Returns the raw RIP. */
+uint64_t dti_save(struct dt_interp *ip, struct dt_state *st);
 
 #endif

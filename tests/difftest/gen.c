@@ -238,6 +238,7 @@ static void unit_put(struct gen *g, const struct enc *e)
 		g->overflow = true;
 		return;
 	}
+	g->umask[g->un] = (uint16_t)g->defined;
 	g->uoff[g->un++] = (uint16_t)g->ulen;
 	memcpy(g->ub + g->ulen, e->b, e->n);
 	g->ulen += e->n;
@@ -367,8 +368,10 @@ static void commit_unit(struct gen *g)
 {
 	struct dt_case *c = g->c;
 
-	for (unsigned i = 0; i < g->un && c->ninsns < DT_MAX_INSNS; i++)
+	for (unsigned i = 0; i < g->un && c->ninsns < DT_MAX_INSNS; i++) {
+		c->mask_before[c->ninsns] = g->umask[i];
 		c->insn_off[c->ninsns++] = (uint16_t)(g->pos + g->uoff[i]);
+	}
 	memcpy(c->code + g->pos, g->ub, g->ulen);
 	g->pos += g->ulen;
 }
@@ -470,8 +473,10 @@ static void finish(struct gen *g)
 	resolve_here(g);
 	c->hlt_off = g->pos;
 	c->code[g->pos] = 0xf4;     /* HLT */
-	if (c->ninsns < DT_MAX_INSNS)
+	if (c->ninsns < DT_MAX_INSNS) {
+		c->mask_before[c->ninsns] = (uint16_t)g->defined;
 		c->insn_off[c->ninsns++] = (uint16_t)g->pos;
+	}
 	c->code_len = g->pos + 1;
 	c->defined_flags = g->defined;
 }

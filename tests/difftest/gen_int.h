@@ -55,6 +55,7 @@ struct gen {
 	uint8_t ub[GEN_MAX_UNIT];
 	uint32_t ulen;
 	uint16_t uoff[16];
+	uint16_t umask[16];         /* flags defined before each */
 	unsigned un;
 	struct gen_setup setup[GEN_MAX_SETUP];
 	unsigned nsetup;

@@ -383,16 +383,25 @@ static bool u_bt(struct gen *g)
 	return ok;
 }
 
-/* BSF BSR */
+/* BSF BSR.  A zero source leaves the destination undefined (SDM BSF):
+ * hardware and Unicorn keep the low bits but Unicorn zero-extends a 32-bit
+ * destination, so such a destination starts with its upper half zero. */
 static bool u_bsf(struct gen *g)
 {
 	unsigned size = gen_size_nb(g);
 	uint8_t opc[2] = { 0x0f, rng_one_in(&g->r, 2) ? 0xbc : 0xbd };
+	int dst = gen_reg(g, size, true, 0);
 	struct dt_rm rm;
 
-	gen_rm(g, &rm, size, false, 0);
-	if (!gen_emit_modrm(g, 0, size, opc, 2, gen_reg(g, size, true, 0), &rm,
-			    0, 0))
+	if (rng_one_in(&g->r, 2)) {
+		rm.mem = false;
+		rm.reg = gen_reg(g, size, false, 0);
+	} else {
+		gen_mem(g, &rm, size, BIT(dst), 0, DT_DATA_SIZE);
+	}
+	if (size == 4)
+		gen_set_reg(g, dst, (uint32_t)gen_val(g));
+	if (!gen_emit_modrm(g, 0, size, opc, 2, dst, &rm, 0, 0))
 		return false;
 	gen_flags(g, ZF, ALL & ~ZF);
 	return true;
@@ -532,9 +541,22 @@ static bool u_xchg(struct gen *g)
 		opc[0] = 0x90;
 		return gen_emit_plain(g, 0, size, opc, 1, r, 0, 0);
 	}
-	gen_rm(g, &rm, size, true, 0);
+	/* Unicorn 2.0.1 (QEMU < 7.1) always writes both EAX and a register
+	 * destination of a 32-bit CMPXCHG, zero-extending them; hardware
+	 * writes only one (SDM CMPXCHG; QEMU commit "target/i386: fix
+	 * cmpxchg with 32-bit register destination").  Starting both with a
+	 * zero upper half makes the two behaviours agree. */
+	bool cx32 = kind == 3 && size == 4;
+
+	gen_rm(g, &rm, size, true, cx32 ? BIT(RAX) : 0);
 	int reg = gen_reg(g, size, kind != 3, 0);
 	unsigned lock = lock_if(g, &rm);
+
+	if (cx32) {
+		gen_set_reg(g, RAX, (uint32_t)gen_val(g));
+		if (!rm.mem)
+			gen_set_reg(g, rm.reg, (uint32_t)gen_val(g));
+	}
 
 	if (kind == 0) {
 		opc[0] = (uint8_t)(0x86 + (size != 1));

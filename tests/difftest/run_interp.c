@@ -113,43 +113,70 @@ static void initial_state(struct cpu_state *s, const struct dt_case *c)
 	s->activity = ACTIVITY_ACTIVE;
 }
 
-void dti_run(struct dt_interp *ip, const struct dt_case *c,
-	     struct dt_result *res)
+bool dti_load(struct dt_interp *ip, const struct dt_case *c, char *err,
+	      size_t len)
+{
+	struct cpu_state s;
+
+	if (!gmem_write(&ip->mem, DT_CODE_BASE, c->code, DT_CODE_SIZE) ||
+	    !gmem_write(&ip->mem, DT_DATA_BASE, c->init.data, DT_DATA_SIZE) ||
+	    !gmem_write(&ip->mem, DT_STACK_BASE, c->init.stack, DT_STACK_SIZE)) {
+		snprintf(err, len, "guest memory write failed");
+		return false;
+	}
+	initial_state(&s, c);
+	interp_engine_ops.set_state(ip->e, &s);
+	return true;
+}
+
+int dti_step(struct dt_interp *ip, uint64_t n, char *msg, size_t len)
 {
 	const struct engine_ops *ops = &interp_engine_ops;
 	struct engine_exit ex = { 0 };
 	enum engine_exit_reason why;
+
+	ops->set_max_insns(ip->e, ops->insn_count(ip->e) + n);
+	why = ops->run(ip->e, &ex);
+	snprintf(msg, len, "%s", ex.msg);
+	return (int)why;
+}
+
+uint64_t dti_save(struct dt_interp *ip, struct dt_state *st)
+{
 	struct cpu_state s;
+
+	interp_engine_ops.get_state(ip->e, &s);
+	memcpy(st->gpr, s.gpr, sizeof(s.gpr));
+	st->rflags = s.rflags;
+	st->rip = s.rip;
+	gmem_read(&ip->mem, DT_DATA_BASE, st->data, DT_DATA_SIZE);
+	gmem_read(&ip->mem, DT_STACK_BASE, st->stack, DT_STACK_SIZE);
+	return s.rip;
+}
+
+void dti_run(struct dt_interp *ip, const struct dt_case *c,
+	     struct dt_result *res)
+{
+	char msg[160];
+	int why;
 
 	res->ok = false;
 	res->err[0] = 0;
-	if (!gmem_write(&ip->mem, DT_CODE_BASE, c->code, DT_CODE_SIZE) ||
-	    !gmem_write(&ip->mem, DT_DATA_BASE, c->init.data, DT_DATA_SIZE) ||
-	    !gmem_write(&ip->mem, DT_STACK_BASE, c->init.stack, DT_STACK_SIZE)) {
-		snprintf(res->err, sizeof(res->err), "guest memory write failed");
+	if (!dti_load(ip, c, res->err, sizeof(res->err)))
 		return;
-	}
-	initial_state(&s, c);
-	ops->set_state(ip->e, &s);
-	ops->set_max_insns(ip->e, ops->insn_count(ip->e) + DT_EXEC_LIMIT);
-	why = ops->run(ip->e, &ex);
-	ops->get_state(ip->e, &s);
-	memcpy(res->st.gpr, s.gpr, sizeof(s.gpr));
-	res->st.rflags = s.rflags;
-	res->st.rip = s.rip;
-	gmem_read(&ip->mem, DT_DATA_BASE, res->st.data, DT_DATA_SIZE);
-	gmem_read(&ip->mem, DT_STACK_BASE, res->st.stack, DT_STACK_SIZE);
+	why = dti_step(ip, DT_EXEC_LIMIT, msg, sizeof(msg));
+	dti_save(ip, &res->st);
 	if (why != ENGINE_EXIT_HLT) {
 		snprintf(res->err, sizeof(res->err), "interp exit %s at rip %#llx: %s",
-			 engine_exit_reason_name(why), (unsigned long long)s.rip,
-			 ex.msg);
+			 engine_exit_reason_name(why),
+			 (unsigned long long)res->st.rip, msg);
 		return;
 	}
 	/* HLT leaves RIP after itself (SDM HLT); Unicorn stops before it. */
-	res->st.rip = s.rip - 1;
+	res->st.rip--;
 	if (res->st.rip != DT_CODE_BASE + c->hlt_off) {
 		snprintf(res->err, sizeof(res->err), "interp halted at rip %#llx, "
-			 "not at the final HLT", (unsigned long long)s.rip);
+			 "not at the final HLT", (unsigned long long)res->st.rip + 1);
 		return;
 	}
 	res->ok = true;
