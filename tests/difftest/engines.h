@@ -27,6 +27,8 @@ bool dti_load(struct dt_interp *ip, const struct dt_case *c, char *err,
 	      size_t len);
 /* Run up to n instructions; returns the enum engine_exit_reason. */
 int dti_step(struct dt_interp *ip, uint64_t n, char *msg, size_t len);
+/* Did a run that ended with `why` at raw `rip` reach the final HLT? */
+bool dti_at_final_hlt(int why, uint64_t rip, const struct dt_case *c);
 /* Returns the raw RIP. */
 uint64_t dti_save(struct dt_interp *ip, struct dt_state *st);
 

@@ -79,7 +79,7 @@ void dt_diagnose(FILE *f, struct dt_uc *u, struct dt_interp *ip,
 			why = dti_step(ip, 1, err, sizeof(err));
 			next = dti_save(ip, &b);
 		}
-		if (why == ENGINE_EXIT_HLT && rip == DT_CODE_BASE + c->hlt_off) {
+		if (why != ENGINE_EXIT_INSN_LIMIT && dti_at_final_hlt(why, next, c)) {
 			fprintf(f, "  diagnose: no difference when single-stepped\n");
 			return;
 		}
