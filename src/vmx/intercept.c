@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vmx_intercept_ops: the engine's single hook into the VMX core.
+ *
+ * VMX instructions go to insn.c in root and non-root operation alike (their
+ * #UD checks come before the VM exit, SDM 31.3).  Every other intercept in
+ * non-root operation goes to vmx_nonroot_intercept(); in root operation only
+ * the VMX MSRs and the CR0/CR4 restrictions of VMX operation matter.
+ */
+#include "vmx/insn.h"
+
+/* SDM 24.8 (Restrictions on VMX operation): in VMX operation, MOV to CR0 or
+ * CR4 that would leave a bit fixed by IA32_VMX_CR*_FIXED* -> #GP(0). */
+static enum icpt_result root_mov_cr(struct vmx_vcpu *v,
+				    struct x86_intercept_ctx *ctx,
+				    const struct x86_intercept *ic)
+{
+	if (!v->vmxon || !ic->u.cr.write)
+		return ICPT_CONTINUE;
+	if (ic->u.cr.cr == 0 && !vmx_cr0_ok(&v->caps, ic->u.cr.value))
+		return vmx_gp0(ctx->cpu);
+	if (ic->u.cr.cr == 4 && !vmx_cr4_ok(&v->caps, ic->u.cr.value))
+		return vmx_gp0(ctx->cpu);
+	return ICPT_CONTINUE;
+}
+
+static enum icpt_result intercept(void *opaque, struct x86_intercept_ctx *ctx,
+				  struct x86_intercept *ic)
+{
+	struct vmx_vcpu *v = opaque;
+	enum icpt_result r;
+
+	if (ic->kind == ICPT_VMX_INSN)
+		return vmx_insn_execute(v, ctx, ic);
+	if (v->nonroot) {
+		r = vmx_nonroot_intercept(v, ctx, ic);
+		/* An MSR access that does not exit still reads/writes the
+		 * VMX MSRs as in root operation. */
+		if (r != ICPT_CONTINUE ||
+		    (ic->kind != ICPT_RDMSR && ic->kind != ICPT_WRMSR))
+			return r;
+	}
+	switch (ic->kind) {
+	case ICPT_RDMSR:
+		return vmx_rdmsr(v, ctx, ic);
+	case ICPT_WRMSR:
+		return vmx_wrmsr(v, ctx, ic);
+	case ICPT_MOV_CR:
+		return root_mov_cr(v, ctx, ic);
+	default:
+		return ICPT_CONTINUE;
+	}
+}
+
+static enum icpt_result boundary(void *opaque, struct x86_intercept_ctx *ctx)
+{
+	return vmx_boundary(opaque, ctx);
+}
+
+/* Root operation uses no EPT: identity, without a call into the non-root
+ * side on every memory access. */
+static enum icpt_result translate_gpa(void *opaque,
+				      struct x86_intercept_ctx *ctx,
+				      uint64_t gpa, unsigned access,
+				      uint64_t gla, bool gla_valid,
+				      bool in_walk, uint64_t *out)
+{
+	struct vmx_vcpu *v = opaque;
+
+	if (!v->nonroot) {
+		*out = gpa;
+		return ICPT_CONTINUE;
+	}
+	return vmx_translate_gpa(v, ctx, gpa, access, gla, gla_valid, in_walk,
+				 out);
+}
+
+const struct x86_intercept_ops vmx_intercept_ops = {
+	.intercept = intercept,
+	.boundary = boundary,
+	.translate_gpa = translate_gpa,
+};
