@@ -18,6 +18,16 @@ static unsigned shift_count(const struct insn *in, uint64_t c)
 	return (unsigned)(c & (op_bits(in, 0) == 64 ? 0x3f : 0x1f));
 }
 
+/* A masked count of 0 changes no flag, but a 32-bit register destination
+ * is still written: its upper half is cleared like by any 32-bit register
+ * write in 64-bit mode (SDM Vol. 1 3.4.1.1; hardware, Bochs and QEMU). */
+static void shift_count0(struct interp *ip, const struct insn *in)
+{
+	if (in->ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+	    op_bits(in, 0) == 32)
+		op_write(ip, in, 0, op_read(ip, in, 0));
+}
+
 static void shift_store(struct interp *ip, const struct insn *in, uint64_t r,
 			uint64_t cf, uint64_t of)
 {
@@ -37,8 +47,10 @@ static void exec_shl(struct interp *ip, const struct insn *in)
 	unsigned c = shift_count(in, op_read(ip, in, 1));
 	uint64_t r, cf;
 
-	if (!c)
+	if (!c) {
+		shift_count0(ip, in);
 		return;
+	}
 	r = (a << c) & width_mask(bits);
 	cf = c <= bits ? (a >> (bits - c)) & 1 : 0;
 	shift_store(ip, in, r, cf, msb(r, bits) ^ cf);
@@ -51,8 +63,10 @@ static void exec_shr(struct interp *ip, const struct insn *in)
 	uint64_t a = op_read(ip, in, 0);
 	unsigned c = shift_count(in, op_read(ip, in, 1));
 
-	if (!c)
+	if (!c) {
+		shift_count0(ip, in);
 		return;
+	}
 	shift_store(ip, in, a >> c, (a >> (c - 1)) & 1, msb(a, bits));
 }
 
@@ -62,8 +76,10 @@ static void exec_sar(struct interp *ip, const struct insn *in)
 	int64_t a = (int64_t)sign_extend(op_read(ip, in, 0), bits);
 	unsigned c = shift_count(in, op_read(ip, in, 1));
 
-	if (!c)
+	if (!c) {
+		shift_count0(ip, in);
 		return;
+	}
 	shift_store(ip, in, (uint64_t)(a >> c) & width_mask(bits),
 		    ((uint64_t)a >> (c - 1)) & 1, 0);
 }
@@ -90,8 +106,10 @@ static void exec_rol(struct interp *ip, const struct insn *in)
 	unsigned c = shift_count(in, op_read(ip, in, 1));
 	uint64_t r, cf;
 
-	if (!c)
+	if (!c) {
+		shift_count0(ip, in);
 		return;
+	}
 	r = rotl(a, c, bits);
 	op_write(ip, in, 0, r);
 	cf = r & 1;
@@ -105,8 +123,10 @@ static void exec_ror(struct interp *ip, const struct insn *in)
 	unsigned c = shift_count(in, op_read(ip, in, 1));
 	uint64_t r;
 
-	if (!c)
+	if (!c) {
+		shift_count0(ip, in);
 		return;
+	}
 	r = rotl(a, bits - c % bits, bits);
 	op_write(ip, in, 0, r);
 	rot_flags(ip, msb(r, bits), msb(r, bits) ^ msb(r, bits - 1));
@@ -123,8 +143,10 @@ static void exec_rcl(struct interp *ip, const struct insn *in)
 
 	if (bits < 32)
 		c %= bits + 1;
-	if (!c)
+	if (!c) {
+		shift_count0(ip, in);
 		return;
+	}
 	for (unsigned i = 0; i < c; i++) {
 		uint64_t out = msb(a, bits);
 
@@ -144,8 +166,10 @@ static void exec_rcr(struct interp *ip, const struct insn *in)
 
 	if (bits < 32)
 		c %= bits + 1;
-	if (!c)
+	if (!c) {
+		shift_count0(ip, in);
 		return;
+	}
 	for (unsigned i = 0; i < c; i++) {
 		uint64_t out = a & 1;
 
@@ -175,8 +199,10 @@ static void exec_shld(struct interp *ip, const struct insn *in)
 	unsigned c = shift_count(in, op_read(ip, in, 2));
 	uint64_t r = 0, cf;
 
-	if (!c)
+	if (!c) {
+		shift_count0(ip, in);
 		return;
+	}
 	/* Result bit i is bit (2*bits + i - c) of d:s:d. */
 	for (unsigned i = 0; i < bits; i++)
 		r |= bit3(d, s, d, bits, 2 * bits + i - c) << i;
@@ -192,8 +218,10 @@ static void exec_shrd(struct interp *ip, const struct insn *in)
 	unsigned c = shift_count(in, op_read(ip, in, 2));
 	uint64_t r = 0, cf;
 
-	if (!c)
+	if (!c) {
+		shift_count0(ip, in);
 		return;
+	}
 	/* Result bit i is bit (i + c) of d:s:d read as (d:s:d) >> c with
 	 * the low copy of d at the bottom: lo = d, mid = s, hi = d. */
 	for (unsigned i = 0; i < bits; i++)
