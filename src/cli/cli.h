@@ -19,6 +19,8 @@ struct cli_command {
 int cmd_run(int argc, char **argv);
 int cmd_caps(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 /* "vmxbox <cmd>: <message>" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)

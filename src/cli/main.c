@@ -17,6 +17,8 @@ static const struct cli_command commands[] = {
 	{ "run", cmd_run, "boot an ELF64 firmware image (default: the bundled demo)" },
 	{ "caps", cmd_caps, "report /dev/kvm, nested VMX and the available engines" },
 	{ "ctl", cmd_ctl, "send a command to a running vmxbox's monitor socket" },
+	{ "inspect", cmd_inspect, "show a snapshot: registers, VMX state, VMCS, memory" },
+	{ "diff", cmd_diff, "compare two snapshots" },
 	{ "help", cmd_help, "show help for vmxbox or for one command" },
 	{ "version", cmd_version, "print the vmxbox version" },
 };

@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: MIT
+/* `vmxbox inspect`: the snapshot for people (text) and scripts (JSON). */
+#include "snapshot/snap_print.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "snapshot/sha256.h"
+#include "vmx/vmcs_fields.h"
+
+struct bit_label {
+	uint64_t bit;
+	const char *name;
+};
+
+static const struct bit_label rflags_bits[] = {
+	{ RFLAGS_CF, "CF" }, { RFLAGS_PF, "PF" }, { RFLAGS_AF, "AF" },
+	{ RFLAGS_ZF, "ZF" }, { RFLAGS_SF, "SF" }, { RFLAGS_TF, "TF" },
+	{ RFLAGS_IF, "IF" }, { RFLAGS_DF, "DF" }, { RFLAGS_OF, "OF" },
+	{ RFLAGS_NT, "NT" }, { RFLAGS_RF, "RF" }, { RFLAGS_VM, "VM" },
+	{ RFLAGS_AC, "AC" }, { RFLAGS_VIF, "VIF" }, { RFLAGS_VIP, "VIP" },
+	{ RFLAGS_ID, "ID" }, { 0, NULL },
+};
+
+static const struct bit_label cr0_bits[] = {
+	{ CR0_PE, "PE" }, { CR0_MP, "MP" }, { CR0_EM, "EM" }, { CR0_TS, "TS" },
+	{ CR0_ET, "ET" }, { CR0_NE, "NE" }, { CR0_WP, "WP" }, { CR0_AM, "AM" },
+	{ CR0_NW, "NW" }, { CR0_CD, "CD" }, { CR0_PG, "PG" }, { 0, NULL },
+};
+
+static const struct bit_label cr4_bits[] = {
+	{ CR4_VME, "VME" }, { CR4_PVI, "PVI" }, { CR4_TSD, "TSD" },
+	{ CR4_DE, "DE" }, { CR4_PSE, "PSE" }, { CR4_PAE, "PAE" },
+	{ CR4_MCE, "MCE" }, { CR4_PGE, "PGE" }, { CR4_PCE, "PCE" },
+	{ CR4_OSFXSR, "OSFXSR" }, { CR4_OSXMMEXCPT, "OSXMMEXCPT" },
+	{ CR4_UMIP, "UMIP" }, { CR4_VMXE, "VMXE" }, { CR4_SMXE, "SMXE" },
+	{ CR4_FSGSBASE, "FSGSBASE" }, { CR4_PCIDE, "PCIDE" },
+	{ CR4_OSXSAVE, "OSXSAVE" }, { CR4_SMEP, "SMEP" }, { CR4_SMAP, "SMAP" },
+	{ 0, NULL },
+};
+
+static const struct bit_label efer_bits[] = {
+	{ EFER_SCE, "SCE" }, { EFER_LME, "LME" }, { EFER_LMA, "LMA" },
+	{ EFER_NXE, "NXE" }, { 0, NULL },
+};
+
+static const struct bit_label intr_bits[] = {
+	{ INTR_BLOCK_STI, "STI" }, { INTR_BLOCK_MOV_SS, "MOV_SS" },
+	{ INTR_BLOCK_SMI, "SMI" }, { INTR_BLOCK_NMI, "NMI" }, { 0, NULL },
+};
+
+static void bits(FILE *f, const struct bit_label *t, uint64_t v)
+{
+	const char *sp = "";
+
+	fputs(" [", f);
+	for (; t->name; t++)
+		if (v & t->bit) {
+			fprintf(f, "%s%s", sp, t->name);
+			sp = " ";
+		}
+	fputs("]", f);
+}
+
+static void print_summary(FILE *f, const struct snapshot_machine *s)
+{
+	const struct snap_config *c = &s->config;
+	char hex[65];
+	uint64_t stored = snap_mem_stored_bytes(&s->mem);
+
+	sha256_hex(c->firmware_sha256, hex);
+	fprintf(f, "snapshot format %u, written by vmxbox %s%s%s\n",
+		s->format_version, s->vmxbox_version,
+		s->trigger[0] ? ", trigger " : "", s->trigger);
+	fprintf(f, "config:\n  ram        %" PRIu64 " MiB (%#" PRIx64 " bytes)\n"
+		   "  engine     %s\n  firmware   %s\n  sha256     %s\n",
+		c->ram_size >> 20, c->ram_size, c->engine, c->firmware, hex);
+	for (unsigned i = 0; i < c->n_options; i++)
+		fprintf(f, "  option     %s=%s\n", c->options[i].key,
+			c->options[i].value);
+	fprintf(f, "memory: %zu run%s, %" PRIu64 " non-zero pages (%" PRIu64
+		   " KiB) stored of %" PRIu64 " pages\n",
+		s->mem.n_runs, s->mem.n_runs == 1 ? "" : "s",
+		(uint64_t)(stored / GUEST_PAGE_SIZE), stored >> 10,
+		(uint64_t)(c->ram_size / GUEST_PAGE_SIZE));
+	for (size_t i = 0; i < s->mem.n_runs && i < 16; i++)
+		fprintf(f, "  [%#010" PRIx64 ", %#010" PRIx64 ")\n",
+			s->mem.runs[i].gpa, s->mem.runs[i].gpa + s->mem.runs[i].len);
+	if (s->mem.n_runs > 16)
+		fprintf(f, "  ... %zu more\n", s->mem.n_runs - 16);
+	fprintf(f, "devices:\n");
+	for (unsigned i = 0; i < s->n_devices; i++) {
+		const struct snap_device *d = &s->devices[i];
+
+		fprintf(f, "  %-10s", d->name);
+		for (unsigned k = 0; k < d->st.n; k++) {
+			const struct snap_kv *kv = &d->st.kv[k];
+
+			if (kv->kind == SNAP_VAL_UINT)
+				fprintf(f, " %s=%#" PRIx64, kv->key, kv->u);
+			else
+				fprintf(f, " %s=<%zu bytes>", kv->key, kv->len);
+		}
+		fputc('\n', f);
+	}
+}
+
+static void print_event(FILE *f, const char *what, const struct x86_event *e)
+{
+	fprintf(f, "    %-18s", what);
+	if (!e->valid) {
+		fputs("none\n", f);
+		return;
+	}
+	fprintf(f, "%s vector %u", snap_event_type_name(e->type), e->vector);
+	if (e->has_error_code)
+		fprintf(f, " error code %#x", e->error_code);
+	if (e->insn_len)
+		fprintf(f, " insn len %u", e->insn_len);
+	fputc('\n', f);
+}
+
+static void print_cpu(FILE *f, unsigned n, const struct cpu_state *c)
+{
+	fprintf(f, "cpu%u: %s mode, CPL %u, %" PRIu64 " instructions, tsc %#" PRIx64 "\n",
+		n, cpu_64bit_mode(c) ? "64-bit" : cpu_long_mode(c) ? "compatibility"
+		: (c->cr0 & CR0_PE) ? (c->rflags & RFLAGS_VM ? "virtual-8086" : "protected")
+		: "real", cpu_cpl(c), c->insn_count, c->tsc);
+	for (int i = 0; i < GPR_COUNT; i++)
+		fprintf(f, "  %-4s %016" PRIx64 "%s", cpu_gpr_name(i), c->gpr[i],
+			i % 4 == 3 ? "\n" : "");
+	fprintf(f, "  rip  %016" PRIx64 "  rflags %016" PRIx64, c->rip, c->rflags);
+	bits(f, rflags_bits, c->rflags);
+	fprintf(f, " IOPL=%u\n", (unsigned)((c->rflags & RFLAGS_IOPL) >> RFLAGS_IOPL_SHIFT));
+	fprintf(f, "  cr0  %016" PRIx64, c->cr0);
+	bits(f, cr0_bits, c->cr0);
+	fprintf(f, "\n  cr2  %016" PRIx64 "  cr3 %016" PRIx64 "  cr8 %" PRIx64 "\n",
+		c->cr2, c->cr3, c->cr8);
+	fprintf(f, "  cr4  %016" PRIx64, c->cr4);
+	bits(f, cr4_bits, c->cr4);
+	fprintf(f, "\n  efer %016" PRIx64, c->efer);
+	bits(f, efer_bits, c->efer);
+	fprintf(f, "  xcr0 %" PRIx64 "\n", c->xcr0);
+	for (int i = 0; i < 8; i++)
+		fprintf(f, "  dr%d  %016" PRIx64 "%s", i, c->dr[i], i % 4 == 3 ? "\n" : "");
+	for (int i = 0; i < SEG_COUNT; i++) {
+		const struct seg_reg *sr = &c->seg[i];
+
+		fprintf(f, "  %-4s sel %04x base %016" PRIx64 " limit %08x ar %05x",
+			cpu_seg_name(i), sr->sel, sr->base, sr->limit, sr->ar);
+		if (sr->ar & SEG_AR_UNUSABLE) {
+			fputs(" (unusable)\n", f);
+			continue;
+		}
+		fprintf(f, " (type %u%s DPL %u%s%s%s%s)\n", sr->ar & SEG_AR_TYPE_MASK,
+			sr->ar & SEG_AR_S ? " S" : "",
+			(sr->ar & SEG_AR_DPL_MASK) >> SEG_AR_DPL_SHIFT,
+			sr->ar & SEG_AR_P ? " P" : "", sr->ar & SEG_AR_L ? " L" : "",
+			sr->ar & SEG_AR_DB ? " DB" : "", sr->ar & SEG_AR_G ? " G" : "");
+	}
+	fprintf(f, "  gdtr base %016" PRIx64 " limit %04x\n  idtr base %016" PRIx64
+		   " limit %04x\n", c->gdtr.base, c->gdtr.limit, c->idtr.base,
+		c->idtr.limit);
+	fprintf(f, "  events:\n");
+	print_event(f, "pending exception", &c->pending_exception);
+	print_event(f, "injected", &c->injected);
+	fprintf(f, "    %-18s%s\n", "NMI pending", c->nmi_pending ? "yes" : "no");
+	if (c->ext_intr_pending)
+		fprintf(f, "    %-18svector %u\n", "ext. interrupt", c->ext_intr_vector);
+	else
+		fprintf(f, "    %-18snone\n", "ext. interrupt");
+	fprintf(f, "    %-18s%#x", "interruptibility", c->interruptibility);
+	bits(f, intr_bits, c->interruptibility);
+	fprintf(f, "\n    %-18s%s\n", "activity", snap_activity_name(c->activity));
+	fprintf(f, "    %-18s%#" PRIx64 "\n", "pending debug", c->pending_dbg);
+	fprintf(f, "  msrs:\n");
+	for (size_t i = 0; i < cpu_msr_table_len; i++) {
+		uint64_t v = 0;
+
+		cpu_msr_get(c, cpu_msr_table[i].index, &v);
+		fprintf(f, "    %-22s %08x = %016" PRIx64 "\n", cpu_msr_table[i].name,
+			cpu_msr_table[i].index, v);
+	}
+}
+
+static void print_vmx(FILE *f, const struct snap_vmx *v)
+{
+	if (!v->present) {
+		fputs("vmx: no VMX layer\n", f);
+		return;
+	}
+	if (!v->vmxon) {
+		fputs("vmx: not in VMX operation\n", f);
+	} else {
+		fprintf(f, "vmx: VMX %s operation%s\n", v->non_root ? "non-root" : "root",
+			v->non_root ? " (an L2 is running)" : "");
+		fprintf(f, "  VMXON pointer   %#" PRIx64 "\n", v->vmxon_ptr);
+		if (v->current_vmcs == SNAP_NO_VMCS)
+			fputs("  current VMCS    none\n", f);
+		else
+			fprintf(f, "  current VMCS    %#" PRIx64 "\n", v->current_vmcs);
+	}
+	for (unsigned i = 0; i < v->n_regions; i++)
+		fprintf(f, "  VMCS region     %#" PRIx64 " %s%s\n", v->regions[i].addr,
+			v->regions[i].launch_state == SNAP_VMCS_LAUNCHED ? "launched" : "clear",
+			v->regions[i].addr == v->current_vmcs ? " (current)" : "");
+	for (unsigned k = 0; k < v->extra.n; k++)
+		if (v->extra.kv[k].kind == SNAP_VAL_UINT)
+			fprintf(f, "  %-15s %#" PRIx64 "\n", v->extra.kv[k].key,
+				v->extra.kv[k].u);
+}
+
+/* Grouped like SDM 25.3-25.9: the encoding's type bits are the group. */
+static void print_vmcs(FILE *f, const struct snap_vmx *v)
+{
+	static const char *const titles[4] = {
+		"control fields", "VM-exit information fields (read-only)",
+		"guest-state area", "host-state area",
+	};
+	char dec[512];
+
+	if (!v->present || v->current_vmcs == SNAP_NO_VMCS) {
+		fputs("vmcs: no current VMCS\n", f);
+		return;
+	}
+	fprintf(f, "vmcs %#" PRIx64 " (%u fields cached):\n", v->current_vmcs,
+		v->n_fields);
+	for (unsigned g = 0; g < 4; g++) {
+		fprintf(f, "  %s:\n", titles[g]);
+		for (unsigned i = 0; i < v->n_fields; i++) {
+			const struct snap_vmcs_field *fl = &v->fields[i];
+
+			if (VMCS_ENC_TYPE(fl->encoding) != g)
+				continue;
+			snap_vmcs_decode(dec, sizeof(dec), fl->encoding, fl->value);
+			fprintf(f, "    %-30s %04x %016" PRIx64 "%s%s\n", fl->name,
+				fl->encoding, fl->value, dec[0] ? "  " : "", dec);
+		}
+	}
+}
+
+void snap_print_text(FILE *f, const struct snapshot_machine *s, unsigned what)
+{
+	if (what & SNAP_SHOW_SUMMARY)
+		print_summary(f, s);
+	if (what & SNAP_SHOW_REGS)
+		for (unsigned i = 0; i < s->n_cpus; i++)
+			print_cpu(f, i, &s->cpus[i]);
+	if (what & SNAP_SHOW_VMX)
+		print_vmx(f, &s->vmx);
+	if (what & SNAP_SHOW_VMCS)
+		print_vmcs(f, &s->vmx);
+}
+
+/* ---- JSON ------------------------------------------------------------- */
+
+static void json_kvset(struct jout *j, const struct snap_kvset *set)
+{
+	jw_obj(j);
+	for (unsigned k = 0; k < set->n; k++) {
+		const struct snap_kv *kv = &set->kv[k];
+
+		jw_key(j, kv->key);
+		if (kv->kind == SNAP_VAL_UINT) {
+			jw_hex(j, kv->u);
+		} else {
+			jw_bytes_hex(j, kv->bytes, kv->len);
+		}
+	}
+	jw_end_obj(j);
+}
+
+static void json_summary(struct jout *j, const struct snapshot_machine *s)
+{
+	char hex[65];
+
+	jw_key(j, "format"); jw_uint(j, s->format_version);
+	jw_key(j, "vmxbox"); jw_str(j, s->vmxbox_version);
+	jw_key(j, "trigger"); jw_str(j, s->trigger);
+	jw_key(j, "config");
+	jw_obj(j);
+	jw_key(j, "ram"); jw_uint(j, s->config.ram_size);
+	jw_key(j, "engine"); jw_str(j, s->config.engine);
+	jw_key(j, "firmware"); jw_str(j, s->config.firmware);
+	sha256_hex(s->config.firmware_sha256, hex);
+	jw_key(j, "firmware_sha256"); jw_str(j, hex);
+	jw_key(j, "options");
+	jw_obj(j);
+	for (unsigned i = 0; i < s->config.n_options; i++) {
+		jw_key(j, s->config.options[i].key);
+		jw_str(j, s->config.options[i].value);
+	}
+	jw_end_obj(j);
+	jw_end_obj(j);
+	jw_key(j, "memory");
+	jw_obj(j);
+	jw_key(j, "stored_bytes"); jw_uint(j, snap_mem_stored_bytes(&s->mem));
+	jw_key(j, "runs");
+	jw_arr(j);
+	for (size_t i = 0; i < s->mem.n_runs; i++) {
+		jw_obj(j);
+		jw_key(j, "gpa"); jw_hex(j, s->mem.runs[i].gpa);
+		jw_key(j, "len"); jw_uint(j, s->mem.runs[i].len);
+		jw_end_obj(j);
+	}
+	jw_end_arr(j);
+	jw_end_obj(j);
+	jw_key(j, "devices");
+	jw_obj(j);
+	for (unsigned i = 0; i < s->n_devices; i++) {
+		jw_key(j, s->devices[i].name);
+		json_kvset(j, &s->devices[i].st);
+	}
+	jw_end_obj(j);
+}
+
+static void json_cpus(struct jout *j, const struct snapshot_machine *s)
+{
+	jw_key(j, "cpus");
+	jw_arr(j);
+	for (unsigned n = 0; n < s->n_cpus; n++) {
+		const struct cpu_state *c = &s->cpus[n];
+
+		jw_obj(j);
+		for (size_t i = 0; i < snap_cpu_fields_len; i++) {
+			const struct snap_cpu_field *fl = &snap_cpu_fields[i];
+			uint64_t v = snap_cpu_field_get(c, fl);
+
+			jw_key(j, fl->name);
+			if (fl->kind == SNAP_F_BOOL)
+				jw_bool(j, v);
+			else
+				jw_hex(j, v);
+		}
+		jw_key(j, "msrs");
+		jw_obj(j);
+		for (size_t i = 0; i < cpu_msr_table_len; i++) {
+			uint64_t v = 0;
+
+			cpu_msr_get(c, cpu_msr_table[i].index, &v);
+			jw_key(j, cpu_msr_table[i].name);
+			jw_hex(j, v);
+		}
+		jw_end_obj(j);
+		jw_end_obj(j);
+	}
+	jw_end_arr(j);
+}
+
+static void json_vmx(struct jout *j, const struct snap_vmx *v, unsigned what)
+{
+	char dec[512];
+
+	jw_key(j, "vmx");
+	if (!v->present) {
+		jw_null(j);
+		return;
+	}
+	jw_obj(j);
+	jw_key(j, "vmxon"); jw_bool(j, v->vmxon);
+	jw_key(j, "non_root"); jw_bool(j, v->non_root);
+	jw_key(j, "vmxon_ptr"); jw_hex(j, v->vmxon_ptr);
+	jw_key(j, "current_vmcs");
+	if (v->current_vmcs == SNAP_NO_VMCS)
+		jw_null(j);
+	else
+		jw_hex(j, v->current_vmcs);
+	jw_key(j, "regions");
+	jw_arr(j);
+	for (unsigned i = 0; i < v->n_regions; i++) {
+		jw_obj(j);
+		jw_key(j, "addr"); jw_hex(j, v->regions[i].addr);
+		jw_key(j, "launch_state");
+		jw_str(j, v->regions[i].launch_state == SNAP_VMCS_LAUNCHED ? "launched" : "clear");
+		jw_end_obj(j);
+	}
+	jw_end_arr(j);
+	jw_key(j, "extra");
+	json_kvset(j, &v->extra);
+	if (what & SNAP_SHOW_VMCS) {
+		jw_key(j, "vmcs");
+		jw_arr(j);
+		for (unsigned i = 0; i < v->n_fields; i++) {
+			const struct snap_vmcs_field *fl = &v->fields[i];
+
+			jw_obj(j);
+			jw_key(j, "name"); jw_str(j, fl->name);
+			jw_key(j, "encoding"); jw_hex(j, fl->encoding);
+			jw_key(j, "group"); jw_str(j, vmcs_group_name(VMCS_ENC_TYPE(fl->encoding)));
+			jw_key(j, "value"); jw_hex(j, fl->value);
+			snap_vmcs_decode(dec, sizeof(dec), fl->encoding, fl->value);
+			if (dec[0]) {
+				jw_key(j, "decoded");
+				jw_str(j, dec);
+			}
+			jw_end_obj(j);
+		}
+		jw_end_arr(j);
+	}
+	jw_end_obj(j);
+}
+
+void snap_print_json(struct jout *j, const struct snapshot_machine *s,
+		     unsigned what)
+{
+	if (what & SNAP_SHOW_SUMMARY)
+		json_summary(j, s);
+	if (what & SNAP_SHOW_REGS)
+		json_cpus(j, s);
+	if (what & (SNAP_SHOW_VMX | SNAP_SHOW_VMCS))
+		json_vmx(j, &s->vmx, what);
+}
