@@ -8,6 +8,7 @@
 
 #include "core/cpu_model.h"
 #include "loader/boot.h"
+#include "vmx/vmx.h"
 
 void machine_config_default(struct machine_config *c)
 {
@@ -88,17 +89,22 @@ static int create_engine(struct machine *m, char *err, size_t errlen)
 		.pio = &m->pio,
 		.mmio = &m->mmio,
 		.max_insns = m->cfg.max_insns,
-		/*
-		 * VMX layer hook: the vmx work sets .icpt / .icpt_opaque here
-		 * (its x86_intercept_ops from src/vmx/) when cfg.vmx is on.
-		 */
-		.icpt = NULL,
-		.icpt_opaque = NULL,
 	};
 	char why[200] = "";
 
 	cpu_model_default(&ec.model);
 	ec.model.vmx = m->cfg.vmx;
+	/* The VMX layer (src/vmx/) sees every interceptable event when VMX
+	 * is advertised; without it VMX instructions #UD in the engine. */
+	if (m->cfg.vmx) {
+		m->vmx = vmx_vcpu_create(&ec.model);
+		if (!m->vmx) {
+			snprintf(err, errlen, "out of memory");
+			return VMXBOX_EXIT_INTERNAL;
+		}
+		ec.icpt = &vmx_intercept_ops;
+		ec.icpt_opaque = m->vmx;
+	}
 	m->eng = m->ops->create(&ec, why, sizeof(why));
 	if (!m->eng) {
 		snprintf(err, errlen, "cannot start the %s engine: %s",
@@ -155,6 +161,7 @@ void machine_destroy(struct machine *m)
 		return;
 	if (m->eng)
 		m->ops->destroy(m->eng);
+	vmx_vcpu_destroy(m->vmx);
 	uart16550_destroy(&m->uart);
 	gmem_destroy(&m->mem);
 	free(m);

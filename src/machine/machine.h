@@ -23,6 +23,8 @@
 #include "machine/exit_status.h"
 #include "memory/guest_mem.h"
 
+struct vmx_vcpu;
+
 struct machine_config {
 	const char *firmware;        /* ELF64 path */
 	const char *engine;          /* "auto" (default), "interp", "kvm" */
@@ -59,6 +61,7 @@ struct machine {
 	struct cpu_state boot_state;
 	const struct engine_ops *ops;
 	struct engine *eng;
+	struct vmx_vcpu *vmx;        /* VMX layer of the vCPU; NULL if --vmx=off */
 	char engine_why[320];
 
 	/* Run state. */
