@@ -43,6 +43,14 @@ static const struct rcase cases[] = {
 	{ "shld r32, r32, cl=0 zero-extends", { 0x0f, 0xa5, 0xc3 }, 3,
 	  { { RBX, 0xffffffff00000001ull }, { RCX, 0x40 } }, 0x2,
 	  DT_STATUS_FLAGS, RBX, 1 },
+	/* XADD with one register as both operands: SRC := DEST, then
+	 * DEST := SRC + DEST, so the sum wins (exec_mov.c). */
+	{ "xadd r12b, r12b keeps the sum", { 0x45, 0x0f, 0xc0, 0xe4 }, 4,
+	  { { R12, 0xffffffffffffffd7ull } }, 0x2, DT_STATUS_FLAGS,
+	  R12, 0xffffffffffffffaeull },
+	{ "xadd rax, rax keeps the sum", { 0x48, 0x0f, 0xc1, 0xc0 }, 4,
+	  { { RAX, 0x4000000000000001ull } }, 0x2, DT_STATUS_FLAGS,
+	  RAX, 0x8000000000000002ull },
 };
 
 static struct dt_uc *uc;
@@ -112,6 +120,7 @@ static const struct {
 } seeds[] = {
 	{ 1332, 16 },   /* shl r32 by CL = 0 */
 	{ 140, 16 },    /* rol r32 by CL = 0 */
+	{ 151, 16 },    /* xadd r8 with the same register twice */
 };
 
 START_TEST(fixed_seed)

@@ -93,8 +93,16 @@ static void exec_xadd(struct interp *ip, const struct insn *in)
 	uint64_t d = op_read(ip, in, 0), s = op_read(ip, in, 1);
 	uint64_t r = (d + s) & width_mask(bits);
 
-	op_write(ip, in, 0, r);
-	op_write(ip, in, 1, d);
+	/* SDM XADD: SRC := DEST, then DEST := TEMP, so when both operands
+	 * are the same register the sum wins.  A memory destination is
+	 * written first: it is the only access that can fault. */
+	if (in->ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY) {
+		op_write(ip, in, 0, r);
+		op_write(ip, in, 1, d);
+	} else {
+		op_write(ip, in, 1, d);
+		op_write(ip, in, 0, r);
+	}
 	flags_set(ip, FLAGS_ARITH, flags_add(d, s, r, bits));
 }
 
