@@ -76,6 +76,7 @@ static void list_linear(struct dt_case *c)
 	ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
 	c->ninsns = 0;
 	while (off < c->code_len && c->ninsns < DT_MAX_INSNS) {
+		c->mask_before[c->ninsns] = (uint16_t)c->defined_flags;
 		c->insn_off[c->ninsns++] = (uint16_t)off;
 		if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&d, NULL,
 				c->code + off, c->code_len - off, &zi)))

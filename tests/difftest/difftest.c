@@ -4,7 +4,10 @@
  * interpreter and compare the results.
  *
  *   difftest [--count=N] [--seed=S] [--len=L] [--verbose] [--uc-only]
- *            [--max-report=K]
+ *            [--max-report=K] [--summary] [--code=HEX]
+ *
+ * --code=HEX runs the given bytes (then HLT) from the initial state of
+ * each seed instead of the generated code; all status flags compared.
  *
  * Case i uses seed S+i, so a reported case reruns alone with
  * --seed=<its seed> --count=1.  Exit status 0 only if every case matched.
@@ -15,6 +18,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/cpu_model.h"
+
 #include "compare.h"
 #include "engines.h"
 #include "gen.h"
@@ -23,6 +28,8 @@ struct opts {
 	uint64_t count, seed;
 	unsigned len, max_report;
 	bool verbose, uc_only, summary;
+	uint8_t code[256];      /* --code=HEX: replaces the generated code */
+	unsigned code_len;
 };
 
 static bool arg_u64(const char *a, const char *name, uint64_t *v)
@@ -57,6 +64,19 @@ static void parse(int argc, char **argv, struct opts *o)
 			o->max_report = (unsigned)v;
 		} else if (!strcmp(a, "--verbose")) {
 			o->verbose = true;
+		} else if (!strncmp(a, "--code=", 7)) {
+			const char *h = a + 7;
+
+			for (o->code_len = 0; h[0] && h[1] && o->code_len < 256;
+			     h += 2) {
+				unsigned b;
+
+				if (sscanf(h, "%2x", &b) != 1) {
+					fprintf(stderr, "difftest: bad hex\n");
+					exit(2);
+				}
+				o->code[o->code_len++] = (uint8_t)b;
+			}
 		} else if (!strcmp(a, "--summary")) {
 			o->summary = true;
 		} else if (!strcmp(a, "--uc-only")) {
@@ -64,7 +84,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		} else {
 			fprintf(stderr, "usage: difftest [--count=N] [--seed=S] "
 				"[--len=1..64] [--verbose] [--uc-only] "
-				"[--max-report=K] [--summary]\n");
+				"[--max-report=K] [--summary] [--code=HEX]\n");
 			exit(2);
 		}
 	}
@@ -113,6 +133,13 @@ int main(int argc, char **argv)
 	clock_t t0 = clock();
 
 	parse(argc, argv, &o);
+	/* The interp follows the CPU model's CPUID for LAHF/SAHF. */
+	struct cpu_model model;
+	uint32_t id[4];
+
+	cpu_model_default(&model);
+	cpu_model_cpuid(&model, 0x80000001u, 0, id);
+	gen_have_lahf64 = id[2] & 1;
 	FILE *devnull = fopen("/dev/null", "w");
 
 	if (!devnull)
@@ -134,6 +161,8 @@ int main(int argc, char **argv)
 		bool ok;
 
 		gen_case(&c, o.seed + i, o.len);
+		if (o.code_len)    /* the seed's initial state, given code */
+			gen_raw_case(&c, o.code, o.code_len, DT_STATUS_FLAGS);
 		if (!dt_verify_case(&c, what, sizeof(what))) {
 			ok = false;
 			dtuc_run(uc, &c, &ref);

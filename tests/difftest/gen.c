@@ -505,6 +505,7 @@ void gen_raw_case(struct dt_case *c, const uint8_t *code, uint32_t len,
 		  uint32_t defined_flags)
 {
 	c->code_len = len + 1;
+	memset(c->code, 0, sizeof(c->code));
 	memcpy(c->code, code, len);
 	c->code[len] = 0xf4;
 	c->hlt_off = len;

@@ -5,7 +5,10 @@
  * on the defined status flags, per the "Flags Affected" section of each
  * instruction in the SDM Vol. 2.
  */
+#include "gen.h"
 #include "gen_int.h"
+
+bool gen_have_lahf64 = true;
 
 #define ALL DT_STATUS_FLAGS
 #define CF DT_FLAG_CF
@@ -93,7 +96,10 @@ static bool u_unary(struct gen *g)
 		opc = size == 1 ? 0xf6 : 0xf7;
 	else
 		opc = size == 1 ? 0xfe : 0xff;
-	if (!gen_emit_modrm(g, rm8(size) | lock_if(g, &rm), size, &opc, 1,
+	/* No LOCK NEG: Unicorn 2.0.1 gets SF wrong for it (seed 189 with
+	 * --code=f06667f71c25ff0a2000 differs from the unlocked form). */
+	if (!gen_emit_modrm(g, rm8(size) | (k == 1 ? 0 : lock_if(g, &rm)),
+			    size, &opc, 1,
 			    k < 2 ? (int)k + 2 : (int)k - 2, &rm, 0, 0))
 		return false;
 	gen_flags(g, def[k], 0);
@@ -593,6 +599,8 @@ static bool u_flagop(struct gen *g)
 	static const uint8_t ops[7] = { 0x9f, 0x9e, 0xf8, 0xf9, 0xf5, 0xfc, 0xfd };
 	unsigned k = rng_below(&g->r, 7);
 
+	if (k < 2 && !gen_have_lahf64)
+		return false;
 	if (k == 0)
 		gen_need(g, SF | ZF | AF | PF | CF);
 	if (k == 4)
