@@ -35,7 +35,7 @@ static int lin_access(struct interp *ip, unsigned seg, uint64_t off,
 		      void *buf, const void *wbuf, unsigned len)
 {
 	jmp_buf saved;
-	bool saved_in = ip->in_insn;
+	volatile bool saved_in = ip->in_insn;
 	volatile int rc = 0;
 
 	memcpy(saved, ip->fault_jmp, sizeof(saved));
