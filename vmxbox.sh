@@ -82,11 +82,12 @@ print(p, f, s)
 PY
 }
 
-# run_suite DIR: meson test, printing failed tests' logs.
+# run_suite DIR [meson test options]: meson test, printing failed tests' logs.
 run_suite() {
 	local dir=$1
-	say "meson test -C $dir"
-	meson test -C "$dir" --print-errorlogs
+	shift
+	say "meson test -C $dir $*"
+	meson test -C "$dir" --print-errorlogs "$@"
 }
 
 cmd_build() {
@@ -110,15 +111,19 @@ cmd_test() {
 	# LeakSanitizer needs ptrace, which many CI containers forbid.
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 	for dir in "$BUILD_DIR" "$ASAN_DIR"; do
-		local opts=()
-		[ "$dir" = "$ASAN_DIR" ] && opts=(-Db_sanitize=address,undefined)
+		local opts=() test_opts=()
+		if [ "$dir" = "$ASAN_DIR" ]; then
+			opts=(-Db_sanitize=address,undefined)
+			# Sanitized code runs 2-3x slower.
+			test_opts=(--timeout-multiplier=2)
+		fi
 		if ! setup_and_build "$dir" "${opts[@]}"; then
 			say "build in $dir FAILED"
 			failed=$((failed + 1))
 			continue
 		fi
 		rm -f "$dir/meson-logs/testlog.json"
-		run_suite "$dir" || true
+		run_suite "$dir" "${test_opts[@]}" || true
 		read -r p f s < <(count_results "$dir")
 		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	done
