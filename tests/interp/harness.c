@@ -5,6 +5,17 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Not ck_assert: that reports progress to the check runner even on
+ * success, and the harness is also used outside tests (bench/). */
+#define H_REQUIRE(c, ...)                                                 \
+	do {                                                              \
+		if (!(c)) {                                               \
+			fprintf(stderr, __VA_ARGS__);                     \
+			fputc('\n', stderr);                              \
+			ck_abort_msg(__VA_ARGS__);                        \
+		}                                                         \
+	} while (0)
+
 #define PTE_P  0x1ull
 #define PTE_W  0x2ull
 #define PTE_PS 0x80ull
@@ -86,14 +97,14 @@ void h_init(struct harness *h)
 	char err[160];
 
 	memset(h, 0, sizeof(*h));
-	ck_assert_int_eq(gmem_init(&h->mem, H_MEM_SIZE), 0);
+	H_REQUIRE(gmem_init(&h->mem, H_MEM_SIZE) == 0, "gmem_init failed");
 	build_page_tables(&h->mem);
 	build_gdt(&h->mem);
 	build_idt(&h->mem);
 	h->cfg.mem = &h->mem;
 	cpu_model_default(&h->cfg.model);
 	h->eng = interp_engine_ops.create(&h->cfg, err, sizeof(err));
-	ck_assert_msg(h->eng != NULL, "create: %s", err);
+	H_REQUIRE(h->eng != NULL, "create: %s", err);
 	h->ip = to_interp(h->eng);
 	h->s = &h->ip->s;
 
@@ -144,7 +155,7 @@ void h_mode16(struct harness *h)
 
 void h_load(struct harness *h, uint64_t gpa, const void *code, size_t len)
 {
-	ck_assert(gmem_write(&h->mem, gpa, code, len));
+	H_REQUIRE(gmem_write(&h->mem, gpa, code, len), "h_load: bad gpa");
 	h->s->rip = gpa - h->s->seg[SEG_CS].base;
 }
 
@@ -158,13 +169,13 @@ uint64_t h_read64(struct harness *h, uint64_t gpa)
 {
 	uint64_t v = 0;
 
-	ck_assert(gmem_read_u64(&h->mem, gpa, &v));
+	H_REQUIRE(gmem_read_u64(&h->mem, gpa, &v), "h_read64: bad gpa");
 	return v;
 }
 
 void h_write64(struct harness *h, uint64_t gpa, uint64_t v)
 {
-	ck_assert(gmem_write_u64(&h->mem, gpa, v));
+	H_REQUIRE(gmem_write_u64(&h->mem, gpa, v), "h_write64: bad gpa");
 }
 
 void h_exec(struct harness *h, const void *code, size_t len, uint64_t n)
@@ -174,7 +185,7 @@ void h_exec(struct harness *h, const void *code, size_t len, uint64_t n)
 
 	h_load(h, H_CODE, code, len);
 	r = h_run(h, n);
-	ck_assert_msg(r == ENGINE_EXIT_INSN_LIMIT, "exit %s after %llu insns",
+	H_REQUIRE(r == ENGINE_EXIT_INSN_LIMIT, "exit %s after %llu insns",
 		      engine_exit_reason_name(r),
 		      (unsigned long long)(h->s->insn_count - start));
 }

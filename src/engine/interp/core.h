@@ -25,6 +25,43 @@ extern const struct exec_entry exec_control_table[];
 extern const struct exec_entry exec_stack_table[];
 extern const struct exec_entry exec_flags_table[];
 
+/* The decoded-instruction cache (decode.c): direct-mapped, keyed by the
+ * guest-physical address of the first byte and the code size. */
+#define DCACHE_BITS 14
+#define DCACHE_SIZE (1u << DCACHE_BITS)
+
+struct decode_cache {
+	uint64_t tag[DCACHE_SIZE];      /* gpa << 2 | mode index; 0 = empty */
+	struct insn e[DCACHE_SIZE];
+};
+
+static inline unsigned dc_slot(uint64_t gpa)
+{
+	return (unsigned)((gpa ^ (gpa >> DCACHE_BITS)) & (DCACHE_SIZE - 1));
+}
+
+static inline uint64_t dc_tag(uint64_t gpa, unsigned mode)
+{
+	return (gpa << 2) | (mode == 64 ? 3 : mode == 32 ? 2 : 1);
+}
+
+/* Hit path of interp_decode() for 64-bit code on the same code page as
+ * the previous instruction; NULL means "take the full path". */
+static inline const struct insn *interp_decode_fast(struct interp *ip)
+{
+	uint64_t rip = ip->s.rip, gpa;
+	unsigned i;
+
+	if (!ip->fetch_valid || ip->fetch_mode != 64 ||
+	    (rip >> GUEST_PAGE_SHIFT) != ip->fetch_lin_page)
+		return NULL;
+	gpa = ip->fetch_gpa_page | (rip & (GUEST_PAGE_SIZE - 1));
+	i = dc_slot(gpa);
+	if (ip->dcache->tag[i] != dc_tag(gpa, 64))
+		return NULL;
+	return &ip->dcache->e[i];
+}
+
 /* decode.c: decoders, handler table and decode cache setup/teardown. */
 int interp_decode_init(struct interp *ip);
 void interp_decode_fini(struct interp *ip);
@@ -125,6 +162,41 @@ static inline bool cond_true(uint64_t fl, unsigned cc)
 	return r ^ (cc & 1);
 }
 
+/* Kinds of struct insn_opd. */
+enum { OPD_SLOW = 0, OPD_GPR = 1, OPD_IMM = 2 };
+
+/* Fast operand access for operands 0..3: registers and immediates inline,
+ * everything else through op_read/op_write. */
+static inline uint64_t opr(struct interp *ip, const struct insn *in, unsigned n)
+{
+	const struct insn_opd *d = &in->opd[n];
+
+	if (__builtin_expect(d->kind == OPD_GPR, 1))
+		return (ip->s.gpr[d->gpr] >> d->shift) & d->mask;
+	if (d->kind == OPD_IMM)
+		return in->ops[n].imm.value.u;
+	return op_read(ip, in, n);
+}
+
+static inline void opw(struct interp *ip, const struct insn *in, unsigned n,
+		       uint64_t v)
+{
+	const struct insn_opd *d = &in->opd[n];
+	uint64_t *g;
+
+	if (__builtin_expect(d->kind != OPD_GPR, 0)) {
+		op_write(ip, in, n, v);
+		return;
+	}
+	g = &ip->s.gpr[d->gpr];
+	switch (d->bytes) {
+	case 8: *g = v; break;
+	case 4: *g = (uint32_t)v; break;
+	case 2: *g = (*g & ~0xffffull) | (v & 0xffff); break;
+	default: *g = (*g & ~(0xffull << d->shift)) | ((v & 0xff) << d->shift); break;
+	}
+}
+
 /* Operand size in bits of operand n. */
 static inline unsigned op_bits(const struct insn *in, unsigned n)
 {
@@ -158,6 +230,9 @@ void interp_set_sp(struct interp *ip, uint64_t sp);
 /* Near branch to target (operand size opbits): canonical / CS limit
  * checks (#GP(0)), then RIP = target. */
 void interp_branch(struct interp *ip, uint64_t target, unsigned opbits);
+
+/* operand.c: fill in->opd[] from the Zydis operands. */
+void insn_predecode_operands(struct insn *in);
 
 /* Segment register (enum x86_seg) of a Zydis segment register, -1 if none. */
 int zyreg_to_seg(ZydisRegister r);

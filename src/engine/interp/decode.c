@@ -19,14 +19,7 @@
 
 #include "engine/interp/core.h"
 
-#define DCACHE_BITS 14
-#define DCACHE_SIZE (1u << DCACHE_BITS)
 #define MAX_INSN_LEN 15
-
-struct decode_cache {
-	uint64_t tag[DCACHE_SIZE];      /* gpa << 2 | mode index; 0 = empty */
-	struct insn e[DCACHE_SIZE];
-};
 
 static insn_exec_fn exec_by_mnemonic[ZYDIS_MNEMONIC_MAX_VALUE + 1];
 static pthread_once_t exec_once = PTHREAD_ONCE_INIT;
@@ -48,19 +41,11 @@ void exec_system_or_ud(struct interp *ip, const struct insn *in)
 {
 	if (!interp_exec_system(ip, in))
 		interp_raise(ip, X86_UD);
-	/* It may have changed paging, CPL or the mode. */
+	/* It may have changed paging, CPL, the mode or interruptibility. */
 	ip->fetch_valid = false;
+	ip->batch_break = true;
 }
 
-static inline unsigned dc_slot(uint64_t gpa)
-{
-	return (unsigned)((gpa ^ (gpa >> DCACHE_BITS)) & (DCACHE_SIZE - 1));
-}
-
-static inline uint64_t dc_tag(uint64_t gpa, unsigned mode)
-{
-	return (gpa << 2) | (mode == 64 ? 3 : mode == 32 ? 2 : 1);
-}
 
 static void dcache_code_write(void *opaque, uint64_t gpa, uint64_t len)
 {
@@ -152,6 +137,7 @@ static void decode_fill(struct interp *ip, struct insn *in, unsigned mode)
 	if (in->zi.encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
 		fn = NULL;
 	in->exec = fn ? fn : exec_system_or_ud;
+	insn_predecode_operands(in);
 }
 
 static const ZydisDecoder *decoder_for(struct interp *ip, unsigned mode)
@@ -201,11 +187,14 @@ static const struct insn *decode_miss(struct interp *ip, uint64_t rip,
 
 const struct insn *interp_decode(struct interp *ip)
 {
-	unsigned mode = interp_code_bits(ip);
+	const struct insn *in = interp_decode_fast(ip);
+	unsigned mode;
 	uint64_t rip = ip->s.rip;
 	uint64_t lin, gpa;
-	const struct insn *in;
 
+	if (in)
+		return in;
+	mode = interp_code_bits(ip);
 	if (mode == 64) {
 		lin = rip;
 	} else {
@@ -216,13 +205,14 @@ const struct insn *interp_decode(struct interp *ip)
 		if (!(ip->s.cr0 & CR0_PE))
 			lin = ip->s.seg[SEG_CS].base + rip;
 	}
-	if (__builtin_expect(ip->fetch_valid &&
-			     (lin >> GUEST_PAGE_SHIFT) == ip->fetch_lin_page, 1)) {
+	if (ip->fetch_valid && ip->fetch_mode == mode &&
+	    (lin >> GUEST_PAGE_SHIFT) == ip->fetch_lin_page) {
 		gpa = ip->fetch_gpa_page | (lin & (GUEST_PAGE_SIZE - 1));
 	} else {
 		mmu_translate(ip, lin, ACC_FETCH, false, &gpa);
 		ip->fetch_lin_page = lin >> GUEST_PAGE_SHIFT;
 		ip->fetch_gpa_page = gpa & ~(GUEST_PAGE_SIZE - 1);
+		ip->fetch_mode = (uint8_t)mode;
 		ip->fetch_valid = true;
 	}
 

@@ -13,8 +13,8 @@ static inline void alu2(struct interp *ip, const struct insn *in,
 {
 	unsigned bits = op_bits(in, 0);
 	uint64_t m = width_mask(bits);
-	uint64_t a = op_read(ip, in, 0);
-	uint64_t b = op_read(ip, in, 1) & m;
+	uint64_t a = opr(ip, in, 0);
+	uint64_t b = opr(ip, in, 1) & m;
 	uint64_t c = ip->s.rflags & RFLAGS_CF;
 	uint64_t r, f;
 
@@ -49,7 +49,7 @@ static inline void alu2(struct interp *ip, const struct insn *in,
 		break;
 	}
 	if (store)
-		op_write(ip, in, 0, r);
+		opw(ip, in, 0, r);
 	flags_set(ip, FLAGS_ARITH, f);
 }
 
@@ -65,17 +65,17 @@ static void exec_xor(struct interp *ip, const struct insn *in) { alu2(ip, in, AL
 
 static void exec_not(struct interp *ip, const struct insn *in)
 {
-	op_write(ip, in, 0, ~op_read(ip, in, 0));
+	opw(ip, in, 0, ~opr(ip, in, 0));
 }
 
 /* NEG: CF = (src != 0), other flags as 0 - src. */
 static void exec_neg(struct interp *ip, const struct insn *in)
 {
 	unsigned bits = op_bits(in, 0);
-	uint64_t a = op_read(ip, in, 0);
+	uint64_t a = opr(ip, in, 0);
 	uint64_t r = (0 - a) & width_mask(bits);
 
-	op_write(ip, in, 0, r);
+	opw(ip, in, 0, r);
 	flags_set(ip, FLAGS_ARITH, flags_sub(0, a, r, bits));
 }
 
@@ -83,20 +83,20 @@ static void exec_neg(struct interp *ip, const struct insn *in)
 static void exec_inc(struct interp *ip, const struct insn *in)
 {
 	unsigned bits = op_bits(in, 0);
-	uint64_t a = op_read(ip, in, 0);
+	uint64_t a = opr(ip, in, 0);
 	uint64_t r = (a + 1) & width_mask(bits);
 
-	op_write(ip, in, 0, r);
+	opw(ip, in, 0, r);
 	flags_set(ip, FLAGS_ARITH & ~RFLAGS_CF, flags_add(a, 1, r, bits));
 }
 
 static void exec_dec(struct interp *ip, const struct insn *in)
 {
 	unsigned bits = op_bits(in, 0);
-	uint64_t a = op_read(ip, in, 0);
+	uint64_t a = opr(ip, in, 0);
 	uint64_t r = (a - 1) & width_mask(bits);
 
-	op_write(ip, in, 0, r);
+	opw(ip, in, 0, r);
 	flags_set(ip, FLAGS_ARITH & ~RFLAGS_CF, flags_sub(a, 1, r, bits));
 }
 

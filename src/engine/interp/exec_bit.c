@@ -17,7 +17,7 @@ static void bit_op(struct interp *ip, const struct insn *in, enum bt_op op)
 {
 	unsigned bits = op_bits(in, 0);
 	const ZydisDecodedOperand *o = &in->ops[0];
-	uint64_t off = op_read(ip, in, 1);
+	uint64_t off = opr(ip, in, 1);
 	uint64_t v, bit, cf;
 	unsigned seg = SEG_DS;
 	uint64_t ea = 0;
@@ -34,7 +34,7 @@ static void bit_op(struct interp *ip, const struct insn *in, enum bt_op op)
 		}
 		v = mem_read_u(ip, seg, ea, bits / 8);
 	} else {
-		v = op_read(ip, in, 0);
+		v = opr(ip, in, 0);
 	}
 	bit = 1ull << (off & (bits - 1));
 	cf = v & bit;
@@ -48,7 +48,7 @@ static void bit_op(struct interp *ip, const struct insn *in, enum bt_op op)
 		if (mem)
 			mem_write_u(ip, seg, ea, v, bits / 8);
 		else
-			op_write(ip, in, 0, v);
+			opw(ip, in, 0, v);
 	}
 	flags_set(ip, RFLAGS_CF, cf ? RFLAGS_CF : 0);
 }
@@ -60,25 +60,25 @@ static void exec_btc(struct interp *ip, const struct insn *in) { bit_op(ip, in, 
 
 static void exec_bsf(struct interp *ip, const struct insn *in)
 {
-	uint64_t s = op_read(ip, in, 1);
+	uint64_t s = opr(ip, in, 1);
 
 	if (!s) {
 		ip->s.rflags |= RFLAGS_ZF;
 		return;
 	}
-	op_write(ip, in, 0, (uint64_t)__builtin_ctzll(s));
+	opw(ip, in, 0, (uint64_t)__builtin_ctzll(s));
 	ip->s.rflags &= ~RFLAGS_ZF;
 }
 
 static void exec_bsr(struct interp *ip, const struct insn *in)
 {
-	uint64_t s = op_read(ip, in, 1);
+	uint64_t s = opr(ip, in, 1);
 
 	if (!s) {
 		ip->s.rflags |= RFLAGS_ZF;
 		return;
 	}
-	op_write(ip, in, 0, (uint64_t)(63 - __builtin_clzll(s)));
+	opw(ip, in, 0, (uint64_t)(63 - __builtin_clzll(s)));
 	ip->s.rflags &= ~RFLAGS_ZF;
 }
 
@@ -89,8 +89,8 @@ static void exec_popcnt(struct interp *ip, const struct insn *in)
 
 	if (!ip->has_popcnt)
 		interp_raise(ip, X86_UD);
-	s = op_read(ip, in, 1);
-	op_write(ip, in, 0, (uint64_t)__builtin_popcountll(s));
+	s = opr(ip, in, 1);
+	opw(ip, in, 0, (uint64_t)__builtin_popcountll(s));
 	flags_set(ip, FLAGS_ARITH, s ? 0 : RFLAGS_ZF);
 }
 
@@ -99,7 +99,7 @@ static void exec_popcnt(struct interp *ip, const struct insn *in)
 static void count_zeros(struct interp *ip, const struct insn *in, bool lead)
 {
 	unsigned bits = op_bits(in, 0);
-	uint64_t s = op_read(ip, in, 1);
+	uint64_t s = opr(ip, in, 1);
 	uint64_t r;
 
 	if (!s)
@@ -108,7 +108,7 @@ static void count_zeros(struct interp *ip, const struct insn *in, bool lead)
 		r = (uint64_t)__builtin_clzll(s) - (64 - bits);
 	else
 		r = (uint64_t)__builtin_ctzll(s);
-	op_write(ip, in, 0, r);
+	opw(ip, in, 0, r);
 	flags_set(ip, FLAGS_ARITH, (s ? 0 : RFLAGS_CF) | (r ? 0 : RFLAGS_ZF));
 }
 

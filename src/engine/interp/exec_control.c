@@ -38,7 +38,7 @@ static uint64_t near_target(struct interp *ip, const struct insn *in)
 
 	if (o->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
 		return ip->s.rip + o->imm.value.u;
-	return op_read(ip, in, 0);
+	return opr(ip, in, 0);
 }
 
 static bool is_far(const struct insn *in)

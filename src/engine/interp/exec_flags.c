@@ -59,6 +59,7 @@ static void exec_popf(struct interp *ip, const struct insn *in)
 		m &= 0xffff;
 	v = interp_pop(ip, bytes);
 	ip->s.rflags = (ip->s.rflags & ~m) | (v & m) | RFLAGS_FIXED1;
+	ip->batch_break = true;   /* TF or IF may have changed */
 }
 
 static void exec_clc(struct interp *ip, const struct insn *in) { ip->s.rflags &= ~RFLAGS_CF; }

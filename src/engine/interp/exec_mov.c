@@ -31,13 +31,14 @@ static int seg_operand(const ZydisDecodedOperand *o)
  * debug traps until after the next instruction. */
 static void mov_to_seg(struct interp *ip, const struct insn *in, unsigned seg)
 {
-	uint16_t sel = (uint16_t)op_read(ip, in, 1);
+	uint16_t sel = (uint16_t)opr(ip, in, 1);
 
 	if (seg == SEG_CS)
 		interp_raise(ip, X86_UD);
 	seg_load(ip, seg, sel);
 	if (seg == SEG_SS)
 		ip->shadow_next |= INTR_BLOCK_MOV_SS;
+	ip->batch_break = true;
 }
 
 static void exec_mov(struct interp *ip, const struct insn *in)
@@ -54,54 +55,54 @@ static void exec_mov(struct interp *ip, const struct insn *in)
 		return;
 	}
 	/* MOV r32, Sreg zero-extends; op_write does that for us. */
-	op_write(ip, in, 0, op_read(ip, in, 1));
+	opw(ip, in, 0, opr(ip, in, 1));
 }
 
 static void exec_movzx(struct interp *ip, const struct insn *in)
 {
-	op_write(ip, in, 0, op_read(ip, in, 1));
+	opw(ip, in, 0, opr(ip, in, 1));
 }
 
 static void exec_movsx(struct interp *ip, const struct insn *in)
 {
-	op_write(ip, in, 0, sign_extend(op_read(ip, in, 1), op_bits(in, 1)));
+	opw(ip, in, 0, sign_extend(opr(ip, in, 1), op_bits(in, 1)));
 }
 
 static void exec_lea(struct interp *ip, const struct insn *in)
 {
-	op_write(ip, in, 0, op_ea(ip, in, 1, NULL));
+	opw(ip, in, 0, op_ea(ip, in, 1, NULL));
 }
 
 /* The memory operand (if any) is written first: a fault leaves the
  * register untouched. */
 static void exec_xchg(struct interp *ip, const struct insn *in)
 {
-	uint64_t a = op_read(ip, in, 0), b = op_read(ip, in, 1);
+	uint64_t a = opr(ip, in, 0), b = opr(ip, in, 1);
 
 	if (in->ops[1].type == ZYDIS_OPERAND_TYPE_MEMORY) {
-		op_write(ip, in, 1, a);
-		op_write(ip, in, 0, b);
+		opw(ip, in, 1, a);
+		opw(ip, in, 0, b);
 	} else {
-		op_write(ip, in, 0, b);
-		op_write(ip, in, 1, a);
+		opw(ip, in, 0, b);
+		opw(ip, in, 1, a);
 	}
 }
 
 static void exec_xadd(struct interp *ip, const struct insn *in)
 {
 	unsigned bits = op_bits(in, 0);
-	uint64_t d = op_read(ip, in, 0), s = op_read(ip, in, 1);
+	uint64_t d = opr(ip, in, 0), s = opr(ip, in, 1);
 	uint64_t r = (d + s) & width_mask(bits);
 
 	/* SDM XADD: SRC := DEST, then DEST := TEMP, so when both operands
 	 * are the same register the sum wins.  A memory destination is
 	 * written first: it is the only access that can fault. */
 	if (in->ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY) {
-		op_write(ip, in, 0, r);
-		op_write(ip, in, 1, d);
+		opw(ip, in, 0, r);
+		opw(ip, in, 1, d);
 	} else {
-		op_write(ip, in, 1, d);
-		op_write(ip, in, 0, r);
+		opw(ip, in, 1, d);
+		opw(ip, in, 0, r);
 	}
 	flags_set(ip, FLAGS_ARITH, flags_add(d, s, r, bits));
 }
@@ -118,15 +119,15 @@ static void exec_cmpxchg(struct interp *ip, const struct insn *in)
 {
 	unsigned bits = op_bits(in, 0);
 	ZydisRegister acc = acc_reg[bits / 8];
-	uint64_t d = op_read(ip, in, 0);
+	uint64_t d = opr(ip, in, 0);
 	uint64_t a = reg_read(ip, acc);
 	uint64_t r = (a - d) & width_mask(bits);
 
 	if (a == d) {
-		op_write(ip, in, 0, op_read(ip, in, 1));
+		opw(ip, in, 0, opr(ip, in, 1));
 	} else {
 		if (in->ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY)
-			op_write(ip, in, 0, d);
+			opw(ip, in, 0, d);
 		reg_write(ip, acc, d);
 	}
 	flags_set(ip, FLAGS_ARITH, flags_sub(a, d, r, bits));
@@ -180,30 +181,30 @@ static void exec_cmpxchg16b(struct interp *ip, const struct insn *in)
 /* BSWAP r16 is undefined: we clear the register's low word. */
 static void exec_bswap(struct interp *ip, const struct insn *in)
 {
-	uint64_t v = op_read(ip, in, 0);
+	uint64_t v = opr(ip, in, 0);
 
 	switch (op_bits(in, 0)) {
 	case 64: v = __builtin_bswap64(v); break;
 	case 32: v = __builtin_bswap32((uint32_t)v); break;
 	default: v = 0; break;
 	}
-	op_write(ip, in, 0, v);
+	opw(ip, in, 0, v);
 }
 
 static void exec_cmovcc(struct interp *ip, const struct insn *in)
 {
-	uint64_t v = op_read(ip, in, 1);  /* the source is read (and may
+	uint64_t v = opr(ip, in, 1);  /* the source is read (and may
 					     fault) whatever the condition */
 
 	/* A 32-bit CMOV zero-extends its destination even when false. */
 	if (!cond_true(ip->s.rflags, in->cc))
-		v = op_read(ip, in, 0);
-	op_write(ip, in, 0, v);
+		v = opr(ip, in, 0);
+	opw(ip, in, 0, v);
 }
 
 static void exec_setcc(struct interp *ip, const struct insn *in)
 {
-	op_write(ip, in, 0, cond_true(ip->s.rflags, in->cc));
+	opw(ip, in, 0, cond_true(ip->s.rflags, in->cc));
 }
 
 /* CBW/CWDE/CDQE: sign-extend the low half of the accumulator into it. */

@@ -50,7 +50,7 @@ static void exec_mul(struct interp *ip, const struct insn *in)
 {
 	unsigned bits = op_bits(in, 0);
 	uint64_t m = width_mask(bits);
-	uint64_t src = op_read(ip, in, 0);
+	uint64_t src = opr(ip, in, 0);
 	u128 p = (u128)(ip->s.gpr[GPR_RAX] & m) * src;
 	uint64_t lo, hi;
 
@@ -85,17 +85,17 @@ static void exec_imul(struct interp *ip, const struct insn *in)
 
 	switch (in->zi.operand_count_visible) {
 	case 1:
-		p = smul(ip->s.gpr[GPR_RAX] & m, op_read(ip, in, 0), bits, &fits);
+		p = smul(ip->s.gpr[GPR_RAX] & m, opr(ip, in, 0), bits, &fits);
 		store_acc_pair(ip, bits, (uint64_t)p & m,
 			       (uint64_t)((u128)p >> bits) & m);
 		break;
 	case 2:
-		p = smul(op_read(ip, in, 0), op_read(ip, in, 1) & m, bits, &fits);
-		op_write(ip, in, 0, (uint64_t)p & m);
+		p = smul(opr(ip, in, 0), opr(ip, in, 1) & m, bits, &fits);
+		opw(ip, in, 0, (uint64_t)p & m);
 		break;
 	default:
-		p = smul(op_read(ip, in, 1), op_read(ip, in, 2) & m, bits, &fits);
-		op_write(ip, in, 0, (uint64_t)p & m);
+		p = smul(opr(ip, in, 1), opr(ip, in, 2) & m, bits, &fits);
+		opw(ip, in, 0, (uint64_t)p & m);
 		break;
 	}
 	mul_flags(ip, (uint64_t)p & m, bits, !fits);
@@ -123,7 +123,7 @@ static void store_div(struct interp *ip, unsigned bits, uint64_t q, uint64_t r)
 static void exec_div(struct interp *ip, const struct insn *in)
 {
 	unsigned bits = op_bits(in, 0);
-	uint64_t d = op_read(ip, in, 0);
+	uint64_t d = opr(ip, in, 0);
 	u128 n = dividend(ip, bits), q;
 
 	if (!d)
@@ -137,7 +137,7 @@ static void exec_div(struct interp *ip, const struct insn *in)
 static void exec_idiv(struct interp *ip, const struct insn *in)
 {
 	unsigned bits = op_bits(in, 0);
-	int64_t d = (int64_t)sign_extend(op_read(ip, in, 0), bits);
+	int64_t d = (int64_t)sign_extend(opr(ip, in, 0), bits);
 	u128 raw = dividend(ip, bits);
 	s128 n, q, r, lim = (s128)1 << (bits - 1);
 

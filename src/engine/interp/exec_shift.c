@@ -34,7 +34,7 @@ static void shift_store(struct interp *ip, const struct insn *in, uint64_t r,
 	unsigned bits = op_bits(in, 0);
 	uint64_t f = flags_szp(r, bits);
 
-	op_write(ip, in, 0, r);
+	opw(ip, in, 0, r);
 	f |= cf ? RFLAGS_CF : 0;
 	f |= of ? RFLAGS_OF : 0;
 	flags_set(ip, FLAGS_ARITH, f);
@@ -43,8 +43,8 @@ static void shift_store(struct interp *ip, const struct insn *in, uint64_t r,
 static void exec_shl(struct interp *ip, const struct insn *in)
 {
 	unsigned bits = op_bits(in, 0);
-	uint64_t a = op_read(ip, in, 0);
-	unsigned c = shift_count(in, op_read(ip, in, 1));
+	uint64_t a = opr(ip, in, 0);
+	unsigned c = shift_count(in, opr(ip, in, 1));
 	uint64_t r, cf;
 
 	if (!c) {
@@ -60,8 +60,8 @@ static void exec_shl(struct interp *ip, const struct insn *in)
 static void exec_shr(struct interp *ip, const struct insn *in)
 {
 	unsigned bits = op_bits(in, 0);
-	uint64_t a = op_read(ip, in, 0);
-	unsigned c = shift_count(in, op_read(ip, in, 1));
+	uint64_t a = opr(ip, in, 0);
+	unsigned c = shift_count(in, opr(ip, in, 1));
 
 	if (!c) {
 		shift_count0(ip, in);
@@ -73,8 +73,8 @@ static void exec_shr(struct interp *ip, const struct insn *in)
 static void exec_sar(struct interp *ip, const struct insn *in)
 {
 	unsigned bits = op_bits(in, 0);
-	int64_t a = (int64_t)sign_extend(op_read(ip, in, 0), bits);
-	unsigned c = shift_count(in, op_read(ip, in, 1));
+	int64_t a = (int64_t)sign_extend(opr(ip, in, 0), bits);
+	unsigned c = shift_count(in, opr(ip, in, 1));
 
 	if (!c) {
 		shift_count0(ip, in);
@@ -102,8 +102,8 @@ static void rot_flags(struct interp *ip, uint64_t cf, uint64_t of)
 static void exec_rol(struct interp *ip, const struct insn *in)
 {
 	unsigned bits = op_bits(in, 0);
-	uint64_t a = op_read(ip, in, 0);
-	unsigned c = shift_count(in, op_read(ip, in, 1));
+	uint64_t a = opr(ip, in, 0);
+	unsigned c = shift_count(in, opr(ip, in, 1));
 	uint64_t r, cf;
 
 	if (!c) {
@@ -111,7 +111,7 @@ static void exec_rol(struct interp *ip, const struct insn *in)
 		return;
 	}
 	r = rotl(a, c, bits);
-	op_write(ip, in, 0, r);
+	opw(ip, in, 0, r);
 	cf = r & 1;
 	rot_flags(ip, cf, msb(r, bits) ^ cf);
 }
@@ -119,8 +119,8 @@ static void exec_rol(struct interp *ip, const struct insn *in)
 static void exec_ror(struct interp *ip, const struct insn *in)
 {
 	unsigned bits = op_bits(in, 0);
-	uint64_t a = op_read(ip, in, 0);
-	unsigned c = shift_count(in, op_read(ip, in, 1));
+	uint64_t a = opr(ip, in, 0);
+	unsigned c = shift_count(in, opr(ip, in, 1));
 	uint64_t r;
 
 	if (!c) {
@@ -128,7 +128,7 @@ static void exec_ror(struct interp *ip, const struct insn *in)
 		return;
 	}
 	r = rotl(a, bits - c % bits, bits);
-	op_write(ip, in, 0, r);
+	opw(ip, in, 0, r);
 	rot_flags(ip, msb(r, bits), msb(r, bits) ^ msb(r, bits - 1));
 }
 
@@ -137,8 +137,8 @@ static void exec_ror(struct interp *ip, const struct insn *in)
 static void exec_rcl(struct interp *ip, const struct insn *in)
 {
 	unsigned bits = op_bits(in, 0);
-	uint64_t a = op_read(ip, in, 0);
-	unsigned c = shift_count(in, op_read(ip, in, 1));
+	uint64_t a = opr(ip, in, 0);
+	unsigned c = shift_count(in, opr(ip, in, 1));
 	uint64_t cf = ip->s.rflags & RFLAGS_CF;
 
 	if (bits < 32)
@@ -153,15 +153,15 @@ static void exec_rcl(struct interp *ip, const struct insn *in)
 		a = ((a << 1) | cf) & width_mask(bits);
 		cf = out;
 	}
-	op_write(ip, in, 0, a);
+	opw(ip, in, 0, a);
 	rot_flags(ip, cf, msb(a, bits) ^ cf);
 }
 
 static void exec_rcr(struct interp *ip, const struct insn *in)
 {
 	unsigned bits = op_bits(in, 0);
-	uint64_t a = op_read(ip, in, 0);
-	unsigned c = shift_count(in, op_read(ip, in, 1));
+	uint64_t a = opr(ip, in, 0);
+	unsigned c = shift_count(in, opr(ip, in, 1));
 	uint64_t cf = ip->s.rflags & RFLAGS_CF;
 
 	if (bits < 32)
@@ -176,7 +176,7 @@ static void exec_rcr(struct interp *ip, const struct insn *in)
 		a = (a >> 1) | (cf << (bits - 1));
 		cf = out;
 	}
-	op_write(ip, in, 0, a);
+	opw(ip, in, 0, a);
 	rot_flags(ip, cf, msb(a, bits) ^ msb(a, bits - 1));
 }
 
@@ -195,8 +195,8 @@ static uint64_t bit3(uint64_t hi, uint64_t mid, uint64_t lo, unsigned bits,
 static void exec_shld(struct interp *ip, const struct insn *in)
 {
 	unsigned bits = op_bits(in, 0);
-	uint64_t d = op_read(ip, in, 0), s = op_read(ip, in, 1);
-	unsigned c = shift_count(in, op_read(ip, in, 2));
+	uint64_t d = opr(ip, in, 0), s = opr(ip, in, 1);
+	unsigned c = shift_count(in, opr(ip, in, 2));
 	uint64_t r = 0, cf;
 
 	if (!c) {
@@ -214,8 +214,8 @@ static void exec_shld(struct interp *ip, const struct insn *in)
 static void exec_shrd(struct interp *ip, const struct insn *in)
 {
 	unsigned bits = op_bits(in, 0);
-	uint64_t d = op_read(ip, in, 0), s = op_read(ip, in, 1);
-	unsigned c = shift_count(in, op_read(ip, in, 2));
+	uint64_t d = opr(ip, in, 0), s = opr(ip, in, 1);
+	unsigned c = shift_count(in, opr(ip, in, 2));
 	uint64_t r = 0, cf;
 
 	if (!c) {

@@ -16,7 +16,7 @@ static int seg_of(const ZydisDecodedOperand *o)
 static void exec_push(struct interp *ip, const struct insn *in)
 {
 	unsigned bytes = in->zi.operand_width / 8;
-	uint64_t v = op_read(ip, in, 0);   /* PUSH rSP pushes the old value */
+	uint64_t v = opr(ip, in, 0);   /* PUSH rSP pushes the old value */
 
 	interp_push(ip, v, bytes);
 }
@@ -37,6 +37,7 @@ static void exec_pop(struct interp *ip, const struct insn *in)
 		interp_set_sp(ip, sp + bytes);
 		if (seg == SEG_SS)
 			ip->shadow_next |= INTR_BLOCK_MOV_SS;
+		ip->batch_break = true;
 		return;
 	}
 	if (o->type == ZYDIS_OPERAND_TYPE_MEMORY) {
@@ -53,7 +54,7 @@ static void exec_pop(struct interp *ip, const struct insn *in)
 		return;
 	}
 	interp_set_sp(ip, sp + bytes);
-	op_write(ip, in, 0, v);   /* POP rSP: the loaded value wins */
+	opw(ip, in, 0, v);   /* POP rSP: the loaded value wins */
 }
 
 /* LEAVE: rSP = rBP, then pop rBP (stack address size for the move). */

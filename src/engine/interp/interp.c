@@ -106,7 +106,28 @@ static void single_step_trap(struct interp *ip)
 	interp_drop_fetch(ip);
 }
 
-static inline void step(struct interp *ip)
+/* Bookkeeping after a completed instruction: count, TSC, shadows, TF. */
+static void finish_slow(struct interp *ip, const struct insn *in, uint64_t tf)
+{
+	struct cpu_state *s = &ip->s;
+
+	if (ip->state_switched)
+		return;
+	s->interruptibility = (s->interruptibility &
+			       ~(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS)) |
+			      ip->shadow_next;
+	if (tf) {
+		ZydisMnemonic mn = in->zi.mnemonic;
+		bool popf = mn == ZYDIS_MNEMONIC_POPF || mn == ZYDIS_MNEMONIC_POPFD ||
+			    mn == ZYDIS_MNEMONIC_POPFQ;
+
+		if ((s->rflags & RFLAGS_TF) || popf)
+			single_step_trap(ip);
+	}
+}
+
+/* One instruction with every per-instruction rule (TF, shadows, hooks). */
+static void step(struct interp *ip)
 {
 	struct cpu_state *s = &ip->s;
 	uint64_t tf = s->rflags & RFLAGS_TF;
@@ -123,19 +144,53 @@ static inline void step(struct interp *ip)
 	ip->in_insn = false;
 	s->insn_count++;
 	s->tsc++;
-	if (ip->state_switched)
-		return;
-	s->interruptibility = (s->interruptibility &
-			       ~(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS)) |
-			      ip->shadow_next;
-	if (__builtin_expect(tf != 0, 0)) {
-		ZydisMnemonic mn = in->zi.mnemonic;
-		bool popf = mn == ZYDIS_MNEMONIC_POPF || mn == ZYDIS_MNEMONIC_POPFD ||
-			    mn == ZYDIS_MNEMONIC_POPFQ;
+	finish_slow(ip, in, tf);
+}
 
-		if ((s->rflags & RFLAGS_TF) || popf)
-			single_step_trap(ip);
-	}
+/*
+ * The fast path: a batch of instructions with none of the per-instruction
+ * events possible (TF clear, no interrupt shadow, no boundary hook).  Any
+ * instruction that could change that (system instructions, MOV/POP SS,
+ * POPF) sets batch_break.  Batches end at absolute multiples of
+ * BATCH_INSNS so pending interrupts are looked at on the same instruction
+ * counts whatever the run()/restore history: runs stay deterministic.
+ */
+#define BATCH_INSNS 1024u
+
+static void run_batch(struct interp *ip)
+{
+	struct cpu_state *s = &ip->s;
+	uint64_t end = (s->insn_count | (BATCH_INSNS - 1)) + 1;
+	const struct insn *in;
+
+	if (end > ip->limit)
+		end = ip->limit;
+	s->rflags &= ~RFLAGS_RF;
+	ip->shadow_next = 0;
+	ip->state_switched = false;
+	ip->batch_break = false;
+	ip->in_insn = true;
+	do {
+		ip->insn_rip = s->rip;
+		in = interp_decode_fast(ip);
+		if (__builtin_expect(!in, 0))
+			in = interp_decode(ip);
+		s->rip = ip->insn_rip + in->len;
+		if (in->mode != 64)
+			s->rip &= width_mask(in->mode);
+		in->exec(ip, in);
+		s->insn_count++;
+		s->tsc++;
+	} while (!ip->batch_break && s->insn_count < end);
+	ip->in_insn = false;
+	if (ip->batch_break)
+		finish_slow(ip, in, 0);
+}
+
+static bool can_batch(const struct interp *ip)
+{
+	return !(ip->s.rflags & RFLAGS_TF) && !ip->icpt.boundary_wanted &&
+	       !(ip->s.interruptibility & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
 }
 
 static bool boundary_hook(struct interp *ip)
@@ -169,7 +224,7 @@ static void run_until_exit(struct interp *ip)
 			exit_with(ip, ENGINE_EXIT_STOP);
 			break;
 		}
-		if (ip->max_insns && s->insn_count >= ip->max_insns) {
+		if (__builtin_expect(s->insn_count >= ip->limit, 0)) {
 			exit_with(ip, ENGINE_EXIT_INSN_LIMIT);
 			break;
 		}
@@ -185,7 +240,10 @@ static void run_until_exit(struct interp *ip)
 				  ENGINE_EXIT_HLT : ENGINE_EXIT_SHUTDOWN);
 			break;
 		}
-		step(ip);
+		if (can_batch(ip))
+			run_batch(ip);
+		else
+			step(ip);
 	}
 }
 
@@ -196,6 +254,7 @@ static enum engine_exit_reason interp_run(struct engine *e,
 
 	ip->exit_reason = ENGINE_EXIT_NONE;
 	ip->exit_msg[0] = '\0';
+	ip->limit = ip->max_insns ? ip->max_insns : UINT64_MAX;
 	for (;;) {
 		if (setjmp(ip->fault_jmp))
 			handle_fault(ip);
@@ -321,7 +380,10 @@ static uint64_t interp_insn_count(struct engine *e)
 /* The limit is absolute: run() stops once insn_count reaches it. */
 static void interp_set_max_insns(struct engine *e, uint64_t max_insns)
 {
-	to_interp(e)->max_insns = max_insns;
+	struct interp *ip = to_interp(e);
+
+	ip->max_insns = max_insns;
+	ip->limit = max_insns ? max_insns : UINT64_MAX;
 }
 
 const struct engine_ops interp_engine_ops = {

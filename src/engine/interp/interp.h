@@ -55,6 +55,15 @@ struct insn;
 /* Semantic routine of one instruction (core: exec_*.c). */
 typedef void (*insn_exec_fn)(struct interp *ip, const struct insn *in);
 
+/* Pre-decoded operand (core fast path), see core.h. */
+struct insn_opd {
+	uint64_t mask;      /* width mask of the operand */
+	uint8_t kind;       /* OPD_* (core.h) */
+	uint8_t gpr;        /* enum x86_gpr for OPD_GPR */
+	uint8_t shift;      /* 8 for AH..BH */
+	uint8_t bytes;
+};
+
 /* One decoded instruction (cached). */
 struct insn {
 	ZydisDecodedInstruction zi;
@@ -64,6 +73,7 @@ struct insn {
 	insn_exec_fn exec;  /* handler chosen once at decode time */
 	uint8_t cc;         /* condition code 0..15 of Jcc/SETcc/CMOVcc */
 	uint8_t mode;       /* 16, 32 or 64: code size it was decoded for */
+	struct insn_opd opd[4];
 };
 
 struct tlb_entry {
@@ -121,9 +131,18 @@ struct interp {
 	 *  - mem_fetch()'s and mmu_translate()'s gpa are final guest_mem
 	 *    addresses (after EPT); the decode cache is keyed by them.
 	 *  - TSC: s.tsc advances by exactly 1 per retired instruction.
+	 *  - The loop runs batches of instructions without per-instruction
+	 *    checks while TF, shadows and boundary hooks are off; every system
+	 *    instruction ends the batch (the core sets batch_break after
+	 *    interp_exec_system()).  interp_check_interrupts() is called at
+	 *    least every 1024 instructions (absolute multiples) and after each
+	 *    system instruction, so a newly pending interrupt is seen there.
 	 */
 	bool state_switched;
+	bool batch_break;           /* end the run loop's fast batch after this insn */
 	bool fetch_valid;
+	uint64_t limit;             /* max_insns, UINT64_MAX when 0 */
+	uint8_t fetch_mode;         /* code size (16/32/64) while fetch_valid */
 	uint64_t fetch_lin_page;    /* linear address >> 12 */
 	uint64_t fetch_gpa_page;    /* guest-physical address of that page */
 	bool has_lahf64;            /* CPUID.80000001H:ECX[0] */

@@ -45,6 +45,32 @@ int reg_to_gpr(ZydisRegister r)
 	return regmap[r].gpr;
 }
 
+void insn_predecode_operands(struct insn *in)
+{
+	for (unsigned n = 0; n < 4; n++) {
+		struct insn_opd *d = &in->opd[n];
+		const ZydisDecodedOperand *o = &in->ops[n];
+
+		*d = (struct insn_opd){ .kind = OPD_SLOW };
+		if (n >= in->zi.operand_count)
+			continue;
+		d->mask = width_mask(o->size ? o->size : 64);
+		if (o->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+		    (unsigned)o->reg.value <= ZYDIS_REGISTER_MAX_VALUE &&
+		    regmap[o->reg.value].bytes) {
+			const struct regdesc *r = &regmap[o->reg.value];
+
+			d->kind = OPD_GPR;
+			d->gpr = r->gpr;
+			d->shift = r->shift;
+			d->bytes = r->bytes;
+			d->mask = width_mask(r->bytes * 8u);
+		} else if (o->type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+			d->kind = OPD_IMM;
+		}
+	}
+}
+
 int zyreg_to_seg(ZydisRegister r)
 {
 	switch (r) {
