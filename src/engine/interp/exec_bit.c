@@ -5,7 +5,7 @@
  * BSF/BSR, as a CPU without them does, and POPCNT raises #UD).
  * Undefined flags (our choice): BT* leave OF SF AF PF unchanged; BSF/BSR
  * leave CF OF SF AF PF unchanged and keep the destination when the
- * source is zero.
+ * source is zero (rewriting it, so a 32-bit register is zero-extended).
  */
 #include "engine/interp/core.h"
 
@@ -63,6 +63,8 @@ static void exec_bsf(struct interp *ip, const struct insn *in)
 	uint64_t s = opr(ip, in, 1);
 
 	if (!s) {
+		/* Destination kept (a 32-bit register is zero-extended). */
+		opw(ip, in, 0, opr(ip, in, 0));
 		ip->s.rflags |= RFLAGS_ZF;
 		return;
 	}
@@ -75,6 +77,8 @@ static void exec_bsr(struct interp *ip, const struct insn *in)
 	uint64_t s = opr(ip, in, 1);
 
 	if (!s) {
+		/* Destination kept (a 32-bit register is zero-extended). */
+		opw(ip, in, 0, opr(ip, in, 0));
 		ip->s.rflags |= RFLAGS_ZF;
 		return;
 	}

@@ -113,8 +113,8 @@ static const ZydisRegister acc_reg[] = {
 };
 
 /* CMPXCHG (SDM Vol. 2): compare the accumulator with the destination.
- * On failure a memory destination is written back unchanged (so write
- * faults happen either way); a register destination is left alone. */
+ * On failure the destination is written back unchanged (write faults
+ * happen either way; a 32-bit register is zero-extended). */
 static void exec_cmpxchg(struct interp *ip, const struct insn *in)
 {
 	unsigned bits = op_bits(in, 0);
@@ -126,8 +126,7 @@ static void exec_cmpxchg(struct interp *ip, const struct insn *in)
 	if (a == d) {
 		opw(ip, in, 0, opr(ip, in, 1));
 	} else {
-		if (in->ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY)
-			opw(ip, in, 0, d);
+		opw(ip, in, 0, d);
 		reg_write(ip, acc, d);
 	}
 	flags_set(ip, FLAGS_ARITH, flags_sub(a, d, r, bits));

@@ -19,13 +19,11 @@ static unsigned shift_count(const struct insn *in, uint64_t c)
 }
 
 /* A masked count of 0 changes no flag, but a 32-bit register destination
- * is still written: its upper half is cleared like by any 32-bit register
- * write in 64-bit mode (SDM Vol. 1 3.4.1.1; hardware, Bochs and QEMU). */
-static void shift_count0(struct interp *ip, const struct insn *in)
+ * is still written, i.e. zero-extended (as hardware does). */
+static void shift_none(struct interp *ip, const struct insn *in, uint64_t a)
 {
-	if (in->ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-	    op_bits(in, 0) == 32)
-		op_write(ip, in, 0, op_read(ip, in, 0));
+	if (in->opd[0].kind == OPD_GPR)
+		opw(ip, in, 0, a);
 }
 
 static void shift_store(struct interp *ip, const struct insn *in, uint64_t r,
@@ -48,7 +46,7 @@ static void exec_shl(struct interp *ip, const struct insn *in)
 	uint64_t r, cf;
 
 	if (!c) {
-		shift_count0(ip, in);
+		shift_none(ip, in, a);
 		return;
 	}
 	r = (a << c) & width_mask(bits);
@@ -64,7 +62,7 @@ static void exec_shr(struct interp *ip, const struct insn *in)
 	unsigned c = shift_count(in, opr(ip, in, 1));
 
 	if (!c) {
-		shift_count0(ip, in);
+		shift_none(ip, in, a);
 		return;
 	}
 	shift_store(ip, in, a >> c, (a >> (c - 1)) & 1, msb(a, bits));
@@ -77,7 +75,7 @@ static void exec_sar(struct interp *ip, const struct insn *in)
 	unsigned c = shift_count(in, opr(ip, in, 1));
 
 	if (!c) {
-		shift_count0(ip, in);
+		shift_none(ip, in, (uint64_t)a);
 		return;
 	}
 	shift_store(ip, in, (uint64_t)(a >> c) & width_mask(bits),
@@ -107,7 +105,7 @@ static void exec_rol(struct interp *ip, const struct insn *in)
 	uint64_t r, cf;
 
 	if (!c) {
-		shift_count0(ip, in);
+		shift_none(ip, in, a);
 		return;
 	}
 	r = rotl(a, c, bits);
@@ -124,7 +122,7 @@ static void exec_ror(struct interp *ip, const struct insn *in)
 	uint64_t r;
 
 	if (!c) {
-		shift_count0(ip, in);
+		shift_none(ip, in, a);
 		return;
 	}
 	r = rotl(a, bits - c % bits, bits);
@@ -144,7 +142,7 @@ static void exec_rcl(struct interp *ip, const struct insn *in)
 	if (bits < 32)
 		c %= bits + 1;
 	if (!c) {
-		shift_count0(ip, in);
+		shift_none(ip, in, a);
 		return;
 	}
 	for (unsigned i = 0; i < c; i++) {
@@ -167,7 +165,7 @@ static void exec_rcr(struct interp *ip, const struct insn *in)
 	if (bits < 32)
 		c %= bits + 1;
 	if (!c) {
-		shift_count0(ip, in);
+		shift_none(ip, in, a);
 		return;
 	}
 	for (unsigned i = 0; i < c; i++) {
@@ -200,7 +198,7 @@ static void exec_shld(struct interp *ip, const struct insn *in)
 	uint64_t r = 0, cf;
 
 	if (!c) {
-		shift_count0(ip, in);
+		shift_none(ip, in, d);
 		return;
 	}
 	/* Result bit i is bit (2*bits + i - c) of d:s:d. */
@@ -219,7 +217,7 @@ static void exec_shrd(struct interp *ip, const struct insn *in)
 	uint64_t r = 0, cf;
 
 	if (!c) {
-		shift_count0(ip, in);
+		shift_none(ip, in, d);
 		return;
 	}
 	/* Result bit i is bit (i + c) of d:s:d read as (d:s:d) >> c with
