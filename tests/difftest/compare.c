@@ -135,14 +135,14 @@ void dt_print_listing(FILE *f, const struct dt_case *c)
 			fprintf(f, "(bad) %02x\n", c->code[off]);
 			continue;
 		}
-		for (unsigned b = 0; b < 12; b++)
+		for (unsigned b = 0; b < 15; b++)
 			if (b < zi.length)
 				fprintf(f, "%02x", c->code[off + b]);
 			else
 				fprintf(f, "  ");
 		ZydisFormatterFormatInstruction(&fm, &zi, ops,
 			zi.operand_count_visible, text, sizeof(text), addr, NULL);
-		fprintf(f, "%s %s\n", zi.length > 12 ? ".." : "  ", text);
+		fprintf(f, " %s\n", text);
 	}
 }
 

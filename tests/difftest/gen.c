@@ -157,11 +157,14 @@ void gen_mem(struct gen *g, struct dt_rm *rm, unsigned size, uint32_t excl,
 	amask = m->addr32 ? 0xffffffffull : ~0ull;
 	switch (rng_below(&g->r, 8)) {
 	case 0:
+		if (g->no_riprel)
+			goto absolute;
 		m->base = R_RIP;
 		m->disp = (int64_t)t;
 		m->disp_size = 4;
 		return;
 	case 1:
+absolute:
 		m->disp = (int64_t)t;
 		m->disp_size = 4;
 		return;

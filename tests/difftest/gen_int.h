@@ -60,6 +60,7 @@ struct gen {
 	struct gen_setup setup[GEN_MAX_SETUP];
 	unsigned nsetup;
 	bool overflow;
+	bool no_riprel;            /* gen_mem: avoid RIP-relative forms */
 };
 
 /* machinery (gen.c) */

@@ -334,7 +334,12 @@ static bool u_shxd(struct gen *g)
 		rm.mem = false;
 		rm.reg = gen_reg(g, size, true, 0);
 	} else {
+		/* Unicorn 2.0.1 (QEMU 5) addresses a RIP-relative SHLD/SHRD
+		 * imm8 operand one byte low: it forgets the immediate that
+		 * follows the displacement (seeds 30, 1484). */
+		g->no_riprel = form == 0;
 		gen_mem(g, &rm, size, BIT(RCX), 0, DT_DATA_SIZE);
+		g->no_riprel = false;
 	}
 	int reg = gen_reg(g, size, false, 0);
 
