@@ -90,6 +90,20 @@ static void parse(int argc, char **argv, struct opts *o)
 	}
 }
 
+static bool judge(const struct dt_case *c, const struct dt_result *ref,
+		  const struct dt_result *got, char *what, size_t len)
+{
+	if (!ref->ok) {
+		snprintf(what, len, "generator bug? %s", ref->err);
+		return false;
+	}
+	if (!got->ok) {
+		snprintf(what, len, "%s", got->err);
+		return false;
+	}
+	return dt_compare(c, &ref->st, &got->st, what, len);
+}
+
 /* --summary: mismatches grouped by the instruction that diverged. */
 #define MAX_KINDS 256
 static struct {
@@ -127,7 +141,7 @@ int main(int argc, char **argv)
 	static struct dt_result ref, got;
 	struct dt_interp *ip = NULL;
 	struct dt_uc *uc, *uc2 = NULL;
-	uint64_t bad = 0, reported = 0;
+	uint64_t bad = 0, reported = 0, uc_block_bugs = 0;
 	char err[256], what[320];
 	struct opts o;
 	clock_t t0 = clock();
@@ -165,24 +179,20 @@ int main(int argc, char **argv)
 			gen_raw_case(&c, o.code, o.code_len, DT_STATUS_FLAGS);
 		if (!dt_verify_case(&c, what, sizeof(what))) {
 			ok = false;
-			dtuc_run(uc, &c, &ref);
+			dtuc_run(uc, &c, &ref, false);
 			got = ref;
 		} else {
-			dtuc_run(uc, &c, &ref);
+			dtuc_run(uc, &c, &ref, false);
 			if (uc2)
-				dtuc_run(uc2, &c, &got);
+				dtuc_run(uc2, &c, &got, false);
 			else
 				dti_run(ip, &c, &got);
-			if (!ref.ok) {
-				snprintf(what, sizeof(what), "generator bug? %s",
-					 ref.err);
-				ok = false;
-			} else if (!got.ok) {
-				snprintf(what, sizeof(what), "%s", got.err);
-				ok = false;
-			} else {
-				ok = dt_compare(&c, &ref.st, &got.st, what,
-						sizeof(what));
+			ok = judge(&c, &ref, &got, what, sizeof(what));
+			if (!ok && ip) {
+				/* confirm against single-stepped Unicorn */
+				dtuc_run(uc, &c, &ref, true);
+				ok = judge(&c, &ref, &got, what, sizeof(what));
+				uc_block_bugs += ok;
 			}
 		}
 		if (!ok) {
@@ -208,6 +218,9 @@ int main(int argc, char **argv)
 	       o.count, bad, o.seed, o.seed + o.count - 1, o.len,
 	       o.uc_only ? "unicorn vs unicorn" : "unicorn vs interp",
 	       (double)(clock() - t0) / CLOCKS_PER_SEC);
+	if (uc_block_bugs)
+		printf("  (%" PRIu64 " cases where Unicorn was right only "
+		       "single-stepped)\n", uc_block_bugs);
 	if (o.summary)
 		print_tally();
 	dti_destroy(ip);

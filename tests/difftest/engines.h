@@ -10,7 +10,15 @@ struct dt_interp;
 
 struct dt_uc *dtuc_create(char *err, size_t errlen);
 void dtuc_destroy(struct dt_uc *u);
-void dtuc_run(struct dt_uc *u, const struct dt_case *c, struct dt_result *res);
+/*
+ * stepped: one instruction per uc_emu_start.  In multi-instruction blocks
+ * Unicorn 2.0.1 sometimes computes lazily evaluated flags wrongly (seed
+ * 1045: SF after RCL m64 then LOOPNE); its single-instruction blocks are
+ * right but about 6 times slower.  Callers run fast first and confirm a
+ * mismatch with a stepped run.
+ */
+void dtuc_run(struct dt_uc *u, const struct dt_case *c, struct dt_result *res,
+	      bool stepped);
 /* Pieces of a run, for single-stepping diagnosis. */
 bool dtuc_load(struct dt_uc *u, const struct dt_case *c, char *err, size_t len);
 bool dtuc_run_until(struct dt_uc *u, uint64_t until, char *err, size_t len);

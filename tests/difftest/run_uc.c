@@ -140,7 +140,8 @@ void dtuc_save(struct dt_uc *u, struct dt_state *st)
 	save(u, st);
 }
 
-void dtuc_run(struct dt_uc *u, const struct dt_case *c, struct dt_result *res)
+void dtuc_run(struct dt_uc *u, const struct dt_case *c, struct dt_result *res,
+	      bool stepped)
 {
 	uint64_t end = DT_CODE_BASE + c->hlt_off;
 
@@ -148,22 +149,22 @@ void dtuc_run(struct dt_uc *u, const struct dt_case *c, struct dt_result *res)
 	res->err[0] = 0;
 	if (!dtuc_load(u, c, res->err, sizeof(res->err)))
 		return;
-	/* One instruction per emulation call: Unicorn 2.0.1 computes some
-	 * lazily evaluated flags wrongly inside a multi-instruction block
-	 * (e.g. SF after RCL m64 followed by LOOPNE, seed 1045), while its
-	 * single-instruction blocks are right.  The code only jumps forward,
-	 * so the HLT is reached within DT_EXEC_LIMIT steps. */
-	bool ran = true;
+	bool ran;
 
-	for (unsigned i = 0; ran && i < DT_EXEC_LIMIT; i++) {
-		uint64_t rip = 0;
+	if (!stepped) {
+		/* Runs until the final HLT; the code only jumps forward. */
+		ran = dtuc_run_until(u, end, res->err, sizeof(res->err));
+	} else {
+		ran = true;
+		for (unsigned i = 0; ran && i < DT_EXEC_LIMIT; i++) {
+			uint64_t rip = 0;
 
-		uc_reg_read(u->uc, UC_X86_REG_RIP, &rip);
-		if (rip == end)
-			break;
-		ran = dtuc_step(u, end, res->err, sizeof(res->err));
+			uc_reg_read(u->uc, UC_X86_REG_RIP, &rip);
+			if (rip == end)
+				break;
+			ran = dtuc_step(u, end, res->err, sizeof(res->err));
+		}
 	}
-
 	if (save(u, &res->st) != UC_ERR_OK) {
 		snprintf(res->err, sizeof(res->err), "unicorn: state read failed");
 		return;

@@ -79,7 +79,7 @@ static const struct dt_state *run_both(struct dt_case *c)
 	char what[320];
 
 	ck_assert_msg(dt_verify_case(c, what, sizeof(what)), "%s", what);
-	dtuc_run(uc, c, &ref);
+	dtuc_run(uc, c, &ref, true);
 	dti_run(ip, c, &got);
 	ck_assert_msg(ref.ok, "unicorn: %s", ref.err);
 	ck_assert_msg(got.ok, "interp: %s", got.err);
