@@ -28,6 +28,11 @@ static const char run_usage[] =
 "  --timeout=SECONDS         stop after SECONDS of wall time (exit status 75)\n"
 "  --vmx=on|off              advertise VMX in CPUID to the guest (default on)\n"
 "  --append=STR              command line passed in the boot info\n"
+"  --monitor=PATH            serve the control socket at PATH (vmxbox ctl,\n"
+"                            docs/monitor.md)\n"
+"  --trace=vmx               print every VM entry/exit on stderr\n"
+"  --paused                  start with the vCPU paused (needs --monitor;\n"
+"                            `vmxbox ctl PATH resume` starts it)\n"
 "  -v, --verbose             report engine, instruction count, unhandled I/O\n"
 "  -h, --help                show this help\n"
 "\n"
@@ -37,7 +42,7 @@ static const char run_usage[] =
 
 enum {
 	OPT_ENGINE = 256, OPT_MEM, OPT_MAX_INSNS, OPT_DEBUG_EXIT, OPT_TIMEOUT,
-	OPT_VMX, OPT_APPEND,
+	OPT_VMX, OPT_APPEND, OPT_MONITOR, OPT_TRACE, OPT_PAUSED,
 };
 
 static const struct option run_options[] = {
@@ -48,6 +53,9 @@ static const struct option run_options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "vmx", required_argument, NULL, OPT_VMX },
 	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "monitor", required_argument, NULL, OPT_MONITOR },
+	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "paused", no_argument, NULL, OPT_PAUSED },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -145,6 +153,22 @@ static bool parse_option(int c, struct machine_config *cfg)
 		cli_error("run", "--append: command line longer than %d bytes",
 			  VMXBOX_CMDLINE_MAX - 1);
 		return false;
+	case OPT_MONITOR:
+		cfg->monitor_path = optarg;
+		if (*optarg)
+			return true;
+		cli_error("run", "--monitor needs a socket path");
+		return false;
+	case OPT_TRACE:
+		if (!strcmp(optarg, "vmx")) {
+			cfg->trace_vmx = true;
+			return true;
+		}
+		cli_error("run", "--trace=%s: the only trace is vmx", optarg);
+		return false;
+	case OPT_PAUSED:
+		cfg->paused = true;
+		return true;
 	case 'v':
 		cfg->verbose = true;
 		return true;
@@ -185,6 +209,10 @@ static int parse_run_args(int argc, char **argv, struct machine_config *cfg)
 	}
 	if (argc - optind == 1)
 		cfg->firmware = argv[optind];
+	if (cfg->paused && !cfg->monitor_path) {
+		cli_error("run", "--paused needs --monitor=PATH (nothing could resume it)");
+		return VMXBOX_EXIT_USAGE;
+	}
 	return -1;
 }
 

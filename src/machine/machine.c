@@ -28,6 +28,7 @@ void machine_request_stop(struct machine *m, enum machine_stop_cause cause)
 	atomic_compare_exchange_strong(&m->stop_cause, &none, (int)cause);
 	if (m->eng && m->ops->request_stop)
 		m->ops->request_stop(m->eng);
+	vcpu_ctl_kick(m);   /* a paused vCPU must notice the stop */
 }
 
 /* debug-exit callback: runs on the vCPU thread inside engine run(). */
@@ -102,8 +103,11 @@ static int create_engine(struct machine *m, char *err, size_t errlen)
 			snprintf(err, errlen, "out of memory");
 			return VMXBOX_EXIT_INTERNAL;
 		}
-		ec.icpt = &vmx_intercept_ops;
-		ec.icpt_opaque = m->vmx;
+		/* Through the watcher, so traces, counters and snapshot
+		 * triggers see every VM entry and exit. */
+		vmx_watch_init(&m->watch, m->vmx);
+		ec.icpt = &vmx_watch_ops;
+		ec.icpt_opaque = &m->watch;
 	}
 	m->eng = m->ops->create(&ec, why, sizeof(why));
 	if (!m->eng) {
@@ -130,6 +134,7 @@ int machine_create(const struct machine_config *cfg, struct machine **out,
 	if (!m->cfg.mem_size)
 		m->cfg.mem_size = GUEST_MEM_DEFAULT;
 	atomic_init(&m->stop_cause, STOP_NONE);
+	vcpu_ctl_init(&m->ctl, m->cfg.max_insns, m->cfg.paused);
 	ret = select_engine(m, err, errlen);
 	if (ret) {
 		free(m);
@@ -164,5 +169,6 @@ void machine_destroy(struct machine *m)
 	vmx_vcpu_destroy(m->vmx);
 	uart16550_destroy(&m->uart);
 	gmem_destroy(&m->mem);
+	vcpu_ctl_destroy(&m->ctl);
 	free(m);
 }

@@ -21,6 +21,8 @@
 #include "engine/engine.h"
 #include "loader/elf_loader.h"
 #include "machine/exit_status.h"
+#include "machine/vcpu_ctl.h"
+#include "machine/vmx_watch.h"
 #include "memory/guest_mem.h"
 
 struct vmx_vcpu;
@@ -38,6 +40,9 @@ struct machine_config {
 	const char *append;          /* boot command line, may be NULL */
 	int serial_fd;               /* UART output */
 	int msg_fd;                  /* one-line reasons, --verbose reports */
+	const char *monitor_path;    /* --monitor=PATH control socket, or NULL */
+	bool trace_vmx;              /* --trace=vmx: VM entries/exits on msg_fd */
+	bool paused;                 /* --paused: wait for the monitor's resume */
 };
 
 void machine_config_default(struct machine_config *c);
@@ -49,6 +54,7 @@ enum machine_stop_cause {
 	STOP_SIGINT,
 	STOP_SIGTERM,
 	STOP_TIMEOUT,
+	STOP_MONITOR_QUIT,
 };
 
 struct machine {
@@ -63,6 +69,9 @@ struct machine {
 	struct engine *eng;
 	struct vmx_vcpu *vmx;        /* VMX layer of the vCPU; NULL if --vmx=off */
 	char engine_why[320];
+	struct vmx_watch watch;      /* observes VM entries/exits (vmx_watch.h) */
+	struct vcpu_ctl ctl;         /* pause / resume / step (vcpu_ctl.h) */
+	struct machine_monitor *mon; /* --monitor state (monitor_cmds.c) */
 
 	/* Run state. */
 	atomic_int stop_cause;       /* enum machine_stop_cause */

@@ -24,6 +24,10 @@ static int stop_outcome(const struct machine *m, int cause, char *r, size_t len)
 		snprintf(r, len, "timeout: guest still running after %g s (rip=0x%llx)",
 			 m->cfg.timeout, (unsigned long long)s->rip);
 		return VMXBOX_EXIT_TIMEOUT;
+	case STOP_MONITOR_QUIT:
+		snprintf(r, len, "stopped by the monitor's quit command at rip=0x%llx",
+			 (unsigned long long)s->rip);
+		return VMXBOX_EXIT_OK;
 	default:
 		snprintf(r, len, "engine stopped without a reason at rip=0x%llx",
 			 (unsigned long long)s->rip);

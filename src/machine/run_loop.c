@@ -7,6 +7,10 @@
  */
 #include "machine/machine.h"
 
+#include "machine/monitor_cmds.h"
+#include "monitor/trace.h"
+#include "vmx/vmx.h"
+
 #include <ev.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,7 +34,14 @@ static void *vcpu_thread(void *arg)
 	struct run_ctx *rc = arg;
 	struct machine *m = rc->m;
 
-	m->reason = m->ops->run(m->eng, &m->exit);
+	m->reason = ENGINE_EXIT_STOP;
+	if (vcpu_ctl_before_first_run(m)) {
+		do
+			m->reason = m->ops->run(m->eng, &m->exit);
+		while (vcpu_ctl_after_run(m, m->reason));
+	} else {
+		vcpu_ctl_set_ended(m);
+	}
 	ev_async_send(rc->loop, &rc->done);
 	return NULL;
 }
@@ -133,6 +144,19 @@ static void msg(const struct machine *m, const char *text)
 		dprintf(m->cfg.msg_fd, "vmxbox: %s\n", text);
 }
 
+/* --trace=vmx: one line per VM entry/exit on the vCPU thread, in order. */
+static void print_vmx_event(void *opaque, const struct vmx_trace_event *ev)
+{
+	struct machine *m = opaque;
+	char line[256];
+
+	trace_format(ev, ev->kind == VMX_TRACE_EXIT
+			 ? vmx_exit_reason_name(ev->reason & 0xffff) : NULL,
+		     line, sizeof(line));
+	if (m->cfg.msg_fd >= 0)
+		dprintf(m->cfg.msg_fd, "vmxbox: trace: %s\n", line);
+}
+
 static void report_verbose(const struct machine *m, int status)
 {
 	char line[512];
@@ -183,6 +207,14 @@ int machine_run(struct machine *m)
 			 m->engine_why);
 		msg(m, reason);
 	}
+	if (machine_monitor_start(m, rc.loop, reason, sizeof(reason)) < 0) {
+		msg(m, reason);
+		return VMXBOX_EXIT_USAGE;
+	}
+	if (m->cfg.trace_vmx && m->vmx) {
+		struct vmx_observer o = { print_vmx_event, m };
+		vmx_watch_add_observer(&m->watch, &o);
+	}
 	start_watchers(&rc);
 	t0 = now_seconds();
 	if (start_vcpu(&rc, &tid)) {
@@ -193,6 +225,7 @@ int machine_run(struct machine *m)
 	ev_run(rc.loop, 0);
 	pthread_join(tid, NULL);
 	stop_watchers(&rc);
+	machine_monitor_stop(m);
 	m->seconds = now_seconds() - t0;
 	uart16550_flush(&m->uart);
 

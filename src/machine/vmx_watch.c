@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+#include "machine/vmx_watch.h"
+
+#include <string.h>
+
+#include "vmx/vmx.h"
+
+void vmx_watch_init(struct vmx_watch *w, struct vmx_vcpu *vmx)
+{
+	memset(w, 0, sizeof(*w));
+	w->vmx = vmx;
+	w->inner = &vmx_intercept_ops;
+}
+
+bool vmx_watch_add_observer(struct vmx_watch *w, const struct vmx_observer *o)
+{
+	if (w->nr_observers == VMX_WATCH_MAX_OBSERVERS)
+		return false;
+	w->observers[w->nr_observers++] = *o;
+	return true;
+}
+
+const struct vmx_watch_vmcs *vmx_watch_find(const struct vmx_watch *w, uint64_t gpa)
+{
+	for (unsigned i = 0; i < VMX_WATCH_MAX_VMCS; i++)
+		if (w->vmcs[i].gpa == gpa && (w->vmcs[i].entries || w->vmcs[i].entry_failures))
+			return &w->vmcs[i];
+	return NULL;
+}
+
+static struct vmx_watch_vmcs *slot_for(struct vmx_watch *w, uint64_t gpa)
+{
+	struct vmx_watch_vmcs *free_slot = NULL;
+
+	for (unsigned i = 0; i < VMX_WATCH_MAX_VMCS; i++) {
+		struct vmx_watch_vmcs *s = &w->vmcs[i];
+
+		if (s->gpa == gpa && (s->entries || s->entry_failures))
+			return s;
+		if (!free_slot && !s->entries && !s->entry_failures)
+			free_slot = s;
+	}
+	if (free_slot)
+		free_slot->gpa = gpa;
+	return free_slot;   /* NULL: more VMCSs than slots, not counted */
+}
+
+static void notify(struct vmx_watch *w, const struct vmx_trace_event *ev)
+{
+	for (unsigned i = 0; i < w->nr_observers; i++)
+		w->observers[i].event(w->observers[i].opaque, ev);
+}
+
+/* Compare VMX mode before/after one hook call and report what happened. */
+static void observe(struct vmx_watch *w, struct x86_intercept_ctx *ctx,
+		    bool was_nonroot, const struct x86_intercept *ic,
+		    enum icpt_result r)
+{
+	struct vmx_vcpu *v = w->vmx;
+	struct vmx_trace_event ev = {
+		.vmcs = v->current_vmcs, .insn_count = ctx->cpu->insn_count,
+	};
+	struct vmx_watch_vmcs *s;
+
+	if (!was_nonroot && v->nonroot) {
+		ev.kind = VMX_TRACE_ENTRY;
+		ev.launch = ic && ic->u.vmx.which == VMXI_VMLAUNCH;
+		ev.guest_rip = ctx->cpu->rip;
+		w->entries++;
+		w->entry_insn = ctx->cpu->insn_count;
+		if ((s = slot_for(w, ev.vmcs)))
+			s->entries++;
+	} else if (was_nonroot && !v->nonroot) {
+		ev.kind = VMX_TRACE_EXIT;
+		ev.reason = (uint32_t)vmcs_read(v, VMCS_VM_EXIT_REASON);
+		ev.qualification = vmcs_read(v, VMCS_EXIT_QUALIFICATION);
+		ev.guest_rip = vmcs_read(v, VMCS_GUEST_RIP);
+		w->exits++;
+		if ((s = slot_for(w, ev.vmcs)))
+			s->l2_insns += ctx->cpu->insn_count - w->entry_insn;
+	} else if (!was_nonroot && ic && ic->kind == ICPT_VMX_INSN &&
+		   (ic->u.vmx.which == VMXI_VMLAUNCH ||
+		    ic->u.vmx.which == VMXI_VMRESUME) &&
+		   r == ICPT_EMULATED && (ctx->cpu->rflags & (RFLAGS_CF | RFLAGS_ZF))) {
+		/* VMfailInvalid / VMfailValid (SDM 31.2), or a VM-entry failure
+		 * exit (bit 31) that left us in root operation. */
+		ev.kind = VMX_TRACE_ENTRY_FAIL;
+		ev.reason = (ctx->cpu->rflags & RFLAGS_ZF) && v->current_vmcs != VMCS_PTR_NONE
+			? (uint32_t)vmcs_read(v, VMCS_VM_INSTRUCTION_ERROR) : 0;
+		w->entry_failures++;
+		if ((s = slot_for(w, ev.vmcs)))
+			s->entry_failures++;
+	} else if (!was_nonroot && ic && ic->kind == ICPT_VMX_INSN &&
+		   (ic->u.vmx.which == VMXI_VMLAUNCH ||
+		    ic->u.vmx.which == VMXI_VMRESUME) && r == ICPT_SWITCHED &&
+		   (vmcs_read(v, VMCS_VM_EXIT_REASON) & EXIT_REASON_FAILED_VMENTRY)) {
+		ev.kind = VMX_TRACE_ENTRY_FAIL;
+		ev.reason = (uint32_t)vmcs_read(v, VMCS_VM_EXIT_REASON);
+		ev.qualification = vmcs_read(v, VMCS_EXIT_QUALIFICATION);
+		w->entry_failures++;
+		if ((s = slot_for(w, ev.vmcs)))
+			s->entry_failures++;
+	} else {
+		return;
+	}
+	notify(w, &ev);
+}
+
+static enum icpt_result watch_intercept(void *opaque, struct x86_intercept_ctx *ctx,
+					struct x86_intercept *ic)
+{
+	struct vmx_watch *w = opaque;
+	bool was = w->vmx->nonroot;
+	enum icpt_result r = w->inner->intercept(w->vmx, ctx, ic);
+
+	if (r == ICPT_SWITCHED || was != w->vmx->nonroot ||
+	    (ic->kind == ICPT_VMX_INSN && (ic->u.vmx.which == VMXI_VMLAUNCH ||
+					   ic->u.vmx.which == VMXI_VMRESUME)))
+		observe(w, ctx, was, ic, r);
+	return r;
+}
+
+static enum icpt_result watch_boundary(void *opaque, struct x86_intercept_ctx *ctx)
+{
+	struct vmx_watch *w = opaque;
+	bool was = w->vmx->nonroot;
+	enum icpt_result r;
+
+	if (!w->inner->boundary)
+		return ICPT_CONTINUE;
+	r = w->inner->boundary(w->vmx, ctx);
+
+	if (was != w->vmx->nonroot)
+		observe(w, ctx, was, NULL, r);
+	return r;
+}
+
+static enum icpt_result watch_translate(void *opaque, struct x86_intercept_ctx *ctx,
+					uint64_t gpa, unsigned access,
+					uint64_t gla, bool gla_valid,
+					bool in_walk, uint64_t *out)
+{
+	struct vmx_watch *w = opaque;
+	bool was = w->vmx->nonroot;
+	enum icpt_result r;
+
+	if (!w->inner->translate_gpa) {
+		*out = gpa;
+		return ICPT_CONTINUE;
+	}
+	r = w->inner->translate_gpa(w->vmx, ctx, gpa, access, gla, gla_valid,
+				    in_walk, out);
+
+	if (was != w->vmx->nonroot)
+		observe(w, ctx, was, NULL, r);
+	return r;
+}
+
+const struct x86_intercept_ops vmx_watch_ops = {
+	.intercept = watch_intercept,
+	.boundary = watch_boundary,
+	.translate_gpa = watch_translate,
+};

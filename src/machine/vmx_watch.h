@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Watching the VMX layer from the machine: a thin wrapper around
+ * vmx_intercept_ops that notices every VM entry, VM exit and failed entry by
+ * comparing the vCPU's VMX mode before and after each hook call, so
+ * tracing, counters and snapshot triggers need nothing from VMX internals.
+ * It runs on the vCPU thread; consumers get struct vmx_trace_event.
+ */
+#ifndef VMXBOX_MACHINE_VMX_WATCH_H
+#define VMXBOX_MACHINE_VMX_WATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/intercept.h"
+#include "monitor/trace.h"
+
+struct vmx_vcpu;
+
+#define VMX_WATCH_MAX_VMCS 16
+#define VMX_WATCH_MAX_OBSERVERS 4
+
+/* Per-VMCS statistics kept by the watcher. */
+struct vmx_watch_vmcs {
+	uint64_t gpa;            /* 0 with entries == 0: slot unused */
+	uint64_t entries;
+	uint64_t entry_failures;
+	uint64_t l2_insns;       /* instructions retired in non-root with this VMCS */
+};
+
+struct vmx_watch {
+	struct vmx_vcpu *vmx;
+	const struct x86_intercept_ops *inner;
+	struct vmx_observer observers[VMX_WATCH_MAX_OBSERVERS];
+	unsigned nr_observers;
+	struct vmx_watch_vmcs vmcs[VMX_WATCH_MAX_VMCS];
+	uint64_t entry_insn;     /* insn_count at the last VM entry */
+	uint64_t entries, exits, entry_failures;
+};
+
+extern const struct x86_intercept_ops vmx_watch_ops;
+
+void vmx_watch_init(struct vmx_watch *w, struct vmx_vcpu *vmx);
+/* Returns false when all observer slots are taken. */
+bool vmx_watch_add_observer(struct vmx_watch *w, const struct vmx_observer *o);
+const struct vmx_watch_vmcs *vmx_watch_find(const struct vmx_watch *w, uint64_t gpa);
+
+#endif
