@@ -197,6 +197,16 @@ int machine_run(struct machine *m)
 		msg(m, "cannot create the event loop");
 		return VMXBOX_EXIT_INTERNAL;
 	}
+	if (machine_monitor_start(m, rc.loop, reason, sizeof(reason)) < 0) {
+		msg(m, reason);
+		return VMXBOX_EXIT_USAGE;
+	}
+	if (m->cfg.trace_vmx && m->vmx) {
+		struct vmx_observer o = { print_vmx_event, m };
+		vmx_watch_add_observer(&m->watch, &o);
+	}
+	start_watchers(&rc);
+	/* After the watchers: seeing this line means signals are handled. */
 	if (m->cfg.verbose) {
 		snprintf(reason, sizeof(reason),
 			 "booting %s: entry 0x%llx, image [0x%llx, 0x%llx), %llu MiB RAM, engine %s (%s)",
@@ -207,15 +217,6 @@ int machine_run(struct machine *m)
 			 m->engine_why);
 		msg(m, reason);
 	}
-	if (machine_monitor_start(m, rc.loop, reason, sizeof(reason)) < 0) {
-		msg(m, reason);
-		return VMXBOX_EXIT_USAGE;
-	}
-	if (m->cfg.trace_vmx && m->vmx) {
-		struct vmx_observer o = { print_vmx_event, m };
-		vmx_watch_add_observer(&m->watch, &o);
-	}
-	start_watchers(&rc);
 	t0 = now_seconds();
 	if (start_vcpu(&rc, &tid)) {
 		stop_watchers(&rc);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,7 +27,7 @@ struct result {
 
 static const char *engine;
 static char *hello;
-static int send_signal;      /* if set, sent to vmxbox after 300 ms */
+static int send_signal;      /* if set, sent once vmxbox runs the guest */
 
 static void slurp(FILE *f, char *buf, size_t len)
 {
@@ -63,8 +64,16 @@ static void run(struct result *r, ...)
 		_exit(127);
 	}
 	if (send_signal) {
-		struct timespec ts = { 0, 300000000 };
+		/* With --verbose, the first stderr line ("booting ...") is
+		 * written once vmxbox handles signals; wait for it. */
+		struct timespec ts = { 0, 10000000 };
+		struct stat st;
 
+		for (int i = 0; i < 1000; i++) {
+			if (fstat(fileno(err), &st) == 0 && st.st_size > 0)
+				break;
+			nanosleep(&ts, NULL);
+		}
 		nanosleep(&ts, NULL);
 		kill(pid, send_signal);
 		send_signal = 0;
@@ -122,7 +131,10 @@ static int run_code(const uint8_t *code, size_t n, const char *opt)
 {
 	char *fw = tiny_code_file(code, n);
 
-	run(&r, opt ? opt : "--mem=4M", fw, NULL);
+	if (send_signal)
+		run(&r, "--verbose", opt, fw, NULL);
+	else
+		run(&r, opt ? opt : "--mem=4M", fw, NULL);
 	unlink(fw);
 	free(fw);
 	return r.status;
@@ -162,7 +174,8 @@ START_TEST(sigterm_stops_spinning_guest)
 {
 	send_signal = SIGTERM;
 	ck_assert_int_eq(run_code(spin, sizeof(spin), "--timeout=30"), 143);
-	ck_assert_str_eq(r.err, "vmxbox: terminated by SIGTERM at rip=0x100000\n");
+	ck_assert_msg(strstr(r.err, "\nvmxbox: terminated by SIGTERM at rip=0x100000\n"),
+		      "stderr: %s", r.err);
 }
 END_TEST
 
@@ -170,7 +183,8 @@ START_TEST(sigint_stops_spinning_guest)
 {
 	send_signal = SIGINT;
 	ck_assert_int_eq(run_code(spin, sizeof(spin), "--timeout=30"), 130);
-	ck_assert_str_eq(r.err, "vmxbox: interrupted by SIGINT at rip=0x100000\n");
+	ck_assert_msg(strstr(r.err, "\nvmxbox: interrupted by SIGINT at rip=0x100000\n"),
+		      "stderr: %s", r.err);
 }
 END_TEST
 
