@@ -18,16 +18,20 @@
 
 #define PTE_P  0x1ull
 #define PTE_W  0x2ull
+#define PTE_U  0x4ull
 #define PTE_PS 0x80ull
 
-/* Identity map 0-4 GiB with 2 MiB pages, as docs/boot.md describes. */
+/* Identity map 0-4 GiB with 2 MiB pages, as docs/boot.md describes, but
+ * user-accessible too so tests can run at CPL 3. */
 static void build_page_tables(struct guest_mem *gm)
 {
-	gmem_write_u64(gm, 0x1000, 0x2000 | PTE_P | PTE_W);
+	const uint64_t f = PTE_P | PTE_W | PTE_U;
+
+	gmem_write_u64(gm, 0x1000, 0x2000 | f);
 	for (uint64_t i = 0; i < 4; i++)
-		gmem_write_u64(gm, 0x2000 + i * 8, (0x3000 + i * 0x1000) | PTE_P | PTE_W);
+		gmem_write_u64(gm, 0x2000 + i * 8, (0x3000 + i * 0x1000) | f);
 	for (uint64_t i = 0; i < 4 * 512; i++)
-		gmem_write_u64(gm, 0x3000 + i * 8, (i << 21) | PTE_P | PTE_W | PTE_PS);
+		gmem_write_u64(gm, 0x3000 + i * 8, (i << 21) | f | PTE_PS);
 }
 
 static void build_gdt(struct guest_mem *gm)
@@ -55,6 +59,14 @@ static void build_idt(struct guest_mem *gm)
 		gmem_write_u64(gm, H_IDT + 16 * v + 8, off >> 32);
 		gmem_write_u8(gm, off, 0xf4);
 	}
+}
+
+uint64_t h_fault_rip(struct harness *h, enum engine_exit_reason r, bool err_code)
+{
+	if (r == ENGINE_EXIT_HLT && h->s->rip > H_VEC && h->s->rip <= H_VEC + 16 * 256)
+		return h_read64(h, h->s->seg[SEG_SS].base + h->s->gpr[GPR_RSP] +
+				(err_code ? 8 : 0));
+	return h->s->rip;
 }
 
 int h_fault_vector(struct harness *h, enum engine_exit_reason r)
@@ -188,4 +200,15 @@ void h_exec(struct harness *h, const void *code, size_t len, uint64_t n)
 	H_REQUIRE(r == ENGINE_EXIT_INSN_LIMIT, "exit %s after %llu insns",
 		      engine_exit_reason_name(r),
 		      (unsigned long long)(h->s->insn_count - start));
+}
+
+int h_run_suite(void *suite)
+{
+	SRunner *sr = srunner_create(suite);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
 }

@@ -9,6 +9,7 @@
 #ifndef VMXBOX_TESTS_INTERP_HARNESS_H
 #define VMXBOX_TESTS_INTERP_HARNESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,13 @@ void h_exec(struct harness *h, const void *code, size_t len, uint64_t n);
  * real IDT delivery (the handler HLTs) and with a system side that ends
  * the run with SHUTDOWN leaving s.pending_exception.vector. */
 int h_fault_vector(struct harness *h, enum engine_exit_reason r);
+
+/* The RIP the exception reported (pushed on the handler's stack, or where
+ * the run stopped); err_code: the vector pushes an error code. */
+uint64_t h_fault_rip(struct harness *h, enum engine_exit_reason r, bool err_code);
+
+/* Run a check suite (fork mode), return the process exit status. */
+int h_run_suite(void *suite);
 
 #define ARITH_FLAGS (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | \
 		     RFLAGS_SF | RFLAGS_OF)
