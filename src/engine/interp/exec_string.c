@@ -9,8 +9,8 @@
  * fault in iteration k leaves the state of k-1 completed iterations and
  * RIP at the instruction, as on hardware.  A long REP is cut into chunks
  * of REP_CHUNK iterations: after a chunk RIP stays at the instruction and
- * the loop may take interrupts or stop (each chunk counts as one retired
- * instruction, deterministically).
+ * the loop may take interrupts or stop; the instruction retires (counts)
+ * once, when it completes.
  */
 #include "engine/interp/core.h"
 
@@ -124,7 +124,12 @@ static void string_op(struct interp *ip, const struct insn *in, enum str_op op)
 		if (!count)
 			return;
 		if (n == REP_CHUNK) {
-			ip->s.rip = ip->insn_rip;   /* resume later */
+			/* Resume later; not retired yet: the loop's count and
+			 * TSC increments after this return are cancelled here. */
+			ip->s.rip = ip->insn_rip;
+			ip->s.insn_count--;
+			ip->s.tsc--;
+			ip->batch_break = true;
 			return;
 		}
 		str_once(ip, in, op, size, asz, seg);
