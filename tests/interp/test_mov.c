@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: MIT
+/* Interpreter: CMPXCHG/8B/16B, XADD, XCHG, CMOVcc, CBW..CQO, XLAT,
+ * MOVZX/MOVSX/MOVSXD and segment register moves. */
+#include <check.h>
+
+#include "harness.h"
+
+static struct harness h;
+
+static void setup(void) { h_init(&h); }
+static void teardown(void) { h_fini(&h); }
+
+#define F(x) RFLAGS_##x
+#define G(r) (h.s->gpr[GPR_##r])
+#define ZF (h.s->rflags & F(ZF))
+#define RUN(code, n) h_exec(&h, code, sizeof(code), n)
+
+START_TEST(cmpxchg_mem)
+{
+	static const uint8_t code[] = {
+		0xb8, 0x05, 0x00, 0x00, 0x00,   /* mov eax,0x5 */
+		0xb9, 0x09, 0x00, 0x00, 0x00,   /* mov ecx,0x9 */
+		0xf0, 0x0f, 0xb1, 0x0c, 0x25, 0x00, 0x00, 0x20, 0x00,
+						/* lock cmpxchg DWORD PTR ds:0x200000,ecx */
+		0xf0, 0x0f, 0xb1, 0x0c, 0x25, 0x00, 0x00, 0x20, 0x00,
+						/* lock cmpxchg DWORD PTR ds:0x200000,ecx */
+	};
+
+	h_write64(&h, H_DATA, 5);
+	RUN(code, 3);
+	ck_assert_uint_eq(h_read64(&h, H_DATA), 9);
+	ck_assert_uint_eq(ZF, F(ZF));
+	ck_assert_uint_eq(G(RAX), 5);
+	h_run(&h, 1);
+	ck_assert_uint_eq(h_read64(&h, H_DATA), 9);
+	ck_assert_uint_eq(G(RAX), 9);
+	ck_assert_uint_eq(h.s->rflags & (F(ZF) | F(CF) | F(SF)), F(CF) | F(SF));
+}
+END_TEST
+
+START_TEST(cmpxchg8b)
+{
+	static const uint8_t code[] = {
+		0x48, 0xc7, 0xc0, 0x11, 0x11, 0x00, 0x00, /* mov rax,0x1111 */
+		0x48, 0xc7, 0xc2, 0x22, 0x22, 0x00, 0x00, /* mov rdx,0x2222 */
+		0x48, 0xc7, 0xc3, 0x33, 0x33, 0x00, 0x00, /* mov rbx,0x3333 */
+		0x48, 0xc7, 0xc1, 0x44, 0x44, 0x00, 0x00, /* mov rcx,0x4444 */
+		0xf0, 0x0f, 0xc7, 0x0c, 0x25, 0x00, 0x00, 0x20, 0x00,
+						/* lock cmpxchg8b QWORD PTR ds:0x200000 */
+		0xf0, 0x0f, 0xc7, 0x0c, 0x25, 0x00, 0x00, 0x20, 0x00,
+						/* lock cmpxchg8b QWORD PTR ds:0x200000 */
+	};
+
+	h_write64(&h, H_DATA, 0x0000222200001111ull);
+	RUN(code, 5);
+	ck_assert_uint_eq(h_read64(&h, H_DATA), 0x0000444400003333ull);
+	ck_assert_uint_eq(ZF, F(ZF));
+	h_run(&h, 1);
+	ck_assert_uint_eq(ZF, 0);
+	ck_assert_uint_eq(G(RAX), 0x3333);
+	ck_assert_uint_eq(G(RDX), 0x4444);
+}
+END_TEST
+
+/* The model does not advertise CX16: CMPXCHG16B is #UD. */
+START_TEST(cmpxchg16b_absent)
+{
+	static const uint8_t code[] = {
+		0x48, 0x0f, 0xc7, 0x0c, 0x25, 0x00, 0x00, 0x20, 0x00,
+						/* cmpxchg16b OWORD PTR ds:0x200000 */
+	};
+	enum engine_exit_reason r;
+	uint32_t id[4];
+
+	cpu_model_cpuid(&h.cfg.model, 1, 0, id);
+	h_load(&h, H_CODE, code, sizeof(code));
+	if (id[2] & (1u << 13)) {
+		G(RAX) = G(RDX) = 0;
+		G(RBX) = 7;
+		ck_assert_int_eq(h_run(&h, 1), ENGINE_EXIT_INSN_LIMIT);
+		ck_assert_uint_eq(h_read64(&h, H_DATA), 7);
+		return;
+	}
+	r = h_run(&h, 1);
+	ck_assert_int_eq(h_fault_vector(&h, r), X86_UD);
+	ck_assert_uint_eq(h_fault_rip(&h, r, false), H_CODE);
+}
+END_TEST
+
+START_TEST(xadd_xchg)
+{
+	static const uint8_t code[] = {
+		0xb8, 0x03, 0x00, 0x00, 0x00,   /* mov eax,0x3 */
+		0xf0, 0x0f, 0xc1, 0x04, 0x25, 0x00, 0x00, 0x20, 0x00,
+						/* lock xadd DWORD PTR ds:0x200000,eax */
+		0x48, 0x87, 0x1c, 0x25, 0x00, 0x00, 0x20, 0x00,
+						/* xchg QWORD PTR ds:0x200000,rbx */
+		0x87, 0xd1,                     /* xchg ecx,edx */
+	};
+
+	h_write64(&h, H_DATA, 10);
+	G(RBX) = 0x77;
+	G(RCX) = 0xffffffff00000001ull;
+	G(RDX) = 0xffffffff00000002ull;
+	RUN(code, 2);
+	ck_assert_uint_eq(h_read64(&h, H_DATA), 13);
+	ck_assert_uint_eq(G(RAX), 10);
+	h_run(&h, 2);
+	ck_assert_uint_eq(G(RBX), 13);
+	ck_assert_uint_eq(h_read64(&h, H_DATA), 0x77);
+	ck_assert_uint_eq(G(RCX), 2);
+	ck_assert_uint_eq(G(RDX), 1);
+}
+END_TEST
+
+/* A false 32-bit CMOV still zero-extends its destination. */
+START_TEST(cmov)
+{
+	static const uint8_t code[] = {
+		0x3c, 0x02,                     /* cmp al,0x2 */
+		0x48, 0x0f, 0x44, 0xd9,         /* cmove rbx,rcx */
+		0x0f, 0x45, 0xd9,               /* cmovne ebx,ecx */
+		0x0f, 0x42, 0x14, 0x25, 0x00, 0x00, 0x20, 0x00,
+						/* cmovb edx,DWORD PTR ds:0x200000 */
+	};
+
+	G(RAX) = 2;
+	G(RCX) = 0xffffffff12345678ull;
+	G(RDX) = 0xaaaaaaaa00000001ull;
+	RUN(code, 2);
+	ck_assert_uint_eq(G(RBX), 0xffffffff12345678ull);
+	h_run(&h, 2);
+	ck_assert_uint_eq(G(RBX), 0x12345678);
+	ck_assert_uint_eq(G(RDX), 1);
+}
+END_TEST
+
+START_TEST(sign_extension)
+{
+	static const uint8_t code[] = {
+		0x66, 0xb8, 0xfe, 0xff,         /* mov ax,0xfffe */
+		0x98,                           /* cwde */
+		0x48, 0x98,                     /* cdqe */
+		0x48, 0x99,                     /* cqo */
+		0xb0, 0x7f,                     /* mov al,0x7f */
+		0x66, 0x98,                     /* cbw */
+		0x66, 0x99,                     /* cwd */
+	};
+
+	G(RAX) = 0x1234567800000000ull;
+	RUN(code, 2);
+	ck_assert_uint_eq(G(RAX), 0xfffffffe);
+	h_run(&h, 2);
+	ck_assert_uint_eq(G(RAX), (uint64_t)-2);
+	ck_assert_uint_eq(G(RDX), ~0ull);
+	h_run(&h, 3);
+	ck_assert_uint_eq(G(RAX), 0xffffffffffff007full);
+	ck_assert_uint_eq(G(RDX), 0xffffffffffff0000ull);
+}
+END_TEST
+
+START_TEST(moves_and_xlat)
+{
+	static const uint8_t code[] = {
+		0x0f, 0xb6, 0x04, 0x25, 0x00, 0x00, 0x20, 0x00,
+						/* movzx eax,BYTE PTR ds:0x200000 */
+		0x48, 0x0f, 0xbf, 0x1c, 0x25, 0x00, 0x00, 0x20, 0x00,
+						/* movsx rbx,WORD PTR ds:0x200000 */
+		0x48, 0x63, 0x0c, 0x25, 0x00, 0x00, 0x20, 0x00,
+						/* movsxd rcx,DWORD PTR ds:0x200000 */
+		0x66, 0x0f, 0xbe, 0xd3,         /* movsx dx,bl */
+		0x66, 0x41, 0x8c, 0xd8,         /* mov r8w,ds */
+		0x8c, 0x14, 0x25, 0x08, 0x00, 0x20, 0x00,
+						/* mov WORD PTR ds:0x200008,ss */
+		0x48, 0xc7, 0xc3, 0x00, 0x00, 0x20, 0x00, /* mov rbx,0x200000 */
+		0xb0, 0x03,                     /* mov al,0x3 */
+		0xd7,                           /* xlat */
+	};
+
+	h_write64(&h, H_DATA, 0x338000ff85ull);
+	h_write64(&h, H_DATA + 8, ~0ull);
+	G(RDX) = 0;
+	G(R8) = ~0ull;
+	RUN(code, 6);
+	ck_assert_uint_eq(G(RAX), 0x85);
+	ck_assert_uint_eq(G(RBX), 0xffffffffffffff85ull);
+	ck_assert_uint_eq(G(RCX), 0xffffffff8000ff85ull);
+	ck_assert_uint_eq(G(RDX), 0xff85);
+	ck_assert_uint_eq(G(R8), 0xffffffffffff0010ull);
+	ck_assert_uint_eq(h_read64(&h, H_DATA + 8), 0xffffffffffff0010ull);
+	h_run(&h, 3);
+	ck_assert_uint_eq(G(RAX), 0x80);
+}
+END_TEST
+
+static Suite *mov_suite(void)
+{
+	Suite *s = suite_create("interp_mov");
+	TCase *tc = tcase_create("mov");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, cmpxchg_mem);
+	tcase_add_test(tc, cmpxchg8b);
+	tcase_add_test(tc, cmpxchg16b_absent);
+	tcase_add_test(tc, xadd_xchg);
+	tcase_add_test(tc, cmov);
+	tcase_add_test(tc, sign_extension);
+	tcase_add_test(tc, moves_and_xlat);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return h_run_suite(mov_suite());
+}
