@@ -21,6 +21,17 @@ int cmd_caps(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+
+/* --snapshot=PATH / --snapshot-on=EVENT, shared by run and restore
+ * (cmd_restore.c).  getopt values: */
+#define CLI_OPT_SNAPSHOT 400
+#define CLI_OPT_SNAPSHOT_ON 401
+struct machine_config;
+bool cli_snapshot_option(const char *cmd, int which, const char *arg,
+			 struct machine_config *cfg);
+/* After parsing: checks and defaults (--snapshot alone = on exit). */
+bool cli_snapshot_finish(const char *cmd, struct machine_config *cfg);
 
 /* "vmxbox <cmd>: <message>" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)

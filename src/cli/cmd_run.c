@@ -33,6 +33,10 @@ static const char run_usage[] =
 "  --trace=vmx               print every VM entry/exit on stderr\n"
 "  --paused                  start with the vCPU paused (needs --monitor;\n"
 "                            `vmxbox ctl PATH resume` starts it)\n"
+"  --snapshot=PATH           write snapshots (docs/snapshot.md) to PATH\n"
+"  --snapshot-on=EVENT       when: exit (default), insns:N,\n"
+"                            vmexit:REASON[:K], vmentry-fail, triple-fault,\n"
+"                            signal (SIGUSR1); several -> PATH numbered\n"
 "  -v, --verbose             report engine, instruction count, unhandled I/O\n"
 "  -h, --help                show this help\n"
 "\n"
@@ -56,6 +60,8 @@ static const struct option run_options[] = {
 	{ "monitor", required_argument, NULL, OPT_MONITOR },
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "paused", no_argument, NULL, OPT_PAUSED },
+	{ "snapshot", required_argument, NULL, CLI_OPT_SNAPSHOT },
+	{ "snapshot-on", required_argument, NULL, CLI_OPT_SNAPSHOT_ON },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -169,6 +175,9 @@ static bool parse_option(int c, struct machine_config *cfg)
 	case OPT_PAUSED:
 		cfg->paused = true;
 		return true;
+	case CLI_OPT_SNAPSHOT:
+	case CLI_OPT_SNAPSHOT_ON:
+		return cli_snapshot_option("run", c, optarg, cfg);
 	case 'v':
 		cfg->verbose = true;
 		return true;
@@ -213,6 +222,8 @@ static int parse_run_args(int argc, char **argv, struct machine_config *cfg)
 		cli_error("run", "--paused needs --monitor=PATH (nothing could resume it)");
 		return VMXBOX_EXIT_USAGE;
 	}
+	if (!cli_snapshot_finish("run", cfg))
+		return VMXBOX_EXIT_USAGE;
 	return -1;
 }
 

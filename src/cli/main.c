@@ -19,6 +19,7 @@ static const struct cli_command commands[] = {
 	{ "ctl", cmd_ctl, "send a command to a running vmxbox's monitor socket" },
 	{ "inspect", cmd_inspect, "show a snapshot: registers, VMX state, VMCS, memory" },
 	{ "diff", cmd_diff, "compare two snapshots" },
+	{ "restore", cmd_restore, "resume a snapshot exactly where it was taken" },
 	{ "help", cmd_help, "show help for vmxbox or for one command" },
 	{ "version", cmd_version, "print the vmxbox version" },
 };

@@ -8,6 +8,7 @@
 
 #include "core/cpu_model.h"
 #include "loader/boot.h"
+#include "snapshot/snap_machine.h"
 #include "vmx/vmx.h"
 
 void machine_config_default(struct machine_config *c)
@@ -106,6 +107,8 @@ static int create_engine(struct machine *m, char *err, size_t errlen)
 		/* Through the watcher, so traces, counters and snapshot
 		 * triggers see every VM entry and exit. */
 		vmx_watch_init(&m->watch, m->vmx);
+		if (m->cfg.snap)
+			snap_machine_watch(m);
 		ec.icpt = &vmx_watch_ops;
 		ec.icpt_opaque = &m->watch;
 	}
@@ -148,7 +151,8 @@ int machine_create(const struct machine_config *cfg, struct machine **out,
 		return ret == -EINVAL ? VMXBOX_EXIT_USAGE : VMXBOX_EXIT_INTERNAL;
 	}
 	ret = attach_devices(m, err, errlen);
-	if (!ret)
+	/* No firmware: the caller fills RAM and state (vmxbox restore). */
+	if (!ret && m->cfg.firmware)
 		ret = load_firmware(m, err, errlen);
 	if (!ret)
 		ret = create_engine(m, err, errlen);

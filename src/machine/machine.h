@@ -27,6 +27,8 @@
 
 struct vmx_vcpu;
 
+struct snap_trigger;
+
 struct machine_config {
 	const char *firmware;        /* ELF64 path */
 	const char *engine;          /* "auto" (default), "interp", "kvm" */
@@ -43,6 +45,8 @@ struct machine_config {
 	const char *monitor_path;    /* --monitor=PATH control socket, or NULL */
 	bool trace_vmx;              /* --trace=vmx: VM entries/exits on msg_fd */
 	bool paused;                 /* --paused: wait for the monitor's resume */
+	struct snap_trigger *snap;   /* --snapshot-on triggers; NULL: none
+				      * (src/snapshot/snap_machine.h) */
 };
 
 void machine_config_default(struct machine_config *c);

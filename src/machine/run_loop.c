@@ -6,6 +6,7 @@
  * vCPU thread's run() returns.
  */
 #include "machine/machine.h"
+#include "snapshot/snap_machine.h"
 
 #include "machine/monitor_cmds.h"
 #include "monitor/trace.h"
@@ -24,7 +25,7 @@ struct run_ctx {
 	struct machine *m;
 	struct ev_loop *loop;
 	ev_async done;
-	ev_signal sigint, sigterm;
+	ev_signal sigint, sigterm, sigusr1;
 	ev_timer timeout, flush;
 	unsigned signals;
 };
@@ -37,11 +38,14 @@ static void *vcpu_thread(void *arg)
 	m->reason = ENGINE_EXIT_STOP;
 	if (vcpu_ctl_before_first_run(m)) {
 		do
-			m->reason = m->ops->run(m->eng, &m->exit);
+			m->reason = m->cfg.snap ? snap_machine_run(m)
+				: m->ops->run(m->eng, &m->exit);
 		while (vcpu_ctl_after_run(m, m->reason));
 	} else {
 		vcpu_ctl_set_ended(m);
 	}
+	if (m->cfg.snap)
+		snap_machine_run_end(m, m->reason);
 	ev_async_send(rc->loop, &rc->done);
 	return NULL;
 }
@@ -70,6 +74,14 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 							: STOP_SIGTERM);
 }
 
+/* SIGUSR1: snapshot now (--snapshot-on=signal). */
+static void on_sigusr1(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct run_ctx *rc = w->data;
+
+	snap_machine_signal(rc->m);
+}
+
 static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct run_ctx *rc = w->data;
@@ -93,6 +105,10 @@ static void start_watchers(struct run_ctx *rc)
 	rc->sigint.data = rc->sigterm.data = rc;
 	ev_signal_start(rc->loop, &rc->sigint);
 	ev_signal_start(rc->loop, &rc->sigterm);
+	ev_signal_init(&rc->sigusr1, on_sigusr1, SIGUSR1);
+	rc->sigusr1.data = rc;
+	if (rc->m->cfg.snap)
+		ev_signal_start(rc->loop, &rc->sigusr1);
 	ev_timer_init(&rc->flush, on_flush, SERIAL_FLUSH_INTERVAL,
 		      SERIAL_FLUSH_INTERVAL);
 	rc->flush.data = rc;
@@ -109,6 +125,7 @@ static void stop_watchers(struct run_ctx *rc)
 	ev_async_stop(rc->loop, &rc->done);
 	ev_signal_stop(rc->loop, &rc->sigint);
 	ev_signal_stop(rc->loop, &rc->sigterm);
+	ev_signal_stop(rc->loop, &rc->sigusr1);
 	ev_timer_stop(rc->loop, &rc->flush);
 	if (rc->m->cfg.timeout > 0)
 		ev_timer_stop(rc->loop, &rc->timeout);
@@ -124,6 +141,7 @@ static int start_vcpu(struct run_ctx *rc, pthread_t *tid)
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	ret = pthread_create(tid, NULL, vcpu_thread, rc);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

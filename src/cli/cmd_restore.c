@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vmxbox restore FILE: resume a snapshot (docs/snapshot.md), and the
+ * --snapshot / --snapshot-on options shared with vmxbox run.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "machine/machine.h"
+#include "snapshot/sha256.h"
+#include "snapshot/snap_machine.h"
+
+/* One trigger set per process: run and restore take one machine. */
+static struct snap_trigger cli_trigger;
+static bool snap_path_given;
+
+bool cli_snapshot_option(const char *cmd, int which, const char *arg,
+			 struct machine_config *cfg)
+{
+	char err[256];
+
+	cfg->snap = &cli_trigger;
+	if (which == CLI_OPT_SNAPSHOT) {
+		if (!*arg || strlen(arg) >= sizeof(cli_trigger.path)) {
+			cli_error(cmd, "--snapshot=%s: bad path", arg);
+			return false;
+		}
+		strcpy(cli_trigger.path, arg);
+		snap_path_given = true;
+		return true;
+	}
+	if (snap_trigger_add(&cli_trigger, arg, err, sizeof(err))) {
+		cli_error(cmd, "%s", err);
+		return false;
+	}
+	return true;
+}
+
+bool cli_snapshot_finish(const char *cmd, struct machine_config *cfg)
+{
+	char err[64];
+
+	if (!cfg->snap)
+		return true;
+	if (!snap_path_given) {
+		cli_error(cmd, "--snapshot-on needs --snapshot=PATH");
+		return false;
+	}
+	/* --snapshot alone: one snapshot when the run ends. */
+	if (!cli_trigger.n_events)
+		snap_trigger_add(&cli_trigger, "exit", err, sizeof(err));
+	return true;
+}
+
+static const char restore_usage[] =
+"Usage: vmxbox restore [OPTIONS] FILE\n"
+"\n"
+"Resume the machine saved in snapshot FILE and run it on as `vmxbox run`\n"
+"would: same devices, same VMX state, same remaining output.  On the\n"
+"interp engine the continuation is exact: serial output, exit status and\n"
+"final instruction count are those of the run that was never stopped.\n"
+"\n"
+"Options:\n"
+"  --engine=auto|interp|kvm  vCPU engine (default: the snapshot's)\n"
+"  --max-insns=N             stop when the instruction count reaches N\n"
+"                            (counted from the machine's start, like run;\n"
+"                            default: the snapshot's run option)\n"
+"  --timeout=SECONDS         stop after SECONDS of wall time\n"
+"  --snapshot=PATH           take snapshots again (see vmxbox run)\n"
+"  --snapshot-on=EVENT       exit, insns:N, vmexit:REASON[:K],\n"
+"                            vmentry-fail, triple-fault, signal (SIGUSR1)\n"
+"  -v, --verbose             report engine and instruction count\n"
+"  -h, --help                show this help\n"
+"\n"
+"Exit status: as vmxbox run; 1 if FILE is not a valid snapshot.\n";
+
+enum { OPT_ENGINE = 256, OPT_MAX_INSNS, OPT_TIMEOUT };
+
+static const struct option restore_options[] = {
+	{ "engine", required_argument, NULL, OPT_ENGINE },
+	{ "max-insns", required_argument, NULL, OPT_MAX_INSNS },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "snapshot", required_argument, NULL, CLI_OPT_SNAPSHOT },
+	{ "snapshot-on", required_argument, NULL, CLI_OPT_SNAPSHOT_ON },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct restore_args {
+	const char *engine;
+	bool max_given;
+	uint64_t max_insns;
+	double timeout;
+	bool verbose;
+};
+
+static bool num(const char *opt, const char *s, uint64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || *s == '-') {
+		cli_error("restore", "--%s=%s: not a non-negative integer", opt, s);
+		return false;
+	}
+	return true;
+}
+
+static bool restore_option(int c, struct restore_args *a,
+			   struct machine_config *cfg)
+{
+	char *end;
+
+	switch (c) {
+	case OPT_ENGINE:
+		if (strcmp(optarg, "auto") && strcmp(optarg, "interp") &&
+		    strcmp(optarg, "kvm")) {
+			cli_error("restore", "--engine=%s: expected auto, interp or kvm", optarg);
+			return false;
+		}
+		a->engine = optarg;
+		return true;
+	case OPT_MAX_INSNS:
+		a->max_given = true;
+		return num("max-insns", optarg, &a->max_insns);
+	case OPT_TIMEOUT:
+		errno = 0;
+		a->timeout = strtod(optarg, &end);
+		if (errno || end == optarg || *end || !isfinite(a->timeout) ||
+		    a->timeout <= 0) {
+			cli_error("restore", "--timeout=%s: not a positive number of seconds", optarg);
+			return false;
+		}
+		return true;
+	case CLI_OPT_SNAPSHOT:
+	case CLI_OPT_SNAPSHOT_ON:
+		return cli_snapshot_option("restore", c, optarg, cfg);
+	case 'v':
+		a->verbose = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Machine config from the snapshot, then the command line on top. */
+static int make_config(const struct snapshot_machine *s,
+		       const struct restore_args *a, struct machine_config *cfg)
+{
+	const char *opt;
+	uint64_t v;
+
+	cfg->firmware = NULL;       /* RAM comes from the snapshot */
+	cfg->mem_size = s->config.ram_size;
+	cfg->engine = a->engine ? a->engine : s->config.engine[0] ? s->config.engine : "auto";
+	cfg->vmx = s->vmx.present;
+	opt = snap_config_option(&s->config, "vmx");
+	if (opt)
+		cfg->vmx = !strcmp(opt, "on");
+	opt = snap_config_option(&s->config, "debug-exit");
+	if (opt && !debug_exit_parse_mode(opt, &cfg->debug_exit)) {
+		cli_error("restore", "snapshot option debug-exit=%s is unknown", opt);
+		return VMXBOX_EXIT_FAILURE;
+	}
+	opt = snap_config_option(&s->config, "max-insns");
+	cfg->max_insns = 0;
+	if (opt && !num("max-insns (in the snapshot)", opt, &v))
+		return VMXBOX_EXIT_FAILURE;
+	if (opt)
+		cfg->max_insns = v;
+	if (a->max_given)
+		cfg->max_insns = a->max_insns;
+	cfg->timeout = a->timeout;
+	cfg->verbose = a->verbose;
+	return 0;
+}
+
+static void check_firmware(const struct snapshot_machine *s)
+{
+	static const uint8_t zero[32];
+	uint8_t now[32];
+
+	if (!s->config.firmware[0] || !memcmp(s->config.firmware_sha256, zero, 32))
+		return;
+	if (sha256_file(s->config.firmware, now) == 0 &&
+	    memcmp(now, s->config.firmware_sha256, 32))
+		fprintf(stderr, "vmxbox restore: note: %s changed since the snapshot was taken (the snapshot's memory is used)\n",
+			s->config.firmware);
+}
+
+int cmd_restore(int argc, char **argv)
+{
+	struct restore_args a = { 0 };
+	struct machine_config cfg;
+	struct snapshot_machine *s;
+	struct machine *m;
+	char err[PATH_MAX + 512];
+	int c, ret;
+
+	machine_config_default(&cfg);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "vh", restore_options, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(restore_usage, stdout);
+			return VMXBOX_EXIT_OK;
+		}
+		if (c == '?') {
+			cli_bad_option("restore", argc, argv, optopt);
+			fputs(restore_usage, stderr);
+			return VMXBOX_EXIT_USAGE;
+		}
+		if (!restore_option(c, &a, &cfg))
+			return VMXBOX_EXIT_USAGE;
+	}
+	if (argc - optind != 1) {
+		cli_error("restore", argc == optind ? "no snapshot file given"
+						    : "only one snapshot file is allowed");
+		fputs(restore_usage, stderr);
+		return VMXBOX_EXIT_USAGE;
+	}
+	if (!cli_snapshot_finish("restore", &cfg))
+		return VMXBOX_EXIT_USAGE;
+	s = snapshot_read_file(argv[optind], err, sizeof(err));
+	if (!s) {
+		cli_error("restore", "%s", err);
+		return VMXBOX_EXIT_FAILURE;
+	}
+	ret = make_config(s, &a, &cfg);
+	if (ret) {
+		snapshot_free(s);
+		return ret;
+	}
+	check_firmware(s);
+	signal(SIGPIPE, SIG_IGN);
+	ret = machine_create(&cfg, &m, err, sizeof(err));
+	if (ret) {
+		cli_error("restore", "%s", err);
+		snapshot_free(s);
+		return ret;
+	}
+	if (snap_machine_restore(m, s, err, sizeof(err))) {
+		cli_error("restore", "%s: %s", argv[optind], err);
+		machine_destroy(m);
+		snapshot_free(s);
+		return VMXBOX_EXIT_FAILURE;
+	}
+	snapshot_free(s);
+	/* The guest already ended the run through debug-exit. */
+	if (m->dbg.fired) {
+		ret = m->dbg.status;
+		machine_destroy(m);
+		return ret;
+	}
+	ret = machine_run(m);
+	machine_destroy(m);
+	return ret;
+}

@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: MIT
+/* Snapshot triggers, capture and restore of a machine (snap_machine.h). */
+#include "snapshot/snap_machine.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "machine/machine.h"
+#include "snapshot/sha256.h"
+#include "monitor/trace.h"
+#include "vmx/vmx.h"
+
+/* ---- event specs -------------------------------------------------------- */
+
+static bool parse_num(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return !errno && !*end;
+}
+
+static bool parse_reason(const char *s, uint32_t *reason)
+{
+	uint64_t n;
+
+	if (!strcasecmp(s, "any")) {
+		*reason = SNAP_REASON_ANY;
+		return true;
+	}
+	if (parse_num(s, &n) && n < EXIT_REASON_COUNT) {
+		*reason = (uint32_t)n;
+		return true;
+	}
+	for (unsigned i = 0; i < EXIT_REASON_COUNT; i++) {
+		const char *name = vmx_exit_reason_name(i);
+
+		if (name && !strcasecmp(name, s)) {
+			*reason = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int add_one(struct snap_trigger *t, const char *spec, char *err,
+		   size_t errlen)
+{
+	struct snap_event ev = { 0 };
+	char buf[64], *colon, *k;
+
+	if (strlen(spec) >= sizeof(buf) || !*spec) {
+		snprintf(err, errlen, "--snapshot-on=%s: bad event", spec);
+		return -1;
+	}
+	if (t->n_events >= SNAP_MAX_EVENTS) {
+		snprintf(err, errlen, "--snapshot-on: at most %d events", SNAP_MAX_EVENTS);
+		return -1;
+	}
+	strcpy(buf, spec);
+	strcpy(ev.spec, spec);
+	colon = strchr(buf, ':');
+	if (colon)
+		*colon++ = '\0';
+	if (!strcmp(buf, "exit") && !colon) {
+		ev.kind = SNAP_ON_EXIT;
+	} else if (!strcmp(buf, "insns") && colon && parse_num(colon, &ev.n)) {
+		ev.kind = SNAP_ON_INSNS;
+	} else if (!strcmp(buf, "vmexit") && colon) {
+		ev.kind = SNAP_ON_VMEXIT;
+		ev.n = 1;
+		k = strchr(colon, ':');
+		if (k)
+			*k++ = '\0';
+		if (!parse_reason(colon, &ev.reason)) {
+			snprintf(err, errlen, "--snapshot-on=%s: unknown VM-exit reason '%s' (a name such as CPUID or HLT, a number, or any)",
+				 spec, colon);
+			return -1;
+		}
+		if (k && (!parse_num(k, &ev.n) || !ev.n)) {
+			snprintf(err, errlen, "--snapshot-on=%s: K must be a positive number", spec);
+			return -1;
+		}
+	} else if (!strcmp(buf, "vmentry-fail") && !colon) {
+		ev.kind = SNAP_ON_VMENTRY_FAIL;
+	} else if (!strcmp(buf, "triple-fault") && !colon) {
+		ev.kind = SNAP_ON_TRIPLE_FAULT;
+	} else if (!strcmp(buf, "signal") && !colon) {
+		ev.kind = SNAP_ON_SIGNAL;
+	} else {
+		snprintf(err, errlen, "--snapshot-on=%s: expected exit, insns:N, vmexit:REASON[:K], vmentry-fail, triple-fault or signal",
+			 spec);
+		return -1;
+	}
+	t->ev[t->n_events++] = ev;
+	return 0;
+}
+
+int snap_trigger_add(struct snap_trigger *t, const char *spec, char *err,
+		     size_t errlen)
+{
+	char *copy = strdup(spec), *save = NULL;
+	unsigned before = t->n_events;
+	int rc = 0;
+
+	if (!copy)
+		return -1;
+	for (char *tok = strtok_r(copy, ",", &save); tok && !rc;
+	     tok = strtok_r(NULL, ",", &save))
+		rc = add_one(t, tok, err, errlen);
+	if (!rc && t->n_events == before) {
+		snprintf(err, errlen, "--snapshot-on=%s: no event", spec);
+		rc = -1;
+	}
+	free(copy);
+	return rc;
+}
+
+bool snap_trigger_numbered(const struct snap_trigger *t)
+{
+	if (t->n_events != 1)
+		return true;
+	return t->ev[0].kind == SNAP_ON_SIGNAL ||
+	       (t->ev[0].kind == SNAP_ON_VMEXIT && t->ev[0].reason == SNAP_REASON_ANY);
+}
+
+/* a.snap -> a.3.snap; a -> a.3 */
+static void file_name(const struct snap_trigger *t, unsigned n, char *out,
+		      size_t len)
+{
+	const char *slash = strrchr(t->path, '/');
+	const char *dot = strrchr(slash ? slash + 1 : t->path, '.');
+
+	if (!snap_trigger_numbered(t))
+		snprintf(out, len, "%s", t->path);
+	else if (dot && dot != (slash ? slash + 1 : t->path))
+		snprintf(out, len, "%.*s.%u%s", (int)(dot - t->path), t->path, n, dot);
+	else
+		snprintf(out, len, "%s.%u", t->path, n);
+}
+
+/* ---- capture ------------------------------------------------------------ */
+
+static void msg(struct machine *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void msg(struct machine *m, const char *fmt, ...)
+{
+	char line[PATH_MAX + 256];
+	va_list ap;
+
+	if (m->cfg.msg_fd < 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	dprintf(m->cfg.msg_fd, "vmxbox: %s\n", line);
+}
+
+static void capture_config(struct machine *m, struct snapshot_machine *s)
+{
+	struct snap_config *c = &s->config;
+	struct snap_trigger *t = m->cfg.snap;
+	char num[32];
+
+	c->ram_size = m->mem.size;
+	snprintf(c->engine, sizeof(c->engine), "%s", m->ops->name);
+	snprintf(c->firmware, sizeof(c->firmware), "%s",
+		 m->cfg.firmware ? m->cfg.firmware : "");
+	if (t && !t->fw_hashed && m->cfg.firmware &&
+	    !sha256_file(m->cfg.firmware, t->fw_sha256))
+		t->fw_hashed = true;
+	if (t && t->fw_hashed)
+		memcpy(c->firmware_sha256, t->fw_sha256, 32);
+	snprintf(num, sizeof(num), "%" PRIu64, m->cfg.max_insns);
+	snap_config_set_option(c, "max-insns", num);
+	snap_config_set_option(c, "debug-exit",
+			       m->cfg.debug_exit == DEBUG_EXIT_QEMU ? "qemu" : "plain");
+	snap_config_set_option(c, "vmx", m->cfg.vmx ? "on" : "off");
+}
+
+struct snapshot_machine *snap_machine_capture(struct machine *m,
+					      const char *trigger, char *err,
+					      size_t errlen)
+{
+	struct snapshot_machine *s = snapshot_new();
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	snprintf(s->trigger, sizeof(s->trigger), "%s", trigger);
+	capture_config(m, s);
+	s->n_cpus = 1;
+	m->ops->get_state(m->eng, &s->cpus[0]);
+	if (m->vmx)
+		snap_vmx_capture(&s->vmx, m->vmx, &m->mem);
+	/* Serial output up to this point belongs to this run. */
+	uart16550_flush(&m->uart);
+	if (!snap_uart_save(s, &m->uart) || !snap_debug_exit_save(s, &m->dbg) ||
+	    snap_mem_capture(&s->mem, &m->mem)) {
+		snprintf(err, errlen, "out of memory");
+		snapshot_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int snap_machine_save(struct machine *m, const char *trigger)
+{
+	struct snap_trigger *t = m->cfg.snap;
+	char path[PATH_MAX + 16], err[PATH_MAX + 256];
+	struct snapshot_machine *s = snap_machine_capture(m, trigger, err, sizeof(err));
+	int rc = -1;
+
+	file_name(t, t->taken + 1, path, sizeof(path));
+	if (s && !snapshot_write_file(s, path, err, sizeof(err))) {
+		t->taken++;
+		rc = 0;
+		if (m->cfg.verbose)
+			msg(m, "snapshot %s written (%s, %" PRIu64 " instructions)",
+			    path, trigger, s->cpus[0].insn_count);
+	} else {
+		t->failed = true;
+		msg(m, "snapshot %s failed: %s", path, err);
+	}
+	snapshot_free(s);
+	return rc;
+}
+
+/* ---- triggers ----------------------------------------------------------- */
+
+static void fire(struct machine *m, const char *what)
+{
+	struct snap_trigger *t = m->cfg.snap;
+
+	if (atomic_load(&t->pending))
+		return;   /* one snapshot per stop */
+	snprintf(t->pending_what, sizeof(t->pending_what), "%s", what);
+	atomic_store(&t->pending, true);
+	m->ops->request_stop(m->eng);
+}
+
+void snap_machine_signal(struct machine *m)
+{
+	struct snap_trigger *t = m->cfg.snap;
+
+	for (unsigned i = 0; t && i < t->n_events; i++)
+		if (t->ev[i].kind == SNAP_ON_SIGNAL) {
+			fire(m, "signal");
+			return;
+		}
+}
+
+static bool has_event(const struct snap_trigger *t, enum snap_event_kind k)
+{
+	for (unsigned i = 0; i < t->n_events; i++)
+		if (t->ev[i].kind == k)
+			return true;
+	return false;
+}
+
+/* The user's limit and a monitor step target (vcpu_ctl.h). */
+static uint64_t outer_limit(struct machine *m, uint64_t *step)
+{
+	pthread_mutex_lock(&m->ctl.lock);
+	*step = m->ctl.step_target;
+	pthread_mutex_unlock(&m->ctl.lock);
+	return m->cfg.max_insns;
+}
+
+/* Engine limit: the next insns:N trigger, the user's limit or the step
+ * target, whichever comes first. */
+static void arm_insns(struct machine *m)
+{
+	struct snap_trigger *t = m->cfg.snap;
+	uint64_t step, now = m->ops->insn_count(m->eng);
+	uint64_t limit = outer_limit(m, &step);
+
+	if (step && (!limit || step < limit))
+		limit = step;
+	for (unsigned i = 0; i < t->n_events; i++) {
+		struct snap_event *e = &t->ev[i];
+
+		if (e->kind == SNAP_ON_INSNS && !e->done && e->n > now &&
+		    (!limit || e->n < limit))
+			limit = e->n;
+	}
+	if (m->ops->set_max_insns)
+		m->ops->set_max_insns(m->eng, limit);
+}
+
+/* insns:N events due now; returns true if one was taken. */
+static bool take_insns(struct machine *m)
+{
+	struct snap_trigger *t = m->cfg.snap;
+	uint64_t now = m->ops->insn_count(m->eng);
+	bool took = false;
+
+	for (unsigned i = 0; i < t->n_events; i++) {
+		struct snap_event *e = &t->ev[i];
+
+		if (e->kind == SNAP_ON_INSNS && !e->done && e->n <= now) {
+			e->done = true;
+			if (e->n == now && !took) {
+				snap_machine_save(m, e->spec);
+				took = true;
+			}
+		}
+	}
+	return took;
+}
+
+static bool pause_requested(struct machine *m)
+{
+	bool p;
+
+	pthread_mutex_lock(&m->ctl.lock);
+	p = m->ctl.pause_req;
+	pthread_mutex_unlock(&m->ctl.lock);
+	return p;
+}
+
+enum engine_exit_reason snap_machine_run(struct machine *m)
+{
+	struct snap_trigger *t = m->cfg.snap;
+	enum engine_exit_reason r;
+
+	/* insns:N due before the first step (N = 0 or a restored count). */
+	if (!t->started) {
+		t->started = true;
+		take_insns(m);
+	}
+	for (;;) {
+		bool snapped = false;
+
+		arm_insns(m);
+		r = m->ops->run(m->eng, &m->exit);
+		if (atomic_exchange(&t->pending, false)) {
+			snap_machine_save(m, t->pending_what);
+			snapped = true;
+		}
+		if (r == ENGINE_EXIT_INSN_LIMIT) {
+			uint64_t step, now = m->ops->insn_count(m->eng);
+			uint64_t user = outer_limit(m, &step);
+
+			take_insns(m);
+			if ((!user || now < user) && !(step && now >= step))
+				continue;   /* only a trigger's stop */
+		}
+		/* A stop that was only for the snapshot: go on. */
+		if (r == ENGINE_EXIT_STOP && snapped &&
+		    atomic_load(&m->stop_cause) == STOP_NONE && !pause_requested(m))
+			continue;
+		/* The engine limit must be the user's again for the caller. */
+		if (m->ops->set_max_insns) {
+			uint64_t step, user = outer_limit(m, &step);
+
+			m->ops->set_max_insns(m->eng, step && (!user || step < user) ? step : user);
+		}
+		return r;
+	}
+}
+
+void snap_machine_run_end(struct machine *m, enum engine_exit_reason r)
+{
+	struct snap_trigger *t = m->cfg.snap;
+
+	if (r == ENGINE_EXIT_SHUTDOWN && has_event(t, SNAP_ON_TRIPLE_FAULT))
+		snap_machine_save(m, "triple-fault");
+	if (has_event(t, SNAP_ON_EXIT))
+		snap_machine_save(m, "exit");
+}
+
+/* ---- VMX events, from the machine's VMX watcher ------------------------ */
+
+static void on_vmx_event(void *opaque, const struct vmx_trace_event *ev)
+{
+	struct machine *m = opaque;
+	struct snap_trigger *t = m->cfg.snap;
+
+	for (unsigned i = 0; i < t->n_events; i++) {
+		struct snap_event *e = &t->ev[i];
+
+		if (e->kind == SNAP_ON_VMENTRY_FAIL && ev->kind == VMX_TRACE_ENTRY_FAIL)
+			fire(m, e->spec);
+		if (e->kind != SNAP_ON_VMEXIT || e->done || ev->kind != VMX_TRACE_EXIT ||
+		    (e->reason != SNAP_REASON_ANY &&
+		     e->reason != (ev->reason & EXIT_REASON_BASIC_MASK)))
+			continue;
+		if (e->reason == SNAP_REASON_ANY) {
+			fire(m, e->spec);
+		} else if (++e->seen == e->n) {
+			e->done = true;
+			fire(m, e->spec);
+		}
+	}
+}
+
+void snap_machine_watch(struct machine *m)
+{
+	struct vmx_observer o = { on_vmx_event, m };
+
+	vmx_watch_add_observer(&m->watch, &o);
+}
+
+/* ---- restore ------------------------------------------------------------ */
+
+int snap_machine_restore(struct machine *m, const struct snapshot_machine *s,
+			 char *err, size_t errlen)
+{
+	if (s->n_cpus != 1) {
+		snprintf(err, errlen, "snapshot has %u vCPUs, this machine has 1",
+			 s->n_cpus);
+		return -1;
+	}
+	if (s->config.ram_size != m->mem.size) {
+		snprintf(err, errlen, "snapshot RAM is %" PRIu64 " bytes, machine has %" PRIu64,
+			 s->config.ram_size, m->mem.size);
+		return -1;
+	}
+	if (s->vmx.present && s->vmx.vmxon && !m->vmx) {
+		snprintf(err, errlen, "snapshot is in VMX operation but the machine has no VMX layer");
+		return -1;
+	}
+	if (snap_mem_restore(&s->mem, &m->mem, err, errlen) ||
+	    snap_uart_load(s, &m->uart, err, errlen) ||
+	    snap_debug_exit_load(s, &m->dbg, err, errlen))
+		return -1;
+	if (m->vmx && snap_vmx_restore(m->vmx, &s->vmx, err, errlen))
+		return -1;
+	m->ops->set_state(m->eng, &s->cpus[0]);
+	return 0;
+}
