@@ -358,9 +358,13 @@ void vmx_setup_controls(void)
 			EXIT_LOAD_IA32_EFER;
 	uint32_t entry = ENTRY_IA32E_MODE_GUEST | ENTRY_LOAD_IA32_EFER;
 
+	static void *zero_msr_bitmap;
+
 	if (vmx_ctl_allowed1(vmx_caps.proc_ctl, CPU_USE_MSR_BITMAPS)) {
+		if (!zero_msr_bitmap)
+			zero_msr_bitmap = page_alloc();
 		proc |= CPU_USE_MSR_BITMAPS;
-		vmcs_write(MSR_BITMAP, (uint64_t)page_alloc());
+		vmcs_write(MSR_BITMAP, (uint64_t)zero_msr_bitmap);
 	}
 	vmcs_write(PIN_BASED_VM_EXEC_CONTROL,
 		   vmx_adjust_ctl(vmx_caps.pin_ctl, 0));
@@ -390,11 +394,13 @@ uint64_t vmx_guest_stack(void)
 	return (uint64_t)page_alloc() + PAGE_SIZE;
 }
 
-void vmx_vm_init(struct vmx_vm *vm, void (*rip)(void), uint64_t rsp)
+void vmx_vm_reset(struct vmx_vm *vm, void (*rip)(void), uint64_t rsp)
 {
+	void *vmcs = vm->vmcs;
+
 	memset(vm, 0, sizeof(*vm));
-	vm->vmcs = vmx_alloc_region();
-	vm->vmcs_pa = (uint64_t)vm->vmcs;
+	vm->vmcs = vmcs;
+	vm->vmcs_pa = (uint64_t)vmcs;
 	if (vmclear(vm->vmcs_pa) != VMX_SUCCEED)
 		test_skip_fail("vmclear of a new vmcs");
 	if (vmptrld(vm->vmcs_pa) != VMX_SUCCEED)
@@ -402,6 +408,12 @@ void vmx_vm_init(struct vmx_vm *vm, void (*rip)(void), uint64_t rsp)
 	vmx_setup_controls();
 	vmx_setup_host();
 	vmx_setup_guest64((uint64_t)rip, rsp);
+}
+
+void vmx_vm_init(struct vmx_vm *vm, void (*rip)(void), uint64_t rsp)
+{
+	vm->vmcs = vmx_alloc_region();
+	vmx_vm_reset(vm, rip, rsp);
 }
 
 int vmx_vm_run(struct vmx_vm *vm)

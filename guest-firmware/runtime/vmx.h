@@ -599,6 +599,8 @@ struct vmx_vm {
  * for a 64-bit guest on the firmware's page tables (entry point rip, stack
  * top rsp), and default controls.  The VMCS stays current. */
 void vmx_vm_init(struct vmx_vm *vm, void (*rip)(void), uint64_t rsp);
+/* The same on the VMCS vm already has (VMCLEAR first: launch state clear). */
+void vmx_vm_reset(struct vmx_vm *vm, void (*rip)(void), uint64_t rsp);
 void vmx_setup_host(void);
 void vmx_setup_guest64(uint64_t rip, uint64_t rsp);
 void vmx_setup_controls(void);

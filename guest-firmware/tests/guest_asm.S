@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * L2 guest code for the nested tests.  Each snippet g_NAME executes the
+ * instruction at g_NAME_insn (the one expected to exit), then VMCALL
+ * (g_NAME_next), so L1 can check the exit and that the guest resumes
+ * right after the instruction.
+ */
+	.text
+	.code64
+
+.macro GUEST name
+	.globl g_\name, g_\name\()_insn, g_\name\()_next
+	.balign 16
+g_\name:
+.endm
+.macro INSN name
+g_\name\()_insn:
+.endm
+.macro NEXT name
+g_\name\()_next:
+	vmcall
+	ud2
+.endm
+
+	GUEST vmcall
+	INSN vmcall
+	NEXT vmcall
+
+	GUEST cpuid
+	xorl	%eax, %eax
+	xorl	%ecx, %ecx
+	INSN cpuid
+	cpuid
+	NEXT cpuid
+
+	GUEST hlt
+	INSN hlt
+	hlt
+	NEXT hlt
+
+	GUEST invlpg
+	movl	$0x123000, %eax
+	INSN invlpg
+	invlpg	(%rax)
+	NEXT invlpg
+
+	GUEST rdpmc
+	xorl	%ecx, %ecx
+	INSN rdpmc
+	rdpmc
+	NEXT rdpmc
+
+	GUEST rdtsc
+	INSN rdtsc
+	rdtsc
+	NEXT rdtsc
+
+	GUEST invd
+	INSN invd
+	invd
+	NEXT invd
+
+	GUEST wbinvd
+	INSN wbinvd
+	wbinvd
+	NEXT wbinvd
+
+	GUEST pause
+	INSN pause
+	pause
+	NEXT pause
+
+	GUEST cr3_load
+	movq	%cr3, %rbx
+	INSN cr3_load
+	movq	%rbx, %cr3
+	NEXT cr3_load
+
+	GUEST cr3_store
+	INSN cr3_store
+	movq	%cr3, %rsi
+	NEXT cr3_store
+
+	GUEST cr8_load
+	xorl	%edx, %edx
+	INSN cr8_load
+	movq	%rdx, %cr8
+	NEXT cr8_load
+
+	GUEST cr8_store
+	INSN cr8_store
+	movq	%cr8, %r9
+	NEXT cr8_store
+
+	GUEST cr0_write
+	movq	%cr0, %rax
+	xorq	$8, %rax		/* toggle TS */
+	INSN cr0_write
+	movq	%rax, %cr0
+	NEXT cr0_write
+
+	GUEST clts
+	INSN clts
+	clts
+	NEXT clts
+
+	GUEST dr7_write
+	movl	$0x400, %eax
+	INSN dr7_write
+	movq	%rax, %dr7
+	NEXT dr7_write
+
+	GUEST dr6_read
+	INSN dr6_read
+	movq	%dr6, %rbx
+	NEXT dr6_read
+
+	GUEST out_imm
+	movb	$0x41, %al
+	INSN out_imm
+	outb	%al, $0x80
+	NEXT out_imm
+
+	GUEST in_dx
+	movw	$0x1234, %dx
+	INSN in_dx
+	inw	%dx, %ax
+	NEXT in_dx
+
+	GUEST rdmsr
+	movl	$0x174, %ecx
+	INSN rdmsr
+	rdmsr
+	NEXT rdmsr
+
+	GUEST wrmsr
+	movl	$0x175, %ecx
+	xorl	%eax, %eax
+	xorl	%edx, %edx
+	INSN wrmsr
+	wrmsr
+	NEXT wrmsr
+
+	GUEST sgdt
+	subq	$16, %rsp
+	INSN sgdt
+	sgdt	(%rsp)
+	addq	$16, %rsp
+	NEXT sgdt
+
+	GUEST str
+	INSN str
+	str	%ax
+	NEXT str
+
+	GUEST ud2
+	INSN ud2
+	ud2
+	NEXT ud2
+
+	GUEST int3
+	INSN int3
+	int3
+	NEXT int3
+
+	GUEST vmxon
+	leaq	-8(%rsp), %rax
+	INSN vmxon
+	vmxon	(%rax)
+	NEXT vmxon
+
+	GUEST vmxoff
+	INSN vmxoff
+	vmxoff
+	NEXT vmxoff
+
+	GUEST vmclear
+	leaq	-8(%rsp), %rax
+	INSN vmclear
+	vmclear	(%rax)
+	NEXT vmclear
+
+	GUEST vmptrld
+	leaq	-8(%rsp), %rax
+	INSN vmptrld
+	vmptrld	(%rax)
+	NEXT vmptrld
+
+	GUEST vmptrst
+	leaq	-8(%rsp), %rax
+	INSN vmptrst
+	vmptrst	(%rax)
+	NEXT vmptrst
+
+	GUEST vmread
+	movl	$0x681e, %ecx
+	INSN vmread
+	vmread	%rcx, %rax
+	NEXT vmread
+
+	GUEST vmwrite
+	movl	$0x681e, %ecx
+	INSN vmwrite
+	vmwrite	%rax, %rcx
+	NEXT vmwrite
+
+	GUEST vmlaunch
+	INSN vmlaunch
+	vmlaunch
+	NEXT vmlaunch
+
+	GUEST vmresume
+	INSN vmresume
+	vmresume
+	NEXT vmresume
+
+	GUEST invept
+	leaq	-16(%rsp), %rax
+	movl	$2, %ecx
+	INSN invept
+	invept	(%rax), %rcx
+	NEXT invept
+
+	GUEST invvpid
+	leaq	-16(%rsp), %rax
+	movl	$2, %ecx
+	INSN invvpid
+	invvpid	(%rax), %rcx
+	NEXT invvpid
+
+	/* Straight-line code for MTF / windows / timers: several NOPs. */
+	GUEST nops
+	INSN nops
+	nop
+	nop
+	nop
+	NEXT nops
+
+	/* A counter loop for the preemption timer: never exits by itself. */
+	.globl g_spin
+g_spin:
+	incq	%rbx
+	jmp	g_spin
+
+	/* Writes RDI to [RSI], reads it back into RAX, VMCALL. */
+	GUEST memrw
+	INSN memrw
+	movq	%rdi, (%rsi)
+	movq	(%rsi), %rax
+	NEXT memrw
+
+	/* Reads [RSI] into RAX, VMCALL. */
+	GUEST memread
+	INSN memread
+	movq	(%rsi), %rax
+	NEXT memread
+
+	/* CR shadowing: RAX = CR0, RBX = CR4 as the guest sees them. */
+	GUEST crread
+	INSN crread
+	movq	%cr0, %rax
+	movq	%cr4, %rbx
+	NEXT crread
+
+	.section .note.GNU-stack, "", @progbits
