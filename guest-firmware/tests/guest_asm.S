@@ -142,10 +142,8 @@ g_\name\()_next:
 	NEXT wrmsr
 
 	GUEST sgdt
-	subq	$16, %rsp
 	INSN sgdt
-	sgdt	(%rsp)
-	addq	$16, %rsp
+	sgdt	g_scratch(%rip)
 	NEXT sgdt
 
 	GUEST str
@@ -261,5 +259,11 @@ g_spin:
 	movq	%cr0, %rax
 	movq	%cr4, %rbx
 	NEXT crread
+
+	.bss
+	.balign 16
+	.globl g_scratch
+g_scratch:
+	.skip 64
 
 	.section .note.GNU-stack, "", @progbits

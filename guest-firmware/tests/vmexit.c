@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One VM exit per row (SDM ch. 26 and 28, Appendix C): the L2 snippet
+ * executes one instruction; L1 checks the basic exit reason, the guest
+ * RIP, the VM-exit instruction length, the exit qualification (Tables
+ * 28-1 .. 28-5) and, for instruction exits, that skipping the instruction
+ * resumes the guest right after it.
+ */
+#include "vmxtest.h"
+#include "guest_asm.h"
+
+#define ANY ~0ULL
+
+struct exit_row {
+	const char *name;
+	void (*guest)(void);
+	const char *insn, *next;
+	void (*setup)(void);
+	uint32_t reason;
+	uint64_t qual;		/* ANY: not checked */
+	bool fault;		/* exception-like: no length, RIP stays */
+};
+
+static struct vmx_vm vm;
+static uint64_t stack_top;
+static void *msr_bitmap;
+
+static void proc(uint32_t bits)
+{
+	if (!vmx_set_ctl(CPU_BASED_VM_EXEC_CONTROL, bits, 0))
+		test_skip_fail("control 0x%x not available", bits);
+}
+
+static void sec(uint32_t bits)
+{
+	if (!vmx_set_ctl(SECONDARY_VM_EXEC_CONTROL, bits, 0))
+		test_skip_fail("secondary control 0x%x not available", bits);
+}
+
+static void s_hlt(void) { proc(CPU_HLT_EXITING); }
+static void s_invlpg(void) { proc(CPU_INVLPG_EXITING); }
+static void s_rdpmc(void) { proc(CPU_RDPMC_EXITING); }
+static void s_rdtsc(void) { proc(CPU_RDTSC_EXITING); }
+static void s_pause(void) { proc(CPU_PAUSE_EXITING); }
+static void s_wbinvd(void) { sec(SEC_WBINVD_EXITING); }
+static void s_cr3_load(void) { proc(CPU_CR3_LOAD_EXITING); }
+static void s_cr3_store(void) { proc(CPU_CR3_STORE_EXITING); }
+static void s_cr8_load(void) { proc(CPU_CR8_LOAD_EXITING); }
+static void s_cr8_store(void) { proc(CPU_CR8_STORE_EXITING); }
+static void s_movdr(void) { proc(CPU_MOV_DR_EXITING); }
+static void s_io(void) { proc(CPU_UNCOND_IO_EXITING); }
+static void s_desc(void) { sec(SEC_DESC_TABLE_EXITING); }
+
+/* CR0.TS owned by L1; the shadow says what L2 believes. */
+static void s_cr0_ts(void)
+{
+	vmcs_write(CR0_GUEST_HOST_MASK, CR0_TS);
+	vmcs_write(CR0_READ_SHADOW, vmcs_read(GUEST_CR0) & CR0_TS);
+}
+
+static void s_clts(void)
+{
+	vmcs_write(CR0_GUEST_HOST_MASK, CR0_TS);
+	vmcs_write(CR0_READ_SHADOW, CR0_TS);
+}
+
+static void s_msr(void)
+{
+	memset(msr_bitmap, 0, PAGE_SIZE);
+	msr_bitmap_set(msr_bitmap, MSR_IA32_SYSENTER_CS, true, false);
+	msr_bitmap_set(msr_bitmap, MSR_IA32_SYSENTER_ESP, false, true);
+	vmcs_write(MSR_BITMAP, (uint64_t)msr_bitmap);
+}
+
+static void s_ud(void) { vmcs_write(EXCEPTION_BITMAP, 1U << VEC_UD); }
+static void s_bp(void) { vmcs_write(EXCEPTION_BITMAP, 1U << VEC_BP); }
+
+#define INSN_ROW(n, g, s, r, q) \
+	{ n, g_##g, g_##g##_insn, g_##g##_next, s, r, q, false }
+
+static const struct exit_row rows[] = {
+	INSN_ROW("cpuid", cpuid, NULL, EXIT_REASON_CPUID, 0),
+	INSN_ROW("vmcall", vmcall, NULL, EXIT_REASON_VMCALL, 0),
+	INSN_ROW("hlt", hlt, s_hlt, EXIT_REASON_HLT, 0),
+	INSN_ROW("invlpg", invlpg, s_invlpg, EXIT_REASON_INVLPG, 0x123000),
+	INSN_ROW("rdpmc", rdpmc, s_rdpmc, EXIT_REASON_RDPMC, 0),
+	INSN_ROW("rdtsc", rdtsc, s_rdtsc, EXIT_REASON_RDTSC, 0),
+	INSN_ROW("invd", invd, NULL, EXIT_REASON_INVD, 0),
+	INSN_ROW("wbinvd", wbinvd, s_wbinvd, EXIT_REASON_WBINVD, 0),
+	INSN_ROW("pause", pause, s_pause, EXIT_REASON_PAUSE, 0),
+	/* Table 28-3: CR number, access type << 4, GPR << 8 */
+	INSN_ROW("mov to cr3", cr3_load, s_cr3_load, EXIT_REASON_CR_ACCESS,
+		 0x303),
+	INSN_ROW("mov from cr3", cr3_store, s_cr3_store, EXIT_REASON_CR_ACCESS,
+		 0x613),
+	INSN_ROW("mov to cr8", cr8_load, s_cr8_load, EXIT_REASON_CR_ACCESS,
+		 0x208),
+	INSN_ROW("mov from cr8", cr8_store, s_cr8_store, EXIT_REASON_CR_ACCESS,
+		 0x918),
+	INSN_ROW("mov to cr0 masked bit", cr0_write, s_cr0_ts,
+		 EXIT_REASON_CR_ACCESS, 0x000),
+	INSN_ROW("clts with ts masked", clts, s_clts, EXIT_REASON_CR_ACCESS,
+		 0x020),
+	/* Table 28-4: DR number, direction << 4, GPR << 8 */
+	INSN_ROW("mov to dr7", dr7_write, s_movdr, EXIT_REASON_DR_ACCESS, 0x007),
+	INSN_ROW("mov from dr6", dr6_read, s_movdr, EXIT_REASON_DR_ACCESS, 0x316),
+	/* Table 28-5: size-1, IN << 3, immediate << 6, port << 16 */
+	INSN_ROW("out imm8", out_imm, s_io, EXIT_REASON_IO_INSTRUCTION,
+		 0x00800040),
+	INSN_ROW("in dx word", in_dx, s_io, EXIT_REASON_IO_INSTRUCTION,
+		 0x12340009),
+	INSN_ROW("rdmsr intercepted", rdmsr, s_msr, EXIT_REASON_MSR_READ, 0),
+	INSN_ROW("wrmsr intercepted", wrmsr, s_msr, EXIT_REASON_MSR_WRITE, 0),
+	INSN_ROW("sgdt", sgdt, s_desc, EXIT_REASON_GDTR_IDTR, 0),
+	INSN_ROW("str", str, s_desc, EXIT_REASON_LDTR_TR, 0),
+	/* VMX instructions always exit in non-root operation (26.1.3);
+	 * qualification = displacement of the memory operand. */
+	INSN_ROW("vmxon", vmxon, NULL, EXIT_REASON_VMXON, 0),
+	INSN_ROW("vmxoff", vmxoff, NULL, EXIT_REASON_VMXOFF, ANY),
+	INSN_ROW("vmclear", vmclear, NULL, EXIT_REASON_VMCLEAR, 0),
+	INSN_ROW("vmptrld", vmptrld, NULL, EXIT_REASON_VMPTRLD, 0),
+	INSN_ROW("vmptrst", vmptrst, NULL, EXIT_REASON_VMPTRST, 0),
+	INSN_ROW("vmread", vmread, NULL, EXIT_REASON_VMREAD, ANY),
+	INSN_ROW("vmwrite", vmwrite, NULL, EXIT_REASON_VMWRITE, ANY),
+	INSN_ROW("vmlaunch", vmlaunch, NULL, EXIT_REASON_VMLAUNCH, ANY),
+	INSN_ROW("vmresume", vmresume, NULL, EXIT_REASON_VMRESUME, ANY),
+	INSN_ROW("invept", invept, NULL, EXIT_REASON_INVEPT, 0),
+	INSN_ROW("invvpid", invvpid, NULL, EXIT_REASON_INVVPID, 0),
+};
+
+static void check_insn_exit(const struct exit_row *row)
+{
+	uint64_t len = (uint64_t)(row->next - row->insn);
+	char name[96];
+	int r;
+
+	vmx_vm_reset(&vm, row->guest, stack_top);
+	if (row->setup)
+		row->setup();
+	r = vmx_vm_run(&vm);
+	snprintf(name, sizeof(name), "exit %s reason", row->name);
+	if (!expect_vmx(r, VMX_SUCCEED, 0, "exit %s entry", row->name))
+		return;
+	if (!test_result(vm.exit_reason == row->reason, name,
+			 "got %u (%s) expected %u (%s), qualification 0x%lx",
+			 vm.exit_reason,
+			 vmx_exit_reason_name(EXIT_REASON_BASIC(vm.exit_reason)),
+			 row->reason, vmx_exit_reason_name(row->reason),
+			 vm.exit_qual))
+		return;
+	expect_eq(vmcs_read(GUEST_RIP), (uint64_t)row->insn,
+		  "exit %s guest rip", row->name);
+	expect_eq(vm.exit_insn_len, len, "exit %s instruction length",
+		  row->name);
+	if (row->qual != ANY)
+		expect_eq(vm.exit_qual, row->qual, "exit %s qualification",
+			  row->name);
+	vmx_skip_insn();
+	r = vmx_vm_run(&vm);
+	snprintf(name, sizeof(name), "exit %s resumes after it", row->name);
+	test_result(r == VMX_SUCCEED && vm.exit_reason == EXIT_REASON_VMCALL &&
+		    vmcs_read(GUEST_RIP) == (uint64_t)row->next, name,
+		    "result %d exit reason %u rip 0x%lx, expected VMCALL at 0x%lx",
+		    r, vm.exit_reason, vmcs_read(GUEST_RIP),
+		    (uint64_t)row->next);
+}
+
+/* Run the guest; true if it exited with `reason`. */
+static bool run_expect(uint32_t reason, const char *name)
+{
+	int r = vmx_vm_run(&vm);
+
+	if (r != VMX_SUCCEED)
+		return expect_vmx(r, VMX_SUCCEED, 0, "%s entry", name);
+	return test_result(vm.exit_reason == reason, name,
+			   "exit reason %u (%s) qualification 0x%lx, expected "
+			   "%u (%s)", vm.exit_reason,
+			   vmx_exit_reason_name(EXIT_REASON_BASIC(vm.exit_reason)),
+			   vm.exit_qual, reason, vmx_exit_reason_name(reason));
+}
+
+/* After an event exit: resume at `rip` and expect the final VMCALL. */
+static void resume_to_vmcall(uint64_t rip, const char *name)
+{
+	vmcs_write(GUEST_RIP, rip);
+	run_expect(EXIT_REASON_VMCALL, name);
+}
+
+static void test_exceptions(void)
+{
+	uint64_t *page = page_alloc();
+
+	vmx_vm_reset(&vm, g_ud2, stack_top);
+	s_ud();
+	if (run_expect(EXIT_REASON_EXCEPTION_NMI, "exception #UD exits")) {
+		expect_eq(vm.exit_intr_info, INTR_INFO(VEC_UD,
+			  INTR_TYPE_HW_EXCEPTION, 0), "exception #UD intr info");
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_ud2_insn,
+			  "exception #UD guest rip");
+		resume_to_vmcall((uint64_t)g_ud2_next,
+				 "exception #UD guest resumes");
+	}
+
+	vmx_vm_reset(&vm, g_int3, stack_top);
+	s_bp();
+	if (run_expect(EXIT_REASON_EXCEPTION_NMI, "exception #BP exits")) {
+		expect_eq(vm.exit_intr_info, INTR_INFO(VEC_BP,
+			  INTR_TYPE_SW_EXCEPTION, 0), "exception #BP intr info");
+		expect_eq(vm.exit_insn_len, 1, "exception #BP instruction length");
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_int3_insn,
+			  "exception #BP guest rip");
+	}
+
+	/* #PF: qualification = linear address; CR2 is not written (28.1). */
+	page[3] = 0xfeed;
+	paging_update((uint64_t)page, 0, PTE_P);
+	vmx_vm_reset(&vm, g_memread, stack_top);
+	vm.regs.rsi = (uint64_t)(page + 3);
+	vmcs_write(EXCEPTION_BITMAP, 1U << VEC_PF);
+	if (run_expect(EXIT_REASON_EXCEPTION_NMI, "exception #PF exits")) {
+		expect_eq(vm.exit_intr_info, INTR_INFO(VEC_PF,
+			  INTR_TYPE_HW_EXCEPTION, 1), "exception #PF intr info");
+		expect_eq(vm.exit_intr_error, 0, "exception #PF error code");
+		expect_eq(vm.exit_qual, (uint64_t)(page + 3),
+			  "exception #PF qualification is the address");
+		paging_update((uint64_t)page, PTE_P, 0);
+		if (run_expect(EXIT_REASON_VMCALL,
+			       "exception #PF guest retries after fix"))
+			expect_eq(vm.regs.rax, 0xfeed,
+				  "exception #PF retried load value");
+	}
+	paging_update((uint64_t)page, PTE_P, 0);
+
+	/* No IDT for L2: #UD -> #GP -> #DF -> triple fault (28.1). */
+	vmx_vm_reset(&vm, g_ud2, stack_top);
+	vmcs_write(GUEST_IDTR_LIMIT, 0);
+	run_expect(EXIT_REASON_TRIPLE_FAULT, "triple fault exits");
+}
+
+static void test_windows_and_timers(void)
+{
+	vmx_vm_reset(&vm, g_nops, stack_top);
+	vmcs_write(GUEST_RFLAGS, RFLAGS_FIXED | RFLAGS_IF);
+	proc(CPU_INTR_WINDOW_EXITING);
+	if (run_expect(EXIT_REASON_INTERRUPT_WINDOW,
+		       "interrupt window exits at once")) {
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_nops,
+			  "interrupt window before the first instruction");
+		vmx_set_ctl(CPU_BASED_VM_EXEC_CONTROL, 0, CPU_INTR_WINDOW_EXITING);
+		run_expect(EXIT_REASON_VMCALL, "interrupt window cleared runs");
+	}
+
+	vmx_vm_reset(&vm, g_nops, stack_top);
+	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_NMI_EXITING |
+		    PIN_VIRTUAL_NMIS, 0);
+	proc(CPU_NMI_WINDOW_EXITING);
+	if (run_expect(EXIT_REASON_NMI_WINDOW, "nmi window exits at once"))
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_nops,
+			  "nmi window before the first instruction");
+
+	vmx_vm_reset(&vm, g_nops, stack_top);
+	proc(CPU_MONITOR_TRAP_FLAG);
+	if (run_expect(EXIT_REASON_MONITOR_TRAP_FLAG, "mtf exits"))
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_nops + 1,
+			  "mtf after one instruction");
+	if (run_expect(EXIT_REASON_MONITOR_TRAP_FLAG, "mtf exits again"))
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_nops + 2,
+			  "mtf after the next instruction");
+
+	vmx_vm_reset(&vm, g_nops, stack_top);
+	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_PREEMPTION_TIMER, 0);
+	vmcs_write(VMX_PREEMPTION_TIMER_VALUE, 0);
+	if (run_expect(EXIT_REASON_PREEMPTION_TIMER, "preemption timer 0 exits"))
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_nops,
+			  "preemption timer 0 before the first instruction");
+
+	vmx_vm_reset(&vm, g_spin, stack_top);
+	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_PREEMPTION_TIMER, 0);
+	vmx_set_ctl(VM_EXIT_CONTROLS, EXIT_SAVE_PREEMPTION_TIMER, 0);
+	vmcs_write(VMX_PREEMPTION_TIMER_VALUE, 50);
+	if (run_expect(EXIT_REASON_PREEMPTION_TIMER,
+		       "preemption timer 50 stops a spinning guest")) {
+		report(vm.regs.rbx > 0, "preemption timer guest made progress");
+		expect_eq(vmcs_read(VMX_PREEMPTION_TIMER_VALUE), 0,
+			  "preemption timer saved value is 0");
+	}
+}
+
+int main(void)
+{
+	printf("vmxbox nested test: vm exits\n");
+	vmxtest_enable();
+	stack_top = vmx_guest_stack();
+	msr_bitmap = page_alloc();
+	vm.vmcs = vmx_alloc_region();
+	test_section("instruction exits");
+	for (unsigned i = 0; i < ARRAY_SIZE(rows); i++)
+		check_insn_exit(&rows[i]);
+	test_section("exceptions");
+	test_exceptions();
+	test_section("windows, mtf, preemption timer");
+	test_windows_and_timers();
+	vmclear(vm.vmcs_pa);
+	vmx_disable();
+	return test_summary();
+}
