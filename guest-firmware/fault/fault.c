@@ -10,11 +10,12 @@ extern uint64_t fault_read(uint64_t *p);
 extern void fault_write(uint64_t *p, uint64_t v);
 extern void fault_exec(void *code);
 extern void fault_ud(void), fault_div0(void), fault_idiv_overflow(void);
-extern void fault_int3(void), fault_int_np(void), fault_noncanon(void);
+extern void fault_int3(void), fault_int_np(void), fault_int_gp(void);
+extern void fault_noncanon(void);
 extern void fault_cr4_reserved(void), fault_efer_reserved(void);
 extern char fault_read_insn[], fault_write_insn[], fault_ud_insn[],
 	fault_ud_after[], fault_div0_insn[], fault_idiv_insn[],
-	fault_int3_after[], fault_int_np_insn[], fault_noncanon_insn[],
+	fault_int3_after[], fault_int_np_insn[], fault_int_gp_insn[], fault_noncanon_insn[],
 	fault_cr4_insn[], fault_efer_insn[];
 extern void iret_regs_test(const uint64_t in[15], uint64_t out[16]);
 extern char iret_int3_after[];
@@ -208,10 +209,17 @@ static void test_de_ud_bp(void)
 	/* #BP is a trap: RIP points after INT3. */
 	v = trap_try(call_fn, fault_int3, &ti);
 	expect_fault("bp int3", v, &ti, VEC_BP, 0, fault_int3_after);
-	/* INT n through a not-present gate: #NP(vector*8+2), SDM 6.13. */
+	/* INT n through a not-present gate: #NP(vector*8+2); a gate whose
+	 * type is not a 64-bit interrupt/trap gate: #GP(vector*8+2); the type
+	 * is checked first (SDM Vol. 2 INT n, IA-32e mode). */
+	idt_set_gate(0x40, fault_int3, 0);
+	((volatile uint16_t *)idt_base())[0x40 * 8 + 2] &= 0x7fff;	/* P=0 */
 	v = trap_try(call_fn, fault_int_np, &ti);
-	expect_fault("np int 0x40", v, &ti, VEC_NP, 0x40 * 8 + 2,
+	expect_fault("np int 0x40 not present", v, &ti, VEC_NP, 0x40 * 8 + 2,
 		     fault_int_np_insn);
+	v = trap_try(call_fn, fault_int_gp, &ti);
+	expect_fault("gp int 0x41 bad gate type", v, &ti, VEC_GP, 0x41 * 8 + 2,
+		     fault_int_gp_insn);
 }
 
 static unsigned ud_skips;
@@ -259,7 +267,8 @@ static void test_iret_regs(void)
 	expect_eq(bp_count, 1, "iret int3 handled once");
 	expect_eq(bp_frame.rip, (uint64_t)iret_int3_after, "iret frame rip");
 	expect_eq(bp_frame.cs, SEL_CODE64, "iret frame cs");
-	expect_eq(bp_frame.ss & ~3ULL, 0, "iret frame ss");
+	/* No privilege change: the old SS is pushed (SDM 6.14.2). */
+	expect_eq(bp_frame.ss, SEL_DATA, "iret frame ss");
 	expect_eq(bp_frame.rsp, iret_rsp_before, "iret frame rsp");
 	expect_eq(bp_frame.rax, in[0], "iret frame rax");
 	expect_eq(bp_frame.r15, in[14], "iret frame r15");

@@ -55,9 +55,15 @@ fault_int3_after:
 	ret
 
 	.globl fault_int_np, fault_int_np_insn
-fault_int_np:				/* vector 0x40 has no gate */
+fault_int_np:				/* gate 0x40: valid type, P=0 */
 fault_int_np_insn:
 	int	$0x40
+	ret
+
+	.globl fault_int_gp, fault_int_gp_insn
+fault_int_gp:				/* gate 0x41: all zero, bad type */
+fault_int_gp_insn:
+	int	$0x41
 	ret
 
 	.globl fault_noncanon, fault_noncanon_insn
