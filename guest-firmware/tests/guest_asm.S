@@ -260,6 +260,44 @@ g_spin:
 	movq	%cr4, %rbx
 	NEXT crread
 
+	/* MOV CR0 back with the value read: matches the shadow. */
+	GUEST cr0_same
+	movq	%cr0, %rax
+	INSN cr0_same
+	movq	%rax, %cr0
+	NEXT cr0_same
+
+	/* OUT/IN of size 1/4 to the port in SI. */
+	GUEST outb_si
+	movw	%si, %dx
+	INSN outb_si
+	outb	%al, %dx
+	NEXT outb_si
+
+	GUEST outl_si
+	movw	%si, %dx
+	INSN outl_si
+	outl	%eax, %dx
+	NEXT outl_si
+
+	/* RDMSR / WRMSR with ECX (and EDX:EAX) as L1 set them. */
+	GUEST rdmsr_ecx
+	INSN rdmsr_ecx
+	rdmsr
+	NEXT rdmsr_ecx
+
+	GUEST wrmsr_ecx
+	INSN wrmsr_ecx
+	wrmsr
+	NEXT wrmsr_ecx
+
+	/* Counts in RBX, reports with VMCALL, forever. */
+	.globl g_count
+g_count:
+	incq	%rbx
+	vmcall
+	jmp	g_count
+
 	.bss
 	.balign 16
 	.globl g_scratch

@@ -17,6 +17,9 @@ GUEST_DECL(vmptrld) GUEST_DECL(vmptrst) GUEST_DECL(vmread)
 GUEST_DECL(vmwrite) GUEST_DECL(vmlaunch) GUEST_DECL(vmresume)
 GUEST_DECL(invept) GUEST_DECL(invvpid) GUEST_DECL(nops)
 GUEST_DECL(memrw) GUEST_DECL(memread) GUEST_DECL(crread)
+GUEST_DECL(cr0_same) GUEST_DECL(outb_si) GUEST_DECL(outl_si)
+GUEST_DECL(rdmsr_ecx) GUEST_DECL(wrmsr_ecx)
 extern void g_spin(void);
+extern void g_count(void);
 
 #endif

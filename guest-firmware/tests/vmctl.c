@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VM-execution controls seen from L1: exception bitmap with #PF error-code
+ * mask/match (25.6.3), event injection (27.6), CR0/CR4 guest/host masks
+ * and read shadows and CR3-target values (25.6.6, 25.6.7), I/O bitmaps
+ * (25.6.4) and MSR bitmaps (25.6.9).
+ */
+#include "vmxtest.h"
+#include "guest_asm.h"
+
+static struct vmx_vm vm;
+static uint64_t stack_top;
+
+/* What the L2 exception handler saw (L2 runs the firmware's own IDT). */
+static volatile struct {
+	unsigned count;
+	uint64_t vector, error_code, rip;
+} seen;
+static uint64_t *pf_page;
+
+static bool l2_record(struct trap_frame *f)
+{
+	seen.count++;
+	seen.vector = f->vector;
+	seen.error_code = f->error_code;
+	seen.rip = f->rip;
+	f->rip = (uint64_t)g_vmcall;	/* then report to L1 */
+	return true;
+}
+
+static bool l2_fix_pf(struct trap_frame *f)
+{
+	seen.count++;
+	seen.vector = f->vector;
+	seen.error_code = f->error_code;
+	seen.rip = f->rip;
+	paging_update((uint64_t)pf_page, PTE_P, 0);
+	return true;		/* retry the access */
+}
+
+static bool run_expect(uint32_t reason, const char *name)
+{
+	int r = vmx_vm_run(&vm);
+
+	if (r != VMX_SUCCEED)
+		return expect_vmx(r, VMX_SUCCEED, 0, "%s entry", name);
+	return test_result(vm.exit_reason == reason, name,
+			   "exit reason %u (%s) qualification 0x%lx rip 0x%lx, "
+			   "expected %u (%s)", vm.exit_reason,
+			   vmx_exit_reason_name(EXIT_REASON_BASIC(vm.exit_reason)),
+			   vm.exit_qual, vmcs_read(GUEST_RIP), reason,
+			   vmx_exit_reason_name(reason));
+}
+
+static void reset(void (*guest)(void))
+{
+	vmx_vm_reset(&vm, guest, stack_top);
+	memset((void *)&seen, 0, sizeof(seen));
+}
+
+/* ---- exception bitmap and #PF filtering -------------------------------- */
+struct pf_case {
+	const char *name;
+	bool bit14;
+	uint32_t mask, match;
+	bool exits;
+};
+
+static void test_pf_filter(void)
+{
+	static const struct pf_case cases[] = {
+		{ "pf bitmap 1 mask 0 match 0", true, 0, 0, true },
+		{ "pf bitmap 1 mismatch", true, PFEC_W, PFEC_W, false },
+		{ "pf bitmap 0 mismatch", false, PFEC_W, PFEC_W, true },
+		{ "pf bitmap 0 mask 0 match 0", false, 0, 0, false },
+	};
+
+	pf_page = page_alloc();
+	pf_page[1] = 0xabcd;
+	trap_set_handler(VEC_PF, l2_fix_pf);
+	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct pf_case *c = &cases[i];
+
+		paging_update((uint64_t)pf_page, 0, PTE_P);
+		reset(g_memread);
+		vm.regs.rsi = (uint64_t)(pf_page + 1);
+		vmcs_write(EXCEPTION_BITMAP, c->bit14 ? 1U << VEC_PF : 0);
+		vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, c->mask);
+		vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, c->match);
+		if (c->exits) {
+			if (run_expect(EXIT_REASON_EXCEPTION_NMI, c->name))
+				expect_eq(seen.count, 0, "%s not delivered to l2",
+					  c->name);
+		} else if (run_expect(EXIT_REASON_VMCALL, c->name)) {
+			expect_eq(seen.count, 1, "%s delivered to l2", c->name);
+			expect_eq(vm.regs.rax, 0xabcd, "%s l2 retried the load",
+				  c->name);
+		}
+	}
+	paging_update((uint64_t)pf_page, PTE_P, 0);
+	trap_set_handler(VEC_PF, NULL);
+
+	/* Bit clear: #UD goes to L2's own IDT. */
+	trap_set_handler(VEC_UD, l2_record);
+	reset(g_ud2);
+	if (run_expect(EXIT_REASON_VMCALL, "ud with bitmap bit clear stays in l2"))
+		expect_eq(seen.rip, (uint64_t)g_ud2_insn, "l2 #UD handler rip");
+	trap_set_handler(VEC_UD, NULL);
+}
+
+/* ---- event injection --------------------------------------------------- */
+struct inject_case {
+	const char *name;
+	uint32_t info;
+	uint32_t error;
+	uint32_t len;
+	unsigned vector;
+	uint64_t rip_delta;	/* pushed RIP - guest RIP */
+	bool has_error;
+};
+
+static void test_injection(void)
+{
+	static const struct inject_case cases[] = {
+		{ "inject #UD", INTR_INFO(VEC_UD, INTR_TYPE_HW_EXCEPTION, 0),
+		  0, 0, VEC_UD, 0, false },
+		{ "inject #GP(0x18)", INTR_INFO(VEC_GP, INTR_TYPE_HW_EXCEPTION, 1),
+		  0x18, 0, VEC_GP, 0, true },
+		{ "inject #PF(0x5)", INTR_INFO(VEC_PF, INTR_TYPE_HW_EXCEPTION, 1),
+		  PFEC_P | PFEC_U, 0, VEC_PF, 0, true },
+		{ "inject software #BP len 1",
+		  INTR_INFO(VEC_BP, INTR_TYPE_SW_EXCEPTION, 0), 0, 1, VEC_BP, 1,
+		  false },
+		{ "inject software int 5 len 2",
+		  INTR_INFO(VEC_BR, INTR_TYPE_SW_INTR, 0), 0, 2, VEC_BR, 2, false },
+		{ "inject nmi", INTR_INFO(VEC_NMI, INTR_TYPE_NMI, 0), 0, 0,
+		  VEC_NMI, 0, false },
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct inject_case *c = &cases[i];
+
+		trap_set_handler(c->vector, l2_record);
+		reset(g_nops);
+		vmcs_write(VM_ENTRY_INTR_INFO, c->info);
+		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, c->error);
+		vmcs_write(VM_ENTRY_INSTRUCTION_LEN, c->len);
+		if (run_expect(EXIT_REASON_VMCALL, c->name)) {
+			expect_eq(seen.count, 1, "%s delivered once", c->name);
+			expect_eq(seen.vector, c->vector, "%s vector", c->name);
+			if (c->has_error)
+				expect_eq(seen.error_code, c->error,
+					  "%s error code", c->name);
+			expect_eq(seen.rip, (uint64_t)g_nops + c->rip_delta,
+				  "%s return rip", c->name);
+			expect_eq(vmcs_read(VM_ENTRY_INTR_INFO) & INTR_INFO_VALID,
+				  0, "%s valid bit cleared by the exit", c->name);
+		}
+		trap_set_handler(c->vector, NULL);
+	}
+}
+
+/* ---- CR shadowing and CR3 targets -------------------------------------- */
+static void test_cr_shadow(void)
+{
+	uint64_t cr0 = vmx_fix_cr0(read_cr0()), cr4 = vmx_fix_cr4(read_cr4());
+
+	reset(g_crread);
+	vmcs_write(CR0_GUEST_HOST_MASK, CR0_TS | CR0_MP);
+	vmcs_write(CR0_READ_SHADOW, CR0_TS);
+	vmcs_write(CR4_GUEST_HOST_MASK, CR4_VMXE);
+	vmcs_write(CR4_READ_SHADOW, 0);
+	if (run_expect(EXIT_REASON_VMCALL, "cr reads do not exit")) {
+		expect_eq(vm.regs.rax, (cr0 & ~(CR0_TS | CR0_MP)) | CR0_TS,
+			  "cr0 read shows the shadow for masked bits");
+		expect_eq(vm.regs.rbx, cr4 & ~CR4_VMXE,
+			  "cr4 read hides vmxe through the shadow");
+	}
+
+	reset(g_cr0_same);
+	vmcs_write(CR0_GUEST_HOST_MASK, CR0_TS);
+	vmcs_write(CR0_READ_SHADOW, 0);
+	run_expect(EXIT_REASON_VMCALL, "cr0 write equal to shadow does not exit");
+
+	reset(g_cr0_write);
+	vmcs_write(CR0_GUEST_HOST_MASK, CR0_TS);
+	vmcs_write(CR0_READ_SHADOW, 0);
+	if (run_expect(EXIT_REASON_CR_ACCESS, "cr0 write differing from shadow exits"))
+		expect_eq(vmcs_read(GUEST_CR0), cr0,
+			  "cr0 unchanged by the exiting write");
+
+	reset(g_cr3_load);
+	vmx_set_ctl(CPU_BASED_VM_EXEC_CONTROL, CPU_CR3_LOAD_EXITING, 0);
+	vmcs_write(CR3_TARGET_COUNT, 1);
+	vmcs_write(CR3_TARGET_VALUE0, read_cr3());
+	run_expect(EXIT_REASON_VMCALL, "mov to cr3 of a target value does not exit");
+
+	reset(g_cr3_load);
+	vmx_set_ctl(CPU_BASED_VM_EXEC_CONTROL, CPU_CR3_LOAD_EXITING, 0);
+	vmcs_write(CR3_TARGET_COUNT, 1);
+	vmcs_write(CR3_TARGET_VALUE0, read_cr3() + PAGE_SIZE);
+	run_expect(EXIT_REASON_CR_ACCESS, "mov to cr3 of another value exits");
+}
+
+/* ---- I/O bitmaps ------------------------------------------------------- */
+struct io_case {
+	const char *name;
+	void (*guest)(void);
+	uint16_t port;		/* the guest's port */
+	uint16_t bit;		/* the one port intercepted */
+	bool exits;
+};
+
+static void test_io_bitmaps(void)
+{
+	static const struct io_case cases[] = {
+		{ "io bitmap a port intercepted", g_outb_si, 0x80, 0x80, true },
+		{ "io bitmap a other port passes", g_outb_si, 0x81, 0x80, false },
+		{ "io bitmap b port intercepted", g_outb_si, 0x9000, 0x9000, true },
+		{ "io bitmap b other port passes", g_outb_si, 0x9001, 0x9000, false },
+		{ "io 4-byte access crossing into bitmap b", g_outl_si, 0x7ffe,
+		  0x8001, true },
+		{ "io 4-byte access below the bit passes", g_outl_si, 0x7ff0,
+		  0x7ff4, false },
+	};
+	uint8_t *a = page_alloc(), *b = page_alloc();
+
+	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct io_case *c = &cases[i];
+
+		memset(a, 0, PAGE_SIZE);
+		memset(b, 0, PAGE_SIZE);
+		io_bitmap_set(a, b, c->bit, true);
+		reset(c->guest);
+		vm.regs.rsi = c->port;
+		vmcs_write(IO_BITMAP_A, (uint64_t)a);
+		vmcs_write(IO_BITMAP_B, (uint64_t)b);
+		/* With bitmaps on, unconditional I/O exiting is ignored. */
+		vmx_set_ctl(CPU_BASED_VM_EXEC_CONTROL,
+			    CPU_USE_IO_BITMAPS | CPU_UNCOND_IO_EXITING, 0);
+		if (!run_expect(c->exits ? EXIT_REASON_IO_INSTRUCTION
+					 : EXIT_REASON_VMCALL, c->name))
+			continue;
+		if (c->exits)
+			expect_eq(EXITQ_IO_PORT(vm.exit_qual), c->port,
+				  "%s port in qualification", c->name);
+	}
+}
+
+/* ---- MSR bitmaps ------------------------------------------------------- */
+struct msr_case {
+	const char *name;
+	void (*guest)(void);
+	uint32_t msr;
+	bool rd, wr;		/* bitmap bits */
+	bool exits;
+};
+
+static void test_msr_bitmaps(void)
+{
+	static const struct msr_case cases[] = {
+		{ "msr bitmap read low intercepted", g_rdmsr_ecx, 0x174, true,
+		  false, true },
+		{ "msr bitmap write low not intercepted", g_wrmsr_ecx, 0x174,
+		  true, false, false },
+		{ "msr bitmap write low intercepted", g_wrmsr_ecx, 0x175, false,
+		  true, true },
+		{ "msr bitmap read high intercepted", g_rdmsr_ecx, MSR_GS_BASE,
+		  true, false, true },
+		{ "msr bitmap read high not intercepted", g_rdmsr_ecx,
+		  MSR_KERNEL_GS_BASE, false, false, false },
+		{ "msr outside the bitmap ranges exits", g_rdmsr_ecx,
+		  0x40000000, false, false, true },
+	};
+	void *bm = page_alloc();
+
+	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct msr_case *c = &cases[i];
+
+		memset(bm, 0, PAGE_SIZE);
+		msr_bitmap_set(bm, c->msr, c->rd, c->wr);
+		reset(c->guest);
+		vm.regs.rcx = c->msr;
+		vm.regs.rax = 0;
+		vm.regs.rdx = 0;
+		vmcs_write(MSR_BITMAP, (uint64_t)bm);
+		if (!run_expect(c->exits ? (c->guest == g_rdmsr_ecx ?
+					    EXIT_REASON_MSR_READ :
+					    EXIT_REASON_MSR_WRITE)
+					 : EXIT_REASON_VMCALL, c->name))
+			continue;
+	}
+	reset(g_rdmsr_ecx);
+	vm.regs.rcx = MSR_KERNEL_GS_BASE;
+	vmx_set_ctl(CPU_BASED_VM_EXEC_CONTROL, 0, CPU_USE_MSR_BITMAPS);
+	run_expect(EXIT_REASON_MSR_READ, "rdmsr exits without msr bitmaps");
+}
+
+int main(void)
+{
+	printf("vmxbox nested test: execution controls\n");
+	vmxtest_enable();
+	stack_top = vmx_guest_stack();
+	vm.vmcs = vmx_alloc_region();
+	test_section("exception bitmap");
+	test_pf_filter();
+	test_section("event injection");
+	test_injection();
+	test_section("cr shadowing");
+	test_cr_shadow();
+	test_section("i/o bitmaps");
+	test_io_bitmaps();
+	test_section("msr bitmaps");
+	test_msr_bitmaps();
+	vmclear(vm.vmcs_pa);
+	vmx_disable();
+	return test_summary();
+}

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+/*
+ * EPT (SDM 29.3): translation, permissions, EPT violations with their
+ * exit qualification (Table 28-7), guest-physical and guest-linear
+ * addresses, EPT misconfigurations, remapping; INVEPT and INVVPID
+ * operand checks (31.3) and running with VPID.
+ */
+#include "vmxtest.h"
+#include "guest_asm.h"
+
+static struct vmx_vm vm;
+static uint64_t stack_top;
+static struct ept ept;
+
+static bool run_expect(uint32_t reason, const char *name)
+{
+	int r = vmx_vm_run(&vm);
+
+	if (r != VMX_SUCCEED)
+		return expect_vmx(r, VMX_SUCCEED, 0, "%s entry", name);
+	return test_result(vm.exit_reason == reason, name,
+			   "exit reason %u (%s) qualification 0x%lx gpa 0x%lx, "
+			   "expected %u (%s)", vm.exit_reason,
+			   vmx_exit_reason_name(EXIT_REASON_BASIC(vm.exit_reason)),
+			   vm.exit_qual, vm.guest_phys, reason,
+			   vmx_exit_reason_name(reason));
+}
+
+static void reset_ept(void (*guest)(void))
+{
+	vmx_vm_reset(&vm, guest, stack_top);
+	vmcs_write(EPT_POINTER, ept.eptp);
+	vmx_set_ctl(SECONDARY_VM_EXEC_CONTROL, SEC_ENABLE_EPT, 0);
+}
+
+static void set_perms(uint64_t gpa, uint64_t perms)
+{
+	uint64_t *e = ept_entry(&ept, gpa);
+
+	*e = (*e & ~EPT_RWX) | perms;
+	invept(INVEPT_SINGLE_CONTEXT, ept.eptp);
+}
+
+static void test_translation(void)
+{
+	uint64_t *page = page_alloc(), *other = page_alloc();
+	const uint64_t gla_bits = EXITQ_EPT_GLA_VALID | EXITQ_EPT_GLA_TRANSLATED;
+
+	reset_ept(g_memrw);
+	vm.regs.rsi = (uint64_t)page;
+	vm.regs.rdi = 0x1111;
+	if (run_expect(EXIT_REASON_VMCALL, "ept identity map runs the guest"))
+		expect_eq(page[0], 0x1111, "ept identity write reaches memory");
+
+	set_perms((uint64_t)page, EPT_R);
+	reset_ept(g_memrw);
+	vm.regs.rsi = (uint64_t)page + 8;
+	vm.regs.rdi = 0x2222;
+	if (run_expect(EXIT_REASON_EPT_VIOLATION, "ept write to read-only page")) {
+		expect_eq(vm.exit_qual & 0x1bf, EXITQ_EPT_WRITE |
+			  EXITQ_EPT_READABLE | gla_bits,
+			  "ept write violation qualification");
+		expect_eq(vm.guest_phys, (uint64_t)page + 8,
+			  "ept violation guest-physical address");
+		expect_eq(vmcs_read(GUEST_LINEAR_ADDRESS), (uint64_t)page + 8,
+			  "ept violation guest-linear address");
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_memrw_insn,
+			  "ept violation guest rip at the access");
+		set_perms((uint64_t)page, EPT_RWX);
+		if (run_expect(EXIT_REASON_VMCALL, "ept write retried after fix"))
+			expect_eq(page[1], 0x2222, "ept retried write value");
+	}
+
+	set_perms((uint64_t)page, 0);
+	reset_ept(g_memread);
+	vm.regs.rsi = (uint64_t)page;
+	if (run_expect(EXIT_REASON_EPT_VIOLATION, "ept read of unmapped page"))
+		expect_eq(vm.exit_qual & 0x1bf, EXITQ_EPT_READ | gla_bits,
+			  "ept read violation qualification");
+
+	/* Execute: a page holding VMCALL, mapped RW but not X. */
+	memcpy(page, "\x0f\x01\xc1", 3);
+	set_perms((uint64_t)page, EPT_R | EPT_W);
+	reset_ept(g_nops);
+	vmcs_write(GUEST_RIP, (uint64_t)page);
+	if (run_expect(EXIT_REASON_EPT_VIOLATION, "ept fetch from non-executable")) {
+		expect_eq(vm.exit_qual & 0x1bf, EXITQ_EPT_FETCH |
+			  EXITQ_EPT_READABLE | EXITQ_EPT_WRITABLE | gla_bits,
+			  "ept fetch violation qualification");
+		set_perms((uint64_t)page, EPT_RWX);
+		run_expect(EXIT_REASON_VMCALL, "ept fetch retried after fix");
+	}
+
+	/* Remap: the guest page now shows another host page. */
+	other[0] = 0x5eed;
+	ept_map_4k(&ept, (uint64_t)page, (uint64_t)other, EPT_RWX);
+	invept(INVEPT_SINGLE_CONTEXT, ept.eptp);
+	reset_ept(g_memread);
+	vm.regs.rsi = (uint64_t)page;
+	if (run_expect(EXIT_REASON_VMCALL, "ept remapped page runs"))
+		expect_eq(vm.regs.rax, 0x5eed, "ept remapped read sees host page");
+	ept_map_4k(&ept, (uint64_t)page, (uint64_t)page, EPT_RWX);
+
+	/* Write-only is a misconfiguration (29.3.3.1). */
+	set_perms((uint64_t)page, EPT_W);
+	reset_ept(g_memread);
+	vm.regs.rsi = (uint64_t)page + 16;
+	if (run_expect(EXIT_REASON_EPT_MISCONFIG, "ept write-only entry"))
+		expect_eq(vm.guest_phys, (uint64_t)page + 16,
+			  "ept misconfig guest-physical address");
+	set_perms((uint64_t)page, EPT_RWX);
+}
+
+static void test_invept_invvpid(void)
+{
+	bool vpid = vmx_ctl_allowed1(vmx_caps.proc2, SEC_ENABLE_VPID);
+
+	expect_vmx(invept(INVEPT_SINGLE_CONTEXT, ept.eptp), VMX_SUCCEED, 0,
+		   "invept single-context");
+	expect_vmx(invept(INVEPT_ALL_CONTEXT, 0), VMX_SUCCEED, 0,
+		   "invept all-context");
+	expect_vmx(invept(0, ept.eptp), VMX_FAIL_VALID,
+		   VMXERR_INVALID_INVEPT_INVVPID_OPERAND, "invept type 0");
+	expect_vmx(invept(3, ept.eptp), VMX_FAIL_VALID,
+		   VMXERR_INVALID_INVEPT_INVVPID_OPERAND, "invept type 3");
+	if (!vpid)
+		return;
+	expect_vmx(invvpid(INVVPID_ALL_CONTEXT, 0, 0), VMX_SUCCEED, 0,
+		   "invvpid all-context");
+	expect_vmx(invvpid(INVVPID_SINGLE_CONTEXT, 1, 0), VMX_SUCCEED, 0,
+		   "invvpid single-context vpid 1");
+	expect_vmx(invvpid(INVVPID_ADDRESS, 1, 0x100000), VMX_SUCCEED, 0,
+		   "invvpid individual address");
+	expect_vmx(invvpid(INVVPID_SINGLE_CONTEXT, 0, 0), VMX_FAIL_VALID,
+		   VMXERR_INVALID_INVEPT_INVVPID_OPERAND,
+		   "invvpid single-context vpid 0");
+	expect_vmx(invvpid(INVVPID_ADDRESS, 1, 0x8000000000000000ULL),
+		   VMX_FAIL_VALID, VMXERR_INVALID_INVEPT_INVVPID_OPERAND,
+		   "invvpid non-canonical address");
+	expect_vmx(invvpid(4, 1, 0), VMX_FAIL_VALID,
+		   VMXERR_INVALID_INVEPT_INVVPID_OPERAND, "invvpid type 4");
+
+	vmx_vm_reset(&vm, g_vmcall, stack_top);
+	vmx_set_ctl(SECONDARY_VM_EXEC_CONTROL, SEC_ENABLE_VPID, 0);
+	vmcs_write(VIRTUAL_PROCESSOR_ID, 7);
+	run_expect(EXIT_REASON_VMCALL, "guest runs with vpid 7");
+}
+
+int main(void)
+{
+	printf("vmxbox nested test: ept and invalidation\n");
+	vmxtest_enable();
+	if (!vmx_ctl_allowed1(vmx_caps.proc2, SEC_ENABLE_EPT)) {
+		test_skip_fail("ept not supported");
+		return test_summary();
+	}
+	stack_top = vmx_guest_stack();
+	vm.vmcs = vmx_alloc_region();
+	ept_init(&ept, false);
+	ept_identity_map(&ept, 1ULL << 32, EPT_RWX);
+	test_section("ept translation");
+	test_translation();
+	test_section("invept and invvpid");
+	test_invept_invvpid();
+	vmclear(vm.vmcs_pa);
+	vmx_disable();
+	return test_summary();
+}
