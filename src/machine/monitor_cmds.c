@@ -11,6 +11,7 @@
 #include "monitor/monitor.h"
 #include "monitor/proto.h"
 #include "monitor/trace.h"
+#include "snapshot/snap_machine.h"
 #include "vmx/vmx.h"
 
 #define MON_MEM_MAX (64u << 10)
@@ -399,6 +400,29 @@ static cbor_item_t *cmd_trace(void *opaque, struct monitor_client *c,
 	return cbor_build_string(!strcmp(onoff, "on") ? "tracing" : "not tracing");
 }
 
+/* Snapshot with the vCPU parked at an instruction boundary. */
+static cbor_item_t *snapshot_locked(struct machine *m, const cbor_item_t *args,
+				    char *err, size_t errlen)
+{
+	char path[4096];
+
+	if (!arg_str(args, 0, path, sizeof(path)) || !path[0]) {
+		snprintf(err, errlen, "usage: snapshot PATH");
+		return NULL;
+	}
+	if (snap_machine_write(m, path, "monitor", err, errlen))
+		return NULL;
+	return cbor_build_string(path);
+}
+
+static cbor_item_t *cmd_snapshot(void *opaque, struct monitor_client *c,
+				 const cbor_item_t *args, char *err, size_t errlen)
+{
+	struct machine_monitor *mm = opaque;
+
+	return with_paused(mm->m, snapshot_locked, args, err, errlen);
+}
+
 static cbor_item_t *cmd_quit(void *opaque, struct monitor_client *c,
 			     const cbor_item_t *args, char *err, size_t errlen)
 {
@@ -421,6 +445,7 @@ static const struct monitor_cmd machine_cmds[] = {
 	{ "vms", "", "every VMCS used, with exit counts", cmd_vms },
 	{ "vmcs", "[ADDR]", "fields of the current (or given) VMCS", cmd_vmcs },
 	{ "trace", "on|off [REASON...]", "stream VM entries/exits", cmd_trace },
+	{ "snapshot", "PATH", "write a snapshot atomically (docs/snapshot.md)", cmd_snapshot },
 	{ "quit", "", "end the run", cmd_quit },
 	{ "help", "", "list commands", cmd_help },
 };

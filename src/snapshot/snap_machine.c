@@ -180,6 +180,8 @@ static void capture_config(struct machine *m, struct snapshot_machine *s)
 		t->fw_hashed = true;
 	if (t && t->fw_hashed)
 		memcpy(c->firmware_sha256, t->fw_sha256, 32);
+	else if (!t && m->cfg.firmware)
+		sha256_file(m->cfg.firmware, c->firmware_sha256);
 	snprintf(num, sizeof(num), "%" PRIu64, m->cfg.max_insns);
 	snap_config_set_option(c, "max-insns", num);
 	snap_config_set_option(c, "debug-exit",
@@ -212,6 +214,19 @@ struct snapshot_machine *snap_machine_capture(struct machine *m,
 		return NULL;
 	}
 	return s;
+}
+
+int snap_machine_write(struct machine *m, const char *path,
+		       const char *trigger, char *err, size_t errlen)
+{
+	struct snapshot_machine *s = snap_machine_capture(m, trigger, err, errlen);
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = snapshot_write_file(s, path, err, errlen);
+	snapshot_free(s);
+	return rc ? -1 : 0;
 }
 
 int snap_machine_save(struct machine *m, const char *trigger)

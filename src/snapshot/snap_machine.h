@@ -70,6 +70,10 @@ bool snap_trigger_numbered(const struct snap_trigger *t);
 struct snapshot_machine *snap_machine_capture(struct machine *m,
 					      const char *trigger, char *err,
 					      size_t errlen);
+/* Capture and write to path (monitor `snapshot PATH`).  0, or -1 with
+ * err set. */
+int snap_machine_write(struct machine *m, const char *path,
+		       const char *trigger, char *err, size_t errlen);
 /* Capture and write to t's next file name; reports on the machine's
  * message fd.  0 or -1. */
 int snap_machine_save(struct machine *m, const char *trigger);

@@ -288,6 +288,37 @@ START_TEST(sigusr1_snapshot_restores)
 }
 END_TEST
 
+/* The monitor's `snapshot PATH`: a capture of a machine that has not run
+ * yet restores to the whole run. */
+START_TEST(write_before_first_instruction)
+{
+	struct machine_config c;
+	struct machine *m;
+	struct outcome ref;
+	char err[512], path[128];
+	FILE *serial = tmpfile();
+	struct snapshot_machine *s;
+
+	run_fresh(&ref, NULL, 0);
+	config(&c, serial, 0);
+	ck_assert_int_eq(machine_create(&c, &m, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/mon.snap", dir);
+	ck_assert_msg(snap_machine_write(m, path, "monitor", err, sizeof(err)) == 0, "%s", err);
+	machine_destroy(m);
+	fclose(serial);
+	s = snapshot_read_file(path, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_str_eq(s->trigger, "monitor");
+	ck_assert_str_eq(s->config.engine, "toy");
+	ck_assert_str_eq(snap_config_option(&s->config, "vmx"), "off");
+	ck_assert_uint_eq(s->cpus[0].insn_count, 0);
+	ck_assert(!s->vmx.present);
+	snapshot_free(s);
+	check_continuation(&ref, path, 0, 0);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(event_specs)
 {
 	struct snap_trigger t;
@@ -330,6 +361,7 @@ int main(void)
 	tcase_add_test(t, snapshots_at_several_n_restore_exactly);
 	tcase_add_test(t, insn_limit_and_single_file);
 	tcase_add_test(t, sigusr1_snapshot_restores);
+	tcase_add_test(t, write_before_first_instruction);
 	tcase_add_test(t, event_specs);
 	suite_add_tcase(s, t);
 	sr = srunner_create(s);
