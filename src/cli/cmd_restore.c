@@ -241,6 +241,13 @@ int cmd_restore(int argc, char **argv)
 		return ret;
 	}
 	check_firmware(s);
+	if (cfg.snap) {
+		/* Snapshots of the resumed run name the original firmware. */
+		snprintf(cli_trigger.fw_path, sizeof(cli_trigger.fw_path), "%s",
+			 s->config.firmware);
+		memcpy(cli_trigger.fw_sha256, s->config.firmware_sha256, 32);
+		cli_trigger.fw_hashed = true;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	ret = machine_create(&cfg, &m, err, sizeof(err));
 	if (ret) {

@@ -174,7 +174,7 @@ static void capture_config(struct machine *m, struct snapshot_machine *s)
 	c->ram_size = m->mem.size;
 	snprintf(c->engine, sizeof(c->engine), "%s", m->ops->name);
 	snprintf(c->firmware, sizeof(c->firmware), "%s",
-		 m->cfg.firmware ? m->cfg.firmware : "");
+		 m->cfg.firmware ? m->cfg.firmware : t ? t->fw_path : "");
 	if (t && !t->fw_hashed && m->cfg.firmware &&
 	    !sha256_file(m->cfg.firmware, t->fw_sha256))
 		t->fw_hashed = true;

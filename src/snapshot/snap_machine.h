@@ -58,6 +58,9 @@ struct snap_trigger {
 	bool started;
 	uint8_t fw_sha256[32];
 	bool fw_hashed;
+	/* Restored machines have no firmware file: the original's path
+	 * (and hash above) go into their snapshots. */
+	char fw_path[SNAP_PATH_MAX];
 };
 
 /* Add one --snapshot-on=EVENT (comma-separated lists too).  0, or -1 with

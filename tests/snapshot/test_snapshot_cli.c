@@ -293,6 +293,40 @@ START_TEST(bad_files_and_usage)
 }
 END_TEST
 
+START_TEST(restore_and_trigger_usage)
+{
+	run("restore", "--help", NULL);
+	ck_assert_int_eq(r.status, 0);
+	assert_has(r.out, "Usage: vmxbox restore [OPTIONS] FILE");
+	run("restore", NULL);
+	ck_assert_int_eq(r.status, 2);
+	assert_has(r.err, "vmxbox restore: no snapshot file given");
+	run("restore", file_bad, NULL);
+	ck_assert_int_eq(r.status, 1);
+	assert_has(r.err, "truncated");
+	run("restore", file_v2, NULL);
+	ck_assert_int_eq(r.status, 1);
+	assert_has(r.err, "unsupported snapshot format version 7");
+	run("restore", "--max-insns=-3", file_a, NULL);
+	ck_assert_int_eq(r.status, 2);
+	run("restore", "--engine=qemu", file_a, NULL);
+	ck_assert_int_eq(r.status, 2);
+	assert_has(r.err, "--engine=qemu: expected auto, interp or kvm");
+
+	run("run", "--snapshot-on=exit", "x.elf", NULL);
+	ck_assert_int_eq(r.status, 2);
+	assert_has(r.err, "--snapshot-on needs --snapshot=PATH");
+	run("run", "--snapshot=/tmp/x.snap", "--snapshot-on=vmexit:NOPE", "x.elf", NULL);
+	ck_assert_int_eq(r.status, 2);
+	assert_has(r.err, "unknown VM-exit reason 'NOPE'");
+	run("run", "--snapshot=/tmp/x.snap", "--snapshot-on=insns:", "x.elf", NULL);
+	ck_assert_int_eq(r.status, 2);
+	assert_has(r.err, "expected exit, insns:N, vmexit:REASON[:K], vmentry-fail, triple-fault or signal");
+	run("run", "--help", NULL);
+	assert_has(r.out, "--snapshot-on=EVENT");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("snapshot_cli");
@@ -307,6 +341,7 @@ int main(void)
 	tcase_add_test(t, inspect_mem_and_disasm);
 	tcase_add_test(t, diff_reports_differences);
 	tcase_add_test(t, bad_files_and_usage);
+	tcase_add_test(t, restore_and_trigger_usage);
 	suite_add_tcase(s, t);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
