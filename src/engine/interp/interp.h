@@ -151,6 +151,12 @@ struct interp {
 	bool has_lzcnt;             /* CPUID.80000001H:ECX[5] */
 	bool has_bmi1;              /* CPUID.(7,0):EBX[3] (TZCNT) */
 	struct insn scratch;        /* uncacheable decodes (page crossers) */
+
+	/* System side (except.c, mmu.c): CR2 of a #PF raised but not yet
+	 * delivered (CR2 is written only when the #PF is delivered, so a VM
+	 * exit on #PF leaves it untouched, SDM 27.1). */
+	uint64_t fault_cr2;
+	bool fault_cr2_valid;
 };
 
 static inline struct interp *to_interp(struct engine *e)
@@ -223,11 +229,23 @@ _Noreturn void interp_raise_pf(struct interp *ip, uint64_t cr2, uint32_t err);
 void interp_deliver_pending(struct interp *ip);
 void interp_deliver_event(struct interp *ip, uint8_t type, uint8_t vector,
 			  bool has_err, uint32_t err, uint32_t insn_len);
-/* Take external interrupt / NMI at an instruction boundary if allowed. */
+/* At an instruction boundary (after the core ran the hook's boundary()):
+ * an injected event (s.injected, e.g. VM-entry event injection) or
+ * s.pending_exception, then NMI / external interrupt if not blocked.
+ * Returns true if it delivered something.  Wakes the vCPU from HLT. */
 bool interp_check_interrupts(struct interp *ip);
 
 /* System instruction dispatch: returns false if the mnemonic is not a
- * system-side instruction (the core then raises #UD). */
+ * system-side instruction (the core then raises #UD).
+ * The core calls it for every instruction it does not implement itself, and
+ * for these that share a mnemonic with core instructions: JMP/CALL/RET with
+ * ZYDIS_BRANCH_TYPE_FAR, MOV to/from CRn/DRn.  While it runs s.rip already
+ * holds the next RIP; handlers may write s.rip (branch target, or the same
+ * next RIP).  It sets ip->shadow_next for STI, and ip->state_switched when
+ * the intercept hook replaced the state.
+ * Faults: longjmp(ip->fault_jmp) with s.pending_exception valid, or with
+ * ip->state_switched set and no pending exception when an EPT hook or the
+ * VMX layer switched the whole state mid-instruction (VM exit). */
 bool interp_exec_system(struct interp *ip, const struct insn *in);
 
 /* Load a segment register by selector (protected-mode checks), fault. */

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Memory accesses of the interpreter: segmentation (SDM 3.4, 5.3, 5.4),
+ * then paging (mmu.c), then guest-physical RAM or MMIO.
+ */
+#include "engine/interp/sys.h"
+
+#include <string.h>
+
+/* ---- guest-physical ---- */
+
+static void mmio_read(struct interp *ip, uint64_t gpa, void *buf, unsigned len)
+{
+	uint8_t *b = buf;
+
+	if (ip->cfg.mmio && (len == 1 || len == 2 || len == 4 || len == 8) &&
+	    !gmem_range_ok(ip->cfg.mem, gpa, 1)) {
+		uint64_t v = io_bus_read(ip->cfg.mmio, gpa, len);
+
+		memcpy(buf, &v, len);
+		return;
+	}
+	/* Odd sizes or a range straddling the end of RAM: byte by byte. */
+	for (unsigned i = 0; i < len; i++) {
+		if (gmem_read(ip->cfg.mem, gpa + i, &b[i], 1))
+			continue;
+		b[i] = ip->cfg.mmio ? (uint8_t)io_bus_read(ip->cfg.mmio, gpa + i, 1)
+				    : 0xff;
+	}
+}
+
+static void mmio_write(struct interp *ip, uint64_t gpa, const void *buf,
+		       unsigned len)
+{
+	const uint8_t *b = buf;
+
+	if (ip->cfg.mmio && (len == 1 || len == 2 || len == 4 || len == 8) &&
+	    !gmem_range_ok(ip->cfg.mem, gpa, 1)) {
+		uint64_t v = 0;
+
+		memcpy(&v, buf, len);
+		io_bus_write(ip->cfg.mmio, gpa, len, v);
+		return;
+	}
+	for (unsigned i = 0; i < len; i++) {
+		if (gmem_write(ip->cfg.mem, gpa + i, &b[i], 1))
+			continue;
+		if (ip->cfg.mmio)
+			io_bus_write(ip->cfg.mmio, gpa + i, 1, b[i]);
+	}
+}
+
+void phys_read(struct interp *ip, uint64_t gpa, void *buf, unsigned len)
+{
+	const void *p = gmem_ptr(ip->cfg.mem, gpa, len);
+
+	if (p)
+		memcpy(buf, p, len);
+	else
+		mmio_read(ip, gpa, buf, len);
+}
+
+void phys_write(struct interp *ip, uint64_t gpa, const void *buf, unsigned len)
+{
+	if (!gmem_write(ip->cfg.mem, gpa, buf, len))
+		mmio_write(ip, gpa, buf, len);
+}
+
+/* ---- linear ---- */
+
+void lin_read(struct interp *ip, uint64_t lin, void *buf, unsigned len,
+	      unsigned acc)
+{
+	uint8_t *b = buf;
+
+	while (len) {
+		unsigned chunk = 4096 - (unsigned)(lin & 0xfff);
+		uint64_t gpa;
+
+		if (chunk > len)
+			chunk = len;
+		mmu_translate(ip, lin, acc, false, &gpa);
+		phys_read(ip, gpa, b, chunk);
+		b += chunk;
+		lin += chunk;
+		len -= chunk;
+		if (!cpu_long_mode(&ip->s))
+			lin &= 0xffffffffull;
+	}
+}
+
+#define LIN_WRITE_MAX_PAGES 16
+
+void lin_write(struct interp *ip, uint64_t lin, const void *buf, unsigned len,
+	       unsigned acc)
+{
+	uint64_t gpa[LIN_WRITE_MAX_PAGES];
+	unsigned size[LIN_WRITE_MAX_PAGES];
+	unsigned n = 0;
+	const uint8_t *b = buf;
+
+	/* Translate every page first: a fault must leave memory untouched. */
+	while (len && n < LIN_WRITE_MAX_PAGES) {
+		unsigned chunk = 4096 - (unsigned)(lin & 0xfff);
+
+		if (chunk > len)
+			chunk = len;
+		mmu_translate(ip, lin, acc, false, &gpa[n]);
+		size[n++] = chunk;
+		lin += chunk;
+		len -= chunk;
+		if (!cpu_long_mode(&ip->s))
+			lin &= 0xffffffffull;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		phys_write(ip, gpa[i], b, size[i]);
+		b += size[i];
+	}
+}
+
+/* ---- segmentation ---- */
+
+static _Noreturn void seg_fault(struct interp *ip, unsigned seg)
+{
+	interp_raise_err(ip, seg == SEG_SS ? X86_SS : X86_GP, 0);
+}
+
+uint64_t seg_linear(struct interp *ip, unsigned seg, uint64_t off,
+		    unsigned len, unsigned kind)
+{
+	const struct cpu_state *s = &ip->s;
+	const struct seg_reg *sr = &s->seg[seg];
+	uint64_t last = off + (len ? len - 1 : 0);
+	unsigned type;
+
+	if (cpu_64bit_mode(s)) {
+		uint64_t lin = off;
+
+		if (seg == SEG_FS || seg == SEG_GS)
+			lin += sr->base;
+		if (!lin_canonical(lin) || !lin_canonical(lin + (last - off)))
+			seg_fault(ip, seg);
+		return lin;
+	}
+	if (sys_protected(s)) {
+		if (sr->ar & SEG_AR_UNUSABLE)
+			seg_fault(ip, seg);
+		type = sr->ar & SEG_AR_TYPE_MASK;
+		if (type & 8) {
+			/* Code: never writable; execute-only not readable. */
+			if (kind == ACC_WRITE || (kind == ACC_READ && !(type & 2)))
+				seg_fault(ip, seg);
+		} else if (kind == ACC_WRITE && !(type & 2)) {
+			seg_fault(ip, seg);
+		}
+		if (!(type & 8) && (type & 4)) {
+			/* Expand-down: valid offsets are (limit, upper]. */
+			uint64_t upper = (sr->ar & SEG_AR_DB) ? 0xffffffffull : 0xffffull;
+
+			if (off <= sr->limit || last > upper)
+				seg_fault(ip, seg);
+			return (sr->base + off) & 0xffffffffull;
+		}
+	}
+	/* Limit check, also in real mode (SDM 20.1.1 "segment wraparound"). */
+	if (last > sr->limit || last < off)
+		seg_fault(ip, seg);
+	return (sr->base + off) & 0xffffffffull;
+}
+
+static inline unsigned data_acc(unsigned kind)
+{
+	return kind;
+}
+
+void mem_read(struct interp *ip, unsigned seg, uint64_t off, void *buf, unsigned len)
+{
+	uint64_t lin = seg_linear(ip, seg, off, len, ACC_READ);
+
+	lin_read(ip, lin, buf, len, data_acc(ACC_READ));
+}
+
+void mem_write(struct interp *ip, unsigned seg, uint64_t off, const void *buf,
+	       unsigned len)
+{
+	uint64_t lin = seg_linear(ip, seg, off, len, ACC_WRITE);
+
+	lin_write(ip, lin, buf, len, data_acc(ACC_WRITE));
+}
+
+uint64_t mem_read_u(struct interp *ip, unsigned seg, uint64_t off, unsigned len)
+{
+	uint64_t v = 0;
+
+	mem_read(ip, seg, off, &v, len);
+	return v;
+}
+
+void mem_write_u(struct interp *ip, unsigned seg, uint64_t off, uint64_t v,
+		 unsigned len)
+{
+	mem_write(ip, seg, off, &v, len);
+}
+
+/* Does the instruction in buf[0..n) decode completely without more bytes? */
+static bool insn_complete(struct interp *ip, const uint8_t *buf, unsigned n)
+{
+	const struct cpu_state *s = &ip->s;
+	const ZydisDecoder *d;
+	ZydisDecodedInstruction zi;
+
+	if (cpu_64bit_mode(s))
+		d = &ip->dec64;
+	else if (s->seg[SEG_CS].ar & SEG_AR_DB)
+		d = &ip->dec32;
+	else
+		d = &ip->dec16;
+	return ZydisDecoderDecodeInstruction(d, NULL, buf, n, &zi) !=
+	       ZYDIS_STATUS_NO_MORE_DATA;
+}
+
+unsigned mem_fetch(struct interp *ip, uint64_t rip, uint8_t *buf, unsigned len,
+		   uint64_t *gpa_out)
+{
+	const struct cpu_state *s = &ip->s;
+	const struct seg_reg *cs = &s->seg[SEG_CS];
+	uint64_t lin, gpa2;
+	unsigned first;
+
+	if (cpu_64bit_mode(s)) {
+		if (!lin_canonical(rip))
+			interp_raise_err(ip, X86_GP, 0);
+		lin = rip;
+	} else {
+		if (rip > cs->limit)
+			interp_raise_err(ip, X86_GP, 0);
+		if (len > cs->limit - rip + 1)
+			len = (unsigned)(cs->limit - rip + 1);
+		lin = (cs->base + rip) & 0xffffffffull;
+	}
+	mmu_translate(ip, lin, ACC_FETCH, false, gpa_out);
+	first = 4096 - (unsigned)(lin & 0xfff);
+	if (first >= len) {
+		phys_read(ip, *gpa_out, buf, len);
+		return len;
+	}
+	phys_read(ip, *gpa_out, buf, first);
+	/* The instruction may end on this page: only touch the next page
+	 * (and fault there, SDM 6.15 #PF on fetch) when it really spans. */
+	if (insn_complete(ip, buf, first))
+		return first;
+	lin += first;
+	if (!cpu_long_mode(s))
+		lin &= 0xffffffffull;
+	mmu_translate(ip, lin, ACC_FETCH, false, &gpa2);
+	phys_read(ip, gpa2, buf + first, len - first);
+	return len;
+}

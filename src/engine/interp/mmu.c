@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Linear -> guest-physical translation: 32-bit, PAE and 4-level paging
+ * (SDM 4.3-4.5), access rights (SDM 4.6), page-fault error codes (SDM 4.7),
+ * accessed/dirty flags (SDM 4.8) and a small direct-mapped software TLB.
+ *
+ * In VMX non-root operation with EPT every guest-physical address,
+ * including the paging-structure entries of the walk, goes through the
+ * intercept hook's translate_gpa().
+ */
+#include "engine/interp/sys.h"
+
+#include <string.h>
+
+#define PTE_P   (1ull << 0)
+#define PTE_RW  (1ull << 1)
+#define PTE_US  (1ull << 2)
+#define PTE_A   (1ull << 5)
+#define PTE_D   (1ull << 6)
+#define PTE_PS  (1ull << 7)
+#define PTE_XD  (1ull << 63)
+
+/* TLB permission bits beyond the shared ones: which accesses the EPT hook
+ * has approved for this entry. */
+#define TLB_OK_R  (1u << 4)
+#define TLB_OK_X  (1u << 5)
+
+#define EPT_R 1u
+#define EPT_W 2u
+#define EPT_X 4u
+
+void tlb_flush(struct interp *ip)
+{
+	memset(ip->tlb, 0, sizeof(ip->tlb));
+	ip->fetch_valid = false;
+}
+
+static inline unsigned tlb_index(uint64_t lin)
+{
+	return (unsigned)(lin >> 12) & (TLB_SIZE - 1);
+}
+
+static inline uint64_t tlb_tag(uint64_t lin)
+{
+	return (lin & ~0xfffull) | 1;
+}
+
+void tlb_flush_page(struct interp *ip, uint64_t lin)
+{
+	/* Large pages are cached as 4K pieces: drop every piece of the
+	 * largest page that may contain lin that is in the TLB. */
+	ip->fetch_valid = false;
+	for (unsigned i = 0; i < TLB_SIZE; i++) {
+		uint64_t tag = ip->tlb[i].vpn_tag;
+
+		if (tag && ((tag ^ lin) >> 30) == 0)
+			ip->tlb[i].vpn_tag = 0;
+	}
+}
+
+static enum icpt_result hook_xlate(struct interp *ip, uint64_t gpa,
+				   unsigned acc, uint64_t gla, bool gla_valid,
+				   bool in_walk, uint64_t *out)
+{
+	const struct x86_intercept_ops *ops = ip->cfg.icpt;
+
+	interp_icpt_init(ip);
+	return ops->translate_gpa(ip->cfg.icpt_opaque, &ip->icpt, gpa, acc,
+				  gla, gla_valid, in_walk, out);
+}
+
+uint64_t mmu_gpa_xlate(struct interp *ip, uint64_t gpa, unsigned acc,
+		       uint64_t gla, bool gla_valid, bool in_walk)
+{
+	uint64_t out = gpa;
+
+	if (!ip->cfg.icpt || !ip->cfg.icpt->translate_gpa)
+		return gpa;
+	switch (hook_xlate(ip, gpa, acc, gla, gla_valid, in_walk, &out)) {
+	case ICPT_SWITCHED:
+		interp_abort_switched(ip);
+	case ICPT_FAULT:
+		longjmp(ip->fault_jmp, 1);
+	default:
+		return out;
+	}
+}
+
+/* ---- permission checks (SDM 4.6) ---- */
+
+static inline bool acc_is_user(const struct interp *ip, unsigned access)
+{
+	return !(access & ACC_SUPER) && cpu_cpl(&ip->s) == 3;
+}
+
+static bool perms_allow(const struct interp *ip, unsigned perms,
+			unsigned access)
+{
+	const struct cpu_state *s = &ip->s;
+	bool user = acc_is_user(ip, access);
+	unsigned kind = ACC_KIND(access);
+
+	if (kind == ACC_FETCH) {
+		if (perms & TLB_NX)
+			return false;
+		if (user)
+			return perms & TLB_U;
+		return !((perms & TLB_U) && (s->cr4 & CR4_SMEP));
+	}
+	if (user)
+		return (perms & TLB_U) && (kind != ACC_WRITE || (perms & TLB_W));
+	/* Supervisor data access to a user page: SMAP (SDM 4.6.1). */
+	if ((perms & TLB_U) && (s->cr4 & CR4_SMAP) &&
+	    ((access & ACC_SUPER) || cpu_cpl(s) == 3 ||
+	     !(s->rflags & RFLAGS_AC)))
+		return false;
+	if (kind == ACC_WRITE && !(perms & TLB_W) && (s->cr0 & CR0_WP))
+		return false;
+	return true;
+}
+
+/* Page-fault error code for a fault on lin (SDM 4.7). */
+static uint32_t pf_error(const struct interp *ip, unsigned access,
+			 uint32_t bits)
+{
+	const struct cpu_state *s = &ip->s;
+	uint32_t err = bits;
+
+	if (ACC_KIND(access) == ACC_WRITE)
+		err |= PF_W;
+	if (acc_is_user(ip, access))
+		err |= PF_U;
+	/* I/D is reported when execute-disable or SMEP can apply. */
+	if (ACC_KIND(access) == ACC_FETCH &&
+	    (((s->cr4 & CR4_PAE) && (s->efer & EFER_NXE)) ||
+	     (s->cr4 & CR4_SMEP)))
+		err |= PF_I;
+	return err;
+}
+
+static bool pf_or_probe(struct interp *ip, uint64_t lin, unsigned access,
+			bool probe, uint32_t bits)
+{
+	if (probe)
+		return false;
+	interp_raise_pf(ip, lin, pf_error(ip, access, bits));
+}
+
+/* ---- page walk ---- */
+
+struct walk {
+	uint64_t entry_gpa[4];   /* guest-physical address of each entry */
+	uint64_t entry[4];
+	unsigned esize;          /* 4 or 8 */
+	unsigned n;              /* entries read */
+	unsigned perms;          /* TLB_W | TLB_U | TLB_NX, combined */
+	uint64_t page_gpa;       /* guest-physical of the 4K page */
+};
+
+static uint64_t maxphy_mask(const struct interp *ip)
+{
+	unsigned m = ip->cfg.model.maxphyaddr;
+
+	if (m < 32 || m > 52)
+		m = 39;
+	return (1ull << m) - 1;
+}
+
+static uint64_t read_entry(struct interp *ip, struct walk *w, uint64_t gpa,
+			   uint64_t lin)
+{
+	uint64_t hpa = mmu_gpa_xlate(ip, gpa, EPT_R, lin, true, true);
+	uint64_t v = 0;
+
+	phys_read(ip, hpa, &v, w->esize);
+	w->entry_gpa[w->n] = gpa;
+	w->entry[w->n] = v;
+	w->n++;
+	return v;
+}
+
+/* Reserved bits of a 64-bit paging entry at level (4 = PML4E .. 1 = PTE)
+ * for 4-level and PAE paging (SDM 4.4.2, 4.5.4). */
+static uint64_t rsvd_bits64(const struct interp *ip, unsigned level,
+			    uint64_t e, bool four_level)
+{
+	uint64_t r = ~maxphy_mask(ip) & ((1ull << 52) - 1);
+
+	if (!four_level)
+		r |= 0x7ff0000000000000ull;   /* PAE: bits 62:52 reserved */
+	if (!(ip->s.efer & EFER_NXE))
+		r |= PTE_XD;
+	if (level == 4)
+		r |= PTE_PS;
+	else if (level == 3 && (e & PTE_PS))
+		r |= 0x3fffe000ull;            /* 1G page: bits 29:13 */
+	else if (level == 2 && (e & PTE_PS))
+		r |= 0x1fe000ull;              /* 2M page: bits 20:13 */
+	return r;
+}
+
+static void walk_accumulate(struct walk *w, uint64_t e, bool nx_on)
+{
+	if (!(e & PTE_RW))
+		w->perms &= ~TLB_W;
+	if (!(e & PTE_US))
+		w->perms &= ~TLB_U;
+	if (nx_on && (e & PTE_XD))
+		w->perms |= TLB_NX;
+}
+
+/* 4-level or PAE walk.  Returns 0 on success, else the PF error bits, with
+ * 0x100 standing for "not present" (P=0). */
+static uint32_t walk64(struct interp *ip, uint64_t lin, struct walk *w)
+{
+	const struct cpu_state *s = &ip->s;
+	bool four = cpu_long_mode(s);
+	bool nx_on = s->efer & EFER_NXE;
+	uint64_t addr_mask = maxphy_mask(ip) & ~0xfffull;
+	unsigned level = four ? 4 : 3;
+	uint64_t table = four ? (s->cr3 & addr_mask) : (s->cr3 & 0xffffffe0ull);
+
+	w->esize = 8;
+	if (!four) {
+		/* PAE: the PDPTE (SDM 4.4.1; reserved bits checked here
+		 * rather than at CR3 load, since PDPTE registers are not
+		 * kept in the state). */
+		uint64_t e = read_entry(ip, w, table + ((lin >> 30) & 3) * 8, lin);
+
+		if (!(e & PTE_P))
+			return 0x100;
+		if (e & ((~maxphy_mask(ip)) | 0x1e6ull))
+			return PF_P | PF_RSVD;
+		table = e & addr_mask;
+		level = 2;
+	}
+	for (;; level--) {
+		unsigned shift = 12 + 9 * (level - 1);
+		uint64_t e = read_entry(ip, w, table + ((lin >> shift) & 511) * 8,
+					lin);
+
+		if (!(e & PTE_P))
+			return 0x100;   /* not present: P=0 (marker bit) */
+		if (e & rsvd_bits64(ip, level, e, four))
+			return PF_P | PF_RSVD;
+		walk_accumulate(w, e, nx_on);
+		if (level == 1 || (level <= 3 && (e & PTE_PS))) {
+			uint64_t page_mask = (1ull << shift) - 1;
+
+			w->page_gpa = ((e & addr_mask & ~page_mask) |
+				       (lin & page_mask)) & ~0xfffull;
+			return 0;
+		}
+		table = e & addr_mask;
+	}
+}
+
+/* 32-bit paging (SDM 4.3). */
+static uint32_t walk32(struct interp *ip, uint64_t lin, struct walk *w)
+{
+	const struct cpu_state *s = &ip->s;
+	uint64_t pde, pte;
+
+	w->esize = 4;
+	pde = read_entry(ip, w, (s->cr3 & 0xfffff000ull) + ((lin >> 22) & 1023) * 4,
+			 lin);
+	if (!(pde & PTE_P))
+		return 0x100;
+	walk_accumulate(w, pde, false);
+	if ((pde & PTE_PS) && (s->cr4 & CR4_PSE)) {
+		unsigned m = ip->cfg.model.maxphyaddr;
+		uint64_t hi = (pde >> 13) & 0xff;
+		uint64_t rsvd = 1ull << 21;
+
+		if (m < 40)
+			rsvd |= (0xffull << (13 + (m > 32 ? m - 32 : 0))) & 0x1fe000ull;
+		if (pde & rsvd)
+			return PF_P | PF_RSVD;
+		w->page_gpa = (pde & 0xffc00000ull) | (hi << 32) |
+			      (lin & 0x3ff000ull);
+		return 0;
+	}
+	pte = read_entry(ip, w, (pde & 0xfffff000ull) + ((lin >> 12) & 1023) * 4,
+			 lin);
+	if (!(pte & PTE_P))
+		return 0x100;
+	walk_accumulate(w, pte, false);
+	w->page_gpa = pte & 0xfffff000ull;
+	return 0;
+}
+
+/* Set accessed flags (and dirty on the leaf for writes), SDM 4.8. */
+static void walk_set_ad(struct interp *ip, struct walk *w, uint64_t lin,
+			bool write)
+{
+	for (unsigned i = 0; i < w->n; i++) {
+		uint64_t e = w->entry[i];
+		uint8_t lo = (uint8_t)e;
+		bool leaf = i == w->n - 1;
+		/* PAE PDPTEs have no accessed flag. */
+		bool pae_pdpte = w->esize == 8 && !cpu_long_mode(&ip->s) && i == 0;
+		uint8_t want = lo;
+
+		if (pae_pdpte)
+			continue;
+		want |= PTE_A;
+		if (leaf && write)
+			want |= PTE_D;
+		if (want != lo) {
+			uint64_t hpa = mmu_gpa_xlate(ip, w->entry_gpa[i],
+						     EPT_R | EPT_W, lin, true, true);
+
+			phys_write(ip, hpa, &want, 1);
+			w->entry[i] = (e & ~0xffull) | want;
+		}
+	}
+}
+
+static unsigned ept_bits(unsigned access)
+{
+	switch (ACC_KIND(access)) {
+	case ACC_WRITE: return EPT_W;
+	case ACC_FETCH: return EPT_X;
+	default: return EPT_R;
+	}
+}
+
+static unsigned tlb_ok_bit(unsigned access)
+{
+	switch (ACC_KIND(access)) {
+	case ACC_WRITE: return TLB_DIRTY;
+	case ACC_FETCH: return TLB_OK_X;
+	default: return TLB_OK_R;
+	}
+}
+
+static bool mmu_walk(struct interp *ip, uint64_t lin, unsigned access,
+		     bool probe, uint64_t *gpa)
+{
+	struct walk w = { .perms = TLB_W | TLB_U };
+	bool has_hook = ip->cfg.icpt && ip->cfg.icpt->translate_gpa;
+	uint32_t bits;
+	uint64_t hpa;
+	struct tlb_entry *t;
+	unsigned perms;
+
+	bits = (ip->s.cr4 & CR4_PAE) ? walk64(ip, lin, &w) : walk32(ip, lin, &w);
+	if (bits)
+		return pf_or_probe(ip, lin, access, probe, bits & ~0x100u);
+	if (!perms_allow(ip, w.perms, access))
+		return pf_or_probe(ip, lin, access, probe, PF_P);
+	walk_set_ad(ip, &w, lin, ACC_KIND(access) == ACC_WRITE);
+	hpa = mmu_gpa_xlate(ip, w.page_gpa, ept_bits(access), lin, true, false);
+
+	perms = w.perms | tlb_ok_bit(access);
+	if (!has_hook) {
+		perms |= TLB_OK_R | TLB_OK_X;
+		if (w.entry[w.n - 1] & PTE_D)
+			perms |= TLB_DIRTY;
+	}
+	t = &ip->tlb[tlb_index(lin)];
+	if (t->vpn_tag == tlb_tag(lin) && t->ppn == hpa >> 12)
+		perms |= t->perms & (TLB_OK_R | TLB_OK_X | TLB_DIRTY);
+	t->vpn_tag = tlb_tag(lin);
+	t->ppn = hpa >> 12;
+	t->perms = (uint8_t)perms;
+	*gpa = hpa | (lin & 0xfff);
+	return true;
+}
+
+bool mmu_translate(struct interp *ip, uint64_t lin, unsigned access, bool probe,
+		   uint64_t *gpa)
+{
+	const struct tlb_entry *t;
+
+	if (!(ip->s.cr0 & CR0_PG)) {
+		*gpa = mmu_gpa_xlate(ip, lin, ept_bits(access), lin, true, false);
+		return true;
+	}
+	t = &ip->tlb[tlb_index(lin)];
+	if (t->vpn_tag == tlb_tag(lin) && (t->perms & tlb_ok_bit(access)) &&
+	    perms_allow(ip, t->perms, access)) {
+		*gpa = (t->ppn << 12) | (lin & 0xfff);
+		return true;
+	}
+	return mmu_walk(ip, lin, access, probe, gpa);
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private helpers shared by the system-side files of the interpreter
+ * (mmu.c mem.c except.c seg.c sys_*.c).  Not for the core side.
+ */
+#ifndef VMXBOX_ENGINE_INTERP_SYS_H
+#define VMXBOX_ENGINE_INTERP_SYS_H
+
+#include "engine/interp/interp.h"
+
+#define ACC_KIND(a) ((a) & 3u)
+
+/* Canonical in 48-bit linear addressing (SDM 3.3.7.1). */
+static inline bool lin_canonical(uint64_t a)
+{
+	return ((a + (1ull << 47)) >> 48) == 0;
+}
+
+/* Width mask of the current instruction pointer (IP, EIP or RIP). */
+static inline uint64_t sys_ip_mask(const struct cpu_state *s)
+{
+	if (cpu_64bit_mode(s))
+		return ~0ull;
+	return (s->seg[SEG_CS].ar & SEG_AR_DB) ? 0xffffffffull : 0xffffull;
+}
+
+static inline bool sys_protected(const struct cpu_state *s)
+{
+	return (s->cr0 & CR0_PE) && !(s->rflags & RFLAGS_VM);
+}
+
+/* mem.c: linear accesses (acc = ACC_* | ACC_SUPER). Fault. */
+void lin_read(struct interp *ip, uint64_t lin, void *buf, unsigned len,
+	      unsigned acc);
+void lin_write(struct interp *ip, uint64_t lin, const void *buf, unsigned len,
+	       unsigned acc);
+/* Segmentation checks for an access of len bytes; returns the linear
+ * address.  kind: ACC_READ / ACC_WRITE. Faults #GP(0) / #SS(0). */
+uint64_t seg_linear(struct interp *ip, unsigned seg, uint64_t off,
+		    unsigned len, unsigned kind);
+
+/* mmu.c: guest-physical -> host-guest-physical through the EPT hook. */
+uint64_t mmu_gpa_xlate(struct interp *ip, uint64_t gpa, unsigned acc_bits,
+		       uint64_t gla, bool gla_valid, bool in_walk);
+
+/* except.c */
+_Noreturn void interp_raise_gp0(struct interp *ip);
+/* Leave the instruction because the intercept hook replaced the state. */
+_Noreturn void interp_abort_switched(struct interp *ip);
+
+/* seg.c: descriptors (SDM 3.4.5). */
+static inline uint64_t desc_base(uint64_t d)
+{
+	return ((d >> 16) & 0xffffffull) | (((d >> 56) & 0xffull) << 24);
+}
+
+static inline uint32_t desc_limit(uint64_t d)
+{
+	uint32_t lim = (uint32_t)((d & 0xffff) | (((d >> 48) & 0xf) << 16));
+
+	return (d & (1ull << 55)) ? (lim << 12) | 0xfff : lim;
+}
+
+static inline uint32_t desc_ar(uint64_t d)
+{
+	return (uint32_t)(((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 12));
+}
+
+/* Read the descriptor for sel from the GDT/LDT; err_vec (#GP or #TS) with
+ * error code sel|ext if outside the table.  Returns the linear address of
+ * the descriptor in *addr. */
+uint64_t desc_read(struct interp *ip, uint16_t sel, uint8_t err_vec,
+		   uint32_t ext, uint64_t *addr);
+/* The upper 8 bytes of a 16-byte system descriptor (long mode). */
+uint64_t desc_read_hi(struct interp *ip, uint64_t addr);
+void desc_set_accessed(struct interp *ip, uint64_t addr, uint64_t *d);
+void seg_from_desc(struct seg_reg *sr, uint16_t sel, uint64_t d);
+/* Load CS for a far transfer to sel:rip at privilege cpl; does the
+ * code-segment descriptor checks of far JMP/CALL/RET/IRET. */
+void seg_load_cs_checked(struct interp *ip, uint16_t sel, uint64_t d,
+			 unsigned cpl);
+/* Far transfers (seg.c). */
+void seg_far_jmp(struct interp *ip, uint16_t sel, uint64_t off, bool call,
+		 unsigned opsize, uint64_t next_rip);
+void seg_far_ret(struct interp *ip, unsigned opsize, uint16_t imm);
+/* IRET in protected mode: loads CS:RIP (SS:RSP); returns popped RFLAGS. */
+uint64_t seg_iret_pm(struct interp *ip, unsigned opsize);
+
+/* Stack helpers working on a whole frame at once (precise faults). */
+uint64_t stk_width_mask(const struct cpu_state *s);
+void stk_write_frame(struct interp *ip, const uint64_t *vals, unsigned n,
+		     unsigned size);
+void stk_read_frame(struct interp *ip, uint64_t *vals, unsigned n,
+		    unsigned size, uint64_t skip);
+
+/* sys_dispatch.c */
+void interp_icpt_init(struct interp *ip);
+/* Run the hook and apply the generic part of its verdict: FAULT raises the
+ * pending exception, SWITCHED aborts the instruction.  Returns CONTINUE or
+ * EMULATED to the caller. */
+enum icpt_result sys_intercept(struct interp *ip, struct x86_intercept *ic);
+void sys_icpt_fill(struct interp *ip, const struct insn *in,
+		   struct x86_intercept *ic, enum icpt_kind kind);
+/* Finish the instruction normally: RIP = next instruction. */
+void sys_done(struct interp *ip, const struct insn *in);
+unsigned sys_opsize(const struct insn *in);
+/* Segment override prefix of the instruction, or def. */
+unsigned sys_seg_override(const struct insn *in, unsigned def);
+/* GPR index of operand n (a register operand). */
+unsigned sys_gpr_of(const struct insn *in, unsigned n);
+/* Write a GPR with x86 width rules (32-bit writes zero-extend). */
+void sys_gpr_write(struct interp *ip, unsigned gpr, uint64_t v, unsigned bits);
+
+typedef void (*sys_handler)(struct interp *ip, const struct insn *in);
+
+/* Handlers per file, registered in sys_dispatch.c. */
+void sys_mov_cr(struct interp *ip, const struct insn *in);
+void sys_mov_dr(struct interp *ip, const struct insn *in);
+void sys_clts(struct interp *ip, const struct insn *in);
+void sys_lmsw(struct interp *ip, const struct insn *in);
+void sys_smsw(struct interp *ip, const struct insn *in);
+void sys_cr_write(struct interp *ip, unsigned cr, uint64_t v);
+
+void sys_rdmsr(struct interp *ip, const struct insn *in);
+void sys_wrmsr(struct interp *ip, const struct insn *in);
+void sys_rdtsc(struct interp *ip, const struct insn *in);
+void sys_rdtscp(struct interp *ip, const struct insn *in);
+void sys_rdpmc(struct interp *ip, const struct insn *in);
+void sys_swapgs(struct interp *ip, const struct insn *in);
+void sys_syscall(struct interp *ip, const struct insn *in);
+void sys_sysret(struct interp *ip, const struct insn *in);
+void sys_sysenter(struct interp *ip, const struct insn *in);
+void sys_sysexit(struct interp *ip, const struct insn *in);
+
+void sys_in_out(struct interp *ip, const struct insn *in);
+void sys_ins_outs(struct interp *ip, const struct insn *in);
+
+void sys_cpuid(struct interp *ip, const struct insn *in);
+void sys_hlt(struct interp *ip, const struct insn *in);
+void sys_cli(struct interp *ip, const struct insn *in);
+void sys_sti(struct interp *ip, const struct insn *in);
+void sys_pause(struct interp *ip, const struct insn *in);
+void sys_monitor(struct interp *ip, const struct insn *in);
+void sys_mwait(struct interp *ip, const struct insn *in);
+void sys_xsetbv(struct interp *ip, const struct insn *in);
+void sys_xgetbv(struct interp *ip, const struct insn *in);
+void sys_rdrand(struct interp *ip, const struct insn *in);
+void sys_ud(struct interp *ip, const struct insn *in);
+void sys_clac_stac(struct interp *ip, const struct insn *in);
+void sys_invlpg(struct interp *ip, const struct insn *in);
+void sys_wbinvd(struct interp *ip, const struct insn *in);
+void sys_getsec(struct interp *ip, const struct insn *in);
+
+void sys_lgdt_lidt(struct interp *ip, const struct insn *in);
+void sys_sgdt_sidt(struct interp *ip, const struct insn *in);
+void sys_lldt_ltr(struct interp *ip, const struct insn *in);
+void sys_sldt_str(struct interp *ip, const struct insn *in);
+
+void sys_vmx(struct interp *ip, const struct insn *in);
+
+void sys_int(struct interp *ip, const struct insn *in);
+void sys_iret(struct interp *ip, const struct insn *in);
+void sys_far_branch(struct interp *ip, const struct insn *in);
+void sys_mov_sreg(struct interp *ip, const struct insn *in);
+void sys_pop_sreg(struct interp *ip, const struct insn *in);
+void sys_lxs(struct interp *ip, const struct insn *in);
+
+#endif

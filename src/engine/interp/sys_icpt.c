@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Plumbing to the VMX intercept hook (engine/intercept.h): the context lent
+ * to the hook and the generic handling of its verdicts.
+ */
+#include "engine/interp/sys.h"
+
+#include <string.h>
+
+static int ctx_access(struct interp *ip, unsigned seg, uint64_t off, void *rbuf,
+		      const void *wbuf, unsigned len)
+{
+	jmp_buf saved;
+	bool saved_in = ip->in_insn;
+	int rc = -1;
+
+	memcpy(&saved, &ip->fault_jmp, sizeof(saved));
+	ip->in_insn = true;
+	if (setjmp(ip->fault_jmp) == 0) {
+		if (wbuf)
+			mem_write(ip, seg, off, wbuf, len);
+		else
+			mem_read(ip, seg, off, rbuf, len);
+		rc = 0;
+	}
+	memcpy(&ip->fault_jmp, &saved, sizeof(saved));
+	ip->in_insn = saved_in;
+	return rc;
+}
+
+static int ctx_read_lin(void *engine, unsigned seg, uint64_t offset, void *buf,
+			unsigned len)
+{
+	return ctx_access(engine, seg, offset, buf, NULL, len);
+}
+
+static int ctx_write_lin(void *engine, unsigned seg, uint64_t offset,
+			 const void *buf, unsigned len)
+{
+	return ctx_access(engine, seg, offset, NULL, buf, len);
+}
+
+static void ctx_state_changed(void *engine)
+{
+	struct interp *ip = engine;
+
+	ip->state_switched = true;
+	interp_mode_changed(ip);
+}
+
+void interp_icpt_init(struct interp *ip)
+{
+	if (ip->icpt.engine == ip)
+		return;
+	ip->icpt.cpu = &ip->s;
+	ip->icpt.mem = ip->cfg.mem;
+	ip->icpt.engine = ip;
+	ip->icpt.read_lin = ctx_read_lin;
+	ip->icpt.write_lin = ctx_write_lin;
+	ip->icpt.state_changed = ctx_state_changed;
+}
+
+enum icpt_result interp_intercept(struct interp *ip, struct x86_intercept *ic)
+{
+	const struct x86_intercept_ops *ops = ip->cfg.icpt;
+	enum icpt_result r;
+
+	if (!ops || !ops->intercept)
+		return ICPT_CONTINUE;
+	interp_icpt_init(ip);
+	r = ops->intercept(ip->cfg.icpt_opaque, &ip->icpt, ic);
+	if (r == ICPT_SWITCHED) {
+		ip->state_switched = true;
+		interp_mode_changed(ip);
+	}
+	return r;
+}
+
+enum icpt_result sys_intercept(struct interp *ip, struct x86_intercept *ic)
+{
+	switch (interp_intercept(ip, ic)) {
+	case ICPT_SWITCHED:
+		interp_abort_switched(ip);
+	case ICPT_FAULT:
+		if (!ip->s.pending_exception.valid)
+			interp_raise(ip, X86_UD);   /* hook broke its contract */
+		longjmp(ip->fault_jmp, 1);
+	case ICPT_EMULATED:
+		return ICPT_EMULATED;
+	default:
+		return ICPT_CONTINUE;
+	}
+}
+

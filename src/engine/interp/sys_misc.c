@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Miscellaneous system instructions: CPUID, HLT, CLI/STI, PAUSE,
+ * MONITOR/MWAIT, XSETBV/XGETBV, RDRAND/RDSEED, UD0/1/2, CLAC/STAC,
+ * INVLPG, WBINVD/INVD, GETSEC (SDM Vol. 2 instruction reference).
+ */
+#include "engine/interp/sys.h"
+
+static void require_cpl0(struct interp *ip)
+{
+	if (cpu_cpl(&ip->s) != 0)
+		interp_raise_gp0(ip);
+}
+
+/* Instruction with no operands: CPL/UD checks done by the caller, then the
+ * intercept, then nothing else happens. */
+static void simple_icpt(struct interp *ip, const struct insn *in,
+			enum icpt_kind kind)
+{
+	struct x86_intercept ic;
+
+	sys_icpt_fill(ip, in, &ic, kind);
+	sys_intercept(ip, &ic);
+	sys_done(ip, in);
+}
+
+void sys_cpuid(struct interp *ip, const struct insn *in)
+{
+	struct cpu_state *s = &ip->s;
+	struct x86_intercept ic;
+	uint32_t r[4];
+
+	sys_icpt_fill(ip, in, &ic, ICPT_CPUID);
+	ic.u.cpuid.leaf = (uint32_t)s->gpr[GPR_RAX];
+	ic.u.cpuid.subleaf = (uint32_t)s->gpr[GPR_RCX];
+	if (sys_intercept(ip, &ic) == ICPT_EMULATED) {
+		sys_done(ip, in);
+		return;
+	}
+	cpu_model_cpuid(&ip->cfg.model, ic.u.cpuid.leaf, ic.u.cpuid.subleaf, r);
+	/* OSXSAVE reflects CR4 (SDM CPUID leaf 1 ECX[27]). */
+	if (ic.u.cpuid.leaf == 1 && (s->cr4 & CR4_OSXSAVE))
+		r[2] |= 1u << 27;
+	s->gpr[GPR_RAX] = r[0];
+	s->gpr[GPR_RBX] = r[1];
+	s->gpr[GPR_RCX] = r[2];
+	s->gpr[GPR_RDX] = r[3];
+	sys_done(ip, in);
+}
+
+void sys_hlt(struct interp *ip, const struct insn *in)
+{
+	struct x86_intercept ic;
+
+	require_cpl0(ip);
+	sys_icpt_fill(ip, in, &ic, ICPT_HLT);
+	if (sys_intercept(ip, &ic) == ICPT_CONTINUE) {
+		ip->s.activity = ACTIVITY_HLT;
+		ip->exit_reason = ENGINE_EXIT_HLT;
+	}
+	sys_done(ip, in);
+}
+
+/* CLI/STI privilege (SDM CLI/STI tables): IOPL >= CPL, else #GP. */
+static void if_permission(struct interp *ip)
+{
+	const struct cpu_state *s = &ip->s;
+	unsigned iopl = (unsigned)((s->rflags & RFLAGS_IOPL) >> RFLAGS_IOPL_SHIFT);
+
+	if ((s->cr0 & CR0_PE) && ((s->rflags & RFLAGS_VM) ? iopl < 3 :
+				  iopl < cpu_cpl(s)))
+		interp_raise_gp0(ip);
+}
+
+void sys_cli(struct interp *ip, const struct insn *in)
+{
+	if_permission(ip);
+	ip->s.rflags &= ~RFLAGS_IF;
+	sys_done(ip, in);
+}
+
+void sys_sti(struct interp *ip, const struct insn *in)
+{
+	if_permission(ip);
+	/* Interrupts stay blocked for one more instruction (SDM STI). */
+	if (!(ip->s.rflags & RFLAGS_IF))
+		ip->shadow_next |= INTR_BLOCK_STI;
+	ip->s.rflags |= RFLAGS_IF;
+	sys_done(ip, in);
+}
+
+void sys_pause(struct interp *ip, const struct insn *in)
+{
+	simple_icpt(ip, in, ICPT_PAUSE);
+}
+
+void sys_monitor(struct interp *ip, const struct insn *in)
+{
+	struct cpu_state *s = &ip->s;
+	struct x86_intercept ic;
+	unsigned seg = SEG_DS;
+	uint64_t amask = in->zi.address_width == 64 ? ~0ull :
+			 in->zi.address_width == 32 ? 0xffffffffull : 0xffffull;
+
+	if (!ip->cfg.model.monitor_mwait || cpu_cpl(s) > 0)
+		interp_raise(ip, X86_UD);
+	seg = sys_seg_override(in, SEG_DS);
+	sys_icpt_fill(ip, in, &ic, ICPT_MONITOR);
+	ic.u.monitor.linear = seg_linear(ip, seg, s->gpr[GPR_RAX] & amask, 1,
+					 ACC_READ);
+	sys_intercept(ip, &ic);
+	sys_done(ip, in);
+}
+
+void sys_mwait(struct interp *ip, const struct insn *in)
+{
+	if (!ip->cfg.model.monitor_mwait || cpu_cpl(&ip->s) > 0)
+		interp_raise(ip, X86_UD);
+	if ((uint32_t)ip->s.gpr[GPR_RCX] > 1)
+		interp_raise_gp0(ip);
+	/* Waking up at once is a valid implementation (SDM 9.10.4). */
+	simple_icpt(ip, in, ICPT_MWAIT);
+}
+
+static void xsave_enabled(struct interp *ip)
+{
+	if (!ip->cfg.model.xsave || !(ip->s.cr4 & CR4_OSXSAVE))
+		interp_raise(ip, X86_UD);
+}
+
+void sys_xsetbv(struct interp *ip, const struct insn *in)
+{
+	struct cpu_state *s = &ip->s;
+	struct x86_intercept ic;
+	uint64_t v = (s->gpr[GPR_RDX] << 32) | (s->gpr[GPR_RAX] & 0xffffffffull);
+
+	xsave_enabled(ip);
+	require_cpl0(ip);
+	sys_icpt_fill(ip, in, &ic, ICPT_XSETBV);
+	if (sys_intercept(ip, &ic) == ICPT_EMULATED) {
+		sys_done(ip, in);
+		return;
+	}
+	/* Only x87 state is supported; XCR0[0] must be 1 (SDM 13.3). */
+	if ((uint32_t)s->gpr[GPR_RCX] != 0 || v != 1)
+		interp_raise_gp0(ip);
+	s->xcr0 = v;
+	sys_done(ip, in);
+}
+
+void sys_xgetbv(struct interp *ip, const struct insn *in)
+{
+	struct cpu_state *s = &ip->s;
+
+	xsave_enabled(ip);
+	if ((uint32_t)s->gpr[GPR_RCX] != 0)
+		interp_raise_gp0(ip);
+	s->gpr[GPR_RAX] = s->xcr0 & 0xffffffffull;
+	s->gpr[GPR_RDX] = s->xcr0 >> 32;
+	sys_done(ip, in);
+}
+
+/* Deterministic "random" numbers: a hash of the instruction count, so runs
+ * and snapshot restores repeat exactly. */
+static uint64_t det_random(const struct cpu_state *s)
+{
+	uint64_t z = s->insn_count * 0x9e3779b97f4a7c15ull + s->tsc + 1;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+void sys_rdrand(struct interp *ip, const struct insn *in)
+{
+	bool seed = in->zi.mnemonic == ZYDIS_MNEMONIC_RDSEED;
+	struct x86_intercept ic;
+
+	if (!ip->cfg.model.rdrand)
+		interp_raise(ip, X86_UD);
+	sys_icpt_fill(ip, in, &ic, seed ? ICPT_RDSEED : ICPT_RDRAND);
+	if (sys_intercept(ip, &ic) == ICPT_CONTINUE) {
+		sys_gpr_write(ip, sys_gpr_of(in, 0), det_random(&ip->s),
+			      in->ops[0].size);
+		ip->s.rflags &= ~(RFLAGS_OF | RFLAGS_SF | RFLAGS_ZF |
+				  RFLAGS_AF | RFLAGS_PF);
+		ip->s.rflags |= RFLAGS_CF;
+	}
+	sys_done(ip, in);
+}
+
+void sys_ud(struct interp *ip, const struct insn *in)
+{
+	interp_raise(ip, X86_UD);
+}
+
+void sys_clac_stac(struct interp *ip, const struct insn *in)
+{
+	if (!ip->cfg.model.smap || cpu_cpl(&ip->s) > 0)
+		interp_raise(ip, X86_UD);
+	if (in->zi.mnemonic == ZYDIS_MNEMONIC_STAC)
+		ip->s.rflags |= RFLAGS_AC;
+	else
+		ip->s.rflags &= ~RFLAGS_AC;
+	sys_done(ip, in);
+}
+
+void sys_invlpg(struct interp *ip, const struct insn *in)
+{
+	const struct cpu_state *s = &ip->s;
+	struct x86_intercept ic;
+	unsigned seg;
+	uint64_t ea, lin;
+
+	require_cpl0(ip);
+	ea = op_ea(ip, in, 0, &seg);
+	lin = ea;
+	if (!cpu_64bit_mode(s) || seg == SEG_FS || seg == SEG_GS)
+		lin += s->seg[seg].base;
+	if (!cpu_long_mode(s))
+		lin &= 0xffffffffull;
+	sys_icpt_fill(ip, in, &ic, ICPT_INVLPG);
+	ic.u.invlpg.linear = lin;
+	op_describe(ip, in, 0, &ic.u.invlpg.op);
+	if (sys_intercept(ip, &ic) == ICPT_CONTINUE)
+		tlb_flush_page(ip, lin);
+	sys_done(ip, in);
+}
+
+void sys_wbinvd(struct interp *ip, const struct insn *in)
+{
+	require_cpl0(ip);
+	simple_icpt(ip, in, in->zi.mnemonic == ZYDIS_MNEMONIC_INVD ?
+		    ICPT_INVD : ICPT_WBINVD);
+}
+
+void sys_getsec(struct interp *ip, const struct insn *in)
+{
+	/* SMX is not advertised, so CR4.SMXE can never be 1 (SDM GETSEC). */
+	interp_raise(ip, X86_UD);
+}
