@@ -69,6 +69,14 @@ uint64_t h_fault_rip(struct harness *h, enum engine_exit_reason r, bool err_code
 	return h->s->rip;
 }
 
+uint64_t h_program_insns(struct harness *h, enum engine_exit_reason r)
+{
+	uint64_t rip = h->s->rip;
+	bool in_stub = r == ENGINE_EXIT_HLT && rip > H_VEC && rip <= H_VEC + 16 * 256;
+
+	return h->s->insn_count - (in_stub ? 1 : 0);
+}
+
 int h_fault_vector(struct harness *h, enum engine_exit_reason r)
 {
 	uint64_t rip = h->s->rip;

@@ -57,6 +57,9 @@ int h_fault_vector(struct harness *h, enum engine_exit_reason r);
 
 /* The RIP the exception reported (pushed on the handler's stack, or where
  * the run stopped); err_code: the vector pushes an error code. */
+/* Instructions the program itself retired: when the run ended in a fault
+ * handler's HLT stub (the fault was delivered), that HLT is not counted. */
+uint64_t h_program_insns(struct harness *h, enum engine_exit_reason r);
 uint64_t h_fault_rip(struct harness *h, enum engine_exit_reason r, bool err_code);
 
 /* Run a check suite (fork mode), return the process exit status. */

@@ -146,7 +146,7 @@ START_TEST(non_canonical_target)
 	r = h_run(&h, 2);
 	ck_assert_int_eq(h_fault_vector(&h, r), X86_GP);
 	ck_assert_uint_eq(h_fault_rip(&h, r, true), H_CODE + 10);
-	ck_assert_uint_eq(h.s->insn_count, 1);
+	ck_assert_uint_eq(h_program_insns(&h, r), 1);
 }
 END_TEST
 

@@ -127,7 +127,7 @@ static void expect_de(const uint8_t *code, size_t len, unsigned n,
 	ck_assert_uint_eq(h_fault_rip(&h, r, false), H_CODE + fault_off);
 	ck_assert_uint_eq(G(RAX), rax);
 	ck_assert_uint_eq(G(RDX), rdx);
-	ck_assert_uint_eq(h.s->insn_count, n - 1);
+	ck_assert_uint_eq(h_program_insns(&h, r), n - 1);
 }
 
 START_TEST(divide_by_zero)
