@@ -176,8 +176,11 @@ static void check_firmware(const char *name, const char *fw, bool want_l2,
 		      name, at[i], res.out_len, bytes);
 		unlink(file);
 	}
-	if (want_l2)
+	/* An L2 only runs once VM entry exists (the demo fails before). */
+	if (want_l2 && ref.status == 0)
 		CHECK(saw_l2, "%s: no snapshot caught an L2 running", name);
+	else if (want_l2)
+		printf("%s: failed (status %d): no L2 check\n", name, ref.status);
 	free(ref.out);
 	free(snap.out);
 	free(res.out);
