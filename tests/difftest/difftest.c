@@ -154,6 +154,8 @@ int main(int argc, char **argv)
 	cpu_model_default(&model);
 	cpu_model_cpuid(&model, 0x80000001u, 0, id);
 	gen_have_lahf64 = id[2] & 1;
+	cpu_model_cpuid(&model, 1, 0, id);
+	gen_have_cx16 = id[2] & (1u << 13);
 	FILE *devnull = fopen("/dev/null", "w");
 
 	if (!devnull)
@@ -190,6 +192,8 @@ int main(int argc, char **argv)
 			ok = judge(&c, &ref, &got, what, sizeof(what));
 			if (!ok && ip) {
 				/* confirm against single-stepped Unicorn */
+				if (getenv("DT_DEBUG_BLOCK"))
+					printf("block-mode seed=%" PRIu64 ": %s\n", c.seed, what);
 				dtuc_run(uc, &c, &ref, true);
 				ok = judge(&c, &ref, &got, what, sizeof(what));
 				uc_block_bugs += ok;

@@ -19,9 +19,8 @@ void dtuc_destroy(struct dt_uc *u);
  */
 void dtuc_run(struct dt_uc *u, const struct dt_case *c, struct dt_result *res,
 	      bool stepped);
-/* Pieces of a run, for single-stepping diagnosis. */
+/* Pieces of a single-stepped run, for diagnosis. */
 bool dtuc_load(struct dt_uc *u, const struct dt_case *c, char *err, size_t len);
-bool dtuc_run_until(struct dt_uc *u, uint64_t until, char *err, size_t len);
 /* Execute one instruction (or one REP iteration). */
 bool dtuc_step(struct dt_uc *u, uint64_t until, char *err, size_t len);
 void dtuc_save(struct dt_uc *u, struct dt_state *st);

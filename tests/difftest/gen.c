@@ -145,6 +145,9 @@ void gen_mem(struct gen *g, struct dt_rm *rm, unsigned size, uint32_t excl,
 {
 	struct dt_mem *m = &rm->m;
 	uint64_t t = DT_DATA_BASE + lo + rng_below(&g->r, hi - lo - size + 1);
+
+	if (g->align)
+		t &= ~(uint64_t)(g->align - 1);   /* lo is aligned */
 	uint64_t amask;
 	int64_t d;
 
@@ -347,6 +350,25 @@ void gen_emit_jump(struct gen *g, const uint8_t *op, unsigned oplen,
 	p->units_left = (int)rng_below(&g->r, 4);
 	p->mask = 0;            /* set at the end of the unit */
 	p->resolve_here = false;
+	p->absolute = false;
+}
+
+void gen_pend_abs(struct gen *g)
+{
+	struct gen_pend *p;
+
+	if (g->npend >= GEN_MAX_PEND) {
+		g->overflow = true;
+		return;
+	}
+	p = &g->pend[g->npend++];
+	p->rel_off = g->pos + g->ulen - 4;
+	p->end_off = p->rel_off + 4;
+	p->rel_size = 4;
+	p->units_left = (int)rng_below(&g->r, 4);
+	p->mask = 0;
+	p->resolve_here = false;
+	p->absolute = true;
 }
 
 uint32_t gen_cc_flags(unsigned cc)
@@ -361,7 +383,8 @@ uint32_t gen_cc_flags(unsigned cc)
 
 static void patch_rel(struct gen *g, struct gen_pend *p, uint32_t target)
 {
-	uint32_t rel = target - p->end_off;
+	uint32_t rel = p->absolute ? (uint32_t)(DT_CODE_BASE + target) :
+		       target - p->end_off;
 
 	for (unsigned i = 0; i < p->rel_size; i++)
 		g->c->code[p->rel_off + i] = (uint8_t)(rel >> (8 * i));

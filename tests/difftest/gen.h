@@ -8,6 +8,8 @@
 /* LAHF/SAHF are valid in 64-bit mode only if CPUID.80000001H:ECX[0] says
  * so; the generator emits them only if this is set (default: true). */
 extern bool gen_have_lahf64;
+/* CMPXCHG16B needs CPUID.1:ECX[13] (default: true). */
+extern bool gen_have_cx16;
 
 /* Fill c from seed: len units (an instruction plus the setup it needs). */
 void gen_case(struct dt_case *c, uint64_t seed, unsigned len);

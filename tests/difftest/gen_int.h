@@ -33,6 +33,7 @@ struct gen_pend {
 	int units_left;
 	uint32_t mask;        /* defined flags on the taken path */
 	bool resolve_here;
+	bool absolute;        /* 4-byte absolute target address */
 };
 
 /* State saved and restored when a unit is regenerated. */
@@ -61,6 +62,7 @@ struct gen {
 	unsigned nsetup;
 	bool overflow;
 	bool no_riprel;            /* gen_mem: avoid RIP-relative forms */
+	unsigned align;            /* gen_mem: target alignment (0 = any) */
 };
 
 /* machinery (gen.c) */
@@ -85,6 +87,9 @@ bool gen_emit_plain(struct gen *g, unsigned flags, unsigned size,
 		    unsigned immsize);
 void gen_emit_jump(struct gen *g, const uint8_t *op, unsigned oplen,
 		   unsigned rel_size, unsigned flags);
+/* The last emitted instruction ends with a 4-byte absolute address of a
+ * later unit (PUSH imm32 / MOV r32, imm32 before RET / JMP r / CALL r). */
+void gen_pend_abs(struct gen *g);
 uint32_t gen_cc_flags(unsigned cc);
 
 /* units (gen_ops.c): pick and emit one; false = try another */

@@ -9,6 +9,7 @@
 #include "gen_int.h"
 
 bool gen_have_lahf64 = true;
+bool gen_have_cx16 = true;
 
 #define ALL DT_STATUS_FLAGS
 #define CF DT_FLAG_CF
@@ -740,6 +741,132 @@ static bool u_jump(struct gen *g)
 	return true;
 }
 
+/* PUSH imm; POPF (status flags and DF only: TF/IF/AC stay clear) */
+static bool u_popf(struct gen *g)
+{
+	uint64_t v = 2 | (rng_next(&g->r) & (DT_STATUS_FLAGS | 0x400));
+	unsigned size = rng_one_in(&g->r, 4) ? 2 : 8;
+	uint8_t push = 0x68, popf = 0x9d;
+
+	if (g->pushes++ >= GEN_MAX_STACK_OPS || g->pops++ >= GEN_MAX_STACK_OPS)
+		return false;
+	if (!gen_emit_plain(g, ENC_NOW, size, &push, 1, -1, v, size == 2 ? 2 : 4) ||
+	    !gen_emit_plain(g, ENC_NOW, size, &popf, 1, -1, 0, 0))
+		return false;
+	gen_flags(g, ALL, 0);
+	return true;
+}
+
+/* XLAT; MOV AL/AX/EAX/RAX to and from moffs */
+static bool u_xlat_moffs(struct gen *g)
+{
+	bool a32 = rng_one_in(&g->r, 4);
+	uint8_t opc;
+
+	if (rng_one_in(&g->r, 3)) {
+		opc = 0xd7;
+		gen_set_reg(g, RBX, DT_DATA_BASE +
+			    rng_below(&g->r, DT_DATA_SIZE - 256 + 1));
+		return gen_emit_plain(g, a32 ? ENC_A32 : 0,
+				      rng_one_in(&g->r, 2) ? 8 : 4, &opc, 1, -1,
+				      0, 0);
+	}
+	unsigned size = gen_size(g);
+	uint64_t addr = DT_DATA_BASE + rng_below(&g->r, DT_DATA_SIZE - size + 1);
+
+	opc = (uint8_t)((rng_one_in(&g->r, 2) ? 0xa0 : 0xa2) + (size != 1));
+	return gen_emit_plain(g, a32 ? ENC_A32 : 0, size, &opc, 1, -1, addr,
+			      a32 ? 4 : 8);
+}
+
+/*
+ * CMPXCHG8B / CMPXCHG16B m (ZF only).  Half the time the memory is first
+ * set to EDX:EAX so the exchange succeeds.  Unicorn 2.0.1 writes EDX:EAX
+ * even on success (zero-extending); starting RAX/RDX with a zero upper
+ * half for CMPXCHG8B makes that invisible.
+ */
+static bool u_cmpxchg8b(struct gen *g)
+{
+	bool wide = gen_have_cx16 && rng_one_in(&g->r, 2);
+	unsigned size = wide ? 16 : 8;
+	uint32_t keep = BIT(RAX) | BIT(RDX) | BIT(RBX) | BIT(RCX);
+	uint8_t opc[2] = { 0x0f, 0xc7 };
+	uint64_t lo = gen_val(g), hi = gen_val(g);
+	struct dt_rm rm;
+
+	if (!wide) {
+		lo = (uint32_t)lo;
+		hi = (uint32_t)hi;
+	}
+	g->align = wide ? 16 : 0;
+	gen_mem(g, &rm, size, keep, 0, DT_DATA_SIZE);
+	g->align = 0;
+	if (rng_one_in(&g->r, 2)) {
+		/* MOV [m], RAX (and [m+8], RDX for 16B: same form, the
+		 * displacement + 8 would change the encoding; use the low
+		 * half only and let the high half compare randomly) */
+		uint8_t mov = 0x89;
+
+		gen_set_reg(g, RAX, wide ? lo : (hi << 32 | lo));
+		if (!gen_emit_modrm(g, 0, 8, &mov, 1, RAX, &rm, 0, 0))
+			return false;
+	}
+	gen_set_reg(g, RAX, lo);
+	gen_set_reg(g, RDX, hi);
+	if (!gen_emit_modrm(g, lock_if(g, &rm), wide ? 8 : 4, opc, 2, 1, &rm,
+			    0, 0))
+		return false;
+	gen_flags(g, ZF, 0);
+	return true;
+}
+
+/* Forward transfers through a register or the stack: PUSH imm32; RET
+ * [imm16], MOV r32, imm32; JMP/CALL r64, and CALL rel32. */
+static bool u_xfer(struct gen *g)
+{
+	unsigned kind = rng_below(&g->r, 4);
+	uint8_t opc[3];
+
+	switch (kind) {
+	case 0: {
+		bool imm = rng_one_in(&g->r, 2);
+		uint64_t extra = imm ? 8 * rng_below(&g->r, 3) : 0;
+
+		g->pushes++;
+		g->pops += 1 + (int)extra / 8;
+		if (g->pushes > GEN_MAX_STACK_OPS || g->pops > GEN_MAX_STACK_OPS)
+			return false;
+		opc[0] = 0x68;
+		if (!gen_emit_plain(g, ENC_NOW, 8, opc, 1, -1, 0, 4))
+			return false;
+		gen_pend_abs(g);
+		opc[0] = imm ? 0xc2 : 0xc3;
+		return gen_emit_plain(g, 0, 4, opc, 1, -1, extra, imm ? 2 : 0);
+	}
+	case 1:
+	case 2: {
+		int r = gen_reg(g, 8, true, 0);
+		struct dt_rm rm = { .mem = false, .reg = r };
+
+		if (kind == 2 && g->pushes++ >= GEN_MAX_STACK_OPS)
+			return false;
+		opc[0] = 0xb8;
+		if (!gen_emit_plain(g, 0, 4, opc, 1, r, 0, 4))
+			return false;
+		gen_pend_abs(g);
+		opc[0] = 0xff;
+		return gen_emit_modrm(g, ENC_NOW, 8, opc, 1, kind == 1 ? 4 : 2,
+				      &rm, 0, 0);
+	}
+	default:
+		if (g->pushes++ >= GEN_MAX_STACK_OPS)
+			return false;
+		opc[0] = 0xe8;
+		gen_emit_jump(g, opc, 1, 4, 0);
+		return true;
+	}
+}
+
 struct unit_kind {
 	bool (*fn)(struct gen *g);
 	unsigned weight;
@@ -750,6 +877,7 @@ static const struct unit_kind kinds[] = {
 	{ u_shxd, 3 }, { u_bt, 3 }, { u_bsf, 2 }, { u_cc, 4 }, { u_mov, 4 },
 	{ u_lea, 3 }, { u_xchg, 3 }, { u_bswap, 1 }, { u_cbw, 1 },
 	{ u_flagop, 2 }, { u_stack, 3 }, { u_string, 3 }, { u_jump, 4 },
+	{ u_popf, 1 }, { u_xlat_moffs, 2 }, { u_cmpxchg8b, 1 }, { u_xfer, 2 },
 };
 
 bool gen_unit(struct gen *g)
