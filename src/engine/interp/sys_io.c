@@ -33,8 +33,8 @@ static void io_permission(struct interp *ip, uint16_t port, unsigned size)
 	if (!(s->rflags & RFLAGS_VM) && cpu_cpl(s) <= iopl)
 		return;
 	/* Only a 32-bit / 64-bit TSS (type 9 or 11) has a bitmap. */
-	if ((tr->ar & SEG_AR_UNUSABLE) || (tr->ar & 0x7) != 0x1 ||
-	    !(tr->ar & 0x8) || tr->limit < 0x67)
+	if ((tr->ar & SEG_AR_UNUSABLE) || (tr->ar & 0xd) != 0x9 ||
+	    tr->limit < 0x67)
 		interp_raise_gp0(ip);
 	lin_read(ip, tr->base + 0x66, &base, 2, ACC_READ | ACC_SUPER);
 	off = (uint32_t)base + port / 8;
