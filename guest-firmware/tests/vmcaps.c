@@ -36,7 +36,7 @@ static void test_basic(void)
 	expect_eq(b & VMX_BASIC_32BIT_ADDR, 0,
 		  "basic 64-bit physical addresses");
 	expect_eq(VMX_BASIC_MEMTYPE(b), 6, "basic vmcs memory type wb");
-	expect_eq(b & ((0xfULL << 44) | (0x7fULL << 57)), 0,
+	expect_eq(b & ((0x7ULL << 45) | (0x7fULL << 57)), 0,
 		  "basic reserved bits zero");
 }
 
