@@ -19,13 +19,13 @@ static char **g_argv;
 static struct fw_result run;
 static bool ran;
 
-static void run_once(void)
+static bool run_once(void)
 {
 	char *argv[32];
 	int n = 0;
 
 	if (ran)
-		return;
+		return true;
 	argv[n++] = g_argv[1];
 	argv[n++] = "run";
 	argv[n++] = "--engine=interp";
@@ -33,8 +33,10 @@ static void run_once(void)
 		argv[n++] = g_argv[i];
 	argv[n++] = g_argv[2];
 	argv[n] = NULL;
-	ck_assert_int_eq(fw_run(argv, 240, &run), 0);
+	if (fw_run(argv, 240, &run))
+		return false;
 	ran = true;
+	return true;
 }
 
 START_TEST(exit_status)
@@ -86,6 +88,16 @@ int main(int argc, char **argv)
 	}
 	g_argc = argc;
 	g_argv = argv;
+	if (!run_once()) {
+		fprintf(stderr, "cannot run %s\n", argv[1]);
+		return 1;
+	}
+	/* Like tests/boot: an engine that is not built yet is a skip. */
+	if (run.status == 76 && strstr(run.err, "not implemented yet")) {
+		fprintf(stderr, "SKIP: %s", run.err);
+		fw_result_free(&run);
+		return 77;
+	}
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, exit_status);
 	tcase_add_test(tc, expected_lines);
