@@ -9,7 +9,9 @@
  * demo some snapshot must catch an L2 running (VMX non-root).
  *
  * Exits 77 (meson: skipped) while the interp engine cannot boot firmware.
- * $VMXBOX, $FW_HELLO, $FW_FAULT, $FW_VMXDEMO are set by meson.
+ * The spin firmware (an L2 through 3000 CPUID exits, then L1 spins) runs
+ * under --max-insns.  VM-exit triggers are checked too.
+ * $VMXBOX, $FW_HELLO, $FW_FAULT, $FW_VMXDEMO, $FW_SPIN are set by meson.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -100,15 +102,74 @@ static bool engine_works(const char *fw)
 	return true;
 }
 
-static void check_firmware(const char *name, const char *fw, bool want_l2,
-			   const char *dir)
+/* Restore one snapshot and compare with the reference run.  Returns the
+ * snapshot's instruction count. */
+static uint64_t verify_restore(const char *name, const char *file,
+			       const struct result *ref, bool *saw_l2)
 {
-	struct result ref = { 0 }, snap = { 0 }, res = { 0 };
-	const char *run_args[] = { "run", "--engine=interp", "-v", fw, NULL };
-	char spec[512] = "", path[512], snaparg[600], file[600];
+	struct result res = { 0 };
+	char err[512];
+	uint64_t bytes = 0, at;
+	struct snapshot_machine *s = snapshot_read_file(file, err, sizeof(err));
+
+	CHECK(s != NULL, "%s: %s", name, err);
+	if (!s)
+		return 0;
+	at = s->cpus[0].insn_count;
+	snap_kv_get_u64(&snap_device_find(s, "uart0")->st, "bytes_out", &bytes);
+	*saw_l2 |= s->vmx.present && s->vmx.non_root;
+	snapshot_free(s);
+
+	const char *res_args[] = { "restore", "-v", file, NULL };
+
+	run(&res, res_args);
+	CHECK(res.status == ref->status, "%s@%" PRIu64 ": restore ends with %d, run with %d (%s)",
+	      name, at, res.status, ref->status, res.err);
+	CHECK(res.insns == ref->insns, "%s@%" PRIu64 ": restore ends at %" PRIu64 " instructions, run at %" PRIu64,
+	      name, at, res.insns, ref->insns);
+	CHECK(bytes <= ref->out_len && res.out_len == ref->out_len - bytes &&
+	      !memcmp(res.out, ref->out + bytes, res.out_len),
+	      "%s@%" PRIu64 ": restored output differs (%zu bytes after %" PRIu64 ")",
+	      name, at, res.out_len, bytes);
+	free(res.out);
+	return at;
+}
+
+/* A run with snapshots must look exactly like the reference run. */
+static void snap_run(const char *name, const char *fw, const char *limit,
+		     const char *path, const char *spec, const struct result *ref)
+{
+	struct result snap = { 0 };
+	char snaparg[600], onarg[700];
+
+	snprintf(snaparg, sizeof(snaparg), "--snapshot=%s", path);
+	snprintf(onarg, sizeof(onarg), "--snapshot-on=%s", spec);
+	const char *args[] = { "run", "--engine=interp", "-v", limit, snaparg, onarg, fw, NULL };
+
+	run(&snap, args);
+	CHECK(snap.status == ref->status, "%s: status %d with snapshots, %d without",
+	      name, snap.status, ref->status);
+	CHECK(snap.insns == ref->insns, "%s: %" PRIu64 " instructions with snapshots, %" PRIu64,
+	      name, snap.insns, ref->insns);
+	CHECK(snap.out_len == ref->out_len && !memcmp(snap.out, ref->out, ref->out_len),
+	      "%s: output differs when taking snapshots", name);
+	free(snap.out);
+}
+
+/* limit: a run option such as "--max-insns=300000" (or "-v" for none);
+ * want_l2: the exit status of a run whose L2 really ran (-1: no L2) - the
+ * L2 and VM-exit checks apply only then (VM entry may still be missing);
+ * vmexits: extra vmexit events checked in a second run (may be NULL). */
+static void check_firmware(const char *name, const char *fw, const char *limit,
+			   int want_l2, const char *vmexits, const char *dir)
+{
+	struct result ref = { 0 };
+	const char *run_args[] = { "run", "--engine=interp", "-v", limit, fw, NULL };
+	char spec[512] = "", path[512], file[600];
 	uint64_t at[8];
 	unsigned n_at = 0;
 	bool saw_l2 = false;
+	static const unsigned pct[] = { 1, 10, 25, 50, 75, 90, 99 };
 
 	run(&ref, run_args);
 	printf("%s: status %d, %" PRIu64 " instructions, %zu bytes of output\n",
@@ -116,91 +177,68 @@ static void check_firmware(const char *name, const char *fw, bool want_l2,
 	CHECK(ref.insns > 10, "%s: no instruction count in: %s", name, ref.err);
 	if (ref.insns <= 10)
 		return;
-	static const unsigned pct[] = { 1, 10, 25, 50, 75, 90, 99 };
-
 	for (unsigned i = 0; i < 7; i++) {
 		uint64_t n = ref.insns * pct[i] / 100;
 
-		if (n < 1 || n >= ref.insns || (n_at && at[n_at - 1] == n))
+		if (n < 1 || n >= ref.insns - 1 || (n_at && at[n_at - 1] == n))
 			continue;
 		at[n_at++] = n;
-		snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec), "%sinsns:%" PRIu64,
-			 n_at > 1 ? "," : "", n);
 	}
-	/* Also the very last instruction boundary before the end. */
-	at[n_at++] = ref.insns - 1;
-	snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec), ",insns:%" PRIu64,
-		 ref.insns - 1);
-
+	at[n_at++] = ref.insns - 1;   /* the last boundary before the end */
+	for (unsigned i = 0; i < n_at; i++)
+		snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec), "%sinsns:%" PRIu64,
+			 i ? "," : "", at[i]);
 	snprintf(path, sizeof(path), "%s/%s.snap", dir, name);
-	snprintf(snaparg, sizeof(snaparg), "--snapshot=%s", path);
-	char onarg[600];
-
-	snprintf(onarg, sizeof(onarg), "--snapshot-on=%s", spec);
-	const char *snap_args[] = { "run", "--engine=interp", "-v", snaparg, onarg, fw, NULL };
-
-	run(&snap, snap_args);
-	CHECK(snap.status == ref.status, "%s: status %d with snapshots, %d without",
-	      name, snap.status, ref.status);
-	CHECK(snap.insns == ref.insns, "%s: %" PRIu64 " instructions with snapshots, %" PRIu64,
-	      name, snap.insns, ref.insns);
-	CHECK(snap.out_len == ref.out_len && !memcmp(snap.out, ref.out, ref.out_len),
-	      "%s: output differs when taking snapshots", name);
-
+	snap_run(name, fw, limit, path, spec, &ref);
 	for (unsigned i = 0; i < n_at; i++) {
-		char err[512];
-		uint64_t bytes = 0;
-
 		snprintf(file, sizeof(file), "%s/%s.%u.snap", dir, name, i + 1);
-		struct snapshot_machine *s = snapshot_read_file(file, err, sizeof(err));
-
-		CHECK(s != NULL, "%s: %s", name, err);
-		if (!s)
-			continue;
-		CHECK(s->cpus[0].insn_count == at[i], "%s: snapshot %u at %" PRIu64 ", wanted %" PRIu64,
-		      name, i + 1, s->cpus[0].insn_count, at[i]);
-		snap_kv_get_u64(&snap_device_find(s, "uart0")->st, "bytes_out", &bytes);
-		saw_l2 |= s->vmx.present && s->vmx.non_root;
-		snapshot_free(s);
-
-		const char *res_args[] = { "restore", "-v", file, NULL };
-
-		run(&res, res_args);
-		CHECK(res.status == ref.status, "%s@%" PRIu64 ": restore ends with %d, run with %d",
-		      name, at[i], res.status, ref.status);
-		CHECK(res.insns == ref.insns, "%s@%" PRIu64 ": restore ends at %" PRIu64 " instructions, run at %" PRIu64,
-		      name, at[i], res.insns, ref.insns);
-		CHECK(bytes <= ref.out_len && res.out_len == ref.out_len - bytes &&
-		      !memcmp(res.out, ref.out + bytes, res.out_len),
-		      "%s@%" PRIu64 ": restored output differs (%zu bytes after %" PRIu64 ")",
-		      name, at[i], res.out_len, bytes);
+		CHECK(verify_restore(name, file, &ref, &saw_l2) == at[i],
+		      "%s: snapshot %u not taken at %" PRIu64, name, i + 1, at[i]);
 		unlink(file);
 	}
-	/* An L2 only runs once VM entry exists (the demo fails before). */
-	if (want_l2 && ref.status == 0)
+	bool l2_ran = want_l2 >= 0 && ref.status == want_l2;
+
+	if (want_l2 >= 0 && !l2_ran)
+		printf("%s: ended with status %d, not %d: no L2/VM-exit checks\n",
+		       name, ref.status, want_l2);
+	if (vmexits && l2_ran) {
+		snprintf(path, sizeof(path), "%s/%s-x.snap", dir, name);
+		unsigned found = 0;
+
+		snap_run(name, fw, limit, path, vmexits, &ref);
+		for (unsigned i = 1; i <= 16; i++) {
+			snprintf(file, sizeof(file), "%s/%s-x.%u.snap", dir, name, i);
+			if (access(file, R_OK))
+				break;
+			found++;
+			verify_restore(name, file, &ref, &saw_l2);
+			unlink(file);
+		}
+		CHECK(found >= 1, "%s: no snapshot on %s", name, vmexits);
+	}
+	if (l2_ran)
 		CHECK(saw_l2, "%s: no snapshot caught an L2 running", name);
-	else if (want_l2)
-		printf("%s: failed (status %d): no L2 check\n", name, ref.status);
 	free(ref.out);
-	free(snap.out);
-	free(res.out);
 }
 
 int main(void)
 {
 	char dir[] = "/tmp/snaprestore.XXXXXX";
 	const char *hello = getenv("FW_HELLO"), *fault = getenv("FW_FAULT");
-	const char *demo = getenv("FW_VMXDEMO");
+	const char *demo = getenv("FW_VMXDEMO"), *spin = getenv("FW_SPIN");
 
-	if (!getenv("VMXBOX") || !hello || !fault || !demo || !mkdtemp(dir))
+	if (!getenv("VMXBOX") || !hello || !fault || !demo || !spin || !mkdtemp(dir))
 		return 1;
 	if (!engine_works(hello)) {
 		rmdir(dir);
 		return EXIT_SKIP;
 	}
-	check_firmware("hello", hello, false, dir);
-	check_firmware("fault", fault, false, dir);
-	check_firmware("vmxdemo", demo, true, dir);
+	check_firmware("hello", hello, "-v", -1, NULL, dir);
+	check_firmware("fault", fault, "-v", -1, NULL, dir);
+	check_firmware("vmxdemo", demo, "-v", 0,
+		       "vmexit:CPUID:1,vmexit:CPUID:2", dir);
+	check_firmware("spin", spin, "--max-insns=400000", 74,
+		       "vmexit:CPUID:2,vmexit:CPUID:20", dir);
 	rmdir(dir);
 	printf("%s\n", failures ? "FAILED" : "all continuations exact");
 	return failures ? 1 : 0;
