@@ -27,6 +27,9 @@ struct rcase {
 	uint32_t defined;     /* status flags compared at the end */
 	int check_reg;
 	uint64_t expect;
+	/* Unicorn 2.0.1 is known to differ from hardware here: check the
+	 * interp against the expected value only. */
+	bool unicorn_wrong;
 };
 
 enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12 };
@@ -36,21 +39,39 @@ static const struct rcase cases[] = {
 	 * the upper half is cleared (exec_shift.c). */
 	{ "shl r32, cl=0 zero-extends", { 0xd3, 0xe2 }, 2,
 	  { { RDX, 0xffffffffffffffcbull }, { RCX, 0x20 } }, 0x2, DT_STATUS_FLAGS,
-	  RDX, 0x00000000ffffffcbull },
+	  RDX, 0x00000000ffffffcbull, false },
 	{ "rol r32, 0 zero-extends", { 0x41, 0xc1, 0xc4, 0x00 }, 4,
 	  { { R12, 0x12345678deadbeefull } }, 0x2, DT_STATUS_FLAGS,
-	  R12, 0xdeadbeefull },
+	  R12, 0xdeadbeefull, false },
 	{ "shld r32, r32, cl=0 zero-extends", { 0x0f, 0xa5, 0xc3 }, 3,
 	  { { RBX, 0xffffffff00000001ull }, { RCX, 0x40 } }, 0x2,
-	  DT_STATUS_FLAGS, RBX, 1 },
+	  DT_STATUS_FLAGS, RBX, 1, false },
 	/* XADD with one register as both operands: SRC := DEST, then
 	 * DEST := SRC + DEST, so the sum wins (exec_mov.c). */
 	{ "xadd r12b, r12b keeps the sum", { 0x45, 0x0f, 0xc0, 0xe4 }, 4,
 	  { { R12, 0xffffffffffffffd7ull } }, 0x2, DT_STATUS_FLAGS,
-	  R12, 0xffffffffffffffaeull },
+	  R12, 0xffffffffffffffaeull, false },
 	{ "xadd rax, rax keeps the sum", { 0x48, 0x0f, 0xc1, 0xc0 }, 4,
 	  { { RAX, 0x4000000000000001ull } }, 0x2, DT_STATUS_FLAGS,
-	  RAX, 0x8000000000000002ull },
+	  RAX, 0x8000000000000002ull, false },
+	/* CMPXCHG r32, r32 failing: EAX := dest (zero-extended), the
+	 * destination register is not written (hardware keeps its upper
+	 * half; Unicorn 2.0.1 zero-extends it). */
+	{ "cmpxchg ecx, edx failing leaves rcx", { 0x0f, 0xb1, 0xd1 }, 3,
+	  { { RAX, 0xaaaaaaaa00000001ull }, { RCX, 0xcccccccc00000002ull },
+	    { RDX, 5 } }, 0x2, DT_STATUS_FLAGS, RCX, 0xcccccccc00000002ull,
+	  true },
+	{ "cmpxchg ecx, edx failing loads eax", { 0x0f, 0xb1, 0xd1 }, 3,
+	  { { RAX, 0xaaaaaaaa00000001ull }, { RCX, 0xcccccccc00000002ull },
+	    { RDX, 5 } }, 0x2, DT_STATUS_FLAGS, RAX, 0x2, true },
+	/* succeeding: dest := src (zero-extended), EAX not written */
+	{ "cmpxchg ecx, edx succeeding leaves rax", { 0x0f, 0xb1, 0xd1 }, 3,
+	  { { RAX, 0xaaaaaaaa00000002ull }, { RCX, 0xcccccccc00000002ull },
+	    { RDX, 5 } }, 0x2, DT_STATUS_FLAGS, RAX, 0xaaaaaaaa00000002ull,
+	  true },
+	{ "cmpxchg ecx, edx succeeding writes rcx", { 0x0f, 0xb1, 0xd1 }, 3,
+	  { { RAX, 0xaaaaaaaa00000002ull }, { RCX, 0xcccccccc00000002ull },
+	    { RDX, 5 } }, 0x2, DT_STATUS_FLAGS, RCX, 5, true },
 };
 
 static struct dt_uc *uc;
@@ -105,7 +126,17 @@ START_TEST(hand_written)
 	for (unsigned i = 0; i < DT_DATA_SIZE; i++)
 		c.init.data[i] = (uint8_t)(i * 7 + 3);
 	gen_raw_case(&c, r->code, r->len, r->defined);
-	st = run_both(&c);
+	if (r->unicorn_wrong) {
+		static struct dt_result got;
+		char what[320];
+
+		ck_assert_msg(dt_verify_case(&c, what, sizeof(what)), "%s", what);
+		dti_run(ip, &c, &got);
+		ck_assert_msg(got.ok, "interp: %s", got.err);
+		st = &got.st;
+	} else {
+		st = run_both(&c);
+	}
 	ck_assert_msg(st->gpr[r->check_reg] == r->expect,
 		      "%s: reg %d = %#llx, expected %#llx", r->name,
 		      r->check_reg, (unsigned long long)st->gpr[r->check_reg],

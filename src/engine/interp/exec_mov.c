@@ -113,8 +113,8 @@ static const ZydisRegister acc_reg[] = {
 };
 
 /* CMPXCHG (SDM Vol. 2): compare the accumulator with the destination.
- * On failure the destination is written back unchanged (write faults
- * happen either way; a 32-bit register is zero-extended). */
+ * On failure a memory destination is written back unchanged (so write
+ * faults happen either way); a register destination is left alone. */
 static void exec_cmpxchg(struct interp *ip, const struct insn *in)
 {
 	unsigned bits = op_bits(in, 0);
@@ -126,7 +126,13 @@ static void exec_cmpxchg(struct interp *ip, const struct insn *in)
 	if (a == d) {
 		opw(ip, in, 0, opr(ip, in, 1));
 	} else {
-		opw(ip, in, 0, d);
+		/* A memory destination gets its write cycle back unchanged
+		 * (SDM CMPXCHG); a register destination is not written, so a
+		 * 32-bit one keeps its upper half, as on hardware (FEX-Emu
+		 * PR 439, angr/vex PR 63, fixed in QEMU 7.1; Unicorn 2.0.1
+		 * still zero-extends it, difftest avoids that case). */
+		if (in->ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY)
+			opw(ip, in, 0, d);
 		reg_write(ip, acc, d);
 	}
 	flags_set(ip, FLAGS_ARITH, flags_sub(a, d, r, bits));
