@@ -31,7 +31,7 @@ START_TEST(full_ring_drops_and_counts)
 }
 END_TEST
 
-#define N_EVENTS 200000
+#define N_EVENTS 50000
 
 static void *producer(void *arg)
 {
