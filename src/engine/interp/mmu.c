@@ -64,9 +64,15 @@ static enum icpt_result hook_xlate(struct interp *ip, uint64_t gpa,
 {
 	const struct x86_intercept_ops *ops = ip->cfg.icpt;
 
+	enum icpt_result r;
+	uint64_t next;
+
 	interp_icpt_init(ip);
-	return ops->translate_gpa(ip->cfg.icpt_opaque, &ip->icpt, gpa, acc,
-				  gla, gla_valid, in_walk, out);
+	next = hook_rip_enter(ip);
+	r = ops->translate_gpa(ip->cfg.icpt_opaque, &ip->icpt, gpa, acc, gla,
+			       gla_valid, in_walk, out);
+	hook_rip_leave(ip, r, next);
+	return r;
 }
 
 uint64_t mmu_gpa_xlate(struct interp *ip, uint64_t gpa, unsigned acc,

@@ -95,6 +95,13 @@ void stk_read_frame(struct interp *ip, uint64_t *vals, unsigned n,
 
 /* sys_dispatch.c */
 void interp_icpt_init(struct interp *ip);
+/* Around a hook call from inside an instruction: the hook must see the
+ * instruction's own RIP (a VM exit saves it as the guest RIP, SDM 28.3.3),
+ * while the run loop has already advanced s.rip.  hook_rip_enter() returns
+ * the advanced RIP that hook_rip_leave() puts back unless the hook switched
+ * to a new state. */
+uint64_t hook_rip_enter(struct interp *ip);
+void hook_rip_leave(struct interp *ip, enum icpt_result r, uint64_t next_rip);
 /* Run the hook and apply the generic part of its verdict: FAULT raises the
  * pending exception, SWITCHED aborts the instruction.  Returns CONTINUE or
  * EMULATED to the caller. */

@@ -60,6 +60,21 @@ void interp_icpt_init(struct interp *ip)
 	ip->icpt.state_changed = ctx_state_changed;
 }
 
+uint64_t hook_rip_enter(struct interp *ip)
+{
+	uint64_t next = ip->s.rip;
+
+	if (ip->in_insn)
+		ip->s.rip = ip->insn_rip;
+	return next;
+}
+
+void hook_rip_leave(struct interp *ip, enum icpt_result r, uint64_t next_rip)
+{
+	if (ip->in_insn && r != ICPT_SWITCHED)
+		ip->s.rip = next_rip;
+}
+
 enum icpt_result interp_intercept(struct interp *ip, struct x86_intercept *ic)
 {
 	const struct x86_intercept_ops *ops = ip->cfg.icpt;
@@ -68,7 +83,9 @@ enum icpt_result interp_intercept(struct interp *ip, struct x86_intercept *ic)
 	if (!ops || !ops->intercept)
 		return ICPT_CONTINUE;
 	interp_icpt_init(ip);
+	uint64_t next = hook_rip_enter(ip);
 	r = ops->intercept(ip->cfg.icpt_opaque, &ip->icpt, ic);
+	hook_rip_leave(ip, r, next);
 	if (r == ICPT_SWITCHED) {
 		ip->state_switched = true;
 		interp_mode_changed(ip);
