@@ -13,7 +13,9 @@ void vcpu_ctl_init(struct vcpu_ctl *c, uint64_t user_max_insns, bool paused)
 {
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->cond, NULL);
-	c->state = VCPU_NOT_STARTED;
+	/* Started paused: the state is "paused" from the start, so the
+	 * monitor never sees it running before the thread parks. */
+	c->state = paused ? VCPU_PAUSED : VCPU_NOT_STARTED;
 	c->pause_req = paused;
 	c->step_target = 0;
 	c->user_max_insns = user_max_insns;
@@ -44,12 +46,13 @@ static void apply_limit(struct machine *m, uint64_t step_target)
 
 /* Park until resumed, stepped or stopped; called and returns with the lock
  * released.  True: run again. */
-static bool park_locked(struct machine *m)
+static bool park_locked(struct machine *m, bool count)
 {
 	struct vcpu_ctl *c = &m->ctl;
 
 	c->state = VCPU_PAUSED;
-	c->parks++;
+	if (count)
+		c->parks++;
 	pthread_cond_broadcast(&c->cond);
 	while (c->pause_req && !c->step_target && !stop_requested(m))
 		pthread_cond_wait(&c->cond, &c->lock);
@@ -90,7 +93,7 @@ bool vcpu_ctl_after_run(struct machine *m, enum engine_exit_reason reason)
 		c->pause_req = true;
 		apply_limit(m, 0);
 	}
-	return park_locked(m);
+	return park_locked(m, true);
 }
 
 bool vcpu_ctl_before_first_run(struct machine *m)
@@ -103,7 +106,8 @@ bool vcpu_ctl_before_first_run(struct machine *m)
 		pthread_mutex_unlock(&c->lock);
 		return !stop_requested(m);
 	}
-	return park_locked(m);
+	/* Already reported as paused since init: not a new park. */
+	return park_locked(m, false);
 }
 
 void vcpu_ctl_set_ended(struct machine *m)
