@@ -171,6 +171,9 @@ bool vcpu_resume(struct machine *m, char *err, size_t errlen)
 	}
 	c->pause_req = false;
 	pthread_cond_broadcast(&c->cond);
+	/* Return once it really runs, so a status right after says so. */
+	if (c->state == VCPU_PAUSED)
+		wait_state(c, VCPU_RUNNING);
 	pthread_mutex_unlock(&c->lock);
 	return true;
 }
