@@ -250,7 +250,19 @@ enum vmx_feature {
 	X(HOST_RIP,                      0x6c16, VF_ALWAYS) \
 	X(HOST_S_CET,                    0x6c18, VF_CET) \
 	X(HOST_SSP,                      0x6c1a, VF_CET) \
-	X(HOST_INTR_SSP_TABLE_ADDR,      0x6c1c, VF_CET)
+	X(HOST_INTR_SSP_TABLE_ADDR,      0x6c1c, VF_CET) \
+	/* Later SDM additions, appended so that table indices (and so the \
+	 * VMCS region layout, docs/vmcs-layout.md) stay stable. */ \
+	X(HLAT_PREFIX_SIZE,              0x0006, VF_NEVER) \
+	X(LAST_PID_POINTER_INDEX,        0x0008, VF_NEVER) \
+	X(GUEST_UINV,                    0x0814, VF_NEVER) \
+	X(LOW_PASID_DIRECTORY_ADDR,      0x2038, VF_NEVER) \
+	X(HIGH_PASID_DIRECTORY_ADDR,     0x203a, VF_NEVER) \
+	X(SHARED_EPT_POINTER,            0x203c, VF_NEVER) \
+	X(PCONFIG_EXITING_BITMAP,        0x203e, VF_NEVER) \
+	X(HLAT_POINTER,                  0x2040, VF_NEVER) \
+	X(IA32_SPEC_CTRL_MASK,           0x204a, VF_NEVER) \
+	X(IA32_SPEC_CTRL_SHADOW,         0x204c, VF_NEVER)
 
 /* Encoding constants: VMCS_GUEST_RIP == 0x681e, ... */
 enum vmcs_encoding {
