@@ -855,9 +855,13 @@ END_TEST
  */
 START_TEST(vmx_vcpu_layout_known)
 {
-	ck_assert_msg(sizeof(struct vmx_vcpu) == 12080,
-		      "struct vmx_vcpu is now %zu bytes: update src/snapshot/snap_state.c",
-		      sizeof(struct vmx_vcpu));
+	/* The cached VMCS (vmcs[]) follows the field table and is saved by
+	 * walking it, so its size is left out of the tripwire. */
+	size_t sz = sizeof(struct vmx_vcpu) - sizeof(((struct vmx_vcpu *)0)->vmcs);
+
+	ck_assert_msg(sz == 10712,
+		      "struct vmx_vcpu is now %zu bytes without vmcs[]: update src/snapshot/snap_state.c",
+		      sz);
 }
 END_TEST
 
