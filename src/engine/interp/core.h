@@ -13,6 +13,9 @@
 struct exec_entry {
 	ZydisMnemonic mnemonic;
 	insn_exec_fn fn;
+	/* Optional variants specialised for a destination of 8, 16, 32 and
+	 * 64 bits (constant widths fold the flag arithmetic). */
+	insn_exec_fn sized[4];
 };
 
 extern const struct exec_entry exec_alu_table[];
@@ -90,18 +93,16 @@ static inline uint64_t msb(uint64_t v, unsigned bits)
 	return (v >> (bits - 1)) & 1;
 }
 
-/* ZF, SF and PF of a result (PF: even parity of the low byte). */
+/* ZF, SF and PF of a result (PF: even parity of the low byte).
+ * Branch-free: these run for nearly every ALU instruction. */
 static inline uint64_t flags_szp(uint64_t r, unsigned bits)
 {
-	uint64_t f = 0;
+	uint64_t f;
 
 	r &= width_mask(bits);
-	if (!r)
-		f |= RFLAGS_ZF;
-	if (msb(r, bits))
-		f |= RFLAGS_SF;
-	if (!__builtin_parity((unsigned)(r & 0xff)))
-		f |= RFLAGS_PF;
+	f = (uint64_t)(r == 0) << 6;                                /* ZF */
+	f |= msb(r, bits) << 7;                                     /* SF */
+	f |= (uint64_t)!__builtin_parity((unsigned)(r & 0xff)) << 2; /* PF */
 	return f;
 }
 
@@ -110,12 +111,10 @@ static inline uint64_t flags_add(uint64_t a, uint64_t b, uint64_t r,
 				 unsigned bits)
 {
 	uint64_t carries = (a & b) | ((a | b) & ~r);
-	uint64_t f = flags_szp(r, bits);
 
-	f |= msb(carries, bits) ? RFLAGS_CF : 0;
-	f |= msb((a ^ r) & (b ^ r), bits) ? RFLAGS_OF : 0;
-	f |= (a ^ b ^ r) & RFLAGS_AF;
-	return f;
+	return flags_szp(r, bits) | msb(carries, bits) |            /* CF */
+	       (msb((a ^ r) & (b ^ r), bits) << 11) |               /* OF */
+	       ((a ^ b ^ r) & RFLAGS_AF);
 }
 
 /* SUB/SBB/CMP/DEC/NEG: r = a - b (- borrow). */
@@ -123,12 +122,10 @@ static inline uint64_t flags_sub(uint64_t a, uint64_t b, uint64_t r,
 				 unsigned bits)
 {
 	uint64_t borrows = (~a & b) | ((~a | b) & r);
-	uint64_t f = flags_szp(r, bits);
 
-	f |= msb(borrows, bits) ? RFLAGS_CF : 0;
-	f |= msb((a ^ b) & (a ^ r), bits) ? RFLAGS_OF : 0;
-	f |= (a ^ b ^ r) & RFLAGS_AF;
-	return f;
+	return flags_szp(r, bits) | msb(borrows, bits) |            /* CF */
+	       (msb((a ^ b) & (a ^ r), bits) << 11) |               /* OF */
+	       ((a ^ b ^ r) & RFLAGS_AF);
 }
 
 /* AND/OR/XOR/TEST: CF = OF = 0; AF is undefined, we clear it. */
@@ -188,13 +185,9 @@ static inline void opw(struct interp *ip, const struct insn *in, unsigned n,
 		op_write(ip, in, n, v);
 		return;
 	}
+	/* 8/16-bit writes merge, 32-bit writes zero-extend (keep = 0). */
 	g = &ip->s.gpr[d->gpr];
-	switch (d->bytes) {
-	case 8: *g = v; break;
-	case 4: *g = (uint32_t)v; break;
-	case 2: *g = (*g & ~0xffffull) | (v & 0xffff); break;
-	default: *g = (*g & ~(0xffull << d->shift)) | ((v & 0xff) << d->shift); break;
-	}
+	*g = (*g & d->keep) | ((v & d->mask) << d->shift);
 }
 
 /* Operand size in bits of operand n. */

@@ -22,7 +22,7 @@
 
 #define MAX_INSN_LEN 15
 
-static insn_exec_fn exec_by_mnemonic[ZYDIS_MNEMONIC_MAX_VALUE + 1];
+static const struct exec_entry *exec_by_mnemonic[ZYDIS_MNEMONIC_MAX_VALUE + 1];
 static pthread_once_t exec_once = PTHREAD_ONCE_INIT;
 
 static void exec_tables_init(void)
@@ -35,7 +35,7 @@ static void exec_tables_init(void)
 
 	for (unsigned t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
 		for (const struct exec_entry *e = tables[t]; e->fn; e++)
-			exec_by_mnemonic[e->mnemonic] = e->fn;
+			exec_by_mnemonic[e->mnemonic] = e;
 }
 
 void exec_system_or_ud(struct interp *ip, const struct insn *in)
@@ -132,13 +132,21 @@ static unsigned cc_of(const ZydisDecodedInstruction *zi)
 static void decode_fill(struct interp *ip, struct insn *in, unsigned mode)
 {
 	ZydisMnemonic mn = in->zi.mnemonic;
+	const struct exec_entry *e = NULL;
 	insn_exec_fn fn = NULL;
 
 	in->len = in->zi.length;
 	in->mode = (uint8_t)mode;
+	in->ipmask = width_mask(mode);
 	in->cc = (uint8_t)cc_of(&in->zi);
 	if ((unsigned)mn <= ZYDIS_MNEMONIC_MAX_VALUE)
-		fn = exec_by_mnemonic[mn];
+		e = exec_by_mnemonic[mn];
+	if (e) {
+		unsigned sz = in->zi.operand_count ? in->ops[0].size : 0;
+		int k = sz == 8 ? 0 : sz == 16 ? 1 : sz == 32 ? 2 : sz == 64 ? 3 : -1;
+
+		fn = k >= 0 && e->sized[k] ? e->sized[k] : e->fn;
+	}
 	/* Only legacy-encoded general-purpose forms are ours; the same
 	 * mnemonic with VEX/EVEX or SSE (MOVSD/CMPSD) goes elsewhere. */
 	if (in->zi.encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)

@@ -9,9 +9,8 @@
 enum alu_op { ALU_ADD, ALU_ADC, ALU_SUB, ALU_SBB, ALU_AND, ALU_OR, ALU_XOR };
 
 static inline void alu2(struct interp *ip, const struct insn *in,
-			enum alu_op op, bool store)
+			enum alu_op op, bool store, unsigned bits)
 {
-	unsigned bits = op_bits(in, 0);
 	uint64_t m = width_mask(bits);
 	uint64_t a = opr(ip, in, 0);
 	uint64_t b = opr(ip, in, 1) & m;
@@ -53,15 +52,29 @@ static inline void alu2(struct interp *ip, const struct insn *in,
 	flags_set(ip, FLAGS_ARITH, f);
 }
 
-static void exec_add(struct interp *ip, const struct insn *in) { alu2(ip, in, ALU_ADD, true); }
-static void exec_adc(struct interp *ip, const struct insn *in) { alu2(ip, in, ALU_ADC, true); }
-static void exec_sub(struct interp *ip, const struct insn *in) { alu2(ip, in, ALU_SUB, true); }
-static void exec_sbb(struct interp *ip, const struct insn *in) { alu2(ip, in, ALU_SBB, true); }
-static void exec_cmp(struct interp *ip, const struct insn *in) { alu2(ip, in, ALU_SUB, false); }
-static void exec_and(struct interp *ip, const struct insn *in) { alu2(ip, in, ALU_AND, true); }
-static void exec_or(struct interp *ip, const struct insn *in) { alu2(ip, in, ALU_OR, true); }
-static void exec_test(struct interp *ip, const struct insn *in) { alu2(ip, in, ALU_AND, false); }
-static void exec_xor(struct interp *ip, const struct insn *in) { alu2(ip, in, ALU_XOR, true); }
+/* One generic handler (width from the operand) and four with a constant
+ * width for each operation. */
+#define ALU_HANDLERS(name, op, store)                                         \
+	static void exec_##name(struct interp *ip, const struct insn *in)     \
+	{ alu2(ip, in, op, store, op_bits(in, 0)); }                          \
+	static void exec_##name##8(struct interp *ip, const struct insn *in)  \
+	{ alu2(ip, in, op, store, 8); }                                       \
+	static void exec_##name##16(struct interp *ip, const struct insn *in) \
+	{ alu2(ip, in, op, store, 16); }                                      \
+	static void exec_##name##32(struct interp *ip, const struct insn *in) \
+	{ alu2(ip, in, op, store, 32); }                                      \
+	static void exec_##name##64(struct interp *ip, const struct insn *in) \
+	{ alu2(ip, in, op, store, 64); }
+
+ALU_HANDLERS(add, ALU_ADD, true)
+ALU_HANDLERS(adc, ALU_ADC, true)
+ALU_HANDLERS(sub, ALU_SUB, true)
+ALU_HANDLERS(sbb, ALU_SBB, true)
+ALU_HANDLERS(cmp, ALU_SUB, false)
+ALU_HANDLERS(and, ALU_AND, true)
+ALU_HANDLERS(or, ALU_OR, true)
+ALU_HANDLERS(xor, ALU_XOR, true)
+ALU_HANDLERS(test, ALU_AND, false)
 
 static void exec_not(struct interp *ip, const struct insn *in)
 {
@@ -69,9 +82,8 @@ static void exec_not(struct interp *ip, const struct insn *in)
 }
 
 /* NEG: CF = (src != 0), other flags as 0 - src. */
-static void exec_neg(struct interp *ip, const struct insn *in)
+static inline void neg(struct interp *ip, const struct insn *in, unsigned bits)
 {
-	unsigned bits = op_bits(in, 0);
 	uint64_t a = opr(ip, in, 0);
 	uint64_t r = (0 - a) & width_mask(bits);
 
@@ -80,9 +92,8 @@ static void exec_neg(struct interp *ip, const struct insn *in)
 }
 
 /* INC/DEC leave CF alone. */
-static void exec_inc(struct interp *ip, const struct insn *in)
+static inline void inc(struct interp *ip, const struct insn *in, unsigned bits)
 {
-	unsigned bits = op_bits(in, 0);
 	uint64_t a = opr(ip, in, 0);
 	uint64_t r = (a + 1) & width_mask(bits);
 
@@ -90,9 +101,8 @@ static void exec_inc(struct interp *ip, const struct insn *in)
 	flags_set(ip, FLAGS_ARITH & ~RFLAGS_CF, flags_add(a, 1, r, bits));
 }
 
-static void exec_dec(struct interp *ip, const struct insn *in)
+static inline void dec(struct interp *ip, const struct insn *in, unsigned bits)
 {
-	unsigned bits = op_bits(in, 0);
 	uint64_t a = opr(ip, in, 0);
 	uint64_t r = (a - 1) & width_mask(bits);
 
@@ -100,19 +110,47 @@ static void exec_dec(struct interp *ip, const struct insn *in)
 	flags_set(ip, FLAGS_ARITH & ~RFLAGS_CF, flags_sub(a, 1, r, bits));
 }
 
+#define UNARY_HANDLERS(name)                                                  \
+	static void exec_##name(struct interp *ip, const struct insn *in)     \
+	{ name(ip, in, op_bits(in, 0)); }                                     \
+	static void exec_##name##8(struct interp *ip, const struct insn *in)  \
+	{ name(ip, in, 8); }                                                  \
+	static void exec_##name##16(struct interp *ip, const struct insn *in) \
+	{ name(ip, in, 16); }                                                 \
+	static void exec_##name##32(struct interp *ip, const struct insn *in) \
+	{ name(ip, in, 32); }                                                 \
+	static void exec_##name##64(struct interp *ip, const struct insn *in) \
+	{ name(ip, in, 64); }
+
+UNARY_HANDLERS(neg)
+UNARY_HANDLERS(inc)
+UNARY_HANDLERS(dec)
+
 const struct exec_entry exec_alu_table[] = {
-	{ ZYDIS_MNEMONIC_ADD, exec_add },
-	{ ZYDIS_MNEMONIC_ADC, exec_adc },
-	{ ZYDIS_MNEMONIC_SUB, exec_sub },
-	{ ZYDIS_MNEMONIC_SBB, exec_sbb },
-	{ ZYDIS_MNEMONIC_CMP, exec_cmp },
-	{ ZYDIS_MNEMONIC_AND, exec_and },
-	{ ZYDIS_MNEMONIC_OR, exec_or },
-	{ ZYDIS_MNEMONIC_XOR, exec_xor },
-	{ ZYDIS_MNEMONIC_TEST, exec_test },
-	{ ZYDIS_MNEMONIC_NOT, exec_not },
-	{ ZYDIS_MNEMONIC_NEG, exec_neg },
-	{ ZYDIS_MNEMONIC_INC, exec_inc },
-	{ ZYDIS_MNEMONIC_DEC, exec_dec },
-	{ 0, NULL },
+	{ ZYDIS_MNEMONIC_ADD, exec_add,
+	  { exec_add8, exec_add16, exec_add32, exec_add64 } },
+	{ ZYDIS_MNEMONIC_ADC, exec_adc,
+	  { exec_adc8, exec_adc16, exec_adc32, exec_adc64 } },
+	{ ZYDIS_MNEMONIC_SUB, exec_sub,
+	  { exec_sub8, exec_sub16, exec_sub32, exec_sub64 } },
+	{ ZYDIS_MNEMONIC_SBB, exec_sbb,
+	  { exec_sbb8, exec_sbb16, exec_sbb32, exec_sbb64 } },
+	{ ZYDIS_MNEMONIC_CMP, exec_cmp,
+	  { exec_cmp8, exec_cmp16, exec_cmp32, exec_cmp64 } },
+	{ ZYDIS_MNEMONIC_AND, exec_and,
+	  { exec_and8, exec_and16, exec_and32, exec_and64 } },
+	{ ZYDIS_MNEMONIC_OR, exec_or,
+	  { exec_or8, exec_or16, exec_or32, exec_or64 } },
+	{ ZYDIS_MNEMONIC_XOR, exec_xor,
+	  { exec_xor8, exec_xor16, exec_xor32, exec_xor64 } },
+	{ ZYDIS_MNEMONIC_TEST, exec_test,
+	  { exec_test8, exec_test16, exec_test32, exec_test64 } },
+	{ ZYDIS_MNEMONIC_NOT, exec_not, { NULL } },
+	{ ZYDIS_MNEMONIC_NEG, exec_neg,
+	  { exec_neg8, exec_neg16, exec_neg32, exec_neg64 } },
+	{ ZYDIS_MNEMONIC_INC, exec_inc,
+	  { exec_inc8, exec_inc16, exec_inc32, exec_inc64 } },
+	{ ZYDIS_MNEMONIC_DEC, exec_dec,
+	  { exec_dec8, exec_dec16, exec_dec32, exec_dec64 } },
+	{ 0, NULL, { NULL } },
 };

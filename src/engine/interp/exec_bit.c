@@ -131,14 +131,14 @@ static void exec_lzcnt(struct interp *ip, const struct insn *in)
 }
 
 const struct exec_entry exec_bit_table[] = {
-	{ ZYDIS_MNEMONIC_BT, exec_bt },
-	{ ZYDIS_MNEMONIC_BTS, exec_bts },
-	{ ZYDIS_MNEMONIC_BTR, exec_btr },
-	{ ZYDIS_MNEMONIC_BTC, exec_btc },
-	{ ZYDIS_MNEMONIC_BSF, exec_bsf },
-	{ ZYDIS_MNEMONIC_BSR, exec_bsr },
-	{ ZYDIS_MNEMONIC_POPCNT, exec_popcnt },
-	{ ZYDIS_MNEMONIC_TZCNT, exec_tzcnt },
-	{ ZYDIS_MNEMONIC_LZCNT, exec_lzcnt },
-	{ 0, NULL },
+	{ ZYDIS_MNEMONIC_BT, exec_bt, { NULL } },
+	{ ZYDIS_MNEMONIC_BTS, exec_bts, { NULL } },
+	{ ZYDIS_MNEMONIC_BTR, exec_btr, { NULL } },
+	{ ZYDIS_MNEMONIC_BTC, exec_btc, { NULL } },
+	{ ZYDIS_MNEMONIC_BSF, exec_bsf, { NULL } },
+	{ ZYDIS_MNEMONIC_BSR, exec_bsr, { NULL } },
+	{ ZYDIS_MNEMONIC_POPCNT, exec_popcnt, { NULL } },
+	{ ZYDIS_MNEMONIC_TZCNT, exec_tzcnt, { NULL } },
+	{ ZYDIS_MNEMONIC_LZCNT, exec_lzcnt, { NULL } },
+	{ 0, NULL, { NULL } },
 };

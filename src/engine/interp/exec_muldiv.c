@@ -166,9 +166,9 @@ static void exec_idiv(struct interp *ip, const struct insn *in)
 }
 
 const struct exec_entry exec_muldiv_table[] = {
-	{ ZYDIS_MNEMONIC_MUL, exec_mul },
-	{ ZYDIS_MNEMONIC_IMUL, exec_imul },
-	{ ZYDIS_MNEMONIC_DIV, exec_div },
-	{ ZYDIS_MNEMONIC_IDIV, exec_idiv },
-	{ 0, NULL },
+	{ ZYDIS_MNEMONIC_MUL, exec_mul, { NULL } },
+	{ ZYDIS_MNEMONIC_IMUL, exec_imul, { NULL } },
+	{ ZYDIS_MNEMONIC_DIV, exec_div, { NULL } },
+	{ ZYDIS_MNEMONIC_IDIV, exec_idiv, { NULL } },
+	{ 0, NULL, { NULL } },
 };

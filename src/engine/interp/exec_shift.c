@@ -229,14 +229,14 @@ static void exec_shrd(struct interp *ip, const struct insn *in)
 }
 
 const struct exec_entry exec_shift_table[] = {
-	{ ZYDIS_MNEMONIC_SHL, exec_shl },
-	{ ZYDIS_MNEMONIC_SHR, exec_shr },
-	{ ZYDIS_MNEMONIC_SAR, exec_sar },
-	{ ZYDIS_MNEMONIC_ROL, exec_rol },
-	{ ZYDIS_MNEMONIC_ROR, exec_ror },
-	{ ZYDIS_MNEMONIC_RCL, exec_rcl },
-	{ ZYDIS_MNEMONIC_RCR, exec_rcr },
-	{ ZYDIS_MNEMONIC_SHLD, exec_shld },
-	{ ZYDIS_MNEMONIC_SHRD, exec_shrd },
-	{ 0, NULL },
+	{ ZYDIS_MNEMONIC_SHL, exec_shl, { NULL } },
+	{ ZYDIS_MNEMONIC_SHR, exec_shr, { NULL } },
+	{ ZYDIS_MNEMONIC_SAR, exec_sar, { NULL } },
+	{ ZYDIS_MNEMONIC_ROL, exec_rol, { NULL } },
+	{ ZYDIS_MNEMONIC_ROR, exec_ror, { NULL } },
+	{ ZYDIS_MNEMONIC_RCL, exec_rcl, { NULL } },
+	{ ZYDIS_MNEMONIC_RCR, exec_rcr, { NULL } },
+	{ ZYDIS_MNEMONIC_SHLD, exec_shld, { NULL } },
+	{ ZYDIS_MNEMONIC_SHRD, exec_shrd, { NULL } },
+	{ 0, NULL, { NULL } },
 };

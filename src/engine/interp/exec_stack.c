@@ -153,13 +153,13 @@ static void exec_popa(struct interp *ip, const struct insn *in)
 }
 
 const struct exec_entry exec_stack_table[] = {
-	{ ZYDIS_MNEMONIC_PUSH, exec_push },
-	{ ZYDIS_MNEMONIC_POP, exec_pop },
-	{ ZYDIS_MNEMONIC_LEAVE, exec_leave },
-	{ ZYDIS_MNEMONIC_ENTER, exec_enter },
-	{ ZYDIS_MNEMONIC_PUSHA, exec_pusha },
-	{ ZYDIS_MNEMONIC_PUSHAD, exec_pusha },
-	{ ZYDIS_MNEMONIC_POPA, exec_popa },
-	{ ZYDIS_MNEMONIC_POPAD, exec_popa },
-	{ 0, NULL },
+	{ ZYDIS_MNEMONIC_PUSH, exec_push, { NULL } },
+	{ ZYDIS_MNEMONIC_POP, exec_pop, { NULL } },
+	{ ZYDIS_MNEMONIC_LEAVE, exec_leave, { NULL } },
+	{ ZYDIS_MNEMONIC_ENTER, exec_enter, { NULL } },
+	{ ZYDIS_MNEMONIC_PUSHA, exec_pusha, { NULL } },
+	{ ZYDIS_MNEMONIC_PUSHAD, exec_pusha, { NULL } },
+	{ ZYDIS_MNEMONIC_POPA, exec_popa, { NULL } },
+	{ ZYDIS_MNEMONIC_POPAD, exec_popa, { NULL } },
+	{ 0, NULL, { NULL } },
 };

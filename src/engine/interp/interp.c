@@ -175,9 +175,7 @@ static void run_batch(struct interp *ip)
 		in = interp_decode_fast(ip);
 		if (__builtin_expect(!in, 0))
 			in = interp_decode(ip);
-		s->rip = ip->insn_rip + in->len;
-		if (in->mode != 64)
-			s->rip &= width_mask(in->mode);
+		s->rip = (ip->insn_rip + in->len) & in->ipmask;
 		in->exec(ip, in);
 		s->insn_count++;
 		s->tsc++;

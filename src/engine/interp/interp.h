@@ -58,6 +58,7 @@ typedef void (*insn_exec_fn)(struct interp *ip, const struct insn *in);
 /* Pre-decoded operand (core fast path), see core.h. */
 struct insn_opd {
 	uint64_t mask;      /* width mask of the operand */
+	uint64_t keep;      /* GPR bits a write leaves alone */
 	uint8_t kind;       /* OPD_* (core.h) */
 	uint8_t gpr;        /* enum x86_gpr for OPD_GPR */
 	uint8_t shift;      /* 8 for AH..BH */
@@ -73,6 +74,7 @@ struct insn {
 	insn_exec_fn exec;  /* handler chosen once at decode time */
 	uint8_t cc;         /* condition code 0..15 of Jcc/SETcc/CMOVcc */
 	uint8_t mode;       /* 16, 32 or 64: code size it was decoded for */
+	uint64_t ipmask;    /* RIP wrap mask of that code size */
 	struct insn_opd opd[4];
 };
 

@@ -65,6 +65,7 @@ void insn_predecode_operands(struct insn *in)
 			d->shift = r->shift;
 			d->bytes = r->bytes;
 			d->mask = width_mask(r->bytes * 8u);
+			d->keep = r->bytes >= 4 ? 0 : ~(d->mask << r->shift);
 		} else if (o->type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
 			d->kind = OPD_IMM;
 		}
