@@ -26,6 +26,8 @@ struct demo_vm {
 	bool ok;
 	char line[128];		/* vm1's console output, one line at a time */
 	unsigned line_len;
+	unsigned lines;		/* lines vm1 printed */
+	bool cpuid_seen;	/* vm1 saw the CPUID L1 gave it */
 	uint64_t result;
 };
 
@@ -76,6 +78,9 @@ static void vm3_main(void)
 }
 
 /* ---- L1 exit handlers ------------------------------------------------- */
+static const char cpuid_line[] =
+	"cpuid.1: vmx 0 hypervisor 1, hypervisor id \"vmxboxL1demo\"";
+
 static void console_put(struct demo_vm *d, char c)
 {
 	if (c != '\n' && d->line_len < sizeof(d->line) - 1) {
@@ -85,6 +90,9 @@ static void console_put(struct demo_vm *d, char c)
 	d->line[d->line_len] = '\0';
 	printf("  %s| %s\n", d->name, d->line);
 	d->line_len = 0;
+	d->lines++;
+	if (!memcmp(d->line, cpuid_line, sizeof(cpuid_line)))
+		d->cpuid_seen = true;
 }
 
 static void handle_io(struct demo_vm *d)
@@ -158,7 +166,10 @@ static void handle_vmcall(struct demo_vm *d)
 		       d->name, d->result, d->result == want ? "correct" : "WRONG",
 		       in_backing ? "yes" : "no");
 	} else {
-		printf("%s: done\n", d->name);
+		/* vm1 must have printed its two lines through L1. */
+		d->ok = d->lines == 2 && d->cpuid_seen;
+		printf("%s: done, %u lines forwarded, cpuid as L1 set it: %s\n",
+		       d->name, d->lines, d->cpuid_seen ? "yes" : "no");
 	}
 	vmx_skip_insn();
 }
