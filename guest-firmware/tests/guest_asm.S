@@ -24,6 +24,7 @@ g_\name\()_next:
 
 	GUEST vmcall
 	INSN vmcall
+	vmcall
 	NEXT vmcall
 
 	GUEST cpuid
