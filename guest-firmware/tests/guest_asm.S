@@ -143,8 +143,9 @@ g_\name\()_next:
 	NEXT wrmsr
 
 	GUEST sgdt
+	leaq	g_scratch(%rip), %rax	/* no displacement: qualification 0 */
 	INSN sgdt
-	sgdt	g_scratch(%rip)
+	sgdt	(%rax)
 	NEXT sgdt
 
 	GUEST str
