@@ -295,9 +295,6 @@ static void read_features(struct interp *ip)
 	}
 }
 
-/* Defined only by the temporary system-side placeholder (sys_stub.c). */
-extern const char interp_sys_stub_notice[] __attribute__((weak));
-
 static struct engine *interp_create(const struct engine_config *cfg, char *err,
 				    size_t errlen)
 {
@@ -305,10 +302,6 @@ static struct engine *interp_create(const struct engine_config *cfg, char *err,
 
 	if (!cfg || !cfg->mem) {
 		snprintf(err, errlen, "interp: no guest memory");
-		return NULL;
-	}
-	if (interp_sys_stub_notice && cfg->pio) {
-		snprintf(err, errlen, "%s", interp_sys_stub_notice);
 		return NULL;
 	}
 	ip = calloc(1, sizeof(*ip));
