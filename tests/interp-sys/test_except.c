@@ -329,6 +329,27 @@ START_TEST(triple_fault_offered_to_hook)
 }
 END_TEST
 
+START_TEST(injected_event_not_offered)
+{
+	/* VM-entry injection (s.injected) is delivered at the next boundary
+	 * without the exception-bitmap hook. */
+	sysh_gate64(&h, X86_GP, 0x125000, 0, 0, 0xe);
+	h.ip->cfg.icpt = &fake_ops;
+	nseen = 0;
+	verdict = ICPT_SWITCHED;
+	h.s->injected = (struct x86_event){
+		.valid = true, .type = EVT_HW_EXCEPTION, .vector = X86_GP,
+		.has_error_code = true, .error_code = 0x20,
+	};
+	ck_assert(interp_check_interrupts(h.ip));
+	ck_assert_uint_eq(nseen, 0);
+	ck_assert_uint_eq(h.s->rip, 0x125000);
+	ck_assert_uint_eq(sysh_r64(&h, h.s->gpr[GPR_RSP]), 0x20);
+	ck_assert(!h.s->injected.valid);
+	ck_assert(!interp_check_interrupts(h.ip));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("except");
@@ -346,6 +367,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, external_interrupt_and_nmi_blocking);
 	tcase_add_test(tc, exception_offered_to_hook);
 	tcase_add_test(tc, triple_fault_offered_to_hook);
+	tcase_add_test(tc, injected_event_not_offered);
 	suite_add_tcase(s, tc);
 	return s;
 }

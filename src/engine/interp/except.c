@@ -523,15 +523,25 @@ static bool combine(struct interp *ip, struct x86_event *cur,
 	return true;
 }
 
-static void deliver_nested(struct interp *ip, const struct x86_event *first)
+static bool same_event(const struct x86_event *a, const struct x86_event *b)
+{
+	return a->valid && a->type == b->type && a->vector == b->vector &&
+	       a->has_error_code == b->has_error_code &&
+	       a->error_code == b->error_code && a->insn_len == b->insn_len;
+}
+
+static void deliver_nested(struct interp *ip, const struct x86_event *first,
+			   bool offer_first)
 {
 	jmp_buf saved;
-	bool saved_in = ip->in_insn;
+	volatile bool saved_in = ip->in_insn;
 	struct x86_event cur = *first;
 	volatile unsigned rounds = 0;
-	volatile bool offered = false;
+	volatile bool offered = !offer_first;
+	bool was_switched = ip->state_switched;
 
 	memcpy(&saved, &ip->fault_jmp, sizeof(saved));
+	ip->state_switched = false;
 	ip->s.injected = cur;
 	ip->s.injected.valid = true;
 	for (;;) {
@@ -557,7 +567,12 @@ static void deliver_nested(struct interp *ip, const struct x86_event *first)
 		/* The #DF still goes to the hook; a serial e2 already did. */
 		offered = cur.vector != X86_DF || e2.vector == X86_DF;
 	}
-	ip->s.injected.valid = false;
+	/* s.injected described the event being delivered (IDT vectoring for
+	 * a VM exit in between); clear it unless the hook put a new event
+	 * there for the state it switched to. */
+	if (!ip->state_switched || same_event(&ip->s.injected, first))
+		ip->s.injected.valid = false;
+	ip->state_switched |= was_switched;
 	memcpy(&ip->fault_jmp, &saved, sizeof(saved));
 	ip->in_insn = saved_in;
 }
@@ -571,7 +586,7 @@ void interp_deliver_event(struct interp *ip, uint8_t type, uint8_t vector,
 		.error_code = err, .insn_len = insn_len,
 	};
 
-	deliver_nested(ip, &ev);
+	deliver_nested(ip, &ev, true);
 }
 
 void interp_deliver_pending(struct interp *ip)
@@ -591,11 +606,14 @@ bool interp_check_interrupts(struct interp *ip)
 	uint32_t blk;
 
 	if (s->injected.valid) {
+		/* VM-entry event injection: delivered as is, not subject to
+		 * the exception bitmap (SDM 27.6.1); faults during its
+		 * delivery are. */
 		struct x86_event ev = s->injected;
 
 		s->injected.valid = false;
-		interp_deliver_event(ip, ev.type, ev.vector, ev.has_error_code,
-				     ev.error_code, ev.insn_len);
+		ev.has_error_code = ev.has_error_code && (s->cr0 & CR0_PE);
+		deliver_nested(ip, &ev, false);
 		return true;
 	}
 	if (s->pending_exception.valid) {

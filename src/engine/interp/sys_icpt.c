@@ -11,8 +11,8 @@ static int ctx_access(struct interp *ip, unsigned seg, uint64_t off, void *rbuf,
 		      const void *wbuf, unsigned len)
 {
 	jmp_buf saved;
-	bool saved_in = ip->in_insn;
-	int rc = -1;
+	volatile bool saved_in = ip->in_insn;
+	volatile int rc = -1;
 
 	memcpy(&saved, &ip->fault_jmp, sizeof(saved));
 	ip->in_insn = true;
