@@ -17,6 +17,13 @@
  *                    translations/modes, and goes on with the new state;
  *   ICPT_FAULT     - the hook set cpu->pending_exception; the engine delivers
  *                    it as a fault of this instruction.
+ * After ICPT_SWITCHED with cpu->activity == ACTIVITY_SHUTDOWN (VMX abort,
+ * SDM 28.7) the engine stops as for a triple fault.
+ * On ICPT_CONTINUE for MOV to CR0/CR4 and LMSW the engine must use
+ * ic->u.cr.value / ic->u.lmsw.source as returned: in VMX non-root operation
+ * the hook keeps host-owned bits (CR0/CR4 guest/host masks, SDM 26.3) by
+ * rewriting them.  cpu->injected must be cleared once an event's delivery
+ * completes (a VM exit reports a still-valid one as IDT-vectoring info).
  * With no VMX layer (ops == NULL) VMX opcodes raise #UD.
  */
 #ifndef VMXBOX_ENGINE_INTERCEPT_H
@@ -34,7 +41,7 @@ enum icpt_kind {
 	ICPT_INVD,
 	ICPT_WBINVD,
 	ICPT_INVLPG,
-	ICPT_INVPCID,
+	ICPT_INVPCID,     /* operands in u.vmx (op = descriptor, reg2 = type) */
 	ICPT_RDPMC,
 	ICPT_RDTSC,
 	ICPT_RDTSCP,
@@ -139,6 +146,9 @@ struct x86_intercept {
 			uint32_t error_code;
 			uint64_t qualification; /* CR2 for #PF, DR6 bits for #DB */
 		} exc;
+		/* RDRAND/RDSEED: destination GPR (instruction information,
+		 * SDM Table 28-14). */
+		struct { uint8_t gpr; } rand;
 	} u;
 };
 
@@ -156,6 +166,18 @@ struct x86_intercept_ctx {
 			 const void *buf, unsigned len);
 	/* Tell the engine the state was replaced wholesale. */
 	void (*state_changed)(void *engine);
+	/*
+	 * VM-entry event injection (SDM 27.6): deliver this event through
+	 * the guest IDT now, in the state the hook just switched to, as
+	 * interp_deliver_event() does (an exception or VM exit during the
+	 * delivery is handled as for any event: cpu->injected describes the
+	 * event being delivered, so a VM exit can record IDT-vectoring
+	 * information).  Optional: when NULL, the hook leaves the event in
+	 * cpu->injected (valid) and the engine must deliver it before the
+	 * first instruction after ICPT_SWITCHED, then clear injected.valid.
+	 */
+	void (*inject_event)(void *engine, uint8_t type, uint8_t vector,
+			     bool has_err, uint32_t err, uint32_t insn_len);
 	/* Set by the hook while it needs boundary() before every instruction
 	 * (non-root with preemption timer, interrupt/NMI window, MTF, pending
 	 * external interrupt exiting). */

@@ -141,7 +141,8 @@ struct vmx_vcpu {
 	 * owns this block and may add fields here) ---- */
 	uint64_t preempt_deadline;    /* TSC at which the timer fires */
 	bool preempt_armed;
-	bool mtf_pending;
+	bool mtf_pending;             /* MTF exit due before next insn */
+	uint64_t mtf_insn_count;      /* insn_count at VM entry (MTF) */
 	bool vnmi_blocked;            /* virtual-NMI blocking (virtual NMIs) */
 	uint32_t last_exit_reason;
 	uint64_t exit_count;          /* all exits on this vCPU */

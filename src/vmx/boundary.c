@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VM exits decided at instruction boundaries in non-root operation:
+ * monitor trap flag (SDM 26.5.2), VMX-preemption timer (26.5.1), NMI
+ * exiting and NMI-window exiting (26.2, 26.7.6), external-interrupt exiting
+ * with acknowledge-interrupt-on-exit (26.2, 28.2.2) and interrupt-window
+ * exiting (26.7.5).  Priority follows SDM 26.7.? / 6.9: MTF, preemption
+ * timer, NMI, NMI window, external interrupt, interrupt window.
+ *
+ * The preemption timer runs on the engine's deterministic TSC (cpu->tsc),
+ * so the same run always exits at the same instruction.
+ */
+#include "vmx/nonroot.h"
+
+#include "vmx/exit_info.h"
+
+void vmx_update_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
+{
+	uint32_t proc = vmx_proc(v), pin = vmx_pin(v);
+
+	ctx->boundary_wanted = v->nonroot &&
+		(v->preempt_armed || v->mtf_pending ||
+		 (proc & (CPU_MONITOR_TRAP_FLAG | CPU_INTR_WINDOW_EXITING |
+			  CPU_NMI_WINDOW_EXITING)) ||
+		 (pin & (PIN_EXT_INTR_EXITING | PIN_NMI_EXITING)));
+}
+
+static bool blocked_by_sti_movss(const struct cpu_state *s)
+{
+	return s->interruptibility & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS);
+}
+
+static bool nmi_blocked(const struct vmx_vcpu *v, const struct cpu_state *s)
+{
+	if (vmx_pin(v) & PIN_VIRTUAL_NMIS)
+		return v->vnmi_blocked;
+	return s->interruptibility & INTR_BLOCK_NMI;
+}
+
+static enum icpt_result exit_simple(struct vmx_vcpu *v,
+				    struct x86_intercept_ctx *ctx,
+				    uint32_t reason)
+{
+	return vmx_vmexit(v, ctx, reason, 0, NULL);
+}
+
+static bool mtf_due(struct vmx_vcpu *v, const struct cpu_state *s)
+{
+	if (!(vmx_proc(v) & CPU_MONITOR_TRAP_FLAG) && !v->mtf_pending)
+		return false;
+	return v->mtf_pending || s->insn_count != v->mtf_insn_count;
+}
+
+static bool timer_due(const struct vmx_vcpu *v, const struct cpu_state *s)
+{
+	return v->preempt_armed && s->tsc >= v->preempt_deadline;
+}
+
+enum icpt_result vmx_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
+{
+	struct cpu_state *s = ctx->cpu;
+	uint32_t pin = vmx_pin(v), proc = vmx_proc(v);
+
+	if (!v->nonroot)
+		return ICPT_CONTINUE;
+	if (mtf_due(v, s))
+		return exit_simple(v, ctx, EXIT_REASON_MONITOR_TRAP_FLAG);
+	if (timer_due(v, s))
+		return exit_simple(v, ctx, EXIT_REASON_PREEMPTION_TIMER);
+	if ((pin & PIN_NMI_EXITING) && s->nmi_pending &&
+	    !(s->interruptibility & INTR_BLOCK_MOV_SS)) {
+		struct vmx_exit_info ei = {
+			.reason = EXIT_REASON_EXCEPTION_NMI,
+			.intr_info = intr_info(EVT_NMI, 2, false),
+			.nmi_exit = !(pin & PIN_VIRTUAL_NMIS),
+		};
+
+		s->nmi_pending = false;
+		return vmx_vmexit_full(v, ctx, &ei);
+	}
+	if ((proc & CPU_NMI_WINDOW_EXITING) && !nmi_blocked(v, s) &&
+	    !(s->interruptibility & INTR_BLOCK_MOV_SS))
+		return exit_simple(v, ctx, EXIT_REASON_NMI_WINDOW);
+	if ((pin & PIN_EXT_INTR_EXITING) && s->ext_intr_pending &&
+	    !blocked_by_sti_movss(s)) {
+		struct vmx_exit_info ei = {
+			.reason = EXIT_REASON_EXTERNAL_INTERRUPT,
+		};
+
+		/* SDM 28.2.2: with acknowledge-on-exit the vector is taken
+		 * from the interrupt controller into the exit information. */
+		if (vmx_exit_ctls(v) & EXIT_CTL_ACK_INTR_ON_EXIT) {
+			ei.intr_info = intr_info(EVT_EXT_INTR,
+						 s->ext_intr_vector, false);
+			s->ext_intr_pending = false;
+		}
+		return vmx_vmexit_full(v, ctx, &ei);
+	}
+	if ((proc & CPU_INTR_WINDOW_EXITING) && (s->rflags & RFLAGS_IF) &&
+	    !blocked_by_sti_movss(s))
+		return exit_simple(v, ctx, EXIT_REASON_INTERRUPT_WINDOW);
+	vmx_update_boundary(v, ctx);
+	return ICPT_CONTINUE;
+}

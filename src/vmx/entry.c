@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VM entry (SDM 27): checks, guest-state loading, the VM-entry MSR-load
+ * list, event injection, and the switch to non-root operation.
+ */
+#include "vmx/nonroot.h"
+
+#include "vmx/entry_checks.h"
+
+const uint32_t vmx_guest_sel_enc[SEG_COUNT] = {
+	VMCS_GUEST_ES_SELECTOR, VMCS_GUEST_CS_SELECTOR, VMCS_GUEST_SS_SELECTOR,
+	VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_FS_SELECTOR, VMCS_GUEST_GS_SELECTOR,
+	VMCS_GUEST_LDTR_SELECTOR, VMCS_GUEST_TR_SELECTOR,
+};
+const uint32_t vmx_guest_base_enc[SEG_COUNT] = {
+	VMCS_GUEST_ES_BASE, VMCS_GUEST_CS_BASE, VMCS_GUEST_SS_BASE,
+	VMCS_GUEST_DS_BASE, VMCS_GUEST_FS_BASE, VMCS_GUEST_GS_BASE,
+	VMCS_GUEST_LDTR_BASE, VMCS_GUEST_TR_BASE,
+};
+const uint32_t vmx_guest_limit_enc[SEG_COUNT] = {
+	VMCS_GUEST_ES_LIMIT, VMCS_GUEST_CS_LIMIT, VMCS_GUEST_SS_LIMIT,
+	VMCS_GUEST_DS_LIMIT, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_GS_LIMIT,
+	VMCS_GUEST_LDTR_LIMIT, VMCS_GUEST_TR_LIMIT,
+};
+const uint32_t vmx_guest_ar_enc[SEG_COUNT] = {
+	VMCS_GUEST_ES_AR_BYTES, VMCS_GUEST_CS_AR_BYTES, VMCS_GUEST_SS_AR_BYTES,
+	VMCS_GUEST_DS_AR_BYTES, VMCS_GUEST_FS_AR_BYTES, VMCS_GUEST_GS_AR_BYTES,
+	VMCS_GUEST_LDTR_AR_BYTES, VMCS_GUEST_TR_AR_BYTES,
+};
+
+uint32_t vmx_pin(const struct vmx_vcpu *v)
+{
+	return (uint32_t)vmcs_read(v, VMCS_PIN_BASED_VM_EXEC_CONTROL);
+}
+uint32_t vmx_proc(const struct vmx_vcpu *v)
+{
+	return (uint32_t)vmcs_read(v, VMCS_CPU_BASED_VM_EXEC_CONTROL);
+}
+uint32_t vmx_proc2(const struct vmx_vcpu *v)
+{
+	if (!(vmx_proc(v) & CPU_ACTIVATE_SECONDARY))
+		return 0;
+	return (uint32_t)vmcs_read(v, VMCS_SECONDARY_VM_EXEC_CONTROL);
+}
+uint32_t vmx_exit_ctls(const struct vmx_vcpu *v)
+{
+	return (uint32_t)vmcs_read(v, VMCS_VM_EXIT_CONTROLS);
+}
+uint32_t vmx_entry_ctls(const struct vmx_vcpu *v)
+{
+	return (uint32_t)vmcs_read(v, VMCS_VM_ENTRY_CONTROLS);
+}
+unsigned vmx_preempt_rate(const struct vmx_vcpu *v)
+{
+	return v->caps.msr[MSR_IA32_VMX_MISC - MSR_IA32_VMX_FIRST] & 0x1f;
+}
+
+/* CR0 bits VM entry leaves alone: 63:32, 28:19, 17, 15:6 and ET
+ * (SDM 27.3.2.1). */
+#define CR0_KEEP_ON_ENTRY (~0xffffffffull | 0x1ff80000ull | (1ull << 17) | \
+			   0xffc0ull | CR0_ET)
+/* Access-rights bits a segment register keeps (SDM 25.4.1, Table 25-2). */
+#define AR_MASK 0x1f0ffu
+
+/* SDM 27.3.2.1: control registers, debug registers and MSRs. */
+static void load_guest_regs(struct vmx_vcpu *v, struct cpu_state *s)
+{
+	uint32_t entry = vmx_entry_ctls(v);
+	bool ia32e = entry & ENTRY_CTL_IA32E_MODE_GUEST;
+
+	s->cr0 = (s->cr0 & CR0_KEEP_ON_ENTRY) |
+		 (vmcs_read(v, VMCS_GUEST_CR0) & ~CR0_KEEP_ON_ENTRY);
+	s->cr3 = vmcs_read(v, VMCS_GUEST_CR3);
+	s->cr4 = vmcs_read(v, VMCS_GUEST_CR4);
+	if (entry & ENTRY_CTL_LOAD_DEBUG_CONTROLS) {
+		s->dr[7] = vmcs_read(v, VMCS_GUEST_DR7);
+		s->msr.debugctl = vmcs_read(v, VMCS_GUEST_IA32_DEBUGCTL);
+	}
+	s->msr.sysenter_cs = vmcs_read(v, VMCS_GUEST_SYSENTER_CS);
+	s->msr.sysenter_esp = vmcs_read(v, VMCS_GUEST_SYSENTER_ESP);
+	s->msr.sysenter_eip = vmcs_read(v, VMCS_GUEST_SYSENTER_EIP);
+	if (entry & ENTRY_CTL_LOAD_PERF_GLOBAL)
+		s->msr.perf_global_ctrl =
+			vmcs_read(v, VMCS_GUEST_IA32_PERF_GLOBAL_CTRL);
+	if (entry & ENTRY_CTL_LOAD_PAT)
+		s->msr.pat = vmcs_read(v, VMCS_GUEST_IA32_PAT);
+	if (entry & ENTRY_CTL_LOAD_EFER) {
+		s->efer = vmcs_read(v, VMCS_GUEST_IA32_EFER);
+	} else {
+		/* LMA := IA-32e mode guest; LME too when paging is on. */
+		s->efer &= ~EFER_LMA;
+		if (ia32e)
+			s->efer |= EFER_LMA;
+		if (s->cr0 & CR0_PG) {
+			s->efer &= ~EFER_LME;
+			if (ia32e)
+				s->efer |= EFER_LME;
+		}
+	}
+}
+
+/* SDM 27.3.2.2-27.3.2.5: segments, descriptor tables, RIP/RSP/RFLAGS and
+ * non-register state. */
+static void load_guest_segs_and_rest(struct vmx_vcpu *v, struct cpu_state *s)
+{
+	for (unsigned i = 0; i < SEG_COUNT; i++) {
+		struct seg_reg *r = &s->seg[i];
+
+		r->sel = (uint16_t)vmcs_read(v, vmx_guest_sel_enc[i]);
+		r->base = vmcs_read(v, vmx_guest_base_enc[i]);
+		r->limit = (uint32_t)vmcs_read(v, vmx_guest_limit_enc[i]);
+		r->ar = (uint32_t)vmcs_read(v, vmx_guest_ar_enc[i]) & AR_MASK;
+	}
+	s->gdtr.base = vmcs_read(v, VMCS_GUEST_GDTR_BASE);
+	s->gdtr.limit = (uint32_t)vmcs_read(v, VMCS_GUEST_GDTR_LIMIT);
+	s->idtr.base = vmcs_read(v, VMCS_GUEST_IDTR_BASE);
+	s->idtr.limit = (uint32_t)vmcs_read(v, VMCS_GUEST_IDTR_LIMIT);
+	s->gpr[GPR_RSP] = vmcs_read(v, VMCS_GUEST_RSP);
+	s->rip = vmcs_read(v, VMCS_GUEST_RIP);
+	s->rflags = vmcs_read(v, VMCS_GUEST_RFLAGS);
+	s->interruptibility =
+		(uint32_t)vmcs_read(v, VMCS_GUEST_INTERRUPTIBILITY_INFO);
+	s->activity = (uint32_t)vmcs_read(v, VMCS_GUEST_ACTIVITY_STATE);
+	s->pending_dbg = vmcs_read(v, VMCS_GUEST_PENDING_DBG_EXCEPTIONS);
+	/* With virtual NMIs, bit 3 is virtual-NMI blocking (SDM 25.4.2). */
+	v->vnmi_blocked = (vmx_pin(v) & PIN_VIRTUAL_NMIS) &&
+			  (s->interruptibility & INTR_BLOCK_NMI);
+	s->pending_exception.valid = false;
+	s->injected.valid = false;
+}
+
+/* SDM 27.6: event injection.  Returns true if an event was injected. */
+static void inject_event(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
+{
+	uint32_t info = (uint32_t)vmcs_read(v, VMCS_VM_ENTRY_INTR_INFO_FIELD);
+	struct cpu_state *s = ctx->cpu;
+	struct x86_event ev;
+
+	if (!(info & INTR_INFO_VALID))
+		return;
+	ev = (struct x86_event){
+		.valid = true,
+		.type = (uint8_t)((info & INTR_INFO_TYPE_MASK) >>
+				  INTR_INFO_TYPE_SHIFT),
+		.vector = (uint8_t)(info & INTR_INFO_VECTOR_MASK),
+		.has_error_code = info & INTR_INFO_DELIVER_CODE,
+		.error_code = (uint32_t)vmcs_read(v,
+					VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE),
+		.insn_len = (uint32_t)vmcs_read(v, VMCS_VM_ENTRY_INSTRUCTION_LEN),
+	};
+	if (ev.type == EVT_OTHER) {
+		/* Type 7, vector 0: pending MTF VM exit (SDM 27.6.2). */
+		v->mtf_pending = true;
+		return;
+	}
+	/* Injection wakes a halted guest (SDM 27.6.3). */
+	s->activity = ACTIVITY_ACTIVE;
+	/* Injecting an NMI with virtual NMIs sets virtual-NMI blocking
+	 * (SDM 26.3 via 27.6.1). */
+	if (ev.type == EVT_NMI && (vmx_pin(v) & PIN_VIRTUAL_NMIS))
+		v->vnmi_blocked = true;
+	if (ctx->inject_event)
+		ctx->inject_event(ctx->engine, ev.type, ev.vector,
+				  ev.has_error_code, ev.error_code,
+				  ev.insn_len);
+	else
+		s->injected = ev;
+}
+
+/* SDM 26.5.1: arm the VMX-preemption timer on the deterministic TSC. */
+static void arm_preemption_timer(struct vmx_vcpu *v, const struct cpu_state *s)
+{
+	unsigned rate = vmx_preempt_rate(v);
+	uint64_t value;
+
+	v->preempt_armed = vmx_pin(v) & PIN_PREEMPTION_TIMER;
+	if (!v->preempt_armed)
+		return;
+	value = (uint32_t)vmcs_read(v, VMCS_VMX_PREEMPTION_TIMER_VALUE);
+	v->preempt_deadline = ((s->tsc >> rate) + value) << rate;
+}
+
+/* Checks that end in VMfailValid (SDM 27.2) or a failed entry (27.3). */
+static enum icpt_result run_checks(struct vmx_vcpu *v,
+				   struct x86_intercept_ctx *ctx, bool *failed)
+{
+	struct entry_env env;
+	const struct entry_check *bad;
+
+	entry_env_init(&env, v, ctx->mem, ctx->cpu);
+	bad = entry_checks_run(&env);
+	*failed = bad != NULL;
+	if (!bad)
+		return ICPT_CONTINUE;
+	if (bad->kind == ECK_GUEST)
+		return vmx_entry_failed(v, ctx, EXIT_REASON_INVALID_STATE,
+					bad->qual);
+	vmx_fail_valid(v, ctx->cpu, bad->kind == ECK_CONTROL ?
+		       VMXERR_ENTRY_INVALID_CONTROL :
+		       VMXERR_ENTRY_INVALID_HOST_STATE);
+	return ICPT_EMULATED;
+}
+
+enum icpt_result vmx_vmentry(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
+			     struct x86_intercept *ic, bool launch)
+{
+	struct cpu_state *s = ctx->cpu;
+	struct vmx_region *reg;
+	enum icpt_result r;
+	bool failed;
+	uint32_t bad;
+
+	r = run_checks(v, ctx, &failed);
+	if (failed)
+		return r;
+
+	load_guest_regs(v, s);
+	load_guest_segs_and_rest(v, s);
+
+	/* SDM 27.4: the VM-entry MSR-load list, after the guest state. */
+	bad = vmx_msr_area_load(v, ctx->mem, s,
+				vmcs_read(v, VMCS_VM_ENTRY_MSR_LOAD_ADDR),
+				(uint32_t)vmcs_read(v, VMCS_VM_ENTRY_MSR_LOAD_COUNT),
+				true);
+	if (bad)
+		return vmx_entry_failed(v, ctx, EXIT_REASON_MSR_LOAD_FAIL, bad);
+
+	v->nonroot = true;
+	if (launch)
+		vmx_set_launched(v, true);
+	reg = vmx_current_region(v);
+	if (reg)
+		reg->entries++;
+	v->mtf_pending = false;
+	v->mtf_insn_count = s->insn_count;
+	arm_preemption_timer(v, s);
+	if (ctx->state_changed)
+		ctx->state_changed(ctx->engine);
+	inject_event(v, ctx);
+	vmx_update_boundary(v, ctx);
+	return ICPT_SWITCHED;
+}

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guest-physical address translation in non-root operation with EPT
+ * (SDM 29.3): the walk itself is ept_walk.c; this file turns its outcome
+ * into EPT-violation (exit 48, qualification per SDM Table 28-7) and
+ * EPT-misconfiguration (exit 49) VM exits.
+ *
+ * Nothing is cached here, so INVEPT/INVVPID need no flush of ours; the
+ * engines drop their own linear-address caches on ctx->state_changed.
+ */
+#include "vmx/nonroot.h"
+
+#include "vmx/ept_walk.h"
+
+/* Exit qualification bits of an EPT violation (SDM Table 28-7). */
+#define EPTQ_READ        (1ull << 0)
+#define EPTQ_WRITE       (1ull << 1)
+#define EPTQ_FETCH       (1ull << 2)
+#define EPTQ_GLA_VALID   (1ull << 7)
+#define EPTQ_GLA_XLATE   (1ull << 8)
+
+void vmx_ept_cfg(const struct vmx_vcpu *v, struct ept_walk_cfg *cfg)
+{
+	cfg->maxphyaddr = v->caps.maxphyaddr;
+	cfg->exec_only = v->caps.ept_vpid & EPT_CAP_EXEC_ONLY;
+	cfg->page_2m = v->caps.ept_vpid & EPT_CAP_2M_PAGE;
+	cfg->page_1g = v->caps.ept_vpid & EPT_CAP_1G_PAGE;
+}
+
+enum icpt_result vmx_translate_gpa(struct vmx_vcpu *v,
+				   struct x86_intercept_ctx *ctx, uint64_t gpa,
+				   unsigned access, uint64_t gla, bool gla_valid,
+				   bool in_walk, uint64_t *out)
+{
+	uint64_t eptp = vmcs_read(v, VMCS_EPT_POINTER);
+	struct ept_walk_cfg cfg;
+	struct ept_walk_result r;
+	struct vmx_exit_info ei = { .gpa = gpa, .has_gpa = true };
+
+	*out = gpa;
+	if (!v->nonroot || !(vmx_proc2(v) & CPU2_ENABLE_EPT))
+		return ICPT_CONTINUE;
+	/* With A/D flags on, guest paging-structure accesses count as
+	 * writes (SDM 29.3.3.2). */
+	if (in_walk && (eptp & EPTP_AD))
+		access |= EPT_ACC_WRITE;
+	vmx_ept_cfg(v, &cfg);
+	ept_walk(ctx->mem, &cfg, eptp, gpa, access, &r);
+	switch (r.outcome) {
+	case EPT_OK:
+		*out = r.hpa;
+		return ICPT_CONTINUE;
+	case EPT_MISCONFIG:
+		ei.reason = EXIT_REASON_EPT_MISCONFIG;
+		return vmx_vmexit_full(v, ctx, &ei);
+	case EPT_VIOLATION:
+	default:
+		break;
+	}
+	ei.reason = EXIT_REASON_EPT_VIOLATION;
+	ei.qualification = r.perms |
+		((access & EPT_ACC_READ) ? EPTQ_READ : 0) |
+		((access & EPT_ACC_WRITE) ? EPTQ_WRITE : 0) |
+		((access & EPT_ACC_FETCH) ? EPTQ_FETCH : 0);
+	if (gla_valid) {
+		ei.qualification |= EPTQ_GLA_VALID;
+		if (!in_walk)
+			ei.qualification |= EPTQ_GLA_XLATE;
+		ei.gla = gla;
+		ei.has_gla = true;
+	}
+	return vmx_vmexit_full(v, ctx, &ei);
+}

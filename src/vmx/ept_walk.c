@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The 4-level EPT walk (SDM 29.3.2) with misconfiguration detection
+ * (SDM 29.3.3.1) and accessed/dirty flags (SDM 29.3.5).
+ */
+#include "vmx/ept_walk.h"
+
+static uint64_t bits_above(unsigned width)
+{
+	/* Bits 51:width of an entry (physical-address bits above MAXPHYADDR). */
+	if (width >= 52)
+		return 0;
+	return ((1ull << 52) - 1) & ~((1ull << width) - 1);
+}
+
+/* Reserved bits of a *present* entry at `level` (4 = PML4E .. 1 = PTE). */
+static uint64_t ept_reserved(const struct ept_walk_cfg *cfg, unsigned level,
+			     uint64_t e)
+{
+	uint64_t rsvd = bits_above(cfg->maxphyaddr);
+
+	switch (level) {
+	case 4:
+		rsvd |= 0xf8;                         /* bits 7:3 */
+		break;
+	case 3:
+		if (e & EPTE_LARGE)
+			rsvd |= cfg->page_1g ? 0x3ffff000ull : EPTE_LARGE;
+		else
+			rsvd |= 0x78;                 /* bits 6:3 */
+		break;
+	case 2:
+		if (e & EPTE_LARGE)
+			rsvd |= cfg->page_2m ? 0x1ff000ull : EPTE_LARGE;
+		else
+			rsvd |= 0x78;
+		break;
+	default:
+		break;
+	}
+	return rsvd;
+}
+
+static bool ept_entry_misconfigured(const struct ept_walk_cfg *cfg,
+				    unsigned level, uint64_t e, bool leaf)
+{
+	if ((e & (EPTE_R | EPTE_W)) == EPTE_W)
+		return true;
+	if (!cfg->exec_only && (e & EPTE_RWX) == EPTE_X)
+		return true;
+	if (e & ept_reserved(cfg, level, e))
+		return true;
+	if (leaf && !ept_memtype_valid((e & EPTE_MT_MASK) >> EPTE_MT_SHIFT))
+		return true;
+	return false;
+}
+
+static unsigned perms_of(uint64_t e)
+{
+	return (unsigned)(e & EPTE_RWX) << 3;    /* Table 28-7 bits 5:3 */
+}
+
+static bool access_allowed(unsigned access, unsigned perms)
+{
+	if ((access & EPT_ACC_READ) && !(perms & (1u << 3)))
+		return false;
+	if ((access & EPT_ACC_WRITE) && !(perms & (1u << 4)))
+		return false;
+	if ((access & EPT_ACC_FETCH) && !(perms & (1u << 5)))
+		return false;
+	return true;
+}
+
+void ept_walk(struct guest_mem *mem, const struct ept_walk_cfg *cfg,
+	      uint64_t eptp, uint64_t gpa, unsigned access,
+	      struct ept_walk_result *r)
+{
+	uint64_t addr_mask = ((1ull << 52) - 1) & ~0xfffull;
+	uint64_t table = eptp & addr_mask;
+	uint64_t entry_gpa[4];
+	unsigned used = 0;
+	uint64_t e = 0;
+	unsigned level;
+
+	r->outcome = EPT_OK;
+	r->hpa = 0;
+	r->perms = 7u << 3;
+	r->mem_type = 0;
+	for (level = 4; level >= 1; level--) {
+		unsigned shift = 12 + 9 * (level - 1);
+		uint64_t idx = (gpa >> shift) & 0x1ff;
+		uint64_t egpa = table + idx * 8;
+		bool leaf;
+
+		r->level = level;
+		if (!gmem_read_u64(mem, egpa, &e)) {
+			/* A table outside RAM reads as all ones on real
+			 * hardware: a misconfiguration, never a host access. */
+			r->outcome = EPT_MISCONFIG;
+			return;
+		}
+		entry_gpa[used++] = egpa;
+		if (!(e & EPTE_RWX)) {
+			r->perms = 0;
+			r->outcome = EPT_VIOLATION;
+			return;
+		}
+		leaf = level == 1 || (level <= 3 && (e & EPTE_LARGE));
+		if (ept_entry_misconfigured(cfg, level, e, leaf)) {
+			r->outcome = EPT_MISCONFIG;
+			return;
+		}
+		r->perms &= perms_of(e);
+		if (leaf)
+			break;
+		table = e & addr_mask;
+	}
+	if (!access_allowed(access, r->perms)) {
+		r->outcome = EPT_VIOLATION;
+		return;
+	}
+	{
+		uint64_t page_mask = (1ull << (12 + 9 * (level - 1))) - 1;
+
+		r->hpa = (e & addr_mask & ~page_mask) | (gpa & page_mask);
+		r->mem_type = (uint8_t)((e & EPTE_MT_MASK) >> EPTE_MT_SHIFT);
+	}
+	if (eptp & EPTP_AD) {
+		for (unsigned i = 0; i < used; i++) {
+			uint64_t v;
+
+			if (!gmem_read_u64(mem, entry_gpa[i], &v))
+				continue;
+			v |= EPTE_A;
+			if (i == used - 1 && (access & EPT_ACC_WRITE))
+				v |= EPTE_D;
+			gmem_write_u64(mem, entry_gpa[i], v);
+		}
+	}
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals shared by the VM-entry, VM-exit, non-root intercept, boundary
+ * and EPT files (entry.c exit.c nonroot.c boundary.c ept.c msr_area.c).
+ */
+#ifndef VMXBOX_VMX_NONROOT_H
+#define VMXBOX_VMX_NONROOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmx/ept_walk.h"
+#include "vmx/vmx.h"
+
+/* Everything a VM exit records besides the guest state (SDM 28.2). */
+struct vmx_exit_info {
+	uint32_t reason;            /* full exit-reason field */
+	uint64_t qualification;
+	uint32_t intr_info;         /* VM-exit interruption information */
+	uint32_t intr_error;
+	uint64_t gla;               /* guest-linear address */
+	uint64_t gpa;               /* guest-physical address (EPT exits) */
+	bool has_gla, has_gpa;
+	bool nmi_exit;              /* exit caused directly by an NMI */
+	const struct x86_intercept *ic;  /* causing instruction or NULL */
+};
+
+/* SDM 28: save guest state, record the exit, load host state. */
+enum icpt_result vmx_vmexit_full(struct vmx_vcpu *v,
+				 struct x86_intercept_ctx *ctx,
+				 const struct vmx_exit_info *ei);
+
+/* SDM 27.8: VM entry failed after the host/control checks passed (exit
+ * reason 33 or 34, bit 31 set): load host state, run the VM-exit MSR-load
+ * list, stay in root operation. */
+enum icpt_result vmx_entry_failed(struct vmx_vcpu *v,
+				  struct x86_intercept_ctx *ctx,
+				  uint32_t basic_reason, uint64_t qualification);
+
+/* SDM 28.5 host-state loading (no MSR list).  nmi_block: the exit was
+ * caused by an NMI. */
+void vmx_load_host_state(struct vmx_vcpu *v, struct cpu_state *s,
+			 bool nmi_block);
+
+/* SDM 28.7: VMX abort - record the indicator in the VMCS region and shut
+ * the logical processor down. */
+enum icpt_result vmx_abort(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
+			   uint32_t indicator);
+
+/* MSR areas (SDM 27.4, 28.4, 28.6).  Return 0 on success or the 1-based
+ * index of the failing entry. */
+uint32_t vmx_msr_area_load(struct vmx_vcpu *v, struct guest_mem *mem,
+			   struct cpu_state *s, uint64_t addr, uint32_t count,
+			   bool at_entry);
+uint32_t vmx_msr_area_store(struct vmx_vcpu *v, struct guest_mem *mem,
+			    const struct cpu_state *s, uint64_t addr,
+			    uint32_t count);
+/* An MSR value as RDMSR would see it in this state (false: not readable). */
+bool vmx_msr_value(const struct vmx_vcpu *v, const struct cpu_state *s,
+		   uint32_t index, uint64_t *val);
+
+/* Control words of the current VMCS (secondary = 0 unless activated). */
+uint32_t vmx_pin(const struct vmx_vcpu *v);
+uint32_t vmx_proc(const struct vmx_vcpu *v);
+uint32_t vmx_proc2(const struct vmx_vcpu *v);
+uint32_t vmx_exit_ctls(const struct vmx_vcpu *v);
+uint32_t vmx_entry_ctls(const struct vmx_vcpu *v);
+
+/* Preemption-timer rate: the timer counts down when TSC bit `rate`
+ * changes (IA32_VMX_MISC[4:0], SDM 26.5.1). */
+unsigned vmx_preempt_rate(const struct vmx_vcpu *v);
+/* Recompute ctx->boundary_wanted from the non-root controls. */
+void vmx_update_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx);
+
+/* EPT walk configuration from the capabilities. */
+void vmx_ept_cfg(const struct vmx_vcpu *v, struct ept_walk_cfg *cfg);
+
+/* Segment-field encodings, indexed by enum x86_seg (ES..TR). */
+extern const uint32_t vmx_guest_sel_enc[SEG_COUNT];
+extern const uint32_t vmx_guest_base_enc[SEG_COUNT];
+extern const uint32_t vmx_guest_limit_enc[SEG_COUNT];
+extern const uint32_t vmx_guest_ar_enc[SEG_COUNT];
+
+#endif
