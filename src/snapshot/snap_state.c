@@ -95,6 +95,7 @@ void snap_vmx_capture(struct snap_vmx *out, struct vmx_vcpu *v,
 	snap_kv_set_u64(&out->extra, "executive_vmcs_ptr", v->executive_vmcs_ptr);
 	snap_kv_set_u64(&out->extra, "smm_transfer_vmcs_ptr", v->smm_transfer_vmcs_ptr);
 	snap_kv_set_u64(&out->extra, "preempt_deadline", v->preempt_deadline);
+	snap_kv_set_u64(&out->extra, "mtf_insn_count", v->mtf_insn_count);
 	put_bool(&out->extra, "preempt_armed", v->preempt_armed);
 	put_bool(&out->extra, "mtf_pending", v->mtf_pending);
 	put_bool(&out->extra, "vnmi_blocked", v->vnmi_blocked);
@@ -177,13 +178,13 @@ int snap_vmx_restore(struct vmx_vcpu *v, const struct snap_vmx *in,
 
 	static const char *const u64_keys[] = {
 		"executive_vmcs_ptr", "smm_transfer_vmcs_ptr", "preempt_deadline",
-		"exit_count",
+		"exit_count", "mtf_insn_count",
 	};
 	uint64_t *const u64_dst[] = {
 		&v->executive_vmcs_ptr, &v->smm_transfer_vmcs_ptr,
-		&v->preempt_deadline, &v->exit_count,
+		&v->preempt_deadline, &v->exit_count, &v->mtf_insn_count,
 	};
-	for (unsigned i = 0; i < 4; i++)
+	for (unsigned i = 0; i < 5; i++)
 		if (!get_u64(&in->extra, u64_keys[i], u64_dst[i], *u64_dst[i]))
 			return extra_fail(err, errlen, u64_keys[i]);
 
