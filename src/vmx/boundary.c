@@ -61,8 +61,10 @@ enum icpt_result vmx_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 	struct cpu_state *s = ctx->cpu;
 	uint32_t pin = vmx_pin(v), proc = vmx_proc(v);
 
-	if (!v->nonroot)
+	if (!v->nonroot) {
+		ctx->boundary_wanted = false;
 		return ICPT_CONTINUE;
+	}
 	if (mtf_due(v, s))
 		return exit_simple(v, ctx, EXIT_REASON_MONITOR_TRAP_FLAG);
 	if (timer_due(v, s))

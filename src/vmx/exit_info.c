@@ -100,7 +100,7 @@ uint64_t exit_qual_cr(const struct x86_intercept *ic)
 {
 	switch (ic->kind) {
 	case ICPT_CLTS:
-		return 3u | (CRQ_CLTS << 4);
+		return CRQ_CLTS << 4;          /* CR number 0 (Table 28-3) */
 	case ICPT_LMSW: {
 		uint64_t q = 0u | (CRQ_LMSW << 4) |
 			     ((uint64_t)ic->u.lmsw.source << 16);

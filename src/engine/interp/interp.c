@@ -356,6 +356,10 @@ static void interp_set_state(struct engine *e, const struct cpu_state *s)
 	interp_drop_fetch(ip);
 	tlb_flush(ip);
 	interp_mode_changed(ip);
+	/* A restored state may be in VMX non-root operation with boundary
+	 * events armed (preemption timer, MTF, windows): ask the VMX layer at
+	 * the next boundary; it recomputes boundary_wanted. */
+	ip->icpt.boundary_wanted = ip->cfg.icpt != NULL;
 }
 
 static void interp_request_stop(struct engine *e)
