@@ -325,7 +325,7 @@ START_TEST(ept_hook_every_access)
 	ept_calls = ept_walk_calls = 0;
 	ck_assert_int_eq(xlate(0x400010, ACC_READ, &gpa), -1);
 	ck_assert_uint_eq(gpa, 0x600010);
-	ck_assert_uint_eq(ept_last_gpa, 0x500000);
+	ck_assert_uint_eq(ept_last_gpa, 0x500010);   /* with its page offset */
 	ck_assert_uint_eq(ept_last_gla, 0x400010);
 	/* 4 paging-structure reads + A-bit writes on 4 levels. */
 	ck_assert_uint_eq(ept_walk_calls, 8);

@@ -356,7 +356,10 @@ static bool mmu_walk(struct interp *ip, uint64_t lin, unsigned access,
 	if (!perms_allow(ip, w.perms, access))
 		return pf_or_probe(ip, lin, access, probe, PF_P);
 	walk_set_ad(ip, &w, lin, ACC_KIND(access) == ACC_WRITE);
-	hpa = mmu_gpa_xlate(ip, w.page_gpa, ept_bits(access), lin, true, false);
+	/* The full guest-physical address: an EPT violation reports it with
+	 * its page offset (SDM 28.2.1, guest-physical address field). */
+	hpa = mmu_gpa_xlate(ip, w.page_gpa | (lin & 0xfff), ept_bits(access),
+			    lin, true, false);
 
 	perms = w.perms | tlb_ok_bit(access);
 	if (!has_hook) {
@@ -370,7 +373,7 @@ static bool mmu_walk(struct interp *ip, uint64_t lin, unsigned access,
 	t->vpn_tag = tlb_tag(lin);
 	t->ppn = hpa >> 12;
 	t->perms = (uint8_t)perms;
-	*gpa = hpa | (lin & 0xfff);
+	*gpa = (hpa & ~0xfffull) | (lin & 0xfff);
 	return true;
 }
 
