@@ -139,6 +139,8 @@ cmd_bench() {
 		return 0
 	fi
 	meson test -C "$BUILD_DIR" --benchmark --print-errorlogs
+	say "bench/monitor_overhead.sh (VM entry/exit counters and tracing cost)"
+	bench/monitor_overhead.sh "$BUILD_DIR"
 }
 
 usage() {

@@ -31,6 +31,8 @@ static const char run_usage[] =
 "  --monitor=PATH            serve the control socket at PATH (vmxbox ctl,\n"
 "                            docs/monitor.md)\n"
 "  --trace=vmx               print every VM entry/exit on stderr\n"
+"  --no-vmx-watch            benchmark baseline: no VM entry/exit counters,\n"
+"                            traces or vmexit snapshot triggers\n"
 "  --paused                  start with the vCPU paused (needs --monitor;\n"
 "                            `vmxbox ctl PATH resume` starts it)\n"
 "  --snapshot=PATH           write snapshots (docs/snapshot.md) to PATH\n"
@@ -46,7 +48,7 @@ static const char run_usage[] =
 
 enum {
 	OPT_ENGINE = 256, OPT_MEM, OPT_MAX_INSNS, OPT_DEBUG_EXIT, OPT_TIMEOUT,
-	OPT_VMX, OPT_APPEND, OPT_MONITOR, OPT_TRACE, OPT_PAUSED,
+	OPT_VMX, OPT_APPEND, OPT_MONITOR, OPT_TRACE, OPT_PAUSED, OPT_NO_VMX_WATCH,
 };
 
 static const struct option run_options[] = {
@@ -60,6 +62,7 @@ static const struct option run_options[] = {
 	{ "monitor", required_argument, NULL, OPT_MONITOR },
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "paused", no_argument, NULL, OPT_PAUSED },
+	{ "no-vmx-watch", no_argument, NULL, OPT_NO_VMX_WATCH },
 	{ "snapshot", required_argument, NULL, CLI_OPT_SNAPSHOT },
 	{ "snapshot-on", required_argument, NULL, CLI_OPT_SNAPSHOT_ON },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -175,6 +178,9 @@ static bool parse_option(int c, struct machine_config *cfg)
 	case OPT_PAUSED:
 		cfg->paused = true;
 		return true;
+	case OPT_NO_VMX_WATCH:
+		cfg->no_vmx_watch = true;
+		return true;
 	case CLI_OPT_SNAPSHOT:
 	case CLI_OPT_SNAPSHOT_ON:
 		return cli_snapshot_option("run", c, optarg, cfg);
@@ -218,6 +224,10 @@ static int parse_run_args(int argc, char **argv, struct machine_config *cfg)
 	}
 	if (argc - optind == 1)
 		cfg->firmware = argv[optind];
+	if (cfg->no_vmx_watch && (cfg->monitor_path || cfg->trace_vmx)) {
+		cli_error("run", "--no-vmx-watch cannot be combined with --monitor or --trace");
+		return VMXBOX_EXIT_USAGE;
+	}
 	if (cfg->paused && !cfg->monitor_path) {
 		cli_error("run", "--paused needs --monitor=PATH (nothing could resume it)");
 		return VMXBOX_EXIT_USAGE;

@@ -111,6 +111,11 @@ static int create_engine(struct machine *m, char *err, size_t errlen)
 			snap_machine_watch(m);
 		ec.icpt = &vmx_watch_ops;
 		ec.icpt_opaque = &m->watch;
+		if (m->cfg.no_vmx_watch) {
+			/* Benchmark baseline only (bench/monitor_overhead.sh). */
+			ec.icpt = &vmx_intercept_ops;
+			ec.icpt_opaque = m->vmx;
+		}
 	}
 	m->eng = m->ops->create(&ec, why, sizeof(why));
 	if (!m->eng) {

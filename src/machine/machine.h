@@ -45,6 +45,7 @@ struct machine_config {
 	const char *monitor_path;    /* --monitor=PATH control socket, or NULL */
 	bool trace_vmx;              /* --trace=vmx: VM entries/exits on msg_fd */
 	bool paused;                 /* --paused: wait for the monitor's resume */
+	bool no_vmx_watch;           /* --no-vmx-watch: no counters/traces (bench) */
 	struct snap_trigger *snap;   /* --snapshot-on triggers; NULL: none
 				      * (src/snapshot/snap_machine.h) */
 };
