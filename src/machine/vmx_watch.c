@@ -51,6 +51,33 @@ static void notify(struct vmx_watch *w, const struct vmx_trace_event *ev)
 		w->observers[i].event(w->observers[i].opaque, ev);
 }
 
+static bool is_vm_entry_insn(const struct x86_intercept *ic)
+{
+	return ic && ic->kind == ICPT_VMX_INSN &&
+	       (ic->u.vmx.which == VMXI_VMLAUNCH ||
+		ic->u.vmx.which == VMXI_VMRESUME);
+}
+
+/* A VMLAUNCH/VMRESUME that stayed in root operation failed: VMfailInvalid /
+ * VMfailValid (SDM 31.2, CF/ZF), or a VM-entry failure exit (SDM 27.8,
+ * exit reason bit 31).  Fills the reason fields of ev. */
+static bool entry_failed(struct vmx_vcpu *v, const struct cpu_state *cpu,
+			 enum icpt_result r, struct vmx_trace_event *ev)
+{
+	if (r == ICPT_EMULATED && (cpu->rflags & (RFLAGS_CF | RFLAGS_ZF))) {
+		ev->reason = (cpu->rflags & RFLAGS_ZF) && v->current_vmcs != VMCS_PTR_NONE
+			? (uint32_t)vmcs_read(v, VMCS_VM_INSTRUCTION_ERROR) : 0;
+		return true;
+	}
+	if (r == ICPT_SWITCHED &&
+	    (vmcs_read(v, VMCS_VM_EXIT_REASON) & EXIT_REASON_FAILED_VMENTRY)) {
+		ev->reason = (uint32_t)vmcs_read(v, VMCS_VM_EXIT_REASON);
+		ev->qualification = vmcs_read(v, VMCS_EXIT_QUALIFICATION);
+		return true;
+	}
+	return false;
+}
+
 /* Compare VMX mode before/after one hook call and report what happened. */
 static void observe(struct vmx_watch *w, struct x86_intercept_ctx *ctx,
 		    bool was_nonroot, const struct x86_intercept *ic,
@@ -78,25 +105,9 @@ static void observe(struct vmx_watch *w, struct x86_intercept_ctx *ctx,
 		w->exits++;
 		if ((s = slot_for(w, ev.vmcs)))
 			s->l2_insns += ctx->cpu->insn_count - w->entry_insn;
-	} else if (!was_nonroot && ic && ic->kind == ICPT_VMX_INSN &&
-		   (ic->u.vmx.which == VMXI_VMLAUNCH ||
-		    ic->u.vmx.which == VMXI_VMRESUME) &&
-		   r == ICPT_EMULATED && (ctx->cpu->rflags & (RFLAGS_CF | RFLAGS_ZF))) {
-		/* VMfailInvalid / VMfailValid (SDM 31.2), or a VM-entry failure
-		 * exit (bit 31) that left us in root operation. */
+	} else if (!was_nonroot && is_vm_entry_insn(ic) &&
+		   entry_failed(v, ctx->cpu, r, &ev)) {
 		ev.kind = VMX_TRACE_ENTRY_FAIL;
-		ev.reason = (ctx->cpu->rflags & RFLAGS_ZF) && v->current_vmcs != VMCS_PTR_NONE
-			? (uint32_t)vmcs_read(v, VMCS_VM_INSTRUCTION_ERROR) : 0;
-		w->entry_failures++;
-		if ((s = slot_for(w, ev.vmcs)))
-			s->entry_failures++;
-	} else if (!was_nonroot && ic && ic->kind == ICPT_VMX_INSN &&
-		   (ic->u.vmx.which == VMXI_VMLAUNCH ||
-		    ic->u.vmx.which == VMXI_VMRESUME) && r == ICPT_SWITCHED &&
-		   (vmcs_read(v, VMCS_VM_EXIT_REASON) & EXIT_REASON_FAILED_VMENTRY)) {
-		ev.kind = VMX_TRACE_ENTRY_FAIL;
-		ev.reason = (uint32_t)vmcs_read(v, VMCS_VM_EXIT_REASON);
-		ev.qualification = vmcs_read(v, VMCS_EXIT_QUALIFICATION);
 		w->entry_failures++;
 		if ((s = slot_for(w, ev.vmcs)))
 			s->entry_failures++;
@@ -113,9 +124,7 @@ static enum icpt_result watch_intercept(void *opaque, struct x86_intercept_ctx *
 	bool was = w->vmx->nonroot;
 	enum icpt_result r = w->inner->intercept(w->vmx, ctx, ic);
 
-	if (r == ICPT_SWITCHED || was != w->vmx->nonroot ||
-	    (ic->kind == ICPT_VMX_INSN && (ic->u.vmx.which == VMXI_VMLAUNCH ||
-					   ic->u.vmx.which == VMXI_VMRESUME)))
+	if (r == ICPT_SWITCHED || was != w->vmx->nonroot || is_vm_entry_insn(ic))
 		observe(w, ctx, was, ic, r);
 	return r;
 }
