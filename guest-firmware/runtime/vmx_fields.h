@@ -9,6 +9,12 @@
  * bits 9:1 index, bits 11:10 type (0 control, 1 VM-exit information /
  * read-only data, 2 guest state, 3 host state), bits 14:13 width
  * (0 16-bit, 1 64-bit, 2 32-bit, 3 natural width).
+ *
+ * This is deliberately the firmware's OWN transcription of Appendix B, not
+ * vmxbox's table (src/vmx/vmcs_fields.h): the firmware plays an L1
+ * hypervisor written from the SDM, so an encoding vmxbox got wrong fails
+ * the nested tests instead of being shared by both sides.  The two lists are
+ * cross-checked on the host by tests/vmx/test_fw_transcription.c.
  */
 #ifndef FW_VMX_FIELDS_H
 #define FW_VMX_FIELDS_H
