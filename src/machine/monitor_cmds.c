@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "machine/host_clock.h"
 #include "machine/machine.h"
 #include "monitor/monitor.h"
 #include "monitor/proto.h"
@@ -26,14 +27,6 @@ struct machine_monitor {
 };
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Run fn with the vCPU parked, so it sees a consistent state; restores
  * the previous run state afterwards. */
@@ -127,7 +120,7 @@ static cbor_item_t *cmd_status(void *opaque, struct monitor_client *c,
 		return NULL;
 	mon_map_put_str(r, "state", vcpu_state_name(st == VCPU_NOT_STARTED ? VCPU_RUNNING : st));
 	mon_map_put_str(r, "engine", m->ops->name);
-	mon_map_put_u64(r, "uptime_ms", (uint64_t)((now_seconds() - mm->t0) * 1000));
+	mon_map_put_u64(r, "uptime_ms", (uint64_t)((host_monotonic_seconds() - mm->t0) * 1000));
 	mon_map_put_u64(r, "vm_entries", m->vmx ? m->watch.entries : 0);
 	mon_map_put_u64(r, "vm_exits", m->vmx ? m->watch.exits : 0);
 	return r;
@@ -536,7 +529,7 @@ int machine_monitor_start(struct machine *m, struct ev_loop *loop, char *err,
 	}
 	mm->m = m;
 	mm->loop = loop;
-	mm->t0 = now_seconds();
+	mm->t0 = host_monotonic_seconds();
 	trace_ring_init(&mm->ring);
 	cfg.opaque = mm;
 	if (monitor_open(&mm->mon, &cfg, err, errlen) < 0) {

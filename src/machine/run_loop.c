@@ -5,6 +5,7 @@
  * flushes serial output periodically, and wakes up (ev_async) when the
  * vCPU thread's run() returns.
  */
+#include "machine/host_clock.h"
 #include "machine/machine.h"
 #include "snapshot/snap_machine.h"
 
@@ -148,14 +149,6 @@ static int start_vcpu(struct run_ctx *rc, pthread_t *tid)
 	return ret;
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void msg(const struct machine *m, const char *text)
 {
 	if (m->cfg.msg_fd >= 0)
@@ -225,7 +218,14 @@ int machine_run(struct machine *m)
 	}
 	start_watchers(&rc);
 	/* After the watchers: seeing this line means signals are handled. */
-	if (m->cfg.verbose) {
+	if (m->cfg.verbose && !m->cfg.firmware) {
+		/* vmxbox restore: the state comes from a snapshot, no image. */
+		snprintf(reason, sizeof(reason),
+			 "resuming the restored machine: %llu MiB RAM, engine %s (%s)",
+			 (unsigned long long)(m->mem.size >> 20), m->ops->name,
+			 m->engine_why);
+		msg(m, reason);
+	} else if (m->cfg.verbose) {
 		snprintf(reason, sizeof(reason),
 			 "booting %s: entry 0x%llx, image [0x%llx, 0x%llx), %llu MiB RAM, engine %s (%s)",
 			 m->cfg.firmware, (unsigned long long)m->img.entry,
@@ -235,7 +235,7 @@ int machine_run(struct machine *m)
 			 m->engine_why);
 		msg(m, reason);
 	}
-	t0 = now_seconds();
+	t0 = host_monotonic_seconds();
 	if (start_vcpu(&rc, &tid)) {
 		stop_watchers(&rc);
 		msg(m, "cannot start the vCPU thread");
@@ -245,7 +245,7 @@ int machine_run(struct machine *m)
 	pthread_join(tid, NULL);
 	stop_watchers(&rc);
 	machine_monitor_stop(m);
-	m->seconds = now_seconds() - t0;
+	m->seconds = host_monotonic_seconds() - t0;
 	uart16550_flush(&m->uart);
 
 	if (m->ops->get_state)
