@@ -193,6 +193,10 @@ struct x86_intercept_ops {
 	 * Guest-physical -> host-guest-physical translation in non-root
 	 * operation with EPT (NULL or returning ICPT_CONTINUE with *out = gpa
 	 * when EPT is off).  access: bit0 read, bit1 write, bit2 fetch.
+	 * in_walk: an access of the guest page walk to a guest
+	 * paging-structure entry (treated as a write with EPT A/D flags,
+	 * SDM 29.3.5); NOT for the PDPTE loads of MOV to CR0/CR3/CR4, which
+	 * pass in_walk = gla_valid = false (reads, SDM 29.3.3.2).
 	 * Returns ICPT_SWITCHED when the access caused a VM exit.
 	 */
 	enum icpt_result (*translate_gpa)(void *opaque, struct x86_intercept_ctx *ctx,

@@ -128,9 +128,12 @@ static const struct ctl_row ctl_table[] = {
 #define BASIC_INS_OUTS_INFO (1ull << 54)
 #define BASIC_TRUE_CTLS     (1ull << 55)
 
+/* EPT_CAP_AD (bit 21): accessed and dirty flags for EPT (SDM 29.3.5,
+ * A.10); the walk sets them (ept_walk.c) and ept.c treats guest
+ * paging-structure accesses as writes when EPTP[6] = 1. */
 static const uint64_t ept_vpid_cap =
 	EPT_CAP_EXEC_ONLY | EPT_CAP_PWL4 | EPT_CAP_MT_UC | EPT_CAP_MT_WB |
-	EPT_CAP_2M_PAGE | EPT_CAP_1G_PAGE | EPT_CAP_INVEPT |
+	EPT_CAP_2M_PAGE | EPT_CAP_1G_PAGE | EPT_CAP_INVEPT | EPT_CAP_AD |
 	EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL | VPID_CAP_INVVPID |
 	VPID_CAP_INDIVIDUAL | VPID_CAP_SINGLE | VPID_CAP_ALL |
 	VPID_CAP_SINGLE_NONGLOBAL;

@@ -41,7 +41,10 @@ enum icpt_result vmx_translate_gpa(struct vmx_vcpu *v,
 	if (!v->nonroot || !(vmx_proc2(v) & CPU2_ENABLE_EPT))
 		return ICPT_CONTINUE;
 	/* With A/D flags on, guest paging-structure accesses count as
-	 * writes (SDM 29.3.3.2). */
+	 * writes: they need EPT write permission, set the EPT dirty flag of
+	 * the leaf and, on a violation, report bits 0 and 1 (SDM 29.3.3.2,
+	 * 29.3.5, Table 28-7).  PDPTE loads by MOV to CR come with
+	 * in_walk = false: reads. */
 	if (in_walk && (eptp & EPTP_AD))
 		access |= EPT_ACC_WRITE;
 	vmx_ept_cfg(v, &cfg);

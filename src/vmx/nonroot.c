@@ -227,6 +227,23 @@ static bool cr3_is_target(struct vmx_vcpu *v, uint64_t val)
 	return false;
 }
 
+/*
+ * SDM 26.3 (MOV to CR0 / MOV to CR4 that do not exit) with 24.8: the
+ * value written, host-owned bits already put back, must respect the VMX
+ * fixed bits (IA32_VMX_CR0/CR4_FIXED0/1) or the instruction is #GP(0).
+ * With "unrestricted guest" the CR0.PE and CR0.PG rows are lifted (SDM
+ * 26.3, 26.6); PE=0 with PG=1 stays a #GP, the engine's own check.
+ */
+static bool guest_cr_fixed_ok(const struct vmx_vcpu *v, unsigned cr,
+			      uint64_t val)
+{
+	if (cr == 4)
+		return vmx_cr4_ok(&v->caps, val);
+	if (vmx_proc2(v) & CPU2_UNRESTRICTED_GUEST)
+		val |= CR0_PE | CR0_PG;
+	return vmx_cr0_ok(&v->caps, val);
+}
+
 static enum icpt_result nr_mov_cr0_cr4(struct vmx_vcpu *v,
 				       struct x86_intercept_ctx *ctx,
 				       struct x86_intercept *ic)
@@ -245,6 +262,8 @@ static enum icpt_result nr_mov_cr0_cr4(struct vmx_vcpu *v,
 			       ic);
 	/* Host-owned bits keep their value (SDM 26.3). */
 	ic->u.cr.value = (ic->u.cr.value & ~mask) | (cur & mask);
+	if (!guest_cr_fixed_ok(v, cr, ic->u.cr.value))
+		return vmx_gp0(s);
 	return ICPT_CONTINUE;
 }
 

@@ -32,7 +32,10 @@ static void check_pae_pdptes(struct interp *ip, uint64_t cr0, uint64_t cr3,
 
 	if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || (efer & EFER_LME))
 		return;
-	phys_read(ip, mmu_gpa_xlate(ip, cr3 & 0xffffffe0ull, 1, 0, false, true),
+	/* With EPT the guest-physical CR3 goes through EPT (SDM 26.3, MOV to
+	 * CR3); the load is a read even with EPT A/D flags and has no
+	 * guest-linear address (SDM 29.3.3.2, Table 28-7 bit 7). */
+	phys_read(ip, mmu_gpa_xlate(ip, cr3 & 0xffffffe0ull, 1, 0, false, false),
 		  pdpte, sizeof(pdpte));
 	for (unsigned i = 0; i < 4; i++)
 		if ((pdpte[i] & 1) && (pdpte[i] & (~maxphy_mask(ip) | 0x1e6ull)))
@@ -145,6 +148,8 @@ void sys_mov_cr(struct interp *ip, const struct insn *in)
 	unsigned cr = (unsigned)ZydisRegisterGetId(in->ops[to_cr ? 0 : 1].reg.value);
 	unsigned gpr = sys_gpr_of(in, to_cr ? 1 : 0);
 	unsigned bits = cpu_64bit_mode(&ip->s) ? 64 : 32;
+	uint64_t val = bits == 64 ? ip->s.gpr[gpr] :
+		       ip->s.gpr[gpr] & 0xffffffffull;
 	struct x86_intercept ic;
 
 	if (cr == 1 || (cr >= 5 && cr != 8))
@@ -156,15 +161,17 @@ void sys_mov_cr(struct interp *ip, const struct insn *in)
 		ic.u.cr.cr = (uint8_t)cr;
 		ic.u.cr.write = to_cr;
 		ic.u.cr.gpr = (uint8_t)gpr;
-		ic.u.cr.value = to_cr ? ip->s.gpr[gpr] : 0;
+		ic.u.cr.value = to_cr ? val : 0;
 		if (sys_intercept(ip, &ic) == ICPT_EMULATED) {
 			sys_done(ip, in);
 			return;
 		}
+		/* In VMX non-root operation the hook put the host-owned
+		 * CR0/CR4 bits back (SDM 26.3, engine/intercept.h). */
+		val = ic.u.cr.value;
 	}
 	if (to_cr)
-		sys_cr_write(ip, cr, bits == 64 ? ip->s.gpr[gpr] :
-				    ip->s.gpr[gpr] & 0xffffffffull);
+		sys_cr_write(ip, cr, val);
 	else
 		sys_gpr_write(ip, gpr, read_cr(ip, cr), bits);
 	sys_done(ip, in);
@@ -246,6 +253,7 @@ void sys_lmsw(struct interp *ip, const struct insn *in)
 		sys_done(ip, in);
 		return;
 	}
+	src = ic.u.lmsw.source;   /* host-owned bits kept (SDM 26.3) */
 	/* Only PE, MP, EM, TS; PE cannot be cleared (SDM LMSW). */
 	v = (s->cr0 & ~0xeull) | (src & 0xe) | ((s->cr0 | src) & CR0_PE);
 	write_cr0(ip, v);
