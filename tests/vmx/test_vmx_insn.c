@@ -1035,9 +1035,11 @@ START_TEST(invept_fail_28_bad_eptp)
 			  VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
 	ASSERT_FAIL_VALID(invx(VMXI_INVEPT, 1, GOOD_EPTP | (1ull << 50), 0),
 			  VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
-	/* A/D flags (bit 6) are not advertised. */
-	ASSERT_FAIL_VALID(invx(VMXI_INVEPT, 1, GOOD_EPTP | 0x40, 0),
+	/* Bit 7 is reserved; A/D flags (bit 6) are advertised (EPT_VPID_CAP
+	 * bit 21), so bit 6 is a valid EPTP. */
+	ASSERT_FAIL_VALID(invx(VMXI_INVEPT, 1, GOOD_EPTP | 0x80, 0),
 			  VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
+	ASSERT_SUCCEED(invx(VMXI_INVEPT, 1, GOOD_EPTP | 0x40, 0));
 	/* ...but all-context INVEPT ignores the descriptor. */
 	ASSERT_SUCCEED(invx(VMXI_INVEPT, 2, 0x5000 | 7, 0));
 }
