@@ -99,6 +99,7 @@ void snap_vmx_capture(struct snap_vmx *out, struct vmx_vcpu *v,
 	put_bool(&out->extra, "preempt_armed", v->preempt_armed);
 	put_bool(&out->extra, "mtf_pending", v->mtf_pending);
 	put_bool(&out->extra, "vnmi_blocked", v->vnmi_blocked);
+	put_bool(&out->extra, "tpr_exit_pending", v->tpr_exit_pending);
 	snap_kv_set_u64(&out->extra, "last_exit_reason", v->last_exit_reason);
 	snap_kv_set_u64(&out->extra, "exit_count", v->exit_count);
 }
@@ -190,11 +191,13 @@ int snap_vmx_restore(struct vmx_vcpu *v, const struct snap_vmx *in,
 
 	static const char *const bool_keys[] = {
 		"preempt_armed", "mtf_pending", "vnmi_blocked",
+		"tpr_exit_pending",
 	};
 	bool *const bool_dst[] = {
 		&v->preempt_armed, &v->mtf_pending, &v->vnmi_blocked,
+		&v->tpr_exit_pending,
 	};
-	for (unsigned i = 0; i < 3; i++) {
+	for (unsigned i = 0; i < 4; i++) {
 		if (!get_u64(&in->extra, bool_keys[i], &x, 0) || x > 1)
 			return extra_fail(err, errlen, bool_keys[i]);
 		*bool_dst[i] = x;

@@ -4,8 +4,10 @@
  * monitor trap flag (SDM 26.5.2), VMX-preemption timer (26.5.1), NMI
  * exiting and NMI-window exiting (26.2, 26.7.6), external-interrupt exiting
  * with acknowledge-interrupt-on-exit (26.2, 28.2.2) and interrupt-window
- * exiting (26.7.5).  Priority follows SDM 26.7.? / 6.9: MTF, preemption
- * timer, NMI, NMI window, external interrupt, interrupt window.
+ * exiting (26.7.5), and the trap-like TPR-below-threshold exit left
+ * pending by MOV to CR8 (30.1.2, tpr.c).  Priority follows SDM 26.7.? /
+ * 6.9: TPR below threshold, MTF, preemption timer, NMI, NMI window,
+ * external interrupt, interrupt window.
  *
  * The preemption timer runs on the engine's deterministic TSC (cpu->tsc),
  * so the same run always exits at the same instruction.
@@ -19,7 +21,7 @@ void vmx_update_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 	uint32_t proc = vmx_proc(v), pin = vmx_pin(v);
 
 	ctx->boundary_wanted = v->nonroot &&
-		(v->preempt_armed || v->mtf_pending ||
+		(v->preempt_armed || v->mtf_pending || v->tpr_exit_pending ||
 		 (proc & (CPU_MONITOR_TRAP_FLAG | CPU_INTR_WINDOW_EXITING |
 			  CPU_NMI_WINDOW_EXITING)) ||
 		 (pin & (PIN_EXT_INTR_EXITING | PIN_NMI_EXITING)));
@@ -64,6 +66,12 @@ enum icpt_result vmx_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 	if (!v->nonroot) {
 		ctx->boundary_wanted = false;
 		return ICPT_CONTINUE;
+	}
+	/* Trap-like TPR-below-threshold exit of the instruction that just
+	 * completed (SDM 30.1.2): above SMI and INIT, so above MTF too. */
+	if (v->tpr_exit_pending) {
+		v->tpr_exit_pending = false;
+		return exit_simple(v, ctx, EXIT_REASON_TPR_BELOW_THRESHOLD);
 	}
 	if (mtf_due(v, s))
 		return exit_simple(v, ctx, EXIT_REASON_MONITOR_TRAP_FLAG);

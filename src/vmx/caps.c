@@ -56,6 +56,7 @@ static const struct ctl_row ctl_table[] = {
 	{ W_PROC, 16, SUP | D1 | D1CLR, "CR3-store exiting" },
 	{ W_PROC, 19, SUP, "CR8-load exiting" },
 	{ W_PROC, 20, SUP, "CR8-store exiting" },
+	{ W_PROC, 21, SUP, "use TPR shadow" },   /* tpr.c; no APIC virtualization */
 	{ W_PROC, 22, SUP, "NMI-window exiting" },
 	{ W_PROC, 23, SUP, "MOV-DR exiting" },
 	{ W_PROC, 24, SUP, "unconditional I/O exiting" },

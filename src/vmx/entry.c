@@ -232,6 +232,8 @@ enum icpt_result vmx_vmentry(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
 	if (reg)
 		reg->entries++;
 	v->mtf_pending = false;
+	/* No TPR-below-threshold exit after entry (SDM 27.7.7): see tpr.c. */
+	v->tpr_exit_pending = false;
 	v->mtf_insn_count = s->insn_count;
 	arm_preemption_timer(v, s);
 	if (ctx->state_changed)

@@ -162,6 +162,28 @@ static bool c_tpr_threshold(const struct entry_env *e)
 	       (e->proc2 & CPU2_VIRT_INTR_DELIVERY) ||
 	       !(R(TPR_THRESHOLD) & ~0xfull);
 }
+/*
+ * vmxbox's own rule, not the SDM's: the virtual-APIC page must be in guest
+ * RAM, because vmxbox keeps VTPR there and reads it at this very entry
+ * (next row).  On hardware such an entry would read nonexistent memory;
+ * here it fails cleanly with VMfailValid(7), as KVM's nested VMX does.
+ */
+static bool c_vapic_in_ram(const struct entry_env *e)
+{
+	return !(e->proc & CPU_USE_TPR_SHADOW) ||
+	       vmx_vapic_page_in_ram(e->v, e->mem);
+}
+/* With "use TPR shadow" = 1 and both "virtualize APIC accesses" and
+ * "virtual-interrupt delivery" = 0: TPR threshold[3:0] must not be
+ * greater than VTPR[7:4] (byte 80H of the virtual-APIC page, SDM 30.1.1). */
+static bool c_tpr_vtpr(const struct entry_env *e)
+{
+	if (!(e->proc & CPU_USE_TPR_SHADOW) ||
+	    (e->proc2 & (CPU2_VIRT_APIC_ACCESSES | CPU2_VIRT_INTR_DELIVERY)))
+		return true;
+	return (R(TPR_THRESHOLD) & 0xf) <=
+	       (uint64_t)(vmx_vtpr_read(e->v, e->mem) >> 4);
+}
 static bool c_no_tpr_shadow(const struct entry_env *e)
 {
 	return (e->proc & CPU_USE_TPR_SHADOW) ||
@@ -871,6 +893,8 @@ const struct entry_check vmx_entry_checks[] = {
 	CTL("MSR bitmap address", "27.2.1.1", c_msr_bitmap),
 	CTL("virtual-APIC address", "27.2.1.1", c_vapic_addr),
 	CTL("TPR threshold bits 31:4", "27.2.1.1", c_tpr_threshold),
+	CTL("virtual-APIC page in guest RAM (vmxbox)", "27.2.1.1", c_vapic_in_ram),
+	CTL("TPR threshold not above VTPR", "27.2.1.1", c_tpr_vtpr),
 	CTL("APIC virtualization needs TPR shadow", "27.2.1.1", c_no_tpr_shadow),
 	CTL("virtual NMIs need NMI exiting", "27.2.1.1", c_vnmi),
 	CTL("NMI-window exiting needs virtual NMIs", "27.2.1.1", c_nmi_window),

@@ -195,6 +195,7 @@ static enum icpt_result to_host(struct vmx_vcpu *v,
 	v->nonroot = false;
 	v->preempt_armed = false;
 	v->mtf_pending = false;
+	v->tpr_exit_pending = false;
 	ctx->boundary_wanted = false;
 	if (ctx->state_changed)
 		ctx->state_changed(ctx->engine);

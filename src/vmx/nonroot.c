@@ -285,7 +285,10 @@ static enum icpt_result nr_mov_cr(struct vmx_vcpu *v,
 			 (proc & CPU_CR3_STORE_EXITING);
 		break;
 	case 8:
+		/* CR8-load/-store exiting win over the TPR shadow (26.3). */
 		ex = proc & (w ? CPU_CR8_LOAD_EXITING : CPU_CR8_STORE_EXITING);
+		if (!ex && (proc & CPU_USE_TPR_SHADOW))
+			return vmx_tpr_mov_cr8(v, ctx, ic);
 		break;
 	default:
 		ex = false;

@@ -72,6 +72,16 @@ unsigned vmx_preempt_rate(const struct vmx_vcpu *v);
 /* Recompute ctx->boundary_wanted from the non-root controls. */
 void vmx_update_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx);
 
+/* TPR shadow (tpr.c): MOV CR8 with "use TPR shadow" and no CR8 exiting,
+ * VTPR bits 7:0 (all ones outside RAM), and whether the whole virtual-APIC
+ * page is in guest RAM (a VM-entry check of vmxbox's own). */
+enum icpt_result vmx_tpr_mov_cr8(struct vmx_vcpu *v,
+				 struct x86_intercept_ctx *ctx,
+				 struct x86_intercept *ic);
+uint8_t vmx_vtpr_read(const struct vmx_vcpu *v, const struct guest_mem *mem);
+bool vmx_vapic_page_in_ram(const struct vmx_vcpu *v,
+			   const struct guest_mem *mem);
+
 /* EPT walk configuration from the capabilities. */
 void vmx_ept_cfg(const struct vmx_vcpu *v, struct ept_walk_cfg *cfg);
 

@@ -144,6 +144,8 @@ struct vmx_vcpu {
 	bool mtf_pending;             /* MTF exit due before next insn */
 	uint64_t mtf_insn_count;      /* insn_count at VM entry (MTF) */
 	bool vnmi_blocked;            /* virtual-NMI blocking (virtual NMIs) */
+	bool tpr_exit_pending;        /* trap-like TPR-below-threshold exit
+				       * due at the next boundary (tpr.c) */
 	uint32_t last_exit_reason;
 	uint64_t exit_count;          /* all exits on this vCPU */
 };

@@ -72,6 +72,12 @@ static void pae_bad_pdpte(struct fix *f)
 	gmem_write_u64(&f->mem, 0x40008, 0x51000 | 1 | 2);  /* bit 1 reserved */
 }
 
+/* VTPR[7:4] = 4: below a TPR threshold of 5. */
+static void vtpr_0x40(struct fix *f)
+{
+	gmem_write_u8(&f->mem, FIX_VAPIC + 0x80, 0x40);
+}
+
 struct mutation {
 	const char *check;     /* row expected to fail */
 	bool direct;           /* an earlier row (reserved bits) fails first
@@ -83,7 +89,7 @@ struct mutation {
 static const struct mutation mutations[] = {
 	{ "pin-based controls reserved bits", 0, { OR(PIN, PIN_POSTED_INTR) } },
 	{ "primary processor-based controls reserved bits", 0,
-	  { OR(PROC, CPU_USE_TPR_SHADOW) } },
+	  { OR(PROC, CPU_ACTIVATE_TERTIARY) } },
 	{ "secondary processor-based controls reserved bits", 0,
 	  { SEC(CPU2_ENABLE_PML) } },
 	{ "CR3-target count", 0, { SET(CR3_TARGET_COUNT, 5) } },
@@ -92,10 +98,20 @@ static const struct mutation mutations[] = {
 	    SET(IO_BITMAP_B, FIX_IO_B + 0x10) } },
 	{ "MSR bitmap address", 0,
 	  { OR(PROC, CPU_USE_MSR_BITMAPS), SET(MSR_BITMAP, 1ull << 40) } },
-	{ "virtual-APIC address", 1,
+	{ "virtual-APIC address", 0,
 	  { OR(PROC, CPU_USE_TPR_SHADOW), SET(VIRTUAL_APIC_PAGE_ADDR, 0x123) } },
-	{ "TPR threshold bits 31:4", 1,
-	  { OR(PROC, CPU_USE_TPR_SHADOW), SET(TPR_THRESHOLD, 0x10) } },
+	{ "virtual-APIC address", 0,
+	  { OR(PROC, CPU_USE_TPR_SHADOW),
+	    SET(VIRTUAL_APIC_PAGE_ADDR, 1ull << 40) } },
+	{ "TPR threshold bits 31:4", 0,
+	  { OR(PROC, CPU_USE_TPR_SHADOW), SET(VIRTUAL_APIC_PAGE_ADDR, FIX_VAPIC),
+	    SET(TPR_THRESHOLD, 0x10) } },
+	{ "virtual-APIC page in guest RAM (vmxbox)", 0,
+	  { OR(PROC, CPU_USE_TPR_SHADOW),
+	    SET(VIRTUAL_APIC_PAGE_ADDR, FIX_MEM_SIZE) } },
+	{ "TPR threshold not above VTPR", 0,
+	  { OR(PROC, CPU_USE_TPR_SHADOW), SET(VIRTUAL_APIC_PAGE_ADDR, FIX_VAPIC),
+	    SET(TPR_THRESHOLD, 5) }, vtpr_0x40 },
 	{ "APIC virtualization needs TPR shadow", 1,
 	  { SEC(CPU2_VIRT_X2APIC_MODE) } },
 	{ "virtual NMIs need NMI exiting", 0, { OR(PIN, PIN_VIRTUAL_NMIS) } },

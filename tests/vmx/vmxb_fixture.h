@@ -17,6 +17,7 @@
 #define FIX_IO_A       0x10000ull
 #define FIX_IO_B       0x11000ull
 #define FIX_MSR_BITMAP 0x12000ull
+#define FIX_VAPIC      0x13000ull   /* virtual-APIC page (TPR shadow) */
 #define FIX_MSR_AREA   0x20000ull
 #define FIX_EPT_PML4   0x30000ull
 

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The TPR shadow: "use TPR shadow" (primary processor-based control 21,
+ * SDM Vol. 3C 25.6.2), the virtual-APIC page and the TPR threshold
+ * (25.6.8), MOV to/from CR8 in VMX non-root operation (26.3, 30.3) and TPR
+ * virtualization (30.1.2) with its trap-like "TPR below threshold" VM exit
+ * (basic reason 43, Appendix C).
+ *
+ * Only the TPR shadow is advertised: "virtualize APIC accesses",
+ * "virtualize x2APIC mode", "APIC-register virtualization" and
+ * "virtual-interrupt delivery" are not (caps.c), so VTPR is reached only
+ * through MOV CR8, and TPR virtualization is always the plain threshold
+ * comparison of 30.1.2 (no PPR virtualization).
+ *
+ * The virtual-APIC address is a physical address of L1 (it is never
+ * translated through EPT, 30.1), so VTPR lives in vmxbox's guest memory.
+ *
+ * No TPR-below-threshold VM exit right after VM entry (SDM 27.7.7): that
+ * exit exists only when "use TPR shadow" AND "virtualize APIC accesses"
+ * are 1 with "virtual-interrupt delivery" 0; without "virtualize APIC
+ * accesses" the VM-entry check "TPR threshold[3:0] <= VTPR[7:4]"
+ * (27.2.1.1, entry_checks.c) has already guaranteed that VTPR is not below
+ * the threshold, so the condition can never hold after a successful entry.
+ */
+#include "vmx/nonroot.h"
+
+/* VTPR: the 32-bit field at offset 80H of the virtual-APIC page (30.1.1). */
+#define VTPR_OFFSET 0x80u
+
+static uint64_t vtpr_gpa(const struct vmx_vcpu *v)
+{
+	return vmcs_read(v, VMCS_VIRTUAL_APIC_PAGE_ADDR) + VTPR_OFFSET;
+}
+
+bool vmx_vapic_page_in_ram(const struct vmx_vcpu *v,
+			   const struct guest_mem *mem)
+{
+	uint64_t a = vmcs_read(v, VMCS_VIRTUAL_APIC_PAGE_ADDR);
+
+	return gmem_range_ok(mem, a, 4096);
+}
+
+/*
+ * Bits 7:0 of VTPR.  VM entry makes sure the page is in guest RAM; a state
+ * restored from a crafted snapshot might not be, and then VTPR reads as
+ * all ones, like any read of memory that does not exist.
+ */
+uint8_t vmx_vtpr_read(const struct vmx_vcpu *v, const struct guest_mem *mem)
+{
+	uint8_t b = 0xff;
+
+	gmem_read_u8(mem, vtpr_gpa(v), &b);
+	return b;
+}
+
+/* TPR threshold bits 3:0 (25.6.8; bits 31:4 are 0 after VM entry). */
+static unsigned tpr_threshold(const struct vmx_vcpu *v)
+{
+	return (unsigned)vmcs_read(v, VMCS_TPR_THRESHOLD) & 0xfu;
+}
+
+/*
+ * SDM 30.1.2, TPR virtualization with "virtual-interrupt delivery" = 0:
+ * if VTPR[7:4] < TPR threshold[3:0], a VM exit "TPR below threshold".
+ * The exit is trap-like: the instruction completes first (RIP of the next
+ * instruction saved, no exit qualification), so it is left pending for
+ * the next instruction boundary (boundary.c), where it comes before any
+ * other event (it has priority over SMI, INIT and everything lower).
+ */
+static void tpr_virtualize(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
+{
+	if ((unsigned)(vmx_vtpr_read(v, ctx->mem) >> 4) >= tpr_threshold(v))
+		return;
+	v->tpr_exit_pending = true;
+	ctx->boundary_wanted = true;
+}
+
+/*
+ * MOV to/from CR8 in VMX non-root operation when the CR8-load / CR8-store
+ * exiting control (whichever applies) is 0 and "use TPR shadow" is 1
+ * (SDM 26.3, 30.3).  The real TPR (cpu->cr8) is never touched.
+ */
+enum icpt_result vmx_tpr_mov_cr8(struct vmx_vcpu *v,
+				 struct x86_intercept_ctx *ctx,
+				 struct x86_intercept *ic)
+{
+	struct cpu_state *s = ctx->cpu;
+	uint64_t src = ic->u.cr.value;
+
+	if (!ic->u.cr.write) {
+		/* Bits 3:0 of the destination := VTPR[7:4], bits 63:4 := 0.
+		 * CR8 is reachable only in 64-bit mode: a full write. */
+		s->gpr[ic->u.cr.gpr & 15] = vmx_vtpr_read(v, ctx->mem) >> 4;
+		return ICPT_EMULATED;
+	}
+	/* MOV to CR8 keeps its own fault: a source with bits 63:4 set is a
+	 * #GP(0) (SDM Vol. 2 "MOV - Move to/from Control Registers"); the
+	 * TPR shadow changes only where a valid value goes. */
+	if (src & ~0xfull)
+		return vmx_gp0(s);
+	/* VTPR[7:4] := source[3:0]; VTPR[3:0] and bytes 3:1 of VTPR := 0
+	 * (30.3): one 32-bit write of the whole field. */
+	gmem_write_u32(ctx->mem, vtpr_gpa(v), (uint32_t)(src << 4));
+	tpr_virtualize(v, ctx);
+	return ICPT_EMULATED;
+}
