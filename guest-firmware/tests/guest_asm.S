@@ -93,6 +93,17 @@ g_\name\()_next:
 	movq	%cr8, %r9
 	NEXT cr8_store
 
+	/* TPR shadow (vmctl): RAX to CR8 / CR8 to RAX, value from L1. */
+	GUEST cr8_write_rax
+	INSN cr8_write_rax
+	movq	%rax, %cr8
+	NEXT cr8_write_rax
+
+	GUEST cr8_read_rax
+	INSN cr8_read_rax
+	movq	%cr8, %rax
+	NEXT cr8_read_rax
+
 	GUEST cr0_write
 	movq	%cr0, %rax
 	xorq	$8, %rax		/* toggle TS */

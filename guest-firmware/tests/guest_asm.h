@@ -19,6 +19,7 @@ GUEST_DECL(invept) GUEST_DECL(invvpid) GUEST_DECL(nops)
 GUEST_DECL(memrw) GUEST_DECL(memread) GUEST_DECL(crread)
 GUEST_DECL(cr0_same) GUEST_DECL(outb_si) GUEST_DECL(outl_si)
 GUEST_DECL(rdmsr_ecx) GUEST_DECL(wrmsr_ecx)
+GUEST_DECL(cr8_write_rax) GUEST_DECL(cr8_read_rax)
 extern void g_spin(void);
 extern void g_count(void);
 

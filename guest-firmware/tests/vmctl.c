@@ -3,7 +3,8 @@
  * VM-execution controls seen from L1: exception bitmap with #PF error-code
  * mask/match (25.6.3), event injection (27.6), CR0/CR4 guest/host masks
  * and read shadows and CR3-target values (25.6.6, 25.6.7), I/O bitmaps
- * (25.6.4) and MSR bitmaps (25.6.9).
+ * (25.6.4), MSR bitmaps (25.6.9) and the TPR shadow (25.6.2 bit 21,
+ * 25.6.8, 30.1.2, 30.3).
  */
 #include "vmxtest.h"
 #include "guest_asm.h"
@@ -296,6 +297,96 @@ static void test_msr_bitmaps(void)
 	run_expect(EXIT_REASON_MSR_READ, "rdmsr exits without msr bitmaps");
 }
 
+/* ---- TPR shadow (25.6.2 bit 21, 25.6.8, 26.3, 30.1.2, 30.3) ------------- */
+static volatile uint32_t *vtpr;		/* offset 80H of the virtual-APIC page */
+
+/* Guest g, TPR shadow on, TPR threshold thr, VTPR dword v, RAX rax. */
+static bool tpr_reset(void (*g)(void), uint32_t thr, uint32_t v, uint64_t rax)
+{
+	reset(g);
+	*vtpr = v;
+	vm.regs.rax = rax;
+	vmcs_write(VIRTUAL_APIC_PAGE_ADDR, (uint64_t)vtpr & ~0xfffull);
+	vmcs_write(TPR_THRESHOLD, thr);
+	return vmx_set_ctl(CPU_BASED_VM_EXEC_CONTROL, CPU_USE_TPR_SHADOW, 0);
+}
+
+static void test_tpr_shadow(void)
+{
+	uint8_t *page = page_alloc();
+	uint64_t l1_cr8;
+
+	vtpr = (volatile uint32_t *)(page + 0x80);
+	if (!test_result(vmx_ctl_allowed1(vmx_caps.proc_ctl, CPU_USE_TPR_SHADOW),
+			 "use tpr shadow allowed-1", "procbased ctls 0x%lx",
+			 vmx_caps.proc_ctl))
+		return;
+	/* L2's MOV CR8 must never reach the real TPR (shared with L1). */
+	write_cr8(2);
+
+	if (tpr_reset(g_cr8_read_rax, 0, 0xffffffb3u, ~0ull) &&
+	    run_expect(EXIT_REASON_VMCALL, "cr8 read through tpr shadow"))
+		expect_eq(vm.regs.rax, 0xb, "cr8 read returns vtpr bits 7:4");
+
+	if (tpr_reset(g_cr8_write_rax, 0, 0xffffffffu, 7) &&
+	    run_expect(EXIT_REASON_VMCALL, "cr8 write through tpr shadow"))
+		expect_eq(*vtpr, 0x70, "cr8 write sets vtpr 7:4, clears the rest");
+
+	if (tpr_reset(g_cr8_write_rax, 4, 0x80, 4) &&
+	    run_expect(EXIT_REASON_VMCALL, "cr8 write at threshold does not exit"))
+		expect_eq(*vtpr, 0x40, "cr8 write at threshold vtpr");
+
+	if (tpr_reset(g_cr8_write_rax, 4, 0x80, 3) &&
+	    run_expect(EXIT_REASON_TPR_BELOW_THRESHOLD,
+		       "cr8 write below threshold exits tpr below threshold")) {
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_cr8_write_rax_next,
+			  "tpr below threshold is trap-like: rip after the mov");
+		expect_eq(vm.exit_qual, 0, "tpr below threshold qualification");
+		expect_eq(*vtpr, 0x30, "tpr below threshold vtpr written first");
+		/* VTPR[7:4] = 3 < threshold 4: VMRESUME fails (27.2.1.1). */
+		expect_vmx(vmx_vm_run(&vm), VMX_FAIL_VALID,
+			   VMXERR_ENTRY_INVALID_CONTROL,
+			   "vmresume with threshold above vtpr");
+		vmcs_write(TPR_THRESHOLD, 3);
+		run_expect(EXIT_REASON_VMCALL,
+			   "resume after tpr below threshold runs the next insn");
+	}
+
+	if (tpr_reset(g_cr8_write_rax, 9, 0x80, 9))
+		expect_vmx(vmx_vm_run(&vm), VMX_FAIL_VALID,
+			   VMXERR_ENTRY_INVALID_CONTROL,
+			   "vmlaunch with threshold above vtpr");
+	if (tpr_reset(g_cr8_write_rax, 0x10, 0xf0, 9))
+		expect_vmx(vmx_vm_run(&vm), VMX_FAIL_VALID,
+			   VMXERR_ENTRY_INVALID_CONTROL,
+			   "vmlaunch with threshold bits 31:4 set");
+	if (tpr_reset(g_cr8_write_rax, 0, 0, 9)) {
+		vmcs_write(VIRTUAL_APIC_PAGE_ADDR, (uint64_t)page + 0x80);
+		expect_vmx(vmx_vm_run(&vm), VMX_FAIL_VALID,
+			   VMXERR_ENTRY_INVALID_CONTROL,
+			   "vmlaunch with misaligned virtual-apic address");
+	}
+
+	if (tpr_reset(g_cr8_write_rax, 0, 0x50, 9) &&
+	    vmx_set_ctl(CPU_BASED_VM_EXEC_CONTROL, CPU_CR8_LOAD_EXITING, 0) &&
+	    run_expect(EXIT_REASON_CR_ACCESS, "cr8 load exiting wins over tpr shadow"))
+		expect_eq(*vtpr, 0x50, "cr8 load exit leaves vtpr");
+
+	trap_set_handler(VEC_GP, l2_record);
+	if (tpr_reset(g_cr8_write_rax, 0, 0x50, 0x10) &&
+	    run_expect(EXIT_REASON_VMCALL, "cr8 write bit 4 faults in l2")) {
+		expect_eq(seen.vector, VEC_GP, "cr8 write bit 4 is #GP");
+		expect_eq(seen.rip, (uint64_t)g_cr8_write_rax_insn,
+			  "cr8 write bit 4 #GP rip");
+		expect_eq(*vtpr, 0x50, "cr8 write bit 4 leaves vtpr");
+	}
+	trap_set_handler(VEC_GP, NULL);
+
+	l1_cr8 = read_cr8();
+	expect_eq(l1_cr8, 2, "real tpr untouched by l2 cr8 accesses");
+	write_cr8(0);
+}
+
 int main(void)
 {
 	printf("vmxbox nested test: execution controls\n");
@@ -312,6 +403,8 @@ int main(void)
 	test_io_bitmaps();
 	test_section("msr bitmaps");
 	test_msr_bitmaps();
+	test_section("tpr shadow");
+	test_tpr_shadow();
 	vmclear(vm.vmcs_pa);
 	vmx_disable();
 	return test_summary();
