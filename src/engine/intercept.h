@@ -63,7 +63,8 @@ enum icpt_kind {
 	ICPT_VMX_INSN,    /* VMCALL..VMFUNC, INVEPT, INVVPID */
 	ICPT_EXCEPTION,   /* about to deliver an exception or NMI via the IDT */
 	ICPT_TRIPLE_FAULT,
-	ICPT_TASK_SWITCH,
+	ICPT_TASK_SWITCH, /* u.task: CALL/JMP/IRET/IDT task gate (checks passed) */
+	ICPT_IRET,        /* every IRET, before it executes (u.iret) */
 	ICPT_KIND_COUNT
 };
 
@@ -91,6 +92,12 @@ enum desc_insn_id {
  * qualification from it, and reads/writes memory operands through the
  * context's read_lin/write_lin (so paging and faults stay in the engine).
  */
+/* Source of a task switch (SDM Table 28-2, exit qualification 31:30). */
+enum task_switch_source {
+	TASK_SRC_CALL = 0, TASK_SRC_IRET = 1, TASK_SRC_JMP = 2,
+	TASK_SRC_IDT_GATE = 3,
+};
+
 struct x86_operand {
 	bool is_mem;
 	uint8_t reg;          /* register operand (when !is_mem), GPR index */
@@ -149,6 +156,25 @@ struct x86_intercept {
 		/* RDRAND/RDSEED: destination GPR (instruction information,
 		 * SDM Table 28-14). */
 		struct { uint8_t gpr; } rand;
+		/*
+		 * Task switch attempt, offered after the checks that come
+		 * before it (SDM 26.4.2 steps 1-4): sel = selector of the new
+		 * TSS (for a task gate, the gate's TSS selector; for IRET, the
+		 * back link of the current TSS), source as in the VM-exit
+		 * qualification (SDM Table 28-2).  For a task gate in the IDT
+		 * cpu->injected describes the event being delivered.  The
+		 * engine does no task switching itself: on ICPT_CONTINUE it
+		 * keeps its own behaviour (#GP / engine error).
+		 */
+		struct { uint16_t sel; uint8_t source; } task;
+		/*
+		 * IRET: in, unblock_nmi = true (IRET removes blocking by NMI,
+		 * SDM 6.7.1, even when it faults).  The hook clears it when
+		 * IRET must leave NMI blocking alone (VMX non-root operation
+		 * with NMI exiting, SDM 26.3).  The engine removes the
+		 * blocking before anything can fault.
+		 */
+		struct { bool unblock_nmi; } iret;
 	} u;
 };
 

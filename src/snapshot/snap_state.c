@@ -100,6 +100,8 @@ void snap_vmx_capture(struct snap_vmx *out, struct vmx_vcpu *v,
 	put_bool(&out->extra, "mtf_pending", v->mtf_pending);
 	put_bool(&out->extra, "vnmi_blocked", v->vnmi_blocked);
 	put_bool(&out->extra, "tpr_exit_pending", v->tpr_exit_pending);
+	put_bool(&out->extra, "iret_unblocked_nmi", v->iret_unblocked_nmi);
+	snap_kv_set_u64(&out->extra, "iret_insn_count", v->iret_insn_count);
 	snap_kv_set_u64(&out->extra, "last_exit_reason", v->last_exit_reason);
 	snap_kv_set_u64(&out->extra, "exit_count", v->exit_count);
 }
@@ -179,25 +181,26 @@ int snap_vmx_restore(struct vmx_vcpu *v, const struct snap_vmx *in,
 
 	static const char *const u64_keys[] = {
 		"executive_vmcs_ptr", "smm_transfer_vmcs_ptr", "preempt_deadline",
-		"exit_count", "mtf_insn_count",
+		"exit_count", "mtf_insn_count", "iret_insn_count",
 	};
 	uint64_t *const u64_dst[] = {
 		&v->executive_vmcs_ptr, &v->smm_transfer_vmcs_ptr,
 		&v->preempt_deadline, &v->exit_count, &v->mtf_insn_count,
+		&v->iret_insn_count,
 	};
-	for (unsigned i = 0; i < 5; i++)
+	for (unsigned i = 0; i < sizeof(u64_dst) / sizeof(u64_dst[0]); i++)
 		if (!get_u64(&in->extra, u64_keys[i], u64_dst[i], *u64_dst[i]))
 			return extra_fail(err, errlen, u64_keys[i]);
 
 	static const char *const bool_keys[] = {
 		"preempt_armed", "mtf_pending", "vnmi_blocked",
-		"tpr_exit_pending",
+		"tpr_exit_pending", "iret_unblocked_nmi",
 	};
 	bool *const bool_dst[] = {
 		&v->preempt_armed, &v->mtf_pending, &v->vnmi_blocked,
-		&v->tpr_exit_pending,
+		&v->tpr_exit_pending, &v->iret_unblocked_nmi,
 	};
-	for (unsigned i = 0; i < 4; i++) {
+	for (unsigned i = 0; i < sizeof(bool_dst) / sizeof(bool_dst[0]); i++) {
 		if (!get_u64(&in->extra, bool_keys[i], &x, 0) || x > 1)
 			return extra_fail(err, errlen, bool_keys[i]);
 		*bool_dst[i] = x;

@@ -67,6 +67,10 @@ enum icpt_result vmx_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 		ctx->boundary_wanted = false;
 		return ICPT_CONTINUE;
 	}
+	/* An event injected by VM entry and left to the engine is delivered
+	 * first: it is part of the VM entry (SDM 27.6). */
+	if (s->injected.valid)
+		return ICPT_CONTINUE;
 	/* Trap-like TPR-below-threshold exit of the instruction that just
 	 * completed (SDM 30.1.2): above SMI and INIT, so above MTF too. */
 	if (v->tpr_exit_pending) {
@@ -77,8 +81,13 @@ enum icpt_result vmx_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 		return exit_simple(v, ctx, EXIT_REASON_MONITOR_TRAP_FLAG);
 	if (timer_due(v, s))
 		return exit_simple(v, ctx, EXIT_REASON_PREEMPTION_TIMER);
+	/* SDM 27.7.1: with virtual NMIs = 0 blocking by NMI holds NMIs
+	 * pending in non-root operation; with virtual NMIs = 1 NMIs are not
+	 * blocked (virtual-NMI blocking only gates the NMI window). */
 	if ((pin & PIN_NMI_EXITING) && s->nmi_pending &&
-	    !(s->interruptibility & INTR_BLOCK_MOV_SS)) {
+	    !(s->interruptibility & INTR_BLOCK_MOV_SS) &&
+	    ((pin & PIN_VIRTUAL_NMIS) ||
+	     !(s->interruptibility & INTR_BLOCK_NMI))) {
 		struct vmx_exit_info ei = {
 			.reason = EXIT_REASON_EXCEPTION_NMI,
 			.intr_info = intr_info(EVT_NMI, 2, false),

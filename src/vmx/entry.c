@@ -122,9 +122,13 @@ static void load_guest_segs_and_rest(struct vmx_vcpu *v, struct cpu_state *s)
 		(uint32_t)vmcs_read(v, VMCS_GUEST_INTERRUPTIBILITY_INFO);
 	s->activity = (uint32_t)vmcs_read(v, VMCS_GUEST_ACTIVITY_STATE);
 	s->pending_dbg = vmcs_read(v, VMCS_GUEST_PENDING_DBG_EXCEPTIONS);
-	/* With virtual NMIs, bit 3 is virtual-NMI blocking (SDM 25.4.2). */
+	/* SDM 27.7.1: with virtual NMIs, bit 3 is virtual-NMI blocking and
+	 * NMIs themselves are not blocked in non-root operation. */
 	v->vnmi_blocked = (vmx_pin(v) & PIN_VIRTUAL_NMIS) &&
 			  (s->interruptibility & INTR_BLOCK_NMI);
+	if (vmx_pin(v) & PIN_VIRTUAL_NMIS)
+		s->interruptibility &= ~INTR_BLOCK_NMI;
+	v->iret_unblocked_nmi = false;
 	s->pending_exception.valid = false;
 	s->injected.valid = false;
 }
@@ -156,9 +160,14 @@ static void inject_event(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 	/* Injection wakes a halted guest (SDM 27.6.3). */
 	s->activity = ACTIVITY_ACTIVE;
 	/* Injecting an NMI with virtual NMIs sets virtual-NMI blocking
-	 * (SDM 26.3 via 27.6.1). */
+	 * (SDM 27.6.1.1, 27.7.1). */
 	if (ev.type == EVT_NMI && (vmx_pin(v) & PIN_VIRTUAL_NMIS))
 		v->vnmi_blocked = true;
+	/* SDM 26.5.2: with the monitor trap flag, a vectoring VM entry
+	 * leaves an MTF VM exit pending on the boundary after the injected
+	 * event's delivery (before the handler's first instruction). */
+	if (vmx_proc(v) & CPU_MONITOR_TRAP_FLAG)
+		v->mtf_pending = true;
 	if (ctx->inject_event)
 		ctx->inject_event(ctx->engine, ev.type, ev.vector,
 				  ev.has_error_code, ev.error_code,

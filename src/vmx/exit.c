@@ -241,17 +241,20 @@ enum icpt_result vmx_vmexit_full(struct vmx_vcpu *v,
 {
 	struct cpu_state *s = ctx->cpu;
 	uint32_t insn_len = ei->ic ? ei->ic->insn_len : 0;
-	uint32_t entry_info;
+	uint32_t entry_info, intr = ei->intr_info;
+	uint64_t qual = ei->qualification;
 
-	/* SDM 28.2: exit information. */
+	/* SDM 28.2: exit information; bit 12 before the IDT-vectoring
+	 * information is consumed (SDM 28.2.3). */
+	vmx_nmi_unblocking_bit(v, s, ei->reason, &intr, &qual);
 	vmcs_write(v, VMCS_VM_EXIT_REASON, ei->reason);
-	vmcs_write(v, VMCS_EXIT_QUALIFICATION, ei->qualification);
+	vmcs_write(v, VMCS_EXIT_QUALIFICATION, qual);
 	if (ei->has_gla)
 		vmcs_write(v, VMCS_GUEST_LINEAR_ADDRESS, ei->gla);
 	if (ei->has_gpa)
 		vmcs_write(v, VMCS_GUEST_PHYSICAL_ADDRESS, ei->gpa);
-	vmcs_write(v, VMCS_VM_EXIT_INTR_INFO, ei->intr_info);
-	if (ei->intr_info & INTR_INFO_DELIVER_CODE)
+	vmcs_write(v, VMCS_VM_EXIT_INTR_INFO, intr);
+	if (intr & INTR_INFO_DELIVER_CODE)
 		vmcs_write(v, VMCS_VM_EXIT_INTR_ERROR_CODE, ei->intr_error);
 	record_idt_vectoring(v, s, &insn_len);
 	vmcs_write(v, VMCS_VM_EXIT_INSTRUCTION_LEN, insn_len);

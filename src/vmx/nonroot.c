@@ -27,7 +27,6 @@ static const struct simple_rule simple_rules[ICPT_KIND_COUNT] = {
 	[ICPT_INVD] = { EXIT_REASON_INVD, CW_NONE, 0 },
 	[ICPT_XSETBV] = { EXIT_REASON_XSETBV, CW_NONE, 0 },
 	[ICPT_TRIPLE_FAULT] = { EXIT_REASON_TRIPLE_FAULT, CW_NONE, 0 },
-	[ICPT_TASK_SWITCH] = { EXIT_REASON_TASK_SWITCH, CW_NONE, 0 },
 	[ICPT_HLT] = { EXIT_REASON_HLT, CW_PROC, CPU_HLT_EXITING },
 	[ICPT_RDPMC] = { EXIT_REASON_RDPMC, CW_PROC, CPU_RDPMC_EXITING },
 	[ICPT_MWAIT] = { EXIT_REASON_MWAIT_INSTRUCTION, CW_PROC,
@@ -366,9 +365,9 @@ static bool exception_exits(struct vmx_vcpu *v, const struct x86_intercept *ic)
 	return true;
 }
 
-static enum icpt_result nr_exception(struct vmx_vcpu *v,
-				     struct x86_intercept_ctx *ctx,
-				     struct x86_intercept *ic)
+static enum icpt_result exception_decide(struct vmx_vcpu *v,
+					 struct x86_intercept_ctx *ctx,
+					 struct x86_intercept *ic)
 {
 	uint32_t pin = vmx_pin(v);
 	uint8_t type = ic->u.exc.type;
@@ -409,6 +408,17 @@ static enum icpt_result nr_exception(struct vmx_vcpu *v,
 	if (type == EVT_HW_EXCEPTION)
 		ei.ic = NULL;           /* no instruction length */
 	return vmx_vmexit_full(v, ctx, &ei);
+}
+
+static enum icpt_result nr_exception(struct vmx_vcpu *v,
+				     struct x86_intercept_ctx *ctx,
+				     struct x86_intercept *ic)
+{
+	enum icpt_result r = exception_decide(v, ctx, ic);
+
+	if (r == ICPT_CONTINUE)
+		vmx_event_delivery(v);
+	return r;
 }
 
 /* ---- the rest --------------------------------------------------------- */
@@ -484,6 +494,8 @@ static const nr_handler handlers[ICPT_KIND_COUNT] = {
 	[ICPT_DESC_TABLE] = nr_desc,
 	[ICPT_VMX_INSN] = nr_vmx_insn,
 	[ICPT_EXCEPTION] = nr_exception,
+	[ICPT_IRET] = vmx_nr_iret,
+	[ICPT_TASK_SWITCH] = vmx_nr_task_switch,
 };
 
 enum icpt_result vmx_nonroot_intercept(struct vmx_vcpu *v,

@@ -42,6 +42,7 @@ void vmx_vcpu_reset(struct vmx_vcpu *v)
 	v->mtf_pending = false;
 	v->vnmi_blocked = false;
 	v->tpr_exit_pending = false;
+	v->iret_unblocked_nmi = false;
 	v->last_exit_reason = 0;
 	v->exit_count = 0;
 }

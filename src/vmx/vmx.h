@@ -146,6 +146,10 @@ struct vmx_vcpu {
 	bool vnmi_blocked;            /* virtual-NMI blocking (virtual NMIs) */
 	bool tpr_exit_pending;        /* trap-like TPR-below-threshold exit
 				       * due at the next boundary (tpr.c) */
+	/* The IRET begun at instruction count iret_insn_count removed
+	 * (virtual-)NMI blocking: SDM 28.2.3 bit 12 for its fault's exit. */
+	bool iret_unblocked_nmi;
+	uint64_t iret_insn_count;
 	uint32_t last_exit_reason;
 	uint64_t exit_count;          /* all exits on this vCPU */
 };

@@ -162,6 +162,29 @@ struct gate {
 	bool present;
 };
 
+/*
+ * A task gate in the IDT outside IA-32e mode (SDM 6.12.2; INT n
+ * "TASK-GATE"): the gate's TSS selector is checked (SDM 26.4.2 steps 2-4)
+ * and the task switch goes to the VMX layer, which exits in VMX non-root
+ * operation with cpu->injected as IDT-vectoring information.  Hardware
+ * task switching is not implemented: when the hook lets it through, the
+ * gate is refused with #GP(vector) as before.
+ */
+static _Noreturn void idt_task_gate(struct interp *ip,
+				    const struct x86_event *ev, uint16_t tss)
+{
+	uint32_t ext = evt_ext(ev);
+	struct x86_intercept ic = {
+		.kind = ICPT_TASK_SWITCH, .rip = ip->s.rip,
+	};
+
+	seg_task_target(ip, tss, false, X86_GP, ext);
+	ic.u.task.sel = tss;
+	ic.u.task.source = TASK_SRC_IDT_GATE;
+	sys_intercept(ip, &ic);
+	interp_raise_err(ip, X86_GP, ev->vector * 8u + 2 + ext);
+}
+
 static struct gate idt_gate(struct interp *ip, const struct x86_event *ev,
 			    bool lm)
 {
@@ -186,10 +209,9 @@ static struct gate idt_gate(struct interp *ip, const struct x86_event *ev,
 		if (g.type != 0xe && g.type != 0xf)
 			interp_raise_err(ip, X86_GP, err);
 	} else {
-		/* 16/32-bit interrupt and trap gates; task gates are not
-		 * supported (hardware task switching is not implemented). */
-		if (g.type != 0x6 && g.type != 0x7 && g.type != 0xe &&
-		    g.type != 0xf)
+		/* 16/32-bit interrupt and trap gates, task gates. */
+		if (g.type != 0x5 && g.type != 0x6 && g.type != 0x7 &&
+		    g.type != 0xe && g.type != 0xf)
 			interp_raise_err(ip, X86_GP, err);
 		if (!(g.type & 8))
 			g.off &= 0xffff;
@@ -198,6 +220,8 @@ static struct gate idt_gate(struct interp *ip, const struct x86_event *ev,
 		interp_raise_err(ip, X86_GP, err);
 	if (!g.present)
 		interp_raise_err(ip, X86_NP, err);
+	if (!lm && g.type == 0x5)
+		idt_task_gate(ip, ev, g.sel);
 	return g;
 }
 
@@ -541,6 +565,11 @@ static void deliver_nested(struct interp *ip, const struct x86_event *first,
 	bool was_switched = ip->state_switched;
 
 	memcpy(&saved, &ip->fault_jmp, sizeof(saved));
+	/* The hook sees insn_rip as the RIP of the event (hook_rip_enter):
+	 * for a fault or INT n it already is; for an event taken at a
+	 * boundary (interrupt, NMI, injected event, trap) it is the next
+	 * instruction, not the one before (SDM 28.3.3). */
+	ip->insn_rip = ip->s.rip;
 	ip->state_switched = false;
 	ip->s.injected = cur;
 	ip->s.injected.valid = true;

@@ -230,6 +230,70 @@ void seg_load_cs_checked(struct interp *ip, uint16_t sel, uint64_t d,
 	seg_from_desc(&ip->s.seg[SEG_CS], (uint16_t)((sel & 0xfffc) | cpl), d);
 }
 
+/* ---- task-switch attempts (SDM 7.3, 26.4.2) ---- */
+
+/* S + type of the task-switch targets: TSS (available 1/9, busy 3/B) and
+ * the task gate (5). */
+static bool is_task_target(uint32_t ar)
+{
+	return (ar & 0x15) == 0x01 || (ar & 0x1f) == 0x05;
+}
+
+uint64_t seg_task_target(struct interp *ip, uint16_t sel, bool busy,
+			 uint8_t vec, uint32_t ext)
+{
+	uint32_t err = (sel & 0xfffc) | ext, ar;
+	uint64_t d, addr;
+
+	if (sel & 4)
+		interp_raise_err(ip, vec, err);
+	d = desc_read(ip, sel, vec, ext, &addr);
+	ar = desc_ar(d);
+	/* A TSS descriptor, busy for a task return, available otherwise. */
+	if ((ar & 0x15) != 0x01 || ((ar & 2) != 0) != busy)
+		interp_raise_err(ip, vec, err);
+	if (!(ar & SEG_AR_P))
+		interp_raise_err(ip, X86_NP, err);
+	/* SDM 7.2.2: at least 0x67 (32-bit TSS) or 0x2b (16-bit TSS). */
+	if (desc_limit(d) < ((ar & 8) ? 0x67u : 0x2bu))
+		interp_raise_err(ip, X86_TS, err);
+	return d;
+}
+
+/*
+ * Far JMP/CALL to a TSS descriptor or a task gate outside IA-32e mode (SDM
+ * JMP/CALL "TASK-GATE" / "TASK-STATE-SEGMENT"): the privilege, type and
+ * presence checks, then the attempt goes to the VMX layer as a task switch
+ * (a VM exit in non-root operation, SDM 26.4.2).  Hardware task switching
+ * is not implemented: when the hook lets it through, the caller raises
+ * #GP(selector) as for any other unsupported target.
+ */
+static void far_task_switch(struct interp *ip, uint16_t sel, uint64_t d,
+			    bool call, unsigned opsize, uint64_t next_rip)
+{
+	const struct cpu_state *s = &ip->s;
+	unsigned cpl = cpu_cpl(s), dpl = ar_dpl(desc_ar(d));
+	struct x86_intercept ic = {
+		.kind = ICPT_TASK_SWITCH, .rip = ip->insn_rip,
+		.insn_len = (uint32_t)((next_rip - ip->insn_rip) &
+				       sys_ip_mask(s)),
+		.op_size = (uint8_t)opsize,
+	};
+	uint16_t tss = sel;
+
+	if (dpl < cpl || dpl < (sel & 3u))
+		interp_raise_err(ip, X86_GP, sel & 0xfffc);
+	if ((desc_ar(d) & 0x1f) == 0x05) {
+		if (!(desc_ar(d) & SEG_AR_P))
+			interp_raise_err(ip, X86_NP, sel & 0xfffc);
+		tss = (uint16_t)(d >> 16);
+	}
+	seg_task_target(ip, tss, false, X86_GP, 0);
+	ic.u.task.sel = tss;
+	ic.u.task.source = call ? TASK_SRC_CALL : TASK_SRC_JMP;
+	sys_intercept(ip, &ic);
+}
+
 void seg_far_jmp(struct interp *ip, uint16_t sel, uint64_t off, bool call,
 		 unsigned opsize, uint64_t next_rip)
 {
@@ -250,7 +314,10 @@ void seg_far_jmp(struct interp *ip, uint16_t sel, uint64_t off, bool call,
 	if (!(sel & 0xfffc))
 		interp_raise_gp0(ip);
 	d = desc_read(ip, sel, X86_GP, 0, &addr);
-	/* Call gates, task gates and TSS targets are not supported. */
+	if (!cpu_long_mode(s) && is_task_target(desc_ar(d)))
+		far_task_switch(ip, sel, d, call, opsize, next_rip);
+	/* Call gates are not supported; task switches are not carried out
+	 * (IA-32e mode: #GP(selector) as the SDM says). */
 	code_desc_check(ip, sel, d, cpl, false);
 	off = target_rip(ip, d, off, opsize);
 	if (call) {

@@ -83,6 +83,12 @@ void seg_load_cs_checked(struct interp *ip, uint16_t sel, uint64_t d,
 void seg_far_jmp(struct interp *ip, uint16_t sel, uint64_t off, bool call,
 		 unsigned opsize, uint64_t next_rip);
 void seg_far_ret(struct interp *ip, unsigned opsize, uint16_t imm);
+/* The new TSS of a task switch (SDM 26.4.2 steps 2-4): selector in the
+ * GDT, a TSS descriptor (busy for IRET, available otherwise) else vec
+ * (#GP, or #TS for IRET), present else #NP, limit else #TS; error codes
+ * are selector | ext.  Returns the descriptor. */
+uint64_t seg_task_target(struct interp *ip, uint16_t sel, bool busy,
+			 uint8_t vec, uint32_t ext);
 /* IRET in protected mode: loads CS:RIP (SS:RSP); returns popped RFLAGS. */
 uint64_t seg_iret_pm(struct interp *ip, unsigned opsize);
 

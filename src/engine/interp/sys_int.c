@@ -63,6 +63,50 @@ static uint64_t iret_flags(const struct cpu_state *s, uint64_t popped,
 	return (s->rflags & ~mask) | (popped & mask) | RFLAGS_FIXED1;
 }
 
+/*
+ * IRET removes blocking by NMI (SDM 6.7.1) even when it then faults, so
+ * the blocking goes before anything can fault.  The VMX layer sees every
+ * IRET first: in non-root operation it may keep the blocking (NMI exiting,
+ * SDM 26.3) or remove virtual-NMI blocking instead, and it remembers the
+ * unblocking for "NMI unblocking due to IRET" (SDM 28.2.3).
+ */
+static void iret_unblock_nmi(struct interp *ip, const struct insn *in)
+{
+	struct x86_intercept ic;
+
+	sys_icpt_fill(ip, in, &ic, ICPT_IRET);
+	ic.u.iret.unblock_nmi = true;
+	sys_intercept(ip, &ic);
+	if (ic.u.iret.unblock_nmi)
+		ip->s.interruptibility &= ~INTR_BLOCK_NMI;
+}
+
+/*
+ * IRET with NT=1 outside IA-32e mode returns to the task in the back link
+ * of the current TSS (SDM IRET "TASK-RETURN").  Task switching is not
+ * implemented: the checks that come before a task switch (SDM 26.4.2) are
+ * made and the attempt is offered to the VMX layer, which exits in VMX
+ * non-root operation; anywhere else the run stops with an engine error.
+ */
+static void iret_task_return(struct interp *ip, const struct insn *in)
+{
+	const struct seg_reg *tr = &ip->s.seg[SEG_TR];
+	struct x86_intercept ic;
+	uint16_t link;
+
+	if (tr->limit < 1)
+		interp_raise_err(ip, X86_TS, tr->sel & 0xfffc);
+	lin_read(ip, tr->base, &link, 2, ACC_READ | ACC_SUPER);
+	seg_task_target(ip, link, true, X86_TS, 0);
+	sys_icpt_fill(ip, in, &ic, ICPT_TASK_SWITCH);
+	ic.u.task.sel = link;
+	ic.u.task.source = TASK_SRC_IRET;
+	sys_intercept(ip, &ic);
+	snprintf(ip->exit_msg, sizeof(ip->exit_msg),
+		 "IRET with NT=1 (task switch) not supported");
+	ip->exit_reason = ENGINE_EXIT_ERROR;
+}
+
 void sys_iret(struct interp *ip, const struct insn *in)
 {
 	struct cpu_state *s = &ip->s;
@@ -70,6 +114,7 @@ void sys_iret(struct interp *ip, const struct insn *in)
 	unsigned cpl = cpu_cpl(s);
 	uint64_t v[3], fl;
 
+	iret_unblock_nmi(ip, in);
 	if (!(s->cr0 & CR0_PE)) {
 		uint64_t mask = stk_width_mask(s);
 
@@ -84,18 +129,15 @@ void sys_iret(struct interp *ip, const struct insn *in)
 		s->rflags = iret_flags(s, v[2], opsize, 0);
 	} else if (s->rflags & RFLAGS_VM) {
 		interp_raise_gp0(ip);   /* virtual-8086 mode not supported */
-	} else if ((s->rflags & RFLAGS_NT) && !cpu_long_mode(s)) {
-		/* Task return: hardware task switching is not implemented. */
-		snprintf(ip->exit_msg, sizeof(ip->exit_msg),
-			 "IRET with NT=1 (task switch) not supported");
-		ip->exit_reason = ENGINE_EXIT_ERROR;
-		return;
+	} else if (s->rflags & RFLAGS_NT) {
+		/* SDM IRET: in IA-32e mode NT=1 is #GP(0). */
+		if (cpu_long_mode(s))
+			interp_raise_gp0(ip);
+		iret_task_return(ip, in);
 	} else {
 		fl = seg_iret_pm(ip, opsize);
 		s->rflags = iret_flags(s, fl, opsize, cpl);
 	}
-	/* IRET ends NMI blocking (SDM 6.7.1). */
-	s->interruptibility &= ~INTR_BLOCK_NMI;
 }
 
 void sys_far_branch(struct interp *ip, const struct insn *in)
