@@ -30,6 +30,18 @@ void cpu_state_reset(struct cpu_state *s)
 	s->msr.apic_base = 0xfee00000ull | (1ull << 11) | (1ull << 8);
 }
 
+void cpu_state_init_signal(struct cpu_state *s)
+{
+	struct cpu_msrs msr = s->msr;
+	uint64_t xcr0 = s->xcr0, tsc = s->tsc, count = s->insn_count;
+
+	cpu_state_reset(s);
+	s->msr = msr;
+	s->xcr0 = xcr0;
+	s->tsc = tsc;
+	s->insn_count = count;
+}
+
 #define MSR_ROW(idx, nm, field) { idx, nm, offsetof(struct cpu_state, field) }
 
 const struct msr_desc cpu_msr_table[] = {

@@ -194,6 +194,7 @@ struct cpu_state {
 	bool nmi_pending;
 	bool ext_intr_pending;
 	uint8_t ext_intr_vector;
+	bool init_pending;                  /* INIT signal latched */
 	uint32_t interruptibility;          /* INTR_BLOCK_* */
 	uint32_t activity;                  /* enum x86_activity */
 	uint64_t pending_dbg;               /* pending debug exceptions (DR6-like) */
@@ -222,6 +223,10 @@ static inline bool cpu_64bit_mode(const struct cpu_state *s)
 
 /* Architectural reset state (SDM 10.1.1, Table 10-1): real mode at F000:FFF0. */
 void cpu_state_reset(struct cpu_state *s);
+/* State after an INIT signal outside VMX operation (SDM 10.1.1, Table 10-1,
+ * INIT column): as reset, but MSRs (other than EFER), XCR0, the TSC and the
+ * instruction count keep their values. */
+void cpu_state_init_signal(struct cpu_state *s);
 
 /* MSR table: one row per MSR kept in struct cpu_msrs (or elsewhere in state). */
 struct msr_desc {

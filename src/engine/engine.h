@@ -31,6 +31,12 @@ struct engine_exit {
 	char msg[160];
 };
 
+enum engine_event {
+	ENGINE_EVENT_EXTINT,     /* maskable external interrupt, with vector */
+	ENGINE_EVENT_NMI,
+	ENGINE_EVENT_INIT,
+};
+
 struct engine_config {
 	struct guest_mem *mem;
 	struct io_bus *pio;
@@ -53,6 +59,14 @@ struct engine_ops {
 	enum engine_exit_reason (*run)(struct engine *e, struct engine_exit *out);
 	void (*get_state)(struct engine *e, struct cpu_state *s);
 	void (*set_state)(struct engine *e, const struct cpu_state *s);
+	/*
+	 * An interrupt-controller line into the vCPU: latch an external
+	 * interrupt (vector), an NMI or an INIT, recognised at the next
+	 * instruction boundary.  Called from the vCPU thread only: by device
+	 * models inside run(), or between run() calls.
+	 */
+	void (*raise_event)(struct engine *e, enum engine_event ev,
+			    uint8_t vector);
 	/* Thread-safe; makes run() return ENGINE_EXIT_STOP soon. */
 	void (*request_stop)(struct engine *e);
 	/* Instructions retired so far (interp exact; kvm approximate/0). */

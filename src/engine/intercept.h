@@ -24,6 +24,10 @@
  * the hook keeps host-owned bits (CR0/CR4 guest/host masks, SDM 26.3) by
  * rewriting them.  cpu->injected must be cleared once an event's delivery
  * completes (a VM exit reports a still-valid one as IDT-vectoring info).
+ * For ICPT_INIT (cpu->init_pending at an instruction boundary) the verdicts
+ * mean: ICPT_CONTINUE - not in VMX operation: the engine performs the INIT
+ * (cpu_state_init_signal); ICPT_EMULATED - blocked (VMX root operation,
+ * SDM 24.8): it stays pending; ICPT_SWITCHED - VM exit (SDM 26.2).
  * With no VMX layer (ops == NULL) VMX opcodes raise #UD.
  */
 #ifndef VMXBOX_ENGINE_INTERCEPT_H
@@ -65,6 +69,7 @@ enum icpt_kind {
 	ICPT_TRIPLE_FAULT,
 	ICPT_TASK_SWITCH, /* u.task: CALL/JMP/IRET/IDT task gate (checks passed) */
 	ICPT_IRET,        /* every IRET, before it executes (u.iret) */
+	ICPT_INIT,        /* an INIT signal is pending at a boundary (see below) */
 	ICPT_KIND_COUNT
 };
 

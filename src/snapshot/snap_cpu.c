@@ -12,7 +12,10 @@
 #include <string.h>
 
 #define F(nm, fld, k) { nm, offsetof(struct cpu_state, fld), \
-	sizeof(((struct cpu_state *)0)->fld), k }
+	sizeof(((struct cpu_state *)0)->fld), k, false }
+/* A field added after the first format-1 writers: optional on read. */
+#define LATER(nm, fld, k) { nm, offsetof(struct cpu_state, fld), \
+	sizeof(((struct cpu_state *)0)->fld), k, true }
 #define U(nm, fld) F(nm, fld, SNAP_F_UINT)
 #define B(nm, fld) F(nm, fld, SNAP_F_BOOL)
 #define SEG(s, i) U(s ".sel", seg[i].sel), U(s ".base", seg[i].base), \
@@ -42,7 +45,7 @@ const struct snap_cpu_field snap_cpu_fields[] = {
 	U("tsc", tsc), U("insn_count", insn_count),
 	EVT(pending_exception), EVT(injected),
 	B("nmi_pending", nmi_pending), B("ext_intr_pending", ext_intr_pending),
-	U("ext_intr_vector", ext_intr_vector),
+	U("ext_intr_vector", ext_intr_vector), LATER("init_pending", init_pending, SNAP_F_BOOL),
 	U("interruptibility", interruptibility), U("activity", activity),
 	U("pending_dbg", pending_dbg),
 };
@@ -319,7 +322,7 @@ bool snap_cpu_decode(struct cin *in, struct cpu_state *c)
 		cin_pop(in, old);
 	}
 	for (size_t i = 0; i < N_CPU_KEYS; i++)
-		if (!seen[i])
+		if (!seen[i] && !(i < N_FIELDS && snap_cpu_fields[i].optional))
 			return cin_fail(in, "missing CPU field \"%s\"", cpu_keys[i]);
 	return check_cpu(in, c);
 }

@@ -220,6 +220,10 @@ struct snap_cpu_field {
 	size_t offset;
 	uint8_t size;              /* 1, 2, 4 or 8 */
 	uint8_t kind;              /* enum snap_field_kind */
+	/* Added to format 1 later: a reader accepts snapshots without it
+	 * (the field then keeps its zero value), so files saved by older
+	 * vmxbox builds still load. */
+	bool optional;
 };
 
 extern const struct snap_cpu_field snap_cpu_fields[];

@@ -24,6 +24,25 @@ static enum icpt_result root_mov_cr(struct vmx_vcpu *v,
 	return ICPT_CONTINUE;
 }
 
+/*
+ * A latched INIT signal.  Blocked in VMX root operation (SDM 24.8): it stays
+ * pending until VMXOFF or VM entry.  In non-root operation it causes a VM
+ * exit with reason 3 and does none of its usual operations (SDM 26.2); the
+ * exit consumes it.  Outside VMX operation the engine performs the INIT.
+ * (Wait-for-SIPI, where INIT is blocked in non-root operation too, is not an
+ * advertised activity state.)
+ */
+static enum icpt_result init_signal(struct vmx_vcpu *v,
+				    struct x86_intercept_ctx *ctx)
+{
+	if (!v->vmxon)
+		return ICPT_CONTINUE;
+	if (!v->nonroot)
+		return ICPT_EMULATED;
+	ctx->cpu->init_pending = false;
+	return vmx_vmexit(v, ctx, EXIT_REASON_INIT_SIGNAL, 0, NULL);
+}
+
 static enum icpt_result intercept(void *opaque, struct x86_intercept_ctx *ctx,
 				  struct x86_intercept *ic)
 {
@@ -32,6 +51,8 @@ static enum icpt_result intercept(void *opaque, struct x86_intercept_ctx *ctx,
 
 	if (ic->kind == ICPT_VMX_INSN)
 		return vmx_insn_execute(v, ctx, ic);
+	if (ic->kind == ICPT_INIT)
+		return init_signal(v, ctx);
 	if (v->nonroot) {
 		r = vmx_nonroot_intercept(v, ctx, ic);
 		/* An MSR access that does not exit still reads/writes the

@@ -629,6 +629,27 @@ void interp_deliver_pending(struct interp *ip)
 			     ev.error_code, ev.insn_len);
 }
 
+bool interp_take_init(struct interp *ip)
+{
+	struct x86_intercept ic = { .kind = ICPT_INIT, .rip = ip->s.rip };
+
+	switch (interp_intercept(ip, &ic)) {
+	case ICPT_EMULATED:
+		return false;
+	case ICPT_SWITCHED:
+		break;
+	default:
+		/* Outside VMX operation INIT resets the vCPU to real mode at
+		 * F000:FFF0 (SDM 10.1); it is taken, not delivered via the
+		 * IDT, and drops pending events. */
+		cpu_state_init_signal(&ip->s);
+		tlb_flush(ip);
+		interp_mode_changed(ip);
+		break;
+	}
+	return true;
+}
+
 bool interp_check_interrupts(struct interp *ip)
 {
 	struct cpu_state *s = &ip->s;

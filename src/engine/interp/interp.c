@@ -226,6 +226,13 @@ static void run_until_exit(struct interp *ip)
 			exit_with(ip, ENGINE_EXIT_INSN_LIMIT);
 			break;
 		}
+		/* INIT outranks MTF, the preemption timer, NMIs and
+		 * interrupts (SDM 6.9, 26.7.2). */
+		if (__builtin_expect(s->init_pending, 0) &&
+		    interp_take_init(ip)) {
+			interp_drop_fetch(ip);
+			continue;
+		}
 		if (__builtin_expect(ip->icpt.boundary_wanted, 0) &&
 		    boundary_hook(ip))
 			continue;
@@ -362,6 +369,32 @@ static void interp_set_state(struct engine *e, const struct cpu_state *s)
 	ip->icpt.boundary_wanted = ip->cfg.icpt != NULL;
 }
 
+/*
+ * An interrupt-controller line: latch the event in the state; it is
+ * recognised at the next instruction boundary (the current batch ends after
+ * this instruction, and the VMX layer is asked again whether it exits).
+ */
+static void interp_raise_event(struct engine *e, enum engine_event ev,
+			       uint8_t vector)
+{
+	struct interp *ip = to_interp(e);
+
+	switch (ev) {
+	case ENGINE_EVENT_EXTINT:
+		ip->s.ext_intr_pending = true;
+		ip->s.ext_intr_vector = vector;
+		break;
+	case ENGINE_EVENT_NMI:
+		ip->s.nmi_pending = true;
+		break;
+	case ENGINE_EVENT_INIT:
+		ip->s.init_pending = true;
+		break;
+	}
+	ip->batch_break = true;
+	ip->icpt.boundary_wanted = ip->cfg.icpt != NULL;
+}
+
 static void interp_request_stop(struct engine *e)
 {
 	atomic_store(&to_interp(e)->stop, true);
@@ -390,6 +423,7 @@ const struct engine_ops interp_engine_ops = {
 	.get_state = interp_get_state,
 	.set_state = interp_set_state,
 	.request_stop = interp_request_stop,
+	.raise_event = interp_raise_event,
 	.insn_count = interp_insn_count,
 	.set_max_insns = interp_set_max_insns,
 };

@@ -236,6 +236,9 @@ void interp_deliver_event(struct interp *ip, uint8_t type, uint8_t vector,
  * s.pending_exception, then NMI / external interrupt if not blocked.
  * Returns true if it delivered something.  Wakes the vCPU from HLT. */
 bool interp_check_interrupts(struct interp *ip);
+/* A latched INIT at a boundary: true when it was taken (INIT state or VM
+ * exit), false while it is blocked (VMX root operation). */
+bool interp_take_init(struct interp *ip);
 
 /* System instruction dispatch: returns false if the mnemonic is not a
  * system-side instruction (the core then raises #UD).
