@@ -38,14 +38,31 @@ static void on_debug_exit(void *opaque, int status)
 	machine_request_stop(opaque, STOP_DEBUG_EXIT);
 }
 
+/* event-port callback: runs on the vCPU thread inside engine run(). */
+static void on_guest_event(void *opaque, enum event_port_mode mode,
+			   uint8_t vector)
+{
+	static const enum engine_event to_engine[] = {
+		[EVENT_MODE_FIXED] = ENGINE_EVENT_EXTINT,
+		[EVENT_MODE_NMI] = ENGINE_EVENT_NMI,
+		[EVENT_MODE_INIT] = ENGINE_EVENT_INIT,
+	};
+	struct machine *m = opaque;
+
+	if (m->eng && m->ops->raise_event)
+		m->ops->raise_event(m->eng, to_engine[mode], vector);
+}
+
 static int attach_devices(struct machine *m, char *err, size_t errlen)
 {
 	io_bus_init(&m->pio, "pio");
 	io_bus_init(&m->mmio, "mmio");
 	uart16550_init(&m->uart, m->cfg.serial_fd);
 	debug_exit_init(&m->dbg, m->cfg.debug_exit, on_debug_exit, m);
+	event_port_init(&m->events, on_guest_event, m);
 	if (uart16550_attach(&m->uart, &m->pio, UART_COM1_BASE) ||
-	    debug_exit_attach(&m->dbg, &m->pio, DEBUG_EXIT_PORT)) {
+	    debug_exit_attach(&m->dbg, &m->pio, DEBUG_EXIT_PORT) ||
+	    event_port_attach(&m->events, &m->pio, EVENT_PORT)) {
 		snprintf(err, errlen, "cannot register devices on the I/O bus");
 		return VMXBOX_EXIT_INTERNAL;
 	}

@@ -16,6 +16,7 @@
 
 #include "core/cpu_state.h"
 #include "devices/debug_exit.h"
+#include "devices/event_port.h"
 #include "devices/io_bus.h"
 #include "devices/uart16550.h"
 #include "engine/engine.h"
@@ -68,6 +69,7 @@ struct machine {
 	struct io_bus pio, mmio;
 	struct uart16550 uart;
 	struct debug_exit dbg;
+	struct event_port events;     /* port 0xf5: guest-raised IRQ/NMI/INIT */
 	struct elf_image img;
 	struct cpu_state boot_state;
 	const struct engine_ops *ops;
