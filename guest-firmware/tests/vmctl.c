@@ -352,6 +352,24 @@ static void test_tpr_shadow(void)
 			   "resume after tpr below threshold runs the next insn");
 	}
 
+	/* Single-stepped: the exit wins over the #DB trap, which it saves
+	 * as a pending debug exception (BS), SDM 30.1.2 and 28.3.4. */
+	trap_set_handler(VEC_DB, l2_record);
+	if (tpr_reset(g_cr8_write_rax, 4, 0x80, 1)) {
+		vmcs_write(GUEST_RFLAGS, vmcs_read(GUEST_RFLAGS) | RFLAGS_TF);
+		if (run_expect(EXIT_REASON_TPR_BELOW_THRESHOLD,
+			       "single-stepped cr8 write below threshold exits")) {
+			expect_eq(vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS), 1U << 14,
+				  "tpr below threshold saves the single-step trap");
+			expect_eq(vmcs_read(GUEST_RIP),
+				  (uint64_t)g_cr8_write_rax_next,
+				  "single-stepped tpr exit rip after the mov");
+			expect_eq(seen.count, 0, "single-step #DB not delivered");
+			expect_eq(*vtpr, 0x10, "single-stepped cr8 write vtpr");
+		}
+	}
+	trap_set_handler(VEC_DB, NULL);
+
 	if (tpr_reset(g_cr8_write_rax, 9, 0x80, 9))
 		expect_vmx(vmx_vm_run(&vm), VMX_FAIL_VALID,
 			   VMXERR_ENTRY_INVALID_CONTROL,

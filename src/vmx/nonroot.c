@@ -414,8 +414,13 @@ static enum icpt_result nr_exception(struct vmx_vcpu *v,
 				     struct x86_intercept_ctx *ctx,
 				     struct x86_intercept *ic)
 {
-	enum icpt_result r = exception_decide(v, ctx, ic);
+	enum icpt_result r;
 
+	/* The debug trap of a MOV to CR8 loses to its TPR exit (tpr.c). */
+	if (v->tpr_exit_pending && ic->u.exc.type == EVT_HW_EXCEPTION &&
+	    ic->u.exc.vector == 1)
+		return vmx_tpr_exit_over_debug_trap(v, ctx);
+	r = exception_decide(v, ctx, ic);
 	if (r == ICPT_CONTINUE)
 		vmx_event_delivery(v);
 	return r;

@@ -79,6 +79,8 @@ enum icpt_result vmx_tpr_mov_cr8(struct vmx_vcpu *v,
 				 struct x86_intercept_ctx *ctx,
 				 struct x86_intercept *ic);
 uint8_t vmx_vtpr_read(const struct vmx_vcpu *v, const struct guest_mem *mem);
+enum icpt_result vmx_tpr_exit_over_debug_trap(struct vmx_vcpu *v,
+					      struct x86_intercept_ctx *ctx);
 bool vmx_vapic_page_in_ram(const struct vmx_vcpu *v,
 			   const struct guest_mem *mem);
 /* nmi_task.c: IRET and NMI blocking (SDM 26.3), event delivery without

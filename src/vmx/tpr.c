@@ -76,6 +76,25 @@ static void tpr_virtualize(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 }
 
 /*
+ * A single-step trap (RFLAGS.TF) of the MOV to CR8 that left the TPR exit
+ * pending: TPR virtualization and its VM exit take priority over debug
+ * exceptions triggered by the same instruction (30.1.2), so the #DB is not
+ * delivered; the exit records it in the pending-debug-exceptions field
+ * instead (BS, bit 14; SDM 28.3.4 saves the debug exceptions pending at a
+ * "TPR below threshold" exit).  Called for the #DB the engine is about to
+ * deliver after the instruction, before its next boundary.
+ */
+#define PENDING_DBG_BS (1ull << 14)
+
+enum icpt_result vmx_tpr_exit_over_debug_trap(struct vmx_vcpu *v,
+					      struct x86_intercept_ctx *ctx)
+{
+	v->tpr_exit_pending = false;
+	ctx->cpu->pending_dbg |= PENDING_DBG_BS;
+	return vmx_vmexit(v, ctx, EXIT_REASON_TPR_BELOW_THRESHOLD, 0, NULL);
+}
+
+/*
  * MOV to/from CR8 in VMX non-root operation when the CR8-load / CR8-store
  * exiting control (whichever applies) is 0 and "use TPR shadow" is 1
  * (SDM 26.3, 30.3).  The real TPR (cpu->cr8) is never touched.

@@ -249,6 +249,45 @@ START_TEST(tpr_exit_before_mtf_and_nmi)
 }
 END_TEST
 
+static enum icpt_result offer_db(void)
+{
+	struct x86_intercept ic;
+
+	memset(&ic, 0, sizeof(ic));
+	ic.kind = ICPT_EXCEPTION;
+	ic.rip = F.cpu.rip;
+	ic.u.exc.vector = 1;
+	ic.u.exc.type = EVT_HW_EXCEPTION;
+	return run(&ic);
+}
+
+/* TF single-step trap of the same MOV to CR8: the TPR exit wins and saves
+ * it as a pending debug exception (BS), SDM 30.1.2 and 28.3.4. */
+START_TEST(tpr_exit_takes_single_step_trap)
+{
+	struct x86_intercept ic;
+
+	enter(6, 0x80);
+	F.cpu.rflags |= RFLAGS_TF;
+	/* No TPR exit pending: the #DB goes to the guest (bitmap clear). */
+	ck_assert_int_eq(offer_db(), ICPT_CONTINUE);
+	ck_assert(F.v->nonroot);
+	ic = mov_cr8(true, GPR_RAX, 2);
+	ck_assert_int_eq(run(&ic), ICPT_EMULATED);
+	complete(&ic);
+	ck_assert_int_eq(offer_db(), ICPT_SWITCHED);
+	ck_assert(!F.v->nonroot);
+	ck_assert(!F.v->tpr_exit_pending);
+	ck_assert_uint_eq(fr(&F, VMCS_VM_EXIT_REASON),
+			  EXIT_REASON_TPR_BELOW_THRESHOLD);
+	ck_assert_uint_eq(fr(&F, VMCS_GUEST_PENDING_DBG_EXCEPTIONS), 1u << 14);
+	ck_assert_uint_eq(fr(&F, VMCS_GUEST_RIP), ic.rip + INSN_LEN);
+	ck_assert_uint_eq(fr(&F, VMCS_VM_EXIT_INTR_INFO), 0);
+	ck_assert_uint_eq(fr(&F, VMCS_GUEST_RFLAGS) & RFLAGS_TF, RFLAGS_TF);
+	ck_assert_uint_eq(vtpr32(), 0x20);
+}
+END_TEST
+
 START_TEST(cr8_write_reserved_bits_gp)
 {
 	struct x86_intercept ic;
@@ -403,6 +442,7 @@ int main(void)
 	tcase_add_test(tc, cr8_write_below_threshold_exits_after_insn);
 	tcase_add_test(tc, cr8_write_at_or_above_threshold_no_exit);
 	tcase_add_test(tc, tpr_exit_before_mtf_and_nmi);
+	tcase_add_test(tc, tpr_exit_takes_single_step_trap);
 	tcase_add_test(tc, cr8_write_reserved_bits_gp);
 	tcase_add_test(tc, cr8_exiting_wins_over_shadow);
 	tcase_add_test(tc, cr8_without_shadow_is_real);
