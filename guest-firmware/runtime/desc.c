@@ -6,6 +6,7 @@
 #include "desc.h"
 #include "printf.h"
 #include "string.h"
+#include "trap.h"
 #include "x86.h"
 
 #define GDT_ENTRIES 7	/* 5 segments + the 2-slot TSS descriptor */
@@ -33,7 +34,7 @@ struct __attribute__((packed)) idt_gate {
 static struct idt_gate fw_idt[256] __attribute__((aligned(16)));
 static uint8_t ist1_stack[16384] __attribute__((aligned(16)));
 
-extern void (*const isr_stub_table[32])(void);
+extern void (*const isr_stub_table[TRAP_VECTORS])(void);
 
 void idt_set_gate(unsigned vec, void (*handler)(void), unsigned ist)
 {
@@ -90,7 +91,7 @@ void desc_init(void)
 	fw_tss.iomap_base = sizeof(fw_tss);	/* no I/O bitmap */
 	tss_descriptor();
 	load_gdt();
-	for (unsigned v = 0; v < 32; v++) {
+	for (unsigned v = 0; v < TRAP_VECTORS; v++) {
 		unsigned ist = (v == VEC_DF || v == VEC_NMI || v == VEC_MC) ? 1 : 0;
 
 		idt_set_gate(v, isr_stub_table[v], ist);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Exception entry stubs for vectors 0-31.  Each pushes a dummy error code
+ * Entry stubs for vectors 0-63: the exceptions and the first interrupt
+ * vectors (tests raise interrupts through vmxbox's event port, 0xf5).  Each pushes a dummy error code
  * when the CPU does not push one (SDM Vol. 3A 6.13: #DF, #TS, #NP, #SS,
  * #GP, #PF, #AC, #CP, #VC, #SX push one), then the vector, then all GPRs,
  * and calls trap_dispatch(struct trap_frame *).  The C side may edit the
@@ -21,7 +22,7 @@ isr_\vec:
 .endm
 
 .altmacro
-.macro ISR_ALL from=0, to=31
+.macro ISR_ALL from=0, to=63
 	ISR %(\from)
 	.if \to-\from
 	ISR_ALL %(\from+1), \to
@@ -71,7 +72,7 @@ isr_common:
 .macro STUB_ADDR vec
 	.quad isr_\vec
 .endm
-.macro STUB_ALL from=0, to=31
+.macro STUB_ALL from=0, to=63
 	STUB_ADDR %(\from)
 	.if \to-\from
 	STUB_ALL %(\from+1), \to

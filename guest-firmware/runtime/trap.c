@@ -12,7 +12,7 @@ extern void trap_try_landing(void);
 int trap_try_call(void (*fn)(void *), void *arg);
 
 static struct trap_info trap_last;
-static trap_handler_fn handlers[32];
+static trap_handler_fn handlers[TRAP_VECTORS];
 
 static const char *const names[32] = {
 	"DE", "DB", "NMI", "BP", "OF", "BR", "UD", "NM",
@@ -28,7 +28,7 @@ const char *trap_name(unsigned vector)
 
 void trap_set_handler(unsigned vector, trap_handler_fn fn)
 {
-	if (vector < 32)
+	if (vector < TRAP_VECTORS)
 		handlers[vector] = fn;
 }
 
@@ -61,7 +61,7 @@ void trap_dispatch(struct trap_frame *f)
 {
 	unsigned v = (unsigned)f->vector;
 
-	if (v < 32 && handlers[v] && handlers[v](f))
+	if (v < TRAP_VECTORS && handlers[v] && handlers[v](f))
 		return;
 	if (trap_try_armed) {
 		trap_last.vector = (int)v;

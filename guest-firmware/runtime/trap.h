@@ -29,6 +29,8 @@ struct trap_info {
  * trap_try() catcher and then to the fatal path.
  */
 typedef bool (*trap_handler_fn)(struct trap_frame *f);
+/* Vectors with an IDT stub and a settable handler: 0..TRAP_VECTORS-1. */
+#define TRAP_VECTORS 64
 void trap_set_handler(unsigned vector, trap_handler_fn fn);
 
 /*

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: MIT
+/*
+ * External events and VMX, end to end: L1 and L2 raise external
+ * interrupts, NMIs and INIT through vmxbox's event port (0xf5, docs/boot.md)
+ * and L1 checks where each one lands.
+ *   - external-interrupt exiting, with and without acknowledge interrupt on
+ *     exit (SDM 25.6.1, 28.2.2), and delivery through L2's IDT without it;
+ *   - an interrupt that stays pending across a VM exit reaches L1;
+ *   - NMI exiting (exit 0, type NMI) and NMI delivery in L2 (SDM 26.2);
+ *   - INIT: VM exit 3 in non-root operation, blocked in VMX root operation
+ *     and then taken as a VM exit right after VM entry (SDM 24.8, 26.2).
+ */
+#include "vmxtest.h"
+#include "guest_asm.h"
+
+#define EVENT_PORT	0xf5
+#define EV_FIXED(v)	(0x000u | (v))
+#define EV_NMI		0x400u
+#define EV_INIT		0x500u
+#define TEST_VECTOR	0x30
+
+static struct vmx_vm vm;
+static uint64_t stack_top;
+
+/* What the (shared) IDT handler saw; L1 and L2 run the firmware's IDT. */
+static volatile struct {
+	unsigned count;
+	uint64_t vector, rip;
+} seen;
+
+static bool record(struct trap_frame *f)
+{
+	seen.count++;
+	seen.vector = f->vector;
+	seen.rip = f->rip;
+	return true;
+}
+
+static void raise_event(uint32_t v)
+{
+	asm volatile("outl %0, %1" : : "a"(v), "Nd"((uint16_t)EVENT_PORT));
+}
+
+/* One instruction with interrupts enabled in L1 (after the STI shadow). */
+static void l1_interrupt_window(void)
+{
+	asm volatile("sti; nop; cli" ::: "memory");
+}
+
+static bool run_expect(uint32_t reason, const char *name)
+{
+	int r = vmx_vm_run(&vm);
+
+	if (r != VMX_SUCCEED)
+		return expect_vmx(r, VMX_SUCCEED, 0, "%s entry", name);
+	return test_result(vm.exit_reason == reason, name,
+			   "exit reason %u (%s) qualification 0x%lx rip 0x%lx, "
+			   "expected %u (%s)", vm.exit_reason,
+			   vmx_exit_reason_name(EXIT_REASON_BASIC(vm.exit_reason)),
+			   vm.exit_qual, vmcs_read(GUEST_RIP), reason,
+			   vmx_exit_reason_name(reason));
+}
+
+/* L2 runs g_outl_si: OUT of v to the event port, then VMCALL. */
+static void reset_raiser(uint32_t v, uint64_t rflags)
+{
+	vmx_vm_reset(&vm, g_outl_si, stack_top);
+	vm.regs.rsi = EVENT_PORT;
+	vm.regs.rax = v;
+	vmcs_write(GUEST_RFLAGS, rflags);
+	memset((void *)&seen, 0, sizeof(seen));
+}
+
+static void test_external_interrupts(void)
+{
+	trap_set_handler(TEST_VECTOR, record);
+
+	reset_raiser(EV_FIXED(TEST_VECTOR), RFLAGS_FIXED);
+	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_EXT_INTR_EXITING, 0);
+	vmx_set_ctl(VM_EXIT_CONTROLS, EXIT_ACK_INTR_ON_EXIT, 0);
+	if (run_expect(EXIT_REASON_EXTERNAL_INTERRUPT,
+		       "ext intr exiting with ack (l2 rflags.if 0)")) {
+		expect_eq(vm.exit_intr_info,
+			  INTR_INFO(TEST_VECTOR, INTR_TYPE_EXT_INTR, 0),
+			  "ack on exit: vector in exit interruption info");
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_outl_si_next,
+			  "ext intr exit after the out completed");
+		expect_eq(vm.exit_qual, 0, "ext intr exit qualification");
+		l1_interrupt_window();
+		expect_eq(seen.count, 0, "acknowledged interrupt not delivered");
+	}
+
+	reset_raiser(EV_FIXED(TEST_VECTOR), RFLAGS_FIXED);
+	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_EXT_INTR_EXITING, 0);
+	vmx_set_ctl(VM_EXIT_CONTROLS, 0, EXIT_ACK_INTR_ON_EXIT);
+	if (run_expect(EXIT_REASON_EXTERNAL_INTERRUPT,
+		       "ext intr exiting without ack")) {
+		expect_eq(vm.exit_intr_info & INTR_INFO_VALID, 0,
+			  "no ack: exit interruption info invalid");
+		expect_eq(seen.count, 0, "not delivered while l1 has if 0");
+		l1_interrupt_window();
+		expect_eq(seen.count, 1, "still pending: delivered to l1");
+		expect_eq(seen.vector, TEST_VECTOR, "l1 got the vector");
+	}
+
+	reset_raiser(EV_FIXED(TEST_VECTOR), RFLAGS_FIXED | RFLAGS_IF);
+	if (run_expect(EXIT_REASON_VMCALL, "no exiting: l2 takes it")) {
+		expect_eq(seen.count, 1, "delivered through l2 idt once");
+		expect_eq(seen.vector, TEST_VECTOR, "l2 vector");
+		expect_eq(seen.rip, (uint64_t)g_outl_si_next,
+			  "l2 interrupted right after the out");
+	}
+
+	reset_raiser(EV_FIXED(TEST_VECTOR), RFLAGS_FIXED);
+	if (run_expect(EXIT_REASON_VMCALL, "no exiting, l2 if 0")) {
+		expect_eq(seen.count, 0, "not delivered in l2");
+		l1_interrupt_window();
+		expect_eq(seen.count, 1, "pending across the exit: l1 gets it");
+	}
+	trap_set_handler(TEST_VECTOR, NULL);
+}
+
+static void test_nmis(void)
+{
+	trap_set_handler(VEC_NMI, record);
+
+	reset_raiser(EV_NMI, RFLAGS_FIXED);
+	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_NMI_EXITING, 0);
+	if (run_expect(EXIT_REASON_EXCEPTION_NMI, "nmi exiting")) {
+		expect_eq(vm.exit_intr_info,
+			  INTR_INFO(VEC_NMI, INTR_TYPE_NMI, 0),
+			  "nmi exit interruption info");
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_outl_si_next,
+			  "nmi exit rip");
+		expect_eq(seen.count, 0, "nmi not delivered to l2");
+	}
+
+	reset_raiser(EV_NMI, RFLAGS_FIXED);
+	if (run_expect(EXIT_REASON_VMCALL, "nmi without exiting: l2 takes it")) {
+		expect_eq(seen.count, 1, "nmi through l2 idt once (if 0)");
+		expect_eq(seen.vector, VEC_NMI, "l2 nmi vector");
+		expect_eq(seen.rip, (uint64_t)g_outl_si_next, "l2 nmi rip");
+		expect_eq(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & INTERRUPTIBILITY_NMI,
+			  0, "l2 iret unblocked nmis");
+	}
+	trap_set_handler(VEC_NMI, NULL);
+}
+
+static void test_init(void)
+{
+	reset_raiser(EV_INIT, RFLAGS_FIXED);
+	vm.regs.rbx = 0x1234;
+	if (run_expect(EXIT_REASON_INIT_SIGNAL, "init in l2 exits")) {
+		expect_eq(vm.exit_qual, 0, "init exit qualification");
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_outl_si_next,
+			  "init exit rip");
+		expect_eq(vm.regs.rbx, 0x1234, "init left l2 registers alone");
+		expect_eq(vmcs_read(GUEST_CR0) & CR0_PG, CR0_PG,
+			  "init left l2 in paged mode");
+	}
+	if (run_expect(EXIT_REASON_VMCALL, "init consumed by the exit"))
+		expect_eq(vm.exits[EXIT_REASON_INIT_SIGNAL], 1,
+			  "one init exit counted");
+
+	/* L1 is in VMX root operation: its own INIT is blocked... */
+	raise_event(EV_INIT);
+	asm volatile("nop; nop" ::: "memory");
+	expect_eq(read_cr0() & CR0_PG, CR0_PG,
+		  "init blocked in vmx root operation: l1 still paged");
+	/* ...and causes a VM exit as soon as L2 runs. */
+	vmx_vm_reset(&vm, g_vmcall, stack_top);
+	if (run_expect(EXIT_REASON_INIT_SIGNAL, "blocked init exits after entry"))
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_vmcall,
+			  "before the first l2 instruction");
+	if (run_expect(EXIT_REASON_VMCALL, "then l2 runs"))
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_vmcall_insn,
+			  "vmcall rip");
+}
+
+int main(void)
+{
+	printf("vmxbox nested test: external events\n");
+	vmxtest_enable();
+	stack_top = vmx_guest_stack();
+	vm.vmcs = vmx_alloc_region();
+	test_section("external interrupts");
+	test_external_interrupts();
+	test_section("nmi");
+	test_nmis();
+	test_section("init");
+	test_init();
+	vmclear(vm.vmcs_pa);
+	vmx_disable();
+	return test_summary();
+}
