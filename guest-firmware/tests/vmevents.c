@@ -162,6 +162,17 @@ static void test_init(void)
 		expect_eq(vm.exits[EXIT_REASON_INIT_SIGNAL], 1,
 			  "one init exit counted");
 
+	/* SDM 26.7.2: INIT outranks the MTF exit that is due after the OUT. */
+	reset_raiser(EV_INIT, RFLAGS_FIXED);
+	vmx_set_ctl(CPU_BASED_VM_EXEC_CONTROL, CPU_MONITOR_TRAP_FLAG, 0);
+	if (run_expect(EXIT_REASON_MONITOR_TRAP_FLAG, "mtf after the first l2 insn"))
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_outl_si_insn,
+			  "mtf rip: before the out");
+	if (run_expect(EXIT_REASON_INIT_SIGNAL, "init wins over mtf after the out"))
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_outl_si_next,
+			  "init before mtf: rip after the out");
+	vmx_set_ctl(CPU_BASED_VM_EXEC_CONTROL, 0, CPU_MONITOR_TRAP_FLAG);
+
 	/* L1 is in VMX root operation: its own INIT is blocked... */
 	raise_event(EV_INIT);
 	asm volatile("nop; nop" ::: "memory");
