@@ -304,6 +304,34 @@ g_spin:
 	wrmsr
 	NEXT wrmsr_ecx
 
+	/* IRETQ with a null CS in the frame: #GP(0) after IRET has removed
+	 * NMI blocking (SDM 6.7.1). */
+	GUEST iret_null_cs
+	movq	%rsp, %rax
+	pushq	$0x10
+	pushq	%rax
+	pushfq
+	pushq	$0
+	pushq	$g_iret_null_cs_next
+	INSN iret_null_cs
+	iretq
+	NEXT iret_null_cs
+
+	/* 32-bit code (unrestricted guest, no IA-32e mode): far JMP to the
+	 * TSS descriptor at 0x38 and far CALL through the task gate at 0x40
+	 * of the L2 GDT (task switches, SDM 26.4.2). */
+	.code32
+	GUEST jmp_tss32
+	INSN jmp_tss32
+	ljmp	$0x38, $0
+	NEXT jmp_tss32
+
+	GUEST call_gate32
+	INSN call_gate32
+	lcall	$0x40, $0
+	NEXT call_gate32
+	.code64
+
 	/* Counts in RBX, reports with VMCALL, forever. */
 	.globl g_count
 g_count:

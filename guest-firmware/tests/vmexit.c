@@ -286,6 +286,132 @@ static void test_windows_and_timers(void)
 	}
 }
 
+/* ---- NMI unblocking due to IRET, MTF after injection, task switches --- */
+
+static void test_iret_nmi_unblocking(void)
+{
+	/* SDM 28.2.3: the IRET removed blocking by NMI, then faulted. */
+	vmx_vm_reset(&vm, g_iret_null_cs, stack_top);
+	vmcs_write(EXCEPTION_BITMAP, 1U << VEC_GP);
+	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, INTERRUPTIBILITY_NMI);
+	if (run_expect(EXIT_REASON_EXCEPTION_NMI, "iret #GP exits")) {
+		expect_eq(vm.exit_intr_info, INTR_INFO(VEC_GP,
+			  INTR_TYPE_HW_EXCEPTION, 1) | (1U << 12),
+			  "iret #GP intr info has nmi unblocking (bit 12)");
+		expect_eq(vm.exit_intr_error, 0, "iret #GP error code");
+		expect_eq(vmcs_read(IDT_VECTORING_INFO) & INTR_INFO_VALID, 0,
+			  "iret #GP no idt vectoring");
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_iret_null_cs_insn,
+			  "iret #GP guest rip");
+		expect_eq(vmcs_read(GUEST_INTERRUPTIBILITY_INFO), 0,
+			  "iret #GP saved state has no nmi blocking");
+	}
+	vmx_vm_reset(&vm, g_iret_null_cs, stack_top);
+	vmcs_write(EXCEPTION_BITMAP, 1U << VEC_GP);
+	if (run_expect(EXIT_REASON_EXCEPTION_NMI, "iret #GP unblocked exits"))
+		expect_eq(vm.exit_intr_info, INTR_INFO(VEC_GP,
+			  INTR_TYPE_HW_EXCEPTION, 1),
+			  "iret #GP without nmi blocking: bit 12 clear");
+}
+
+/* SDM 26.5.2: MTF with an injected #UD exits before the handler's first
+ * instruction (L2 shares L1's IDT: the handler is L1's #UD gate). */
+static void test_mtf_after_injection(void)
+{
+	const uint64_t *gate = (const uint64_t *)(idt_base() + 16 * VEC_UD);
+	uint64_t handler = (gate[0] & 0xffff) | ((gate[0] >> 32) & 0xffff0000) |
+			   (gate[1] << 32);
+
+	vmx_vm_reset(&vm, g_nops, stack_top);
+	proc(CPU_MONITOR_TRAP_FLAG);
+	vmcs_write(VM_ENTRY_INTR_INFO,
+		   INTR_INFO(VEC_UD, INTR_TYPE_HW_EXCEPTION, 0));
+	if (run_expect(EXIT_REASON_MONITOR_TRAP_FLAG,
+		       "mtf after injected #UD exits")) {
+		expect_eq(vmcs_read(GUEST_RIP), handler,
+			  "mtf after injected #UD: guest rip is the handler");
+		expect_eq(vmcs_read(IDT_VECTORING_INFO) & INTR_INFO_VALID,
+			  0, "mtf after injected #UD: no idt vectoring");
+	}
+}
+
+/* A 32-bit protected-mode L2 (unrestricted guest, EPT identity map) with
+ * its own GDT: a 32-bit TSS at 0x38 and a task gate to it at 0x40. */
+static bool setup_guest32(void (*rip)(void), struct ept *ept)
+{
+	static uint64_t *gdt;
+
+	if (!vmx_ctl_allowed1(vmx_caps.proc2, SEC_ENABLE_EPT |
+			      SEC_UNRESTRICTED_GUEST)) {
+		report(false, "task switch: unrestricted guest + EPT advertised");
+		return false;
+	}
+	if (!gdt) {
+		uint64_t tss = (uint64_t)page_alloc();
+
+		gdt = page_alloc();
+		memcpy(gdt, (const void *)gdt_base(), 8 * 7);
+		gdt[7] = 0x67 | ((tss & 0xffffff) << 16) | (0x89ULL << 40) |
+			 ((tss >> 24 & 0xff) << 56);
+		gdt[8] = (0x38ULL << 16) | (0x85ULL << 40);
+	}
+	vmx_vm_reset(&vm, rip, stack_top);
+	vmcs_write(EPT_POINTER, ept->eptp);
+	vmx_set_ctl(SECONDARY_VM_EXEC_CONTROL, SEC_ENABLE_EPT |
+		    SEC_UNRESTRICTED_GUEST, 0);
+	vmx_set_ctl(VM_ENTRY_CONTROLS, 0, ENTRY_IA32E_MODE_GUEST);
+	vmcs_write(GUEST_CR0, vmcs_read(GUEST_CR0) & ~CR0_PG);
+	vmcs_write(GUEST_CR4, vmcs_read(GUEST_CR4) & ~(1ULL << 17));
+	vmcs_write(GUEST_IA32_EFER, 0);
+	vmcs_write(GUEST_CS_SELECTOR, SEL_CODE32);
+	vmcs_write(GUEST_CS_AR_BYTES, 0xc09b);
+	vmcs_write(GUEST_FS_BASE, 0);
+	vmcs_write(GUEST_GS_BASE, 0);
+	vmcs_write(GUEST_GDTR_BASE, (uint64_t)gdt);
+	vmcs_write(GUEST_GDTR_LIMIT, 8 * 9 - 1);
+	return true;
+}
+
+/* SDM 26.4.2, Table 28-2: exit 9, qualification = TSS selector | source
+ * << 30, instruction length of the CALL/JMP, guest RIP = the CALL/JMP. */
+static void test_task_switch(void)
+{
+	static const struct {
+		const char *name;
+		void (*guest)(void);
+		const char *insn, *next;
+		uint64_t qual;
+	} rows[] = {
+		{ "jmp far to tss", g_jmp_tss32, g_jmp_tss32_insn,
+		  g_jmp_tss32_next, (2ULL << 30) | 0x38 },
+		{ "call far through task gate", g_call_gate32,
+		  g_call_gate32_insn, g_call_gate32_next, 0x38 },
+	};
+	struct ept ept;
+
+	ept_init(&ept, false);
+	ept_identity_map(&ept, 1ULL << 32, EPT_RWX);
+	for (unsigned i = 0; i < ARRAY_SIZE(rows); i++) {
+		char name[80];
+
+		if (!setup_guest32(rows[i].guest, &ept))
+			return;
+		snprintf(name, sizeof(name), "task switch: %s exits",
+			 rows[i].name);
+		if (!run_expect(EXIT_REASON_TASK_SWITCH, name))
+			continue;
+		expect_eq(vm.exit_qual, rows[i].qual,
+			  "task switch: %s qualification", rows[i].name);
+		expect_eq(vm.exit_insn_len,
+			  (uint64_t)(rows[i].next - rows[i].insn),
+			  "task switch: %s instruction length", rows[i].name);
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)rows[i].insn,
+			  "task switch: %s guest rip", rows[i].name);
+		expect_eq(vmcs_read(IDT_VECTORING_INFO) & INTR_INFO_VALID,
+			  0, "task switch: %s no idt vectoring", rows[i].name);
+	}
+}
+
 int main(void)
 {
 	printf("vmxbox nested test: vm exits\n");
@@ -300,6 +426,10 @@ int main(void)
 	test_exceptions();
 	test_section("windows, mtf, preemption timer");
 	test_windows_and_timers();
+	test_section("nmi unblocking, mtf after injection, task switch");
+	test_iret_nmi_unblocking();
+	test_mtf_after_injection();
+	test_task_switch();
 	vmclear(vm.vmcs_pa);
 	vmx_disable();
 	return test_summary();

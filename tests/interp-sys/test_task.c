@@ -376,6 +376,20 @@ START_TEST(boundary_event_offered_with_next_rip)
 }
 END_TEST
 
+/* An exception offered for its own exit is not "being delivered": the
+ * hook sees no IDT-vectoring event (SDM 28.2.4). */
+START_TEST(exception_offer_has_no_idt_vectoring)
+{
+	static const uint8_t ud2[] = { 0x0f, 0x0b };
+
+	ck_assert_int_eq(h_fault_vector(&h, su_run(&h, ud2, 2, 5)), X86_UD);
+	ck_assert_int_eq(seen[0].kind, ICPT_EXCEPTION);
+	ck_assert_uint_eq(seen[0].u.exc.vector, X86_UD);
+	ck_assert(!seen_injected[0].valid);
+	ck_assert_uint_eq(seen_rip[0], H_CODE);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("task");
@@ -397,6 +411,7 @@ static Suite *suite(void)
 	tcase_add_test(t64, iret_nt_long_mode_gp);
 	tcase_add_test(t64, iret_unblocks_nmi_even_when_faulting);
 	tcase_add_test(t64, boundary_event_offered_with_next_rip);
+	tcase_add_test(t64, exception_offer_has_no_idt_vectoring);
 	suite_add_tcase(s, t64);
 	return s;
 }

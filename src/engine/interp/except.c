@@ -471,6 +471,13 @@ static enum icpt_result offer_exception(struct interp *ip,
 	return interp_intercept(ip, &ic);
 }
 
+static bool same_event(const struct x86_event *a, const struct x86_event *b)
+{
+	return a->valid && a->type == b->type && a->vector == b->vector &&
+	       a->has_error_code == b->has_error_code &&
+	       a->error_code == b->error_code && a->insn_len == b->insn_len;
+}
+
 /* Deliver one event; faults longjmp to the caller's handler. Returns
  * false when the VMX layer took it (state switched). */
 static bool deliver_once(struct interp *ip, const struct x86_event *ev,
@@ -479,7 +486,18 @@ static bool deliver_once(struct interp *ip, const struct x86_event *ev,
 	struct cpu_state *s = &ip->s;
 
 	if (!offered && evt_is_exception(ev)) {
-		switch (offer_exception(ip, ev)) {
+		struct x86_event being = s->injected;
+		enum icpt_result r;
+
+		/* The event's own exit (exception bitmap, NMI exiting) is not
+		 * one during its delivery: no IDT-vectoring information
+		 * (SDM 28.2.4) unless another event was being delivered. */
+		if (same_event(&being, ev))
+			s->injected.valid = false;
+		r = offer_exception(ip, ev);
+		if (r != ICPT_SWITCHED)
+			s->injected = being;
+		switch (r) {
 		case ICPT_SWITCHED:
 			ip->state_switched = true;
 			return false;
@@ -545,13 +563,6 @@ static bool combine(struct interp *ip, struct x86_event *cur,
 	}
 	*cur = *e2;   /* handled serially */
 	return true;
-}
-
-static bool same_event(const struct x86_event *a, const struct x86_event *b)
-{
-	return a->valid && a->type == b->type && a->vector == b->vector &&
-	       a->has_error_code == b->has_error_code &&
-	       a->error_code == b->error_code && a->insn_len == b->insn_len;
 }
 
 static void deliver_nested(struct interp *ip, const struct x86_event *first,
