@@ -61,7 +61,7 @@ void vmx_event_delivery(struct vmx_vcpu *v)
  * exit is a double fault.  The IRET is still the current instruction when
  * the instruction count has not moved since it began.
  */
-void vmx_nmi_unblocking_bit(struct vmx_vcpu *v, const struct cpu_state *s,
+void vmx_nmi_unblocking_bit(struct vmx_vcpu *v, struct cpu_state *s,
 			    uint32_t reason, uint32_t *intr_info,
 			    uint64_t *qualification)
 {
@@ -71,6 +71,12 @@ void vmx_nmi_unblocking_bit(struct vmx_vcpu *v, const struct cpu_state *s,
 			INTR_INFO_TYPE_SHIFT;
 
 	v->iret_unblocked_nmi = false;
+	/* SDM 28.1: an NMI whose delivery causes the VM exit (virtual NMIs
+	 * = 0) blocks NMIs before the exit commences; with virtual NMIs the
+	 * injecting VM entry already set virtual-NMI blocking. */
+	if (s->injected.valid && s->injected.type == EVT_NMI &&
+	    !(vmx_pin(v) & PIN_VIRTUAL_NMIS))
+		s->interruptibility |= INTR_BLOCK_NMI;
 	if (!set)
 		return;
 	if (reason == EXIT_REASON_EXCEPTION_NMI &&

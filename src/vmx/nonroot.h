@@ -85,11 +85,12 @@ bool vmx_vapic_page_in_ram(const struct vmx_vcpu *v,
 			   const struct guest_mem *mem);
 /* nmi_task.c: IRET and NMI blocking (SDM 26.3), event delivery without
  * exit (MTF, SDM 26.5.2), "NMI unblocking due to IRET" (SDM 28.2.3) and
- * task-switch exits (SDM 26.4.2). */
+ * NMI blocking by an NMI whose delivery exits (SDM 28.1), task-switch
+ * exits (SDM 26.4.2). */
 enum icpt_result vmx_nr_iret(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
 			     struct x86_intercept *ic);
 void vmx_event_delivery(struct vmx_vcpu *v);
-void vmx_nmi_unblocking_bit(struct vmx_vcpu *v, const struct cpu_state *s,
+void vmx_nmi_unblocking_bit(struct vmx_vcpu *v, struct cpu_state *s,
 			    uint32_t reason, uint32_t *intr_info,
 			    uint64_t *qualification);
 enum icpt_result vmx_nr_task_switch(struct vmx_vcpu *v,

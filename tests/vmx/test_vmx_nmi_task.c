@@ -240,6 +240,32 @@ START_TEST(no_bit12_after_iret_or_delivery)
 }
 END_TEST
 
+/* SDM 28.1: an NMI whose delivery causes the exit blocks NMIs first (saved
+ * bit 3); with virtual NMIs the injection set virtual-NMI blocking. */
+START_TEST(nmi_delivery_exit_saves_nmi_blocking)
+{
+	fw(&F, VMCS_EXCEPTION_BITMAP, 1u << 14);
+	fw(&F, VMCS_VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | 2u << 8 | 2);
+	enter(true);
+	ck_assert(F.cpu.injected.valid);
+	ck_assert_uint_eq(F.cpu.interruptibility, 0);
+	ck_assert_int_eq(engine_fault(14, true, 2), ICPT_SWITCHED);
+	ck_assert_uint_eq(fr(&F, VMCS_IDT_VECTORING_INFO_FIELD),
+			  INTR_INFO_VALID | 2u << 8 | 2);
+	ck_assert_uint_eq(guest_intr(), INTR_BLOCK_NMI);
+
+	fset(&F, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_NMI_EXITING |
+	     PIN_VIRTUAL_NMIS);
+	fw(&F, VMCS_GUEST_INTERRUPTIBILITY_INFO, 0);
+	fw(&F, VMCS_VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | 2u << 8 | 2);
+	enter(false);
+	ck_assert(F.v->vnmi_blocked);
+	ck_assert_int_eq(engine_fault(14, true, 2), ICPT_SWITCHED);
+	ck_assert_uint_eq(guest_intr(), INTR_BLOCK_NMI);
+	ck_assert_uint_eq(F.cpu.interruptibility, 0);   /* host */
+}
+END_TEST
+
 /* ---- 2. virtual NMIs (pin 5) ------------------------------------------- */
 
 /* Entry: bit 3 is virtual-NMI blocking; NMIs are not blocked, so a real
@@ -572,6 +598,7 @@ int main(void)
 	suite_add_tcase(s, tc);
 	tcase_add_test(nocb, mtf_waits_for_engine_delivery);
 	tcase_add_test(nocb, delivery_fault_exit_beats_mtf);
+	tcase_add_test(nocb, nmi_delivery_exit_saves_nmi_blocking);
 	suite_add_tcase(s, nocb);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
