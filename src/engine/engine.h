@@ -63,7 +63,9 @@ struct engine_ops {
 	 * An interrupt-controller line into the vCPU: latch an external
 	 * interrupt (vector), an NMI or an INIT, recognised at the next
 	 * instruction boundary.  Called from the vCPU thread only: by device
-	 * models inside run(), or between run() calls.
+	 * models inside run(), or between run() calls (also from the event
+	 * loop while the vCPU is parked by vcpu_ctl, which orders the
+	 * accesses through its mutex).
 	 */
 	void (*raise_event)(struct engine *e, enum engine_event ev,
 			    uint8_t vector);

@@ -416,6 +416,80 @@ static cbor_item_t *cmd_snapshot(void *opaque, struct monitor_client *c,
 	return with_paused(mm->m, snapshot_locked, args, err, errlen);
 }
 
+/*
+ * nmi / irq VECTOR / init: latch the event in the parked vCPU, as the event
+ * port (docs/boot.md) would; it is recognised at the next instruction
+ * boundary after the vCPU resumes (delivered through the IDT, or a VM exit
+ * in VMX non-root operation when the VMCS asks for one).
+ */
+static cbor_item_t *raise_now(struct machine *m, enum engine_event ev,
+			      uint8_t vector, const char *what, char *err,
+			      size_t errlen)
+{
+	char msg[64];
+
+	if (vcpu_state(m) == VCPU_ENDED) {
+		snprintf(err, errlen, "the vCPU has stopped");
+		return NULL;
+	}
+	if (!m->ops->raise_event) {
+		snprintf(err, errlen, "engine %s cannot raise events", m->ops->name);
+		return NULL;
+	}
+	m->ops->raise_event(m->eng, ev, vector);
+	snprintf(msg, sizeof(msg), "%s raised", what);
+	return cbor_build_string(msg);
+}
+
+static cbor_item_t *nmi_locked(struct machine *m, const cbor_item_t *args,
+			       char *err, size_t errlen)
+{
+	return raise_now(m, ENGINE_EVENT_NMI, 0, "NMI", err, errlen);
+}
+
+static cbor_item_t *init_locked(struct machine *m, const cbor_item_t *args,
+				char *err, size_t errlen)
+{
+	return raise_now(m, ENGINE_EVENT_INIT, 0, "INIT", err, errlen);
+}
+
+static cbor_item_t *irq_locked(struct machine *m, const cbor_item_t *args,
+			       char *err, size_t errlen)
+{
+	uint64_t vec;
+	char what[32];
+
+	/* Vectors 0-31 are exceptions; fixed interrupts use 16-255 on an APIC
+	 * (SDM 11.5.2) but 16-31 would alias exception handlers. */
+	if (!arg_u64(args, 0, &vec) || vec < 32 || vec > 255) {
+		snprintf(err, errlen, "usage: irq VECTOR (32..255)");
+		return NULL;
+	}
+	snprintf(what, sizeof(what), "interrupt 0x%02x", (unsigned)vec);
+	return raise_now(m, ENGINE_EVENT_EXTINT, (uint8_t)vec, what, err, errlen);
+}
+
+static cbor_item_t *cmd_nmi(void *opaque, struct monitor_client *c,
+			    const cbor_item_t *args, char *err, size_t errlen)
+{
+	return with_paused(((struct machine_monitor *)opaque)->m, nmi_locked,
+			   args, err, errlen);
+}
+
+static cbor_item_t *cmd_irq(void *opaque, struct monitor_client *c,
+			    const cbor_item_t *args, char *err, size_t errlen)
+{
+	return with_paused(((struct machine_monitor *)opaque)->m, irq_locked,
+			   args, err, errlen);
+}
+
+static cbor_item_t *cmd_init(void *opaque, struct monitor_client *c,
+			     const cbor_item_t *args, char *err, size_t errlen)
+{
+	return with_paused(((struct machine_monitor *)opaque)->m, init_locked,
+			   args, err, errlen);
+}
+
 static cbor_item_t *cmd_quit(void *opaque, struct monitor_client *c,
 			     const cbor_item_t *args, char *err, size_t errlen)
 {
@@ -439,6 +513,9 @@ static const struct monitor_cmd machine_cmds[] = {
 	{ "vmcs", "[ADDR]", "fields of the current (or given) VMCS", cmd_vmcs },
 	{ "trace", "on|off [REASON...]", "stream VM entries/exits", cmd_trace },
 	{ "snapshot", "PATH", "write a snapshot atomically (docs/snapshot.md)", cmd_snapshot },
+	{ "nmi", "", "raise an NMI in the vCPU", cmd_nmi },
+	{ "irq", "VECTOR", "raise an external interrupt (32..255)", cmd_irq },
+	{ "init", "", "raise an INIT signal (VM exit 3 in VMX non-root)", cmd_init },
 	{ "quit", "", "end the run", cmd_quit },
 	{ "help", "", "list commands", cmd_help },
 };

@@ -311,6 +311,83 @@ START_TEST(bad_requests_and_second_client)
 }
 END_TEST
 
+/* Step a paused run until the vCPU is in VMX operation (spin.elf's VMXON
+ * comes early; its 3000 CPUID exits take far more than one step). */
+static void step_into_vmx(int fd)
+{
+	char s[32] = "off";
+	char *n[] = { "20000" };
+
+	for (int i = 0; i < 200 && !strcmp(s, "off"); i++) {
+		cbor_item_t *r = request(fd, "step", 1, n);
+
+		ok_result(r, "step");
+		cbor_decref(&r);
+		r = request(fd, "status", 0, NULL);
+		const cbor_item_t *st = ok_result(r, "status");
+		const cbor_item_t *cpu0 = cbor_array_handle(mon_map_get(st, "vcpus"))[0];
+		get_str(cpu0, "vmx", s, sizeof(s));
+		cbor_decref(&r);
+	}
+	ck_assert_str_ne(s, "off");
+}
+
+/* `init` from the monitor: spin.elf's next VM exit is an INIT (reason 3),
+ * which it reports as unexpected and exits with status 2. */
+START_TEST(init_command_causes_init_exit)
+{
+	struct child c;
+	char err[256];
+	int fd;
+
+	start(&c, "--paused");
+	fd = mon_client_connect(c.sock, err, sizeof(err));
+	ck_assert_msg(fd >= 0, "%s", err);
+	step_into_vmx(fd);
+	char *bad[] = { "5" };
+	cbor_item_t *r = request(fd, "irq", 1, bad);
+	ck_assert(!cbor_get_bool(mon_map_get(r, "ok")));
+	cbor_decref(&r);
+	r = request(fd, "init", 0, NULL);
+	ok_result(r, "init");
+	cbor_decref(&r);
+	r = request(fd, "resume", 0, NULL);
+	ok_result(r, "resume");
+	cbor_decref(&r);
+	wait_output(&c, "spin: unexpected exit 0x3 ");
+	close(fd);
+	ck_assert_int_eq(finish(&c), 2);
+}
+END_TEST
+
+/* `nmi`: spin.elf has no NMI handler (and no NMI exiting): the firmware's
+ * fatal trap path names it. */
+START_TEST(nmi_command_reaches_the_guest_idt)
+{
+	struct child c;
+	char err[256];
+	int fd;
+
+	start(&c, "--paused");
+	fd = mon_client_connect(c.sock, err, sizeof(err));
+	ck_assert_msg(fd >= 0, "%s", err);
+	step_into_vmx(fd);
+	cbor_item_t *r = request(fd, "nmi", 0, NULL);
+	ok_result(r, "nmi");
+	cbor_decref(&r);
+	char *vec[] = { "0x40" };
+	r = request(fd, "irq", 1, vec);
+	ok_result(r, "irq 0x40");
+	cbor_decref(&r);
+	r = request(fd, "resume", 0, NULL);
+	ok_result(r, "resume");
+	cbor_decref(&r);
+	wait_output(&c, "unexpected exception #NMI (vector 2)");
+	close(fd);
+	ck_assert_int_ne(finish(&c), 0);
+}
+END_TEST
+
 START_TEST(refuses_existing_file)
 {
 	char path[108];
@@ -346,6 +423,8 @@ int main(void)
 
 	tcase_add_test(tc, paused_start_step_trace_vms_quit);
 	tcase_add_test(tc, bad_requests_and_second_client);
+	tcase_add_test(tc, init_command_causes_init_exit);
+	tcase_add_test(tc, nmi_command_reaches_the_guest_idt);
 	tcase_add_test(tc, refuses_existing_file);
 	tcase_set_timeout(tc, 240);
 	suite_add_tcase(s, tc);
