@@ -73,10 +73,8 @@ enum icpt_result vmx_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 		return ICPT_CONTINUE;
 	/* Trap-like TPR-below-threshold exit of the instruction that just
 	 * completed (SDM 30.1.2): above SMI and INIT, so above MTF too. */
-	if (v->tpr_exit_pending) {
-		v->tpr_exit_pending = false;
-		return exit_simple(v, ctx, EXIT_REASON_TPR_BELOW_THRESHOLD);
-	}
+	if (v->tpr_exit_pending)
+		return vmx_tpr_pending_exit(v, ctx);
 	if (mtf_due(v, s))
 		return exit_simple(v, ctx, EXIT_REASON_MONITOR_TRAP_FLAG);
 	if (timer_due(v, s))

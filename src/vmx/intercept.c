@@ -39,6 +39,10 @@ static enum icpt_result init_signal(struct vmx_vcpu *v,
 		return ICPT_CONTINUE;
 	if (!v->nonroot)
 		return ICPT_EMULATED;
+	/* A pending TPR-below-threshold exit outranks INIT (SDM 30.1.2);
+	 * the INIT stays pending, blocked in root operation. */
+	if (v->tpr_exit_pending)
+		return vmx_tpr_pending_exit(v, ctx);
 	ctx->cpu->init_pending = false;
 	return vmx_vmexit(v, ctx, EXIT_REASON_INIT_SIGNAL, 0, NULL);
 }

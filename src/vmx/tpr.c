@@ -89,9 +89,8 @@ static void tpr_virtualize(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 enum icpt_result vmx_tpr_exit_over_debug_trap(struct vmx_vcpu *v,
 					      struct x86_intercept_ctx *ctx)
 {
-	v->tpr_exit_pending = false;
 	ctx->cpu->pending_dbg |= PENDING_DBG_BS;
-	return vmx_vmexit(v, ctx, EXIT_REASON_TPR_BELOW_THRESHOLD, 0, NULL);
+	return vmx_tpr_pending_exit(v, ctx);
 }
 
 /*

@@ -258,6 +258,20 @@ enum icpt_result vmx_nonroot_intercept(struct vmx_vcpu *v,
 				       struct x86_intercept_ctx *ctx,
 				       struct x86_intercept *ic);
 enum icpt_result vmx_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx);
+
+/*
+ * The trap-like TPR-below-threshold exit left pending by a MOV to CR8
+ * (tpr.c), taken at the next boundary.  It outranks SMI, INIT and every
+ * lower event (SDM 30.1.2): boundary.c takes it before MTF, and an INIT
+ * latched at the same boundary (intercept.c) stays pending behind it (then
+ * blocked in VMX root operation, SDM 24.8).
+ */
+static inline enum icpt_result vmx_tpr_pending_exit(struct vmx_vcpu *v,
+						    struct x86_intercept_ctx *ctx)
+{
+	v->tpr_exit_pending = false;
+	return vmx_vmexit(v, ctx, EXIT_REASON_TPR_BELOW_THRESHOLD, 0, NULL);
+}
 enum icpt_result vmx_translate_gpa(struct vmx_vcpu *v,
 				   struct x86_intercept_ctx *ctx, uint64_t gpa,
 				   unsigned access, uint64_t gla, bool gla_valid,

@@ -890,6 +890,7 @@ START_TEST(vmx_state_round_trip)
 	v->preempt_armed = true;
 	v->preempt_deadline = 123456789;
 	v->vnmi_blocked = true;
+	v->tpr_exit_pending = true;
 	v->last_exit_reason = EXIT_REASON_CPUID;
 	v->exit_count = 17;
 	vmcs_write(v, VMCS_GUEST_RIP, 0x401000);
@@ -928,6 +929,7 @@ START_TEST(vmx_state_round_trip)
 	ck_assert_mem_eq(w->vmcs, v->vmcs, sizeof(v->vmcs));
 	ck_assert_uint_eq(w->region_victim, 9);
 	ck_assert(w->preempt_armed && w->vnmi_blocked && !w->mtf_pending);
+	ck_assert(w->tpr_exit_pending);
 	ck_assert_uint_eq(w->preempt_deadline, 123456789);
 	ck_assert_uint_eq(w->last_exit_reason, EXIT_REASON_CPUID);
 	ck_assert_uint_eq(w->exit_count, 17);

@@ -249,6 +249,32 @@ START_TEST(tpr_exit_before_mtf_and_nmi)
 }
 END_TEST
 
+/* An INIT latched at the same boundary waits behind the TPR exit. */
+START_TEST(tpr_exit_before_init)
+{
+	struct x86_intercept ic;
+	struct x86_intercept init = { .kind = ICPT_INIT };
+
+	enter(3, 0x30);
+	ic = mov_cr8(true, GPR_RAX, 1);
+	ck_assert_int_eq(run(&ic), ICPT_EMULATED);
+	complete(&ic);
+	F.cpu.init_pending = true;
+	init.rip = F.cpu.rip;
+	ck_assert_int_eq(vmx_intercept_ops.intercept(F.v, &F.ctx, &init),
+			 ICPT_SWITCHED);
+	ck_assert_uint_eq(fr(&F, VMCS_VM_EXIT_REASON),
+			  EXIT_REASON_TPR_BELOW_THRESHOLD);
+	ck_assert_uint_eq(fr(&F, VMCS_GUEST_RIP), ic.rip + INSN_LEN);
+	ck_assert(!F.v->tpr_exit_pending);
+	/* Still latched, and blocked in VMX root operation (SDM 24.8). */
+	ck_assert(F.cpu.init_pending);
+	ck_assert_int_eq(vmx_intercept_ops.intercept(F.v, &F.ctx, &init),
+			 ICPT_EMULATED);
+	ck_assert(F.cpu.init_pending);
+}
+END_TEST
+
 static enum icpt_result offer_db(void)
 {
 	struct x86_intercept ic;
@@ -442,6 +468,7 @@ int main(void)
 	tcase_add_test(tc, cr8_write_below_threshold_exits_after_insn);
 	tcase_add_test(tc, cr8_write_at_or_above_threshold_no_exit);
 	tcase_add_test(tc, tpr_exit_before_mtf_and_nmi);
+	tcase_add_test(tc, tpr_exit_before_init);
 	tcase_add_test(tc, tpr_exit_takes_single_step_trap);
 	tcase_add_test(tc, cr8_write_reserved_bits_gp);
 	tcase_add_test(tc, cr8_exiting_wins_over_shadow);
