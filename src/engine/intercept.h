@@ -65,7 +65,8 @@ enum icpt_kind {
 	ICPT_RDSEED,
 	ICPT_GETSEC,
 	ICPT_VMX_INSN,    /* VMCALL..VMFUNC, INVEPT, INVVPID */
-	ICPT_EXCEPTION,   /* about to deliver an exception or NMI via the IDT */
+	ICPT_EXCEPTION,   /* about to deliver an exception, NMI or external
+			   * interrupt via the IDT (not INT n, not injected) */
 	ICPT_TRIPLE_FAULT,
 	ICPT_TASK_SWITCH, /* u.task: CALL/JMP/IRET/IDT task gate (checks passed) */
 	ICPT_IRET,        /* every IRET, before it executes (u.iret) */

@@ -376,6 +376,28 @@ START_TEST(boundary_event_offered_with_next_rip)
 }
 END_TEST
 
+/* An external interrupt taken at a boundary is offered (the VMX layer
+ * exits on it or sees its delivery), with the return RIP. */
+START_TEST(external_interrupt_offered)
+{
+	static const uint8_t code[] = { 0x90, 0x90, 0xf4 };
+
+	h.s->rflags |= RFLAGS_IF;
+	h_load(&h, H_CODE, code, sizeof(code));
+	ck_assert_int_eq(h_run(&h, 1), ENGINE_EXIT_INSN_LIMIT);
+	h.s->ext_intr_pending = true;
+	h.s->ext_intr_vector = 0x30;
+	h_run(&h, 3);
+	ck_assert_int_eq(seen[0].kind, ICPT_EXCEPTION);
+	ck_assert_uint_eq(seen[0].u.exc.type, EVT_EXT_INTR);
+	ck_assert_uint_eq(seen[0].u.exc.vector, 0x30);
+	ck_assert(!seen[0].u.exc.has_error_code);
+	ck_assert(!seen_injected[0].valid);
+	ck_assert_uint_eq(seen_rip[0], H_CODE + 1);
+	ck_assert_uint_eq(h.s->rip, H_VEC + 16 * 0x30 + 1);
+}
+END_TEST
+
 /* An exception offered for its own exit is not "being delivered": the
  * hook sees no IDT-vectoring event (SDM 28.2.4). */
 START_TEST(exception_offer_has_no_idt_vectoring)
@@ -412,6 +434,7 @@ static Suite *suite(void)
 	tcase_add_test(t64, iret_unblocks_nmi_even_when_faulting);
 	tcase_add_test(t64, boundary_event_offered_with_next_rip);
 	tcase_add_test(t64, exception_offer_has_no_idt_vectoring);
+	tcase_add_test(t64, external_interrupt_offered);
 	suite_add_tcase(s, t64);
 	return s;
 }

@@ -470,6 +470,27 @@ START_TEST(mtf_after_fault_delivery)
 }
 END_TEST
 
+/* An external interrupt delivered in the guest (no external-interrupt
+ * exiting): MTF exit right after its delivery. */
+START_TEST(mtf_after_external_interrupt_delivery)
+{
+	struct x86_intercept ic = { .kind = ICPT_EXCEPTION };
+
+	fset(&F, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_MONITOR_TRAP_FLAG);
+	enter(true);
+	ck_assert_int_eq(vmx_boundary(F.v, &F.ctx), ICPT_CONTINUE);
+	ic.rip = F.cpu.rip;
+	ic.u.exc.vector = 0x30;
+	ic.u.exc.type = EVT_EXT_INTR;
+	ck_assert_int_eq(vmx_nonroot_intercept(F.v, &F.ctx, &ic),
+			 ICPT_CONTINUE);
+	F.cpu.rip = HANDLER;
+	ck_assert_int_eq(vmx_boundary(F.v, &F.ctx), ICPT_SWITCHED);
+	ck_assert_uint_eq(reason(), EXIT_REASON_MONITOR_TRAP_FLAG);
+	ck_assert_uint_eq(fr(&F, VMCS_GUEST_RIP), HANDLER);
+}
+END_TEST
+
 /* ---- 4. task switches (exit reason 9) ---------------------------------- */
 
 struct task_case {
@@ -592,6 +613,7 @@ int main(void)
 	tcase_add_loop_test(tc, mtf_after_injected_event, 0, N_INJ);
 	tcase_add_test(tc, no_mtf_without_control);
 	tcase_add_test(tc, mtf_after_fault_delivery);
+	tcase_add_test(tc, mtf_after_external_interrupt_delivery);
 	tcase_add_loop_test(tc, task_switch_by_instruction, 0, 3);
 	tcase_add_test(tc, task_switch_via_idt_gate);
 	tcase_add_test(tc, root_lets_task_switch_through);

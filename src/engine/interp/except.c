@@ -485,7 +485,9 @@ static bool deliver_once(struct interp *ip, const struct x86_event *ev,
 {
 	struct cpu_state *s = &ip->s;
 
-	if (!offered && evt_is_exception(ev)) {
+	/* External interrupts are offered too: the VMX layer exits on them
+	 * or sees their delivery (monitor trap flag, SDM 26.5.2). */
+	if (!offered && (evt_is_exception(ev) || ev->type == EVT_EXT_INTR)) {
 		struct x86_event being = s->injected;
 		enum icpt_result r;
 
