@@ -330,6 +330,21 @@ g_spin:
 	INSN call_gate32
 	lcall	$0x40, $0
 	NEXT call_gate32
+
+	/* INT 0x40 through the task gate in the L2 IDT. */
+	GUEST int_gate32
+	INSN int_gate32
+	int	$0x40
+	NEXT int_gate32
+
+	/* IRET with NT=1: task return to the back link of the current TSS. */
+	GUEST iret_nt32
+	pushfl
+	orl	$0x4000, (%esp)
+	popfl
+	INSN iret_nt32
+	iretl
+	NEXT iret_nt32
 	.code64
 
 	/* Counts in RBX, reports with VMCALL, forever. */

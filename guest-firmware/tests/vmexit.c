@@ -336,10 +336,13 @@ static void test_mtf_after_injection(void)
 }
 
 /* A 32-bit protected-mode L2 (unrestricted guest, EPT identity map) with
- * its own GDT: a 32-bit TSS at 0x38 and a task gate to it at 0x40. */
+ * its own GDT: an available 32-bit TSS at 0x38, a task gate to it at 0x40
+ * and a busy 32-bit TSS at 0x48; TR is a 32-bit TSS whose back link is
+ * 0x48; its IDT has a DPL 3 task gate to 0x38 at vector 0x40. */
 static bool setup_guest32(void (*rip)(void), struct ept *ept)
 {
-	static uint64_t *gdt;
+	static uint64_t *gdt, *idt;
+	static uint16_t *tr;
 
 	if (!vmx_ctl_allowed1(vmx_caps.proc2, SEC_ENABLE_EPT |
 			      SEC_UNRESTRICTED_GUEST)) {
@@ -354,6 +357,12 @@ static bool setup_guest32(void (*rip)(void), struct ept *ept)
 		gdt[7] = 0x67 | ((tss & 0xffffff) << 16) | (0x89ULL << 40) |
 			 ((tss >> 24 & 0xff) << 56);
 		gdt[8] = (0x38ULL << 16) | (0x85ULL << 40);
+		gdt[9] = 0x67 | ((tss & 0xffffff) << 16) | (0x8bULL << 40) |
+			 ((tss >> 24 & 0xff) << 56);
+		tr = page_alloc();
+		tr[0] = 0x48;			/* back link */
+		idt = page_alloc();
+		idt[0x40] = (0x38ULL << 16) | (0xe5ULL << 40);
 	}
 	vmx_vm_reset(&vm, rip, stack_top);
 	vmcs_write(EPT_POINTER, ept->eptp);
@@ -368,7 +377,11 @@ static bool setup_guest32(void (*rip)(void), struct ept *ept)
 	vmcs_write(GUEST_FS_BASE, 0);
 	vmcs_write(GUEST_GS_BASE, 0);
 	vmcs_write(GUEST_GDTR_BASE, (uint64_t)gdt);
-	vmcs_write(GUEST_GDTR_LIMIT, 8 * 9 - 1);
+	vmcs_write(GUEST_GDTR_LIMIT, 8 * 10 - 1);
+	vmcs_write(GUEST_IDTR_BASE, (uint64_t)idt);
+	vmcs_write(GUEST_IDTR_LIMIT, 8 * 256 - 1);
+	vmcs_write(GUEST_TR_BASE, (uint64_t)tr);
+	vmcs_write(GUEST_TR_LIMIT, 0x67);
 	return true;
 }
 
@@ -381,11 +394,17 @@ static void test_task_switch(void)
 		void (*guest)(void);
 		const char *insn, *next;
 		uint64_t qual;
+		uint32_t idt_vectoring;
 	} rows[] = {
 		{ "jmp far to tss", g_jmp_tss32, g_jmp_tss32_insn,
-		  g_jmp_tss32_next, (2ULL << 30) | 0x38 },
+		  g_jmp_tss32_next, (2ULL << 30) | 0x38, 0 },
 		{ "call far through task gate", g_call_gate32,
-		  g_call_gate32_insn, g_call_gate32_next, 0x38 },
+		  g_call_gate32_insn, g_call_gate32_next, 0x38, 0 },
+		{ "iret with nt", g_iret_nt32, g_iret_nt32_insn,
+		  g_iret_nt32_next, (1ULL << 30) | 0x48, 0 },
+		{ "int 0x40 through idt task gate", g_int_gate32,
+		  g_int_gate32_insn, g_int_gate32_next, (3ULL << 30) | 0x38,
+		  INTR_INFO(0x40, INTR_TYPE_SW_INTR, 0) },
 	};
 	struct ept ept;
 
@@ -407,8 +426,8 @@ static void test_task_switch(void)
 			  "task switch: %s instruction length", rows[i].name);
 		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)rows[i].insn,
 			  "task switch: %s guest rip", rows[i].name);
-		expect_eq(vmcs_read(IDT_VECTORING_INFO) & INTR_INFO_VALID,
-			  0, "task switch: %s no idt vectoring", rows[i].name);
+		expect_eq(vmcs_read(IDT_VECTORING_INFO), rows[i].idt_vectoring,
+			  "task switch: %s idt vectoring", rows[i].name);
 	}
 }
 

@@ -316,6 +316,47 @@ START_TEST(int_task_gate_switched)
 }
 END_TEST
 
+/* Hardware events through a task gate: a fault (RIP = the faulting
+ * instruction) and an external interrupt (RIP = the next instruction),
+ * each as the event being delivered. */
+START_TEST(hardware_events_through_task_gate)
+{
+	static const uint8_t code[] = { 0x90, 0x0f, 0x0b };
+	const struct x86_intercept *ic;
+	const struct x86_event *ev;
+
+	h_write64(&h, IDT32 + 8 * X86_UD, gate32(SEL_TSS_NEW, 0, 0x85));
+	h_write64(&h, IDT32 + 8 * 0x30, gate32(SEL_TSS_NEW, 0, 0x85));
+	task_verdict = ICPT_SWITCHED;
+	h_load(&h, H_CODE, code, sizeof(code));
+	ck_assert_int_eq(h_run(&h, 1), ENGINE_EXIT_INSN_LIMIT);
+	h.s->ext_intr_pending = true;
+	h.s->ext_intr_vector = 0x30;
+	h.s->rflags |= RFLAGS_IF;
+	ck_assert_int_eq(h_run(&h, 5), ENGINE_EXIT_HLT);
+	ic = find(ICPT_TASK_SWITCH);
+	ck_assert_ptr_nonnull(ic);
+	ck_assert_uint_eq(ic->u.task.sel, SEL_TSS_NEW);
+	ck_assert_uint_eq(ic->u.task.source, TASK_SRC_IDT_GATE);
+	ev = &seen_injected[ic - seen];
+	ck_assert(ev->valid);
+	ck_assert_uint_eq(ev->type, EVT_EXT_INTR);
+	ck_assert_uint_eq(ev->vector, 0x30);
+	ck_assert_uint_eq(seen_rip[ic - seen], H_CODE + 1);
+
+	nseen = 0;
+	h_load(&h, H_CODE + 1, code + 1, 2);
+	h.s->activity = ACTIVITY_ACTIVE;
+	ck_assert_int_eq(h_run(&h, 5), ENGINE_EXIT_HLT);
+	ic = find(ICPT_TASK_SWITCH);
+	ck_assert_ptr_nonnull(ic);
+	ev = &seen_injected[ic - seen];
+	ck_assert_uint_eq(ev->type, EVT_HW_EXCEPTION);
+	ck_assert_uint_eq(ev->vector, X86_UD);
+	ck_assert_uint_eq(seen_rip[ic - seen], H_CODE + 1);
+}
+END_TEST
+
 /* IA-32e mode: IRET with NT=1 is #GP(0) (SDM IRET), never a task switch. */
 START_TEST(iret_nt_long_mode_gp)
 {
@@ -428,6 +469,7 @@ static Suite *suite(void)
 	tcase_add_test(t32, iret_nt_switched);
 	tcase_add_test(t32, int_task_gate_offered);
 	tcase_add_test(t32, int_task_gate_switched);
+	tcase_add_test(t32, hardware_events_through_task_gate);
 	suite_add_tcase(s, t32);
 	tcase_add_checked_fixture(t64, setup64, teardown);
 	tcase_add_test(t64, iret_nt_long_mode_gp);
