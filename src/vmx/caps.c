@@ -8,14 +8,20 @@
 
 #include <string.h>
 
-enum ctl_word { W_PIN, W_PROC, W_PROC2, W_EXIT, W_ENTRY, W_COUNT };
+enum ctl_word {
+	W_PIN = VMX_CTL_PIN, W_PROC = VMX_CTL_PROC, W_PROC2 = VMX_CTL_PROC2,
+	W_EXIT = VMX_CTL_EXIT, W_ENTRY = VMX_CTL_ENTRY, W_COUNT = VMX_CTL_WORDS
+};
 
 /* Row flags. */
 #define SUP   (1u << 0)  /* 1-setting supported */
 #define D1    (1u << 1)  /* default1 (SDM A.2): must-be-1 in non-TRUE MSR */
 #define D1CLR (1u << 2)  /* default1 that the TRUE MSR allows to be 0 */
 #define NEED_RDTSCP (1u << 3)  /* only if the CPU model has RDTSCP */
-#define NEED_RDRAND (1u << 4)  /* only if the CPU model has RDRAND */
+#define NEED_RDRAND (1u << 4)  /* only if the CPU model has RDRAND/RDSEED */
+/* No flag: a control the SDM names that vmxbox does not support (must be
+ * 0); listed so that docs and tests cover every control bit. */
+#define NOSUP 0u
 
 struct ctl_row {
 	uint8_t word;
@@ -27,7 +33,8 @@ struct ctl_row {
 /*
  * Default1 classes are SDM A.3.1 (pin bits 1, 2, 4), A.3.2 (proc bits 1,
  * 4-6, 8, 13-16, 26), A.4.1 (exit bits 0-8, 10, 11, 13, 14, 16, 17) and
- * A.5.1 (entry bits 0-8, 12).  Everything not listed is must-be-0.
+ * A.5.1 (entry bits 0-8, 12).  Bits not listed are reserved must-be-0;
+ * NOSUP rows are named controls that are must-be-0 here.
  */
 static const struct ctl_row ctl_table[] = {
 	{ W_PIN, 0, SUP, "external-interrupt exiting" },
@@ -37,6 +44,7 @@ static const struct ctl_row ctl_table[] = {
 	{ W_PIN, 4, D1, "reserved (default1)" },
 	{ W_PIN, 5, SUP, "virtual NMIs" },
 	{ W_PIN, 6, SUP, "activate VMX-preemption timer" },
+	{ W_PIN, 7, NOSUP, "process posted interrupts" },
 
 	{ W_PROC, 1, D1, "reserved (default1)" },
 	{ W_PROC, 2, SUP, "interrupt-window exiting" },
@@ -54,6 +62,7 @@ static const struct ctl_row ctl_table[] = {
 	{ W_PROC, 14, D1, "reserved (default1)" },
 	{ W_PROC, 15, SUP | D1 | D1CLR, "CR3-load exiting" },
 	{ W_PROC, 16, SUP | D1 | D1CLR, "CR3-store exiting" },
+	{ W_PROC, 17, NOSUP, "activate tertiary controls" },
 	{ W_PROC, 19, SUP, "CR8-load exiting" },
 	{ W_PROC, 20, SUP, "CR8-store exiting" },
 	{ W_PROC, 21, SUP, "use TPR shadow" },   /* tpr.c; no APIC virtualization */
@@ -68,14 +77,38 @@ static const struct ctl_row ctl_table[] = {
 	{ W_PROC, 30, SUP, "PAUSE exiting" },
 	{ W_PROC, 31, SUP, "activate secondary controls" },
 
+	{ W_PROC2, 0, NOSUP, "virtualize APIC accesses" },
 	{ W_PROC2, 1, SUP, "enable EPT" },
 	{ W_PROC2, 2, SUP, "descriptor-table exiting" },
 	{ W_PROC2, 3, SUP | NEED_RDTSCP, "enable RDTSCP" },
+	{ W_PROC2, 4, NOSUP, "virtualize x2APIC mode" },
 	{ W_PROC2, 5, SUP, "enable VPID" },
 	{ W_PROC2, 6, SUP, "WBINVD exiting" },
 	{ W_PROC2, 7, SUP, "unrestricted guest" },
+	{ W_PROC2, 8, NOSUP, "APIC-register virtualization" },
+	{ W_PROC2, 9, NOSUP, "virtual-interrupt delivery" },
+	{ W_PROC2, 10, NOSUP, "PAUSE-loop exiting" },
 	{ W_PROC2, 11, SUP | NEED_RDRAND, "RDRAND exiting" },
+	{ W_PROC2, 12, NOSUP, "enable INVPCID" },   /* INVPCID not in CPUID */
 	{ W_PROC2, 13, SUP, "enable VM functions" },
+	{ W_PROC2, 14, NOSUP, "VMCS shadowing" },
+	{ W_PROC2, 15, NOSUP, "enable ENCLS exiting" },
+	/* The model's RDRAND flag also gives RDSEED (cpu_model.c leaf 7). */
+	{ W_PROC2, 16, SUP | NEED_RDRAND, "RDSEED exiting" },
+	{ W_PROC2, 17, NOSUP, "enable PML" },
+	{ W_PROC2, 18, NOSUP, "EPT-violation #VE" },
+	{ W_PROC2, 19, NOSUP, "conceal VMX from PT" },
+	{ W_PROC2, 20, NOSUP, "enable XSAVES/XRSTORS" },
+	{ W_PROC2, 21, NOSUP, "PASID translation" },
+	{ W_PROC2, 22, NOSUP, "mode-based execute control for EPT" },
+	{ W_PROC2, 23, NOSUP, "sub-page write permissions for EPT" },
+	{ W_PROC2, 24, NOSUP, "Intel PT uses guest physical addresses" },
+	{ W_PROC2, 25, NOSUP, "use TSC scaling" },
+	{ W_PROC2, 26, NOSUP, "enable user wait and pause" },
+	{ W_PROC2, 27, NOSUP, "enable PCONFIG" },
+	{ W_PROC2, 28, NOSUP, "enable ENCLV exiting" },
+	{ W_PROC2, 30, NOSUP, "VMM bus-lock detection" },
+	{ W_PROC2, 31, NOSUP, "instruction timeout" },
 
 	{ W_EXIT, 0, D1, "reserved (default1)" },
 	{ W_EXIT, 1, D1, "reserved (default1)" },
@@ -100,6 +133,15 @@ static const struct ctl_row ctl_table[] = {
 	{ W_EXIT, 20, SUP, "save IA32_EFER" },
 	{ W_EXIT, 21, SUP, "load IA32_EFER" },
 	{ W_EXIT, 22, SUP, "save VMX-preemption timer value" },
+	{ W_EXIT, 23, NOSUP, "clear IA32_BNDCFGS" },
+	{ W_EXIT, 24, NOSUP, "conceal VMX from PT" },
+	{ W_EXIT, 25, NOSUP, "clear IA32_RTIT_CTL" },
+	{ W_EXIT, 26, NOSUP, "clear IA32_LBR_CTL" },
+	{ W_EXIT, 27, NOSUP, "clear UINV" },
+	{ W_EXIT, 28, NOSUP, "load CET state" },
+	{ W_EXIT, 29, NOSUP, "load PKRS" },
+	{ W_EXIT, 30, NOSUP, "save IA32_PERF_GLOBAL_CTL" },
+	{ W_EXIT, 31, NOSUP, "activate secondary controls" },
 
 	{ W_ENTRY, 0, D1, "reserved (default1)" },
 	{ W_ENTRY, 1, D1, "reserved (default1)" },
@@ -111,10 +153,19 @@ static const struct ctl_row ctl_table[] = {
 	{ W_ENTRY, 7, D1, "reserved (default1)" },
 	{ W_ENTRY, 8, D1, "reserved (default1)" },
 	{ W_ENTRY, 9, SUP, "IA-32e mode guest" },
+	{ W_ENTRY, 10, NOSUP, "entry to SMM" },
+	{ W_ENTRY, 11, NOSUP, "deactivate dual-monitor treatment" },
 	{ W_ENTRY, 12, D1, "reserved (default1)" },
 	{ W_ENTRY, 13, SUP, "load IA32_PERF_GLOBAL_CTRL" },
 	{ W_ENTRY, 14, SUP, "load IA32_PAT" },
 	{ W_ENTRY, 15, SUP, "load IA32_EFER" },
+	{ W_ENTRY, 16, NOSUP, "load IA32_BNDCFGS" },
+	{ W_ENTRY, 17, NOSUP, "conceal VMX from PT" },
+	{ W_ENTRY, 18, NOSUP, "load IA32_RTIT_CTL" },
+	{ W_ENTRY, 19, NOSUP, "load UINV" },
+	{ W_ENTRY, 20, NOSUP, "load CET state" },
+	{ W_ENTRY, 21, NOSUP, "load guest IA32_LBR_CTL" },
+	{ W_ENTRY, 22, NOSUP, "load PKRS" },
 };
 
 /* IA32_VMX_MISC (SDM A.6) */
@@ -294,13 +345,46 @@ static const struct feature_row feature_table[VF_COUNT] = {
 	 * even describe (proc2 bit 31, tertiary, exit bit 31): bits = 0. */
 };
 
-static uint32_t word_may1(const struct vmx_caps *c, unsigned word)
+const struct vmx_ctl_cap *vmx_ctl_word_cap(const struct vmx_caps *c,
+					   unsigned word)
 {
 	const struct vmx_ctl_cap *w[W_COUNT] = {
 		&c->pin, &c->proc, &c->proc2, &c->exit, &c->entry,
 	};
 
-	return word < W_COUNT ? w[word]->may1 : 0;
+	return word < W_COUNT ? w[word] : NULL;
+}
+
+static uint32_t word_may1(const struct vmx_caps *c, unsigned word)
+{
+	const struct vmx_ctl_cap *w = vmx_ctl_word_cap(c, word);
+
+	return w ? w->may1 : 0;
+}
+
+size_t vmx_ctl_row_count(void)
+{
+	return sizeof(ctl_table) / sizeof(ctl_table[0]);
+}
+
+bool vmx_ctl_row(size_t i, unsigned *word, unsigned *bit, const char **name)
+{
+	if (i >= vmx_ctl_row_count())
+		return false;
+	*word = ctl_table[i].word;
+	*bit = ctl_table[i].bit;
+	*name = ctl_table[i].name;
+	return true;
+}
+
+const char *vmx_ctl_word_name(unsigned word)
+{
+	static const char *const names[W_COUNT] = {
+		"pin-based", "primary processor-based",
+		"secondary processor-based", "VM-exit", "VM-entry",
+	};
+
+	return word < W_COUNT ? names[word] : "?";
 }
 
 bool vmx_feature_supported(const struct vmx_caps *c, unsigned feature)

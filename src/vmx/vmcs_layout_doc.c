@@ -32,6 +32,48 @@ static const char *const feature_names[VF_COUNT] = {
 	[VF_SECONDARY_EXIT] = "secondary exit controls",
 };
 
+/* What a control bit may be set to in the TRUE capability MSR. */
+static const char *ctl_setting(const struct vmx_ctl_cap *w, unsigned bit)
+{
+	uint32_t b = 1u << bit;
+
+	if (w->must1 & b)
+		return "must be 1";
+	return (w->may1 & b) ? "0 or 1" : "must be 0";
+}
+
+/* Every control bit the SDM names (the controls table in caps.c) with its
+ * allowed settings in the default CPU model. */
+static void emit_controls(FILE *o, const struct vmx_caps *c)
+{
+	fprintf(o,
+"\n## VM-execution, VM-exit and VM-entry controls\n\n"
+"From the one controls table in src/vmx/caps.c, which also derives the\n"
+"capability MSRs (SDM Appendix A).  \"Setting\" is what the TRUE capability\n"
+"MSR allows in vmxbox's default CPU model (\"must be 1\" bits are the\n"
+"default1 class of SDM A.2 that the TRUE MSR keeps).  Bits not listed are\n"
+"reserved and must be 0.  VM entry with any control outside its allowed\n"
+"settings fails with VMfailValid(7) (SDM 27.2.1.1), tested for every bit by\n"
+"`vmx_controls:every_control_bit_outside_caps_fails_entry`.\n");
+	for (unsigned word = 0; word < VMX_CTL_WORDS; word++) {
+		const struct vmx_ctl_cap *w = vmx_ctl_word_cap(c, word);
+
+		fprintf(o, "\n### %s controls\n\n| Bit | Control | Setting |\n"
+			"|---|---|---|\n", vmx_ctl_word_name(word));
+		for (unsigned bit = 0; bit < 32; bit++) {
+			for (size_t i = 0; i < vmx_ctl_row_count(); i++) {
+				unsigned rw, rb;
+				const char *name;
+
+				vmx_ctl_row(i, &rw, &rb, &name);
+				if (rw == word && rb == bit)
+					fprintf(o, "| %u | %s | %s |\n", bit,
+						name, ctl_setting(w, bit));
+			}
+		}
+	}
+}
+
 static void emit(FILE *o)
 {
 	struct cpu_model m;
@@ -81,6 +123,7 @@ static void emit(FILE *o)
 			feature_names[f->feature],
 			vmx_feature_supported(&c, f->feature) ? "yes" : "no");
 	}
+	emit_controls(o, &c);
 }
 
 static char *slurp(FILE *f, size_t *len)

@@ -193,6 +193,19 @@ void vmx_set_launched(struct vmx_vcpu *v, bool launched);
 void vmx_count_exit(struct vmx_vcpu *v, uint32_t reason);
 
 /* ----- capabilities (caps.c) -------------------------------------------- */
+/* The control words of SDM 25.6.1, 25.6.2, 25.7.1, 25.8.1. */
+enum vmx_ctl_word {
+	VMX_CTL_PIN, VMX_CTL_PROC, VMX_CTL_PROC2, VMX_CTL_EXIT, VMX_CTL_ENTRY,
+	VMX_CTL_WORDS
+};
+/* The one controls table, for docs and tests: every control bit the SDM
+ * names, supported or not, and the reserved default1 bits. */
+size_t vmx_ctl_row_count(void);
+bool vmx_ctl_row(size_t i, unsigned *word, unsigned *bit, const char **name);
+const char *vmx_ctl_word_name(unsigned word);
+/* Allowed settings (TRUE MSR) of a control word; NULL if out of range. */
+const struct vmx_ctl_cap *vmx_ctl_word_cap(const struct vmx_caps *c,
+					   unsigned word);
 void vmx_caps_init(struct vmx_caps *c, const struct cpu_model *m);
 /* Value of capability MSR 0x480..0x491; false if not one of them. */
 bool vmx_caps_msr(const struct vmx_caps *c, uint32_t index, uint64_t *val);

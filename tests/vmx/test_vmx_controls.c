@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The controls table (src/vmx/caps.c) against VM entry: every control bit
+ * of every control word set (or cleared) outside what the TRUE capability
+ * MSRs allow makes VMLAUNCH fail with VMfailValid(7) (SDM 27.2.1.1, A.3-A.5);
+ * and the table names every bit that may be 1.
+ */
+#include <check.h>
+#include <stdlib.h>
+
+#include "vmxb_fixture.h"
+
+static const uint32_t word_field[VMX_CTL_WORDS] = {
+	[VMX_CTL_PIN] = VMCS_PIN_BASED_VM_EXEC_CONTROL,
+	[VMX_CTL_PROC] = VMCS_CPU_BASED_VM_EXEC_CONTROL,
+	[VMX_CTL_PROC2] = VMCS_SECONDARY_VM_EXEC_CONTROL,
+	[VMX_CTL_EXIT] = VMCS_VM_EXIT_CONTROLS,
+	[VMX_CTL_ENTRY] = VMCS_VM_ENTRY_CONTROLS,
+};
+
+/* Baseline, then flip one control bit; VMLAUNCH must fail with 7. */
+static void expect_entry_fails(unsigned word, unsigned bit, bool set)
+{
+	struct fix f;
+	uint64_t rip;
+
+	fix_init(&f, true);
+	fix_baseline(&f);
+	if (word == VMX_CTL_PROC2)	/* secondary controls are checked */
+		fset(&f, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_ACTIVATE_SECONDARY);
+	if (set)
+		fset(&f, word_field[word], 1ull << bit);
+	else
+		fclr(&f, word_field[word], 1ull << bit);
+	rip = f.cpu.rip;
+	ck_assert_msg(vmx_vmentry(f.v, &f.ctx, NULL, true) == ICPT_EMULATED,
+		      "%s bit %u %s: VM entry succeeded",
+		      vmx_ctl_word_name(word), bit, set ? "set" : "clear");
+	ck_assert_uint_eq(fr(&f, VMCS_VM_INSTRUCTION_ERROR), 7);
+	ck_assert(f.cpu.rflags & RFLAGS_ZF);
+	ck_assert(!f.v->nonroot);
+	ck_assert_uint_eq(f.cpu.rip, rip);
+	fix_fini(&f);
+}
+
+START_TEST(every_control_bit_outside_caps_fails_entry)
+{
+	struct fix f;
+	unsigned tried = 0;
+
+	fix_init(&f, true);
+	for (unsigned word = 0; word < VMX_CTL_WORDS; word++) {
+		const struct vmx_ctl_cap *w = vmx_ctl_word_cap(&f.v->caps, word);
+
+		for (unsigned bit = 0; bit < 32; bit++) {
+			uint32_t b = 1u << bit;
+
+			if (w->must1 & b)
+				expect_entry_fails(word, bit, false);
+			else if (!(w->may1 & b))
+				expect_entry_fails(word, bit, true);
+			else
+				continue;
+			tried++;
+		}
+	}
+	fix_fini(&f);
+	/* 160 bits in all; vmxbox supports well under half of them. */
+	ck_assert_uint_gt(tried, 80);
+}
+END_TEST
+
+static bool named(unsigned word, unsigned bit)
+{
+	for (size_t i = 0; i < vmx_ctl_row_count(); i++) {
+		unsigned w, b;
+		const char *name;
+
+		ck_assert(vmx_ctl_row(i, &w, &b, &name));
+		if (w == word && b == bit)
+			return true;
+	}
+	return false;
+}
+
+START_TEST(table_names_every_allowed_bit_once)
+{
+	struct fix f;
+
+	fix_init(&f, true);
+	for (unsigned word = 0; word < VMX_CTL_WORDS; word++) {
+		const struct vmx_ctl_cap *w = vmx_ctl_word_cap(&f.v->caps, word);
+
+		for (unsigned bit = 0; bit < 32; bit++)
+			if ((w->may1 | w->must1) & (1u << bit))
+				ck_assert_msg(named(word, bit), "%s bit %u unnamed",
+					      vmx_ctl_word_name(word), bit);
+	}
+	for (size_t i = 0; i < vmx_ctl_row_count(); i++) {
+		unsigned w, b, w2, b2;
+		const char *n, *n2;
+
+		vmx_ctl_row(i, &w, &b, &n);
+		ck_assert(w < VMX_CTL_WORDS && b < 32 && n[0]);
+		for (size_t j = 0; j < i; j++) {
+			vmx_ctl_row(j, &w2, &b2, &n2);
+			ck_assert_msg(w != w2 || b != b2, "%s bit %u twice",
+				      vmx_ctl_word_name(w), b);
+		}
+	}
+	ck_assert(!vmx_ctl_row(vmx_ctl_row_count(), &(unsigned){0},
+			       &(unsigned){0}, &(const char *){NULL}));
+	fix_fini(&f);
+}
+END_TEST
+
+/* RDRAND/RDSEED exiting are allowed-1 only when the CPU model has the
+ * instructions (SDM A.3.3); the model's rdrand flag gives both. */
+START_TEST(rdseed_exiting_advertised_with_rdseed)
+{
+	struct cpu_model m;
+	struct vmx_caps c;
+
+	cpu_model_default(&m);
+	m.rdrand = false;
+	vmx_caps_init(&c, &m);
+	ck_assert(!(c.proc2.may1 & (CPU2_RDSEED_EXITING | CPU2_RDRAND_EXITING)));
+	m.rdrand = true;
+	vmx_caps_init(&c, &m);
+	ck_assert(c.proc2.may1 & CPU2_RDSEED_EXITING);
+	ck_assert(c.proc2.may1 & CPU2_RDRAND_EXITING);
+	ck_assert(!(c.proc2.may1 & CPU2_ENABLE_PML));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("vmx_controls");
+	TCase *tc = tcase_create("controls");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, every_control_bit_outside_caps_fails_entry);
+	tcase_add_test(tc, table_names_every_allowed_bit_once);
+	tcase_add_test(tc, rdseed_exiting_advertised_with_rdseed);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
