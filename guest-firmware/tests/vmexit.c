@@ -306,6 +306,28 @@ static void test_iret_nmi_unblocking(void)
 		expect_eq(vmcs_read(GUEST_INTERRUPTIBILITY_INFO), 0,
 			  "iret #GP saved state has no nmi blocking");
 	}
+	/* Virtual NMIs: the IRET removed virtual-NMI blocking. */
+	vmx_vm_reset(&vm, g_iret_null_cs, stack_top);
+	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_NMI_EXITING |
+		    PIN_VIRTUAL_NMIS, 0);
+	vmcs_write(EXCEPTION_BITMAP, 1U << VEC_GP);
+	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, INTERRUPTIBILITY_NMI);
+	if (run_expect(EXIT_REASON_EXCEPTION_NMI, "iret #GP virtual nmis exits")) {
+		expect_eq(vm.exit_intr_info, INTR_INFO(VEC_GP,
+			  INTR_TYPE_HW_EXCEPTION, 1) | (1U << 12),
+			  "iret #GP virtual nmis: bit 12");
+		expect_eq(vmcs_read(GUEST_INTERRUPTIBILITY_INFO), 0,
+			  "iret #GP virtual nmis: no virtual-nmi blocking saved");
+	}
+	/* NMI exiting without virtual NMIs: IRET keeps NMI blocking. */
+	vmx_vm_reset(&vm, g_iret_null_cs, stack_top);
+	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_NMI_EXITING, 0);
+	vmcs_write(EXCEPTION_BITMAP, 1U << VEC_GP);
+	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, INTERRUPTIBILITY_NMI);
+	if (run_expect(EXIT_REASON_EXCEPTION_NMI, "iret #GP nmi exiting exits"))
+		expect_eq(vmcs_read(GUEST_INTERRUPTIBILITY_INFO),
+			  INTERRUPTIBILITY_NMI,
+			  "iret #GP nmi exiting: nmi blocking kept (26.3)");
 	vmx_vm_reset(&vm, g_iret_null_cs, stack_top);
 	vmcs_write(EXCEPTION_BITMAP, 1U << VEC_GP);
 	if (run_expect(EXIT_REASON_EXCEPTION_NMI, "iret #GP unblocked exits"))
