@@ -198,6 +198,18 @@ struct cpu_state {
 	uint32_t interruptibility;          /* INTR_BLOCK_* */
 	uint32_t activity;                  /* enum x86_activity */
 	uint64_t pending_dbg;               /* pending debug exceptions (DR6-like) */
+
+	/*
+	 * PAE paging's PDPTE registers (SDM 4.4.1): loaded from CR3 by MOV to
+	 * CR0/CR3/CR4 when PAE paging outside IA-32e mode is or stays in use,
+	 * by VM entry (from the VMCS with EPT, SDM 27.3.2.4) and VM exit (from
+	 * host CR3, SDM 28.5.4).  The PAE walk uses them and never re-reads
+	 * the PDPT.  pdpte_valid = false: not loaded since the state was set
+	 * from outside (reset, a test, a version-1 snapshot); the engine loads
+	 * them from CR3 at their first use.
+	 */
+	uint64_t pdpte[4];
+	bool pdpte_valid;
 };
 
 /* Current privilege level: CS.DPL in protected mode, 0 in real mode, 3 in v86. */

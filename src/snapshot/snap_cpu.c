@@ -48,6 +48,13 @@ const struct snap_cpu_field snap_cpu_fields[] = {
 	U("ext_intr_vector", ext_intr_vector), LATER("init_pending", init_pending, SNAP_F_BOOL),
 	U("interruptibility", interruptibility), U("activity", activity),
 	U("pending_dbg", pending_dbg),
+	/* PAE PDPTE registers (SDM 4.4.1); absent in older snapshots: then
+	 * not loaded, the interp reloads them from CR3. */
+	LATER("pdpte0", pdpte[0], SNAP_F_UINT),
+	LATER("pdpte1", pdpte[1], SNAP_F_UINT),
+	LATER("pdpte2", pdpte[2], SNAP_F_UINT),
+	LATER("pdpte3", pdpte[3], SNAP_F_UINT),
+	LATER("pdpte_valid", pdpte_valid, SNAP_F_BOOL),
 };
 
 const size_t snap_cpu_fields_len =

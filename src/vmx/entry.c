@@ -225,6 +225,8 @@ enum icpt_result vmx_vmentry(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
 
 	load_guest_regs(v, s);
 	load_guest_segs_and_rest(v, s);
+	/* SDM 27.3.2.4: PDPTEs from the VMCS (EPT) or from guest CR3. */
+	vmx_entry_load_pdptes(v, ctx->mem, s);
 
 	/* SDM 27.4: the VM-entry MSR-load list, after the guest state. */
 	bad = vmx_msr_area_load(v, ctx->mem, s,

@@ -847,35 +847,24 @@ static bool g_link_ptr(const struct entry_env *e)
 
 /* ===================== 27.3.1.6 PDPTEs ================================= */
 
-/* PAE PDPTE reserved bits: 2:1, 8:5 and 63:MAXPHYADDR (SDM 4.4.1). */
-static bool pdpte_ok(const struct entry_env *e, uint64_t pdpte)
-{
-	if (!(pdpte & 1))
-		return true;
-	return !(pdpte & 0x1e6ull) && vmx_pa_ok(e->caps, pdpte);
-}
+/* PAE paging without IA-32e mode: the PDPTEs from the VMCS (enable EPT)
+ * or from guest CR3 must have no reserved bit set (pdpte.c, SDM 4.4.1). */
 static bool g_pdptes(const struct entry_env *e)
 {
 	static const uint32_t field[4] = {
 		VMCS_GUEST_PDPTE0, VMCS_GUEST_PDPTE1, VMCS_GUEST_PDPTE2,
 		VMCS_GUEST_PDPTE3,
 	};
+	uint64_t pdpte[4];
 
 	if (!(R(GUEST_CR0) & CR0_PG) || !(R(GUEST_CR4) & CR4_PAE) ||
 	    ia32e_guest(e))
 		return true;
-	for (unsigned i = 0; i < 4; i++) {
-		uint64_t pdpte;
-
-		if (e->proc2 & CPU2_ENABLE_EPT)
-			pdpte = vmcs_read(e->v, field[i]);
-		else if (!gmem_read_u64(e->mem,
-					(R(GUEST_CR3) & 0xffffffe0ull) + 8 * i,
-					&pdpte))
-			pdpte = UINT64_MAX;   /* outside RAM reads all ones */
-		if (!pdpte_ok(e, pdpte))
+	if (!(e->proc2 & CPU2_ENABLE_EPT))
+		return vmx_read_pdptes(e->caps, e->mem, R(GUEST_CR3), pdpte);
+	for (unsigned i = 0; i < 4; i++)
+		if (!vmx_pdpte_ok(e->caps, vmcs_read(e->v, field[i])))
 			return false;
-	}
 	return true;
 }
 

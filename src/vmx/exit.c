@@ -56,6 +56,7 @@ static void save_guest_state(struct vmx_vcpu *v, const struct cpu_state *s)
 		vmcs_write(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, intr);
 	}
 	vmcs_write(v, VMCS_GUEST_PENDING_DBG_EXCEPTIONS, s->pending_dbg);
+	vmx_exit_save_pdptes(v, s);
 	if (exit & EXIT_CTL_SAVE_PREEMPT_TIMER) {
 		unsigned rate = vmx_preempt_rate(v);
 		uint64_t left = 0;
@@ -186,6 +187,10 @@ static enum icpt_result to_host(struct vmx_vcpu *v,
 	uint32_t bad;
 
 	vmx_load_host_state(v, ctx->cpu, nmi_block);
+	/* SDM 28.5.4: a PAE host reloads its PDPTEs from host CR3; one with
+	 * reserved bits set is VMX abort 2 (before the MSR-load list). */
+	if (!vmx_exit_load_host_pdptes(v, ctx->mem, ctx->cpu))
+		return vmx_abort(v, ctx, VMX_ABORT_HOST_PDPTE);
 	bad = vmx_msr_area_load(v, ctx->mem, ctx->cpu,
 				vmcs_read(v, VMCS_VM_EXIT_MSR_LOAD_ADDR),
 				(uint32_t)vmcs_read(v, VMCS_VM_EXIT_MSR_LOAD_COUNT),

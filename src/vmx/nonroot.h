@@ -97,6 +97,23 @@ enum icpt_result vmx_nr_task_switch(struct vmx_vcpu *v,
 				    struct x86_intercept_ctx *ctx,
 				    struct x86_intercept *ic);
 
+/* PAE PDPTE registers (pdpte.c; SDM 4.4.1, 27.3.1.6, 27.3.2.4, 28.3.4,
+ * 28.5.4). */
+bool vmx_pdpte_ok(const struct vmx_caps *c, uint64_t pdpte);
+/* PAE paging in use: CR0.PG = 1, CR4.PAE = 1, IA32_EFER.LMA = 0. */
+bool vmx_pae_paging(uint64_t cr0, uint64_t cr4, uint64_t efer);
+/* Read the PDPTEs at CR3 from RAM; false if one has reserved bits set. */
+bool vmx_read_pdptes(const struct vmx_caps *c, const struct guest_mem *mem,
+		     uint64_t cr3, uint64_t out[4]);
+/* VM entry, after the guest control registers and EFER are loaded. */
+void vmx_entry_load_pdptes(struct vmx_vcpu *v, const struct guest_mem *mem,
+			   struct cpu_state *s);
+/* VM exit: guest PDPTEs into the VMCS (EPT and PAE paging only). */
+void vmx_exit_save_pdptes(struct vmx_vcpu *v, const struct cpu_state *s);
+/* VM exit, after the host control registers: false = VMX abort 2. */
+bool vmx_exit_load_host_pdptes(struct vmx_vcpu *v, const struct guest_mem *mem,
+			       struct cpu_state *s);
+
 /* EPT walk configuration from the capabilities. */
 void vmx_ept_cfg(const struct vmx_vcpu *v, struct ept_walk_cfg *cfg);
 

@@ -210,6 +210,177 @@ START_TEST(pdpte_load_is_read_with_ad)
 }
 END_TEST
 
+/* ---- PDPTE registers across VM entry and VM exit ------------------------ */
+
+#define PAE_CR3 0x40000ull
+
+static const uint64_t vmcs_pdpte[4] = {
+	0x50000 | 1, 0x51000 | 1, 0, 0x53000 | 1 | (1ull << 11),
+};
+static const uint64_t ram_pdpte[4] = {
+	0x60000 | 1, 0, 0x62000 | 1, 0x63000 | 1,
+};
+
+/* L2 with PAE paging outside IA-32e mode; the PDPT at PAE_CR3 in RAM and
+ * the VMCS PDPTE fields hold different values. */
+static void pae_guest(uint32_t proc2)
+{
+	fix_baseline(&F);
+	fclr(&F, VMCS_VM_ENTRY_CONTROLS, ENTRY_CTL_IA32E_MODE_GUEST);
+	fw(&F, VMCS_GUEST_IA32_EFER, EFER_SCE);
+	fw(&F, VMCS_GUEST_CS_AR_BYTES, 0xc09b);
+	fw(&F, VMCS_GUEST_CR3, PAE_CR3 | 0x20);   /* bits 31:5 */
+	for (unsigned i = 0; i < 4; i++) {
+		fw(&F, VMCS_GUEST_PDPTE0 + 2 * i, vmcs_pdpte[i]);
+		gmem_write_u64(&F.mem, PAE_CR3 + 0x20 + 8 * i, ram_pdpte[i]);
+	}
+	if (proc2) {
+		fset(&F, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_ACTIVATE_SECONDARY);
+		fw(&F, VMCS_SECONDARY_VM_EXEC_CONTROL, proc2);
+		fw(&F, VMCS_EPT_POINTER, EPTP_PLAIN);
+	}
+	F.cpu.pdpte_valid = false;
+}
+
+static void assert_pdptes(const uint64_t want[4])
+{
+	ck_assert(F.cpu.pdpte_valid);
+	for (unsigned i = 0; i < 4; i++)
+		ck_assert_uint_eq(F.cpu.pdpte[i], want[i]);
+}
+
+/* SDM 27.3.2.4: with enable EPT the PDPTEs come from the VMCS. */
+START_TEST(entry_pae_ept_loads_vmcs_pdptes)
+{
+	pae_guest(CPU2_ENABLE_EPT);
+	ck_assert_int_eq(vmx_vmentry(F.v, &F.ctx, NULL, true), ICPT_SWITCHED);
+	ck_assert(F.v->nonroot);
+	assert_pdptes(vmcs_pdpte);
+}
+END_TEST
+
+/* SDM 27.3.2.4: without EPT they are loaded from guest CR3. */
+START_TEST(entry_pae_without_ept_loads_from_cr3)
+{
+	pae_guest(0);
+	ck_assert_int_eq(vmx_vmentry(F.v, &F.ctx, NULL, true), ICPT_SWITCHED);
+	assert_pdptes(ram_pdpte);
+}
+END_TEST
+
+/* SDM 27.3.1.6: a reserved bit in a VMCS PDPTE (EPT) or in RAM (no EPT)
+ * fails the entry: exit reason 33 with bit 31, qualification 2. */
+START_TEST(entry_pdpte_reserved_bits_fail)
+{
+	pae_guest(CPU2_ENABLE_EPT);
+	fw(&F, VMCS_GUEST_PDPTE2, 0x52000 | 1 | (1ull << 5));
+	ck_assert_int_eq(vmx_vmentry(F.v, &F.ctx, NULL, true), ICPT_SWITCHED);
+	ck_assert(!F.v->nonroot);
+	ck_assert_uint_eq(fr(&F, VMCS_VM_EXIT_REASON),
+			  EXIT_REASON_INVALID_STATE | EXIT_REASON_FAILED_VMENTRY);
+	ck_assert_uint_eq(fr(&F, VMCS_EXIT_QUALIFICATION), 2);
+	ck_assert(!F.cpu.pdpte_valid);
+	/* A reserved bit in RAM fails without EPT ... */
+	pae_guest(0);
+	gmem_write_u64(&F.mem, PAE_CR3 + 0x20, 0x60000 | 1 | (1ull << 2));
+	ck_assert_int_eq(vmx_vmentry(F.v, &F.ctx, NULL, true), ICPT_SWITCHED);
+	ck_assert(!F.v->nonroot);
+	ck_assert_uint_eq(fr(&F, VMCS_EXIT_QUALIFICATION), 2);
+	/* ... but does not matter with EPT. */
+	pae_guest(CPU2_ENABLE_EPT);
+	gmem_write_u64(&F.mem, PAE_CR3 + 0x20, 0x60000 | 1 | (1ull << 2));
+	ck_assert_int_eq(vmx_vmentry(F.v, &F.ctx, NULL, true), ICPT_SWITCHED);
+	ck_assert(F.v->nonroot);
+	assert_pdptes(vmcs_pdpte);
+}
+END_TEST
+
+/* An IA-32e guest does not use (or load) PDPTEs. */
+START_TEST(entry_ia32e_guest_leaves_pdptes)
+{
+	fix_baseline(&F);
+	F.cpu.pdpte[1] = 0x1234001;
+	F.cpu.pdpte_valid = false;
+	ck_assert_int_eq(vmx_vmentry(F.v, &F.ctx, NULL, true), ICPT_SWITCHED);
+	ck_assert_uint_eq(F.cpu.pdpte[1], 0x1234001);
+	ck_assert(!F.cpu.pdpte_valid);
+}
+END_TEST
+
+/* SDM 28.3.4: with EPT and PAE paging the PDPTEs in use are saved into the
+ * VMCS; without EPT the fields are left alone. */
+START_TEST(exit_saves_pdptes_with_ept)
+{
+	static const uint64_t now[4] = { 0x70000 | 1, 0x71000 | 1, 0, 0 };
+
+	pae_guest(CPU2_ENABLE_EPT);
+	ck_assert_int_eq(vmx_vmentry(F.v, &F.ctx, NULL, true), ICPT_SWITCHED);
+	memcpy(F.cpu.pdpte, now, sizeof(now));   /* as after a MOV to CR3 */
+	ck_assert_int_eq(vmx_vmexit(F.v, &F.ctx, EXIT_REASON_CPUID, 0, NULL),
+			 ICPT_SWITCHED);
+	for (unsigned i = 0; i < 4; i++)
+		ck_assert_uint_eq(fr(&F, VMCS_GUEST_PDPTE0 + 2 * i), now[i]);
+
+	pae_guest(0);
+	ck_assert_int_eq(vmx_vmentry(F.v, &F.ctx, NULL, true), ICPT_SWITCHED);
+	memcpy(F.cpu.pdpte, now, sizeof(now));
+	ck_assert_int_eq(vmx_vmexit(F.v, &F.ctx, EXIT_REASON_CPUID, 0, NULL),
+			 ICPT_SWITCHED);
+	for (unsigned i = 0; i < 4; i++)
+		ck_assert_uint_eq(fr(&F, VMCS_GUEST_PDPTE0 + 2 * i),
+				  vmcs_pdpte[i]);
+}
+END_TEST
+
+/* A 32-bit PAE host (host address-space size 0, host CR4.PAE = 1). */
+static void pae_host(void)
+{
+	F.cpu.efer = EFER_SCE;
+	F.cpu.seg[SEG_CS].ar = 0xc09b;
+	fclr(&F, VMCS_VM_EXIT_CONTROLS, EXIT_CTL_HOST_ADDR_SPACE_SIZE |
+	     EXIT_CTL_LOAD_EFER);
+	fw(&F, VMCS_HOST_CR3, PAE_CR3);
+	fw(&F, VMCS_HOST_RIP, 0x401000);
+	for (unsigned i = 0; i < 4; i++)
+		gmem_write_u64(&F.mem, PAE_CR3 + 8 * i, 0x80000 + i * 0x1000 + 1);
+}
+
+/* SDM 28.5.4: a host with PAE paging reloads its PDPTEs from host CR3. */
+START_TEST(exit_loads_host_pdptes)
+{
+	pae_guest(0);
+	pae_host();
+	ck_assert_int_eq(vmx_vmentry(F.v, &F.ctx, NULL, true), ICPT_SWITCHED);
+	ck_assert(F.v->nonroot);
+	ck_assert_int_eq(vmx_vmexit(F.v, &F.ctx, EXIT_REASON_CPUID, 0, NULL),
+			 ICPT_SWITCHED);
+	ck_assert(!F.v->nonroot);
+	ck_assert_uint_eq(F.cpu.cr3, PAE_CR3);
+	ck_assert(!(F.cpu.efer & EFER_LMA));
+	ck_assert(F.cpu.pdpte_valid);
+	for (unsigned i = 0; i < 4; i++)
+		ck_assert_uint_eq(F.cpu.pdpte[i], 0x80000 + i * 0x1000 + 1);
+	ck_assert_uint_eq(F.cpu.activity, ACTIVITY_ACTIVE);
+}
+END_TEST
+
+/* SDM 28.5.4 / 28.7: a host PDPTE with a reserved bit is VMX abort 2. */
+START_TEST(exit_host_pdpte_reserved_is_abort_2)
+{
+	uint32_t indicator = 0;
+
+	pae_guest(0);
+	pae_host();
+	ck_assert_int_eq(vmx_vmentry(F.v, &F.ctx, NULL, true), ICPT_SWITCHED);
+	gmem_write_u64(&F.mem, PAE_CR3 + 8, 0x81000 | 1 | (1ull << 7));
+	ck_assert_int_eq(vmx_vmexit(F.v, &F.ctx, EXIT_REASON_CPUID, 0, NULL),
+			 ICPT_SWITCHED);
+	ck_assert_uint_eq(F.cpu.activity, ACTIVITY_SHUTDOWN);
+	ck_assert(gmem_read_u32(&F.mem, FIX_VMCS + VMCS_OFF_ABORT, &indicator));
+	ck_assert_uint_eq(indicator, VMX_ABORT_HOST_PDPTE);
+}
+END_TEST
+
 /* ---- VMX fixed CR0/CR4 bits (SDM 24.8, 26.3) ---------------------------- */
 
 static struct x86_intercept mov_to_cr(unsigned cr, uint64_t val)
@@ -367,6 +538,13 @@ int main(void)
 	tcase_add_test(tc, guest_walk_access_without_ad_is_read);
 	tcase_add_test(tc, guest_walk_violation_reports_read_and_write);
 	tcase_add_test(tc, pdpte_load_is_read_with_ad);
+	tcase_add_test(tc, entry_pae_ept_loads_vmcs_pdptes);
+	tcase_add_test(tc, entry_pae_without_ept_loads_from_cr3);
+	tcase_add_test(tc, entry_pdpte_reserved_bits_fail);
+	tcase_add_test(tc, entry_ia32e_guest_leaves_pdptes);
+	tcase_add_test(tc, exit_saves_pdptes_with_ept);
+	tcase_add_test(tc, exit_loads_host_pdptes);
+	tcase_add_test(tc, exit_host_pdpte_reserved_is_abort_2);
 	tcase_add_test(tc, root_mov_cr_fixed_bits_gp);
 	tcase_add_test(tc, nonroot_unowned_fixed_bit_gp);
 	tcase_add_test(tc, nonroot_owned_fixed_bit_exits_or_is_kept);

@@ -92,6 +92,15 @@ uint64_t mmu_gpa_xlate(struct interp *ip, uint64_t gpa, unsigned acc,
 	}
 }
 
+void mmu_read_pdptes(struct interp *ip, uint64_t cr3, uint64_t pdpte[4])
+{
+	uint64_t pdpt = cr3 & 0xffffffe0ull;
+
+	/* 32-byte aligned: the four entries are in one page. */
+	phys_read(ip, mmu_gpa_xlate(ip, pdpt, EPT_R, 0, false, false), pdpte,
+		  4 * sizeof(pdpte[0]));
+}
+
 /* ---- permission checks (SDM 4.6) ---- */
 
 static inline bool acc_is_user(const struct interp *ip, unsigned access)
@@ -228,11 +237,18 @@ static uint32_t walk64(struct interp *ip, uint64_t lin, struct walk *w)
 
 	w->esize = 8;
 	if (!four) {
-		/* PAE: the PDPTE (SDM 4.4.1; reserved bits checked here
-		 * rather than at CR3 load, since PDPTE registers are not
-		 * kept in the state). */
-		uint64_t e = read_entry(ip, w, table + ((lin >> 30) & 3) * 8, lin);
+		/* PAE: the PDPTE comes from the PDPTE registers, not from
+		 * memory (SDM 4.4.1).  Registers the MOV to CR / VM entry
+		 * loaded have no reserved bit set; lazily loaded ones (state
+		 * set from outside) may, and fault as a reserved bit did
+		 * before there were registers. */
+		uint64_t e;
 
+		if (!s->pdpte_valid) {
+			mmu_read_pdptes(ip, s->cr3, ip->s.pdpte);
+			ip->s.pdpte_valid = true;
+		}
+		e = s->pdpte[(lin >> 30) & 3];
 		if (!(e & PTE_P))
 			return 0x100;
 		if (e & ((~maxphy_mask(ip)) | 0x1e6ull))
@@ -295,7 +311,8 @@ static uint32_t walk32(struct interp *ip, uint64_t lin, struct walk *w)
 	return 0;
 }
 
-/* Set accessed flags (and dirty on the leaf for writes), SDM 4.8. */
+/* Set accessed flags (and dirty on the leaf for writes), SDM 4.8.  PAE
+ * PDPTEs are registers, not walk entries: they have no accessed flag. */
 static void walk_set_ad(struct interp *ip, struct walk *w, uint64_t lin,
 			bool write)
 {
@@ -303,12 +320,8 @@ static void walk_set_ad(struct interp *ip, struct walk *w, uint64_t lin,
 		uint64_t e = w->entry[i];
 		uint8_t lo = (uint8_t)e;
 		bool leaf = i == w->n - 1;
-		/* PAE PDPTEs have no accessed flag. */
-		bool pae_pdpte = w->esize == 8 && !cpu_long_mode(&ip->s) && i == 0;
 		uint8_t want = lo;
 
-		if (pae_pdpte)
-			continue;
 		want |= PTE_A;
 		if (leaf && write)
 			want |= PTE_D;

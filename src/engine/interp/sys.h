@@ -42,6 +42,9 @@ uint64_t seg_linear(struct interp *ip, unsigned seg, uint64_t off,
 /* mmu.c: guest-physical -> host-guest-physical through the EPT hook. */
 uint64_t mmu_gpa_xlate(struct interp *ip, uint64_t gpa, unsigned acc_bits,
 		       uint64_t gla, bool gla_valid, bool in_walk);
+/* mmu.c: read the four PAE PDPTEs at CR3[31:5] (through EPT as a read
+ * with no guest-linear address, SDM 26.3, 29.3.3.2). */
+void mmu_read_pdptes(struct interp *ip, uint64_t cr3, uint64_t pdpte[4]);
 
 /* except.c */
 _Noreturn void interp_raise_gp0(struct interp *ip);

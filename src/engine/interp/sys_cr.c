@@ -7,6 +7,8 @@
  */
 #include "engine/interp/sys.h"
 
+#include <string.h>
+
 #define CR0_DEFINED (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | \
 		     CR0_WP | CR0_AM | CR0_NW | CR0_CD | CR0_PG)
 
@@ -23,23 +25,28 @@ static uint64_t maxphy_mask(const struct interp *ip)
 	return (1ull << (m >= 32 && m <= 52 ? m : 39)) - 1;
 }
 
-/* PAE paging outside IA-32e mode: the four PDPTEs must have no reserved
- * bits set when CR0/CR3/CR4 make them active (SDM 4.4.1). */
-static void check_pae_pdptes(struct interp *ip, uint64_t cr0, uint64_t cr3,
-			     uint64_t cr4, uint64_t efer)
+/*
+ * PAE paging outside IA-32e mode after this MOV to CR0/CR3/CR4: load the
+ * four PDPTE registers from CR3 (SDM 4.4.1); one with P=1 and a reserved
+ * bit set is #GP(0) and nothing changes.  Called last, once the
+ * instruction can no longer fault otherwise, so a fault leaves the old
+ * PDPTEs.  With EPT the guest-physical CR3 goes through EPT (SDM 26.3,
+ * MOV to CR3): a read even with EPT A/D flags, no guest-linear address
+ * (SDM 29.3.3.2, Table 28-7 bit 7).
+ */
+static void load_pae_pdptes(struct interp *ip, uint64_t cr0, uint64_t cr3,
+			    uint64_t cr4, uint64_t efer)
 {
 	uint64_t pdpte[4];
 
 	if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || (efer & EFER_LME))
 		return;
-	/* With EPT the guest-physical CR3 goes through EPT (SDM 26.3, MOV to
-	 * CR3); the load is a read even with EPT A/D flags and has no
-	 * guest-linear address (SDM 29.3.3.2, Table 28-7 bit 7). */
-	phys_read(ip, mmu_gpa_xlate(ip, cr3 & 0xffffffe0ull, 1, 0, false, false),
-		  pdpte, sizeof(pdpte));
+	mmu_read_pdptes(ip, cr3, pdpte);
 	for (unsigned i = 0; i < 4; i++)
 		if ((pdpte[i] & 1) && (pdpte[i] & (~maxphy_mask(ip) | 0x1e6ull)))
 			interp_raise_gp0(ip);
+	memcpy(ip->s.pdpte, pdpte, sizeof(pdpte));
+	ip->s.pdpte_valid = true;
 }
 
 static void write_cr0(struct interp *ip, uint64_t v)
@@ -61,8 +68,9 @@ static void write_cr0(struct interp *ip, uint64_t v)
 	}
 	if (!(v & CR0_PG) && (old & CR0_PG) && cpu_64bit_mode(s))
 		interp_raise_gp0(ip);
-	if (!(old & CR0_PG))
-		check_pae_pdptes(ip, v, s->cr3, s->cr4, s->efer);
+	/* SDM 4.4.1: a MOV to CR0 changing CD, NW or PG reloads them. */
+	if ((old ^ v) & (CR0_CD | CR0_NW | CR0_PG))
+		load_pae_pdptes(ip, v, s->cr3, s->cr4, s->efer);
 	s->cr0 = v;
 	if ((v & CR0_PG) && (s->efer & EFER_LME))
 		s->efer |= EFER_LMA;
@@ -85,7 +93,7 @@ static void write_cr3(struct interp *ip, uint64_t v)
 		v = v2;
 	} else {
 		v &= 0xffffffffull;
-		check_pae_pdptes(ip, s->cr0, v, s->cr4, s->efer);
+		load_pae_pdptes(ip, s->cr0, v, s->cr4, s->efer);
 	}
 	s->cr3 = v;
 	tlb_flush(ip);
@@ -104,8 +112,9 @@ static void write_cr4(struct interp *ip, uint64_t v)
 	if ((v & CR4_PCIDE) && !(old & CR4_PCIDE) &&
 	    (!cpu_long_mode(s) || (s->cr3 & 0xfff)))
 		interp_raise_gp0(ip);
-	if ((v ^ old) & (CR4_PAE | CR4_PSE | CR4_SMEP))
-		check_pae_pdptes(ip, s->cr0, s->cr3, v, s->efer);
+	/* SDM 4.4.1: a MOV to CR4 changing PAE, PGE, PSE or SMEP. */
+	if ((v ^ old) & (CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP))
+		load_pae_pdptes(ip, s->cr0, s->cr3, v, s->efer);
 	s->cr4 = v;
 	if ((v ^ old) & (CR4_PAE | CR4_PSE | CR4_PGE | CR4_PCIDE | CR4_SMEP |
 			 CR4_SMAP))
