@@ -3,7 +3,8 @@
  * EPT (SDM 29.3): translation, permissions, EPT violations with their
  * exit qualification (Table 28-7), guest-physical and guest-linear
  * addresses, EPT misconfigurations, remapping; INVEPT and INVVPID
- * operand checks (31.3) and running with VPID.
+ * operand checks (31.3) and running with VPID; accessed and dirty flags
+ * for EPT (29.3.5) with guest paging-structure accesses as writes.
  */
 #include "vmxtest.h"
 #include "guest_asm.h"
@@ -146,6 +147,79 @@ static void test_invept_invvpid(void)
 	run_expect(EXIT_REASON_VMCALL, "guest runs with vpid 7");
 }
 
+/* Accessed and dirty flags for EPT (SDM 29.3.5), advertised by
+ * IA32_VMX_EPT_VPID_CAP[21] and enabled by EPTP[6]. */
+static uint64_t *ad_leaf(struct ept *e, uint64_t gpa)
+{
+	uint64_t *leaf = ept_entry(e, gpa);
+
+	*leaf &= ~(EPT_ACCESSED | EPT_DIRTY);
+	return leaf;
+}
+
+static void reset_ad(struct ept *e, void (*guest)(void))
+{
+	vmx_vm_reset(&vm, guest, stack_top);
+	vmcs_write(EPT_POINTER, e->eptp);
+	vmx_set_ctl(SECONDARY_VM_EXEC_CONTROL, SEC_ENABLE_EPT, 0);
+	invept(INVEPT_SINGLE_CONTEXT, e->eptp);
+}
+
+static void test_accessed_dirty(void)
+{
+	const uint64_t ad = EPT_ACCESSED | EPT_DIRTY;
+	uint64_t *wpage = page_alloc(), *rpage = page_alloc();
+	uint64_t pml4 = read_cr3() & PTE_ADDR_MASK;
+	uint64_t *w, *r, *pt;
+	struct ept e;
+
+	if (!expect_eq(vmx_caps.ept_vpid & EPT_CAP_AD, EPT_CAP_AD,
+		       "ept a/d flags advertised"))
+		return;
+	ept_init(&e, true);
+	ept_identity_map(&e, 1ULL << 32, EPT_RWX);
+	w = ad_leaf(&e, (uint64_t)wpage);
+	r = ad_leaf(&e, (uint64_t)rpage);
+	pt = ad_leaf(&e, pml4);
+
+	reset_ad(&e, g_memrw);
+	vm.regs.rsi = (uint64_t)wpage;
+	vm.regs.rdi = 0x4444;
+	if (!run_expect(EXIT_REASON_VMCALL, "ept a/d eptp bit 6 accepted"))
+		return;
+	expect_eq(*w & ad, ad, "ept a/d write sets accessed and dirty");
+	expect_eq(e.pml4[0] & ad, EPT_ACCESSED,
+		  "ept a/d pml4e accessed, no dirty flag");
+	expect_eq(*pt & ad, ad,
+		  "ept a/d guest paging-structure access is a write");
+
+	reset_ad(&e, g_memread);
+	vm.regs.rsi = (uint64_t)rpage;
+	if (run_expect(EXIT_REASON_VMCALL, "ept a/d read runs"))
+		expect_eq(*r & ad, EPT_ACCESSED, "ept a/d read sets accessed only");
+
+	/* The guest's PML4 page read-only in EPT: with A/D its walk is a
+	 * write, an EPT violation with bits 0 and 1 (Table 28-7). */
+	*pt = (*pt & ~EPT_RWX) | EPT_R | EPT_X;
+	reset_ad(&e, g_memread);
+	vm.regs.rsi = (uint64_t)rpage;
+	if (run_expect(EXIT_REASON_EPT_VIOLATION,
+		       "ept a/d walk on read-only page table")) {
+		expect_eq(vm.exit_qual & 0x1bf, EXITQ_EPT_READ |
+			  EXITQ_EPT_WRITE | EXITQ_EPT_READABLE |
+			  EXITQ_EPT_EXECUTABLE | EXITQ_EPT_GLA_VALID,
+			  "ept a/d walk violation qualification");
+		expect_eq(vm.guest_phys & ~0xfffULL, pml4,
+			  "ept a/d walk violation guest-physical address");
+	}
+	/* Without A/D the same walk is a read: the guest runs. */
+	e.eptp &= ~EPTP_AD;
+	reset_ad(&e, g_memread);
+	vm.regs.rsi = (uint64_t)rpage;
+	run_expect(EXIT_REASON_VMCALL, "ept without a/d walk is a read");
+	*pt |= EPT_RWX;
+}
+
 int main(void)
 {
 	printf("vmxbox nested test: ept and invalidation\n");
@@ -162,6 +236,8 @@ int main(void)
 	test_translation();
 	test_section("invept and invvpid");
 	test_invept_invvpid();
+	test_section("ept accessed and dirty flags");
+	test_accessed_dirty();
 	vmclear(vm.vmcs_pa);
 	vmx_disable();
 	return test_summary();
