@@ -297,6 +297,47 @@ static int reclaim_stale_socket(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+static int bind_listen(int fd, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old = umask(0177);   /* the socket is born 0600 */
+	int r;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0)
+		return -1;
+	if (chmod(path, 0600) < 0 || listen(fd, 8) < 0) {
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The socket appears at path only once it listens, so a client that sees
+ * the file can connect at once: bind and listen on a private name, then
+ * link() it into place (which, unlike rename(), never replaces a socket
+ * another vmxbox created meanwhile).  Paths too long for the private name
+ * are bound directly.
+ */
+static int listen_at(int fd, const char *path)
+{
+	char tmp[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int n = snprintf(tmp, sizeof(tmp), "%s.%d~", path, (int)getpid());
+	int r;
+
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return bind_listen(fd, path);
+	unlink(tmp);
+	if (bind_listen(fd, tmp) < 0)
+		return -1;
+	r = link(tmp, path);
+	unlink(tmp);
+	return r;
+}
+
 int monitor_open(struct monitor **out, const struct monitor_config *cfg,
 		 char *err, size_t errlen)
 {
@@ -320,11 +361,7 @@ int monitor_open(struct monitor **out, const struct monitor_config *cfg,
 	m->cfg = *cfg;
 	m->path = strdup(cfg->path);
 	m->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", cfg->path);
-	mode_t old = umask(0177);   /* the socket is born 0600 */
-	int r = m->fd < 0 ? -1 : bind(m->fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r < 0 || chmod(cfg->path, 0600) < 0 || listen(m->fd, 8) < 0) {
+	if (m->fd < 0 || listen_at(m->fd, cfg->path) < 0) {
 		snprintf(err, errlen, "cannot listen on %s: %s", cfg->path, strerror(errno));
 		if (m->fd >= 0)
 			close(m->fd);
