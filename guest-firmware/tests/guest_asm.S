@@ -345,6 +345,17 @@ g_spin:
 	INSN iret_nt32
 	iretl
 	NEXT iret_nt32
+
+	/* PAE paging without IA-32e mode: read (%esi) through the PDPTE
+	 * registers and report; reload CR3 from %edi (PDPTEs from memory),
+	 * read again and report. */
+	GUEST pae32
+	INSN pae32
+	movl	(%esi), %eax
+	vmcall
+	movl	%edi, %cr3
+	movl	(%esi), %eax
+	NEXT pae32
 	.code64
 
 	/* Counts in RBX, reports with VMCALL, forever. */

@@ -220,6 +220,120 @@ static void test_accessed_dirty(void)
 	*pt |= EPT_RWX;
 }
 
+/*
+ * A 32-bit L2 with PAE paging (no IA-32e mode) under EPT: its PDPTEs come
+ * from the VMCS fields at VM entry (SDM 27.3.2.4), are not re-read from
+ * the PDPT by its walks, are reloaded from memory by its MOV to CR3
+ * through EPT as a read without guest-linear address (SDM 26.3, 29.3.3.2,
+ * Table 28-7) and saved back into the VMCS at VM exit (SDM 28.3.4).  The
+ * in-memory PDPTE 1 maps linear 1G to page A, the VMCS field to page B.
+ */
+#define PAE_LIN 0x40000000ULL
+
+static uint64_t *pae_pdpt, pae_mem_pdpte1, pae_vmcs_pdpte1;
+
+static void pae_tables(void)
+{
+	uint64_t *pd0 = page_alloc(), *pd_a = page_alloc(), *pd_b = page_alloc();
+	uint64_t *pt_a = page_alloc(), *pt_b = page_alloc();
+	uint64_t *page_a = page_alloc(), *page_b = page_alloc();
+
+	for (uint64_t i = 0; i < 512; i++)
+		pd0[i] = (i << 21) | 0x83;            /* 2M, P, RW */
+	pd_a[0] = (uint64_t)pt_a | 3;
+	pd_b[0] = (uint64_t)pt_b | 3;
+	pt_a[0] = (uint64_t)page_a | 3;
+	pt_b[0] = (uint64_t)page_b | 3;
+	page_a[0] = 0xaaaa;
+	page_b[0] = 0xbbbb;
+	pae_pdpt = page_alloc();
+	pae_pdpt[0] = (uint64_t)pd0 | 1;
+	pae_mem_pdpte1 = (uint64_t)pd_a | 1;
+	pae_vmcs_pdpte1 = (uint64_t)pd_b | 1;
+	pae_pdpt[1] = pae_mem_pdpte1;
+}
+
+static void reset_pae(struct ept *e)
+{
+	vmx_vm_reset(&vm, g_pae32, stack_top);
+	vmcs_write(EPT_POINTER, e->eptp);
+	vmx_set_ctl(SECONDARY_VM_EXEC_CONTROL, SEC_ENABLE_EPT, 0);
+	vmx_set_ctl(CPU_BASED_VM_EXEC_CONTROL, 0, CPU_CR3_LOAD_EXITING);
+	vmx_set_ctl(VM_ENTRY_CONTROLS, 0, ENTRY_IA32E_MODE_GUEST);
+	vmcs_write(GUEST_CR4, vmcs_read(GUEST_CR4) & ~(1ULL << 17));
+	vmcs_write(GUEST_IA32_EFER, 0);
+	vmcs_write(GUEST_CS_SELECTOR, SEL_CODE32);
+	vmcs_write(GUEST_CS_AR_BYTES, 0xc09b);
+	vmcs_write(GUEST_FS_BASE, 0);
+	vmcs_write(GUEST_GS_BASE, 0);
+	vmcs_write(GUEST_CR3, (uint64_t)pae_pdpt);
+	vmcs_write(GUEST_PDPTE0, pae_pdpt[0]);
+	vmcs_write(GUEST_PDPTE0 + 2, pae_vmcs_pdpte1);
+	vmcs_write(GUEST_PDPTE0 + 4, 0);
+	vmcs_write(GUEST_PDPTE0 + 6, 0);
+	vm.regs.rsi = PAE_LIN;
+	vm.regs.rdi = (uint64_t)pae_pdpt;
+	invept(INVEPT_SINGLE_CONTEXT, e->eptp);
+}
+
+static void test_pae_guest(void)
+{
+	uint64_t *pdpt_leaf;
+	struct ept e;
+
+	pae_tables();
+	ept_init(&e, false);
+	ept_identity_map(&e, 1ULL << 32, EPT_RWX);
+	pdpt_leaf = ept_entry(&e, (uint64_t)pae_pdpt);
+
+	reset_pae(&e);
+	if (!run_expect(EXIT_REASON_VMCALL, "pae guest under ept runs"))
+		return;
+	expect_eq(vm.regs.rax & 0xffffffff, 0xbbbb,
+		  "pae guest uses the vmcs pdptes");
+	vmx_skip_insn();
+	if (!run_expect(EXIT_REASON_VMCALL, "pae guest mov to cr3 runs"))
+		return;
+	expect_eq(vm.regs.rax & 0xffffffff, 0xaaaa,
+		  "pae guest mov to cr3 loads pdptes from memory");
+	expect_eq(vmcs_read(GUEST_PDPTE0 + 2), pae_mem_pdpte1,
+		  "pae guest pdptes saved at vm exit");
+
+	/* The PDPT not mapped in EPT: walks never read it; MOV to CR3 is an
+	 * EPT violation, a read with no guest-linear address. */
+	*pdpt_leaf &= ~EPT_RWX;
+	reset_pae(&e);
+	if (!run_expect(EXIT_REASON_VMCALL, "pae walk does not read the pdpt"))
+		return;
+	vmx_skip_insn();
+	if (run_expect(EXIT_REASON_EPT_VIOLATION,
+		       "pae mov to cr3 with unmapped pdpt")) {
+		expect_eq(vm.exit_qual & 0x1bf, EXITQ_EPT_READ,
+			  "pae pdpte load violation qualification");
+		expect_eq(vm.guest_phys, (uint64_t)pae_pdpt,
+			  "pae pdpte load violation guest-physical address");
+	}
+
+	/* Read-only PDPT with EPT A/D: the load stays a read (29.3.3.2). */
+	*pdpt_leaf |= EPT_R;
+	e.eptp |= EPTP_AD;
+	reset_pae(&e);
+	if (run_expect(EXIT_REASON_VMCALL, "pae guest with ept a/d runs")) {
+		vmx_skip_insn();
+		run_expect(EXIT_REASON_VMCALL,
+			   "pae pdpte load from read-only page with ept a/d");
+	}
+	*pdpt_leaf |= EPT_RWX;
+
+	/* SDM 27.3.1.6: a reserved bit in a VMCS PDPTE fails the entry. */
+	reset_pae(&e);
+	vmcs_write(GUEST_PDPTE0 + 4, (uint64_t)pae_pdpt | 1 | (1ULL << 5));
+	if (run_expect(EXIT_REASON_INVALID_GUEST_STATE |
+		       EXIT_REASON_ENTRY_FAILURE,
+		       "pae pdpte reserved bit fails vm entry"))
+		expect_eq(vm.exit_qual, 2, "pae pdpte entry failure qualification");
+}
+
 int main(void)
 {
 	printf("vmxbox nested test: ept and invalidation\n");
@@ -238,6 +352,8 @@ int main(void)
 	test_invept_invvpid();
 	test_section("ept accessed and dirty flags");
 	test_accessed_dirty();
+	test_section("pae guest under ept (pdpte registers)");
+	test_pae_guest();
 	vmclear(vm.vmcs_pa);
 	vmx_disable();
 	return test_summary();
