@@ -8,7 +8,10 @@
  *   - an interrupt that stays pending across a VM exit reaches L1;
  *   - NMI exiting (exit 0, type NMI) and NMI delivery in L2 (SDM 26.2);
  *   - INIT: VM exit 3 in non-root operation, blocked in VMX root operation
- *     and then taken as a VM exit right after VM entry (SDM 24.8, 26.2).
+ *     and then taken as a VM exit right after VM entry (SDM 24.8, 26.2);
+ *   - a single-step #DB: through L2's IDT it sets DR6.BS; as a VM exit
+ *     (exception bitmap) DR6 is left alone and BS is in the exit
+ *     qualification (SDM 27.1, 28.2.1).
  */
 #include "vmxtest.h"
 #include "guest_asm.h"
@@ -34,6 +37,31 @@ static bool record(struct trap_frame *f)
 	seen.vector = f->vector;
 	seen.rip = f->rip;
 	return true;
+}
+
+static volatile uint64_t dr6_in_handler;
+
+static bool record_db(struct trap_frame *f)
+{
+	uint64_t dr6;
+
+	asm volatile("mov %%dr6, %0" : "=r"(dr6));
+	dr6_in_handler = dr6;
+	f->rflags &= ~RFLAGS_TF;
+	return record(f);
+}
+
+static uint64_t read_dr6(void)
+{
+	uint64_t v;
+
+	asm volatile("mov %%dr6, %0" : "=r"(v));
+	return v;
+}
+
+static void write_dr6(uint64_t v)
+{
+	asm volatile("mov %0, %%dr6" : : "r"(v));
 }
 
 static void raise_event(uint32_t v)
@@ -188,6 +216,41 @@ static void test_init(void)
 			  "vmcall rip");
 }
 
+#define DR6_INIT	0xffff0ff0ull
+#define DR6_BS		(1ull << 14)
+
+static void test_single_step(void)
+{
+	trap_set_handler(VEC_DB, record_db);
+
+	write_dr6(DR6_INIT);
+	vmx_vm_reset(&vm, g_nops, stack_top);
+	memset((void *)&seen, 0, sizeof(seen));
+	vmcs_write(GUEST_RFLAGS, RFLAGS_FIXED | RFLAGS_TF);
+	vmcs_write(EXCEPTION_BITMAP, 1u << VEC_DB);
+	if (run_expect(EXIT_REASON_EXCEPTION_NMI, "single-step #db exits")) {
+		expect_eq(vm.exit_intr_info,
+			  INTR_INFO(VEC_DB, INTR_TYPE_HW_EXCEPTION, 0),
+			  "#db exit interruption info");
+		expect_eq(vm.exit_qual, DR6_BS, "#db exit qualification: bs");
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_nops + 1,
+			  "#db exit rip after the stepped nop");
+		expect_eq(read_dr6(), DR6_INIT, "dr6 untouched by the #db exit");
+		expect_eq(seen.count, 0, "#db not delivered to l2");
+	}
+
+	vmx_vm_reset(&vm, g_nops, stack_top);
+	memset((void *)&seen, 0, sizeof(seen));
+	vmcs_write(GUEST_RFLAGS, RFLAGS_FIXED | RFLAGS_TF);
+	if (run_expect(EXIT_REASON_VMCALL, "single-step #db through l2 idt")) {
+		expect_eq(seen.count, 1, "l2 took one #db");
+		expect_eq(seen.rip, (uint64_t)g_nops + 1, "l2 #db rip");
+		expect_eq(dr6_in_handler & DR6_BS, DR6_BS, "l2 saw dr6.bs");
+	}
+	write_dr6(DR6_INIT);
+	trap_set_handler(VEC_DB, NULL);
+}
+
 int main(void)
 {
 	printf("vmxbox nested test: external events\n");
@@ -200,6 +263,8 @@ int main(void)
 	test_nmis();
 	test_section("init");
 	test_init();
+	test_section("single-step #db");
+	test_single_step();
 	vmclear(vm.vmcs_pa);
 	vmx_disable();
 	return test_summary();

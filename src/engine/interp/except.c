@@ -467,7 +467,7 @@ static enum icpt_result offer_exception(struct interp *ip,
 		ic.u.exc.qualification = ip->fault_cr2_valid ? ip->fault_cr2 :
 							       ip->s.cr2;
 	else if (ev->vector == X86_DB)
-		ic.u.exc.qualification = ip->s.pending_dbg;
+		ic.u.exc.qualification = ip->s.pending_dbg | ip->db_dr6;
 	return interp_intercept(ip, &ic);
 }
 
@@ -476,6 +476,18 @@ static bool same_event(const struct x86_event *a, const struct x86_event *b)
 	return a->valid && a->type == b->type && a->vector == b->vector &&
 	       a->has_error_code == b->has_error_code &&
 	       a->error_code == b->error_code && a->insn_len == b->insn_len;
+}
+
+/* A #DB delivered through the IDT: now its DR6 bits become visible, and a
+ * general-detect #DB clears DR7.GD (SDM 18.2.4, 18.3.1). */
+static void apply_db_dr6(struct interp *ip, const struct x86_event *ev)
+{
+	if (ev->vector != X86_DB || ev->type != EVT_HW_EXCEPTION)
+		return;
+	ip->s.dr[6] |= ip->db_dr6;
+	if (ip->db_dr6 & (1ull << 13))
+		ip->s.dr[7] &= ~(1ull << 13);
+	ip->db_dr6 = 0;
 }
 
 /* Deliver one event; faults longjmp to the caller's handler. Returns
@@ -501,11 +513,17 @@ static bool deliver_once(struct interp *ip, const struct x86_event *ev,
 			s->injected = being;
 		switch (r) {
 		case ICPT_SWITCHED:
+			/* A VM exit (or an exit that won over this #DB):
+			 * DR6 keeps its value (SDM 27.1). */
+			if (ev->vector == X86_DB)
+				ip->db_dr6 = 0;
 			ip->state_switched = true;
 			return false;
 		case ICPT_FAULT:
 			longjmp(ip->fault_jmp, 1);
 		case ICPT_EMULATED:
+			if (ev->vector == X86_DB)
+				ip->db_dr6 = 0;
 			return true;
 		default:
 			break;
@@ -516,6 +534,7 @@ static bool deliver_once(struct interp *ip, const struct x86_event *ev,
 		s->cr2 = ip->fault_cr2;
 		ip->fault_cr2_valid = false;
 	}
+	apply_db_dr6(ip, ev);
 	if (!(s->cr0 & CR0_PE))
 		deliver_real(ip, ev);
 	else if (cpu_long_mode(s))

@@ -98,7 +98,7 @@ static void handle_fault(struct interp *ip)
  * INT n / INT3 / INTO clear TF on the way in and do not trap. */
 static void single_step_trap(struct interp *ip)
 {
-	ip->s.dr[6] |= DR6_BS;
+	ip->db_dr6 |= DR6_BS;
 	ip->s.pending_exception = (struct x86_event){
 		.valid = true, .type = EVT_HW_EXCEPTION, .vector = X86_DB,
 	};

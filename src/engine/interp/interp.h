@@ -113,6 +113,11 @@ struct interp {
 	enum engine_exit_reason exit_reason;  /* set to leave run() */
 	char exit_msg[160];
 	unsigned fault_depth;       /* for #DF / triple fault (except.c) */
+	/* DR6 bits (BS, BD) of the #DB being raised.  They reach DR6 only
+	 * when the #DB is delivered through the IDT: a #DB that causes a VM
+	 * exit leaves DR6 (and DR7.GD) alone and reports them in the exit
+	 * qualification instead (SDM 27.1, 28.2.1). */
+	uint64_t db_dr6;
 
 	/*
 	 * Core additions (run loop contract, see interp.c):

@@ -203,9 +203,9 @@ void sys_mov_dr(struct interp *ip, const struct insn *in)
 		interp_raise(ip, X86_UD);
 	require_cpl0(ip);
 	if (s->dr[7] & (1ull << 13)) {
-		/* General detect: #DB with DR6.BD (SDM 18.2.4). */
-		s->dr[6] |= 1ull << 13;
-		s->dr[7] &= ~(1ull << 13);
+		/* General detect: #DB with DR6.BD (SDM 18.2.4); delivery
+		 * sets BD and clears DR7.GD (except.c, apply_db_dr6). */
+		ip->db_dr6 |= 1ull << 13;
 		interp_raise(ip, X86_DB);
 	}
 	sys_icpt_fill(ip, in, &ic, ICPT_MOV_DR);
