@@ -39,20 +39,6 @@ static bool l2_fix_pf(struct trap_frame *f)
 	return true;		/* retry the access */
 }
 
-static bool run_expect(uint32_t reason, const char *name)
-{
-	int r = vmx_vm_run(&vm);
-
-	if (r != VMX_SUCCEED)
-		return expect_vmx(r, VMX_SUCCEED, 0, "%s entry", name);
-	return test_result(vm.exit_reason == reason, name,
-			   "exit reason %u (%s) qualification 0x%lx rip 0x%lx, "
-			   "expected %u (%s)", vm.exit_reason,
-			   vmx_exit_reason_name(EXIT_REASON_BASIC(vm.exit_reason)),
-			   vm.exit_qual, vmcs_read(GUEST_RIP), reason,
-			   vmx_exit_reason_name(reason));
-}
-
 static void reset(void (*guest)(void))
 {
 	vmx_vm_reset(&vm, guest, stack_top);
@@ -89,10 +75,10 @@ static void test_pf_filter(void)
 		vmcs_write(PAGE_FAULT_ERROR_CODE_MASK, c->mask);
 		vmcs_write(PAGE_FAULT_ERROR_CODE_MATCH, c->match);
 		if (c->exits) {
-			if (run_expect(EXIT_REASON_EXCEPTION_NMI, c->name))
+			if (vm_run_expect(&vm, EXIT_REASON_EXCEPTION_NMI, c->name))
 				expect_eq(seen.count, 0, "%s not delivered to l2",
 					  c->name);
-		} else if (run_expect(EXIT_REASON_VMCALL, c->name)) {
+		} else if (vm_run_expect(&vm, EXIT_REASON_VMCALL, c->name)) {
 			expect_eq(seen.count, 1, "%s delivered to l2", c->name);
 			expect_eq(vm.regs.rax, 0xabcd, "%s l2 retried the load",
 				  c->name);
@@ -104,7 +90,7 @@ static void test_pf_filter(void)
 	/* Bit clear: #UD goes to L2's own IDT. */
 	trap_set_handler(VEC_UD, l2_record);
 	reset(g_ud2);
-	if (run_expect(EXIT_REASON_VMCALL, "ud with bitmap bit clear stays in l2"))
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "ud with bitmap bit clear stays in l2"))
 		expect_eq(seen.rip, (uint64_t)g_ud2_insn, "l2 #UD handler rip");
 	trap_set_handler(VEC_UD, NULL);
 }
@@ -146,7 +132,7 @@ static void test_injection(void)
 		vmcs_write(VM_ENTRY_INTR_INFO, c->info);
 		vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, c->error);
 		vmcs_write(VM_ENTRY_INSTRUCTION_LEN, c->len);
-		if (run_expect(EXIT_REASON_VMCALL, c->name)) {
+		if (vm_run_expect(&vm, EXIT_REASON_VMCALL, c->name)) {
 			expect_eq(seen.count, 1, "%s delivered once", c->name);
 			expect_eq(seen.vector, c->vector, "%s vector", c->name);
 			if (c->has_error)
@@ -171,7 +157,7 @@ static void test_cr_shadow(void)
 	vmcs_write(CR0_READ_SHADOW, CR0_TS);
 	vmcs_write(CR4_GUEST_HOST_MASK, CR4_VMXE);
 	vmcs_write(CR4_READ_SHADOW, 0);
-	if (run_expect(EXIT_REASON_VMCALL, "cr reads do not exit")) {
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "cr reads do not exit")) {
 		expect_eq(vm.regs.rax, (cr0 & ~(CR0_TS | CR0_MP)) | CR0_TS,
 			  "cr0 read shows the shadow for masked bits");
 		expect_eq(vm.regs.rbx, cr4 & ~CR4_VMXE,
@@ -181,12 +167,12 @@ static void test_cr_shadow(void)
 	reset(g_cr0_same);
 	vmcs_write(CR0_GUEST_HOST_MASK, CR0_TS);
 	vmcs_write(CR0_READ_SHADOW, 0);
-	run_expect(EXIT_REASON_VMCALL, "cr0 write equal to shadow does not exit");
+	vm_run_expect(&vm, EXIT_REASON_VMCALL, "cr0 write equal to shadow does not exit");
 
 	reset(g_cr0_write);
 	vmcs_write(CR0_GUEST_HOST_MASK, CR0_TS);
 	vmcs_write(CR0_READ_SHADOW, 0);
-	if (run_expect(EXIT_REASON_CR_ACCESS, "cr0 write differing from shadow exits"))
+	if (vm_run_expect(&vm, EXIT_REASON_CR_ACCESS, "cr0 write differing from shadow exits"))
 		expect_eq(vmcs_read(GUEST_CR0), cr0,
 			  "cr0 unchanged by the exiting write");
 
@@ -194,13 +180,13 @@ static void test_cr_shadow(void)
 	vmx_set_ctl(CPU_BASED_VM_EXEC_CONTROL, CPU_CR3_LOAD_EXITING, 0);
 	vmcs_write(CR3_TARGET_COUNT, 1);
 	vmcs_write(CR3_TARGET_VALUE0, read_cr3());
-	run_expect(EXIT_REASON_VMCALL, "mov to cr3 of a target value does not exit");
+	vm_run_expect(&vm, EXIT_REASON_VMCALL, "mov to cr3 of a target value does not exit");
 
 	reset(g_cr3_load);
 	vmx_set_ctl(CPU_BASED_VM_EXEC_CONTROL, CPU_CR3_LOAD_EXITING, 0);
 	vmcs_write(CR3_TARGET_COUNT, 1);
 	vmcs_write(CR3_TARGET_VALUE0, read_cr3() + PAGE_SIZE);
-	run_expect(EXIT_REASON_CR_ACCESS, "mov to cr3 of another value exits");
+	vm_run_expect(&vm, EXIT_REASON_CR_ACCESS, "mov to cr3 of another value exits");
 }
 
 /* ---- I/O bitmaps ------------------------------------------------------- */
@@ -239,7 +225,7 @@ static void test_io_bitmaps(void)
 		/* With bitmaps on, unconditional I/O exiting is ignored. */
 		vmx_set_ctl(CPU_BASED_VM_EXEC_CONTROL,
 			    CPU_USE_IO_BITMAPS | CPU_UNCOND_IO_EXITING, 0);
-		if (!run_expect(c->exits ? EXIT_REASON_IO_INSTRUCTION
+		if (!vm_run_expect(&vm, c->exits ? EXIT_REASON_IO_INSTRUCTION
 					 : EXIT_REASON_VMCALL, c->name))
 			continue;
 		if (c->exits)
@@ -285,7 +271,7 @@ static void test_msr_bitmaps(void)
 		vm.regs.rax = 0;
 		vm.regs.rdx = 0;
 		vmcs_write(MSR_BITMAP, (uint64_t)bm);
-		if (!run_expect(c->exits ? (c->guest == g_rdmsr_ecx ?
+		if (!vm_run_expect(&vm, c->exits ? (c->guest == g_rdmsr_ecx ?
 					    EXIT_REASON_MSR_READ :
 					    EXIT_REASON_MSR_WRITE)
 					 : EXIT_REASON_VMCALL, c->name))
@@ -294,7 +280,7 @@ static void test_msr_bitmaps(void)
 	reset(g_rdmsr_ecx);
 	vm.regs.rcx = MSR_KERNEL_GS_BASE;
 	vmx_set_ctl(CPU_BASED_VM_EXEC_CONTROL, 0, CPU_USE_MSR_BITMAPS);
-	run_expect(EXIT_REASON_MSR_READ, "rdmsr exits without msr bitmaps");
+	vm_run_expect(&vm, EXIT_REASON_MSR_READ, "rdmsr exits without msr bitmaps");
 }
 
 /* ---- TPR shadow (25.6.2 bit 21, 25.6.8, 26.3, 30.1.2, 30.3) ------------- */
@@ -325,19 +311,19 @@ static void test_tpr_shadow(void)
 	write_cr8(2);
 
 	if (tpr_reset(g_cr8_read_rax, 0, 0xffffffb3u, ~0ull) &&
-	    run_expect(EXIT_REASON_VMCALL, "cr8 read through tpr shadow"))
+	    vm_run_expect(&vm, EXIT_REASON_VMCALL, "cr8 read through tpr shadow"))
 		expect_eq(vm.regs.rax, 0xb, "cr8 read returns vtpr bits 7:4");
 
 	if (tpr_reset(g_cr8_write_rax, 0, 0xffffffffu, 7) &&
-	    run_expect(EXIT_REASON_VMCALL, "cr8 write through tpr shadow"))
+	    vm_run_expect(&vm, EXIT_REASON_VMCALL, "cr8 write through tpr shadow"))
 		expect_eq(*vtpr, 0x70, "cr8 write sets vtpr 7:4, clears the rest");
 
 	if (tpr_reset(g_cr8_write_rax, 4, 0x80, 4) &&
-	    run_expect(EXIT_REASON_VMCALL, "cr8 write at threshold does not exit"))
+	    vm_run_expect(&vm, EXIT_REASON_VMCALL, "cr8 write at threshold does not exit"))
 		expect_eq(*vtpr, 0x40, "cr8 write at threshold vtpr");
 
 	if (tpr_reset(g_cr8_write_rax, 4, 0x80, 3) &&
-	    run_expect(EXIT_REASON_TPR_BELOW_THRESHOLD,
+	    vm_run_expect(&vm, EXIT_REASON_TPR_BELOW_THRESHOLD,
 		       "cr8 write below threshold exits tpr below threshold")) {
 		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_cr8_write_rax_next,
 			  "tpr below threshold is trap-like: rip after the mov");
@@ -348,7 +334,7 @@ static void test_tpr_shadow(void)
 			   VMXERR_ENTRY_INVALID_CONTROL,
 			   "vmresume with threshold above vtpr");
 		vmcs_write(TPR_THRESHOLD, 3);
-		run_expect(EXIT_REASON_VMCALL,
+		vm_run_expect(&vm, EXIT_REASON_VMCALL,
 			   "resume after tpr below threshold runs the next insn");
 	}
 
@@ -357,7 +343,7 @@ static void test_tpr_shadow(void)
 	trap_set_handler(VEC_DB, l2_record);
 	if (tpr_reset(g_cr8_write_rax, 4, 0x80, 1)) {
 		vmcs_write(GUEST_RFLAGS, vmcs_read(GUEST_RFLAGS) | RFLAGS_TF);
-		if (run_expect(EXIT_REASON_TPR_BELOW_THRESHOLD,
+		if (vm_run_expect(&vm, EXIT_REASON_TPR_BELOW_THRESHOLD,
 			       "single-stepped cr8 write below threshold exits")) {
 			expect_eq(vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS), 1U << 14,
 				  "tpr below threshold saves the single-step trap");
@@ -387,12 +373,12 @@ static void test_tpr_shadow(void)
 
 	if (tpr_reset(g_cr8_write_rax, 0, 0x50, 9) &&
 	    vmx_set_ctl(CPU_BASED_VM_EXEC_CONTROL, CPU_CR8_LOAD_EXITING, 0) &&
-	    run_expect(EXIT_REASON_CR_ACCESS, "cr8 load exiting wins over tpr shadow"))
+	    vm_run_expect(&vm, EXIT_REASON_CR_ACCESS, "cr8 load exiting wins over tpr shadow"))
 		expect_eq(*vtpr, 0x50, "cr8 load exit leaves vtpr");
 
 	trap_set_handler(VEC_GP, l2_record);
 	if (tpr_reset(g_cr8_write_rax, 0, 0x50, 0x10) &&
-	    run_expect(EXIT_REASON_VMCALL, "cr8 write bit 4 faults in l2")) {
+	    vm_run_expect(&vm, EXIT_REASON_VMCALL, "cr8 write bit 4 faults in l2")) {
 		expect_eq(seen.vector, VEC_GP, "cr8 write bit 4 is #GP");
 		expect_eq(seen.rip, (uint64_t)g_cr8_write_rax_insn,
 			  "cr8 write bit 4 #GP rip");

@@ -75,20 +75,6 @@ static void l1_interrupt_window(void)
 	asm volatile("sti; nop; cli" ::: "memory");
 }
 
-static bool run_expect(uint32_t reason, const char *name)
-{
-	int r = vmx_vm_run(&vm);
-
-	if (r != VMX_SUCCEED)
-		return expect_vmx(r, VMX_SUCCEED, 0, "%s entry", name);
-	return test_result(vm.exit_reason == reason, name,
-			   "exit reason %u (%s) qualification 0x%lx rip 0x%lx, "
-			   "expected %u (%s)", vm.exit_reason,
-			   vmx_exit_reason_name(EXIT_REASON_BASIC(vm.exit_reason)),
-			   vm.exit_qual, vmcs_read(GUEST_RIP), reason,
-			   vmx_exit_reason_name(reason));
-}
-
 /* L2 runs g_outl_si: OUT of v to the event port, then VMCALL. */
 static void reset_raiser(uint32_t v, uint64_t rflags)
 {
@@ -106,7 +92,7 @@ static void test_external_interrupts(void)
 	reset_raiser(EV_FIXED(TEST_VECTOR), RFLAGS_FIXED);
 	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_EXT_INTR_EXITING, 0);
 	vmx_set_ctl(VM_EXIT_CONTROLS, EXIT_ACK_INTR_ON_EXIT, 0);
-	if (run_expect(EXIT_REASON_EXTERNAL_INTERRUPT,
+	if (vm_run_expect(&vm, EXIT_REASON_EXTERNAL_INTERRUPT,
 		       "ext intr exiting with ack (l2 rflags.if 0)")) {
 		expect_eq(vm.exit_intr_info,
 			  INTR_INFO(TEST_VECTOR, INTR_TYPE_EXT_INTR, 0),
@@ -121,7 +107,7 @@ static void test_external_interrupts(void)
 	reset_raiser(EV_FIXED(TEST_VECTOR), RFLAGS_FIXED);
 	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_EXT_INTR_EXITING, 0);
 	vmx_set_ctl(VM_EXIT_CONTROLS, 0, EXIT_ACK_INTR_ON_EXIT);
-	if (run_expect(EXIT_REASON_EXTERNAL_INTERRUPT,
+	if (vm_run_expect(&vm, EXIT_REASON_EXTERNAL_INTERRUPT,
 		       "ext intr exiting without ack")) {
 		expect_eq(vm.exit_intr_info & INTR_INFO_VALID, 0,
 			  "no ack: exit interruption info invalid");
@@ -132,7 +118,7 @@ static void test_external_interrupts(void)
 	}
 
 	reset_raiser(EV_FIXED(TEST_VECTOR), RFLAGS_FIXED | RFLAGS_IF);
-	if (run_expect(EXIT_REASON_VMCALL, "no exiting: l2 takes it")) {
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "no exiting: l2 takes it")) {
 		expect_eq(seen.count, 1, "delivered through l2 idt once");
 		expect_eq(seen.vector, TEST_VECTOR, "l2 vector");
 		expect_eq(seen.rip, (uint64_t)g_outl_si_next,
@@ -140,7 +126,7 @@ static void test_external_interrupts(void)
 	}
 
 	reset_raiser(EV_FIXED(TEST_VECTOR), RFLAGS_FIXED);
-	if (run_expect(EXIT_REASON_VMCALL, "no exiting, l2 if 0")) {
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "no exiting, l2 if 0")) {
 		expect_eq(seen.count, 0, "not delivered in l2");
 		l1_interrupt_window();
 		expect_eq(seen.count, 1, "pending across the exit: l1 gets it");
@@ -154,7 +140,7 @@ static void test_nmis(void)
 
 	reset_raiser(EV_NMI, RFLAGS_FIXED);
 	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_NMI_EXITING, 0);
-	if (run_expect(EXIT_REASON_EXCEPTION_NMI, "nmi exiting")) {
+	if (vm_run_expect(&vm, EXIT_REASON_EXCEPTION_NMI, "nmi exiting")) {
 		expect_eq(vm.exit_intr_info,
 			  INTR_INFO(VEC_NMI, INTR_TYPE_NMI, 0),
 			  "nmi exit interruption info");
@@ -164,7 +150,7 @@ static void test_nmis(void)
 	}
 
 	reset_raiser(EV_NMI, RFLAGS_FIXED);
-	if (run_expect(EXIT_REASON_VMCALL, "nmi without exiting: l2 takes it")) {
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "nmi without exiting: l2 takes it")) {
 		expect_eq(seen.count, 1, "nmi through l2 idt once (if 0)");
 		expect_eq(seen.vector, VEC_NMI, "l2 nmi vector");
 		expect_eq(seen.rip, (uint64_t)g_outl_si_next, "l2 nmi rip");
@@ -178,7 +164,7 @@ static void test_init(void)
 {
 	reset_raiser(EV_INIT, RFLAGS_FIXED);
 	vm.regs.rbx = 0x1234;
-	if (run_expect(EXIT_REASON_INIT_SIGNAL, "init in l2 exits")) {
+	if (vm_run_expect(&vm, EXIT_REASON_INIT_SIGNAL, "init in l2 exits")) {
 		expect_eq(vm.exit_qual, 0, "init exit qualification");
 		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_outl_si_next,
 			  "init exit rip");
@@ -186,17 +172,17 @@ static void test_init(void)
 		expect_eq(vmcs_read(GUEST_CR0) & CR0_PG, CR0_PG,
 			  "init left l2 in paged mode");
 	}
-	if (run_expect(EXIT_REASON_VMCALL, "init consumed by the exit"))
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "init consumed by the exit"))
 		expect_eq(vm.exits[EXIT_REASON_INIT_SIGNAL], 1,
 			  "one init exit counted");
 
 	/* SDM 26.7.2: INIT outranks the MTF exit that is due after the OUT. */
 	reset_raiser(EV_INIT, RFLAGS_FIXED);
 	vmx_set_ctl(CPU_BASED_VM_EXEC_CONTROL, CPU_MONITOR_TRAP_FLAG, 0);
-	if (run_expect(EXIT_REASON_MONITOR_TRAP_FLAG, "mtf after the first l2 insn"))
+	if (vm_run_expect(&vm, EXIT_REASON_MONITOR_TRAP_FLAG, "mtf after the first l2 insn"))
 		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_outl_si_insn,
 			  "mtf rip: before the out");
-	if (run_expect(EXIT_REASON_INIT_SIGNAL, "init wins over mtf after the out"))
+	if (vm_run_expect(&vm, EXIT_REASON_INIT_SIGNAL, "init wins over mtf after the out"))
 		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_outl_si_next,
 			  "init before mtf: rip after the out");
 	vmx_set_ctl(CPU_BASED_VM_EXEC_CONTROL, 0, CPU_MONITOR_TRAP_FLAG);
@@ -208,10 +194,10 @@ static void test_init(void)
 		  "init blocked in vmx root operation: l1 still paged");
 	/* ...and causes a VM exit as soon as L2 runs. */
 	vmx_vm_reset(&vm, g_vmcall, stack_top);
-	if (run_expect(EXIT_REASON_INIT_SIGNAL, "blocked init exits after entry"))
+	if (vm_run_expect(&vm, EXIT_REASON_INIT_SIGNAL, "blocked init exits after entry"))
 		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_vmcall,
 			  "before the first l2 instruction");
-	if (run_expect(EXIT_REASON_VMCALL, "then l2 runs"))
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "then l2 runs"))
 		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_vmcall_insn,
 			  "vmcall rip");
 }
@@ -228,7 +214,7 @@ static void test_single_step(void)
 	memset((void *)&seen, 0, sizeof(seen));
 	vmcs_write(GUEST_RFLAGS, RFLAGS_FIXED | RFLAGS_TF);
 	vmcs_write(EXCEPTION_BITMAP, 1u << VEC_DB);
-	if (run_expect(EXIT_REASON_EXCEPTION_NMI, "single-step #db exits")) {
+	if (vm_run_expect(&vm, EXIT_REASON_EXCEPTION_NMI, "single-step #db exits")) {
 		expect_eq(vm.exit_intr_info,
 			  INTR_INFO(VEC_DB, INTR_TYPE_HW_EXCEPTION, 0),
 			  "#db exit interruption info");
@@ -242,7 +228,7 @@ static void test_single_step(void)
 	vmx_vm_reset(&vm, g_nops, stack_top);
 	memset((void *)&seen, 0, sizeof(seen));
 	vmcs_write(GUEST_RFLAGS, RFLAGS_FIXED | RFLAGS_TF);
-	if (run_expect(EXIT_REASON_VMCALL, "single-step #db through l2 idt")) {
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "single-step #db through l2 idt")) {
 		expect_eq(seen.count, 1, "l2 took one #db");
 		expect_eq(seen.rip, (uint64_t)g_nops + 1, "l2 #db rip");
 		expect_eq(dr6_in_handler & DR6_BS, DR6_BS, "l2 saw dr6.bs");

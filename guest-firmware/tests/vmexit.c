@@ -166,24 +166,11 @@ static void check_insn_exit(const struct exit_row *row)
 }
 
 /* Run the guest; true if it exited with `reason`. */
-static bool run_expect(uint32_t reason, const char *name)
-{
-	int r = vmx_vm_run(&vm);
-
-	if (r != VMX_SUCCEED)
-		return expect_vmx(r, VMX_SUCCEED, 0, "%s entry", name);
-	return test_result(vm.exit_reason == reason, name,
-			   "exit reason %u (%s) qualification 0x%lx, expected "
-			   "%u (%s)", vm.exit_reason,
-			   vmx_exit_reason_name(EXIT_REASON_BASIC(vm.exit_reason)),
-			   vm.exit_qual, reason, vmx_exit_reason_name(reason));
-}
-
 /* After an event exit: resume at `rip` and expect the final VMCALL. */
 static void resume_to_vmcall(uint64_t rip, const char *name)
 {
 	vmcs_write(GUEST_RIP, rip);
-	run_expect(EXIT_REASON_VMCALL, name);
+	vm_run_expect(&vm, EXIT_REASON_VMCALL, name);
 }
 
 static void test_exceptions(void)
@@ -192,7 +179,7 @@ static void test_exceptions(void)
 
 	vmx_vm_reset(&vm, g_ud2, stack_top);
 	s_ud();
-	if (run_expect(EXIT_REASON_EXCEPTION_NMI, "exception #UD exits")) {
+	if (vm_run_expect(&vm, EXIT_REASON_EXCEPTION_NMI, "exception #UD exits")) {
 		expect_eq(vm.exit_intr_info, INTR_INFO(VEC_UD,
 			  INTR_TYPE_HW_EXCEPTION, 0), "exception #UD intr info");
 		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_ud2_insn,
@@ -203,7 +190,7 @@ static void test_exceptions(void)
 
 	vmx_vm_reset(&vm, g_int3, stack_top);
 	s_bp();
-	if (run_expect(EXIT_REASON_EXCEPTION_NMI, "exception #BP exits")) {
+	if (vm_run_expect(&vm, EXIT_REASON_EXCEPTION_NMI, "exception #BP exits")) {
 		expect_eq(vm.exit_intr_info, INTR_INFO(VEC_BP,
 			  INTR_TYPE_SW_EXCEPTION, 0), "exception #BP intr info");
 		expect_eq(vm.exit_insn_len, 1, "exception #BP instruction length");
@@ -217,14 +204,14 @@ static void test_exceptions(void)
 	vmx_vm_reset(&vm, g_memread, stack_top);
 	vm.regs.rsi = (uint64_t)(page + 3);
 	vmcs_write(EXCEPTION_BITMAP, 1U << VEC_PF);
-	if (run_expect(EXIT_REASON_EXCEPTION_NMI, "exception #PF exits")) {
+	if (vm_run_expect(&vm, EXIT_REASON_EXCEPTION_NMI, "exception #PF exits")) {
 		expect_eq(vm.exit_intr_info, INTR_INFO(VEC_PF,
 			  INTR_TYPE_HW_EXCEPTION, 1), "exception #PF intr info");
 		expect_eq(vm.exit_intr_error, 0, "exception #PF error code");
 		expect_eq(vm.exit_qual, (uint64_t)(page + 3),
 			  "exception #PF qualification is the address");
 		paging_update((uint64_t)page, PTE_P, 0);
-		if (run_expect(EXIT_REASON_VMCALL,
+		if (vm_run_expect(&vm, EXIT_REASON_VMCALL,
 			       "exception #PF guest retries after fix"))
 			expect_eq(vm.regs.rax, 0xfeed,
 				  "exception #PF retried load value");
@@ -234,7 +221,7 @@ static void test_exceptions(void)
 	/* No IDT for L2: #UD -> #GP -> #DF -> triple fault (28.1). */
 	vmx_vm_reset(&vm, g_ud2, stack_top);
 	vmcs_write(GUEST_IDTR_LIMIT, 0);
-	run_expect(EXIT_REASON_TRIPLE_FAULT, "triple fault exits");
+	vm_run_expect(&vm, EXIT_REASON_TRIPLE_FAULT, "triple fault exits");
 }
 
 static void test_windows_and_timers(void)
@@ -242,35 +229,35 @@ static void test_windows_and_timers(void)
 	vmx_vm_reset(&vm, g_nops, stack_top);
 	vmcs_write(GUEST_RFLAGS, RFLAGS_FIXED | RFLAGS_IF);
 	proc(CPU_INTR_WINDOW_EXITING);
-	if (run_expect(EXIT_REASON_INTERRUPT_WINDOW,
+	if (vm_run_expect(&vm, EXIT_REASON_INTERRUPT_WINDOW,
 		       "interrupt window exits at once")) {
 		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_nops,
 			  "interrupt window before the first instruction");
 		vmx_set_ctl(CPU_BASED_VM_EXEC_CONTROL, 0, CPU_INTR_WINDOW_EXITING);
-		run_expect(EXIT_REASON_VMCALL, "interrupt window cleared runs");
+		vm_run_expect(&vm, EXIT_REASON_VMCALL, "interrupt window cleared runs");
 	}
 
 	vmx_vm_reset(&vm, g_nops, stack_top);
 	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_NMI_EXITING |
 		    PIN_VIRTUAL_NMIS, 0);
 	proc(CPU_NMI_WINDOW_EXITING);
-	if (run_expect(EXIT_REASON_NMI_WINDOW, "nmi window exits at once"))
+	if (vm_run_expect(&vm, EXIT_REASON_NMI_WINDOW, "nmi window exits at once"))
 		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_nops,
 			  "nmi window before the first instruction");
 
 	vmx_vm_reset(&vm, g_nops, stack_top);
 	proc(CPU_MONITOR_TRAP_FLAG);
-	if (run_expect(EXIT_REASON_MONITOR_TRAP_FLAG, "mtf exits"))
+	if (vm_run_expect(&vm, EXIT_REASON_MONITOR_TRAP_FLAG, "mtf exits"))
 		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_nops + 1,
 			  "mtf after one instruction");
-	if (run_expect(EXIT_REASON_MONITOR_TRAP_FLAG, "mtf exits again"))
+	if (vm_run_expect(&vm, EXIT_REASON_MONITOR_TRAP_FLAG, "mtf exits again"))
 		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_nops + 2,
 			  "mtf after the next instruction");
 
 	vmx_vm_reset(&vm, g_nops, stack_top);
 	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_PREEMPTION_TIMER, 0);
 	vmcs_write(VMX_PREEMPTION_TIMER_VALUE, 0);
-	if (run_expect(EXIT_REASON_PREEMPTION_TIMER, "preemption timer 0 exits"))
+	if (vm_run_expect(&vm, EXIT_REASON_PREEMPTION_TIMER, "preemption timer 0 exits"))
 		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_nops,
 			  "preemption timer 0 before the first instruction");
 
@@ -278,7 +265,7 @@ static void test_windows_and_timers(void)
 	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_PREEMPTION_TIMER, 0);
 	vmx_set_ctl(VM_EXIT_CONTROLS, EXIT_SAVE_PREEMPTION_TIMER, 0);
 	vmcs_write(VMX_PREEMPTION_TIMER_VALUE, 50);
-	if (run_expect(EXIT_REASON_PREEMPTION_TIMER,
+	if (vm_run_expect(&vm, EXIT_REASON_PREEMPTION_TIMER,
 		       "preemption timer 50 stops a spinning guest")) {
 		report(vm.regs.rbx > 0, "preemption timer guest made progress");
 		expect_eq(vmcs_read(VMX_PREEMPTION_TIMER_VALUE), 0,
@@ -294,7 +281,7 @@ static void test_iret_nmi_unblocking(void)
 	vmx_vm_reset(&vm, g_iret_null_cs, stack_top);
 	vmcs_write(EXCEPTION_BITMAP, 1U << VEC_GP);
 	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, INTERRUPTIBILITY_NMI);
-	if (run_expect(EXIT_REASON_EXCEPTION_NMI, "iret #GP exits")) {
+	if (vm_run_expect(&vm, EXIT_REASON_EXCEPTION_NMI, "iret #GP exits")) {
 		expect_eq(vm.exit_intr_info, INTR_INFO(VEC_GP,
 			  INTR_TYPE_HW_EXCEPTION, 1) | (1U << 12),
 			  "iret #GP intr info has nmi unblocking (bit 12)");
@@ -312,7 +299,7 @@ static void test_iret_nmi_unblocking(void)
 		    PIN_VIRTUAL_NMIS, 0);
 	vmcs_write(EXCEPTION_BITMAP, 1U << VEC_GP);
 	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, INTERRUPTIBILITY_NMI);
-	if (run_expect(EXIT_REASON_EXCEPTION_NMI, "iret #GP virtual nmis exits")) {
+	if (vm_run_expect(&vm, EXIT_REASON_EXCEPTION_NMI, "iret #GP virtual nmis exits")) {
 		expect_eq(vm.exit_intr_info, INTR_INFO(VEC_GP,
 			  INTR_TYPE_HW_EXCEPTION, 1) | (1U << 12),
 			  "iret #GP virtual nmis: bit 12");
@@ -324,13 +311,13 @@ static void test_iret_nmi_unblocking(void)
 	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_NMI_EXITING, 0);
 	vmcs_write(EXCEPTION_BITMAP, 1U << VEC_GP);
 	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, INTERRUPTIBILITY_NMI);
-	if (run_expect(EXIT_REASON_EXCEPTION_NMI, "iret #GP nmi exiting exits"))
+	if (vm_run_expect(&vm, EXIT_REASON_EXCEPTION_NMI, "iret #GP nmi exiting exits"))
 		expect_eq(vmcs_read(GUEST_INTERRUPTIBILITY_INFO),
 			  INTERRUPTIBILITY_NMI,
 			  "iret #GP nmi exiting: nmi blocking kept (26.3)");
 	vmx_vm_reset(&vm, g_iret_null_cs, stack_top);
 	vmcs_write(EXCEPTION_BITMAP, 1U << VEC_GP);
-	if (run_expect(EXIT_REASON_EXCEPTION_NMI, "iret #GP unblocked exits"))
+	if (vm_run_expect(&vm, EXIT_REASON_EXCEPTION_NMI, "iret #GP unblocked exits"))
 		expect_eq(vm.exit_intr_info, INTR_INFO(VEC_GP,
 			  INTR_TYPE_HW_EXCEPTION, 1),
 			  "iret #GP without nmi blocking: bit 12 clear");
@@ -348,7 +335,7 @@ static void test_mtf_after_injection(void)
 	proc(CPU_MONITOR_TRAP_FLAG);
 	vmcs_write(VM_ENTRY_INTR_INFO,
 		   INTR_INFO(VEC_UD, INTR_TYPE_HW_EXCEPTION, 0));
-	if (run_expect(EXIT_REASON_MONITOR_TRAP_FLAG,
+	if (vm_run_expect(&vm, EXIT_REASON_MONITOR_TRAP_FLAG,
 		       "mtf after injected #UD exits")) {
 		expect_eq(vmcs_read(GUEST_RIP), handler,
 			  "mtf after injected #UD: guest rip is the handler");
@@ -439,7 +426,7 @@ static void test_task_switch(void)
 			return;
 		snprintf(name, sizeof(name), "task switch: %s exits",
 			 rows[i].name);
-		if (!run_expect(EXIT_REASON_TASK_SWITCH, name))
+		if (!vm_run_expect(&vm, EXIT_REASON_TASK_SWITCH, name))
 			continue;
 		expect_eq(vm.exit_qual, rows[i].qual,
 			  "task switch: %s qualification", rows[i].name);

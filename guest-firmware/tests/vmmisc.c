@@ -10,19 +10,6 @@
 static struct vmx_vm vm;
 static uint64_t stack_top;
 
-static bool run_expect(struct vmx_vm *v, uint32_t reason, const char *name)
-{
-	int r = vmx_vm_run(v);
-
-	if (r != VMX_SUCCEED)
-		return expect_vmx(r, VMX_SUCCEED, 0, "%s entry", name);
-	return test_result(v->exit_reason == reason, name,
-			   "exit reason %u (%s) qualification 0x%lx, expected "
-			   "%u (%s)", v->exit_reason,
-			   vmx_exit_reason_name(EXIT_REASON_BASIC(v->exit_reason)),
-			   v->exit_qual, reason, vmx_exit_reason_name(reason));
-}
-
 static void test_msr_areas(void)
 {
 	struct vmx_msr_entry *load = page_alloc(), *store = page_alloc();
@@ -42,7 +29,7 @@ static void test_msr_areas(void)
 	host[0] = (struct vmx_msr_entry){ MSR_KERNEL_GS_BASE, 0, 0x7777000 };
 	vmcs_write(VM_EXIT_MSR_LOAD_ADDR, (uint64_t)host);
 	vmcs_write(VM_EXIT_MSR_LOAD_COUNT, 1);
-	if (run_expect(&vm, EXIT_REASON_VMCALL, "msr areas guest runs")) {
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "msr areas guest runs")) {
 		expect_eq(vm.regs.rax, 0x5555000,
 			  "entry msr-load value seen by the guest");
 		expect_eq(store[0].value, 0x5555000,
@@ -59,7 +46,7 @@ static void test_msr_areas(void)
 	load[0] = (struct vmx_msr_entry){ 0x808, 0, 0 };
 	vmcs_write(VM_ENTRY_MSR_LOAD_ADDR, (uint64_t)load);
 	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, 1);
-	if (run_expect(&vm, EXIT_REASON_ENTRY_FAILURE | EXIT_REASON_MSR_LOADING,
+	if (vm_run_expect(&vm, EXIT_REASON_ENTRY_FAILURE | EXIT_REASON_MSR_LOADING,
 		       "entry msr-load of x2apic tpr fails"))
 		expect_eq(vm.exit_qual, 1, "msr-load failure names entry 1");
 }
@@ -72,7 +59,7 @@ static void test_timer_save(void)
 	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_PREEMPTION_TIMER, 0);
 	vmx_set_ctl(VM_EXIT_CONTROLS, EXIT_SAVE_PREEMPTION_TIMER, 0);
 	vmcs_write(VMX_PREEMPTION_TIMER_VALUE, 1000000);
-	if (run_expect(&vm, EXIT_REASON_VMCALL, "timer with save runs the guest")) {
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "timer with save runs the guest")) {
 		left = vmcs_read(VMX_PREEMPTION_TIMER_VALUE);
 		report(left <= 1000000 && left > 0,
 		       "saved timer value counted down but not to 0");
@@ -80,7 +67,7 @@ static void test_timer_save(void)
 	vmx_vm_reset(&vm, g_nops, stack_top);
 	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_PREEMPTION_TIMER, 0);
 	vmcs_write(VMX_PREEMPTION_TIMER_VALUE, 1000000);
-	if (run_expect(&vm, EXIT_REASON_VMCALL, "timer without save runs"))
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "timer without save runs"))
 		expect_eq(vmcs_read(VMX_PREEMPTION_TIMER_VALUE), 1000000,
 			  "timer value unchanged without save control");
 }
@@ -115,13 +102,13 @@ static void test_multi_vmcs(void)
 	}
 	vmclear(vms[1].vmcs_pa);
 	vmptrld(vms[0].vmcs_pa);
-	if (run_expect(&vms[0], EXIT_REASON_VMCALL,
+	if (vm_run_expect(&vms[0], EXIT_REASON_VMCALL,
 		       "vmcs 0 resumes after vmclear of vmcs 1"))
 		expect_eq(vms[0].regs.rbx, 5, "vmcs 0 guest state kept");
 	vmptrld(vms[1].vmcs_pa);
 	vms[1].launched = false;
 	vmcs_write(GUEST_RIP, (uint64_t)g_count);
-	if (run_expect(&vms[1], EXIT_REASON_VMCALL,
+	if (vm_run_expect(&vms[1], EXIT_REASON_VMCALL,
 		       "vmcs 1 relaunches after vmclear"))
 		expect_eq(vms[1].regs.rbx, 105, "vmcs 1 counts on");
 	for (unsigned i = 0; i < 3; i++)

@@ -115,3 +115,17 @@ void vmxtest_enable(void)
 		fw_exit(test_summary());
 	}
 }
+
+bool vm_run_expect(struct vmx_vm *vm, uint32_t reason, const char *name)
+{
+	int r = vmx_vm_run(vm);
+
+	if (r != VMX_SUCCEED)
+		return expect_vmx(r, VMX_SUCCEED, 0, "%s entry", name);
+	return test_result(vm->exit_reason == reason, name,
+			   "exit reason %u (%s) qualification 0x%lx rip 0x%lx "
+			   "gpa 0x%lx, expected %u (%s)", vm->exit_reason,
+			   vmx_exit_reason_name(EXIT_REASON_BASIC(vm->exit_reason)),
+			   vm->exit_qual, vmcs_read(GUEST_RIP), vm->guest_phys,
+			   reason, vmx_exit_reason_name(reason));
+}

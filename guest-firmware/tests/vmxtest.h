@@ -26,6 +26,11 @@ const char *vmx_op_name(enum vmx_op op);
 void expect_vmx_fault(enum vmx_op op, uint64_t a, uint64_t b, int vec,
 		      uint64_t err, const char *name);
 
+/* Run vm (VMLAUNCH/VMRESUME) and expect a VM exit with this basic reason;
+ * a failed entry or another reason is one failed test line, with the exit
+ * reason, qualification, guest RIP and guest-physical address. */
+bool vm_run_expect(struct vmx_vm *vm, uint32_t reason, const char *name);
+
 /* Bring up VMX (VMXON) or fail the whole program with a clear line. */
 void vmxtest_enable(void);
 

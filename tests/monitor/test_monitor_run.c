@@ -311,6 +311,15 @@ START_TEST(bad_requests_and_second_client)
 }
 END_TEST
 
+/* A command that must succeed; its reply is dropped. */
+static void ok_request(int fd, const char *cmd, int argc, char **argv)
+{
+	cbor_item_t *r = request(fd, cmd, argc, argv);
+
+	ok_result(r, cmd);
+	cbor_decref(&r);
+}
+
 /* Step a paused run until the vCPU is in VMX operation (spin.elf's VMXON
  * comes early; its 3000 CPUID exits take far more than one step). */
 static void step_into_vmx(int fd)
@@ -319,10 +328,9 @@ static void step_into_vmx(int fd)
 	char *n[] = { "20000" };
 
 	for (int i = 0; i < 200 && !strcmp(s, "off"); i++) {
-		cbor_item_t *r = request(fd, "step", 1, n);
+		cbor_item_t *r;
 
-		ok_result(r, "step");
-		cbor_decref(&r);
+		ok_request(fd, "step", 1, n);
 		r = request(fd, "status", 0, NULL);
 		const cbor_item_t *st = ok_result(r, "status");
 		const cbor_item_t *cpu0 = cbor_array_handle(mon_map_get(st, "vcpus"))[0];
@@ -332,28 +340,32 @@ static void step_into_vmx(int fd)
 	ck_assert_str_ne(s, "off");
 }
 
+/* Start spin.elf paused, connect, step it into VMX operation. */
+static int start_in_vmx(struct child *c)
+{
+	char err[256];
+	int fd;
+
+	start(c, "--paused");
+	fd = mon_client_connect(c->sock, err, sizeof(err));
+	ck_assert_msg(fd >= 0, "%s", err);
+	step_into_vmx(fd);
+	return fd;
+}
+
 /* `init` from the monitor: spin.elf's next VM exit is an INIT (reason 3),
  * which it reports as unexpected and exits with status 2. */
 START_TEST(init_command_causes_init_exit)
 {
 	struct child c;
-	char err[256];
-	int fd;
-
-	start(&c, "--paused");
-	fd = mon_client_connect(c.sock, err, sizeof(err));
-	ck_assert_msg(fd >= 0, "%s", err);
-	step_into_vmx(fd);
+	int fd = start_in_vmx(&c);
 	char *bad[] = { "5" };
 	cbor_item_t *r = request(fd, "irq", 1, bad);
+
 	ck_assert(!cbor_get_bool(mon_map_get(r, "ok")));
 	cbor_decref(&r);
-	r = request(fd, "init", 0, NULL);
-	ok_result(r, "init");
-	cbor_decref(&r);
-	r = request(fd, "resume", 0, NULL);
-	ok_result(r, "resume");
-	cbor_decref(&r);
+	ok_request(fd, "init", 0, NULL);
+	ok_request(fd, "resume", 0, NULL);
 	wait_output(&c, "spin: unexpected exit 0x3 ");
 	close(fd);
 	ck_assert_int_eq(finish(&c), 2);
@@ -361,27 +373,17 @@ START_TEST(init_command_causes_init_exit)
 END_TEST
 
 /* `nmi`: spin.elf has no NMI handler (and no NMI exiting): the firmware's
- * fatal trap path names it. */
+ * fatal trap path names it.  `irq` is accepted (and stays pending: the
+ * firmware never sets RFLAGS.IF). */
 START_TEST(nmi_command_reaches_the_guest_idt)
 {
 	struct child c;
-	char err[256];
-	int fd;
-
-	start(&c, "--paused");
-	fd = mon_client_connect(c.sock, err, sizeof(err));
-	ck_assert_msg(fd >= 0, "%s", err);
-	step_into_vmx(fd);
-	cbor_item_t *r = request(fd, "nmi", 0, NULL);
-	ok_result(r, "nmi");
-	cbor_decref(&r);
+	int fd = start_in_vmx(&c);
 	char *vec[] = { "0x40" };
-	r = request(fd, "irq", 1, vec);
-	ok_result(r, "irq 0x40");
-	cbor_decref(&r);
-	r = request(fd, "resume", 0, NULL);
-	ok_result(r, "resume");
-	cbor_decref(&r);
+
+	ok_request(fd, "nmi", 0, NULL);
+	ok_request(fd, "irq", 1, vec);
+	ok_request(fd, "resume", 0, NULL);
 	wait_output(&c, "unexpected exception #NMI (vector 2)");
 	close(fd);
 	ck_assert_int_ne(finish(&c), 0);

@@ -137,17 +137,11 @@ int main(void)
 {
 	Suite *s = suite_create("vmx_controls");
 	TCase *tc = tcase_create("controls");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, every_control_bit_outside_caps_fails_entry);
 	tcase_add_test(tc, table_names_every_allowed_bit_once);
 	tcase_add_test(tc, rdseed_exiting_advertised_with_rdseed);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fix_run_suite(s);
 }

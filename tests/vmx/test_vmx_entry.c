@@ -649,8 +649,6 @@ int main(void)
 {
 	Suite *s = suite_create("vmx_entry");
 	TCase *tc = tcase_create("entry");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, baseline_passes_every_check);
 	tcase_add_test(tc, every_check_row_is_tested);
@@ -668,9 +666,5 @@ int main(void)
 	tcase_add_test(tc, hlt_activity_without_injection_stays_halted);
 	tcase_add_test(tc, unrestricted_guest_real_mode);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fix_run_suite(s);
 }

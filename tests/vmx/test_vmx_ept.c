@@ -225,8 +225,6 @@ int main(void)
 {
 	Suite *s = suite_create("vmx_ept");
 	TCase *tc = tcase_create("ept");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, translate_page_sizes);
@@ -241,9 +239,5 @@ int main(void)
 	tcase_add_test(tc, accessed_dirty_flags);
 	tcase_add_test(tc, walk_without_exec_only_support);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fix_run_suite(s);
 }

@@ -221,8 +221,6 @@ int main(void)
 {
 	Suite *s = suite_create("vmx_events");
 	TCase *tc = tcase_create("events");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, nothing_enabled_no_boundary);
@@ -238,9 +236,5 @@ int main(void)
 	tcase_add_test(tc, nmi_exiting_at_boundary);
 	tcase_add_test(tc, priority_mtf_over_timer);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fix_run_suite(s);
 }

@@ -836,8 +836,6 @@ int main(void)
 {
 	Suite *s = suite_create("vmx_exit");
 	TCase *tc = tcase_create("exit");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, exit_saves_guest_and_loads_host);
@@ -879,9 +877,5 @@ int main(void)
 	tcase_add_test(tc, nmi_exiting_blocks_nmi_in_host);
 	tcase_add_test(tc, external_interrupt_ack);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fix_run_suite(s);
 }

@@ -117,8 +117,6 @@ int main(void)
 {
 	Suite *s = suite_create("vmx_init");
 	TCase *tc = tcase_create("init");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, init_in_nonroot_exits_with_reason_3);
@@ -127,9 +125,5 @@ int main(void)
 	tcase_add_test(tc, init_outside_vmx_is_the_engines);
 	tcase_add_test(tc, init_state_keeps_msrs_and_time);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fix_run_suite(s);
 }

@@ -597,8 +597,6 @@ int main(void)
 	Suite *s = suite_create("vmx_nmi_task");
 	TCase *tc = tcase("callback", setup_cb);
 	TCase *nocb = tcase("engine_delivers", setup_nocb);
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, iret_fault_sets_bit12_blocking_by_nmi);
 	tcase_add_test(tc, iret_fault_without_blocking_no_bit12);
@@ -622,9 +620,5 @@ int main(void)
 	tcase_add_test(nocb, delivery_fault_exit_beats_mtf);
 	tcase_add_test(nocb, nmi_delivery_exit_saves_nmi_blocking);
 	suite_add_tcase(s, nocb);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fix_run_suite(s);
 }

@@ -458,8 +458,6 @@ int main(void)
 {
 	Suite *s = suite_create("vmx_tpr");
 	TCase *tc = tcase_create("tpr");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, caps_advertise_tpr_shadow_only);
@@ -480,9 +478,5 @@ int main(void)
 	tcase_add_test(tc, entry_vapic_outside_ram_fails_cleanly);
 	tcase_add_test(tc, vapic_outside_ram_at_runtime_no_crash);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fix_run_suite(s);
 }

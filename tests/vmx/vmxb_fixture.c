@@ -167,3 +167,14 @@ void fix_enter(struct fix *f)
 	ck_assert_int_eq(vmx_vmentry(f->v, &f->ctx, NULL, true), ICPT_SWITCHED);
 	ck_assert(f->v->nonroot);
 }
+
+int fix_run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

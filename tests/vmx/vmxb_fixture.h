@@ -8,6 +8,8 @@
 #ifndef VMXBOX_TESTS_VMXB_FIXTURE_H
 #define VMXBOX_TESTS_VMXB_FIXTURE_H
 
+#include <check.h>
+
 #include "vmx/vmx.h"
 
 #define FIX_MEM_SIZE   (16ull << 20)
@@ -44,6 +46,8 @@ struct fix {
 void fix_init(struct fix *f, bool inject_cb);
 void fix_fini(struct fix *f);
 void fix_baseline(struct fix *f);
+/* Run a check suite; the process exit status (0 = all passed). */
+int fix_run_suite(Suite *s);
 /* Baseline + VMLAUNCH that must succeed. */
 void fix_enter(struct fix *f);
 
