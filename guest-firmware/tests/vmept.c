@@ -13,20 +13,6 @@ static struct vmx_vm vm;
 static uint64_t stack_top;
 static struct ept ept;
 
-static bool run_expect(uint32_t reason, const char *name)
-{
-	int r = vmx_vm_run(&vm);
-
-	if (r != VMX_SUCCEED)
-		return expect_vmx(r, VMX_SUCCEED, 0, "%s entry", name);
-	return test_result(vm.exit_reason == reason, name,
-			   "exit reason %u (%s) qualification 0x%lx gpa 0x%lx, "
-			   "expected %u (%s)", vm.exit_reason,
-			   vmx_exit_reason_name(EXIT_REASON_BASIC(vm.exit_reason)),
-			   vm.exit_qual, vm.guest_phys, reason,
-			   vmx_exit_reason_name(reason));
-}
-
 static void reset_ept(void (*guest)(void))
 {
 	vmx_vm_reset(&vm, guest, stack_top);
@@ -50,14 +36,14 @@ static void test_translation(void)
 	reset_ept(g_memrw);
 	vm.regs.rsi = (uint64_t)page;
 	vm.regs.rdi = 0x1111;
-	if (run_expect(EXIT_REASON_VMCALL, "ept identity map runs the guest"))
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "ept identity map runs the guest"))
 		expect_eq(page[0], 0x1111, "ept identity write reaches memory");
 
 	set_perms((uint64_t)page, EPT_R);
 	reset_ept(g_memrw);
 	vm.regs.rsi = (uint64_t)page + 8;
 	vm.regs.rdi = 0x2222;
-	if (run_expect(EXIT_REASON_EPT_VIOLATION, "ept write to read-only page")) {
+	if (vm_run_expect(&vm, EXIT_REASON_EPT_VIOLATION, "ept write to read-only page")) {
 		expect_eq(vm.exit_qual & 0x1bf, EXITQ_EPT_WRITE |
 			  EXITQ_EPT_READABLE | gla_bits,
 			  "ept write violation qualification");
@@ -68,14 +54,14 @@ static void test_translation(void)
 		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_memrw_insn,
 			  "ept violation guest rip at the access");
 		set_perms((uint64_t)page, EPT_RWX);
-		if (run_expect(EXIT_REASON_VMCALL, "ept write retried after fix"))
+		if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "ept write retried after fix"))
 			expect_eq(page[1], 0x2222, "ept retried write value");
 	}
 
 	set_perms((uint64_t)page, 0);
 	reset_ept(g_memread);
 	vm.regs.rsi = (uint64_t)page;
-	if (run_expect(EXIT_REASON_EPT_VIOLATION, "ept read of unmapped page"))
+	if (vm_run_expect(&vm, EXIT_REASON_EPT_VIOLATION, "ept read of unmapped page"))
 		expect_eq(vm.exit_qual & 0x1bf, EXITQ_EPT_READ | gla_bits,
 			  "ept read violation qualification");
 
@@ -84,12 +70,12 @@ static void test_translation(void)
 	set_perms((uint64_t)page, EPT_R | EPT_W);
 	reset_ept(g_nops);
 	vmcs_write(GUEST_RIP, (uint64_t)page);
-	if (run_expect(EXIT_REASON_EPT_VIOLATION, "ept fetch from non-executable")) {
+	if (vm_run_expect(&vm, EXIT_REASON_EPT_VIOLATION, "ept fetch from non-executable")) {
 		expect_eq(vm.exit_qual & 0x1bf, EXITQ_EPT_FETCH |
 			  EXITQ_EPT_READABLE | EXITQ_EPT_WRITABLE | gla_bits,
 			  "ept fetch violation qualification");
 		set_perms((uint64_t)page, EPT_RWX);
-		run_expect(EXIT_REASON_VMCALL, "ept fetch retried after fix");
+		vm_run_expect(&vm, EXIT_REASON_VMCALL, "ept fetch retried after fix");
 	}
 
 	/* Remap: the guest page now shows another host page. */
@@ -98,7 +84,7 @@ static void test_translation(void)
 	invept(INVEPT_SINGLE_CONTEXT, ept.eptp);
 	reset_ept(g_memread);
 	vm.regs.rsi = (uint64_t)page;
-	if (run_expect(EXIT_REASON_VMCALL, "ept remapped page runs"))
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "ept remapped page runs"))
 		expect_eq(vm.regs.rax, 0x5eed, "ept remapped read sees host page");
 	ept_map_4k(&ept, (uint64_t)page, (uint64_t)page, EPT_RWX);
 
@@ -106,7 +92,7 @@ static void test_translation(void)
 	set_perms((uint64_t)page, EPT_W);
 	reset_ept(g_memread);
 	vm.regs.rsi = (uint64_t)page + 16;
-	if (run_expect(EXIT_REASON_EPT_MISCONFIG, "ept write-only entry"))
+	if (vm_run_expect(&vm, EXIT_REASON_EPT_MISCONFIG, "ept write-only entry"))
 		expect_eq(vm.guest_phys, (uint64_t)page + 16,
 			  "ept misconfig guest-physical address");
 	set_perms((uint64_t)page, EPT_RWX);
@@ -144,7 +130,7 @@ static void test_invept_invvpid(void)
 	vmx_vm_reset(&vm, g_vmcall, stack_top);
 	vmx_set_ctl(SECONDARY_VM_EXEC_CONTROL, SEC_ENABLE_VPID, 0);
 	vmcs_write(VIRTUAL_PROCESSOR_ID, 7);
-	run_expect(EXIT_REASON_VMCALL, "guest runs with vpid 7");
+	vm_run_expect(&vm, EXIT_REASON_VMCALL, "guest runs with vpid 7");
 }
 
 /* Accessed and dirty flags for EPT (SDM 29.3.5), advertised by
@@ -185,7 +171,7 @@ static void test_accessed_dirty(void)
 	reset_ad(&e, g_memrw);
 	vm.regs.rsi = (uint64_t)wpage;
 	vm.regs.rdi = 0x4444;
-	if (!run_expect(EXIT_REASON_VMCALL, "ept a/d eptp bit 6 accepted"))
+	if (!vm_run_expect(&vm, EXIT_REASON_VMCALL, "ept a/d eptp bit 6 accepted"))
 		return;
 	expect_eq(*w & ad, ad, "ept a/d write sets accessed and dirty");
 	expect_eq(e.pml4[0] & ad, EPT_ACCESSED,
@@ -195,7 +181,7 @@ static void test_accessed_dirty(void)
 
 	reset_ad(&e, g_memread);
 	vm.regs.rsi = (uint64_t)rpage;
-	if (run_expect(EXIT_REASON_VMCALL, "ept a/d read runs"))
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "ept a/d read runs"))
 		expect_eq(*r & ad, EPT_ACCESSED, "ept a/d read sets accessed only");
 
 	/* The guest's PML4 page read-only in EPT: with A/D its walk is a
@@ -203,7 +189,7 @@ static void test_accessed_dirty(void)
 	*pt = (*pt & ~EPT_RWX) | EPT_R | EPT_X;
 	reset_ad(&e, g_memread);
 	vm.regs.rsi = (uint64_t)rpage;
-	if (run_expect(EXIT_REASON_EPT_VIOLATION,
+	if (vm_run_expect(&vm, EXIT_REASON_EPT_VIOLATION,
 		       "ept a/d walk on read-only page table")) {
 		expect_eq(vm.exit_qual & 0x1bf, EXITQ_EPT_READ |
 			  EXITQ_EPT_WRITE | EXITQ_EPT_READABLE |
@@ -216,7 +202,7 @@ static void test_accessed_dirty(void)
 	e.eptp &= ~EPTP_AD;
 	reset_ad(&e, g_memread);
 	vm.regs.rsi = (uint64_t)rpage;
-	run_expect(EXIT_REASON_VMCALL, "ept without a/d walk is a read");
+	vm_run_expect(&vm, EXIT_REASON_VMCALL, "ept without a/d walk is a read");
 	*pt |= EPT_RWX;
 }
 
@@ -287,12 +273,12 @@ static void test_pae_guest(void)
 	pdpt_leaf = ept_entry(&e, (uint64_t)pae_pdpt);
 
 	reset_pae(&e);
-	if (!run_expect(EXIT_REASON_VMCALL, "pae guest under ept runs"))
+	if (!vm_run_expect(&vm, EXIT_REASON_VMCALL, "pae guest under ept runs"))
 		return;
 	expect_eq(vm.regs.rax & 0xffffffff, 0xbbbb,
 		  "pae guest uses the vmcs pdptes");
 	vmx_skip_insn();
-	if (!run_expect(EXIT_REASON_VMCALL, "pae guest mov to cr3 runs"))
+	if (!vm_run_expect(&vm, EXIT_REASON_VMCALL, "pae guest mov to cr3 runs"))
 		return;
 	expect_eq(vm.regs.rax & 0xffffffff, 0xaaaa,
 		  "pae guest mov to cr3 loads pdptes from memory");
@@ -303,10 +289,10 @@ static void test_pae_guest(void)
 	 * EPT violation, a read with no guest-linear address. */
 	*pdpt_leaf &= ~EPT_RWX;
 	reset_pae(&e);
-	if (!run_expect(EXIT_REASON_VMCALL, "pae walk does not read the pdpt"))
+	if (!vm_run_expect(&vm, EXIT_REASON_VMCALL, "pae walk does not read the pdpt"))
 		return;
 	vmx_skip_insn();
-	if (run_expect(EXIT_REASON_EPT_VIOLATION,
+	if (vm_run_expect(&vm, EXIT_REASON_EPT_VIOLATION,
 		       "pae mov to cr3 with unmapped pdpt")) {
 		expect_eq(vm.exit_qual & 0x1bf, EXITQ_EPT_READ,
 			  "pae pdpte load violation qualification");
@@ -318,9 +304,9 @@ static void test_pae_guest(void)
 	*pdpt_leaf |= EPT_R;
 	e.eptp |= EPTP_AD;
 	reset_pae(&e);
-	if (run_expect(EXIT_REASON_VMCALL, "pae guest with ept a/d runs")) {
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "pae guest with ept a/d runs")) {
 		vmx_skip_insn();
-		run_expect(EXIT_REASON_VMCALL,
+		vm_run_expect(&vm, EXIT_REASON_VMCALL,
 			   "pae pdpte load from read-only page with ept a/d");
 	}
 	*pdpt_leaf |= EPT_RWX;
@@ -328,7 +314,7 @@ static void test_pae_guest(void)
 	/* SDM 27.3.1.6: a reserved bit in a VMCS PDPTE fails the entry. */
 	reset_pae(&e);
 	vmcs_write(GUEST_PDPTE0 + 4, (uint64_t)pae_pdpt | 1 | (1ULL << 5));
-	if (run_expect(EXIT_REASON_INVALID_GUEST_STATE |
+	if (vm_run_expect(&vm, EXIT_REASON_INVALID_GUEST_STATE |
 		       EXIT_REASON_ENTRY_FAILURE,
 		       "pae pdpte reserved bit fails vm entry"))
 		expect_eq(vm.exit_qual, 2, "pae pdpte entry failure qualification");

@@ -527,8 +527,6 @@ int main(void)
 {
 	Suite *s = suite_create("vmx_paging");
 	TCase *tc = tcase_create("paging");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, caps_advertise_ept_ad);
@@ -550,9 +548,5 @@ int main(void)
 	tcase_add_test(tc, nonroot_owned_fixed_bit_exits_or_is_kept);
 	tcase_add_test(tc, nonroot_unrestricted_guest_pe_pg_exempt);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return fix_run_suite(s);
 }
