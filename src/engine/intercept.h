@@ -168,9 +168,9 @@ struct x86_intercept {
 		 * TSS (for a task gate, the gate's TSS selector; for IRET, the
 		 * back link of the current TSS), source as in the VM-exit
 		 * qualification (SDM Table 28-2).  For a task gate in the IDT
-		 * cpu->injected describes the event being delivered.  The
-		 * engine does no task switching itself: on ICPT_CONTINUE it
-		 * keeps its own behaviour (#GP / engine error).
+		 * cpu->injected describes the event being delivered.  On
+		 * ICPT_CONTINUE the engine carries out the task switch
+		 * itself (SDM 8.3; the interpreter's task.c).
 		 */
 		struct { uint16_t sel; uint8_t source; } task;
 		/*

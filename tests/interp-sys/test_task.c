@@ -4,8 +4,8 @@
  * intercept hook: far JMP/CALL to a TSS or task gate, IRET with NT=1 and
  * INT n through an IDT task gate outside IA-32e mode are offered as
  * ICPT_TASK_SWITCH after the checks of SDM 26.4.2 (new TSS selector,
- * source as in Table 28-2); without a VMX exit the interpreter keeps its
- * behaviour (#GP / engine error: no hardware task switching).  Every IRET
+ * source as in Table 28-2); without a VMX exit the interpreter carries
+ * out the task switch (SDM 8.3; details in test_task_switch.c).  Every IRET
  * is offered as ICPT_IRET and removes NMI blocking even when it faults
  * (SDM 6.7.1) unless the hook says otherwise (SDM 26.3).
  */
@@ -26,6 +26,7 @@ static enum icpt_result task_verdict;
 static bool keep_nmi_blocking;
 
 #define SWITCH_RIP 0x180000ull
+#define TASK_RIP   0x190000ull   /* EIP of the valid TSSs: HLT */
 
 #define GDT      0x7000ull
 #define TSS_NEW  0x60000ull    /* 0x28: available 32-bit TSS */
@@ -81,6 +82,26 @@ static uint64_t gate32(uint16_t sel, uint32_t off, uint8_t access)
 	       ((uint64_t)access << 40) | ((uint64_t)(off >> 16) << 48);
 }
 
+/* A valid ring-0 32-bit task at TASK_RIP with flat segments. */
+static void valid_task(uint64_t tss)
+{
+	static const uint16_t sels[6] = { 0x10, 0x18, 0x10, 0x10, 0x10, 0x10 };
+
+	ck_assert(gmem_write_u32(&h.mem, tss + 0x20, TASK_RIP));
+	ck_assert(gmem_write_u32(&h.mem, tss + 0x24, 2));
+	ck_assert(gmem_write_u32(&h.mem, tss + 0x38, H_STACK));
+	for (unsigned i = 0; i < 6; i++)
+		ck_assert(gmem_write_u16(&h.mem, tss + 0x48 + 4 * i, sels[i]));
+}
+
+/* The switch to the task in tss_sel was carried out. */
+static void assert_switched_to(uint16_t tss_sel, enum engine_exit_reason r)
+{
+	ck_assert_int_eq(r, ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(h.s->rip, TASK_RIP + 1);
+	ck_assert_uint_eq(h.s->seg[SEG_TR].sel, tss_sel);
+}
+
 /* Flat 32-bit protected mode, TR = the busy TSS_CUR, a 32-bit IDT with
  * interrupt gates to HLT stubs and a task gate at vector 0x40. */
 static void setup32(void)
@@ -106,6 +127,9 @@ static void setup32(void)
 	h_write64(&h, IDT32 + 8 * 0x40, gate32(SEL_TSS_NEW, 0, 0xe5));
 	h.s->idtr = (struct dtable_reg){ IDT32, 256 * 8 - 1 };
 	ck_assert(gmem_write_u8(&h.mem, SWITCH_RIP, 0xf4));
+	ck_assert(gmem_write_u8(&h.mem, TASK_RIP, 0xf4));
+	valid_task(TSS_NEW);
+	valid_task(TSS_LINK);
 	nseen = 0;
 	task_verdict = ICPT_CONTINUE;
 	keep_nmi_blocking = false;
@@ -169,9 +193,8 @@ START_TEST(jmp_far_tss_offered)
 	ck_assert_uint_eq(ic->insn_len, 7);
 	ck_assert_uint_eq(ic->rip, H_CODE);
 	ck_assert_uint_eq(seen_rip[ic - seen], H_CODE);
-	/* Not taken: #GP(selector) as before (no task switching). */
-	ck_assert_int_eq(stub_vector(r), X86_GP);
-	ck_assert_uint_eq(pushed_error(), SEL_TSS_NEW);
+	/* Not taken by the hook: the task switch is carried out. */
+	assert_switched_to(SEL_TSS_NEW, r);
 }
 END_TEST
 
@@ -200,8 +223,7 @@ START_TEST(call_far_task_gate_offered)
 	ck_assert_uint_eq(ic->u.task.sel, SEL_TSS_NEW);
 	ck_assert_uint_eq(ic->u.task.source, TASK_SRC_CALL);
 	ck_assert_uint_eq(ic->insn_len, 7);
-	ck_assert_int_eq(stub_vector(r), X86_GP);
-	ck_assert_uint_eq(pushed_error(), SEL_GATE);
+	assert_switched_to(SEL_TSS_NEW, r);
 }
 END_TEST
 
@@ -247,10 +269,13 @@ START_TEST(iret_nt_offered)
 {
 	static const uint8_t iret[] = { 0xcf };
 	const struct x86_intercept *ic;
+	enum engine_exit_reason r;
 
 	h.s->rflags |= RFLAGS_NT;
-	ck_assert_int_eq(su_run(&h, iret, 1, 5), ENGINE_EXIT_ERROR);
-	ck_assert_uint_eq(nseen, 2);
+	r = su_run(&h, iret, 1, 5);
+	assert_switched_to(SEL_TSS_LINK, r);
+	ck_assert_uint_eq(nseen, 3);   /* IRET, task switch, HLT */
+	ck_assert_int_eq(seen[2].kind, ICPT_HLT);
 	ck_assert_int_eq(seen[0].kind, ICPT_IRET);
 	ic = &seen[1];
 	ck_assert_int_eq(ic->kind, ICPT_TASK_SWITCH);
@@ -260,6 +285,9 @@ START_TEST(iret_nt_offered)
 	ck_assert_uint_eq(seen_rip[1], H_CODE);
 	/* A task return needs a busy TSS: #TS(link) without an offer. */
 	h_write64(&h, GDT + SEL_TSS_LINK, desc(TSS_LINK, 0x67, 0x89, 0));
+	h.s->seg[SEG_TR] = (struct seg_reg){ SEL_TSS_CUR, TSS_CUR, 0x67,
+					     0xb | SEG_AR_P };
+	h.s->rflags |= RFLAGS_NT;
 	nseen = 0;
 	h.s->gpr[GPR_RSP] = H_STACK;
 	ck_assert_int_eq(stub_vector(su_run(&h, iret, 1, 5)), X86_TS);
@@ -299,9 +327,8 @@ START_TEST(int_task_gate_offered)
 	ck_assert_uint_eq(ev->vector, 0x40);
 	ck_assert_uint_eq(ev->insn_len, 2);
 	ck_assert_uint_eq(seen_rip[ic - seen], H_CODE);
-	/* Not taken: #GP(0x40 * 8 + 2) as before. */
-	ck_assert_int_eq(stub_vector(r), X86_GP);
-	ck_assert_uint_eq(pushed_error(), 0x40 * 8 + 2);
+	/* Not taken by the hook: the task switch is carried out. */
+	assert_switched_to(SEL_TSS_NEW, r);
 }
 END_TEST
 

@@ -166,23 +166,36 @@ struct gate {
  * A task gate in the IDT outside IA-32e mode (SDM 6.12.2; INT n
  * "TASK-GATE"): the gate's TSS selector is checked (SDM 26.4.2 steps 2-4)
  * and the task switch goes to the VMX layer, which exits in VMX non-root
- * operation with cpu->injected as IDT-vectoring information.  Hardware
- * task switching is not implemented: when the hook lets it through, the
- * gate is refused with #GP(vector) as before.
+ * operation with cpu->injected as IDT-vectoring information.  Otherwise
+ * the task switch is carried out (SDM 8.3, task.c): the old task saves the
+ * return EIP of the event and its EFLAGS image (RF set for faults), the
+ * new task is nested (back link, NT), and an error code goes on the new
+ * task's stack (SDM 6.12.2).
  */
-static _Noreturn void idt_task_gate(struct interp *ip,
-				    const struct x86_event *ev, uint16_t tss)
+static void idt_task_gate(struct interp *ip, const struct x86_event *ev,
+			  uint16_t tss)
 {
+	struct cpu_state *s = &ip->s;
 	uint32_t ext = evt_ext(ev);
 	struct x86_intercept ic = {
-		.kind = ICPT_TASK_SWITCH, .rip = ip->s.rip,
+		.kind = ICPT_TASK_SWITCH, .rip = s->rip,
+	};
+	struct task_switch ts = {
+		.sel = tss, .source = TASK_SRC_IDT_GATE, .ext = ext,
+		.old_eip = return_ip(s, ev), .old_eflags = pushed_rflags(s, ev),
 	};
 
-	seg_task_target(ip, tss, false, X86_GP, ext);
+	ts.desc = seg_task_target(ip, tss, false, X86_GP, ext);
 	ic.u.task.sel = tss;
 	ic.u.task.source = TASK_SRC_IDT_GATE;
-	sys_intercept(ip, &ic);
-	interp_raise_err(ip, X86_GP, ev->vector * 8u + 2 + ext);
+	if (sys_intercept(ip, &ic) == ICPT_EMULATED)
+		return;
+	task_switch(ip, &ts);
+	if (ev->has_error_code) {
+		uint64_t err = ev->error_code;
+
+		stk_write_frame(ip, &err, 1, (desc_ar(ts.desc) & 8) ? 4 : 2);
+	}
 }
 
 static struct gate idt_gate(struct interp *ip, const struct x86_event *ev,
@@ -220,8 +233,6 @@ static struct gate idt_gate(struct interp *ip, const struct x86_event *ev,
 		interp_raise_err(ip, X86_GP, err);
 	if (!g.present)
 		interp_raise_err(ip, X86_NP, err);
-	if (!lm && g.type == 0x5)
-		idt_task_gate(ip, ev, g.sel);
 	return g;
 }
 
@@ -309,19 +320,20 @@ static void deliver_pm(struct interp *ip, const struct x86_event *ev)
 	struct cpu_state *s = &ip->s;
 	uint32_t ext = evt_ext(ev);
 	struct gate g = idt_gate(ip, ev, false);
-	uint64_t cd = gate_code_desc(ip, &g, ext, false);
-	unsigned cpl = cpu_cpl(s);
-	unsigned cdpl = (desc_ar(cd) & SEG_AR_DPL_MASK) >> SEG_AR_DPL_SHIFT;
-	bool conforming = desc_ar(cd) & 4;
+	uint64_t cd, sp, lin, sp_mask, vals[6];
+	unsigned cpl = cpu_cpl(s), cdpl, new_cpl, n = 0;
 	unsigned size = (g.type & 8) ? 4 : 2;
-	uint64_t vals[6];
-	unsigned n = 0;
-	bool inner = !conforming && cdpl < cpl;
-	unsigned new_cpl = inner ? cdpl : cpl;
+	bool inner;
 	struct seg_reg ss = s->seg[SEG_SS];
-	uint64_t sp, lin;
-	uint64_t sp_mask;
 
+	if (g.type == 0x5) {
+		idt_task_gate(ip, ev, g.sel);
+		return;
+	}
+	cd = gate_code_desc(ip, &g, ext, false);
+	cdpl = (desc_ar(cd) & SEG_AR_DPL_MASK) >> SEG_AR_DPL_SHIFT;
+	inner = !(desc_ar(cd) & 4) && cdpl < cpl;
+	new_cpl = inner ? cdpl : cpl;
 	if (s->rflags & RFLAGS_VM) {
 		snprintf(ip->exit_msg, sizeof(ip->exit_msg),
 			 "interrupt from virtual-8086 mode not supported");

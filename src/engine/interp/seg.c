@@ -264,9 +264,9 @@ uint64_t seg_task_target(struct interp *ip, uint16_t sel, bool busy,
  * Far JMP/CALL to a TSS descriptor or a task gate outside IA-32e mode (SDM
  * JMP/CALL "TASK-GATE" / "TASK-STATE-SEGMENT"): the privilege, type and
  * presence checks, then the attempt goes to the VMX layer as a task switch
- * (a VM exit in non-root operation, SDM 26.4.2).  Hardware task switching
- * is not implemented: when the hook lets it through, the caller raises
- * #GP(selector) as for any other unsupported target.
+ * (a VM exit in non-root operation, SDM 26.4.2).  When the hook lets it
+ * through (root operation, no VMX) the task switch is carried out (SDM
+ * 8.3, task.c).
  */
 static void far_task_switch(struct interp *ip, uint16_t sel, uint64_t d,
 			    bool call, unsigned opsize, uint64_t next_rip)
@@ -280,6 +280,10 @@ static void far_task_switch(struct interp *ip, uint16_t sel, uint64_t d,
 		.op_size = (uint8_t)opsize,
 	};
 	uint16_t tss = sel;
+	struct task_switch ts = {
+		.source = call ? TASK_SRC_CALL : TASK_SRC_JMP,
+		.old_eip = next_rip, .old_eflags = s->rflags,
+	};
 
 	if (dpl < cpl || dpl < (sel & 3u))
 		interp_raise_err(ip, X86_GP, sel & 0xfffc);
@@ -288,10 +292,13 @@ static void far_task_switch(struct interp *ip, uint16_t sel, uint64_t d,
 			interp_raise_err(ip, X86_NP, sel & 0xfffc);
 		tss = (uint16_t)(d >> 16);
 	}
-	seg_task_target(ip, tss, false, X86_GP, 0);
+	ts.desc = seg_task_target(ip, tss, false, X86_GP, 0);
+	ts.sel = tss;
 	ic.u.task.sel = tss;
-	ic.u.task.source = call ? TASK_SRC_CALL : TASK_SRC_JMP;
-	sys_intercept(ip, &ic);
+	ic.u.task.source = (uint8_t)ts.source;
+	if (sys_intercept(ip, &ic) == ICPT_EMULATED)
+		return;
+	task_switch(ip, &ts);
 }
 
 void seg_far_jmp(struct interp *ip, uint16_t sel, uint64_t off, bool call,
@@ -314,10 +321,12 @@ void seg_far_jmp(struct interp *ip, uint16_t sel, uint64_t off, bool call,
 	if (!(sel & 0xfffc))
 		interp_raise_gp0(ip);
 	d = desc_read(ip, sel, X86_GP, 0, &addr);
-	if (!cpu_long_mode(s) && is_task_target(desc_ar(d)))
+	if (!cpu_long_mode(s) && is_task_target(desc_ar(d))) {
 		far_task_switch(ip, sel, d, call, opsize, next_rip);
-	/* Call gates are not supported; task switches are not carried out
-	 * (IA-32e mode: #GP(selector) as the SDM says). */
+		return;
+	}
+	/* Call gates are not supported (IA-32e mode task targets:
+	 * #GP(selector) as the SDM says). */
 	code_desc_check(ip, sel, d, cpl, false);
 	off = target_rip(ip, d, off, opsize);
 	if (call) {

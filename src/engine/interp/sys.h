@@ -46,6 +46,10 @@ uint64_t mmu_gpa_xlate(struct interp *ip, uint64_t gpa, unsigned acc_bits,
  * with no guest-linear address, SDM 26.3, 29.3.3.2). */
 void mmu_read_pdptes(struct interp *ip, uint64_t cr3, uint64_t pdpte[4]);
 
+/* sys_cr.c: the four PAE PDPTEs at cr3 (SDM 4.4.1); #GP(0) if one with
+ * P=1 has a reserved bit set. */
+void sys_pae_pdptes_fetch(struct interp *ip, uint64_t cr3, uint64_t pdpte[4]);
+
 /* except.c */
 _Noreturn void interp_raise_gp0(struct interp *ip);
 /* Leave the instruction because the intercept hook replaced the state. */
@@ -92,6 +96,19 @@ void seg_far_ret(struct interp *ip, unsigned opsize, uint16_t imm);
  * are selector | ext.  Returns the descriptor. */
 uint64_t seg_task_target(struct interp *ip, uint16_t sel, bool busy,
 			 uint8_t vec, uint32_t ext);
+/* task.c: a hardware task switch (SDM 8.3) to the TSS sel whose
+ * descriptor d passed the checks before the switch; old_eip / old_eflags
+ * are the values saved in the old TSS; source is TASK_SRC_* (intercept.h);
+ * ext the EXT bit of error codes.  Faults after the commit point are in
+ * the context of the new task. */
+struct task_switch {
+	uint16_t sel;
+	uint64_t desc;
+	unsigned source;
+	uint64_t old_eip, old_eflags;
+	uint32_t ext;
+};
+void task_switch(struct interp *ip, const struct task_switch *t);
 /* IRET in protected mode: loads CS:RIP (SS:RSP); returns popped RFLAGS. */
 uint64_t seg_iret_pm(struct interp *ip, unsigned opsize);
 

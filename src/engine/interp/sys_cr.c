@@ -25,6 +25,14 @@ static uint64_t maxphy_mask(const struct interp *ip)
 	return (1ull << (m >= 32 && m <= 52 ? m : 39)) - 1;
 }
 
+void sys_pae_pdptes_fetch(struct interp *ip, uint64_t cr3, uint64_t pdpte[4])
+{
+	mmu_read_pdptes(ip, cr3, pdpte);
+	for (unsigned i = 0; i < 4; i++)
+		if ((pdpte[i] & 1) && (pdpte[i] & (~maxphy_mask(ip) | 0x1e6ull)))
+			interp_raise_gp0(ip);
+}
+
 /*
  * PAE paging outside IA-32e mode after this MOV to CR0/CR3/CR4: load the
  * four PDPTE registers from CR3 (SDM 4.4.1); one with P=1 and a reserved
@@ -41,10 +49,7 @@ static void load_pae_pdptes(struct interp *ip, uint64_t cr0, uint64_t cr3,
 
 	if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || (efer & EFER_LME))
 		return;
-	mmu_read_pdptes(ip, cr3, pdpte);
-	for (unsigned i = 0; i < 4; i++)
-		if ((pdpte[i] & 1) && (pdpte[i] & (~maxphy_mask(ip) | 0x1e6ull)))
-			interp_raise_gp0(ip);
+	sys_pae_pdptes_fetch(ip, cr3, pdpte);
 	memcpy(ip->s.pdpte, pdpte, sizeof(pdpte));
 	ip->s.pdpte_valid = true;
 }

@@ -6,7 +6,6 @@
  */
 #include "engine/interp/sys.h"
 
-#include <stdio.h>
 
 void sys_int(struct interp *ip, const struct insn *in)
 {
@@ -83,28 +82,32 @@ static void iret_unblock_nmi(struct interp *ip, const struct insn *in)
 
 /*
  * IRET with NT=1 outside IA-32e mode returns to the task in the back link
- * of the current TSS (SDM IRET "TASK-RETURN").  Task switching is not
- * implemented: the checks that come before a task switch (SDM 26.4.2) are
- * made and the attempt is offered to the VMX layer, which exits in VMX
- * non-root operation; anywhere else the run stops with an engine error.
+ * of the current TSS (SDM IRET "TASK-RETURN").  The checks that come
+ * before a task switch (SDM 26.4.2) are made and the attempt is offered to
+ * the VMX layer, which exits in VMX non-root operation; anywhere else the
+ * task switch is carried out (SDM 8.3, task.c).
  */
 static void iret_task_return(struct interp *ip, const struct insn *in)
 {
 	const struct seg_reg *tr = &ip->s.seg[SEG_TR];
 	struct x86_intercept ic;
+	struct task_switch ts = {
+		.source = TASK_SRC_IRET, .old_eip = ip->s.rip,
+		.old_eflags = ip->s.rflags,
+	};
 	uint16_t link;
 
 	if (tr->limit < 1)
 		interp_raise_err(ip, X86_TS, tr->sel & 0xfffc);
 	lin_read(ip, tr->base, &link, 2, ACC_READ | ACC_SUPER);
-	seg_task_target(ip, link, true, X86_TS, 0);
+	ts.desc = seg_task_target(ip, link, true, X86_TS, 0);
+	ts.sel = link;
 	sys_icpt_fill(ip, in, &ic, ICPT_TASK_SWITCH);
 	ic.u.task.sel = link;
 	ic.u.task.source = TASK_SRC_IRET;
-	sys_intercept(ip, &ic);
-	snprintf(ip->exit_msg, sizeof(ip->exit_msg),
-		 "IRET with NT=1 (task switch) not supported");
-	ip->exit_reason = ENGINE_EXIT_ERROR;
+	if (sys_intercept(ip, &ic) == ICPT_EMULATED)
+		return;
+	task_switch(ip, &ts);
 }
 
 void sys_iret(struct interp *ip, const struct insn *in)

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Hardware task switches (SDM Vol. 3A 8.3) and far CALL/JMP/RET through
+ * call gates (SDM 5.8.3-5.8.6) in 32-bit protected mode, with no VMX
+ * layer (the interpreter carries them out itself): the state saved in the
+ * old TSS, the state loaded from the new one, busy flags, back link, NT,
+ * CR0.TS, error codes on the new task's stack, and the faults with their
+ * selectors (SDM Table 8-1).
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sysutil.h"
+
+static struct harness h;
+
+#define GDT      0x7000ull
+#define TSS_A    0x60000ull    /* 0x28: the current task (busy) */
+#define TSS_B    0x60100ull    /* 0x30: available */
+#define TSS_E    0x60200ull    /* 0x88: available, for the IDT gates */
+#define IDT32    0x61000ull
+#define STUBS    0x62000ull    /* vector v: HLT at STUBS + 16 * v */
+#define B_CODE   0x190000ull   /* task B's code */
+#define E_CODE   0x1a0000ull   /* task E's code: HLT */
+#define B_STACK  0x70000ull
+#define E_STACK  0x74000ull
+
+#define SEL_A       0x28
+#define SEL_B       0x30
+#define SEL_GATE_B  0x38       /* task gate -> SEL_B */
+#define SEL_NP      0x40       /* available TSS, not present */
+#define SEL_TINY    0x48       /* available TSS, limit 0x20 */
+#define SEL_UCS     0x53       /* DPL 3 32-bit code, RPL 3 */
+#define SEL_UDS     0x5b       /* DPL 3 data, RPL 3 */
+#define SEL_E       0x88
+
+static uint64_t desc(uint32_t base, uint32_t limit, uint8_t access,
+		     uint8_t flags)
+{
+	return (limit & 0xffffull) | ((uint64_t)(base & 0xffffff) << 16) |
+	       ((uint64_t)access << 40) | ((uint64_t)(limit >> 16 & 0xf) << 48) |
+	       ((uint64_t)(flags & 0xf) << 52) | ((uint64_t)(base >> 24) << 56);
+}
+
+/* Gate: selector, offset, access byte, parameter count (call gates). */
+static uint64_t gate(uint16_t sel, uint32_t off, uint8_t access,
+		     uint8_t params)
+{
+	return (off & 0xffffull) | ((uint64_t)sel << 16) |
+	       ((uint64_t)(params & 0x1f) << 32) |
+	       ((uint64_t)access << 40) | ((uint64_t)(off >> 16) << 48);
+}
+
+static uint32_t r32(uint64_t gpa)
+{
+	uint32_t v = 0;
+
+	ck_assert(gmem_read_u32(&h.mem, gpa, &v));
+	return v;
+}
+
+static uint16_t r16(uint64_t gpa)
+{
+	uint16_t v = 0;
+
+	ck_assert(gmem_read_u16(&h.mem, gpa, &v));
+	return v;
+}
+
+static void w32(uint64_t gpa, uint32_t v)
+{
+	ck_assert(gmem_write_u32(&h.mem, gpa, v));
+}
+
+static void w16(uint64_t gpa, uint16_t v)
+{
+	ck_assert(gmem_write_u16(&h.mem, gpa, v));
+}
+
+/* Access byte (type, S, DPL, P) of a GDT descriptor. */
+static uint8_t gdt_access(uint16_t sel)
+{
+	uint8_t b = 0;
+
+	ck_assert(gmem_read_u8(&h.mem, GDT + (sel & 0xfff8) + 5, &b));
+	return b;
+}
+
+/* A ring-0 32-bit task: EIP, ESP, EFLAGS, GPRs base + i, flat segments. */
+static void make_task(uint64_t tss, uint32_t eip, uint32_t esp,
+		      uint32_t eflags, uint32_t gpr_base)
+{
+	for (unsigned off = 0; off < 0x68; off += 4)
+		w32(tss + off, 0);
+	w32(tss + 0x20, eip);
+	w32(tss + 0x24, eflags);
+	for (unsigned i = 0; i < 8; i++)
+		w32(tss + 0x28 + 4 * i, gpr_base + i);
+	w32(tss + 0x38, esp);
+	for (unsigned i = 0; i < 6; i++)
+		w16(tss + 0x48 + 4 * i, i == 1 ? 0x18 : 0x10);
+}
+
+static void setup(void)
+{
+	h_init(&h);
+	h_mode32(&h);
+	h_write64(&h, GDT + SEL_A, desc(TSS_A, 0x67, 0x8b, 0));
+	h_write64(&h, GDT + SEL_B, desc(TSS_B, 0x67, 0x89, 0));
+	h_write64(&h, GDT + SEL_GATE_B, gate(SEL_B, 0, 0x85, 0));
+	h_write64(&h, GDT + SEL_NP, desc(TSS_B, 0x67, 0x09, 0));
+	h_write64(&h, GDT + SEL_TINY, desc(TSS_B, 0x20, 0x89, 0));
+	h_write64(&h, GDT + (SEL_UCS & ~3), 0x00cffb000000ffffull);
+	h_write64(&h, GDT + (SEL_UDS & ~3), 0x00cff3000000ffffull);
+	h_write64(&h, GDT + SEL_E, desc(TSS_E, 0x67, 0x89, 0));
+	h.s->gdtr.limit = 0xff;
+	h.s->seg[SEG_TR] = (struct seg_reg){ SEL_A, TSS_A, 0x67,
+					     0xb | SEG_AR_P };
+	for (unsigned v = 0; v < 256; v++) {
+		h_write64(&h, IDT32 + 8 * v, gate(0x18, STUBS + 16 * v, 0x8e, 0));
+		ck_assert(gmem_write_u8(&h.mem, STUBS + 16 * v, 0xf4));
+	}
+	h_write64(&h, IDT32 + 8 * 0x40, gate(SEL_E, 0, 0xe5, 0));
+	h.s->idtr = (struct dtable_reg){ IDT32, 256 * 8 - 1 };
+	make_task(TSS_A, 0, 0, 2, 0);
+	make_task(TSS_B, B_CODE, B_STACK, 0x2 | RFLAGS_CF | RFLAGS_ZF,
+		  0xb0000000);
+	make_task(TSS_E, E_CODE, E_STACK, 0x2, 0xe0000000);
+	ck_assert(gmem_write_u8(&h.mem, B_CODE, 0xf4));
+	ck_assert(gmem_write_u8(&h.mem, E_CODE, 0xf4));
+	for (unsigned i = 0; i < 8; i++)
+		if (i != GPR_RSP)
+			h.s->gpr[i] = 0xa0000000u + i;
+	h.s->rflags = 0x2 | RFLAGS_SF | RFLAGS_IF;
+}
+
+static void teardown(void)
+{
+	h_fini(&h);
+}
+
+static int stub_vector(enum engine_exit_reason r)
+{
+	uint64_t rip = h.s->rip;
+
+	if (r != ENGINE_EXIT_HLT || rip <= STUBS || rip > STUBS + 16 * 256)
+		return -1;
+	return (int)((rip - 1 - STUBS) / 16);
+}
+
+/* Stack slot i (dwords) of the current stack (flat SS). */
+static uint32_t stack32(unsigned i)
+{
+	return r32(h.s->seg[SEG_SS].base + h.s->gpr[GPR_RSP] + 4 * i);
+}
+
+/* The state task A saved in TSS_A: EIP, EFLAGS, GPRs, selectors. */
+static void assert_saved_a(uint32_t eip, uint32_t eflags)
+{
+	ck_assert_uint_eq(r32(TSS_A + 0x20), eip);
+	ck_assert_uint_eq(r32(TSS_A + 0x24), eflags);
+	for (unsigned i = 0; i < 8; i++)
+		if (i != GPR_RSP)
+			ck_assert_uint_eq(r32(TSS_A + 0x28 + 4 * i),
+					  0xa0000000u + i);
+	ck_assert_uint_eq(r32(TSS_A + 0x38), H_STACK);
+	for (unsigned i = 0; i < 6; i++)
+		ck_assert_uint_eq(r16(TSS_A + 0x48 + 4 * i),
+				  i == 1 ? 0x18 : 0x10);
+}
+
+/* Task B's registers as loaded from TSS_B. */
+static void assert_in_b(uint64_t rflags)
+{
+	ck_assert_uint_eq(h.s->seg[SEG_TR].sel, SEL_B);
+	ck_assert_uint_eq(h.s->seg[SEG_TR].base, TSS_B);
+	ck_assert_uint_eq(h.s->seg[SEG_TR].ar & 0x1f, 0xb);
+	ck_assert_uint_eq(h.s->rflags, rflags);
+	for (unsigned i = 0; i < 8; i++)
+		if (i != GPR_RSP)
+			ck_assert_uint_eq(h.s->gpr[i], 0xb0000000u + i);
+	ck_assert_uint_eq(h.s->gpr[GPR_RSP], B_STACK);
+	ck_assert_uint_eq(h.s->seg[SEG_CS].sel, 0x18);
+	ck_assert_uint_eq(h.s->seg[SEG_SS].sel, 0x10);
+	ck_assert_uint_eq(h.s->seg[SEG_GS].sel, 0x10);
+	ck_assert(h.s->cr0 & CR0_TS);
+}
+
+/* ---- task switches ---- */
+
+/* jmp far 0x30:0: not nested, A's busy flag cleared, B's set. */
+START_TEST(jmp_to_tss)
+{
+	static const uint8_t code[] = { 0xea, 0, 0, 0, 0, SEL_B, 0 };
+
+	ck_assert(!(h.s->cr0 & CR0_TS));
+	ck_assert_int_eq(su_run(&h, code, sizeof(code), 5), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(h.s->rip, B_CODE + 1);
+	assert_in_b(0x2 | RFLAGS_CF | RFLAGS_ZF);
+	assert_saved_a(H_CODE + 7, 0x2 | RFLAGS_SF | RFLAGS_IF);
+	ck_assert_uint_eq(gdt_access(SEL_A), 0x89);
+	ck_assert_uint_eq(gdt_access(SEL_B), 0x8b);
+	ck_assert_uint_eq(r16(TSS_B), 0);   /* no back link */
+}
+END_TEST
+
+/* call far through the task gate, then IRET back (SDM 8.4). */
+START_TEST(call_iret_round_trip)
+{
+	static const uint8_t code[] = { 0x9a, 0, 0, 0, 0, SEL_GATE_B, 0,
+					0xf4 };
+	static const uint8_t b_code[] = { 0xcf };   /* iret */
+
+	ck_assert(gmem_write(&h.mem, B_CODE, b_code, sizeof(b_code)));
+	h_load(&h, H_CODE, code, sizeof(code));
+	ck_assert_int_eq(h_run(&h, 1), ENGINE_EXIT_INSN_LIMIT);
+	ck_assert_uint_eq(h.s->rip, B_CODE);
+	assert_in_b(0x2 | RFLAGS_CF | RFLAGS_ZF | RFLAGS_NT);
+	assert_saved_a(H_CODE + 7, 0x2 | RFLAGS_SF | RFLAGS_IF);
+	ck_assert_uint_eq(r16(TSS_B), SEL_A);            /* back link */
+	ck_assert_uint_eq(gdt_access(SEL_A), 0x8b);      /* still busy */
+	ck_assert_uint_eq(gdt_access(SEL_B), 0x8b);
+
+	h.s->cr0 &= ~CR0_TS;
+	h.s->gpr[GPR_RAX] = 0x1234;
+	ck_assert_int_eq(h_run(&h, 5), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(h.s->rip, H_CODE + 8);
+	ck_assert_uint_eq(h.s->seg[SEG_TR].sel, SEL_A);
+	ck_assert_uint_eq(h.s->rflags, 0x2 | RFLAGS_SF | RFLAGS_IF);
+	for (unsigned i = 0; i < 8; i++)
+		if (i != GPR_RSP)
+			ck_assert_uint_eq(h.s->gpr[i], 0xa0000000u + i);
+	ck_assert_uint_eq(h.s->gpr[GPR_RSP], H_STACK);
+	ck_assert(h.s->cr0 & CR0_TS);
+	/* B saved with NT clear and its EIP after the IRET; B no longer busy,
+	 * A busy. */
+	ck_assert_uint_eq(r32(TSS_B + 0x20), B_CODE + 1);
+	ck_assert_uint_eq(r32(TSS_B + 0x24), 0x2 | RFLAGS_CF | RFLAGS_ZF);
+	ck_assert_uint_eq(r32(TSS_B + 0x28), 0x1234);
+	ck_assert_uint_eq(gdt_access(SEL_B), 0x89);
+	ck_assert_uint_eq(gdt_access(SEL_A), 0x8b);
+}
+END_TEST
+
+/* INT 0x40 through an IDT task gate (DPL 3): nested, EIP after the INT. */
+START_TEST(int_through_task_gate)
+{
+	static const uint8_t code[] = { 0xcd, 0x40 };
+
+	ck_assert_int_eq(su_run(&h, code, sizeof(code), 5), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(h.s->rip, E_CODE + 1);
+	ck_assert_uint_eq(h.s->seg[SEG_TR].sel, SEL_E);
+	ck_assert_uint_eq(h.s->rflags, 0x2 | RFLAGS_NT);
+	ck_assert_uint_eq(h.s->gpr[GPR_RAX], 0xe0000000u);
+	ck_assert_uint_eq(h.s->gpr[GPR_RSP], E_STACK);   /* nothing pushed */
+	assert_saved_a(H_CODE + 2, 0x2 | RFLAGS_SF | RFLAGS_IF);
+	ck_assert_uint_eq(r16(TSS_E), SEL_A);
+	ck_assert_uint_eq(gdt_access(SEL_A), 0x8b);
+	ck_assert_uint_eq(gdt_access(SEL_E), 0x8b);
+}
+END_TEST
+
+/* #GP through a task gate: the error code goes on the new task's stack;
+ * the old task saved the faulting EIP with RF set (SDM 6.12.2, 18.3.1.1). */
+START_TEST(exception_error_code_on_new_stack)
+{
+	/* jmp far 0x28:0 to the busy current TSS: #GP(0x28) */
+	static const uint8_t code[] = { 0xea, 0, 0, 0, 0, SEL_A, 0 };
+
+	h_write64(&h, IDT32 + 8 * X86_GP, gate(SEL_E, 0, 0x85, 0));
+	ck_assert_int_eq(su_run(&h, code, sizeof(code), 5), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(h.s->rip, E_CODE + 1);
+	ck_assert_uint_eq(h.s->seg[SEG_TR].sel, SEL_E);
+	ck_assert_uint_eq(h.s->gpr[GPR_RSP], E_STACK - 4);
+	ck_assert_uint_eq(r32(E_STACK - 4), SEL_A);
+	assert_saved_a(H_CODE, 0x2 | RFLAGS_SF | RFLAGS_IF | RFLAGS_RF);
+	ck_assert_uint_eq(r16(TSS_E), SEL_A);
+	ck_assert_uint_eq(h.s->rflags, 0x2 | RFLAGS_NT);
+}
+END_TEST
+
+/* Checks before the switch (SDM Table 8-1 rows 1-3, CALL reference):
+ * busy #GP(sel), not present #NP(sel), limit < 0x67 #TS(sel); nothing
+ * changes. */
+START_TEST(call_tss_faults)
+{
+	static const struct { uint8_t sel; int vec; } cases[] = {
+		{ SEL_A, X86_GP }, { SEL_NP, X86_NP }, { SEL_TINY, X86_TS },
+	};
+
+	for (unsigned i = 0; i < 3; i++) {
+		uint8_t code[] = { 0x9a, 0, 0, 0, 0, cases[i].sel, 0 };
+		enum engine_exit_reason r;
+
+		h.s->gpr[GPR_RSP] = H_STACK;
+		r = su_run(&h, code, sizeof(code), 5);
+		ck_assert_int_eq(stub_vector(r), cases[i].vec);
+		ck_assert_uint_eq(stack32(0), cases[i].sel);
+		ck_assert_uint_eq(stack32(1), H_CODE);
+		ck_assert_uint_eq(h.s->seg[SEG_TR].sel, SEL_A);
+		ck_assert_uint_eq(r32(TSS_A + 0x20), 0);   /* nothing saved */
+		ck_assert(!(h.s->cr0 & CR0_TS));
+	}
+}
+END_TEST
+
+/* A bad CS in the new TSS faults after the commit point: #TS(CS) in the
+ * new task (TR = B, pushed EIP = B's EIP), A already saved. */
+START_TEST(fault_in_new_task_context)
+{
+	static const uint8_t code[] = { 0xea, 0, 0, 0, 0, SEL_B, 0 };
+	enum engine_exit_reason r;
+
+	w16(TSS_B + 0x4c, 0x10);   /* CS = a data segment */
+	r = su_run(&h, code, sizeof(code), 5);
+	ck_assert_int_eq(stub_vector(r), X86_TS);
+	ck_assert_uint_eq(stack32(0), 0x10);
+	ck_assert_uint_eq(stack32(1), B_CODE);
+	ck_assert_uint_eq(h.s->seg[SEG_TR].sel, SEL_B);
+	ck_assert_uint_eq(h.s->gpr[GPR_RAX], 0xb0000000u);
+	assert_saved_a(H_CODE + 7, 0x2 | RFLAGS_SF | RFLAGS_IF);
+	ck_assert_uint_eq(gdt_access(SEL_B), 0x8b);
+}
+END_TEST
+
+/* SS not present in the new task: #SS(SS selector); a bad data segment:
+ * #TS(selector); a DPL 3 task can not use a DPL 0 data segment. */
+START_TEST(new_task_segment_checks)
+{
+	static const uint8_t code[] = { 0xea, 0, 0, 0, 0, SEL_B, 0 };
+	enum engine_exit_reason r;
+
+	h_write64(&h, GDT + 0x90, 0x00cf13000000ffffull);   /* SS, not present */
+	w16(TSS_B + 0x50, 0x90);
+	r = su_run(&h, code, sizeof(code), 5);
+	ck_assert_int_eq(stub_vector(r), X86_SS);
+	ck_assert_uint_eq(stack32(0), 0x90);
+
+	teardown();
+	setup();
+	w16(TSS_B + 0x54, 0x38);   /* DS = the task gate */
+	r = su_run(&h, code, sizeof(code), 5);
+	ck_assert_int_eq(stub_vector(r), X86_TS);
+	ck_assert_uint_eq(stack32(0), 0x38);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("task_switch");
+	TCase *t = tcase_create("task");
+
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, jmp_to_tss);
+	tcase_add_test(t, call_iret_round_trip);
+	tcase_add_test(t, int_through_task_gate);
+	tcase_add_test(t, exception_error_code_on_new_stack);
+	tcase_add_test(t, call_tss_faults);
+	tcase_add_test(t, fault_in_new_task_context);
+	tcase_add_test(t, new_task_segment_checks);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	return h_run_suite(suite());
+}
