@@ -10,7 +10,7 @@
  * flat 32-bit mode) and compare EAX and the status flags.  The flags
  * the SDM defines must match; so must the undefined ones, because
  * exec_bcd.c deliberately produces Unicorn's (QEMU's) values there.
- * AAM 0 must raise #DE in both and change nothing.
+ * AAM 0 must raise #DE in both and change nothing (every 17th AL).
  */
 #include <check.h>
 #include <stdio.h>
@@ -28,25 +28,26 @@ struct bcd_op {
 	uint8_t code[2];
 	unsigned len;
 	uint32_t defined;       /* status flags the SDM defines */
+	unsigned al_step;       /* AL values tried: 0, al_step, ... */
 };
 
 #define SZP (RFLAGS_SF | RFLAGS_ZF | RFLAGS_PF)
 #define ACF (RFLAGS_AF | RFLAGS_CF)
 
 static const struct bcd_op ops[] = {
-	{ "aaa", { 0x37 }, 1, ACF },
-	{ "aas", { 0x3f }, 1, ACF },
-	{ "daa", { 0x27 }, 1, SZP | ACF },
-	{ "das", { 0x2f }, 1, SZP | ACF },
-	{ "aam 10", { 0xd4, 0x0a }, 2, SZP },
-	{ "aam 16", { 0xd4, 0x10 }, 2, SZP },
-	{ "aam 7", { 0xd4, 0x07 }, 2, SZP },
-	{ "aam 255", { 0xd4, 0xff }, 2, SZP },
-	{ "aam 0", { 0xd4, 0x00 }, 2, 0 },
-	{ "aad 10", { 0xd5, 0x0a }, 2, SZP },
-	{ "aad 16", { 0xd5, 0x10 }, 2, SZP },
-	{ "aad 255", { 0xd5, 0xff }, 2, SZP },
-	{ "aad 0", { 0xd5, 0x00 }, 2, SZP },
+	{ "aaa", { 0x37 }, 1, ACF, 1 },
+	{ "aas", { 0x3f }, 1, ACF, 1 },
+	{ "daa", { 0x27 }, 1, SZP | ACF, 1 },
+	{ "das", { 0x2f }, 1, SZP | ACF, 1 },
+	{ "aam 10", { 0xd4, 0x0a }, 2, SZP, 1 },
+	{ "aam 16", { 0xd4, 0x10 }, 2, SZP, 1 },
+	{ "aam 7", { 0xd4, 0x07 }, 2, SZP, 1 },
+	{ "aam 255", { 0xd4, 0xff }, 2, SZP, 1 },
+	{ "aam 0", { 0xd4, 0x00 }, 2, 0, 17 },
+	{ "aad 10", { 0xd5, 0x0a }, 2, SZP, 1 },
+	{ "aad 16", { 0xd5, 0x10 }, 2, SZP, 1 },
+	{ "aad 255", { 0xd5, 0xff }, 2, SZP, 1 },
+	{ "aad 0", { 0xd5, 0x00 }, 2, SZP, 1 },
 };
 
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
@@ -183,7 +184,9 @@ START_TEST(bcd32_vs_unicorn)
 {
 	unsigned op = (unsigned)_i;
 
-	for (unsigned al = 0; al < 256; al++)
+	/* AAM 0 faults whatever the input, and each fault reopens Unicorn:
+	 * sample its AL values. */
+	for (unsigned al = 0; al < 256; al += ops[op].al_step)
 		for (unsigned a = 0; a < sizeof(ah_values) / sizeof(ah_values[0]); a++)
 			for (unsigned f = 0; f < sizeof(flag_sets) / sizeof(flag_sets[0]); f++)
 				compare(op, 0xa5a50000u | ah_values[a] << 8 | al,
