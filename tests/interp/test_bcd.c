@@ -217,15 +217,18 @@ START_TEST(aad_forms)
 }
 END_TEST
 
-/* A 32-bit interrupt gate for vector 0 to the harness's HLT stub. */
-static void idt32_de(void)
+/* 32-bit interrupt gates for vectors 0..7 to the harness's HLT stubs. */
+static void idt32(void)
 {
-	const uint64_t idt = H_DATA + 0x1000, off = H_VEC;
-	uint64_t gate = (off & 0xffff) | (0x18ull << 16) | (0x8eull << 40) |
-			((off >> 16 & 0xffff) << 48);
+	const uint64_t idt = H_DATA + 0x1000;
 
-	h_write64(&h, idt, gate);
-	h.s->idtr = (struct dtable_reg){ idt, 7 };
+	for (uint64_t v = 0; v < 8; v++) {
+		uint64_t off = H_VEC + 16 * v;
+
+		h_write64(&h, idt + 8 * v, (off & 0xffff) | (0x18ull << 16) |
+			  (0x8eull << 40) | ((off >> 16 & 0xffff) << 48));
+	}
+	h.s->idtr = (struct dtable_reg){ idt, 8 * 8 - 1 };
 }
 
 /* AAM 0: #DE, faulting EIP = the AAM, AX and flags unchanged. */
@@ -238,7 +241,7 @@ START_TEST(aam_zero_de)
 	enum engine_exit_reason r;
 
 	start32(0x1234, F(CF) | F(SF));
-	idt32_de();
+	idt32();
 	G(RSP) = H_STACK;
 	h_load(&h, H_CODE, code, sizeof(code));
 	r = h_run(&h, 3);
@@ -247,6 +250,27 @@ START_TEST(aam_zero_de)
 	ck_assert_uint_eq(G(RAX), 0x1234);
 	ck_assert_uint_eq(FL, F(CF) | F(SF));
 	ck_assert_uint_eq(h_program_insns(&h, r), 1);
+}
+END_TEST
+
+/* LOCK is not allowed on any of them: #UD (SDM Vol. 2A, "Protected
+ * Mode Exceptions": "#UD If the LOCK prefix is used"). */
+START_TEST(lock_is_ud)
+{
+	static const uint8_t code[] = {
+		0xf0, 0x27,                     /* lock daa */
+	};
+	enum engine_exit_reason r;
+
+	start32(0x79, F(AF));
+	idt32();
+	G(RSP) = H_STACK;
+	h_load(&h, H_CODE, code, sizeof(code));
+	r = h_run(&h, 1);
+	ck_assert_int_eq(h_fault_vector(&h, r), X86_UD);
+	ck_assert_uint_eq(h_fault_rip(&h, r, false) & 0xffffffff, H_CODE);
+	ck_assert_uint_eq(G(RAX), 0x79);
+	ck_assert_uint_eq(FL, F(AF));
 }
 END_TEST
 
@@ -333,6 +357,7 @@ static Suite *bcd_suite(void)
 	tcase_add_test(tc, aam_forms);
 	tcase_add_test(tc, aad_forms);
 	tcase_add_test(tc, aam_zero_de);
+	tcase_add_test(tc, lock_is_ud);
 	tcase_add_test(tc, real_mode);
 	tcase_add_test(tc, invalid_in_64bit_mode);
 	suite_add_tcase(s, tc);
