@@ -346,10 +346,183 @@ START_TEST(new_task_segment_checks)
 }
 END_TEST
 
+/* ---- call gates ---- */
+
+#define SEL_GATE3     0x60     /* DPL 3 32-bit gate -> 0x18:T_RING0, 2 params */
+#define SEL_GATE0     0x68     /* DPL 0 32-bit gate -> 0x18:T_SAME */
+#define SEL_GATE_DATA 0x70     /* DPL 3 gate -> 0x10 (not code) */
+#define SEL_GATE_U    0x78     /* DPL 3 gate -> SEL_UCS:T_USER */
+#define SEL_GATE_NP   0x98     /* DPL 3 gate, not present */
+#define SEL_GATE_NULL 0xa0     /* DPL 3 gate -> null selector */
+#define SEL_GATE16    0xa8     /* DPL 0 16-bit gate -> 0x18:T_SAME */
+#define T_RING0  0x1b0000ull
+#define T_SAME   0x1b1000ull
+#define T_USER   0x1b2000ull
+#define RING0_SP 0x78000ull
+#define USER_SP  0x7c000ull
+
+static void setup_gates(void)
+{
+	/* mov ax, 0x10; mov ds, ax; retf 8 */
+	static const uint8_t ring0[] = { 0x66, 0xb8, 0x10, 0x00, 0x8e, 0xd8,
+					 0xca, 0x08, 0x00 };
+
+	setup();
+	h_write64(&h, GDT + SEL_GATE3, gate(0x18, T_RING0, 0xec, 2));
+	h_write64(&h, GDT + SEL_GATE0, gate(0x18, T_SAME, 0x8c, 0));
+	h_write64(&h, GDT + SEL_GATE_DATA, gate(0x10, T_SAME, 0xec, 0));
+	h_write64(&h, GDT + SEL_GATE_U, gate(SEL_UCS, T_USER, 0xec, 0));
+	h_write64(&h, GDT + SEL_GATE_NP, gate(0x18, T_SAME, 0x6c, 0));
+	h_write64(&h, GDT + SEL_GATE_NULL, gate(0, T_SAME, 0xec, 0));
+	h_write64(&h, GDT + SEL_GATE16, gate(0x18, T_SAME, 0x84, 0));
+	ck_assert(gmem_write(&h.mem, T_RING0, ring0, sizeof(ring0)));
+	ck_assert(gmem_write_u8(&h.mem, T_SAME, 0xcb));    /* retf */
+	ck_assert(gmem_write_u8(&h.mem, T_USER, 0xf4));    /* hlt */
+	w32(TSS_A + 4, RING0_SP);                          /* ESP0 */
+	w16(TSS_A + 8, 0x10);                              /* SS0 */
+}
+
+/* CPL 3 with user code and stack; FS and GS null. */
+static void to_ring3(void)
+{
+	static const unsigned data[] = { SEG_ES, SEG_SS, SEG_DS };
+
+	h.s->seg[SEG_CS] = (struct seg_reg){ SEL_UCS, 0, 0xffffffff,
+		0xb | SEG_AR_S | SEG_AR_P | SEG_AR_DB | SEG_AR_G |
+		(3u << SEG_AR_DPL_SHIFT) };
+	for (unsigned i = 0; i < 3; i++)
+		h.s->seg[data[i]] = (struct seg_reg){ SEL_UDS, 0, 0xffffffff,
+			0x3 | SEG_AR_S | SEG_AR_P | SEG_AR_DB | SEG_AR_G |
+			(3u << SEG_AR_DPL_SHIFT) };
+	h.s->seg[SEG_FS] = (struct seg_reg){ 0, 0, 0, SEG_AR_UNUSABLE };
+	h.s->seg[SEG_GS] = h.s->seg[SEG_FS];
+	h.s->gpr[GPR_RSP] = USER_SP;
+}
+
+/* CALL from CPL 3 through a DPL 3 gate to ring 0: stack from the TSS,
+ * two dwords copied, SS:ESP and CS:EIP pushed (SDM 5.8.5, Figure 5-13);
+ * RETF 8 back to ring 3 restores SS:ESP, releases the parameters on both
+ * stacks and nulls DS loaded with a DPL 0 segment (SDM 5.8.6). */
+START_TEST(call_gate_to_ring0_and_back)
+{
+	static const uint8_t code[] = {
+		0x68, 0x11, 0x11, 0x11, 0x11,             /* push 0x11111111 */
+		0x68, 0x22, 0x22, 0x22, 0x22,             /* push 0x22222222 */
+		0x9a, 0, 0, 0, 0, SEL_GATE3 | 3, 0,       /* call 0x63:0 */
+	};
+
+	to_ring3();
+	h_load(&h, H_CODE, code, sizeof(code));
+	ck_assert_int_eq(h_run(&h, 3), ENGINE_EXIT_INSN_LIMIT);
+	ck_assert_uint_eq(h.s->rip, T_RING0);
+	ck_assert_uint_eq(h.s->seg[SEG_CS].sel, 0x18);
+	ck_assert_uint_eq(cpu_cpl(h.s), 0);
+	ck_assert_uint_eq(h.s->seg[SEG_SS].sel, 0x10);
+	ck_assert_uint_eq(h.s->gpr[GPR_RSP], RING0_SP - 24);
+	ck_assert_uint_eq(stack32(0), H_CODE + 17);
+	ck_assert_uint_eq(stack32(1), SEL_UCS);
+	ck_assert_uint_eq(stack32(2), 0x22222222);
+	ck_assert_uint_eq(stack32(3), 0x11111111);
+	ck_assert_uint_eq(stack32(4), USER_SP - 8);
+	ck_assert_uint_eq(stack32(5), SEL_UDS);
+
+	ck_assert_int_eq(h_run(&h, 3), ENGINE_EXIT_INSN_LIMIT);
+	ck_assert_uint_eq(h.s->rip, H_CODE + 17);
+	ck_assert_uint_eq(h.s->seg[SEG_CS].sel, SEL_UCS);
+	ck_assert_uint_eq(cpu_cpl(h.s), 3);
+	ck_assert_uint_eq(h.s->seg[SEG_SS].sel, SEL_UDS);
+	ck_assert_uint_eq(h.s->gpr[GPR_RSP], USER_SP);
+	ck_assert_uint_eq(h.s->seg[SEG_DS].sel, 0);
+	ck_assert(h.s->seg[SEG_DS].ar & SEG_AR_UNUSABLE);
+	ck_assert_uint_eq(h.s->seg[SEG_ES].sel, SEL_UDS);
+}
+END_TEST
+
+/* Same privilege: CALL pushes CS:EIP only, RETF returns. */
+START_TEST(call_gate_same_privilege)
+{
+	static const uint8_t code[] = { 0x9a, 0, 0, 0, 0, SEL_GATE0, 0, 0xf4 };
+
+	h_load(&h, H_CODE, code, sizeof(code));
+	ck_assert_int_eq(h_run(&h, 1), ENGINE_EXIT_INSN_LIMIT);
+	ck_assert_uint_eq(h.s->rip, T_SAME);
+	ck_assert_uint_eq(h.s->seg[SEG_CS].sel, 0x18);
+	ck_assert_uint_eq(h.s->gpr[GPR_RSP], H_STACK - 8);
+	ck_assert_uint_eq(stack32(0), H_CODE + 7);
+	ck_assert_uint_eq(stack32(1), 0x18);
+	ck_assert_int_eq(h_run(&h, 5), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(h.s->rip, H_CODE + 8);
+	ck_assert_uint_eq(h.s->gpr[GPR_RSP], H_STACK);
+
+	/* A 16-bit gate pushes 16-bit CS:IP. */
+	h.s->gpr[GPR_RSP] = H_STACK;
+	h.s->activity = ACTIVITY_ACTIVE;
+	h_load(&h, H_CODE, code, sizeof(code));
+	ck_assert(gmem_write_u8(&h.mem, H_CODE + 5, SEL_GATE16));
+	ck_assert_int_eq(h_run(&h, 1), ENGINE_EXIT_INSN_LIMIT);
+	ck_assert_uint_eq(h.s->rip, T_SAME & 0xffff);
+	ck_assert_uint_eq(h.s->gpr[GPR_RSP], H_STACK - 4);
+	ck_assert_uint_eq(r16(H_STACK - 4), (H_CODE + 7) & 0xffff);
+	ck_assert_uint_eq(r16(H_STACK - 2), 0x18);
+}
+END_TEST
+
+/* JMP through a gate: no stack change, CPL unchanged (3). */
+START_TEST(jmp_call_gate)
+{
+	static const uint8_t code[] = { 0xea, 0, 0, 0, 0, SEL_GATE_U | 3, 0 };
+
+	to_ring3();
+	h_load(&h, H_CODE, code, sizeof(code));
+	ck_assert_int_eq(h_run(&h, 1), ENGINE_EXIT_INSN_LIMIT);
+	ck_assert_uint_eq(h.s->rip, T_USER);
+	ck_assert_uint_eq(cpu_cpl(h.s), 3);
+	ck_assert_uint_eq(h.s->seg[SEG_CS].sel, SEL_UCS);
+	ck_assert_uint_eq(h.s->gpr[GPR_RSP], USER_SP);
+	ck_assert_uint_eq(r32(USER_SP - 4), 0);
+}
+END_TEST
+
+/* The #GP / #NP cases (CALL/JMP "CALL-GATE"). */
+START_TEST(call_gate_faults)
+{
+	static const struct {
+		bool ring3, jmp;
+		uint8_t sel;
+		int vec;
+		uint32_t err;
+	} cases[] = {
+		{ true, false, SEL_GATE0 | 3, X86_GP, SEL_GATE0 },   /* DPL < CPL */
+		{ false, false, SEL_GATE0 | 3, X86_GP, SEL_GATE0 },  /* RPL > DPL */
+		{ false, false, SEL_GATE_DATA, X86_GP, 0x10 },       /* not code */
+		{ false, false, SEL_GATE_NP, X86_NP, SEL_GATE_NP },
+		{ false, false, SEL_GATE_NULL, X86_GP, 0 },
+		{ true, true, SEL_GATE3 | 3, X86_GP, 0x18 },  /* JMP to inner */
+		{ true, false, SEL_GATE_DATA | 3, X86_GP, 0x10 },
+	};
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t code[] = { cases[i].jmp ? 0xea : 0x9a, 0, 0, 0, 0,
+				   cases[i].sel, 0 };
+		enum engine_exit_reason r;
+
+		teardown();
+		setup_gates();
+		if (cases[i].ring3)
+			to_ring3();
+		r = su_run(&h, code, sizeof(code), 5);
+		ck_assert_int_eq(stub_vector(r), cases[i].vec);
+		ck_assert_uint_eq(stack32(0), cases[i].err);
+		ck_assert_uint_eq(stack32(1), H_CODE);
+		ck_assert_uint_eq(stack32(2), cases[i].ring3 ? SEL_UCS : 0x18);
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("task_switch");
-	TCase *t = tcase_create("task");
+	TCase *t = tcase_create("task"), *g;
 
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, jmp_to_tss);
@@ -360,6 +533,13 @@ static Suite *suite(void)
 	tcase_add_test(t, fault_in_new_task_context);
 	tcase_add_test(t, new_task_segment_checks);
 	suite_add_tcase(s, t);
+	g = tcase_create("callgate");
+	tcase_add_checked_fixture(g, setup_gates, teardown);
+	tcase_add_test(g, call_gate_to_ring0_and_back);
+	tcase_add_test(g, call_gate_same_privilege);
+	tcase_add_test(g, jmp_call_gate);
+	tcase_add_test(g, call_gate_faults);
+	suite_add_tcase(s, g);
 	return s;
 }
 

@@ -93,7 +93,7 @@ static uint64_t return_ip(const struct cpu_state *s, const struct x86_event *ev)
 }
 
 /* Linear address of sp..sp+len on stack segment ss (not yet loaded). */
-static uint64_t stack_lin(struct interp *ip, const struct seg_reg *ss,
+uint64_t stack_lin(struct interp *ip, const struct seg_reg *ss,
 			  uint64_t sp, unsigned len, bool is64, uint32_t err)
 {
 	uint64_t last = sp + len - 1;
@@ -259,7 +259,7 @@ static uint64_t gate_code_desc(struct interp *ip, const struct gate *g,
 }
 
 /* Stack for privilege level dpl from the 32-bit / 16-bit TSS. */
-static void tss_stack32(struct interp *ip, unsigned dpl, uint32_t ext,
+void tss_stack32(struct interp *ip, unsigned dpl, uint32_t ext,
 			uint16_t *ss, uint32_t *esp)
 {
 	const struct seg_reg *tr = &ip->s.seg[SEG_TR];
@@ -284,7 +284,7 @@ static void tss_stack32(struct interp *ip, unsigned dpl, uint32_t ext,
 }
 
 /* New SS for an inner-privilege transfer (SDM 6.12.1.1, #TS rules). */
-static void load_inner_ss(struct interp *ip, uint16_t sel, unsigned dpl,
+void load_inner_ss(struct interp *ip, uint16_t sel, unsigned dpl,
 			  uint32_t ext, struct seg_reg *out)
 {
 	uint64_t d, addr;

@@ -325,8 +325,13 @@ void seg_far_jmp(struct interp *ip, uint16_t sel, uint64_t off, bool call,
 		far_task_switch(ip, sel, d, call, opsize, next_rip);
 		return;
 	}
-	/* Call gates are not supported (IA-32e mode task targets:
-	 * #GP(selector) as the SDM says). */
+	if (!cpu_long_mode(s) && is_call_gate(desc_ar(d))) {
+		seg_call_gate(ip, sel, d, call, next_rip);
+		return;
+	}
+	/* IA-32e mode: task targets are #GP(selector) as the SDM says; 64-bit
+	 * call gates are not supported and end up #GP(selector) here too
+	 * (not a code segment). */
 	code_desc_check(ip, sel, d, cpl, false);
 	off = target_rip(ip, d, off, opsize);
 	if (call) {

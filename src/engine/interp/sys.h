@@ -54,6 +54,18 @@ void sys_pae_pdptes_fetch(struct interp *ip, uint64_t cr3, uint64_t pdpte[4]);
 _Noreturn void interp_raise_gp0(struct interp *ip);
 /* Leave the instruction because the intercept hook replaced the state. */
 _Noreturn void interp_abort_switched(struct interp *ip);
+/* Linear address of sp..sp+len-1 on a stack segment ss that need not be
+ * loaded yet; #SS(err) outside its limit (expand-down aware). */
+uint64_t stack_lin(struct interp *ip, const struct seg_reg *ss, uint64_t sp,
+		   unsigned len, bool is64, uint32_t err);
+/* SS:ESP for privilege level dpl from the current 32-/16-bit TSS;
+ * #TS(TR selector | ext) beyond its limit. */
+void tss_stack32(struct interp *ip, unsigned dpl, uint32_t ext,
+		 uint16_t *ss, uint32_t *esp);
+/* Check and read the inner stack segment sel for privilege dpl (#TS / #SS
+ * with sel | ext, SDM 6.12.1.1 and CALL "MORE-PRIVILEGE"). */
+void load_inner_ss(struct interp *ip, uint16_t sel, unsigned dpl,
+		   uint32_t ext, struct seg_reg *out);
 
 /* seg.c: descriptors (SDM 3.4.5). */
 static inline uint64_t desc_base(uint64_t d)
@@ -109,6 +121,11 @@ struct task_switch {
 	uint32_t ext;
 };
 void task_switch(struct interp *ip, const struct task_switch *t);
+/* callgate.c: far CALL/JMP through the call gate sel (descriptor d)
+ * outside IA-32e mode (SDM 5.8.3-5.8.5). */
+bool is_call_gate(uint32_t ar);
+void seg_call_gate(struct interp *ip, uint16_t sel, uint64_t d, bool call,
+		   uint64_t next_rip);
 /* IRET in protected mode: loads CS:RIP (SS:RSP); returns popped RFLAGS. */
 uint64_t seg_iret_pm(struct interp *ip, unsigned opsize);
 
