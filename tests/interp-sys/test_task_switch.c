@@ -193,6 +193,7 @@ static void assert_in_b(uint64_t rflags)
 START_TEST(jmp_to_tss)
 {
 	static const uint8_t code[] = { 0xea, 0, 0, 0, 0, SEL_B, 0 };
+	uint64_t cr3 = h.s->cr3;
 
 	ck_assert(!(h.s->cr0 & CR0_TS));
 	ck_assert_int_eq(su_run(&h, code, sizeof(code), 5), ENGINE_EXIT_HLT);
@@ -202,6 +203,7 @@ START_TEST(jmp_to_tss)
 	ck_assert_uint_eq(gdt_access(SEL_A), 0x89);
 	ck_assert_uint_eq(gdt_access(SEL_B), 0x8b);
 	ck_assert_uint_eq(r16(TSS_B), 0);   /* no back link */
+	ck_assert_uint_eq(h.s->cr3, cr3);   /* no paging: CR3 not loaded */
 }
 END_TEST
 
@@ -343,6 +345,122 @@ START_TEST(new_task_segment_checks)
 	r = su_run(&h, code, sizeof(code), 5);
 	ck_assert_int_eq(stub_vector(r), X86_TS);
 	ck_assert_uint_eq(stack32(0), 0x38);
+}
+END_TEST
+
+/* A 16-bit TSS (SDM Figure 8-11): 16-bit IP, FLAGS and GPRs (upper halves
+ * kept), ES/CS/SS/DS loaded, FS and GS null. */
+START_TEST(jmp_to_16bit_tss)
+{
+	static const uint8_t code[] = { 0xea, 0, 0, 0, 0, 0xb0, 0 };
+	const uint64_t tss = 0x60300, ip16 = 0xf000;
+	static const uint16_t sels[4] = { 0x10, 0x18, 0x10, 0x10 };
+
+	h_write64(&h, GDT + 0xb0, desc(tss, 0x2b, 0x81, 0));
+	for (unsigned off = 0; off < 0x2c; off += 2)
+		w16(tss + off, 0);
+	w16(tss + 0x0e, ip16);
+	w16(tss + 0x10, 0x2 | RFLAGS_CF);
+	for (unsigned i = 0; i < 8; i++)
+		w16(tss + 0x12 + 2 * i, 0x1600 + i);
+	for (unsigned i = 0; i < 4; i++)
+		w16(tss + 0x22 + 2 * i, sels[i]);
+	ck_assert(gmem_write_u8(&h.mem, ip16, 0xf4));
+	ck_assert_int_eq(su_run(&h, code, sizeof(code), 5), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(h.s->rip, ip16 + 1);
+	ck_assert_uint_eq(h.s->seg[SEG_TR].sel, 0xb0);
+	ck_assert_uint_eq(h.s->seg[SEG_TR].ar & 0x1f, 0x3);   /* busy 16-bit */
+	ck_assert_uint_eq(gdt_access(0xb0), 0x83);
+	ck_assert_uint_eq(gdt_access(SEL_A), 0x89);
+	ck_assert_uint_eq(h.s->rflags, 0x2 | RFLAGS_CF);
+	ck_assert_uint_eq(h.s->gpr[GPR_RAX], 0xa0001600u);
+	ck_assert_uint_eq(h.s->gpr[GPR_RDI], 0xa0001607u);
+	ck_assert_uint_eq(h.s->gpr[GPR_RSP], (H_STACK & ~0xffffull) | 0x1604);
+	ck_assert_uint_eq(h.s->seg[SEG_CS].sel, 0x18);
+	ck_assert_uint_eq(h.s->seg[SEG_DS].sel, 0x10);
+	ck_assert_uint_eq(h.s->seg[SEG_FS].sel, 0);
+	ck_assert(h.s->seg[SEG_GS].ar & SEG_AR_UNUSABLE);
+	assert_saved_a(H_CODE + 7, 0x2 | RFLAGS_SF | RFLAGS_IF);
+}
+END_TEST
+
+/* The new task's LDT: LDTR loaded from the TSS, DS taken from it (TI=1);
+ * a selector that is not an LDT is #TS(selector) in the new task. */
+START_TEST(new_task_ldt)
+{
+	static const uint8_t code[] = { 0xea, 0, 0, 0, 0, SEL_B, 0 };
+	const uint64_t ldt = 0x64000;
+	enum engine_exit_reason r;
+
+	h_write64(&h, GDT + 0xb8, desc(ldt, 0x0f, 0x82, 0));
+	h_write64(&h, ldt + 8, desc(0x12340000, 0xffff, 0x93, 0));
+	w16(TSS_B + 0x60, 0xb8);
+	w16(TSS_B + 0x54, 0x0c);    /* DS: LDT index 1 */
+	ck_assert_int_eq(su_run(&h, code, sizeof(code), 5), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(h.s->seg[SEG_LDTR].sel, 0xb8);
+	ck_assert_uint_eq(h.s->seg[SEG_LDTR].base, ldt);
+	ck_assert_uint_eq(h.s->seg[SEG_DS].sel, 0x0c);
+	ck_assert_uint_eq(h.s->seg[SEG_DS].base, 0x12340000);
+	ck_assert_uint_eq(h.s->seg[SEG_DS].limit, 0xffff);
+
+	teardown();
+	setup();
+	w16(TSS_B + 0x60, SEL_E);   /* a TSS, not an LDT */
+	r = su_run(&h, code, sizeof(code), 5);
+	ck_assert_int_eq(stub_vector(r), X86_TS);
+	ck_assert_uint_eq(stack32(0), SEL_E);
+	ck_assert_uint_eq(h.s->seg[SEG_TR].sel, SEL_B);
+}
+END_TEST
+
+/* With PAE paging the new CR3 comes from the TSS and the PDPTEs are
+ * loaded from it (SDM 4.4.1); a PDPTE with a reserved bit is #GP(0)
+ * before anything changes. */
+START_TEST(new_task_cr3_pae)
+{
+	static const uint8_t code[] = { 0xea, 0, 0, 0, 0, SEL_B, 0 };
+	const uint64_t pdpt = 0x50000, pd = 0x51000;
+	enum engine_exit_reason r;
+
+	for (unsigned i = 0; i < 512; i++)
+		h_write64(&h, pd + 8 * i, ((uint64_t)i << 21) | 0x87);
+	h_write64(&h, pdpt, pd | 1);          /* CR3 of task A */
+	h_write64(&h, pdpt + 0x20, pd | 1);   /* CR3 of task B */
+	h.s->cr3 = pdpt;
+	h.s->cr4 = CR4_PAE;
+	h.s->cr0 |= CR0_PG;
+	h.s->pdpte[0] = pd | 1;
+	h.s->pdpte_valid = true;
+	w32(TSS_B + 0x1c, pdpt + 0x20);
+	ck_assert_int_eq(su_run(&h, code, sizeof(code), 5), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(h.s->rip, B_CODE + 1);
+	ck_assert_uint_eq(h.s->cr3, pdpt + 0x20);
+	ck_assert(h.s->pdpte_valid);
+	ck_assert_uint_eq(h.s->pdpte[0], pd | 1);
+	ck_assert_uint_eq(h.s->pdpte[1], 0);
+
+	/* Task A back, then a reserved bit in B's PDPTE 1. */
+	teardown();
+	setup();
+	for (unsigned i = 0; i < 512; i++)
+		h_write64(&h, pd + 8 * i, ((uint64_t)i << 21) | 0x87);
+	h_write64(&h, pdpt, pd | 1);
+	h_write64(&h, pdpt + 0x20, pd | 1);
+	h_write64(&h, pdpt + 0x28, pd | 1 | 2);   /* bit 1 reserved */
+	h.s->cr3 = pdpt;
+	h.s->cr4 = CR4_PAE;
+	h.s->cr0 |= CR0_PG;
+	h.s->pdpte[0] = pd | 1;
+	h.s->pdpte_valid = true;
+	w32(TSS_B + 0x1c, pdpt + 0x20);
+	r = su_run(&h, code, sizeof(code), 5);
+	ck_assert_int_eq(stub_vector(r), X86_GP);
+	ck_assert_uint_eq(stack32(0), 0);
+	ck_assert_uint_eq(stack32(1), H_CODE);
+	ck_assert_uint_eq(h.s->cr3, pdpt);
+	ck_assert_uint_eq(h.s->seg[SEG_TR].sel, SEL_A);
+	ck_assert_uint_eq(r32(TSS_A + 0x20), 0);
+	ck_assert_uint_eq(gdt_access(SEL_B), 0x89);
 }
 END_TEST
 
@@ -532,6 +650,9 @@ static Suite *suite(void)
 	tcase_add_test(t, call_tss_faults);
 	tcase_add_test(t, fault_in_new_task_context);
 	tcase_add_test(t, new_task_segment_checks);
+	tcase_add_test(t, jmp_to_16bit_tss);
+	tcase_add_test(t, new_task_ldt);
+	tcase_add_test(t, new_task_cr3_pae);
 	suite_add_tcase(s, t);
 	g = tcase_create("callgate");
 	tcase_add_checked_fixture(g, setup_gates, teardown);
