@@ -464,6 +464,23 @@ START_TEST(new_task_cr3_pae)
 }
 END_TEST
 
+/* T=1 in the new TSS: a #DB trap with DR6.BT before the new task's first
+ * instruction (SDM 18.3.1.5). */
+START_TEST(debug_trap_flag)
+{
+	static const uint8_t code[] = { 0xea, 0, 0, 0, 0, SEL_B, 0 };
+	enum engine_exit_reason r;
+
+	w16(TSS_B + 0x64, 1);
+	r = su_run(&h, code, sizeof(code), 5);
+	ck_assert_int_eq(stub_vector(r), X86_DB);
+	ck_assert_uint_eq(stack32(0), B_CODE);
+	ck_assert_uint_eq(h.s->seg[SEG_TR].sel, SEL_B);
+	ck_assert_uint_eq(h.s->dr[6] & (1u << 15), 1u << 15);
+	ck_assert_uint_eq(h.s->gpr[GPR_RSP], B_STACK - 12);
+}
+END_TEST
+
 /* ---- call gates ---- */
 
 #define SEL_GATE3     0x60     /* DPL 3 32-bit gate -> 0x18:T_RING0, 2 params */
@@ -653,6 +670,7 @@ static Suite *suite(void)
 	tcase_add_test(t, jmp_to_16bit_tss);
 	tcase_add_test(t, new_task_ldt);
 	tcase_add_test(t, new_task_cr3_pae);
+	tcase_add_test(t, debug_trap_flag);
 	suite_add_tcase(s, t);
 	g = tcase_create("callgate");
 	tcase_add_checked_fixture(g, setup_gates, teardown);

@@ -183,6 +183,7 @@ static void idt_task_gate(struct interp *ip, const struct x86_event *ev,
 	struct task_switch ts = {
 		.sel = tss, .source = TASK_SRC_IDT_GATE, .ext = ext,
 		.old_eip = return_ip(s, ev), .old_eflags = pushed_rflags(s, ev),
+		.has_err = ev->has_error_code, .err = ev->error_code,
 	};
 
 	ts.desc = seg_task_target(ip, tss, false, X86_GP, ext);
@@ -191,11 +192,6 @@ static void idt_task_gate(struct interp *ip, const struct x86_event *ev,
 	if (sys_intercept(ip, &ic) == ICPT_EMULATED)
 		return;
 	task_switch(ip, &ts);
-	if (ev->has_error_code) {
-		uint64_t err = ev->error_code;
-
-		stk_write_frame(ip, &err, 1, (desc_ar(ts.desc) & 8) ? 4 : 2);
-	}
 }
 
 static struct gate idt_gate(struct interp *ip, const struct x86_event *ev,

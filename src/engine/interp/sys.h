@@ -119,6 +119,8 @@ struct task_switch {
 	unsigned source;
 	uint64_t old_eip, old_eflags;
 	uint32_t ext;
+	bool has_err;       /* push err on the new task's stack (IDT gate) */
+	uint32_t err;
 };
 void task_switch(struct interp *ip, const struct task_switch *t);
 /* callgate.c: far CALL/JMP through the call gate sel (descriptor d)

@@ -12,8 +12,9 @@
  * FS and GS become null, the upper halves of the GPRs and EFLAGS keep their
  * values).
  *
- * Known limitation: the debug trap flag (T, TSS byte 0x64 bit 0) of the new
- * task does not raise #DB (SDM 8.2.1, 18.2.5).
+ * The debug trap flag (T, byte 0x64 bit 0 of a 32-bit TSS) of the new task
+ * raises a #DB trap with DR6.BT once the switch is complete, before the
+ * new task's first instruction (SDM 8.2.1, 18.3.1.5).
  */
 #include "engine/interp/sys.h"
 
@@ -41,6 +42,8 @@ static const struct tss_layout tss16 = {
 };
 
 #define TSS_MAX 0x68
+#define TSS32_T 0x64            /* debug trap flag, bit 0 */
+#define DR6_BT  (1ull << 15)
 
 /* EFLAGS bits a task switch loads (the defined ones, SDM 2.3). */
 #define TASK_EFLAGS (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | \
@@ -323,4 +326,15 @@ void task_switch(struct interp *ip, const struct task_switch *t)
 	/* SDM 8.3 (JMP/CALL/IRET "TASK-SWITCH"): EIP within the new CS. */
 	if (s->rip > s->seg[SEG_CS].limit)
 		interp_raise_gp0(ip);
+	/* An exception through a task gate: its error code on the new
+	 * task's stack (SDM 6.12.2). */
+	if (t->has_err) {
+		uint64_t err = t->err;
+
+		stk_write_frame(ip, &err, 1, l->width);
+	}
+	if (l == &tss32 && (b[TSS32_T] & 1)) {
+		ip->db_dr6 |= DR6_BT;
+		interp_raise(ip, X86_DB);
+	}
 }
