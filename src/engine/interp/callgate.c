@@ -7,8 +7,9 @@
  * segments the outer level may not use (SDM 5.8.6), is the common far
  * return of seg.c.
  *
- * Limitation: 64-bit call gates (IA-32e mode, SDM 5.8.3.1) are not
- * supported; seg_far_jmp() raises #GP(selector) for them.
+ * In IA-32e mode only 64-bit call gates exist (SDM 5.8.3.1, 5.8.5.1): a
+ * 16-byte descriptor, a 64-bit target code segment, no parameter copy, and
+ * a stack switch to the TSS's RSPn with a null SS (seg_call_gate64()).
  */
 #include "engine/interp/sys.h"
 
@@ -131,4 +132,82 @@ void seg_call_gate(struct interp *ip, uint16_t sel, uint64_t d, bool call,
 	seg_from_desc(&s->seg[SEG_CS],
 		      (uint16_t)((g.cs & 0xfffc) | (inner ? dpl : cpl)), cd);
 	s->rip = g.off;
+}
+
+/*
+ * Far CALL/JMP through a 64-bit call gate in IA-32e mode (SDM 5.8.3.1,
+ * 5.8.5.1; CALL / JMP "IA-32e mode" CALL-GATE): the upper half's type must
+ * be 0, the target a present 64-bit code segment (L=1, D=0), the offset
+ * canonical.  A CALL to an inner level takes RSP from the TSS, loads SS
+ * with a null selector whose RPL is the new CPL and pushes the old SS,
+ * RSP, CS and RIP (8 bytes each); no parameters are copied.
+ */
+void seg_call_gate64(struct interp *ip, uint16_t sel, uint64_t d,
+		     uint64_t addr, bool call, uint64_t next_rip)
+{
+	struct cpu_state *s = &ip->s;
+	unsigned cpl = cpu_cpl(s), dpl;
+	uint16_t cs = (uint16_t)(d >> 16);
+	uint64_t hi, cd, caddr, off, rsp = 0;
+	uint32_t ar;
+	bool inner;
+
+	if (ar_dpl(desc_ar(d)) < cpl || ar_dpl(desc_ar(d)) < (sel & 3u))
+		interp_raise_err(ip, X86_GP, sel & 0xfffc);
+	if (!(desc_ar(d) & SEG_AR_P))
+		interp_raise_err(ip, X86_NP, sel & 0xfffc);
+	hi = desc_read_hi(ip, addr);
+	if ((hi >> 40) & 0x1f)
+		interp_raise_err(ip, X86_GP, sel & 0xfffc);
+	off = (d & 0xffff) | (((d >> 48) & 0xffff) << 16) |
+	      ((hi & 0xffffffffull) << 32);
+	if (!(cs & 0xfffc))
+		interp_raise_gp0(ip);
+	cd = desc_read(ip, cs, X86_GP, 0, &caddr);
+	ar = desc_ar(cd);
+	dpl = ar_dpl(ar);
+	if (!(ar & SEG_AR_S) || !(ar & 8) || dpl > cpl ||
+	    (!call && !(ar & 4) && dpl != cpl) ||
+	    !(ar & SEG_AR_L) || (ar & SEG_AR_DB))
+		interp_raise_err(ip, X86_GP, cs & 0xfffc);
+	if (!(ar & SEG_AR_P))
+		interp_raise_err(ip, X86_NP, cs & 0xfffc);
+	inner = call && !(ar & 4) && dpl < cpl;
+	if (inner) {
+		const struct seg_reg *tr = &s->seg[SEG_TR];
+		uint64_t vals[4] = { s->seg[SEG_SS].sel, s->gpr[GPR_RSP],
+				     s->seg[SEG_CS].sel, next_rip };
+		uint8_t buf[32];
+		uint64_t lin;
+
+		if (4 + 8 * dpl + 7 > tr->limit)
+			interp_raise_err(ip, X86_TS, tr->sel & 0xfffc);
+		lin_read(ip, tr->base + 4 + 8 * dpl, &rsp, 8,
+			 ACC_READ | ACC_SUPER);
+		rsp -= 32;
+		lin = stack_lin(ip, &s->seg[SEG_SS], rsp, 32, true, 0);
+		for (unsigned i = 0; i < 4; i++)
+			memcpy(buf + (3 - i) * 8, &vals[i], 8);
+		if (!lin_canonical(off))
+			interp_raise_gp0(ip);
+		lin_write(ip, lin, buf, 32, ACC_WRITE | ACC_SUPER);
+		s->seg[SEG_SS] = (struct seg_reg){
+			.sel = (uint16_t)dpl,
+			.ar = SEG_AR_UNUSABLE | SEG_AR_S | SEG_AR_P | 0x3 |
+			      (dpl << SEG_AR_DPL_SHIFT),
+		};
+		s->gpr[GPR_RSP] = rsp;
+	} else {
+		if (!lin_canonical(off))
+			interp_raise_gp0(ip);
+		if (call) {
+			uint64_t vals[2] = { s->seg[SEG_CS].sel, next_rip };
+
+			stk_write_frame(ip, vals, 2, 8);
+		}
+	}
+	desc_set_accessed(ip, caddr, &cd);
+	seg_from_desc(&s->seg[SEG_CS],
+		      (uint16_t)((cs & 0xfffc) | (inner ? dpl : cpl)), cd);
+	s->rip = off;
 }

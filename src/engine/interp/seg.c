@@ -325,13 +325,16 @@ void seg_far_jmp(struct interp *ip, uint16_t sel, uint64_t off, bool call,
 		far_task_switch(ip, sel, d, call, opsize, next_rip);
 		return;
 	}
-	if (!cpu_long_mode(s) && is_call_gate(desc_ar(d))) {
-		seg_call_gate(ip, sel, d, call, next_rip);
+	if (is_call_gate(desc_ar(d))) {
+		if (!cpu_long_mode(s))
+			seg_call_gate(ip, sel, d, call, next_rip);
+		else if (desc_ar(d) & 8)
+			seg_call_gate64(ip, sel, d, addr, call, next_rip);
+		else   /* no 16-bit call gates in IA-32e mode */
+			interp_raise_err(ip, X86_GP, sel & 0xfffc);
 		return;
 	}
-	/* IA-32e mode: task targets are #GP(selector) as the SDM says; 64-bit
-	 * call gates are not supported and end up #GP(selector) here too
-	 * (not a code segment). */
+	/* IA-32e mode: task targets are #GP(selector) as the SDM says. */
 	code_desc_check(ip, sel, d, cpl, false);
 	off = target_rip(ip, d, off, opsize);
 	if (call) {

@@ -128,6 +128,10 @@ void task_switch(struct interp *ip, const struct task_switch *t);
 bool is_call_gate(uint32_t ar);
 void seg_call_gate(struct interp *ip, uint16_t sel, uint64_t d, bool call,
 		   uint64_t next_rip);
+/* ... and through a 64-bit call gate in IA-32e mode (SDM 5.8.3.1); addr
+ * is the linear address of the 16-byte descriptor. */
+void seg_call_gate64(struct interp *ip, uint16_t sel, uint64_t d,
+		     uint64_t addr, bool call, uint64_t next_rip);
 /* IRET in protected mode: loads CS:RIP (SS:RSP); returns popped RFLAGS. */
 uint64_t seg_iret_pm(struct interp *ip, unsigned opsize);
 
