@@ -481,6 +481,30 @@ START_TEST(debug_trap_flag)
 }
 END_TEST
 
+/* EFLAGS.VM=1 in a 32-bit TSS: a virtual-8086 task, segments loaded real-
+ * mode style (SDM 20.2.5), CPL 3. */
+START_TEST(switch_to_v86_task)
+{
+	static const uint8_t code[] = { 0xea, 0, 0, 0, 0, SEL_B, 0 };
+
+	w32(TSS_B + 0x20, 0x0010);
+	w32(TSS_B + 0x24, 0x2 | RFLAGS_VM);
+	w16(TSS_B + 0x4c, 0x1900);
+	w16(TSS_B + 0x50, 0x2000);
+	h_load(&h, H_CODE, code, sizeof(code));
+	ck_assert_int_eq(h_run(&h, 1), ENGINE_EXIT_INSN_LIMIT);
+	ck_assert_uint_eq(h.s->rflags, 0x2 | RFLAGS_VM);
+	ck_assert_uint_eq(h.s->rip, 0x10);
+	ck_assert_uint_eq(h.s->seg[SEG_CS].sel, 0x1900);
+	ck_assert_uint_eq(h.s->seg[SEG_CS].base, 0x19000);
+	ck_assert_uint_eq(h.s->seg[SEG_CS].limit, 0xffff);
+	ck_assert_uint_eq(h.s->seg[SEG_SS].base, 0x20000);
+	ck_assert_uint_eq(h.s->seg[SEG_DS].base, 0x100);
+	ck_assert_uint_eq(cpu_cpl(h.s), 3);
+	ck_assert_uint_eq(h.s->seg[SEG_TR].sel, SEL_B);
+}
+END_TEST
+
 /* ---- call gates ---- */
 
 #define SEL_GATE3     0x60     /* DPL 3 32-bit gate -> 0x18:T_RING0, 2 params */
@@ -790,6 +814,7 @@ static Suite *suite(void)
 	tcase_add_test(t, new_task_ldt);
 	tcase_add_test(t, new_task_cr3_pae);
 	tcase_add_test(t, debug_trap_flag);
+	tcase_add_test(t, switch_to_v86_task);
 	suite_add_tcase(s, t);
 	g = tcase_create("callgate");
 	tcase_add_checked_fixture(g, setup_gates, teardown);

@@ -4,7 +4,8 @@
  *   core   (interp.c decode.c operand.c exec_*.c flags.c):
  *          run loop, decoded-instruction cache, operand access, integer,
  *          string and near control-flow instructions.
- *   system (mmu.c mem.c except.c sys_*.c seg.c ../../core/cpu_model.c):
+ *   system (mmu.c mem.c except.c sys_*.c seg.c task.c callgate.c
+ *          ../../core/cpu_model.c):
  *          linear/physical memory access with segmentation and paging,
  *          exception and interrupt delivery, system instructions, far
  *          transfers and mode switches, the VMX intercept calls.

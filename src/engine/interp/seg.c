@@ -230,7 +230,7 @@ void seg_load_cs_checked(struct interp *ip, uint16_t sel, uint64_t d,
 	seg_from_desc(&ip->s.seg[SEG_CS], (uint16_t)((sel & 0xfffc) | cpl), d);
 }
 
-/* ---- task-switch attempts (SDM 7.3, 26.4.2) ---- */
+/* ---- task-switch attempts (SDM 8.3 (7.3 in older editions), 26.4.2) ---- */
 
 /* S + type of the task-switch targets: TSS (available 1/9, busy 3/B) and
  * the task gate (5). */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Private helpers shared by the system-side files of the interpreter
- * (mmu.c mem.c except.c seg.c sys_*.c).  Not for the core side.
+ * (mmu.c mem.c except.c seg.c task.c callgate.c sys_*.c).  Not for the
+ * core side.
  */
 #ifndef VMXBOX_ENGINE_INTERP_SYS_H
 #define VMXBOX_ENGINE_INTERP_SYS_H
