@@ -626,6 +626,30 @@ START_TEST(call_gate_same_privilege)
 }
 END_TEST
 
+/* A 16-bit gate from CPL 3 to ring 0 with one parameter: words pushed
+ * and copied, a 16-bit entry point. */
+START_TEST(call_gate16_to_ring0)
+{
+	static const uint8_t code[] = {
+		0x68, 0x44, 0x33, 0x22, 0x11,             /* push 0x11223344 */
+		0x9a, 0, 0, 0, 0, 0xb3, 0,                /* call 0xb3:0 */
+	};
+
+	h_write64(&h, GDT + 0xb0, gate(0x18, 0xe000, 0xe4, 1));
+	to_ring3();
+	h_load(&h, H_CODE, code, sizeof(code));
+	ck_assert_int_eq(h_run(&h, 2), ENGINE_EXIT_INSN_LIMIT);
+	ck_assert_uint_eq(h.s->rip, 0xe000);
+	ck_assert_uint_eq(cpu_cpl(h.s), 0);
+	ck_assert_uint_eq(h.s->gpr[GPR_RSP], RING0_SP - 10);
+	ck_assert_uint_eq(r16(RING0_SP - 10), (H_CODE + 12) & 0xffff);
+	ck_assert_uint_eq(r16(RING0_SP - 8), SEL_UCS);
+	ck_assert_uint_eq(r16(RING0_SP - 6), 0x3344);     /* low word */
+	ck_assert_uint_eq(r16(RING0_SP - 4), (USER_SP - 4) & 0xffff);
+	ck_assert_uint_eq(r16(RING0_SP - 2), SEL_UDS);
+}
+END_TEST
+
 /* JMP through a gate: no stack change, CPL unchanged (3). */
 START_TEST(jmp_call_gate)
 {
@@ -820,6 +844,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(g, setup_gates, teardown);
 	tcase_add_test(g, call_gate_to_ring0_and_back);
 	tcase_add_test(g, call_gate_same_privilege);
+	tcase_add_test(g, call_gate16_to_ring0);
 	tcase_add_test(g, jmp_call_gate);
 	tcase_add_test(g, call_gate_faults);
 	suite_add_tcase(s, g);

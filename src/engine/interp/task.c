@@ -10,7 +10,7 @@
  *
  * 32-bit TSS: SDM Figure 8-2; 16-bit TSS: SDM Figure 8-11 (no CR3, FS, GS;
  * FS and GS become null, the upper halves of the GPRs and EFLAGS keep their
- * values).
+ * values, EFLAGS.VM excepted).
  *
  * The debug trap flag (T, byte 0x64 bit 0 of a 32-bit TSS) of the new task
  * raises a #DB trap with DR6.BT once the switch is complete, before the
@@ -307,8 +307,8 @@ void task_switch(struct interp *ip, const struct task_switch *t)
 	s->cr0 |= CR0_TS;   /* SDM 2.5: set on every task switch */
 	commit_cr3(ip, &cr3);
 	eflags = tss_get(b, l->eflags, l->width);
-	if (l->width == 2)
-		eflags |= s->rflags & ~0xffffull;
+	if (l->width == 2)   /* a 16-bit task is never virtual-8086 */
+		eflags |= s->rflags & ~0xffffull & ~RFLAGS_VM;
 	s->rflags = (eflags & TASK_EFLAGS) | RFLAGS_FIXED1 |
 		    (nest ? RFLAGS_NT : 0);
 	s->rip = tss_get(b, l->eip, l->width);
