@@ -87,6 +87,17 @@ static void call_inner_stack(struct interp *ip, const struct call_gate *g,
 	*esp = sp;
 }
 
+/* The gate itself: DPL >= CPL and >= RPL (#GP), present (#NP), both with
+ * the gate's selector (SDM 5.8.4). */
+static void check_gate(struct interp *ip, uint16_t sel, uint64_t d,
+		       unsigned cpl)
+{
+	if (ar_dpl(desc_ar(d)) < cpl || ar_dpl(desc_ar(d)) < (sel & 3u))
+		interp_raise_err(ip, X86_GP, sel & 0xfffc);
+	if (!(desc_ar(d) & SEG_AR_P))
+		interp_raise_err(ip, X86_NP, sel & 0xfffc);
+}
+
 void seg_call_gate(struct interp *ip, uint16_t sel, uint64_t d, bool call,
 		   uint64_t next_rip)
 {
@@ -98,11 +109,7 @@ void seg_call_gate(struct interp *ip, uint16_t sel, uint64_t d, bool call,
 	uint32_t ar;
 	bool inner;
 
-	/* The gate: DPL >= CPL and >= RPL, present. */
-	if (ar_dpl(desc_ar(d)) < cpl || ar_dpl(desc_ar(d)) < (sel & 3u))
-		interp_raise_err(ip, X86_GP, sel & 0xfffc);
-	if (!(desc_ar(d) & SEG_AR_P))
-		interp_raise_err(ip, X86_NP, sel & 0xfffc);
+	check_gate(ip, sel, d, cpl);
 	/* The target: a code segment with DPL <= CPL (JMP: DPL = CPL unless
 	 * conforming, SDM 5.8.4 and Table 5-1), present. */
 	if (!(g.cs & 0xfffc))
@@ -152,10 +159,7 @@ void seg_call_gate64(struct interp *ip, uint16_t sel, uint64_t d,
 	uint32_t ar;
 	bool inner;
 
-	if (ar_dpl(desc_ar(d)) < cpl || ar_dpl(desc_ar(d)) < (sel & 3u))
-		interp_raise_err(ip, X86_GP, sel & 0xfffc);
-	if (!(desc_ar(d) & SEG_AR_P))
-		interp_raise_err(ip, X86_NP, sel & 0xfffc);
+	check_gate(ip, sel, d, cpl);
 	hi = desc_read_hi(ip, addr);
 	if ((hi >> 40) & 0x1f)
 		interp_raise_err(ip, X86_GP, sel & 0xfffc);
