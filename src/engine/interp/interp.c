@@ -29,52 +29,6 @@ static void interp_drop_fetch(struct interp *ip)
 	ip->fetch_valid = false;
 }
 
-/* ---- intercept context callbacks lent to the VMX layer ---------------- */
-
-static int lin_access(struct interp *ip, unsigned seg, uint64_t off,
-		      void *buf, const void *wbuf, unsigned len)
-{
-	jmp_buf saved;
-	volatile bool saved_in = ip->in_insn;
-	volatile int rc = 0;
-
-	memcpy(saved, ip->fault_jmp, sizeof(saved));
-	ip->in_insn = true;
-	if (setjmp(ip->fault_jmp) == 0) {
-		if (wbuf)
-			mem_write(ip, seg, off, wbuf, len);
-		else
-			mem_read(ip, seg, off, buf, len);
-	} else {
-		rc = -1;
-	}
-	memcpy(ip->fault_jmp, saved, sizeof(saved));
-	ip->in_insn = saved_in;
-	return rc;
-}
-
-static int ctx_read_lin(void *engine, unsigned seg, uint64_t offset, void *buf,
-			unsigned len)
-{
-	return lin_access(engine, seg, offset, buf, NULL, len);
-}
-
-static int ctx_write_lin(void *engine, unsigned seg, uint64_t offset,
-			 const void *buf, unsigned len)
-{
-	return lin_access(engine, seg, offset, NULL, buf, len);
-}
-
-static void ctx_state_changed(void *engine)
-{
-	struct interp *ip = engine;
-
-	ip->state_switched = true;
-	interp_drop_fetch(ip);
-	tlb_flush(ip);
-	interp_mode_changed(ip);
-}
-
 /* ---- the run loop ------------------------------------------------------ */
 
 static void exit_with(struct interp *ip, enum engine_exit_reason r)
@@ -328,14 +282,7 @@ static struct engine *interp_create(const struct engine_config *cfg, char *err,
 		free(ip);
 		return NULL;
 	}
-	ip->icpt = (struct x86_intercept_ctx){
-		.cpu = &ip->s,
-		.mem = cfg->mem,
-		.engine = ip,
-		.read_lin = ctx_read_lin,
-		.write_lin = ctx_write_lin,
-		.state_changed = ctx_state_changed,
-	};
+	interp_icpt_init(ip);   /* the context lent to the VMX hook */
 	interp_mode_changed(ip);
 	return &ip->base;
 }

@@ -264,6 +264,8 @@ void seg_load(struct interp *ip, unsigned seg, uint16_t sel);
 /* Recompute cached mode info after CR0/CR4/EFER/CS changes. */
 void interp_mode_changed(struct interp *ip);
 
+/* Fill ip->icpt, the context lent to the VMX hook (sys_icpt.c). */
+void interp_icpt_init(struct interp *ip);
 /* Intercept plumbing: returns the hook's verdict (ICPT_CONTINUE if none). */
 enum icpt_result interp_intercept(struct interp *ip, struct x86_intercept *ic);
 

@@ -144,7 +144,6 @@ void stk_read_frame(struct interp *ip, uint64_t *vals, unsigned n,
 		    unsigned size, uint64_t skip);
 
 /* sys_dispatch.c */
-void interp_icpt_init(struct interp *ip);
 /* Around a hook call from inside an instruction: the hook must see the
  * instruction's own RIP (a VM exit saves it as the guest RIP, SDM 28.3.3),
  * while the run loop has already advanced s.rip.  hook_rip_enter() returns
