@@ -683,8 +683,7 @@ bool interp_take_init(struct interp *ip)
 		 * F000:FFF0 (SDM 10.1); it is taken, not delivered via the
 		 * IDT, and drops pending events. */
 		cpu_state_init_signal(&ip->s);
-		tlb_flush(ip);
-		interp_mode_changed(ip);
+		interp_mode_changed(ip);   /* flushes the TLB */
 		break;
 	}
 	return true;
