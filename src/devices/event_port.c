@@ -4,7 +4,7 @@
 #include <string.h>
 
 void event_port_init(struct event_port *p,
-		     void (*raise)(void *opaque, enum event_port_mode mode,
+		     void (*raise)(void *opaque, enum engine_event ev,
 				   uint8_t vector),
 		     void *opaque)
 {
@@ -42,9 +42,15 @@ static void event_port_write(void *opaque, uint64_t off, unsigned size,
 		p->ignored++;
 		return;
 	}
+	static const enum engine_event to_engine[] = {
+		[EVENT_MODE_FIXED] = ENGINE_EVENT_EXTINT,
+		[EVENT_MODE_NMI] = ENGINE_EVENT_NMI,
+		[EVENT_MODE_INIT] = ENGINE_EVENT_INIT,
+	};
+
 	p->raised++;
 	if (p->raise)
-		p->raise(p->opaque, (enum event_port_mode)mode, (uint8_t)vector);
+		p->raise(p->opaque, to_engine[mode], (uint8_t)vector);
 }
 
 int event_port_attach(struct event_port *p, struct io_bus *pio, uint16_t port)

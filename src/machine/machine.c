@@ -39,18 +39,12 @@ static void on_debug_exit(void *opaque, int status)
 }
 
 /* event-port callback: runs on the vCPU thread inside engine run(). */
-static void on_guest_event(void *opaque, enum event_port_mode mode,
-			   uint8_t vector)
+static void on_guest_event(void *opaque, enum engine_event ev, uint8_t vector)
 {
-	static const enum engine_event to_engine[] = {
-		[EVENT_MODE_FIXED] = ENGINE_EVENT_EXTINT,
-		[EVENT_MODE_NMI] = ENGINE_EVENT_NMI,
-		[EVENT_MODE_INIT] = ENGINE_EVENT_INIT,
-	};
 	struct machine *m = opaque;
 
 	if (m->eng && m->ops->raise_event)
-		m->ops->raise_event(m->eng, to_engine[mode], vector);
+		m->ops->raise_event(m->eng, ev, vector);
 }
 
 static int attach_devices(struct machine *m, char *err, size_t errlen)

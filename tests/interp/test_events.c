@@ -15,16 +15,10 @@ static struct harness h;
 static struct io_bus bus;
 static struct event_port port;
 
-static void raise_into_engine(void *opaque, enum event_port_mode mode,
+static void raise_into_engine(void *opaque, enum engine_event ev,
 			      uint8_t vector)
 {
-	static const enum engine_event ev[] = {
-		[EVENT_MODE_FIXED] = ENGINE_EVENT_EXTINT,
-		[EVENT_MODE_NMI] = ENGINE_EVENT_NMI,
-		[EVENT_MODE_INIT] = ENGINE_EVENT_INIT,
-	};
-
-	h.eng->ops->raise_event(h.eng, ev[mode], vector);
+	h.eng->ops->raise_event(h.eng, ev, vector);
 }
 
 static void setup(void)
