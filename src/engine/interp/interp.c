@@ -307,9 +307,7 @@ static void interp_set_state(struct engine *e, const struct cpu_state *s)
 	struct interp *ip = to_interp(e);
 
 	ip->s = *s;
-	interp_drop_fetch(ip);
-	tlb_flush(ip);
-	interp_mode_changed(ip);
+	interp_mode_changed(ip);   /* drops the TLB and the fetch cache */
 	/* A restored state may be in VMX non-root operation with boundary
 	 * events armed (preemption timer, MTF, windows): ask the VMX layer at
 	 * the next boundary; it recomputes boundary_wanted. */
