@@ -15,7 +15,7 @@
 #include "cli/cli.h"
 #include "machine/machine.h"
 #include "snapshot/sha256.h"
-#include "snapshot/snap_machine.h"
+#include "machine/snap_machine.h"
 
 /* One trigger set per process: run and restore take one machine. */
 static struct snap_trigger cli_trigger;

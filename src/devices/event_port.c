@@ -4,7 +4,7 @@
 #include <string.h>
 
 void event_port_init(struct event_port *p,
-		     void (*raise)(void *opaque, enum engine_event ev,
+		     void (*raise)(void *opaque, enum cpu_signal ev,
 				   uint8_t vector),
 		     void *opaque)
 {
@@ -42,10 +42,10 @@ static void event_port_write(void *opaque, uint64_t off, unsigned size,
 		p->ignored++;
 		return;
 	}
-	static const enum engine_event to_engine[] = {
-		[EVENT_MODE_FIXED] = ENGINE_EVENT_EXTINT,
-		[EVENT_MODE_NMI] = ENGINE_EVENT_NMI,
-		[EVENT_MODE_INIT] = ENGINE_EVENT_INIT,
+	static const enum cpu_signal to_engine[] = {
+		[EVENT_MODE_FIXED] = CPU_SIGNAL_EXTINT,
+		[EVENT_MODE_NMI] = CPU_SIGNAL_NMI,
+		[EVENT_MODE_INIT] = CPU_SIGNAL_INIT,
 	};
 
 	p->raised++;

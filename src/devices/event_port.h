@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "devices/io_bus.h"
-#include "engine/engine.h"
+#include "core/cpu_signal.h"
 
 #define EVENT_PORT 0xf5
 
@@ -32,13 +32,13 @@ enum event_port_mode {
 struct event_port {
 	/* Called from the vCPU thread, inside the engine's run(), with the
 	 * decoded event: pass it on to the engine's raise_event(). */
-	void (*raise)(void *opaque, enum engine_event ev, uint8_t vector);
+	void (*raise)(void *opaque, enum cpu_signal ev, uint8_t vector);
 	void *opaque;
 	uint64_t raised, ignored;
 };
 
 void event_port_init(struct event_port *p,
-		     void (*raise)(void *opaque, enum engine_event ev,
+		     void (*raise)(void *opaque, enum cpu_signal ev,
 				   uint8_t vector),
 		     void *opaque);
 int event_port_attach(struct event_port *p, struct io_bus *pio, uint16_t port);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "core/cpu_model.h"
+#include "core/cpu_signal.h"
 #include "core/cpu_state.h"
 #include "devices/io_bus.h"
 #include "engine/intercept.h"
@@ -29,12 +30,6 @@ enum engine_exit_reason {
 struct engine_exit {
 	enum engine_exit_reason reason;
 	char msg[160];
-};
-
-enum engine_event {
-	ENGINE_EVENT_EXTINT,     /* maskable external interrupt, with vector */
-	ENGINE_EVENT_NMI,
-	ENGINE_EVENT_INIT,
 };
 
 struct engine_config {
@@ -67,7 +62,7 @@ struct engine_ops {
 	 * loop while the vCPU is parked by vcpu_ctl, which orders the
 	 * accesses through its mutex).
 	 */
-	void (*raise_event)(struct engine *e, enum engine_event ev,
+	void (*raise_event)(struct engine *e, enum cpu_signal ev,
 			    uint8_t vector);
 	/* Thread-safe; makes run() return ENGINE_EXIT_STOP soon. */
 	void (*request_stop)(struct engine *e);

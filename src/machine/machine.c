@@ -8,7 +8,7 @@
 
 #include "core/cpu_model.h"
 #include "loader/boot.h"
-#include "snapshot/snap_machine.h"
+#include "machine/snap_machine.h"
 #include "vmx/vmx.h"
 
 void machine_config_default(struct machine_config *c)
@@ -39,7 +39,7 @@ static void on_debug_exit(void *opaque, int status)
 }
 
 /* event-port callback: runs on the vCPU thread inside engine run(). */
-static void on_guest_event(void *opaque, enum engine_event ev, uint8_t vector)
+static void on_guest_event(void *opaque, enum cpu_signal ev, uint8_t vector)
 {
 	struct machine *m = opaque;
 

@@ -48,7 +48,7 @@ struct machine_config {
 	bool paused;                 /* --paused: wait for the monitor's resume */
 	bool no_vmx_watch;           /* --no-vmx-watch: no counters/traces (bench) */
 	struct snap_trigger *snap;   /* --snapshot-on triggers; NULL: none
-				      * (src/snapshot/snap_machine.h) */
+				      * (src/machine/snap_machine.h) */
 };
 
 void machine_config_default(struct machine_config *c);

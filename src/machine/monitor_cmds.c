@@ -12,7 +12,7 @@
 #include "monitor/monitor.h"
 #include "monitor/proto.h"
 #include "monitor/trace.h"
-#include "snapshot/snap_machine.h"
+#include "machine/snap_machine.h"
 #include "vmx/vmx.h"
 
 #define MON_MEM_MAX (64u << 10)
@@ -422,7 +422,7 @@ static cbor_item_t *cmd_snapshot(void *opaque, struct monitor_client *c,
  * boundary after the vCPU resumes (delivered through the IDT, or a VM exit
  * in VMX non-root operation when the VMCS asks for one).
  */
-static cbor_item_t *raise_now(struct machine *m, enum engine_event ev,
+static cbor_item_t *raise_now(struct machine *m, enum cpu_signal ev,
 			      uint8_t vector, const char *what, char *err,
 			      size_t errlen)
 {
@@ -444,13 +444,13 @@ static cbor_item_t *raise_now(struct machine *m, enum engine_event ev,
 static cbor_item_t *nmi_locked(struct machine *m, const cbor_item_t *args,
 			       char *err, size_t errlen)
 {
-	return raise_now(m, ENGINE_EVENT_NMI, 0, "NMI", err, errlen);
+	return raise_now(m, CPU_SIGNAL_NMI, 0, "NMI", err, errlen);
 }
 
 static cbor_item_t *init_locked(struct machine *m, const cbor_item_t *args,
 				char *err, size_t errlen)
 {
-	return raise_now(m, ENGINE_EVENT_INIT, 0, "INIT", err, errlen);
+	return raise_now(m, CPU_SIGNAL_INIT, 0, "INIT", err, errlen);
 }
 
 static cbor_item_t *irq_locked(struct machine *m, const cbor_item_t *args,
@@ -466,7 +466,7 @@ static cbor_item_t *irq_locked(struct machine *m, const cbor_item_t *args,
 		return NULL;
 	}
 	snprintf(what, sizeof(what), "interrupt 0x%02x", (unsigned)vec);
-	return raise_now(m, ENGINE_EVENT_EXTINT, (uint8_t)vec, what, err, errlen);
+	return raise_now(m, CPU_SIGNAL_EXTINT, (uint8_t)vec, what, err, errlen);
 }
 
 static cbor_item_t *cmd_nmi(void *opaque, struct monitor_client *c,

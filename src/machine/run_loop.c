@@ -7,7 +7,7 @@
  */
 #include "machine/host_clock.h"
 #include "machine/machine.h"
-#include "snapshot/snap_machine.h"
+#include "machine/snap_machine.h"
 
 #include "machine/monitor_cmds.h"
 #include "monitor/trace.h"

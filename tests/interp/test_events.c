@@ -15,7 +15,7 @@ static struct harness h;
 static struct io_bus bus;
 static struct event_port port;
 
-static void raise_into_engine(void *opaque, enum engine_event ev,
+static void raise_into_engine(void *opaque, enum cpu_signal ev,
 			      uint8_t vector)
 {
 	h.eng->ops->raise_event(h.eng, ev, vector);
@@ -123,7 +123,7 @@ START_TEST(init_outside_vmx_enters_init_state)
 	/* mov, out; the INIT is taken at the next boundary. */
 	ck_assert_int_eq(h_run(&h, 2), ENGINE_EXIT_INSN_LIMIT);
 	ck_assert(h.s->init_pending);
-	h.eng->ops->raise_event(h.eng, ENGINE_EVENT_NMI, 0);
+	h.eng->ops->raise_event(h.eng, CPU_SIGNAL_NMI, 0);
 	ck_assert_int_eq(h_run(&h, 5), ENGINE_EXIT_HLT);
 	ck_assert(!h.s->init_pending);
 	ck_assert(!h.s->nmi_pending);           /* INIT drops pending events */

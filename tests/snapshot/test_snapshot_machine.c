@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "machine/machine.h"
-#include "snapshot/snap_machine.h"
+#include "machine/snap_machine.h"
 #include "vmx/vmcs_fields.h"
 
 #define TOY_END 1000

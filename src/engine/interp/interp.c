@@ -319,20 +319,20 @@ static void interp_set_state(struct engine *e, const struct cpu_state *s)
  * recognised at the next instruction boundary (the current batch ends after
  * this instruction, and the VMX layer is asked again whether it exits).
  */
-static void interp_raise_event(struct engine *e, enum engine_event ev,
+static void interp_raise_event(struct engine *e, enum cpu_signal ev,
 			       uint8_t vector)
 {
 	struct interp *ip = to_interp(e);
 
 	switch (ev) {
-	case ENGINE_EVENT_EXTINT:
+	case CPU_SIGNAL_EXTINT:
 		ip->s.ext_intr_pending = true;
 		ip->s.ext_intr_vector = vector;
 		break;
-	case ENGINE_EVENT_NMI:
+	case CPU_SIGNAL_NMI:
 		ip->s.nmi_pending = true;
 		break;
-	case ENGINE_EVENT_INIT:
+	case CPU_SIGNAL_INIT:
 		ip->s.init_pending = true;
 		break;
 	}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Snapshot triggers, capture and restore of a machine (snap_machine.h). */
-#include "snapshot/snap_machine.h"
+#include "machine/snap_machine.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -16,8 +16,8 @@
  * With one one-shot event the snapshot is written to PATH; with several
  * events or "signal" every snapshot gets a number: a.snap -> a.1.snap, ...
  */
-#ifndef VMXBOX_SNAPSHOT_SNAP_MACHINE_H
-#define VMXBOX_SNAPSHOT_SNAP_MACHINE_H
+#ifndef VMXBOX_MACHINE_SNAP_MACHINE_H
+#define VMXBOX_MACHINE_SNAP_MACHINE_H
 
 #include <limits.h>
 #include <stdatomic.h>
