@@ -26,6 +26,8 @@ void cpu_state_reset(struct cpu_state *s)
 	s->dr[6] = 0xffff0ff0;
 	s->dr[7] = 0x400;
 	s->xcr0 = 1;
+	s->fpu.fcw = FPU_FCW_RESET;
+	s->fpu.mxcsr = MXCSR_RESET;
 	s->msr.pat = 0x0007040600070406ull;
 	s->msr.apic_base = 0xfee00000ull | (1ull << 11) | (1ull << 8);
 }
@@ -34,8 +36,12 @@ void cpu_state_init_signal(struct cpu_state *s)
 {
 	struct cpu_msrs msr = s->msr;
 	uint64_t xcr0 = s->xcr0, tsc = s->tsc, count = s->insn_count;
+	/* INIT leaves the x87 FPU, MMX and SSE state alone (SDM Table
+	 * 10-1, note on INIT). */
+	struct fpu_state fpu = s->fpu;
 
 	cpu_state_reset(s);
+	s->fpu = fpu;
 	s->msr = msr;
 	s->xcr0 = xcr0;
 	s->tsc = tsc;

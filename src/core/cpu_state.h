@@ -169,6 +169,38 @@ enum x86_activity {
 	ACTIVITY_WAIT_SIPI = 3,
 };
 
+/*
+ * x87 FPU, MMX and SSE state, kept as the processor keeps it (the FXSAVE
+ * legacy area's content, SDM Vol. 1 10.5.1, Table 10-2), so FXSAVE/XSAVE,
+ * FNSAVE/FNSTENV, KVM_GET/SET_FPU and snapshots all convert from one place.
+ *   st[i]    physical register Ri (not ST(i)): 64-bit significand in
+ *            bytes 0-7, sign and 15-bit exponent in bytes 8-9; ST(i) is
+ *            R((TOP + i) & 7) with TOP = fsw bits 13:11.  MMX register
+ *            MMi aliases the significand of Ri.
+ *   ftw      abridged tag word: bit i set = Ri valid (not empty).  The
+ *            full 2-bit tags of FNSTENV/FNSAVE are computed from the
+ *            register contents, as the processor does.
+ *   fop      last x87 opcode, 11 bits; fip/fdp last instruction/data
+ *            pointer (offsets), fcs/fds their selectors.
+ */
+struct fpu_state {
+	uint16_t fcw;
+	uint16_t fsw;
+	uint8_t ftw;
+	uint16_t fop;
+	uint64_t fip, fdp;
+	uint16_t fcs, fds;
+	uint32_t mxcsr;
+	uint8_t st[8][10];
+	uint8_t xmm[16][16];
+};
+
+#define FPU_FCW_RESET   0x0040u   /* power-up/reset value (SDM Table 10-1) */
+#define FPU_FCW_FINIT   0x037fu   /* after FNINIT/FINIT */
+#define MXCSR_RESET     0x1f80u
+#define FPU_FSW_TOP_SHIFT 11
+#define FPU_FSW_TOP_MASK (7u << 11)
+
 struct cpu_state {
 	uint64_t gpr[GPR_COUNT];
 	uint64_t rip;
@@ -176,6 +208,7 @@ struct cpu_state {
 
 	uint64_t cr0, cr2, cr3, cr4, cr8;
 	uint64_t xcr0;
+	struct fpu_state fpu;
 	uint64_t dr[8];   /* DR4/DR5 alias DR6/DR7 when CR4.DE=0; kept at 0 */
 	uint64_t efer;
 

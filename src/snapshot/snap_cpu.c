@@ -17,6 +17,14 @@
 #define LATER(nm, fld, k) { nm, offsetof(struct cpu_state, fld), \
 	sizeof(((struct cpu_state *)0)->fld), k, true }
 #define U(nm, fld) F(nm, fld, SNAP_F_UINT)
+/* A slice of a byte array as an unsigned integer (little endian). */
+#define SLICE(nm, fld, off, sz) { nm, offsetof(struct cpu_state, fld) + (off), \
+	sz, SNAP_F_UINT, true }
+/* x87 register Ri: significand and sign+exponent (struct fpu_state). */
+#define ST(i) SLICE("fpu.st" #i ".mant", fpu.st[i], 0, 8), \
+	SLICE("fpu.st" #i ".sexp", fpu.st[i], 8, 2)
+#define XMM(i) SLICE("fpu.xmm" #i ".lo", fpu.xmm[i], 0, 8), \
+	SLICE("fpu.xmm" #i ".hi", fpu.xmm[i], 8, 8)
 #define B(nm, fld) F(nm, fld, SNAP_F_BOOL)
 #define SEG(s, i) U(s ".sel", seg[i].sel), U(s ".base", seg[i].base), \
 	U(s ".limit", seg[i].limit), U(s ".ar", seg[i].ar)
@@ -55,6 +63,16 @@ const struct snap_cpu_field snap_cpu_fields[] = {
 	LATER("pdpte2", pdpte[2], SNAP_F_UINT),
 	LATER("pdpte3", pdpte[3], SNAP_F_UINT),
 	LATER("pdpte_valid", pdpte_valid, SNAP_F_BOOL),
+	/* x87/SSE state (struct fpu_state); absent in older snapshots: then
+	 * the reset values of a state made by cpu_state_reset() stay. */
+	LATER("fpu.fcw", fpu.fcw, SNAP_F_UINT), LATER("fpu.fsw", fpu.fsw, SNAP_F_UINT),
+	LATER("fpu.ftw", fpu.ftw, SNAP_F_UINT), LATER("fpu.fop", fpu.fop, SNAP_F_UINT),
+	LATER("fpu.fip", fpu.fip, SNAP_F_UINT), LATER("fpu.fdp", fpu.fdp, SNAP_F_UINT),
+	LATER("fpu.fcs", fpu.fcs, SNAP_F_UINT), LATER("fpu.fds", fpu.fds, SNAP_F_UINT),
+	LATER("fpu.mxcsr", fpu.mxcsr, SNAP_F_UINT),
+	ST(0), ST(1), ST(2), ST(3), ST(4), ST(5), ST(6), ST(7),
+	XMM(0), XMM(1), XMM(2), XMM(3), XMM(4), XMM(5), XMM(6), XMM(7),
+	XMM(8), XMM(9), XMM(10), XMM(11), XMM(12), XMM(13), XMM(14), XMM(15),
 };
 
 const size_t snap_cpu_fields_len =
