@@ -264,6 +264,15 @@ void seg_load(struct interp *ip, unsigned seg, uint16_t sel);
 /* Recompute cached mode info after CR0/CR4/EFER/CS changes. */
 void interp_mode_changed(struct interp *ip);
 
+/* FPU/SIMD availability checks (fpu_gate.c): raise #UD or #NM from CR0.EM,
+ * TS, MP and CR4.OSFXSR/OSXSAVE as the instruction class requires. */
+void interp_fpu_gate_x87(struct interp *ip);
+void interp_fpu_gate_wait(struct interp *ip);
+void interp_fpu_gate_mmx(struct interp *ip);
+void interp_fpu_gate_sse(struct interp *ip);
+void interp_fpu_gate_fxsave(struct interp *ip);
+void interp_fpu_gate_xsave(struct interp *ip);
+
 /* Fill ip->icpt, the context lent to the VMX hook (sys_icpt.c). */
 void interp_icpt_init(struct interp *ip);
 /* Intercept plumbing: returns the hook's verdict (ICPT_CONTINUE if none). */
