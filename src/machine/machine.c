@@ -9,7 +9,7 @@
 #include "core/cpu_model.h"
 #include "loader/boot.h"
 #include "machine/snap_machine.h"
-#include "vmx/vmx.h"
+#include "vmx/vmx_api.h"
 
 void machine_config_default(struct machine_config *c)
 {

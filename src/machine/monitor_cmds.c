@@ -13,7 +13,7 @@
 #include "monitor/proto.h"
 #include "monitor/trace.h"
 #include "machine/snap_machine.h"
-#include "vmx/vmx.h"
+#include "vmx/vmx_api.h"
 
 #define MON_MEM_MAX (64u << 10)
 
@@ -73,9 +73,9 @@ static const char *cpu_mode_name(const struct cpu_state *s)
 
 static const char *vmx_mode_name(const struct vmx_vcpu *v)
 {
-	if (!v || !v->vmxon)
+	if (!v || !vmx_in_operation(v))
 		return "off";
-	return v->nonroot ? "non-root" : "root";
+	return vmx_in_nonroot(v) ? "non-root" : "root";
 }
 
 static void get_state(struct machine *m, struct cpu_state *s)
@@ -96,10 +96,10 @@ static cbor_item_t *status_locked(struct machine *m, const cbor_item_t *args,
 	mon_map_put_str(cpu, "mode", cpu_mode_name(&s));
 	mon_map_put_u64(cpu, "rip", s.rip);
 	mon_map_put_str(cpu, "vmx", vmx_mode_name(m->vmx));
-	if (m->vmx && m->vmx->vmxon) {
-		mon_map_put_u64(cpu, "vmxon", m->vmx->vmxon_ptr);
-		if (m->vmx->current_vmcs != VMCS_PTR_NONE)
-			mon_map_put_u64(cpu, "vmcs", m->vmx->current_vmcs);
+	if (m->vmx && vmx_in_operation(m->vmx)) {
+		mon_map_put_u64(cpu, "vmxon", vmx_vmxon_pointer(m->vmx));
+		if (vmx_current_vmcs(m->vmx) != VMCS_PTR_NONE)
+			mon_map_put_u64(cpu, "vmcs", vmx_current_vmcs(m->vmx));
 	}
 	cbor_array_push(cpus, cpu);
 	cbor_decref(&cpu);
@@ -240,20 +240,7 @@ static cbor_item_t *cmd_mem(void *opaque, struct monitor_client *c,
 /* A field of a VMCS: from the cache if current, else from its region. */
 static bool vmcs_field(struct machine *m, uint64_t gpa, uint32_t enc, uint64_t *val)
 {
-	bool high;
-	int idx = vmcs_field_index(enc, &high);
-
-	if (idx < 0)
-		return false;
-	if (gpa == m->vmx->current_vmcs) {
-		*val = vmcs_read(m->vmx, enc);
-		return true;
-	}
-	if (!gmem_read_u64(&m->mem, gpa + VMCS_OFF_DATA + 8ull * idx, val))
-		return false;
-	if (high)
-		*val >>= 32;
-	return true;
+	return vmx_vmcs_peek(m->vmx, &m->mem, gpa, enc, val);
 }
 
 static cbor_item_t *vms_locked(struct machine *m, const cbor_item_t *args,
@@ -263,27 +250,27 @@ static cbor_item_t *vms_locked(struct machine *m, const cbor_item_t *args,
 	uint64_t v;
 
 	for (unsigned i = 0; m->vmx && i < VMX_MAX_REGIONS; i++) {
-		const struct vmx_region *rg = &m->vmx->regions[i];
+		struct vmx_region_info rg;
 		const struct vmx_watch_vmcs *ws;
 		cbor_item_t *e, *exits;
 
-		if (rg->gpa == VMCS_PTR_NONE)
+		if (!vmx_region_at(m->vmx, i, &rg))
 			continue;
 		e = mon_new_map();
 		exits = mon_new_map();
-		mon_map_put_u64(e, "addr", rg->gpa);
-		mon_map_put_bool(e, "launched", rg->launched);
-		mon_map_put_bool(e, "current", rg->gpa == m->vmx->current_vmcs);
-		if (vmcs_field(m, rg->gpa, VMCS_VIRTUAL_PROCESSOR_ID, &v))
+		mon_map_put_u64(e, "addr", rg.gpa);
+		mon_map_put_bool(e, "launched", rg.launched);
+		mon_map_put_bool(e, "current", rg.current);
+		if (vmcs_field(m, rg.gpa, VMCS_VIRTUAL_PROCESSOR_ID, &v))
 			mon_map_put_u64(e, "vpid", v);
-		if (vmcs_field(m, rg->gpa, VMCS_EPT_POINTER, &v))
+		if (vmcs_field(m, rg.gpa, VMCS_EPT_POINTER, &v))
 			mon_map_put_u64(e, "eptp", v);
-		mon_map_put_u64(e, "entries", rg->entries);
+		mon_map_put_u64(e, "entries", rg.entries);
 		for (unsigned r = 0; r < EXIT_REASON_COUNT; r++)
-			if (rg->exits[r])
-				mon_map_put_u64(exits, vmx_exit_reason_name(r), rg->exits[r]);
+			if (rg.exits[r])
+				mon_map_put_u64(exits, vmx_exit_reason_name(r), rg.exits[r]);
 		mon_map_put(e, "exits", exits);
-		ws = vmx_watch_find(&m->watch, rg->gpa);
+		ws = vmx_watch_find(&m->watch, rg.gpa);
 		mon_map_put_u64(e, "l2_insns", ws ? ws->l2_insns : 0);
 		mon_map_put_u64(e, "entry_failures", ws ? ws->entry_failures : 0);
 		cbor_array_push(arr, e);
@@ -307,7 +294,7 @@ static cbor_item_t *cmd_vms(void *opaque, struct monitor_client *c,
 static cbor_item_t *vmcs_locked(struct machine *m, const cbor_item_t *args,
 				char *err, size_t errlen)
 {
-	uint64_t gpa = m->vmx->current_vmcs, v;
+	uint64_t gpa = vmx_current_vmcs(m->vmx), v;
 
 	if (cbor_array_size(args) > 0 && !arg_u64(args, 0, &gpa)) {
 		snprintf(err, errlen, "ADDR must be an unsigned integer");
@@ -325,7 +312,7 @@ static cbor_item_t *vmcs_locked(struct machine *m, const cbor_item_t *args,
 	for (unsigned i = 0; i < VMCS_FIELD_COUNT; i++) {
 		const struct vmcs_field *f = &vmcs_field_table[i];
 
-		if (!vmx_field_supported(&m->vmx->caps, f->encoding))
+		if (!vmx_vcpu_field_supported(m->vmx, f->encoding))
 			continue;
 		if (vmcs_field(m, gpa, f->encoding, &v))
 			mon_map_put_u64(r, f->name, v);

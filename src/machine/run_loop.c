@@ -11,7 +11,7 @@
 
 #include "machine/monitor_cmds.h"
 #include "monitor/trace.h"
-#include "vmx/vmx.h"
+#include "vmx/vmx_api.h"
 
 #include <ev.h>
 #include <signal.h>

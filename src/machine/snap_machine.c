@@ -13,7 +13,7 @@
 #include "machine/machine.h"
 #include "snapshot/sha256.h"
 #include "monitor/trace.h"
-#include "vmx/vmx.h"
+#include "vmx/vmx_api.h"
 
 /* ---- event specs -------------------------------------------------------- */
 

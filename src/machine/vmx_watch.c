@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "vmx/vmx.h"
+#include "vmx/vmx_api.h"
 
 void vmx_watch_init(struct vmx_watch *w, struct vmx_vcpu *vmx)
 {
@@ -65,14 +65,14 @@ static bool entry_failed(struct vmx_vcpu *v, const struct cpu_state *cpu,
 			 enum icpt_result r, struct vmx_trace_event *ev)
 {
 	if (r == ICPT_EMULATED && (cpu->rflags & (RFLAGS_CF | RFLAGS_ZF))) {
-		ev->reason = (cpu->rflags & RFLAGS_ZF) && v->current_vmcs != VMCS_PTR_NONE
-			? (uint32_t)vmcs_read(v, VMCS_VM_INSTRUCTION_ERROR) : 0;
+		ev->reason = (cpu->rflags & RFLAGS_ZF) && vmx_current_vmcs(v) != VMCS_PTR_NONE
+			? (uint32_t)vmx_current_field(v, VMCS_VM_INSTRUCTION_ERROR) : 0;
 		return true;
 	}
 	if (r == ICPT_SWITCHED &&
-	    (vmcs_read(v, VMCS_VM_EXIT_REASON) & EXIT_REASON_FAILED_VMENTRY)) {
-		ev->reason = (uint32_t)vmcs_read(v, VMCS_VM_EXIT_REASON);
-		ev->qualification = vmcs_read(v, VMCS_EXIT_QUALIFICATION);
+	    (vmx_current_field(v, VMCS_VM_EXIT_REASON) & EXIT_REASON_FAILED_VMENTRY)) {
+		ev->reason = (uint32_t)vmx_current_field(v, VMCS_VM_EXIT_REASON);
+		ev->qualification = vmx_current_field(v, VMCS_EXIT_QUALIFICATION);
 		return true;
 	}
 	return false;
@@ -85,11 +85,11 @@ static void observe(struct vmx_watch *w, struct x86_intercept_ctx *ctx,
 {
 	struct vmx_vcpu *v = w->vmx;
 	struct vmx_trace_event ev = {
-		.vmcs = v->current_vmcs, .insn_count = ctx->cpu->insn_count,
+		.vmcs = vmx_current_vmcs(v), .insn_count = ctx->cpu->insn_count,
 	};
 	struct vmx_watch_vmcs *s;
 
-	if (!was_nonroot && v->nonroot) {
+	if (!was_nonroot && vmx_in_nonroot(v)) {
 		ev.kind = VMX_TRACE_ENTRY;
 		ev.launch = ic && ic->u.vmx.which == VMXI_VMLAUNCH;
 		ev.guest_rip = ctx->cpu->rip;
@@ -97,11 +97,11 @@ static void observe(struct vmx_watch *w, struct x86_intercept_ctx *ctx,
 		w->entry_insn = ctx->cpu->insn_count;
 		if ((s = slot_for(w, ev.vmcs)))
 			s->entries++;
-	} else if (was_nonroot && !v->nonroot) {
+	} else if (was_nonroot && !vmx_in_nonroot(v)) {
 		ev.kind = VMX_TRACE_EXIT;
-		ev.reason = (uint32_t)vmcs_read(v, VMCS_VM_EXIT_REASON);
-		ev.qualification = vmcs_read(v, VMCS_EXIT_QUALIFICATION);
-		ev.guest_rip = vmcs_read(v, VMCS_GUEST_RIP);
+		ev.reason = (uint32_t)vmx_current_field(v, VMCS_VM_EXIT_REASON);
+		ev.qualification = vmx_current_field(v, VMCS_EXIT_QUALIFICATION);
+		ev.guest_rip = vmx_current_field(v, VMCS_GUEST_RIP);
 		w->exits++;
 		if ((s = slot_for(w, ev.vmcs)))
 			s->l2_insns += ctx->cpu->insn_count - w->entry_insn;
@@ -121,10 +121,10 @@ static enum icpt_result watch_intercept(void *opaque, struct x86_intercept_ctx *
 					struct x86_intercept *ic)
 {
 	struct vmx_watch *w = opaque;
-	bool was = w->vmx->nonroot;
+	bool was = vmx_in_nonroot(w->vmx);
 	enum icpt_result r = w->inner->intercept(w->vmx, ctx, ic);
 
-	if (r == ICPT_SWITCHED || was != w->vmx->nonroot || is_vm_entry_insn(ic))
+	if (r == ICPT_SWITCHED || was != vmx_in_nonroot(w->vmx) || is_vm_entry_insn(ic))
 		observe(w, ctx, was, ic, r);
 	return r;
 }
@@ -132,14 +132,14 @@ static enum icpt_result watch_intercept(void *opaque, struct x86_intercept_ctx *
 static enum icpt_result watch_boundary(void *opaque, struct x86_intercept_ctx *ctx)
 {
 	struct vmx_watch *w = opaque;
-	bool was = w->vmx->nonroot;
+	bool was = vmx_in_nonroot(w->vmx);
 	enum icpt_result r;
 
 	if (!w->inner->boundary)
 		return ICPT_CONTINUE;
 	r = w->inner->boundary(w->vmx, ctx);
 
-	if (was != w->vmx->nonroot)
+	if (was != vmx_in_nonroot(w->vmx))
 		observe(w, ctx, was, NULL, r);
 	return r;
 }
@@ -150,7 +150,7 @@ static enum icpt_result watch_translate(void *opaque, struct x86_intercept_ctx *
 					bool in_walk, uint64_t *out)
 {
 	struct vmx_watch *w = opaque;
-	bool was = w->vmx->nonroot;
+	bool was = vmx_in_nonroot(w->vmx);
 	enum icpt_result r;
 
 	if (!w->inner->translate_gpa) {
@@ -160,7 +160,7 @@ static enum icpt_result watch_translate(void *opaque, struct x86_intercept_ctx *
 	r = w->inner->translate_gpa(w->vmx, ctx, gpa, access, gla, gla_valid,
 				    in_walk, out);
 
-	if (was != w->vmx->nonroot)
+	if (was != vmx_in_nonroot(w->vmx))
 		observe(w, ctx, was, NULL, r);
 	return r;
 }

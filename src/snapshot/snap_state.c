@@ -12,160 +12,138 @@
 
 #include "devices/debug_exit.h"
 #include "devices/uart16550.h"
-#include "vmx/vmx.h"
+#include "vmx/vmx_api.h"
 
-/* ---- VMX ---------------------------------------------------------------- */
+/* ---- VMX ----------------------------------------------------------------
+ * The VMX core exports a plain struct vmx_state (vmx/vmx_api.h); here it
+ * only becomes the snapshot's "vmx" section and back.  Region slots and
+ * entry counts go into "extra" as slot.ADDR / entries.ADDR, the core's
+ * scalars under their own names.
+ */
 
-static void put_bool(struct snap_kvset *x, const char *k, bool b)
+/* Field-table indexes in encoding order (the table is grouped, not sorted). */
+static void fields_by_encoding(unsigned idx[VMCS_FIELD_COUNT])
 {
-	snap_kv_set_u64(x, k, b);
+	for (unsigned i = 0; i < VMCS_FIELD_COUNT; i++)
+		idx[i] = i;
+	for (unsigned i = 1; i < VMCS_FIELD_COUNT; i++)
+		for (unsigned j = i; j && vmcs_field_table[idx[j - 1]].encoding >
+					  vmcs_field_table[idx[j]].encoding; j--) {
+			unsigned t = idx[j];
+
+			idx[j] = idx[j - 1];
+			idx[j - 1] = t;
+		}
+}
+
+static void region_key(char *key, size_t len, const char *what, uint64_t gpa)
+{
+	snprintf(key, len, "%s.%llx", what, (unsigned long long)gpa);
 }
 
 void snap_vmx_capture(struct snap_vmx *out, struct vmx_vcpu *v,
 		      struct guest_mem *gm)
 {
+	static struct vmx_state st;   /* vCPU stopped: one capture at a time */
+	unsigned idx[VMCS_FIELD_COUNT];
 	char key[SNAP_NAME_MAX];
 
-	snap_kvset_clear(&out->extra);
+	vmx_state_export(v, gm, &st);
 	memset(out, 0, sizeof(*out));
-	/* The region in guest memory must match the cache (SDM 24.11.1:
-	 * VMCS data may be cached; ours is written back here). */
-	vmx_flush_current(v, gm);
 	out->present = true;
-	out->vmxon = v->vmxon;
-	out->non_root = v->nonroot;
-	out->vmxon_ptr = v->vmxon ? v->vmxon_ptr : 0;
-	out->current_vmcs = v->current_vmcs;
-
-	/* Regions sorted by address; their slots kept in extra, because the
-	 * round-robin replacement depends on them. */
-	for (unsigned k = 0; k < VMX_MAX_REGIONS; k++) {
-		int best = -1;
-
-		for (int i = 0; i < VMX_MAX_REGIONS; i++) {
-			uint64_t g = v->regions[i].gpa;
-
-			if (g == VMCS_PTR_NONE ||
-			    (out->n_regions && g <= out->regions[out->n_regions - 1].addr))
-				continue;
-			if (best < 0 || g < v->regions[best].gpa)
-				best = i;
-		}
-		if (best < 0)
-			break;
+	out->vmxon = st.vmxon;
+	out->non_root = st.non_root;
+	out->vmxon_ptr = st.vmxon ? st.vmxon_ptr : 0;
+	out->current_vmcs = st.current_vmcs;
+	for (unsigned r = 0; r < st.n_regions; r++) {
 		out->regions[out->n_regions++] = (struct snap_vmcs_region){
-			v->regions[best].gpa,
-			v->regions[best].launched ? SNAP_VMCS_LAUNCHED : SNAP_VMCS_CLEAR,
+			st.regions[r].gpa,
+			st.regions[r].launched ? SNAP_VMCS_LAUNCHED : SNAP_VMCS_CLEAR,
 		};
-		snprintf(key, sizeof(key), "slot.%llx",
-			 (unsigned long long)v->regions[best].gpa);
-		snap_kv_set_u64(&out->extra, key, (unsigned)best);
-		snprintf(key, sizeof(key), "entries.%llx",
-			 (unsigned long long)v->regions[best].gpa);
-		snap_kv_set_u64(&out->extra, key, v->regions[best].entries);
+		region_key(key, sizeof(key), "slot", st.regions[r].gpa);
+		snap_kv_set_u64(&out->extra, key, st.regions[r].slot);
+		region_key(key, sizeof(key), "entries", st.regions[r].gpa);
+		snap_kv_set_u64(&out->extra, key, st.regions[r].entries);
 	}
-
-	/* The cached current VMCS, every field of the table, in encoding
-	 * order (the table is grouped, not sorted). */
-	if (v->current_vmcs != VMCS_PTR_NONE) {
-		uint32_t last = 0;
-
+	if (st.current_vmcs != VMCS_PTR_NONE) {
+		fields_by_encoding(idx);
 		for (unsigned k = 0; k < VMCS_FIELD_COUNT; k++) {
-			int best = -1;
-
-			for (int i = 0; i < VMCS_FIELD_COUNT; i++) {
-				uint32_t e = vmcs_field_table[i].encoding;
-
-				if ((k && e <= last))
-					continue;
-				if (best < 0 || e < vmcs_field_table[best].encoding)
-					best = i;
-			}
 			struct snap_vmcs_field *f = &out->fields[out->n_fields++];
 
-			f->encoding = vmcs_field_table[best].encoding;
-			f->value = v->vmcs[best];
+			f->encoding = vmcs_field_table[idx[k]].encoding;
+			f->value = st.vmcs[idx[k]];
 			snprintf(f->name, sizeof(f->name), "%s",
-				 vmcs_field_table[best].name);
-			last = f->encoding;
+				 vmcs_field_table[idx[k]].name);
 		}
 	}
-
-	snap_kv_set_u64(&out->extra, "region_victim", v->region_victim);
-	snap_kv_set_u64(&out->extra, "executive_vmcs_ptr", v->executive_vmcs_ptr);
-	snap_kv_set_u64(&out->extra, "smm_transfer_vmcs_ptr", v->smm_transfer_vmcs_ptr);
-	snap_kv_set_u64(&out->extra, "preempt_deadline", v->preempt_deadline);
-	snap_kv_set_u64(&out->extra, "mtf_insn_count", v->mtf_insn_count);
-	put_bool(&out->extra, "preempt_armed", v->preempt_armed);
-	put_bool(&out->extra, "mtf_pending", v->mtf_pending);
-	put_bool(&out->extra, "vnmi_blocked", v->vnmi_blocked);
-	put_bool(&out->extra, "tpr_exit_pending", v->tpr_exit_pending);
-	put_bool(&out->extra, "iret_unblocked_nmi", v->iret_unblocked_nmi);
-	snap_kv_set_u64(&out->extra, "iret_insn_count", v->iret_insn_count);
-	snap_kv_set_u64(&out->extra, "last_exit_reason", v->last_exit_reason);
-	snap_kv_set_u64(&out->extra, "exit_count", v->exit_count);
+	for (unsigned i = 0; i < st.n_scalars; i++)
+		snap_kv_set_u64(&out->extra, st.scalars[i].name, st.scalars[i].value);
 }
 
-static bool get_u64(const struct snap_kvset *x, const char *k, uint64_t *v,
-		    uint64_t dflt)
+static bool is_region_key(const char *k)
 {
-	const struct snap_kv *kv = snap_kv_find(x, k);
-
-	*v = dflt;
-	if (!kv)
-		return true;
-	if (kv->kind != SNAP_VAL_UINT)
-		return false;
-	*v = kv->u;
-	return true;
+	return !strncmp(k, "slot.", 5) || !strncmp(k, "entries.", 8);
 }
 
-static int extra_fail(char *err, size_t errlen, const char *k)
+static int from_extra(struct vmx_state *st, const struct snap_kvset *x,
+		      char *err, size_t errlen)
 {
-	snprintf(err, errlen, "vmx.extra.%s: invalid value", k);
+	char key[SNAP_NAME_MAX];
+
+	for (unsigned r = 0; r < st->n_regions; r++) {
+		uint64_t slot = VMX_MAX_REGIONS, entries = 0;
+
+		region_key(key, sizeof(key), "slot", st->regions[r].gpa);
+		if (snap_kv_find(x, key) && !snap_kv_get_u64(x, key, &slot))
+			goto bad;
+		region_key(key, sizeof(key), "entries", st->regions[r].gpa);
+		if (snap_kv_find(x, key) && !snap_kv_get_u64(x, key, &entries))
+			goto bad;
+		st->regions[r].slot = slot > VMX_MAX_REGIONS ? VMX_MAX_REGIONS
+							     : (unsigned)slot;
+		st->regions[r].entries = entries;
+	}
+	for (unsigned i = 0; i < x->n; i++) {
+		const struct snap_kv *kv = &x->kv[i];
+
+		if (is_region_key(kv->key))
+			continue;
+		snprintf(key, sizeof(key), "%s", kv->key);
+		if (kv->kind != SNAP_VAL_UINT || st->n_scalars >= VMX_STATE_MAX_SCALARS)
+			goto bad;
+		st->scalars[st->n_scalars++] = (struct vmx_state_scalar){
+			kv->key, kv->u,
+		};
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "vmx.extra.%s: invalid value", key);
 	return -1;
 }
 
 int snap_vmx_restore(struct vmx_vcpu *v, const struct snap_vmx *in,
 		     char *err, size_t errlen)
 {
-	char key[SNAP_NAME_MAX];
-	uint64_t x;
-	bool used[VMX_MAX_REGIONS] = { false };
+	static struct vmx_state st;   /* one restore at a time */
 
-	vmx_vcpu_reset(v);
-	if (!in->present)
+	memset(&st, 0, sizeof(st));
+	if (!in->present) {
+		vmx_vcpu_reset(v);
 		return 0;
+	}
 	if (in->n_regions > VMX_MAX_REGIONS) {
 		snprintf(err, errlen, "vmx: %u VMCS regions, this vmxbox keeps %d",
 			 in->n_regions, VMX_MAX_REGIONS);
 		return -1;
 	}
-	v->vmxon = in->vmxon;
-	v->nonroot = in->non_root;
-	v->vmxon_ptr = in->vmxon ? in->vmxon_ptr : VMCS_PTR_NONE;
-	v->current_vmcs = in->current_vmcs;
-
-	/* Regions go back to their saved slots, others to free ones. */
+	st.vmxon = in->vmxon;
+	st.non_root = in->non_root;
+	st.vmxon_ptr = in->vmxon ? in->vmxon_ptr : VMCS_PTR_NONE;
+	st.current_vmcs = in->current_vmcs;
+	st.n_regions = in->n_regions;
 	for (unsigned r = 0; r < in->n_regions; r++) {
-		snprintf(key, sizeof(key), "slot.%llx",
-			 (unsigned long long)in->regions[r].addr);
-		if (!get_u64(&in->extra, key, &x, VMX_MAX_REGIONS))
-			return extra_fail(err, errlen, key);
-		if (x < VMX_MAX_REGIONS && used[x])
-			return extra_fail(err, errlen, key);
-		if (x >= VMX_MAX_REGIONS)
-			for (x = 0; used[x]; x++)
-				;
-		used[x] = true;
-		v->regions[x].gpa = in->regions[r].addr;
-		v->regions[x].launched = in->regions[r].launch_state == SNAP_VMCS_LAUNCHED;
-		snprintf(key, sizeof(key), "entries.%llx",
-			 (unsigned long long)in->regions[r].addr);
-		if (!get_u64(&in->extra, key, &v->regions[x].entries, 0))
-			return extra_fail(err, errlen, key);
-		if (v->regions[x].gpa == v->current_vmcs)
-			v->current_region = (int)x;
+		st.regions[r].gpa = in->regions[r].addr;
+		st.regions[r].launched = in->regions[r].launch_state == SNAP_VMCS_LAUNCHED;
 	}
 	for (unsigned i = 0; i < in->n_fields; i++) {
 		int idx = vmcs_field_index(in->fields[i].encoding, NULL);
@@ -175,43 +153,11 @@ int snap_vmx_restore(struct vmx_vcpu *v, const struct snap_vmx *in,
 				 in->fields[i].encoding);
 			return -1;
 		}
-		v->vmcs[idx] = in->fields[i].value &
-			       vmcs_width_mask(vmcs_field_table[idx].width);
+		st.vmcs[idx] = in->fields[i].value;
 	}
-
-	static const char *const u64_keys[] = {
-		"executive_vmcs_ptr", "smm_transfer_vmcs_ptr", "preempt_deadline",
-		"exit_count", "mtf_insn_count", "iret_insn_count",
-	};
-	uint64_t *const u64_dst[] = {
-		&v->executive_vmcs_ptr, &v->smm_transfer_vmcs_ptr,
-		&v->preempt_deadline, &v->exit_count, &v->mtf_insn_count,
-		&v->iret_insn_count,
-	};
-	for (unsigned i = 0; i < sizeof(u64_dst) / sizeof(u64_dst[0]); i++)
-		if (!get_u64(&in->extra, u64_keys[i], u64_dst[i], *u64_dst[i]))
-			return extra_fail(err, errlen, u64_keys[i]);
-
-	static const char *const bool_keys[] = {
-		"preempt_armed", "mtf_pending", "vnmi_blocked",
-		"tpr_exit_pending", "iret_unblocked_nmi",
-	};
-	bool *const bool_dst[] = {
-		&v->preempt_armed, &v->mtf_pending, &v->vnmi_blocked,
-		&v->tpr_exit_pending, &v->iret_unblocked_nmi,
-	};
-	for (unsigned i = 0; i < sizeof(bool_dst) / sizeof(bool_dst[0]); i++) {
-		if (!get_u64(&in->extra, bool_keys[i], &x, 0) || x > 1)
-			return extra_fail(err, errlen, bool_keys[i]);
-		*bool_dst[i] = x;
-	}
-	if (!get_u64(&in->extra, "region_victim", &x, 0) || x > UINT32_MAX)
-		return extra_fail(err, errlen, "region_victim");
-	v->region_victim = (unsigned)x;
-	if (!get_u64(&in->extra, "last_exit_reason", &x, 0) || x > UINT32_MAX)
-		return extra_fail(err, errlen, "last_exit_reason");
-	v->last_exit_reason = (uint32_t)x;
-	return 0;
+	if (from_extra(&st, &in->extra, err, errlen))
+		return -1;
+	return vmx_state_import(v, &st, err, errlen);
 }
 
 /* ---- devices ------------------------------------------------------------ */

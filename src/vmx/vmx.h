@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * VMX core: per-vCPU VMX state, the cached current VMCS and the entry points
+ * VMX core, private header (the layers above use vmx/vmx_api.h only):
+ * per-vCPU VMX state, the cached current VMCS and the entry points
  * shared between the instruction side (insn.c, intercept.c, vmcs.c, caps.c,
  * msr.c) and the VM-entry / VM-exit / non-root side (entry*.c, exit*.c,
  * ept.c, nonroot.c).  Engine independent: it only sees struct cpu_state,
@@ -20,13 +21,11 @@
 #include "engine/intercept.h"
 #include "memory/guest_mem.h"
 #include "vmx/vmcs_fields.h"
+#include "vmx/vmx_api.h"
 
-/* "No current VMCS" (SDM 24.1: current-VMCS pointer = FFFFFFFF_FFFFFFFFH). */
-#define VMCS_PTR_NONE UINT64_MAX
 
 /* Our VMCS revision identifier (IA32_VMX_BASIC[30:0]); bit 31 clear. */
 #define VMX_REVISION_ID 0x766d7862u   /* "bxmv" */
-#define VMX_REGION_SIZE 4096u
 
 /* ----- capability MSRs (SDM Appendix A) -------------------------------- */
 #define MSR_IA32_FEATURE_CONTROL     0x03a
@@ -102,7 +101,6 @@ static inline bool vmx_ctl_ok(const struct vmx_ctl_cap *c, uint32_t val)
 }
 
 /* Known VMCS regions and their launch state (SDM 24.1, 24.11.3). */
-#define VMX_MAX_REGIONS 16
 struct vmx_region {
 	uint64_t gpa;                 /* VMCS_PTR_NONE: slot unused */
 	bool launched;                /* launch state: false = "clear" */
@@ -154,14 +152,6 @@ struct vmx_vcpu {
 	uint64_t exit_count;          /* all exits on this vCPU */
 };
 
-/* ----- lifecycle (vmx.c) ------------------------------------------------ */
-struct vmx_vcpu *vmx_vcpu_create(const struct cpu_model *m);
-void vmx_vcpu_destroy(struct vmx_vcpu *v);
-/* Leave VMX operation and forget all state (machine reset / INIT). */
-void vmx_vcpu_reset(struct vmx_vcpu *v);
-
-extern const struct x86_intercept_ops vmx_intercept_ops;
-
 /* ----- the cached current VMCS (vmcs.c) --------------------------------
  * Raw access for VMX-internal use: no access-type or feature checks.
  * A HIGH encoding (bit 0 set) of a 64-bit field reads/writes bits 63:32.
@@ -193,16 +183,6 @@ void vmx_set_launched(struct vmx_vcpu *v, bool launched);
 void vmx_count_exit(struct vmx_vcpu *v, uint32_t reason);
 
 /* ----- capabilities (caps.c) -------------------------------------------- */
-/* The control words of SDM 25.6.1, 25.6.2, 25.7.1, 25.8.1. */
-enum vmx_ctl_word {
-	VMX_CTL_PIN, VMX_CTL_PROC, VMX_CTL_PROC2, VMX_CTL_EXIT, VMX_CTL_ENTRY,
-	VMX_CTL_WORDS
-};
-/* The one controls table, for docs and tests: every control bit the SDM
- * names, supported or not, and the reserved default1 bits. */
-size_t vmx_ctl_row_count(void);
-bool vmx_ctl_row(size_t i, unsigned *word, unsigned *bit, const char **name);
-const char *vmx_ctl_word_name(unsigned word);
 /* Allowed settings (TRUE MSR) of a control word; NULL if out of range. */
 const struct vmx_ctl_cap *vmx_ctl_word_cap(const struct vmx_caps *c,
 					   unsigned word);

@@ -7,7 +7,9 @@
 
 A file in src/A/ may include "B/x.h" only when B's rank is at most A's.
 Folders not in the table (new ones) are an error too, so that every new
-folder gets a place in the layering on purpose.
+folder gets a place in the layering on purpose.  A folder may also keep
+headers private: outside src/vmx only vmx/vmx_api.h and vmx/vmcs_fields.h
+may be included (the VMX core's state is reached through its API).
 
 Usage: check_layers.py SRC_DIR      (exit 1 and one line per violation)
        check_layers.py --self-test  (a tree with one upward include fails)
@@ -26,7 +28,9 @@ RANK = {
     "machine": 5,
     "cli": 6,
 }
-INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_0-9]+)/[^"]+"', re.M)
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_0-9]+)/([^"]+)"', re.M)
+# Folders whose other headers are private to the folder itself.
+PUBLIC = {"vmx": {"vmx_api.h", "vmcs_fields.h"}}
 
 
 def violations(src):
@@ -44,25 +48,31 @@ def violations(src):
                     continue
                 rel = os.path.relpath(os.path.join(root, f), src)
                 with open(os.path.join(root, f), errors="replace") as fh:
-                    for inc in INCLUDE.findall(fh.read()):
+                    for inc, hdr in INCLUDE.findall(fh.read()):
                         if inc in RANK and RANK[inc] > RANK[top]:
                             out.append(f"src/{rel} includes {inc}/ "
                                        f"(layer {top} may not call up into {inc})")
+                        elif inc != top and inc in PUBLIC and hdr not in PUBLIC[inc]:
+                            out.append(f"src/{rel} includes {inc}/{hdr}, private to "
+                                       f"src/{inc} (use {', '.join(sorted(PUBLIC[inc]))})")
     return out
 
 
 def self_test():
     with tempfile.TemporaryDirectory() as d:
         for sub, text in (("core", '#include "core/a.h"\n'),
-                          ("devices", '#include "engine/engine.h"\n')):
+                          ("devices", '#include "engine/engine.h"\n'),
+                          ("machine", '#include "vmx/vmx_api.h"\n'),
+                          ("snapshot", '#include "vmx/vmx.h"\n')):
             os.makedirs(os.path.join(d, sub))
             with open(os.path.join(d, sub, "x.c"), "w") as fh:
                 fh.write(text)
         v = violations(d)
-        if len(v) != 1 or "devices/x.c includes engine/" not in v[0]:
-            print("self-test: upward include not detected:", v)
+        if (len(v) != 2 or "devices/x.c includes engine/" not in v[0]
+                or "snapshot/x.c includes vmx/vmx.h, private" not in v[1]):
+            print("self-test: upward or private include not detected:", v)
             return 1
-    print("self-test: an upward include is detected")
+    print("self-test: an upward include and a private include are detected")
     return 0
 
 
