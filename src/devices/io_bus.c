@@ -58,14 +58,21 @@ uint64_t io_bus_read(struct io_bus *bus, uint64_t addr, unsigned size)
 	return r->h.read(r->h.opaque, addr - r->base, size) & size_mask(size);
 }
 
-void io_bus_write(struct io_bus *bus, uint64_t addr, unsigned size, uint64_t value)
+bool io_bus_write(struct io_bus *bus, uint64_t addr, unsigned size, uint64_t value)
 {
 	const struct io_range *r = io_bus_find(bus, addr);
 
 	if (!r || !r->h.write) {
 		bus->unhandled_writes++;
 		bus->last_unhandled_addr = addr;
-		return;
+		return true;
 	}
+	bus->write_retry = false;
 	r->h.write(r->h.opaque, addr - r->base, size, value & size_mask(size));
+	return !bus->write_retry;
+}
+
+void io_bus_retry_write(struct io_bus *bus)
+{
+	bus->write_retry = true;
 }

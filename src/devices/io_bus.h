@@ -33,6 +33,7 @@ struct io_bus {
 	uint64_t unhandled_reads;
 	uint64_t unhandled_writes;
 	uint64_t last_unhandled_addr;
+	bool write_retry;            /* set by io_bus_retry_write() */
 };
 
 void io_bus_init(struct io_bus *bus, const char *name);
@@ -41,6 +42,11 @@ int io_bus_register(struct io_bus *bus, uint64_t base, uint64_t len,
 		    const struct io_handler *h);
 const struct io_range *io_bus_find(const struct io_bus *bus, uint64_t addr);
 uint64_t io_bus_read(struct io_bus *bus, uint64_t addr, unsigned size);
-void io_bus_write(struct io_bus *bus, uint64_t addr, unsigned size, uint64_t value);
+/* False when the device asked for the write to be retried later
+ * (io_bus_retry_write()): the engine must then undo the instruction and
+ * run it again, so a device whose output is blocked never blocks a stop. */
+bool io_bus_write(struct io_bus *bus, uint64_t addr, unsigned size, uint64_t value);
+/* From inside a write handler: the write had no effect, retry it later. */
+void io_bus_retry_write(struct io_bus *bus);
 
 #endif

@@ -157,8 +157,10 @@ START_TEST(rep_count_zero)
 }
 END_TEST
 
-/* 10000 iterations span several resumable chunks but retire once. */
-START_TEST(long_rep_retires_once)
+/* 10000 iterations: the REP stops after the iterations that leave RCX at
+ * 8192 and 4096 (absolute cut points, interp_rep_cut()), each part counts
+ * as an instruction and a TSC tick, RIP stays at the REP until the end. */
+START_TEST(long_rep_counts_parts)
 {
 	static const uint8_t code[] = {
 		0x48, 0xc7, 0xc6, 0x00, 0x00, 0x20, 0x00, /* mov rsi,0x200000 */
@@ -167,12 +169,20 @@ START_TEST(long_rep_retires_once)
 		0xfc,                           /* cld */
 		0xf3, 0xa5,                     /* rep movsd */
 	};
+	uint64_t rep_rip = H_CODE + sizeof(code) - 2;
 
 	for (uint64_t i = 0; i < 10000 * 4; i += 8)
 		h_write64(&h, H_DATA + i, i * 0x10001);
 	RUN(code, 5);
-	ck_assert_uint_eq(h.s->insn_count, 5);
-	ck_assert_uint_eq(h.s->tsc, 5);
+	ck_assert_uint_eq(G(RCX), 8192);
+	ck_assert_uint_eq(G(RDI), 0x300000 + 1808 * 4);
+	ck_assert_uint_eq(h.s->rip, rep_rip);
+	ck_assert_uint_eq(h_run(&h, 1), ENGINE_EXIT_INSN_LIMIT);
+	ck_assert_uint_eq(G(RCX), 4096);
+	ck_assert_uint_eq(h.s->rip, rep_rip);
+	ck_assert_uint_eq(h_run(&h, 1), ENGINE_EXIT_INSN_LIMIT);
+	ck_assert_uint_eq(h.s->insn_count, 7);
+	ck_assert_uint_eq(h.s->tsc, 7);
 	ck_assert_uint_eq(G(RCX), 0);
 	ck_assert_uint_eq(G(RDI), 0x300000 + 40000);
 	ck_assert_uint_eq(h.s->rip, H_CODE + sizeof(code));
@@ -194,7 +204,7 @@ static Suite *string_suite(void)
 	tcase_add_test(tc, lods_sizes);
 	tcase_add_test(tc, stos_addr32_wraps);
 	tcase_add_test(tc, rep_count_zero);
-	tcase_add_test(tc, long_rep_retires_once);
+	tcase_add_test(tc, long_rep_counts_parts);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -7,14 +7,10 @@
  *
  * Every iteration updates the registers after its memory accesses, so a
  * fault in iteration k leaves the state of k-1 completed iterations and
- * RIP at the instruction, as on hardware.  A long REP is cut into chunks
- * of REP_CHUNK iterations: after a chunk RIP stays at the instruction and
- * the loop may take interrupts or stop; the instruction retires (counts)
- * once, when it completes.
+ * RIP at the instruction, as on hardware.  A long REP is cut at absolute
+ * counts (interp_rep_cut(), interp.h): each part counts as an instruction.
  */
 #include "engine/interp/core.h"
-
-#define REP_CHUNK 4096u
 
 enum str_op { STR_MOVS, STR_STOS, STR_LODS, STR_SCAS, STR_CMPS };
 
@@ -118,25 +114,34 @@ static void string_op(struct interp *ip, const struct insn *in, enum str_op op)
 		str_once(ip, in, op, size, asz, seg);
 		return;
 	}
-	for (unsigned n = 0; ; n++) {
-		uint64_t count = ip->s.gpr[GPR_RCX] & am;
-
-		if (!count)
-			return;
-		if (n == REP_CHUNK) {
-			/* Resume later; not retired yet: the loop's count and
-			 * TSC increments after this return are cancelled here. */
-			ip->s.rip = ip->insn_rip;
-			ip->s.insn_count--;
-			ip->s.tsc--;
-			ip->batch_break = true;
-			return;
-		}
+	for (uint64_t count = ip->s.gpr[GPR_RCX] & am; count; ) {
 		str_once(ip, in, op, size, asz, seg);
-		addr_reg_set(ip, GPR_RCX, count - 1, asz);
+		count = (count - 1) & am;
+		addr_reg_set(ip, GPR_RCX, count, asz);
 		if (cond && !(ip->s.rflags & RFLAGS_ZF) != repne)
 			return;
+		if (interp_rep_cut(ip, count))
+			return;
 	}
+}
+
+bool interp_rep_cut(struct interp *ip, uint64_t count)
+{
+	if (!count || (count & (INTERP_REP_CHUNK - 1)))
+		return false;
+	ip->s.rip = ip->insn_rip;
+	ip->batch_break = true;
+	return true;
+}
+
+/* The run loop counts the instruction and a TSC tick after exec returns:
+ * cancel both, it has not retired. */
+void interp_insn_retry(struct interp *ip)
+{
+	ip->s.rip = ip->insn_rip;
+	ip->s.insn_count--;
+	ip->s.tsc--;
+	ip->batch_break = true;
 }
 
 static void exec_movs(struct interp *ip, const struct insn *in) { string_op(ip, in, STR_MOVS); }

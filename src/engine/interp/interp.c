@@ -14,7 +14,8 @@
  * exception.
  *
  * Time: the TSC advances by exactly one per retired instruction, so runs
- * are deterministic.  A REP string instruction retires once, when done.
+ * are deterministic.  A long REP string instruction counts once per part
+ * (interp_rep_cut(), interp.h).
  */
 #include <stdio.h>
 #include <stdlib.h>

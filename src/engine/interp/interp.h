@@ -204,6 +204,24 @@ uint64_t interp_pop(struct interp *ip, unsigned bytes);
 /* Address-size mask for the current code segment mode (0xffff, 0xffffffff, ~0). */
 uint64_t interp_addr_mask(const struct interp *ip, unsigned addr_bits);
 
+/*
+ * Bounded REP string instructions (exec_string.c, sys_io.c).  A REP whose
+ * count register reaches a non-zero multiple of INTERP_REP_CHUNK after an
+ * iteration stops there with RIP at the instruction (registers updated per
+ * iteration, as the SDM's REP description allows for interrupts between
+ * iterations); that part counts as one instruction and one TSC tick, so
+ * --max-insns, the monitor, interrupts and VMX boundary events get their
+ * turn and time advances.  The cut points depend only on the count, so the
+ * totals do not depend on where a run was stopped, faulted or restored.
+ */
+#define INTERP_REP_CHUNK 4096u
+/* After an iteration that left count (masked) in the count register:
+ * true when the instruction must stop here and resume later. */
+bool interp_rep_cut(struct interp *ip, uint64_t count);
+/* The instruction did nothing visible and must run again later (a device
+ * asked for the access to be retried): RIP back to it, not retired. */
+void interp_insn_retry(struct interp *ip);
+
 /* ---------------- system side (mmu.c, mem.c, except.c, sys_*.c, seg.c) --- */
 
 /* Linear memory access with segmentation checks (limit/rights in legacy

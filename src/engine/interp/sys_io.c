@@ -12,10 +12,16 @@ static uint64_t pio_in(struct interp *ip, uint16_t port, unsigned size)
 	return ip->cfg.pio ? io_bus_read(ip->cfg.pio, port, size) : mask;
 }
 
-static void pio_out(struct interp *ip, uint16_t port, unsigned size, uint64_t v)
+/* False: the device asked for the write to be retried later (its output
+ * is blocked and a stop is pending); nothing happened, the instruction is
+ * rewound (interp_insn_retry()). */
+static bool pio_out(struct interp *ip, uint16_t port, unsigned size, uint64_t v)
 {
-	if (ip->cfg.pio)
-		io_bus_write(ip->cfg.pio, port, size, v);
+	if (ip->cfg.pio && !io_bus_write(ip->cfg.pio, port, size, v)) {
+		interp_insn_retry(ip);
+		return false;
+	}
+	return true;
 }
 
 /* SDM 19.5.2: when CPL > IOPL (or in virtual-8086 mode) every accessed
@@ -67,11 +73,11 @@ void sys_in_out(struct interp *ip, const struct insn *in)
 		sys_done(ip, in);
 		return;
 	}
+	sys_done(ip, in);
 	if (is_in)
 		sys_gpr_write(ip, GPR_RAX, pio_in(ip, port, size), size * 8);
 	else
 		pio_out(ip, port, size, ip->s.gpr[GPR_RAX]);
-	sys_done(ip, in);
 }
 
 static uint64_t addr_mask(unsigned bits)
@@ -124,8 +130,11 @@ void sys_ins_outs(struct interp *ip, const struct insn *in)
 		return;
 	}
 	/* Registers are updated per iteration, so a fault in the middle
-	 * leaves a restartable state (SDM "REP" description). */
-	while (!rep || (s->gpr[GPR_RCX] & amask)) {
+	 * leaves a restartable state (SDM "REP" description); a long REP
+	 * stops at interp_rep_cut() points like the other string
+	 * instructions. */
+	sys_done(ip, in);
+	for (uint64_t count = s->gpr[GPR_RCX] & amask; !rep || count; ) {
 		uint64_t off = s->gpr[idx] & amask;
 
 		if (is_in) {
@@ -134,13 +143,16 @@ void sys_ins_outs(struct interp *ip, const struct insn *in)
 
 			mmu_translate(ip, lin, ACC_WRITE, false, &gpa);
 			mem_write_u(ip, SEG_ES, off, pio_in(ip, port, size), size);
-		} else {
-			pio_out(ip, port, size, mem_read_u(ip, seg, off, size));
+		} else if (!pio_out(ip, port, size,
+				    mem_read_u(ip, seg, off, size))) {
+			return;
 		}
 		reg_set_masked(&s->gpr[idx], s->gpr[idx] + step, abits);
 		if (!rep)
 			break;
-		reg_set_masked(&s->gpr[GPR_RCX], s->gpr[GPR_RCX] - 1, abits);
+		count = (count - 1) & amask;
+		reg_set_masked(&s->gpr[GPR_RCX], count, abits);
+		if (interp_rep_cut(ip, count))
+			return;
 	}
-	sys_done(ip, in);
 }
