@@ -46,7 +46,9 @@
 #define RFLAGS_DF	(1ULL << 10)
 #define RFLAGS_OF	(1ULL << 11)
 
+#define MSR_IA32_TSC			0x10
 #define MSR_IA32_FEATURE_CONTROL	0x3a
+#define MSR_IA32_TSC_ADJUST		0x3b
 #define MSR_IA32_SYSENTER_CS		0x174
 #define MSR_IA32_SYSENTER_ESP		0x175
 #define MSR_IA32_SYSENTER_EIP		0x176
@@ -56,6 +58,7 @@
 #define MSR_FS_BASE			0xc0000100
 #define MSR_GS_BASE			0xc0000101
 #define MSR_KERNEL_GS_BASE		0xc0000102
+#define MSR_TSC_AUX			0xc0000103
 
 #define EFER_SCE	(1ULL << 0)
 #define EFER_LME	(1ULL << 8)

@@ -51,6 +51,89 @@ static void test_msr_areas(void)
 		expect_eq(vm.exit_qual, 1, "msr-load failure names entry 1");
 }
 
+/* Values far above anything the run reaches by counting instructions. */
+#define TSC_A	(1ull << 40)
+#define TSC_B	(1ull << 41)
+#define NEAR(v, base, slack)	((v) >= (base) && (v) < (base) + (slack))
+
+static void wrmsr_tsc_aux_high(void *arg)
+{
+	wrmsr(MSR_TSC_AUX, 1ull << 32);
+}
+
+/*
+ * IA32_TSC, IA32_TSC_ADJUST and IA32_TSC_AUX as WRMSR targets (SDM Vol. 3B
+ * 18.17.3: writing one moves the other by the same difference; TSC_AUX
+ * bits 63:32 are reserved) and in the MSR lists, which load "as WRMSR
+ * would" (27.4, 28.6) and store "as RDMSR would" (28.4).
+ */
+static void test_tsc_msrs(void)
+{
+	struct vmx_msr_entry *load = page_alloc(), *store = page_alloc();
+	struct vmx_msr_entry *host = page_alloc();
+	uint64_t adj = rdmsr(MSR_IA32_TSC_ADJUST), t;
+
+	t = rdtsc();
+	wrmsr(MSR_IA32_TSC_ADJUST, adj + TSC_A);
+	report(NEAR(rdtsc(), t + TSC_A, 1000),
+	       "wrmsr tsc_adjust moves the tsc by the difference");
+	t = rdtsc();
+	wrmsr(MSR_IA32_TSC, t + TSC_A);
+	report(NEAR(rdmsr(MSR_IA32_TSC_ADJUST), adj + 2 * TSC_A - 1000, 1000),
+	       "wrmsr tsc moves tsc_adjust by the difference");
+	expect_eq(trap_try(wrmsr_tsc_aux_high, NULL, NULL), VEC_GP,
+		  "wrmsr tsc_aux bits 63:32 #gp");
+	wrmsr(MSR_TSC_AUX, 0xabcd1234);
+	expect_eq(rdmsr(MSR_TSC_AUX), 0xabcd1234, "wrmsr tsc_aux bits 31:0");
+
+	/* VM-entry MSR-load of IA32_TSC; the guest reads it back. */
+	vmx_vm_reset(&vm, g_rdmsr_ecx, stack_top);
+	vm.regs.rcx = MSR_IA32_TSC;
+	load[0] = (struct vmx_msr_entry){ MSR_IA32_TSC, 0, 4 * TSC_A };
+	vmcs_write(VM_ENTRY_MSR_LOAD_ADDR, (uint64_t)load);
+	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, 1);
+	store[0] = (struct vmx_msr_entry){ MSR_IA32_TSC, 0, 0 };
+	vmcs_write(VM_EXIT_MSR_STORE_ADDR, (uint64_t)store);
+	vmcs_write(VM_EXIT_MSR_STORE_COUNT, 1);
+	host[0] = (struct vmx_msr_entry){ MSR_IA32_TSC, 0, TSC_B * 2 };
+	vmcs_write(VM_EXIT_MSR_LOAD_ADDR, (uint64_t)host);
+	vmcs_write(VM_EXIT_MSR_LOAD_COUNT, 1);
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "entry msr-load of ia32_tsc")) {
+		uint64_t seen = (vm.regs.rdx << 32) | (uint32_t)vm.regs.rax;
+
+		report(NEAR(seen, 4 * TSC_A, 100), "l2 rdmsr sees the loaded tsc");
+		report(NEAR(store[0].value, seen, 100),
+		       "exit msr-store of ia32_tsc");
+		report(NEAR(rdtsc(), TSC_B * 2, 1000000),
+		       "exit msr-load of ia32_tsc (no vmx abort)");
+	}
+
+	/* TSC_ADJUST in the entry list moves the TSC; a TSC_AUX value with
+	 * bits 63:32 set fails the entry at its index (27.4). */
+	vmx_vm_reset(&vm, g_rdmsr_ecx, stack_top);
+	vm.regs.rcx = MSR_IA32_TSC;
+	adj = rdmsr(MSR_IA32_TSC_ADJUST);
+	t = rdtsc();
+	load[0] = (struct vmx_msr_entry){ MSR_IA32_TSC_ADJUST, 0, adj + TSC_A };
+	load[1] = (struct vmx_msr_entry){ MSR_TSC_AUX, 0, 0x77 };
+	vmcs_write(VM_ENTRY_MSR_LOAD_ADDR, (uint64_t)load);
+	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, 2);
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "entry msr-load of tsc_adjust")) {
+		uint64_t seen = (vm.regs.rdx << 32) | (uint32_t)vm.regs.rax;
+
+		report(NEAR(seen, t + TSC_A, 1000),
+		       "tsc_adjust load moved the tsc");
+		expect_eq(rdmsr(MSR_TSC_AUX), 0x77, "entry msr-load of tsc_aux");
+	}
+	vmx_vm_reset(&vm, g_vmcall, stack_top);
+	load[1] = (struct vmx_msr_entry){ MSR_TSC_AUX, 0, 1ull << 32 };
+	vmcs_write(VM_ENTRY_MSR_LOAD_ADDR, (uint64_t)load);
+	vmcs_write(VM_ENTRY_MSR_LOAD_COUNT, 2);
+	if (vm_run_expect(&vm, EXIT_REASON_ENTRY_FAILURE | EXIT_REASON_MSR_LOADING,
+			  "entry msr-load of tsc_aux bits 63:32 fails"))
+		expect_eq(vm.exit_qual, 2, "tsc_aux failure names entry 2");
+}
+
 static void test_timer_save(void)
 {
 	uint64_t left;
@@ -123,6 +206,8 @@ int main(void)
 	vm.vmcs = vmx_alloc_region();
 	test_section("msr load/store areas");
 	test_msr_areas();
+	test_section("tsc msrs");
+	test_tsc_msrs();
 	test_section("preemption timer value");
 	test_timer_save();
 	vmclear(vm.vmcs_pa);

@@ -104,6 +104,59 @@ bool cpu_msr_set(struct cpu_state *s, uint32_t index, uint64_t val)
 	return true;
 }
 
+bool x86_pat_valid(uint64_t pat)
+{
+	for (unsigned i = 0; i < 8; i++) {
+		unsigned t = (pat >> (8 * i)) & 0xff;
+
+		if (t != 0 && t != 1 && t != 4 && t != 5 && t != 6 && t != 7)
+			return false;
+	}
+	return true;
+}
+
+/* MSRs that hold a linear address: WRMSR #GPs unless it is canonical. */
+static bool msr_is_address(uint32_t index)
+{
+	switch (index) {
+	case 0x175: case 0x176:                     /* SYSENTER_ESP/EIP */
+	case 0xc0000082: case 0xc0000083:           /* LSTAR, CSTAR */
+	case 0xc0000100: case 0xc0000101: case 0xc0000102: /* FS/GS/KGS base */
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool cpu_msr_write(struct cpu_state *s, uint32_t index, uint64_t val)
+{
+	if (msr_is_address(index) && !x86_canonical(val))
+		return false;
+	switch (index) {
+	case MSR_IA32_TSC:
+		/* Writing the TSC adds the same difference to TSC_ADJUST. */
+		s->msr.tsc_adjust += val - s->tsc;
+		s->tsc = val;
+		return true;
+	case MSR_IA32_TSC_ADJUST:
+		/* ...and writing TSC_ADJUST adds its difference to the TSC. */
+		s->tsc += val - s->msr.tsc_adjust;
+		s->msr.tsc_adjust = val;
+		return true;
+	case MSR_IA32_TSC_AUX:
+		if (val >> 32)
+			return false;
+		break;
+	case 0x277:                                 /* IA32_PAT */
+		if (!x86_pat_valid(val))
+			return false;
+		break;
+	default:
+		break;
+	}
+	return cpu_msr_set(s, index, val);
+}
+
 static const char *const gpr_names[GPR_COUNT] = {
 	"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
 	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",

@@ -284,9 +284,35 @@ extern const struct msr_desc cpu_msr_table[];
 extern const size_t cpu_msr_table_len;
 
 const struct msr_desc *cpu_msr_lookup(uint32_t index);
-/* Returns false if the MSR is not kept in cpu_state. */
+/* Raw access (snapshots, KVM get/set): no side effects, no checks.
+ * Returns false if the MSR is not kept in cpu_state. */
 bool cpu_msr_get(const struct cpu_state *s, uint32_t index, uint64_t *val);
 bool cpu_msr_set(struct cpu_state *s, uint32_t index, uint64_t val);
+
+#define MSR_IA32_TSC          0x00000010u
+#define MSR_IA32_TSC_ADJUST   0x0000003bu
+#define MSR_IA32_TSC_AUX      0xc0000103u
+
+/*
+ * WRMSR of an MSR kept in cpu_state (or IA32_TSC) as the processor does it
+ * at CPL 0, for the rules that do not depend on the engine: the #GP cases
+ * (non-canonical address MSRs, invalid PAT memory types, IA32_TSC_AUX bits
+ * 63:32) and the side effects (IA32_TSC and IA32_TSC_ADJUST move together,
+ * SDM Vol. 3B 18.17.3).  false: WRMSR would #GP, or the MSR is not kept
+ * here.  The interpreter's WRMSR and the VMX MSR-load lists (SDM 27.4,
+ * 28.6: "as they would be written by WRMSR") both use it.  IA32_EFER and
+ * IA32_FEATURE_CONTROL depend on the CPU model and the VMX state: callers
+ * handle them first.
+ */
+bool cpu_msr_write(struct cpu_state *s, uint32_t index, uint64_t val);
+
+/* Canonical linear address (48-bit). */
+static inline bool x86_canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+/* PAT value: every byte one of 0, 1, 4, 5, 6, 7 (SDM 13.12.2). */
+bool x86_pat_valid(uint64_t pat);
 
 const char *cpu_gpr_name(enum x86_gpr r);
 const char *cpu_seg_name(enum x86_seg s);

@@ -43,17 +43,6 @@ static unsigned ar_dpl(uint32_t ar)
 	return (ar & SEG_AR_DPL_MASK) >> SEG_AR_DPL_SHIFT;
 }
 
-bool x86_pat_valid(uint64_t pat)
-{
-	for (unsigned i = 0; i < 8; i++) {
-		unsigned t = (pat >> (8 * i)) & 0xff;
-
-		if (t != 0 && t != 1 && t != 4 && t != 5 && t != 6 && t != 7)
-			return false;
-	}
-	return true;
-}
-
 void entry_env_init(struct entry_env *e, const struct vmx_vcpu *v,
 		    const struct guest_mem *mem, const struct cpu_state *cpu)
 {

@@ -52,12 +52,4 @@ void entry_env_init(struct entry_env *e, const struct vmx_vcpu *v,
 const struct entry_check *entry_checks_run(const struct entry_env *e);
 const struct entry_check *entry_check_find(const char *name);
 
-/* Shared helpers (also used by the VM-exit side and tests). */
-static inline bool x86_canonical(uint64_t a)
-{
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
-/* PAT value: every byte one of 0, 1, 4, 5, 6, 7 (SDM 11.12.2). */
-bool x86_pat_valid(uint64_t pat);
-
 #endif

@@ -10,7 +10,6 @@
 
 #include "vmx/entry_checks.h"
 
-#define MSR_IA32_TSC            0x10u
 #define MSR_IA32_UCODE_WRITE    0x79u
 #define MSR_IA32_SMM_MONITOR    0x9bu
 #define MSR_IA32_SMBASE         0x9eu
@@ -34,7 +33,7 @@ bool vmx_msr_value(const struct vmx_vcpu *v, const struct cpu_state *s,
 	return cpu_msr_get(s, index, val);
 }
 
-/* Would WRMSR of this value succeed (no #GP)?  Then do it. */
+/* Would WRMSR of this value at CPL 0 succeed (no #GP)?  Then do it. */
 static bool msr_write(const struct vmx_vcpu *v, struct cpu_state *s,
 		      uint32_t index, uint64_t val)
 {
@@ -43,23 +42,14 @@ static bool msr_write(const struct vmx_vcpu *v, struct cpu_state *s,
 		if (val & ~cpu_model_efer_valid_bits(&v->model))
 			return false;
 		break;
-	case 0x277u:                 /* IA32_PAT */
-		if (!x86_pat_valid(val))
-			return false;
-		break;
-	case 0x175u: case 0x176u:    /* SYSENTER_ESP/EIP */
-	case 0xc0000082u: case 0xc0000083u: case 0xc0000102u:
-		if (!x86_canonical(val))
-			return false;
-		break;
-	case 0x3au:                  /* IA32_FEATURE_CONTROL: locked */
-		if (s->msr.feature_control & 1)
+	case MSR_IA32_FEATURE_CONTROL:   /* writable until locked */
+		if (s->msr.feature_control & FEATURE_CONTROL_LOCKED)
 			return false;
 		break;
 	default:
 		break;
 	}
-	return cpu_msr_set(s, index, val);
+	return cpu_msr_write(s, index, val);
 }
 
 uint32_t vmx_msr_area_load(struct vmx_vcpu *v, struct guest_mem *mem,

@@ -9,7 +9,6 @@
 
 #include "vmx/exit_info.h"
 
-#define MSR_IA32_TSC 0x10u
 
 enum ctl_word { CW_NONE, CW_PROC, CW_PROC2 };
 
