@@ -9,15 +9,17 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "loader/boot_info.h"
+#include "loader/multiboot.h"
 #include "machine/machine.h"
 
 static const char run_usage[] =
 "Usage: vmxbox run [OPTIONS] [FIRMWARE]\n"
 "\n"
-"Boot an ELF64 x86-64 firmware image (docs/boot.md) and run it until it\n"
-"writes to the debug-exit port, stops, or vmxbox stops it.  With no\n"
-"FIRMWARE, boots the bundled demo firmware (demo.elf).\n"
+"Boot a firmware image (docs/boot.md) and run it until it writes to the\n"
+"debug-exit port, stops, or vmxbox stops it.  The image kind is picked by\n"
+"its content: a multiboot kernel (ELF32/ELF64/a.out kludge), else an\n"
+"ELF64 image for vmxbox's own boot protocol.  With no FIRMWARE, boots the\n"
+"bundled demo firmware (demo.elf).\n"
 "\n"
 "Options:\n"
 "  --engine=auto|interp|kvm  vCPU engine (default auto: fastest usable)\n"
@@ -28,6 +30,9 @@ static const char run_usage[] =
 "  --timeout=SECONDS         stop after SECONDS of wall time (exit status 75)\n"
 "  --vmx=on|off              advertise VMX in CPUID to the guest (default on)\n"
 "  --append=STR              command line passed in the boot info\n"
+"                            (vmxbox ELF64: 255 bytes; multiboot: 64 KiB)\n"
+"  --initrd=FILE[ ARGS]      multiboot module 0 (its string: FILE ARGS)\n"
+"  --module=FILE[ ARGS]      one more multiboot module (repeatable)\n"
 "  --monitor=PATH            serve the control socket at PATH (vmxbox ctl,\n"
 "                            docs/monitor.md)\n"
 "  --trace=vmx               print every VM entry/exit on stderr\n"
@@ -49,6 +54,7 @@ static const char run_usage[] =
 enum {
 	OPT_ENGINE = 256, OPT_MEM, OPT_MAX_INSNS, OPT_DEBUG_EXIT, OPT_TIMEOUT,
 	OPT_VMX, OPT_APPEND, OPT_MONITOR, OPT_TRACE, OPT_PAUSED, OPT_NO_VMX_WATCH,
+	OPT_INITRD, OPT_MODULE,
 };
 
 static const struct option run_options[] = {
@@ -59,6 +65,8 @@ static const struct option run_options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "vmx", required_argument, NULL, OPT_VMX },
 	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "module", required_argument, NULL, OPT_MODULE },
 	{ "monitor", required_argument, NULL, OPT_MONITOR },
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "paused", no_argument, NULL, OPT_PAUSED },
@@ -136,6 +144,19 @@ static bool parse_engine(const char *s)
 	return false;
 }
 
+static bool add_module(struct machine_config *cfg, const char *spec)
+{
+	static const char *mods[IMAGE_MAX_MODULES];
+
+	if (cfg->nr_modules == IMAGE_MAX_MODULES - 1) {
+		cli_error("run", "--module: at most %d modules", IMAGE_MAX_MODULES - 1);
+		return false;
+	}
+	mods[cfg->nr_modules++] = spec;
+	cfg->modules = mods;
+	return true;
+}
+
 static bool parse_option(int c, struct machine_config *cfg)
 {
 	switch (c) {
@@ -157,11 +178,16 @@ static bool parse_option(int c, struct machine_config *cfg)
 		return parse_onoff("vmx", optarg, &cfg->vmx);
 	case OPT_APPEND:
 		cfg->append = optarg;
-		if (strlen(optarg) < VMXBOX_CMDLINE_MAX)
+		if (strlen(optarg) <= MB_CMDLINE_MAX)
 			return true;
 		cli_error("run", "--append: command line longer than %d bytes",
-			  VMXBOX_CMDLINE_MAX - 1);
+			  MB_CMDLINE_MAX);
 		return false;
+	case OPT_INITRD:
+		cfg->initrd = optarg;
+		return true;
+	case OPT_MODULE:
+		return add_module(cfg, optarg);
 	case OPT_MONITOR:
 		cfg->monitor_path = optarg;
 		if (*optarg)

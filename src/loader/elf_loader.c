@@ -3,18 +3,12 @@
 
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-/* Largest firmware file we accept (guards against mapping huge files). */
-#define ELF_MAX_FILE (1ull << 30)
+#include "loader/file_map.h"
 
 static int fail(int ret, char *err, size_t errlen, const char *fmt, ...)
 {
@@ -26,38 +20,102 @@ static int fail(int ret, char *err, size_t errlen, const char *fmt, ...)
 	return ret;
 }
 
-static int check_header(const Elf64_Ehdr *eh, size_t len, char *err,
-			size_t errlen)
+/*
+ * The ELF header in the ELF64 layout: an ELF32 header (when accepted) is
+ * widened field by field, so every later check reads one layout.
+ */
+static void read_ehdr(const uint8_t *buf, size_t len, Elf64_Ehdr *eh)
 {
-	if (len < SELFMAG || memcmp(eh->e_ident, ELFMAG, SELFMAG))
-		return fail(-ENOEXEC, err, errlen, "not an ELF file");
-	if (len < sizeof(*eh))
+	Elf32_Ehdr e32 = { 0 };
+
+	memset(eh, 0, sizeof(*eh));
+	memcpy(eh, buf, len < sizeof(*eh) ? len : sizeof(*eh));
+	if (len < EI_NIDENT || eh->e_ident[EI_CLASS] != ELFCLASS32)
+		return;
+	memcpy(&e32, buf, len < sizeof(e32) ? len : sizeof(e32));
+	eh->e_type = e32.e_type;
+	eh->e_machine = e32.e_machine;
+	eh->e_entry = e32.e_entry;
+	eh->e_phoff = e32.e_phoff;
+	eh->e_phentsize = e32.e_phentsize;
+	eh->e_phnum = e32.e_phnum;
+}
+
+static bool is_elf32(const Elf64_Ehdr *eh)
+{
+	return eh->e_ident[EI_CLASS] == ELFCLASS32;
+}
+
+static int check_class(const Elf64_Ehdr *eh, size_t len, bool any,
+		       char *err, size_t errlen)
+{
+	bool e32 = is_elf32(eh);
+
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64 && !(any && e32))
 		return fail(-ENOEXEC, err, errlen,
-			    "truncated ELF header (%zu bytes)", len);
-	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
-		return fail(-ENOEXEC, err, errlen,
+			    any ? "unknown ELF class %u" :
 			    "not a 64-bit ELF (class %u); vmxbox needs ELF64",
 			    eh->e_ident[EI_CLASS]);
+	if (len < (e32 ? sizeof(Elf32_Ehdr) : sizeof(Elf64_Ehdr)))
+		return fail(-ENOEXEC, err, errlen,
+			    "truncated ELF header (%zu bytes)", len);
 	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
 		return fail(-ENOEXEC, err, errlen, "not a little-endian ELF");
-	if (eh->e_machine != EM_X86_64)
+	if (e32 && eh->e_machine != EM_386)
+		return fail(-ENOEXEC, err, errlen,
+			    "ELF32 machine %u is not i386 (%u)", eh->e_machine,
+			    EM_386);
+	if (!e32 && eh->e_machine != EM_X86_64)
 		return fail(-ENOEXEC, err, errlen,
 			    "ELF machine %u is not x86-64 (%u)", eh->e_machine,
 			    EM_X86_64);
+	return 0;
+}
+
+static int check_header(const Elf64_Ehdr *eh, size_t len, bool any,
+			char *err, size_t errlen)
+{
+	size_t phsz = is_elf32(eh) ? sizeof(Elf32_Phdr) : sizeof(Elf64_Phdr);
+	int ret;
+
+	if (len < SELFMAG || memcmp(eh->e_ident, ELFMAG, SELFMAG))
+		return fail(-ENOEXEC, err, errlen, "not an ELF file");
+	if (len < EI_NIDENT)
+		return fail(-ENOEXEC, err, errlen,
+			    "truncated ELF header (%zu bytes)", len);
+	ret = check_class(eh, len, any, err, errlen);
+	if (ret)
+		return ret;
 	if (eh->e_type != ET_EXEC)
 		return fail(-ENOEXEC, err, errlen,
 			    "ELF type %u is not ET_EXEC (static executable)",
 			    eh->e_type);
 	if (eh->e_phnum == 0)
 		return fail(-ENOEXEC, err, errlen, "ELF has no program headers");
-	if (eh->e_phentsize != sizeof(Elf64_Phdr))
+	if (eh->e_phentsize != phsz)
 		return fail(-ENOEXEC, err, errlen,
 			    "bad program header size %u", eh->e_phentsize);
-	if (eh->e_phoff > len ||
-	    (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > len - eh->e_phoff)
+	if (eh->e_phoff > len || (uint64_t)eh->e_phnum * phsz > len - eh->e_phoff)
 		return fail(-ENOEXEC, err, errlen,
 			    "truncated ELF: program headers past end of file");
 	return 0;
+}
+
+/* Program header i in the ELF64 layout (check_header made it readable). */
+static void read_phdr(const uint8_t *buf, const Elf64_Ehdr *eh, unsigned i,
+		      Elf64_Phdr *ph)
+{
+	Elf32_Phdr p32;
+
+	if (!is_elf32(eh)) {
+		memcpy(ph, buf + eh->e_phoff + i * sizeof(*ph), sizeof(*ph));
+		return;
+	}
+	memcpy(&p32, buf + eh->e_phoff + i * sizeof(p32), sizeof(p32));
+	*ph = (Elf64_Phdr){ .p_type = p32.p_type, .p_flags = p32.p_flags,
+			    .p_offset = p32.p_offset, .p_vaddr = p32.p_vaddr,
+			    .p_paddr = p32.p_paddr, .p_filesz = p32.p_filesz,
+			    .p_memsz = p32.p_memsz, .p_align = p32.p_align };
 }
 
 static bool overlaps(const Elf64_Phdr *a, const Elf64_Phdr *b)
@@ -96,7 +154,7 @@ static int collect_segments(const uint8_t *buf, size_t len, const Elf64_Ehdr *eh
 		Elf64_Phdr ph;
 		int ret;
 
-		memcpy(&ph, buf + eh->e_phoff + i * sizeof(ph), sizeof(ph));
+		read_phdr(buf, eh, i, &ph);
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
 		ret = check_segment(&ph, i, len, ram, err, errlen);
@@ -126,16 +184,16 @@ static bool entry_in_segment(uint64_t entry, const Elf64_Phdr *segs, unsigned nr
 	return false;
 }
 
-int elf_load_buf(struct guest_mem *gm, const void *buf, size_t len,
-		 struct elf_image *img, char *err, size_t errlen)
+static int load_buf(struct guest_mem *gm, const void *buf, size_t len,
+		    bool any, struct elf_image *img, char *err, size_t errlen)
 {
 	Elf64_Phdr segs[ELF_MAX_SEGMENTS];
-	Elf64_Ehdr eh = { 0 };
+	Elf64_Ehdr eh;
 	unsigned nr;
 	int ret;
 
-	memcpy(&eh, buf, len < sizeof(eh) ? len : sizeof(eh));
-	ret = check_header(&eh, len, err, errlen);
+	read_ehdr(buf, len, &eh);
+	ret = check_header(&eh, len, any, err, errlen);
 	if (ret)
 		return ret;
 	ret = collect_segments(buf, len, &eh, gm->size, segs, &nr, err, errlen);
@@ -145,6 +203,10 @@ int elf_load_buf(struct guest_mem *gm, const void *buf, size_t len,
 	if (!entry_in_segment(eh.e_entry, segs, nr))
 		return fail(-ENOEXEC, err, errlen,
 			    "entry point 0x%llx is outside every PT_LOAD segment",
+			    (unsigned long long)eh.e_entry);
+	if (any && eh.e_entry > UINT32_MAX)
+		return fail(-ENOEXEC, err, errlen,
+			    "entry point 0x%llx is above 4 GiB (entered in 32-bit mode)",
 			    (unsigned long long)eh.e_entry);
 
 	*img = (struct elf_image){ .entry = eh.e_entry, .start = UINT64_MAX,
@@ -164,40 +226,34 @@ int elf_load_buf(struct guest_mem *gm, const void *buf, size_t len,
 	return 0;
 }
 
+int elf_load_buf(struct guest_mem *gm, const void *buf, size_t len,
+		 struct elf_image *img, char *err, size_t errlen)
+{
+	return load_buf(gm, buf, len, false, img, err, errlen);
+}
+
+int elf_load_buf_any(struct guest_mem *gm, const void *buf, size_t len,
+		     struct elf_image *img, char *err, size_t errlen)
+{
+	return load_buf(gm, buf, len, true, img, err, errlen);
+}
+
 int elf_load_file(struct guest_mem *gm, const char *path,
 		  struct elf_image *img, char *err, size_t errlen)
 {
-	struct stat st;
-	void *map;
-	int fd, ret;
+	struct file_map f;
+	char why[200];
+	int ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fail(-errno, err, errlen, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return fail(-EINVAL, err, errlen, "%s: not a regular file", path);
-	}
-	if ((uint64_t)st.st_size > ELF_MAX_FILE) {
-		close(fd);
-		return fail(-EFBIG, err, errlen, "%s: file too large", path);
-	}
-	if (st.st_size == 0) {
-		close(fd);
+	ret = file_map_open(&f, path, 1, err, errlen);
+	if (ret)
+		return ret;
+	if (!f.len)
 		return fail(-ENOEXEC, err, errlen, "%s: empty file, not an ELF file",
 			    path);
-	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	ret = map == MAP_FAILED ? -errno : 0;
-	close(fd);
-	if (ret)
-		return fail(ret, err, errlen, "%s: %s", path, strerror(-ret));
-
-	char why[200];
-
-	ret = elf_load_buf(gm, map, (size_t)st.st_size, img, why, sizeof(why));
+	ret = elf_load_buf(gm, f.data, f.len, img, why, sizeof(why));
 	if (ret)
 		fail(ret, err, errlen, "%s: %s", path, why);
-	munmap(map, (size_t)st.st_size);
+	file_map_close(&f);
 	return ret;
 }

@@ -35,4 +35,12 @@ int elf_load_buf(struct guest_mem *gm, const void *buf, size_t len,
 int elf_load_file(struct guest_mem *gm, const char *path,
 		  struct elf_image *img, char *err, size_t errlen);
 
+/*
+ * The same rules for the multiboot loader, which also takes ELF32 i386
+ * images (program headers widened to the ELF64 layout) and needs the
+ * entry below 4 GiB (it is entered in 32-bit protected mode).
+ */
+int elf_load_buf_any(struct guest_mem *gm, const void *buf, size_t len,
+		     struct elf_image *img, char *err, size_t errlen);
+
 #endif

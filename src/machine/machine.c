@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "core/cpu_model.h"
-#include "loader/boot.h"
 #include "machine/snap_machine.h"
 #include "vmx/vmx_api.h"
 
@@ -65,18 +64,20 @@ static int attach_devices(struct machine *m, char *err, size_t errlen)
 
 static int load_firmware(struct machine *m, char *err, size_t errlen)
 {
-	struct boot_params bp = { .cmdline = m->cfg.append, .vmx = m->cfg.vmx };
-	char why[400];
+	struct image_request rq = {
+		.path = m->cfg.firmware, .append = m->cfg.append,
+		.initrd = m->cfg.initrd, .modules = m->cfg.modules,
+		.nr_modules = m->cfg.nr_modules, .vmx = m->cfg.vmx,
+	};
+	char why[600];
+	int ret;
 
-	if (elf_load_file(&m->mem, m->cfg.firmware, &m->img, why, sizeof(why))) {
-		snprintf(err, errlen, "cannot load firmware %s", why);
-		return VMXBOX_EXIT_FIRMWARE;
-	}
-	if (boot_setup(&m->mem, &m->img, &bp, &m->boot_state, why, sizeof(why))) {
-		snprintf(err, errlen, "boot setup failed: %s", why);
-		return VMXBOX_EXIT_USAGE;
-	}
-	return 0;
+	ret = image_load(&m->mem, &rq, &m->boot_state, &m->img, &m->img_kind,
+			 why, sizeof(why));
+	if (!ret)
+		return 0;
+	snprintf(err, errlen, "cannot load firmware %s", why);
+	return ret == -E2BIG ? VMXBOX_EXIT_USAGE : VMXBOX_EXIT_FIRMWARE;
 }
 
 /* Pick the engine first, so --engine=kvm without KVM fails fast. */

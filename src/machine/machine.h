@@ -21,6 +21,7 @@
 #include "devices/uart16550.h"
 #include "engine/engine.h"
 #include "loader/elf_loader.h"
+#include "loader/image.h"
 #include "machine/exit_status.h"
 #include "machine/vcpu_ctl.h"
 #include "machine/vmx_watch.h"
@@ -41,6 +42,9 @@ struct machine_config {
 	bool vmx;                    /* advertise VMX to the guest */
 	bool verbose;
 	const char *append;          /* boot command line, may be NULL */
+	const char *initrd;          /* --initrd: multiboot module 0 */
+	const char *const *modules;  /* --module: further modules */
+	unsigned nr_modules;
 	int serial_fd;               /* UART output */
 	int msg_fd;                  /* one-line reasons, --verbose reports */
 	const char *monitor_path;    /* --monitor=PATH control socket, or NULL */
@@ -71,6 +75,7 @@ struct machine {
 	struct debug_exit dbg;
 	struct event_port events;     /* port 0xf5: guest-raised IRQ/NMI/INIT */
 	struct elf_image img;
+	enum image_kind img_kind;
 	struct cpu_state boot_state;
 	const struct engine_ops *ops;
 	struct engine *eng;

@@ -227,8 +227,9 @@ int machine_run(struct machine *m)
 		msg(m, reason);
 	} else if (m->cfg.verbose) {
 		snprintf(reason, sizeof(reason),
-			 "booting %s: entry 0x%llx, image [0x%llx, 0x%llx), %llu MiB RAM, engine %s (%s)",
-			 m->cfg.firmware, (unsigned long long)m->img.entry,
+			 "booting %s (%s): entry 0x%llx, image [0x%llx, 0x%llx), %llu MiB RAM, engine %s (%s)",
+			 m->cfg.firmware, image_kind_name(m->img_kind),
+			 (unsigned long long)m->img.entry,
 			 (unsigned long long)m->img.start,
 			 (unsigned long long)m->img.end,
 			 (unsigned long long)(m->mem.size >> 20), m->ops->name,

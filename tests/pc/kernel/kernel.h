@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* The PC test kernel's tiny runtime: port I/O, serial output, hashing. */
+#ifndef PCTEST_KERNEL_H
+#define PCTEST_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outw(uint16_t port, uint16_t v)
+{
+	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint16_t inw(uint16_t port)
+{
+	uint16_t v;
+
+	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+void kputs(const char *s);
+void kputc(char c);
+void kput_hex(uint64_t v);
+void kput_dec(uint64_t v);
+/* " key=0xVALUE" / " key=DEC". */
+void kkv_hex(const char *key, uint64_t v);
+void kkv_dec(const char *key, uint64_t v);
+
+size_t kstrlen(const char *s);
+bool kstreq(const char *a, const char *b);
+bool kmemeq(const void *a, const void *b, size_t n);
+uint32_t fnv1a(const void *p, size_t n);
+/* Does the kernel command line contain the word w? */
+bool cmdline_has(const char *w);
+
+/* Test sections, each printing "section key=value ..." lines. */
+void test_multiboot(uint32_t magic, uint32_t info);
+
+#endif

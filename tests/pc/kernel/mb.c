@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+/* What the multiboot loader handed over (multiboot spec 3.2, 3.3). */
+#include "kernel.h"
+
+struct mb_info {
+	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline;
+	uint32_t mods_count, mods_addr, syms[4], mmap_length, mmap_addr;
+} __attribute__((packed));
+
+struct mb_mod {
+	uint32_t start, end, string, reserved;
+};
+
+struct mb_mmap {
+	uint32_t size;
+	uint64_t base, len;
+	uint32_t type;
+} __attribute__((packed));
+
+static void print_cmdline(const char *c)
+{
+	size_t n = kstrlen(c);
+
+	kputs("mb cmdline");
+	kkv_dec("len", n);
+	kkv_hex("fnv", fnv1a(c, n));
+	/* The first and last words show how it was assembled. */
+	kputs(" head=\"");
+	for (size_t i = 0; i < n && i < 48 && c[i] != ' '; i++)
+		kputc(c[i]);
+	kputs("\" tail=\"");
+	for (size_t i = n > 24 ? n - 24 : 0; i < n; i++)
+		kputc(c[i]);
+	kputs("\"\n");
+}
+
+static void print_mods(const struct mb_info *mi)
+{
+	const struct mb_mod *m = (const struct mb_mod *)(uintptr_t)mi->mods_addr;
+
+	kputs("mb");
+	kkv_dec("mods", mi->mods_count);
+	kputc('\n');
+	for (uint32_t i = 0; i < mi->mods_count; i++) {
+		const char *s = (const char *)(uintptr_t)m[i].string;
+
+		kputs("mb mod");
+		kput_dec(i);
+		kkv_dec("size", m[i].end - m[i].start);
+		kkv_hex("fnv", fnv1a((const void *)(uintptr_t)m[i].start,
+				     m[i].end - m[i].start));
+		kkv_dec("page_aligned", (m[i].start & 0xfff) == 0);
+		kkv_dec("above_kernel", m[i].start >= 0x100000);
+		kputs(" string=\"");
+		kputs(s);
+		kputs("\"\n");
+	}
+}
+
+/* The map differs between firmwares above 1 MiB (SeaBIOS reserves the top
+ * of RAM for its tables): "mbx" lines are machine-specific. */
+static void print_mmap(const struct mb_info *mi)
+{
+	uint32_t at = mi->mmap_addr, end = mi->mmap_addr + mi->mmap_length;
+	uint64_t ram = 0;
+
+	while (at < end) {
+		const struct mb_mmap *e = (const struct mb_mmap *)(uintptr_t)at;
+
+		kputs(e->base < 0x100000 ? "mb mmap" : "mbx mmap");
+		kkv_hex("base", e->base);
+		kkv_hex("len", e->len);
+		kkv_dec("type", e->type);
+		kputc('\n');
+		if (e->type == 1)
+			ram += e->len;
+		at += e->size + 4;
+	}
+	kputs("mbx");
+	kkv_dec("ram_kib", ram >> 10);
+	kputc('\n');
+}
+
+void test_multiboot(uint32_t magic, uint32_t info)
+{
+	const struct mb_info *mi = (const struct mb_info *)(uintptr_t)info;
+
+	kputs("mb");
+	kkv_hex("magic", magic);
+	kputc('\n');
+	if (magic != 0x2badb002)
+		return;
+	kputs("mb");
+	kkv_dec("info_in_page0", info < 0x1000);
+	kkv_dec("info_below_640k", info < 0xa0000);
+	kkv_dec("has_mem", mi->flags & 1);
+	kkv_dec("has_cmdline", (mi->flags >> 2) & 1);
+	kkv_dec("has_mods", (mi->flags >> 3) & 1);
+	kkv_dec("has_mmap", (mi->flags >> 6) & 1);
+	kkv_dec("mem_lower", mi->mem_lower);
+	kputc('\n');
+	kputs("mbx");
+	kkv_dec("mem_upper", mi->mem_upper);
+	kputc('\n');
+	if (mi->flags & 4)
+		print_cmdline((const char *)(uintptr_t)mi->cmdline);
+	if (mi->flags & 8)
+		print_mods(mi);
+	if (mi->flags & 64)
+		print_mmap(mi);
+}

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Multiboot boot of the PC test kernel (tests/pc/kernel) on vmxbox: the
+ * info structure it finds (command line of several KiB, modules with
+ * their strings, memory map), for the ELF32, ELF64 and a.out-kludge forms
+ * of the same kernel, and the errors for broken images.
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fw_run.h"
+
+static char dir[64];
+static char mod0[128], mod1[128], spec0[160], spec1[160];
+static char *append;
+static uint32_t mod0_fnv, mod1_fnv;
+static const size_t mod0_size = 5000, mod1_size = 13;
+
+static uint32_t fnv1a(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint32_t h = 0x811c9dc5u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x01000193u;
+	return h;
+}
+
+static uint32_t write_file(const char *path, const void *data, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, n, f), n);
+	fclose(f);
+	return fnv1a(data, n);
+}
+
+static void setup(void)
+{
+	uint8_t *m = malloc(mod0_size);
+	size_t len = 0;
+
+	snprintf(dir, sizeof(dir), "/tmp/pcboot-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	for (size_t i = 0; i < mod0_size; i++)
+		m[i] = (uint8_t)(i * 7 + 3);
+	snprintf(mod0, sizeof(mod0), "%s/mod0.bin", dir);
+	snprintf(mod1, sizeof(mod1), "%s/mod1.txt", dir);
+	mod0_fnv = write_file(mod0, m, mod0_size);
+	mod1_fnv = write_file(mod1, "hello module\n", mod1_size);
+	free(m);
+	snprintf(spec0, sizeof(spec0), "%s a=1 b=2", mod0);
+	snprintf(spec1, sizeof(spec1), "%s", mod1);
+	/* 6000+ bytes of words, then a recognisable tail. */
+	append = malloc(8192);
+	for (int i = 0; len < 6000; i++)
+		len += (size_t)sprintf(append + len, "word%d=%d ", i, i * 3);
+	strcpy(append + len, "the-end=1");
+}
+
+static void teardown(void)
+{
+	unlink(mod0);
+	unlink(mod1);
+	rmdir(dir);
+	free(append);
+}
+
+static void run_vmxbox(const char *image, const char *const *extra,
+		       struct fw_result *r)
+{
+	const char *argv[24];
+	int n = 0;
+
+	argv[n++] = getenv("VMXBOX");
+	argv[n++] = "run";
+	argv[n++] = "--engine=interp";
+	argv[n++] = "--debug-exit=qemu";
+	argv[n++] = "--mem=128M";
+	for (; extra && *extra; extra++)
+		argv[n++] = *extra;
+	argv[n++] = image;
+	argv[n] = NULL;
+	ck_assert_int_eq(fw_run((char *const *)argv, 60, r), 0);
+	ck_assert_msg(!r->timed_out, "timed out:\n%s\n%s", r->out, r->err);
+}
+
+static void expect_line(const struct fw_result *r, const char *line)
+{
+	char *missing;
+
+	ck_assert_msg(fw_lines_in_order(r->out, line, &missing),
+		      "missing line \"%s\"\nstdout:\n%s\nstderr:\n%s", missing,
+		      r->out, r->err);
+}
+
+static void expectf(const struct fw_result *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void expectf(const struct fw_result *r, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	expect_line(r, line);
+}
+
+/* The whole multiboot handover as the test kernel reports it. */
+static void check_handover(const char *env)
+{
+	const char *image = getenv(env);
+	char arg_append[8300], arg_initrd[200], arg_module[200], cmdline[8600];
+	const char *extra[] = { arg_append, arg_initrd, arg_module, NULL };
+	struct fw_result r;
+	size_t n;
+
+	snprintf(arg_append, sizeof(arg_append), "--append=%s", append);
+	snprintf(arg_initrd, sizeof(arg_initrd), "--initrd=%s", spec0);
+	snprintf(arg_module, sizeof(arg_module), "--module=%s", spec1);
+	n = (size_t)snprintf(cmdline, sizeof(cmdline), "%s %s", image, append);
+	run_vmxbox(image, extra, &r);
+	ck_assert_msg(r.status == 1, "exit status %d (want 1 = QEMU's 0)\n%s\n%s",
+		      r.status, r.out, r.err);
+	expect_line(&r, "pctest start");
+	expect_line(&r, "mb magic=0x2badb002");
+	expect_line(&r, "mb info_in_page0=0 info_below_640k=1 has_mem=1 has_cmdline=1 has_mods=1 has_mmap=1 mem_lower=639");
+	expectf(&r, "mbx mem_upper=%u", (128u << 10) - 1024);
+	expectf(&r, "mb cmdline len=%zu fnv=0x%x head=\"%s\" tail=\"%s\"", n,
+		fnv1a(cmdline, n), image, cmdline + n - 24);
+	expect_line(&r, "mb mods=2");
+	expectf(&r, "mb mod0 size=%zu fnv=0x%x page_aligned=1 above_kernel=1 string=\"%s\"",
+		mod0_size, mod0_fnv, spec0);
+	expectf(&r, "mb mod1 size=%zu fnv=0x%x page_aligned=1 above_kernel=1 string=\"%s\"",
+		mod1_size, mod1_fnv, spec1);
+	expect_line(&r, "mb mmap base=0x0 len=0x9fc00 type=1");
+	expect_line(&r, "mb mmap base=0x9fc00 len=0x400 type=2");
+	expect_line(&r, "mb mmap base=0xf0000 len=0x10000 type=2");
+	expect_line(&r, "mbx mmap base=0x100000 len=0x7f00000 type=1");
+	expectf(&r, "mbx ram_kib=%u", (128u << 10) - 1024 + 639);
+	expect_line(&r, "pctest done");
+	fw_result_free(&r);
+}
+
+START_TEST(elf32_handover)
+{
+	check_handover("PCTEST32");
+}
+END_TEST
+
+START_TEST(elf64_handover)
+{
+	check_handover("PCTEST64");
+}
+END_TEST
+
+START_TEST(aout_kludge_handover)
+{
+	check_handover("PCTEST_AOUT");
+}
+END_TEST
+
+/* No --append: the command line is the image name and a space, as QEMU
+ * gives it; no modules. */
+START_TEST(bare_cmdline_no_modules)
+{
+	const char *image = getenv("PCTEST32");
+	char cmdline[512];
+	struct fw_result r;
+	size_t n = (size_t)snprintf(cmdline, sizeof(cmdline), "%s ", image);
+
+	run_vmxbox(image, NULL, &r);
+	ck_assert_int_eq(r.status, 1);
+	expectf(&r, "mb cmdline len=%zu fnv=0x%x head=\"%s\" tail=\"%s\"", n,
+		fnv1a(cmdline, n), image, n > 24 ? cmdline + n - 24 : cmdline);
+	expect_line(&r, "mb mods=0");
+	fw_result_free(&r);
+}
+END_TEST
+
+static void expect_error(const char *image, const char *const *extra,
+			 int status, const char *msg)
+{
+	struct fw_result r;
+
+	run_vmxbox(image, extra, &r);
+	ck_assert_msg(r.status == status, "status %d, want %d\n%s", r.status,
+		      status, r.err);
+	ck_assert_msg(strstr(r.err, msg), "stderr lacks \"%s\":\n%s", msg, r.err);
+	ck_assert_msg(!strchr(r.err, '\n') || strchr(r.err, '\n')[1] == '\0',
+		      "more than one line on stderr:\n%s", r.err);
+	fw_result_free(&r);
+}
+
+START_TEST(missing_module_is_an_image_error)
+{
+	const char *extra[] = { "--initrd=/nonexistent/mod", NULL };
+
+	expect_error(getenv("PCTEST32"), extra, 71,
+		     "/nonexistent/mod: No such file or directory");
+}
+END_TEST
+
+/* A header whose a.out-kludge addresses do not fit the file. */
+static void write_kludge(const char *path, uint32_t load, uint32_t load_end,
+			 uint32_t bss_end, uint32_t entry)
+{
+	uint32_t h[8] = { 0x1badb002, 0x10000, 0, 0x100000, 0x100000,
+			  load_end, bss_end, entry };
+	uint8_t file[256] = { 0 };
+
+	h[2] = -(h[0] + h[1]);
+	h[4] = load;
+	memcpy(file, h, sizeof(h));
+	write_file(path, file, sizeof(file));
+}
+
+START_TEST(bad_kludge_images)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/bad.bin", dir);
+	write_kludge(path, 0x100000, 0x100100, 0x100200, 0x300000);
+	expect_error(path, NULL, 71, "entry_addr 0x300000 is outside the image");
+	write_kludge(path, 0x100000, 0x200000, 0, 0x100000);
+	expect_error(path, NULL, 71, "past the end of the file");
+	write_kludge(path, 0x100000, 0x100100, 0x100080, 0x100000);
+	expect_error(path, NULL, 71, "bss_end_addr 0x100080 is below");
+	write_kludge(path, 0x80000, 0, 0, 0x80000);
+	expect_error(path, NULL, 71, "header_addr 0x100000 / load_addr 0x80000");
+	unlink(path);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("pc_multiboot");
+	TCase *tc = tcase_create("boot");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, elf32_handover);
+	tcase_add_test(tc, elf64_handover);
+	tcase_add_test(tc, aout_kludge_handover);
+	tcase_add_test(tc, bare_cmdline_no_modules);
+	tcase_add_test(tc, missing_module_is_an_image_error);
+	tcase_add_test(tc, bad_kludge_images);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
