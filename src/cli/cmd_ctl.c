@@ -11,9 +11,11 @@
 #include "monitor/cbor_print.h"
 #include "monitor/client.h"
 #include "monitor/proto.h"
+#include "vmx/vmcs_decode.h"
 
 static const char ctl_usage[] =
 "Usage: vmxbox ctl [--json] [--timeout=SECONDS] SOCKET COMMAND [ARGS...]\n"
+"(options may also follow the command)\n"
 "\n"
 "Send one command to a vmxbox started with --monitor=SOCKET and print the\n"
 "reply. Numbers may be decimal or 0x-hex.\n"
@@ -49,7 +51,18 @@ static void on_sigint(int sig)
 	interrupted = 1;
 }
 
-static void print_reply(const cbor_item_t *reply, bool json)
+/* A field of the `vmcs` reply (a map FIELD_NAME -> value). */
+static bool reply_field(void *opaque, uint32_t enc, uint64_t *val)
+{
+	const cbor_item_t *v = mon_map_get(opaque, vmcs_field_name(enc));
+
+	if (!v || !cbor_isa_uint(v))
+		return false;
+	*val = cbor_get_int(v);
+	return true;
+}
+
+static void print_reply(const cbor_item_t *reply, bool json, const char *cmd)
 {
 	if (json) {
 		cbor_print_json(stdout, reply);
@@ -63,7 +76,11 @@ static void print_reply(const cbor_item_t *reply, bool json)
 		return;
 	}
 	const cbor_item_t *res = mon_map_get(reply, "result");
-	if (res && !(cbor_is_null(res)))
+	if (!res || cbor_is_null(res))
+		return;
+	if (cmd && !strcmp(cmd, "vmcs") && cbor_isa_map(res))
+		vmcs_print(stdout, reply_field, (void *)res, "");
+	else
 		cbor_print_human(stdout, res, 0);
 }
 
@@ -82,7 +99,7 @@ static int stream_events(int fd, bool json)
 				continue;
 			break;   /* the run ended */
 		}
-		print_reply(ev, json);
+		print_reply(ev, json, NULL);
 		fflush(stdout);
 		cbor_decref(&ev);
 	}
@@ -104,7 +121,9 @@ int cmd_ctl(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	/* Options may come anywhere (`ctl SOCK status --json`): no command
+	 * takes an argument that starts with '-'. */
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -157,11 +176,11 @@ int cmd_ctl(int argc, char **argv)
 		char msg[256] = "malformed reply";
 		mon_item_str(mon_map_get(reply, "error"), msg, sizeof(msg));
 		if (json)
-			print_reply(reply, true);
+			print_reply(reply, true, cmd);
 		cli_error("ctl", "%s", msg);
 		status = CTL_EXIT_ERROR_REPLY;
 	} else {
-		print_reply(reply, json);
+		print_reply(reply, json, cmd);
 		if (!strcmp(cmd, "trace") && argc - optind > 2 &&
 		    !strcmp(argv[optind + 2], "on"))
 			status = stream_events(fd, json);

@@ -125,17 +125,58 @@ static bool is_scalar(const cbor_item_t *item)
 	       !cbor_isa_bytestring(item);
 }
 
-static void print_scalar(FILE *f, const cbor_item_t *item)
+/*
+ * How an unsigned value is shown depends on what it is: counts and times
+ * in decimal, addresses, registers and VMCS values in hex.  The monitor's
+ * replies name counts with these keys (docs/monitor.md); the values of an
+ * "exits" map are per-reason counts.
+ */
+static const char *const count_keys[] = {
+	"insns", "uptime_ms", "entries", "entry_failures", "l2_insns",
+	"vm_entries", "vm_exits", "vpid", "count", "exits_total",
+};
+
+enum radix { RADIX_HEX, RADIX_DEC };
+
+static enum radix radix_of(const cbor_item_t *key, enum radix inherited)
+{
+	const unsigned char *p;
+	size_t n;
+
+	if (!key || !cbor_isa_string(key))
+		return inherited;
+	string_bytes(key, &p, &n);
+	for (size_t i = 0; i < sizeof(count_keys) / sizeof(count_keys[0]); i++)
+		if (strlen(count_keys[i]) == n && !memcmp(count_keys[i], p, n))
+			return RADIX_DEC;
+	return inherited;
+}
+
+static enum radix radix_of_children(const cbor_item_t *key, enum radix r)
+{
+	const unsigned char *p;
+	size_t n;
+
+	if (key && cbor_isa_string(key)) {
+		string_bytes(key, &p, &n);
+		if (n == 5 && !memcmp(p, "exits", 5))
+			return RADIX_DEC;
+	}
+	return r;
+}
+
+static void print_scalar(FILE *f, const cbor_item_t *item, enum radix r)
 {
 	const unsigned char *p;
 	size_t n;
 
 	if (cbor_isa_uint(item)) {
 		uint64_t v = cbor_get_int(item);
-		if (v >= 256)
-			fprintf(f, "0x%" PRIx64, v);
-		else
+
+		if (r == RADIX_DEC)
 			fprintf(f, "%" PRIu64, v);
+		else
+			fprintf(f, "0x%" PRIx64, v);
 	} else if (cbor_isa_string(item)) {
 		string_bytes(item, &p, &n);
 		fprintf(f, "%.*s", (int)n, (const char *)p);
@@ -144,46 +185,58 @@ static void print_scalar(FILE *f, const cbor_item_t *item)
 	}
 }
 
-void cbor_print_human(FILE *f, const cbor_item_t *item, unsigned indent)
-{
-	if (is_scalar(item)) {
-		fprintf(f, "%*s", indent, "");
-		print_scalar(f, item);
-		fputc('\n', f);
-		return;
-	}
-	if (cbor_isa_bytestring(item)) {
-		if (cbor_bytestring_is_definite(item))
-			hexdump(f, cbor_bytestring_handle(item),
-				cbor_bytestring_length(item), indent);
-		return;
-	}
-	if (cbor_isa_array(item)) {
-		for (size_t i = 0; i < cbor_array_size(item); i++) {
-			cbor_item_t *e = cbor_array_handle(item)[i];
+static void print_human(FILE *f, const cbor_item_t *item, unsigned indent,
+			enum radix r);
 
-			if (is_scalar(e)) {
-				cbor_print_human(f, e, indent);
-			} else {
-				fprintf(f, "%*s[%zu]\n", indent, "", i);
-				cbor_print_human(f, e, indent + 2);
-			}
-		}
-		return;
-	}
+static void print_map(FILE *f, const cbor_item_t *item, unsigned indent,
+		      enum radix r)
+{
 	for (size_t i = 0; i < cbor_map_size(item); i++) {
 		struct cbor_pair *pr = &cbor_map_handle(item)[i];
 
 		fprintf(f, "%*s", indent, "");
-		print_scalar(f, pr->key);
+		print_scalar(f, pr->key, RADIX_DEC);
 		fputc(':', f);
 		if (is_scalar(pr->value)) {
 			fputc(' ', f);
-			print_scalar(f, pr->value);
+			print_scalar(f, pr->value, radix_of(pr->key, r));
 			fputc('\n', f);
 		} else {
 			fputc('\n', f);
-			cbor_print_human(f, pr->value, indent + 2);
+			print_human(f, pr->value, indent + 2,
+				    radix_of_children(pr->key, r));
 		}
 	}
+}
+
+static void print_human(FILE *f, const cbor_item_t *item, unsigned indent,
+			enum radix r)
+{
+	if (is_scalar(item)) {
+		fprintf(f, "%*s", indent, "");
+		print_scalar(f, item, r);
+		fputc('\n', f);
+	} else if (cbor_isa_bytestring(item)) {
+		if (cbor_bytestring_is_definite(item))
+			hexdump(f, cbor_bytestring_handle(item),
+				cbor_bytestring_length(item), indent);
+	} else if (cbor_isa_array(item)) {
+		for (size_t i = 0; i < cbor_array_size(item); i++) {
+			cbor_item_t *e = cbor_array_handle(item)[i];
+
+			if (is_scalar(e)) {
+				print_human(f, e, indent, r);
+			} else {
+				fprintf(f, "%*s[%zu]\n", indent, "", i);
+				print_human(f, e, indent + 2, r);
+			}
+		}
+	} else {
+		print_map(f, item, indent, r);
+	}
+}
+
+void cbor_print_human(FILE *f, const cbor_item_t *item, unsigned indent)
+{
+	print_human(f, item, indent, RADIX_HEX);
 }

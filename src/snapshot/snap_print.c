@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "snapshot/sha256.h"
+#include "vmx/vmcs_decode.h"
 #include "vmx/vmcs_fields.h"
 
 struct bit_label {
@@ -112,7 +113,7 @@ static void print_event(FILE *f, const char *what, const struct x86_event *e)
 		fputs("none\n", f);
 		return;
 	}
-	fprintf(f, "%s vector %u", snap_event_type_name(e->type), e->vector);
+	fprintf(f, "%s vector %u", vmx_event_type_name(e->type), e->vector);
 	if (e->has_error_code)
 		fprintf(f, " error code %#x", e->error_code);
 	if (e->insn_len)
@@ -171,7 +172,7 @@ static void print_cpu(FILE *f, unsigned n, const struct cpu_state *c)
 		fprintf(f, "    %-18snone\n", "ext. interrupt");
 	fprintf(f, "    %-18s%#x", "interruptibility", c->interruptibility);
 	bits(f, intr_bits, c->interruptibility);
-	fprintf(f, "\n    %-18s%s\n", "activity", snap_activity_name(c->activity));
+	fprintf(f, "\n    %-18s%s\n", "activity", c->activity < 4 ? vmx_activity_name(c->activity) : "invalid");
 	fprintf(f, "    %-18s%#" PRIx64 "\n", "pending debug", c->pending_dbg);
 	fprintf(f, "  msrs:\n");
 	for (size_t i = 0; i < cpu_msr_table_len; i++) {
@@ -210,33 +211,40 @@ static void print_vmx(FILE *f, const struct snap_vmx *v)
 				v->extra.kv[k].u);
 }
 
-/* Grouped like SDM 25.3-25.9: the encoding's type bits are the group. */
+static bool snap_field(void *opaque, uint32_t enc, uint64_t *val)
+{
+	const struct snap_vmx *v = opaque;
+
+	for (unsigned i = 0; i < v->n_fields; i++)
+		if (v->fields[i].encoding == enc) {
+			*val = v->fields[i].value;
+			return true;
+		}
+	return false;
+}
+
+/* The decode context of the snapshot's own exit reason and information. */
+static struct vmcs_decode_ctx snap_decode_ctx(const struct snap_vmx *v)
+{
+	struct vmcs_decode_ctx ctx = { UINT32_MAX, 0 };
+	uint64_t x;
+
+	if (snap_field((void *)v, VMCS_VM_EXIT_REASON, &x))
+		ctx.exit_reason = (uint32_t)x;
+	if (snap_field((void *)v, VMCS_VM_EXIT_INTR_INFO, &x))
+		ctx.exit_intr_info = (uint32_t)x;
+	return ctx;
+}
+
 static void print_vmcs(FILE *f, const struct snap_vmx *v)
 {
-	static const char *const titles[4] = {
-		"control fields", "VM-exit information fields (read-only)",
-		"guest-state area", "host-state area",
-	};
-	char dec[512];
-
 	if (!v->present || v->current_vmcs == SNAP_NO_VMCS) {
 		fputs("vmcs: no current VMCS\n", f);
 		return;
 	}
 	fprintf(f, "vmcs %#" PRIx64 " (%u fields cached):\n", v->current_vmcs,
 		v->n_fields);
-	for (unsigned g = 0; g < 4; g++) {
-		fprintf(f, "  %s:\n", titles[g]);
-		for (unsigned i = 0; i < v->n_fields; i++) {
-			const struct snap_vmcs_field *fl = &v->fields[i];
-
-			if (VMCS_ENC_TYPE(fl->encoding) != g)
-				continue;
-			snap_vmcs_decode(dec, sizeof(dec), fl->encoding, fl->value);
-			fprintf(f, "    %-30s %04x %016" PRIx64 "%s%s\n", fl->name,
-				fl->encoding, fl->value, dec[0] ? "  " : "", dec);
-		}
-	}
+	vmcs_print(f, snap_field, (void *)v, "  ");
 }
 
 void snap_print_text(FILE *f, const struct snapshot_machine *s, unsigned what)
@@ -350,6 +358,7 @@ static void json_cpus(struct jout *j, const struct snapshot_machine *s)
 static void json_vmx(struct jout *j, const struct snap_vmx *v, unsigned what)
 {
 	char dec[512];
+	struct vmcs_decode_ctx ctx = snap_decode_ctx(v);
 
 	jw_key(j, "vmx");
 	if (!v->present) {
@@ -388,7 +397,7 @@ static void json_vmx(struct jout *j, const struct snap_vmx *v, unsigned what)
 			jw_key(j, "encoding"); jw_hex(j, fl->encoding);
 			jw_key(j, "group"); jw_str(j, vmcs_group_name(VMCS_ENC_TYPE(fl->encoding)));
 			jw_key(j, "value"); jw_hex(j, fl->value);
-			snap_vmcs_decode(dec, sizeof(dec), fl->encoding, fl->value);
+			vmcs_decode_value(dec, sizeof(dec), fl->encoding, fl->value, &ctx);
 			if (dec[0]) {
 				jw_key(j, "decoded");
 				jw_str(j, dec);

@@ -41,11 +41,6 @@ int snap_print_disasm(FILE *f, struct jout *j, const struct snapshot_machine *s,
 unsigned snap_diff(FILE *f, const struct snapshot_machine *a,
 		   const struct snapshot_machine *b);
 
-/* VMCS value decoding: control bit names, exit reason name, ... */
-void snap_vmcs_decode(char *buf, size_t len, uint32_t encoding, uint64_t v);
-const char *snap_activity_name(uint32_t activity);
-const char *snap_event_type_name(uint8_t type);
-
 /* Linear -> guest-physical through vCPU 0's paging structures in the
  * snapshot memory (SDM 4.3, 4.4, 4.5).  False if not mapped. */
 bool snap_translate(const struct snapshot_machine *s, uint64_t lin,

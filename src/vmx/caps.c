@@ -377,6 +377,11 @@ bool vmx_ctl_row(size_t i, unsigned *word, unsigned *bit, const char **name)
 	return true;
 }
 
+bool vmx_ctl_row_default1(size_t i)
+{
+	return i < vmx_ctl_row_count() && (ctl_table[i].flags & D1);
+}
+
 const char *vmx_ctl_word_name(unsigned word)
 {
 	static const char *const names[W_COUNT] = {

@@ -78,6 +78,8 @@ enum vmx_ctl_word {
  * default1 bits. */
 size_t vmx_ctl_row_count(void);
 bool vmx_ctl_row(size_t i, unsigned *word, unsigned *bit, const char **name);
+/* Row i is a default1 bit (SDM A.2: reported 1 in the non-TRUE MSRs). */
+bool vmx_ctl_row_default1(size_t i);
 const char *vmx_ctl_word_name(unsigned word);
 
 /* ----- state export / import (vmx_state.c) ------------------------------ */

@@ -271,6 +271,57 @@ START_TEST(paused_start_step_trace_vms_quit)
 }
 END_TEST
 
+
+/* Run `vmxbox ctl SOCK ARGS...`; its stdout into out, returns the status. */
+static int run_ctl(const char *sock, char *out, size_t len, const char *a1,
+		   const char *a2, const char *a3)
+{
+	char cmd[512];
+	FILE *p;
+	size_t n;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s ctl %s %s %s %s 2>&1", VMXBOX_BIN, sock,
+		 a1, a2 ? a2 : "", a3 ? a3 : "");
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * The ctl client's human output: counts in decimal, addresses in hex,
+ * options accepted after the command, the VMCS grouped and decoded.
+ */
+START_TEST(ctl_client_output)
+{
+	struct child c;
+	static char out[65536];
+
+	start(&c, "--timeout=100");
+	wait_output(&c, "spin: done, 3000 CPUID exits");
+	ck_assert_int_eq(run_ctl(c.sock, out, sizeof(out), "pause", NULL, NULL), 0);
+	ck_assert_int_eq(run_ctl(c.sock, out, sizeof(out), "vms", NULL, NULL), 0);
+	ck_assert_msg(strstr(out, "entries: 3000\n"), "%.2000s", out);
+	ck_assert_msg(strstr(out, "CPUID: 3000\n"), "%.2000s", out);
+	ck_assert_msg(strstr(out, "addr: 0x"), "%.2000s", out);
+	/* An option after the command is honoured, not ignored. */
+	ck_assert_int_eq(run_ctl(c.sock, out, sizeof(out), "status", "--json", NULL), 0);
+	ck_assert_msg(out[0] == '{' && strstr(out, "\"state\":\"paused\""), "%.2000s", out);
+	ck_assert_int_eq(run_ctl(c.sock, out, sizeof(out), "status", "--bogus", NULL), 2);
+	ck_assert_int_eq(run_ctl(c.sock, out, sizeof(out), "vmcs", NULL, NULL), 0);
+	ck_assert_msg(strstr(out, "VM-exit information fields (read-only):\n"), "%.2000s", out);
+	ck_assert_msg(strstr(out, "\n  VM_EXIT_REASON                     4402 000000000000000a  CPUID\n"),
+		      "%.2000s", out);
+	ck_assert_msg(strstr(out, "[28:use MSR bitmaps]") || strstr(out, "[7:HLT exiting]") ||
+		      strstr(out, "[1:default1]"), "%.2000s", out);
+	ck_assert_int_eq(run_ctl(c.sock, out, sizeof(out), "quit", NULL, NULL), 0);
+	ck_assert_int_eq(finish(&c), 0);
+}
+END_TEST
+
 START_TEST(bad_requests_and_second_client)
 {
 	struct child c;
@@ -425,6 +476,7 @@ int main(void)
 
 	tcase_add_test(tc, paused_start_step_trace_vms_quit);
 	tcase_add_test(tc, bad_requests_and_second_client);
+	tcase_add_test(tc, ctl_client_output);
 	tcase_add_test(tc, init_command_causes_init_exit);
 	tcase_add_test(tc, nmi_command_reaches_the_guest_idt);
 	tcase_add_test(tc, refuses_existing_file);
