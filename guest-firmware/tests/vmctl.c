@@ -284,6 +284,8 @@ static void test_msr_bitmaps(void)
 }
 
 /* ---- TPR shadow (25.6.2 bit 21, 25.6.8, 26.3, 30.1.2, 30.3) ------------- */
+/* Page aligned, within any MAXPHYADDR >= 39, far above the firmware's RAM. */
+#define VAPIC_OUTSIDE_RAM	0x7ffffff000ull
 static volatile uint32_t *vtpr;		/* offset 80H of the virtual-APIC page */
 
 /* Guest g, TPR shadow on, TPR threshold thr, VTPR dword v, RAX rax. */
@@ -385,6 +387,22 @@ static void test_tpr_shadow(void)
 		expect_eq(*vtpr, 0x50, "cr8 write bit 4 leaves vtpr");
 	}
 	trap_set_handler(VEC_GP, NULL);
+
+	/* A virtual-APIC page outside RAM is no entry failure: 27.2.1.1 asks
+	 * only alignment and the physical-address width.  There VTPR reads
+	 * as all ones and writes go nowhere, as at any unbacked address. */
+	if (tpr_reset(g_cr8_write_rax, 15, 0, 3)) {
+		vmcs_write(VIRTUAL_APIC_PAGE_ADDR, VAPIC_OUTSIDE_RAM);
+		vm_run_expect(&vm, EXIT_REASON_VMCALL,
+			      "virtual-apic page outside ram: entry succeeds");
+	}
+	if (tpr_reset(g_cr8_read_rax, 15, 0, 0)) {
+		vmcs_write(VIRTUAL_APIC_PAGE_ADDR, VAPIC_OUTSIDE_RAM);
+		if (vm_run_expect(&vm, EXIT_REASON_VMCALL,
+				  "cr8 read with the virtual-apic page outside ram"))
+			expect_eq(vm.regs.rax, 0xf,
+				  "vtpr outside ram reads all ones, write dropped");
+	}
 
 	l1_cr8 = read_cr8();
 	expect_eq(l1_cr8, 2, "real tpr untouched by l2 cr8 accesses");

@@ -38,6 +38,7 @@ struct entry_env {
 struct entry_check {
 	const char *name;      /* unique, stable: tests and docs use it */
 	const char *sdm;       /* section */
+	const char *rule;      /* the SDM sentence, paraphrased */
 	uint8_t kind;          /* enum entry_check_kind */
 	uint8_t qual;          /* ECK_GUEST: exit qualification */
 	bool (*ok)(const struct entry_env *e);

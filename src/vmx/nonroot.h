@@ -73,16 +73,13 @@ unsigned vmx_preempt_rate(const struct vmx_vcpu *v);
 void vmx_update_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx);
 
 /* TPR shadow (tpr.c): MOV CR8 with "use TPR shadow" and no CR8 exiting,
- * VTPR bits 7:0 (all ones outside RAM), and whether the whole virtual-APIC
- * page is in guest RAM (a VM-entry check of vmxbox's own). */
+ * VTPR bits 7:0 (all ones outside RAM). */
 enum icpt_result vmx_tpr_mov_cr8(struct vmx_vcpu *v,
 				 struct x86_intercept_ctx *ctx,
 				 struct x86_intercept *ic);
 uint8_t vmx_vtpr_read(const struct vmx_vcpu *v, const struct guest_mem *mem);
 enum icpt_result vmx_tpr_exit_over_debug_trap(struct vmx_vcpu *v,
 					      struct x86_intercept_ctx *ctx);
-bool vmx_vapic_page_in_ram(const struct vmx_vcpu *v,
-			   const struct guest_mem *mem);
 /* nmi_task.c: IRET and NMI blocking (SDM 26.3), event delivery without
  * exit (MTF, SDM 26.5.2), "NMI unblocking due to IRET" (SDM 28.2.3) and
  * NMI blocking by an NMI whose delivery exits (SDM 28.1), task-switch

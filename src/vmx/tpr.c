@@ -32,18 +32,11 @@ static uint64_t vtpr_gpa(const struct vmx_vcpu *v)
 	return vmcs_read(v, VMCS_VIRTUAL_APIC_PAGE_ADDR) + VTPR_OFFSET;
 }
 
-bool vmx_vapic_page_in_ram(const struct vmx_vcpu *v,
-			   const struct guest_mem *mem)
-{
-	uint64_t a = vmcs_read(v, VMCS_VIRTUAL_APIC_PAGE_ADDR);
-
-	return gmem_range_ok(mem, a, 4096);
-}
-
 /*
- * Bits 7:0 of VTPR.  VM entry makes sure the page is in guest RAM; a state
- * restored from a crafted snapshot might not be, and then VTPR reads as
- * all ones, like any read of memory that does not exist.
+ * Bits 7:0 of VTPR.  The virtual-APIC page may lie outside guest RAM (VM
+ * entry checks only its alignment and width, SDM 27.2.1.1): there VTPR
+ * reads as all ones and writes are dropped, like any access to a physical
+ * address nothing backs.
  */
 uint8_t vmx_vtpr_read(const struct vmx_vcpu *v, const struct guest_mem *mem)
 {
