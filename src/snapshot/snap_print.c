@@ -393,7 +393,7 @@ static void json_vmx(struct jout *j, const struct snap_vmx *v, unsigned what)
 			const struct snap_vmcs_field *fl = &v->fields[i];
 
 			jw_obj(j);
-			jw_key(j, "name"); jw_str(j, fl->name);
+			jw_key(j, "name"); jw_str(j, vmcs_field_name(fl->encoding));
 			jw_key(j, "encoding"); jw_hex(j, fl->encoding);
 			jw_key(j, "group"); jw_str(j, vmcs_group_name(VMCS_ENC_TYPE(fl->encoding)));
 			jw_key(j, "value"); jw_hex(j, fl->value);

@@ -84,19 +84,13 @@ static bool dec_field(struct cin *in, struct snap_vmcs_field *f,
 	if (prev && f->encoding <= prev->encoding)
 		return cin_fail(in, "VMCS fields not sorted by encoding (%#x after %#x)",
 				f->encoding, prev->encoding);
-	if (!f->name[0])
-		return cin_fail(in, "VMCS field %#x has an empty name", f->encoding);
-	/* Name and encoding must agree with the VMCS field table. */
-	const char *want = vmcs_field_name(f->encoding);
-
-	if (!want)
+	/* The encoding is the key (SDM Appendix B); the name is for people
+	 * and may differ in files from other versions (renamed fields). */
+	if (!vmcs_field_name(f->encoding))
 		return cin_fail(in, "unknown VMCS field encoding %#x", f->encoding);
-	if (strcmp(want, f->name))
-		return cin_fail(in, "VMCS field %#x is %s, not \"%s\"",
-				f->encoding, want, f->name);
 	if (f->value > vmcs_width_max(f->encoding))
 		return cin_fail(in, "VMCS field %s value %#llx too wide",
-				f->name, (unsigned long long)f->value);
+				vmcs_field_name(f->encoding), (unsigned long long)f->value);
 	return true;
 }
 
