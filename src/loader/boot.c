@@ -29,7 +29,7 @@ uint64_t boot_gdt_entry(unsigned i)
 }
 
 /* Identity map 0-4 GiB with 2 MiB pages, whatever the RAM size. */
-static void write_page_tables(struct guest_mem *gm)
+void boot_write_identity_map(struct guest_mem *gm)
 {
 	gmem_fill(gm, BOOT_PML4, 0, 4 * GUEST_PAGE_SIZE);
 	gmem_write_u64(gm, BOOT_PML4, BOOT_PDPT | PTE_P | PTE_RW);
@@ -117,7 +117,7 @@ int boot_setup(struct guest_mem *gm, const struct elf_image *img,
 	if (ret)
 		return ret;
 	gmem_fill(gm, 0, 0, GUEST_PAGE_SIZE);
-	write_page_tables(gm);
+	boot_write_identity_map(gm);
 	write_gdt(gm);
 	entry_state(s, img);
 	return 0;

@@ -49,6 +49,10 @@ int boot_setup(struct guest_mem *gm, const struct elf_image *img,
 	       const struct boot_params *bp, struct cpu_state *s,
 	       char *err, size_t errlen);
 
+/* PML4 at BOOT_PML4 .. four PDs: 0-4 GiB identity-mapped with 2 MiB
+ * pages (also the Linux loader's 64-bit entry map). */
+void boot_write_identity_map(struct guest_mem *gm);
+
 /* The raw 8-byte GDT descriptor for selector index i (0..4). */
 uint64_t boot_gdt_entry(unsigned i);
 

@@ -4,6 +4,7 @@
 /* VMX access-rights format (SDM 24.4.1): type | S | P | D/B | G. */
 #define AR_CODE32 (0xbu | SEG_AR_S | SEG_AR_P | SEG_AR_DB | SEG_AR_G)
 #define AR_DATA32 (0x3u | SEG_AR_S | SEG_AR_P | SEG_AR_DB | SEG_AR_G)
+#define AR_CODE64 (0xbu | SEG_AR_S | SEG_AR_P | SEG_AR_L | SEG_AR_G)
 #define AR_TSS32_BUSY (0xbu | SEG_AR_P)
 
 void entry32_write_gdt(struct guest_mem *gm, uint64_t gdt,
@@ -38,4 +39,14 @@ void entry32_state(struct cpu_state *s, const struct entry32 *e)
 	s->gdtr = (struct dtable_reg){ e->gdt, e->gdt_limit };
 	s->idtr = (struct dtable_reg){ 0, 0x3ff };
 	s->activity = ACTIVITY_ACTIVE;
+}
+
+void entry64_state(struct cpu_state *s, const struct entry32 *e, uint64_t cr3)
+{
+	entry32_state(s, e);
+	s->seg[SEG_CS].ar = AR_CODE64;
+	s->cr0 = CR0_PG | CR0_PE | CR0_ET;
+	s->cr3 = cr3;
+	s->cr4 = CR4_PAE;
+	s->efer = EFER_LME | EFER_LMA;
 }

@@ -29,5 +29,9 @@ void entry32_write_gdt(struct guest_mem *gm, uint64_t gdt,
 		       const uint64_t *desc, unsigned nr);
 /* Reset *s and set the 32-bit flat protected-mode state of e. */
 void entry32_state(struct cpu_state *s, const struct entry32 *e);
+/* The same selectors in 64-bit mode (e->cs a 64-bit code segment), paging
+ * on with CR3 = cr3, PAE, EFER.LME/LMA; e->eip is the entry. */
+void entry64_state(struct cpu_state *s, const struct entry32 *e,
+		   uint64_t cr3);
 
 #endif

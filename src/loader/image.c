@@ -8,11 +8,13 @@
 
 #include "loader/boot.h"
 #include "loader/file_map.h"
+#include "loader/linux.h"
 #include "loader/multiboot.h"
 
 static const char *const kind_names[] = {
 	[IMAGE_VMXBOX_ELF64] = "vmxbox ELF64",
 	[IMAGE_MULTIBOOT] = "multiboot",
+	[IMAGE_LINUX] = "Linux bzImage",
 };
 
 const char *image_kind_name(enum image_kind kind)
@@ -56,6 +58,19 @@ static int load_multiboot(struct guest_mem *gm, const struct image_request *rq,
 	return ret;
 }
 
+static int load_linux(struct guest_mem *gm, const struct image_request *rq,
+		      const struct file_map *f, struct cpu_state *s,
+		      struct elf_image *img, char *err, size_t errlen)
+{
+	if (rq->nr_modules) {
+		snprintf(err, errlen,
+			 "a Linux kernel takes one initrd and no further modules");
+		return -E2BIG;
+	}
+	return linux_load(gm, f->data, f->len, rq->append, rq->initrd, s, img,
+			  err, errlen);
+}
+
 static int load_vmxbox(struct guest_mem *gm, const struct image_request *rq,
 		       const struct file_map *f, struct cpu_state *s,
 		       struct elf_image *img, char *err, size_t errlen)
@@ -91,9 +106,16 @@ int image_load(struct guest_mem *gm, const struct image_request *rq,
 		snprintf(err, errlen, "%s: empty file, not an ELF file", rq->path);
 		return -ENOEXEC;
 	}
-	*kind = mb_find_header(f.data, f.len, &h) ? IMAGE_MULTIBOOT
-						  : IMAGE_VMXBOX_ELF64;
-	if (*kind == IMAGE_MULTIBOOT)
+	/* HdrS first, as QEMU: a bzImage never has a multiboot header. */
+	if (linux_detect(f.data, f.len))
+		*kind = IMAGE_LINUX;
+	else if (mb_find_header(f.data, f.len, &h))
+		*kind = IMAGE_MULTIBOOT;
+	else
+		*kind = IMAGE_VMXBOX_ELF64;
+	if (*kind == IMAGE_LINUX)
+		ret = load_linux(gm, rq, &f, s, img, why, sizeof(why));
+	else if (*kind == IMAGE_MULTIBOOT)
 		ret = load_multiboot(gm, rq, &f, s, img, why, sizeof(why));
 	else
 		ret = load_vmxbox(gm, rq, &f, s, img, why, sizeof(why));

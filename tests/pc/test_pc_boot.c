@@ -239,6 +239,83 @@ START_TEST(bad_kludge_images)
 }
 END_TEST
 
+/* The same kernel as a bzImage: boot_params as the protocol says. */
+static void check_linux(const char *env, int entry)
+{
+	char arg_initrd[200];
+	const char *extra[] = { "--append=console=ttyS0 root=/dev/null quiet",
+				arg_initrd, NULL };
+	const char *cmd = "console=ttyS0 root=/dev/null quiet";
+	struct fw_result r;
+
+	snprintf(arg_initrd, sizeof(arg_initrd), "--initrd=%s", mod0);
+	run_vmxbox(getenv(env), extra, &r);
+	ck_assert_msg(r.status == 1, "exit status %d\n%s\n%s", r.status, r.out,
+		      r.err);
+	expectf(&r, "lx entry=%d boot_cs=0x10 boot_ds=0x18 bp_in_page0=0 version=0x20f type_of_loader=0xff loadflags=0x81 heap_end_ptr=0xfc00 vid_mode=0xffff",
+		entry);
+	expectf(&r, "lx cmdline len=%zu fnv=0x%x", strlen(cmd),
+		fnv1a(cmd, strlen(cmd)));
+	expectf(&r, "lx initrd size=%zu fnv=0x%x page_aligned=1 above_init_size=1",
+		mod0_size, mod0_fnv);
+	expect_line(&r, "lx e820_entries=4 alt_mem_k=130048");
+	expect_line(&r, "lx e820 base=0x0 len=0x9fc00 type=1");
+	expect_line(&r, "lx e820 base=0x9fc00 len=0x400 type=2");
+	expect_line(&r, "lx e820 base=0xf0000 len=0x10000 type=2");
+	expect_line(&r, "lx e820 base=0x100000 len=0x7f00000 type=1");
+	expect_line(&r, "pctest done");
+	fw_result_free(&r);
+}
+
+START_TEST(linux_64bit_entry)
+{
+	check_linux("PCTEST_BZ64", 64);
+}
+END_TEST
+
+START_TEST(linux_32bit_entry)
+{
+	check_linux("PCTEST_BZ32", 32);
+}
+END_TEST
+
+START_TEST(linux_errors)
+{
+	char path[128], arg[3000];
+	const char *mod[] = { arg, NULL };
+	uint8_t *bz;
+	size_t len;
+
+	/* A Linux kernel takes no multiboot modules. */
+	snprintf(arg, sizeof(arg), "--module=%s", mod1);
+	expect_error(getenv("PCTEST_BZ64"), mod, 2, "no further modules");
+	/* cmdline_size is 2047 in the test image. */
+	memset(arg, 'a', sizeof(arg));
+	memcpy(arg, "--append=", 9);
+	arg[9 + 2048] = 0;
+	expect_error(getenv("PCTEST_BZ64"), mod, 2,
+		     "command line too long (2048 bytes, the kernel takes 2047)");
+	/* Protocol 2.05 and a zImage are refused. */
+	bz = (uint8_t *)fw_read_file(getenv("PCTEST_BZ64"), &len);
+	ck_assert_ptr_nonnull(bz);
+	snprintf(path, sizeof(path), "%s/old.bzImage", dir);
+	bz[0x206] = 0x05;
+	write_file(path, bz, len);
+	expect_error(path, NULL, 71, "Linux boot protocol 2.05 is too old");
+	bz[0x206] = 0x0f;
+	bz[0x211] = 0;
+	write_file(path, bz, len);
+	expect_error(path, NULL, 71, "zImage (kernel loaded low) is not supported");
+	bz[0x211] = 1;
+	bz[0x262] = 0;
+	bz[0x263] = 0x08;	/* init_size 128 MiB: more than RAM above 1 MiB */
+	write_file(path, bz, len);
+	expect_error(path, NULL, 71, "init_size");
+	unlink(path);
+	free(bz);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pc_multiboot");
@@ -254,6 +331,9 @@ int main(void)
 	tcase_add_test(tc, bare_cmdline_no_modules);
 	tcase_add_test(tc, missing_module_is_an_image_error);
 	tcase_add_test(tc, bad_kludge_images);
+	tcase_add_test(tc, linux_64bit_entry);
+	tcase_add_test(tc, linux_32bit_entry);
+	tcase_add_test(tc, linux_errors);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

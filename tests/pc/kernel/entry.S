@@ -16,6 +16,44 @@
 
 	.section .text.multiboot, "ax"
 	.code32
+#ifdef LINUX_IMAGE
+/*
+ * As a bzImage's protected-mode part (tests/pc/mkbzimage.py adds the
+ * setup header): the 32-bit entry at the load address and startup_64 at
+ * +0x200, both with ESI = boot_params.  kmain gets magic 0x4c58 ("LX") and
+ * the entry's width in the high bits.
+ */
+	.globl lx_startup_32
+lx_startup_32:
+	cli
+	movl $stack_top, %esp
+	movl %cs, %eax
+	movl %ds, %edx
+	shll $16, %edx
+	orl %edx, %eax
+	movl %eax, boot_sels
+	movl $0x20004c58, %eax     /* "LX", 32-bit entry */
+	movl %esi, %ebx
+	jmp mb_entry
+	.org 0x200
+	.code64
+lx_startup_64:
+	cli
+	leaq stack_top(%rip), %rsp
+	movl %cs, %eax
+	movl %ds, %edx
+	shll $16, %edx
+	orl %edx, %eax
+	movl %eax, boot_sels(%rip)
+	/* The loader's GDT has code at 0x10, data at 0x18: switch to ours. */
+	lgdt gdt_desc(%rip)
+	pushq $0x08
+	leaq long_entry(%rip), %rax
+	pushq %rax
+	movl $0x40004c58, %edi     /* "LX", 64-bit entry */
+	lretq
+	.code32
+#endif
 	.align 4
 mb_header:
 	.long MB_MAGIC
@@ -95,7 +133,12 @@ gdt:
 gdt_end:
 gdt_desc:
 	.word gdt_end - gdt - 1
-	.long gdt
+	.quad gdt                 /* 8 bytes: LGDT in 64-bit mode reads them */
+
+	.section .data
+	.globl boot_sels
+boot_sels:
+	.long 0
 
 	.section .bss
 	.align 4096

@@ -122,7 +122,10 @@ void kmain(uint32_t magic, uint32_t info)
 		cmdline = (const char *)(uintptr_t)
 			  *(uint32_t *)(uintptr_t)(info + 16);
 	kputs("pctest start\n");
-	test_multiboot(magic, info);
+	if ((magic & 0xffff) == 0x4c58)      /* "LX": booted as a bzImage */
+		test_linux(magic >> 24, info);
+	else
+		test_multiboot(magic, info);
 	kputs("pctest done\n");
 	outl(0xf4, 0);
 }
