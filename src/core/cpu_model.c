@@ -14,10 +14,14 @@
 #define MAX_EXT_LEAF 0x80000008u
 
 /* CPUID.1 bits */
+#define F1_ECX_SSE3    (1u << 0)
 #define F1_ECX_MONITOR (1u << 3)
 #define F1_ECX_VMX     (1u << 5)
+#define F1_ECX_SSSE3   (1u << 9)
 #define F1_ECX_CX16    (1u << 13)
 #define F1_ECX_PCID    (1u << 17)
+#define F1_ECX_SSE41   (1u << 19)
+#define F1_ECX_SSE42   (1u << 20)
 #define F1_ECX_POPCNT  (1u << 23)
 #define F1_ECX_XSAVE   (1u << 26)
 #define F1_ECX_RDRAND  (1u << 30)
@@ -33,6 +37,12 @@
 #define F1_EDX_CMOV    (1u << 15)
 #define F1_EDX_PAT     (1u << 16)
 #define F1_EDX_PSE36   (1u << 17)
+#define F1_EDX_MMX     (1u << 23)
+#define F1_EDX_SSE     (1u << 25)
+#define F1_EDX_SSE2    (1u << 26)
+/* MMX, SSE..SSE4.2 (the interpreter's simd.c and exec_simd_*.c/exec_sse_*.c) */
+#define F1_ECX_SIMD (F1_ECX_SSE3 | F1_ECX_SSSE3 | F1_ECX_SSE41 | F1_ECX_SSE42)
+#define F1_EDX_SIMD (F1_EDX_MMX | F1_EDX_SSE | F1_EDX_SSE2)
 /* CPUID.(7,0) */
 #define F7_EBX_FSGSBASE (1u << 0)
 #define F7_EBX_SMEP    (1u << 7)
@@ -63,7 +73,7 @@ static void leaf1(const struct cpu_model *m, uint32_t out[4])
 {
 	out[0] = 0x000306c3;          /* family 6, model 0x3c, stepping 3 */
 	out[1] = 1u << 16;            /* one logical processor, APIC ID 0 */
-	out[2] = F1_ECX_CX16 | F1_ECX_POPCNT;
+	out[2] = F1_ECX_CX16 | F1_ECX_POPCNT | F1_ECX_SIMD;
 	if (m->vmx)
 		out[2] |= F1_ECX_VMX;
 	if (m->monitor_mwait)
@@ -76,7 +86,7 @@ static void leaf1(const struct cpu_model *m, uint32_t out[4])
 		out[2] |= F1_ECX_RDRAND;
 	out[3] = F1_EDX_DE | F1_EDX_PSE | F1_EDX_TSC | F1_EDX_MSR | F1_EDX_PAE |
 		 F1_EDX_MCE | F1_EDX_CX8 | F1_EDX_SEP | F1_EDX_PGE |
-		 F1_EDX_CMOV | F1_EDX_PAT | F1_EDX_PSE36;
+		 F1_EDX_CMOV | F1_EDX_PAT | F1_EDX_PSE36 | F1_EDX_SIMD;
 }
 
 static void leaf7(const struct cpu_model *m, uint32_t subleaf, uint32_t out[4])

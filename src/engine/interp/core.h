@@ -66,6 +66,12 @@ static inline const struct insn *interp_decode_fast(struct interp *ip)
 	return &ip->dcache->e[i];
 }
 
+/* simd.c: the handler of an MMX/SSE..SSE4.2 form (#UD when CPUID does
+ * not advertise its extension), NULL for any other instruction; sets
+ * in->simd.  simd_features: SIMD_FEAT_* from CPUID.1 EDX and ECX. */
+insn_exec_fn simd_decode(struct interp *ip, struct insn *in);
+uint8_t simd_features(uint32_t edx, uint32_t ecx);
+
 /* decode.c: decoders, handler table and decode cache setup/teardown. */
 int interp_decode_init(struct interp *ip);
 void interp_decode_fini(struct interp *ip);

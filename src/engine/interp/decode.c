@@ -142,7 +142,8 @@ static void decode_fill(struct interp *ip, struct insn *in, unsigned mode)
 	in->cc = (uint8_t)cc_of(&in->zi);
 	if ((unsigned)mn <= ZYDIS_MNEMONIC_MAX_VALUE)
 		e = exec_by_mnemonic[mn];
-	if (e) {
+	fn = simd_decode(ip, in);
+	if (!fn && e) {
 		unsigned sz = in->zi.operand_count ? in->ops[0].size : 0;
 		int k = sz == 8 ? 0 : sz == 16 ? 1 : sz == 32 ? 2 : sz == 64 ? 3 : -1;
 

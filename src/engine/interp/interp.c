@@ -244,6 +244,7 @@ static void read_features(struct interp *ip)
 	cpu_model_cpuid(&ip->cfg.model, 1, 0, r);
 	ip->has_cx16 = r[2] & (1u << 13);
 	ip->has_popcnt = r[2] & (1u << 23);
+	ip->simd_feat = simd_features(r[3], r[2]);
 	cpu_model_cpuid(&ip->cfg.model, 0, 0, r);
 	if (r[0] >= 7) {
 		cpu_model_cpuid(&ip->cfg.model, 7, 0, r);

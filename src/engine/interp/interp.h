@@ -76,6 +76,7 @@ struct insn {
 	uint8_t cc;         /* condition code 0..15 of Jcc/SETcc/CMOVcc */
 	uint8_t mode;       /* 16, 32 or 64: code size it was decoded for */
 	uint64_t ipmask;    /* RIP wrap mask of that code size */
+	uint8_t simd;       /* SIMD_* properties of MMX/SSE forms (simd.h) */
 	struct insn_opd opd[4];
 };
 
@@ -158,6 +159,7 @@ struct interp {
 	bool has_popcnt;            /* CPUID.01H:ECX[23] */
 	bool has_lzcnt;             /* CPUID.80000001H:ECX[5] */
 	bool has_bmi1;              /* CPUID.(7,0):EBX[3] (TZCNT) */
+	uint8_t simd_feat;          /* SIMD_FEAT_* advertised (MMX..SSE4.2) */
 	struct insn scratch;        /* uncacheable decodes (page crossers) */
 
 	/* System side (except.c, mmu.c): CR2 of a #PF raised but not yet
