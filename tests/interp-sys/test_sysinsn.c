@@ -186,7 +186,10 @@ START_TEST(cpuid_model)
 	ck_assert_int_eq(su_run(&h, cpuid, 3, 5), ENGINE_EXIT_HLT);
 	ck_assert_uint_eq((G(RAX) >> 8) & 0xf, 6);         /* family 6 */
 	ck_assert(G(RCX) & (1u << 5));                     /* VMX */
-	ck_assert(!(G(RDX) & (1u << 25)));                 /* no SSE */
+	ck_assert(G(RDX) & (1u << 25));                    /* SSE */
+	ck_assert(G(RDX) & (1u << 26));                    /* SSE2 */
+	ck_assert(G(RDX) & (1u << 23));                    /* MMX */
+	ck_assert_uint_eq(G(RCX) & 0x180201, 0x180201);    /* SSE3..SSE4.2 */
 	ck_assert(!(G(RDX) & (1u << 0)));                  /* no x87 */
 	ck_assert(G(RDX) & (1u << 6));                     /* PAE */
 	G(RAX) = 0x80000001;
