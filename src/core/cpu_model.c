@@ -62,7 +62,7 @@ void cpu_model_default(struct cpu_model *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->vmx = true;
-	m->maxphyaddr = 39;
+	m->maxphyaddr = CPU_MODEL_MAXPHYADDR_DEFAULT;
 	m->nx = true;
 	m->rdtscp = true;
 	m->smep = true;
@@ -156,7 +156,7 @@ void cpu_model_cpuid(const struct cpu_model *m, uint32_t leaf, uint32_t subleaf,
 		brand(leaf, out);
 		break;
 	case 0x80000008u:
-		out[0] = (m->maxphyaddr ? m->maxphyaddr : 39) | (48u << 8);
+		out[0] = cpu_model_maxphyaddr(m) | (48u << 8);
 		break;
 	default:
 		break;

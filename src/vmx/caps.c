@@ -258,7 +258,7 @@ void vmx_caps_init(struct vmx_caps *c, const struct cpu_model *m)
 	c->proc2 = truec[W_PROC2];
 	c->exit = truec[W_EXIT];
 	c->entry = truec[W_ENTRY];
-	c->maxphyaddr = m->maxphyaddr ? m->maxphyaddr : 36;
+	c->maxphyaddr = cpu_model_maxphyaddr(m);
 
 	/* SDM A.7, A.8: bits fixed in VMX operation. */
 	c->cr0_fixed0 = CR0_PE | CR0_NE | CR0_PG;

@@ -119,7 +119,7 @@ START_TEST(mov_cr3_reserved_bit_gp)
 	static const uint64_t bad[] = {
 		0x13000 | PT_P | PT_RW, 0x13000 | PT_P | (1ull << 5),
 		0x13000 | PT_P | (1ull << 8), 0x13000 | PT_P | (1ull << 63),
-		0x13000 | PT_P | (1ull << 45),
+		0x13000 | PT_P | (1ull << CPU_MODEL_MAXPHYADDR_DEFAULT),
 	};
 	uint64_t gpa = 0;
 

@@ -132,9 +132,10 @@ START_TEST(nx_and_reserved)
 	ck_assert_uint_eq(pf_err(), PF_P | PF_RSVD);
 	ck_assert_int_eq(xlate(0x400000, ACC_READ, NULL), X86_PF);
 	ck_assert_uint_eq(pf_err(), PF_P | PF_RSVD);
-	/* Address bits above MAXPHYADDR (39) are reserved. */
+	/* Address bits MAXPHYADDR (46 by default) and up are reserved. */
 	h.s->efer |= EFER_NXE;
-	sysh_w64(&h, SH_PT + 8, (1ull << 40) | 0x501000 | PT_P);
+	sysh_w64(&h, SH_PT + 8, (1ull << CPU_MODEL_MAXPHYADDR_DEFAULT) |
+		 0x501000 | PT_P);
 	ck_assert_int_eq(xlate(0x401000, ACC_WRITE, NULL), X86_PF);
 	ck_assert_uint_eq(pf_err(), PF_P | PF_RSVD | PF_W);
 	/* PS in a PML4E is reserved. */

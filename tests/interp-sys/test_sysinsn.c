@@ -88,7 +88,7 @@ START_TEST(mov_cr_gp_rules)
 	expect_fault(mov_cr4_rax, 3, 5, X86_GP, 0, true);
 	ck_assert_uint_eq(h.s->cr4, CR4_PAE);
 	/* CR3 above MAXPHYADDR; CR8 above 15. */
-	G(RAX) = 1ull << 45;
+	G(RAX) = 1ull << CPU_MODEL_MAXPHYADDR_DEFAULT;
 	expect_fault(mov_cr3_rax, 3, 5, X86_GP, 0, true);
 	G(RAX) = 0x10;
 	expect_fault(mov_cr8_rax, 4, 5, X86_GP, 0, true);
@@ -199,12 +199,30 @@ START_TEST(cpuid_model)
 	ck_assert(G(RDX) & (1u << 11));                    /* SYSCALL */
 	G(RAX) = 0x80000008;
 	ck_assert_int_eq(su_run(&h, cpuid, 3, 5), ENGINE_EXIT_HLT);
-	ck_assert_uint_eq(G(RAX) & 0xff, 39);
+	ck_assert_uint_eq(G(RAX) & 0xff, 46);
 	/* VMX off in the model: the bit goes away. */
 	h.ip->cfg.model.vmx = false;
 	G(RAX) = 1;
 	ck_assert_int_eq(su_run(&h, cpuid, 3, 5), ENGINE_EXIT_HLT);
 	ck_assert(!(G(RCX) & (1u << 5)));
+}
+END_TEST
+
+/* MAXPHYADDR is one model setting: CPUID, MOV to CR3 and the page walk
+ * follow a non-default value too (the VMX side: vmx_insn). */
+START_TEST(maxphyaddr_is_a_model_setting)
+{
+	static const uint8_t cpuid[] = { 0x0f, 0xa2, 0xf4 };
+
+	h.ip->cfg.model.maxphyaddr = 40;
+	G(RAX) = 0x80000008;
+	ck_assert_int_eq(su_run(&h, cpuid, 3, 5), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(G(RAX) & 0xff, 40);
+	G(RAX) = h.s->cr3 | (1ull << 40);
+	expect_fault(mov_cr3_rax, 3, 5, X86_GP, 0, true);
+	G(RAX) = h.s->cr3 | (1ull << 39);
+	ck_assert_int_eq(su_run(&h, mov_cr3_rax, 3, 1), ENGINE_EXIT_INSN_LIMIT);
+	ck_assert_uint_eq(h.s->cr3 >> 39, 1);
 }
 END_TEST
 
@@ -466,6 +484,7 @@ static Suite *suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, mov_cr_gp_rules);
+	tcase_add_test(tc, maxphyaddr_is_a_model_setting);
 	tcase_add_test(tc, cpl3_privileged_instructions);
 	tcase_add_test(tc, rdmsr_wrmsr);
 	tcase_add_test(tc, cpuid_model);

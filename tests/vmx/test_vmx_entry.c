@@ -17,6 +17,9 @@ struct edit {
 	uint32_t enc;
 	uint64_t val;
 };
+/* The lowest physical address beyond MAXPHYADDR of the fixture model. */
+#define PA_BEYOND (1ull << CPU_MODEL_MAXPHYADDR_DEFAULT)
+
 #define SET_(e, v) { OP_SET, VMCS_##e, (v) }
 #define OR_(e, v)  { OP_OR, VMCS_##e, (v) }
 #define CLR_(e, v) { OP_CLR, VMCS_##e, (v) }
@@ -97,12 +100,12 @@ static const struct mutation mutations[] = {
 	  { OR(PROC, CPU_USE_IO_BITMAPS), SET(IO_BITMAP_A, FIX_IO_A),
 	    SET(IO_BITMAP_B, FIX_IO_B + 0x10) } },
 	{ "MSR bitmap address", 0,
-	  { OR(PROC, CPU_USE_MSR_BITMAPS), SET(MSR_BITMAP, 1ull << 40) } },
+	  { OR(PROC, CPU_USE_MSR_BITMAPS), SET(MSR_BITMAP, PA_BEYOND) } },
 	{ "virtual-APIC address", 0,
 	  { OR(PROC, CPU_USE_TPR_SHADOW), SET(VIRTUAL_APIC_PAGE_ADDR, 0x123) } },
 	{ "virtual-APIC address", 0,
 	  { OR(PROC, CPU_USE_TPR_SHADOW),
-	    SET(VIRTUAL_APIC_PAGE_ADDR, 1ull << 40) } },
+	    SET(VIRTUAL_APIC_PAGE_ADDR, PA_BEYOND) } },
 	{ "TPR threshold bits 31:4", 0,
 	  { OR(PROC, CPU_USE_TPR_SHADOW), SET(VIRTUAL_APIC_PAGE_ADDR, FIX_VAPIC),
 	    SET(TPR_THRESHOLD, 0x10) } },
@@ -141,7 +144,7 @@ static const struct mutation mutations[] = {
 	    SET(VM_EXIT_MSR_STORE_ADDR, FIX_MSR_AREA + 8) } },
 	{ "VM-exit MSR-load area", 0,
 	  { SET(VM_EXIT_MSR_LOAD_COUNT, 2),
-	    SET(VM_EXIT_MSR_LOAD_ADDR, (1ull << 39) - 16) } },
+	    SET(VM_EXIT_MSR_LOAD_ADDR, PA_BEYOND - 16) } },
 	{ "VM-entry controls reserved bits", 0,
 	  { OR(ENTRY, ENTRY_CTL_LOAD_BNDCFGS) } },
 	{ "event injection: interruption type", 0, { SET(INJ, V | T(1)) } },
@@ -164,7 +167,7 @@ static const struct mutation mutations[] = {
 
 	{ "host CR0 fixed bits", 0, { CLR(HOST_CR0, CR0_NE) } },
 	{ "host CR4 fixed bits", 0, { CLR(HOST_CR4, CR4_VMXE) } },
-	{ "host CR3 within MAXPHYADDR", 0, { SET(HOST_CR3, 1ull << 45) } },
+	{ "host CR3 within MAXPHYADDR", 0, { SET(HOST_CR3, PA_BEYOND) } },
 	{ "host SYSENTER_ESP/EIP canonical", 0,
 	  { SET(HOST_IA32_SYSENTER_EIP, 0x0000800000000000ull) } },
 	{ "host IA32_PERF_GLOBAL_CTRL reserved bits", 0,
@@ -201,7 +204,7 @@ static const struct mutation mutations[] = {
 	  { CLR(GUEST_CR4, CR4_PAE) } },
 	{ "CR4.PCIDE needs IA-32e mode guest", 1,
 	  { OR(GUEST_CR4, CR4_PCIDE), CLR(ENTRY, ENTRY_CTL_IA32E_MODE_GUEST) } },
-	{ "guest CR3 within MAXPHYADDR", 0, { SET(GUEST_CR3, 1ull << 40) } },
+	{ "guest CR3 within MAXPHYADDR", 0, { SET(GUEST_CR3, PA_BEYOND) } },
 	{ "guest DR7 bits 63:32", 0,
 	  { OR(ENTRY, ENTRY_CTL_LOAD_DEBUG_CONTROLS), SET(GUEST_DR7, 1ull << 32) } },
 	{ "guest SYSENTER_ESP/EIP canonical", 0,

@@ -123,7 +123,8 @@ static const struct {
 	{ 5, EPTE_W },                                        /* W without R */
 	{ 5, 0xa00000 | EPTE_LARGE | (2ull << 3) | 7 },       /* memtype 2 */
 	{ 5, 0xa00000 | EPTE_LARGE | (7ull << 3) | 7 },       /* memtype 7 */
-	{ 5, 0xa00000 | EPTE_LARGE | WB | 7 | (1ull << 45) }, /* > MAXPHYADDR */
+	{ 5, 0xa00000 | EPTE_LARGE | WB | 7 |
+	  (1ull << CPU_MODEL_MAXPHYADDR_DEFAULT) },          /* > MAXPHYADDR */
 	{ 5, 0xa10000 | EPTE_LARGE | WB | 7 },                /* 2M bits 20:12 */
 	{ 5, PT | 7 | (1ull << 4) },                          /* non-leaf 6:3 */
 	{ 5, 0x40000000ull | 7 },                             /* table outside RAM */

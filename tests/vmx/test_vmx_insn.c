@@ -250,6 +250,28 @@ START_TEST(vmxon_failinvalid_maxphyaddr)
 }
 END_TEST
 
+/* MAXPHYADDR comes from the CPU model (46 by default, any width the model
+ * sets): the capability description and the pointer checks follow it. */
+START_TEST(vmxon_maxphyaddr_from_model)
+{
+	struct cpu_model m;
+
+	ck_assert_uint_eq(V->caps.maxphyaddr, 46);
+	cpu_model_default(&m);
+	m.maxphyaddr = 40;
+	vmx_vcpu_destroy(V);
+	V = vmx_vcpu_create(&m);
+	ck_assert_uint_eq(V->caps.maxphyaddr, 40);
+	ASSERT_FAIL_INVALID(ptr_insn(VMXI_VMXON, VMXON_PA | (1ull << 40)));
+	/* Bit 39 is within the width: the region reads as all ones
+	 * (beyond RAM), a revision failure, not an address one. */
+	ck_assert(vmx_pa_ok(&V->caps, VMXON_PA | (1ull << 39)));
+	ck_assert(!vmx_pa_ok(&V->caps, VMXON_PA | (1ull << 40)));
+	ASSERT_SUCCEED(ptr_insn(VMXI_VMXON, VMXON_PA));
+	ck_assert(V->vmxon);
+}
+END_TEST
+
 START_TEST(vmxon_failinvalid_revision)
 {
 	gmem_write_u32(&F.mem, VMXON_PA, VMX_REVISION_ID + 1);
@@ -1502,7 +1524,7 @@ static Suite *suite(void)
 	T(vmxon_gp_cpl3); T(vmxon_gp_cr0_fixed); T(vmxon_gp_cr4_fixed1);
 	T(vmxon_gp_feature_control_unlocked);
 	T(vmxon_gp_feature_control_disabled); T(vmxon_pf_operand);
-	T(vmxon_failinvalid_unaligned); T(vmxon_failinvalid_maxphyaddr);
+	T(vmxon_failinvalid_unaligned); T(vmxon_failinvalid_maxphyaddr); T(vmxon_maxphyaddr_from_model);
 	T(vmxon_failinvalid_revision); T(vmxon_failinvalid_outside_ram);
 	T(vmxon_in_root_fail_15); T(vmxon_in_root_gp_cpl3);
 	T(vmxon_nonroot_exits);

@@ -174,11 +174,7 @@ struct walk {
 
 static uint64_t maxphy_mask(const struct interp *ip)
 {
-	unsigned m = ip->cfg.model.maxphyaddr;
-
-	if (m < 32 || m > 52)
-		m = 39;
-	return (1ull << m) - 1;
+	return cpu_model_pa_mask(&ip->cfg.model);
 }
 
 static uint64_t read_entry(struct interp *ip, struct walk *w, uint64_t gpa,
@@ -290,7 +286,7 @@ static uint32_t walk32(struct interp *ip, uint64_t lin, struct walk *w)
 		return 0x100;
 	walk_accumulate(w, pde, false);
 	if ((pde & PTE_PS) && (s->cr4 & CR4_PSE)) {
-		unsigned m = ip->cfg.model.maxphyaddr;
+		unsigned m = cpu_model_maxphyaddr(&ip->cfg.model);
 		uint64_t hi = (pde >> 13) & 0xff;
 		uint64_t rsvd = 1ull << 21;
 

@@ -20,9 +20,7 @@ static void require_cpl0(struct interp *ip)
 
 static uint64_t maxphy_mask(const struct interp *ip)
 {
-	unsigned m = ip->cfg.model.maxphyaddr;
-
-	return (1ull << (m >= 32 && m <= 52 ? m : 39)) - 1;
+	return cpu_model_pa_mask(&ip->cfg.model);
 }
 
 void sys_pae_pdptes_fetch(struct interp *ip, uint64_t cr3, uint64_t pdpte[4])
