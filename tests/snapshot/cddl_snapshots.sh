@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The snapshots vmxbox writes match docs/snapshot.cddl, read by our own
+# CDDL validator (tests/docs/cddl_validate.py): snapshots of the bundled
+# firmware at several points (outside VMX, in VMX root, with an L2
+# running, after a triple fault), the older files in data/, and a copy
+# with one key renamed, which must fail.
+set -u
+: "${VMXBOX:?}" "${FW_HELLO:?}" "${FW_FAULT:?}" "${FW_VMXDEMO:?}"
+src=$(cd "$(dirname "$0")/../.." && pwd)
+check="python3 $src/tests/docs/cddl_validate.py $src/docs/snapshot.cddl snapshot"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+$VMXBOX run --snapshot="$tmp/hello.cbor" --snapshot-on=exit "$FW_HELLO" >/dev/null
+$VMXBOX run --snapshot="$tmp/fault.cbor" --snapshot-on=exit "$FW_FAULT" >/dev/null 2>&1
+$VMXBOX run --snapshot="$tmp/demo.cbor" \
+	--snapshot-on=insns:20000,vmexit:CPUID:2,vmexit:EPT_VIOLATION,exit \
+	"$FW_VMXDEMO" >/dev/null
+n=$(ls "$tmp"/*.cbor | wc -l)
+[ "$n" -ge 6 ] || { echo "only $n snapshots were written"; exit 1; }
+$check "$tmp"/*.cbor "$src"/tests/snapshot/data/*.cbor || exit 1
+
+# The validator is not a rubber stamp: a renamed CPU key ("rip" -> "rjp",
+# same length, so the CBOR stays well formed) must be reported.
+python3 - "$tmp/hello.cbor" "$tmp/bad.cbor" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+key = b"\x63rip"
+assert data.count(key) == 1, "expected one rip key"
+open(sys.argv[2], "wb").write(data.replace(key, b"\x63rjp"))
+PY
+if $check "$tmp/bad.cbor" >"$tmp/bad.out"; then
+	echo "FAIL: a snapshot with a renamed key passed validation"; exit 1
+fi
+grep -q "rjp" "$tmp/bad.out" || { echo "FAIL: no reason given"; cat "$tmp/bad.out"; exit 1; }
+echo "ok   renamed key rejected: $(head -1 "$tmp/bad.out")"
