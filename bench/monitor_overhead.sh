@@ -11,7 +11,7 @@ set -euo pipefail
 build=${1:-build}
 rounds=${2:-7}
 vmxbox=$build/vmxbox
-fw=$build/guest-firmware/vmxdemo.elf
+fw=$build/guest-firmware/demo.elf
 [ -x "$vmxbox" ] && [ -f "$fw" ] || { echo "build first: ninja -C $build" >&2; exit 1; }
 
 run_once() {   # mode -> seconds
@@ -41,4 +41,4 @@ for mode in baseline counters trace; do
 	printf '%-9s %7.3fs %+8.1f%%\n' "$mode" "$m" \
 		"$(awk -v m="$m" -v b="$base" 'BEGIN { print (m / b - 1) * 100 }')"
 done
-echo "(vmxdemo.elf, $rounds rounds each, median wall time; target: counters < +3 %)"
+echo "(demo.elf, $rounds rounds each, median wall time; target: counters < +3 %)"

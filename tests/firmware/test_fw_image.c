@@ -92,12 +92,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cannot run %s\n", argv[1]);
 		return 1;
 	}
-	/* Like tests/boot: an engine that is not built yet is a skip. */
-	if (run.status == 76 && strstr(run.err, "not implemented yet")) {
-		fprintf(stderr, "SKIP: %s", run.err);
-		fw_result_free(&run);
-		return 77;
-	}
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, exit_status);
 	tcase_add_test(tc, expected_lines);

@@ -237,7 +237,7 @@ int main(void)
 	}
 	check_firmware("hello", hello, "-v", -1, NULL, dir);
 	check_firmware("fault", fault, "-v", -1, NULL, dir);
-	check_firmware("vmxdemo", demo, "-v", 0,
+	check_firmware("demo", demo, "-v", 0,
 		       "vmexit:CPUID:1,vmexit:CPUID:2", dir);
 	check_firmware("spin", spin, "--max-insns=400000", 74,
 		       "vmexit:CPUID:2,vmexit:CPUID:20", dir);
