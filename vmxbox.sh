@@ -11,7 +11,7 @@ cd "$(dirname "$(readlink -f "$0")")"
 
 BUILD_DEPS=(meson ninja-build gcc libc6-dev pkg-config python3
 	    libcbor-dev libev-dev check libzydis-dev linux-libc-dev)
-TEST_DEPS=(libunicorn-dev clang)
+TEST_DEPS=(libunicorn-dev clang qemu-system-x86)
 BUILD_DIR=build
 ASAN_DIR=build-asan
 

@@ -39,11 +39,12 @@ static void debug_exit_write(void *opaque, uint64_t off, unsigned size,
 		d->on_exit(d->opaque, d->status);
 }
 
-int debug_exit_attach(struct debug_exit *d, struct io_bus *pio, uint16_t port)
+int debug_exit_attach(struct debug_exit *d, struct io_bus *pio, uint16_t port,
+		      unsigned len)
 {
 	struct io_handler h = { "debug-exit", debug_exit_read, debug_exit_write, d };
 
-	return io_bus_register(pio, port, 1, &h);
+	return io_bus_register(pio, port, len ? len : 1, &h);
 }
 
 static const char *const mode_names[] = {

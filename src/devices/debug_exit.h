@@ -33,7 +33,9 @@ struct debug_exit {
 
 void debug_exit_init(struct debug_exit *d, enum debug_exit_mode mode,
 		     void (*on_exit)(void *opaque, int status), void *opaque);
-int debug_exit_attach(struct debug_exit *d, struct io_bus *pio, uint16_t port);
+/* len ports from port (QEMU's iosize); only a write to port itself counts. */
+int debug_exit_attach(struct debug_exit *d, struct io_bus *pio, uint16_t port,
+		      unsigned len);
 /* Exit status for a written value v under mode. */
 int debug_exit_status(enum debug_exit_mode mode, uint64_t v);
 /* "plain" / "qemu" <-> mode; returns false on an unknown name. */

@@ -16,6 +16,8 @@ void machine_config_default(struct machine_config *c)
 	c->engine = "auto";
 	c->mem_size = GUEST_MEM_DEFAULT;
 	c->debug_exit = DEBUG_EXIT_PLAIN;
+	c->debug_exit_port = DEBUG_EXIT_PORT;
+	c->debug_exit_len = 1;
 	c->vmx = true;
 	c->serial_fd = 1;
 	c->msg_fd = 2;
@@ -54,7 +56,16 @@ static int attach_devices(struct machine *m, char *err, size_t errlen)
 	debug_exit_init(&m->dbg, m->cfg.debug_exit, on_debug_exit, m);
 	event_port_init(&m->events, on_guest_event, m);
 	if (uart16550_attach(&m->uart, &m->pio, UART_COM1_BASE) ||
-	    debug_exit_attach(&m->dbg, &m->pio, DEBUG_EXIT_PORT) ||
+	    (m->cfg.debug_exit_port >= 0 &&
+	     debug_exit_attach(&m->dbg, &m->pio, (uint16_t)m->cfg.debug_exit_port,
+			       m->cfg.debug_exit_len))) {
+		snprintf(err, errlen, "cannot register devices on the I/O bus (debug-exit at 0x%x)",
+			 m->cfg.debug_exit_port);
+		return VMXBOX_EXIT_INTERNAL;
+	}
+	/* vmxbox's own event port yields to a debug-exit placed over it
+	 * (vmxbox-qemu's isa-debug-exit,iobase=0xf4,iosize=4). */
+	if (!io_bus_find(&m->pio, EVENT_PORT) &&
 	    event_port_attach(&m->events, &m->pio, EVENT_PORT)) {
 		snprintf(err, errlen, "cannot register devices on the I/O bus");
 		return VMXBOX_EXIT_INTERNAL;

@@ -38,6 +38,8 @@ struct machine_config {
 	uint64_t mem_size;           /* bytes; 0 = GUEST_MEM_DEFAULT */
 	uint64_t max_insns;          /* 0 = unlimited */
 	enum debug_exit_mode debug_exit;
+	int debug_exit_port;         /* default DEBUG_EXIT_PORT; -1: none */
+	unsigned debug_exit_len;     /* ports it claims (QEMU's iosize) */
 	double timeout;              /* seconds; 0 = none */
 	bool vmx;                    /* advertise VMX to the guest */
 	bool verbose;

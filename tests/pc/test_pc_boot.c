@@ -316,7 +316,163 @@ START_TEST(linux_errors)
 }
 END_TEST
 
-int main(void)
+/* ---- vmxbox-qemu ---- */
+
+static void run_argv(const char *const *argv, struct fw_result *r)
+{
+	ck_assert_int_eq(fw_run((char *const *)argv, 60, r), 0);
+	ck_assert_msg(!r->timed_out, "timed out:\n%s\n%s", r->out, r->err);
+}
+
+/* The QEMU command line a runner would use, for prog (vmxbox-qemu or
+ * qemu-system-x86_64). */
+static void qemu_cmdline(const char *prog, const char **argv, char *initrd,
+			 size_t len)
+{
+	int n = 0;
+
+	snprintf(initrd, len, "%s a=1 b=2,%s", mod0, mod1);
+	argv[n++] = prog;
+	argv[n++] = "-nodefaults";
+	argv[n++] = "-display";
+	argv[n++] = "none";
+	argv[n++] = "-serial";
+	argv[n++] = "stdio";
+	argv[n++] = "-m";
+	argv[n++] = "128M";
+	argv[n++] = "-device";
+	argv[n++] = "isa-debug-exit,iobase=0xf4,iosize=0x4";
+	argv[n++] = "-kernel";
+	argv[n++] = getenv("PCTEST32");
+	argv[n++] = "-append";
+	argv[n++] = append;
+	argv[n++] = "-initrd";
+	argv[n++] = initrd;
+	argv[n] = NULL;
+}
+
+START_TEST(qemu_front_end_boots_multiboot)
+{
+	const char *argv[24];
+	char initrd[400];
+	struct fw_result r;
+
+	qemu_cmdline(getenv("VMXBOX_QEMU"), argv, initrd, sizeof(initrd));
+	run_argv(argv, &r);
+	ck_assert_msg(r.status == 1, "status %d\n%s", r.status, r.err);
+	expect_line(&r, "mb mods=2");
+	expectf(&r, "mb mod0 size=%zu fnv=0x%x page_aligned=1 above_kernel=1 string=\"%s a=1 b=2\"",
+		mod0_size, mod0_fnv, mod0);
+	expectf(&r, "mb mod1 size=%zu fnv=0x%x page_aligned=1 above_kernel=1 string=\"%s\"",
+		mod1_size, mod1_fnv, mod1);
+	expect_line(&r, "pctest done");
+	fw_result_free(&r);
+}
+END_TEST
+
+START_TEST(qemu_front_end_cli)
+{
+	const char *prog = getenv("VMXBOX_QEMU");
+	const char *ver[] = { prog, "--version", NULL };
+	const char *dev[] = { prog, "-device", "help", NULL };
+	const char *bad[] = { prog, "-kernel", "x", "-bogus", NULL };
+	const char *smp[] = { prog, "-smp", "2", "-kernel", "x", NULL };
+	const char *nodev[] = { prog, "-device", "e1000", NULL };
+	/* Without isa-debug-exit the guest's write to 0xf4 goes nowhere
+	 * (as on QEMU); the kernel then halts with interrupts off: an error. */
+	const char *noexit[] = { prog, "-kernel", getenv("PCTEST32"), NULL };
+	struct fw_result r;
+
+	run_argv(ver, &r);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(!strncmp(r.out, "QEMU emulator version 7.2.0 (vmxbox ", 36),
+		      "%s", r.out);
+	fw_result_free(&r);
+	run_argv(dev, &r);
+	ck_assert_int_eq(r.status, 0);
+	expect_line(&r, "name \"isa-debug-exit\", bus ISA, desc \"write v to iobase: exit (v << 1) | 1\"");
+	fw_result_free(&r);
+	run_argv(bad, &r);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.err, "vmxbox-qemu: -bogus: invalid option\n");
+	fw_result_free(&r);
+	run_argv(smp, &r);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.err, "vmxbox-qemu: -smp 2: vmxbox runs one vCPU (use -smp 1)\n");
+	fw_result_free(&r);
+	run_argv(nodev, &r);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "device 'e1000' is not supported"));
+	fw_result_free(&r);
+	run_argv(noexit, &r);
+	ck_assert_int_eq(r.status, 1);
+	expect_line(&r, "pctest done");
+	ck_assert_ptr_nonnull(strstr(r.err, "halted"));
+	fw_result_free(&r);
+}
+END_TEST
+
+/* The machine-independent lines (first word not ending in 'x'). */
+static char *common_lines(const char *out)
+{
+	char *res = calloc(1, strlen(out) + 1), *w = res;
+
+	for (const char *p = out; *p;) {
+		size_t n = strcspn(p, "\n"), word = strcspn(p, " \n");
+
+		if (word && p[word - 1] != 'x') {
+			memcpy(w, p, n);
+			w += n;
+			*w++ = '\n';
+		}
+		p += n + (p[n] == '\n');
+	}
+	return res;
+}
+
+/* The same QEMU command line on QEMU (TCG) and on vmxbox-qemu: the same
+ * kernel must see the same multiboot handover. */
+START_TEST(same_answers_as_qemu)
+{
+	const char *argv[24];
+	char initrd[400], *a, *b;
+	struct fw_result q, v;
+
+	qemu_cmdline(getenv("QEMU"), argv, initrd, sizeof(initrd));
+	run_argv(argv, &q);
+	qemu_cmdline(getenv("VMXBOX_QEMU"), argv, initrd, sizeof(initrd));
+	run_argv(argv, &v);
+	ck_assert_msg(q.status == 1 && v.status == 1, "qemu %d, vmxbox-qemu %d\n%s",
+		      q.status, v.status, q.err);
+	a = common_lines(q.out);
+	b = common_lines(v.out);
+	ck_assert_msg(strstr(a, "pctest done"), "QEMU output:\n%s", q.out);
+	ck_assert_str_eq(b, a);
+	free(a);
+	free(b);
+	fw_result_free(&q);
+	fw_result_free(&v);
+}
+END_TEST
+
+/* qemu-system-x86_64 on PATH, or NULL. */
+static const char *find_qemu(void)
+{
+	static char path[512];
+	const char *p = getenv("PATH");
+
+	while (p && *p) {
+		size_t n = strcspn(p, ":");
+
+		snprintf(path, sizeof(path), "%.*s/qemu-system-x86_64", (int)n, p);
+		if (!access(path, X_OK))
+			return path;
+		p += n + (p[n] == ':');
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
 {
 	Suite *s = suite_create("pc_multiboot");
 	TCase *tc = tcase_create("boot");
@@ -324,6 +480,20 @@ int main(void)
 	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	if (argc > 1 && !strcmp(argv[1], "qemu")) {
+		const char *q = find_qemu();
+
+		if (!q) {
+			printf("SKIP: qemu-system-x86_64 is not installed (Debian package qemu-system-x86)\n");
+			return 77;
+		}
+		setenv("QEMU", q, 1);
+		tcase_add_test(tc, same_answers_as_qemu);
+		goto run;
+	}
+	tcase_add_test(tc, qemu_front_end_boots_multiboot);
+	tcase_add_test(tc, qemu_front_end_cli);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, elf32_handover);
 	tcase_add_test(tc, elf64_handover);
@@ -334,6 +504,7 @@ int main(void)
 	tcase_add_test(tc, linux_64bit_entry);
 	tcase_add_test(tc, linux_32bit_entry);
 	tcase_add_test(tc, linux_errors);
+run:
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

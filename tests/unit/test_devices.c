@@ -107,7 +107,7 @@ static void dbg_setup(enum debug_exit_mode mode)
 	exits = 0;
 	last_status = -1;
 	debug_exit_init(&dbg, mode, on_exit_cb, &pio);
-	ck_assert_int_eq(debug_exit_attach(&dbg, &pio, 0xf4), 0);
+	ck_assert_int_eq(debug_exit_attach(&dbg, &pio, 0xf4, 1), 0);
 }
 
 START_TEST(debug_exit_plain)
