@@ -1,61 +1,53 @@
 // SPDX-License-Identifier: MIT
 #include "devices/uart16550.h"
 
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 void uart16550_init(struct uart16550 *u, int out_fd)
 {
 	memset(u, 0, sizeof(*u));
-	u->out_fd = out_fd;
 	u->dll = 1;          /* 115200 baud, as firmware usually programs */
 	u->lcr = 0x03;       /* 8N1 */
-	pthread_mutex_init(&u->lock, NULL);
+	/* Without a writer thread the output is written synchronously. */
+	serial_out_init(&u->out, out_fd);
 }
 
 void uart16550_destroy(struct uart16550 *u)
 {
-	uart16550_flush(u);
-	pthread_mutex_destroy(&u->lock);
+	serial_out_destroy(&u->out);
 }
 
-/* Write all of buf; errors (closed pipe, full disk) drop the output. */
-static void write_all(int fd, const char *buf, size_t len)
+void uart16550_push(struct uart16550 *u)
 {
-	while (len && fd >= 0) {
-		ssize_t n = write(fd, buf, len);
+	serial_out_push(&u->out);
+}
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		buf += n;
-		len -= (size_t)n;
+bool uart16550_drain(struct uart16550 *u, double max_seconds)
+{
+	return serial_out_drain(&u->out, max_seconds);
+}
+
+void uart16550_kick(struct uart16550 *u)
+{
+	serial_out_kick(&u->out);
+}
+
+void uart16550_unkick(struct uart16550 *u)
+{
+	serial_out_unkick(&u->out);
+}
+
+/* False: the output is blocked and a stop is pending; the write is to be
+ * retried (nothing happened). */
+static bool transmit(struct uart16550 *u, uint8_t c)
+{
+	if (!serial_out_putc(&u->out, (char)c)) {
+		if (u->bus)
+			io_bus_retry_write(u->bus);
+		return false;
 	}
-}
-
-static void flush_locked(struct uart16550 *u)
-{
-	write_all(u->out_fd, u->buf, u->buf_len);
-	u->buf_len = 0;
-}
-
-void uart16550_flush(struct uart16550 *u)
-{
-	pthread_mutex_lock(&u->lock);
-	flush_locked(u);
-	pthread_mutex_unlock(&u->lock);
-}
-
-static void transmit(struct uart16550 *u, uint8_t c)
-{
-	pthread_mutex_lock(&u->lock);
-	u->buf[u->buf_len++] = (char)c;
 	u->bytes_out++;
-	if (c == '\n' || u->buf_len == UART_OUT_BUF)
-		flush_locked(u);
-	pthread_mutex_unlock(&u->lock);
+	return true;
 }
 
 static bool dlab(const struct uart16550 *u)
@@ -77,14 +69,15 @@ static uint8_t uart_read_reg(struct uart16550 *u, unsigned reg)
 	}
 }
 
-static void uart_write_reg(struct uart16550 *u, unsigned reg, uint8_t v)
+/* False when a THR write must be retried. */
+static bool uart_write_reg(struct uart16550 *u, unsigned reg, uint8_t v)
 {
 	switch (reg) {
 	case UART_THR:
 		if (dlab(u))
 			u->dll = v;
 		else
-			transmit(u, v);
+			return transmit(u, v);
 		break;
 	case UART_IER:
 		if (dlab(u))
@@ -99,6 +92,7 @@ static void uart_write_reg(struct uart16550 *u, unsigned reg, uint8_t v)
 	case UART_MSR: break;                     /* read-only */
 	default:       u->scr = v; break;
 	}
+	return true;
 }
 
 /* A wider access touches consecutive registers, as on real hardware. */
@@ -113,13 +107,17 @@ static uint64_t uart_read(void *opaque, uint64_t off, unsigned size)
 
 static void uart_write(void *opaque, uint64_t off, unsigned size, uint64_t v)
 {
+	/* THR is the lowest register: a retried write has changed nothing. */
 	for (unsigned i = 0; i < size && off + i < UART_NR_PORTS; i++)
-		uart_write_reg(opaque, (unsigned)(off + i), (uint8_t)(v >> (8 * i)));
+		if (!uart_write_reg(opaque, (unsigned)(off + i),
+				    (uint8_t)(v >> (8 * i))))
+			return;
 }
 
 int uart16550_attach(struct uart16550 *u, struct io_bus *pio, uint16_t base)
 {
 	struct io_handler h = { "uart16550", uart_read, uart_write, u };
 
+	u->bus = pio;
 	return io_bus_register(pio, base, UART_NR_PORTS, &h);
 }

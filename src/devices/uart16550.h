@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A transmit-only 16550 UART.  Bytes written to THR go to an output file
- * descriptor (stdout for `vmxbox run`).  LSR always reports the transmitter
- * empty, so a polling driver never waits; there is no receive path (RBR
- * reads 0, LSR.DR stays 0) and no interrupts are raised.
+ * descriptor (stdout for `vmxbox run`) through a serial_out ring and its
+ * writer thread, so a slow reader never blocks the event loop.  LSR always
+ * reports the transmitter empty, so a polling driver never waits and the
+ * guest sees the same thing however fast the reader is; when the ring is
+ * full the THR write waits (the vCPU thread only), or, when a stop is
+ * pending, asks the engine to retry it later.  There is no receive path
+ * (RBR reads 0, LSR.DR stays 0) and no interrupts are raised.
  */
 #ifndef VMXBOX_DEVICES_UART16550_H
 #define VMXBOX_DEVICES_UART16550_H
@@ -13,6 +17,7 @@
 #include <stdint.h>
 
 #include "devices/io_bus.h"
+#include "devices/serial_out.h"
 
 #define UART_COM1_BASE 0x3f8
 #define UART_NR_PORTS 8
@@ -36,24 +41,26 @@ enum uart_reg {
 #define UART_IIR_FIFO 0xc0
 #define UART_MSR_IDLE 0xb0   /* DCD, DSR, CTS asserted */
 
-#define UART_OUT_BUF 4096
-
 struct uart16550 {
-	int out_fd;              /* -1: discard output */
 	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
-	uint64_t bytes_out;
-	/* Output is buffered and flushed at each newline, when full and by
-	 * uart16550_flush(); the lock lets the event loop flush while the
-	 * vCPU thread writes. */
-	pthread_mutex_t lock;
-	unsigned buf_len;
-	char buf[UART_OUT_BUF];
+	uint64_t bytes_out;      /* bytes the guest transmitted */
+	struct io_bus *bus;      /* for io_bus_retry_write() */
+	struct serial_out out;   /* line-buffered, written by its own thread */
 };
 
+/* out_fd: -1 discards the output. */
 void uart16550_init(struct uart16550 *u, int out_fd);
+/* Gives up output a reader never took (see serial_out_destroy()). */
 void uart16550_destroy(struct uart16550 *u);
 /* Claims [base, base+8) on the port bus.  Returns io_bus_register()'s value. */
 int uart16550_attach(struct uart16550 *u, struct io_bus *pio, uint16_t base);
-void uart16550_flush(struct uart16550 *u);
+/* Have the queued output written soon; never blocks (event loop). */
+void uart16550_push(struct uart16550 *u);
+/* Wait until the output is written, at most max_seconds (0: no limit) or
+ * until kicked; false if bytes are left.  Never on the event loop. */
+bool uart16550_drain(struct uart16550 *u, double max_seconds);
+/* A stop is pending: a THR write waiting for room gives up (retry). */
+void uart16550_kick(struct uart16550 *u);
+void uart16550_unkick(struct uart16550 *u);
 
 #endif

@@ -28,9 +28,15 @@ void machine_request_stop(struct machine *m, enum machine_stop_cause cause)
 	int none = STOP_NONE;
 
 	atomic_compare_exchange_strong(&m->stop_cause, &none, (int)cause);
+	machine_kick_vcpu(m);
+	vcpu_ctl_kick(m);   /* a paused vCPU must notice the stop */
+}
+
+void machine_kick_vcpu(struct machine *m)
+{
 	if (m->eng && m->ops->request_stop)
 		m->ops->request_stop(m->eng);
-	vcpu_ctl_kick(m);   /* a paused vCPU must notice the stop */
+	uart16550_kick(&m->uart);
 }
 
 /* debug-exit callback: runs on the vCPU thread inside engine run(). */

@@ -109,6 +109,9 @@ int machine_run(struct machine *m);
 /* Thread-safe, async-signal-unsafe: record cause (first one wins) and
  * ask the engine to stop. */
 void machine_request_stop(struct machine *m, enum machine_stop_cause cause);
+/* Ask the engine to stop at the next boundary (pause, snapshot, stop),
+ * even when the vCPU thread waits for room in the serial output. */
+void machine_kick_vcpu(struct machine *m);
 void machine_destroy(struct machine *m);
 
 /* The outcome of a finished run as exit status + reason (reason is empty

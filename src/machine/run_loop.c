@@ -2,8 +2,13 @@
 /*
  * The run loop: the vCPU runs in its own thread; the main thread sits in a
  * libev loop that turns SIGINT/SIGTERM and --timeout into a stop request,
- * flushes serial output periodically, and wakes up (ev_async) when the
+ * has serial output written periodically, and wakes up (ev_async) when the
  * vCPU thread's run() returns.
+ *
+ * The loop never waits for anything the guest controls: serial output is
+ * written by the UART's own thread; only the vCPU thread waits for it (for
+ * room in the ring, and for the last bytes at the end of the run), and
+ * every stop request wakes those waits (machine_kick_vcpu()).
  */
 #include "machine/host_clock.h"
 #include "machine/machine.h"
@@ -21,6 +26,9 @@
 #include <unistd.h>
 
 #define SERIAL_FLUSH_INTERVAL 0.1   /* seconds */
+/* After a stop from outside (signal, --timeout, quit): how long the last
+ * serial output may take to reach a reader before it is given up. */
+#define SERIAL_DRAIN_ON_STOP 0.3   /* seconds */
 
 struct run_ctx {
 	struct machine *m;
@@ -31,6 +39,25 @@ struct run_ctx {
 	unsigned signals;
 };
 
+/* On the vCPU thread, so the loop still handles signals meanwhile: the
+ * guest's last output reaches the reader, unless the run was stopped from
+ * outside and the reader does not read (then it is given up, reported). */
+static void drain_serial(struct machine *m)
+{
+	int cause;
+	bool outside;
+
+	/* Unkick first: a stop requested from here on kicks the drain. */
+	uart16550_unkick(&m->uart);
+	cause = atomic_load(&m->stop_cause);
+	outside = cause != STOP_NONE && cause != STOP_DEBUG_EXIT;
+	if (!uart16550_drain(&m->uart, outside ? SERIAL_DRAIN_ON_STOP : 0) &&
+	    m->cfg.msg_fd >= 0)
+		dprintf(m->cfg.msg_fd,
+			"vmxbox: serial output: %zu bytes not written (the reader does not read)\n",
+			serial_out_pending(&m->uart.out));
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct run_ctx *rc = arg;
@@ -38,15 +65,17 @@ static void *vcpu_thread(void *arg)
 
 	m->reason = ENGINE_EXIT_STOP;
 	if (vcpu_ctl_before_first_run(m)) {
-		do
+		do {
+			uart16550_unkick(&m->uart);
 			m->reason = m->cfg.snap ? snap_machine_run(m)
 				: m->ops->run(m->eng, &m->exit);
-		while (vcpu_ctl_after_run(m, m->reason));
+		} while (vcpu_ctl_after_run(m, m->reason));
 	} else {
 		vcpu_ctl_set_ended(m);
 	}
 	if (m->cfg.snap)
 		snap_machine_run_end(m, m->reason);
+	drain_serial(m);
 	ev_async_send(rc->loop, &rc->done);
 	return NULL;
 }
@@ -64,7 +93,6 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 
 	/* A second signal means the engine did not stop: do not hang. */
 	if (++rc->signals > 1) {
-		uart16550_flush(&rc->m->uart);
 		if (rc->m->cfg.msg_fd >= 0)
 			dprintf(rc->m->cfg.msg_fd,
 				"vmxbox: second %s, exiting without waiting for the vCPU\n",
@@ -94,7 +122,7 @@ static void on_flush(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct run_ctx *rc = w->data;
 
-	uart16550_flush(&rc->m->uart);
+	uart16550_push(&rc->m->uart);
 }
 
 static void start_watchers(struct run_ctx *rc)
@@ -247,7 +275,6 @@ int machine_run(struct machine *m)
 	stop_watchers(&rc);
 	machine_monitor_stop(m);
 	m->seconds = host_monotonic_seconds() - t0;
-	uart16550_flush(&m->uart);
 
 	if (m->ops->get_state)
 		m->ops->get_state(m->eng, &m->final_state);

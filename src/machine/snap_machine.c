@@ -205,8 +205,9 @@ struct snapshot_machine *snap_machine_capture(struct machine *m,
 	m->ops->get_state(m->eng, &s->cpus[0]);
 	if (m->vmx)
 		snap_vmx_capture(&s->vmx, m->vmx, &m->mem);
-	/* Serial output up to this point belongs to this run. */
-	uart16550_flush(&m->uart);
+	/* Serial output up to this point belongs to this run (written by
+	 * the UART's own thread: never wait for a slow reader here). */
+	uart16550_push(&m->uart);
 	if (!snap_uart_save(s, &m->uart) || !snap_debug_exit_save(s, &m->dbg) ||
 	    snap_mem_capture(&s->mem, &m->mem)) {
 		snprintf(err, errlen, "out of memory");
@@ -261,7 +262,7 @@ static void fire(struct machine *m, const char *what)
 		return;   /* one snapshot per stop */
 	snprintf(t->pending_what, sizeof(t->pending_what), "%s", what);
 	atomic_store(&t->pending, true);
-	m->ops->request_stop(m->eng);
+	machine_kick_vcpu(m);
 }
 
 void snap_machine_signal(struct machine *m)

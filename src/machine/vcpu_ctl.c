@@ -151,7 +151,7 @@ bool vcpu_pause(struct machine *m, char *err, size_t errlen)
 	c->pause_req = true;
 	c->step_target = 0;
 	if (c->state != VCPU_PAUSED)
-		m->ops->request_stop(m->eng);
+		machine_kick_vcpu(m);
 	ok = c->state == VCPU_PAUSED || wait_state(c, VCPU_PAUSED);
 	pthread_mutex_unlock(&c->lock);
 	if (!ok)

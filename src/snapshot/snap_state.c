@@ -205,7 +205,6 @@ int snap_uart_load(const struct snapshot_machine *s, struct uart16550 *u,
 	if (!snap_kv_get_u64(&d->st, "bytes_out", &v))
 		return dev_fail(err, errlen, "uart0", "bytes_out");
 	u->bytes_out = v;
-	u->buf_len = 0;
 	return 0;
 }
 
