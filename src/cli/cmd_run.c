@@ -36,6 +36,9 @@ static const char run_usage[] =
 "  --monitor=PATH            serve the control socket at PATH (vmxbox ctl,\n"
 "                            docs/monitor.md)\n"
 "  --trace=vmx               print every VM entry/exit on stderr\n"
+"  --trace-out=FILE          with --trace=vmx: write them to FILE instead, as\n"
+"                            Chrome trace-event JSON (Perfetto UI,\n"
+"                            chrome://tracing; docs/trace.md)\n"
 "  --no-vmx-watch            benchmark baseline: no VM entry/exit counters,\n"
 "                            traces or vmexit snapshot triggers\n"
 "  --paused                  start with the vCPU paused (needs --monitor;\n"
@@ -54,7 +57,7 @@ static const char run_usage[] =
 enum {
 	OPT_ENGINE = 256, OPT_MEM, OPT_MAX_INSNS, OPT_DEBUG_EXIT, OPT_TIMEOUT,
 	OPT_VMX, OPT_APPEND, OPT_MONITOR, OPT_TRACE, OPT_PAUSED, OPT_NO_VMX_WATCH,
-	OPT_INITRD, OPT_MODULE,
+	OPT_INITRD, OPT_MODULE, OPT_TRACE_OUT,
 };
 
 static const struct option run_options[] = {
@@ -69,6 +72,7 @@ static const struct option run_options[] = {
 	{ "module", required_argument, NULL, OPT_MODULE },
 	{ "monitor", required_argument, NULL, OPT_MONITOR },
 	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "trace-out", required_argument, NULL, OPT_TRACE_OUT },
 	{ "paused", no_argument, NULL, OPT_PAUSED },
 	{ "no-vmx-watch", no_argument, NULL, OPT_NO_VMX_WATCH },
 	{ "snapshot", required_argument, NULL, CLI_OPT_SNAPSHOT },
@@ -201,6 +205,12 @@ static bool parse_option(int c, struct machine_config *cfg)
 		}
 		cli_error("run", "--trace=%s: the only trace is vmx", optarg);
 		return false;
+	case OPT_TRACE_OUT:
+		cfg->trace_out = optarg;
+		if (*optarg)
+			return true;
+		cli_error("run", "--trace-out needs a file name");
+		return false;
 	case OPT_PAUSED:
 		cfg->paused = true;
 		return true;
@@ -252,6 +262,10 @@ static int parse_run_args(int argc, char **argv, struct machine_config *cfg)
 		cfg->firmware = argv[optind];
 	if (cfg->no_vmx_watch && (cfg->monitor_path || cfg->trace_vmx)) {
 		cli_error("run", "--no-vmx-watch cannot be combined with --monitor or --trace");
+		return VMXBOX_EXIT_USAGE;
+	}
+	if (cfg->trace_out && !cfg->trace_vmx) {
+		cli_error("run", "--trace-out=FILE needs --trace=vmx");
 		return VMXBOX_EXIT_USAGE;
 	}
 	if (cfg->paused && !cfg->monitor_path) {

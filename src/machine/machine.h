@@ -51,6 +51,7 @@ struct machine_config {
 	int msg_fd;                  /* one-line reasons, --verbose reports */
 	const char *monitor_path;    /* --monitor=PATH control socket, or NULL */
 	bool trace_vmx;              /* --trace=vmx: VM entries/exits on msg_fd */
+	const char *trace_out;       /* --trace-out=FILE: as Chrome trace JSON */
 	bool paused;                 /* --paused: wait for the monitor's resume */
 	bool no_vmx_watch;           /* --no-vmx-watch: no counters/traces (bench) */
 	struct snap_trigger *snap;   /* --snapshot-on triggers; NULL: none

@@ -16,9 +16,11 @@
 
 #include "machine/monitor_cmds.h"
 #include "monitor/trace.h"
+#include "monitor/trace_json.h"
 #include "vmx/vmx_api.h"
 
 #include <ev.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +39,7 @@ struct run_ctx {
 	ev_signal sigint, sigterm, sigusr1;
 	ev_timer timeout, flush;
 	unsigned signals;
+	struct trace_json trace;     /* --trace-out */
 };
 
 /* On the vCPU thread, so the loop still handles signals meanwhile: the
@@ -196,6 +199,46 @@ static void print_vmx_event(void *opaque, const struct vmx_trace_event *ev)
 		dprintf(m->cfg.msg_fd, "vmxbox: trace: %s\n", line);
 }
 
+/* --trace=vmx: lines on stderr, or with --trace-out a trace-event file. */
+static int start_traces(struct run_ctx *rc, char *err, size_t errlen)
+{
+	struct machine *m = rc->m;
+	struct vmx_observer o = { print_vmx_event, m };
+	int r;
+
+	if (!m->cfg.trace_vmx || !m->vmx)
+		return 0;
+	if (m->cfg.trace_out) {
+		r = trace_json_open(&rc->trace, m->cfg.trace_out, 0);
+		if (r) {
+			snprintf(err, errlen, "--trace-out=%s: %s", m->cfg.trace_out,
+				 strerror(-r));
+			msg(m, err);
+			return -1;
+		}
+		o = (struct vmx_observer){ trace_json_event, &rc->trace };
+	}
+	vmx_watch_add_observer(&m->watch, &o);
+	return 0;
+}
+
+static void finish_traces(struct run_ctx *rc)
+{
+	struct machine *m = rc->m;
+	char line[PATH_MAX + 64];
+	int r;
+
+	if (!rc->trace.f)
+		return;
+	r = trace_json_close(&rc->trace, m->ops->insn_count ?
+			     m->ops->insn_count(m->eng) : 0);
+	if (r) {
+		snprintf(line, sizeof(line), "--trace-out=%s: %s", m->cfg.trace_out,
+			 strerror(-r));
+		msg(m, line);
+	}
+}
+
 static void report_verbose(const struct machine *m, int status)
 {
 	char line[512];
@@ -240,10 +283,8 @@ int machine_run(struct machine *m)
 		msg(m, reason);
 		return VMXBOX_EXIT_USAGE;
 	}
-	if (m->cfg.trace_vmx && m->vmx) {
-		struct vmx_observer o = { print_vmx_event, m };
-		vmx_watch_add_observer(&m->watch, &o);
-	}
+	if (start_traces(&rc, reason, sizeof(reason)))
+		return VMXBOX_EXIT_USAGE;
 	start_watchers(&rc);
 	/* After the watchers: seeing this line means signals are handled. */
 	if (m->cfg.verbose && !m->cfg.firmware) {
@@ -275,6 +316,7 @@ int machine_run(struct machine *m)
 	stop_watchers(&rc);
 	machine_monitor_stop(m);
 	m->seconds = host_monotonic_seconds() - t0;
+	finish_traces(&rc);
 
 	if (m->ops->get_state)
 		m->ops->get_state(m->eng, &m->final_state);
