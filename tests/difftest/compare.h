@@ -11,6 +11,10 @@
  * undefined are dropped). */
 uint64_t dt_flags_mask(const struct dt_case *c);
 
+/* While set, XMM lanes holding a NaN in both engines compare equal
+ * (Unicorn's two-NaN choice differs from SSE's, docs/difftest.md). */
+extern bool dt_nan_tolerant;
+
 /* True if equal; otherwise describes the first difference in `what`. */
 bool dt_compare(const struct dt_case *c, const struct dt_state *ref,
 		const struct dt_state *got, char *what, size_t len);
@@ -30,5 +34,11 @@ struct dt_interp;
  * after which they differ. */
 void dt_diagnose(FILE *f, struct dt_uc *u, struct dt_interp *ip,
 		 const struct dt_case *c, char *culprit, size_t clen);
+/* The same replay for difftest --simd: where the engines differ only by
+ * which NaN an instruction returned, Unicorn's XMM registers are copied
+ * into the interpreter and the replay goes on.  True if it reaches the
+ * end without any other difference. */
+bool dt_replay_nan_resync(struct dt_uc *u, struct dt_interp *ip,
+			  const struct dt_case *c);
 
 #endif

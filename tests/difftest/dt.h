@@ -37,12 +37,20 @@
 #define DT_FLAG_OF 0x800u
 #define DT_STATUS_FLAGS 0x8d5u
 
+/* MMX/SSE state (difftest --simd; zero otherwise). */
+struct dt_simd {
+	uint8_t xmm[16][16];
+	uint64_t mm[8];
+	uint32_t mxcsr;
+};
+
 struct dt_state {
 	uint64_t gpr[16];
 	uint64_t rip;
 	uint64_t rflags;
 	uint8_t data[DT_DATA_SIZE];
 	uint8_t stack[DT_STACK_SIZE];
+	struct dt_simd simd;
 };
 
 struct dt_case {

@@ -27,7 +27,7 @@ static void put_legacy(struct enc *e, unsigned flags, unsigned opsize,
 		put(e, 0xf3);
 	if (flags & ENC_REPNE)
 		put(e, 0xf2);
-	if (opsize == 2)
+	if (opsize == 2 || (flags & ENC_66))
 		put(e, 0x66);
 	if (a32)
 		put(e, 0x67);

@@ -36,6 +36,7 @@ struct dt_rm {
 #define ENC_NOW   0x20   /* 64-bit is the default operand size: no REX.W */
 #define ENC_REX   0x40   /* emit a REX prefix even if no bit is needed */
 #define ENC_A32   0x80   /* 0x67 without a memory operand (string ops) */
+#define ENC_66    0x100  /* 0x66 as a mandatory prefix (SSE), any opsize */
 
 struct enc {
 	uint8_t b[16];

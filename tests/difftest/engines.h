@@ -38,5 +38,7 @@ int dti_step(struct dt_interp *ip, uint64_t n, char *msg, size_t len);
 bool dti_at_final_hlt(int why, uint64_t rip, const struct dt_case *c);
 /* Returns the raw RIP. */
 uint64_t dti_save(struct dt_interp *ip, struct dt_state *st);
+/* Overwrite the interpreter's XMM registers (NaN resync, step.c). */
+void dti_set_xmm(struct dt_interp *ip, const struct dt_simd *s);
 
 #endif

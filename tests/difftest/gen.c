@@ -518,6 +518,8 @@ void gen_case(struct dt_case *c, uint64_t seed, unsigned len)
 	c->seed = seed;
 	c->len = len;
 	gen_init_state(&g, &c->init);
+	if (gen_simd)
+		gen_simd_state(seed, &c->init);
 	g.defined = DT_STATUS_FLAGS;
 	for (unsigned i = 0; i < len; i++) {
 		if (g.pos + 2 * GEN_MAX_UNIT + 1 > DT_CODE_SIZE)

@@ -11,6 +11,10 @@ extern bool gen_have_lahf64;
 /* CMPXCHG16B needs CPUID.1:ECX[13] (default: true). */
 extern bool gen_have_cx16;
 
+/* --simd: MMX/SSE units (gen_simd.c) and a SIMD initial state. */
+extern bool gen_simd;
+void gen_simd_state(uint64_t seed, struct dt_state *st);
+
 /* Fill c from seed: len units (an instruction plus the setup it needs). */
 void gen_case(struct dt_case *c, uint64_t seed, unsigned len);
 

@@ -94,5 +94,7 @@ uint32_t gen_cc_flags(unsigned cc);
 
 /* units (gen_ops.c): pick and emit one; false = try another */
 bool gen_unit(struct gen *g);
+/* one MMX/SSE unit (gen_simd.c) */
+bool gen_simd_unit(struct gen *g);
 
 #endif

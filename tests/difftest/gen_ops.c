@@ -884,6 +884,9 @@ bool gen_unit(struct gen *g)
 {
 	unsigned total = 0, pick;
 
+	/* --simd: three units in four are MMX/SSE ones. */
+	if (gen_simd && !rng_one_in(&g->r, 4))
+		return gen_simd_unit(g);
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		total += kinds[i].weight;
 	pick = rng_below(&g->r, total);

@@ -99,7 +99,7 @@ static void initial_state(struct cpu_state *s, const struct dt_case *c)
 	s->rflags = c->init.rflags;
 	s->cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 	s->cr3 = PML4_GPA;
-	s->cr4 = CR4_PAE;
+	s->cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
 	s->efer = EFER_LME | EFER_LMA;
 	for (int i = 0; i < SEG_COUNT; i++)
 		flat_seg(&s->seg[i], 0x10, data);
@@ -110,6 +110,12 @@ static void initial_state(struct cpu_state *s, const struct dt_case *c)
 	s->gdtr = (struct dtable_reg){ 0, 0 };
 	s->idtr = (struct dtable_reg){ 0, 0 };
 	s->activity = ACTIVITY_ACTIVE;
+	memcpy(s->fpu.xmm, c->init.simd.xmm, sizeof(s->fpu.xmm));
+	for (int i = 0; i < 8; i++) {
+		memcpy(s->fpu.st[i], &c->init.simd.mm[i], 8);
+		s->fpu.st[i][8] = s->fpu.st[i][9] = 0xff;
+	}
+	s->fpu.mxcsr = c->init.simd.mxcsr;
 }
 
 bool dti_load(struct dt_interp *ip, const struct dt_case *c, char *err,
@@ -150,7 +156,20 @@ uint64_t dti_save(struct dt_interp *ip, struct dt_state *st)
 	st->rip = s.rip;
 	gmem_read(&ip->mem, DT_DATA_BASE, st->data, DT_DATA_SIZE);
 	gmem_read(&ip->mem, DT_STACK_BASE, st->stack, DT_STACK_SIZE);
+	memcpy(st->simd.xmm, s.fpu.xmm, sizeof(st->simd.xmm));
+	for (int i = 0; i < 8; i++)
+		memcpy(&st->simd.mm[i], s.fpu.st[i], 8);
+	st->simd.mxcsr = s.fpu.mxcsr;
 	return s.rip;
+}
+
+void dti_set_xmm(struct dt_interp *ip, const struct dt_simd *st)
+{
+	struct cpu_state s;
+
+	interp_engine_ops.get_state(ip->e, &s);
+	memcpy(s.fpu.xmm, st->xmm, sizeof(s.fpu.xmm));
+	interp_engine_ops.set_state(ip->e, &s);
 }
 
 /* Defined only while the system side is the placeholder (sys_stub.c),

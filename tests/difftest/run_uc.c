@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <unicorn/unicorn.h>
 
@@ -77,6 +78,45 @@ void dtuc_destroy(struct dt_uc *u)
 	free(u);
 }
 
+/* XMM0-15, MM0-7 and MXCSR.  MMi goes through the physical x87
+ * register FPi (Unicorn 2.0.1 ignores UC_X86_REG_MMi in 64-bit mode):
+ * the significand, then sign/exponent all ones as an MMX write leaves
+ * it; it is read back as the 64-bit significand. */
+static uc_err simd_load(uc_engine *uc, const struct dt_simd *s)
+{
+	uc_err e = UC_ERR_OK;
+
+	for (int i = 0; i < 16 && e == UC_ERR_OK; i++)
+		e = uc_reg_write(uc, UC_X86_REG_XMM0 + i, s->xmm[i]);
+	for (int i = 0; i < 8 && e == UC_ERR_OK; i++) {
+		uint8_t fp[10];
+
+		memcpy(fp, &s->mm[i], 8);
+		fp[8] = fp[9] = 0xff;
+		e = uc_reg_write(uc, UC_X86_REG_FP0 + i, fp);
+	}
+	if (e == UC_ERR_OK)
+		e = uc_reg_write(uc, UC_X86_REG_MXCSR, &s->mxcsr);
+	return e;
+}
+
+static uc_err simd_save(uc_engine *uc, struct dt_simd *s)
+{
+	uc_err e = UC_ERR_OK;
+
+	for (int i = 0; i < 16 && e == UC_ERR_OK; i++)
+		e = uc_reg_read(uc, UC_X86_REG_XMM0 + i, s->xmm[i]);
+	for (int i = 0; i < 8 && e == UC_ERR_OK; i++) {
+		uint8_t fp[16] = { 0 };
+
+		e = uc_reg_read(uc, UC_X86_REG_FP0 + i, fp);
+		memcpy(&s->mm[i], fp, 8);
+	}
+	if (e == UC_ERR_OK)
+		e = uc_reg_read(uc, UC_X86_REG_MXCSR, &s->mxcsr);
+	return e;
+}
+
 static uc_err load(uc_engine *uc, const struct dt_case *c)
 {
 	uc_err e;
@@ -96,6 +136,8 @@ static uc_err load(uc_engine *uc, const struct dt_case *c)
 		e = uc_reg_write(uc, UC_X86_REG_RFLAGS, &c->init.rflags);
 	if (e == UC_ERR_OK)
 		e = uc_reg_write(uc, UC_X86_REG_RIP, &c->init.rip);
+	if (e == UC_ERR_OK)
+		e = simd_load(uc, &c->init.simd);
 	return e;
 }
 
@@ -113,6 +155,8 @@ static uc_err save(uc_engine *uc, struct dt_state *st)
 		e = uc_mem_read(uc, DT_DATA_BASE, st->data, DT_DATA_SIZE);
 	if (e == UC_ERR_OK)
 		e = uc_mem_read(uc, DT_STACK_BASE, st->stack, DT_STACK_SIZE);
+	if (e == UC_ERR_OK)
+		e = simd_save(uc, &st->simd);
 	return e;
 }
 

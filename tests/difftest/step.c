@@ -6,6 +6,7 @@
  */
 #include "compare.h"
 #include "engines.h"
+#include "gen.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -54,8 +55,11 @@ static void name_insn(const struct dt_case *c, uint64_t rip, const char *kind,
 			 d.info.raw.modrm.mod != 3 ? " mem" : "");
 }
 
-void dt_diagnose(FILE *f, struct dt_uc *u, struct dt_interp *ip,
-		 const struct dt_case *c, char *culprit, size_t clen)
+/* Returns 1 at the final HLT with no difference, 0 at the first one
+ * (reported to f), -1 if the replay itself failed. */
+static int replay(FILE *f, struct dt_uc *u, struct dt_interp *ip,
+		  const struct dt_case *c, char *culprit, size_t clen,
+		  bool resync)
 {
 	static struct dt_state a, b;
 	static struct dt_case cc;
@@ -67,7 +71,7 @@ void dt_diagnose(FILE *f, struct dt_uc *u, struct dt_interp *ip,
 	if (!dtuc_load(u, c, err, sizeof(err)) ||
 	    !dti_load(ip, c, err, sizeof(err))) {
 		fprintf(f, "  diagnose: %s\n", err);
-		return;
+		return -1;
 	}
 	for (unsigned steps = 0; steps < 4096; steps++) {
 		uint64_t next = rip;
@@ -81,7 +85,7 @@ void dt_diagnose(FILE *f, struct dt_uc *u, struct dt_interp *ip,
 		}
 		if (why != ENGINE_EXIT_INSN_LIMIT && dti_at_final_hlt(why, next, c)) {
 			fprintf(f, "  diagnose: no difference when single-stepped\n");
-			return;
+			return 1;
 		}
 		if (why != ENGINE_EXIT_INSN_LIMIT) {
 			fprintf(f, "  diagnose: interp exit %s executing ",
@@ -89,7 +93,7 @@ void dt_diagnose(FILE *f, struct dt_uc *u, struct dt_interp *ip,
 			print_insn(f, c, rip);
 			fprintf(f, " %s\n", err);
 			name_insn(c, rip, "fault", culprit, clen);
-			return;
+			return 0;
 		}
 		bool ran = true;
 
@@ -103,11 +107,19 @@ void dt_diagnose(FILE *f, struct dt_uc *u, struct dt_interp *ip,
 			print_insn(f, c, rip);
 			fprintf(f, "\n");
 			name_insn(c, rip, "unicorn-fault", culprit, clen);
-			return;
+			return -1;
 		}
 		dtuc_save(u, &a);
 		idx = insn_index(c, next);
 		cc.defined_flags = idx >= 0 ? c->mask_before[idx] : 0;
+		if (resync && !dt_compare(&cc, &a, &b, what, sizeof(what))) {
+			dt_nan_tolerant = true;
+			if (dt_compare(&cc, &a, &b, what, sizeof(what))) {
+				dti_set_xmm(ip, &a.simd);
+				b.simd = a.simd;
+			}
+			dt_nan_tolerant = false;
+		}
 		if (!dt_compare(&cc, &a, &b, what, sizeof(what))) {
 			fprintf(f, "  FIRST DIFFERENCE after ");
 			print_insn(f, c, rip);
@@ -116,9 +128,28 @@ void dt_diagnose(FILE *f, struct dt_uc *u, struct dt_interp *ip,
 			dt_print_state(f, "interp after it", &b);
 			name_insn(c, rip, strncmp(what, "rflags", 6) ? "value" :
 				  "flags", culprit, clen);
-			return;
+			return 0;
 		}
 		rip = next;
 	}
 	fprintf(f, "  diagnose: step limit\n");
+	return -1;
+}
+
+void dt_diagnose(FILE *f, struct dt_uc *u, struct dt_interp *ip,
+		 const struct dt_case *c, char *culprit, size_t clen)
+{
+	replay(f, u, ip, c, culprit, clen, gen_simd);
+}
+
+bool dt_replay_nan_resync(struct dt_uc *u, struct dt_interp *ip,
+			  const struct dt_case *c)
+{
+	static FILE *null;
+	char culprit[96];
+
+	if (!null)
+		null = fopen("/dev/null", "w");
+	return replay(null ? null : stderr, u, ip, c, culprit, sizeof(culprit),
+		      true) == 1;
 }
