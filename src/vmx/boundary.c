@@ -5,9 +5,11 @@
  * exiting and NMI-window exiting (26.2, 26.7.6), external-interrupt exiting
  * with acknowledge-interrupt-on-exit (26.2, 28.2.2) and interrupt-window
  * exiting (26.7.5), and the trap-like TPR-below-threshold exit left
- * pending by MOV to CR8 (30.1.2, tpr.c).  Priority follows SDM 26.7.? /
- * 6.9: TPR below threshold, MTF, preemption timer, NMI, NMI window,
- * external interrupt, interrupt window.
+ * pending by MOV to CR8 (30.1.2, tpr.c), and the delivery of pending
+ * debug exceptions loaded by VM entry (27.7.3, debug.c).  Priority follows
+ * SDM Table 6-2 with the VMX rows (26.7.x): TPR below threshold, MTF,
+ * debug traps, preemption timer, NMI, NMI window, external interrupt,
+ * interrupt window.
  *
  * The preemption timer runs on the engine's deterministic TSC (cpu->tsc),
  * so the same run always exits at the same instruction.
@@ -22,6 +24,7 @@ void vmx_update_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 
 	ctx->boundary_wanted = v->nonroot &&
 		(v->preempt_armed || v->mtf_pending || v->tpr_exit_pending ||
+		 vmx_pending_dbg_due(ctx->cpu) ||
 		 (proc & (CPU_MONITOR_TRAP_FLAG | CPU_INTR_WINDOW_EXITING |
 			  CPU_NMI_WINDOW_EXITING)) ||
 		 (pin & (PIN_EXT_INTR_EXITING | PIN_NMI_EXITING)));
@@ -46,7 +49,7 @@ static enum icpt_result exit_simple(struct vmx_vcpu *v,
 	return vmx_vmexit(v, ctx, reason, 0, NULL);
 }
 
-static bool mtf_due(struct vmx_vcpu *v, const struct cpu_state *s)
+bool vmx_mtf_due(const struct vmx_vcpu *v, const struct cpu_state *s)
 {
 	if (!(vmx_proc(v) & CPU_MONITOR_TRAP_FLAG) && !v->mtf_pending)
 		return false;
@@ -75,8 +78,12 @@ enum icpt_result vmx_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 	 * completed (SDM 30.1.2): above SMI and INIT, so above MTF too. */
 	if (v->tpr_exit_pending)
 		return vmx_tpr_pending_exit(v, ctx);
-	if (mtf_due(v, s))
+	if (vmx_mtf_due(v, s))
 		return exit_simple(v, ctx, EXIT_REASON_MONITOR_TRAP_FLAG);
+	/* Pending debug exceptions from VM entry: a #DB trap "on the
+	 * previous instruction", above the timer and NMIs (SDM 27.7.3). */
+	if (vmx_pending_dbg_due(s))
+		return vmx_deliver_pending_dbg(s);
 	if (timer_due(v, s))
 		return exit_simple(v, ctx, EXIT_REASON_PREEMPTION_TIMER);
 	/* SDM 27.7.1: with virtual NMIs = 0 blocking by NMI holds NMIs

@@ -788,8 +788,8 @@ static bool g_intr_vnmi(const struct entry_env *e)
 	       inj_type(e) != EVT_NMI || !(intr_state(e) & INTR_BLOCK_NMI);
 }
 /* Pending debug exceptions: B3-B0, enabled breakpoint (12), BS (14). */
-#define PENDING_DBG_VALID (0xfull | (1ull << 12) | (1ull << 14))
-#define PENDING_DBG_BS    (1ull << 14)
+#define PENDING_DBG_VALID (PENDING_DBG_B0_3 | PENDING_DBG_ENABLED_BP | \
+			   PENDING_DBG_BS)
 static bool g_pending_dbg_rsvd(const struct entry_env *e)
 {
 	return !(R(GUEST_PENDING_DBG_EXCEPTIONS) & ~PENDING_DBG_VALID);

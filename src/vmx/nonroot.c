@@ -402,8 +402,11 @@ static enum icpt_result exception_decide(struct vmx_vcpu *v,
 		return ICPT_CONTINUE;
 	/* #PF: the faulting address; #DB: the DR6-style bits (Table 28-1).
 	 * Neither CR2 nor DR6 is written (SDM 26.2). */
-	if (ic->u.exc.vector == 14 || ic->u.exc.vector == 1)
+	if (ic->u.exc.vector == 14)
 		ei.qualification = ic->u.exc.qualification;
+	else if (ic->u.exc.vector == 1)
+		ei.qualification = vmx_db_exit_qualification(ctx->cpu,
+						ic->u.exc.qualification);
 	if (type == EVT_HW_EXCEPTION)
 		ei.ic = NULL;           /* no instruction length */
 	return vmx_vmexit_full(v, ctx, &ei);
@@ -419,6 +422,9 @@ static enum icpt_result nr_exception(struct vmx_vcpu *v,
 	if (v->tpr_exit_pending && ic->u.exc.type == EVT_HW_EXCEPTION &&
 	    ic->u.exc.vector == 1)
 		return vmx_tpr_exit_over_debug_trap(v, ctx);
+	if (vmx_mtf_wins_over(v, ctx->cpu, ic))
+		return vmx_mtf_exit_over_debug_trap(v, ctx,
+						    ic->u.exc.qualification);
 	r = exception_decide(v, ctx, ic);
 	if (r == ICPT_CONTINUE)
 		vmx_event_delivery(v);

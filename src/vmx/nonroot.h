@@ -111,6 +111,26 @@ void vmx_exit_save_pdptes(struct vmx_vcpu *v, const struct cpu_state *s);
 bool vmx_exit_load_host_pdptes(struct vmx_vcpu *v, const struct guest_mem *mem,
 			       struct cpu_state *s);
 
+/* Pending debug exceptions field (SDM 25.4.2, Table 25-4). */
+#define PENDING_DBG_B0_3       0xfull
+#define PENDING_DBG_ENABLED_BP (1ull << 12)
+#define PENDING_DBG_BS         (1ull << 14)
+#define PENDING_DBG_RTM        (1ull << 16)
+
+/* debug.c: pending debug exceptions after VM entry (SDM 27.7.3), the #DB
+ * exit qualification (28.2.1), MTF over debug traps (26.5.2, 28.3.4). */
+void vmx_entry_pending_dbg(struct vmx_vcpu *v, struct cpu_state *s);
+bool vmx_pending_dbg_due(const struct cpu_state *s);
+enum icpt_result vmx_deliver_pending_dbg(struct cpu_state *s);
+uint64_t vmx_db_exit_qualification(struct cpu_state *s, uint64_t dr6_bits);
+bool vmx_mtf_wins_over(const struct vmx_vcpu *v, const struct cpu_state *s,
+		       const struct x86_intercept *ic);
+enum icpt_result vmx_mtf_exit_over_debug_trap(struct vmx_vcpu *v,
+					      struct x86_intercept_ctx *ctx,
+					      uint64_t dr6_bits);
+/* boundary.c: an MTF VM exit is due at this boundary (SDM 26.5.2). */
+bool vmx_mtf_due(const struct vmx_vcpu *v, const struct cpu_state *s);
+
 /* EPT walk configuration from the capabilities. */
 void vmx_ept_cfg(const struct vmx_vcpu *v, struct ept_walk_cfg *cfg);
 

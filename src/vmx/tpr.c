@@ -77,8 +77,6 @@ static void tpr_virtualize(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
  * "TPR below threshold" exit).  Called for the #DB the engine is about to
  * deliver after the instruction, before its next boundary.
  */
-#define PENDING_DBG_BS (1ull << 14)
-
 enum icpt_result vmx_tpr_exit_over_debug_trap(struct vmx_vcpu *v,
 					      struct x86_intercept_ctx *ctx)
 {

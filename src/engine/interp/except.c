@@ -487,12 +487,17 @@ static bool same_event(const struct x86_event *a, const struct x86_event *b)
 }
 
 /* A #DB delivered through the IDT: now its DR6 bits become visible, and a
- * general-detect #DB clears DR7.GD (SDM 18.2.4, 18.3.1). */
+ * general-detect #DB clears DR7.GD (SDM 18.2.4, 18.3.1).  Pending debug
+ * exceptions (B3-B0, BS; loaded by VM entry, SDM 27.7.3) are delivered by
+ * it: they reach DR6 and are no longer pending. */
+#define DR6_FROM_PENDING (0xfull | (1ull << 14))
+
 static void apply_db_dr6(struct interp *ip, const struct x86_event *ev)
 {
 	if (ev->vector != X86_DB || ev->type != EVT_HW_EXCEPTION)
 		return;
-	ip->s.dr[6] |= ip->db_dr6;
+	ip->s.dr[6] |= ip->db_dr6 | (ip->s.pending_dbg & DR6_FROM_PENDING);
+	ip->s.pending_dbg = 0;
 	if (ip->db_dr6 & (1ull << 13))
 		ip->s.dr[7] &= ~(1ull << 13);
 	ip->db_dr6 = 0;
