@@ -22,6 +22,7 @@ int cmd_ctl(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* --snapshot=PATH / --snapshot-on=EVENT, shared by run and restore
  * (cmd_restore.c).  getopt values: */

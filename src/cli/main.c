@@ -20,6 +20,7 @@ static const struct cli_command commands[] = {
 	{ "inspect", cmd_inspect, "show a snapshot: registers, VMX state, VMCS, memory" },
 	{ "diff", cmd_diff, "compare two snapshots" },
 	{ "restore", cmd_restore, "resume a snapshot exactly where it was taken" },
+	{ "report", cmd_report, "draw the VM exits of a trace file as an SVG picture" },
 	{ "help", cmd_help, "show help for vmxbox or for one command" },
 	{ "version", cmd_version, "print the vmxbox version" },
 };

@@ -63,14 +63,16 @@ int trace_json_open(struct trace_json *t, const char *path, unsigned vcpu)
 	return 0;
 }
 
+/* cat "L2": a run that ended in a VM exit; "L2-open": still running when
+ * the trace ended (no exit reason). */
 static void l2_run(struct trace_json *t, const struct vmx_trace_event *ev,
-		   const char *name, const char *qual_text)
+		   const char *name, const char *cat, const char *qual_text)
 {
 	unsigned tid = track_of(t, ev->vmcs);   /* may name a new track */
 
 	begin(t);
-	fprintf(t->f, "{\"ph\":\"X\",\"name\":\"%s\",\"cat\":\"L2\",\"pid\":%u,"
-		"\"tid\":%u,", name, t->vcpu, tid);
+	fprintf(t->f, "{\"ph\":\"X\",\"name\":\"%s\",\"cat\":\"%s\",\"pid\":%u,"
+		"\"tid\":%u,", name, cat, t->vcpu, tid);
 	put_ts(t->f, "ts", t->entry_insn);
 	fputc(',', t->f);
 	put_ts(t->f, "dur", ev->insn_count - t->entry_insn);
@@ -115,7 +117,7 @@ void trace_json_event(void *opaque, const struct vmx_trace_event *ev)
 		name = vmx_exit_reason_name(ev->reason & EXIT_REASON_BASIC_MASK);
 		vmx_exit_qual_decode(qual, sizeof(qual), ev->reason, 0,
 				     ev->qualification);
-		l2_run(t, ev, name ? name : "exit", qual);
+		l2_run(t, ev, name ? name : "exit", "L2", qual);
 		t->in_l2 = false;
 		break;
 	case VMX_TRACE_ENTRY_FAIL:
@@ -137,7 +139,7 @@ int trace_json_close(struct trace_json *t, uint64_t end_insn)
 			.vmcs = t->entry_vmcs,
 		};
 
-		l2_run(t, &ev, "L2 (running at the end)", "");
+		l2_run(t, &ev, "L2 (running at the end)", "L2-open", "");
 	}
 	fputs("\n]}\n", t->f);
 	if (ferror(t->f))

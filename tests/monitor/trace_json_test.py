@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import xml.etree.ElementTree as ET
 
 
 def main(vmxbox, spin):
@@ -63,7 +64,31 @@ def main(vmxbox, spin):
         return 1
     print("ok   %d L2 runs on %d VMCS track(s) match ctl vms" %
           (total, len(tracks) - 1))
-    print("1 passed, 0 failed")
+
+    # vmxbox report draws the same counts: one panel per VMCS, a legend
+    # entry "REASON (count)" per exit reason, well-formed SVG.
+    svg = os.path.join(tmp, "exits.svg")
+    subprocess.run([vmxbox, "report", "-o", svg, out], check=True)
+    root = ET.parse(svg).getroot()
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    for vm in vms:
+        if "VMCS 0x%x" % vm["addr"] not in texts:
+            print("FAIL: no panel for VMCS 0x%x in %s" % (vm["addr"], texts))
+            return 1
+    by_reason = collections.Counter()
+    for (_, reason), n in runs.items():
+        by_reason[reason] += n
+    for reason, n in by_reason.items():
+        if "%s (%d)" % (reason, n) not in texts:
+            print("FAIL: no legend entry %s (%d) in %s" % (reason, n, texts))
+            return 1
+    bad = subprocess.run([vmxbox, "report", spin], capture_output=True, text=True)
+    if bad.returncode != 1 or "JSON at byte 0" not in bad.stderr:
+        print("FAIL: report of a non-JSON file:", bad.returncode, bad.stderr)
+        return 1
+    print("ok   vmxbox report draws %d reasons over %d VMCS panel(s)" %
+          (len(by_reason), len(vms)))
+    print("2 passed, 0 failed")
     return 0
 
 
