@@ -29,6 +29,8 @@ struct monitor_client {
 struct monitor {
 	struct monitor_config cfg;
 	char *path;
+	dev_t dev;              /* the socket file we created at path */
+	ino_t ino;
 	int fd;
 	ev_io accept_io;
 	struct monitor_client *clients[MON_MAX_CLIENTS];
@@ -186,11 +188,20 @@ static bool process_input(struct monitor_client *c)
 	return true;
 }
 
+/*
+ * Whole frames are consumed after every read, so what stays buffered is at
+ * most one incomplete frame (header + fewer than MON_FRAME_MAX bytes).  A
+ * read takes no more than fits next to it in MON_IN_MAX: a legal maximum
+ * frame followed by more requests in the same write is read in pieces.
+ */
+#define MON_IN_MAX (4u + MON_FRAME_MAX)
+
 static void client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct monitor_client *c = w->data;
 	uint8_t buf[65536];
-	ssize_t r = read(c->fd, buf, sizeof(buf));
+	size_t room = MON_IN_MAX - c->in_len;
+	ssize_t r = read(c->fd, buf, room < sizeof(buf) ? room : sizeof(buf));
 
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -202,10 +213,6 @@ static void client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	if (c->skip) {
 		start = c->skip < len ? c->skip : len;
 		c->skip -= start;
-	}
-	if (c->in_len + (len - start) > MON_FRAME_MAX + 8) {
-		client_close(c);   /* cannot happen with the frame bound; be safe */
-		return;
 	}
 	uint8_t *n = realloc(c->in, c->in_len + (len - start) + 1);
 	if (!n) {
@@ -369,11 +376,28 @@ int monitor_open(struct monitor **out, const struct monitor_config *cfg,
 		free(m);
 		return -1;
 	}
+	struct stat st;
+
+	if (lstat(cfg->path, &st) == 0) {
+		m->dev = st.st_dev;
+		m->ino = st.st_ino;
+	}
 	ev_io_init(&m->accept_io, accept_cb, m->fd, EV_READ);
 	m->accept_io.data = m;
 	ev_io_start(cfg->loop, &m->accept_io);
 	*out = m;
 	return 0;
+}
+
+/* Remove the socket only if path still is the one we created: it may
+ * have been replaced meanwhile (a later run's socket, any file). */
+static void unlink_own_socket(const struct monitor *m)
+{
+	struct stat st;
+
+	if (lstat(m->path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    st.st_dev == m->dev && st.st_ino == m->ino)
+		unlink(m->path);
 }
 
 void monitor_close(struct monitor *m)
@@ -385,7 +409,7 @@ void monitor_close(struct monitor *m)
 			client_close(m->clients[i]);
 	ev_io_stop(m->cfg.loop, &m->accept_io);
 	close(m->fd);
-	unlink(m->path);
+	unlink_own_socket(m);
 	free(m->path);
 	free(m);
 }

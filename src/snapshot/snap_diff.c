@@ -10,11 +10,23 @@ struct differ {
 	unsigned n;
 };
 
+/* "PREFIX.NAME: only in X" with the file's strings escaped. */
+static void only_in(FILE *f, const char *prefix, const char *name,
+		    const char *which)
+{
+	snap_fput_esc(f, prefix);
+	if (prefix[0])
+		fputc('.', f);
+	snap_fput_esc(f, name);
+	fprintf(f, ": only in %s\n", which);
+}
+
 static void d_u64(struct differ *d, const char *what, uint64_t a, uint64_t b)
 {
 	if (a == b)
 		return;
-	fprintf(d->f, "%s: %#" PRIx64 " -> %#" PRIx64 "\n", what, a, b);
+	snap_fput_esc(d->f, what);
+	fprintf(d->f, ": %#" PRIx64 " -> %#" PRIx64 "\n", a, b);
 	d->n++;
 }
 
@@ -23,7 +35,12 @@ static void d_str(struct differ *d, const char *what, const char *a,
 {
 	if (!strcmp(a, b))
 		return;
-	fprintf(d->f, "%s: \"%s\" -> \"%s\"\n", what, a, b);
+	snap_fput_esc(d->f, what);
+	fputs(": \"", d->f);
+	snap_fput_esc(d->f, a);
+	fputs("\" -> \"", d->f);
+	snap_fput_esc(d->f, b);
+	fputs("\"\n", d->f);
 	d->n++;
 }
 
@@ -31,7 +48,8 @@ static void d_bool(struct differ *d, const char *what, bool a, bool b)
 {
 	if (a == b)
 		return;
-	fprintf(d->f, "%s: %s -> %s\n", what, a ? "true" : "false",
+	snap_fput_esc(d->f, what);
+	fprintf(d->f, ": %s -> %s\n", a ? "true" : "false",
 		b ? "true" : "false");
 	d->n++;
 }
@@ -119,12 +137,13 @@ static void diff_kv(struct differ *d, const char *prefix,
 
 		snprintf(k, sizeof(k), "%s.%s", prefix, x->key);
 		if (!y) {
-			fprintf(d->f, "%s: only in A\n", k);
+			only_in(d->f, "", k, "A");
 			d->n++;
 		} else if (x->kind != y->kind || x->len != y->len ||
 			   (x->kind == SNAP_VAL_BYTES && x->len &&
 			    memcmp(x->bytes, y->bytes, x->len))) {
-			fprintf(d->f, "%s: differs\n", k);
+			snap_fput_esc(d->f, k);
+			fputs(": differs\n", d->f);
 			d->n++;
 		} else {
 			d_u64(d, k, x->u, y->u);
@@ -132,7 +151,7 @@ static void diff_kv(struct differ *d, const char *prefix,
 	}
 	for (unsigned i = 0; i < b->n; i++)
 		if (!snap_kv_find(a, b->kv[i].key)) {
-			fprintf(d->f, "%s.%s: only in B\n", prefix, b->kv[i].key);
+			only_in(d->f, prefix, b->kv[i].key, "B");
 			d->n++;
 		}
 }
@@ -169,7 +188,7 @@ static void diff_vmx(struct differ *d, const struct snap_vmx *a,
 
 		snprintf(k, sizeof(k), "vmx.vmcs.%s", x->name);
 		if (!y) {
-			fprintf(d->f, "%s: only in A\n", k);
+			only_in(d->f, "", k, "A");
 			d->n++;
 		} else {
 			d_u64(d, k, x->value, y->value);
@@ -177,7 +196,7 @@ static void diff_vmx(struct differ *d, const struct snap_vmx *a,
 	}
 	for (unsigned i = 0; i < b->n_fields; i++)
 		if (!field(a, b->fields[i].encoding)) {
-			fprintf(d->f, "vmx.vmcs.%s: only in B\n", b->fields[i].name);
+			only_in(d->f, "vmx.vmcs", b->fields[i].name, "B");
 			d->n++;
 		}
 	diff_kv(d, "vmx.extra", &a->extra, &b->extra);
@@ -291,7 +310,7 @@ unsigned snap_diff(FILE *f, const struct snapshot_machine *a,
 	}
 	for (unsigned i = 0; i < b->n_devices; i++)
 		if (!snap_device_find(a, b->devices[i].name)) {
-			fprintf(f, "devices.%s: only in B\n", b->devices[i].name);
+			only_in(f, "devices", b->devices[i].name, "B");
 			d.n++;
 		}
 	diff_memory(&d, &a->mem, &b->mem);

@@ -50,6 +50,29 @@ static int fsync_dir(const char *path)
 	return rc;
 }
 
+static const char *file_kind(mode_t m)
+{
+	return S_ISSOCK(m) ? "a socket" : S_ISDIR(m) ? "a directory" :
+	       S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) || S_ISBLK(m) ? "a device" :
+	       "not a regular file";
+}
+
+/* The rename() at the end replaces whatever is at path: only ever let it
+ * replace a regular file (or a link to one), never e.g. the monitor's
+ * live socket. */
+static int check_target(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	/* stat() follows a link: its target is what is meant.  Nothing
+	 * there (or an error that creating the file will report): fine. */
+	if (stat(path, &st) || S_ISREG(st.st_mode))
+		return 0;
+	snprintf(err, errlen, "%s exists and is %s: refusing to replace it",
+		 path, file_kind(st.st_mode));
+	return -EEXIST;
+}
+
 int snapshot_write_file(const struct snapshot_machine *s, const char *path,
 			char *err, size_t errlen)
 {
@@ -61,6 +84,11 @@ int snapshot_write_file(const struct snapshot_machine *s, const char *path,
 	if (!tmp) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
+	}
+	rc = check_target(path, err, errlen);
+	if (rc) {
+		free(tmp);
+		return rc;
 	}
 	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
 	fd = mkostemp(tmp, O_CLOEXEC);

@@ -63,6 +63,18 @@ static void bits(FILE *f, const struct bit_label *t, uint64_t v)
 	fputs("]", f);
 }
 
+void snap_fput_esc(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\\')
+			fputs("\\\\", f);
+		else if (*p < 0x20 || *p >= 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+}
+
 static void print_summary(FILE *f, const struct snapshot_machine *s)
 {
 	const struct snap_config *c = &s->config;
@@ -70,15 +82,25 @@ static void print_summary(FILE *f, const struct snapshot_machine *s)
 	uint64_t stored = snap_mem_stored_bytes(&s->mem);
 
 	sha256_hex(c->firmware_sha256, hex);
-	fprintf(f, "snapshot format %u, written by vmxbox %s%s%s\n",
-		s->format_version, s->vmxbox_version,
-		s->trigger[0] ? ", trigger " : "", s->trigger);
-	fprintf(f, "config:\n  ram        %" PRIu64 " MiB (%#" PRIx64 " bytes)\n"
-		   "  engine     %s\n  firmware   %s\n  sha256     %s\n",
-		c->ram_size >> 20, c->ram_size, c->engine, c->firmware, hex);
-	for (unsigned i = 0; i < c->n_options; i++)
-		fprintf(f, "  option     %s=%s\n", c->options[i].key,
-			c->options[i].value);
+	fprintf(f, "snapshot format %u, written by vmxbox ", s->format_version);
+	snap_fput_esc(f, s->vmxbox_version);
+	if (s->trigger[0]) {
+		fputs(", trigger ", f);
+		snap_fput_esc(f, s->trigger);
+	}
+	fprintf(f, "\nconfig:\n  ram        %" PRIu64 " MiB (%#" PRIx64 " bytes)\n"
+		   "  engine     ", c->ram_size >> 20, c->ram_size);
+	snap_fput_esc(f, c->engine);
+	fputs("\n  firmware   ", f);
+	snap_fput_esc(f, c->firmware);
+	fprintf(f, "\n  sha256     %s\n", hex);
+	for (unsigned i = 0; i < c->n_options; i++) {
+		fputs("  option     ", f);
+		snap_fput_esc(f, c->options[i].key);
+		fputc('=', f);
+		snap_fput_esc(f, c->options[i].value);
+		fputc('\n', f);
+	}
 	fprintf(f, "memory: %zu run%s, %" PRIu64 " non-zero pages (%" PRIu64
 		   " KiB) stored of %" PRIu64 " pages\n",
 		s->mem.n_runs, s->mem.n_runs == 1 ? "" : "s",
@@ -93,14 +115,18 @@ static void print_summary(FILE *f, const struct snapshot_machine *s)
 	for (unsigned i = 0; i < s->n_devices; i++) {
 		const struct snap_device *d = &s->devices[i];
 
-		fprintf(f, "  %-10s", d->name);
+		fputs("  ", f);
+		snap_fput_esc(f, d->name);
+		fprintf(f, "%*s", strlen(d->name) < 10 ? (int)(10 - strlen(d->name)) : 0, "");
 		for (unsigned k = 0; k < d->st.n; k++) {
 			const struct snap_kv *kv = &d->st.kv[k];
 
+			fputc(' ', f);
+			snap_fput_esc(f, kv->key);
 			if (kv->kind == SNAP_VAL_UINT)
-				fprintf(f, " %s=%#" PRIx64, kv->key, kv->u);
+				fprintf(f, "=%#" PRIx64, kv->u);
 			else
-				fprintf(f, " %s=<%zu bytes>", kv->key, kv->len);
+				fprintf(f, "=<%zu bytes>", kv->len);
 		}
 		fputc('\n', f);
 	}
@@ -206,9 +232,14 @@ static void print_vmx(FILE *f, const struct snap_vmx *v)
 			v->regions[i].launch_state == SNAP_VMCS_LAUNCHED ? "launched" : "clear",
 			v->regions[i].addr == v->current_vmcs ? " (current)" : "");
 	for (unsigned k = 0; k < v->extra.n; k++)
-		if (v->extra.kv[k].kind == SNAP_VAL_UINT)
-			fprintf(f, "  %-15s %#" PRIx64 "\n", v->extra.kv[k].key,
-				v->extra.kv[k].u);
+		if (v->extra.kv[k].kind == SNAP_VAL_UINT) {
+			size_t n = strlen(v->extra.kv[k].key);
+
+			fputs("  ", f);
+			snap_fput_esc(f, v->extra.kv[k].key);
+			fprintf(f, "%*s %#" PRIx64 "\n", n < 15 ? (int)(15 - n) : 0,
+				"", v->extra.kv[k].u);
+		}
 }
 
 static bool snap_field(void *opaque, uint32_t enc, uint64_t *val)

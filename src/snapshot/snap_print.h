@@ -22,6 +22,10 @@
 #define SNAP_SHOW_ALL     0xfu
 
 void snap_print_text(FILE *f, const struct snapshot_machine *s, unsigned what);
+/* A string from a snapshot file for a person's terminal: control
+ * characters, DEL, bytes >= 0x80 and backslash are printed as \xNN / \\,
+ * so a crafted file cannot send escape sequences to the terminal. */
+void snap_fput_esc(FILE *f, const char *s);
 /* Members of the already open top-level JSON object. */
 void snap_print_json(struct jout *j, const struct snapshot_machine *s,
 		     unsigned what);

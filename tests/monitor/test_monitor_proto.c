@@ -41,9 +41,22 @@ static cbor_item_t *cmd_trace(void *opaque, struct monitor_client *c,
 	return cbor_build_bool(true);
 }
 
+/* The length of a byte-string argument (big requests, small replies). */
+static cbor_item_t *cmd_size(void *opaque, struct monitor_client *c,
+			     const cbor_item_t *args, char *err, size_t errlen)
+{
+	if (cbor_array_size(args) != 1 ||
+	    !cbor_isa_bytestring(cbor_array_handle(args)[0])) {
+		snprintf(err, errlen, "needs 1 byte string");
+		return NULL;
+	}
+	return cbor_build_uint64(cbor_bytestring_length(cbor_array_handle(args)[0]));
+}
+
 static const struct monitor_cmd cmds[] = {
 	{ "echo", "VALUE", "returns its argument", cmd_echo },
 	{ "trace", "", "subscribe to reason 10", cmd_trace },
+	{ "size", "BYTES", "length of its argument", cmd_size },
 };
 
 static struct ev_loop *loop;
@@ -54,7 +67,7 @@ static void setup(void)
 {
 	char err[256] = "";
 	struct monitor_config cfg = {
-		.path = sock_path, .cmds = cmds, .nr_cmds = 2,
+		.path = sock_path, .cmds = cmds, .nr_cmds = 3,
 	};
 
 	snprintf(sock_path, sizeof(sock_path), "/tmp/vmxbox-test-mon-%d.sock", getpid());
@@ -267,7 +280,7 @@ START_TEST(refuses_live_socket_and_files)
 	char err[256] = "";
 	struct monitor *m2;
 	struct monitor_config cfg = { .path = sock_path, .loop = loop,
-				      .cmds = cmds, .nr_cmds = 2 };
+				      .cmds = cmds, .nr_cmds = 3 };
 
 	ck_assert_int_eq(monitor_open(&m2, &cfg, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "in use"), "%s", err);
@@ -324,6 +337,186 @@ START_TEST(bounded_walker)
 }
 END_TEST
 
+/* At exit the monitor removes its socket only if the path still is that
+ * socket: a later run's socket (or any file) put there is left alone. */
+START_TEST(close_leaves_a_replaced_socket)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat before, after;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	ck_assert_int_eq(unlink(sock_path), 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(lstat(sock_path, &before), 0);
+	monitor_close(mon);
+	mon = NULL;
+	ck_assert_int_eq(lstat(sock_path, &after), 0);
+	ck_assert_uint_eq(after.st_ino, before.st_ino);
+	close(fd);
+	unlink(sock_path);
+}
+END_TEST
+
+/* ---- framing at and around every limit ---------------------------------- */
+
+/* Append a frame whose payload is exactly n bytes (n >= 25): {"cmd":
+ * "size", "args": [bstr]} with the byte string filling the rest; the
+ * reply is the string's length, n - 25. */
+#define SIZE_OVERHEAD 25u
+static size_t put_size_frame(uint8_t *out, uint32_t n)
+{
+	static const uint8_t head[] = {
+		0xa2, 0x63, 'c', 'm', 'd', 0x64, 's', 'i', 'z', 'e',
+		0x64, 'a', 'r', 'g', 's', 0x81, 0x5b,
+	};
+	uint64_t k = n - SIZE_OVERHEAD;
+	size_t o = 0;
+
+	out[o++] = (uint8_t)(n >> 24);
+	out[o++] = (uint8_t)(n >> 16);
+	out[o++] = (uint8_t)(n >> 8);
+	out[o++] = (uint8_t)n;
+	memcpy(out + o, head, sizeof(head));
+	o += sizeof(head);
+	for (int i = 7; i >= 0; i--)
+		out[o++] = (uint8_t)(k >> (8 * i));
+	memset(out + o, 0x5a, k);
+	return o + k;
+}
+
+static size_t put_echo_frame(uint8_t *out, const char *word)
+{
+	char *argv[] = { (char *)word };
+	cbor_item_t *req = mon_client_build_request("echo", 1, argv);
+	uint8_t *buf;
+	size_t len;
+
+	ck_assert(mon_encode_frame(req, &buf, &len));
+	cbor_decref(&req);
+	memcpy(out, buf, len);
+	free(buf);
+	return len;
+}
+
+/* Write everything (in one go as far as the socket takes it), pumping the
+ * server meanwhile. */
+static void send_pumping(int fd, const uint8_t *buf, size_t len)
+{
+	size_t sent = 0;
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	while (sent < len) {
+		ssize_t w = send(fd, buf + sent, len - sent, MSG_NOSIGNAL);
+
+		ck_assert_msg(w > 0 || errno == EAGAIN, "send: %s", strerror(errno));
+		if (w > 0)
+			sent += (size_t)w;
+		pump();
+	}
+	fcntl(fd, F_SETFL, 0);
+}
+
+static void expect_size(int fd, uint64_t want)
+{
+	cbor_item_t *r = roundtrip(fd);
+	uint64_t v = 0;
+
+	ck_assert_msg(cbor_get_bool(mon_map_get(r, "ok")), "size request failed");
+	ck_assert(mon_item_u64(mon_map_get(r, "result"), &v));
+	ck_assert_uint_eq(v, want);
+	cbor_decref(&r);
+}
+
+static void expect_echo(int fd, const char *word)
+{
+	cbor_item_t *r = roundtrip(fd);
+	char s[64];
+
+	ck_assert_msg(cbor_get_bool(mon_map_get(r, "ok")), "echo failed");
+	ck_assert(mon_item_str(mon_map_get(r, "result"), s, sizeof(s)));
+	ck_assert_str_eq(s, word);
+	cbor_decref(&r);
+}
+
+/* Payloads of MAX-1, MAX and MAX+1 bytes, each followed in the same write
+ * by a small request: the legal ones are answered and so is the one
+ * after; the oversized one gets an error and the stream stays in sync. */
+START_TEST(frames_around_the_limit_then_another)
+{
+	static uint8_t buf[MON_FRAME_MAX + 4096];
+	static const int64_t delta[] = { -1, 0, 1 };
+	int fd = connect_client();
+
+	for (unsigned i = 0; i < 3; i++) {
+		uint32_t n = (uint32_t)(MON_FRAME_MAX + delta[i]);
+		size_t len;
+
+		if (delta[i] <= 0) {
+			len = put_size_frame(buf, n);
+		} else {
+			/* announced too long: the bytes follow but are skipped */
+			len = put_size_frame(buf, n - 1);
+			buf[0] = (uint8_t)(n >> 24); buf[1] = (uint8_t)(n >> 16);
+			buf[2] = (uint8_t)(n >> 8); buf[3] = (uint8_t)n;
+			buf[len++] = 0;
+		}
+		len += put_echo_frame(buf + len, "after");
+		send_pumping(fd, buf, len);
+		if (delta[i] <= 0) {
+			expect_size(fd, n - SIZE_OVERHEAD);
+		} else {
+			cbor_item_t *r = roundtrip(fd);
+
+			assert_error_contains(r, "frame length");
+			cbor_decref(&r);
+		}
+		expect_echo(fd, "after");
+	}
+	close(fd);
+}
+END_TEST
+
+/* The header and payload cut at every byte: one byte per write. */
+START_TEST(frame_split_at_every_byte)
+{
+	uint8_t buf[128];
+	size_t len = put_echo_frame(buf, "split");
+	int fd = connect_client();
+
+	for (size_t i = 0; i < len; i++) {
+		ck_assert_int_eq(mon_client_send_raw(fd, buf + i, 1), 0);
+		pump();
+	}
+	expect_echo(fd, "split");
+	close(fd);
+}
+END_TEST
+
+/* Many small frames in one write: every one is answered, in order. */
+START_TEST(many_frames_in_one_write)
+{
+	static uint8_t buf[2000 * 32];
+	size_t len = 0;
+	int fd = connect_client();
+
+	for (unsigned i = 0; i < 2000; i++) {
+		char w[16];
+
+		snprintf(w, sizeof(w), "w%u", i);
+		len += put_echo_frame(buf + len, w);
+	}
+	send_pumping(fd, buf, len);
+	for (unsigned i = 0; i < 2000; i++) {
+		char w[16];
+
+		snprintf(w, sizeof(w), "w%u", i);
+		expect_echo(fd, w);
+	}
+	close(fd);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("monitor_proto");
@@ -337,6 +530,10 @@ int main(void)
 	tcase_add_test(tc, refuses_live_socket_and_files);
 	tcase_add_test(tc, reclaims_stale_socket);
 	tcase_add_test(tc, bounded_walker);
+	tcase_add_test(tc, close_leaves_a_replaced_socket);
+	tcase_add_test(tc, frames_around_the_limit_then_another);
+	tcase_add_test(tc, frame_split_at_every_byte);
+	tcase_add_test(tc, many_frames_in_one_write);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

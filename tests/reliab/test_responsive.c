@@ -17,12 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "monitor/client.h"
 #include "monitor/proto.h"
+#include "snapshot/snapshot.h"
 
 #ifndef VMXBOX_BIN
 #error VMXBOX_BIN must be defined
@@ -136,6 +138,23 @@ static void sleep_s(double s)
 	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
 
 	nanosleep(&ts, NULL);
+}
+
+/* One request; returns the reply (NULL: none within the limit). */
+static cbor_item_t *request(const char *sock, const char *cmd, int argc,
+			    char **argv, char *err, size_t errlen)
+{
+	cbor_item_t *req, *r;
+	int fd = mon_client_connect(sock, err, errlen);
+
+	if (fd < 0)
+		return NULL;
+	req = mon_client_build_request(cmd, argc, argv);
+	ck_assert_int_eq(mon_client_send(fd, req), 0);
+	cbor_decref(&req);
+	r = mon_client_recv(fd, (int)(STATUS_LIMIT * 1000) + 1000, err, errlen);
+	close(fd);
+	return r;
 }
 
 /* One request; returns its latency, asserts an ok reply. */
@@ -269,6 +288,49 @@ START_TEST(slow_reader_gets_all_output)
 }
 END_TEST
 
+/* While the guest's output is blocked: `ctl snapshot` onto the monitor's
+ * own socket is refused (the socket survives and still answers), a
+ * snapshot into a file works and loads; at the end the socket is removed. */
+START_TEST(snapshot_while_blocked_and_onto_socket)
+{
+	struct child c;
+	char err[256], file[128], msg[256] = "";
+	char *own[1], *to_file[] = { file };
+	struct stat st;
+	struct snapshot_machine *sm;
+	cbor_item_t *r;
+	double took;
+
+	snprintf(file, sizeof(file), "/tmp/vmxbox-resp-%d.cbor", getpid());
+	unlink(file);
+	start(&c, "serial-flood", true, true, NULL);
+	own[0] = c.sock;
+	sleep_s(BUSY_FOR);
+	r = request(c.sock, "snapshot", 1, own, err, sizeof(err));
+	ck_assert_msg(r != NULL, "no reply: %s", err);
+	ck_assert(!cbor_get_bool(mon_map_get(r, "ok")));
+	mon_item_str(mon_map_get(r, "error"), msg, sizeof(msg));
+	ck_assert_msg(strstr(msg, "is a socket"), "%s", msg);
+	cbor_decref(&r);
+	ck_assert_int_eq(lstat(c.sock, &st), 0);
+	ck_assert(S_ISSOCK(st.st_mode));
+	timed_request(c.sock, "status", "after refused snapshot");
+	r = request(c.sock, "snapshot", 1, to_file, err, sizeof(err));
+	ck_assert_msg(r != NULL, "no reply: %s", err);
+	mon_item_str(mon_map_get(r, "error"), msg, sizeof(msg));
+	ck_assert_msg(cbor_get_bool(mon_map_get(r, "ok")), "%s", msg);
+	cbor_decref(&r);
+	sm = snapshot_read_file(file, err, sizeof(err));
+	ck_assert_msg(sm != NULL, "%s", err);
+	snapshot_free(sm);
+	unlink(file);
+	kill(c.pid, SIGTERM);
+	ck_assert_int_eq(wait_exit(&c, TERM_LIMIT, &took), 143);
+	close(c.out_rd);
+	ck_assert_int_eq(access(c.sock, F_OK), -1);
+}
+END_TEST
+
 static Suite *responsive_suite(void)
 {
 	Suite *s = suite_create("reliab_responsive");
@@ -280,6 +342,7 @@ static Suite *responsive_suite(void)
 	tcase_add_loop_test(tc, timeout_ends_endless_rep, 0, 2);
 	tcase_add_test(tc, max_insns_ends_endless_rep);
 	tcase_add_test(tc, slow_reader_gets_all_output);
+	tcase_add_test(tc, snapshot_while_blocked_and_onto_socket);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "snap_test_util.h"
@@ -489,6 +491,58 @@ START_TEST(failed_write_keeps_old_file)
 	unlink(path);
 	rmdir(dir);
 	free(old);
+	snapshot_free(s);
+	gmem_destroy(&gm);
+}
+END_TEST
+
+/* The final rename() would replace anything: only regular files (also
+ * through a link) are replaced; a socket, FIFO or directory is refused with
+ * a clear error and left as it was. */
+START_TEST(write_refuses_non_regular_targets)
+{
+	char dir[] = "/tmp/snaptest.XXXXXX", sock[64], fifo[64], sub[64];
+	char reg[64], link_[64];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct guest_mem gm;
+	struct snapshot_machine *s = machine(&gm, 1);
+	struct stat st;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(sock, sizeof(sock), "%s/mon.sock", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	snprintf(reg, sizeof(reg), "%s/a.snap", dir);
+	snprintf(link_, sizeof(link_), "%s/link.snap", dir);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+
+	ck_assert_int_eq(snapshot_write_file(s, sock, err, sizeof(err)), -EEXIST);
+	ck_assert_msg(strstr(err, "is a socket: refusing"), "%s", err);
+	ck_assert_int_eq(lstat(sock, &st), 0);
+	ck_assert(S_ISSOCK(st.st_mode));
+	ck_assert_int_eq(snapshot_write_file(s, fifo, err, sizeof(err)), -EEXIST);
+	ck_assert_msg(strstr(err, "FIFO"), "%s", err);
+	ck_assert_int_eq(snapshot_write_file(s, sub, err, sizeof(err)), -EEXIST);
+	ck_assert_msg(strstr(err, "directory"), "%s", err);
+	ck_assert_uint_eq(count_entries(dir), 3);   /* no temp file left */
+
+	/* A link to a regular file, and the file itself: written. */
+	ck_assert_int_eq(snapshot_write_file(s, reg, err, sizeof(err)), 0);
+	ck_assert_int_eq(symlink(reg, link_), 0);
+	ck_assert_int_eq(snapshot_write_file(s, link_, err, sizeof(err)), 0);
+
+	close(fd);
+	unlink(link_);
+	unlink(reg);
+	unlink(sock);
+	unlink(fifo);
+	rmdir(sub);
+	rmdir(dir);
 	snapshot_free(s);
 	gmem_destroy(&gm);
 }
@@ -1124,6 +1178,7 @@ static Suite *suite(void)
 	tcase_add_test(t, encoding_is_canonical_cbor);
 	tcase_add_test(t, memory_is_sparse_and_restores);
 	tcase_add_test(t, failed_write_keeps_old_file);
+	tcase_add_test(t, write_refuses_non_regular_targets);
 	tcase_add_test(t, read_file_errors);
 	tcase_add_test(t, rejects_empty_truncated_and_garbage);
 	tcase_add_test(t, rejects_wrong_version_and_magic);

@@ -250,6 +250,43 @@ START_TEST(diff_reports_differences)
 }
 END_TEST
 
+/* Strings from the file (trigger, firmware path, option, device names)
+ * cannot drive the terminal: plain inspect and diff print no control
+ * character but \n, and show them escaped. */
+START_TEST(inspect_escapes_control_characters)
+{
+	struct guest_mem gm;
+	struct snapshot_machine *s = long_mode_machine(&gm);
+	char err[512], evil[64], b[64];
+
+	snprintf(evil, sizeof(evil), "%s/evil.snap", dir);
+	snprintf(b, sizeof(b), "%s/evil2.snap", dir);
+	snprintf(s->trigger, sizeof(s->trigger), "x\x1b]0;pwned\x07\x9b");
+	snprintf(s->config.firmware, sizeof(s->config.firmware),
+		 "/tmp/\x1b[2J\\fw.elf");
+	ck_assert_int_eq(snapshot_write_file(s, evil, err, sizeof(err)), 0);
+	snprintf(s->config.firmware, sizeof(s->config.firmware), "\x1b[31mred");
+	ck_assert_int_eq(snapshot_write_file(s, b, err, sizeof(err)), 0);
+	run("inspect", evil, NULL);
+	ck_assert_int_eq(r.status, 0);
+	assert_has(r.out, "trigger x\\x1b]0;pwned\\x07\\x9b");
+	assert_has(r.out, "firmware   /tmp/\\x1b[2J\\\\fw.elf");
+	for (const char *p = r.out; *p; p++)
+		ck_assert_msg(*p == '\n' || ((unsigned char)*p >= 0x20 &&
+					      (unsigned char)*p < 0x7f),
+			      "raw byte %#x in inspect output", (unsigned char)*p);
+	run("diff", evil, b, NULL);
+	assert_has(r.out, "\\x1b[31mred");
+	for (const char *p = r.out; *p; p++)
+		ck_assert_msg(*p == '\n' || (unsigned char)*p >= 0x20,
+			      "raw byte %#x in diff output", (unsigned char)*p);
+	unlink(evil);
+	unlink(b);
+	snapshot_free(s);
+	gmem_destroy(&gm);
+}
+END_TEST
+
 START_TEST(bad_files_and_usage)
 {
 	run("inspect", "/nonexistent.snap", NULL);
@@ -340,6 +377,7 @@ int main(void)
 	tcase_add_test(t, inspect_json);
 	tcase_add_test(t, inspect_mem_and_disasm);
 	tcase_add_test(t, diff_reports_differences);
+	tcase_add_test(t, inspect_escapes_control_characters);
 	tcase_add_test(t, bad_files_and_usage);
 	tcase_add_test(t, restore_and_trigger_usage);
 	suite_add_tcase(s, t);
