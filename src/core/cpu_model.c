@@ -25,6 +25,7 @@
 #define F1_ECX_POPCNT  (1u << 23)
 #define F1_ECX_XSAVE   (1u << 26)
 #define F1_ECX_RDRAND  (1u << 30)
+#define F1_EDX_FPU     (1u << 0)   /* x87 on chip (interp: exec_x87.c) */
 #define F1_EDX_DE      (1u << 2)
 #define F1_EDX_PSE     (1u << 3)
 #define F1_EDX_TSC     (1u << 4)
@@ -84,8 +85,8 @@ static void leaf1(const struct cpu_model *m, uint32_t out[4])
 		out[2] |= F1_ECX_XSAVE;
 	if (m->rdrand)
 		out[2] |= F1_ECX_RDRAND;
-	out[3] = F1_EDX_DE | F1_EDX_PSE | F1_EDX_TSC | F1_EDX_MSR | F1_EDX_PAE |
-		 F1_EDX_MCE | F1_EDX_CX8 | F1_EDX_SEP | F1_EDX_PGE |
+	out[3] = F1_EDX_FPU | F1_EDX_DE | F1_EDX_PSE | F1_EDX_TSC |
+		 F1_EDX_MSR | F1_EDX_PAE | F1_EDX_MCE | F1_EDX_CX8 | F1_EDX_SEP | F1_EDX_PGE |
 		 F1_EDX_CMOV | F1_EDX_PAT | F1_EDX_PSE36 | F1_EDX_SIMD;
 }
 

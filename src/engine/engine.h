@@ -40,6 +40,16 @@ struct engine_config {
 	uint64_t max_insns;                    /* 0 = unlimited */
 	const struct x86_intercept_ops *icpt;  /* NULL: no VMX layer */
 	void *icpt_opaque;
+	/*
+	 * The x87 FERR# output: called when a waiting x87 instruction finds
+	 * an unmasked exception pending while CR0.NE = 0 (SDM Vol. 1 8.7,
+	 * "MS-DOS compatibility" mode).  On a PC the platform routes it to
+	 * IRQ 13 and port F0h deasserts it (its IGNNE# logic).  The
+	 * instruction then executes, as with IGNNE# asserted (what QEMU and
+	 * Bochs do).  NULL: no FERR# wiring, the error is ignored.
+	 */
+	void (*fpu_error)(void *opaque);
+	void *fpu_error_opaque;
 };
 
 struct engine;
