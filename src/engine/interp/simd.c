@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include "engine/interp/simd.h"
+#include "engine/interp/x87.h"
 
 /*
  * SDM Vol. 2 2.4, exception types 1, 2 and 4: a 16-byte memory operand
@@ -69,13 +70,11 @@ void simd_gate(struct interp *ip, const struct insn *in)
 		 * CR4.OSFXSR (SDM Vol. 3B Table 22-7, Vol. 3A 6.15 #UD). */
 		interp_fpu_gate_mmx(ip);
 	}
-	/* A pending unmasked x87 exception (FSW.ES) is reported as #MF by
-	 * the next MMX instruction (SDM Vol. 1 9.5.2, Vol. 2 MMX
-	 * "Numeric Exceptions"); with CR0.NE = 0 the external FERR# path
-	 * applies, which this machine does not wire: no fault. */
-	if ((in->simd & SIMD_MMX) && (ip->s.fpu.fsw & 0x80) &&
-	    (ip->s.cr0 & CR0_NE))
-		interp_raise(ip, X86_MF);
+	/* A pending unmasked x87 exception (FSW.ES) is reported by the next
+	 * MMX instruction as by a waiting x87 one (SDM Vol. 1 9.5.2): #MF
+	 * with CR0.NE, else the FERR# path (x87_state.c). */
+	if (in->simd & SIMD_MMX)
+		x87_check_pending(ip);
 }
 
 uint64_t simd_mem_ea(struct interp *ip, const struct insn *in, unsigned n,
