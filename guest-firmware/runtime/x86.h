@@ -45,6 +45,7 @@
 #define RFLAGS_IF	(1ULL << 9)
 #define RFLAGS_DF	(1ULL << 10)
 #define RFLAGS_OF	(1ULL << 11)
+#define RFLAGS_AC	(1ULL << 18)
 
 #define MSR_IA32_TSC			0x10
 #define MSR_IA32_FEATURE_CONTROL	0x3a

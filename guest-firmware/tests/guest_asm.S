@@ -239,6 +239,12 @@ g_\name\()_next:
 	invvpid	(%rax), %rcx
 	NEXT invvpid
 
+	/* #AC (vmctl): a store to (RBX), misaligned by L1, run at CPL 3. */
+	GUEST ac_store
+	INSN ac_store
+	movl	%eax, (%rbx)
+	NEXT ac_store
+
 	/* Straight-line code for MTF / windows / timers: several NOPs. */
 	GUEST nops
 	INSN nops

@@ -95,6 +95,66 @@ static void test_pf_filter(void)
 	trap_set_handler(VEC_UD, NULL);
 }
 
+/*
+ * #AC (SDM 6.15) through exception-bitmap bit 17: L2 runs at CPL 3 (its
+ * CS/SS access rights come from the VMCS) on page tables of L1's with
+ * U = 1 everywhere, with CR0.AM and RFLAGS.AC, and stores to a misaligned
+ * address.  The exit is a fault with error code 0, before the store.
+ */
+static uint64_t user_page_tables(void)
+{
+	uint64_t *pml4 = page_alloc(), *pdpt = page_alloc(), *pd = page_alloc();
+
+	for (unsigned i = 0; i < 512; i++)
+		pd[i] = ((uint64_t)i << 21) | PTE_P | PTE_W | PTE_U | PTE_PS;
+	pdpt[0] = (uint64_t)pd | PTE_P | PTE_W | PTE_U;
+	pml4[0] = (uint64_t)pdpt | PTE_P | PTE_W | PTE_U;
+	return (uint64_t)pml4;
+}
+
+static void cpl3_guest(void (*guest)(void), uint64_t cr3)
+{
+	reset(guest);
+	vmcs_write(GUEST_CR3, cr3);
+	vmcs_write(GUEST_CS_SELECTOR, 0x2b);
+	vmcs_write(GUEST_CS_AR_BYTES, 0xa0fb);	/* 64-bit code, DPL 3 */
+	vmcs_write(GUEST_SS_SELECTOR, 0x33);
+	vmcs_write(GUEST_SS_AR_BYTES, 0xc0f3);	/* data, DPL 3 */
+}
+
+static void test_alignment_check(void)
+{
+	uint64_t cr3 = user_page_tables();
+	uint32_t *data = page_alloc();
+
+	cpl3_guest(g_ac_store, cr3);
+	vmcs_write(GUEST_CR0, vmcs_read(GUEST_CR0) | CR0_AM);
+	vmcs_write(GUEST_RFLAGS, RFLAGS_FIXED | RFLAGS_AC);
+	vmcs_write(EXCEPTION_BITMAP, 1U << VEC_AC);
+	vm.regs.rbx = (uint64_t)data + 2;
+	vm.regs.rax = 0x11223344;
+	if (vm_run_expect(&vm, EXIT_REASON_EXCEPTION_NMI,
+			  "#ac at cpl 3 exits through bitmap bit 17")) {
+		expect_eq(vm.exit_intr_info,
+			  INTR_INFO(VEC_AC, INTR_TYPE_HW_EXCEPTION, 1),
+			  "#ac exit interruption info with error code");
+		expect_eq(vm.exit_intr_error, 0, "#ac error code 0");
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_ac_store_insn,
+			  "#ac is a fault: rip of the store");
+		expect_eq(data[0] | data[1], 0, "#ac: nothing stored");
+	}
+	/* RFLAGS.AC clear: no check, the store completes at CPL 3. */
+	cpl3_guest(g_ac_store, cr3);
+	vmcs_write(GUEST_CR0, vmcs_read(GUEST_CR0) | CR0_AM);
+	vmcs_write(EXCEPTION_BITMAP, 1U << VEC_AC);
+	vm.regs.rbx = (uint64_t)data + 2;
+	vm.regs.rax = 0x11223344;
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL,
+			  "misaligned store at cpl 3 without rflags.ac"))
+		expect_eq(*(volatile uint64_t *)data, 0x112233440000ull,
+			  "store without ac completed");
+}
+
 /* ---- event injection --------------------------------------------------- */
 struct inject_case {
 	const char *name;
@@ -416,6 +476,7 @@ int main(void)
 	stack_top = vmx_guest_stack();
 	vm.vmcs = vmx_alloc_region();
 	test_section("exception bitmap");
+	test_alignment_check();
 	test_pf_filter();
 	test_section("event injection");
 	test_injection();

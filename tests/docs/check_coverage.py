@@ -45,7 +45,9 @@ def fw_items_ok(expected, what):
                  for l in fh if l.strip()]
     problems = []
     for item in what.split(";"):
-        item = item.strip().lstrip("#").split(":")[0].strip().strip('"')
+        # "# name" is a section; "#ac ..." is a line starting with "#ac".
+        item = re.sub(r"^#\s+", "", item.strip())
+        item = item.split(":")[0].strip().strip('"')
         if item and not any(l.startswith(item.lower()) for l in lines):
             problems.append(f"{os.path.basename(expected)} has no '{item}'")
     return problems

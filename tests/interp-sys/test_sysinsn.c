@@ -129,6 +129,70 @@ START_TEST(cpl3_privileged_instructions)
 }
 END_TEST
 
+/* #AC (SDM 6.15): CPL 3, CR0.AM and RFLAGS.AC, a misaligned data access;
+ * error code 0.  Any one condition missing: no check.  Implicit
+ * supervisor accesses (here a descriptor read from a misaligned GDT) are
+ * never checked. */
+/* #AC (SDM 6.15): CPL 3, CR0.AM and RFLAGS.AC, a misaligned data access;
+ * error code 0.  Any one condition missing: no check.  Implicit
+ * supervisor accesses (here a descriptor read from a misaligned GDT) are
+ * never checked.  At CPL 3 the HLT after a completed access is #GP. */
+static void ac_case(bool am, bool ac, bool cpl3)
+{
+	h.s->cr0 = am ? h.s->cr0 | CR0_AM : h.s->cr0 & ~CR0_AM;
+	if (cpl3)
+		su_cpl3(&h);
+	h.s->rflags = ac ? h.s->rflags | RFLAGS_AC : h.s->rflags & ~RFLAGS_AC;
+}
+
+START_TEST(alignment_check)
+{
+	static const uint8_t store[] = { 0x89, 0x03, 0xf4 };     /* mov [rbx],eax */
+	static const uint8_t load64[] = { 0x48, 0x8b, 0x03, 0xf4 };
+	static const uint8_t push[] = { 0x50, 0xf4 };           /* push rax */
+	static const uint8_t mov_ds[] = { 0x8e, 0xd9, 0xf4 };   /* mov ds,ecx */
+	struct seg_reg cs0 = h.s->seg[SEG_CS], ss0 = h.s->seg[SEG_SS];
+
+	G(RAX) = 0x11223344;
+	ac_case(true, true, true);
+	G(RBX) = H_DATA + 0x102;
+	expect_fault(store, 3, 5, X86_AC, 0, true);
+	ck_assert_uint_eq(fault_err(), 0);
+	ck_assert_uint_eq(h_read64(&h, H_DATA + 0x100), 0);
+	ac_case(true, true, true);
+	G(RBX) = H_DATA + 0x104;                 /* dword aligned */
+	expect_fault(store, 3, 5, X86_GP, 2, true);
+	ac_case(true, true, true);
+	expect_fault(load64, 4, 5, X86_AC, 0, true);   /* qword at +4 */
+	ac_case(true, true, true);
+	h.s->gpr[GPR_RSP] = H_DATA + 0x804;      /* push of 8 at +4 */
+	expect_fault(push, 2, 5, X86_AC, 0, true);
+	/* RFLAGS.AC clear, CR0.AM clear: the store completes. */
+	ac_case(true, false, true);
+	G(RBX) = H_DATA + 0x102;
+	expect_fault(store, 3, 5, X86_GP, 2, true);
+	ck_assert_uint_eq(h_read64(&h, H_DATA + 0x100), 0x1122112233440000ull);
+	ac_case(false, true, true);
+	G(RBX) = H_DATA + 0x202;
+	expect_fault(store, 3, 5, X86_GP, 2, true);
+	/* CPL 0: no check either. */
+	h.s->seg[SEG_CS] = cs0;
+	h.s->seg[SEG_SS] = ss0;
+	ac_case(true, true, false);
+	G(RBX) = H_DATA + 0x302;
+	ck_assert_int_eq(su_run(&h, store, sizeof(store), 5), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(h.s->rip, H_CODE + 3);
+	/* A descriptor read from a misaligned GDT at CPL 3: no #AC. */
+	ac_case(true, true, true);
+	for (unsigned i = 0; i < 7; i++)
+		h_write64(&h, 0x6002 + 8 * i, h_read64(&h, 0x7000 + 8 * i));
+	h.s->gdtr.base = 0x6002;
+	G(RCX) = U_DS;
+	expect_fault(mov_ds, 3, 5, X86_GP, 2, true);
+	ck_assert_uint_eq(h.s->seg[SEG_DS].sel, U_DS);
+}
+END_TEST
+
 START_TEST(rdmsr_wrmsr)
 {
 	static const uint8_t rdmsr[] = { 0x0f, 0x32, 0xf4 };
@@ -486,6 +550,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, mov_cr_gp_rules);
 	tcase_add_test(tc, maxphyaddr_is_a_model_setting);
 	tcase_add_test(tc, cpl3_privileged_instructions);
+	tcase_add_test(tc, alignment_check);
 	tcase_add_test(tc, rdmsr_wrmsr);
 	tcase_add_test(tc, cpuid_model);
 	tcase_add_test(tc, in_out_and_strings);

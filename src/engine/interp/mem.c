@@ -173,10 +173,35 @@ static inline unsigned data_acc(unsigned kind)
 	return kind;
 }
 
+/*
+ * Alignment checking (SDM Vol. 3A 6.15 "#AC", 2.5 CR0.AM, Table 6-7): with
+ * CR0.AM = 1, RFLAGS.AC = 1 and CPL 3, a data access not aligned to its
+ * operand size is #AC(0): words to 2, doublewords and 48-bit pointers /
+ * descriptor-table images to 4, quadwords and 80-bit values to 8.
+ * Implicit supervisor accesses (descriptor tables, TSS, event frames) go
+ * through lin_read/lin_write and are never checked; 16-byte SSE operands
+ * keep their own rules (#GP for the aligned forms).  CR0.AM and RFLAGS.AC
+ * are both bit 18, so one AND tells whether checking may be on.
+ */
+_Static_assert(CR0_AM == RFLAGS_AC, "CR0.AM and RFLAGS.AC share bit 18");
+
+static void align_check(struct interp *ip, uint64_t lin, unsigned len)
+{
+	static const uint8_t mask[11] = {
+		[2] = 1, [4] = 3, [6] = 3, [8] = 7, [10] = 7,
+	};
+
+	if (__builtin_expect(!(ip->s.cr0 & ip->s.rflags & CR0_AM), 1))
+		return;
+	if (len < sizeof(mask) && (lin & mask[len]) && cpu_cpl(&ip->s) == 3)
+		interp_raise_err(ip, X86_AC, 0);
+}
+
 void mem_read(struct interp *ip, unsigned seg, uint64_t off, void *buf, unsigned len)
 {
 	uint64_t lin = seg_linear(ip, seg, off, len, ACC_READ);
 
+	align_check(ip, lin, len);
 	lin_read(ip, lin, buf, len, data_acc(ACC_READ));
 }
 
@@ -185,6 +210,7 @@ void mem_write(struct interp *ip, unsigned seg, uint64_t off, const void *buf,
 {
 	uint64_t lin = seg_linear(ip, seg, off, len, ACC_WRITE);
 
+	align_check(ip, lin, len);
 	lin_write(ip, lin, buf, len, data_acc(ACC_WRITE));
 }
 
