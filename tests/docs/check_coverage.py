@@ -13,9 +13,16 @@ at least one test, and every test it names exists.
                     ':' is commentary), one of its lines starts with it
 Rows whose cells say "no" are skipped.
 
-Usage: check_coverage.py COVERAGE.md TESTS_DIR
+With BUILD_DIR (meson's introspection, meson-info/) the executable is
+checked too: `executable` must be a registered test, and for
+`executable:test` START_TEST(test) must be in one of that test
+executable's own source files (not just anywhere under tests/); `fw_image`
+must be the registered test fw_image.
+
+Usage: check_coverage.py COVERAGE.md TESTS_DIR [BUILD_DIR]
 Prints one line per problem and "N passed, N failed" (rows).
 """
+import json
 import os
 import re
 import sys
@@ -32,6 +39,29 @@ def known_tests(tests_dir):
                 with open(os.path.join(root, f), errors="replace") as fh:
                     names.update(re.findall(r"START_TEST\((\w+)\)", fh.read()))
     return names
+
+
+def test_sources(build_dir):
+    """{registered test name: set of START_TEST names in its sources}."""
+    info = os.path.join(build_dir, "meson-info")
+    with open(os.path.join(info, "intro-tests.json")) as fh:
+        tests = json.load(fh)
+    with open(os.path.join(info, "intro-targets.json")) as fh:
+        targets = json.load(fh)
+    by_file = {}
+    for t in targets:
+        srcs = [f for ts in t.get("target_sources", [])
+                for f in ts.get("sources", []) if f.endswith(".c")]
+        for f in t.get("filename", []):
+            by_file[f] = srcs
+    out = {}
+    for t in tests:
+        names = set()
+        for src in by_file.get(t["cmd"][0], []):
+            with open(src, errors="replace") as fh:
+                names.update(re.findall(r"START_TEST\((\w+)\)", fh.read()))
+        out[t["name"]] = names
+    return out
 
 
 def cells(line):
@@ -53,9 +83,10 @@ def fw_items_ok(expected, what):
     return problems
 
 
-def check_cell(cell, tests, exes, tests_dir):
-    """(references found, problems) for one Test cell."""
-    found, problems, have_exe = 0, [], False
+def check_cell(cell, tests, exes, tests_dir, registered=None):
+    """(references found, problems) for one Test cell.  registered: the
+    {test: START_TEST names} of the build, or None to skip those checks."""
+    found, problems, exe = 0, [], None
     for fm in FW.finditer(cell):
         found += 1
         exp = os.path.join(tests_dir, "firmware", "expected",
@@ -64,25 +95,34 @@ def check_cell(cell, tests, exes, tests_dir):
             problems.append(f"no firmware test fw_{fm.group(1)}")
         elif fm.group(2):
             problems += fw_items_ok(exp, fm.group(2))
+        if registered is not None and "fw_" + fm.group(1) not in registered:
+            problems.append(f"fw_{fm.group(1)} is not a registered test")
     cell = FW.sub("", cell)
     for part in re.split(r"[;,]", cell):
         part = part.strip().strip("`")
         m = REF.search(part)
         if m:
-            have_exe = True
+            exe = m.group(1)
             name = m.group(2)
         elif re.fullmatch(r"[a-z_][a-z0-9_]*(\s*\(.*\))?", part):
             name = part.split()[0].split("(")[0]
             if name in exes:
                 found += 1
+                if registered is not None and name not in registered:
+                    problems.append(f"{name} is not a registered test")
                 continue
-            if not have_exe:
+            if exe is None:
                 continue
         else:
             continue
         found += 1
         if name not in tests:
             problems.append(f"no START_TEST({name})")
+        elif registered is not None:
+            if exe not in registered:
+                problems.append(f"{exe} is not a registered test")
+            elif name not in registered[exe]:
+                problems.append(f"START_TEST({name}) is not in {exe}")
     return found, problems
 
 
@@ -91,9 +131,10 @@ def listed_executables(lines):
     return set(re.findall(r"^- `([a-z0-9_]+)`", "".join(lines), re.M))
 
 
-def main(doc, tests_dir):
+def main(doc, tests_dir, build_dir=None):
     tests = known_tests(tests_dir)
-    passed = failed = 0
+    registered = test_sources(build_dir) if build_dir else None
+    passed = failed = e2e = 0
     header = None
     with open(doc) as fh:
         lines = fh.readlines()
@@ -117,19 +158,24 @@ def main(doc, tests_dir):
         if any(c.lower() == "no" for c in row):
             continue
         cell = row[header.index("test")] if header.index("test") < len(row) else ""
-        found, problems = check_cell(cell, tests, exes, tests_dir)
+        found, problems = check_cell(cell, tests, exes, tests_dir,
+                                     registered)
         if not found:
             problems.append("a supported rule names no test")
+        if FW.search(cell):
+            e2e += 1
         if problems:
             failed += 1
             print(f"{doc}:{n}: {'; '.join(problems)}: {row[0][:60]}")
         else:
             passed += 1
+    print(f"{e2e} of {passed + failed} supported rows name an end-to-end "
+          f"firmware test")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or passed == 0 else 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(*sys.argv[1:]))
