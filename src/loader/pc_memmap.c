@@ -28,6 +28,12 @@ unsigned pc_memmap(uint64_t ram, struct pc_mem_region *out)
 	return n;
 }
 
+unsigned pc_ram_ranges(uint64_t ram, struct pc_mem_region *out)
+{
+	out[0] = (struct pc_mem_region){ 0, high_ram_end(ram), E820_RAM };
+	return 1;
+}
+
 uint32_t pc_mem_lower_kib(void)
 {
 	return (uint32_t)(PC_LOW_RAM_END >> 10);

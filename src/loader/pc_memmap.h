@@ -33,6 +33,10 @@ struct pc_mem_region {
  * number of entries, sorted by base. */
 unsigned pc_memmap(uint64_t ram, struct pc_mem_region *out);
 
+/* The guest's RAM as address ranges (type E820_RAM), without the BIOS
+ * holes: QEMU's fw_cfg "etc/e820" file.  Returns the number of entries. */
+unsigned pc_ram_ranges(uint64_t ram, struct pc_mem_region *out);
+
 /* KiB of RAM below 640 KiB and from 1 MiB up to the first hole (the
  * multiboot mem_lower / mem_upper fields). */
 uint32_t pc_mem_lower_kib(void);

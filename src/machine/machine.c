@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/cpu_model.h"
+#include "machine/pc_platform.h"
 #include "machine/snap_machine.h"
 #include "vmx/vmx_api.h"
 
@@ -185,6 +186,8 @@ int machine_create(const struct machine_config *cfg, struct machine **out,
 		return ret == -EINVAL ? VMXBOX_EXIT_USAGE : VMXBOX_EXIT_INTERNAL;
 	}
 	ret = attach_devices(m, err, errlen);
+	if (!ret)
+		ret = pc_platform_create(m, err, errlen);
 	/* No firmware: the caller fills RAM and state (vmxbox restore). */
 	if (!ret && m->cfg.firmware)
 		ret = load_firmware(m, err, errlen);
@@ -205,6 +208,7 @@ void machine_destroy(struct machine *m)
 	if (m->eng)
 		m->ops->destroy(m->eng);
 	vmx_vcpu_destroy(m->vmx);
+	pc_platform_destroy(m);
 	uart16550_destroy(&m->uart);
 	gmem_destroy(&m->mem);
 	vcpu_ctl_destroy(&m->ctl);

@@ -30,6 +30,7 @@
 struct vmx_vcpu;
 
 struct snap_trigger;
+struct pc_platform;
 
 struct machine_config {
 	const char *firmware;        /* ELF64 path */
@@ -77,6 +78,7 @@ struct machine {
 	struct uart16550 uart;
 	struct debug_exit dbg;
 	struct event_port events;     /* port 0xf5: guest-raised IRQ/NMI/INIT */
+	struct pc_platform *pc;       /* fw_cfg, ... (pc_platform.h) */
 	struct elf_image img;
 	enum image_kind img_kind;
 	struct cpu_state boot_state;

@@ -351,6 +351,21 @@ static void qemu_cmdline(const char *prog, const char **argv, char *initrd,
 	argv[n] = NULL;
 }
 
+/* fw_cfg as the kernel reads it on a 128 MiB PC with VMX advertised. */
+static void check_fw_cfg(const struct fw_result *r)
+{
+	expect_line(r, "fwcfg sig=\"QEMU\" id=0x3");
+	expect_line(r, "fwcfg ram_size=0x8000000 nb_cpus=1 max_cpus=1 nographic=0 boot_menu=0 irq0_override=1");
+	expect_line(r, "fwcfg uuid_zero=1 unknown_0x1f=0x0 unknown_0x3fff=0x0 unknown_0x8010=0x0 past_end=0x0 sig_with_write_flag=0x554d4551");
+	expect_line(r, "fwcfg inb_510=0x51 inw_511=0x0 inl_510=0x0 next=0x45");
+	expect_line(r, "fwcfgx file etc/e820 size=20");
+	expect_line(r, "fwcfg e820 base=0x0 len=0x8000000 type=1");
+	expect_line(r, "fwcfg file etc/boot-fail-wait size=4 value=0xffffffff");
+	expect_line(r, "fwcfgx files=3");
+	expect_line(r, "fwcfgx msr_feature_control=0x5");
+	expect_line(r, "fwcfg dma sig=\"QEMU CFG\" read_ctl=0x0 read=0x554d4551 pad=0x0 untouched=0xaa skip_ctl=0x0 after_skip=0x800 write_ctl=0x1");
+}
+
 START_TEST(qemu_front_end_boots_multiboot)
 {
 	const char *argv[24];
@@ -365,6 +380,7 @@ START_TEST(qemu_front_end_boots_multiboot)
 		mod0_size, mod0_fnv, mod0);
 	expectf(&r, "mb mod1 size=%zu fnv=0x%x page_aligned=1 above_kernel=1 string=\"%s\"",
 		mod1_size, mod1_fnv, mod1);
+	check_fw_cfg(&r);
 	expect_line(&r, "pctest done");
 	fw_result_free(&r);
 }

@@ -64,5 +64,6 @@ bool cmdline_has(const char *w);
 /* Test sections, each printing "section key=value ..." lines. */
 void test_multiboot(uint32_t magic, uint32_t info);
 void test_linux(uint32_t entry_bits, uint32_t boot_params);
+void test_fw_cfg(void);
 
 #endif

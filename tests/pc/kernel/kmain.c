@@ -126,6 +126,7 @@ void kmain(uint32_t magic, uint32_t info)
 		test_linux(magic >> 24, info);
 	else
 		test_multiboot(magic, info);
+	test_fw_cfg();
 	kputs("pctest done\n");
 	outl(0xf4, 0);
 }

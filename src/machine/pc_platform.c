@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+#include "machine/pc_platform.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader/pc_memmap.h"
+#include "machine/machine.h"
+
+/* IA32_FEATURE_CONTROL as SeaBIOS sets it from "etc/msr_feature_control"
+ * when VMX is advertised: locked, VMXON allowed outside SMX (SDM 23.7). */
+#define FEATURE_CONTROL_LOCKED 0x1ull
+#define FEATURE_CONTROL_VMXON_OUTSIDE_SMX 0x4ull
+
+/* "etc/e820": QEMU's table of RAM ranges, {le64 addr, le64 len, le32 type}. */
+static int add_e820_file(struct fw_cfg *f, uint64_t ram)
+{
+	struct pc_mem_region r[PC_MEMMAP_MAX];
+	unsigned n = pc_ram_ranges(ram, r);
+	uint8_t buf[PC_MEMMAP_MAX * 20];
+
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *e = buf + 20 * i;
+
+		for (int b = 0; b < 8; b++) {
+			e[b] = (uint8_t)(r[i].base >> (8 * b));
+			e[8 + b] = (uint8_t)(r[i].len >> (8 * b));
+		}
+		for (int b = 0; b < 4; b++)
+			e[16 + b] = (uint8_t)(r[i].type >> (8 * b));
+	}
+	return fw_cfg_add_file(f, "etc/e820", buf, 20 * n);
+}
+
+/* The items QEMU's pc machine offers (hw/i386/fw_cfg.c, fw_cfg.c):
+ * docs/platform.md lists each. */
+static int fill_fw_cfg(struct fw_cfg *f, const struct machine_config *c)
+{
+	static const uint8_t zero[16];
+	uint8_t fail_wait[4] = { 0xff, 0xff, 0xff, 0xff };  /* -1: no reboot */
+	uint8_t fctl[8] = { 0 };
+	int ret = 0;
+
+	fctl[0] = FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMXON_OUTSIDE_SMX;
+	ret |= fw_cfg_add_bytes(f, FW_CFG_UUID, zero, 16);
+	ret |= fw_cfg_add_i64(f, FW_CFG_RAM_SIZE, c->mem_size);
+	ret |= fw_cfg_add_i16(f, FW_CFG_NOGRAPHIC, 0);
+	ret |= fw_cfg_add_i16(f, FW_CFG_NB_CPUS, 1);
+	ret |= fw_cfg_add_i16(f, FW_CFG_MAX_CPUS, 1);
+	/* One word of node count, one per APIC ID: no NUMA nodes. */
+	ret |= fw_cfg_add_bytes(f, FW_CFG_NUMA, zero, 16);
+	ret |= fw_cfg_add_i16(f, FW_CFG_BOOT_MENU, 0);
+	ret |= fw_cfg_add_i32(f, FW_CFG_IRQ0_OVERRIDE, 1);
+	ret |= add_e820_file(f, c->mem_size);
+	ret |= fw_cfg_add_file(f, "etc/boot-fail-wait", fail_wait, 4);
+	if (c->vmx)
+		ret |= fw_cfg_add_file(f, "etc/msr_feature_control", fctl, 8);
+	return ret;
+}
+
+int pc_platform_create(struct machine *m, char *err, size_t errlen)
+{
+	struct pc_platform *pc = calloc(1, sizeof(*pc));
+
+	if (!pc) {
+		snprintf(err, errlen, "out of memory");
+		return VMXBOX_EXIT_INTERNAL;
+	}
+	m->pc = pc;
+	fw_cfg_init(&pc->fw_cfg, &m->mem);
+	if (fill_fw_cfg(&pc->fw_cfg, &m->cfg) ||
+	    fw_cfg_attach(&pc->fw_cfg, &m->pio)) {
+		snprintf(err, errlen, "cannot create the fw_cfg device");
+		return VMXBOX_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+void pc_platform_destroy(struct machine *m)
+{
+	if (!m->pc)
+		return;
+	fw_cfg_destroy(&m->pc->fw_cfg);
+	free(m->pc);
+	m->pc = NULL;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The PC platform devices of a machine (docs/platform.md): fw_cfg and
+ * what QEMU's pc machine puts behind it.  machine.c creates them with the
+ * other devices and frees them with the machine; the guest reaches them
+ * through the port and MMIO buses only.
+ */
+#ifndef VMXBOX_MACHINE_PC_PLATFORM_H
+#define VMXBOX_MACHINE_PC_PLATFORM_H
+
+#include <stddef.h>
+
+#include "devices/fw_cfg.h"
+
+struct machine;
+
+struct pc_platform {
+	struct fw_cfg fw_cfg;
+};
+
+/* Create and attach the devices (after guest RAM and the UART).  0, or
+ * an exit status with a one-line reason in err. */
+int pc_platform_create(struct machine *m, char *err, size_t errlen);
+void pc_platform_destroy(struct machine *m);
+
+#endif
