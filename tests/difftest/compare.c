@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Comparison and human-readable reports (Zydis formatter, Intel syntax). */
 #include "compare.h"
+#include "gen.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -90,9 +91,11 @@ static bool cmp_simd(const struct dt_simd *a, const struct dt_simd *b,
 		}
 	}
 	for (int i = 0; i < 8; i++) {
-		if (a->mm[i] != b->mm[i]) {
-			snprintf(what, len, "mm%d: unicorn %016" PRIx64 " interp %016"
-				 PRIx64, i, a->mm[i], b->mm[i]);
+		if (a->mm[i] != b->mm[i] ||
+		    (gen_x87 && a->fpse[i] != b->fpse[i])) {
+			snprintf(what, len, "mm%d/fp%d: unicorn %04x:%016" PRIx64
+				 " interp %04x:%016" PRIx64, i, i, a->fpse[i],
+				 a->mm[i], b->fpse[i], b->mm[i]);
 			return false;
 		}
 	}
@@ -237,8 +240,12 @@ static void print_simd(FILE *f, const struct dt_simd *s)
 			x[0], i & 1 ? "\n" : "  ");
 	}
 	for (int i = 0; i < 8; i++)
-		fprintf(f, "    mm%d %016" PRIx64 "%s", i, s->mm[i],
-			(i & 3) == 3 ? "\n" : "");
+		if (gen_x87)
+			fprintf(f, "    fp%d %04x:%016" PRIx64 "%s", i, s->fpse[i],
+				s->mm[i], (i & 3) == 3 ? "\n" : "");
+		else
+			fprintf(f, "    mm%d %016" PRIx64 "%s", i, s->mm[i],
+				(i & 3) == 3 ? "\n" : "");
 	fprintf(f, "    mxcsr %08x\n", s->mxcsr);
 }
 

@@ -83,10 +83,12 @@ static void parse(int argc, char **argv, struct opts *o)
 			o->uc_only = true;
 		} else if (!strcmp(a, "--simd")) {
 			gen_simd = true;
+		} else if (!strcmp(a, "--x87")) {
+			gen_x87 = true;
 		} else {
 			fprintf(stderr, "usage: difftest [--count=N] [--seed=S] "
 				"[--len=1..64] [--verbose] [--uc-only] "
-				"[--max-report=K] [--summary] [--code=HEX] [--simd]\n");
+				"[--max-report=K] [--summary] [--code=HEX] [--simd] [--x87]\n");
 			exit(2);
 		}
 	}

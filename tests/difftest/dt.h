@@ -41,6 +41,7 @@
 struct dt_simd {
 	uint8_t xmm[16][16];
 	uint64_t mm[8];
+	uint16_t fpse[8];        /* sign/exponent of FP0-7 (compared with --x87) */
 	uint32_t mxcsr;
 };
 

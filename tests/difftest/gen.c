@@ -520,11 +520,18 @@ void gen_case(struct dt_case *c, uint64_t seed, unsigned len)
 	gen_init_state(&g, &c->init);
 	if (gen_simd)
 		gen_simd_state(seed, &c->init);
+	if (gen_x87)
+		gen_x87_state(seed, &c->init);
 	g.defined = DT_STATUS_FLAGS;
 	for (unsigned i = 0; i < len; i++) {
 		if (g.pos + 2 * GEN_MAX_UNIT + 1 > DT_CODE_SIZE)
 			break;
 		place_unit(&g);
+	}
+	if (gen_x87) {
+		gen_x87_epilogue_next(true);
+		place_unit(&g);
+		gen_x87_epilogue_next(false);
 	}
 	finish(&g);
 }

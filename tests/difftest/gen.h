@@ -15,6 +15,12 @@ extern bool gen_have_cx16;
 extern bool gen_simd;
 void gen_simd_state(uint64_t seed, struct dt_state *st);
 
+/* --x87: x87 units only (gen_x87.c), x87 values in the data page, and
+ * the final x87 state saved into it by FNSAVE. */
+extern bool gen_x87;
+void gen_x87_state(uint64_t seed, struct dt_state *st);
+void gen_x87_epilogue_next(bool on);
+
 /* Fill c from seed: len units (an instruction plus the setup it needs). */
 void gen_case(struct dt_case *c, uint64_t seed, unsigned len);
 

@@ -96,5 +96,7 @@ uint32_t gen_cc_flags(unsigned cc);
 bool gen_unit(struct gen *g);
 /* one MMX/SSE unit (gen_simd.c) */
 bool gen_simd_unit(struct gen *g);
+/* one x87 unit (gen_x87.c) */
+bool gen_x87_unit(struct gen *g);
 
 #endif

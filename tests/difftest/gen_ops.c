@@ -884,6 +884,8 @@ bool gen_unit(struct gen *g)
 {
 	unsigned total = 0, pick;
 
+	if (gen_x87)
+		return gen_x87_unit(g);
 	/* --simd: three units in four are MMX/SSE ones. */
 	if (gen_simd && !rng_one_in(&g->r, 4))
 		return gen_simd_unit(g);

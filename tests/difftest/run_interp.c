@@ -157,8 +157,10 @@ uint64_t dti_save(struct dt_interp *ip, struct dt_state *st)
 	gmem_read(&ip->mem, DT_DATA_BASE, st->data, DT_DATA_SIZE);
 	gmem_read(&ip->mem, DT_STACK_BASE, st->stack, DT_STACK_SIZE);
 	memcpy(st->simd.xmm, s.fpu.xmm, sizeof(st->simd.xmm));
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < 8; i++) {
 		memcpy(&st->simd.mm[i], s.fpu.st[i], 8);
+		memcpy(&st->simd.fpse[i], s.fpu.st[i] + 8, 2);
+	}
 	st->simd.mxcsr = s.fpu.mxcsr;
 	return s.rip;
 }

@@ -111,6 +111,7 @@ static uc_err simd_save(uc_engine *uc, struct dt_simd *s)
 
 		e = uc_reg_read(uc, UC_X86_REG_FP0 + i, fp);
 		memcpy(&s->mm[i], fp, 8);
+		memcpy(&s->fpse[i], fp + 8, 2);
 	}
 	if (e == UC_ERR_OK)
 		e = uc_reg_read(uc, UC_X86_REG_MXCSR, &s->mxcsr);
