@@ -11,6 +11,9 @@
  *   exit-storm    an L2 that exits on CPUID forever, resumed by L1
  *   ud-storm      #UD whose handler returns to the same UD2, forever
  *   irq-storm     an interrupt whose handler raises it again, forever
+ *   vmclear-high  VMCLEAR of a page beyond RAM (legal: SDM 31.3 checks
+ *                 alignment and MAXPHYADDR only), then exit 0: the state
+ *                 must save and load again (tests/reliab)
  */
 #include "fw.h"
 #include "vmx.h"
@@ -101,6 +104,20 @@ static void irq_storm(void)
 		asm volatile("pause");
 }
 
+static void vmclear_high(void)
+{
+	uint64_t pa = (boot_info.mem_size + 0x10000) & ~0xfffull;
+	int r;
+
+	if (!vmx_supported() || vmx_enable() != VMX_SUCCEED) {
+		printf("hostile: VMX not available\n");
+		fw_exit(1);
+	}
+	r = vmclear(pa);
+	printf("hostile: VMCLEAR 0x%lx -> %d\n", pa, r);
+	fw_exit(r == VMX_SUCCEED ? 0 : 2);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -111,6 +128,7 @@ static const struct {
 	{ "exit-storm", exit_storm },
 	{ "ud-storm", ud_storm },
 	{ "irq-storm", irq_storm },
+	{ "vmclear-high", vmclear_high },
 };
 
 int main(void)

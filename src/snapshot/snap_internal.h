@@ -15,9 +15,8 @@ bool snap_kvset_decode(struct cin *in, struct snap_kvset *set);
 
 void snap_vmx_encode(struct cout *o, const struct snap_vmx *v);
 bool snap_vmx_decode(struct cin *in, struct snap_vmx *v);
-/* Checks that need the RAM size (pointers inside RAM). */
-bool snap_vmx_validate(struct cin *in, const struct snap_vmx *v,
-		       uint64_t ram_size);
+/* Consistency of the VMX section (pointers, current VMCS, launch states). */
+bool snap_vmx_validate(struct cin *in, const struct snap_vmx *v);
 
 void snap_mem_encode(struct cout *o, const struct snap_memory *m);
 bool snap_mem_decode(struct cin *in, struct snap_memory *m);

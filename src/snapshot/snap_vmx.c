@@ -190,10 +190,18 @@ bool snap_vmx_decode(struct cin *in, struct snap_vmx *v)
 			     v);
 }
 
-static bool region_ok(uint64_t addr, uint64_t ram)
+/*
+ * What VMXON, VMCLEAR and VMPTRLD accept (SDM 31.3): a 4-KiB aligned
+ * physical address below MAXPHYADDR, at most 52 bits (SDM 4.1.4).  Not
+ * "inside RAM": VMCLEAR of a page beyond RAM is legal and its launch state
+ * is kept, so such a state must load again (the VMX core reads and writes
+ * regions through bounds-checked guest memory: beyond RAM reads all ones).
+ */
+#define PHYS_ADDR_LIMIT (1ull << 52)
+
+static bool region_ok(uint64_t addr)
 {
-	return !(addr & (GUEST_PAGE_SIZE - 1)) && addr < ram &&
-	       ram - addr >= GUEST_PAGE_SIZE;
+	return !(addr & (GUEST_PAGE_SIZE - 1)) && addr < PHYS_ADDR_LIMIT;
 }
 
 static const struct snap_vmcs_region *find_region(const struct snap_vmx *v,
@@ -206,7 +214,7 @@ static const struct snap_vmcs_region *find_region(const struct snap_vmx *v,
 }
 
 /* Consistency rules; SDM 31.3 (VMXON/VMPTRLD operand checks), 24.1. */
-bool snap_vmx_validate(struct cin *in, const struct snap_vmx *v, uint64_t ram)
+bool snap_vmx_validate(struct cin *in, const struct snap_vmx *v)
 {
 	if (!v->present)
 		return true;
@@ -217,12 +225,12 @@ bool snap_vmx_validate(struct cin *in, const struct snap_vmx *v, uint64_t ram)
 			return cin_fail(in, "current VMCS outside VMX operation");
 		return true;
 	}
-	if (!region_ok(v->vmxon_ptr, ram))
-		return cin_fail(in, "VMXON pointer %#llx not a page inside RAM",
+	if (!region_ok(v->vmxon_ptr))
+		return cin_fail(in, "VMXON pointer %#llx is not a 4-KiB aligned address below 2^52",
 				(unsigned long long)v->vmxon_ptr);
 	for (unsigned i = 0; i < v->n_regions; i++)
-		if (!region_ok(v->regions[i].addr, ram))
-			return cin_fail(in, "VMCS region %#llx not a page inside RAM",
+		if (!region_ok(v->regions[i].addr))
+			return cin_fail(in, "VMCS region %#llx is not a 4-KiB aligned address below 2^52",
 					(unsigned long long)v->regions[i].addr);
 	if (v->current_vmcs == SNAP_NO_VMCS) {
 		if (v->non_root)

@@ -358,7 +358,7 @@ static bool decode_all(struct cin *in, struct snapshot_machine *s)
 		return false;
 	cin_pop(in, old);
 	old = cin_push(in, "vmx");
-	return snap_vmx_validate(in, &s->vmx, s->config.ram_size);
+	return snap_vmx_validate(in, &s->vmx);
 }
 
 struct snapshot_machine *snapshot_decode(const uint8_t *buf, size_t len,
