@@ -93,7 +93,7 @@ static int load_firmware(struct machine *m, char *err, size_t errlen)
 	ret = image_load(&m->mem, &rq, &m->boot_state, &m->img, &m->img_kind,
 			 why, sizeof(why));
 	if (!ret)
-		return 0;
+		return pc_platform_boot(m, err, errlen);
 	snprintf(err, errlen, "cannot load firmware %s", why);
 	return ret == -E2BIG ? VMXBOX_EXIT_USAGE : VMXBOX_EXIT_FIRMWARE;
 }

@@ -77,6 +77,21 @@ int pc_platform_create(struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
+int pc_platform_boot(struct machine *m, char *err, size_t errlen)
+{
+	struct acpi_config ac;
+	char why[200];
+
+	if (m->img_kind != IMAGE_MULTIBOOT && m->img_kind != IMAGE_LINUX)
+		return 0;
+	acpi_config_pc(&ac, 1);
+	if (acpi_build(&m->mem, &ac, &m->pc->acpi, why, sizeof(why))) {
+		snprintf(err, errlen, "cannot build the ACPI tables: %s", why);
+		return VMXBOX_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
 void pc_platform_destroy(struct machine *m)
 {
 	if (!m->pc)

@@ -11,16 +11,22 @@
 #include <stddef.h>
 
 #include "devices/fw_cfg.h"
+#include "loader/acpi.h"
 
 struct machine;
 
 struct pc_platform {
 	struct fw_cfg fw_cfg;
+	struct acpi_layout acpi;     /* all 0: no ACPI tables */
 };
 
 /* Create and attach the devices (after guest RAM and the UART).  0, or
  * an exit status with a one-line reason in err. */
 int pc_platform_create(struct machine *m, char *err, size_t errlen);
+/* After the image is loaded: the firmware tables of the PC boot
+ * protocols (ACPI, for multiboot and Linux images; vmxbox's own ELF64
+ * protocol leaves 0x80000-0xfffff to the firmware). */
+int pc_platform_boot(struct machine *m, char *err, size_t errlen);
 void pc_platform_destroy(struct machine *m);
 
 #endif

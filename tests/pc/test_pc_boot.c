@@ -113,6 +113,8 @@ static void expectf(const struct fw_result *r, const char *fmt, ...)
 	expect_line(r, line);
 }
 
+static void check_acpi(const struct fw_result *r);
+
 /* The whole multiboot handover as the test kernel reports it. */
 static void check_handover(const char *env)
 {
@@ -263,6 +265,7 @@ static void check_linux(const char *env, int entry)
 	expect_line(&r, "lx e820 base=0x9fc00 len=0x400 type=2");
 	expect_line(&r, "lx e820 base=0xf0000 len=0x10000 type=2");
 	expect_line(&r, "lx e820 base=0x100000 len=0x7f00000 type=1");
+	check_acpi(&r);
 	expect_line(&r, "pctest done");
 	fw_result_free(&r);
 }
@@ -366,6 +369,36 @@ static void check_fw_cfg(const struct fw_result *r)
 	expect_line(r, "fwcfg dma sig=\"QEMU CFG\" read_ctl=0x0 read=0x554d4551 pad=0x0 untouched=0xaa skip_ctl=0x0 after_skip=0x800 write_ctl=0x1");
 }
 
+/* The ACPI tables as the kernel finds and parses them. */
+static void check_acpi(const struct fw_result *r)
+{
+	static const char *const lines[] = {
+		"acpi rsdp_found=1",
+		"acpix rsdp revision=2 len=36 ext_checksum_ok=1 xsdt_found=1",
+		"acpi rsdt sig_ok=1 checksum_ok=1",
+		"acpix table FACP checksum_ok=1",
+		"acpi fadt sci_int=9 pm1a_evt=0x600 pm1a_cnt=0x604 pm_tmr=0x608 pm1_evt_len=4 pm1_cnt_len=2 pm_tmr_len=4 century=0x32",
+		"acpix fadt rev=3 len=244 flags=0x84a5 smi_cmd=0x0 boot_arch=0x1 reset_space=1 reset_port=0xcf9 reset_value=0x6 x_dsdt_same=1",
+		"acpi facs sig_ok=1 len=64 aligned64=1",
+		"acpi dsdt sig_ok=1 checksum_ok=1",
+		"acpix table APIC checksum_ok=1",
+		"acpi madt lapic_addr=0xfee00000 flags=0x1",
+		"acpi madt lapic uid=0 apic_id=0 flags=0x1",
+		"acpi madt ioapic id=0 addr=0xfec00000 gsi_base=0",
+		"acpi madt iso bus=0 irq=0 gsi=2 flags=0x0",
+		"acpi madt iso bus=0 irq=5 gsi=5 flags=0xd",
+		"acpi madt iso bus=0 irq=9 gsi=9 flags=0xd",
+		"acpi madt iso bus=0 irq=10 gsi=10 flags=0xd",
+		"acpi madt iso bus=0 irq=11 gsi=11 flags=0xd",
+		"acpi madt lapic_nmi uid=0xff flags=0x0 lint=1",
+		"acpix xsdt checksum_ok=1 entries=2 same_as_rsdt=1",
+	};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		expect_line(r, lines[i]);
+	ck_assert_msg(!strstr(r->out, "bad checksum"), "%s", r->out);
+}
+
 START_TEST(qemu_front_end_boots_multiboot)
 {
 	const char *argv[24];
@@ -381,6 +414,7 @@ START_TEST(qemu_front_end_boots_multiboot)
 	expectf(&r, "mb mod1 size=%zu fnv=0x%x page_aligned=1 above_kernel=1 string=\"%s\"",
 		mod1_size, mod1_fnv, mod1);
 	check_fw_cfg(&r);
+	check_acpi(&r);
 	expect_line(&r, "pctest done");
 	fw_result_free(&r);
 }

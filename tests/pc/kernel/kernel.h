@@ -65,5 +65,6 @@ bool cmdline_has(const char *w);
 void test_multiboot(uint32_t magic, uint32_t info);
 void test_linux(uint32_t entry_bits, uint32_t boot_params);
 void test_fw_cfg(void);
+void test_acpi(void);
 
 #endif

@@ -127,6 +127,7 @@ void kmain(uint32_t magic, uint32_t info)
 	else
 		test_multiboot(magic, info);
 	test_fw_cfg();
+	test_acpi();
 	kputs("pctest done\n");
 	outl(0xf4, 0);
 }
