@@ -35,6 +35,7 @@
 #define CR4_OSXMMEXCPT	(1ULL << 10)
 #define CR4_VMXE	(1ULL << 13)
 #define CR4_SMXE	(1ULL << 14)
+#define CR4_OSXSAVE	(1ULL << 18)
 
 #define RFLAGS_CF	(1ULL << 0)
 #define RFLAGS_FIXED	(1ULL << 1)

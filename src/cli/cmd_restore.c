@@ -166,6 +166,7 @@ static int make_config(const struct snapshot_machine *s,
 	opt = snap_config_option(&s->config, "vmx");
 	if (opt)
 		cfg->vmx = !strcmp(opt, "on");
+	cfg->cpu = snap_config_option(&s->config, "cpu");   /* NULL: max */
 	opt = snap_config_option(&s->config, "debug-exit");
 	if (opt && !debug_exit_parse_mode(opt, &cfg->debug_exit)) {
 		cli_error("restore", "snapshot option debug-exit=%s is unknown", opt);

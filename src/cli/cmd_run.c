@@ -29,6 +29,9 @@ static const char run_usage[] =
 "                            default) or (v << 1) | 1 (qemu)\n"
 "  --timeout=SECONDS         stop after SECONDS of wall time (exit status 75)\n"
 "  --vmx=on|off              advertise VMX in CPUID to the guest (default on)\n"
+"  --cpu=MODEL[,+FEAT|-FEAT...]  CPU model: max (default), base; features\n"
+"                            as in /proc/cpuinfo, e.g. max,-sse4_2,-xsave\n"
+"                            (--cpu=help lists them; docs/cpu-model.md)\n"
 "  --append=STR              command line passed in the boot info\n"
 "                            (vmxbox ELF64: 255 bytes; multiboot: 64 KiB)\n"
 "  --initrd=FILE[ ARGS]      multiboot module 0 (its string: FILE ARGS)\n"
@@ -58,6 +61,7 @@ enum {
 	OPT_ENGINE = 256, OPT_MEM, OPT_MAX_INSNS, OPT_DEBUG_EXIT, OPT_TIMEOUT,
 	OPT_VMX, OPT_APPEND, OPT_MONITOR, OPT_TRACE, OPT_PAUSED, OPT_NO_VMX_WATCH,
 	OPT_INITRD, OPT_MODULE, OPT_TRACE_OUT,
+	OPT_CPU,
 };
 
 static const struct option run_options[] = {
@@ -67,6 +71,7 @@ static const struct option run_options[] = {
 	{ "debug-exit", required_argument, NULL, OPT_DEBUG_EXIT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "vmx", required_argument, NULL, OPT_VMX },
+	{ "cpu", required_argument, NULL, OPT_CPU },
 	{ "append", required_argument, NULL, OPT_APPEND },
 	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "module", required_argument, NULL, OPT_MODULE },
@@ -161,6 +166,33 @@ static bool add_module(struct machine_config *cfg, const char *spec)
 	return true;
 }
 
+/* --cpu=help: the models and every feature with its state. */
+static void cpu_help(void)
+{
+	printf("CPU models: max (default; every feature vmxbox implements), host (= max),\n"
+	       "            base (a plain x86-64 CPU with VMX; also qemu64)\n"
+	       "Features (+name / -name / name=on|off; '-', '_' and '.' are equal):\n");
+	for (size_t i = 0; i < cpu_feature_count; i++) {
+		const struct cpu_feature_info *r = &cpu_feature_table[i];
+
+		printf("  %-20s %s%s%s\n", r->name,
+		       r->implemented ? "implemented" : "not implemented",
+		       r->alias ? ", also " : "", r->alias ? r->alias : "");
+	}
+}
+
+static bool parse_cpu(const char *spec, struct machine_config *cfg)
+{
+	struct cpu_model m;
+	char why[200];
+
+	cfg->cpu = spec;
+	if (!cpu_model_parse(&m, spec, why, sizeof(why)))
+		return true;
+	cli_error("run", "--cpu=%s: %s", spec, why);
+	return false;
+}
+
 static bool parse_option(int c, struct machine_config *cfg)
 {
 	switch (c) {
@@ -180,6 +212,8 @@ static bool parse_option(int c, struct machine_config *cfg)
 		return parse_seconds(optarg, &cfg->timeout);
 	case OPT_VMX:
 		return parse_onoff("vmx", optarg, &cfg->vmx);
+	case OPT_CPU:
+		return parse_cpu(optarg, cfg);
 	case OPT_APPEND:
 		cfg->append = optarg;
 		if (strlen(optarg) <= MB_CMDLINE_MAX)
@@ -243,6 +277,10 @@ static int parse_run_args(int argc, char **argv, struct machine_config *cfg)
 	while ((c = getopt_long(argc, argv, "vh", run_options, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(run_usage, stdout);
+			return VMXBOX_EXIT_OK;
+		}
+		if (c == OPT_CPU && !strcmp(optarg, "help")) {
+			cpu_help();
 			return VMXBOX_EXIT_OK;
 		}
 		if (c == '?') {

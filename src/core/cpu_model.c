@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * The CPUID model: a family-6 GenuineIntel CPU that advertises exactly what
- * the interpreter implements (no x87/SSE, no APIC), plus VMX when enabled.
- * Leaves follow SDM Vol. 2 "CPUID"; unknown leaves return zeros.
+ * CPUID of the model: a family-6 GenuineIntel CPU (SDM Vol. 2A "CPUID")
+ * that advertises exactly the features in the model (cpu_features.c), one
+ * logical processor, and cache/topology leaves that agree with each
+ * other (leaf 4 and 80000006H describe the same caches).  Unknown leaves
+ * return zeros; a leaf above the maximum returns the highest basic leaf's
+ * data as the SDM says for Intel processors.
  */
 #include "core/cpu_model.h"
 
@@ -13,119 +16,130 @@
 #define MAX_BASIC_LEAF 0xdu
 #define MAX_EXT_LEAF 0x80000008u
 
-/* CPUID.1 bits */
-#define F1_ECX_SSE3    (1u << 0)
-#define F1_ECX_MONITOR (1u << 3)
-#define F1_ECX_VMX     (1u << 5)
-#define F1_ECX_SSSE3   (1u << 9)
-#define F1_ECX_CX16    (1u << 13)
-#define F1_ECX_PCID    (1u << 17)
-#define F1_ECX_SSE41   (1u << 19)
-#define F1_ECX_SSE42   (1u << 20)
-#define F1_ECX_POPCNT  (1u << 23)
-#define F1_ECX_XSAVE   (1u << 26)
-#define F1_ECX_RDRAND  (1u << 30)
-#define F1_EDX_FPU     (1u << 0)   /* x87 on chip (interp: exec_x87.c) */
-#define F1_EDX_DE      (1u << 2)
-#define F1_EDX_PSE     (1u << 3)
-#define F1_EDX_TSC     (1u << 4)
-#define F1_EDX_MSR     (1u << 5)
-#define F1_EDX_PAE     (1u << 6)
-#define F1_EDX_MCE     (1u << 7)
-#define F1_EDX_CX8     (1u << 8)
-#define F1_EDX_SEP     (1u << 11)
-#define F1_EDX_PGE     (1u << 13)
-#define F1_EDX_CMOV    (1u << 15)
-#define F1_EDX_PAT     (1u << 16)
-#define F1_EDX_PSE36   (1u << 17)
-#define F1_EDX_MMX     (1u << 23)
-#define F1_EDX_SSE     (1u << 25)
-#define F1_EDX_SSE2    (1u << 26)
-/* MMX, SSE..SSE4.2 (the interpreter's simd.c and exec_simd_*.c/exec_sse_*.c) */
-#define F1_ECX_SIMD (F1_ECX_SSE3 | F1_ECX_SSSE3 | F1_ECX_SSE41 | F1_ECX_SSE42)
-#define F1_EDX_SIMD (F1_EDX_MMX | F1_EDX_SSE | F1_EDX_SSE2)
-/* CPUID.(7,0) */
-#define F7_EBX_FSGSBASE (1u << 0)
-#define F7_EBX_SMEP    (1u << 7)
-#define F7_EBX_RDSEED  (1u << 18)
-#define F7_EBX_SMAP    (1u << 20)
-#define F7_ECX_UMIP    (1u << 2)
-/* CPUID.80000001 */
-#define FE_ECX_LAHF    (1u << 0)
-#define FE_ECX_LZCNT   (1u << 5)
-#define FE_EDX_SYSCALL (1u << 11)
-#define FE_EDX_NX      (1u << 20)
-#define FE_EDX_1GB     (1u << 26)
-#define FE_EDX_RDTSCP  (1u << 27)
-#define FE_EDX_LM      (1u << 29)
+/* Family 6, model 3CH (extended model 3, model C), stepping 3. */
+#define CPU_SIGNATURE 0x000306c3u
+#define CLFLUSH_LINE 64u
+#define XSAVE_LEGACY_AND_HEADER 576u   /* 512-byte legacy area + header */
 
-void cpu_model_default(struct cpu_model *m)
-{
-	memset(m, 0, sizeof(*m));
-	m->vmx = true;
-	m->maxphyaddr = CPU_MODEL_MAXPHYADDR_DEFAULT;
-	m->nx = true;
-	m->rdtscp = true;
-	m->smep = true;
-	m->smap = true;
-}
+/* Cache descriptions shared by leaf 4 and leaf 80000006H. */
+struct cache_desc {
+	uint8_t type;           /* 1 data, 2 instruction, 3 unified */
+	uint8_t level;
+	uint16_t ways;
+	uint32_t sets;
+	bool shared;            /* by the package (L3) */
+};
+
+static const struct cache_desc caches[] = {
+	{ 1, 1, 8, 64, false },        /* L1d 32 KiB */
+	{ 2, 1, 8, 64, false },        /* L1i 32 KiB */
+	{ 3, 2, 4, 1024, false },      /* L2 256 KiB */
+	{ 3, 3, 16, 8192, true },      /* L3 8 MiB */
+};
+
+#define N_CACHES (sizeof(caches) / sizeof(caches[0]))
 
 static void leaf1(const struct cpu_model *m, uint32_t out[4])
 {
-	out[0] = 0x000306c3;          /* family 6, model 0x3c, stepping 3 */
-	out[1] = 1u << 16;            /* one logical processor, APIC ID 0 */
-	out[2] = F1_ECX_CX16 | F1_ECX_POPCNT | F1_ECX_SIMD;
-	if (m->vmx)
-		out[2] |= F1_ECX_VMX;
-	if (m->monitor_mwait)
-		out[2] |= F1_ECX_MONITOR;
-	if (m->pcid)
-		out[2] |= F1_ECX_PCID;
-	if (m->xsave)
-		out[2] |= F1_ECX_XSAVE;
-	if (m->rdrand)
-		out[2] |= F1_ECX_RDRAND;
-	out[3] = F1_EDX_FPU | F1_EDX_DE | F1_EDX_PSE | F1_EDX_TSC |
-		 F1_EDX_MSR | F1_EDX_PAE | F1_EDX_MCE | F1_EDX_CX8 | F1_EDX_SEP | F1_EDX_PGE |
-		 F1_EDX_CMOV | F1_EDX_PAT | F1_EDX_PSE36 | F1_EDX_SIMD;
+	out[0] = CPU_SIGNATURE;
+	/* EBX: CLFLUSH line size in 8-byte units (valid with CLFLUSH), one
+	 * logical processor, initial APIC ID 0. */
+	out[1] = (CLFLUSH_LINE / 8) << 8 | 1u << 16;
+	out[2] = m->words[CPUID_1_ECX] & ~(1u << (X86_FEAT_OSXSAVE % 32));
+	out[3] = m->words[CPUID_1_EDX];
+}
+
+/* Leaf 2: one iteration, descriptor FFH = "use leaf 4". */
+static void leaf2(uint32_t out[4])
+{
+	out[0] = 0x00ff0001u;
+}
+
+/* Leaf 4: deterministic cache parameters (one core, one thread). */
+static void leaf4(uint32_t subleaf, uint32_t out[4])
+{
+	const struct cache_desc *c;
+
+	if (subleaf >= N_CACHES)
+		return;
+	c = &caches[subleaf];
+	out[0] = c->type | (uint32_t)c->level << 5 | 1u << 8;  /* self-init */
+	out[1] = (uint32_t)(c->ways - 1) << 22 | (CLFLUSH_LINE - 1);
+	out[2] = c->sets - 1;
+	out[3] = c->shared ? 1u << 1 : 0;    /* L3: inclusive of lower levels */
+}
+
+/* Leaf 5: MONITOR/MWAIT line sizes; ECX: extensions and interrupts as
+ * break events; EDX: C0 and C1 sub-states. */
+static void leaf5(const struct cpu_model *m, uint32_t out[4])
+{
+	if (!cpu_has(m, X86_FEAT_MONITOR))
+		return;
+	out[0] = CLFLUSH_LINE;
+	out[1] = CLFLUSH_LINE;
+	out[2] = 3;
+	out[3] = 0x11;
 }
 
 static void leaf7(const struct cpu_model *m, uint32_t subleaf, uint32_t out[4])
 {
 	if (subleaf != 0)
 		return;
-	if (m->fsgsbase)
-		out[1] |= F7_EBX_FSGSBASE;
-	if (m->smep)
-		out[1] |= F7_EBX_SMEP;
-	if (m->rdrand)
-		out[1] |= F7_EBX_RDSEED;
-	if (m->smap)
-		out[1] |= F7_EBX_SMAP;
-	out[2] = F7_ECX_UMIP;
+	out[1] = m->words[CPUID_7_0_EBX];
+	out[2] = m->words[CPUID_7_0_ECX];
+	out[3] = m->words[CPUID_7_0_EDX];
 }
 
-/* XSAVE: only the x87 component may be enabled in XCR0. */
+/* Leaf 0BH: x2APIC topology, one thread in one core. */
+static void leaf_b(uint32_t subleaf, uint32_t out[4])
+{
+	out[2] = subleaf & 0xff;
+	if (subleaf > 1)
+		return;
+	out[1] = 1;
+	out[2] |= (subleaf + 1) << 8;   /* 1 = SMT level, 2 = core level */
+}
+
+/* Leaf 0DH: XSAVE.  Only the x87 and SSE components exist; both live in
+ * the legacy area, so every size is the legacy area plus the header
+ * (SDM Vol. 1 13.2, 13.4). */
 static void leaf_d(const struct cpu_model *m, uint32_t subleaf, uint32_t out[4])
 {
-	if (!m->xsave || subleaf != 0)
+	uint64_t xcr0 = cpu_model_xcr0_valid_bits(m);
+
+	if (!cpu_has(m, X86_FEAT_XSAVE))
 		return;
-	out[0] = 1;
-	out[1] = 576;
-	out[2] = 576;
+	if (subleaf == 0) {
+		out[0] = (uint32_t)xcr0;
+		out[1] = XSAVE_LEGACY_AND_HEADER;
+		out[2] = XSAVE_LEGACY_AND_HEADER;
+		out[3] = (uint32_t)(xcr0 >> 32);
+	} else if (subleaf == 1) {
+		out[0] = m->words[CPUID_D_1_EAX];
+		if (cpu_has(m, X86_FEAT_XSAVEC) || cpu_has(m, X86_FEAT_XSAVES))
+			out[1] = XSAVE_LEGACY_AND_HEADER;
+	}
 }
 
 static void brand(uint32_t leaf, uint32_t out[4])
 {
-	static const char name[48] = "vmxbox virtual CPU @ interp";
+	static const char name[48] = "vmxbox virtual x86-64 CPU";
 
 	memcpy(out, name + (leaf - 0x80000002u) * 16, 16);
 }
 
-void cpu_model_cpuid(const struct cpu_model *m, uint32_t leaf, uint32_t subleaf,
-		     uint32_t out[4])
+/* Leaf 80000006H: the L2 cache as leaf 4 describes it. */
+static void leaf_ext6(uint32_t out[4])
 {
-	memset(out, 0, 4 * sizeof(out[0]));
+	const struct cache_desc *l2 = &caches[2];
+	uint32_t kib = l2->ways * l2->sets * CLFLUSH_LINE / 1024;
+
+	out[2] = kib << 16 | 6u << 12 | CLFLUSH_LINE;   /* 6 = 8-way or more */
+}
+
+static void basic_leaf(const struct cpu_model *m, uint32_t leaf,
+		       uint32_t subleaf, uint32_t out[4])
+{
 	switch (leaf) {
 	case 0:
 		out[0] = MAX_BASIC_LEAF;
@@ -136,25 +150,47 @@ void cpu_model_cpuid(const struct cpu_model *m, uint32_t leaf, uint32_t subleaf,
 	case 1:
 		leaf1(m, out);
 		break;
+	case 2:
+		leaf2(out);
+		break;
+	case 4:
+		leaf4(subleaf, out);
+		break;
+	case 5:
+		leaf5(m, out);
+		break;
 	case 7:
 		leaf7(m, subleaf, out);
+		break;
+	case 0xb:
+		leaf_b(subleaf, out);
 		break;
 	case 0xd:
 		leaf_d(m, subleaf, out);
 		break;
+	default:
+		break;
+	}
+}
+
+static void ext_leaf(const struct cpu_model *m, uint32_t leaf, uint32_t out[4])
+{
+	switch (leaf) {
 	case 0x80000000u:
 		out[0] = MAX_EXT_LEAF;
 		break;
 	case 0x80000001u:
-		out[2] = FE_ECX_LAHF | FE_ECX_LZCNT;
-		out[3] = FE_EDX_SYSCALL | FE_EDX_1GB | FE_EDX_LM;
-		if (m->nx)
-			out[3] |= FE_EDX_NX;
-		if (m->rdtscp)
-			out[3] |= FE_EDX_RDTSCP;
+		out[2] = m->words[CPUID_80000001_ECX];
+		out[3] = m->words[CPUID_80000001_EDX];
 		break;
 	case 0x80000002u: case 0x80000003u: case 0x80000004u:
 		brand(leaf, out);
+		break;
+	case 0x80000006u:
+		leaf_ext6(out);
+		break;
+	case 0x80000007u:
+		out[3] = m->words[CPUID_80000007_EDX];
 		break;
 	case 0x80000008u:
 		out[0] = cpu_model_maxphyaddr(m) | (48u << 8);
@@ -164,27 +200,69 @@ void cpu_model_cpuid(const struct cpu_model *m, uint32_t leaf, uint32_t subleaf,
 	}
 }
 
+void cpu_model_cpuid(const struct cpu_model *m, uint32_t leaf, uint32_t subleaf,
+		     uint32_t out[4])
+{
+	memset(out, 0, 4 * sizeof(out[0]));
+	/* Above the maximum: the data of the highest basic leaf (Intel, SDM
+	 * CPUID "If a value entered for CPUID.EAX is higher than the
+	 * maximum input value..."). */
+	if ((leaf >= 0x80000000u && leaf > MAX_EXT_LEAF) ||
+	    (leaf < 0x80000000u && leaf > MAX_BASIC_LEAF)) {
+		basic_leaf(m, MAX_BASIC_LEAF, subleaf, out);
+		return;
+	}
+	if (leaf >= 0x80000000u)
+		ext_leaf(m, leaf, out);
+	else
+		basic_leaf(m, leaf, subleaf, out);
+}
+
 uint64_t cpu_model_cr4_valid_bits(const struct cpu_model *m)
 {
-	uint64_t v = CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE |
-		     CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_UMIP;
+	static const struct { enum x86_feature f; uint64_t cr4; } rows[] = {
+		{ X86_FEAT_VME, CR4_VME | CR4_PVI },
+		{ X86_FEAT_DE, CR4_DE },
+		{ X86_FEAT_FXSR, CR4_OSFXSR | CR4_OSXMMEXCPT },
+		{ X86_FEAT_PSE, CR4_PSE },
+		{ X86_FEAT_PAE, CR4_PAE },
+		{ X86_FEAT_MCE, CR4_MCE },
+		{ X86_FEAT_PGE, CR4_PGE },
+		{ X86_FEAT_UMIP, CR4_UMIP },
+		{ X86_FEAT_VMX, CR4_VMXE },
+		{ X86_FEAT_SMX, CR4_SMXE },
+		{ X86_FEAT_FSGSBASE, CR4_FSGSBASE },
+		{ X86_FEAT_PCID, CR4_PCIDE },
+		{ X86_FEAT_XSAVE, CR4_OSXSAVE },
+		{ X86_FEAT_SMEP, CR4_SMEP },
+		{ X86_FEAT_SMAP, CR4_SMAP },
+	};
+	/* TSD and PCE exist on every processor with RDTSC/RDPMC. */
+	uint64_t v = CR4_TSD | CR4_PCE;
 
-	if (m->vmx)
-		v |= CR4_VMXE;
-	if (m->fsgsbase)
-		v |= CR4_FSGSBASE;
-	if (m->pcid)
-		v |= CR4_PCIDE;
-	if (m->xsave)
-		v |= CR4_OSXSAVE;
-	if (m->smep)
-		v |= CR4_SMEP;
-	if (m->smap)
-		v |= CR4_SMAP;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (cpu_has(m, rows[i].f))
+			v |= rows[i].cr4;
 	return v;
 }
 
 uint64_t cpu_model_efer_valid_bits(const struct cpu_model *m)
 {
-	return EFER_SCE | EFER_LME | EFER_LMA | (m->nx ? EFER_NXE : 0);
+	uint64_t v = 0;
+
+	if (cpu_has(m, X86_FEAT_SYSCALL))
+		v |= EFER_SCE;
+	if (cpu_has(m, X86_FEAT_LM))
+		v |= EFER_LME | EFER_LMA;
+	if (cpu_has(m, X86_FEAT_NX))
+		v |= EFER_NXE;
+	return v;
+}
+
+/* XCR0[0] (x87) always; XCR0[1] (SSE) with SSE (SDM Vol. 1 13.3). */
+uint64_t cpu_model_xcr0_valid_bits(const struct cpu_model *m)
+{
+	if (!cpu_has(m, X86_FEAT_XSAVE))
+		return 0;
+	return 1 | (cpu_has(m, X86_FEAT_SSE) ? 2 : 0);
 }

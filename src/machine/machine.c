@@ -98,6 +98,23 @@ static int load_firmware(struct machine *m, char *err, size_t errlen)
 	return ret == -E2BIG ? VMXBOX_EXIT_USAGE : VMXBOX_EXIT_FIRMWARE;
 }
 
+/* The CPU model: --cpu, then --vmx=off on top; the VMX layer exists
+ * exactly when the model advertises VMX. */
+static int resolve_cpu(struct machine *m, char *err, size_t errlen)
+{
+	char why[200];
+
+	if (cpu_model_parse(&m->model, m->cfg.cpu ? m->cfg.cpu : "max", why,
+			    sizeof(why))) {
+		snprintf(err, errlen, "--cpu=%s: %s", m->cfg.cpu, why);
+		return VMXBOX_EXIT_USAGE;
+	}
+	if (!m->cfg.vmx)
+		cpu_model_set(&m->model, X86_FEAT_VMX, false);
+	m->cfg.vmx = cpu_has(&m->model, X86_FEAT_VMX);
+	return 0;
+}
+
 /* Pick the engine first, so --engine=kvm without KVM fails fast. */
 static int select_engine(struct machine *m, char *err, size_t errlen)
 {
@@ -124,8 +141,7 @@ static int create_engine(struct machine *m, char *err, size_t errlen)
 	};
 	char why[200] = "";
 
-	cpu_model_default(&ec.model);
-	ec.model.vmx = m->cfg.vmx;
+	ec.model = m->model;
 	/* The VMX layer (src/vmx/) sees every interceptable event when VMX
 	 * is advertised; without it VMX instructions #UD in the engine. */
 	if (m->cfg.vmx) {
@@ -173,8 +189,11 @@ int machine_create(const struct machine_config *cfg, struct machine **out,
 		m->cfg.mem_size = GUEST_MEM_DEFAULT;
 	atomic_init(&m->stop_cause, STOP_NONE);
 	vcpu_ctl_init(&m->ctl, m->cfg.max_insns, m->cfg.paused);
-	ret = select_engine(m, err, errlen);
+	ret = resolve_cpu(m, err, errlen);
+	if (!ret)
+		ret = select_engine(m, err, errlen);
 	if (ret) {
+		vcpu_ctl_destroy(&m->ctl);
 		free(m);
 		return ret;
 	}

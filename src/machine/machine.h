@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/cpu_model.h"
 #include "core/cpu_state.h"
 #include "devices/debug_exit.h"
 #include "devices/event_port.h"
@@ -43,6 +44,7 @@ struct machine_config {
 	unsigned debug_exit_len;     /* ports it claims (QEMU's iosize) */
 	double timeout;              /* seconds; 0 = none */
 	bool vmx;                    /* advertise VMX to the guest */
+	const char *cpu;             /* --cpu=SPEC (cpu_model_parse); NULL = max */
 	bool verbose;
 	const char *append;          /* boot command line, may be NULL */
 	const char *initrd;          /* --initrd: multiboot module 0 */
@@ -81,6 +83,7 @@ struct machine {
 	struct pc_platform *pc;       /* fw_cfg, ... (pc_platform.h) */
 	struct elf_image img;
 	enum image_kind img_kind;
+	struct cpu_model model;      /* what CPUID advertises (cfg.cpu, cfg.vmx) */
 	struct cpu_state boot_state;
 	const struct engine_ops *ops;
 	struct engine *eng;

@@ -187,6 +187,7 @@ static void capture_config(struct machine *m, struct snapshot_machine *s)
 	snap_config_set_option(c, "debug-exit",
 			       m->cfg.debug_exit == DEBUG_EXIT_QEMU ? "qemu" : "plain");
 	snap_config_set_option(c, "vmx", m->cfg.vmx ? "on" : "off");
+	snap_config_set_option(c, "cpu", m->cfg.cpu ? m->cfg.cpu : "max");
 }
 
 struct snapshot_machine *snap_machine_capture(struct machine *m,

@@ -18,7 +18,8 @@ enum ctl_word {
 #define D1    (1u << 1)  /* default1 (SDM A.2): must-be-1 in non-TRUE MSR */
 #define D1CLR (1u << 2)  /* default1 that the TRUE MSR allows to be 0 */
 #define NEED_RDTSCP (1u << 3)  /* only if the CPU model has RDTSCP */
-#define NEED_RDRAND (1u << 4)  /* only if the CPU model has RDRAND/RDSEED */
+#define NEED_RDRAND (1u << 4)  /* only if the CPU model has RDRAND */
+#define NEED_RDSEED (1u << 5)  /* only if the CPU model has RDSEED */
 /* No flag: a control the SDM names that vmxbox does not support (must be
  * 0); listed so that docs and tests cover every control bit. */
 #define NOSUP 0u
@@ -93,8 +94,7 @@ static const struct ctl_row ctl_table[] = {
 	{ W_PROC2, 13, SUP, "enable VM functions" },
 	{ W_PROC2, 14, NOSUP, "VMCS shadowing" },
 	{ W_PROC2, 15, NOSUP, "enable ENCLS exiting" },
-	/* The model's RDRAND flag also gives RDSEED (cpu_model.c leaf 7). */
-	{ W_PROC2, 16, SUP | NEED_RDRAND, "RDSEED exiting" },
+	{ W_PROC2, 16, SUP | NEED_RDSEED, "RDSEED exiting" },
 	{ W_PROC2, 17, NOSUP, "enable PML" },
 	{ W_PROC2, 18, NOSUP, "EPT-violation #VE" },
 	{ W_PROC2, 19, NOSUP, "conceal VMX from PT" },
@@ -192,9 +192,11 @@ static const uint64_t ept_vpid_cap =
 
 static bool row_usable(const struct ctl_row *r, const struct cpu_model *m)
 {
-	if ((r->flags & NEED_RDTSCP) && !m->rdtscp)
+	if ((r->flags & NEED_RDTSCP) && !cpu_has(m, X86_FEAT_RDTSCP))
 		return false;
-	if ((r->flags & NEED_RDRAND) && !m->rdrand)
+	if ((r->flags & NEED_RDRAND) && !cpu_has(m, X86_FEAT_RDRAND))
+		return false;
+	if ((r->flags & NEED_RDSEED) && !cpu_has(m, X86_FEAT_RDSEED))
 		return false;
 	return true;
 }

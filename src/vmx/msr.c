@@ -14,7 +14,7 @@ static bool cap_msr_exists(const struct vmx_vcpu *v, uint32_t index)
 	const struct vmx_caps *c = &v->caps;
 	uint64_t basic = c->msr[0];
 
-	if (!v->model.vmx)
+	if (!cpu_has(&v->model, X86_FEAT_VMX))
 		return false;
 	switch (index) {
 	case MSR_IA32_VMX_PROCBASED_CTLS2:
@@ -58,7 +58,7 @@ enum icpt_result vmx_rdmsr(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
 static uint64_t feature_control_valid(const struct vmx_vcpu *v)
 {
 	return FEATURE_CONTROL_LOCKED |
-	       (v->model.vmx ? FEATURE_CONTROL_VMX_OUTSIDE_SMX : 0);
+	       (cpu_has(&v->model, X86_FEAT_VMX) ? FEATURE_CONTROL_VMX_OUTSIDE_SMX : 0);
 }
 
 enum icpt_result vmx_wrmsr(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,

@@ -101,7 +101,7 @@ START_TEST(mov_cr_gp_rules)
 	ck_assert_uint_eq(G(RAX), 0x80010033);
 	ck_assert_uint_eq(G(RBX), CR4_PAE | CR4_PGE | CR4_VMXE);
 	/* VMXE is refused when the model has no VMX. */
-	h.ip->cfg.model.vmx = false;
+	cpu_model_set(&h.ip->cfg.model, X86_FEAT_VMX, false);
 	G(RAX) = CR4_PAE | CR4_VMXE;
 	expect_fault(mov_cr4_rax, 3, 5, X86_GP, 0, true);
 }
@@ -265,7 +265,7 @@ START_TEST(cpuid_model)
 	ck_assert_int_eq(su_run(&h, cpuid, 3, 5), ENGINE_EXIT_HLT);
 	ck_assert_uint_eq(G(RAX) & 0xff, 46);
 	/* VMX off in the model: the bit goes away. */
-	h.ip->cfg.model.vmx = false;
+	cpu_model_set(&h.ip->cfg.model, X86_FEAT_VMX, false);
 	G(RAX) = 1;
 	ck_assert_int_eq(su_run(&h, cpuid, 3, 5), ENGINE_EXIT_HLT);
 	ck_assert(!(G(RCX) & (1u << 5)));

@@ -1040,7 +1040,7 @@ START_TEST(vmx_state_round_trip)
 	size_t alen;
 
 	cpu_model_default(&model);
-	model.vmx = true;
+	cpu_model_set(&model, X86_FEAT_VMX, true);
 	v = vmx_vcpu_create(&model);
 	w = vmx_vcpu_create(&model);
 	s = machine(&gm, 6);

@@ -11,7 +11,10 @@
  * Exits 77 (meson: skipped) while the interp engine cannot boot firmware.
  * The spin firmware (an L2 through 3000 CPUID exits, then L1 spins) runs
  * under --max-insns.  VM-exit triggers are checked too.
- * $VMXBOX, $FW_HELLO, $FW_FAULT, $FW_VMXDEMO, $FW_SPIN are set by meson.
+ * fpustate keeps x87/SSE state in the processor (FXRSTOR/XSAVE) and
+ * prints digests of it: a restore that lost any of it prints others.
+ * $VMXBOX, $FW_HELLO, $FW_FAULT, $FW_VMXDEMO, $FW_SPIN, $FW_FPUSTATE are
+ * set by meson.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -228,8 +231,10 @@ int main(void)
 	char dir[] = "/tmp/snaprestore.XXXXXX";
 	const char *hello = getenv("FW_HELLO"), *fault = getenv("FW_FAULT");
 	const char *demo = getenv("FW_VMXDEMO"), *spin = getenv("FW_SPIN");
+	const char *fpu = getenv("FW_FPUSTATE");
 
-	if (!getenv("VMXBOX") || !hello || !fault || !demo || !spin || !mkdtemp(dir))
+	if (!getenv("VMXBOX") || !hello || !fault || !demo || !spin || !fpu ||
+	    !mkdtemp(dir))
 		return 1;
 	if (!engine_works(hello)) {
 		rmdir(dir);
@@ -237,6 +242,7 @@ int main(void)
 	}
 	check_firmware("hello", hello, "-v", -1, NULL, dir);
 	check_firmware("fault", fault, "-v", -1, NULL, dir);
+	check_firmware("fpustate", fpu, "-v", -1, NULL, dir);
 	check_firmware("demo", demo, "-v", 0,
 		       "vmexit:CPUID:1,vmexit:CPUID:2", dir);
 	check_firmware("spin", spin, "--max-insns=400000", 74,

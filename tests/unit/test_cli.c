@@ -196,6 +196,68 @@ START_TEST(firmware_errors_exit_71)
 }
 END_TEST
 
+/* --cpu reaches the guest's CPUID: the firmware exits with SMEP
+ * (CPUID.(7,0):EBX[7]) in bit 0 and VMX (CPUID.1:ECX[5]) in bit 1. */
+START_TEST(cpu_option)
+{
+	static const uint8_t code[] = {
+		0xb8, 0x07, 0, 0, 0, 0x31, 0xc9, 0x0f, 0xa2,   /* cpuid 7.0 */
+		0x89, 0xde, 0xc1, 0xee, 0x07, 0x83, 0xe6, 0x01, /* esi = smep */
+		0xb8, 0x01, 0, 0, 0, 0x0f, 0xa2,               /* cpuid 1 */
+		0xc1, 0xe9, 0x05, 0x83, 0xe1, 0x01, 0x01, 0xc9, /* ecx = vmx << 1 */
+		0x09, 0xce, 0x89, 0xf0, 0xe6, 0xf4, 0xf4,      /* out 0xf4 */
+	};
+	struct tiny_seg seg = { 0x300000, code, sizeof(code), sizeof(code) };
+	uint8_t *elf;
+	size_t len = tiny_elf_build(&elf, 0x300000, &seg, 1, NULL);
+	char *fw = tiny_write_temp(elf, len);
+	static const struct { const char *cpu, *vmx; int status; } cases[] = {
+		{ NULL, NULL, 3 },
+		{ "--cpu=max", NULL, 3 },
+		{ "--cpu=max,-smep", NULL, 2 },
+		{ "--cpu=base", NULL, 2 },
+		{ "--cpu=max,vmx=off", NULL, 1 },
+		{ "--cpu=max", "--vmx=off", 1 },
+		{ "--cpu=-smep,-vmx", NULL, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *a = cases[i].cpu ? cases[i].cpu : "--mem=4M";
+		const char *b = cases[i].vmx ? cases[i].vmx : "--mem=4M";
+
+		run(&r, NULL, "run", "--engine=interp", "--mem=4M", a, b, fw, NULL);
+		ck_assert_msg(r.status == cases[i].status, "%s %s: status %d: %s",
+			      a, b, r.status, r.err);
+	}
+	/* A snapshot keeps the model: restored before the first CPUID, the
+	 * guest still sees no SMEP. */
+	run(&r, NULL, "run", "--engine=interp", "--mem=4M", "--cpu=max,-smep",
+	    "--snapshot=/tmp/vmxbox-test-cpu.cbor", "--snapshot-on=insns:1", fw,
+	    NULL);
+	ck_assert_int_eq(r.status, 2);
+	run(&r, NULL, "restore", "/tmp/vmxbox-test-cpu.cbor", NULL);
+	ck_assert_msg(r.status == 2, "restore: %d %s", r.status, r.err);
+	unlink("/tmp/vmxbox-test-cpu.cbor");
+	run(&r, NULL, "run", "--cpu=max,+avx", fw, NULL);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_str_eq(r.err, "vmxbox run: --cpu=max,+avx: CPU feature 'avx' is not implemented by vmxbox\n");
+	run(&r, NULL, "run", "--cpu=max,-bogus", fw, NULL);
+	ck_assert_int_eq(r.status, 2);
+	assert_has(r.err, "unknown CPU feature 'bogus'");
+	ck_assert_uint_eq(count_lines(r.err), 1);
+	run(&r, NULL, "run", "--cpu=help", NULL);
+	ck_assert_int_eq(r.status, 0);
+	assert_has(r.out, "sse4_2");
+	assert_has(r.out, "vmx                  implemented");
+	assert_has(r.out, "avx                  not implemented");
+	run(&r, NULL, "run", "--help", NULL);
+	assert_has(r.out, "--cpu=");
+	unlink(fw);
+	free(fw);
+	free(elf);
+}
+END_TEST
+
 START_TEST(kvm_engine_without_kvm)
 {
 	run(&r, "VMXBOX_KVM_DEVICE=/nonexistent/kvm", "run", "--engine=kvm",
@@ -377,6 +439,7 @@ int main(void)
 	tcase_add_test(tc, bad_option_values_exit_2);
 	tcase_add_test(tc, firmware_errors_exit_71);
 	tcase_add_test(tc, kvm_engine_without_kvm);
+	tcase_add_test(tc, cpu_option);
 	tcase_add_test(tc, caps_text);
 	tcase_add_test(tc, caps_json);
 	tcase_add_test(tc, caps_device_not_kvm);

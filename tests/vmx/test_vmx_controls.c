@@ -115,20 +115,26 @@ START_TEST(table_names_every_allowed_bit_once)
 END_TEST
 
 /* RDRAND/RDSEED exiting are allowed-1 only when the CPU model has the
- * instructions (SDM A.3.3); the model's rdrand flag gives both. */
+ * instruction (SDM A.3.3), each on its own. */
 START_TEST(rdseed_exiting_advertised_with_rdseed)
 {
 	struct cpu_model m;
 	struct vmx_caps c;
 
 	cpu_model_default(&m);
-	m.rdrand = false;
+	cpu_model_set(&m, X86_FEAT_RDRAND, false);
+	cpu_model_set(&m, X86_FEAT_RDSEED, false);
 	vmx_caps_init(&c, &m);
 	ck_assert(!(c.proc2.may1 & (CPU2_RDSEED_EXITING | CPU2_RDRAND_EXITING)));
-	m.rdrand = true;
+	cpu_model_set(&m, X86_FEAT_RDRAND, true);
+	cpu_model_set(&m, X86_FEAT_RDSEED, true);
 	vmx_caps_init(&c, &m);
 	ck_assert(c.proc2.may1 & CPU2_RDSEED_EXITING);
 	ck_assert(c.proc2.may1 & CPU2_RDRAND_EXITING);
+	cpu_model_set(&m, X86_FEAT_RDRAND, false);
+	vmx_caps_init(&c, &m);
+	ck_assert(c.proc2.may1 & CPU2_RDSEED_EXITING);
+	ck_assert(!(c.proc2.may1 & CPU2_RDRAND_EXITING));
 	ck_assert(!(c.proc2.may1 & CPU2_ENABLE_PML));
 }
 END_TEST

@@ -1302,7 +1302,7 @@ START_TEST(cap_msrs_gp_without_vmx)
 	uint64_t v = 0;
 
 	cpu_model_default(&m);
-	m.vmx = false;
+	cpu_model_set(&m, X86_FEAT_VMX, false);
 	off = vmx_vcpu_create(&m);
 	vmx_vcpu_destroy(V);
 	V = off;

@@ -72,7 +72,7 @@ static struct vmx_vcpu *make_vcpu(void)
 	struct cpu_model model;
 
 	cpu_model_default(&model);
-	model.vmx = true;
+	cpu_model_set(&model, X86_FEAT_VMX, true);
 	return vmx_vcpu_create(&model);
 }
 

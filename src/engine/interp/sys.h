@@ -198,8 +198,13 @@ void sys_sti(struct interp *ip, const struct insn *in);
 void sys_pause(struct interp *ip, const struct insn *in);
 void sys_monitor(struct interp *ip, const struct insn *in);
 void sys_mwait(struct interp *ip, const struct insn *in);
+/* xsave.c, fxsave.c */
 void sys_xsetbv(struct interp *ip, const struct insn *in);
 void sys_xgetbv(struct interp *ip, const struct insn *in);
+void sys_xsave(struct interp *ip, const struct insn *in);
+void sys_xrstor(struct interp *ip, const struct insn *in);
+void sys_fxsave(struct interp *ip, const struct insn *in);
+void sys_fxrstor(struct interp *ip, const struct insn *in);
 void sys_rdrand(struct interp *ip, const struct insn *in);
 void sys_ud(struct interp *ip, const struct insn *in);
 void sys_clac_stac(struct interp *ip, const struct insn *in);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Miscellaneous system instructions: CPUID, HLT, CLI/STI, PAUSE,
- * MONITOR/MWAIT, XSETBV/XGETBV, RDRAND/RDSEED, UD0/1/2, CLAC/STAC,
+ * MONITOR/MWAIT, RDRAND/RDSEED, UD0/1/2, CLAC/STAC,
  * INVLPG, WBINVD/INVD, GETSEC (SDM Vol. 2 instruction reference).
  */
 #include "engine/interp/sys.h"
@@ -102,7 +102,7 @@ void sys_monitor(struct interp *ip, const struct insn *in)
 	uint64_t amask = in->zi.address_width == 64 ? ~0ull :
 			 in->zi.address_width == 32 ? 0xffffffffull : 0xffffull;
 
-	if (!ip->cfg.model.monitor_mwait || cpu_cpl(s) > 0)
+	if (!cpu_has(&ip->cfg.model, X86_FEAT_MONITOR) || cpu_cpl(s) > 0)
 		interp_raise(ip, X86_UD);
 	seg = sys_seg_override(in, SEG_DS);
 	sys_icpt_fill(ip, in, &ic, ICPT_MONITOR);
@@ -114,50 +114,12 @@ void sys_monitor(struct interp *ip, const struct insn *in)
 
 void sys_mwait(struct interp *ip, const struct insn *in)
 {
-	if (!ip->cfg.model.monitor_mwait || cpu_cpl(&ip->s) > 0)
+	if (!cpu_has(&ip->cfg.model, X86_FEAT_MONITOR) || cpu_cpl(&ip->s) > 0)
 		interp_raise(ip, X86_UD);
 	if ((uint32_t)ip->s.gpr[GPR_RCX] > 1)
 		interp_raise_gp0(ip);
 	/* Waking up at once is a valid implementation (SDM 9.10.4). */
 	simple_icpt(ip, in, ICPT_MWAIT);
-}
-
-static void xsave_enabled(struct interp *ip)
-{
-	if (!ip->cfg.model.xsave || !(ip->s.cr4 & CR4_OSXSAVE))
-		interp_raise(ip, X86_UD);
-}
-
-void sys_xsetbv(struct interp *ip, const struct insn *in)
-{
-	struct cpu_state *s = &ip->s;
-	struct x86_intercept ic;
-	uint64_t v = (s->gpr[GPR_RDX] << 32) | (s->gpr[GPR_RAX] & 0xffffffffull);
-
-	xsave_enabled(ip);
-	require_cpl0(ip);
-	sys_icpt_fill(ip, in, &ic, ICPT_XSETBV);
-	if (sys_intercept(ip, &ic) == ICPT_EMULATED) {
-		sys_done(ip, in);
-		return;
-	}
-	/* Only x87 state is supported; XCR0[0] must be 1 (SDM 13.3). */
-	if ((uint32_t)s->gpr[GPR_RCX] != 0 || v != 1)
-		interp_raise_gp0(ip);
-	s->xcr0 = v;
-	sys_done(ip, in);
-}
-
-void sys_xgetbv(struct interp *ip, const struct insn *in)
-{
-	struct cpu_state *s = &ip->s;
-
-	xsave_enabled(ip);
-	if ((uint32_t)s->gpr[GPR_RCX] != 0)
-		interp_raise_gp0(ip);
-	s->gpr[GPR_RAX] = s->xcr0 & 0xffffffffull;
-	s->gpr[GPR_RDX] = s->xcr0 >> 32;
-	sys_done(ip, in);
 }
 
 /* Deterministic "random" numbers: a hash of the instruction count, so runs
@@ -176,7 +138,7 @@ void sys_rdrand(struct interp *ip, const struct insn *in)
 	bool seed = in->zi.mnemonic == ZYDIS_MNEMONIC_RDSEED;
 	struct x86_intercept ic;
 
-	if (!ip->cfg.model.rdrand)
+	if (!cpu_has(&ip->cfg.model, seed ? X86_FEAT_RDSEED : X86_FEAT_RDRAND))
 		interp_raise(ip, X86_UD);
 	sys_icpt_fill(ip, in, &ic, seed ? ICPT_RDSEED : ICPT_RDRAND);
 	if (sys_intercept(ip, &ic) == ICPT_CONTINUE) {
@@ -196,7 +158,7 @@ void sys_ud(struct interp *ip, const struct insn *in)
 
 void sys_clac_stac(struct interp *ip, const struct insn *in)
 {
-	if (!ip->cfg.model.smap || cpu_cpl(&ip->s) > 0)
+	if (!cpu_has(&ip->cfg.model, X86_FEAT_SMAP) || cpu_cpl(&ip->s) > 0)
 		interp_raise(ip, X86_UD);
 	if (in->zi.mnemonic == ZYDIS_MNEMONIC_STAC)
 		ip->s.rflags |= RFLAGS_AC;

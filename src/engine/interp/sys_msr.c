@@ -118,7 +118,7 @@ void sys_rdtsc(struct interp *ip, const struct insn *in)
 
 void sys_rdtscp(struct interp *ip, const struct insn *in)
 {
-	if (!ip->cfg.model.rdtscp)
+	if (!cpu_has(&ip->cfg.model, X86_FEAT_RDTSCP))
 		interp_raise(ip, X86_UD);
 	tsc_read(ip, in, ICPT_RDTSCP);
 }
