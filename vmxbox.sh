@@ -3,15 +3,20 @@
 #   ./vmxbox.sh demo    install build deps if missing, build, boot the bundled firmware
 #   ./vmxbox.sh test    install deps, build, run the test suite (normal + ASan/UBSan)
 #   ./vmxbox.sh bench   build and run the benchmarks under bench/
-#   ./vmxbox.sh build   install deps and build only
+#   ./vmxbox.sh build   install deps and build only (vmxbox, without the tests)
+#   ./vmxbox.sh deb     build a Debian package into dist/
 # Works on a fresh Debian 12 machine; apt-get runs as root or through sudo.
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "$0")")"
 
 BUILD_DEPS=(meson ninja-build gcc libc6-dev pkg-config python3
-	    libcbor-dev libev-dev check libzydis-dev linux-libc-dev)
-TEST_DEPS=(libunicorn-dev clang qemu-system-x86)
+	    libcbor-dev libev-dev libzydis-dev linux-libc-dev)
+# The test suite (and benchmarks) on top of the build: check, the
+# differential-test peers, and what the package test needs.
+TEST_DEPS=(check libunicorn-dev clang qemu-system-x86 groff-base
+	   dpkg-dev debhelper lintian bash-completion)
+DEB_DEPS=(dpkg-dev debhelper bash-completion)
 BUILD_DIR=build
 ASAN_DIR=build-asan
 
@@ -46,7 +51,8 @@ install_deps() {
 		apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
-# setup_and_build DIR [meson options...]
+# setup_and_build DIR [meson options...]: a new build directory gets the
+# options; an existing one gets them only through force_options.
 setup_and_build() {
 	local dir=$1
 	shift
@@ -90,9 +96,10 @@ run_suite() {
 	meson test -C "$dir" --print-errorlogs "$@"
 }
 
+# vmxbox itself; the test suite needs more packages (TEST_DEPS).
 cmd_build() {
 	install_deps "${BUILD_DEPS[@]}"
-	setup_and_build "$BUILD_DIR"
+	setup_and_build "$BUILD_DIR" -Dtests=false
 }
 
 cmd_demo() {
@@ -111,12 +118,15 @@ cmd_test() {
 	# LeakSanitizer needs ptrace, which many CI containers forbid.
 	export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 	for dir in "$BUILD_DIR" "$ASAN_DIR"; do
-		local opts=() test_opts=()
+		local opts=(-Dtests=true) test_opts=()
 		if [ "$dir" = "$ASAN_DIR" ]; then
-			opts=(-Db_sanitize=address,undefined)
+			opts+=(-Db_sanitize=address,undefined)
 			# Sanitized code runs 2-3x slower.
 			test_opts=(--timeout-multiplier=2)
 		fi
+		# A build directory made by `demo` has no tests: turn them on
+		# (the packages they need were installed above).
+		[ -f "$dir/build.ninja" ] && meson configure "$dir" "${opts[@]}"
 		if ! setup_and_build "$dir" "${opts[@]}"; then
 			say "build in $dir FAILED"
 			failed=$((failed + 1))
@@ -133,7 +143,9 @@ cmd_test() {
 }
 
 cmd_bench() {
-	cmd_build
+	install_deps "${BUILD_DEPS[@]}" "${TEST_DEPS[@]}"
+	[ -f "$BUILD_DIR/build.ninja" ] && meson configure "$BUILD_DIR" -Dtests=true
+	setup_and_build "$BUILD_DIR" -Dtests=true
 	if ! meson introspect "$BUILD_DIR" --benchmarks | grep -q '"name"'; then
 		echo "no benchmarks yet (bench/ is empty)"
 		return 0
@@ -143,8 +155,25 @@ cmd_bench() {
 	bench/monitor_overhead.sh "$BUILD_DIR"
 }
 
+# A Debian package, built from a scratch copy of the tracked source into
+# dist/ (debian/; the package test in the suite does the same and checks it).
+cmd_deb() {
+	local base
+	install_deps "${BUILD_DEPS[@]}" "${DEB_DEPS[@]}"
+	base=$(mktemp -d)
+	mkdir "$base/src"
+	git ls-files -z --cached --others --exclude-standard |
+		xargs -0 cp --parents -t "$base/src"
+	say "dpkg-buildpackage -us -uc -b (in $base/src)"
+	(cd "$base/src" && dpkg-buildpackage -us -uc -b)
+	mkdir -p dist
+	cp "$base"/vmxbox_*_amd64.deb dist/
+	rm -rf "$base"
+	say "dist/: $(ls dist)"
+}
+
 usage() {
-	sed -n '2,7s/^# \{0,1\}//p' "$0"
+	sed -n '2,8s/^# \{0,1\}//p' "$0"
 }
 
 case "${1:-}" in
@@ -152,6 +181,7 @@ demo) cmd_demo ;;
 test) cmd_test ;;
 bench) cmd_bench ;;
 build) cmd_build ;;
+deb) cmd_deb ;;
 -h|--help|help) usage ;;
 *) usage >&2; exit 2 ;;
 esac

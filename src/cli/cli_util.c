@@ -52,7 +52,12 @@ bool cli_bundled_firmware(const char *name, char *buf, size_t len)
 	if (!buf || !len)
 		return false;
 	if (exe_dir(dir, sizeof(dir))) {
+		/* The build tree, then an install tree moved as a whole
+		 * (PREFIX/bin/vmxbox, PREFIX/share/vmxbox/). */
 		snprintf(buf, len, "%s/guest-firmware/%s", dir, name);
+		if (access(buf, F_OK) == 0)
+			return true;
+		snprintf(buf, len, "%s/../share/vmxbox/%s", dir, name);
 		if (access(buf, F_OK) == 0)
 			return true;
 	}

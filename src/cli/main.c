@@ -14,7 +14,7 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct cli_command commands[] = {
-	{ "run", cmd_run, "boot an ELF64 firmware image (default: the bundled demo)" },
+	{ "run", cmd_run, "boot firmware, a multiboot kernel or a Linux bzImage (default: the bundled demo)" },
 	{ "caps", cmd_caps, "report /dev/kvm, nested VMX and the available engines" },
 	{ "ctl", cmd_ctl, "send a command to a running vmxbox's monitor socket" },
 	{ "inspect", cmd_inspect, "show a snapshot: registers, VMX state, VMCS, memory" },
@@ -32,11 +32,13 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: vmxbox COMMAND [OPTIONS] [ARGS]\n"
 		   "       vmxbox COMMAND --help\n\n"
 		   "A userspace VMM whose guest is itself a hypervisor: it boots\n"
-		   "ELF64 firmware that runs real Intel VMX instructions.\n\n"
+		   "firmware and kernels that run real Intel VMX instructions and\n"
+		   "gives them an exact emulated VMX.\n\n"
 		   "Commands:\n");
 	for (size_t i = 0; i < NR_COMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\nDocumentation: docs/cli.md, docs/boot.md\n");
+	fprintf(f, "\nDocumentation: vmxbox(1), vmxbox-qemu(1), vmxbox-snapshot(5),\n"
+		   "docs/cli.md in the source tree\n");
 }
 
 static const struct cli_command *find_command(const char *name)
