@@ -12,9 +12,12 @@
  *   - a single-step #DB: through L2's IDT it sets DR6.BS; as a VM exit
  *     (exception bitmap) DR6 is left alone and BS is in the exit
  *     qualification (SDM 27.1, 28.2.1).
+ * The event port is a self-IPI of the local APIC: a delivered (or
+ * acknowledged-on-exit) interrupt is in service until the EOI.
  */
 #include "vmxtest.h"
 #include "guest_asm.h"
+#include "apic.h"
 
 #define EVENT_PORT	0xf5
 #define EV_FIXED(v)	(0x000u | (v))
@@ -36,6 +39,14 @@ static bool record(struct trap_frame *f)
 	seen.count++;
 	seen.vector = f->vector;
 	seen.rip = f->rip;
+	return true;
+}
+
+/* An interrupt handler: record, then EOI to the local APIC. */
+static bool record_irq(struct trap_frame *f)
+{
+	record(f);
+	apic_eoi();
 	return true;
 }
 
@@ -87,7 +98,7 @@ static void reset_raiser(uint32_t v, uint64_t rflags)
 
 static void test_external_interrupts(void)
 {
-	trap_set_handler(TEST_VECTOR, record);
+	trap_set_handler(TEST_VECTOR, record_irq);
 
 	reset_raiser(EV_FIXED(TEST_VECTOR), RFLAGS_FIXED);
 	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_EXT_INTR_EXITING, 0);
@@ -100,8 +111,15 @@ static void test_external_interrupts(void)
 		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_outl_si_next,
 			  "ext intr exit after the out completed");
 		expect_eq(vm.exit_qual, 0, "ext intr exit qualification");
+		expect_eq(apic_vec_set(APIC_ISR, TEST_VECTOR), 1,
+			  "ack on exit: vector in service in the apic");
+		expect_eq(apic_vec_set(APIC_IRR, TEST_VECTOR), 0,
+			  "ack on exit: no longer requested");
 		l1_interrupt_window();
 		expect_eq(seen.count, 0, "acknowledged interrupt not delivered");
+		apic_eoi();     /* l1 handled the host interrupt */
+		expect_eq(apic_vec_set(APIC_ISR, TEST_VECTOR), 0,
+			  "eoi retires it");
 	}
 
 	reset_raiser(EV_FIXED(TEST_VECTOR), RFLAGS_FIXED);
@@ -111,6 +129,8 @@ static void test_external_interrupts(void)
 		       "ext intr exiting without ack")) {
 		expect_eq(vm.exit_intr_info & INTR_INFO_VALID, 0,
 			  "no ack: exit interruption info invalid");
+		expect_eq(apic_vec_set(APIC_IRR, TEST_VECTOR), 1,
+			  "no ack: still requested in the apic");
 		expect_eq(seen.count, 0, "not delivered while l1 has if 0");
 		l1_interrupt_window();
 		expect_eq(seen.count, 1, "still pending: delivered to l1");

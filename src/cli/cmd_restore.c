@@ -73,6 +73,7 @@ static const char restore_usage[] =
 "                            (counted from the machine's start, like run;\n"
 "                            default: the snapshot's run option)\n"
 "  --timeout=SECONDS         stop after SECONDS of wall time\n"
+"  --clock=virtual|host      guest time (default virtual; docs/platform.md)\n"
 "  --snapshot=PATH           take snapshots again (see vmxbox run)\n"
 "  --snapshot-on=EVENT       exit, insns:N, vmexit:REASON[:K],\n"
 "                            vmentry-fail, triple-fault, signal (SIGUSR1)\n"
@@ -81,12 +82,13 @@ static const char restore_usage[] =
 "\n"
 "Exit status: as vmxbox run; 1 if FILE is not a valid snapshot.\n";
 
-enum { OPT_ENGINE = 256, OPT_MAX_INSNS, OPT_TIMEOUT };
+enum { OPT_ENGINE = 256, OPT_MAX_INSNS, OPT_TIMEOUT, OPT_CLOCK };
 
 static const struct option restore_options[] = {
 	{ "engine", required_argument, NULL, OPT_ENGINE },
 	{ "max-insns", required_argument, NULL, OPT_MAX_INSNS },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "clock", required_argument, NULL, OPT_CLOCK },
 	{ "snapshot", required_argument, NULL, CLI_OPT_SNAPSHOT },
 	{ "snapshot-on", required_argument, NULL, CLI_OPT_SNAPSHOT_ON },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -141,6 +143,11 @@ static bool restore_option(int c, struct restore_args *a,
 			return false;
 		}
 		return true;
+	case OPT_CLOCK:
+		if (vclock_mode_parse(optarg, &cfg->clock))
+			return true;
+		cli_error("restore", "--clock=%s: expected virtual or host", optarg);
+		return false;
 	case CLI_OPT_SNAPSHOT:
 	case CLI_OPT_SNAPSHOT_ON:
 		return cli_snapshot_option("restore", c, optarg, cfg);

@@ -42,6 +42,9 @@ static const char run_usage[] =
 "  --trace-out=FILE          with --trace=vmx: write them to FILE instead, as\n"
 "                            Chrome trace-event JSON (Perfetto UI,\n"
 "                            chrome://tracing; docs/trace.md)\n"
+"  --clock=virtual|host      guest time: deterministic (default; a halted\n"
+"                            vCPU jumps to its next timer) or paced by the\n"
+"                            host clock (docs/platform.md)\n"
 "  --no-vmx-watch            benchmark baseline: no VM entry/exit counters,\n"
 "                            traces or vmexit snapshot triggers\n"
 "  --paused                  start with the vCPU paused (needs --monitor;\n"
@@ -62,6 +65,7 @@ enum {
 	OPT_VMX, OPT_APPEND, OPT_MONITOR, OPT_TRACE, OPT_PAUSED, OPT_NO_VMX_WATCH,
 	OPT_INITRD, OPT_MODULE, OPT_TRACE_OUT,
 	OPT_CPU,
+	OPT_CLOCK,
 };
 
 static const struct option run_options[] = {
@@ -79,6 +83,7 @@ static const struct option run_options[] = {
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "trace-out", required_argument, NULL, OPT_TRACE_OUT },
 	{ "paused", no_argument, NULL, OPT_PAUSED },
+	{ "clock", required_argument, NULL, OPT_CLOCK },
 	{ "no-vmx-watch", no_argument, NULL, OPT_NO_VMX_WATCH },
 	{ "snapshot", required_argument, NULL, CLI_OPT_SNAPSHOT },
 	{ "snapshot-on", required_argument, NULL, CLI_OPT_SNAPSHOT_ON },
@@ -210,6 +215,11 @@ static bool parse_option(int c, struct machine_config *cfg)
 		return false;
 	case OPT_TIMEOUT:
 		return parse_seconds(optarg, &cfg->timeout);
+	case OPT_CLOCK:
+		if (vclock_mode_parse(optarg, &cfg->clock))
+			return true;
+		cli_error("run", "--clock=%s: expected virtual or host", optarg);
+		return false;
 	case OPT_VMX:
 		return parse_onoff("vmx", optarg, &cfg->vmx);
 	case OPT_CPU:

@@ -217,16 +217,16 @@ struct cpu_state {
 
 	struct cpu_msrs msr;
 
-	/* Time: the interpreter derives the TSC from the instruction count. */
+	/* Time: the interpreter advances the TSC by one per instruction; the
+	 * machine's virtual clock is tsc - msr.tsc_adjust (core/vclock.h). */
 	uint64_t tsc;
 	uint64_t insn_count;
 
-	/* Events and blocking. */
+	/* Events and blocking.  Maskable interrupts are not here: INTR is the
+	 * interrupt controller's (core/cpu_intc.h, the local APIC's IRR). */
 	struct x86_event pending_exception; /* raised, not yet delivered */
 	struct x86_event injected;          /* being delivered (IDT vectoring) */
 	bool nmi_pending;
-	bool ext_intr_pending;
-	uint8_t ext_intr_vector;
 	bool init_pending;                  /* INIT signal latched */
 	uint32_t interruptibility;          /* INTR_BLOCK_* */
 	uint32_t activity;                  /* enum x86_activity */

@@ -3,14 +3,10 @@
 
 #include <string.h>
 
-void event_port_init(struct event_port *p,
-		     void (*raise)(void *opaque, enum cpu_signal ev,
-				   uint8_t vector),
-		     void *opaque)
+void event_port_init(struct event_port *p, struct apic_bus *bus)
 {
 	memset(p, 0, sizeof(*p));
-	p->raise = raise;
-	p->opaque = opaque;
+	p->bus = bus;
 }
 
 static uint64_t event_port_read(void *opaque, uint64_t off, unsigned size)
@@ -32,25 +28,35 @@ static bool event_valid(unsigned mode, unsigned vector)
 	}
 }
 
+bool event_port_raise(struct event_port *p, uint32_t v)
+{
+	struct apic_msg m = {
+		.vector = v & 0xff,
+		.mode = (v >> 8) & 7,
+		.shorthand = APIC_SH_SELF,
+	};
+
+	if (!event_valid(m.mode, m.vector) || !p->bus || !p->bus->n_cpus) {
+		p->ignored++;
+		return false;
+	}
+	/* INIT as an assert edge (level = 1 with assert, SDM 11.6.1). */
+	m.level = m.mode == EVENT_MODE_INIT;
+	p->raised++;
+	apic_bus_send(p->bus, p->bus->cpu[0], &m);
+	return true;
+}
+
 static void event_port_write(void *opaque, uint64_t off, unsigned size,
 			     uint64_t v)
 {
 	struct event_port *p = opaque;
-	unsigned mode = (v >> 8) & 7, vector = v & 0xff;
 
-	if (off != 0 || (size != 2 && size != 4) || !event_valid(mode, vector)) {
+	if (off != 0 || (size != 2 && size != 4)) {
 		p->ignored++;
 		return;
 	}
-	static const enum cpu_signal to_engine[] = {
-		[EVENT_MODE_FIXED] = CPU_SIGNAL_EXTINT,
-		[EVENT_MODE_NMI] = CPU_SIGNAL_NMI,
-		[EVENT_MODE_INIT] = CPU_SIGNAL_INIT,
-	};
-
-	p->raised++;
-	if (p->raise)
-		p->raise(p->opaque, to_engine[mode], (uint8_t)vector);
+	event_port_raise(p, (uint32_t)v);
 }
 
 int event_port_attach(struct event_port *p, struct io_bus *pio, uint16_t port)

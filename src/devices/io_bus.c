@@ -30,6 +30,18 @@ int io_bus_register(struct io_bus *bus, uint64_t base, uint64_t len,
 	return 0;
 }
 
+int io_bus_unregister(struct io_bus *bus, uint64_t base)
+{
+	for (unsigned i = 0; i < bus->nr_ranges; i++)
+		if (bus->ranges[i].base == base) {
+			memmove(&bus->ranges[i], &bus->ranges[i + 1],
+				(bus->nr_ranges - i - 1) * sizeof(bus->ranges[0]));
+			bus->nr_ranges--;
+			return 0;
+		}
+	return -ENOENT;
+}
+
 const struct io_range *io_bus_find(const struct io_bus *bus, uint64_t addr)
 {
 	for (unsigned i = 0; i < bus->nr_ranges; i++) {

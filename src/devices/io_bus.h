@@ -40,6 +40,9 @@ void io_bus_init(struct io_bus *bus, const char *name);
 /* Returns 0, or -EEXIST on overlap, -ENOSPC when full, -EINVAL for len 0. */
 int io_bus_register(struct io_bus *bus, uint64_t base, uint64_t len,
 		    const struct io_handler *h);
+/* Remove the range that starts at base (devices that move, like the local
+ * APIC's window).  Returns 0, or -ENOENT. */
+int io_bus_unregister(struct io_bus *bus, uint64_t base);
 const struct io_range *io_bus_find(const struct io_bus *bus, uint64_t addr);
 uint64_t io_bus_read(struct io_bus *bus, uint64_t addr, unsigned size);
 /* False when the device asked for the write to be retried later

@@ -11,9 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/cpu_intc.h"
 #include "core/cpu_model.h"
 #include "core/cpu_signal.h"
 #include "core/cpu_state.h"
+#include "core/vclock.h"
 #include "devices/io_bus.h"
 #include "engine/intercept.h"
 #include "memory/guest_mem.h"
@@ -50,6 +52,14 @@ struct engine_config {
 	 */
 	void (*fpu_error)(void *opaque);
 	void *fpu_error_opaque;
+	/* The processor's interrupt controller (core/cpu_intc.h); ops NULL:
+	 * none (INTR never asserted, CR8 a plain register). */
+	struct cpu_intc intc;
+	/* The machine's virtual clock (core/vclock.h), or NULL.  The engine
+	 * drives it: create() installs its read/changed hooks, the engine
+	 * fires due timers at instruction boundaries and a halted vCPU waits
+	 * for the next deadline. */
+	struct vclock *clock;
 };
 
 struct engine;
@@ -65,12 +75,13 @@ struct engine_ops {
 	void (*get_state)(struct engine *e, struct cpu_state *s);
 	void (*set_state)(struct engine *e, const struct cpu_state *s);
 	/*
-	 * An interrupt-controller line into the vCPU: latch an external
-	 * interrupt (vector), an NMI or an INIT, recognised at the next
-	 * instruction boundary.  Called from the vCPU thread only: by device
-	 * models inside run(), or between run() calls (also from the event
-	 * loop while the vCPU is parked by vcpu_ctl, which orders the
-	 * accesses through its mutex).
+	 * The interrupt controller's signals into the vCPU (core/cpu_signal.h):
+	 * CPU_SIGNAL_INTR makes the engine sample INTR (cpu_intc pending())
+	 * again at the next instruction boundary; NMI and INIT are latched
+	 * and recognised there; SIPI (vector) wakes a vCPU waiting for it.
+	 * Called from the vCPU thread only: by device models inside run(), or
+	 * between run() calls (also from the event loop while the vCPU is
+	 * parked by vcpu_ctl, which orders the accesses through its mutex).
 	 */
 	void (*raise_event)(struct engine *e, enum cpu_signal ev,
 			    uint8_t vector);

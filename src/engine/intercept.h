@@ -36,7 +36,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/cpu_intc.h"
 #include "core/cpu_state.h"
+#include "core/vclock.h"
 #include "memory/guest_mem.h"
 
 enum icpt_kind {
@@ -210,6 +212,13 @@ struct x86_intercept_ctx {
 	 */
 	void (*inject_event)(void *engine, uint8_t type, uint8_t vector,
 			     bool has_err, uint32_t err, uint32_t insn_len);
+	/* The processor's interrupt controller (ops NULL: none): boundary()
+	 * asks it whether INTR is asserted (external-interrupt exiting) and
+	 * acknowledges the interrupt for "acknowledge interrupt on exit". */
+	const struct cpu_intc *intc;
+	/* The virtual clock (NULL: none).  The VMX-preemption timer arms a
+	 * vtimer on it so a halted L2 wakes at its expiry. */
+	struct vclock *clock;
 	/* Set by the hook while it needs boundary() before every instruction
 	 * (non-root with preemption timer, interrupt/NMI window, MTF, pending
 	 * external interrupt exiting). */

@@ -46,23 +46,41 @@ static void on_debug_exit(void *opaque, int status)
 	machine_request_stop(opaque, STOP_DEBUG_EXIT);
 }
 
-/* event-port callback: runs on the vCPU thread inside engine run(). */
-static void on_guest_event(void *opaque, enum cpu_signal ev, uint8_t vector)
+/* The local APIC's signals into the processor: on the vCPU thread (inside
+ * engine run(), or while the vCPU is parked). */
+static void on_cpu_signal(void *opaque, enum cpu_signal sig, uint8_t vector)
 {
 	struct machine *m = opaque;
 
 	if (m->eng && m->ops->raise_event)
-		m->ops->raise_event(m->eng, ev, vector);
+		m->ops->raise_event(m->eng, sig, vector);
+}
+
+static int attach_apic(struct machine *m)
+{
+	struct lapic_config lc = {
+		.id = 0,
+		.bsp = true,
+		.maxphyaddr = cpu_model_maxphyaddr(&m->model),
+		.x2apic = cpu_has(&m->model, X86_FEAT_X2APIC),
+		.tsc_deadline = cpu_has(&m->model, X86_FEAT_TSC_DEADLINE),
+	};
+
+	apic_bus_init(&m->apic_bus);
+	return lapic_init(&m->lapic, &lc, &m->clock, &m->apic_bus, &m->mmio,
+			  on_cpu_signal, m);
 }
 
 static int attach_devices(struct machine *m, char *err, size_t errlen)
 {
 	io_bus_init(&m->pio, "pio");
 	io_bus_init(&m->mmio, "mmio");
+	vclock_init(&m->clock, m->cfg.clock);
 	uart16550_init(&m->uart, m->cfg.serial_fd);
 	debug_exit_init(&m->dbg, m->cfg.debug_exit, on_debug_exit, m);
-	event_port_init(&m->events, on_guest_event, m);
-	if (uart16550_attach(&m->uart, &m->pio, UART_COM1_BASE) ||
+	event_port_init(&m->events, &m->apic_bus);
+	if (attach_apic(m) ||
+	    uart16550_attach(&m->uart, &m->pio, UART_COM1_BASE) ||
 	    (m->cfg.debug_exit_port >= 0 &&
 	     debug_exit_attach(&m->dbg, &m->pio, (uint16_t)m->cfg.debug_exit_port,
 			       m->cfg.debug_exit_len))) {
@@ -92,8 +110,15 @@ static int load_firmware(struct machine *m, char *err, size_t errlen)
 
 	ret = image_load(&m->mem, &rq, &m->boot_state, &m->img, &m->img_kind,
 			 why, sizeof(why));
-	if (!ret)
+	if (!ret) {
+		/* The ELF64 boot protocol hands over a software-enabled local
+		 * APIC (docs/boot.md), so the event port's interrupts are
+		 * accepted; multiboot and Linux find it as after reset. */
+		if (m->img_kind == IMAGE_VMXBOX_ELF64)
+			lapic_reg_write(&m->lapic, APIC_SPIV,
+					APIC_SPIV_ENABLE | 0xff);
 		return pc_platform_boot(m, err, errlen);
+	}
 	snprintf(err, errlen, "cannot load firmware %s", why);
 	return ret == -E2BIG ? VMXBOX_EXIT_USAGE : VMXBOX_EXIT_FIRMWARE;
 }
@@ -142,6 +167,8 @@ static int create_engine(struct machine *m, char *err, size_t errlen)
 	char why[200] = "";
 
 	ec.model = m->model;
+	ec.intc = (struct cpu_intc){ &lapic_intc_ops, &m->lapic };
+	ec.clock = &m->clock;
 	/* The VMX layer (src/vmx/) sees every interceptable event when VMX
 	 * is advertised; without it VMX instructions #UD in the engine. */
 	if (m->cfg.vmx) {
@@ -226,6 +253,7 @@ void machine_destroy(struct machine *m)
 		return;
 	if (m->eng)
 		m->ops->destroy(m->eng);
+	lapic_destroy(&m->lapic);
 	vmx_vcpu_destroy(m->vmx);
 	pc_platform_destroy(m);
 	uart16550_destroy(&m->uart);

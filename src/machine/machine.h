@@ -19,6 +19,7 @@
 #include "devices/debug_exit.h"
 #include "devices/event_port.h"
 #include "devices/io_bus.h"
+#include "devices/lapic.h"
 #include "devices/uart16550.h"
 #include "engine/engine.h"
 #include "loader/elf_loader.h"
@@ -59,6 +60,7 @@ struct machine_config {
 	bool no_vmx_watch;           /* --no-vmx-watch: no counters/traces (bench) */
 	struct snap_trigger *snap;   /* --snapshot-on triggers; NULL: none
 				      * (src/machine/snap_machine.h) */
+	enum vclock_mode clock;      /* --clock=virtual|host */
 };
 
 void machine_config_default(struct machine_config *c);
@@ -81,6 +83,9 @@ struct machine {
 	struct debug_exit dbg;
 	struct event_port events;     /* port 0xf5: guest-raised IRQ/NMI/INIT */
 	struct pc_platform *pc;       /* fw_cfg, ... (pc_platform.h) */
+	struct vclock clock;          /* the one virtual clock (core/vclock.h) */
+	struct apic_bus apic_bus;     /* IPIs, IOAPIC messages, EOI broadcast */
+	struct lapic lapic;           /* the vCPU's local APIC */
 	struct elf_image img;
 	enum image_kind img_kind;
 	struct cpu_model model;      /* what CPUID advertises (cfg.cpu, cfg.vmx) */

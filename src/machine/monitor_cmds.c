@@ -404,12 +404,13 @@ static cbor_item_t *cmd_snapshot(void *opaque, struct monitor_client *c,
 }
 
 /*
- * nmi / irq VECTOR / init: latch the event in the parked vCPU, as the event
- * port (docs/boot.md) would; it is recognised at the next instruction
- * boundary after the vCPU resumes (delivered through the IDT, or a VM exit
- * in VMX non-root operation when the VMCS asks for one).
+ * nmi / irq VECTOR / init: raise the event in the parked vCPU exactly as
+ * the event port (docs/boot.md) does, a self-IPI of its local APIC; it is
+ * recognised at the next instruction boundary after the vCPU resumes
+ * (delivered through the IDT, or a VM exit in VMX non-root operation when
+ * the VMCS asks for one).
  */
-static cbor_item_t *raise_now(struct machine *m, enum cpu_signal ev,
+static cbor_item_t *raise_now(struct machine *m, enum event_port_mode mode,
 			      uint8_t vector, const char *what, char *err,
 			      size_t errlen)
 {
@@ -419,11 +420,10 @@ static cbor_item_t *raise_now(struct machine *m, enum cpu_signal ev,
 		snprintf(err, errlen, "the vCPU has stopped");
 		return NULL;
 	}
-	if (!m->ops->raise_event) {
-		snprintf(err, errlen, "engine %s cannot raise events", m->ops->name);
+	if (!event_port_raise(&m->events, (uint32_t)mode << 8 | vector)) {
+		snprintf(err, errlen, "the %s was not accepted", what);
 		return NULL;
 	}
-	m->ops->raise_event(m->eng, ev, vector);
 	snprintf(msg, sizeof(msg), "%s raised", what);
 	return cbor_build_string(msg);
 }
@@ -431,13 +431,13 @@ static cbor_item_t *raise_now(struct machine *m, enum cpu_signal ev,
 static cbor_item_t *nmi_locked(struct machine *m, const cbor_item_t *args,
 			       char *err, size_t errlen)
 {
-	return raise_now(m, CPU_SIGNAL_NMI, 0, "NMI", err, errlen);
+	return raise_now(m, EVENT_MODE_NMI, 0, "NMI", err, errlen);
 }
 
 static cbor_item_t *init_locked(struct machine *m, const cbor_item_t *args,
 				char *err, size_t errlen)
 {
-	return raise_now(m, CPU_SIGNAL_INIT, 0, "INIT", err, errlen);
+	return raise_now(m, EVENT_MODE_INIT, 0, "INIT", err, errlen);
 }
 
 static cbor_item_t *irq_locked(struct machine *m, const cbor_item_t *args,
@@ -453,7 +453,7 @@ static cbor_item_t *irq_locked(struct machine *m, const cbor_item_t *args,
 		return NULL;
 	}
 	snprintf(what, sizeof(what), "interrupt 0x%02x", (unsigned)vec);
-	return raise_now(m, CPU_SIGNAL_EXTINT, (uint8_t)vec, what, err, errlen);
+	return raise_now(m, EVENT_MODE_FIXED, (uint8_t)vec, what, err, errlen);
 }
 
 static cbor_item_t *cmd_nmi(void *opaque, struct monitor_client *c,

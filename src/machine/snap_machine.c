@@ -210,6 +210,7 @@ struct snapshot_machine *snap_machine_capture(struct machine *m,
 	 * the UART's own thread: never wait for a slow reader here). */
 	uart16550_push(&m->uart);
 	if (!snap_uart_save(s, &m->uart) || !snap_debug_exit_save(s, &m->dbg) ||
+	    !snap_lapic_save(s, &m->lapic) ||
 	    snap_mem_capture(&s->mem, &m->mem)) {
 		snprintf(err, errlen, "out of memory");
 		snapshot_free(s);
@@ -455,5 +456,9 @@ int snap_machine_restore(struct machine *m, const struct snapshot_machine *s,
 	if (m->vmx && snap_vmx_restore(m->vmx, &s->vmx, err, errlen))
 		return -1;
 	m->ops->set_state(m->eng, &s->cpus[0]);
+	/* Devices with timers after the vCPU: its TSC is their clock. */
+	if (snap_lapic_load(s, &m->lapic, err, errlen))
+		return -1;
+	vclock_host_rebase(&m->clock);
 	return 0;
 }

@@ -52,8 +52,8 @@ const struct snap_cpu_field snap_cpu_fields[] = {
 	U("idtr.base", idtr.base), U("idtr.limit", idtr.limit),
 	U("tsc", tsc), U("insn_count", insn_count),
 	EVT(pending_exception), EVT(injected),
-	B("nmi_pending", nmi_pending), B("ext_intr_pending", ext_intr_pending),
-	U("ext_intr_vector", ext_intr_vector), LATER("init_pending", init_pending, SNAP_F_BOOL),
+	B("nmi_pending", nmi_pending),
+	LATER("init_pending", init_pending, SNAP_F_BOOL),
 	U("interruptibility", interruptibility), U("activity", activity),
 	U("pending_dbg", pending_dbg),
 	/* PAE PDPTE registers (SDM 4.4.1); absent in older snapshots: then
@@ -79,6 +79,39 @@ const size_t snap_cpu_fields_len =
 	sizeof(snap_cpu_fields) / sizeof(snap_cpu_fields[0]);
 
 #define N_FIELDS (sizeof(snap_cpu_fields) / sizeof(snap_cpu_fields[0]))
+
+/*
+ * Keys older snapshots have and this version no longer keeps: read and
+ * dropped.  ext_intr_pending/ext_intr_vector were the one latched
+ * interrupt of the machines before the local APIC; interrupts now wait
+ * in the APIC's IRR (device "lapic"), so a latched one is lost.
+ */
+static const struct {
+	const char *name;
+	enum snap_field_kind kind;
+} retired_keys[] = {
+	{ "ext_intr_pending", SNAP_F_BOOL },
+	{ "ext_intr_vector", SNAP_F_UINT },
+};
+#define N_RETIRED (sizeof(retired_keys) / sizeof(retired_keys[0]))
+
+static bool skip_retired(struct cin *in, const uint8_t *key, size_t klen,
+			 bool *done)
+{
+	for (size_t i = 0; i < N_RETIRED; i++) {
+		uint64_t u;
+		bool b;
+
+		if (strlen(retired_keys[i].name) != klen ||
+		    memcmp(retired_keys[i].name, key, klen))
+			continue;
+		*done = true;
+		return retired_keys[i].kind == SNAP_F_BOOL ? cin_bool(in, &b)
+							   : cin_uint(in, &u);
+	}
+	*done = false;
+	return true;
+}
 
 uint64_t snap_cpu_field_get(const struct cpu_state *c,
 			    const struct snap_cpu_field *f)
@@ -316,14 +349,19 @@ bool snap_cpu_decode(struct cin *in, struct cpu_state *c)
 
 	pthread_once(&cpu_once, cpu_order_init);
 	memset(c, 0, sizeof(*c));
-	if (!cin_map(in, N_CPU_KEYS, &n))
+	if (!cin_map(in, N_CPU_KEYS + N_RETIRED, &n))
 		return false;
 	for (uint64_t k = 0; k < n; k++) {
 		const uint8_t *key;
 		size_t klen, i;
+		bool retired;
 
 		if (!cin_text(in, &key, &klen))
 			return false;
+		if (!skip_retired(in, key, klen, &retired))
+			return false;
+		if (retired)
+			continue;
 		for (i = 0; i < N_CPU_KEYS; i++)
 			if (strlen(cpu_keys[i]) == klen &&
 			    !memcmp(cpu_keys[i], key, klen))

@@ -192,10 +192,7 @@ static void print_cpu(FILE *f, unsigned n, const struct cpu_state *c)
 	print_event(f, "pending exception", &c->pending_exception);
 	print_event(f, "injected", &c->injected);
 	fprintf(f, "    %-18s%s\n", "NMI pending", c->nmi_pending ? "yes" : "no");
-	if (c->ext_intr_pending)
-		fprintf(f, "    %-18svector %u\n", "ext. interrupt", c->ext_intr_vector);
-	else
-		fprintf(f, "    %-18snone\n", "ext. interrupt");
+	fprintf(f, "    %-18s%s\n", "INIT pending", c->init_pending ? "yes" : "no");
 	fprintf(f, "    %-18s%#x", "interruptibility", c->interruptibility);
 	bits(f, intr_bits, c->interruptibility);
 	fprintf(f, "\n    %-18s%s\n", "activity", c->activity < 4 ? vmx_activity_name(c->activity) : "invalid");

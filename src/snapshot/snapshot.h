@@ -254,6 +254,12 @@ bool snap_uart_save(struct snapshot_machine *s, const struct uart16550 *u);
 int snap_uart_load(const struct snapshot_machine *s, struct uart16550 *u,
 		   char *err, size_t errlen);
 bool snap_debug_exit_save(struct snapshot_machine *s, const struct debug_exit *d);
+struct lapic;
+bool snap_lapic_save(struct snapshot_machine *s, const struct lapic *l);
+/* Restores into an APIC of the restored machine; call after the vCPU
+ * state (its TSC is the clock the timers are re-armed on). */
+int snap_lapic_load(const struct snapshot_machine *s, struct lapic *l,
+		    char *err, size_t errlen);
 int snap_debug_exit_load(const struct snapshot_machine *s, struct debug_exit *d,
 			 char *err, size_t errlen);
 

@@ -49,6 +49,14 @@ static enum icpt_result exit_simple(struct vmx_vcpu *v,
 	return vmx_vmexit(v, ctx, reason, 0, NULL);
 }
 
+/* INTR from the processor's interrupt controller: vector or -1. */
+static int intr_pending(const struct x86_intercept_ctx *ctx)
+{
+	const struct cpu_intc *c = ctx->intc;
+
+	return c && c->ops ? c->ops->pending(c->opaque) : -1;
+}
+
 bool vmx_mtf_due(const struct vmx_vcpu *v, const struct cpu_state *s)
 {
 	if (!(vmx_proc(v) & CPU_MONITOR_TRAP_FLAG) && !v->mtf_pending)
@@ -105,18 +113,21 @@ enum icpt_result vmx_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 	if ((proc & CPU_NMI_WINDOW_EXITING) && !nmi_blocked(v, s) &&
 	    !(s->interruptibility & INTR_BLOCK_MOV_SS))
 		return exit_simple(v, ctx, EXIT_REASON_NMI_WINDOW);
-	if ((pin & PIN_EXT_INTR_EXITING) && s->ext_intr_pending &&
-	    !blocked_by_sti_movss(s)) {
+	if ((pin & PIN_EXT_INTR_EXITING) && !blocked_by_sti_movss(s) &&
+	    intr_pending(ctx) >= 0) {
 		struct vmx_exit_info ei = {
 			.reason = EXIT_REASON_EXTERNAL_INTERRUPT,
 		};
 
-		/* SDM 28.2.2: with acknowledge-on-exit the vector is taken
-		 * from the interrupt controller into the exit information. */
+		/* SDM 28.2.2: with acknowledge-on-exit the processor
+		 * acknowledges the interrupt controller (INTA: IRR -> ISR)
+		 * and stores the vector in the exit information; without it
+		 * the interrupt stays pending in the controller. */
 		if (vmx_exit_ctls(v) & EXIT_CTL_ACK_INTR_ON_EXIT) {
-			ei.intr_info = intr_info(EVT_EXT_INTR,
-						 s->ext_intr_vector, false);
-			s->ext_intr_pending = false;
+			int vec = ctx->intc->ops->ack(ctx->intc->opaque);
+
+			ei.intr_info = intr_info(EVT_EXT_INTR, (uint8_t)vec,
+						 false);
 		}
 		return vmx_vmexit_full(v, ctx, &ei);
 	}

@@ -35,6 +35,23 @@ static void set_seg(struct seg_reg *sr, uint16_t sel, uint64_t d)
 	sr->ar = (uint32_t)(((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 12));
 }
 
+void sysh_apic(struct sysh *h)
+{
+	struct lapic_config lc = { .bsp = true, .maxphyaddr = 39 };
+
+	ck_assert_int_eq(lapic_init(&h->lapic, &lc, NULL, NULL, NULL, NULL,
+				    NULL), 0);
+	lapic_reg_write(&h->lapic, APIC_SPIV, APIC_SPIV_ENABLE | 0xff);
+	h->ip->cfg.intc = (struct cpu_intc){ &lapic_intc_ops, &h->lapic };
+}
+
+void sysh_irq(struct sysh *h, uint8_t vector)
+{
+	struct apic_msg m = { .vector = vector, .mode = APIC_DM_FIXED };
+
+	lapic_accept(&h->lapic, &m);
+}
+
 void sysh_init(struct sysh *h)
 {
 	struct cpu_state *s;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/lapic.h"
 #include "engine/interp/interp.h"
 
 #define SH_MEM   (16ull << 20)
@@ -36,7 +37,13 @@ struct sysh {
 	struct io_bus pio, mmio;
 	struct interp *ip;
 	struct cpu_state *s;
+	struct lapic lapic;     /* after sysh_apic() */
 };
+
+/* A software-enabled local APIC as the processor's interrupt controller
+ * (no clock, no MMIO), and a fixed interrupt accepted by it. */
+void sysh_apic(struct sysh *h);
+void sysh_irq(struct sysh *h, uint8_t vector);
 
 /* 64-bit mode, paging with identity 2M pages for 0..1G (PD at SH_PD). */
 void sysh_init(struct sysh *h);

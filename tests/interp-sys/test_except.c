@@ -230,8 +230,8 @@ START_TEST(external_interrupt_and_nmi_blocking)
 {
 	sysh_gate64(&h, 0x30, 0x130000, 0, 0, 0xe);
 	sysh_gate64(&h, X86_NMI, 0x131000, 0, 0, 0xe);
-	h.s->ext_intr_pending = true;
-	h.s->ext_intr_vector = 0x30;
+	sysh_apic(&h);
+	sysh_irq(&h, 0x30);
 	h.s->rflags = RFLAGS_FIXED1;
 	ck_assert(!interp_check_interrupts(h.ip));     /* IF=0 */
 	h.s->rflags |= RFLAGS_IF;
@@ -241,7 +241,9 @@ START_TEST(external_interrupt_and_nmi_blocking)
 	h.s->activity = ACTIVITY_HLT;
 	ck_assert(interp_check_interrupts(h.ip));
 	ck_assert_uint_eq(h.s->rip, 0x130000);
-	ck_assert(!h.s->ext_intr_pending);
+	/* Acknowledged: moved from the APIC's IRR to its ISR. */
+	ck_assert(!lapic_vec_test(&h.lapic, APIC_IRR, 0x30));
+	ck_assert(lapic_vec_test(&h.lapic, APIC_ISR, 0x30));
 	ck_assert_uint_eq(h.s->activity, ACTIVITY_ACTIVE);
 	/* NMI, then a second NMI stays pending until IRET unblocks. */
 	h.s->nmi_pending = true;

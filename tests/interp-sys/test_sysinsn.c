@@ -371,8 +371,8 @@ START_TEST(hlt_exit)
 	ck_assert_uint_eq(h.s->insn_count, 2);
 	/* An interrupt wakes it: handler (HLT) runs, return RIP after HLT. */
 	h.s->rflags |= RFLAGS_IF;
-	h.s->ext_intr_pending = true;
-	h.s->ext_intr_vector = 0x41;
+	h_apic(&h);
+	h_irq(&h, 0x41);
 	ck_assert_int_eq(h_run(&h, 10), ENGINE_EXIT_HLT);
 	ck_assert_uint_eq(h_fault_vector(&h, ENGINE_EXIT_HLT), 0x41);
 	ck_assert_uint_eq(h_fault_rip(&h, ENGINE_EXIT_HLT, false), H_CODE + 2);
@@ -389,8 +389,8 @@ START_TEST(sti_shadow)
 	};
 	enum engine_exit_reason r;
 
-	h.s->ext_intr_pending = true;
-	h.s->ext_intr_vector = 0x40;
+	h_apic(&h);
+	h_irq(&h, 0x40);
 	r = su_run(&h, code, sizeof(code), 10);
 	ck_assert_int_eq(h_fault_vector(&h, r), 0x40);
 	/* Taken after the instruction that follows STI. */

@@ -357,8 +357,8 @@ START_TEST(hardware_events_through_task_gate)
 	task_verdict = ICPT_SWITCHED;
 	h_load(&h, H_CODE, code, sizeof(code));
 	ck_assert_int_eq(h_run(&h, 1), ENGINE_EXIT_INSN_LIMIT);
-	h.s->ext_intr_pending = true;
-	h.s->ext_intr_vector = 0x30;
+	h_apic(&h);
+	h_irq(&h, 0x30);
 	h.s->rflags |= RFLAGS_IF;
 	ck_assert_int_eq(h_run(&h, 5), ENGINE_EXIT_HLT);
 	ic = find(ICPT_TASK_SWITCH);
@@ -453,8 +453,8 @@ START_TEST(external_interrupt_offered)
 	h.s->rflags |= RFLAGS_IF;
 	h_load(&h, H_CODE, code, sizeof(code));
 	ck_assert_int_eq(h_run(&h, 1), ENGINE_EXIT_INSN_LIMIT);
-	h.s->ext_intr_pending = true;
-	h.s->ext_intr_vector = 0x30;
+	h_apic(&h);
+	h_irq(&h, 0x30);
 	h_run(&h, 3);
 	ck_assert_int_eq(seen[0].kind, ICPT_EXCEPTION);
 	ck_assert_uint_eq(seen[0].u.exc.type, EVT_EXT_INTR);

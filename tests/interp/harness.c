@@ -134,10 +134,58 @@ void h_init(struct harness *h)
 	h->eng->ops->set_state(h->eng, &s);
 }
 
+static void h_signal(void *opaque, enum cpu_signal sig, uint8_t vector)
+{
+	struct harness *h = opaque;
+
+	if (h->eng)
+		h->eng->ops->raise_event(h->eng, sig, vector);
+}
+
+void h_apic(struct harness *h)
+{
+	struct lapic_config lc = {
+		.bsp = true, .maxphyaddr = 39, .x2apic = true,
+		.tsc_deadline = true,
+	};
+	struct cpu_state s = *h->s;
+	char err[160];
+
+	if (h->has_apic)
+		return;
+	vclock_init(&h->clock, VCLOCK_VIRTUAL);
+	apic_bus_init(&h->apic_bus);
+	io_bus_init(&h->mmio, "mmio");
+	H_REQUIRE(lapic_init(&h->lapic, &lc, &h->clock, &h->apic_bus, &h->mmio,
+			     h_signal, h) == 0, "lapic_init failed");
+	lapic_reg_write(&h->lapic, APIC_SPIV, APIC_SPIV_ENABLE | 0xff);
+	h->cfg = h->ip->cfg;    /* with whatever the test set (pio, hook) */
+	h->eng->ops->destroy(h->eng);
+	h->cfg.intc = (struct cpu_intc){ &lapic_intc_ops, &h->lapic };
+	h->cfg.clock = &h->clock;
+	h->cfg.mmio = &h->mmio;
+	h->eng = interp_engine_ops.create(&h->cfg, err, sizeof(err));
+	H_REQUIRE(h->eng != NULL, "create: %s", err);
+	h->ip = to_interp(h->eng);
+	h->s = &h->ip->s;
+	h->eng->ops->set_state(h->eng, &s);
+	h->has_apic = true;
+}
+
+void h_irq(struct harness *h, uint8_t vector)
+{
+	struct apic_msg m = { .vector = vector, .mode = APIC_DM_FIXED };
+
+	H_REQUIRE(h->has_apic, "h_irq without h_apic");
+	lapic_accept(&h->lapic, &m);
+}
+
 void h_fini(struct harness *h)
 {
 	if (h->eng)
 		h->eng->ops->destroy(h->eng);
+	if (h->has_apic)
+		lapic_destroy(&h->lapic);
 	gmem_destroy(&h->mem);
 	memset(h, 0, sizeof(*h));
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "devices/lapic.h"
 #include "engine/engine.h"
 #include "engine/interp/interp.h"
 
@@ -30,6 +31,12 @@ struct harness {
 	struct interp *ip;      /* the same object as eng */
 	struct cpu_state *s;    /* live register file: &ip->s */
 	struct engine_exit exit;
+	/* After h_apic(): a local APIC and a virtual clock wired in. */
+	bool has_apic;
+	struct vclock clock;
+	struct apic_bus apic_bus;
+	struct io_bus mmio;
+	struct lapic lapic;
 };
 
 /* Set up memory, page tables, GDT and a 64-bit CPU state (boot.md). */
@@ -39,6 +46,11 @@ void h_fini(struct harness *h);
  * H_CODE and DS/ES/SS base H_DATA (SP = 0xfff0); no paging. */
 void h_mode32(struct harness *h);
 void h_mode16(struct harness *h);
+/* Give the vCPU a software-enabled local APIC (xAPIC at 0xFEE00000 on
+ * h->mmio) and the virtual clock, as the machine does; keeps the state. */
+void h_apic(struct harness *h);
+/* A fixed, edge-triggered interrupt accepted by that APIC. */
+void h_irq(struct harness *h, uint8_t vector);
 /* Copy code to gpa and point RIP at it. */
 void h_load(struct harness *h, uint64_t gpa, const void *code, size_t len);
 /* Run up to n more instructions; returns the exit reason. */

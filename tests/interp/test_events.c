@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Interrupt-controller lines into the interpreter (engine raise_event) and
- * the event port device that drives them: latched, recognised at the next
- * instruction boundary (also in the middle of a batch), NMI regardless of
- * RFLAGS.IF, INIT outside VMX operation puts the vCPU in its INIT state.
+ * The event port as a self-IPI of the local APIC, into the interpreter:
+ * a fixed vector waits in the APIC's IRR and is taken at the next
+ * instruction boundary with RFLAGS.IF = 1 (also in the middle of a batch),
+ * NMI regardless of RFLAGS.IF, INIT outside VMX operation puts the vCPU in
+ * its INIT state.
  */
 #include <check.h>
 #include <string.h>
@@ -15,17 +16,12 @@ static struct harness h;
 static struct io_bus bus;
 static struct event_port port;
 
-static void raise_into_engine(void *opaque, enum cpu_signal ev,
-			      uint8_t vector)
-{
-	h.eng->ops->raise_event(h.eng, ev, vector);
-}
-
 static void setup(void)
 {
 	h_init(&h);
+	h_apic(&h);
 	io_bus_init(&bus, "pio");
-	event_port_init(&port, raise_into_engine, NULL);
+	event_port_init(&port, &h.apic_bus);
 	ck_assert_int_eq(event_port_attach(&port, &bus, EVENT_PORT), 0);
 	h.ip->cfg.pio = &bus;
 }
@@ -62,7 +58,8 @@ START_TEST(fixed_interrupt_taken_after_the_out)
 	r = h_run(&h, 20);     /* batched: the OUT must end the batch */
 	ck_assert_int_eq(h_fault_vector(&h, r), 0x30);
 	ck_assert_uint_eq(return_rip(), H_CODE + 7);
-	ck_assert(!h.s->ext_intr_pending);
+	ck_assert(!lapic_vec_test(&h.lapic, APIC_IRR, 0x30));
+	ck_assert(lapic_vec_test(&h.lapic, APIC_ISR, 0x30));
 	ck_assert_uint_eq(port.raised, 1);
 }
 END_TEST
@@ -72,8 +69,7 @@ START_TEST(fixed_interrupt_waits_for_if)
 	h.s->rflags &= ~RFLAGS_IF;
 	load_out(0x0041);
 	ck_assert_int_eq(h_run(&h, 6), ENGINE_EXIT_INSN_LIMIT);
-	ck_assert(h.s->ext_intr_pending);
-	ck_assert_uint_eq(h.s->ext_intr_vector, 0x41);
+	ck_assert(lapic_vec_test(&h.lapic, APIC_IRR, 0x41));
 	ck_assert_uint_eq(h.s->rip, H_CODE + 11);
 	h.s->rflags |= RFLAGS_IF;
 	ck_assert_int_eq(h_fault_vector(&h, h_run(&h, 5)), 0x41);
@@ -99,7 +95,8 @@ START_TEST(invalid_writes_are_ignored)
 	ck_assert_int_eq(h_run(&h, 4), ENGINE_EXIT_INSN_LIMIT);
 	load_out(2u << 8);                 /* SMI: not modelled */
 	ck_assert_int_eq(h_run(&h, 4), ENGINE_EXIT_INSN_LIMIT);
-	ck_assert(!h.s->ext_intr_pending && !h.s->nmi_pending);
+	ck_assert_int_eq(lapic_intc_ops.pending(&h.lapic), -1);
+	ck_assert(!h.s->nmi_pending);
 	ck_assert_uint_eq(port.ignored, 2);
 	ck_assert_uint_eq(port.raised, 0);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/lapic.h"
 #include "vmx/exit_info.h"
 #include "vmx/nonroot.h"
 #include "vmxb_fixture.h"
@@ -29,6 +30,21 @@ static void enter(void)
 {
 	ck_assert_int_eq(vmx_vmentry(F.v, &F.ctx, NULL, true), ICPT_SWITCHED);
 	ck_assert(F.v->nonroot);
+}
+
+/* The local APIC the processor's INTR comes from. */
+static struct lapic L;
+static struct cpu_intc L_intc = { &lapic_intc_ops, &L };
+
+static void apic_irq(uint8_t vector)
+{
+	struct lapic_config lc = { .bsp = true, .maxphyaddr = 39 };
+	struct apic_msg m = { .vector = vector, .mode = APIC_DM_FIXED };
+
+	ck_assert_int_eq(lapic_init(&L, &lc, NULL, NULL, NULL, NULL, NULL), 0);
+	lapic_reg_write(&L, APIC_SPIV, APIC_SPIV_ENABLE | 0xff);
+	F.ctx.intc = &L_intc;
+	lapic_accept(&L, &m);
 }
 
 static uint32_t reason(void)
@@ -164,13 +180,13 @@ START_TEST(external_interrupt_at_boundary)
 	enter();
 	ck_assert(F.ctx.boundary_wanted);
 	ck_assert_int_eq(vmx_boundary(F.v, &F.ctx), ICPT_CONTINUE);
-	F.cpu.ext_intr_pending = true;
-	F.cpu.ext_intr_vector = 0x30;
+	apic_irq(0x30);
 	/* Exits even with RFLAGS.IF = 0; without ack the vector stays. */
 	ck_assert_int_eq(vmx_boundary(F.v, &F.ctx), ICPT_SWITCHED);
 	ck_assert_uint_eq(reason(), EXIT_REASON_EXTERNAL_INTERRUPT);
 	ck_assert_uint_eq(fr(&F, VMCS_VM_EXIT_INTR_INFO), 0);
-	ck_assert(F.cpu.ext_intr_pending);
+	ck_assert(lapic_vec_test(&L, APIC_IRR, 0x30));
+	ck_assert(!lapic_vec_test(&L, APIC_ISR, 0x30));
 }
 END_TEST
 
@@ -179,11 +195,12 @@ START_TEST(external_interrupt_acknowledged)
 	fset(&F, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_EXT_INTR_EXITING);
 	fset(&F, VMCS_VM_EXIT_CONTROLS, EXIT_CTL_ACK_INTR_ON_EXIT);
 	enter();
-	F.cpu.ext_intr_pending = true;
-	F.cpu.ext_intr_vector = 0x30;
+	apic_irq(0x30);
 	ck_assert_int_eq(vmx_boundary(F.v, &F.ctx), ICPT_SWITCHED);
 	ck_assert_uint_eq(fr(&F, VMCS_VM_EXIT_INTR_INFO), INTR_INFO_VALID | 0x30);
-	ck_assert(!F.cpu.ext_intr_pending);
+	/* The INTA of acknowledge-on-exit: IRR -> ISR (SDM 28.2.2). */
+	ck_assert(!lapic_vec_test(&L, APIC_IRR, 0x30));
+	ck_assert(lapic_vec_test(&L, APIC_ISR, 0x30));
 }
 END_TEST
 

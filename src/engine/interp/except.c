@@ -688,6 +688,8 @@ bool interp_take_init(struct interp *ip)
 		 * F000:FFF0 (SDM 10.1); it is taken, not delivered via the
 		 * IDT, and drops pending events. */
 		cpu_state_init_signal(&ip->s);
+		if (ip->cfg.intc.ops && ip->cfg.intc.ops->init)
+			ip->cfg.intc.ops->init(ip->cfg.intc.opaque);
 		interp_mode_changed(ip);   /* flushes the TLB */
 		break;
 	}
@@ -720,10 +722,13 @@ bool interp_check_interrupts(struct interp *ip)
 		interp_deliver_event(ip, EVT_NMI, X86_NMI, false, 0, 0);
 		return true;
 	}
-	if (s->ext_intr_pending && (s->rflags & RFLAGS_IF) &&
-	    !(blk & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))) {
-		s->ext_intr_pending = false;
-		interp_deliver_event(ip, EVT_EXT_INTR, s->ext_intr_vector, false,
+	if ((s->rflags & RFLAGS_IF) &&
+	    !(blk & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS)) &&
+	    interp_intr_pending(ip) >= 0) {
+		/* The INTA cycle: the controller moves it IRR -> ISR. */
+		int vector = ip->cfg.intc.ops->ack(ip->cfg.intc.opaque);
+
+		interp_deliver_event(ip, EVT_EXT_INTR, (uint8_t)vector, false,
 				     0, 0);
 		return true;
 	}

@@ -16,6 +16,11 @@
  * Time: the TSC advances by exactly one per retired instruction, so runs
  * are deterministic.  A long REP string instruction counts once per part
  * (interp_rep_cut(), interp.h).
+ * The machine's virtual clock (core/vclock.h) is TSC - IA32_TSC_ADJUST,
+ * the cycles since reset whatever the guest writes to either MSR: batches
+ * end exactly at the next timer deadline, due timers fire at the
+ * instruction boundary where virtual time reaches them, and a halted vCPU
+ * jumps to the next deadline (idle_wait).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,14 +117,122 @@ static void step(struct interp *ip)
  */
 #define BATCH_INSNS 1024u
 
+/* Virtual time now (see the top of this file). */
+static uint64_t vtime(const struct interp *ip)
+{
+	return ip->s.tsc - ip->s.msr.tsc_adjust;
+}
+
+static uint64_t clock_read(void *opaque)
+{
+	return vtime(opaque);
+}
+
+/* A timer was armed before every other deadline: end the batch after
+ * this instruction so the next one is cut at the new deadline. */
+static void clock_changed(void *opaque)
+{
+	struct interp *ip = opaque;
+
+	ip->batch_break = true;
+}
+
+/* Instructions until virtual time reaches the next deadline (>= 1). */
+static uint64_t insns_to_deadline(const struct interp *ip)
+{
+	uint64_t next, now;
+
+	if (!ip->cfg.clock)
+		return UINT64_MAX;
+	next = vclock_next_deadline(ip->cfg.clock);
+	now = vtime(ip);
+	return next > now ? next - now : 1;
+}
+
+/* Fire the timers virtual time has reached; true if any fired. */
+static bool run_timers(struct interp *ip)
+{
+	struct vclock *c = ip->cfg.clock;
+	uint64_t now;
+
+	if (!c || vclock_next_deadline(c) > (now = vtime(ip)))
+		return false;
+	return vclock_run_due(c, now) != 0;
+}
+
+/*
+ * --clock=host: virtual time that fell behind the host clock moves
+ * forward (once per batch), so guest timers keep wall-clock pace.
+ */
+static void host_pace(struct interp *ip)
+{
+	struct vclock *c = ip->cfg.clock;
+	uint64_t now, target;
+
+	if (!c || c->mode != VCLOCK_HOST)
+		return;
+	now = vtime(ip);
+	target = vclock_host_target(c, now);
+	if (target > now)
+		ip->s.tsc += target - now;
+}
+
+#define HOST_SLEEP_SLICE 10000000ull   /* 10 ms: stop requests stay prompt */
+
+/*
+ * A halted vCPU (HLT, or L2 in the HLT activity state) waits for the next
+ * timer deadline: virtual time jumps there (--clock=host: sleeps up to it
+ * in slices), the timer fires at the next boundary and may wake the vCPU.
+ * Only an interrupt can end HLT, so with RFLAGS.IF = 0 and no VMX
+ * boundary event armed (external-interrupt exiting, preemption timer,
+ * windows) nothing a timer does can wake it: false, the run ends halted.
+ * A timer that fires into a masked line is waited through like any other
+ * (the vCPU stays halted until some timer wakes it or the run is stopped).
+ */
+static bool idle_wait(struct interp *ip)
+{
+	struct vclock *c = ip->cfg.clock;
+	uint64_t next, now;
+
+	if (!c || (!(ip->s.rflags & RFLAGS_IF) && !ip->icpt.boundary_wanted))
+		return false;
+	next = vclock_next_deadline(c);
+	if (next == VCLOCK_NEVER)
+		return false;
+	now = vtime(ip);
+	if (next <= now)
+		return true;
+	if (c->mode == VCLOCK_HOST) {
+		uint64_t target = vclock_host_target(c, now);
+
+		if (target < next) {
+			uint64_t wait = next - target;
+
+			vclock_host_sleep(wait < HOST_SLEEP_SLICE ? wait
+							    : HOST_SLEEP_SLICE);
+			target = vclock_host_target(c, now);
+			if (target < next) {
+				if (target > now)
+					ip->s.tsc += target - now;
+				return true;
+			}
+		}
+	}
+	ip->s.tsc += next - now;
+	return true;
+}
+
 static void run_batch(struct interp *ip)
 {
 	struct cpu_state *s = &ip->s;
 	uint64_t end = (s->insn_count | (BATCH_INSNS - 1)) + 1;
+	uint64_t to_timer = insns_to_deadline(ip);
 	const struct insn *in;
 
 	if (end > ip->limit)
 		end = ip->limit;
+	if (to_timer < end - s->insn_count)
+		end = s->insn_count + to_timer;
 	s->rflags &= ~RFLAGS_RF;
 	ip->shadow_next = 0;
 	ip->state_switched = false;
@@ -177,10 +290,14 @@ static void run_until_exit(struct interp *ip)
 			exit_with(ip, ENGINE_EXIT_STOP);
 			break;
 		}
-		if (__builtin_expect(s->insn_count >= ip->limit, 0)) {
+		/* A halted vCPU retires nothing: HLT ends the run first. */
+		if (__builtin_expect(s->insn_count >= ip->limit, 0) &&
+		    s->activity == ACTIVITY_ACTIVE) {
 			exit_with(ip, ENGINE_EXIT_INSN_LIMIT);
 			break;
 		}
+		/* Timers first: what they raise is taken at this boundary. */
+		run_timers(ip);
 		/* INIT outranks MTF, the preemption timer, NMIs and
 		 * interrupts (SDM 6.9, 26.7.2). */
 		if (__builtin_expect(s->init_pending, 0) &&
@@ -196,14 +313,18 @@ static void run_until_exit(struct interp *ip)
 			continue;
 		}
 		if (__builtin_expect(s->activity != ACTIVITY_ACTIVE, 0)) {
+			if (s->activity == ACTIVITY_HLT && idle_wait(ip))
+				continue;
 			exit_with(ip, s->activity == ACTIVITY_HLT ?
 				  ENGINE_EXIT_HLT : ENGINE_EXIT_SHUTDOWN);
 			break;
 		}
-		if (can_batch(ip))
+		if (can_batch(ip)) {
+			host_pace(ip);
 			run_batch(ip);
-		else
+		} else {
 			step(ip);
+		}
 	}
 }
 
@@ -284,6 +405,13 @@ static struct engine *interp_create(const struct engine_config *cfg, char *err,
 		free(ip);
 		return NULL;
 	}
+	if (cfg->clock) {
+		/* This engine drives the machine's clock. */
+		cfg->clock->read = clock_read;
+		cfg->clock->read_opaque = ip;
+		cfg->clock->changed = clock_changed;
+		cfg->clock->changed_opaque = ip;
+	}
 	interp_icpt_init(ip);   /* the context lent to the VMX hook */
 	interp_mode_changed(ip);
 	return &ip->base;
@@ -301,7 +429,12 @@ static void interp_destroy(struct engine *e)
 
 static void interp_get_state(struct engine *e, struct cpu_state *s)
 {
-	*s = to_interp(e)->s;
+	struct interp *ip = to_interp(e);
+
+	*s = ip->s;
+	/* CR8 lives in the interrupt controller's TPR. */
+	if (ip->cfg.intc.ops)
+		s->cr8 = ip->cfg.intc.ops->cr8_read(ip->cfg.intc.opaque);
 }
 
 static void interp_set_state(struct engine *e, const struct cpu_state *s)
@@ -317,9 +450,10 @@ static void interp_set_state(struct engine *e, const struct cpu_state *s)
 }
 
 /*
- * An interrupt-controller line: latch the event in the state; it is
- * recognised at the next instruction boundary (the current batch ends after
- * this instruction, and the VMX layer is asked again whether it exits).
+ * A signal from the interrupt controller: NMI and INIT are latched in the
+ * state; all are recognised at the next instruction boundary (the current
+ * batch ends after this instruction, and the VMX layer is asked again
+ * whether it exits).
  */
 static void interp_raise_event(struct engine *e, enum cpu_signal ev,
 			       uint8_t vector)
@@ -327,16 +461,16 @@ static void interp_raise_event(struct engine *e, enum cpu_signal ev,
 	struct interp *ip = to_interp(e);
 
 	switch (ev) {
-	case CPU_SIGNAL_EXTINT:
-		ip->s.ext_intr_pending = true;
-		ip->s.ext_intr_vector = vector;
-		break;
+	case CPU_SIGNAL_INTR:
+		break;          /* sampled at the next boundary */
 	case CPU_SIGNAL_NMI:
 		ip->s.nmi_pending = true;
 		break;
 	case CPU_SIGNAL_INIT:
 		ip->s.init_pending = true;
 		break;
+	case CPU_SIGNAL_SIPI:
+		break;          /* one vCPU: never in wait-for-SIPI */
 	}
 	ip->batch_break = true;
 	ip->icpt.boundary_wanted = ip->cfg.icpt != NULL;

@@ -262,6 +262,13 @@ void interp_deliver_event(struct interp *ip, uint8_t type, uint8_t vector,
  * s.pending_exception, then NMI / external interrupt if not blocked.
  * Returns true if it delivered something.  Wakes the vCPU from HLT. */
 bool interp_check_interrupts(struct interp *ip);
+/* INTR: the vector the interrupt controller presents, or -1. */
+static inline int interp_intr_pending(struct interp *ip)
+{
+	const struct cpu_intc *c = &ip->cfg.intc;
+
+	return c->ops ? c->ops->pending(c->opaque) : -1;
+}
 /* A latched INIT at a boundary: true when it was taken (INIT state or VM
  * exit), false while it is blocked (VMX root operation). */
 bool interp_take_init(struct interp *ip);

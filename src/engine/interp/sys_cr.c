@@ -134,7 +134,11 @@ void sys_cr_write(struct interp *ip, unsigned cr, uint64_t v)
 	case 8:
 		if (v & ~0xfull)
 			interp_raise_gp0(ip);
+		/* CR8 is the APIC's TPR[7:4] (SDM 11.8.6.5). */
 		ip->s.cr8 = v;
+		if (ip->cfg.intc.ops)
+			ip->cfg.intc.ops->cr8_write(ip->cfg.intc.opaque,
+						    (unsigned)v);
 		break;
 	default:
 		interp_raise(ip, X86_UD);
@@ -148,7 +152,10 @@ static uint64_t read_cr(struct interp *ip, unsigned cr)
 	case 2: return ip->s.cr2;
 	case 3: return ip->s.cr3;
 	case 4: return ip->s.cr4;
-	case 8: return ip->s.cr8;
+	case 8:
+		if (ip->cfg.intc.ops)
+			return ip->cfg.intc.ops->cr8_read(ip->cfg.intc.opaque);
+		return ip->s.cr8;
 	default: interp_raise(ip, X86_UD);
 	}
 }

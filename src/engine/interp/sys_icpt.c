@@ -58,6 +58,8 @@ void interp_icpt_init(struct interp *ip)
 	ip->icpt.read_lin = ctx_read_lin;
 	ip->icpt.write_lin = ctx_write_lin;
 	ip->icpt.state_changed = ctx_state_changed;
+	ip->icpt.intc = &ip->cfg.intc;
+	ip->icpt.clock = ip->cfg.clock;
 }
 
 uint64_t hook_rip_enter(struct interp *ip)

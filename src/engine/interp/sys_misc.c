@@ -54,10 +54,10 @@ void sys_hlt(struct interp *ip, const struct insn *in)
 
 	require_cpl0(ip);
 	sys_icpt_fill(ip, in, &ic, ICPT_HLT);
-	if (sys_intercept(ip, &ic) == ICPT_CONTINUE) {
+	/* The run loop waits: for an interrupt, or for virtual time to
+	 * reach the next timer deadline (interp.c). */
+	if (sys_intercept(ip, &ic) == ICPT_CONTINUE)
 		ip->s.activity = ACTIVITY_HLT;
-		ip->exit_reason = ENGINE_EXIT_HLT;
-	}
 	sys_done(ip, in);
 }
 

@@ -25,6 +25,27 @@ static uint64_t edx_eax(const struct interp *ip)
 	return (ip->s.gpr[GPR_RDX] << 32) | (ip->s.gpr[GPR_RAX] & 0xffffffffull);
 }
 
+/*
+ * The interrupt controller's MSRs (IA32_APIC_BASE, IA32_TSC_DEADLINE,
+ * x2APIC): true when it handled the access, #GP when it refused it.
+ */
+static bool intc_msr(struct interp *ip, uint32_t idx, bool write,
+		     uint64_t *v)
+{
+	const struct cpu_intc *c = &ip->cfg.intc;
+	enum intc_msr_result r;
+
+	if (!c->ops)
+		return false;
+	r = write ? c->ops->msr_write(c->opaque, idx, ip->s.tsc, *v)
+		  : c->ops->msr_read(c->opaque, idx, ip->s.tsc, v);
+	if (r == INTC_MSR_GP)
+		interp_raise_gp0(ip);
+	if (r == INTC_MSR_OK && write && idx == 0x1b)
+		ip->s.msr.apic_base = *v;   /* the mirror inspect shows */
+	return r == INTC_MSR_OK;
+}
+
 void sys_rdmsr(struct interp *ip, const struct insn *in)
 {
 	uint32_t idx = (uint32_t)ip->s.gpr[GPR_RCX];
@@ -41,7 +62,7 @@ void sys_rdmsr(struct interp *ip, const struct insn *in)
 	}
 	if (idx == MSR_IA32_TSC)
 		v = ip->s.tsc;
-	else if (!cpu_msr_get(&ip->s, idx, &v))
+	else if (!intc_msr(ip, idx, false, &v) && !cpu_msr_get(&ip->s, idx, &v))
 		interp_raise_gp0(ip);
 	set_edx_eax(ip, v);
 	sys_done(ip, in);
@@ -73,6 +94,10 @@ void sys_wrmsr(struct interp *ip, const struct insn *in)
 	ic.u.msr.index = idx;
 	ic.u.msr.value = v;
 	if (sys_intercept(ip, &ic) == ICPT_EMULATED) {
+		sys_done(ip, in);
+		return;
+	}
+	if (intc_msr(ip, idx, true, &v)) {
 		sys_done(ip, in);
 		return;
 	}
