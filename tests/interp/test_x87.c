@@ -58,7 +58,7 @@ static uint16_t get16(uint64_t gpa)
 	return v;
 }
 
-static __attribute__((unused)) uint32_t get32(uint64_t gpa)
+static uint32_t get32(uint64_t gpa)
 {
 	uint32_t v = 0;
 
@@ -307,6 +307,420 @@ START_TEST(overflow_bias)
 }
 END_TEST
 
+
+/* FCOMI/FUCOMI: ZF PF CF, OF SF AF cleared; only FCOMI raises IE for a
+ * QNaN; FCOM's C3 C2 C0 (SDM Vol. 2A FCOM, FCOMI). */
+START_TEST(compares)
+{
+	static const uint8_t code[] = {
+		0xdb, 0xe3,                             /* fninit */
+		0xdb, 0x2c, 0x25, 0x00, 0x00, 0x20, 0x00, /* fld tbyte [0x200000] */
+		0xdb, 0x2c, 0x25, 0x10, 0x00, 0x20, 0x00, /* fld tbyte [0x200010] */
+		0xdb, 0xf1,                             /* fcomi st,st(1) */
+		0xdb, 0xe9,                             /* fucomi st,st(1) */
+		0xd8, 0xd1,                             /* fcom st(1) */
+		0xdf, 0xe0,                             /* fnstsw ax */
+	};
+	const uint64_t fl = RFLAGS_ZF | RFLAGS_PF | RFLAGS_CF;
+
+	put80(0x200000, 1ull << 63, 0x3fff);            /* ST(1) = 1 */
+	put80(0x200010, 0, 0);                          /* ST(0) = 0 */
+	h.s->rflags |= RFLAGS_OF | RFLAGS_SF | RFLAGS_AF;
+	RUN(code, 4);
+	ck_assert_uint_eq(h.s->rflags & (fl | RFLAGS_OF | RFLAGS_SF | RFLAGS_AF),
+			  RFLAGS_CF);
+	h_run(&h, 3);
+	ck_assert_uint_eq(h.s->gpr[GPR_RAX] & 0xffff, 0x3000 | 0x0100);
+
+	put80(0x200010, 3ull << 62, 0x7fff);            /* ST(0) = QNaN */
+	RUN(code, 3);
+	h.s->rip = H_CODE + 18;                         /* FUCOMI alone */
+	h_run(&h, 1);
+	ck_assert_uint_eq(h.s->rflags & fl, fl);
+	ck_assert_uint_eq(FPU.fsw & 0x3f, 0);           /* no IE */
+	h.s->rflags &= ~fl;
+	RUN(code, 4);
+	ck_assert_uint_eq(h.s->rflags & fl, fl);
+	ck_assert_uint_eq(FPU.fsw & 0x3f, 0x01);        /* FCOMI: IE */
+	h_run(&h, 3);
+	ck_assert_uint_eq(h.s->gpr[GPR_RAX] & 0x4700, 0x4500);
+}
+END_TEST
+
+/* FXAM classes (SDM Vol. 2A FXAM, Table 3-?): C3 C2 C0 and C1 = sign. */
+START_TEST(examine)
+{
+	static const uint8_t code[] = {
+		0xdb, 0xe3,                             /* fninit */
+		0xd9, 0xe5,                             /* fxam */
+		0xdf, 0xe0,                             /* fnstsw ax */
+		0xdb, 0x2c, 0x25, 0x00, 0x00, 0x20, 0x00, /* fld tbyte [0x200000] */
+		0xd9, 0xe5,                             /* fxam */
+		0xdf, 0xe0,                             /* fnstsw ax */
+	};
+	static const struct { uint64_t m; uint16_t se, cc; } t[] = {
+		{ 1ull << 63, 0x3fff, 0x0400 },         /* normal */
+		{ 1ull << 63, 0xffff, 0x0700 },         /* -infinity */
+		{ 3ull << 62, 0x7fff, 0x0100 },         /* NaN */
+		{ 0, 0x8000, 0x4200 },                  /* -0 */
+		{ 1, 0, 0x4400 },                       /* denormal */
+		{ 1ull << 63, 0, 0x4400 },              /* pseudo-denormal */
+		{ 1ull << 62, 0x3fff, 0x0000 },         /* unnormal */
+		{ 0, 0x7fff, 0x0000 },                  /* pseudo-infinity */
+	};
+
+	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		put80(0x200000, t[i].m, t[i].se);
+		RUN(code, 3);
+		ck_assert_uint_eq(h.s->gpr[GPR_RAX] & 0x4700, 0x4100); /* empty */
+		h_run(&h, 3);
+		ck_assert_uint_eq(h.s->gpr[GPR_RAX] & 0x4700, t[i].cc);
+	}
+}
+END_TEST
+
+/* FIST/FISTTP/FILD/FBLD/FBSTP: rounding per RC, truncation, the integer
+ * and BCD indefinites for out-of-range values (SDM Vol. 2A FIST, FBSTP). */
+START_TEST(integers_and_bcd)
+{
+	static const uint8_t code[] = {
+		0xdb, 0xe3,                             /* fninit */
+		0xd9, 0x2c, 0x25, 0x20, 0x00, 0x20, 0x00, /* fldcw [0x200020] */
+		0xdb, 0x2c, 0x25, 0x00, 0x00, 0x20, 0x00, /* fld tbyte [0x200000] */
+		0xdf, 0x14, 0x25, 0x30, 0x00, 0x20, 0x00, /* fist word [0x200030] */
+		0xdb, 0x0c, 0x25, 0x34, 0x00, 0x20, 0x00, /* fisttp dword [0x200034] */
+		0xdf, 0x2c, 0x25, 0x40, 0x00, 0x20, 0x00, /* fild qword [0x200040] */
+		0xdf, 0x24, 0x25, 0x50, 0x00, 0x20, 0x00, /* fbld tbyte [0x200050] */
+		0xdf, 0x34, 0x25, 0x60, 0x00, 0x20, 0x00, /* fbstp tbyte [0x200060] */
+		0xdf, 0x3c, 0x25, 0x70, 0x00, 0x20, 0x00, /* fistp qword [0x200070] */
+	};
+	static const uint8_t bcd[10] = { 0x78, 0x56, 0x34, 0x12, 0x90, 0x78,
+					 0x56, 0x34, 0x12, 0x80 };
+	uint8_t out[10];
+
+	/* -2.5: nearest-even -2, up -2, down -3; FISTTP truncates: -2 */
+	put80(0x200000, 0xa000000000000000ull, 0xc000);
+	h_write64(&h, 0x200040, 0x8000000000000000ull);
+	gmem_write(&h.mem, 0x200050, bcd, 10);
+	put16(0x200020, 0x077f);                        /* RC down */
+	RUN(code, 4);
+	ck_assert_uint_eq(get16(0x200030), 0xfffd);
+	ck_assert_uint_eq(FPU.fsw & 0x3f, 0x20);
+	h_run(&h, 1);
+	ck_assert_uint_eq(get32(0x200034), 0xfffffffe);
+	h_run(&h, 1);                                   /* INT64_MIN */
+	ck_assert_uint_eq(st_m(0), 1ull << 63);
+	ck_assert_uint_eq(st_se(0), 0xc03e);
+	h_run(&h, 1);                                   /* -123456789012345678 */
+	ck_assert_uint_eq(st_m(0), 0xdb4da5d31879a700ull);
+	ck_assert_uint_eq(st_se(0), 0xc037);
+	h_run(&h, 1);                                   /* back to BCD */
+	gmem_read(&h.mem, 0x200060, out, 10);
+	ck_assert_mem_eq(out, bcd, 10);
+	h_run(&h, 1);                                   /* -2^63 fits */
+	ck_assert_uint_eq(h_read64(&h, 0x200070), 0x8000000000000000ull);
+	ck_assert_uint_eq(FPU.fsw & 0x3f, 0x20);
+
+	/* 40000 does not fit in 16 bits: integer indefinite, IE */
+	put80(0x200000, 0x9c40000000000000ull, 0x400e);
+	put16(0x200020, 0x037f);
+	RUN(code, 4);
+	ck_assert_uint_eq(get16(0x200030), 0x8000);
+	ck_assert_uint_eq(FPU.fsw & 0x3f, 0x01);
+	/* FBSTP of 10^18: the BCD indefinite (FFFF C000 0000 0000 0000) */
+	put80(0x200000, 0xde0b6b3a76400000ull, 0x403a);
+	RUN(code, 3);
+	put80(0x200000, 0, 0);
+	h.s->rip = H_CODE + 44;                         /* the fbstp */
+	h_run(&h, 1);
+	gmem_read(&h.mem, 0x200060, out, 10);
+	ck_assert_uint_eq(out[9], 0xff);
+	ck_assert_uint_eq(out[8], 0xff);
+	ck_assert_uint_eq(out[7], 0xc0);
+	ck_assert_uint_eq(out[0] | out[6], 0);
+	ck_assert_uint_eq(FPU.fsw & 0x01, 0x01);
+}
+END_TEST
+
+/* Signalling NaN and unsupported operands (SDM Vol. 1 4.8.3.4, 8.2.2):
+ * #IA, a quieted NaN or the indefinite; a pseudo-denormal is used as the
+ * denormal it encodes (#D). */
+START_TEST(nan_and_unsupported)
+{
+	static const uint8_t code[] = {
+		0xdb, 0xe3,                             /* fninit */
+		0xd9, 0xe8,                             /* fld1 */
+		0xdb, 0x2c, 0x25, 0x00, 0x00, 0x20, 0x00, /* fld tbyte [0x200000] */
+		0xde, 0xc1,                             /* faddp st(1),st */
+	};
+	static const uint8_t fld_m32[] = {
+		0xdb, 0xe3,                             /* fninit */
+		0xd9, 0x04, 0x25, 0x10, 0x00, 0x20, 0x00, /* fld dword [0x200010] */
+	};
+
+	put80(0x200000, 0x8000000000000001ull, 0x7fff);     /* SNaN */
+	RUN(code, 4);
+	ck_assert_uint_eq(st_m(0), 0xc000000000000001ull);
+	ck_assert_uint_eq(st_se(0), 0x7fff);
+	ck_assert_uint_eq(FPU.fsw & 0x3f, 0x01);
+
+	put80(0x200000, 0x4000000000000000ull, 0x3fff);     /* unnormal */
+	RUN(code, 4);
+	ck_assert_uint_eq(st_m(0), 0xc000000000000000ull);
+	ck_assert_uint_eq(st_se(0), 0xffff);
+	ck_assert_uint_eq(FPU.fsw & 0x3f, 0x01);
+
+	put80(0x200000, 0x8000000000000000ull, 0x0000);     /* pseudo-denormal */
+	RUN(code, 4);
+	ck_assert_uint_eq(st_m(0), 1ull << 63);              /* 1 + 2^-16382 */
+	ck_assert_uint_eq(st_se(0), 0x3fff);
+	ck_assert_uint_eq(FPU.fsw & 0x3f, 0x22);             /* DE PE */
+
+	put32(0x200010, 0x7f800001);                          /* SNaN m32 */
+	RUN(fld_m32, 2);
+	ck_assert_uint_eq(st_m(0), 0xc000010000000000ull);
+	ck_assert_uint_eq(st_se(0), 0x7fff);
+	ck_assert_uint_eq(FPU.fsw & 0x3f, 0x01);
+}
+END_TEST
+
+/* FNSTENV / FNSAVE / FRSTOR in 64-bit mode: the 32-bit protected layout
+ * (SDM Vol. 1 Figure 8-9), FNSTENV masking all exceptions afterwards,
+ * FNSAVE reinitialising, FRSTOR bringing everything back. */
+START_TEST(env_64bit)
+{
+	static const uint8_t code[] = {
+		0xdb, 0xe3,                             /* fninit */
+		0xd9, 0x2c, 0x25, 0x20, 0x00, 0x20, 0x00, /* fldcw [0x200020] */
+		0xd9, 0xe8,                             /* fld1 */
+		0xdd, 0x04, 0x25, 0x00, 0x01, 0x20, 0x00, /* fld qword [0x200100] */
+		0xd9, 0x34, 0x25, 0x00, 0x02, 0x20, 0x00, /* fnstenv [0x200200] */
+		0xdd, 0x34, 0x25, 0x00, 0x03, 0x20, 0x00, /* fnsave [0x200300] */
+		0xdd, 0x24, 0x25, 0x00, 0x03, 0x20, 0x00, /* frstor [0x200300] */
+	};
+	static const uint32_t env[7] = {
+		0xffff0372, 0xffff3000, 0xffff0fff, 0x0010000b, 0x05040008,
+		0x00200100, 0xffff0010,
+	};
+	struct fpu_state before;
+
+	put16(0x200020, 0x0372);
+	h_write64(&h, 0x200100, 0x4000000000000000ull);      /* 2.0 */
+	RUN(code, 5);
+	for (unsigned i = 0; i < 7; i++)
+		ck_assert_uint_eq(get32(0x200200 + 4 * i), env[i]);
+	ck_assert_uint_eq(FPU.fcw, 0x037f);
+	before = FPU;
+	h_run(&h, 1);
+	ck_assert_uint_eq(get32(0x200300), 0xffff037f);
+	ck_assert_uint_eq(h_read64(&h, 0x200300 + 28), 1ull << 63);  /* ST0 */
+	ck_assert_uint_eq(get16(0x200300 + 36), 0x4000);
+	ck_assert_uint_eq(h_read64(&h, 0x200300 + 38), 1ull << 63);  /* ST1 */
+	ck_assert_uint_eq(get16(0x200300 + 46), 0x3fff);
+	ck_assert_uint_eq(FPU.fcw, 0x037f);
+	ck_assert_uint_eq(FPU.fsw, 0);
+	ck_assert_uint_eq(FPU.ftw, 0);
+	h_run(&h, 1);
+	ck_assert_uint_eq(FPU.fcw, before.fcw);
+	ck_assert_uint_eq(FPU.fsw, before.fsw);
+	ck_assert_uint_eq(FPU.ftw, before.ftw);
+	ck_assert_uint_eq(FPU.fip, before.fip);
+	ck_assert_uint_eq(FPU.fop, before.fop);
+	ck_assert_uint_eq(FPU.fdp, before.fdp);
+	ck_assert_uint_eq(FPU.fds, before.fds);
+	ck_assert_mem_eq(FPU.st, before.st, sizeof(before.st));
+}
+END_TEST
+
+/* 32-bit protected mode: the 32-bit layout, and with 66h the 16-bit
+ * protected layout (Figure 8-11) with no FOP. */
+START_TEST(env_32bit)
+{
+	static const uint8_t code[] = {
+		0xdb, 0xe3,                             /* fninit */
+		0xd9, 0xe8,                             /* fld1 */
+		0xdd, 0x05, 0x00, 0x01, 0x20, 0x00,     /* fld qword [0x200100] */
+		0xd9, 0x35, 0x00, 0x02, 0x20, 0x00,     /* fnstenv [0x200200] */
+		0x66, 0xd9, 0x35, 0x40, 0x02, 0x20, 0x00, /* fnstenvw [0x200240] */
+	};
+	static const uint32_t env32[7] = {
+		0xffff037f, 0xffff3000, 0xffff0fff, 0x00100004, 0x05050018,
+		0x00200100, 0xffff0010,
+	};
+	static const uint16_t env16[7] = {
+		0x037f, 0x3000, 0x0fff, 0x0004, 0x0018, 0x0100, 0x0010,
+	};
+
+	h_mode32(&h);
+	h_write64(&h, 0x200100, 0x4000000000000000ull);
+	RUN(code, 5);
+	for (unsigned i = 0; i < 7; i++) {
+		ck_assert_uint_eq(get32(0x200200 + 4 * i), env32[i]);
+		ck_assert_uint_eq(get16(0x200240 + 2 * i), env16[i]);
+	}
+}
+END_TEST
+
+/* Real mode: the pointers are 20-bit linear addresses split around FOP
+ * (Figures 8-10 and 8-12); FLDENV reads the same layout back. */
+START_TEST(env_real_mode)
+{
+	static const uint8_t code[] = {
+		0xdb, 0xe3,                             /* fninit */
+		0xd9, 0xe8,                             /* fld1 */
+		0xdd, 0x06, 0x00, 0x01,                 /* fld qword [0x100] */
+		0xd9, 0x36, 0x00, 0x02,                 /* fnstenv [0x200] */
+		0x66, 0xd9, 0x36, 0x40, 0x02,           /* fnstenv (32-bit) [0x240] */
+		0xdb, 0xe3,                             /* fninit */
+		0xd9, 0x26, 0x00, 0x02,                 /* fldenv [0x200] */
+	};
+	static const uint16_t env16[7] = {
+		0x037f, 0x3000, 0x0fff, 0x0004, 0x1506, 0x0100, 0x2000,
+	};
+	static const uint32_t env32[7] = {
+		0xffff037f, 0xffff3000, 0xffff0fff, 0xffff0004, 0x00001506,
+		0xffff0100, 0x00002000,
+	};
+
+	h_mode16(&h);
+	h.s->seg[SEG_CS].sel = 0x1000;
+	h.s->seg[SEG_CS].base = 0x10000;
+	h.s->seg[SEG_DS].sel = 0x2000;
+	h.s->seg[SEG_DS].base = 0x20000;
+	h_write64(&h, 0x20100, 0x4000000000000000ull);
+	h_load(&h, 0x10000, code, sizeof(code));
+	ck_assert_int_eq(h_run(&h, 5), ENGINE_EXIT_INSN_LIMIT);
+	for (unsigned i = 0; i < 7; i++) {
+		ck_assert_uint_eq(get16(0x20200 + 2 * i), env16[i]);
+		ck_assert_uint_eq(get32(0x20240 + 4 * i), env32[i]);
+	}
+	h_run(&h, 2);
+	ck_assert_uint_eq(FPU.fip, 0x10004);
+	ck_assert_uint_eq(FPU.fcs, 0);
+	ck_assert_uint_eq(FPU.fop, 0x506);
+	ck_assert_uint_eq(FPU.fdp, 0x20100);
+	ck_assert_uint_eq(FPU.ftw, 0xc0);
+	ck_assert_uint_eq(FPU.fsw, 0x3000);
+}
+END_TEST
+
+/* FLDENV of a status word with an exception its control word unmasks
+ * sets ES and B; the next waiting instruction takes #MF. */
+START_TEST(fldenv_pending)
+{
+	static const uint8_t code[] = {
+		0xdb, 0xe3,                             /* fninit */
+		0xd9, 0x24, 0x25, 0x00, 0x02, 0x20, 0x00, /* fldenv [0x200200] */
+		0xd9, 0xe8,                             /* fld1 */
+	};
+	enum engine_exit_reason r;
+
+	put32(0x200200, 0x037b);                        /* ZM clear */
+	put32(0x200204, 0x0004);                        /* ZE */
+	put32(0x200208, 0xfff3);                        /* R1 in use */
+	RUN(code, 2);
+	ck_assert_uint_eq(FPU.fsw, 0x8084);
+	ck_assert_uint_eq(FPU.ftw, 0x02);
+	r = h_run(&h, 1);
+	ck_assert_int_eq(h_fault_vector(&h, r), 16);
+}
+END_TEST
+
+/* FXCH, FFREE, FDECSTP/FINCSTP, FCMOVcc (SDM Vol. 2A). */
+START_TEST(stack_ops)
+{
+	static const uint8_t code[] = {
+		0xdb, 0xe3,                             /* fninit */
+		0xd9, 0xe8,                             /* fld1 */
+		0xd9, 0xee,                             /* fldz */
+		0xd9, 0xc9,                             /* fxch st(1) */
+		0xdd, 0xc1,                             /* ffree st(1) */
+		0xd9, 0xf6,                             /* fdecstp */
+		0xd9, 0xf7,                             /* fincstp */
+		0xd9, 0xee,                             /* fldz */
+		0xda, 0xc1,                             /* fcmovb st,st(1) */
+		0xdb, 0xc1,                             /* fcmovnb st,st(1) */
+	};
+
+	RUN(code, 4);
+	ck_assert_uint_eq(st_m(0), 1ull << 63);
+	ck_assert_uint_eq(st_m(1), 0);
+	h_run(&h, 1);
+	ck_assert_uint_eq(FPU.ftw, 0x40);               /* only R6 = ST0 */
+	h_run(&h, 1);
+	ck_assert_uint_eq(TOP, 5);
+	ck_assert_uint_eq(FPU.ftw, 0x40);
+	h_run(&h, 2);
+	ck_assert_uint_eq(TOP, 5);
+	h.s->rflags &= ~RFLAGS_CF;                      /* ST(1) = 1 */
+	h_run(&h, 1);
+	ck_assert_uint_eq(st_m(0), 0);
+	h_run(&h, 1);
+	ck_assert_uint_eq(st_m(0), 1ull << 63);
+	ck_assert_uint_eq(st_se(0), 0x3fff);
+}
+END_TEST
+
+/* Transcendentals: correctly rounded values (computed with exact rational
+ * arithmetic), FPTAN's 1.0, FSINCOS's order, out-of-range C2. */
+START_TEST(transcendental)
+{
+	static const uint8_t code[] = {
+		0xdb, 0xe3,                             /* fninit */
+		0xd9, 0xe8,                             /* fld1 */
+		0xd9, 0xe8,                             /* fld1 */
+		0xd9, 0xf3,                             /* fpatan */
+		0xd9, 0xeb,                             /* fldpi */
+		0xd9, 0xfe,                             /* fsin */
+		0xdb, 0x2c, 0x25, 0x00, 0x00, 0x20, 0x00, /* fld tbyte [0x200000] */
+		0xd9, 0xf0,                             /* f2xm1 */
+		0xd9, 0xfb,                             /* fsincos */
+		0xd9, 0xf2,                             /* fptan */
+		0xdb, 0x2c, 0x25, 0x10, 0x00, 0x20, 0x00, /* fld tbyte [0x200010] */
+		0xd9, 0xfe,                             /* fsin */
+	};
+	static const uint8_t pc24[] = {
+		0xdb, 0xe3,                             /* fninit */
+		0xd9, 0x2c, 0x25, 0x20, 0x00, 0x20, 0x00, /* fldcw [0x200020] */
+		0xd9, 0xeb,                             /* fldpi */
+		0xd9, 0xfe,                             /* fsin */
+	};
+
+	put80(0x200000, 1ull << 63, 0x3ffe);            /* 0.5 */
+	put80(0x200010, 1ull << 63, 0x403e);            /* 2^63 */
+	RUN(code, 4);
+	ck_assert_uint_eq(st_m(0), 0xc90fdaa22168c235ull);     /* pi/4 */
+	ck_assert_uint_eq(st_se(0), 0x3ffe);
+	ck_assert_uint_eq(TOP, 7);
+	/* sin(pi rounded to 64 bits) = -(that rounding error) */
+	h_run(&h, 2);
+	ck_assert_uint_eq(st_m(0), 0xece675d1fc8f8cbbull);
+	ck_assert_uint_eq(st_se(0), 0xbfbe);
+	ck_assert_uint_eq(FPU.fsw & 0x0400, 0);
+	h_run(&h, 2);                                   /* 2^0.5 - 1 */
+	ck_assert_uint_eq(st_m(0), 0xd413cccfe7799211ull);
+	ck_assert_uint_eq(st_se(0), 0x3ffd);
+	ck_assert_uint_eq(FPU.fsw & 0x20, 0x20);
+	put80(0x200000, 0, 0);
+	h_run(&h, 1);                                   /* fsincos */
+	ck_assert_uint_eq(TOP, 4);
+	h_run(&h, 1);                                   /* fptan */
+	ck_assert_uint_eq(st_m(0), 1ull << 63);
+	ck_assert_uint_eq(st_se(0), 0x3fff);
+	ck_assert_uint_eq(TOP, 3);
+	h_run(&h, 2);                                   /* fsin(2^63) */
+	ck_assert_uint_eq(FPU.fsw & 0x0400, 0x0400);
+	ck_assert_uint_eq(st_se(0), 0x403e);
+	ck_assert_uint_eq(TOP, 2);
+
+	/* Precision control does not apply to them (SDM Vol. 1 8.1.5.2) */
+	put16(0x200020, 0x007f);
+	RUN(pc24, 4);
+	ck_assert_uint_eq(st_m(0), 0xece675d1fc8f8cbbull);
+	ck_assert_uint_eq(st_se(0), 0xbfbe);
+}
+END_TEST
+
 Suite *x87_suite(void);
 Suite *x87_suite(void)
 {
@@ -322,6 +736,16 @@ Suite *x87_suite(void)
 	tcase_add_test(tc, device_not_available);
 	tcase_add_test(tc, zero_divide);
 	tcase_add_test(tc, overflow_bias);
+	tcase_add_test(tc, compares);
+	tcase_add_test(tc, examine);
+	tcase_add_test(tc, integers_and_bcd);
+	tcase_add_test(tc, nan_and_unsupported);
+	tcase_add_test(tc, env_64bit);
+	tcase_add_test(tc, env_32bit);
+	tcase_add_test(tc, env_real_mode);
+	tcase_add_test(tc, fldenv_pending);
+	tcase_add_test(tc, stack_ops);
+	tcase_add_test(tc, transcendental);
 	suite_add_tcase(s, tc);
 	return s;
 }
