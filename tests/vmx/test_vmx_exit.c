@@ -51,6 +51,21 @@ static void assert_exited(uint32_t reason, uint64_t qual)
 
 /* ---- the VM exit itself ---------------------------------------------- */
 
+/* "IA-32e mode guest" is saved from EFER.LMA both ways (SDM 28.2 with
+ * IA32_VMX_MISC[5]): a guest that left IA-32e mode clears it. */
+START_TEST(exit_saves_ia32e_mode_guest_from_lma)
+{
+	struct x86_intercept ic = icpt(ICPT_CPUID, 2);
+
+	ck_assert(fr(&F, VMCS_VM_ENTRY_CONTROLS) & ENTRY_CTL_IA32E_MODE_GUEST);
+	F.cpu.efer &= ~EFER_LMA;
+	ck_assert_int_eq(vmx_nonroot_intercept(F.v, &F.ctx, &ic), ICPT_SWITCHED);
+	assert_exited(EXIT_REASON_CPUID, 0);
+	ck_assert(!(fr(&F, VMCS_VM_ENTRY_CONTROLS) &
+		    ENTRY_CTL_IA32E_MODE_GUEST));
+}
+END_TEST
+
 START_TEST(exit_saves_guest_and_loads_host)
 {
 	struct x86_intercept ic = icpt(ICPT_CPUID, 2);
@@ -839,6 +854,7 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, exit_saves_guest_and_loads_host);
+	tcase_add_test(tc, exit_saves_ia32e_mode_guest_from_lma);
 	tcase_add_test(tc, exit_clears_entry_injection_valid_bit);
 	tcase_add_test(tc, exit_records_idt_vectoring);
 	tcase_add_test(tc, exit_msr_store_and_load_lists);
