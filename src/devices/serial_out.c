@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "devices/serial_out.h"
 
+#include "memory/guarded.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +30,7 @@ static void ring_free(struct serial_ring *r)
 	pthread_cond_destroy(&r->work);
 	pthread_cond_destroy(&r->idle);
 	pthread_mutex_destroy(&r->lock);
-	free(r->buf);
+	guarded_free(r->buf, SERIAL_OUT_RING);
 	free(r);
 }
 
@@ -39,7 +41,7 @@ static struct serial_ring *ring_new(int fd)
 
 	if (!r)
 		return NULL;
-	r->buf = malloc(SERIAL_OUT_RING);
+	r->buf = guarded_alloc(SERIAL_OUT_RING);   /* guest bytes */
 	if (!r->buf) {
 		free(r);
 		return NULL;

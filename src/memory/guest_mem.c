@@ -7,20 +7,22 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "memory/guarded.h"
+
 int gmem_init(struct guest_mem *gm, uint64_t size)
 {
 	memset(gm, 0, sizeof(*gm));
 	if (size < GUEST_MEM_MIN || size > GUEST_MEM_MAX ||
 	    (size & (GUEST_PAGE_SIZE - 1)))
 		return -EINVAL;
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
+	/* Between PROT_NONE guards: a host access past RAM faults. */
+	void *p = guarded_alloc(size);
+	if (!p)
 		return -errno;
 	uint64_t pages = size >> GUEST_PAGE_SHIFT;
 	gm->code_pages = calloc((pages + 63) / 64, sizeof(uint64_t));
 	if (!gm->code_pages) {
-		munmap(p, size);
+		guarded_free(p, size);
 		return -ENOMEM;
 	}
 	gm->host = p;
@@ -31,7 +33,7 @@ int gmem_init(struct guest_mem *gm, uint64_t size)
 void gmem_destroy(struct guest_mem *gm)
 {
 	if (gm->host)
-		munmap(gm->host, gm->size);
+		guarded_free(gm->host, gm->size);
 	free(gm->code_pages);
 	memset(gm, 0, sizeof(*gm));
 }

@@ -11,13 +11,22 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "memory/guarded.h"
 #include "monitor/proto.h"
+
+/*
+ * Whole frames are consumed after every read, so what stays buffered is at
+ * most one incomplete frame (header + fewer than MON_FRAME_MAX bytes).  A
+ * read takes no more than fits next to it in MON_IN_MAX: a legal maximum
+ * frame followed by more requests in the same write is read in pieces.
+ */
+#define MON_IN_MAX (4u + MON_FRAME_MAX)
 
 struct monitor_client {
 	struct monitor *mon;
 	int fd;
 	ev_io rio, wio;
-	uint8_t *in;            /* bytes received, not yet a whole frame */
+	uint8_t *in;            /* MON_IN_MAX bytes, guarded: not yet a frame */
 	size_t in_len;
 	uint64_t skip;          /* bytes of an oversized frame still to discard */
 	uint8_t *out;           /* bytes queued for sending */
@@ -47,7 +56,7 @@ static void client_close(struct monitor_client *c)
 	for (unsigned i = 0; i < MON_MAX_CLIENTS; i++)
 		if (m->clients[i] == c)
 			m->clients[i] = NULL;
-	free(c->in);
+	guarded_free(c->in, MON_IN_MAX);
 	free(c->out);
 	free(c);
 }
@@ -188,14 +197,6 @@ static bool process_input(struct monitor_client *c)
 	return true;
 }
 
-/*
- * Whole frames are consumed after every read, so what stays buffered is at
- * most one incomplete frame (header + fewer than MON_FRAME_MAX bytes).  A
- * read takes no more than fits next to it in MON_IN_MAX: a legal maximum
- * frame followed by more requests in the same write is read in pieces.
- */
-#define MON_IN_MAX (4u + MON_FRAME_MAX)
-
 static void client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct monitor_client *c = w->data;
@@ -214,12 +215,6 @@ static void client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		start = c->skip < len ? c->skip : len;
 		c->skip -= start;
 	}
-	uint8_t *n = realloc(c->in, c->in_len + (len - start) + 1);
-	if (!n) {
-		client_close(c);
-		return;
-	}
-	c->in = n;
 	memcpy(c->in + c->in_len, buf + start, len - start);
 	c->in_len += len - start;
 	if (!process_input(c))
@@ -255,8 +250,15 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	for (slot = 0; slot < MON_MAX_CLIENTS && m->clients[slot]; slot++)
 		;
 	struct monitor_client *c = slot < MON_MAX_CLIENTS ? calloc(1, sizeof(*c)) : NULL;
+	if (c) {
+		c->in = guarded_alloc(MON_IN_MAX);
+		if (!c->in) {
+			free(c);
+			c = NULL;
+		}
+	}
 	if (!c) {
-		close(fd);   /* too many clients */
+		close(fd);   /* too many clients, or no memory */
 		return;
 	}
 	c->mon = m;

@@ -7,6 +7,8 @@
  */
 #include "snapshot/snap_internal.h"
 
+#include "memory/guarded.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -146,7 +148,7 @@ fail:
 
 void snapshot_unmap_(void *map, size_t len)
 {
-	munmap(map, len);
+	guarded_free(map, len);
 }
 
 struct snapshot_machine *snapshot_read_file(const char *path, char *err,
@@ -172,10 +174,10 @@ struct snapshot_machine *snapshot_read_file(const char *path, char *err,
 	size_t len = (size_t)st.st_size;
 	/* MAP_POPULATE: one call maps the whole file; faulting it in page
 	 * by page costs ~20x more on virtualized hosts (docs/snapshot.md). */
-	void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	void *map = guarded_map_file(fd, len, MAP_POPULATE);
 
 	close(fd);
-	if (map == MAP_FAILED) {
+	if (!map) {
 		snprintf(err, errlen, "cannot map %s: %s", path, strerror(errno));
 		return NULL;
 	}
@@ -184,7 +186,7 @@ struct snapshot_machine *snapshot_read_file(const char *path, char *err,
 
 	if (!s) {
 		snprintf(err, errlen, "%s: %s", path, msg);
-		munmap(map, len);
+		guarded_free(map, len);
 		return NULL;
 	}
 	s->map = map;

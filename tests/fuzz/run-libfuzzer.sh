@@ -23,7 +23,8 @@ files="$here/snapshot_fuzz.c
 $src/snapshot/cbor_in.c $src/snapshot/cbor_out.c $src/snapshot/snap_cpu.c
 $src/snapshot/snap_kv.c $src/snapshot/snap_mem.c $src/snapshot/snap_vmx.c
 $src/snapshot/snapshot.c $src/snapshot/snap_file.c $src/snapshot/sha256.c
-$src/core/cpu_state.c $src/memory/guest_mem.c $src/vmx/vmcs_fields.c"
+$src/core/cpu_state.c $src/memory/guest_mem.c $src/memory/guarded.c
+$src/vmx/vmcs_fields.c"
 
 bin="$work/snapshot_fuzz_lf"
 # shellcheck disable=SC2086
