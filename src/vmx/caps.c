@@ -92,7 +92,7 @@ static const struct ctl_row ctl_table[] = {
 	{ W_PROC2, 11, SUP | NEED_RDRAND, "RDRAND exiting" },
 	{ W_PROC2, 12, NOSUP, "enable INVPCID" },   /* INVPCID not in CPUID */
 	{ W_PROC2, 13, SUP, "enable VM functions" },
-	{ W_PROC2, 14, NOSUP, "VMCS shadowing" },
+	{ W_PROC2, 14, SUP, "VMCS shadowing" },   /* shadow.c */
 	{ W_PROC2, 15, NOSUP, "enable ENCLS exiting" },
 	{ W_PROC2, 16, SUP | NEED_RDSEED, "RDSEED exiting" },
 	{ W_PROC2, 17, NOSUP, "enable PML" },

@@ -822,6 +822,11 @@ static bool g_link_ptr(const struct entry_env *e)
 		return false;
 	return rev == want;
 }
+/* Outside SMM the link pointer may not be the current-VMCS pointer. */
+static bool g_link_not_current(const struct entry_env *e)
+{
+	return R(VMCS_LINK_POINTER) != e->v->current_vmcs;
+}
 
 /* ===================== 27.3.1.6 PDPTEs ================================= */
 
@@ -1139,6 +1144,10 @@ const struct entry_check vmx_entry_checks[] = {
 	GSTQ("VMCS link pointer", "27.3.1.5", ENTRY_QUAL_LINK_PTR,
 	     "A VMCS link pointer other than all ones is 4-KByte aligned, within the physical-address width and points to the right revision identifier (shadow bit as VMCS shadowing)",
 	     g_link_ptr),
+	GSTQ("VMCS link pointer not the current VMCS", "27.3.1.5",
+	     ENTRY_QUAL_LINK_PTR,
+	     "Outside SMM, the VMCS link pointer must not contain the current-VMCS pointer",
+	     g_link_not_current),
 	GSTQ("PAE PDPTEs", "27.3.1.6", ENTRY_QUAL_PDPTE,
 	     "With PAE paging outside IA-32e mode, the PDPTEs (from the VMCS with EPT, else from guest CR3) must have no reserved bit set",
 	     g_pdptes),

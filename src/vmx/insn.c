@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include "vmx/shadow.h"
 #include "vmx/vmcs.h"
 
 #define X86_UD 6
@@ -75,8 +76,8 @@ static bool vmcs_addr_ok(const struct vmx_vcpu *v, uint64_t addr)
 	return (addr & 0xfff) == 0 && vmx_pa_ok(&v->caps, addr);
 }
 
-/* SDM 31.3 VMXON: revision identifier matches and bit 31 is clear
- * (we do not support VMCS shadowing, so the same rule holds for VMPTRLD). */
+/* SDM 31.3 VMXON: revision identifier matches and bit 31 is clear (VMPTRLD
+ * accepts bit 31 with VMCS shadowing: vmx_vmptrld_revision_ok). */
 static bool revision_ok(uint32_t rev)
 {
 	return rev == VMX_REVISION_ID;
@@ -175,7 +176,8 @@ static enum icpt_result do_vmptrld(struct vmx_vcpu *v,
 		vmx_fail(v, s, VMXERR_VMPTRLD_INVALID_ADDR);
 	else if (addr == v->vmxon_ptr)
 		vmx_fail(v, s, VMXERR_VMPTRLD_VMXON_PTR);
-	else if (!revision_ok(vmcs_region_revision(ctx->mem, addr)))
+	else if (!vmx_vmptrld_revision_ok(&v->caps,
+					  vmcs_region_revision(ctx->mem, addr)))
 		vmx_fail(v, s, VMXERR_VMPTRLD_BAD_REVISION);
 	else {
 		vmcs_load(v, ctx->mem, addr);
@@ -215,6 +217,37 @@ static int field_of(const struct vmx_vcpu *v, uint64_t enc)
 	return i;
 }
 
+/*
+ * The VMCS VMREAD/VMWRITE access: the current VMCS in VMX root operation,
+ * the shadow VMCS the VMCS link pointer references in non-root operation
+ * (the instruction did not exit, so "VMCS shadowing" is 1; SDM 31.3).
+ * VMCS_PTR_NONE when that pointer is not valid (VMfailInvalid); VM entry
+ * checked a link pointer other than all ones (SDM 27.3.1.5).
+ */
+static uint64_t rw_target(const struct vmx_vcpu *v)
+{
+	if (v->nonroot)
+		return vmcs_read(v, VMCS_VMCS_LINK_POINTER);
+	return v->current_vmcs;
+}
+
+static uint64_t rw_read(const struct vmx_vcpu *v,
+			const struct guest_mem *mem, uint32_t enc)
+{
+	if (v->nonroot)
+		return vmcs_region_read(mem, rw_target(v), enc);
+	return vmcs_read(v, enc);
+}
+
+static void rw_write(struct vmx_vcpu *v, struct guest_mem *mem, uint32_t enc,
+		     uint64_t val)
+{
+	if (v->nonroot)
+		vmcs_region_write(mem, rw_target(v), enc, val);
+	else
+		vmcs_write(v, enc, val);
+}
+
 /* ---- VMREAD (SDM 31.3) ------------------------------------------------ */
 static enum icpt_result do_vmread(struct vmx_vcpu *v,
 				  struct x86_intercept_ctx *ctx,
@@ -225,7 +258,7 @@ static enum icpt_result do_vmread(struct vmx_vcpu *v,
 	uint64_t enc = gpr_opsize(s, ic->u.vmx.reg2), val;
 	unsigned len = opsize_bytes(s);
 
-	if (v->current_vmcs == VMCS_PTR_NONE) {
+	if (rw_target(v) == VMCS_PTR_NONE) {
 		vmx_fail_invalid(s);
 		return ICPT_EMULATED;
 	}
@@ -235,7 +268,7 @@ static enum icpt_result do_vmread(struct vmx_vcpu *v,
 	}
 	/* Fields narrower than the operand are zero-extended, wider ones
 	 * truncated (SDM 31.3 VMREAD, Description). */
-	val = vmcs_read(v, (uint32_t)enc);
+	val = rw_read(v, ctx->mem, (uint32_t)enc);
 	if (len == 4)
 		val = (uint32_t)val;
 	if (op->is_mem) {
@@ -259,7 +292,7 @@ static enum icpt_result do_vmwrite(struct vmx_vcpu *v,
 	unsigned len = opsize_bytes(s);
 	int i;
 
-	if (v->current_vmcs == VMCS_PTR_NONE) {
+	if (rw_target(v) == VMCS_PTR_NONE) {
 		vmx_fail_invalid(s);
 		return ICPT_EMULATED;
 	}
@@ -283,7 +316,7 @@ static enum icpt_result do_vmwrite(struct vmx_vcpu *v,
 	}
 	/* Outside 64-bit mode the source has 32 bits; a FULL write of a wider
 	 * field clears its high bits (SDM 31.3 VMWRITE, Description). */
-	vmcs_write(v, (uint32_t)enc, val);
+	rw_write(v, ctx->mem, (uint32_t)enc, val);
 	vmx_succeed(s);
 	return ICPT_EMULATED;
 }
@@ -296,7 +329,9 @@ static enum icpt_result do_vmentry(struct vmx_vcpu *v,
 	struct cpu_state *s = ctx->cpu;
 	bool launch = ic->u.vmx.which == VMXI_VMLAUNCH;
 
-	if (v->current_vmcs == VMCS_PTR_NONE) {
+	/* SDM 27.1 (step 4): a shadow VMCS cannot be entered. */
+	if (v->current_vmcs == VMCS_PTR_NONE ||
+	    vmx_vmcs_is_shadow(ctx->mem, v->current_vmcs)) {
 		vmx_fail_invalid(s);
 		return ICPT_EMULATED;
 	}
@@ -433,6 +468,8 @@ enum {
 	F_MEM = 1 << 1,   /* r/m must be a memory operand (else #UD) */
 	F_EPT = 1 << 2,   /* #UD unless INVEPT is supported */
 	F_VPID = 1 << 3,  /* #UD unless INVVPID is supported */
+	F_SHADOW = 1 << 4, /* non-root: exits unless VMCS shadowing lets it
+			    * reach the shadow VMCS (VMREAD/VMWRITE) */
 };
 
 static const struct {
@@ -445,9 +482,10 @@ static const struct {
 	[VMXI_VMLAUNCH] = { do_vmentry, EXIT_REASON_VMLAUNCH, F_STD },
 	[VMXI_VMPTRLD] = { do_vmptrld, EXIT_REASON_VMPTRLD, F_STD | F_MEM },
 	[VMXI_VMPTRST] = { do_vmptrst, EXIT_REASON_VMPTRST, F_STD | F_MEM },
-	[VMXI_VMREAD] = { do_vmread, EXIT_REASON_VMREAD, F_STD },
+	[VMXI_VMREAD] = { do_vmread, EXIT_REASON_VMREAD, F_STD | F_SHADOW },
 	[VMXI_VMRESUME] = { do_vmentry, EXIT_REASON_VMRESUME, F_STD },
-	[VMXI_VMWRITE] = { do_vmwrite, EXIT_REASON_VMWRITE, F_STD },
+	[VMXI_VMWRITE] = { do_vmwrite, EXIT_REASON_VMWRITE,
+			   F_STD | F_SHADOW },
 	[VMXI_VMXOFF] = { do_vmxoff, EXIT_REASON_VMXOFF, F_STD },
 	[VMXI_VMXON] = { do_vmxon, EXIT_REASON_VMXON, 0 },
 	[VMXI_INVEPT] = { do_invept, EXIT_REASON_INVEPT,
@@ -470,6 +508,19 @@ static bool insn_missing(const struct vmx_vcpu *v, unsigned flags)
 				 !(c->ept_vpid & VPID_CAP_INVVPID)))
 		return true;
 	return false;
+}
+
+/* In VMX non-root operation every one of them exits, except a VMREAD or
+ * VMWRITE that VMCS shadowing lets through (SDM 26.1.2, 26.1.3). */
+static bool nonroot_exits(const struct vmx_vcpu *v,
+			  const struct x86_intercept_ctx *ctx,
+			  const struct x86_intercept *ic, unsigned flags)
+{
+	if (!(flags & F_SHADOW))
+		return true;
+	return vmx_shadow_vmrw_exits(v, ctx->mem,
+				     gpr_opsize(ctx->cpu, ic->u.vmx.reg2),
+				     ic->u.vmx.which == VMXI_VMWRITE);
 }
 
 enum icpt_result vmx_insn_execute(struct vmx_vcpu *v,
@@ -500,7 +551,7 @@ enum icpt_result vmx_insn_execute(struct vmx_vcpu *v,
 		if (((flags & F_MEM) && !ic->u.vmx.op.is_mem) ||
 		    common_ud(v, s) || insn_missing(v, flags))
 			return vmx_ud(s);
-		if (v->nonroot)
+		if (v->nonroot && nonroot_exits(v, ctx, ic, flags))
 			return vmx_vmexit(v, ctx, insn_table[which].exit_reason,
 					  insn_qual(ic), ic);
 		if (cpu_cpl(s) > 0)

@@ -18,6 +18,22 @@
 _Static_assert(VMCS_OFF_DATA + 8 * VMCS_FIELD_COUNT <= VMX_REGION_SIZE,
 	       "VMCS data must fit in the 4 KiB region");
 
+/* One field's value as VMREAD sees it: a HIGH access of a 64-bit field
+ * reads bits 63:32 (SDM 25.11.2). */
+static uint64_t field_get(uint64_t raw, bool hi)
+{
+	return hi ? raw >> 32 : raw;
+}
+
+/* The stored value after a VMWRITE: a HIGH access replaces bits 63:32, a
+ * FULL one the whole field, truncated to its width. */
+static uint64_t field_put(uint64_t raw, int i, bool hi, uint64_t val)
+{
+	if (hi)
+		return (raw & 0xffffffffull) | (val << 32);
+	return val & vmcs_width_mask(vmcs_field_table[i].width);
+}
+
 uint64_t vmcs_read(const struct vmx_vcpu *v, uint32_t encoding)
 {
 	bool hi;
@@ -25,7 +41,7 @@ uint64_t vmcs_read(const struct vmx_vcpu *v, uint32_t encoding)
 
 	if (i < 0)
 		return 0;
-	return hi ? v->vmcs[i] >> 32 : v->vmcs[i];
+	return field_get(v->vmcs[i], hi);
 }
 
 void vmcs_write(struct vmx_vcpu *v, uint32_t encoding, uint64_t val)
@@ -35,10 +51,42 @@ void vmcs_write(struct vmx_vcpu *v, uint32_t encoding, uint64_t val)
 
 	if (i < 0)
 		return;
-	if (hi)
-		v->vmcs[i] = (v->vmcs[i] & 0xffffffffull) | (val << 32);
-	else
-		v->vmcs[i] = val & vmcs_width_mask(vmcs_field_table[i].width);
+	v->vmcs[i] = field_put(v->vmcs[i], i, hi, val);
+}
+
+/* A field in a VMCS region: 8 bytes per field-table index from
+ * VMCS_OFF_DATA.  Outside RAM it reads all ones and absorbs writes. */
+static uint64_t region_slot(uint64_t gpa, int i)
+{
+	return gpa + VMCS_OFF_DATA + 8ull * (unsigned)i;
+}
+
+uint64_t vmcs_region_read(const struct guest_mem *mem, uint64_t gpa,
+			  uint32_t encoding)
+{
+	bool hi;
+	int i = vmcs_field_index(encoding, &hi);
+	uint64_t raw;
+
+	if (i < 0)
+		return 0;
+	if (!gmem_read_u64(mem, region_slot(gpa, i), &raw))
+		raw = UINT64_MAX;
+	raw &= vmcs_width_mask(vmcs_field_table[i].width);
+	return field_get(raw, hi);
+}
+
+void vmcs_region_write(struct guest_mem *mem, uint64_t gpa, uint32_t encoding,
+		       uint64_t val)
+{
+	bool hi;
+	int i = vmcs_field_index(encoding, &hi);
+	uint64_t raw;
+
+	if (i < 0 || !gmem_read_u64(mem, region_slot(gpa, i), &raw))
+		return;
+	raw &= vmcs_width_mask(vmcs_field_table[i].width);
+	gmem_write_u64(mem, region_slot(gpa, i), field_put(raw, i, hi, val));
 }
 
 static int region_find(const struct vmx_vcpu *v, uint64_t gpa)

@@ -67,6 +67,10 @@ static void link_bad_rev(struct fix *f)
 	gmem_write_u32(&f->mem, FIX_LINK, VMX_REVISION_ID + 1);
 	fw(f, VMCS_VMCS_LINK_POINTER, FIX_LINK);
 }
+static void link_is_current(struct fix *f)
+{
+	fw(f, VMCS_VMCS_LINK_POINTER, FIX_VMCS);
+}
 static void pae_bad_pdpte(struct fix *f)
 {
 	guest32(f);
@@ -131,7 +135,7 @@ static const struct mutation mutations[] = {
 	{ "unrestricted guest needs EPT", 0, { SEC(CPU2_UNRESTRICTED_GUEST) } },
 	{ "VM-function controls", 0,
 	  { SEC(CPU2_ENABLE_VMFUNC), SET(VM_FUNCTION_CONTROL, 2) } },
-	{ "VMREAD/VMWRITE bitmap addresses", 1,
+	{ "VMREAD/VMWRITE bitmap addresses", 0,
 	  { SEC(CPU2_VMCS_SHADOWING), SET(VMREAD_BITMAP, 5) } },
 	{ "virtualization-exception information address", 1,
 	  { SEC(CPU2_EPT_VIOLATION_VE), SET(VE_INFO_ADDRESS, 5) } },
@@ -271,6 +275,8 @@ static const struct mutation mutations[] = {
 	{ "pending debug exceptions BS vs TF/BTF", 0,
 	  { SET(INTR, INTR_BLOCK_MOV_SS), SET(GUEST_RFLAGS, 0x102) } },
 	{ "VMCS link pointer", 0, { { 0 } }, link_bad_rev },
+	{ "VMCS link pointer not the current VMCS", 0, { { 0 } },
+	  link_is_current },
 	{ "PAE PDPTEs", 0, { { 0 } }, pae_bad_pdpte },
 };
 #define N_MUT (sizeof(mutations) / sizeof(mutations[0]))

@@ -13,6 +13,7 @@
 
 #include "fake_ctx.h"
 #include "fake_nonroot.h"
+#include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 
 #define MEM_SIZE  (4ull << 20)
@@ -531,8 +532,15 @@ START_TEST(vmptrld_fail_11_revision)
 	load(VMCS_B);
 	ASSERT_FAIL_VALID(ptr_insn(VMXI_VMPTRLD, VMCS_A),
 			  VMXERR_VMPTRLD_BAD_REVISION);
-	/* Shadow-VMCS indicator set, VMCS shadowing not supported. */
+	/* Shadow-VMCS indicator set, VMCS shadowing not supported (a CPU
+	 * model without it). */
 	gmem_write_u32(&F.mem, VMCS_A, VMX_REVISION_ID | 0x80000000u);
+	V->caps.proc2.may1 &= ~CPU2_VMCS_SHADOWING;
+	ASSERT_FAIL_VALID(ptr_insn(VMXI_VMPTRLD, VMCS_A),
+			  VMXERR_VMPTRLD_BAD_REVISION);
+	/* Bits 30:0 still have to match with the indicator set. */
+	V->caps.proc2.may1 |= CPU2_VMCS_SHADOWING;
+	gmem_write_u32(&F.mem, VMCS_A, (VMX_REVISION_ID + 1) | 0x80000000u);
 	ASSERT_FAIL_VALID(ptr_insn(VMXI_VMPTRLD, VMCS_A),
 			  VMXERR_VMPTRLD_BAD_REVISION);
 	/* Outside RAM: revision reads as all ones. */
@@ -870,6 +878,177 @@ START_TEST(vmrw_nonroot_exits)
 	F.s.gpr[GPR_RDX] = VMCS_GUEST_RSP;
 	ASSERT_EXIT(run(fake_vmx_mem(VMXI_VMWRITE, SCRATCH, 0x44, GPR_RDX)),
 		    EXIT_REASON_VMWRITE, 0x44);
+}
+END_TEST
+
+/* ===================== VMCS shadowing (SDM 25.10, 31.3) =============== */
+#define SHADOW    0x5000ull
+#define RD_BITMAP 0x6000ull
+#define WR_BITMAP 0x7000ull
+#define SHADOW_REV (VMX_REVISION_ID | 0x80000000u)
+
+/* VMCS A current and in non-root operation with VMCS shadowing, the link
+ * pointer at SHADOW (a shadow VMCS with GUEST_RIP 0x1234 written in root
+ * operation), both bitmaps clear. */
+static void shadow_setup(void)
+{
+	uint64_t zero[512] = { 0 };
+
+	vmxon_ok();
+	gmem_write_u32(&F.mem, SHADOW, SHADOW_REV);
+	load(SHADOW);
+	ASSERT_SUCCEED(vmwrite(VMCS_GUEST_RIP, 0x1234));
+	load(VMCS_A);
+	gmem_write(&F.mem, RD_BITMAP, zero, sizeof(zero));
+	gmem_write(&F.mem, WR_BITMAP, zero, sizeof(zero));
+	ASSERT_SUCCEED(vmwrite(VMCS_CPU_BASED_VM_EXEC_CONTROL,
+			       CPU_ACTIVATE_SECONDARY));
+	ASSERT_SUCCEED(vmwrite(VMCS_SECONDARY_VM_EXEC_CONTROL,
+			       CPU2_VMCS_SHADOWING));
+	ASSERT_SUCCEED(vmwrite(VMCS_VMREAD_BITMAP, RD_BITMAP));
+	ASSERT_SUCCEED(vmwrite(VMCS_VMWRITE_BITMAP, WR_BITMAP));
+	ASSERT_SUCCEED(vmwrite(VMCS_VMCS_LINK_POINTER, SHADOW));
+	ASSERT_SUCCEED(vmwrite(VMCS_GUEST_RIP, 0xaaaa));
+	V->nonroot = true;
+}
+
+static void bitmap_set(uint64_t bitmap, uint32_t enc)
+{
+	uint8_t b = 0;
+
+	enc &= 0x7fff;
+	gmem_read_u8(&F.mem, bitmap + enc / 8, &b);
+	gmem_write_u8(&F.mem, bitmap + enc / 8, b | (1u << (enc % 8)));
+}
+
+START_TEST(shadow_vmread_reads_linked_vmcs)
+{
+	uint64_t got;
+
+	shadow_setup();
+	ASSERT_SUCCEED(vmread(VMCS_GUEST_RIP, &got));
+	ck_assert_uint_eq(got, 0x1234);
+	ck_assert_uint_eq(fake_nr.exits, 0);
+	/* HIGH access and width as in root operation. */
+	ASSERT_SUCCEED(vmwrite(VMCS_TSC_OFFSET, 0x1122334455667788ull));
+	ASSERT_SUCCEED(vmread(VMCS_TSC_OFFSET | 1, &got));
+	ck_assert_uint_eq(got, 0x11223344);
+	ASSERT_SUCCEED(vmwrite(VMCS_GUEST_ES_SELECTOR, 0x123456));
+	ASSERT_SUCCEED(vmread(VMCS_GUEST_ES_SELECTOR, &got));
+	ck_assert_uint_eq(got, 0x3456);
+	/* The current (ordinary) VMCS is untouched. */
+	ck_assert_uint_eq(vmcs_read(V, VMCS_GUEST_RIP), 0xaaaa);
+	ck_assert_uint_eq(vmcs_read(V, VMCS_TSC_OFFSET), 0);
+}
+END_TEST
+
+START_TEST(shadow_vmwrite_writes_linked_vmcs)
+{
+	uint64_t got;
+
+	shadow_setup();
+	ASSERT_SUCCEED(vmwrite(VMCS_GUEST_RSP, 0x7777));
+	ck_assert_uint_eq(vmcs_read(V, VMCS_GUEST_RSP), 0);
+	V->nonroot = false;
+	load(VMCS_B);          /* a VMPTRLD of the shadow reads it back */
+	ASSERT_SUCCEED(ptr_insn(VMXI_VMPTRLD, SHADOW));
+	ASSERT_SUCCEED(vmread(VMCS_GUEST_RSP, &got));
+	ck_assert_uint_eq(got, 0x7777);
+	ASSERT_SUCCEED(vmread(VMCS_GUEST_RIP, &got));
+	ck_assert_uint_eq(got, 0x1234);
+}
+END_TEST
+
+START_TEST(shadow_bitmaps_decide_exits)
+{
+	uint64_t got;
+
+	shadow_setup();
+	bitmap_set(RD_BITMAP, VMCS_GUEST_RIP);
+	ASSERT_EXIT(vmread(VMCS_GUEST_RIP, &got), EXIT_REASON_VMREAD, 0);
+	fake_nr.exits = 0;
+	/* The VMREAD bitmap does not intercept VMWRITE, and the reverse. */
+	ASSERT_SUCCEED(vmwrite(VMCS_GUEST_RIP, 0x99));
+	bitmap_set(WR_BITMAP, VMCS_GUEST_RSP);
+	ASSERT_EXIT(vmwrite(VMCS_GUEST_RSP, 1), EXIT_REASON_VMWRITE, 0);
+	fake_nr.exits = 0;
+	ASSERT_SUCCEED(vmread(VMCS_GUEST_RSP, &got));
+	/* Bits 63:15 of the encoding set: exit whatever the bitmap says. */
+	ASSERT_EXIT(vmread(0x8000 | VMCS_GUEST_RSP, &got), EXIT_REASON_VMREAD,
+		    0);
+	fake_nr.exits = 0;
+	ASSERT_EXIT(vmwrite(1ull << 32, 0), EXIT_REASON_VMWRITE, 0);
+	fake_nr.exits = 0;
+	/* A bitmap outside RAM reads as all ones: everything exits. */
+	vmcs_write(V, VMCS_VMREAD_BITMAP, MEM_SIZE);
+	ASSERT_EXIT(vmread(VMCS_GUEST_CS_SELECTOR, &got), EXIT_REASON_VMREAD,
+		    0);
+	fake_nr.exits = 0;
+	/* VMCS shadowing off: always exits. */
+	vmcs_write(V, VMCS_SECONDARY_VM_EXEC_CONTROL, 0);
+	ASSERT_EXIT(vmwrite(VMCS_GUEST_CS_SELECTOR, 1), EXIT_REASON_VMWRITE, 0);
+	fake_nr.exits = 0;
+	/* ... and so does it when the secondary controls are not active. */
+	vmcs_write(V, VMCS_SECONDARY_VM_EXEC_CONTROL, CPU2_VMCS_SHADOWING);
+	vmcs_write(V, VMCS_CPU_BASED_VM_EXEC_CONTROL, 0);
+	ASSERT_EXIT(vmwrite(VMCS_GUEST_CS_SELECTOR, 1), EXIT_REASON_VMWRITE, 0);
+}
+END_TEST
+
+START_TEST(shadow_vmrw_failures)
+{
+	uint64_t got = 0;
+
+	shadow_setup();
+	/* Unsupported / read-only component: VMfailValid into the current
+	 * (ordinary) VMCS, the shadow VMCS unchanged. */
+	ASSERT_FAIL_VALID(vmread(0x7fff, &got), VMXERR_UNSUPPORTED_VMCS_COMPONENT);
+	ck_assert_uint_eq(got, 0x5a5a5a5a5a5a5a5aull);
+	ASSERT_FAIL_VALID(vmwrite(VMCS_VM_EXIT_REASON, 1),
+			  VMXERR_VMWRITE_READ_ONLY);
+	ck_assert_uint_eq(vmcs_region_read(&F.mem, SHADOW,
+					   VMCS_VM_INSTRUCTION_ERROR), 0);
+	ck_assert_uint_eq(vmcs_region_read(&F.mem, SHADOW,
+					   VMCS_VM_EXIT_REASON), 0);
+	/* CPL > 0 after the exit decision: #GP(0). */
+	fake_set_cpl(&F, 3);
+	ASSERT_GP0(vmread(VMCS_GUEST_RIP, &got));
+	fake_set_cpl(&F, 0);
+	/* Link pointer all ones: VMfailInvalid. */
+	vmcs_write(V, VMCS_VMCS_LINK_POINTER, UINT64_MAX);
+	ASSERT_FAIL_INVALID(vmread(VMCS_GUEST_RIP, &got));
+	ASSERT_FAIL_INVALID(vmwrite(VMCS_GUEST_RIP, 1));
+	ck_assert_uint_eq(fake_nr.exits, 0);
+}
+END_TEST
+
+START_TEST(shadow_vmcs_current_in_root)
+{
+	uint64_t got, ptr;
+
+	vmxon_ok();
+	gmem_write_u32(&F.mem, SHADOW, SHADOW_REV);
+	/* VMPTRLD of a shadow VMCS succeeds; VMREAD, VMWRITE and VMPTRST
+	 * work on it; VM entry fails with VMfailInvalid (SDM 27.1). */
+	load(SHADOW);
+	ASSERT_SUCCEED(vmwrite(VMCS_GUEST_RIP, 0x55));
+	ASSERT_SUCCEED(vmread(VMCS_GUEST_RIP, &got));
+	ck_assert_uint_eq(got, 0x55);
+	ASSERT_SUCCEED(run(fake_vmx_mem(VMXI_VMPTRST, SCRATCH, 0, 0)));
+	gmem_read_u64(&F.mem, SCRATCH, &ptr);
+	ck_assert_uint_eq(ptr, SHADOW);
+	ASSERT_FAIL_INVALID(simple(VMXI_VMLAUNCH));
+	vmx_set_launched(V, true);
+	ASSERT_FAIL_INVALID(simple(VMXI_VMRESUME));
+	ck_assert_uint_eq(fake_nr.entries, 0);
+	/* VMCLEAR writes it back and keeps the indicator. */
+	ASSERT_SUCCEED(ptr_insn(VMXI_VMCLEAR, SHADOW));
+	ck_assert_uint_eq(vmcs_region_revision(&F.mem, SHADOW), SHADOW_REV);
+	ck_assert_uint_eq(vmcs_region_read(&F.mem, SHADOW, VMCS_GUEST_RIP),
+			  0x55);
+	/* VMXON still refuses a region with the indicator set. */
+	ASSERT_SUCCEED(simple(VMXI_VMXOFF));
+	ASSERT_FAIL_INVALID(ptr_insn(VMXI_VMXON, SHADOW));
 }
 END_TEST
 
@@ -1547,6 +1726,9 @@ static Suite *suite(void)
 	T(vmrw_failinvalid_no_current); T(vmrw_memory_operands_64);
 	T(vmrw_32bit_mode_operands); T(vmrw_ud_compat_and_outside);
 	T(vmrw_gp_cpl3); T(vmrw_pf_memory_operand); T(vmrw_nonroot_exits);
+	T(shadow_vmread_reads_linked_vmcs); T(shadow_vmwrite_writes_linked_vmcs);
+	T(shadow_bitmaps_decide_exits); T(shadow_vmrw_failures);
+	T(shadow_vmcs_current_in_root);
 	T(vmlaunch_calls_entry); T(vmlaunch_failinvalid_no_current);
 	T(vmlaunch_fail_4_nonclear); T(vmresume_fail_5_nonlaunched);
 	T(vmlaunch_fail_26_mov_ss); T(vmlaunch_ud_and_gp);
