@@ -224,6 +224,8 @@ static void test_exceptions(void)
 	vm_run_expect(&vm, EXIT_REASON_TRIPLE_FAULT, "triple fault exits");
 }
 
+static void test_preemption_timer_in_hlt(void);
+
 static void test_windows_and_timers(void)
 {
 	vmx_vm_reset(&vm, g_nops, stack_top);
@@ -271,6 +273,48 @@ static void test_windows_and_timers(void)
 		expect_eq(vmcs_read(VMX_PREEMPTION_TIMER_VALUE), 0,
 			  "preemption timer saved value is 0");
 	}
+	test_preemption_timer_in_hlt();
+}
+
+/*
+ * An L2 that halts keeps its VMX-preemption timer counting: the timer
+ * expires in the HLT state and causes its VM exit (SDM 26.5.1), which
+ * saves the HLT activity state.  Both an HLT executed without HLT exiting
+ * and a VM entry in the HLT activity state.  The time L1 sees pass is the
+ * timer value in TSC units (value << IA32_VMX_MISC[4:0]).
+ */
+static void test_preemption_timer_in_hlt(void)
+{
+	unsigned rate = VMX_MISC_PREEMPT_RATE(rdmsr(MSR_IA32_VMX_MISC));
+	uint64_t t0, t1, want = 20000ull << rate;
+
+	vmx_vm_reset(&vm, g_hlt, stack_top);
+	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_PREEMPTION_TIMER, 0);
+	vmcs_write(VMX_PREEMPTION_TIMER_VALUE, 20000);
+	t0 = rdtsc();
+	if (vm_run_expect(&vm, EXIT_REASON_PREEMPTION_TIMER,
+			  "preemption timer ends an l2 hlt")) {
+		t1 = rdtsc();
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_hlt_next,
+			  "hlt completed: rip after it");
+		expect_eq(vmcs_read(GUEST_ACTIVITY_STATE), ACTIVITY_HLT,
+			  "exit saved the hlt activity state");
+		report(t1 - t0 >= want && t1 - t0 < want + 20000,
+		       "l2 slept the timer's time in hlt");
+	}
+
+	vmx_vm_reset(&vm, g_vmcall, stack_top);
+	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_PREEMPTION_TIMER, 0);
+	vmcs_write(VMX_PREEMPTION_TIMER_VALUE, 1000);
+	vmcs_write(GUEST_ACTIVITY_STATE, ACTIVITY_HLT);
+	if (vm_run_expect(&vm, EXIT_REASON_PREEMPTION_TIMER,
+			  "preemption timer ends the hlt activity state")) {
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_vmcall,
+			  "entered halted: no instruction ran");
+		expect_eq(vmcs_read(GUEST_ACTIVITY_STATE), ACTIVITY_HLT,
+			  "still in the hlt activity state");
+	}
+	vmcs_write(GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
 }
 
 /* ---- NMI unblocking due to IRET, MTF after injection, task switches --- */

@@ -219,6 +219,13 @@ struct x86_intercept_ctx {
 	/* The virtual clock (NULL: none).  The VMX-preemption timer arms a
 	 * vtimer on it so a halted L2 wakes at its expiry. */
 	struct vclock *clock;
+	/*
+	 * The TSC value at which the hook's own timer (the VMX-preemption
+	 * timer) is due, UINT64_MAX when none; set with boundary_wanted.  A
+	 * halted vCPU waits for it like for a clock deadline, so an L2 in
+	 * HLT wakes with its preemption-timer exit (SDM 26.5.1).
+	 */
+	uint64_t timer_tsc;
 	/* Set by the hook while it needs boundary() before every instruction
 	 * (non-root with preemption timer, interrupt/NMI window, MTF, pending
 	 * external interrupt exiting). */

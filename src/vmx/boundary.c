@@ -22,6 +22,8 @@ void vmx_update_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 {
 	uint32_t proc = vmx_proc(v), pin = vmx_pin(v);
 
+	ctx->timer_tsc = v->nonroot && v->preempt_armed ? v->preempt_deadline
+							: UINT64_MAX;
 	ctx->boundary_wanted = v->nonroot &&
 		(v->preempt_armed || v->mtf_pending || v->tpr_exit_pending ||
 		 vmx_pending_dbg_due(ctx->cpu) ||
@@ -76,6 +78,7 @@ enum icpt_result vmx_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 
 	if (!v->nonroot) {
 		ctx->boundary_wanted = false;
+		ctx->timer_tsc = UINT64_MAX;
 		return ICPT_CONTINUE;
 	}
 	/* An event injected by VM entry and left to the engine is delivered

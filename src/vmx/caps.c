@@ -169,7 +169,10 @@ static const struct ctl_row ctl_table[] = {
 };
 
 /* IA32_VMX_MISC (SDM A.6) */
-#define MISC_PREEMPT_RATE   5u          /* timer ticks every 2^5 TSC cycles */
+/* The timer ticks every TSC cycle: the interpreter's TSC advances once
+ * per instruction, so a small timer value still expires within a short
+ * L2 loop (docs/platform.md, "Virtual time"). */
+#define MISC_PREEMPT_RATE   0u
 #define MISC_STORE_LMA      (1ull << 5)
 #define MISC_ACT_HLT        (1ull << 6)
 #define MISC_CR3_TARGETS    4ull        /* bits 24:16 */

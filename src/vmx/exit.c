@@ -175,6 +175,7 @@ enum icpt_result vmx_abort(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
 	v->preempt_armed = false;
 	ctx->cpu->activity = ACTIVITY_SHUTDOWN;
 	ctx->boundary_wanted = false;
+	ctx->timer_tsc = UINT64_MAX;
 	if (ctx->state_changed)
 		ctx->state_changed(ctx->engine);
 	return ICPT_SWITCHED;
@@ -202,6 +203,7 @@ static enum icpt_result to_host(struct vmx_vcpu *v,
 	v->mtf_pending = false;
 	v->tpr_exit_pending = false;
 	ctx->boundary_wanted = false;
+	ctx->timer_tsc = UINT64_MAX;
 	if (ctx->state_changed)
 		ctx->state_changed(ctx->engine);
 	return ICPT_SWITCHED;

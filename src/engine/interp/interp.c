@@ -189,20 +189,36 @@ static void host_pace(struct interp *ip)
  * A timer that fires into a masked line is waited through like any other
  * (the vCPU stays halted until some timer wakes it or the run is stopped).
  */
+/* The next deadline in virtual time: the clock's timers and the VMX
+ * layer's preemption timer (a TSC value). */
+static uint64_t next_wake(const struct interp *ip)
+{
+	uint64_t next = ip->cfg.clock ? vclock_next_deadline(ip->cfg.clock)
+				      : VCLOCK_NEVER;
+	uint64_t t = ip->icpt.timer_tsc;
+
+	if (ip->icpt.boundary_wanted && t != UINT64_MAX) {
+		t = t > ip->s.tsc ? vtime(ip) + (t - ip->s.tsc) : vtime(ip);
+		if (t < next)
+			next = t;
+	}
+	return next;
+}
+
 static bool idle_wait(struct interp *ip)
 {
 	struct vclock *c = ip->cfg.clock;
 	uint64_t next, now;
 
-	if (!c || (!(ip->s.rflags & RFLAGS_IF) && !ip->icpt.boundary_wanted))
+	if (!(ip->s.rflags & RFLAGS_IF) && !ip->icpt.boundary_wanted)
 		return false;
-	next = vclock_next_deadline(c);
+	next = next_wake(ip);
 	if (next == VCLOCK_NEVER)
 		return false;
 	now = vtime(ip);
 	if (next <= now)
 		return true;
-	if (c->mode == VCLOCK_HOST) {
+	if (c && c->mode == VCLOCK_HOST) {
 		uint64_t target = vclock_host_target(c, now);
 
 		if (target < next) {

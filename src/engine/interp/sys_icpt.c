@@ -59,6 +59,7 @@ void interp_icpt_init(struct interp *ip)
 	ip->icpt.write_lin = ctx_write_lin;
 	ip->icpt.state_changed = ctx_state_changed;
 	ip->icpt.intc = &ip->cfg.intc;
+	ip->icpt.timer_tsc = UINT64_MAX;
 	ip->icpt.clock = ip->cfg.clock;
 }
 
