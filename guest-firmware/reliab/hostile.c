@@ -14,6 +14,8 @@
  *   vmclear-high  VMCLEAR of a page beyond RAM (legal: SDM 31.3 checks
  *                 alignment and MAXPHYADDR only), then exit 0: the state
  *                 must save and load again (tests/reliab)
+ *   fill-ram      fill 32 MiB of RAM with a pattern and exit 0: a big
+ *                 snapshot to kill vmxbox in the middle of (tests/reliab)
  */
 #include "fw.h"
 #include "vmx.h"
@@ -118,6 +120,15 @@ static void vmclear_high(void)
 	fw_exit(r == VMX_SUCCEED ? 0 : 2);
 }
 
+static void fill_ram(void)
+{
+	uint64_t rcx = (32ull << 20) / 8, rdi = 16ull << 20;
+
+	asm volatile("cld; rep stosq" : "+c"(rcx), "+D"(rdi)
+		     : "a"(0x5a5a5a5a5a5a5a5aull) : "memory");
+	fw_exit(0);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -129,6 +140,7 @@ static const struct {
 	{ "ud-storm", ud_storm },
 	{ "irq-storm", irq_storm },
 	{ "vmclear-high", vmclear_high },
+	{ "fill-ram", fill_ram },
 };
 
 int main(void)

@@ -257,6 +257,7 @@ int cmd_restore(int argc, char **argv)
 		cli_trigger.fw_hashed = true;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);   /* a snapshot write fails with EFBIG */
 	ret = machine_create(&cfg, &m, err, sizeof(err));
 	if (ret) {
 		cli_error("restore", "%s", err);

@@ -345,8 +345,10 @@ int cmd_run(int argc, char **argv)
 		}
 		cfg.firmware = bundled;
 	}
-	/* A closed stdout must not kill us mid-run; writes just fail. */
+	/* A closed stdout must not kill us mid-run; writes just fail.  So
+	 * must a file size limit: a snapshot write fails with EFBIG. */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	ret = machine_create(&cfg, &m, err, sizeof(err));
 	if (ret) {
 		cli_error("run", "%s", err);
