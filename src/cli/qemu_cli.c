@@ -19,6 +19,7 @@
 
 #include "loader/image.h"
 #include "machine/machine.h"
+#include "machine/pc_platform.h"
 #include "cli/vmxbox_config.h"
 
 #define PROG "vmxbox-qemu"
@@ -66,6 +67,7 @@ static void print_help(void)
 	     "-cpu MODEL[,+vmx|-vmx,...]  max, host, qemu64, ...: VMX on unless -vmx\n"
 	     "-machine [type=]pc[,accel=kvm|tcg]  -accel kvm|tcg  -enable-kvm\n"
 	     "-device isa-debug-exit[,iobase=N,iosize=N]   -device help\n"
+	     "-device pc-testdev   -device pci-testdev\n"
 	     "-serial stdio|null|none|file:PATH   -nographic -display none -vnc none\n"
 	     "-nodefaults -no-reboot -global ... -name ... -chardev stdio,... -mon ...\n"
 	     "-h, -help         this help;  -version   the version\n"
@@ -79,14 +81,20 @@ static const struct qemu_device {
 	const char *name, *bus, *desc;
 } qemu_devices[] = {
 	{ "isa-debug-exit", "ISA", "write v to iobase: exit (v << 1) | 1" },
+	{ "pc-testdev", "ISA", NULL },
+	{ "pci-testdev", "PCI", "PCI Test Device" },
 };
 
 static void print_devices(void)
 {
 	puts("Misc devices:");
-	for (size_t i = 0; i < sizeof(qemu_devices) / sizeof(qemu_devices[0]); i++)
-		printf("name \"%s\", bus %s, desc \"%s\"\n", qemu_devices[i].name,
-		       qemu_devices[i].bus, qemu_devices[i].desc);
+	for (size_t i = 0; i < sizeof(qemu_devices) / sizeof(qemu_devices[0]); i++) {
+		printf("name \"%s\", bus %s", qemu_devices[i].name,
+		       qemu_devices[i].bus);
+		if (qemu_devices[i].desc)
+			printf(", desc \"%s\"", qemu_devices[i].desc);
+		putchar('\n');
+	}
 }
 
 /* "key=value" inside a comma list: the value, or NULL. */
@@ -209,6 +217,17 @@ static int opt_device(struct qemu_opts *o, const char *arg)
 	if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
 		print_devices();
 		exit(0);
+	}
+	if (n == strlen("pc-testdev") && !strncmp(arg, "pc-testdev", n)) {
+		o->cfg.pc_testdev = true;
+		return 0;
+	}
+	if (n == strlen("pci-testdev") && !strncmp(arg, "pci-testdev", n)) {
+		if (o->cfg.pci_testdevs == PC_MAX_PCI_TESTDEVS)
+			return qerr("-device %s: at most %d pci-testdev devices", arg,
+				    PC_MAX_PCI_TESTDEVS);
+		o->cfg.pci_testdevs++;
+		return 0;
 	}
 	if (n != strlen("isa-debug-exit") || strncmp(arg, "isa-debug-exit", n))
 		return qerr("-device %s: device '%.*s' is not supported by vmxbox-qemu (see -device help)",

@@ -59,6 +59,66 @@ static int fill_fw_cfg(struct fw_cfg *f, const struct machine_config *c)
 	return ret;
 }
 
+/* The i440FX host bridge as QEMU's pc machine has it at 00:00.0. */
+static int add_host_bridge(struct pc_platform *pc)
+{
+	pci_device_init(&pc->host_bridge, "i440FX", 0x8086, 0x1237, 0x060000, 0x02);
+	return pci_bus_add(&pc->pci, &pc->host_bridge, PCI_DEVFN(0, 0));
+}
+
+/* pci-testdev k in slot 2 + k, its BARs placed and decoding, as a BIOS
+ * leaves them. */
+static int add_pci_testdev(struct pc_platform *pc, unsigned k)
+{
+	struct pci_device *d = &pc->pci_testdev[k].pci;
+
+	pci_testdev_init(&pc->pci_testdev[k]);
+	pci_config_write(d, PCI_BAR0, 4, PC_PCI_MMIO_BASE + k * PCI_TESTDEV_MMIO_SIZE);
+	pci_config_write(d, PCI_BAR0 + 4, 4, PC_PCI_IO_BASE + k * PCI_TESTDEV_PIO_SIZE);
+	pci_config_write(d, PCI_COMMAND, 2, PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
+	return pci_bus_add(&pc->pci, d, PCI_DEVFN(PC_PCI_FIRST_SLOT + k, 0));
+}
+
+static int create_devices(struct machine *m, struct pc_platform *pc, char *err,
+			  size_t errlen)
+{
+	const struct machine_config *c = &m->cfg;
+
+	fw_cfg_init(&pc->fw_cfg, &m->mem);
+	if (fill_fw_cfg(&pc->fw_cfg, c) || fw_cfg_attach(&pc->fw_cfg, &m->pio)) {
+		snprintf(err, errlen, "cannot create the fw_cfg device");
+		return VMXBOX_EXIT_INTERNAL;
+	}
+	if (pci_bus_init(&pc->pci, &m->pio, &m->mmio) || add_host_bridge(pc)) {
+		snprintf(err, errlen, "cannot create the PCI host bridge");
+		return VMXBOX_EXIT_INTERNAL;
+	}
+	if (c->pci_testdevs > PC_MAX_PCI_TESTDEVS) {
+		snprintf(err, errlen, "at most %d pci-testdev devices",
+			 PC_MAX_PCI_TESTDEVS);
+		return VMXBOX_EXIT_USAGE;
+	}
+	for (; pc->nr_pci_testdevs < c->pci_testdevs; pc->nr_pci_testdevs++)
+		if (add_pci_testdev(pc, pc->nr_pci_testdevs)) {
+			snprintf(err, errlen, "cannot create pci-testdev %u",
+				 pc->nr_pci_testdevs);
+			return VMXBOX_EXIT_INTERNAL;
+		}
+	if (!c->pc_testdev)
+		return 0;
+	pc->pc_testdev = malloc(sizeof(*pc->pc_testdev));
+	if (!pc->pc_testdev) {
+		snprintf(err, errlen, "out of memory");
+		return VMXBOX_EXIT_INTERNAL;
+	}
+	pc_testdev_init(pc->pc_testdev);
+	if (pc_testdev_attach(pc->pc_testdev, &m->pio, &m->mmio)) {
+		snprintf(err, errlen, "cannot attach pc-testdev (ports 0xe0-0xeb in use)");
+		return VMXBOX_EXIT_USAGE;
+	}
+	return 0;
+}
+
 int pc_platform_create(struct machine *m, char *err, size_t errlen)
 {
 	struct pc_platform *pc = calloc(1, sizeof(*pc));
@@ -68,13 +128,7 @@ int pc_platform_create(struct machine *m, char *err, size_t errlen)
 		return VMXBOX_EXIT_INTERNAL;
 	}
 	m->pc = pc;
-	fw_cfg_init(&pc->fw_cfg, &m->mem);
-	if (fill_fw_cfg(&pc->fw_cfg, &m->cfg) ||
-	    fw_cfg_attach(&pc->fw_cfg, &m->pio)) {
-		snprintf(err, errlen, "cannot create the fw_cfg device");
-		return VMXBOX_EXIT_INTERNAL;
-	}
-	return 0;
+	return create_devices(m, pc, err, errlen);
 }
 
 int pc_platform_boot(struct machine *m, char *err, size_t errlen)
@@ -97,6 +151,7 @@ void pc_platform_destroy(struct machine *m)
 	if (!m->pc)
 		return;
 	fw_cfg_destroy(&m->pc->fw_cfg);
+	free(m->pc->pc_testdev);
 	free(m->pc);
 	m->pc = NULL;
 }

@@ -11,12 +11,26 @@
 #include <stddef.h>
 
 #include "devices/fw_cfg.h"
+#include "devices/pc_testdev.h"
+#include "devices/pci.h"
+#include "devices/pci_testdev.h"
 #include "loader/acpi.h"
 
 struct machine;
 
+#define PC_MAX_PCI_TESTDEVS 4
+/* Where vmxbox, as the BIOS, places the test devices' BARs. */
+#define PC_PCI_MMIO_BASE 0xfe000000u
+#define PC_PCI_IO_BASE   0xc000u
+#define PC_PCI_FIRST_SLOT 2          /* after 00:00.0 and QEMU's PIIX at 01 */
+
 struct pc_platform {
 	struct fw_cfg fw_cfg;
+	struct pci_bus pci;
+	struct pci_device host_bridge;   /* 00:00.0, i440FX */
+	struct pci_testdev pci_testdev[PC_MAX_PCI_TESTDEVS];
+	unsigned nr_pci_testdevs;
+	struct pc_testdev *pc_testdev;   /* NULL unless configured */
 	struct acpi_layout acpi;     /* all 0: no ACPI tables */
 };
 

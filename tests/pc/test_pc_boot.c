@@ -147,6 +147,10 @@ static void check_handover(const char *env)
 	expect_line(&r, "mb mmap base=0xf0000 len=0x10000 type=2");
 	expect_line(&r, "mbx mmap base=0x100000 len=0x7f00000 type=1");
 	expectf(&r, "mbx ram_kib=%u", (128u << 10) - 1024 + 639);
+	/* vmxbox run has the host bridge but no test devices. */
+	expect_line(&r, "pci host bdf=00:00.0 vendor=0x8086 device=0x1237 class=0x60000 rev=0x2 subsys=0x11001af4 header=0x0 pin=0");
+	expect_line(&r, "pci testdev found=0");
+	expect_line(&r, "pctestdev present=0");
 	expect_line(&r, "pctest done");
 	fw_result_free(&r);
 }
@@ -345,6 +349,10 @@ static void qemu_cmdline(const char *prog, const char **argv, char *initrd,
 	argv[n++] = "128M";
 	argv[n++] = "-device";
 	argv[n++] = "isa-debug-exit,iobase=0xf4,iosize=0x4";
+	argv[n++] = "-device";
+	argv[n++] = "pc-testdev";
+	argv[n++] = "-device";
+	argv[n++] = "pci-testdev";
 	argv[n++] = "-kernel";
 	argv[n++] = getenv("PCTEST32");
 	argv[n++] = "-append";
@@ -399,6 +407,34 @@ static void check_acpi(const struct fw_result *r)
 	ck_assert_msg(!strstr(r->out, "bad checksum"), "%s", r->out);
 }
 
+/* PCI (-device pci-testdev) and pc-testdev as the kernel uses them. */
+static void check_test_devices(const struct fw_result *r)
+{
+	static const char *const lines[] = {
+		"pci cfg addr_readback=0x80001234 disabled_read=0xffffffff empty_slot=0xffffffff bus1=0xffffffff host_id_word=0x1237",
+		"pci host bdf=00:00.0 vendor=0x8086 device=0x1237 class=0x60000 rev=0x2 subsys=0x11001af4 header=0x0 pin=0",
+		"pci testdev found=1",
+		"pci testdev bdf=00:02.0 vendor=0x1b36 device=0x5 class=0xff00 rev=0x0 subsys=0x11001af4 header=0x0 pin=0",
+		"pci testdev cfg vendor_after_write=0x1b36 intline=0xb pin_after_write=0x0 cacheline=0x10",
+		"pci testdev bars bar0_size=0x1000 bar0_flags=0x0 bar1_size=0x100 bar1_flags=0x1 bar2_size=0x0",
+		"pci testdev moved bar0=0xfe800000 bar1=0xd001 io_off=0xff",
+		"pci testdev enabled command=0x3",
+		"pci testdev mmio test=0 name=mmio-no-eventfd width=1 offset=0x800 data=0xfa count=16",
+		"pci testdev mmio test=1 name=mmio-wildcard-eventfd width=1 offset=0x801 data=0xce count=0",
+		"pci testdev mmio test=2 name=mmio-datamatch-eventfd width=1 offset=0x802 data=0xfa count=0",
+		"pci testdev io test=0 name=portio-no-eventfd width=1 offset=0x83 data=0xfa count=16",
+		"pci testdev io test=1 name=portio-wildcard-eventfd width=1 offset=0x84 data=0xce count=0",
+		"pci testdev io test=2 name=portio-datamatch-eventfd width=1 offset=0x85 data=0xfa count=0",
+		"pci testdev wide mmio_dword_count=1 io_test_via_mmio_count=1 no_test=0x0",
+		"pctestdev present=1",
+		"pctestdev port dword=0x12345678 byte1=0x56 after_byte=0x12ab5678 alias_e8=0x12ab5678 after_e8_word=0xcdef5678 flush_read=0x0",
+		"pctestdev iomem dword=0xdeadbeef byte3=0xde qword_lo=0x89abcdef qword_hi=0x1234567 after_word=0x5555cdef last=0x0",
+	};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		expect_line(r, lines[i]);
+}
+
 START_TEST(qemu_front_end_boots_multiboot)
 {
 	const char *argv[24];
@@ -415,6 +451,7 @@ START_TEST(qemu_front_end_boots_multiboot)
 		mod1_size, mod1_fnv, mod1);
 	check_fw_cfg(&r);
 	check_acpi(&r);
+	check_test_devices(&r);
 	expect_line(&r, "pctest done");
 	fw_result_free(&r);
 }
@@ -428,6 +465,9 @@ START_TEST(qemu_front_end_cli)
 	const char *bad[] = { prog, "-kernel", "x", "-bogus", NULL };
 	const char *smp[] = { prog, "-smp", "2", "-kernel", "x", NULL };
 	const char *nodev[] = { prog, "-device", "e1000", NULL };
+	const char *many[] = { prog, "-device", "pci-testdev", "-device", "pci-testdev",
+			       "-device", "pci-testdev", "-device", "pci-testdev",
+			       "-device", "pci-testdev", "-kernel", "x", NULL };
 	/* Without isa-debug-exit the guest's write to 0xf4 goes nowhere
 	 * (as on QEMU); the kernel then halts with interrupts off: an error. */
 	const char *noexit[] = { prog, "-kernel", getenv("PCTEST32"), NULL };
@@ -441,6 +481,12 @@ START_TEST(qemu_front_end_cli)
 	run_argv(dev, &r);
 	ck_assert_int_eq(r.status, 0);
 	expect_line(&r, "name \"isa-debug-exit\", bus ISA, desc \"write v to iobase: exit (v << 1) | 1\"");
+	expect_line(&r, "name \"pc-testdev\", bus ISA");
+	expect_line(&r, "name \"pci-testdev\", bus PCI, desc \"PCI Test Device\"");
+	fw_result_free(&r);
+	run_argv(many, &r);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.err, "vmxbox-qemu: -device pci-testdev: at most 4 pci-testdev devices\n");
 	fw_result_free(&r);
 	run_argv(bad, &r);
 	ck_assert_int_eq(r.status, 1);

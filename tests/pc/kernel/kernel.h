@@ -66,5 +66,6 @@ void test_multiboot(uint32_t magic, uint32_t info);
 void test_linux(uint32_t entry_bits, uint32_t boot_params);
 void test_fw_cfg(void);
 void test_acpi(void);
+void test_pci(void);
 
 #endif

@@ -128,6 +128,7 @@ void kmain(uint32_t magic, uint32_t info)
 		test_multiboot(magic, info);
 	test_fw_cfg();
 	test_acpi();
+	test_pci();
 	kputs("pctest done\n");
 	outl(0xf4, 0);
 }
