@@ -198,6 +198,12 @@ void sys_sti(struct interp *ip, const struct insn *in);
 void sys_pause(struct interp *ip, const struct insn *in);
 void sys_monitor(struct interp *ip, const struct insn *in);
 void sys_mwait(struct interp *ip, const struct insn *in);
+/* sys_seginfo.c */
+void sys_lar_lsl(struct interp *ip, const struct insn *in);
+void sys_verr_verw(struct interp *ip, const struct insn *in);
+void sys_arpl(struct interp *ip, const struct insn *in);
+void sys_clflush(struct interp *ip, const struct insn *in);
+
 /* xsave.c, fxsave.c */
 void sys_xsetbv(struct interp *ip, const struct insn *in);
 void sys_xgetbv(struct interp *ip, const struct insn *in);
