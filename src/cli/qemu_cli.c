@@ -21,6 +21,7 @@
 #include "machine/machine.h"
 #include "machine/pc_platform.h"
 #include "cli/vmxbox_config.h"
+#include "core/cpu_model.h"
 
 #define PROG "vmxbox-qemu"
 #define QEMU_DEFAULT_MEM (128ull << 20)
@@ -32,6 +33,7 @@ struct qemu_opts {
 	struct machine_config cfg;
 	const char *modules[IMAGE_MAX_MODULES];
 	char *initrd_buf;
+	char *cpu_buf;
 };
 
 static int qerr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -64,7 +66,8 @@ static void print_help(void)
 	     "-initrd FILE      Linux initrd, or multiboot modules \"FILE ARGS,FILE ARGS\"\n"
 	     "-m SIZE           guest RAM (M/G suffixes; default 128M)\n"
 	     "-smp 1            one vCPU\n"
-	     "-cpu MODEL[,+vmx|-vmx,...]  max, host, qemu64, ...: VMX on unless -vmx\n"
+	     "-cpu MODEL[,+feat|-feat,...]  max, host, qemu64/base (others: max);\n"
+	     "                  features as in /proc/cpuinfo; VMX on unless -vmx\n"
 	     "-machine [type=]pc[,accel=kvm|tcg]  -accel kvm|tcg  -enable-kvm\n"
 	     "-device isa-debug-exit[,iobase=N,iosize=N]   -device help\n"
 	     "-device pc-testdev   -device pci-testdev\n"
@@ -162,20 +165,103 @@ static int opt_smp(struct qemu_opts *o, const char *arg)
 	return 0;
 }
 
-/* -cpu MODEL[,+feat,-feat,feat=on|off]: only VMX changes anything yet. */
+static void qwarn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void qwarn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(PROG ": warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Does "spec,item" parse?  err gets the reason when not. */
+static bool cpu_item_ok(const char *spec, const char *item, size_t n,
+			char *err, size_t errlen)
+{
+	char buf[512];
+	struct cpu_model m;
+
+	snprintf(buf, sizeof(buf), "%s,%.*s", spec, (int)n, item);
+	return !cpu_model_parse(&m, buf, err, errlen);
+}
+
+/*
+ * -cpu MODEL[,+feat,-feat,feat=on|off...] through cpu_model_parse()
+ * (docs/cpu-model.md).  QEMU's named models that vmxbox does not have
+ * (Skylake-Server, kvm64, ...) become max, and features vmxbox does not
+ * implement are dropped, each with a warning, as QEMU's TCG drops what it
+ * cannot do; an unknown feature name is an error, as in QEMU.
+ */
+/* -cpu help: QEMU's layout (models, then the flags it recognises). */
+static void print_cpus(void)
+{
+	unsigned col = 0;
+
+	puts("Available CPUs:\n"
+	     "x86 base                  a plain x86-64 CPU with VMX (alias qemu64)\n"
+	     "x86 host                  the same as max\n"
+	     "x86 max                   every feature vmxbox implements (the default)\n"
+	     "\nRecognized CPUID flags:");
+	for (size_t i = 0; i < cpu_feature_count; i++) {
+		const struct cpu_feature_info *r = &cpu_feature_table[i];
+
+		if (!r->implemented)
+			continue;
+		col += (unsigned)printf("%s%s", col ? " " : "  ", r->name);
+		if (col > 70) {
+			putchar('\n');
+			col = 0;
+		}
+	}
+	if (col)
+		putchar('\n');
+}
+
 static int opt_cpu(struct qemu_opts *o, const char *arg)
 {
-	for (const char *p = strchr(arg, ','); p; p = strchr(p + 1, ',')) {
-		const char *f = p + 1;
-		size_t n = strcspn(f, ",");
+	size_t n = strcspn(arg, ","), len = strlen(arg) + 8;
+	char *spec = malloc(len), err[200];
+	const char *p = arg;
+	struct cpu_model m;
 
-		if ((n == 4 && !strncmp(f, "+vmx", 4)) ||
-		    (n == 6 && !strncmp(f, "vmx=on", 6)))
-			o->cfg.vmx = true;
-		else if ((n == 4 && !strncmp(f, "-vmx", 4)) ||
-			 (n == 7 && !strncmp(f, "vmx=off", 7)))
-			o->cfg.vmx = false;
+	if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+		free(spec);
+		print_cpus();
+		exit(0);
 	}
+	if (!spec || len > 400)
+		return free(spec), qerr("-cpu %s: specification too long", arg);
+	free(o->cpu_buf);
+	o->cpu_buf = spec;
+	strcpy(spec, "max");
+	if (n && !strchr("+-", *arg) && !memchr(arg, '=', n)) {
+		snprintf(spec, len, "%.*s", (int)n, arg);
+		if (cpu_model_parse(&m, spec, err, sizeof(err))) {
+			qwarn("-cpu %.*s: vmxbox has no such model, using max", (int)n, arg);
+			strcpy(spec, "max");
+		}
+		p += n + (arg[n] == ',');
+	}
+	while (*p) {
+		n = strcspn(p, ",");
+		if (cpu_item_ok(spec, p, n, err, sizeof(err))) {
+			snprintf(spec + strlen(spec), len - strlen(spec), ",%.*s",
+				 (int)n, p);
+		} else if (strstr(err, "not implemented")) {
+			qwarn("-cpu %s: %s (ignored)", arg, err);
+		} else {
+			char *h = strstr(err, "--cpu=help");
+
+			if (h)           /* this program's spelling */
+				memcpy(h, "-cpu help)", 11);
+			return qerr("-cpu %s: %s", arg, err);
+		}
+		p += n + (p[n] == ',');
+	}
+	o->cfg.cpu = spec;
 	return 0;
 }
 
@@ -450,5 +536,6 @@ int qemu_main(int argc, char **argv)
 		}
 	}
 	free(o.initrd_buf);
+	free(o.cpu_buf);
 	return ret;
 }

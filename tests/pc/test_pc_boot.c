@@ -526,6 +526,42 @@ static char *common_lines(const char *out)
 	return res;
 }
 
+/* -cpu through the CPU model: features off, QEMU model names, features
+ * vmxbox lacks (warned about and dropped), unknown ones (an error). */
+START_TEST(qemu_front_end_cpu)
+{
+	const char *prog = getenv("VMXBOX_QEMU"), *k = getenv("PCTEST32");
+	const char *off[] = { prog, "-cpu", "max,-vmx,-sse4.2", "-device",
+			      "isa-debug-exit,iobase=0xf4,iosize=4", "-kernel", k, NULL };
+	const char *named[] = { prog, "-cpu", "Skylake-Server,+vmx,+avx2", "-device",
+				"isa-debug-exit,iobase=0xf4,iosize=4", "-kernel", k, NULL };
+	const char *bad[] = { prog, "-cpu", "qemu64,+nosuchflag", "-kernel", k, NULL };
+	const char *help[] = { prog, "-cpu", "help", NULL };
+	struct fw_result r;
+
+	run_argv(off, &r);
+	ck_assert_int_eq(r.status, 1);
+	expect_line(&r, "cpux vmx=0 sse4_2=0 x2apic=1");
+	expect_line(&r, "fwcfgx files=2");          /* no msr_feature_control */
+	fw_result_free(&r);
+	run_argv(named, &r);
+	ck_assert_int_eq(r.status, 1);
+	expect_line(&r, "cpux vmx=1 sse4_2=1 x2apic=1");
+	ck_assert_str_eq(r.err,
+		"vmxbox-qemu: warning: -cpu Skylake-Server: vmxbox has no such model, using max\n"
+		"vmxbox-qemu: warning: -cpu Skylake-Server,+vmx,+avx2: CPU feature 'avx2' is not implemented by vmxbox (ignored)\n");
+	fw_result_free(&r);
+	run_argv(bad, &r);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.err, "vmxbox-qemu: -cpu qemu64,+nosuchflag: unknown CPU feature 'nosuchflag' (see -cpu help)\n");
+	fw_result_free(&r);
+	run_argv(help, &r);
+	ck_assert_int_eq(r.status, 0);
+	expect_line(&r, "x86 max                   every feature vmxbox implements (the default)");
+	fw_result_free(&r);
+}
+END_TEST
+
 /* The same QEMU command line on QEMU (TCG) and on vmxbox-qemu: the same
  * kernel must see the same multiboot handover. */
 START_TEST(same_answers_as_qemu)
@@ -590,6 +626,7 @@ int main(int argc, char **argv)
 	}
 	tcase_add_test(tc, qemu_front_end_boots_multiboot);
 	tcase_add_test(tc, qemu_front_end_cli);
+	tcase_add_test(tc, qemu_front_end_cpu);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, elf32_handover);
 	tcase_add_test(tc, elf64_handover);

@@ -114,6 +114,20 @@ bool cmdline_has(const char *w)
 	return false;
 }
 
+/* A few CPUID.1:ECX bits, to see -cpu at work (machine-specific: QEMU's
+ * TCG has no VMX). */
+static void print_cpuid(void)
+{
+	uint32_t a = 1, b, c = 0, d;
+
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	kputs("cpux");
+	kkv_dec("vmx", (c >> 5) & 1);
+	kkv_dec("sse4_2", (c >> 20) & 1);
+	kkv_dec("x2apic", (c >> 21) & 1);
+	kputc('\n');
+}
+
 void kmain(uint32_t magic, uint32_t info);
 
 void kmain(uint32_t magic, uint32_t info)
@@ -126,6 +140,7 @@ void kmain(uint32_t magic, uint32_t info)
 		test_linux(magic >> 24, info);
 	else
 		test_multiboot(magic, info);
+	print_cpuid();
 	test_fw_cfg();
 	test_acpi();
 	test_pci();
