@@ -95,7 +95,7 @@ static const struct ctl_row ctl_table[] = {
 	{ W_PROC2, 14, SUP, "VMCS shadowing" },   /* shadow.c */
 	{ W_PROC2, 15, NOSUP, "enable ENCLS exiting" },
 	{ W_PROC2, 16, SUP | NEED_RDSEED, "RDSEED exiting" },
-	{ W_PROC2, 17, NOSUP, "enable PML" },
+	{ W_PROC2, 17, SUP, "enable PML" },   /* pml.c */
 	{ W_PROC2, 18, NOSUP, "EPT-violation #VE" },
 	{ W_PROC2, 19, NOSUP, "conceal VMX from PT" },
 	{ W_PROC2, 20, NOSUP, "enable XSAVES/XRSTORS" },

@@ -48,9 +48,16 @@ enum icpt_result vmx_translate_gpa(struct vmx_vcpu *v,
 	if (in_walk && (eptp & EPTP_AD))
 		access |= EPT_ACC_WRITE;
 	vmx_ept_cfg(v, &cfg);
-	ept_walk(ctx->mem, &cfg, eptp, gpa, access, &r);
+	ept_walk_only(ctx->mem, &cfg, eptp, gpa, access, &r);
 	switch (r.outcome) {
 	case EPT_OK:
+		if (eptp & EPTP_AD) {
+			enum icpt_result ad = vmx_ept_ad_update(v, ctx, &r, gpa,
+								access);
+
+			if (ad != ICPT_CONTINUE)
+				return ad;
+		}
 		*out = r.hpa;
 		return ICPT_CONTINUE;
 	case EPT_MISCONFIG:

@@ -71,14 +71,12 @@ static bool access_allowed(unsigned access, unsigned perms)
 	return true;
 }
 
-void ept_walk(struct guest_mem *mem, const struct ept_walk_cfg *cfg,
-	      uint64_t eptp, uint64_t gpa, unsigned access,
-	      struct ept_walk_result *r)
+void ept_walk_only(const struct guest_mem *mem, const struct ept_walk_cfg *cfg,
+		   uint64_t eptp, uint64_t gpa, unsigned access,
+		   struct ept_walk_result *r)
 {
 	uint64_t addr_mask = ((1ull << 52) - 1) & ~0xfffull;
 	uint64_t table = eptp & addr_mask;
-	uint64_t entry_gpa[4];
-	unsigned used = 0;
 	uint64_t e = 0;
 	unsigned level;
 
@@ -86,6 +84,7 @@ void ept_walk(struct guest_mem *mem, const struct ept_walk_cfg *cfg,
 	r->hpa = 0;
 	r->perms = 7u << 3;
 	r->mem_type = 0;
+	r->n_entries = 0;
 	for (level = 4; level >= 1; level--) {
 		unsigned shift = 12 + 9 * (level - 1);
 		uint64_t idx = (gpa >> shift) & 0x1ff;
@@ -99,7 +98,7 @@ void ept_walk(struct guest_mem *mem, const struct ept_walk_cfg *cfg,
 			r->outcome = EPT_MISCONFIG;
 			return;
 		}
-		entry_gpa[used++] = egpa;
+		r->entry_gpa[r->n_entries++] = egpa;
 		if (!(e & EPTE_RWX)) {
 			r->perms = 0;
 			r->outcome = EPT_VIOLATION;
@@ -125,16 +124,53 @@ void ept_walk(struct guest_mem *mem, const struct ept_walk_cfg *cfg,
 		r->hpa = (e & addr_mask & ~page_mask) | (gpa & page_mask);
 		r->mem_type = (uint8_t)((e & EPTE_MT_MASK) >> EPTE_MT_SHIFT);
 	}
-	if (eptp & EPTP_AD) {
-		for (unsigned i = 0; i < used; i++) {
-			uint64_t v;
+}
 
-			if (!gmem_read_u64(mem, entry_gpa[i], &v))
-				continue;
-			v |= EPTE_A;
-			if (i == used - 1 && (access & EPT_ACC_WRITE))
-				v |= EPTE_D;
-			gmem_write_u64(mem, entry_gpa[i], v);
-		}
+/* The flags entry i of a walk gets: A always, D on the leaf of a write. */
+static uint64_t ad_bits(const struct ept_walk_result *r, unsigned i,
+			unsigned access)
+{
+	if (i == r->n_entries - 1 && (access & EPT_ACC_WRITE))
+		return EPTE_A | EPTE_D;
+	return EPTE_A;
+}
+
+bool ept_ad_needed(const struct guest_mem *mem,
+		   const struct ept_walk_result *r, unsigned access)
+{
+	for (unsigned i = 0; i < r->n_entries; i++) {
+		uint64_t e, want = ad_bits(r, i, access);
+
+		if (gmem_read_u64(mem, r->entry_gpa[i], &e) &&
+		    (e & want) != want)
+			return true;
 	}
+	return false;
+}
+
+bool ept_ad_set(struct guest_mem *mem, const struct ept_walk_result *r,
+		unsigned access)
+{
+	bool dirtied = false;
+
+	for (unsigned i = 0; i < r->n_entries; i++) {
+		uint64_t e, want = ad_bits(r, i, access);
+
+		if (!gmem_read_u64(mem, r->entry_gpa[i], &e) ||
+		    (e & want) == want)
+			continue;
+		if ((want & EPTE_D) && !(e & EPTE_D))
+			dirtied = true;
+		gmem_write_u64(mem, r->entry_gpa[i], e | want);
+	}
+	return dirtied;
+}
+
+void ept_walk(struct guest_mem *mem, const struct ept_walk_cfg *cfg,
+	      uint64_t eptp, uint64_t gpa, unsigned access,
+	      struct ept_walk_result *r)
+{
+	ept_walk_only(mem, cfg, eptp, gpa, access, r);
+	if (r->outcome == EPT_OK && (eptp & EPTP_AD))
+		ept_ad_set(mem, r, access);
 }

@@ -60,6 +60,9 @@ struct ept_walk_result {
 	 * Table 28-7 bits 3..5: readable, writable, executable. */
 	unsigned perms;
 	uint8_t mem_type;        /* EPT_OK: leaf memory type */
+	/* Guest-physical addresses of the entries read, PML4E first. */
+	unsigned n_entries;
+	uint64_t entry_gpa[4];
 };
 
 /* Walk; `access` is a mask of EPT_ACC_*.  Sets accessed (and, for writes,
@@ -67,6 +70,21 @@ struct ept_walk_result {
 void ept_walk(struct guest_mem *mem, const struct ept_walk_cfg *cfg,
 	      uint64_t eptp, uint64_t gpa, unsigned access,
 	      struct ept_walk_result *r);
+/* The walk alone: no accessed/dirty flag is touched. */
+void ept_walk_only(const struct guest_mem *mem, const struct ept_walk_cfg *cfg,
+		   uint64_t eptp, uint64_t gpa, unsigned access,
+		   struct ept_walk_result *r);
+/*
+ * Accessed and dirty flags for EPT (SDM 29.3.5) after a successful walk
+ * with EPTP[6] = 1: ept_ad_needed() tells whether any flag is still 0
+ * (the processor "needs to set" one: page-modification logging looks at
+ * that, SDM 29.3.6); ept_ad_set() sets A on every entry used and D on the
+ * leaf of a write, and returns true when that D flag went from 0 to 1.
+ */
+bool ept_ad_needed(const struct guest_mem *mem,
+		   const struct ept_walk_result *r, unsigned access);
+bool ept_ad_set(struct guest_mem *mem, const struct ept_walk_result *r,
+		unsigned access);
 
 /* Is a leaf memory type valid in EPT (0 UC, 1 WC, 4 WT, 5 WP, 6 WB)? */
 static inline bool ept_memtype_valid(unsigned mt)

@@ -83,7 +83,8 @@ void vmx_nmi_unblocking_bit(struct vmx_vcpu *v, struct cpu_state *s,
 	    (*intr_info & INTR_INFO_VALID) && type == EVT_HW_EXCEPTION &&
 	    (*intr_info & INTR_INFO_VECTOR_MASK) != 8)
 		*intr_info |= NMI_UNBLOCKING_IRET;
-	else if (reason == EXIT_REASON_EPT_VIOLATION)
+	else if (reason == EXIT_REASON_EPT_VIOLATION ||
+		 reason == EXIT_REASON_PML_FULL)
 		*qualification |= NMI_UNBLOCKING_IRET;
 }
 

@@ -131,6 +131,14 @@ enum icpt_result vmx_mtf_exit_over_debug_trap(struct vmx_vcpu *v,
 /* boundary.c: an MTF VM exit is due at this boundary (SDM 26.5.2). */
 bool vmx_mtf_due(const struct vmx_vcpu *v, const struct cpu_state *s);
 
+/* pml.c: set the EPT accessed/dirty flags of a successful walk with
+ * EPTP[6] = 1, with page-modification logging (SDM 29.3.5, 29.3.6);
+ * ICPT_CONTINUE, or the page-modification log-full VM exit. */
+enum icpt_result vmx_ept_ad_update(struct vmx_vcpu *v,
+				   struct x86_intercept_ctx *ctx,
+				   const struct ept_walk_result *r,
+				   uint64_t gpa, unsigned access);
+
 /* EPT walk configuration from the capabilities. */
 void vmx_ept_cfg(const struct vmx_vcpu *v, struct ept_walk_cfg *cfg);
 

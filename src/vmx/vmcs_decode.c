@@ -255,6 +255,10 @@ void vmx_exit_qual_decode(char *buf, size_t len, uint32_t reason,
 	case EXIT_REASON_IO_INSTRUCTION: qual_io(&w, q); break;
 	case EXIT_REASON_APIC_ACCESS: qual_apic_access(&w, q); break;
 	case EXIT_REASON_EPT_VIOLATION: qual_ept_violation(&w, q); break;
+	case EXIT_REASON_PML_FULL:      /* SDM 28.2.1: only bit 12 defined */
+		if (q & (1u << 12))
+			add(&w, "NMI-unblocked-by-IRET");
+		break;
 	case EXIT_REASON_MONITOR_TRAP_FLAG:
 	case EXIT_REASON_PREEMPTION_TIMER:
 		break;

@@ -64,6 +64,9 @@ START_TEST(exit_qualifications)
 			 "PDPTE loading");
 	ck_assert_str_eq(qual(EXIT_REASON_MSR_LOAD_FAIL | EXIT_REASON_FAILED_VMENTRY, 0, 3),
 			 "MSR-load entry 3");
+	ck_assert_str_eq(qual(EXIT_REASON_PML_FULL, 0, 0x1000),
+			 "NMI-unblocked-by-IRET");
+	ck_assert_str_eq(qual(EXIT_REASON_PML_FULL, 0, 0), "");
 	ck_assert_str_eq(qual(EXIT_REASON_VMREAD, 0, 0x10), "displacement 0x10");
 	ck_assert_str_eq(qual(EXIT_REASON_CPUID, 0, 0), "");
 }

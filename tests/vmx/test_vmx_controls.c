@@ -135,7 +135,7 @@ START_TEST(rdseed_exiting_advertised_with_rdseed)
 	vmx_caps_init(&c, &m);
 	ck_assert(c.proc2.may1 & CPU2_RDSEED_EXITING);
 	ck_assert(!(c.proc2.may1 & CPU2_RDRAND_EXITING));
-	ck_assert(!(c.proc2.may1 & CPU2_ENABLE_PML));
+	ck_assert(!(c.proc2.may1 & CPU2_SUBPAGE_WRITE_PERM));
 }
 END_TEST
 
