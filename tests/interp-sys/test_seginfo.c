@@ -316,6 +316,30 @@ START_TEST(movbe)
 }
 END_TEST
 
+/* MOVNTI is a plain store (SSE2); RDSSPQ is a NOP without CET. */
+START_TEST(movnti_rdssp)
+{
+	static const uint8_t code[] = {
+		0x0f, 0xc3, 0x03,                   /* movnti [rbx], eax */
+		0x48, 0x0f, 0xc3, 0x4b, 0x08,       /* movnti [rbx+8], rcx */
+		0xf3, 0x48, 0x0f, 0x1e, 0xca,       /* rdsspq rdx */
+		0xf4,
+	};
+
+	G(RBX) = H_DATA;
+	G(RAX) = 0xaaaaaaaa11223344ull;
+	G(RCX) = 0x0102030405060708ull;
+	G(RDX) = 0x77;
+	h_write64(&h, H_DATA, ~0ull);
+	ck_assert_int_eq(su_run(&h, code, sizeof(code), 5), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(h_read64(&h, H_DATA), 0xffffffff11223344ull);
+	ck_assert_uint_eq(h_read64(&h, H_DATA + 8), 0x0102030405060708ull);
+	ck_assert_uint_eq(G(RDX), 0x77);
+	cpu_model_set(&h.ip->cfg.model, X86_FEAT_SSE2, false);
+	ck_assert_int_eq(h_fault_vector(&h, su_run(&h, code, sizeof(code), 5)), X86_UD);
+}
+END_TEST
+
 START_TEST(clflush_fences_prefetch)
 {
 	static const uint8_t clflush[] = { 0x0f, 0xae, 0x3b, 0xf4 };
@@ -376,6 +400,7 @@ int main(void)
 	tcase_add_test(tc, real_mode_ud);
 	tcase_add_test(tc, arpl_and_bound);
 	tcase_add_test(tc, movbe);
+	tcase_add_test(tc, movnti_rdssp);
 	tcase_add_test(tc, clflush_fences_prefetch);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);

@@ -72,6 +72,8 @@ static inline const struct insn *interp_decode_fast(struct interp *ip)
  * not advertise its extension), NULL for any other instruction; sets
  * in->simd.  simd_features: SIMD_FEAT_* from CPUID.1 EDX and ECX. */
 insn_exec_fn simd_decode(struct interp *ip, struct insn *in);
+/* The handler simd_decode() picks for a feature the model lacks. */
+bool simd_is_ud(insn_exec_fn fn);
 uint8_t simd_features(uint32_t edx, uint32_t ecx);
 
 /* decode.c: decoders, handler table and decode cache setup/teardown. */

@@ -162,6 +162,20 @@ static const ZydisDecoder *decoder_for(struct interp *ip, unsigned mode)
 	return mode == 64 ? &ip->dec64 : mode == 32 ? &ip->dec32 : &ip->dec16;
 }
 
+bool interp_executes(struct interp *ip, const uint8_t *bytes, unsigned len,
+		     unsigned mode)
+{
+	struct insn tmp;
+
+	if (ZYAN_FAILED(ZydisDecoderDecodeFull(decoder_for(ip, mode), bytes, len,
+					       &tmp.zi, tmp.ops)))
+		return false;
+	decode_fill(ip, &tmp, mode);
+	if (tmp.exec == exec_system_or_ud)
+		return interp_sys_known(&tmp);
+	return !simd_is_ud(tmp.exec);
+}
+
 /* Slow path: fetch bytes through the system side, decode, maybe cache. */
 static const struct insn *decode_miss(struct interp *ip, uint64_t rip,
 				      uint64_t lin, uint64_t gpa, unsigned mode)

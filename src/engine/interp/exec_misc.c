@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Integer odds and ends with no system side: the fences, the prefetch
- * hints, MOVBE and BOUND (SDM Vol. 2).
+ * hints, MOVNTI, MOVBE, BOUND and RDSSP (SDM Vol. 2).
  *
  * An interpreter executes every access in program order and has no cache,
  * so LFENCE/SFENCE/MFENCE order nothing more and the prefetches (hints,
@@ -25,6 +25,20 @@ static void exec_fence(struct interp *ip, const struct insn *in)
 
 /* 0F 18 /0-3 and 0F 0D /0-2: NOP-space hints; no access, no fault. */
 static void exec_prefetch(struct interp *ip, const struct insn *in)
+{
+}
+
+/* MOVNTI m32/m64, r (SSE2): a store; the non-temporal hint means
+ * nothing without a cache. */
+static void exec_movnti(struct interp *ip, const struct insn *in)
+{
+	need(ip, X86_FEAT_SSE2);
+	op_write(ip, in, 0, op_read(ip, in, 1));
+}
+
+/* RDSSPD/RDSSPQ (F3 0F 1E /1, the hint-NOP space): without CET shadow
+ * stacks (not advertised) a NOP that leaves its register alone. */
+static void exec_rdssp(struct interp *ip, const struct insn *in)
 {
 }
 
@@ -72,6 +86,9 @@ const struct exec_entry exec_misc_table[] = {
 	{ ZYDIS_MNEMONIC_PREFETCHT2, exec_prefetch, { NULL } },
 	{ ZYDIS_MNEMONIC_PREFETCHW, exec_prefetch, { NULL } },
 	{ ZYDIS_MNEMONIC_PREFETCHWT1, exec_prefetch, { NULL } },
+	{ ZYDIS_MNEMONIC_MOVNTI, exec_movnti, { NULL } },
+	{ ZYDIS_MNEMONIC_RDSSPD, exec_rdssp, { NULL } },
+	{ ZYDIS_MNEMONIC_RDSSPQ, exec_rdssp, { NULL } },
 	{ ZYDIS_MNEMONIC_MOVBE, exec_movbe, { NULL } },
 	{ ZYDIS_MNEMONIC_BOUND, exec_bound, { NULL } },
 	{ 0, NULL, { NULL } },

@@ -285,6 +285,16 @@ bool interp_take_init(struct interp *ip);
  * ip->state_switched set and no pending exception when an EPT hook or the
  * VMX layer switched the whole state mid-instruction (VM exit). */
 bool interp_exec_system(struct interp *ip, const struct insn *in);
+/* Whether the system side has a handler for in (tools and tests). */
+bool interp_sys_known(const struct insn *in);
+/*
+ * Whether the interpreter executes the instruction in bytes[0..len) for
+ * code size mode (16/32/64) with its CPU model's features, rather than
+ * raising #UD for want of an implementation.  For the instruction
+ * coverage tool (tests/coverage); false also for undecodable bytes.
+ */
+bool interp_executes(struct interp *ip, const uint8_t *bytes, unsigned len,
+		     unsigned mode);
 
 /* Load a segment register by selector (protected-mode checks), fault. */
 void seg_load(struct interp *ip, unsigned seg, uint16_t sel);

@@ -238,6 +238,11 @@ static void simd_ud(struct interp *ip, const struct insn *in)
 	interp_raise(ip, X86_UD);
 }
 
+bool simd_is_ud(insn_exec_fn fn)
+{
+	return fn == simd_ud;
+}
+
 insn_exec_fn simd_decode(struct interp *ip, struct insn *in)
 {
 	uint8_t feat = isa_feature(in);

@@ -196,6 +196,19 @@ static sys_handler shared_mnemonic(const struct insn *in)
 	}
 }
 
+bool interp_sys_known(const struct insn *in)
+{
+	static const ZydisMnemonic always_ud[] = {
+		ZYDIS_MNEMONIC_GETSEC,     /* SMX is never advertised */
+	};
+
+	for (unsigned i = 0; i < sizeof(always_ud) / sizeof(always_ud[0]); i++)
+		if (in->zi.mnemonic == always_ud[i])
+			return false;
+	return ((unsigned)in->zi.mnemonic <= ZYDIS_MNEMONIC_MAX_VALUE &&
+		sys_table[in->zi.mnemonic]) || shared_mnemonic(in);
+}
+
 bool interp_exec_system(struct interp *ip, const struct insn *in)
 {
 	sys_handler h = NULL;
