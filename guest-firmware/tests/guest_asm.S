@@ -34,6 +34,15 @@ g_\name\()_next:
 	cpuid
 	NEXT cpuid
 
+	/* XSETBV XCR0 = 1 (needs CR4.OSXSAVE in the guest, see vmexit.c) */
+	GUEST xsetbv
+	xorl	%ecx, %ecx
+	movl	$1, %eax
+	xorl	%edx, %edx
+	INSN xsetbv
+	xsetbv
+	NEXT xsetbv
+
 	GUEST hlt
 	INSN hlt
 	hlt

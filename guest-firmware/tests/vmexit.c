@@ -50,6 +50,11 @@ static void s_cr8_store(void) { proc(CPU_CR8_STORE_EXITING); }
 static void s_movdr(void) { proc(CPU_MOV_DR_EXITING); }
 static void s_io(void) { proc(CPU_UNCOND_IO_EXITING); }
 static void s_desc(void) { sec(SEC_DESC_TABLE_EXITING); }
+/* XSETBV #UDs without CR4.OSXSAVE, before any exit. */
+static void s_osxsave(void)
+{
+	vmcs_write(GUEST_CR4, vmcs_read(GUEST_CR4) | CR4_OSXSAVE);
+}
 
 /* CR0.TS owned by L1; the shadow says what L2 believes. */
 static void s_cr0_ts(void)
@@ -126,6 +131,8 @@ static const struct exit_row rows[] = {
 	INSN_ROW("vmresume", vmresume, NULL, EXIT_REASON_VMRESUME, ANY),
 	INSN_ROW("invept", invept, NULL, EXIT_REASON_INVEPT, 0),
 	INSN_ROW("invvpid", invvpid, NULL, EXIT_REASON_INVVPID, 0),
+	/* XSETBV exits unconditionally (SDM 26.1.2). */
+	INSN_ROW("xsetbv", xsetbv, s_osxsave, EXIT_REASON_XSETBV, 0),
 };
 
 static void check_insn_exit(const struct exit_row *row)
