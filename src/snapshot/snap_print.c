@@ -6,57 +6,17 @@
 #include <string.h>
 
 #include "snapshot/sha256.h"
+#include "core/cpu_names.h"
 #include "vmx/vmcs_decode.h"
 #include "vmx/vmcs_fields.h"
 
-struct bit_label {
-	uint64_t bit;
-	const char *name;
-};
-
-static const struct bit_label rflags_bits[] = {
-	{ RFLAGS_CF, "CF" }, { RFLAGS_PF, "PF" }, { RFLAGS_AF, "AF" },
-	{ RFLAGS_ZF, "ZF" }, { RFLAGS_SF, "SF" }, { RFLAGS_TF, "TF" },
-	{ RFLAGS_IF, "IF" }, { RFLAGS_DF, "DF" }, { RFLAGS_OF, "OF" },
-	{ RFLAGS_NT, "NT" }, { RFLAGS_RF, "RF" }, { RFLAGS_VM, "VM" },
-	{ RFLAGS_AC, "AC" }, { RFLAGS_VIF, "VIF" }, { RFLAGS_VIP, "VIP" },
-	{ RFLAGS_ID, "ID" }, { 0, NULL },
-};
-
-static const struct bit_label cr0_bits[] = {
-	{ CR0_PE, "PE" }, { CR0_MP, "MP" }, { CR0_EM, "EM" }, { CR0_TS, "TS" },
-	{ CR0_ET, "ET" }, { CR0_NE, "NE" }, { CR0_WP, "WP" }, { CR0_AM, "AM" },
-	{ CR0_NW, "NW" }, { CR0_CD, "CD" }, { CR0_PG, "PG" }, { 0, NULL },
-};
-
-static const struct bit_label cr4_bits[] = {
-	{ CR4_VME, "VME" }, { CR4_PVI, "PVI" }, { CR4_TSD, "TSD" },
-	{ CR4_DE, "DE" }, { CR4_PSE, "PSE" }, { CR4_PAE, "PAE" },
-	{ CR4_MCE, "MCE" }, { CR4_PGE, "PGE" }, { CR4_PCE, "PCE" },
-	{ CR4_OSFXSR, "OSFXSR" }, { CR4_OSXMMEXCPT, "OSXMMEXCPT" },
-	{ CR4_UMIP, "UMIP" }, { CR4_VMXE, "VMXE" }, { CR4_SMXE, "SMXE" },
-	{ CR4_FSGSBASE, "FSGSBASE" }, { CR4_PCIDE, "PCIDE" },
-	{ CR4_OSXSAVE, "OSXSAVE" }, { CR4_SMEP, "SMEP" }, { CR4_SMAP, "SMAP" },
-	{ 0, NULL },
-};
-
-static const struct bit_label efer_bits[] = {
-	{ EFER_SCE, "SCE" }, { EFER_LME, "LME" }, { EFER_LMA, "LMA" },
-	{ EFER_NXE, "NXE" }, { 0, NULL },
-};
-
-static const struct bit_label intr_bits[] = {
-	{ INTR_BLOCK_STI, "STI" }, { INTR_BLOCK_MOV_SS, "MOV_SS" },
-	{ INTR_BLOCK_SMI, "SMI" }, { INTR_BLOCK_NMI, "NMI" }, { 0, NULL },
-};
-
-static void bits(FILE *f, const struct bit_label *t, uint64_t v)
+static void bits(FILE *f, const struct cpu_bit_name *t, uint64_t v)
 {
 	const char *sp = "";
 
 	fputs(" [", f);
 	for (; t->name; t++)
-		if (v & t->bit) {
+		if (v & t->mask) {
 			fprintf(f, "%s%s", sp, t->name);
 			sp = " ";
 		}
@@ -157,16 +117,16 @@ static void print_cpu(FILE *f, unsigned n, const struct cpu_state *c)
 		fprintf(f, "  %-4s %016" PRIx64 "%s", cpu_gpr_name(i), c->gpr[i],
 			i % 4 == 3 ? "\n" : "");
 	fprintf(f, "  rip  %016" PRIx64 "  rflags %016" PRIx64, c->rip, c->rflags);
-	bits(f, rflags_bits, c->rflags);
+	bits(f, cpu_rflags_bits, c->rflags);
 	fprintf(f, " IOPL=%u\n", (unsigned)((c->rflags & RFLAGS_IOPL) >> RFLAGS_IOPL_SHIFT));
 	fprintf(f, "  cr0  %016" PRIx64, c->cr0);
-	bits(f, cr0_bits, c->cr0);
+	bits(f, cpu_cr0_bits, c->cr0);
 	fprintf(f, "\n  cr2  %016" PRIx64 "  cr3 %016" PRIx64 "  cr8 %" PRIx64 "\n",
 		c->cr2, c->cr3, c->cr8);
 	fprintf(f, "  cr4  %016" PRIx64, c->cr4);
-	bits(f, cr4_bits, c->cr4);
+	bits(f, cpu_cr4_bits, c->cr4);
 	fprintf(f, "\n  efer %016" PRIx64, c->efer);
-	bits(f, efer_bits, c->efer);
+	bits(f, cpu_efer_bits, c->efer);
 	fprintf(f, "  xcr0 %" PRIx64 "\n", c->xcr0);
 	for (int i = 0; i < 8; i++)
 		fprintf(f, "  dr%d  %016" PRIx64 "%s", i, c->dr[i], i % 4 == 3 ? "\n" : "");
@@ -194,7 +154,7 @@ static void print_cpu(FILE *f, unsigned n, const struct cpu_state *c)
 	fprintf(f, "    %-18s%s\n", "NMI pending", c->nmi_pending ? "yes" : "no");
 	fprintf(f, "    %-18s%s\n", "INIT pending", c->init_pending ? "yes" : "no");
 	fprintf(f, "    %-18s%#x", "interruptibility", c->interruptibility);
-	bits(f, intr_bits, c->interruptibility);
+	bits(f, cpu_intr_block_bits, c->interruptibility);
 	fprintf(f, "\n    %-18s%s\n", "activity", c->activity < 4 ? vmx_activity_name(c->activity) : "invalid");
 	fprintf(f, "    %-18s%#" PRIx64 "\n", "pending debug", c->pending_dbg);
 	fprintf(f, "  msrs:\n");

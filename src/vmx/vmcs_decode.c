@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/cpu_names.h"
 #include "core/cpu_state.h"
 
 /* Space-separated words appended to a caller's buffer. */
@@ -45,10 +46,7 @@ static void add(struct words *w, const char *fmt, ...)
 	va_end(ap);
 }
 
-struct bit_name {
-	uint64_t mask;
-	const char *name;
-};
+#define bit_name cpu_bit_name   /* core/cpu_names.h */
 
 /* Named bits that are set, then what is left as +0x... */
 static void add_bits(struct words *w, const struct bit_name *t, uint64_t v)
@@ -473,37 +471,7 @@ static void add_access_rights(struct words *w, uint64_t ar)
 	    ar & SEG_AR_DB ? " D/B" : "", ar & SEG_AR_G ? " G" : "");
 }
 
-static const struct bit_name cr0_bits[] = {
-	{ CR0_PE, "PE" }, { CR0_MP, "MP" }, { CR0_EM, "EM" }, { CR0_TS, "TS" },
-	{ CR0_ET, "ET" }, { CR0_NE, "NE" }, { CR0_WP, "WP" }, { CR0_AM, "AM" },
-	{ CR0_NW, "NW" }, { CR0_CD, "CD" }, { CR0_PG, "PG" }, { 0, NULL },
-};
-
-static const struct bit_name cr4_bits[] = {
-	{ CR4_VME, "VME" }, { CR4_PVI, "PVI" }, { CR4_TSD, "TSD" },
-	{ CR4_DE, "DE" }, { CR4_PSE, "PSE" }, { CR4_PAE, "PAE" },
-	{ CR4_MCE, "MCE" }, { CR4_PGE, "PGE" }, { CR4_PCE, "PCE" },
-	{ CR4_OSFXSR, "OSFXSR" }, { CR4_OSXMMEXCPT, "OSXMMEXCPT" },
-	{ CR4_UMIP, "UMIP" }, { CR4_VMXE, "VMXE" }, { CR4_SMXE, "SMXE" },
-	{ CR4_FSGSBASE, "FSGSBASE" }, { CR4_PCIDE, "PCIDE" },
-	{ CR4_OSXSAVE, "OSXSAVE" }, { CR4_SMEP, "SMEP" }, { CR4_SMAP, "SMAP" },
-	{ 0, NULL },
-};
-
-static const struct bit_name rflags_bits[] = {
-	{ RFLAGS_CF, "CF" }, { RFLAGS_FIXED1, "bit1" }, { RFLAGS_PF, "PF" },
-	{ RFLAGS_AF, "AF" }, { RFLAGS_ZF, "ZF" }, { RFLAGS_SF, "SF" },
-	{ RFLAGS_TF, "TF" }, { RFLAGS_IF, "IF" }, { RFLAGS_DF, "DF" },
-	{ RFLAGS_OF, "OF" }, { RFLAGS_NT, "NT" }, { RFLAGS_RF, "RF" },
-	{ RFLAGS_VM, "VM" }, { RFLAGS_AC, "AC" }, { RFLAGS_VIF, "VIF" },
-	{ RFLAGS_VIP, "VIP" }, { RFLAGS_ID, "ID" }, { 0, NULL },
-};
-
-static const struct bit_name efer_bits[] = {
-	{ EFER_SCE, "SCE" }, { EFER_LME, "LME" }, { EFER_LMA, "LMA" },
-	{ EFER_NXE, "NXE" }, { 0, NULL },
-};
-
+/* The VMX names of the interruptibility bits (SDM Table 25-3). */
 static const struct bit_name intr_block_bits[] = {
 	{ INTR_BLOCK_STI, "blocking-by-STI" },
 	{ INTR_BLOCK_MOV_SS, "blocking-by-MOV-SS" },
@@ -523,12 +491,13 @@ static const struct {
 	uint32_t enc;
 	const struct bit_name *bits;
 } bit_fields[] = {
-	{ VMCS_GUEST_CR0, cr0_bits }, { VMCS_HOST_CR0, cr0_bits },
-	{ VMCS_CR0_GUEST_HOST_MASK, cr0_bits }, { VMCS_CR0_READ_SHADOW, cr0_bits },
-	{ VMCS_GUEST_CR4, cr4_bits }, { VMCS_HOST_CR4, cr4_bits },
-	{ VMCS_CR4_GUEST_HOST_MASK, cr4_bits }, { VMCS_CR4_READ_SHADOW, cr4_bits },
-	{ VMCS_GUEST_RFLAGS, rflags_bits },
-	{ VMCS_GUEST_IA32_EFER, efer_bits }, { VMCS_HOST_IA32_EFER, efer_bits },
+	{ VMCS_GUEST_CR0, cpu_cr0_bits }, { VMCS_HOST_CR0, cpu_cr0_bits },
+	{ VMCS_CR0_GUEST_HOST_MASK, cpu_cr0_bits },
+	{ VMCS_CR0_READ_SHADOW, cpu_cr0_bits },
+	{ VMCS_GUEST_CR4, cpu_cr4_bits }, { VMCS_HOST_CR4, cpu_cr4_bits },
+	{ VMCS_CR4_GUEST_HOST_MASK, cpu_cr4_bits },
+	{ VMCS_CR4_READ_SHADOW, cpu_cr4_bits },
+	{ VMCS_GUEST_IA32_EFER, cpu_efer_bits }, { VMCS_HOST_IA32_EFER, cpu_efer_bits },
 	{ VMCS_GUEST_INTERRUPTIBILITY_INFO, intr_block_bits },
 	{ VMCS_GUEST_PENDING_DBG_EXCEPTIONS, pending_dbg_bits },
 };
@@ -561,6 +530,10 @@ void vmcs_decode_value(char *buf, size_t len, uint32_t enc, uint64_t v,
 			add_bits(&w, bit_fields[i].bits, v);
 			return;
 		}
+	if (enc == VMCS_GUEST_RFLAGS) {
+		add_bits(&w, cpu_rflags_bits, v & ~RFLAGS_FIXED1);
+		return;
+	}
 	if (is_access_rights(enc)) {
 		add_access_rights(&w, v);
 		return;
