@@ -58,7 +58,8 @@ static const char run_usage[] =
 "\n"
 "Exit status: the guest's debug-exit value, or 2 usage, 70 internal error,\n"
 "71 firmware error, 72 triple fault, 73 halted, 74 instruction limit,\n"
-"75 timeout, 76 engine unavailable, 130 SIGINT, 143 SIGTERM (docs/cli.md).\n";
+"75 timeout, 76 engine unavailable, 77 guest reset, 130 SIGINT, 143 SIGTERM;\n"
+"0 when the guest powers off (docs/cli.md).\n";
 
 enum {
 	OPT_ENGINE = 256, OPT_MEM, OPT_MAX_INSNS, OPT_DEBUG_EXIT, OPT_TIMEOUT,

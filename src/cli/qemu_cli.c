@@ -502,6 +502,10 @@ static int qemu_status(struct machine *m, int status)
 
 	if (cause == STOP_DEBUG_EXIT)
 		return status;
+	/* QEMU: a guest power-off ends with 0, and so does a reset under
+	 * -no-reboot (vmxbox-qemu never reboots). */
+	if (cause == STOP_POWEROFF || cause == STOP_RESET)
+		return 0;
 	switch (status) {
 	case VMXBOX_EXIT_OK:
 	case VMXBOX_EXIT_SHUTDOWN:   /* triple fault: QEMU -no-reboot exits 0 */

@@ -75,6 +75,8 @@ enum machine_stop_cause {
 	STOP_SIGTERM,
 	STOP_TIMEOUT,
 	STOP_MONITOR_QUIT,
+	STOP_POWEROFF,               /* guest: shutdown port, ACPI S5 */
+	STOP_RESET,                  /* guest: reset register, port 0x92 */
 };
 
 struct machine {

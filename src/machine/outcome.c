@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Turning how a run ended into an exit status and a one-line reason. */
 #include "machine/machine.h"
+#include "machine/pc_platform.h"
 
 #include <stdio.h>
 
@@ -24,6 +25,14 @@ static int stop_outcome(const struct machine *m, int cause, char *r, size_t len)
 		snprintf(r, len, "timeout: guest still running after %g s (rip=0x%llx)",
 			 m->cfg.timeout, (unsigned long long)s->rip);
 		return VMXBOX_EXIT_TIMEOUT;
+	case STOP_POWEROFF:
+		r[0] = '\0';             /* the guest's own clean end */
+		return VMXBOX_EXIT_OK;
+	case STOP_RESET:
+		snprintf(r, len, "guest reset (%s) at rip=0x%llx: vmxbox does not reboot",
+			 m->pc && m->pc->stop_source ? m->pc->stop_source : "?",
+			 (unsigned long long)s->rip);
+		return VMXBOX_EXIT_RESET;
 	case STOP_MONITOR_QUIT:
 		snprintf(r, len, "stopped by the monitor's quit command at rip=0x%llx",
 			 (unsigned long long)s->rip);

@@ -79,10 +79,29 @@ static int add_pci_testdev(struct pc_platform *pc, unsigned k)
 	return pci_bus_add(&pc->pci, d, PCI_DEVFN(PC_PCI_FIRST_SLOT + k, 0));
 }
 
+/* A guest power-off or reset ends the run (vmxbox never reboots). */
+static void on_power_request(void *opaque, enum power_request req,
+			     const char *source)
+{
+	struct machine *m = opaque;
+
+	if (!m->pc->stop_source)
+		m->pc->stop_source = source;
+	machine_request_stop(m, req == POWER_OFF ? STOP_POWEROFF : STOP_RESET);
+}
+
 static int create_devices(struct machine *m, struct pc_platform *pc, char *err,
 			  size_t errlen)
 {
 	const struct machine_config *c = &m->cfg;
+
+	pc_power_init(&pc->power, on_power_request, m);
+	acpi_pm_init(&pc->acpi_pm, on_power_request, m);
+	if (pc_power_attach(&pc->power, &m->pio) ||
+	    acpi_pm_attach(&pc->acpi_pm, &m->pio, ACPI_PM_BASE)) {
+		snprintf(err, errlen, "cannot attach the power and reset ports");
+		return VMXBOX_EXIT_INTERNAL;
+	}
 
 	fw_cfg_init(&pc->fw_cfg, &m->mem);
 	if (fill_fw_cfg(&pc->fw_cfg, c) || fw_cfg_attach(&pc->fw_cfg, &m->pio)) {

@@ -10,7 +10,9 @@
 
 #include <stddef.h>
 
+#include "devices/acpi_pm.h"
 #include "devices/fw_cfg.h"
+#include "devices/pc_power.h"
 #include "devices/pc_testdev.h"
 #include "devices/pci.h"
 #include "devices/pci_testdev.h"
@@ -31,6 +33,9 @@ struct pc_platform {
 	struct pci_testdev pci_testdev[PC_MAX_PCI_TESTDEVS];
 	unsigned nr_pci_testdevs;
 	struct pc_testdev *pc_testdev;   /* NULL unless configured */
+	struct pc_power power;           /* 0x8900, 0xCF9, 0x92, 0x80 */
+	struct acpi_pm acpi_pm;          /* PM1a at 0x600 */
+	const char *stop_source;         /* what powered off / reset */
 	struct acpi_layout acpi;     /* all 0: no ACPI tables */
 };
 

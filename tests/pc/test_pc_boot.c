@@ -562,6 +562,47 @@ START_TEST(qemu_front_end_cpu)
 }
 END_TEST
 
+/* Power-off and reset from the guest: vmxbox run's statuses (docs/cli.md)
+ * and QEMU's under vmxbox-qemu (0 for both, as QEMU with -no-reboot). */
+START_TEST(power_off_and_reset)
+{
+	static const struct {
+		const char *how;
+		int status;             /* vmxbox run */
+		const char *err;        /* its stderr */
+	} exits[] = {
+		{ "exit=shutdown", 0, "" },
+		{ "exit=acpi", 0, "" },
+		{ "exit=cf9", 77, "vmxbox: guest reset (reset control register 0xcf9) at rip=" },
+		{ "exit=port92", 77, "vmxbox: guest reset (fast reset, port 0x92 bit 0) at rip=" },
+	};
+	const char *prog = getenv("VMXBOX_QEMU"), *k = getenv("PCTEST32");
+	char arg[64];
+	const char *extra[] = { arg, NULL };
+	const char *q[] = { prog, "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+			    "-kernel", k, "-append", NULL, NULL };
+	struct fw_result r;
+
+	for (size_t i = 0; i < sizeof(exits) / sizeof(exits[0]); i++) {
+		snprintf(arg, sizeof(arg), "--append=%s", exits[i].how);
+		run_vmxbox(k, extra, &r);
+		ck_assert_msg(r.status == exits[i].status, "%s: status %d\n%s",
+			      exits[i].how, r.status, r.err);
+		ck_assert_msg(!strncmp(r.err, exits[i].err, strlen(exits[i].err)) &&
+			      (exits[i].err[0] || !r.err[0]), "%s: %s", exits[i].how, r.err);
+		expect_line(&r, "power rcr=0x0 rcr_after=0x2 post_read=0xff pm1_en=0x120");
+		expect_line(&r, "powerx port92=0x2 pm1_cnt=0x1 pm1_sts=0x0");
+		expect_line(&r, "pctest done");
+		fw_result_free(&r);
+		q[7] = exits[i].how;
+		run_argv(q, &r);
+		ck_assert_msg(r.status == 0, "vmxbox-qemu %s: status %d\n%s",
+			      exits[i].how, r.status, r.err);
+		fw_result_free(&r);
+	}
+}
+END_TEST
+
 /* The same QEMU command line on QEMU (TCG) and on vmxbox-qemu: the same
  * kernel must see the same multiboot handover. */
 START_TEST(same_answers_as_qemu)
@@ -627,6 +668,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, qemu_front_end_boots_multiboot);
 	tcase_add_test(tc, qemu_front_end_cli);
 	tcase_add_test(tc, qemu_front_end_cpu);
+	tcase_add_test(tc, power_off_and_reset);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, elf32_handover);
 	tcase_add_test(tc, elf64_handover);

@@ -128,6 +128,42 @@ static void print_cpuid(void)
 	kputc('\n');
 }
 
+/* The reset and power registers read back; POST writes go nowhere. */
+static void test_power_ports(void)
+{
+	kputs("power");
+	kkv_hex("rcr", inb(0xcf9));
+	outb(0xcf9, 0x02);                   /* SYS_RST kept, no reset */
+	kkv_hex("rcr_after", inb(0xcf9));
+	outb(0xcf9, 0x00);
+	outb(0x80, 0x55);
+	kkv_hex("post_read", inb(0x80));
+	outw(0x602, 0x0120);                 /* PM1_EN: GBL_EN, PWRBTN_EN */
+	kkv_hex("pm1_en", inw(0x602));
+	outw(0x602, 0);
+	kputc('\n');
+	kputs("powerx");
+	kkv_hex("port92", inb(0x92));
+	kkv_hex("pm1_cnt", inw(0x604));
+	kkv_hex("pm1_sts", inw(0x600));
+	kputc('\n');
+}
+
+/* exit=shutdown|acpi|cf9|port92 on the command line: leave that way
+ * instead of through isa-debug-exit. */
+static void power_exit(void)
+{
+	if (cmdline_has("exit=shutdown"))
+		for (const char *p = "Shutdown"; *p; p++)
+			outb(0x8900, (uint8_t)*p);
+	if (cmdline_has("exit=acpi"))
+		outw(0x604, 0x2000 | 0 << 10);   /* SLP_EN, SLP_TYP of \\_S5 */
+	if (cmdline_has("exit=cf9"))
+		outb(0xcf9, 0x06);
+	if (cmdline_has("exit=port92"))
+		outb(0x92, inb(0x92) | 1);
+}
+
 void kmain(uint32_t magic, uint32_t info);
 
 void kmain(uint32_t magic, uint32_t info)
@@ -144,6 +180,8 @@ void kmain(uint32_t magic, uint32_t info)
 	test_fw_cfg();
 	test_acpi();
 	test_pci();
+	test_power_ports();
 	kputs("pctest done\n");
+	power_exit();
 	outl(0xf4, 0);
 }
