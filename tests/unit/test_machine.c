@@ -57,7 +57,7 @@ static enum engine_exit_reason fake_run(struct engine *e, struct engine_exit *ou
 	case S_HELLO:
 		for (const char *p = "hi\n"; *p; p++)
 			io_bus_write(f->cfg.pio, 0x3f8, 1, (uint8_t)*p);
-		io_bus_read(f->cfg.pio, 0x80, 1);        /* unhandled */
+		io_bus_read(f->cfg.pio, 0x81, 1);        /* unhandled */
 		f->s.gpr[GPR_RAX] = 7;
 		io_bus_write(f->cfg.pio, 0xf4, 1, 7);
 		f->s.insn_count = 10;
@@ -198,7 +198,7 @@ START_TEST(verbose_reports_unhandled_io)
 	ck_assert_int_eq(run_machine(out, sizeof(out), msg, sizeof(msg)), 7);
 	ck_assert_ptr_nonnull(strstr(msg, "engine fake: 10 instructions"));
 	ck_assert_ptr_nonnull(strstr(msg, "1 reads, 0 writes ignored"));
-	ck_assert_ptr_nonnull(strstr(msg, "last unhandled port 0x80"));
+	ck_assert_ptr_nonnull(strstr(msg, "last unhandled port 0x81"));
 }
 END_TEST
 
