@@ -96,7 +96,7 @@ static const struct ctl_row ctl_table[] = {
 	{ W_PROC2, 15, NOSUP, "enable ENCLS exiting" },
 	{ W_PROC2, 16, SUP | NEED_RDSEED, "RDSEED exiting" },
 	{ W_PROC2, 17, SUP, "enable PML" },   /* pml.c */
-	{ W_PROC2, 18, NOSUP, "EPT-violation #VE" },
+	{ W_PROC2, 18, SUP, "EPT-violation #VE" },   /* ve.c */
 	{ W_PROC2, 19, NOSUP, "conceal VMX from PT" },
 	{ W_PROC2, 20, NOSUP, "enable XSAVES/XRSTORS" },
 	{ W_PROC2, 21, NOSUP, "PASID translation" },

@@ -79,5 +79,7 @@ enum icpt_result vmx_translate_gpa(struct vmx_vcpu *v,
 		ei.gla = gla;
 		ei.has_gla = true;
 	}
+	if (vmx_ept_violation_ve(v, ctx, &r, &ei))
+		return ICPT_FAULT;
 	return vmx_vmexit_full(v, ctx, &ei);
 }

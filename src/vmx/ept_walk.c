@@ -85,6 +85,7 @@ void ept_walk_only(const struct guest_mem *mem, const struct ept_walk_cfg *cfg,
 	r->perms = 7u << 3;
 	r->mem_type = 0;
 	r->n_entries = 0;
+	r->last_entry = 0;
 	for (level = 4; level >= 1; level--) {
 		unsigned shift = 12 + 9 * (level - 1);
 		uint64_t idx = (gpa >> shift) & 0x1ff;
@@ -99,6 +100,7 @@ void ept_walk_only(const struct guest_mem *mem, const struct ept_walk_cfg *cfg,
 			return;
 		}
 		r->entry_gpa[r->n_entries++] = egpa;
+		r->last_entry = e;
 		if (!(e & EPTE_RWX)) {
 			r->perms = 0;
 			r->outcome = EPT_VIOLATION;

@@ -25,6 +25,7 @@
 #define EPTE_LARGE      (1ull << 7)
 #define EPTE_A          (1ull << 8)
 #define EPTE_D          (1ull << 9)
+#define EPTE_SUPPRESS_VE (1ull << 63)   /* with EPT-violation #VE, SDM 26.5.7 */
 
 /* EPTP bits (SDM 24.6.11). */
 #define EPTP_MT_MASK    7ull
@@ -60,9 +61,12 @@ struct ept_walk_result {
 	 * Table 28-7 bits 3..5: readable, writable, executable. */
 	unsigned perms;
 	uint8_t mem_type;        /* EPT_OK: leaf memory type */
-	/* Guest-physical addresses of the entries read, PML4E first. */
+	/* Guest-physical addresses of the entries read, PML4E first, and
+	 * the value of the last one (the leaf, or the entry that was not
+	 * present). */
 	unsigned n_entries;
 	uint64_t entry_gpa[4];
+	uint64_t last_entry;
 };
 
 /* Walk; `access` is a mask of EPT_ACC_*.  Sets accessed (and, for writes,

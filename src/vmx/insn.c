@@ -452,6 +452,10 @@ static enum icpt_result do_vmfunc(struct vmx_vcpu *v,
 	    !vmx_eptp_valid(&v->caps, eptp))
 		return vmx_vmexit(v, ctx, EXIT_REASON_VMFUNC, 0, ic);
 	vmcs_write(v, VMCS_EPT_POINTER, eptp);
+	/* SDM 26.5.6.3: with #VE supported, ECX[15:0] is the EPTP index
+	 * the next virtualization exception reports. */
+	if (vmx_feature_supported(&v->caps, VF_EPT_VE))
+		vmcs_write(v, VMCS_EPTP_INDEX, (uint16_t)index);
 	/* The engine must forget translations made through the old EPTP. */
 	if (ctx->state_changed)
 		ctx->state_changed(ctx->engine);

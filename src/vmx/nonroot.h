@@ -139,6 +139,14 @@ enum icpt_result vmx_ept_ad_update(struct vmx_vcpu *v,
 				   const struct ept_walk_result *r,
 				   uint64_t gpa, unsigned access);
 
+/* ve.c: an EPT violation (walk r, the exit it would be ei) that is
+ * convertible raises #VE into cpu->pending_exception after writing the
+ * virtualization-exception information area: true, the caller returns
+ * ICPT_FAULT; false, it exits (SDM 26.5.7). */
+bool vmx_ept_violation_ve(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
+			  const struct ept_walk_result *r,
+			  const struct vmx_exit_info *ei);
+
 /* EPT walk configuration from the capabilities. */
 void vmx_ept_cfg(const struct vmx_vcpu *v, struct ept_walk_cfg *cfg);
 

@@ -140,7 +140,7 @@ static const struct mutation mutations[] = {
 	  { SEC(CPU2_ENABLE_VMFUNC), SET(VM_FUNCTION_CONTROL, 2) } },
 	{ "VMREAD/VMWRITE bitmap addresses", 0,
 	  { SEC(CPU2_VMCS_SHADOWING), SET(VMREAD_BITMAP, 5) } },
-	{ "virtualization-exception information address", 1,
+	{ "virtualization-exception information address", 0,
 	  { SEC(CPU2_EPT_VIOLATION_VE), SET(VE_INFO_ADDRESS, 5) } },
 	{ "VM-exit controls reserved bits", 0,
 	  { OR(EXIT, EXIT_CTL_CLEAR_BNDCFGS) } },

@@ -1356,6 +1356,17 @@ START_TEST(vmfunc_eptp_switch)
 	ck_assert_uint_eq(vmcs_read(V, VMCS_EPT_POINTER), GOOD_EPTP);
 	ck_assert_uint_eq(F.state_changed, 1);
 	ck_assert_uint_eq(fake_nr.exits, 0);
+	/* #VE supported: the EPTP index follows ECX[15:0] (SDM 26.5.6.3). */
+	gmem_write_u64(&F.mem, EPTP_LIST + 8 * 3, GOOD_EPTP);
+	ck_assert_int_eq(vmfunc(0, 3), ICPT_EMULATED);
+	ck_assert_uint_eq(vmcs_read(V, VMCS_EPTP_INDEX), 3);
+	ck_assert_uint_eq(F.state_changed, 2);
+	ck_assert_int_eq(vmfunc(0, 0), ICPT_EMULATED);
+	ck_assert_uint_eq(vmcs_read(V, VMCS_EPTP_INDEX), 0);
+	/* A failed switch leaves the index alone. */
+	ck_assert_int_eq(vmfunc(0, 1), ICPT_SWITCHED);
+	ck_assert_uint_eq(vmcs_read(V, VMCS_EPTP_INDEX), 0);
+	fake_nr.exits = 0;
 	/* Flags are not touched by VMFUNC. */
 	ck_assert_uint_eq(F.s.rflags & VMX_ARITH_FLAGS, VMX_ARITH_FLAGS);
 }
