@@ -528,6 +528,7 @@ int qemu_main(int argc, char **argv)
 	machine_config_default(&o.cfg);
 	o.cfg.mem_size = QEMU_DEFAULT_MEM;
 	o.cfg.debug_exit_port = -1;   /* QEMU has none unless -device asks */
+	o.cfg.event_port = false;     /* vmxbox's own protocol: not QEMU's */
 	ret = parse_args(argc, argv, &o);
 	if (ret < 0) {
 		signal(SIGPIPE, SIG_IGN);

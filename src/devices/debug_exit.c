@@ -29,8 +29,10 @@ static void debug_exit_write(void *opaque, uint64_t off, unsigned size,
 {
 	struct debug_exit *d = opaque;
 
-	/* Only the first write counts: the run is already ending. */
-	if (d->fired || off != 0 || (size != 1 && size != 2 && size != 4))
+	/* A write at any port of the range counts, as QEMU's isa-debug-exit
+	 * (hw/misc/debugexit.c) exits on any; only the first one: the run
+	 * is already ending. */
+	if (d->fired || (size != 1 && size != 2 && size != 4))
 		return;
 	d->fired = true;
 	d->value = v;

@@ -33,7 +33,7 @@ struct debug_exit {
 
 void debug_exit_init(struct debug_exit *d, enum debug_exit_mode mode,
 		     void (*on_exit)(void *opaque, int status), void *opaque);
-/* len ports from port (QEMU's iosize); only a write to port itself counts. */
+/* len ports from port (QEMU's iosize); a write to any of them exits. */
 int debug_exit_attach(struct debug_exit *d, struct io_bus *pio, uint16_t port,
 		      unsigned len);
 /* Exit status for a written value v under mode. */

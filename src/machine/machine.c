@@ -20,6 +20,7 @@ void machine_config_default(struct machine_config *c)
 	c->debug_exit_port = DEBUG_EXIT_PORT;
 	c->debug_exit_len = 1;
 	c->vmx = true;
+	c->event_port = true;
 	c->serial_fd = 1;
 	c->msg_fd = 2;
 }
@@ -88,12 +89,14 @@ static int attach_devices(struct machine *m, char *err, size_t errlen)
 			 m->cfg.debug_exit_port);
 		return VMXBOX_EXIT_INTERNAL;
 	}
-	/* vmxbox's own event port yields to a debug-exit placed over it
-	 * (vmxbox-qemu's isa-debug-exit,iobase=0xf4,iosize=4). */
-	if (!io_bus_find(&m->pio, EVENT_PORT) &&
+	/* The event port is vmxbox's own protocol (docs/boot.md): vmxbox
+	 * run has it, vmxbox-qemu not (QEMU has none, and its usual
+	 * isa-debug-exit,iobase=0xf4,iosize=4 covers 0xf5). */
+	if (m->cfg.event_port &&
 	    event_port_attach(&m->events, &m->pio, EVENT_PORT)) {
-		snprintf(err, errlen, "cannot register devices on the I/O bus");
-		return VMXBOX_EXIT_INTERNAL;
+		snprintf(err, errlen, "the event port 0x%x overlaps debug-exit at 0x%x (%u ports)",
+			 EVENT_PORT, m->cfg.debug_exit_port, m->cfg.debug_exit_len);
+		return VMXBOX_EXIT_USAGE;
 	}
 	return 0;
 }

@@ -46,6 +46,7 @@ struct machine_config {
 	double timeout;              /* seconds; 0 = none */
 	bool vmx;                    /* advertise VMX to the guest */
 	const char *cpu;             /* --cpu=SPEC (cpu_model_parse); NULL = max */
+	bool event_port;             /* vmxbox's event port 0xf5 (default on) */
 	bool pc_testdev;             /* QEMU's pc-testdev (docs/platform.md) */
 	unsigned pci_testdevs;       /* QEMU pci-testdevs from 00:02.0 on */
 	bool verbose;

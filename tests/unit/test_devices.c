@@ -144,6 +144,23 @@ START_TEST(debug_exit_sizes)
 }
 END_TEST
 
+/* QEMU's isa-debug-exit,iobase=0xf4,iosize=4: every port of the range. */
+START_TEST(debug_exit_whole_range)
+{
+	for (unsigned port = 0xf4; port < 0xf8; port++) {
+		io_bus_init(&pio, "pio");
+		exits = 0;
+		debug_exit_init(&dbg, DEBUG_EXIT_QEMU, on_exit_cb, &pio);
+		ck_assert_int_eq(debug_exit_attach(&dbg, &pio, 0xf4, 4), 0);
+		io_bus_write(&pio, port, 1, 3);
+		ck_assert_int_eq(exits, 1);
+		ck_assert_int_eq(last_status, 7);
+	}
+	io_bus_write(&pio, 0xf8, 1, 3);            /* past the range */
+	ck_assert_uint_eq(pio.unhandled_writes, 1);
+}
+END_TEST
+
 START_TEST(debug_exit_qemu)
 {
 	dbg_setup(DEBUG_EXIT_QEMU);
@@ -224,6 +241,7 @@ int main(void)
 	tcase_add_test(td, debug_exit_plain);
 	tcase_add_test(td, debug_exit_sizes);
 	tcase_add_test(td, debug_exit_qemu);
+	tcase_add_test(td, debug_exit_whole_range);
 	tcase_add_test(td, debug_exit_mode_names);
 	suite_add_tcase(s, tu);
 	suite_add_tcase(s, td);

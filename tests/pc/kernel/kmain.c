@@ -162,6 +162,8 @@ static void power_exit(void)
 		outb(0xcf9, 0x06);
 	if (cmdline_has("exit=port92"))
 		outb(0x92, inb(0x92) | 1);
+	if (cmdline_has("exit=f7"))          /* the last port of iosize=4 */
+		outb(0xf7, 2);
 }
 
 void kmain(uint32_t magic, uint32_t info);
