@@ -364,6 +364,22 @@ START_TEST(exit_loads_host_pdptes)
 }
 END_TEST
 
+/* SDM 28.5.1: a 32-bit host (host address-space size 0) gets bits 31:0
+ * of the host SYSENTER_ESP/EIP fields, bits 63:32 cleared. */
+START_TEST(exit_to_32bit_host_truncates_sysenter)
+{
+	pae_guest(0);
+	pae_host();
+	fw(&F, VMCS_HOST_IA32_SYSENTER_ESP, 0x00007fff12345678ull);
+	fw(&F, VMCS_HOST_IA32_SYSENTER_EIP, 0x0000000187654321ull);
+	ck_assert_int_eq(vmx_vmentry(F.v, &F.ctx, NULL, true), ICPT_SWITCHED);
+	ck_assert_int_eq(vmx_vmexit(F.v, &F.ctx, EXIT_REASON_CPUID, 0, NULL),
+			 ICPT_SWITCHED);
+	ck_assert_uint_eq(F.cpu.msr.sysenter_esp, 0x12345678u);
+	ck_assert_uint_eq(F.cpu.msr.sysenter_eip, 0x87654321u);
+}
+END_TEST
+
 /* SDM 28.5.4 / 28.7: a host PDPTE with a reserved bit is VMX abort 2. */
 START_TEST(exit_host_pdpte_reserved_is_abort_2)
 {
@@ -543,6 +559,7 @@ int main(void)
 	tcase_add_test(tc, exit_saves_pdptes_with_ept);
 	tcase_add_test(tc, exit_loads_host_pdptes);
 	tcase_add_test(tc, exit_host_pdpte_reserved_is_abort_2);
+	tcase_add_test(tc, exit_to_32bit_host_truncates_sysenter);
 	tcase_add_test(tc, root_mov_cr_fixed_bits_gp);
 	tcase_add_test(tc, nonroot_unowned_fixed_bit_gp);
 	tcase_add_test(tc, nonroot_owned_fixed_bit_exits_or_is_kept);
