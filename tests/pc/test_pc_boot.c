@@ -135,7 +135,7 @@ static void check_handover(const char *env)
 	expect_line(&r, "mb magic=0x2badb002");
 	expect_line(&r, "mb info_in_page0=0 info_below_640k=1 has_mem=1 has_cmdline=1 has_mods=1 has_mmap=1 mem_lower=639");
 	expectf(&r, "mbx mem_upper=%u", (128u << 10) - 1024);
-	expectf(&r, "mb cmdline len=%zu fnv=0x%x head=\"%s\" tail=\"%s\"", n,
+	expectf(&r, "mb cmdline len=%zu fnv=0x%x head=\"%.48s\" tail=\"%s\"", n,
 		fnv1a(cmdline, n), image, cmdline + n - 24);
 	expect_line(&r, "mb mods=2");
 	expectf(&r, "mb mod0 size=%zu fnv=0x%x page_aligned=1 above_kernel=1 string=\"%s\"",
@@ -184,7 +184,7 @@ START_TEST(bare_cmdline_no_modules)
 
 	run_vmxbox(image, NULL, &r);
 	ck_assert_int_eq(r.status, 1);
-	expectf(&r, "mb cmdline len=%zu fnv=0x%x head=\"%s\" tail=\"%s\"", n,
+	expectf(&r, "mb cmdline len=%zu fnv=0x%x head=\"%.48s\" tail=\"%s\"", n,
 		fnv1a(cmdline, n), image, n > 24 ? cmdline + n - 24 : cmdline);
 	expect_line(&r, "mb mods=0");
 	fw_result_free(&r);
