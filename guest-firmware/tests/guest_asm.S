@@ -43,6 +43,16 @@ g_\name\()_next:
 	xsetbv
 	NEXT xsetbv
 
+	GUEST rdrand
+	INSN rdrand
+	rdrand	%rax
+	NEXT rdrand
+
+	GUEST rdseed
+	INSN rdseed
+	rdseed	%ecx
+	NEXT rdseed
+
 	GUEST hlt
 	INSN hlt
 	hlt

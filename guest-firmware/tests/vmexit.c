@@ -50,6 +50,8 @@ static void s_cr8_store(void) { proc(CPU_CR8_STORE_EXITING); }
 static void s_movdr(void) { proc(CPU_MOV_DR_EXITING); }
 static void s_io(void) { proc(CPU_UNCOND_IO_EXITING); }
 static void s_desc(void) { sec(SEC_DESC_TABLE_EXITING); }
+static void s_rdrand(void) { sec(SEC_RDRAND_EXITING); }
+static void s_rdseed(void) { sec(SEC_RDSEED_EXITING); }
 /* XSETBV #UDs without CR4.OSXSAVE, before any exit. */
 static void s_osxsave(void)
 {
@@ -133,6 +135,9 @@ static const struct exit_row rows[] = {
 	INSN_ROW("invvpid", invvpid, NULL, EXIT_REASON_INVVPID, 0),
 	/* XSETBV exits unconditionally (SDM 26.1.2). */
 	INSN_ROW("xsetbv", xsetbv, s_osxsave, EXIT_REASON_XSETBV, 0),
+	/* RDRAND/RDSEED exiting (secondary controls 11, 16). */
+	INSN_ROW("rdrand", rdrand, s_rdrand, EXIT_REASON_RDRAND, 0),
+	INSN_ROW("rdseed", rdseed, s_rdseed, EXIT_REASON_RDSEED, 0),
 };
 
 static void check_insn_exit(const struct exit_row *row)

@@ -61,7 +61,7 @@ const struct cpu_feature_info cpu_feature_table[] = {
 	ROW(XSAVE, "xsave", NULL, true, FXSR),
 	ROW(AVX, "avx", NULL, false, XSAVE),
 	ROW(F16C, "f16c", NULL, false, AVX),
-	ROW(RDRAND, "rdrand", NULL, false, RDRAND),
+	ROW(RDRAND, "rdrand", NULL, true, RDRAND),
 	ROW(HYPERVISOR, "hypervisor", NULL, false, HYPERVISOR),
 	/* CPUID.(7,0):EBX */
 	ROW(FSGSBASE, "fsgsbase", NULL, false, FSGSBASE),
@@ -72,7 +72,7 @@ const struct cpu_feature_info cpu_feature_table[] = {
 	ROW(BMI2, "bmi2", NULL, false, BMI2),
 	ROW(ERMS, "erms", NULL, true, ERMS),
 	ROW(INVPCID, "invpcid", NULL, false, PCID),
-	ROW(RDSEED, "rdseed", NULL, false, RDSEED),
+	ROW(RDSEED, "rdseed", NULL, true, RDSEED),
 	ROW(ADX, "adx", NULL, false, ADX),
 	ROW(SMAP, "smap", NULL, true, SMAP),
 	ROW(CLFLUSHOPT, "clflushopt", NULL, true, CLFLUSHOPT),

@@ -388,6 +388,39 @@ START_TEST(clflush_fences_prefetch)
 }
 END_TEST
 
+/* RDRAND/RDSEED: CF=1, OF SF ZF AF PF cleared, a value that depends only
+ * on the state (the same instruction count gives the same number, so
+ * runs and restores repeat); #UD without the feature. */
+START_TEST(rdrand_deterministic)
+{
+	static const uint8_t rdrand[] = { 0x48, 0x0f, 0xc7, 0xf0, 0xf4 };   /* rax */
+	static const uint8_t rdseed[] = { 0x0f, 0xc7, 0xf9, 0xf4 };         /* ecx */
+	struct cpu_state start = *h.s;
+	uint64_t a, b;
+
+	h.s->rflags |= RFLAGS_ZF | RFLAGS_SF | RFLAGS_OF | RFLAGS_PF | RFLAGS_AF;
+	start = *h.s;
+	ck_assert_int_eq(su_run(&h, rdrand, sizeof(rdrand), 3), ENGINE_EXIT_HLT);
+	a = G(RAX);
+	ck_assert_uint_eq(h.s->rflags & ARITH_FLAGS, RFLAGS_CF);
+	h.eng->ops->set_state(h.eng, &start);
+	ck_assert_int_eq(su_run(&h, rdrand, sizeof(rdrand), 3), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(G(RAX), a);
+	b = G(RAX);
+	ck_assert_int_eq(su_run(&h, rdrand, sizeof(rdrand), 3), ENGINE_EXIT_HLT);
+	ck_assert_uint_ne(G(RAX), b);
+	G(RCX) = ~0ull;
+	ck_assert_int_eq(su_run(&h, rdseed, sizeof(rdseed), 3), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(G(RCX) >> 32, 0);
+	ck_assert(h.s->rflags & RFLAGS_CF);
+	cpu_model_set(&h.ip->cfg.model, X86_FEAT_RDSEED, false);
+	ck_assert_int_eq(h_fault_vector(&h, su_run(&h, rdseed, sizeof(rdseed), 3)), X86_UD);
+	ck_assert_int_eq(su_run(&h, rdrand, sizeof(rdrand), 3), ENGINE_EXIT_HLT);
+	cpu_model_set(&h.ip->cfg.model, X86_FEAT_RDRAND, false);
+	ck_assert_int_eq(h_fault_vector(&h, su_run(&h, rdrand, sizeof(rdrand), 3)), X86_UD);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("interp_sys_seginfo");
@@ -401,6 +434,7 @@ int main(void)
 	tcase_add_test(tc, arpl_and_bound);
 	tcase_add_test(tc, movbe);
 	tcase_add_test(tc, movnti_rdssp);
+	tcase_add_test(tc, rdrand_deterministic);
 	tcase_add_test(tc, clflush_fences_prefetch);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);
