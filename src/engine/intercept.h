@@ -240,7 +240,10 @@ struct x86_intercept_ops {
 	/*
 	 * Guest-physical -> host-guest-physical translation in non-root
 	 * operation with EPT (NULL or returning ICPT_CONTINUE with *out = gpa
-	 * when EPT is off).  access: bit0 read, bit1 write, bit2 fetch.
+	 * when EPT is off).  access: bit0 read, bit1 write, bit2 fetch,
+	 * bit3 the guest-linear address is a user-mode address (U/S = 1 in
+	 * every paging-structure entry, or paging off; for mode-based
+	 * execute control, SDM 29.3.3.2).
 	 * in_walk: an access of the guest page walk to a guest
 	 * paging-structure entry (treated as a write with EPT A/D flags,
 	 * SDM 29.3.5); NOT for the PDPTE loads of MOV to CR0/CR3/CR4, which

@@ -100,7 +100,7 @@ static const struct ctl_row ctl_table[] = {
 	{ W_PROC2, 19, NOSUP, "conceal VMX from PT" },
 	{ W_PROC2, 20, NOSUP, "enable XSAVES/XRSTORS" },
 	{ W_PROC2, 21, NOSUP, "PASID translation" },
-	{ W_PROC2, 22, NOSUP, "mode-based execute control for EPT" },
+	{ W_PROC2, 22, SUP, "mode-based execute control for EPT" },  /* ept_walk.c */
 	{ W_PROC2, 23, NOSUP, "sub-page write permissions for EPT" },
 	{ W_PROC2, 24, NOSUP, "Intel PT uses guest physical addresses" },
 	{ W_PROC2, 25, NOSUP, "use TSC scaling" },

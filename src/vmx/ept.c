@@ -25,6 +25,7 @@ void vmx_ept_cfg(const struct vmx_vcpu *v, struct ept_walk_cfg *cfg)
 	cfg->exec_only = v->caps.ept_vpid & EPT_CAP_EXEC_ONLY;
 	cfg->page_2m = v->caps.ept_vpid & EPT_CAP_2M_PAGE;
 	cfg->page_1g = v->caps.ept_vpid & EPT_CAP_1G_PAGE;
+	cfg->mbec = vmx_proc2(v) & CPU2_MODE_BASED_EPT_EXEC;
 }
 
 enum icpt_result vmx_translate_gpa(struct vmx_vcpu *v,

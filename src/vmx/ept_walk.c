@@ -41,12 +41,22 @@ static uint64_t ept_reserved(const struct ept_walk_cfg *cfg, unsigned level,
 	return rsvd;
 }
 
+/* With mode-based execute control, bit 10 (execute for user-mode linear
+ * addresses) makes an entry present too (SDM 29.3.2). */
+static uint64_t present_bits(const struct ept_walk_cfg *cfg)
+{
+	return cfg->mbec ? EPTE_RWX | EPTE_XU : EPTE_RWX;
+}
+
 static bool ept_entry_misconfigured(const struct ept_walk_cfg *cfg,
 				    unsigned level, uint64_t e, bool leaf)
 {
 	if ((e & (EPTE_R | EPTE_W)) == EPTE_W)
 		return true;
-	if (!cfg->exec_only && (e & EPTE_RWX) == EPTE_X)
+	/* Execute-only (with MBEC: XS or XU without R) needs IA32_VMX_
+	 * EPT_VPID_CAP[0] (SDM 29.3.3.1). */
+	if (!cfg->exec_only && !(e & (EPTE_R | EPTE_W)) &&
+	    (e & (present_bits(cfg) & ~(EPTE_R | EPTE_W))))
 		return true;
 	if (e & ept_reserved(cfg, level, e))
 		return true;
@@ -55,18 +65,30 @@ static bool ept_entry_misconfigured(const struct ept_walk_cfg *cfg,
 	return false;
 }
 
-static unsigned perms_of(uint64_t e)
+static unsigned perms_of(const struct ept_walk_cfg *cfg, uint64_t e)
 {
-	return (unsigned)(e & EPTE_RWX) << 3;    /* Table 28-7 bits 5:3 */
+	unsigned p = (unsigned)(e & EPTE_RWX) << 3;   /* Table 28-7 5:3 */
+
+	if (cfg->mbec && (e & EPTE_XU))
+		p |= EPT_PERM_XU;                      /* Table 28-7 bit 6 */
+	return p;
 }
 
-static bool access_allowed(unsigned access, unsigned perms)
+/* SDM 29.3.3.2: with mode-based execute control a fetch needs XS (bit 2)
+ * from a supervisor-mode linear address, XU (bit 10) from a user-mode
+ * one. */
+static bool access_allowed(const struct ept_walk_cfg *cfg, unsigned access,
+			   unsigned perms)
 {
-	if ((access & EPT_ACC_READ) && !(perms & (1u << 3)))
+	unsigned x = EPT_PERM_X;
+
+	if (cfg->mbec && (access & EPT_ACC_USER_LA))
+		x = EPT_PERM_XU;
+	if ((access & EPT_ACC_READ) && !(perms & EPT_PERM_R))
 		return false;
-	if ((access & EPT_ACC_WRITE) && !(perms & (1u << 4)))
+	if ((access & EPT_ACC_WRITE) && !(perms & EPT_PERM_W))
 		return false;
-	if ((access & EPT_ACC_FETCH) && !(perms & (1u << 5)))
+	if ((access & EPT_ACC_FETCH) && !(perms & x))
 		return false;
 	return true;
 }
@@ -82,7 +104,8 @@ void ept_walk_only(const struct guest_mem *mem, const struct ept_walk_cfg *cfg,
 
 	r->outcome = EPT_OK;
 	r->hpa = 0;
-	r->perms = 7u << 3;
+	r->perms = EPT_PERM_R | EPT_PERM_W | EPT_PERM_X |
+		   (cfg->mbec ? EPT_PERM_XU : 0);
 	r->mem_type = 0;
 	r->n_entries = 0;
 	r->last_entry = 0;
@@ -101,7 +124,7 @@ void ept_walk_only(const struct guest_mem *mem, const struct ept_walk_cfg *cfg,
 		}
 		r->entry_gpa[r->n_entries++] = egpa;
 		r->last_entry = e;
-		if (!(e & EPTE_RWX)) {
+		if (!(e & present_bits(cfg))) {
 			r->perms = 0;
 			r->outcome = EPT_VIOLATION;
 			return;
@@ -111,12 +134,12 @@ void ept_walk_only(const struct guest_mem *mem, const struct ept_walk_cfg *cfg,
 			r->outcome = EPT_MISCONFIG;
 			return;
 		}
-		r->perms &= perms_of(e);
+		r->perms &= perms_of(cfg, e);
 		if (leaf)
 			break;
 		table = e & addr_mask;
 	}
-	if (!access_allowed(access, r->perms)) {
+	if (!access_allowed(cfg, access, r->perms)) {
 		r->outcome = EPT_VIOLATION;
 		return;
 	}

@@ -25,6 +25,7 @@
 #define EPTE_LARGE      (1ull << 7)
 #define EPTE_A          (1ull << 8)
 #define EPTE_D          (1ull << 9)
+#define EPTE_XU         (1ull << 10)   /* user-mode execute, MBEC (29.3.2) */
 #define EPTE_SUPPRESS_VE (1ull << 63)   /* with EPT-violation #VE, SDM 26.5.7 */
 
 /* EPTP bits (SDM 24.6.11). */
@@ -35,10 +36,19 @@
 #define EPTP_PWL_MASK   (7ull << 3)
 #define EPTP_AD         (1ull << 6)
 
-/* Access kinds, as in intercept.h translate_gpa. */
+/* Access kinds, as in intercept.h translate_gpa.  EPT_ACC_USER_LA: the
+ * guest-linear address is a user-mode address (only mode-based execute
+ * control looks at it, for fetches). */
 #define EPT_ACC_READ  1u
 #define EPT_ACC_WRITE 2u
 #define EPT_ACC_FETCH 4u
+#define EPT_ACC_USER_LA 8u
+
+/* Table 28-7 bits 5:3 and 6 of ept_walk_result.perms. */
+#define EPT_PERM_R    (1u << 3)
+#define EPT_PERM_W    (1u << 4)
+#define EPT_PERM_X    (1u << 5)   /* with MBEC: supervisor-mode execute */
+#define EPT_PERM_XU   (1u << 6)   /* with MBEC: user-mode execute */
 
 enum ept_outcome {
 	EPT_OK,
@@ -51,6 +61,7 @@ struct ept_walk_cfg {
 	bool exec_only;          /* IA32_VMX_EPT_VPID_CAP[0] */
 	bool page_1g;            /* IA32_VMX_EPT_VPID_CAP[17] */
 	bool page_2m;            /* IA32_VMX_EPT_VPID_CAP[16] */
+	bool mbec;               /* "mode-based execute control for EPT" */
 };
 
 struct ept_walk_result {
@@ -58,7 +69,9 @@ struct ept_walk_result {
 	uint64_t hpa;            /* EPT_OK: translated address */
 	unsigned level;          /* level of the leaf or faulting entry (4..1) */
 	/* Permissions granted by the walk so far (AND over levels), as
-	 * Table 28-7 bits 3..5: readable, writable, executable. */
+	 * Table 28-7 bits 3..5: readable, writable, executable (for
+	 * supervisor-mode linear addresses with MBEC), and bit 6 with MBEC:
+	 * executable for user-mode linear addresses. */
 	unsigned perms;
 	uint8_t mem_type;        /* EPT_OK: leaf memory type */
 	/* Guest-physical addresses of the entries read, PML4E first, and

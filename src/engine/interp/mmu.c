@@ -28,6 +28,7 @@
 #define EPT_R 1u
 #define EPT_W 2u
 #define EPT_X 4u
+#define EPT_ULA 8u   /* user-mode linear address (intercept.h) */
 
 void tlb_flush(struct interp *ip)
 {
@@ -367,8 +368,8 @@ static bool mmu_walk(struct interp *ip, uint64_t lin, unsigned access,
 	walk_set_ad(ip, &w, lin, ACC_KIND(access) == ACC_WRITE);
 	/* The full guest-physical address: an EPT violation reports it with
 	 * its page offset (SDM 28.2.1, guest-physical address field). */
-	hpa = mmu_gpa_xlate(ip, w.page_gpa | (lin & 0xfff), ept_bits(access),
-			    lin, true, false);
+	hpa = mmu_gpa_xlate(ip, w.page_gpa | (lin & 0xfff), ept_bits(access) |
+			    ((w.perms & TLB_U) ? EPT_ULA : 0), lin, true, false);
 
 	perms = w.perms | tlb_ok_bit(access);
 	if (!has_hook) {
@@ -392,7 +393,10 @@ bool mmu_translate(struct interp *ip, uint64_t lin, unsigned access, bool probe,
 	const struct tlb_entry *t;
 
 	if (!(ip->s.cr0 & CR0_PG)) {
-		*gpa = mmu_gpa_xlate(ip, lin, ept_bits(access), lin, true, false);
+		/* Without paging every linear address is a user-mode one
+		 * (SDM Table 28-7, bit 9). */
+		*gpa = mmu_gpa_xlate(ip, lin, ept_bits(access) | EPT_ULA, lin,
+				     true, false);
 		return true;
 	}
 	t = &ip->tlb[tlb_index(lin)];
