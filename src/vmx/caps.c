@@ -103,7 +103,7 @@ static const struct ctl_row ctl_table[] = {
 	{ W_PROC2, 22, SUP, "mode-based execute control for EPT" },  /* ept_walk.c */
 	{ W_PROC2, 23, NOSUP, "sub-page write permissions for EPT" },
 	{ W_PROC2, 24, NOSUP, "Intel PT uses guest physical addresses" },
-	{ W_PROC2, 25, NOSUP, "use TSC scaling" },
+	{ W_PROC2, 25, SUP, "use TSC scaling" },   /* nonroot.c guest_tsc */
 	{ W_PROC2, 26, NOSUP, "enable user wait and pause" },
 	{ W_PROC2, 27, NOSUP, "enable PCONFIG" },
 	{ W_PROC2, 28, NOSUP, "enable ENCLV exiting" },

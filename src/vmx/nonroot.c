@@ -89,11 +89,23 @@ static void write_gpr(struct cpu_state *s, unsigned gpr, uint64_t val)
 
 /* ---- TSC (SDM 26.3, 26.6.5) ------------------------------------------ */
 
+/*
+ * The TSC as RDTSC, RDTSCP and RDMSR(IA32_TSC) see it in non-root
+ * operation (SDM 26.3, 26.6.5): with "use TSC offsetting", TSC + offset;
+ * with "use TSC scaling" as well, the TSC is first multiplied by the TSC
+ * multiplier (a 16.48 fixed-point number: 128-bit product shifted right
+ * 48 bits).  Scaling alone has no effect.
+ */
 static uint64_t guest_tsc(const struct vmx_vcpu *v, const struct cpu_state *s)
 {
-	if (vmx_proc(v) & CPU_USE_TSC_OFFSETTING)
-		return s->tsc + vmcs_read(v, VMCS_TSC_OFFSET);
-	return s->tsc;
+	uint64_t tsc = s->tsc;
+
+	if (!(vmx_proc(v) & CPU_USE_TSC_OFFSETTING))
+		return tsc;
+	if (vmx_proc2(v) & CPU2_TSC_SCALING)
+		tsc = (uint64_t)(((unsigned __int128)tsc *
+				  vmcs_read(v, VMCS_TSC_MULTIPLIER)) >> 48);
+	return tsc + vmcs_read(v, VMCS_TSC_OFFSET);
 }
 
 static enum icpt_result nr_rdtsc(struct vmx_vcpu *v,

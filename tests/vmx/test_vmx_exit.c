@@ -633,6 +633,49 @@ START_TEST(tsc_offsetting)
 }
 END_TEST
 
+/* SDM 26.3: with TSC offsetting and scaling, RDTSC/RDTSCP/RDMSR(TSC)
+ * return ((TSC * multiplier) >> 48) + offset; scaling alone does nothing. */
+START_TEST(tsc_scaling)
+{
+	struct x86_intercept ic = icpt(ICPT_RDTSC, 2);
+
+	ck_assert(F.v->caps.proc2.may1 & CPU2_TSC_SCALING);
+	ck_assert(vmx_field_supported(&F.v->caps, VMCS_TSC_MULTIPLIER));
+	F.cpu.tsc = 0x300000000ull;
+	fset(&F, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_ACTIVATE_SECONDARY);
+	fw(&F, VMCS_SECONDARY_VM_EXEC_CONTROL, CPU2_TSC_SCALING |
+	   CPU2_ENABLE_RDTSCP);
+	fw(&F, VMCS_TSC_MULTIPLIER, 1ull << 47);          /* 0.5 */
+	fw(&F, VMCS_TSC_OFFSET, 5);
+	/* Scaling without offsetting: the plain TSC. */
+	ck_assert_int_eq(vmx_nonroot_intercept(F.v, &F.ctx, &ic), ICPT_CONTINUE);
+	fset(&F, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_USE_TSC_OFFSETTING);
+	ck_assert_int_eq(vmx_nonroot_intercept(F.v, &F.ctx, &ic), ICPT_EMULATED);
+	ck_assert_uint_eq(F.cpu.gpr[GPR_RAX], 0x80000005u);
+	ck_assert_uint_eq(F.cpu.gpr[GPR_RDX], 1);
+	/* A multiplier of 2.5 and a product above 64 bits. */
+	F.cpu.tsc = 0x8000000000000001ull;
+	fw(&F, VMCS_TSC_MULTIPLIER, 5ull << 47);
+	fw(&F, VMCS_TSC_OFFSET, 0);
+	ic = icpt(ICPT_RDTSCP, 3);
+	F.cpu.msr.tsc_aux = 7;
+	ck_assert_int_eq(vmx_nonroot_intercept(F.v, &F.ctx, &ic), ICPT_EMULATED);
+	ck_assert_uint_eq(F.cpu.gpr[GPR_RAX], 0x2);      /* 0x1_4000...02 */
+	ck_assert_uint_eq(F.cpu.gpr[GPR_RDX], 0x40000000u);
+	ck_assert_uint_eq(F.cpu.gpr[GPR_RCX], 7);
+	/* RDMSR of IA32_TSC (not intercepted by the bitmap). */
+	F.cpu.tsc = 1000;
+	fw(&F, VMCS_TSC_MULTIPLIER, 3ull << 48);
+	fw(&F, VMCS_TSC_OFFSET, (uint64_t)-1);
+	fset(&F, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_USE_MSR_BITMAPS);
+	fw(&F, VMCS_MSR_BITMAP, FIX_MSR_BITMAP);
+	ic = icpt(ICPT_RDMSR, 2);
+	ic.u.msr.index = 0x10;
+	ck_assert_int_eq(vmx_nonroot_intercept(F.v, &F.ctx, &ic), ICPT_EMULATED);
+	ck_assert_uint_eq(ic.u.msr.value, 2999);
+}
+END_TEST
+
 /* ---- I/O bitmaps ---------------------------------------------------- */
 
 static void set_io_bit(unsigned port)
@@ -880,6 +923,7 @@ int main(void)
 	tcase_add_test(tc, clts_with_ts_owned);
 	tcase_add_test(tc, lmsw_rules);
 	tcase_add_test(tc, tsc_offsetting);
+	tcase_add_test(tc, tsc_scaling);
 	tcase_add_loop_test(tc, io_bitmaps, 0,
 			    sizeof(io_cases) / sizeof(io_cases[0]));
 	tcase_add_test(tc, io_qualification_and_string_info);
