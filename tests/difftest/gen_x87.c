@@ -144,7 +144,7 @@ static uint64_t int_value(struct rng *r, unsigned bits)
 	uint64_t v = rng_one_in(r, 2) ? (uint64_t)edge[rng_below(r, 13)] :
 		     rng_next(r) >> rng_below(r, 64);
 
-	return rng_one_in(r, 3) ? (uint64_t)-(int64_t)v : v;
+	return rng_one_in(r, 3) ? -v : v;   /* two's complement, no signed overflow */
 	(void)bits;
 }
 
