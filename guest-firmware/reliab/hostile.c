@@ -11,6 +11,7 @@
  *   exit-storm    an L2 that exits on CPUID forever, resumed by L1
  *   ud-storm      #UD whose handler returns to the same UD2, forever
  *   irq-storm     an interrupt whose handler raises it again, forever
+ *   apic-storm    the local APIC timer, periodic with count 1, forever
  *   vmclear-high  VMCLEAR of a page beyond RAM (legal: SDM 31.3 checks
  *                 alignment and MAXPHYADDR only), then exit 0: the state
  *                 must save and load again (tests/reliab)
@@ -129,6 +130,37 @@ static void fill_ram(void)
 	fw_exit(0);
 }
 
+#define APIC_BASE 0xfee00000ull
+#define APIC_EOI 0xb0
+#define APIC_SPIV 0xf0
+#define APIC_LVT_TIMER 0x320
+#define APIC_TIMER_INIT 0x380
+#define APIC_TIMER_DIV 0x3e0
+#define APIC_STORM_VECTOR 0x31
+
+static void apic_write(unsigned reg, uint32_t v)
+{
+	*(volatile uint32_t *)(APIC_BASE + reg) = v;
+}
+
+static bool apic_tick(struct trap_frame *f)
+{
+	apic_write(APIC_EOI, 0);
+	return true;
+}
+
+static void apic_storm(void)
+{
+	trap_set_handler(APIC_STORM_VECTOR, apic_tick);
+	apic_write(APIC_SPIV, 0x1ff);                   /* enabled */
+	apic_write(APIC_TIMER_DIV, 0xb);                /* divide by 1 */
+	apic_write(APIC_LVT_TIMER, APIC_STORM_VECTOR | (1u << 17)); /* periodic */
+	apic_write(APIC_TIMER_INIT, 1);
+	asm volatile("sti");
+	for (;;)
+		asm volatile("pause");
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -139,6 +171,7 @@ static const struct {
 	{ "exit-storm", exit_storm },
 	{ "ud-storm", ud_storm },
 	{ "irq-storm", irq_storm },
+	{ "apic-storm", apic_storm },
 	{ "vmclear-high", vmclear_high },
 	{ "fill-ram", fill_ram },
 };

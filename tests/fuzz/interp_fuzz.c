@@ -10,6 +10,7 @@
  * counts it, so the target itself never hangs.
  */
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,31 +48,42 @@ static void *watchdog(void *arg)
 	return NULL;
 }
 
-/* One sandbox for all inputs (creating the engine costs more than a
- * run): each input starts from the same RAM contents and CPU state. */
-static uint8_t *pristine;
+/*
+ * One sandbox for all inputs (creating the engine costs more than a run):
+ * guest RAM is remapped as a private copy of a memfd holding the pristine
+ * RAM, so dropping the pages an input dirtied (MADV_DONTNEED) brings back
+ * the pristine contents at the cost of those pages only; the decode cache
+ * is flushed and the CPU state reset.
+ */
 static struct cpu_state pristine_state;
+static bool ready;
+
+static void sandbox_init(void)
+{
+	int fd = memfd_create("interp_fuzz", MFD_CLOEXEC);
+	pthread_t t;
+
+	h_init(&h);
+	if (fd < 0 || ftruncate(fd, (off_t)h.mem.size) ||
+	    pwrite(fd, h.mem.host, h.mem.size, 0) != (ssize_t)h.mem.size ||
+	    mmap(h.mem.host, h.mem.size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED)
+		abort();
+	close(fd);
+	pristine_state = *h.s;
+	pthread_create(&t, NULL, watchdog, NULL);
+	pthread_detach(t);
+	ready = true;
+}
 
 static void sandbox_reset(void)
 {
-	if (!pristine) {
-		pthread_t t;
-
-		h_init(&h);
-		pristine = malloc(h.mem.size);
-		if (!pristine)
-			abort();
-		memcpy(pristine, h.mem.host, h.mem.size);
-		pristine_state = *h.s;
-		pthread_create(&t, NULL, watchdog, NULL);
-		pthread_detach(t);
+	if (!ready) {
+		sandbox_init();
 		return;
 	}
-	/* Only the pages the last input changed; gmem_write tells the
-	 * decode cache about rewritten code pages. */
-	for (uint64_t pa = 0; pa < h.mem.size; pa += GUEST_PAGE_SIZE)
-		if (memcmp(h.mem.host + pa, pristine + pa, GUEST_PAGE_SIZE))
-			gmem_write(&h.mem, pa, pristine + pa, GUEST_PAGE_SIZE);
+	madvise(h.mem.host, h.mem.size, MADV_DONTNEED);
+	interp_dcache_flush(h.ip);
 	h.eng->ops->set_state(h.eng, &pristine_state);
 }
 
@@ -88,7 +100,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		h_mode32(&h);
 	else if ((mode & 3) == 2)
 		h_mode16(&h);
-	h_load(&h, H_CODE, data + 1, size - 1);
+	/* HLT after the code: a run ends soon after the input's last byte
+	 * (unless the code jumps elsewhere), not in 3000 "add [rax],al". */
+	{
+		static uint8_t code[4096 + 64];
+
+		memcpy(code, data + 1, size - 1);
+		memset(code + size - 1, 0xf4, sizeof(code) - (size - 1));
+		h_load(&h, H_CODE, code, sizeof(code));
+	}
 	h.s->rflags |= (mode & 4 ? RFLAGS_TF : 0) | (mode & 8 ? RFLAGS_IF : 0) |
 		       (mode & 16 ? RFLAGS_DF : 0);
 	h.s->gpr[GPR_RCX] = mode & 32 ? ~0ull : 0x40;
