@@ -7,8 +7,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
+#include "devices/mc146818.h"
 #include "loader/multiboot.h"
 #include "machine/machine.h"
 
@@ -45,6 +47,8 @@ static const char run_usage[] =
 "  --clock=virtual|host      guest time: deterministic (default; a halted\n"
 "                            vCPU jumps to its next timer) or paced by the\n"
 "                            host clock (docs/platform.md)\n"
+"  --rtc-base=DATE|now       the RTC's date at reset: YYYY-MM-DD[THH:MM:SS]\n"
+"                            UTC (default 2025-01-01), or the host's time\n"
 "  --no-vmx-watch            benchmark baseline: no VM entry/exit counters,\n"
 "                            traces or vmexit snapshot triggers\n"
 "  --paused                  start with the vCPU paused (needs --monitor;\n"
@@ -67,6 +71,7 @@ enum {
 	OPT_INITRD, OPT_MODULE, OPT_TRACE_OUT,
 	OPT_CPU,
 	OPT_CLOCK,
+	OPT_RTC_BASE,
 };
 
 static const struct option run_options[] = {
@@ -85,6 +90,7 @@ static const struct option run_options[] = {
 	{ "trace-out", required_argument, NULL, OPT_TRACE_OUT },
 	{ "paused", no_argument, NULL, OPT_PAUSED },
 	{ "clock", required_argument, NULL, OPT_CLOCK },
+	{ "rtc-base", required_argument, NULL, OPT_RTC_BASE },
 	{ "no-vmx-watch", no_argument, NULL, OPT_NO_VMX_WATCH },
 	{ "snapshot", required_argument, NULL, CLI_OPT_SNAPSHOT },
 	{ "snapshot-on", required_argument, NULL, CLI_OPT_SNAPSHOT_ON },
@@ -220,6 +226,17 @@ static bool parse_option(int c, struct machine_config *cfg)
 		if (vclock_mode_parse(optarg, &cfg->clock))
 			return true;
 		cli_error("run", "--clock=%s: expected virtual or host", optarg);
+		return false;
+	case OPT_RTC_BASE:
+		cfg->rtc_base_set = true;
+		if (!strcmp(optarg, "now")) {
+			cfg->rtc_base = (int64_t)time(NULL);
+			return true;
+		}
+		if (rtc_parse_date(optarg, &cfg->rtc_base))
+			return true;
+		cli_error("run", "--rtc-base=%s: expected YYYY-MM-DD[THH:MM:SS] (UTC) or now",
+			  optarg);
 		return false;
 	case OPT_VMX:
 		return parse_onoff("vmx", optarg, &cfg->vmx);

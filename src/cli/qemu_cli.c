@@ -15,9 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "loader/image.h"
+#include "devices/mc146818.h"
 #include "machine/machine.h"
 #include "machine/pc_platform.h"
 #include "cli/vmxbox_config.h"
@@ -421,6 +423,28 @@ static int opt_monitor(struct qemu_opts *o, const char *a)
 	return 0;
 }
 
+/* -rtc base=utc|localtime|DATE[,clock=...][,driftfix=...]: the RTC's date
+ * at reset (QEMU's default, base=utc, is the host's time). */
+static int opt_rtc(struct qemu_opts *o, const char *arg)
+{
+	char buf[64];
+	const char *base = opt_value(arg, "base", buf, sizeof(buf));
+	time_t now = time(NULL);
+	struct tm lt;
+
+	if (!base)
+		return 0;
+	if (!strcmp(base, "utc")) {
+		o->cfg.rtc_base = (int64_t)now;
+	} else if (!strcmp(base, "localtime")) {
+		localtime_r(&now, &lt);
+		o->cfg.rtc_base = (int64_t)now + lt.tm_gmtoff;
+	} else if (!rtc_parse_date(base, &o->cfg.rtc_base)) {
+		return qerr("-rtc %s: invalid date format (YYYY-MM-DDTHH:MM:SS or YYYY-MM-DD)", arg);
+	}
+	return 0;
+}
+
 static const struct qemu_option {
 	const char *name;
 	bool has_arg;
@@ -449,7 +473,7 @@ static const struct qemu_option {
 	{ "chardev", true, opt_chardev },
 	{ "mon", true, opt_ignore },
 	{ "monitor", true, opt_monitor },
-	{ "rtc", true, opt_ignore },
+	{ "rtc", true, opt_rtc },
 	{ "boot", true, opt_ignore },
 	{ "no-user-config", false, opt_ignore },
 };
@@ -529,6 +553,8 @@ int qemu_main(int argc, char **argv)
 	o.cfg.mem_size = QEMU_DEFAULT_MEM;
 	o.cfg.debug_exit_port = -1;   /* QEMU has none unless -device asks */
 	o.cfg.event_port = false;     /* vmxbox's own protocol: not QEMU's */
+	o.cfg.rtc_base_set = true;    /* QEMU's -rtc base=utc */
+	o.cfg.rtc_base = (int64_t)time(NULL);
 	ret = parse_args(argc, argv, &o);
 	if (ret < 0) {
 		signal(SIGPIPE, SIG_IGN);

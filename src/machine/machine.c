@@ -80,7 +80,7 @@ static int attach_devices(struct machine *m, char *err, size_t errlen)
 	uart16550_init(&m->uart, m->cfg.serial_fd);
 	debug_exit_init(&m->dbg, m->cfg.debug_exit, on_debug_exit, m);
 	event_port_init(&m->events, &m->apic_bus);
-	if (attach_apic(m) ||
+	if (attach_apic(m) || pc_isa_attach(m) ||
 	    uart16550_attach(&m->uart, &m->pio, UART_COM1_BASE) ||
 	    (m->cfg.debug_exit_port >= 0 &&
 	     debug_exit_attach(&m->dbg, &m->pio, (uint16_t)m->cfg.debug_exit_port,
@@ -172,6 +172,8 @@ static int create_engine(struct machine *m, char *err, size_t errlen)
 	ec.model = m->model;
 	ec.intc = (struct cpu_intc){ &lapic_intc_ops, &m->lapic };
 	ec.clock = &m->clock;
+	ec.fpu_error = isa_irq_ferr;      /* FERR# -> IRQ 13 (pc_isa.h) */
+	ec.fpu_error_opaque = &m->isa.irq;
 	/* The VMX layer (src/vmx/) sees every interceptable event when VMX
 	 * is advertised; without it VMX instructions #UD in the engine. */
 	if (m->cfg.vmx) {
@@ -256,6 +258,7 @@ void machine_destroy(struct machine *m)
 		return;
 	if (m->eng)
 		m->ops->destroy(m->eng);
+	pc_isa_destroy(m);
 	lapic_destroy(&m->lapic);
 	vmx_vcpu_destroy(m->vmx);
 	pc_platform_destroy(m);

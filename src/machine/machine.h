@@ -25,6 +25,7 @@
 #include "loader/elf_loader.h"
 #include "loader/image.h"
 #include "machine/exit_status.h"
+#include "machine/pc_isa.h"
 #include "machine/vcpu_ctl.h"
 #include "machine/vmx_watch.h"
 #include "memory/guest_mem.h"
@@ -64,6 +65,8 @@ struct machine_config {
 	struct snap_trigger *snap;   /* --snapshot-on triggers; NULL: none
 				      * (src/machine/snap_machine.h) */
 	enum vclock_mode clock;      /* --clock=virtual|host */
+	bool rtc_base_set;           /* --rtc-base: the RTC's date at reset */
+	int64_t rtc_base;            /* ... in Unix seconds (UTC) */
 };
 
 void machine_config_default(struct machine_config *c);
@@ -91,6 +94,7 @@ struct machine {
 	struct vclock clock;          /* the one virtual clock (core/vclock.h) */
 	struct apic_bus apic_bus;     /* IPIs, IOAPIC messages, EOI broadcast */
 	struct lapic lapic;           /* the vCPU's local APIC */
+	struct pc_isa isa;            /* IOAPIC, 8259s, ISA lines (pc_isa.h) */
 	struct elf_image img;
 	enum image_kind img_kind;
 	struct cpu_model model;      /* what CPUID advertises (cfg.cpu, cfg.vmx) */

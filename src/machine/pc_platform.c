@@ -131,6 +131,8 @@ static int create_devices(struct machine *m, struct pc_platform *pc, char *err,
 		return VMXBOX_EXIT_INTERNAL;
 	}
 	pc_testdev_init(pc->pc_testdev);
+	pc->pc_testdev->set_irq = isa_irq_set_line;     /* 0x2000 + n */
+	pc->pc_testdev->irq_opaque = &m->isa.irq;
 	if (pc_testdev_attach(pc->pc_testdev, &m->pio, &m->mmio)) {
 		snprintf(err, errlen, "cannot attach pc-testdev (ports 0xe0-0xeb in use)");
 		return VMXBOX_EXIT_USAGE;

@@ -67,5 +67,20 @@ void test_linux(uint32_t entry_bits, uint32_t boot_params);
 void test_fw_cfg(void);
 void test_acpi(void);
 void test_pci(void);
+/* irq.c, timers.c: with "irq" on the command line. */
+void test_irq(void);
+void test_timers(void);
+
+/* The interrupt runtime of irq.c (IDT vectors 0-63). */
+enum { EOI_NONE, EOI_PIC, EOI_LAPIC };
+extern volatile unsigned irq_count[64];
+extern volatile int eoi_mode;
+extern void (*volatile irq_hook)(unsigned vector);
+void irq_reset_counts(void);
+void settle(void);
+void pic_init(uint8_t icw4);
+void lapic_write(unsigned reg, uint32_t v);
+uint32_t lapic_read(unsigned reg);
+void ioapic_route(unsigned pin, uint32_t low);
 
 #endif

@@ -183,6 +183,8 @@ void kmain(uint32_t magic, uint32_t info)
 	test_acpi();
 	test_pci();
 	test_power_ports();
+	if (cmdline_has("irq"))
+		test_irq();
 	kputs("pctest done\n");
 	power_exit();
 	outl(0xf4, 0);

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The PC's interrupt controllers and timers as a multiboot test kernel
+ * sees them (tests/pc/kernel/irq.c, timers.c; command-line word "irq"),
+ * started through vmxbox-qemu with a QEMU command line: 8259 and I/O
+ * APIC routing of pc-testdev's IRQ lines (edge, level with remote IRR),
+ * PIT IRQ 0 through both, FERR# on IRQ 13, the RTC's date and its
+ * interrupts, CMOS RAM and the PM timer.  vmxbox's virtual clock makes
+ * every duration exact, so the "irqx" lines are asserted too; with
+ * "qemu" as argument the same command line runs on QEMU (TCG) and the
+ * machine-independent lines must be the same.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fw_run.h"
+
+#define RTC_BASE "2024-06-15T12:34:00"
+
+/* Every line the kernel prints on both machines. */
+static const char *const common[] = {
+	"irq pic edge count=1 isr_in_handler=0x20 isr_after=0x0 irr_after=0x0",
+	"irq pic masked count=0 irr=0x8 after_unmask=1 imr=0xd7",
+	"irq pic priority order=0x23,0x24,0x26",
+	"irq pic slave count=1 isr_master=0x4 isr_slave=0x4",
+	"irq pic level count=3 elcr=0x4",
+	"irq pic aeoi count=2 isr_in_handler=0x0",
+	"irq ioapic ver=0x170020 pin0=0x10000",
+	"irq ioapic edge count=2 after_masked_edge=2",
+	"irq ioapic level count=2 remote_irr_in_handler=1 remote_irr_after=0",
+	"irq ioapic level_masked while_masked=0 after_unmask=1",
+	"irq pit irq0 ticks=5 status=0x34",
+	"irq ioapic irq0 pin2=1 pin0=0",
+	"irq pit out2 low_after_count=1 rose=1 gate=1",
+	"irq rtc date=2024-06-15T12:34 wday=7 a=0x26 b=0x2 d=0x80",
+	"irq rtc periodic count=4 c=0xc0",
+	"irq rtc update c=0x90",
+	"irq rtc alarm c=0xa0 sec_is_alarm=1",
+	"irq rtc set year=30 month=12 mday=31 hour=23 sec=59",
+	"irq rtc rollover date=2031-01-01T00:00 wday=4",
+	"irq cmos ram=0x55 base_kib=640 ext_kib=65535 ext2_kib=65535 above16m_64k=1792 above4g_64k=0",
+	"irq pmtmr monotonic=1 moved=1 high_zero=1",
+};
+
+/* vmxbox's own: exact virtual times (PIT period 11932 ticks = 35796 PM
+ * timer ticks, 1193 ticks = 3579), edge-detecting I/O APIC, FERR#. */
+static const char *const exact[] = {
+	"irqx firmware elcr=0x0 lint0=0x700 spiv=0xff",
+	"irqx ioapic raise_twice extra=0",
+	"irqx ferr irq13=1 es_after=0x0",
+	"irqx pit period_pm=35796 period_pm=35796 period_pm=35796 period_pm=35796 latch1=11932 latch2=11932",
+	"irqx pit out2 pm=3579",
+	"irqx rtc sec=0x0",
+};
+
+static void run_argv(const char *const *argv, struct fw_result *r)
+{
+	ck_assert_int_eq(fw_run((char *const *)argv, 60, r), 0);
+	ck_assert_msg(!r->timed_out, "timed out:\n%s\n%s", r->out, r->err);
+}
+
+static void expect_line(const struct fw_result *r, const char *line)
+{
+	char *missing;
+
+	ck_assert_msg(fw_lines_in_order(r->out, line, &missing),
+		      "missing line \"%s\"\nstdout:\n%s\nstderr:\n%s", missing,
+		      r->out, r->err);
+}
+
+/* A runner's QEMU command line for prog, kernel command line append. */
+static void qemu_cmdline(const char *prog, const char *append,
+			 const char **argv)
+{
+	int n = 0;
+
+	argv[n++] = prog;
+	argv[n++] = "-nodefaults";
+	argv[n++] = "-display";
+	argv[n++] = "none";
+	argv[n++] = "-serial";
+	argv[n++] = "stdio";
+	argv[n++] = "-m";
+	argv[n++] = "128M";
+	argv[n++] = "-no-reboot";
+	argv[n++] = "-device";
+	argv[n++] = "isa-debug-exit,iobase=0xf4,iosize=0x4";
+	argv[n++] = "-device";
+	argv[n++] = "pc-testdev";
+	argv[n++] = "-rtc";
+	argv[n++] = "base=" RTC_BASE ",clock=vm";
+	argv[n++] = "-kernel";
+	argv[n++] = getenv("PCTEST32");
+	argv[n++] = "-append";
+	argv[n++] = append;
+	argv[n] = NULL;
+}
+
+START_TEST(interrupts_and_timers)
+{
+	const char *argv[24];
+	struct fw_result r, again;
+
+	qemu_cmdline(getenv("VMXBOX_QEMU"), "irq", argv);
+	run_argv(argv, &r);
+	ck_assert_msg(r.status == 1, "status %d\n%s\n%s", r.status, r.out, r.err);
+	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+		expect_line(&r, common[i]);
+	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		expect_line(&r, exact[i]);
+	expect_line(&r, "pctest done");
+	/* Deterministic: the same run prints the same bytes. */
+	run_argv(argv, &again);
+	ck_assert_str_eq(again.out, r.out);
+	fw_result_free(&again);
+	fw_result_free(&r);
+}
+END_TEST
+
+/* vmxbox run: the RTC starts at --rtc-base, by default 2025-01-01. */
+START_TEST(rtc_base_option)
+{
+	const char *k = getenv("PCTEST32"), *prog = getenv("VMXBOX");
+	const char *dflt[] = { prog, "run", "--engine=interp", "--debug-exit=qemu",
+			       "--append=irq", k, NULL };
+	const char *set[] = { prog, "run", "--engine=interp", "--debug-exit=qemu",
+			      "--rtc-base=1999-12-31T23:58:00", "--append=irq", k, NULL };
+	const char *bad[] = { prog, "run", "--rtc-base=2025-02-30", k, NULL };
+	const char *qbad[] = { getenv("VMXBOX_QEMU"), "-rtc", "base=yesterday",
+			       "-kernel", k, NULL };
+	struct fw_result r;
+
+	run_argv(dflt, &r);
+	ck_assert_msg(r.status == 1, "status %d\n%s", r.status, r.err);
+	expect_line(&r, "irq rtc date=2025-01-01T00:00 wday=4 a=0x26 b=0x2 d=0x80");
+	fw_result_free(&r);
+	run_argv(set, &r);
+	ck_assert_msg(r.status == 1, "status %d\n%s", r.status, r.err);
+	expect_line(&r, "irq rtc date=1999-12-31T23:58 wday=6 a=0x26 b=0x2 d=0x80");
+	fw_result_free(&r);
+	run_argv(bad, &r);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_str_eq(r.err, "vmxbox run: --rtc-base=2025-02-30: expected YYYY-MM-DD[THH:MM:SS] (UTC) or now\n");
+	fw_result_free(&r);
+	run_argv(qbad, &r);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_str_eq(r.err, "vmxbox-qemu: -rtc base=yesterday: invalid date format (YYYY-MM-DDTHH:MM:SS or YYYY-MM-DD)\n");
+	fw_result_free(&r);
+}
+END_TEST
+
+/* The machine-independent lines (first word not ending in 'x'). */
+static char *common_lines(const char *out)
+{
+	char *res = calloc(1, strlen(out) + 1), *w = res;
+
+	for (const char *p = out; *p;) {
+		size_t n = strcspn(p, "\n"), word = strcspn(p, " \n");
+
+		if (word && p[word - 1] != 'x') {
+			memcpy(w, p, n);
+			w += n;
+			*w++ = '\n';
+		}
+		p += n + (p[n] == '\n');
+	}
+	return res;
+}
+
+/* Fail with the first line where two outputs differ (a whole output is
+ * too long for check's message buffer). */
+static void same_lines(const char *want, const char *got)
+{
+	const char *w = want, *g = got;
+	size_t line = 1;
+
+	while (*w && *w == *g) {
+		if (*w == '\n') {
+			line++;
+			want = w + 1;
+			got = g + 1;
+		}
+		w++;
+		g++;
+	}
+	ck_assert_msg(!*w && !*g, "line %zu differs:\nQEMU:   %.*s\nvmxbox: %.*s",
+		      line, (int)strcspn(want, "\n"), want, (int)strcspn(got, "\n"), got);
+}
+
+/* The same command line on QEMU (TCG) and on vmxbox-qemu.  "noferr":
+ * QEMU 7.2's TCG aborts when the x87 raises FERR#. */
+START_TEST(same_answers_as_qemu)
+{
+	const char *argv[24];
+	struct fw_result q, v;
+	char *a, *b;
+
+	qemu_cmdline(getenv("QEMU"), "irq noferr", argv);
+	run_argv(argv, &q);
+	qemu_cmdline(getenv("VMXBOX_QEMU"), "irq noferr", argv);
+	run_argv(argv, &v);
+	ck_assert_msg(q.status == 1 && v.status == 1, "qemu %d, vmxbox-qemu %d\n%s",
+		      q.status, v.status, q.err);
+	a = common_lines(q.out);
+	b = common_lines(v.out);
+	ck_assert_msg(strstr(a, "irq pmtmr"), "QEMU output:\n%s", q.out);
+	same_lines(a, b);
+	free(a);
+	free(b);
+	fw_result_free(&q);
+	fw_result_free(&v);
+}
+END_TEST
+
+static const char *find_qemu(void)
+{
+	static char path[512];
+	const char *p = getenv("PATH");
+
+	while (p && *p) {
+		size_t n = strcspn(p, ":");
+
+		snprintf(path, sizeof(path), "%.*s/qemu-system-x86_64", (int)n, p);
+		if (!access(path, X_OK))
+			return path;
+		p += n + (p[n] == ':');
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	Suite *s = suite_create("pc_irq");
+	TCase *tc = tcase_create("irq");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 90);
+	if (argc > 1 && !strcmp(argv[1], "qemu")) {
+		const char *q = find_qemu();
+
+		if (!q) {
+			printf("SKIP: qemu-system-x86_64 is not installed (Debian package qemu-system-x86)\n");
+			return 77;
+		}
+		setenv("QEMU", q, 1);
+		tcase_add_test(tc, same_answers_as_qemu);
+	} else {
+		tcase_add_test(tc, interrupts_and_timers);
+		tcase_add_test(tc, rtc_base_option);
+	}
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
