@@ -15,7 +15,7 @@ BUILD_DEPS=(meson ninja-build gcc libc6-dev pkg-config python3
 # The test suite (and benchmarks) on top of the build: check, the
 # differential-test peers, and what the package test needs.
 TEST_DEPS=(check libunicorn-dev clang qemu-system-x86 groff-base
-	   dpkg-dev debhelper lintian bash-completion)
+	   dpkg-dev debhelper lintian bash-completion cpio)
 DEB_DEPS=(dpkg-dev debhelper bash-completion)
 BUILD_DIR=build
 ASAN_DIR=build-asan
