@@ -208,7 +208,11 @@ static void print_dma(void)
 	/* Skip 2 bytes of RAM_SIZE, then read 2 with the port. */
 	ctl = fw_dma(0x00030000 | 0x08 | 0x04, dma_buf, 2);
 	kkv_hex("skip_ctl", ctl);
-	kkv_hex("after_skip", inb(FW_DATA) | inb(FW_DATA) << 8);
+	{
+		unsigned lo = inb(FW_DATA);
+
+		kkv_hex("after_skip", lo | (unsigned)inb(FW_DATA) << 8);
+	}
 	/* Writes are refused. */
 	ctl = fw_dma(0x00050000 | 0x08 | 0x10, dma_buf, 2);
 	kkv_hex("write_ctl", ctl);
