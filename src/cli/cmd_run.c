@@ -191,6 +191,13 @@ static void cpu_help(void)
 		       r->implemented ? "implemented" : "not implemented",
 		       r->alias ? ", also " : "", r->alias ? r->alias : "");
 	}
+	printf("VMX features (on in every model with vmx; -name turns one off):\n");
+	for (size_t i = 0; i < cpu_vmx_feature_count; i++) {
+		const struct cpu_vmx_feature_info *r = &cpu_vmx_feature_table[i];
+
+		printf("  %-20s %s%s%s\n", r->name, r->what,
+		       r->alias ? ", also " : "", r->alias ? r->alias : "");
+	}
 }
 
 static bool parse_cpu(const char *spec, struct machine_config *cfg)

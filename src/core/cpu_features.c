@@ -265,6 +265,8 @@ static int apply_item(struct cpu_model *m, const char *it, size_t len,
 		}
 	}
 	r = find_feature(name, nlen);
+	if (!r && cpu_vmx_feature_apply(m, name, nlen, on))
+		return 0;
 	if (!r) {
 		snprintf(err, errlen, "unknown CPU feature '%.*s' (see --cpu=help)",
 			 (int)nlen, name);
@@ -310,4 +312,9 @@ int cpu_model_parse(struct cpu_model *m, const char *spec, char *err,
 	}
 	drop_orphans(m);
 	return 0;
+}
+
+bool cpu_feature_name_eq(const char *name, size_t len, const char *known)
+{
+	return name_eq(name, len, known);
 }

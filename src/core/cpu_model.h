@@ -122,10 +122,50 @@ enum x86_feature {
  * the others. */
 #define CPU_MODEL_MXCSR_MASK 0x0000ffffu
 
+/*
+ * VMX features that are not CPUID bits but VMX controls or capabilities a
+ * user may turn off (--cpu=max,-vmx-pml) to exercise a hypervisor's
+ * fallback paths; the VMX capability MSRs (src/vmx/caps.c) leave them out.
+ * Names and prerequisites: cpu_vmx_features.c, docs/cpu-model.md.
+ */
+enum cpu_vmx_feature {
+	CPU_VMX_SHADOW_VMCS,     /* secondary control 14 */
+	CPU_VMX_PML,             /* secondary control 17 */
+	CPU_VMX_EPT_VE,          /* secondary control 18 */
+	CPU_VMX_MBEC,            /* secondary control 22 */
+	CPU_VMX_TSC_SCALING,     /* secondary control 25 */
+	CPU_VMX_VMFUNC,          /* secondary control 13 */
+	CPU_VMX_EPTP_SWITCHING,  /* IA32_VMX_VMFUNC bit 0 */
+	CPU_VMX_FEATURES
+};
+
 struct cpu_model {
 	uint32_t words[CPUID_WORDS];  /* advertised feature registers */
 	unsigned maxphyaddr;          /* CPUID.80000008:EAX[7:0]; default 46 */
+	uint32_t vmx_off;             /* bit per enum cpu_vmx_feature turned off */
 };
+
+static inline bool cpu_vmx_has(const struct cpu_model *m,
+			       enum cpu_vmx_feature f)
+{
+	return !((m->vmx_off >> f) & 1);
+}
+
+struct cpu_vmx_feature_info {
+	enum cpu_vmx_feature feat;
+	const char *name;       /* QEMU's -cpu name where it has one */
+	const char *alias;      /* Linux "vmx flags" name, or NULL */
+	int needs;              /* prerequisite feature, or -1 */
+	const char *what;
+};
+extern const struct cpu_vmx_feature_info cpu_vmx_feature_table[];
+extern const size_t cpu_vmx_feature_count;
+/* A name as the parser compares them: '-', '_' and '.' equal, any case. */
+bool cpu_feature_name_eq(const char *name, size_t len, const char *known);
+/* Turn a VMX feature on or off by name (name_len bytes); turning one off
+ * also turns off what needs it.  false: no such VMX feature name. */
+bool cpu_vmx_feature_apply(struct cpu_model *m, const char *name,
+			   size_t name_len, bool on);
 
 /*
  * MAXPHYADDR, the physical-address width (SDM Vol. 3A 4.1.4): the one value

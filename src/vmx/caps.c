@@ -193,8 +193,32 @@ static const uint64_t ept_vpid_cap =
 	VPID_CAP_INDIVIDUAL | VPID_CAP_SINGLE | VPID_CAP_ALL |
 	VPID_CAP_SINGLE_NONGLOBAL;
 
+/* Controls the CPU model can turn off (--cpu=max,-vmx-pml; issue 17). */
+static const struct {
+	uint8_t word, bit;
+	enum cpu_vmx_feature feat;
+} model_switch[] = {
+	{ W_PROC2, 13, CPU_VMX_VMFUNC },
+	{ W_PROC2, 14, CPU_VMX_SHADOW_VMCS },
+	{ W_PROC2, 17, CPU_VMX_PML },
+	{ W_PROC2, 18, CPU_VMX_EPT_VE },
+	{ W_PROC2, 22, CPU_VMX_MBEC },
+	{ W_PROC2, 25, CPU_VMX_TSC_SCALING },
+};
+
+static bool model_allows(const struct ctl_row *r, const struct cpu_model *m)
+{
+	for (size_t i = 0; i < sizeof(model_switch) / sizeof(model_switch[0]); i++)
+		if (model_switch[i].word == r->word &&
+		    model_switch[i].bit == r->bit)
+			return cpu_vmx_has(m, model_switch[i].feat);
+	return true;
+}
+
 static bool row_usable(const struct ctl_row *r, const struct cpu_model *m)
 {
+	if (!model_allows(r, m))
+		return false;
 	if ((r->flags & NEED_RDTSCP) && !cpu_has(m, X86_FEAT_RDTSCP))
 		return false;
 	if ((r->flags & NEED_RDRAND) && !cpu_has(m, X86_FEAT_RDRAND))
@@ -271,7 +295,8 @@ void vmx_caps_init(struct vmx_caps *c, const struct cpu_model *m)
 	c->cr4_fixed0 = CR4_VMXE;
 	c->cr4_fixed1 = cpu_model_cr4_valid_bits(m) | CR4_VMXE;
 	c->ept_vpid = ept_vpid_cap;
-	c->vmfunc = VMFUNC_EPTP_SWITCHING;
+	c->vmfunc = cpu_vmx_has(m, CPU_VMX_EPTP_SWITCHING) ?
+		    VMFUNC_EPTP_SWITCHING : 0;
 
 	set_msr(c, MSR_IA32_VMX_BASIC, VMX_REVISION_ID |
 		(uint64_t)VMX_REGION_SIZE << 32 | BASIC_MEMTYPE_WB << 50 |

@@ -7,6 +7,7 @@
  */
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "vmxb_fixture.h"
 
@@ -139,6 +140,66 @@ START_TEST(rdseed_exiting_advertised_with_rdseed)
 }
 END_TEST
 
+/* --cpu turns each issue-17 feature off (core/cpu_vmx_features.c): the
+ * control is no longer allowed-1, its fields are gone; eptp switching goes
+ * with vmx-vmfunc; names compare like CPUID names (QEMU's or Linux's). */
+START_TEST(cpu_model_turns_vmx_features_off)
+{
+	static const struct {
+		const char *spec;
+		uint32_t proc2;
+		uint32_t field;
+	} cases[] = {
+		{ "max,-vmx-shadow-vmcs", CPU2_VMCS_SHADOWING, VMCS_VMREAD_BITMAP },
+		{ "max,-pml", CPU2_ENABLE_PML, VMCS_PML_ADDRESS },
+		{ "max,vmx_ept_violation_ve=off", CPU2_EPT_VIOLATION_VE,
+		  VMCS_VE_INFO_ADDRESS },
+		{ "max,-ept_mode_based_exec", CPU2_MODE_BASED_EPT_EXEC, 0 },
+		{ "max,-VMX-TSC-SCALING", CPU2_TSC_SCALING, VMCS_TSC_MULTIPLIER },
+		{ "max,-vmx-vmfunc", CPU2_ENABLE_VMFUNC, VMCS_EPTP_LIST_ADDRESS },
+	};
+	struct cpu_model m;
+	struct vmx_caps c;
+	char err[200];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(cpu_model_parse(&m, cases[i].spec, err,
+						 sizeof(err)), 0);
+		vmx_caps_init(&c, &m);
+		ck_assert_msg(!(c.proc2.may1 & cases[i].proc2), "%s", cases[i].spec);
+		ck_assert_msg(!(c.msr[MSR_IA32_VMX_PROCBASED_CTLS2 -
+				       MSR_IA32_VMX_FIRST] >> 32 & cases[i].proc2),
+			      "%s", cases[i].spec);
+		if (cases[i].field)
+			ck_assert(!vmx_field_supported(&c, cases[i].field));
+		/* Everything else stays. */
+		ck_assert(c.proc2.may1 & CPU2_ENABLE_EPT);
+	}
+	ck_assert_int_eq(cpu_model_parse(&m, "max,-vmx-vmfunc", err,
+					 sizeof(err)), 0);
+	ck_assert(!cpu_vmx_has(&m, CPU_VMX_EPTP_SWITCHING));
+	ck_assert_int_eq(cpu_model_parse(&m, "max,-vmx-eptp-switching", err,
+					 sizeof(err)), 0);
+	vmx_caps_init(&c, &m);
+	ck_assert(c.proc2.may1 & CPU2_ENABLE_VMFUNC);
+	ck_assert_uint_eq(c.vmfunc, 0);
+	ck_assert_uint_eq(c.msr[MSR_IA32_VMX_VMFUNC - MSR_IA32_VMX_FIRST], 0);
+	ck_assert(!vmx_field_supported(&c, VMCS_EPTP_LIST_ADDRESS));
+	/* max has them all; an unknown vmx- name is still an error. */
+	ck_assert_int_eq(cpu_model_parse(&m, "max", err, sizeof(err)), 0);
+	vmx_caps_init(&c, &m);
+	ck_assert_uint_eq(c.proc2.may1 & (CPU2_VMCS_SHADOWING | CPU2_ENABLE_PML |
+		CPU2_EPT_VIOLATION_VE | CPU2_MODE_BASED_EPT_EXEC |
+		CPU2_TSC_SCALING | CPU2_ENABLE_VMFUNC),
+		CPU2_VMCS_SHADOWING | CPU2_ENABLE_PML | CPU2_EPT_VIOLATION_VE |
+		CPU2_MODE_BASED_EPT_EXEC | CPU2_TSC_SCALING | CPU2_ENABLE_VMFUNC);
+	ck_assert_uint_eq(c.vmfunc, VMFUNC_EPTP_SWITCHING);
+	ck_assert_int_eq(cpu_model_parse(&m, "max,-vmx-nothing", err,
+					 sizeof(err)), -1);
+	ck_assert(strstr(err, "vmx-nothing") != NULL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vmx_controls");
@@ -147,6 +208,7 @@ int main(void)
 	tcase_add_test(tc, every_control_bit_outside_caps_fails_entry);
 	tcase_add_test(tc, table_names_every_allowed_bit_once);
 	tcase_add_test(tc, rdseed_exiting_advertised_with_rdseed);
+	tcase_add_test(tc, cpu_model_turns_vmx_features_off);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return fix_run_suite(s);

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The VMX features of the CPU model that a user can turn off: VMX
+ * controls and VM functions that are not CPUID bits (issue 17).  Off in
+ * the model means not allowed-1 in the capability MSRs (src/vmx/caps.c),
+ * so an L1 takes its fallback path and VM entry rejects the control.
+ * Names are QEMU's -cpu names (vmx-shadow-vmcs, vmx-pml, vmx-vmfunc,
+ * vmx-eptp-switching, vmx-tsc-scaling) and vmxbox's own in the same style
+ * where QEMU has none; aliases are Linux's "vmx flags".
+ */
+#include "core/cpu_model.h"
+
+const struct cpu_vmx_feature_info cpu_vmx_feature_table[] = {
+	{ CPU_VMX_SHADOW_VMCS, "vmx-shadow-vmcs", "shadow_vmcs", -1,
+	  "VMCS shadowing" },
+	{ CPU_VMX_PML, "vmx-pml", "pml", -1, "page-modification logging" },
+	{ CPU_VMX_EPT_VE, "vmx-ept-violation-ve", "ept_violation_ve", -1,
+	  "EPT-violation #VE" },
+	{ CPU_VMX_MBEC, "vmx-mbec", "ept_mode_based_exec", -1,
+	  "mode-based execute control for EPT" },
+	{ CPU_VMX_TSC_SCALING, "vmx-tsc-scaling", "tsc_scaling", -1,
+	  "TSC scaling" },
+	{ CPU_VMX_VMFUNC, "vmx-vmfunc", NULL, -1, "VM functions (VMFUNC)" },
+	{ CPU_VMX_EPTP_SWITCHING, "vmx-eptp-switching", "ept_switching",
+	  CPU_VMX_VMFUNC, "VM function 0, EPTP switching" },
+};
+
+const size_t cpu_vmx_feature_count =
+	sizeof(cpu_vmx_feature_table) / sizeof(cpu_vmx_feature_table[0]);
+
+static void set_off(struct cpu_model *m, enum cpu_vmx_feature f, bool off)
+{
+	if (off)
+		m->vmx_off |= 1u << f;
+	else
+		m->vmx_off &= ~(1u << f);
+}
+
+bool cpu_vmx_feature_apply(struct cpu_model *m, const char *name,
+			   size_t name_len, bool on)
+{
+	const struct cpu_vmx_feature_info *r = NULL;
+
+	for (size_t i = 0; i < cpu_vmx_feature_count; i++)
+		if (cpu_feature_name_eq(name, name_len,
+					cpu_vmx_feature_table[i].name) ||
+		    cpu_feature_name_eq(name, name_len,
+					cpu_vmx_feature_table[i].alias))
+			r = &cpu_vmx_feature_table[i];
+	if (!r)
+		return false;
+	set_off(m, r->feat, !on);
+	/* Off takes what needs it along (a feature on without its
+	 * prerequisite stays unusable: caps.c asks for both). */
+	for (size_t i = 0; i < cpu_vmx_feature_count; i++)
+		if (!on && cpu_vmx_feature_table[i].needs == (int)r->feat)
+			set_off(m, cpu_vmx_feature_table[i].feat, true);
+	return true;
+}
