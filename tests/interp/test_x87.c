@@ -721,6 +721,41 @@ START_TEST(transcendental)
 }
 END_TEST
 
+/* The host's own x87 state survives guest x87 work: its control word,
+ * its exception flags and its empty stack (the issue's requirement for
+ * running guest operations on the host unit). */
+START_TEST(host_state_kept)
+{
+	static const uint8_t code[] = {
+		0xdb, 0xe3,                             /* fninit */
+		0xd9, 0x2c, 0x25, 0x20, 0x00, 0x20, 0x00, /* fldcw [0x200020] */
+		0xd9, 0xe8,                             /* fld1 */
+		0xd9, 0xee,                             /* fldz */
+		0xde, 0xf9,                             /* fdivp: ZE, unmasked */
+		0xd9, 0xe8,                             /* fld1 */
+		0xd9, 0xeb,                             /* fldpi: PE */
+	};
+	static const uint16_t host_cw = 0x0a7f;        /* PC 53, RC up */
+	uint16_t cw, sw;
+
+	put16(0x200020, 0x0b7b);
+	for (int dirty = 0; dirty < 2; dirty++) {
+		__asm__ volatile("fninit\n\tfldcw %0" : : "m"(host_cw));
+		if (dirty)      /* a host flag set: PE from 1/3 */
+			__asm__ volatile("fld1\n\tfld1\n\tfld1\n\tfaddp\n\t"
+					 "fld1\n\tfaddp\n\tfdivrp\n\t"
+					 "fstp %%st(0)" : : : "st");
+		h.s->activity = ACTIVITY_ACTIVE;
+		RUN(code, 5);
+		ck_assert_uint_eq(FPU.fsw & 0xff, 0x84);        /* ES ZE */
+		__asm__ volatile("fnstcw %0\n\tfnstsw %1" : "=m"(cw), "=m"(sw));
+		ck_assert_uint_eq(cw, host_cw);
+		ck_assert_uint_eq(sw & 0x38ff, dirty ? 0x20 : 0);
+		__asm__ volatile("fninit");
+	}
+}
+END_TEST
+
 Suite *x87_suite(void);
 Suite *x87_suite(void)
 {
@@ -746,6 +781,7 @@ Suite *x87_suite(void)
 	tcase_add_test(tc, fldenv_pending);
 	tcase_add_test(tc, stack_ops);
 	tcase_add_test(tc, transcendental);
+	tcase_add_test(tc, host_state_kept);
 	suite_add_tcase(s, tc);
 	return s;
 }

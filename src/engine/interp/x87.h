@@ -194,6 +194,8 @@ struct x87_io {
 	uint16_t sw;
 	uint16_t cw_masked;     /* all exceptions masked (set by the runner) */
 	uint8_t cf, zf, pf;
+	uint8_t pad;
+	uint16_t host_cw;        /* the host's control word meanwhile */
 };
 
 /* Host operations. */

@@ -2,15 +2,17 @@
 /*
  * x87 operations carried out on the host's own x87 unit (see x87.h).
  *
- * Each stub saves the host's x87 environment (FNSTENV, which also masks
- * every host exception), starts from FNINIT with the guest's control word,
+ * Each stub saves the host's control word, starts from FNINIT with the
+ * guest's control word,
  * loads its operands as m80 (raw: FLD m80 raises nothing, SDM Vol. 2A
  * FLD), runs the one instruction with the guest's exact operand form (so
  * memory conversions, NaN selection and the denormal flag are the
  * hardware's), reads the status word, clears the exception flags, masks
  * everything and only then stores the results (a store with a pending
- * unmasked exception would trap on the host).  FLDENV puts the host's
- * environment back: control word, status flags and an empty stack.
+ * unmasked exception would trap on the host); host_leave() pops what is
+ * left and puts the host's control word back (x87_host_run saves and
+ * restores the whole environment around it when the host's status word
+ * has a flag set or a non-zero TOP).
  *
  * Unmasked exceptions therefore get the hardware's own response (no
  * result for #I/#D/#Z, the biased result of SDM Vol. 1 4.9.1.4/4.9.1.5
@@ -36,10 +38,13 @@ _Static_assert(offsetof(struct x87_io, cw_masked) == 116, "io layout");
 _Static_assert(offsetof(struct x87_io, cf) == 118, "io layout");
 _Static_assert(offsetof(struct x87_io, zf) == 119, "io layout");
 _Static_assert(offsetof(struct x87_io, pf) == 120, "io layout");
+_Static_assert(offsetof(struct x87_io, host_cw) == 122, "io layout");
 
-#define ENTER "fnstenv 80(%0)\n\tfninit\n\tfldcw 112(%0)\n\t"
-#define DONE  "fnstsw 114(%0)\n\tfnclex\n\tfldcw 116(%0)\n\t"
-#define LEAVE "fldenv 80(%0)\n\t"
+#define ENTER "fnstcw 122(%0)\n\tfldcw 112(%0)\n\t"
+/* FNCLEX only when a flag was raised: it is slow on some hosts. */
+#define DONE  "fnstsw 114(%0)\n\ttestb $0x7f, 114(%0)\n\tjz 1f\n\t" \
+	      "fnclex\n1:\n\tfldcw 116(%0)\n\t"
+#define LEAVE ""
 #define LD_A  "fldt (%0)\n\t"
 #define LD_BA "fldt 16(%0)\n\tfldt (%0)\n\t"
 #define ST_R0 "fstpt 48(%0)\n\t"
@@ -153,9 +158,44 @@ static void (*const host_ops[HOP_COUNT])(struct x87_io *) = {
 	[HOP_LDLG2] = h_fldlg2, [HOP_LDLN2] = h_fldln2,
 };
 
+/* Pop what the stub left on the stack (unmasked exceptions leave
+ * operands), clear any flag the pops raised, restore the control word. */
+static void host_leave(struct x87_io *io)
+{
+	uint16_t sw;
+
+	__asm__ volatile("fnstsw %0" : "=m"(sw));
+	for (unsigned n = (8 - ((sw >> 11) & 7)) & 7; n; n--)
+		__asm__ volatile("fstp %%st(0)" : : : "st");
+	__asm__ volatile("fnstsw %0" : "=m"(sw));
+	if (sw & 0x7f)
+		__asm__ volatile("fnclex");
+	__asm__ volatile("fldcw %0" : : "m"(io->host_cw));
+}
+
 void x87_host_run(enum x87_hop op, struct x87_io *io)
 {
+	uint16_t host_sw;
+
 	io->cw_masked = FPU_FCW_FINIT;
 	io->cf = io->zf = io->pf = 0;
+	/*
+	 * Fast path: no exception flag set and TOP = 0 in the host's status
+	 * word (the x86-64 ABI keeps the stack empty between C statements):
+	 * the stub and host_leave() leave it so, restoring the control word.
+	 * Only the condition codes C0-C3 keep the guest operation's values
+	 * (host code never reads them outside an x87 compare sequence).
+	 * Otherwise save the whole environment, start from FNINIT and
+	 * restore the environment afterwards.
+	 */
+	__asm__ volatile("fnstsw %0" : "=m"(host_sw));
+	if (__builtin_expect(!(host_sw & 0x38ff), 1)) {
+		host_ops[op](io);
+		host_leave(io);
+		return;
+	}
+	__asm__ volatile("fnstenv %0\n\tfninit" : "=m"(io->env));
 	host_ops[op](io);
+	host_leave(io);
+	__asm__ volatile("fldenv %0" : : "m"(io->env));
 }
