@@ -756,6 +756,46 @@ START_TEST(host_state_kept)
 }
 END_TEST
 
+/* FPREM/FPREM1: exact remainders, the quotient's low bits in C0 C3 C1,
+ * and FPREM's partial remainder for an exponent difference D >= 64
+ * (C2 = 1): reduced by N = 32 + (D mod 32) (SDM Vol. 2A FPREM leaves N
+ * to the implementation; this is Intel's and AMD's choice, measured on
+ * an Intel host). */
+START_TEST(partial_remainder)
+{
+	static const uint8_t code[] = {
+		0xdb, 0xe3,                             /* fninit */
+		0xdb, 0x2c, 0x25, 0x10, 0x00, 0x20, 0x00, /* fld tbyte [0x200010] */
+		0xdb, 0x2c, 0x25, 0x00, 0x00, 0x20, 0x00, /* fld tbyte [0x200000] */
+		0xd9, 0xf8,                             /* fprem */
+	};
+	static const uint8_t code1[] = {
+		0xdb, 0xe3,                             /* fninit */
+		0xdb, 0x2c, 0x25, 0x10, 0x00, 0x20, 0x00, /* fld tbyte [0x200010] */
+		0xdb, 0x2c, 0x25, 0x00, 0x00, 0x20, 0x00, /* fld tbyte [0x200000] */
+		0xd9, 0xf5,                             /* fprem1 */
+	};
+
+	put80(0x200000, 0xf000000000000000ull, 0x4001);     /* 7.5 */
+	put80(0x200010, 1ull << 63, 0x4000);                /* 2 */
+	RUN(code, 4);                           /* 1.5, quotient 3 */
+	ck_assert_uint_eq(st_m(0), 0xc000000000000000ull);
+	ck_assert_uint_eq(st_se(0), 0x3fff);
+	ck_assert_uint_eq(FPU.fsw & 0x4700, 0x4200);
+	RUN(code1, 4);                          /* -0.5, quotient 4 */
+	ck_assert_uint_eq(st_m(0), 1ull << 63);
+	ck_assert_uint_eq(st_se(0), 0xbffe);
+	ck_assert_uint_eq(FPU.fsw & 0x4700, 0x0100);
+
+	put80(0x200000, 0xd5a3c1e2f0987654ull, 0x3fff + 64);
+	put80(0x200010, 0x9b1f0e2d3c4b5a69ull, 0x3fff);
+	RUN(code, 4);
+	ck_assert_uint_eq(st_m(0), 0xb2963c791bcf12e8ull);
+	ck_assert_uint_eq(st_se(0), 0x401e);
+	ck_assert_uint_eq(FPU.fsw & 0x0400, 0x0400);
+}
+END_TEST
+
 Suite *x87_suite(void);
 Suite *x87_suite(void)
 {
@@ -782,6 +822,7 @@ Suite *x87_suite(void)
 	tcase_add_test(tc, stack_ops);
 	tcase_add_test(tc, transcendental);
 	tcase_add_test(tc, host_state_kept);
+	tcase_add_test(tc, partial_remainder);
 	suite_add_tcase(s, tc);
 	return s;
 }
