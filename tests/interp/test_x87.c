@@ -251,6 +251,18 @@ START_TEST(device_not_available)
 	load_at(H_CODE + 2, code + 2, 1);
 	r = h_run(&h, 1);
 	ck_assert_int_eq(r, ENGINE_EXIT_INSN_LIMIT);
+
+	/* A CPU model without an x87 (--cpu=-fpu): #UD, but #NM first
+	 * while CR0.EM asks for software emulation */
+	cpu_model_set(&h.ip->cfg.model, X86_FEAT_FPU, false);
+	h.s->cr0 &= ~CR0_TS;
+	load_at(H_CODE, code, sizeof(code));
+	r = h_run(&h, 1);
+	ck_assert_int_eq(h_fault_vector(&h, r), 6);
+	h.s->cr0 |= CR0_EM;
+	load_at(H_CODE, code, sizeof(code));
+	r = h_run(&h, 1);
+	ck_assert_int_eq(h_fault_vector(&h, r), 7);
 }
 END_TEST
 

@@ -772,8 +772,11 @@ static void exec_x87(struct interp *ip, const struct insn *in)
 {
 	const struct x87_op *d = lookup(in);
 
+	/* #NM first: with CR0.EM an OS emulates the x87 (also a CPU model
+	 * without one, `--cpu=-fpu`); then #UD for a missing x87 or an
+	 * undefined encoding. */
 	interp_fpu_gate_x87(ip);
-	if (!d->fn)
+	if (!d->fn || !cpu_has(&ip->cfg.model, X86_FEAT_FPU))
 		interp_raise(ip, X86_UD);
 	if (!(d->flags & NOWAIT))
 		x87_check_pending(ip);
