@@ -12,6 +12,8 @@
  *   ud-storm      #UD whose handler returns to the same UD2, forever
  *   irq-storm     an interrupt whose handler raises it again, forever
  *   apic-storm    the local APIC timer, periodic with count 1, forever
+ *   exc-storm     #UD whose IDT gate (on an IST stack) points at the UD2
+ *                 itself: endless deliveries, no instruction ever retires
  *   vmclear-high  VMCLEAR of a page beyond RAM (legal: SDM 31.3 checks
  *                 alignment and MAXPHYADDR only), then exit 0: the state
  *                 must save and load again (tests/reliab)
@@ -161,6 +163,16 @@ static void apic_storm(void)
 		asm volatile("pause");
 }
 
+static uint8_t ist_stack[4096] __attribute__((aligned(16)));
+extern char hostile_ud2[];
+
+static __attribute__((noinline)) void exc_storm(void)
+{
+	fw_tss.ist[0] = (uint64_t)(ist_stack + sizeof(ist_stack));
+	idt_set_gate(VEC_UD, (void (*)(void))hostile_ud2, 1);
+	asm volatile(".globl hostile_ud2\nhostile_ud2: ud2");
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -172,6 +184,7 @@ static const struct {
 	{ "ud-storm", ud_storm },
 	{ "irq-storm", irq_storm },
 	{ "apic-storm", apic_storm },
+	{ "exc-storm", exc_storm },
 	{ "vmclear-high", vmclear_high },
 	{ "fill-ram", fill_ram },
 };

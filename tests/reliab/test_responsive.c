@@ -39,7 +39,7 @@
 
 static const char *const scenarios[] = {
 	"rep-insb", "rep-outsb", "serial-flood", "exit-storm", "ud-storm",
-	"irq-storm", "apic-storm",
+	"irq-storm", "apic-storm", "exc-storm",
 };
 
 struct child {
