@@ -22,6 +22,12 @@ values can share the machine (each has its own scratch copy).
   tools/vmx-mutate.py list                     # every mutant, one a line
   tools/vmx-mutate.py run --sample 200 --seed 1 --results mut.jsonl
   tools/vmx-mutate.py report --results mut.jsonl
+  tools/vmx-mutate.py recheck --results mut.jsonl --work DIR
+
+`recheck` runs the survivors of a results file again against the tree as
+it is now (new tests written since): each is found again by its file,
+kind and mutated text (the nearest such line, since lines move), and its
+new status replaces the old one in the results file.
 
 Run it niced: `nice -n 10 tools/vmx-mutate.py run ...`.
 """
@@ -47,9 +53,10 @@ LOGIC = [("&&", "||"), ("||", "&&")]
 
 
 def code_part(line):
-    """The line without a trailing // comment and string literals blanked,
-    so that mutations never land inside them."""
+    """The line with string literals and comments (// and /* */ on the
+    line) blanked, so that mutations never land inside them."""
     line = re.sub(r'"(\\.|[^"\\])*"', lambda m: " " * len(m.group(0)), line)
+    line = re.sub(r"/\*.*?(\*/|$)", lambda m: " " * len(m.group(0)), line)
     i = line.find("//")
     return line if i < 0 else line[:i] + " " * (len(line) - i)
 
@@ -290,15 +297,52 @@ def cmd_run(args):
     return cmd_report(args)
 
 
+def find_again(rec, current):
+    """The mutant of the current tree that a results record describes:
+    same file, kind and mutated text, on the nearest line; None if the
+    code it mutated is gone."""
+    best = None
+    for m in current:
+        if m[0] != rec["file"] or m[2] != rec["kind"] or \
+                m[4].strip() != rec["mutant"]:
+            continue
+        if best is None or abs(m[1] - rec["line"]) < abs(best[1] - rec["line"]):
+            best = m
+    return best
+
+
+def cmd_recheck(args):
+    done = load_results(args.results)
+    surv = [r for r in done.values() if r["status"] == "survived"]
+    current = all_mutants()
+    work = args.work or os.path.join("/tmp", "vmx-mutate-recheck")
+    os.makedirs(work, exist_ok=True)
+    src, build, targets = scratch_tree(work)
+    for i, r in enumerate(sorted(surv, key=lambda r: r["id"]), 1):
+        m = find_again(r, current)
+        if m is None:
+            status, secs, why = "gone", 0.0, "mutated code no longer exists"
+        else:
+            status, secs, why = run_one(src, build, targets, m, args.timeout)
+        rec = dict(r, status=status, seconds=round(secs, 1), failed=why,
+                   recheck=time.strftime("%Y-%m-%d"),
+                   line_now=m[1] if m else None)
+        with open(args.results, "a") as fh:
+            fh.write(json.dumps(rec) + "\n")
+        print(f"[{i}/{len(surv)}] {status:9} {r['id']} {why}", flush=True)
+    return cmd_report(args)
+
+
 def cmd_report(args):
     res = list(load_results(args.results).values())
     killed = [r for r in res if r["status"] == "killed"]
     surv = [r for r in res if r["status"] == "survived"]
     still = [r for r in res if r["status"] == "stillborn"]
+    gone = [r for r in res if r["status"] == "gone"]
     live = len(killed) + len(surv)
     score = 100.0 * len(killed) / live if live else 0.0
     print(f"{len(res)} mutants: {len(killed)} killed, {len(surv)} survived, "
-          f"{len(still)} stillborn; score {score:.1f} % "
+          f"{len(still)} stillborn, {len(gone)} gone; score {score:.1f} % "
           f"({len(killed)}/{live})")
     for r in sorted(surv, key=lambda r: (r["file"], r["line"])):
         print(f"SURVIVED {r['file']}:{r['line']} [{r['kind']}] {r['mutant']}")
@@ -308,7 +352,7 @@ def cmd_report(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["list", "run", "report"])
+    ap.add_argument("command", choices=["list", "run", "report", "recheck"])
     ap.add_argument("--results", default="vmx-mutants.jsonl")
     ap.add_argument("--sample", type=int, default=0,
                     help="a random sample of N mutants (0: all)")
@@ -321,8 +365,8 @@ def main():
                     "vmx-mutate-SHARD)")
     ap.add_argument("--timeout", type=int, default=300)
     args = ap.parse_args()
-    return {"list": cmd_list, "run": cmd_run, "report": cmd_report}[
-        args.command](args)
+    return {"list": cmd_list, "run": cmd_run, "report": cmd_report,
+            "recheck": cmd_recheck}[args.command](args)
 
 
 if __name__ == "__main__":

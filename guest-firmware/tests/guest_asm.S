@@ -298,6 +298,18 @@ g_spin:
 	movq	%cr4, %rbx
 	NEXT crread
 
+	/* LMSW from memory (the word at g_scratch) and from AX. */
+	GUEST lmsw_mem
+	leaq	g_scratch(%rip), %rbx
+	INSN lmsw_mem
+	lmsw	(%rbx)
+	NEXT lmsw_mem
+
+	GUEST lmsw_ax
+	INSN lmsw_ax
+	lmsw	%ax
+	NEXT lmsw_ax
+
 	/* MOV CR0 back with the value read: matches the shadow. */
 	GUEST cr0_same
 	movq	%cr0, %rax

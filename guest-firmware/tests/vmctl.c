@@ -249,6 +249,60 @@ static void test_cr_shadow(void)
 	vm_run_expect(&vm, EXIT_REASON_CR_ACCESS, "mov to cr3 of another value exits");
 }
 
+/* LMSW (SDM 26.1.3, 26.3, Table 28-3): it exits when it would set PE
+ * while PE is owned with shadow 0, or change an owned bit of MP/EM/TS
+ * away from its shadow; otherwise the owned bits keep their real value
+ * and only the others are loaded. */
+static void test_lmsw(void)
+{
+	uint64_t cr0 = vmx_fix_cr0(read_cr0()) & ~(CR0_TS | CR0_EM | CR0_MP);
+
+	reset(g_lmsw_mem);
+	*(volatile uint16_t *)g_scratch = CR0_PE | CR0_TS;
+	vmcs_write(CR0_GUEST_HOST_MASK, CR0_TS);
+	vmcs_write(CR0_READ_SHADOW, 0);
+	if (vm_run_expect(&vm, EXIT_REASON_CR_ACCESS,
+			  "lmsw from memory setting an owned ts exits")) {
+		expect_eq(vm.exit_qual, ((uint64_t)(CR0_PE | CR0_TS) << 16) |
+			  (1u << 6) | (3u << 4), "lmsw qualification: source, "
+			  "memory operand, type 3, cr0");
+		expect_eq(vmcs_read(GUEST_LINEAR_ADDRESS), (uint64_t)g_scratch,
+			  "lmsw guest-linear address of the operand");
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_lmsw_mem_insn,
+			  "lmsw exit rip");
+		expect_eq(vmcs_read(GUEST_CR0) & CR0_TS, 0,
+			  "exiting lmsw left cr0.ts");
+	}
+
+	reset(g_lmsw_ax);
+	vm.regs.rax = CR0_PE;
+	vmcs_write(CR0_GUEST_HOST_MASK, CR0_PE);
+	vmcs_write(CR0_READ_SHADOW, 0);
+	if (vm_run_expect(&vm, EXIT_REASON_CR_ACCESS,
+			  "lmsw setting pe owned with shadow 0 exits"))
+		expect_eq(vm.exit_qual, ((uint64_t)CR0_PE << 16) | (3u << 4),
+			  "lmsw qualification: register operand");
+
+	reset(g_lmsw_ax);
+	vm.regs.rax = CR0_PE;
+	vmcs_write(CR0_GUEST_HOST_MASK, CR0_PE);
+	vmcs_write(CR0_READ_SHADOW, CR0_PE);
+	vm_run_expect(&vm, EXIT_REASON_VMCALL,
+		      "lmsw setting pe owned with shadow 1 does not exit");
+
+	/* Owned MP (real 1, shadow 0) and TS (real 0, shadow 1): LMSW equal
+	 * to the shadow does not exit and leaves them; EM is not owned. */
+	reset(g_lmsw_ax);
+	vm.regs.rax = CR0_PE | CR0_EM | CR0_TS;
+	vmcs_write(GUEST_CR0, cr0 | CR0_MP);
+	vmcs_write(CR0_GUEST_HOST_MASK, CR0_MP | CR0_TS);
+	vmcs_write(CR0_READ_SHADOW, CR0_TS);
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL,
+			  "lmsw equal to the shadow in owned bits does not exit"))
+		expect_eq(vmcs_read(GUEST_CR0), cr0 | CR0_MP | CR0_EM,
+			  "lmsw loads em, owned mp and ts keep their value");
+}
+
 /* ---- I/O bitmaps ------------------------------------------------------- */
 struct io_case {
 	const char *name;
@@ -482,6 +536,7 @@ int main(void)
 	test_injection();
 	test_section("cr shadowing");
 	test_cr_shadow();
+	test_lmsw();
 	test_section("i/o bitmaps");
 	test_io_bitmaps();
 	test_section("msr bitmaps");

@@ -89,6 +89,7 @@ START_TEST(round_trip_keeps_internals)
 	v->vmxon_ptr = 0x20000;
 	v->regions[3] = (struct vmx_region){ .gpa = 0x22000, .launched = true, .entries = 5 };
 	v->regions[7] = (struct vmx_region){ .gpa = 0x21000, .launched = false };
+	v->regions[0] = (struct vmx_region){ .gpa = 0x23000, .launched = true };
 	v->current_vmcs = 0x22000;
 	v->current_region = 3;
 	v->region_victim = 9;
@@ -110,10 +111,12 @@ START_TEST(round_trip_keeps_internals)
 
 	ck_assert(gmem_read_u64(&gm, 0x22000 + VMCS_OFF_DATA + 8 * VMCS_IDX_GUEST_RIP, &rip));
 	ck_assert_uint_eq(rip, 0x401000);
-	ck_assert_uint_eq(st.n_regions, 2);
+	ck_assert_uint_eq(st.n_regions, 3);
 	ck_assert_uint_eq(st.regions[0].gpa, 0x21000);
 	ck_assert_uint_eq(st.regions[0].slot, 7);
 	ck_assert_uint_eq(st.regions[1].slot, 3);
+	ck_assert_uint_eq(st.regions[2].gpa, 0x23000);
+	ck_assert_uint_eq(st.regions[2].slot, 0);
 	ck_assert_uint_eq(vmx_state_scalar_find(&st, "preempt_deadline")->value, 123456789);
 
 	ck_assert_int_eq(vmx_state_import(w, &st, err, sizeof(err)), 0);
@@ -124,7 +127,9 @@ START_TEST(round_trip_keeps_internals)
 	ck_assert_uint_eq(w->regions[7].gpa, 0x21000);
 	ck_assert(!w->regions[7].launched && w->regions[3].launched);
 	ck_assert_uint_eq(w->regions[3].entries, 5);
-	ck_assert_uint_eq(w->regions[0].gpa, VMCS_PTR_NONE);
+	ck_assert_uint_eq(w->regions[0].gpa, 0x23000);
+	ck_assert(w->regions[0].launched);
+	ck_assert_uint_eq(w->regions[1].gpa, VMCS_PTR_NONE);
 	ck_assert_mem_eq(w->vmcs, v->vmcs, sizeof(v->vmcs));
 	/* Every scalar of the table comes back. */
 	for (size_t i = 0; i < vmx_state_scalar_rows_len; i++) {
@@ -171,6 +176,94 @@ START_TEST(import_rejects_bad_scalars)
 }
 END_TEST
 
+/* vmx_vcpu_reset (VMXON state lost: INIT, snapshot import) leaves nothing
+ * of the previous VMX operation behind: every bookkeeping scalar at its
+ * reset value, no region, no current VMCS, an all-zero VMCS cache. */
+START_TEST(reset_clears_every_scalar)
+{
+	struct vmx_vcpu *v = make_vcpu();
+
+	for (size_t i = 0; i < vmx_state_scalar_rows_len; i++) {
+		const struct vmx_state_row *r = &vmx_state_scalar_rows[i];
+
+		memset((uint8_t *)v + r->offset, r->kind == VMX_ROW_BOOL ? 1 : 0x5a,
+		       r->size);
+	}
+	v->vmxon = v->nonroot = true;
+	v->vmxon_ptr = v->current_vmcs = 0x5000;
+	v->current_region = 2;
+	for (int i = 0; i < VMX_MAX_REGIONS; i++)
+		v->regions[i] = (struct vmx_region){ .gpa = 0x1000ull * (i + 1),
+						     .launched = true,
+						     .entries = 3 };
+	memset(v->vmcs, 0xa5, sizeof(v->vmcs));
+	vmx_vcpu_reset(v);
+	ck_assert(!v->vmxon && !v->nonroot);
+	ck_assert_uint_eq(v->vmxon_ptr, VMCS_PTR_NONE);
+	ck_assert_uint_eq(v->current_vmcs, VMCS_PTR_NONE);
+	ck_assert_int_eq(v->current_region, -1);
+	for (int i = 0; i < VMX_MAX_REGIONS; i++) {
+		ck_assert_uint_eq(v->regions[i].gpa, VMCS_PTR_NONE);
+		ck_assert(!v->regions[i].launched && !v->regions[i].entries);
+	}
+	for (unsigned i = 0; i < VMCS_FIELD_COUNT; i++)
+		ck_assert_uint_eq(v->vmcs[i], 0);
+	for (size_t i = 0; i < vmx_state_scalar_rows_len; i++) {
+		const struct vmx_state_row *r = &vmx_state_scalar_rows[i];
+		uint64_t x = 0, want = 0;
+
+		/* The instruction counts only mean something while their
+		 * flag (mtf_pending, iret_unblocked_nmi) is set. */
+		if (!strcmp(r->name, "mtf_insn_count") ||
+		    !strcmp(r->name, "iret_insn_count"))
+			continue;
+		if (!strcmp(r->name, "executive_vmcs_ptr") ||
+		    !strcmp(r->name, "smm_transfer_vmcs_ptr"))
+			want = VMCS_PTR_NONE;
+		memcpy(&x, (uint8_t *)v + r->offset, r->size);
+		ck_assert_msg(x == want, "%s = %#llx after reset", r->name,
+			      (unsigned long long)x);
+	}
+	vmx_vcpu_destroy(v);
+}
+END_TEST
+
+/* vmx_vmcs_peek: a field of the current VMCS from the cache, of another
+ * VMCS from its region (width-masked, HIGH accesses), never an unknown
+ * encoding (the monitor's `ctl vmcs` of any VMCS). */
+START_TEST(vmcs_peek_current_and_other)
+{
+	struct guest_mem gm;
+	struct vmx_vcpu *v = make_vcpu();
+	uint64_t val = 0;
+
+	ck_assert_int_eq(gmem_init(&gm, GUEST_MEM_MIN), 0);
+	v->current_vmcs = 0x22000;
+	vmcs_write(v, VMCS_GUEST_RIP, 0x401000);
+	ck_assert(vmx_vmcs_peek(v, &gm, 0x22000, VMCS_GUEST_RIP, &val));
+	ck_assert_uint_eq(val, 0x401000);
+	gmem_write_u64(&gm, 0x24000 + VMCS_OFF_DATA + 8 * VMCS_IDX_GUEST_RIP,
+		       0x1234567890ull);
+	ck_assert(vmx_vmcs_peek(v, &gm, 0x24000, VMCS_GUEST_RIP, &val));
+	ck_assert_uint_eq(val, 0x1234567890ull);
+	gmem_write_u64(&gm, 0x24000 + VMCS_OFF_DATA + 8 * VMCS_IDX_GUEST_CS_SELECTOR,
+		       0xffff0008ull);
+	ck_assert(vmx_vmcs_peek(v, &gm, 0x24000, VMCS_GUEST_CS_SELECTOR, &val));
+	ck_assert_uint_eq(val, 8);
+	gmem_write_u64(&gm, 0x24000 + VMCS_OFF_DATA + 8 * VMCS_IDX_EPT_POINTER,
+		       0x123456789aull);
+	ck_assert(vmx_vmcs_peek(v, &gm, 0x24000, VMCS_EPT_POINTER | 1, &val));
+	ck_assert_uint_eq(val, 0x12);
+	val = 7;
+	ck_assert(!vmx_vmcs_peek(v, &gm, 0x24000, 0x7fff, &val));
+	ck_assert(!vmx_vmcs_peek(v, &gm, 0x22000, 0x7fff, &val));
+	ck_assert_uint_eq(val, 7);
+	ck_assert(!vmx_vmcs_peek(v, &gm, 1ull << 40, VMCS_GUEST_RIP, &val));
+	vmx_vcpu_destroy(v);
+	gmem_destroy(&gm);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vmx_state");
@@ -181,6 +274,8 @@ int main(void)
 	tcase_add_test(tc, every_field_is_saved_or_rebuilt);
 	tcase_add_test(tc, round_trip_keeps_internals);
 	tcase_add_test(tc, import_rejects_bad_scalars);
+	tcase_add_test(tc, reset_clears_every_scalar);
+	tcase_add_test(tc, vmcs_peek_current_and_other);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
