@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "desc.h"
 #include "printf.h"
 #include "test.h"
 #include "trap.h"
@@ -71,8 +72,12 @@ void trap_dispatch(struct trap_frame *f)
 		trap_last.rsp = f->rsp;
 		trap_try_vector = v;
 		trap_try_armed = 0;
+		/* Back to 64-bit ring 0 even if fn left it (CPL 3 or
+		 * compatibility-mode code under test). */
 		f->rip = (uint64_t)trap_try_landing;
 		f->rsp = trap_try_rsp;
+		f->cs = SEL_CODE64;
+		f->ss = SEL_DATA;
 		return;
 	}
 	printf("FAIL unexpected exception #%s (vector %u) error 0x%lx "

@@ -198,6 +198,38 @@ static void test_multi_vmcs(void)
 		vmclear(vms[i].vmcs_pa);
 }
 
+/* More VMCSs launched than vmxbox keeps regions for (16): the launch
+ * state of an evicted one is in its region and comes back with VMPTRLD
+ * (SDM 25.11.3: VMCLEAR is the only way to make a VMCS clear). */
+#define MANY_VMCS 20
+static void test_launch_state_many(void)
+{
+	static struct vmx_vm many[MANY_VMCS];
+	unsigned launched = 0, resumed = 0;
+
+	for (unsigned i = 0; i < MANY_VMCS; i++) {
+		vmx_vm_init(&many[i], g_vmcall, stack_top);
+		if (vmx_vm_run(&many[i]) == VMX_SUCCEED &&
+		    many[i].exit_reason == EXIT_REASON_VMCALL)
+			launched++;
+	}
+	expect_eq(launched, MANY_VMCS, "20 vmcs launched");
+	for (unsigned i = 0; i < MANY_VMCS; i++) {
+		vmptrld(many[i].vmcs_pa);
+		vmcs_write(GUEST_RIP, (uint64_t)g_vmcall);
+		if (vmresume(&many[i].regs) == VMX_SUCCEED &&
+		    vmcs_read(VM_EXIT_REASON) == EXIT_REASON_VMCALL)
+			resumed++;
+	}
+	expect_eq(resumed, MANY_VMCS, "each of 20 vmcs resumes: launch state "
+		  "kept across eviction");
+	vmptrld(many[0].vmcs_pa);
+	expect_vmx(vmlaunch_bare(), VMX_FAIL_VALID, 4,
+		   "vmlaunch of an evicted launched vmcs fails with error 4");
+	for (unsigned i = 0; i < MANY_VMCS; i++)
+		vmclear(many[i].vmcs_pa);
+}
+
 int main(void)
 {
 	printf("vmxbox nested test: msr areas, timer, several vmcs\n");
@@ -213,6 +245,7 @@ int main(void)
 	vmclear(vm.vmcs_pa);
 	test_section("several vmcs");
 	test_multi_vmcs();
+	test_launch_state_many();
 	vmx_disable();
 	return test_summary();
 }
