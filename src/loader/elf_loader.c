@@ -196,7 +196,8 @@ static int load_buf(struct guest_mem *gm, const void *buf, size_t len,
 	ret = check_header(&eh, len, any, err, errlen);
 	if (ret)
 		return ret;
-	ret = collect_segments(buf, len, &eh, gm->size, segs, &nr, err, errlen);
+	/* Below the PC hole: segments load into RAM under 4 GiB. */
+	ret = collect_segments(buf, len, &eh, gm->low, segs, &nr, err, errlen);
 	if (ret)
 		return ret;
 	/* The boot map is an identity map, so the entry is a physical address. */

@@ -78,11 +78,11 @@ static int check_image(struct lx_image *k, struct guest_mem *gm, char *err,
 	k->mem_len = k->kernel_len;
 	if (k->version >= 0x020a && rd(b, LX_INIT_SIZE, 4) > k->mem_len)
 		k->mem_len = rd(b, LX_INIT_SIZE, 4);
-	if (LX_KERNEL_ADDR + k->mem_len > gm->size)
+	if (LX_KERNEL_ADDR + k->mem_len > gm->low)
 		return fail(-ERANGE, err, errlen,
 			    "the kernel needs 0x%llx bytes at 1 MiB (init_size) but RAM ends at 0x%llx",
 			    (unsigned long long)k->mem_len,
-			    (unsigned long long)gm->size);
+			    (unsigned long long)gm->low);
 	k->entry64 = k->version >= 0x020c &&
 		     (rd(b, LX_XLOADFLAGS, 2) & LX_XLF_KERNEL_64);
 	return 0;

@@ -107,11 +107,11 @@ static int load_aout_kludge(struct guest_mem *gm, const uint8_t *buf,
 				    h->bss_end_addr, (unsigned long long)mem_end);
 		mem_end = h->bss_end_addr;
 	}
-	if (h->load_addr < ELF_LOAD_MIN || mem_end > gm->size)
+	if (h->load_addr < ELF_LOAD_MIN || mem_end > gm->low)
 		return fail(-ERANGE, err, errlen,
 			    "multiboot image [0x%x, 0x%llx) is outside loadable RAM [0x%llx, 0x%llx)",
 			    h->load_addr, (unsigned long long)mem_end,
-			    ELF_LOAD_MIN, (unsigned long long)gm->size);
+			    ELF_LOAD_MIN, (unsigned long long)gm->low);
 	if (h->entry_addr < h->load_addr || h->entry_addr >= mem_end)
 		return fail(-ENOEXEC, err, errlen,
 			    "multiboot entry_addr 0x%x is outside the image [0x%x, 0x%llx)",
@@ -201,7 +201,7 @@ static int load_modules(struct mb_area *a, const struct mb_request *rq,
 		if (ret)
 			return ret;
 		len = f.len;
-		if (len > a->gm->size || at > a->gm->size - len ||
+		if (len > a->gm->low || at > a->gm->low - len ||
 		    at + len > UINT32_MAX) {
 			file_map_close(&f);
 			return fail(-E2BIG, err, errlen,

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 #include "loader/pc_memmap.h"
 
-/* The 32-bit MMIO window (IOAPIC 0xFEC00000, local APIC 0xFEE00000, PCI
- * BARs) starts here; RAM above it is not reported as usable. */
-#define PC_MMIO_START 0xe0000000ull
-
+/* RAM ends below the 32-bit MMIO window (IOAPIC 0xFEC00000, local APIC
+ * 0xFEE00000, PCI BARs) at gmem_low_size(); the rest of it starts at
+ * 4 GiB (QEMU's pc split, memory/guest_mem.h). */
 static uint64_t high_ram_end(uint64_t ram)
 {
-	return ram < PC_MMIO_START ? ram : PC_MMIO_START;
+	return gmem_low_size(ram);
+}
+
+static uint64_t above_4g(uint64_t ram)
+{
+	return ram - gmem_low_size(ram);
 }
 
 unsigned pc_memmap(uint64_t ram, struct pc_mem_region *out)
@@ -25,13 +29,21 @@ unsigned pc_memmap(uint64_t ram, struct pc_mem_region *out)
 		out[n++] = (struct pc_mem_region){ PC_HIGH_RAM,
 						   high_ram_end(ram) - PC_HIGH_RAM,
 						   E820_RAM };
+	if (above_4g(ram))
+		out[n++] = (struct pc_mem_region){ GMEM_HIGH_BASE, above_4g(ram),
+						   E820_RAM };
 	return n;
 }
 
 unsigned pc_ram_ranges(uint64_t ram, struct pc_mem_region *out)
 {
-	out[0] = (struct pc_mem_region){ 0, high_ram_end(ram), E820_RAM };
-	return 1;
+	unsigned n = 0;
+
+	out[n++] = (struct pc_mem_region){ 0, high_ram_end(ram), E820_RAM };
+	if (above_4g(ram))
+		out[n++] = (struct pc_mem_region){ GMEM_HIGH_BASE, above_4g(ram),
+						   E820_RAM };
+	return n;
 }
 
 uint32_t pc_mem_lower_kib(void)

@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include "memory/guest_mem.h"
+
 #define E820_RAM      1
 #define E820_RESERVED 2
 

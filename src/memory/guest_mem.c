@@ -15,25 +15,49 @@ int gmem_init(struct guest_mem *gm, uint64_t size)
 	if (size < GUEST_MEM_MIN || size > GUEST_MEM_MAX ||
 	    (size & (GUEST_PAGE_SIZE - 1)))
 		return -EINVAL;
+	uint64_t low = gmem_low_size(size);
+	uint64_t span = low == size ? size : GMEM_HIGH_BASE + size - low;
 	/* Between PROT_NONE guards: a host access past RAM faults. */
-	void *p = guarded_alloc(size);
+	void *p = guarded_alloc(span);
 	if (!p)
 		return -errno;
-	uint64_t pages = size >> GUEST_PAGE_SHIFT;
+	/* The MMIO hole is no RAM: make any host access to it fault too. */
+	if (span > size && mprotect((uint8_t *)p + low, GMEM_HIGH_BASE - low,
+				    PROT_NONE)) {
+		int e = errno;
+
+		guarded_free(p, span);
+		return -e;
+	}
+	uint64_t pages = span >> GUEST_PAGE_SHIFT;
 	gm->code_pages = calloc((pages + 63) / 64, sizeof(uint64_t));
 	if (!gm->code_pages) {
-		guarded_free(p, size);
+		guarded_free(p, span);
 		return -ENOMEM;
 	}
 	gm->host = p;
 	gm->size = size;
+	gm->low = low;
+	gm->span = span;
 	return 0;
+}
+
+unsigned gmem_ram_ranges(const struct guest_mem *gm, uint64_t base[2],
+			 uint64_t len[2])
+{
+	base[0] = 0;
+	len[0] = gm->low;
+	if (gm->span == gm->low)
+		return 1;
+	base[1] = GMEM_HIGH_BASE;
+	len[1] = gm->span - GMEM_HIGH_BASE;
+	return 2;
 }
 
 void gmem_destroy(struct guest_mem *gm)
 {
 	if (gm->host)
-		guarded_free(gm->host, gm->size);
+		guarded_free(gm->host, gm->span);
 	free(gm->code_pages);
 	memset(gm, 0, sizeof(*gm));
 }
@@ -48,7 +72,7 @@ void gmem_mark_code_page(struct guest_mem *gm, uint64_t gpa)
 {
 	uint64_t pfn = gpa >> GUEST_PAGE_SHIFT;
 
-	if (gpa < gm->size)
+	if (gpa < gm->span)
 		gm->code_pages[pfn >> 6] |= 1ull << (pfn & 63);
 }
 
@@ -56,7 +80,7 @@ void gmem_clear_code_page(struct guest_mem *gm, uint64_t gpa)
 {
 	uint64_t pfn = gpa >> GUEST_PAGE_SHIFT;
 
-	if (gpa < gm->size)
+	if (gpa < gm->span)
 		gm->code_pages[pfn >> 6] &= ~(1ull << (pfn & 63));
 }
 

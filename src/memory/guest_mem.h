@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Guest-physical memory: one anonymous mapping of `size` bytes at guest
- * physical address 0.  Every access from host code goes through this API,
- * which checks bounds, so a guest can never make vmxbox touch host memory
- * outside its RAM.
+ * Guest-physical memory: one anonymous mapping that host address
+ * host + gpa backs guest-physical address gpa.  `size` bytes of RAM sit
+ * at 0 up to the PC's 32-bit MMIO hole; with as much RAM as QEMU's pc
+ * machine splits (at least 3.5 GiB), the first 3 GiB stay below the hole
+ * and the rest is relocated to 4 GiB up (docs/boot.md).  The hole's part
+ * of the mapping is PROT_NONE.  Every access from host code goes through
+ * this API, which checks bounds, so a guest can never make vmxbox touch
+ * host memory outside its RAM.
  *
  * Writes also tell the interpreter when they hit a page that holds cached
  * decoded instructions (code_pages bitmap + callback), so self-modifying code
@@ -22,9 +26,23 @@
 #define GUEST_MEM_MAX (64ull << 30)         /* 64 GiB */
 #define GUEST_MEM_DEFAULT (256ull << 20)
 
+/* QEMU's pc split (hw/i386/pc_piix.c): RAM of at least GMEM_SPLIT_AT
+ * bytes keeps GMEM_LOW_MAX below 4 GiB, the rest goes above. */
+#define GMEM_SPLIT_AT  0xe0000000ull     /* 3.5 GiB: the MMIO window */
+#define GMEM_LOW_MAX   0xc0000000ull     /* 3 GiB, gigabyte aligned */
+#define GMEM_HIGH_BASE 0x100000000ull    /* 4 GiB */
+
+/* RAM below the hole for ram bytes of RAM. */
+static inline uint64_t gmem_low_size(uint64_t ram)
+{
+	return ram < GMEM_SPLIT_AT ? ram : GMEM_LOW_MAX;
+}
+
 struct guest_mem {
-	uint8_t *host;      /* base of the mapping */
-	uint64_t size;      /* bytes, multiple of GUEST_PAGE_SIZE */
+	uint8_t *host;      /* base of the mapping: host + gpa */
+	uint64_t size;      /* bytes of RAM, multiple of GUEST_PAGE_SIZE */
+	uint64_t low;       /* RAM at [0, low) */
+	uint64_t span;      /* end of RAM: low, or 4 GiB + size - low */
 	uint64_t *code_pages; /* 1 bit per page: decoded code cached there */
 	void (*code_write)(void *opaque, uint64_t gpa, uint64_t len);
 	void *code_write_opaque;
@@ -34,11 +52,37 @@ struct guest_mem {
 int gmem_init(struct guest_mem *gm, uint64_t size);
 void gmem_destroy(struct guest_mem *gm);
 
+/* Is [gpa, gpa+len) RAM, with RAM at [0, low) and [4 GiB, span)?  Never
+ * across the hole. */
+static inline bool gmem_layout_has(uint64_t low, uint64_t span, uint64_t gpa,
+				   uint64_t len)
+{
+	if (len <= low && gpa <= low - len)
+		return true;
+	return span > GMEM_HIGH_BASE && gpa >= GMEM_HIGH_BASE &&
+	       len <= span - GMEM_HIGH_BASE &&
+	       gpa - GMEM_HIGH_BASE <= span - GMEM_HIGH_BASE - len;
+}
+
+/* The same for a machine of ram bytes (snapshots check their runs). */
+static inline bool gmem_ram_has(uint64_t ram, uint64_t gpa, uint64_t len)
+{
+	uint64_t low = gmem_low_size(ram);
+
+	return gmem_layout_has(low, low == ram ? ram : GMEM_HIGH_BASE + ram - low,
+			       gpa, len);
+}
+
 static inline bool gmem_range_ok(const struct guest_mem *gm, uint64_t gpa,
 				 uint64_t len)
 {
-	return len <= gm->size && gpa <= gm->size - len;
+	return gmem_layout_has(gm->low, gm->span, gpa, len);
 }
+
+/* The guest-physical ranges of RAM: [0, low) and, with a hole, [4 GiB,
+ * span).  Returns how many (1 or 2); an engine maps each (KVM memslots). */
+unsigned gmem_ram_ranges(const struct guest_mem *gm, uint64_t base[2],
+			 uint64_t len[2]);
 
 /* Host pointer for [gpa, gpa+len), or NULL if any byte is outside RAM.
  * Read-only use: writers must use gmem_write() or call gmem_note_write(). */

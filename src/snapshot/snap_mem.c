@@ -112,7 +112,8 @@ int snap_mem_capture(struct snap_memory *m, const struct guest_mem *gm)
 	int rc = 0;
 
 	m->n_runs = 0;
-	for (uint64_t gpa = 0; gpa < gm->size && !rc; gpa += GUEST_PAGE_SIZE) {
+	/* Over the whole mapping: the PC hole's pages are never touched. */
+	for (uint64_t gpa = 0; gpa < gm->span && !rc; gpa += GUEST_PAGE_SIZE) {
 		const uint8_t *p = gm->host + gpa;
 
 		if (page_touched(t, p) && !page_is_zero(p)) {
@@ -173,10 +174,10 @@ int snap_mem_restore(const struct snap_memory *m, struct guest_mem *gm,
 		memcpy(gm->host + r->gpa, r->data, r->len);
 		next = r->gpa + r->len;
 	}
-	zero_range(t, gm, next, gm->size - next);
+	zero_range(t, gm, next, gm->span - next);
 	touched_close(t);
 	/* Everything may have changed under cached decodes. */
-	gmem_note_write_slow(gm, 0, gm->size);
+	gmem_note_write_slow(gm, 0, gm->span);
 	return 0;
 }
 
@@ -186,7 +187,7 @@ bool snap_mem_read(const struct snapshot_machine *s, uint64_t gpa, void *buf,
 	uint64_t ram = s->config.ram_size;
 	uint8_t *out = buf;
 
-	if (len > ram || gpa > ram - len)
+	if (!gmem_ram_has(ram, gpa, len))
 		return false;
 	memset(buf, 0, len);
 	for (size_t i = 0; i < s->mem.n_runs; i++) {
@@ -305,7 +306,7 @@ bool snap_mem_validate(struct cin *in, const struct snap_memory *m,
 	for (size_t i = 0; i < m->n_runs; i++) {
 		const struct snap_mem_run *r = &m->runs[i];
 
-		if (r->len > ram || r->gpa > ram - r->len)
+		if (!gmem_ram_has(ram, r->gpa, r->len))
 			return cin_fail(in, "memory.runs[%zu]: run [%#llx, %#llx) outside RAM of %#llx bytes",
 					i, (unsigned long long)r->gpa,
 					(unsigned long long)(r->gpa + r->len),

@@ -609,6 +609,44 @@ START_TEST(power_off_and_reset)
 }
 END_TEST
 
+/* 4 GiB of RAM: 3 GiB below the PC hole, 1 GiB from 4 GiB on (QEMU's
+ * split), in every map; the local APIC answers in the hole; snapshots
+ * keep RAM above 4 GiB. */
+START_TEST(pc_hole_4g)
+{
+	const char *prog = getenv("VMXBOX_QEMU"), *k = getenv("PCTEST32");
+	const char *q[] = { prog, "-m", "4G", "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+			    "-kernel", k, NULL };
+	char snap[160], sarg[200];
+	const char *extra[] = { "--mem=4G", sarg, NULL };
+	const char *insp[] = { getenv("VMXBOX"), "inspect", snap, "--mem",
+			       "0x100001000", "8", NULL };
+	struct fw_result r;
+
+	run_argv(q, &r);
+	ck_assert_msg(r.status == 1, "status %d\n%s", r.status, r.err);
+	expect_line(&r, "mbx mem_upper=3144704");
+	expect_line(&r, "mbx mmap base=0x100000 len=0xbff00000 type=1");
+	expect_line(&r, "mbx mmap base=0x100000000 len=0x40000000 type=1");
+	expect_line(&r, "himem at_4g=0x1122334455667788 ok=1 lapic_version=0x50014");
+	expect_line(&r, "himemx hole=0xffffffff");
+	expect_line(&r, "fwcfg ram_size=0x100000000 nb_cpus=1 max_cpus=1 nographic=0 boot_menu=0 irq0_override=1");
+	expect_line(&r, "fwcfg e820 base=0x0 len=0xc0000000 type=1");
+	expect_line(&r, "fwcfg e820 base=0x100000000 len=0x40000000 type=1");
+	fw_result_free(&r);
+	snprintf(snap, sizeof(snap), "%s/hole.cbor", dir);
+	snprintf(sarg, sizeof(sarg), "--snapshot=%s", snap);
+	run_vmxbox(k, extra, &r);
+	ck_assert_int_eq(r.status, 1);
+	fw_result_free(&r);
+	run_argv(insp, &r);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	expect_line(&r, "  0000000100001000  88 77 66 55 44 33 22 11                           |.wfUD3\".|");
+	fw_result_free(&r);
+	unlink(snap);
+}
+END_TEST
+
 /* The same QEMU command line on QEMU (TCG) and on vmxbox-qemu: the same
  * kernel must see the same multiboot handover. */
 START_TEST(same_answers_as_qemu)
@@ -675,6 +713,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, qemu_front_end_cli);
 	tcase_add_test(tc, qemu_front_end_cpu);
 	tcase_add_test(tc, power_off_and_reset);
+	tcase_add_test(tc, pc_hole_4g);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, elf32_handover);
 	tcase_add_test(tc, elf64_handover);

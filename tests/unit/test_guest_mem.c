@@ -58,6 +58,48 @@ START_TEST(code_page_writes_notify)
 }
 END_TEST
 
+/* QEMU's pc split: below 3.5 GiB all RAM is low; from 3.5 GiB on, 3 GiB
+ * stay low and the rest starts at 4 GiB; the hole between is no RAM. */
+START_TEST(pc_hole_split)
+{
+	struct guest_mem gm;
+	uint64_t base[2], len[2], v = 0;
+
+	ck_assert_uint_eq(gmem_low_size(0xdffff000ull), 0xdffff000ull);
+	ck_assert_uint_eq(gmem_low_size(0xe0000000ull), 0xc0000000ull);
+	ck_assert_int_eq(gmem_init(&gm, 0xe0000000ull), 0);   /* 3.5 GiB */
+	ck_assert_uint_eq(gm.low, 0xc0000000ull);
+	ck_assert_uint_eq(gm.span, 0x120000000ull);
+	ck_assert_uint_eq(gmem_ram_ranges(&gm, base, len), 2);
+	ck_assert_uint_eq(base[1], 0x100000000ull);
+	ck_assert_uint_eq(len[1], 0x20000000ull);
+	ck_assert(gmem_range_ok(&gm, 0xbffffffcull, 4));
+	ck_assert(!gmem_range_ok(&gm, 0xbffffffeull, 4));     /* into the hole */
+	ck_assert(!gmem_range_ok(&gm, 0xc0000000ull, 1));
+	ck_assert(!gmem_range_ok(&gm, 0xfee00000ull, 4));     /* local APIC */
+	ck_assert(!gmem_range_ok(&gm, 0xfffffffcull, 8));     /* across 4 GiB */
+	ck_assert(gmem_range_ok(&gm, 0x100000000ull, 8));
+	ck_assert(gmem_range_ok(&gm, 0x11ffffff8ull, 8));
+	ck_assert(!gmem_range_ok(&gm, 0x11ffffffcull, 8));    /* past the end */
+	ck_assert(!gmem_range_ok(&gm, 0x120000000ull, 1));
+	ck_assert(!gmem_range_ok(&gm, 0x100000000ull, 0x20000001ull));
+	ck_assert(gmem_write_u64(&gm, 0x100000ff8ull, 0x1122334455667788ull));
+	ck_assert(gmem_read_u64(&gm, 0x100000ff8ull, &v));
+	ck_assert_uint_eq(v, 0x1122334455667788ull);
+	ck_assert(!gmem_write_u32(&gm, 0xd0000000ull, 1));
+	ck_assert_ptr_null(gmem_ptr(&gm, 0xd0000000ull, 1));
+	gmem_mark_code_page(&gm, 0x11ffff000ull);             /* top page */
+	ck_assert(gmem_page_has_code(&gm, 0x11ffff123ull));
+	gmem_destroy(&gm);
+	/* Without a split: one range, nothing above. */
+	ck_assert_int_eq(gmem_init(&gm, 64 << 20), 0);
+	ck_assert_uint_eq(gmem_ram_ranges(&gm, base, len), 1);
+	ck_assert_uint_eq(len[0], 64 << 20);
+	ck_assert(!gmem_range_ok(&gm, 0x100000000ull, 1));
+	gmem_destroy(&gm);
+}
+END_TEST
+
 START_TEST(sizes_parse)
 {
 	uint64_t v;
@@ -89,6 +131,7 @@ int main(void)
 	tcase_add_test(tc, bad_sizes_rejected);
 	tcase_add_test(tc, code_page_writes_notify);
 	tcase_add_test(tc, sizes_parse);
+	tcase_add_test(tc, pc_hole_split);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -74,12 +74,13 @@ mb_entry:
 	movl %eax, %edi           /* kept across the switch: magic */
 	movl %ebx, %esi           /* info */
 
-	/* PML4[0] -> PDPT, PDPT[0..3] -> PD0..3, PDs: 2 MiB pages. */
+	/* PML4[0] -> PDPT, PDPT[0..7] -> PD0..7, PDs: 2 MiB pages: 0-8 GiB
+	 * (RAM above the PC hole starts at 4 GiB). */
 	movl $pml4, %eax
 	movl $pdpt + 3, (%eax)
 	movl $pdpt, %eax
 	movl $pd + 3, %ebx
-	movl $4, %ecx
+	movl $8, %ecx
 1:	movl %ebx, (%eax)
 	addl $8, %eax
 	addl $4096, %ebx
@@ -87,11 +88,12 @@ mb_entry:
 	movl $pd, %eax
 	movl $0x83, %ebx          /* P | RW | PS */
 	xorl %edx, %edx           /* high dword of the physical address */
-	movl $2048, %ecx
+	movl $4096, %ecx
 2:	movl %ebx, (%eax)
 	movl %edx, 4(%eax)
 	addl $8, %eax
 	addl $0x200000, %ebx
+	adcl $0, %edx
 	loop 2b
 
 	movl %cr4, %eax
@@ -144,6 +146,6 @@ boot_sels:
 	.align 4096
 pml4:	.skip 4096
 pdpt:	.skip 4096
-pd:	.skip 4 * 4096
+pd:	.skip 8 * 4096
 	.skip 16384
 stack_top:

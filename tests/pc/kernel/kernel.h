@@ -83,4 +83,7 @@ void lapic_write(unsigned reg, uint32_t v);
 uint32_t lapic_read(unsigned reg);
 void ioapic_route(unsigned pin, uint32_t low);
 
+struct mb_info;
+void test_high_ram(const struct mb_info *mi);
+
 #endif

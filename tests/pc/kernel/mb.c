@@ -79,6 +79,7 @@ static void print_mmap(const struct mb_info *mi)
 	kputs("mbx");
 	kkv_dec("ram_kib", ram >> 10);
 	kputc('\n');
+	test_high_ram(mi);
 }
 
 void test_multiboot(uint32_t magic, uint32_t info)
@@ -108,4 +109,34 @@ void test_multiboot(uint32_t magic, uint32_t info)
 		print_mods(mi);
 	if (mi->flags & 64)
 		print_mmap(mi);
+}
+
+/* RAM relocated above the PC hole: the map's entry at 4 GiB is memory the
+ * kernel can use, and the hole below it is not RAM. */
+void test_high_ram(const struct mb_info *mi)
+{
+	uint32_t at = mi->mmap_addr, end = mi->mmap_addr + mi->mmap_length;
+	volatile uint64_t *hi = (volatile uint64_t *)0x100001000ull;
+	volatile uint32_t *hole = (volatile uint32_t *)0xd0000000ull;
+	bool high = false;
+
+	for (; at < end; at += ((const struct mb_mmap *)(uintptr_t)at)->size + 4) {
+		const struct mb_mmap *e = (const struct mb_mmap *)(uintptr_t)at;
+
+		high |= e->type == 1 && e->base == 0x100000000ull;
+	}
+	if (!high)
+		return;
+	hi[0] = 0x1122334455667788ull;
+	hi[1] = ~hi[0];
+	kputs("himem");
+	kkv_hex("at_4g", hi[0]);
+	kkv_dec("ok", hi[1] == ~0x1122334455667788ull);
+	/* The local APIC answers in the hole, not RAM. */
+	kkv_hex("lapic_version", *(volatile uint32_t *)0xfee00030ull);
+	kputc('\n');
+	*hole = 0x12345678;
+	kputs("himemx");                     /* QEMU reads 0 there */
+	kkv_hex("hole", *hole);
+	kputc('\n');
 }
