@@ -112,11 +112,13 @@ int snap_mem_capture(struct snap_memory *m, const struct guest_mem *gm)
 	int rc = 0;
 
 	m->n_runs = 0;
-	/* Over the whole mapping: the PC hole's pages are never touched. */
+	/* Over the whole mapping; the PC hole's pages are PROT_NONE and
+	 * never read (without pagemap every page counts as touched). */
 	for (uint64_t gpa = 0; gpa < gm->span && !rc; gpa += GUEST_PAGE_SIZE) {
 		const uint8_t *p = gm->host + gpa;
 
-		if (page_touched(t, p) && !page_is_zero(p)) {
+		if (gmem_range_ok(gm, gpa, GUEST_PAGE_SIZE) &&
+		    page_touched(t, p) && !page_is_zero(p)) {
 			if (!len)
 				start = gpa;
 			len += GUEST_PAGE_SIZE;
@@ -147,7 +149,8 @@ static void zero_range(struct touched *t, struct guest_mem *gm, uint64_t gpa,
 		       uint64_t len)
 {
 	for (uint64_t a = gpa; a < gpa + len; a += GUEST_PAGE_SIZE)
-		if (page_touched(t, gm->host + a) && !page_is_zero(gm->host + a))
+		if (gmem_range_ok(gm, a, GUEST_PAGE_SIZE) &&
+		    page_touched(t, gm->host + a) && !page_is_zero(gm->host + a))
 			memset(gm->host + a, 0, GUEST_PAGE_SIZE);
 }
 

@@ -136,7 +136,7 @@ void test_high_ram(const struct mb_info *mi)
 	kkv_hex("lapic_version", *(volatile uint32_t *)0xfee00030ull);
 	kputc('\n');
 	*hole = 0x12345678;
-	kputs("himemx");                     /* QEMU reads 0 there */
+	kputs("himemx");     /* all ones: a master abort (QEMU reads 0) */
 	kkv_hex("hole", *hole);
 	kputc('\n');
 }
