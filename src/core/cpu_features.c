@@ -20,7 +20,7 @@
 const struct cpu_feature_info cpu_feature_table[] = {
 	/* CPUID.1:EDX */
 	ROW(FPU, "fpu", NULL, true, FPU),
-	ROW(VME, "vme", NULL, false, VME),
+	ROW(VME, "vme", NULL, true, VME),
 	ROW(DE, "de", NULL, true, DE),
 	ROW(PSE, "pse", NULL, true, PSE),
 	ROW(TSC, "tsc", NULL, true, TSC),

@@ -311,15 +311,23 @@ static void finish_gate(struct interp *ip, const struct gate *g, uint64_t cd,
 		s->rflags &= ~RFLAGS_IF;   /* interrupt gate */
 }
 
+/*
+ * Protected-mode IDT delivery (SDM 6.12.1, INT n "PROTECTED-MODE").  From
+ * virtual-8086 mode the handler must be non-conforming code at DPL 0
+ * (else #GP(selector)): the ring-0 stack of the TSS gets GS, FS, DS, ES
+ * before the usual SS, ESP, EFLAGS (VM = 1), CS, EIP frame, and those four
+ * become null (INT n "INTERRUPT-FROM-VIRTUAL-8086-MODE", SDM 20.3.1.1).
+ */
 static void deliver_pm(struct interp *ip, const struct x86_event *ev)
 {
+	static const unsigned v86_segs[] = { SEG_GS, SEG_FS, SEG_DS, SEG_ES };
 	struct cpu_state *s = &ip->s;
 	uint32_t ext = evt_ext(ev);
 	struct gate g = idt_gate(ip, ev, false);
-	uint64_t cd, sp, lin, sp_mask, vals[6];
+	uint64_t cd, sp, lin, sp_mask, vals[10];
 	unsigned cpl = cpu_cpl(s), cdpl, new_cpl, n = 0;
 	unsigned size = (g.type & 8) ? 4 : 2;
-	bool inner;
+	bool inner, v86 = s->rflags & RFLAGS_VM;
 	struct seg_reg ss = s->seg[SEG_SS];
 
 	if (g.type == 0x5) {
@@ -330,12 +338,8 @@ static void deliver_pm(struct interp *ip, const struct x86_event *ev)
 	cdpl = (desc_ar(cd) & SEG_AR_DPL_MASK) >> SEG_AR_DPL_SHIFT;
 	inner = !(desc_ar(cd) & 4) && cdpl < cpl;
 	new_cpl = inner ? cdpl : cpl;
-	if (s->rflags & RFLAGS_VM) {
-		snprintf(ip->exit_msg, sizeof(ip->exit_msg),
-			 "interrupt from virtual-8086 mode not supported");
-		ip->exit_reason = ENGINE_EXIT_ERROR;
-		return;
-	}
+	if (v86 && (!inner || cdpl != 0))
+		interp_raise_err(ip, X86_GP, (g.sel & 0xfffc) | ext);
 	if (inner) {
 		uint16_t nss;
 		uint32_t nesp;
@@ -343,6 +347,8 @@ static void deliver_pm(struct interp *ip, const struct x86_event *ev)
 		tss_stack32(ip, cdpl, ext, &nss, &nesp);
 		load_inner_ss(ip, nss, cdpl, ext, &ss);
 		sp = nesp;
+		for (unsigned i = 0; v86 && i < 4; i++)
+			vals[n++] = s->seg[v86_segs[i]].sel;
 		vals[n++] = s->seg[SEG_SS].sel;
 		vals[n++] = s->gpr[GPR_RSP];
 	} else {
@@ -357,6 +363,8 @@ static void deliver_pm(struct interp *ip, const struct x86_event *ev)
 	sp = (sp - n * size) & sp_mask;
 	lin = stack_lin(ip, &ss, sp, n * size, false,
 			inner ? (ss.sel & 0xfffc) | ext : 0);
+	if (g.off > desc_limit(cd))
+		interp_raise_err(ip, X86_GP, ext);
 	frame_write(ip, lin, vals, n, size,
 		    ACC_WRITE | (new_cpl < 3 ? ACC_SUPER : 0));
 	if (inner) {
@@ -365,6 +373,8 @@ static void deliver_pm(struct interp *ip, const struct x86_event *ev)
 	} else {
 		s->gpr[GPR_RSP] = (s->gpr[GPR_RSP] & ~sp_mask) | sp;
 	}
+	for (unsigned i = 0; v86 && i < 4; i++)
+		s->seg[v86_segs[i]] = (struct seg_reg){ .ar = SEG_AR_UNUSABLE };
 	finish_gate(ip, &g, cd, new_cpl);
 }
 

@@ -16,15 +16,29 @@ static unsigned iopl(const struct interp *ip)
 	return (unsigned)((ip->s.rflags & RFLAGS_IOPL) >> RFLAGS_IOPL_SHIFT);
 }
 
-/* PUSHF: VM and RF are cleared in the image; in virtual-8086 mode with
- * IOPL < 3 it faults (no VME support in the core). */
+/* Virtual-8086 mode with IOPL < 3 (SDM PUSHF/POPF, 20.3.3.x): #GP(0) for
+ * the virtual-8086 monitor, except the 16-bit forms with CR4.VME, which
+ * work on VIF in place of IF. */
+static bool v86_vme(struct interp *ip, unsigned bytes)
+{
+	if (!(ip->s.rflags & RFLAGS_VM) || iopl(ip) == 3)
+		return false;
+	if (!(ip->s.cr4 & CR4_VME) || bytes != 2)
+		interp_raise_err(ip, X86_GP, 0);
+	return true;
+}
+
+/* PUSHF: VM and RF are cleared in the image; with VME the image has
+ * IF = VIF and IOPL = 3. */
 static void exec_pushf(struct interp *ip, const struct insn *in)
 {
 	unsigned bytes = in->zi.operand_width / 8;
+	uint64_t f = ip->s.rflags & ~(RFLAGS_VM | RFLAGS_RF);
 
-	if ((ip->s.rflags & RFLAGS_VM) && iopl(ip) < 3)
-		interp_raise_err(ip, X86_GP, 0);
-	interp_push(ip, ip->s.rflags & ~(RFLAGS_VM | RFLAGS_RF), bytes);
+	if (v86_vme(ip, bytes))
+		f = (f & ~RFLAGS_IF) | RFLAGS_IOPL |
+		    ((f & RFLAGS_VIF) ? RFLAGS_IF : 0);
+	interp_push(ip, f, bytes);
 }
 
 /* The set of flags POPF may change, by mode (SDM Vol. 2 POPF):
@@ -49,17 +63,37 @@ static uint64_t popf_mask(struct interp *ip)
 	return m;
 }
 
+/* POPF with VME: IF and IOPL stay, VIF takes the popped IF; a popped TF
+ * or IF while VIP is set is #GP(0), before anything changes. */
+static void popf_vme(struct interp *ip)
+{
+	uint64_t sp = ip->s.gpr[GPR_RSP] & 0xffff;
+	uint64_t v = mem_read_u(ip, SEG_SS, sp, 2);
+	uint64_t m = 0xffff & POPF_BASE & ~(RFLAGS_IF | RFLAGS_IOPL);
+
+	if ((v & RFLAGS_TF) ||
+	    ((v & RFLAGS_IF) && (ip->s.rflags & RFLAGS_VIP)))
+		interp_raise_err(ip, X86_GP, 0);
+	interp_set_sp(ip, sp + 2);
+	ip->s.rflags = (ip->s.rflags & ~(m | RFLAGS_VIF)) | (v & m) |
+		       ((v & RFLAGS_IF) ? RFLAGS_VIF : 0) | RFLAGS_FIXED1;
+}
+
 static void exec_popf(struct interp *ip, const struct insn *in)
 {
 	unsigned bytes = in->zi.operand_width / 8;
-	uint64_t m = popf_mask(ip);
-	uint64_t v;
+	uint64_t m, v;
 
+	ip->batch_break = true;   /* TF or IF may have changed */
+	if (v86_vme(ip, bytes)) {
+		popf_vme(ip);
+		return;
+	}
+	m = popf_mask(ip);
 	if (bytes == 2)
 		m &= 0xffff;
 	v = interp_pop(ip, bytes);
 	ip->s.rflags = (ip->s.rflags & ~m) | (v & m) | RFLAGS_FIXED1;
-	ip->batch_break = true;   /* TF or IF may have changed */
 }
 
 static void exec_clc(struct interp *ip, const struct insn *in) { ip->s.rflags &= ~RFLAGS_CF; }

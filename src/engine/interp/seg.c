@@ -71,14 +71,14 @@ static void seg_load_real(struct interp *ip, unsigned seg, uint16_t sel)
 {
 	struct seg_reg *sr = &ip->s.seg[seg];
 
-	sr->sel = sel;
-	sr->base = (uint64_t)sel << 4;
 	if (ip->s.rflags & RFLAGS_VM) {
 		/* Virtual-8086: fixed attributes (SDM 20.2.1). */
-		sr->limit = 0xffff;
-		sr->ar = SEG_AR_P | SEG_AR_S | (3u << SEG_AR_DPL_SHIFT) |
-			 (seg == SEG_CS ? 0xb : 0x3);
-	} else if (sr->ar & SEG_AR_UNUSABLE) {
+		v86_seg_set(sr, sel);
+		return;
+	}
+	sr->sel = sel;
+	sr->base = (uint64_t)sel << 4;
+	if (sr->ar & SEG_AR_UNUSABLE) {
 		sr->ar = SEG_AR_P | SEG_AR_S | (seg == SEG_CS ? 0xb : 0x3);
 	}
 }

@@ -136,6 +136,18 @@ void seg_call_gate64(struct interp *ip, uint16_t sel, uint64_t d,
 /* IRET in protected mode: loads CS:RIP (SS:RSP); returns popped RFLAGS. */
 uint64_t seg_iret_pm(struct interp *ip, unsigned opsize);
 
+/* v86.c: virtual-8086 mode (SDM 20.2-20.4). */
+/* Access rights of every segment register in virtual-8086 mode: present,
+ * DPL 3, read/write accessed data, CS included (SDM 27.3.1.2). */
+#define V86_SEG_AR (SEG_AR_P | SEG_AR_S | (3u << SEG_AR_DPL_SHIFT) | 0x3u)
+void v86_seg_set(struct seg_reg *sr, uint16_t sel);
+/* IRET at CPL 0 to virtual-8086 mode; IRET inside it. */
+void v86_iret_enter(struct interp *ip);
+void v86_iret(struct interp *ip, unsigned opsize);
+/* INT n in virtual-8086 mode: true when redirected to the 8086 program
+ * (next = the return IP); #GP(0) when IOPL < 3 forbids the IDT. */
+bool v86_int_n(struct interp *ip, uint8_t vector, uint64_t next);
+
 /* Stack helpers working on a whole frame at once (precise faults). */
 uint64_t stk_width_mask(const struct cpu_state *s);
 void stk_write_frame(struct interp *ip, const uint64_t *vals, unsigned n,

@@ -11,7 +11,6 @@ void sys_int(struct interp *ip, const struct insn *in)
 {
 	struct cpu_state *s = &ip->s;
 	uint8_t type = EVT_SW_INTR, vector;
-	unsigned iopl = (unsigned)((s->rflags & RFLAGS_IOPL) >> RFLAGS_IOPL_SHIFT);
 
 	switch (in->zi.mnemonic) {
 	case ZYDIS_MNEMONIC_INT3:
@@ -32,8 +31,9 @@ void sys_int(struct interp *ip, const struct insn *in)
 		break;
 	default:
 		vector = (uint8_t)in->ops[0].imm.value.u;
-		if ((s->rflags & RFLAGS_VM) && iopl < 3)
-			interp_raise_gp0(ip);
+		if ((s->rflags & RFLAGS_VM) &&
+		    v86_int_n(ip, vector, ip->insn_rip + in->len))
+			return;
 		break;
 	}
 	s->rip = ip->insn_rip;
@@ -110,6 +110,18 @@ static void iret_task_return(struct interp *ip, const struct insn *in)
 	task_switch(ip, &ts);
 }
 
+/* IRET at CPL 0 outside IA-32e mode whose 32-bit EFLAGS image has VM = 1
+ * returns to virtual-8086 mode (SDM IRET "PROTECTED-MODE"). */
+static bool iret_to_v86(struct interp *ip, unsigned opsize, unsigned cpl)
+{
+	uint64_t v[3];
+
+	if (opsize != 32 || cpl != 0 || cpu_long_mode(&ip->s))
+		return false;
+	stk_read_frame(ip, v, 3, 4, 0);
+	return v[2] & RFLAGS_VM;
+}
+
 void sys_iret(struct interp *ip, const struct insn *in)
 {
 	struct cpu_state *s = &ip->s;
@@ -131,12 +143,14 @@ void sys_iret(struct interp *ip, const struct insn *in)
 				  ((s->gpr[GPR_RSP] + 3ull * size) & mask);
 		s->rflags = iret_flags(s, v[2], opsize, 0);
 	} else if (s->rflags & RFLAGS_VM) {
-		interp_raise_gp0(ip);   /* virtual-8086 mode not supported */
+		v86_iret(ip, opsize);
 	} else if (s->rflags & RFLAGS_NT) {
 		/* SDM IRET: in IA-32e mode NT=1 is #GP(0). */
 		if (cpu_long_mode(s))
 			interp_raise_gp0(ip);
 		iret_task_return(ip, in);
+	} else if (iret_to_v86(ip, opsize, cpl)) {
+		v86_iret_enter(ip);
 	} else {
 		fl = seg_iret_pm(ip, opsize);
 		s->rflags = iret_flags(s, fl, opsize, cpl);

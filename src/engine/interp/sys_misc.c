@@ -61,31 +61,42 @@ void sys_hlt(struct interp *ip, const struct insn *in)
 	sys_done(ip, in);
 }
 
-/* CLI/STI privilege (SDM CLI/STI tables): IOPL >= CPL, else #GP. */
-static void if_permission(struct interp *ip)
+/*
+ * CLI/STI (SDM CLI/STI operation): IF when IOPL allows it (IOPL >= CPL,
+ * IOPL = 3 in virtual-8086 mode, always in real mode); else VIF in
+ * virtual-8086 mode with CR4.VME and at CPL 3 with CR4.PVI (protected-mode
+ * virtual interrupts, SDM 20.4), where STI with VIP set is #GP(0); else
+ * #GP(0).  Returns the flag to change.
+ */
+static uint64_t cli_sti_flag(struct interp *ip, bool sti)
 {
 	const struct cpu_state *s = &ip->s;
 	unsigned iopl = (unsigned)((s->rflags & RFLAGS_IOPL) >> RFLAGS_IOPL_SHIFT);
+	bool v86 = s->rflags & RFLAGS_VM;
+	bool vif;
 
-	if ((s->cr0 & CR0_PE) && ((s->rflags & RFLAGS_VM) ? iopl < 3 :
-				  iopl < cpu_cpl(s)))
+	if (!(s->cr0 & CR0_PE) || iopl >= (v86 ? 3 : cpu_cpl(s)))
+		return RFLAGS_IF;
+	vif = v86 ? (s->cr4 & CR4_VME) : (cpu_cpl(s) == 3 && (s->cr4 & CR4_PVI));
+	if (!vif || (sti && (s->rflags & RFLAGS_VIP)))
 		interp_raise_gp0(ip);
+	return RFLAGS_VIF;
 }
 
 void sys_cli(struct interp *ip, const struct insn *in)
 {
-	if_permission(ip);
-	ip->s.rflags &= ~RFLAGS_IF;
+	ip->s.rflags &= ~cli_sti_flag(ip, false);
 	sys_done(ip, in);
 }
 
 void sys_sti(struct interp *ip, const struct insn *in)
 {
-	if_permission(ip);
+	uint64_t f = cli_sti_flag(ip, true);
+
 	/* Interrupts stay blocked for one more instruction (SDM STI). */
-	if (!(ip->s.rflags & RFLAGS_IF))
+	if (f == RFLAGS_IF && !(ip->s.rflags & RFLAGS_IF))
 		ip->shadow_next |= INTR_BLOCK_STI;
-	ip->s.rflags |= RFLAGS_IF;
+	ip->s.rflags |= f;
 	sys_done(ip, in);
 }
 
