@@ -421,6 +421,11 @@ static enum icpt_result exception_decide(struct vmx_vcpu *v,
 						ic->u.exc.qualification);
 	if (type == EVT_HW_EXCEPTION)
 		ei.ic = NULL;           /* no instruction length */
+	/* SDM 28.3.3: RF is saved as the event's RFLAGS image would have
+	 * it, set for a fault (the interpreter's rule in except.c). */
+	if (type == EVT_HW_EXCEPTION && ic->u.exc.vector != 1 &&
+	    ic->u.exc.vector != 3 && ic->u.exc.vector != 4)
+		ctx->cpu->rflags |= RFLAGS_RF;
 	return vmx_vmexit_full(v, ctx, &ei);
 }
 
