@@ -32,6 +32,7 @@ new status replaces the old one in the results file.
 Run it niced: `nice -n 10 tools/vmx-mutate.py run ...`.
 """
 import argparse
+import filecmp
 import hashlib
 import json
 import os
@@ -160,15 +161,22 @@ def mutant_id(m):
 def scratch_tree(work):
     """A copy of the tree (sources only) with its own build directory."""
     src = os.path.join(work, "src-tree")
-    if not os.path.isdir(src):
-        files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT,
-                               capture_output=True, check=True).stdout
-        for f in files.decode().split("\0"):
-            if not f:
-                continue
-            dst = os.path.join(src, f)
-            os.makedirs(os.path.dirname(dst), exist_ok=True)
-            shutil.copy2(os.path.join(ROOT, f), dst)
+    # Brought up to date on every start (a resumed run tests the tree as
+    # it is now, new tests included); unchanged files are left alone so
+    # that ninja rebuilds only what changed.
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT,
+                           capture_output=True, check=True).stdout
+    for f in files.decode().split("\0"):
+        if not f or not os.path.isfile(os.path.join(ROOT, f)):
+            continue
+        dst = os.path.join(src, f)
+        if os.path.isfile(dst) and filecmp.cmp(os.path.join(ROOT, f), dst,
+                                               shallow=False):
+            continue
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        # A new mtime (not copy2's): an older one would not make ninja
+        # rebuild what was built from the file before.
+        shutil.copy(os.path.join(ROOT, f), dst)
     build = os.path.join(src, "build")
     # A swapped && / || must not die on -Wparentheses: no -Werror in the
     # scratch build (a warning is no test).
@@ -178,6 +186,9 @@ def scratch_tree(work):
     else:
         subprocess.run(["meson", "configure", build, "-Dwerror=false"],
                        check=True, stdout=subprocess.DEVNULL)
+    # Regenerate first: a synced meson.build may have changed the targets.
+    subprocess.run(["ninja", "-C", build, "build.ninja"], check=True,
+                   stdout=subprocess.DEVNULL)
     targets = suite_targets(build)
     subprocess.run(["ninja", "-C", build] + targets, check=True,
                    stdout=subprocess.DEVNULL)
@@ -256,14 +267,14 @@ def load_results(path):
     return done
 
 
-def select(args):
+def select(args, shard=True):
     ms = all_mutants()
     if args.file:
         ms = [m for m in ms if os.path.basename(m[0]) in args.file]
     if args.sample:
         rnd = random.Random(args.seed)
         ms = rnd.sample(ms, min(args.sample, len(ms)))
-    if args.shards > 1:
+    if shard and args.shards > 1:
         ms = [m for i, m in enumerate(ms) if i % args.shards == args.shard]
     return ms
 
@@ -273,10 +284,38 @@ def cmd_list(args):
         print(mutant_id(m), "|", m[4].strip())
 
 
+def mutant_record(m):
+    with open(os.path.join(ROOT, m[0])) as fh:
+        orig = fh.readlines()[m[1] - 1]
+    return {"id": mutant_id(m), "file": m[0], "line": m[1], "kind": m[2],
+            "mutant": m[4].strip(), "orig": orig.strip()}
+
+
+def planned(args):
+    """[(record, mutant of the tree now)] of this run.  The sample is
+    saved beside the results file when a run begins (RESULTS.sample) and
+    read back on resume, each mutant found again in the tree as it is now
+    (lines move; None if its code is gone): a random sample of a tree that
+    changed would otherwise be a different sample."""
+    path = args.results + ".sample"
+    if os.path.exists(path):
+        current = all_mutants()
+        with open(path) as fh:
+            recs = [json.loads(l) for l in fh if l.strip()]
+        return [(r, find_again(r, current)) for r in recs]
+    ms = select(args, shard=False)
+    with open(path, "w") as fh:
+        for m in ms:
+            fh.write(json.dumps(mutant_record(m)) + "\n")
+    return [(mutant_record(m), m) for m in ms]
+
+
 def cmd_run(args):
-    ms = select(args)
+    plan = planned(args)
     done = load_results(args.results)
-    todo = [m for m in ms if mutant_id(m) not in done]
+    # Shards split the one saved sample; they may share a results file.
+    todo = [(r, m) for i, (r, m) in enumerate(plan)
+            if r["id"] not in done and i % args.shards == args.shard]
     work = args.work or os.path.join("/tmp", f"vmx-mutate-{args.shard}")
     os.makedirs(work, exist_ok=True)
     src, build, targets = scratch_tree(work)
@@ -284,13 +323,16 @@ def cmd_run(args):
                           capture_output=True)
     if base.returncode or run_suites(build, args.timeout)[0]:
         sys.exit("vmx-mutate: the unmutated tree does not pass its suites")
-    print(f"{len(ms)} mutants, {len(ms) - len(todo)} already done, "
+    print(f"{len(plan)} mutants, {len(plan) - len(todo)} already done, "
           f"scratch tree {src}", flush=True)
-    for i, m in enumerate(todo, 1):
-        status, secs, why = run_one(src, build, targets, m, args.timeout)
-        rec = {"id": mutant_id(m), "file": m[0], "line": m[1],
-               "kind": m[2], "mutant": m[4].strip(), "status": status,
-               "seconds": round(secs, 1), "failed": why}
+    for i, (r, m) in enumerate(todo, 1):
+        if m is None:
+            status, secs, why = "gone", 0.0, "mutated code no longer exists"
+        else:
+            status, secs, why = run_one(src, build, targets, m, args.timeout)
+        rec = dict(r, status=status, seconds=round(secs, 1), failed=why)
+        if m is not None and m[1] != r["line"]:
+            rec["line_now"] = m[1]
         with open(args.results, "a") as fh:
             fh.write(json.dumps(rec) + "\n")
         print(f"[{i}/{len(todo)}] {status:9} {rec['id']} {why}", flush=True)
@@ -299,13 +341,21 @@ def cmd_run(args):
 
 def find_again(rec, current):
     """The mutant of the current tree that a results record describes:
-    same file, kind and mutated text, on the nearest line; None if the
-    code it mutated is gone."""
+    same file, kind and mutated text, and the same original line when the
+    record has it (every dropped statement reads ";"), on the nearest
+    line; None if the code it mutated is gone."""
     best = None
+    lines = {}
     for m in current:
         if m[0] != rec["file"] or m[2] != rec["kind"] or \
                 m[4].strip() != rec["mutant"]:
             continue
+        if "orig" in rec:
+            if m[0] not in lines:
+                with open(os.path.join(ROOT, m[0])) as fh:
+                    lines[m[0]] = fh.readlines()
+            if lines[m[0]][m[1] - 1].strip() != rec["orig"]:
+                continue
         if best is None or abs(m[1] - rec["line"]) < abs(best[1] - rec["line"]):
             best = m
     return best
@@ -315,11 +365,15 @@ def cmd_recheck(args):
     done = load_results(args.results)
     surv = [r for r in done.values() if r["status"] == "survived"]
     current = all_mutants()
+    sample = {}
+    if os.path.exists(args.results + ".sample"):
+        with open(args.results + ".sample") as fh:
+            sample = {r["id"]: r for r in map(json.loads, fh) if r}
     work = args.work or os.path.join("/tmp", "vmx-mutate-recheck")
     os.makedirs(work, exist_ok=True)
     src, build, targets = scratch_tree(work)
     for i, r in enumerate(sorted(surv, key=lambda r: r["id"]), 1):
-        m = find_again(r, current)
+        m = find_again(dict(sample.get(r["id"], {}), **r), current)
         if m is None:
             status, secs, why = "gone", 0.0, "mutated code no longer exists"
         else:

@@ -55,6 +55,8 @@ START_TEST(exit_qualifications)
 	ck_assert_str_eq(qual(EXIT_REASON_TASK_SWITCH, 0, 0xc0000028),
 			 "selector 0x28, source task gate in IDT");
 	ck_assert_str_eq(qual(EXIT_REASON_EXCEPTION_NMI, 0x80000301, 0x4001), "B0 BS");
+	ck_assert_str_eq(qual(EXIT_REASON_EXCEPTION_NMI, 0x80000301, 0x4), "B2");
+	ck_assert_str_eq(qual(EXIT_REASON_EXCEPTION_NMI, 0x80000301, 0xa), "B1 B3");
 	ck_assert_str_eq(qual(EXIT_REASON_EXCEPTION_NMI, 0x80000b0e, 0x1234),
 			 "linear address 0x1234");
 	/* Table 28-6 and failed VM entries (SDM 27.8). */
@@ -119,6 +121,11 @@ START_TEST(fields)
 	ck_assert_str_eq(field(VMCS_GUEST_INTERRUPTIBILITY_INFO, 9),
 			 "blocking-by-STI blocking-by-NMI");
 	ck_assert_str_eq(field(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0x4000), "BS");
+	/* Every named bit of Table 25-3 on its own place. */
+	ck_assert_str_eq(field(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0x4),
+			 "B2");
+	ck_assert_str_eq(field(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0x1100b),
+			 "B0 B1 B3 enabled-breakpoint RTM");
 	ck_assert_str_eq(field(VMCS_GUEST_CS_AR_BYTES, 0xa09b),
 			 "type 11 code/data DPL 0 P L G");
 	ck_assert_str_eq(field(VMCS_GUEST_LDTR_AR_BYTES, 0x10000), "unusable");
@@ -158,6 +165,32 @@ START_TEST(grouped_listing)
 }
 END_TEST
 
+static bool get_no_intr_info(void *opaque, uint32_t enc, uint64_t *val)
+{
+	switch (enc) {
+	case VMCS_VM_EXIT_REASON: *val = EXIT_REASON_EXCEPTION_NMI; return true;
+	case VMCS_EXIT_QUALIFICATION: *val = 0x4001; return true;
+	default: return false;
+	}
+}
+
+/* An exception exit whose VMCS view has no exit interruption information
+ * (a partial dump): the vector is unknown, so the qualification is not
+ * decoded as a #DB's (B0 BS) nor a #PF's. */
+START_TEST(listing_without_intr_info)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	vmcs_print(f, get_no_intr_info, NULL, "");
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(out,
+		"  EXIT_QUALIFICATION                 6400 0000000000004001\n"));
+	free(out);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vmcs_decode");
@@ -169,6 +202,7 @@ int main(void)
 	tcase_add_test(tc, instruction_information);
 	tcase_add_test(tc, fields);
 	tcase_add_test(tc, grouped_listing);
+	tcase_add_test(tc, listing_without_intr_info);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -182,6 +182,15 @@ static const struct bound bounds[] = {
 	  { SET(GUEST_LDTR_SELECTOR, 0x24) } },
 	{ "guest DS/ES/FS/GS access rights", true, "conforming code, DPL < RPL",
 	  { SET(GUEST_DS_SELECTOR, 0x13), SET(GUEST_DS_AR_BYTES, 0xc09f) } },
+	/* Types (26.3.1.2): accessed; a code segment must be readable. */
+	{ "guest DS/ES/FS/GS access rights", true, "read-only data, accessed",
+	  { SET(GUEST_DS_AR_BYTES, 0xc091) } },
+	{ "guest DS/ES/FS/GS access rights", false, "data, not accessed",
+	  { SET(GUEST_ES_AR_BYTES, 0xc092) } },
+	{ "guest DS/ES/FS/GS access rights", true, "execute/read code",
+	  { SET(GUEST_FS_AR_BYTES, 0xc09b) } },
+	{ "guest DS/ES/FS/GS access rights", false, "execute-only code",
+	  { SET(GUEST_GS_AR_BYTES, 0xc099) } },
 	{ "guest TR access rights", true, "limit 0xfffff without G",
 	  { SET(GUEST_TR_LIMIT, 0xfffff) } },
 };

@@ -145,6 +145,43 @@ START_TEST(exit_saves_guest_and_loads_host)
 }
 END_TEST
 
+/* The guest fields that only their own statement saves (SDM 28.3.1:
+ * DR7 and IA32_DEBUGCTL with "save debug controls", the SYSENTER MSRs;
+ * 28.3.2: GDTR/IDTR base and limit), and host CR4 replacing a guest CR4
+ * that differs from it (28.5.1). */
+START_TEST(exit_saves_debug_sysenter_tables_loads_host_cr4)
+{
+	struct x86_intercept ic = icpt(ICPT_CPUID, 2);
+
+	fset(&F, VMCS_VM_EXIT_CONTROLS, EXIT_CTL_SAVE_DEBUG_CONTROLS);
+	F.cpu.dr[7] = 0x4a5;
+	F.cpu.msr.debugctl = 2;
+	F.cpu.msr.sysenter_cs = 0x23;
+	F.cpu.msr.sysenter_esp = 0x12345678;
+	F.cpu.msr.sysenter_eip = 0x9abc;
+	F.cpu.gdtr.base = 0x31000;
+	F.cpu.gdtr.limit = 0x3f;
+	F.cpu.idtr.base = 0x32000;
+	F.cpu.idtr.limit = 0x1ff;
+	F.cpu.cr4 = FIX_CR4 | CR4_PGE | CR4_OSFXSR;
+	ck_assert_int_eq(vmx_nonroot_intercept(F.v, &F.ctx, &ic), ICPT_SWITCHED);
+	assert_exited(EXIT_REASON_CPUID, 0);
+	ck_assert_uint_eq(fr(&F, VMCS_GUEST_DR7), 0x4a5);
+	ck_assert_uint_eq(fr(&F, VMCS_GUEST_IA32_DEBUGCTL), 2);
+	ck_assert_uint_eq(fr(&F, VMCS_GUEST_SYSENTER_CS), 0x23);
+	ck_assert_uint_eq(fr(&F, VMCS_GUEST_SYSENTER_ESP), 0x12345678);
+	ck_assert_uint_eq(fr(&F, VMCS_GUEST_SYSENTER_EIP), 0x9abc);
+	ck_assert_uint_eq(fr(&F, VMCS_GUEST_GDTR_BASE), 0x31000);
+	ck_assert_uint_eq(fr(&F, VMCS_GUEST_GDTR_LIMIT), 0x3f);
+	ck_assert_uint_eq(fr(&F, VMCS_GUEST_IDTR_BASE), 0x32000);
+	ck_assert_uint_eq(fr(&F, VMCS_GUEST_IDTR_LIMIT), 0x1ff);
+	ck_assert_uint_eq(fr(&F, VMCS_GUEST_CR4), FIX_CR4 | CR4_PGE | CR4_OSFXSR);
+	ck_assert_uint_eq(F.cpu.cr4, FIX_CR4);
+	ck_assert_uint_eq(F.cpu.dr[7], 0x400);
+	ck_assert_uint_eq(F.cpu.msr.debugctl, 0);
+}
+END_TEST
+
 START_TEST(exit_clears_entry_injection_valid_bit)
 {
 	fw(&F, VMCS_VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | 0x30);
@@ -607,6 +644,24 @@ START_TEST(lmsw_rules)
 }
 END_TEST
 
+/* In 64-bit mode the bases of CS/DS/ES/SS are treated as 0 (SDM 3.4.4):
+ * the guest-linear address of LMSW m16 through DS is its offset alone. */
+START_TEST(lmsw_linear_address_ignores_ds_base_in_64bit)
+{
+	struct x86_intercept ic = icpt(ICPT_LMSW, 4);
+
+	fw(&F, VMCS_CR0_GUEST_HOST_MASK, CR0_MP);
+	fw(&F, VMCS_CR0_READ_SHADOW, 0);
+	F.cpu.seg[SEG_DS].base = 0x5000;
+	ic.u.lmsw.source = 0x3;
+	ic.u.lmsw.op = (struct x86_operand){ .is_mem = true, .seg = SEG_DS,
+		.base = -1, .index = -1, .addr_size = 64, .ea = 0x7008 };
+	ck_assert_int_eq(vmx_nonroot_intercept(F.v, &F.ctx, &ic), ICPT_SWITCHED);
+	assert_exited(EXIT_REASON_CR_ACCESS, 3u << 4 | 1u << 6 | 3u << 16);
+	ck_assert_uint_eq(fr(&F, VMCS_GUEST_LINEAR_ADDRESS), 0x7008);
+}
+END_TEST
+
 /* ---- TSC ---------------------------------------------------------------- */
 
 START_TEST(tsc_offsetting)
@@ -898,6 +953,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, exit_saves_guest_and_loads_host);
 	tcase_add_test(tc, exit_saves_ia32e_mode_guest_from_lma);
+	tcase_add_test(tc, exit_saves_debug_sysenter_tables_loads_host_cr4);
 	tcase_add_test(tc, exit_clears_entry_injection_valid_bit);
 	tcase_add_test(tc, exit_records_idt_vectoring);
 	tcase_add_test(tc, exit_msr_store_and_load_lists);
@@ -922,6 +978,7 @@ int main(void)
 	tcase_add_test(tc, cr3_store_exiting);
 	tcase_add_test(tc, clts_with_ts_owned);
 	tcase_add_test(tc, lmsw_rules);
+	tcase_add_test(tc, lmsw_linear_address_ignores_ds_base_in_64bit);
 	tcase_add_test(tc, tsc_offsetting);
 	tcase_add_test(tc, tsc_scaling);
 	tcase_add_loop_test(tc, io_bitmaps, 0,

@@ -1506,6 +1506,32 @@ START_TEST(cap_msrs_gp_without_vmx)
 }
 END_TEST
 
+/* A capability MSR exists only while what it describes is advertised
+ * (SDM A.3.3, A.10, A.11): IA32_VMX_PROCBASED_CTLS2 with the secondary
+ * controls, IA32_VMX_EPT_VPID_CAP with EPT or VPID among them,
+ * IA32_VMX_VMFUNC with VM functions; RDMSR of a missing one #GPs. */
+START_TEST(cap_msrs_exist_when_advertised)
+{
+	uint32_t all = V->caps.proc2.may1;
+	uint64_t v = 0;
+
+	V->caps.proc2.may1 = all & ~(CPU2_ENABLE_EPT | CPU2_ENABLE_VPID);
+	ASSERT_GP0(msr(false, MSR_IA32_VMX_EPT_VPID_CAP, &v));
+	rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2);
+	V->caps.proc2.may1 = all & ~CPU2_ENABLE_EPT;
+	rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+	V->caps.proc2.may1 = all & ~CPU2_ENABLE_VPID;
+	rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+	V->caps.proc2.may1 = all & ~CPU2_ENABLE_VMFUNC;
+	ASSERT_GP0(msr(false, MSR_IA32_VMX_VMFUNC, &v));
+	V->caps.proc2.may1 = all;
+	V->caps.proc.may1 &= ~CPU_ACTIVATE_SECONDARY;
+	ASSERT_GP0(msr(false, MSR_IA32_VMX_PROCBASED_CTLS2, &v));
+	ASSERT_GP0(msr(false, MSR_IA32_VMX_EPT_VPID_CAP, &v));
+	ASSERT_GP0(msr(false, MSR_IA32_VMX_VMFUNC, &v));
+}
+END_TEST
+
 /* Default1 classes, SDM A.3.1, A.3.2, A.4.1, A.5.1. */
 static const struct { uint32_t plain, truem, default1; } ctl_pairs[] = {
 	{ MSR_IA32_VMX_PINBASED_CTLS, MSR_IA32_VMX_TRUE_PINBASED_CTLS, 0x16 },
@@ -1753,6 +1779,7 @@ static Suite *suite(void)
 	T(vmfunc_eptp_switch); T(vmfunc_ud); T(vmfunc_exits);
 	T(feature_control_lock); T(feature_control_reserved_bits);
 	T(cap_msrs_read_only); T(cap_msrs_gp_without_vmx);
+	T(cap_msrs_exist_when_advertised);
 	T(caps_ctl_consistency); T(caps_basic_misc);
 	T(caps_fixed_bits_match_vmxon); T(caps_vmcs_enum);
 	T(mov_cr_fixed_bits_gp); T(nonroot_dispatch); T(unknown_vmx_insn_ud);
