@@ -11,6 +11,15 @@
  * every result is one of the four enum icpt_result values with a pending
  * exception exactly when ICPT_FAULT is returned.
  *
+ * Structure-aware inputs (first byte with its top two bits set) start
+ * from a valid VMCS - a 64-bit L2 as tests/vmx's fixture and the demo set
+ * it up, with EPT (identity, 2-MByte pages) half the time - mutate fields,
+ * control bits, the EPT entries, the MSR bitmap and a VM-entry MSR-load
+ * area, launch it and run the rest of the program in non-root operation.
+ * Stage counters say how deep the inputs got: control checks passed, host
+ * checks passed, guest checks passed, non-root entered, exited, EPT
+ * violations and misconfigurations (the driver asserts each is > 0).
+ *
  * LLVMFuzzerTestOneInput is libFuzzer compatible.  With -DVMX_FUZZ_DRIVER a
  * deterministic main() feeds it pseudo-random inputs (the meson test).
  */
@@ -76,10 +85,66 @@ static void check(enum icpt_result r)
 	F.s.pending_exception.valid = false;
 }
 
+enum stage {
+	ST_CONTROLS, ST_HOST, ST_GUEST, ST_ENTERED, ST_EXITED,
+	ST_EPT_VIOLATION, ST_EPT_MISCONFIG, ST_COUNT
+};
+static const char *const stage_names[ST_COUNT] = {
+	"control checks passed", "host checks passed", "guest checks passed",
+	"entered non-root", "exited", "EPT violation", "EPT misconfig",
+};
+static bool reached[ST_COUNT];          /* by this input */
+static unsigned long stages[ST_COUNT];  /* inputs that reached each */
+
+/* What a VM entry attempt or a non-root intercept led to (SDM 27.1-27.4,
+ * 28.2.1): VMfailValid(7) fails the controls, (8) the host state, a
+ * failed-entry exit 33 the guest state, 34 the MSR loading. */
+static void observe(bool was_nonroot, bool entry)
+{
+	uint32_t reason;
+
+	if (V->nonroot) {
+		if (!was_nonroot)
+			reached[ST_CONTROLS] = reached[ST_HOST] =
+				reached[ST_GUEST] = reached[ST_ENTERED] = true;
+		return;
+	}
+	if (was_nonroot) {
+		reason = (uint32_t)vmcs_read(V, VMCS_VM_EXIT_REASON) & 0xffff;
+		reached[ST_EXITED] = true;
+		reached[ST_EPT_VIOLATION] |= reason == EXIT_REASON_EPT_VIOLATION;
+		reached[ST_EPT_MISCONFIG] |= reason == EXIT_REASON_EPT_MISCONFIG;
+		return;
+	}
+	if (!entry || V->current_vmcs == VMCS_PTR_NONE)
+		return;
+	if (F.s.rflags & RFLAGS_ZF) {
+		if (vmcs_read(V, VMCS_VM_INSTRUCTION_ERROR) ==
+		    VMXERR_ENTRY_INVALID_HOST_STATE)
+			reached[ST_CONTROLS] = true;
+		return;
+	}
+	reason = (uint32_t)vmcs_read(V, VMCS_VM_EXIT_REASON);
+	if (!(reason & EXIT_REASON_FAILED_VMENTRY))
+		return;
+	reached[ST_CONTROLS] = reached[ST_HOST] = true;
+	if ((reason & 0xffff) == EXIT_REASON_MSR_LOAD_FAIL)
+		reached[ST_GUEST] = true;
+}
+
 static enum icpt_result run(struct x86_intercept *ic)
 {
+	bool was = V->nonroot;
+	bool entry = ic->kind == ICPT_VMX_INSN &&
+		     (ic->u.vmx.which == VMXI_VMLAUNCH ||
+		      ic->u.vmx.which == VMXI_VMRESUME);
+	enum icpt_result r;
+
 	F.s.pending_exception.valid = false;
-	return vmx_intercept_ops.intercept(V, &F.ctx, ic);
+	F.s.rflags &= ~RFLAGS_ZF;
+	r = vmx_intercept_ops.intercept(V, &F.ctx, ic);
+	observe(was, entry);
+	return r;
 }
 
 /* A VMX instruction with a memory operand at SCRATCH holding `val`. */
@@ -285,14 +350,227 @@ static void step(struct input *in)
 		op_mode(in);
 	else if (op <= 19)
 		op_memory(in, op == 19);
-	else if (op == 20)
+	else if (op == 20) {
+		bool was = V->nonroot;
+
 		check(vmx_intercept_ops.boundary(V, &F.ctx));
-	else if (op == 21)
+		observe(was, false);
+	} else if (op == 21) {
+		bool was = V->nonroot;
+
 		check(vmx_intercept_ops.translate_gpa(V, &F.ctx, pointer(in),
 						      take(in, 1) & 7, 0,
 						      false, false, &out));
-	else
+		observe(was, false);
+	} else
 		vmcs_write(V, encoding(in), take(in, 8));  /* raw poke */
+}
+
+/* ---- structure-aware inputs: a valid VMCS, mutated ---------------------- */
+
+#define S_VMXON    0x1000ull
+#define S_VMCS     0x2000ull
+#define S_EPT      0x10000ull   /* PML4, PDPT, PD: 0x10000..0x12fff */
+#define S_MSR_BMP  0x13000ull
+#define S_MSR_AREA 0x14000ull
+#define S_IO_A     0x15000ull
+#define S_IO_B     0x16000ull
+#define S_CR0      (CR0_PE | CR0_ET | CR0_NE | CR0_PG)
+#define S_CR4      (CR4_PAE | CR4_VMXE)
+#define S_EFER     (EFER_SCE | EFER_LME | EFER_LMA)
+
+static void w(uint32_t enc, uint64_t val)
+{
+	vmcs_write(V, enc, val);
+}
+
+static void guest_seg(unsigned seg, uint16_t sel, uint64_t base,
+		      uint32_t limit, uint32_t ar)
+{
+	static const uint32_t sel_enc[] = {
+		VMCS_GUEST_ES_SELECTOR, VMCS_GUEST_CS_SELECTOR,
+		VMCS_GUEST_SS_SELECTOR, VMCS_GUEST_DS_SELECTOR,
+		VMCS_GUEST_FS_SELECTOR, VMCS_GUEST_GS_SELECTOR,
+		VMCS_GUEST_LDTR_SELECTOR, VMCS_GUEST_TR_SELECTOR,
+	};
+
+	w(sel_enc[seg], sel);
+	w(VMCS_GUEST_ES_BASE + 2 * seg, base);
+	w(VMCS_GUEST_ES_LIMIT + 2 * seg, limit);
+	w(VMCS_GUEST_ES_AR_BYTES + 2 * seg, ar);
+}
+
+/* Identity EPT of guest RAM with 2-MByte pages, write-back, RWX. */
+static void ept_identity(void)
+{
+	gmem_write_u64(&F.mem, S_EPT, (S_EPT + 0x1000) | 7);
+	gmem_write_u64(&F.mem, S_EPT + 0x1000, (S_EPT + 0x2000) | 7);
+	gmem_write_u64(&F.mem, S_EPT + 0x2000, 0 | 7 | 6u << 3 | 1u << 7);
+}
+
+/* A VMCS that VMLAUNCH accepts: a 64-bit L2 like the fixture's. */
+static void valid_vmcs(bool ept)
+{
+	const struct vmx_caps *c = &V->caps;
+
+	w(VMCS_PIN_BASED_VM_EXEC_CONTROL, c->pin.must1);
+	w(VMCS_CPU_BASED_VM_EXEC_CONTROL, c->proc.must1 |
+	  (ept ? CPU_ACTIVATE_SECONDARY : 0));
+	w(VMCS_SECONDARY_VM_EXEC_CONTROL, ept ? CPU2_ENABLE_EPT : 0);
+	w(VMCS_EPT_POINTER, S_EPT | 6 | 3u << 3);
+	w(VMCS_VM_EXIT_CONTROLS, c->exit.must1 | EXIT_CTL_HOST_ADDR_SPACE_SIZE |
+	  EXIT_CTL_LOAD_EFER | EXIT_CTL_SAVE_EFER);
+	w(VMCS_VM_ENTRY_CONTROLS, c->entry.must1 | ENTRY_CTL_IA32E_MODE_GUEST |
+	  ENTRY_CTL_LOAD_EFER);
+	w(VMCS_HOST_CR0, S_CR0);
+	w(VMCS_HOST_CR3, 0x100000);
+	w(VMCS_HOST_CR4, S_CR4);
+	w(VMCS_HOST_CS_SELECTOR, 0x08);
+	w(VMCS_HOST_ES_SELECTOR, 0x10);
+	w(VMCS_HOST_SS_SELECTOR, 0x10);
+	w(VMCS_HOST_DS_SELECTOR, 0x10);
+	w(VMCS_HOST_GS_SELECTOR, 0x10);
+	w(VMCS_HOST_TR_SELECTOR, 0x18);
+	w(VMCS_HOST_TR_BASE, 0x9000);
+	w(VMCS_HOST_GDTR_BASE, 0xa000);
+	w(VMCS_HOST_IDTR_BASE, 0xb000);
+	w(VMCS_HOST_IA32_EFER, S_EFER);
+	w(VMCS_HOST_IA32_PAT, 0x0007040600070406ull);
+	w(VMCS_HOST_RSP, 0x5000);
+	w(VMCS_HOST_RIP, 0x401000);
+	w(VMCS_GUEST_CR0, S_CR0);
+	w(VMCS_GUEST_CR3, 0x180000);
+	w(VMCS_GUEST_CR4, S_CR4);
+	w(VMCS_GUEST_DR7, 0x400);
+	guest_seg(SEG_ES, 0x10, 0, 0xffffffff, 0xc093);
+	guest_seg(SEG_CS, 0x08, 0, 0xffffffff, 0xa09b);
+	guest_seg(SEG_SS, 0x10, 0, 0xffffffff, 0xc093);
+	guest_seg(SEG_DS, 0x10, 0, 0xffffffff, 0xc093);
+	guest_seg(SEG_FS, 0x10, 0x12345000, 0xffffffff, 0xc093);
+	guest_seg(SEG_GS, 0x10, 0, 0xffffffff, 0xc093);
+	guest_seg(SEG_LDTR, 0, 0, 0, SEG_AR_UNUSABLE);
+	guest_seg(SEG_TR, 0x18, 0x3000, 0x67, 0x8b);
+	w(VMCS_GUEST_GDTR_LIMIT, 0x27);
+	w(VMCS_GUEST_IDTR_LIMIT, 0xfff);
+	w(VMCS_GUEST_RSP, 0x6000);
+	w(VMCS_GUEST_RIP, 0x402000);
+	w(VMCS_GUEST_RFLAGS, RFLAGS_FIXED1);
+	w(VMCS_GUEST_IA32_EFER, S_EFER);
+	w(VMCS_GUEST_IA32_PAT, 0x0007040600070406ull);
+	w(VMCS_VMCS_LINK_POINTER, UINT64_MAX);
+	w(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
+}
+
+static const uint32_t ctl_fields[] = {
+	VMCS_PIN_BASED_VM_EXEC_CONTROL, VMCS_CPU_BASED_VM_EXEC_CONTROL,
+	VMCS_SECONDARY_VM_EXEC_CONTROL, VMCS_VM_EXIT_CONTROLS,
+	VMCS_VM_ENTRY_CONTROLS,
+};
+static const uint32_t msr_indexes[] = {
+	0x10, 0x174, 0x175, 0x176, 0x1d9, 0x277, 0x808, 0x9b,
+	0xc0000080u, 0xc0000100u, 0x48c, 0x3a,
+};
+
+/* One mutation of the valid setup; mostly small ones (a bit, a control),
+ * so that many inputs stay valid for the deeper stages. */
+static void mutate(struct input *in)
+{
+	uint8_t k = (uint8_t)take(in, 1);
+	uint32_t enc;
+	uint64_t a;
+
+	switch (k & 7) {
+	case 0:   /* one bit of one field */
+		enc = vmcs_field_table[take(in, 1) % VMCS_FIELD_COUNT].encoding;
+		w(enc, vmcs_read(V, enc) ^ (1ull << (take(in, 1) & 63)));
+		break;
+	case 1:   /* a whole field */
+		enc = vmcs_field_table[take(in, 1) % VMCS_FIELD_COUNT].encoding;
+		w(enc, take(in, 8));
+		break;
+	case 2:   /* set a control bit the capabilities allow */
+	case 3: { /* flip any control bit */
+		uint32_t f = ctl_fields[take(in, 1) % 5];
+		uint64_t bit = 1ull << (take(in, 1) & 31);
+
+		w(f, (k & 7) == 2 ? vmcs_read(V, f) | bit
+				  : vmcs_read(V, f) ^ bit);
+		break;
+	}
+	case 4:   /* an EPT entry: a bit, or a new entry */
+		a = S_EPT + 0x1000 * (take(in, 1) % 3) + 8 * (take(in, 1) & 3);
+		if (k & 8) {
+			uint64_t e = 0;
+
+			gmem_read_u64(&F.mem, a, &e);
+			gmem_write_u64(&F.mem, a, e ^ (1ull << (take(in, 1) & 63)));
+		} else {
+			gmem_write_u64(&F.mem, a, take(in, 8));
+		}
+		break;
+	case 5:   /* a VM-entry MSR-load (or exit store/load) area entry */
+		a = take(in, 1) & 3;
+		gmem_write_u64(&F.mem, S_MSR_AREA + 16 * a,
+			       msr_indexes[take(in, 1) % 12] |
+			       (k & 8 ? take(in, 1) << 32 : 0));
+		gmem_write_u64(&F.mem, S_MSR_AREA + 16 * a + 8, take(in, 8));
+		w(VMCS_VM_ENTRY_MSR_LOAD_ADDR, S_MSR_AREA);
+		w(VMCS_VM_ENTRY_MSR_LOAD_COUNT, a + 1);
+		if (k & 16) {
+			w(VMCS_VM_EXIT_MSR_STORE_ADDR, S_MSR_AREA);
+			w(VMCS_VM_EXIT_MSR_STORE_COUNT, a + 1);
+		}
+		break;
+	case 6:   /* MSR bitmap on, one byte of it */
+		w(VMCS_CPU_BASED_VM_EXEC_CONTROL,
+		  vmcs_read(V, VMCS_CPU_BASED_VM_EXEC_CONTROL) |
+		  CPU_USE_MSR_BITMAPS);
+		w(VMCS_MSR_BITMAP, S_MSR_BMP);
+		a = take(in, 1);
+		gmem_write(&F.mem, S_MSR_BMP + take(in, 2) % 4096, &a, 1);
+		break;
+	default:  /* I/O bitmaps on, one byte of them */
+		w(VMCS_CPU_BASED_VM_EXEC_CONTROL,
+		  vmcs_read(V, VMCS_CPU_BASED_VM_EXEC_CONTROL) |
+		  CPU_USE_IO_BITMAPS);
+		w(VMCS_IO_BITMAP_A, S_IO_A);
+		w(VMCS_IO_BITMAP_B, S_IO_B);
+		a = take(in, 1);
+		gmem_write(&F.mem, S_IO_A + take(in, 2) % 8192, &a, 1);
+		break;
+	}
+}
+
+/* VMXON, VMPTRLD of a valid VMCS, mutations, VMLAUNCH, then the rest of
+ * the input as a program (in non-root operation when the entry held). */
+static void structured(struct input *in)
+{
+	uint8_t k = (uint8_t)take(in, 1);
+	uint64_t p;
+	struct x86_intercept ic;
+
+	p = S_VMXON;
+	vmx_mem(VMXI_VMXON, &p, 8, 0);
+	p = S_VMCS;
+	vmx_mem(VMXI_VMCLEAR, &p, 8, 0);
+	vmx_mem(VMXI_VMPTRLD, &p, 8, 0);
+	ept_identity();
+	valid_vmcs(k & 1);
+	for (unsigned n = (k >> 1) % 6; n && in->n; n--)
+		mutate(in);
+	ic = fake_vmx_reg(VMXI_VMLAUNCH, 0, 0);
+	check(run(&ic));
+	if (V->nonroot && (k & 1)) {
+		/* An L2 access through the (mutated) EPT: inside the first
+		 * 2 MBytes or beyond what is mapped. */
+		uint64_t gpa = (take(in, 1) & 3) << 21 | (take(in, 2) << 3);
+		uint64_t out;
+
+		check(vmx_intercept_ops.translate_gpa(V, &F.ctx, gpa,
+						      take(in, 1) & 7, 0,
+						      false, false, &out));
+		observe(true, false);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -309,8 +587,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (unsigned i = 0; i < 4; i++)
 		gmem_write_u32(&F.mem, pages[i], VMX_REVISION_ID);
+	memset(reached, 0, sizeof(reached));
+	if (size && (data[0] & 0xc0) == 0xc0) {
+		take(&in, 1);
+		structured(&in);
+	}
 	for (unsigned steps = 0; in.n && steps < 4096; steps++)
 		step(&in);
+	for (unsigned i = 0; i < ST_COUNT; i++)
+		stages[i] += reached[i];
 	vmx_flush_current(V, &F.mem);
 	vmx_vcpu_destroy(V);
 	fake_destroy(&F);
@@ -332,15 +617,19 @@ int main(int argc, char **argv)
 	unsigned long iters = argc > 1 ? strtoul(argv[1], NULL, 0) : 3000;
 	uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 0x766d78ull;
 	uint8_t buf[512];
+	int status = 0;
 
 	for (unsigned long it = 0; it < iters; it++) {
 		size_t len = 16 + xorshift(&seed) % (sizeof(buf) - 16);
 
 		for (size_t i = 0; i < len; i++)
 			buf[i] = (uint8_t)xorshift(&seed);
-		/* Most programs start with VMXON of a good region, then
-		 * VMCLEAR + VMPTRLD, so the deeper states are reached. */
-		if (it % 4) {
+		/* Every other input is structure-aware (a valid VMCS,
+		 * mutated); most others start with VMXON of a good region,
+		 * then VMCLEAR + VMPTRLD, so the deeper states are reached. */
+		if (it % 2) {
+			buf[0] |= 0xc0;
+		} else if (it % 4) {
 			static const uint8_t prologue[] = {
 				0, 0, 0,  2, 0, 1,  3, 0, 1,
 			};
@@ -352,6 +641,15 @@ int main(int argc, char **argv)
 	       "emulated %lu, switched %lu, fault %lu\n", iters,
 	       results[ICPT_CONTINUE], results[ICPT_EMULATED],
 	       results[ICPT_SWITCHED], results[ICPT_FAULT]);
-	return 0;
+	for (unsigned i = 0; i < ST_COUNT; i++) {
+		printf("vmx_fuzz: %-22s %lu inputs\n", stage_names[i],
+		       stages[i]);
+		if (!stages[i]) {
+			fprintf(stderr, "vmx_fuzz: no input reached stage "
+				"'%s'\n", stage_names[i]);
+			status = 1;
+		}
+	}
+	return status;
 }
 #endif
