@@ -8,6 +8,7 @@
 
 /* Preference order for `auto`: the fastest usable engine first. */
 static const struct engine_ops *const engines[] = {
+	&kvm_engine_ops,
 	&interp_engine_ops,
 	NULL,
 };
@@ -81,8 +82,11 @@ static const struct engine_ops *select_auto(char *why, size_t len)
 		char r[160] = "";
 
 		if (engines[i]->probe(r, sizeof(r))) {
-			snprintf(why + used, len - used, "%s%s is the first usable engine",
-				 used ? "; " : "", engines[i]->name);
+			snprintf(why + used, len - used, "%s%s is the first usable engine%s",
+				 used ? "; " : "", engines[i]->name,
+				 engines[i] == &kvm_engine_ops
+				 ? ": it hands the vCPU to interp at the guest's first access to "
+				   "IA32_FEATURE_CONTROL or a VMX capability MSR" : "");
 			return engines[i];
 		}
 		used += (size_t)snprintf(why + used, len - used, "%s%s: %s",
@@ -111,7 +115,8 @@ const struct engine_ops *engine_select(const char *name, char *why, size_t len)
 		return NULL;
 	}
 	if (!ops->probe(r, sizeof(r))) {
-		snprintf(why, len, "the %s engine is not usable here: %s", name, r);
+		/* probe() says what is missing: "needs /dev/kvm: ..." */
+		snprintf(why, len, "the %s engine %s", name, r);
 		return NULL;
 	}
 	snprintf(why, len, "%s requested", name);

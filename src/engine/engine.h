@@ -91,6 +91,8 @@ struct engine_ops {
 	uint64_t (*insn_count)(struct engine *e);
 	/* Change the instruction limit (0 = unlimited). */
 	void (*set_max_insns)(struct engine *e, uint64_t max_insns);
+	/* Optional: one line on what ran where (--verbose, the monitor). */
+	void (*describe)(struct engine *e, char *buf, size_t len);
 };
 
 struct engine {
@@ -98,6 +100,7 @@ struct engine {
 };
 
 extern const struct engine_ops interp_engine_ops;
+extern const struct engine_ops kvm_engine_ops;
 
 /* Registry: every engine compiled in, in `auto` preference order. */
 const struct engine_ops *const *engine_list(void);

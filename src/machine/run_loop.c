@@ -249,6 +249,10 @@ static void report_verbose(const struct machine *m, int status)
 		 m->ops->name, (unsigned long long)m->insns, m->seconds, status,
 		 (unsigned long long)m->uart.bytes_out);
 	msg(m, line);
+	if (m->ops->describe) {
+		m->ops->describe(m->eng, line, sizeof(line));
+		msg(m, line);
+	}
 	snprintf(line, sizeof(line),
 		 "unhandled port I/O: %llu reads, %llu writes ignored%s",
 		 (unsigned long long)m->pio.unhandled_reads,

@@ -2,6 +2,10 @@
 /*
  * Boots one firmware image with `vmxbox run --engine=interp IMAGE` and
  * checks its exit status and the exact per-case lines it printed.
+ * With VMXBOX_FW_ENGINE=kvm it boots on the kvm engine instead (which hands
+ * the vCPU to the interpreter where VMX begins) and also checks that the
+ * whole serial output is byte for byte the interpreter's; without /dev/kvm
+ * that test is a skip (exit 77) with the reason printed.
  *
  * usage: test_fw_image VMXBOX IMAGE EXPECTED_LINES EXIT_STATUS [ARGS...]
  * EXPECTED_LINES is a file whose lines must all appear in the output as
@@ -11,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fw_run.h"
 
@@ -18,22 +23,28 @@ static int g_argc;
 static char **g_argv;
 static struct fw_result run;
 static bool ran;
+static char engine_arg[32] = "--engine=interp";
 
-static bool run_once(void)
+static int run_on(const char *engine, struct fw_result *r)
 {
 	char *argv[32];
 	int n = 0;
 
-	if (ran)
-		return true;
 	argv[n++] = g_argv[1];
 	argv[n++] = "run";
-	argv[n++] = "--engine=interp";
+	argv[n++] = (char *)engine;
 	for (int i = 5; i < g_argc && n < 30; i++)
 		argv[n++] = g_argv[i];
 	argv[n++] = g_argv[2];
 	argv[n] = NULL;
-	if (fw_run(argv, 240, &run))
+	return fw_run(argv, 240, r);
+}
+
+static bool run_once(void)
+{
+	if (ran)
+		return true;
+	if (run_on(engine_arg, &run))
 		return false;
 	ran = true;
 	return true;
@@ -74,8 +85,33 @@ START_TEST(no_failure_lines)
 }
 END_TEST
 
+/* kvm: the same bytes on the serial port as the interpreter's run. */
+START_TEST(same_output_as_interp)
+{
+	struct fw_result ref;
+
+	run_once();
+	ck_assert_int_eq(run_on("--engine=interp", &ref), 0);
+	ck_assert_int_eq(ref.status, run.status);
+	ck_assert_msg(ref.out_len == run.out_len &&
+		      !memcmp(ref.out, run.out, ref.out_len),
+		      "kvm output differs from interp:\n--- interp\n%s--- %s\n%s",
+		      ref.out, engine_arg, run.out);
+	fw_result_free(&ref);
+}
+END_TEST
+
+/* kvm without /dev/kvm (or not openable): status 76 is the right answer,
+ * and the test is a skip.  With /dev/kvm there, 76 is a failure. */
+static bool kvm_missing(void)
+{
+	return strcmp(engine_arg, "--engine=kvm") == 0 &&
+	       access("/dev/kvm", R_OK | W_OK) != 0;
+}
+
 int main(int argc, char **argv)
 {
+	const char *eng = getenv("VMXBOX_FW_ENGINE");
 	Suite *s = suite_create("firmware");
 	TCase *tc = tcase_create("run");
 	SRunner *sr;
@@ -88,14 +124,25 @@ int main(int argc, char **argv)
 	}
 	g_argc = argc;
 	g_argv = argv;
+	if (eng && *eng)
+		snprintf(engine_arg, sizeof(engine_arg), "--engine=%s", eng);
 	if (!run_once()) {
 		fprintf(stderr, "cannot run %s\n", argv[1]);
 		return 1;
+	}
+	if (kvm_missing()) {
+		fprintf(stderr, "SKIP: no usable /dev/kvm (exit status %d): %s",
+			run.status, run.err);
+		failed = run.status != 76;
+		fw_result_free(&run);
+		return failed ? 1 : 77;
 	}
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, exit_status);
 	tcase_add_test(tc, expected_lines);
 	tcase_add_test(tc, no_failure_lines);
+	if (strcmp(engine_arg, "--engine=interp"))
+		tcase_add_test(tc, same_output_as_interp);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	/* One run of the firmware shared by the three checks. */

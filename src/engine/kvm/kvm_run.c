@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The KVM_RUN loop: port I/O and MMIO exits go to the same buses the
+ * interpreter uses, HLT/shutdown/internal errors become the engine exits
+ * the machine turns into outcomes, latched events are injected when the
+ * guest can take them, and guest accesses to the VMX MSRs hand the vCPU
+ * to the interpreter.
+ */
+#include "engine/kvm/kvm_eng.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "engine/kvm/kvm_state.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static enum engine_exit_reason __attribute__((format(printf, 3, 4)))
+fail(struct engine_exit *out, enum engine_exit_reason r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (out) {
+		out->reason = r;
+		va_start(ap, fmt);
+		vsnprintf(out->msg, sizeof(out->msg), fmt, ap);
+		va_end(ap);
+	}
+	return r;
+}
+
+static void do_io(struct kvm_eng *k)
+{
+	struct kvm_run *run = k->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+
+	k->n.io++;
+	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size) {
+		uint64_t v = 0;
+
+		if (run->io.direction == KVM_EXIT_IO_OUT) {
+			memcpy(&v, data, run->io.size);
+			io_bus_write(k->cfg.pio, run->io.port, run->io.size, v);
+		} else {
+			v = io_bus_read(k->cfg.pio, run->io.port, run->io.size);
+			memcpy(data, &v, run->io.size);
+		}
+	}
+	k->need_completion = true;
+}
+
+static void do_mmio(struct kvm_eng *k)
+{
+	struct kvm_run *run = k->run;
+	uint64_t v = 0;
+	unsigned len = run->mmio.len > 8 ? 8 : run->mmio.len;
+
+	k->n.mmio++;
+	if (run->mmio.is_write) {
+		memcpy(&v, run->mmio.data, len);
+		io_bus_write(k->cfg.mmio, run->mmio.phys_addr, len, v);
+	} else {
+		v = io_bus_read(k->cfg.mmio, run->mmio.phys_addr, len);
+		memcpy(run->mmio.data, &v, len);
+	}
+	k->need_completion = true;
+}
+
+void kvm_complete_pending(struct kvm_eng *k)
+{
+	if (!k->need_completion)
+		return;
+	k->run->immediate_exit = 1;
+	ioctl(k->vcpu_fd, KVM_RUN, 0);
+	k->run->immediate_exit = 0;
+	k->need_completion = false;
+}
+
+/* KVM_GUESTDBG_SINGLESTEP on or off (only when it changes). */
+static int set_stepping(struct kvm_eng *k, bool on)
+{
+	struct kvm_guest_debug dbg = {
+		.control = on ? KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP : 0,
+	};
+
+	if (k->stepping == on)
+		return 0;
+	if (ioctl(k->vcpu_fd, KVM_SET_GUEST_DEBUG, &dbg) < 0)
+		return -1;
+	k->stepping = on;
+	return 0;
+}
+
+/* INIT outside VMX operation (KVM never runs VMX): the INIT state, SDM
+ * 10.1.1 Table 10-1, as the interpreter takes it. */
+static int take_init(struct kvm_eng *k)
+{
+	struct cpu_state s;
+	char why[160];
+
+	kvm_store_state(k, &s);
+	cpu_state_init_signal(&s);
+	s.init_pending = false;
+	k->shadow = s;
+	k->halted = false;
+	return kvm_load_state(k, &s, why, sizeof(why));
+}
+
+/*
+ * Latched events: INIT first, then NMI (KVM queues it and honours NMI
+ * blocking), then the external interrupt once the guest can take it
+ * (KVM_INTERRUPT needs ready_for_interrupt_injection and IF; otherwise
+ * ask for an interrupt-window exit).  A halted vCPU wakes on an
+ * interrupt it can take (SDM Vol. 2A HLT); RIP is already past the HLT.
+ */
+static int inject_events(struct kvm_eng *k)
+{
+	struct kvm_run *run = k->run;
+	struct cpu_state *sh = &k->shadow;
+
+	if (sh->init_pending && take_init(k))
+		return -1;
+	if (sh->nmi_pending) {
+		if (ioctl(k->vcpu_fd, KVM_NMI) < 0)
+			return -1;
+		sh->nmi_pending = false;
+		k->halted = false;
+	}
+	run->request_interrupt_window = 0;
+	if (!sh->ext_intr_pending)
+		return 0;
+	if (run->ready_for_interrupt_injection && run->if_flag) {
+		struct kvm_interrupt irq = { .irq = sh->ext_intr_vector };
+
+		if (ioctl(k->vcpu_fd, KVM_INTERRUPT, &irq) < 0)
+			return -1;
+		sh->ext_intr_pending = false;
+		k->halted = false;
+	} else {
+		run->request_interrupt_window = 1;
+	}
+	return 0;
+}
+
+/* Halted with nothing that can wake it now: the machine decides. */
+static bool stays_halted(struct kvm_eng *k)
+{
+	struct kvm_regs r;
+
+	if (!k->halted)
+		return false;
+	if (!k->shadow.ext_intr_pending)
+		return true;
+	if (ioctl(k->vcpu_fd, KVM_GET_REGS, &r) < 0)
+		return true;
+	return !(r.rflags & RFLAGS_IF);
+}
+
+static uint64_t limit_left(const struct kvm_eng *k)
+{
+	uint64_t c = kvm_count(k);
+
+	return k->max_insns > c ? k->max_insns - c : 0;
+}
+
+/* Free-running with a limit: a timer kicks the vCPU when the estimate
+ * reaches the step window. */
+static int prepare_limit(struct kvm_eng *k)
+{
+	uint64_t left = limit_left(k);
+	bool step = k->max_insns && left <= KVM_STEP_WINDOW;
+
+	if (set_stepping(k, step))
+		return -1;
+	if (k->max_insns && !step)
+		kvm_arm_timer(k, (left - KVM_STEP_WINDOW) * KVM_NS_PER_INSN);
+	return 0;
+}
+
+static enum engine_exit_reason shutdown_exit(struct kvm_eng *k,
+					     struct engine_exit *out)
+{
+	struct cpu_state s;
+
+	kvm_store_state(k, &s);
+	if (kvm_insn_sets_vmxe(&s, k->cfg.mem))
+		return kvm_hand_over(k,
+			"the guest set CR4.VMXE before reading IA32_FEATURE_CONTROL "
+			"or IA32_VMX_BASIC; KVM raised #GP there and the guest "
+			"had no handler, so the interpreter runs it from that MOV to CR4",
+			out);
+	return fail(out, ENGINE_EXIT_SHUTDOWN, "on kvm");
+}
+
+static enum engine_exit_reason internal_error(struct kvm_eng *k,
+					      struct engine_exit *out)
+{
+	static const char *const sub[] = {
+		[KVM_INTERNAL_ERROR_EMULATION] = "emulation failure",
+		[KVM_INTERNAL_ERROR_SIMUL_EX] = "exception while delivering an exception",
+		[KVM_INTERNAL_ERROR_DELIVERY_EV] = "exit while delivering an event",
+		[KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON] = "unexpected exit reason",
+	};
+	uint32_t s = k->run->internal.suberror;
+
+	if (s == KVM_INTERNAL_ERROR_EMULATION)
+		return kvm_interp_one(k, "KVM could not emulate an instruction", out);
+	return fail(out, ENGINE_EXIT_ERROR, "KVM internal error %u (%s)", s,
+		    s < sizeof(sub) / sizeof(sub[0]) && sub[s] ? sub[s] : "unknown");
+}
+
+/* RDMSR/WRMSR of a filtered MSR: VMX begins here. */
+static enum engine_exit_reason msr_exit(struct kvm_eng *k,
+					struct engine_exit *out, bool write)
+{
+	char why[160];
+
+	k->n.msr++;
+	snprintf(why, sizeof(why), "guest %s of MSR 0x%x",
+		 write ? "WRMSR" : "RDMSR", k->run->msr.index);
+	return kvm_hand_over(k, why, out);
+}
+
+/* One exit; ENGINE_EXIT_NONE: go on running. */
+static enum engine_exit_reason dispatch(struct kvm_eng *k,
+					struct engine_exit *out)
+{
+	struct kvm_run *run = k->run;
+
+	/* While single-stepping, each of these retired one instruction (an
+	 * I/O or MMIO exit comes instead of the step's debug exit). */
+	if (k->stepping && (run->exit_reason == KVM_EXIT_DEBUG ||
+			    run->exit_reason == KVM_EXIT_IO ||
+			    run->exit_reason == KVM_EXIT_MMIO ||
+			    run->exit_reason == KVM_EXIT_HLT))
+		k->n.steps++;
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		do_io(k);
+		return ENGINE_EXIT_NONE;
+	case KVM_EXIT_MMIO:
+		do_mmio(k);
+		return ENGINE_EXIT_NONE;
+	case KVM_EXIT_DEBUG:
+	case KVM_EXIT_INTR:
+		return ENGINE_EXIT_NONE;
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+		k->n.intr_window++;
+		return ENGINE_EXIT_NONE;
+	case KVM_EXIT_HLT:
+		k->n.hlt++;
+		k->halted = true;
+		return ENGINE_EXIT_NONE;
+	case KVM_EXIT_X86_RDMSR:
+		return msr_exit(k, out, false);
+	case KVM_EXIT_X86_WRMSR:
+		return msr_exit(k, out, true);
+	case KVM_EXIT_SHUTDOWN:
+		return shutdown_exit(k, out);
+	case KVM_EXIT_INTERNAL_ERROR:
+		return internal_error(k, out);
+	case KVM_EXIT_FAIL_ENTRY:
+		return fail(out, ENGINE_EXIT_ERROR,
+			    "KVM could not enter the guest (hardware reason 0x%llx)",
+			    (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+	default:
+		return fail(out, ENGINE_EXIT_ERROR,
+			    "unexpected KVM exit reason %u", run->exit_reason);
+	}
+}
+
+/* One KVM_RUN; ENGINE_EXIT_NONE: go on. */
+static enum engine_exit_reason run_once(struct kvm_eng *k,
+					struct engine_exit *out)
+{
+	uint64_t t0;
+	int ret, err;
+
+	k->run->immediate_exit = 0;
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load(&k->stop))
+		return ENGINE_EXIT_STOP;
+	t0 = now_ns();
+	ret = ioctl(k->vcpu_fd, KVM_RUN, 0);
+	err = errno;
+	if (!k->stepping)
+		k->n.free_ns += now_ns() - t0;
+	k->n.runs++;
+	k->need_completion = false;
+	if (ret < 0 && (err == EINTR || err == EAGAIN)) {
+		k->n.kicks++;
+		return ENGINE_EXIT_NONE;
+	}
+	if (ret < 0)
+		return fail(out, ENGINE_EXIT_ERROR, "KVM_RUN failed: %s",
+			    strerror(err));
+	return dispatch(k, out);
+}
+
+enum engine_exit_reason kvm_run_loop(struct kvm_eng *k, struct engine_exit *out)
+{
+	enum engine_exit_reason r = ENGINE_EXIT_NONE;
+
+	if (out) {
+		out->reason = ENGINE_EXIT_NONE;
+		out->msg[0] = '\0';
+	}
+	kvm_kick_setup(k);
+	while (r == ENGINE_EXIT_NONE) {
+		if (atomic_exchange(&k->stop, false)) {
+			r = ENGINE_EXIT_STOP;
+			break;
+		}
+		if (k->max_insns && kvm_count(k) >= k->max_insns) {
+			r = ENGINE_EXIT_INSN_LIMIT;
+			break;
+		}
+		if (inject_events(k) || prepare_limit(k)) {
+			r = fail(out, ENGINE_EXIT_ERROR,
+				 "cannot inject an event or set up single-stepping: %s",
+				 strerror(errno));
+			break;
+		}
+		if (stays_halted(k)) {
+			r = ENGINE_EXIT_HLT;
+			break;
+		}
+		r = run_once(k, out);
+		if (r == ENGINE_EXIT_STOP)
+			atomic_store(&k->stop, false);
+	}
+	if (k->max_insns)
+		kvm_arm_timer(k, 0);
+	if (!atomic_load(&k->on_interp))
+		kvm_complete_pending(k);
+	if (out)
+		out->reason = r;
+	return r;
+}
