@@ -60,6 +60,14 @@ struct kvm_eng {
 	bool halted;                   /* HLT executed, not woken yet */
 	bool need_completion;          /* an exit KVM finishes at next KVM_RUN */
 	bool stepping;                 /* KVM_GUESTDBG_SINGLESTEP is on */
+	/* OUT items a device asked to retry (io_bus_write() false): written
+	 * before the guest runs on, so the output order stays the guest's. */
+	struct kvm_out_retry {
+		uint16_t port;
+		uint8_t size;
+		uint32_t count, done;
+		uint8_t data[4096];
+	} out_retry;
 
 	/* The interpreter the vCPU moves to (created up front). */
 	struct engine *interp;

@@ -9,6 +9,7 @@
 #include "engine/kvm/kvm_eng.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,24 +40,49 @@ fail(struct engine_exit *out, enum engine_exit_reason r, const char *fmt, ...)
 	return r;
 }
 
+/* Write the OUT items left in out_retry; false while a device still
+ * asks for a retry. */
+static bool flush_out_retry(struct kvm_eng *k)
+{
+	struct kvm_out_retry *o = &k->out_retry;
+
+	for (; o->done < o->count; o->done++) {
+		uint64_t v = 0;
+
+		memcpy(&v, o->data + (size_t)o->done * o->size, o->size);
+		if (!io_bus_write(k->cfg.pio, o->port, o->size, v))
+			return false;
+	}
+	o->count = o->done = 0;
+	return true;
+}
+
 static void do_io(struct kvm_eng *k)
 {
 	struct kvm_run *run = k->run;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	size_t bytes = (size_t)run->io.count * run->io.size;
 
 	k->n.io++;
-	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size) {
-		uint64_t v = 0;
-
-		if (run->io.direction == KVM_EXIT_IO_OUT) {
-			memcpy(&v, data, run->io.size);
-			io_bus_write(k->cfg.pio, run->io.port, run->io.size, v);
-		} else {
-			v = io_bus_read(k->cfg.pio, run->io.port, run->io.size);
-			memcpy(data, &v, run->io.size);
-		}
-	}
 	k->need_completion = true;
+	if (run->io.direction == KVM_EXIT_IO_OUT) {
+		struct kvm_out_retry *o = &k->out_retry;
+
+		if (bytes > sizeof(o->data))
+			bytes = sizeof(o->data);
+		o->port = run->io.port;
+		o->size = run->io.size;
+		o->count = (uint32_t)(bytes / run->io.size);
+		o->done = 0;
+		memcpy(o->data, data, bytes);
+		flush_out_retry(k);
+		return;
+	}
+	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size) {
+		uint64_t v = io_bus_read(k->cfg.pio, run->io.port, run->io.size);
+
+		memcpy(data, &v, run->io.size);
+	}
 }
 
 static void do_mmio(struct kvm_eng *k)
@@ -324,6 +350,10 @@ enum engine_exit_reason kvm_run_loop(struct kvm_eng *k, struct engine_exit *out)
 		if (k->max_insns && kvm_count(k) >= k->max_insns) {
 			r = ENGINE_EXIT_INSN_LIMIT;
 			break;
+		}
+		if (k->out_retry.count && !flush_out_retry(k)) {
+			sched_yield();   /* the device is busy: stops still work */
+			continue;
 		}
 		if (inject_events(k) || prepare_limit(k)) {
 			r = fail(out, ENGINE_EXIT_ERROR,
