@@ -6,7 +6,7 @@
  *   kvm_engine.c   engine_ops: state in and out, events, stop, counts
  *   kvm_run.c      the KVM_RUN loop and its exits
  *   kvm_handover.c moving the vCPU to the interpreter where VMX begins
- *   kvm_vmxe.c     recognising a MOV to CR4 that sets CR4.VMXE
+ *   kvm_vmxe.c     recognising a MOV to CR4 that sets CR4.VMXE, and HLT
  *   kvm_state.c, kvm_cpuid.c  pure conversions (unit-tested)
  */
 #ifndef VMXBOX_ENGINE_KVM_KVM_ENG_H
@@ -124,5 +124,7 @@ enum engine_exit_reason kvm_interp_one(struct kvm_eng *k, const char *why,
 /* kvm_vmxe.c: does the instruction at CS:RIP set CR4.VMXE (a MOV to CR4
  * whose source has bit 13 set while CR4.VMXE is clear)? */
 bool kvm_insn_sets_vmxe(const struct cpu_state *s, const struct guest_mem *mem);
+/* Is it HLT (F4)? */
+bool kvm_insn_is_hlt(const struct cpu_state *s, const struct guest_mem *mem);
 
 #endif

@@ -135,3 +135,10 @@ bool kvm_insn_sets_vmxe(const struct cpu_state *s, const struct guest_mem *mem)
 		v &= 0xffffffffu;
 	return (v & CR4_VMXE) != 0;
 }
+
+bool kvm_insn_is_hlt(const struct cpu_state *s, const struct guest_mem *mem)
+{
+	uint8_t b;
+
+	return fetch(s, mem, &b, 1) && b == 0xf4;
+}
