@@ -5,6 +5,8 @@
  * 6.9): with IF set, after STI's shadow, NMI through vector 2.  (HLT
  * woken by a pending interrupt is left out while the interpreter ends the
  * run at every HLT; the kvm engine wakes it.)
+ * The event port sends fixed interrupts as self-IPIs through the local
+ * APIC, so the handler ends each one with an EOI.
  * The program never touches VMX, so on the kvm engine it runs on KVM from
  * start to end: the events go in through KVM_INTERRUPT / KVM_NMI, and the
  * output must be the interpreter's.
@@ -19,8 +21,12 @@
 static volatile unsigned intr_hits, nmi_hits;
 static volatile uint64_t intr_rip, intr_rflags;
 
+/* The local APIC's EOI register (xAPIC MMIO at its default base). */
+#define APIC_EOI_REG	((volatile uint32_t *)0xfee000b0)
+
 static bool on_intr(struct trap_frame *f)
 {
+	*APIC_EOI_REG = 0;      /* retire it from ISR (SDM 11.8.5) */
 	intr_hits++;
 	intr_rip = f->rip;
 	intr_rflags = f->rflags;

@@ -60,6 +60,14 @@ struct kvm_eng {
 	bool halted;                   /* HLT executed, not woken yet */
 	bool need_completion;          /* an exit KVM finishes at next KVM_RUN */
 	bool stepping;                 /* KVM_GUESTDBG_SINGLESTEP is on */
+	bool timer_armed;
+	bool intr_waiting;             /* INTR asserted, the guest cannot take it yet */
+	/* The interpreter's hooks on the machine's clock, put back at the
+	 * hand-over (the kvm engine drives the clock until then). */
+	uint64_t (*interp_clock_read)(void *opaque);
+	void *interp_clock_read_opaque;
+	void (*interp_clock_changed)(void *opaque);
+	void *interp_clock_changed_opaque;
 	/* OUT items a device asked to retry (io_bus_write() false): written
 	 * before the guest runs on, so the output order stays the guest's. */
 	struct kvm_out_retry {
@@ -99,6 +107,14 @@ bool kvm_host_ready(char *why, size_t len);
 void kvm_kick_setup(struct kvm_eng *k);       /* on the vCPU thread */
 void kvm_kick(struct kvm_eng *k);             /* any thread */
 void kvm_arm_timer(struct kvm_eng *k, uint64_t ns);  /* 0 disarms */
+
+/* kvm_clock.c: the machine's virtual clock while KVM runs. */
+void kvm_clock_attach(struct kvm_eng *k);
+void kvm_clock_detach(struct kvm_eng *k);
+void kvm_clock_run_due(struct kvm_eng *k);
+uint64_t kvm_clock_ns_to_deadline(struct kvm_eng *k);
+uint64_t kvm_guest_tsc(struct kvm_eng *k);
+bool kvm_clock_idle_wait(struct kvm_eng *k);
 
 /* kvm_engine.c */
 uint64_t kvm_count(const struct kvm_eng *k);

@@ -142,6 +142,9 @@ void kvm_store_state(struct kvm_eng *k, struct cpu_state *s)
 	s->fpu.fcs = k->shadow.fpu.fcs;
 	s->fpu.fds = k->shadow.fpu.fds;
 	s->activity = k->halted ? ACTIVITY_HLT : ACTIVITY_ACTIVE;
+	/* CR8 lives in the interrupt controller's TPR. */
+	if (k->cfg.intc.ops)
+		s->cr8 = k->cfg.intc.ops->cr8_read(k->cfg.intc.opaque);
 	s->insn_count = kvm_count(k);
 	/* KVM reloads the PDPTEs from CR3 itself; ours are stale. */
 	s->pdpte_valid = false;
@@ -195,6 +198,7 @@ static struct engine *kvm_create(const struct engine_config *cfg, char *err,
 		kvm_destroy(&k->base);
 		return NULL;
 	}
+	kvm_clock_attach(k);
 	return &k->base;
 }
 
@@ -231,6 +235,8 @@ static void kvm_set_state(struct engine *e, const struct cpu_state *s)
 		k->interp->ops->set_state(k->interp, s);
 		return;
 	}
+	if (k->cfg.intc.ops)
+		k->cfg.intc.ops->cr8_write(k->cfg.intc.opaque, (unsigned)s->cr8);
 	k->shadow = *s;
 	k->halted = s->activity == ACTIVITY_HLT;
 	k->need_completion = false;
@@ -246,6 +252,7 @@ static void kvm_set_state(struct engine *e, const struct cpu_state *s)
 	snprintf(k->handover_why, sizeof(k->handover_why), "%s", why);
 	k->handover_count = s->insn_count;
 	k->interp->ops->set_state(k->interp, s);
+	kvm_clock_detach(k);
 	atomic_store(&k->on_interp, true);
 }
 
@@ -259,16 +266,16 @@ static void kvm_raise_event(struct engine *e, enum cpu_signal ev, uint8_t vector
 		return;
 	}
 	switch (ev) {
-	case CPU_SIGNAL_EXTINT:
-		k->shadow.ext_intr_pending = true;
-		k->shadow.ext_intr_vector = vector;
-		break;
+	case CPU_SIGNAL_INTR:
+		break;          /* kvm_run.c samples INTR before each entry */
 	case CPU_SIGNAL_NMI:
 		k->shadow.nmi_pending = true;
 		break;
 	case CPU_SIGNAL_INIT:
 		k->shadow.init_pending = true;
 		break;
+	case CPU_SIGNAL_SIPI:
+		break;          /* one vCPU: never in wait-for-SIPI */
 	}
 }
 

@@ -48,6 +48,7 @@ enum engine_exit_reason kvm_hand_over(struct kvm_eng *k, const char *why,
 	interp_forget_code(k);
 	k->interp->ops->set_state(k->interp, &s);
 	k->interp->ops->set_max_insns(k->interp, k->max_insns);
+	kvm_clock_detach(k);
 	atomic_store(&k->on_interp, true);
 	if (atomic_exchange(&k->stop, false)) {
 		if (out)
@@ -71,6 +72,7 @@ enum engine_exit_reason kvm_interp_one(struct kvm_eng *k, const char *why,
 	interp_forget_code(k);
 	io->set_state(k->interp, &s);
 	io->set_max_insns(k->interp, before + 1);
+	kvm_clock_detach(k);
 	r = io->run(k->interp, out);
 	io->set_max_insns(k->interp, k->max_insns);
 	io->get_state(k->interp, &s);
@@ -84,6 +86,7 @@ enum engine_exit_reason kvm_interp_one(struct kvm_eng *k, const char *why,
 		atomic_store(&k->on_interp, true);
 		return r;
 	}
+	kvm_clock_attach(k);
 	s.insn_count = kvm_count(k);
 	k->shadow = s;
 	k->halted = s.activity == ACTIVITY_HLT;
@@ -91,6 +94,7 @@ enum engine_exit_reason kvm_interp_one(struct kvm_eng *k, const char *why,
 		/* Not KVM's to run any more: stay on the interpreter. */
 		snprintf(k->handover_why, sizeof(k->handover_why), "%s", why);
 		k->handover_count = before;
+		kvm_clock_detach(k);
 		atomic_store(&k->on_interp, true);
 		return r == ENGINE_EXIT_INSN_LIMIT ? ENGINE_EXIT_NONE : r;
 	}

@@ -158,6 +158,12 @@ static bool can_take_interrupt(struct kvm_eng *k)
 	return ioctl(k->vcpu_fd, KVM_GET_REGS, &r) == 0 && (r.rflags & RFLAGS_IF);
 }
 
+/* The interrupt controller asserts INTR (core/cpu_intc.h). */
+static bool intr_asserted(const struct kvm_eng *k)
+{
+	return k->cfg.intc.ops && k->cfg.intc.ops->pending(k->cfg.intc.opaque) >= 0;
+}
+
 /*
  * Latched events: INIT first, then NMI (KVM queues it and honours NMI
  * blocking), then the external interrupt once the guest can take it
@@ -179,17 +185,22 @@ static int inject_events(struct kvm_eng *k)
 		k->halted = false;
 	}
 	run->request_interrupt_window = 0;
-	if (!sh->ext_intr_pending)
+	k->intr_waiting = false;
+	if (!intr_asserted(k))
 		return 0;
 	if (can_take_interrupt(k)) {
-		struct kvm_interrupt irq = { .irq = sh->ext_intr_vector };
+		/* The INTA cycle: the vector leaves IRR for ISR now, as when
+		 * the interpreter takes it through the IDT. */
+		struct kvm_interrupt irq = {
+			.irq = (uint32_t)k->cfg.intc.ops->ack(k->cfg.intc.opaque),
+		};
 
 		if (ioctl(k->vcpu_fd, KVM_INTERRUPT, &irq) < 0)
 			return -1;
-		sh->ext_intr_pending = false;
 		k->halted = false;
 	} else {
 		run->request_interrupt_window = 1;
+		k->intr_waiting = true;
 	}
 	return 0;
 }
@@ -202,21 +213,25 @@ static int inject_events(struct kvm_eng *k)
  */
 static bool waiting_for_window(const struct kvm_eng *k)
 {
-	return k->shadow.ext_intr_pending && k->run->request_interrupt_window;
+	return k->intr_waiting;
 }
 
-/* Halted with nothing that can wake it now: the machine decides. */
+/*
+ * Halted: an interrupt it can take wakes it (inject_events); with IF set
+ * it waits for the next timer deadline (kvm_clock.c), which may raise
+ * one.  True: nothing can wake it, the machine decides.
+ */
 static bool stays_halted(struct kvm_eng *k)
 {
 	struct kvm_regs r;
 
 	if (!k->halted)
 		return false;
-	if (!k->shadow.ext_intr_pending)
+	if (ioctl(k->vcpu_fd, KVM_GET_REGS, &r) < 0 || !(r.rflags & RFLAGS_IF))
 		return true;
-	if (ioctl(k->vcpu_fd, KVM_GET_REGS, &r) < 0)
-		return true;
-	return !(r.rflags & RFLAGS_IF);
+	if (intr_asserted(k))
+		return false;
+	return !kvm_clock_idle_wait(k);
 }
 
 static uint64_t limit_left(const struct kvm_eng *k)
@@ -227,17 +242,23 @@ static uint64_t limit_left(const struct kvm_eng *k)
 }
 
 /* Single-step near a limit or while an interrupt waits for its window;
- * free-running with a limit, a timer kicks the vCPU when the estimate
- * reaches the step window. */
+ * free-running, a timer kicks the vCPU when the estimate reaches the step
+ * window or the clock's next deadline. */
 static int prepare_limit(struct kvm_eng *k)
 {
 	uint64_t left = limit_left(k);
 	bool near = k->max_insns && left <= KVM_STEP_WINDOW;
 
+	uint64_t kick = kvm_clock_ns_to_deadline(k);
+
 	if (set_stepping(k, near || waiting_for_window(k)))
 		return -1;
-	if (k->max_insns && !near)
-		kvm_arm_timer(k, (left - KVM_STEP_WINDOW) * KVM_NS_PER_INSN);
+	if (k->max_insns && !near &&
+	    (left - KVM_STEP_WINDOW) * KVM_NS_PER_INSN < kick)
+		kick = (left - KVM_STEP_WINDOW) * KVM_NS_PER_INSN;
+	if (!k->stepping && kick != UINT64_MAX)
+		kvm_arm_timer(k, kick);
+	k->timer_armed = kick != UINT64_MAX;
 	return 0;
 }
 
@@ -273,13 +294,42 @@ static enum engine_exit_reason internal_error(struct kvm_eng *k,
 		    s < sizeof(sub) / sizeof(sub[0]) && sub[s] ? sub[s] : "unknown");
 }
 
-/* RDMSR/WRMSR of a filtered MSR: VMX begins here. */
+
+/*
+ * An MSR KVM would refuse (#GP): the interrupt controller's (APIC base,
+ * TSC deadline, x2APIC), else #GP as on the interpreter.  KVM finishes
+ * the instruction at the next entry with msr.data / msr.error.
+ */
+static void intc_msr(struct kvm_eng *k, bool write)
+{
+	const struct cpu_intc *c = &k->cfg.intc;
+	struct kvm_run *run = k->run;
+	enum intc_msr_result r = INTC_MSR_NOT_MINE;
+	uint64_t v = run->msr.data;
+
+	if (c->ops && write)
+		r = c->ops->msr_write(c->opaque, run->msr.index, kvm_guest_tsc(k), v);
+	else if (c->ops)
+		r = c->ops->msr_read(c->opaque, run->msr.index, kvm_guest_tsc(k), &v);
+	run->msr.error = r != INTC_MSR_OK;
+	if (!write && r == INTC_MSR_OK)
+		run->msr.data = v;
+	k->need_completion = true;
+}
+
+/* RDMSR/WRMSR exits: the filtered VMX MSRs hand over (VMX begins here),
+ * the others go to the interrupt controller. */
 static enum engine_exit_reason msr_exit(struct kvm_eng *k,
 					struct engine_exit *out, bool write)
 {
 	char why[160];
 
 	k->n.msr++;
+	if (k->run->msr.reason != KVM_MSR_EXIT_REASON_FILTER ||
+	    !kvm_handover_msr(k->run->msr.index)) {
+		intc_msr(k, write);
+		return ENGINE_EXIT_NONE;
+	}
 	snprintf(why, sizeof(why), "guest %s of MSR 0x%x",
 		 write ? "WRMSR" : "RDMSR", k->run->msr.index);
 	return kvm_hand_over(k, why, out);
@@ -390,7 +440,7 @@ static bool step_hlt(struct kvm_eng *k)
 static enum engine_exit_reason run_once(struct kvm_eng *k,
 					struct engine_exit *out)
 {
-	uint64_t t0;
+	uint64_t t0, cr8 = 0;
 	int ret, err;
 
 	if (k->stepping && step_hlt(k))
@@ -399,9 +449,16 @@ static enum engine_exit_reason run_once(struct kvm_eng *k,
 	atomic_thread_fence(memory_order_seq_cst);
 	if (atomic_load(&k->stop))
 		return ENGINE_EXIT_STOP;
+	/* Without an in-kernel APIC, KVM takes CR8 from kvm_run at entry and
+	 * reports it at exit: the TPR lives in the interrupt controller. */
+	if (k->cfg.intc.ops)
+		cr8 = k->run->cr8 = k->cfg.intc.ops->cr8_read(k->cfg.intc.opaque);
 	t0 = now_ns();
 	ret = ioctl(k->vcpu_fd, KVM_RUN, 0);
 	err = errno;
+	/* Only a MOV to CR8 changes TPR[7:4] (and clears TPR[3:0]). */
+	if (k->cfg.intc.ops && k->run->cr8 != cr8)
+		k->cfg.intc.ops->cr8_write(k->cfg.intc.opaque, (unsigned)k->run->cr8);
 	if (!k->stepping)
 		count_free_run(k, now_ns() - t0);
 	k->n.runs++;
@@ -434,6 +491,7 @@ enum engine_exit_reason kvm_run_loop(struct kvm_eng *k, struct engine_exit *out)
 			r = ENGINE_EXIT_INSN_LIMIT;
 			break;
 		}
+		kvm_clock_run_due(k);
 		if (k->out_retry.count && !flush_out_retry(k)) {
 			sched_yield();   /* the device is busy: stops still work */
 			continue;
@@ -448,11 +506,13 @@ enum engine_exit_reason kvm_run_loop(struct kvm_eng *k, struct engine_exit *out)
 			r = ENGINE_EXIT_HLT;
 			break;
 		}
+		if (k->halted)
+			continue;   /* woken by a timer, or an interrupt is due */
 		r = run_once(k, out);
 		if (r == ENGINE_EXIT_STOP)
 			atomic_store(&k->stop, false);
 	}
-	if (k->max_insns)
+	if (k->timer_armed)
 		kvm_arm_timer(k, 0);
 	if (!atomic_load(&k->on_interp))
 		kvm_complete_pending(k);

@@ -104,9 +104,14 @@ static int set_memory(struct kvm_eng *k, char *err, size_t errlen)
 static int set_msr_filter(struct kvm_eng *k, char *err, size_t errlen)
 {
 	static uint8_t deny_fc[1], deny_vmx[(MSR_VMX_LAST - MSR_VMX_FIRST + 8) / 8];
+	static uint8_t deny_apic[1], deny_dl[1];
 	struct kvm_enable_cap cap = {
 		.cap = KVM_CAP_X86_USER_SPACE_MSR,
-		.args = { KVM_MSR_EXIT_REASON_FILTER },
+		/* FILTER: the hand-over; INVAL/UNKNOWN: MSRs KVM would #GP on
+		 * (no in-kernel APIC: the APIC's MSRs) go to the user-space
+		 * interrupt controller. */
+		.args = { KVM_MSR_EXIT_REASON_FILTER | KVM_MSR_EXIT_REASON_INVAL |
+			  KVM_MSR_EXIT_REASON_UNKNOWN },
 	};
 	struct kvm_msr_filter f = {
 		.flags = KVM_MSR_FILTER_DEFAULT_ALLOW,
@@ -117,6 +122,13 @@ static int set_msr_filter(struct kvm_eng *k, char *err, size_t errlen)
 			{ .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
 			  .nmsrs = MSR_VMX_LAST - MSR_VMX_FIRST + 1,
 			  .base = MSR_VMX_FIRST, .bitmap = deny_vmx },
+			/* KVM keeps these itself without an in-kernel APIC
+			 * (and drops TSC-deadline writes): the user-space
+			 * interrupt controller's instead. */
+			{ .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+			  .nmsrs = 1, .base = 0x1b, .bitmap = deny_apic },
+			{ .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+			  .nmsrs = 1, .base = 0x6e0, .bitmap = deny_dl },
 		},
 	};
 
