@@ -6,10 +6,15 @@
 
 #include "engine/host_caps.h"
 
-/* Preference order for `auto`: the fastest usable engine first. */
+/*
+ * Preference order for `auto`.  kvm comes after interp for now: under KVM
+ * the guest's CPUID differs from the model (KVM clears x2APIC without an
+ * in-kernel APIC) and SSE arithmetic ends in emulation failures on the
+ * software KVM measured (docs/kvm.md, "Not yet").  --engine=kvm runs it.
+ */
 static const struct engine_ops *const engines[] = {
-	&kvm_engine_ops,
 	&interp_engine_ops,
+	&kvm_engine_ops,
 	NULL,
 };
 
