@@ -66,9 +66,10 @@ START_TEST(auto_picks_first_usable)
 	setenv("VMXBOX_KVM_DEVICE", "/nonexistent/kvm", 1);
 	ck_assert_ptr_eq(engine_select("auto", why, sizeof(why)),
 			 &interp_engine_ops);
-	ck_assert_ptr_nonnull(strstr(why, "/nonexistent/kvm"));
 	ck_assert_ptr_nonnull(strstr(why, "interp is the first usable engine"));
-	ck_assert_ptr_nonnull(list[0]);
+	/* interp first, kvm built in after it (docs/kvm.md, "Not yet"). */
+	ck_assert_ptr_eq(list[0], &interp_engine_ops);
+	ck_assert_ptr_eq(list[1], &kvm_engine_ops);
 	ck_assert_str_eq(engine_exit_reason_name(ENGINE_EXIT_HLT), "hlt");
 	ck_assert_str_eq(engine_exit_reason_name(ENGINE_EXIT_INSN_LIMIT), "insn-limit");
 	ck_assert_str_eq(engine_exit_reason_name((enum engine_exit_reason)99), "?");
