@@ -136,6 +136,9 @@ enum cpu_vmx_feature {
 	CPU_VMX_TSC_SCALING,     /* secondary control 25 */
 	CPU_VMX_VMFUNC,          /* secondary control 13 */
 	CPU_VMX_EPTP_SWITCHING,  /* IA32_VMX_VMFUNC bit 0 */
+	CPU_VMX_X2APIC_VIRT,     /* secondary control 4 */
+	CPU_VMX_APIC_REG_VIRT,   /* secondary control 8 */
+	CPU_VMX_VINTR_DELIVERY,  /* secondary control 9 */
 	CPU_VMX_FEATURES
 };
 

@@ -23,6 +23,12 @@ const struct cpu_vmx_feature_info cpu_vmx_feature_table[] = {
 	{ CPU_VMX_VMFUNC, "vmx-vmfunc", NULL, -1, "VM functions (VMFUNC)" },
 	{ CPU_VMX_EPTP_SWITCHING, "vmx-eptp-switching", "ept_switching",
 	  CPU_VMX_VMFUNC, "VM function 0, EPTP switching" },
+	{ CPU_VMX_X2APIC_VIRT, "vmx-apicv-x2apic", "virtual_x2apic", -1,
+	  "virtualize x2APIC mode" },
+	{ CPU_VMX_APIC_REG_VIRT, "vmx-apicv-register", "vapic_reg", -1,
+	  "APIC-register virtualization" },
+	{ CPU_VMX_VINTR_DELIVERY, "vmx-apicv-vid", "vid", -1,
+	  "virtual-interrupt delivery" },
 };
 
 const size_t cpu_vmx_feature_count =

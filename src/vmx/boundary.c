@@ -8,8 +8,8 @@
  * pending by MOV to CR8 (30.1.2, tpr.c), and the delivery of pending
  * debug exceptions loaded by VM entry (27.7.3, debug.c).  Priority follows
  * SDM Table 6-2 with the VMX rows (26.7.x): TPR below threshold, MTF,
- * debug traps, preemption timer, NMI, NMI window, external interrupt,
- * interrupt window.
+ * debug traps, preemption timer, NMI, NMI window, virtual-interrupt
+ * delivery (30.2.2), external interrupt, interrupt window.
  *
  * The preemption timer runs on the engine's deterministic TSC (cpu->tsc),
  * so the same run always exits at the same instruction.
@@ -26,6 +26,7 @@ void vmx_update_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 							: UINT64_MAX;
 	ctx->boundary_wanted = v->nonroot &&
 		(v->preempt_armed || v->mtf_pending || v->tpr_exit_pending ||
+		 v->vintr_pending ||
 		 vmx_pending_dbg_due(ctx->cpu) ||
 		 (proc & (CPU_MONITOR_TRAP_FLAG | CPU_INTR_WINDOW_EXITING |
 			  CPU_NMI_WINDOW_EXITING)) ||
@@ -116,6 +117,11 @@ enum icpt_result vmx_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 	if ((proc & CPU_NMI_WINDOW_EXITING) && !nmi_blocked(v, s) &&
 	    !(s->interruptibility & INTR_BLOCK_MOV_SS))
 		return exit_simple(v, ctx, EXIT_REASON_NMI_WINDOW);
+	/* A recognized virtual interrupt: the priority of interrupt-window
+	 * exits, above external interrupts (SDM 30.2.2); the engine delivers
+	 * it through the IDT (cpu->injected). */
+	if (vmx_vintr_deliver(v, ctx))
+		return ICPT_CONTINUE;
 	if ((pin & PIN_EXT_INTR_EXITING) && !blocked_by_sti_movss(s) &&
 	    intr_pending(ctx) >= 0) {
 		struct vmx_exit_info ei = {

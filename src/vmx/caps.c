@@ -66,7 +66,7 @@ static const struct ctl_row ctl_table[] = {
 	{ W_PROC, 17, NOSUP, "activate tertiary controls" },
 	{ W_PROC, 19, SUP, "CR8-load exiting" },
 	{ W_PROC, 20, SUP, "CR8-store exiting" },
-	{ W_PROC, 21, SUP, "use TPR shadow" },   /* tpr.c; no APIC virtualization */
+	{ W_PROC, 21, SUP, "use TPR shadow" },   /* tpr.c */
 	{ W_PROC, 22, SUP, "NMI-window exiting" },
 	{ W_PROC, 23, SUP, "MOV-DR exiting" },
 	{ W_PROC, 24, SUP, "unconditional I/O exiting" },
@@ -82,12 +82,12 @@ static const struct ctl_row ctl_table[] = {
 	{ W_PROC2, 1, SUP, "enable EPT" },
 	{ W_PROC2, 2, SUP, "descriptor-table exiting" },
 	{ W_PROC2, 3, SUP | NEED_RDTSCP, "enable RDTSCP" },
-	{ W_PROC2, 4, NOSUP, "virtualize x2APIC mode" },
+	{ W_PROC2, 4, SUP, "virtualize x2APIC mode" },   /* vapic.c */
 	{ W_PROC2, 5, SUP, "enable VPID" },
 	{ W_PROC2, 6, SUP, "WBINVD exiting" },
 	{ W_PROC2, 7, SUP, "unrestricted guest" },
-	{ W_PROC2, 8, NOSUP, "APIC-register virtualization" },
-	{ W_PROC2, 9, NOSUP, "virtual-interrupt delivery" },
+	{ W_PROC2, 8, SUP, "APIC-register virtualization" },   /* vapic.c */
+	{ W_PROC2, 9, SUP, "virtual-interrupt delivery" },   /* vapic.c */
 	{ W_PROC2, 10, NOSUP, "PAUSE-loop exiting" },
 	{ W_PROC2, 11, SUP | NEED_RDRAND, "RDRAND exiting" },
 	{ W_PROC2, 12, NOSUP, "enable INVPCID" },   /* INVPCID not in CPUID */
@@ -198,6 +198,9 @@ static const struct {
 	uint8_t word, bit;
 	enum cpu_vmx_feature feat;
 } model_switch[] = {
+	{ W_PROC2, 4, CPU_VMX_X2APIC_VIRT },
+	{ W_PROC2, 8, CPU_VMX_APIC_REG_VIRT },
+	{ W_PROC2, 9, CPU_VMX_VINTR_DELIVERY },
 	{ W_PROC2, 13, CPU_VMX_VMFUNC },
 	{ W_PROC2, 14, CPU_VMX_SHADOW_VMCS },
 	{ W_PROC2, 17, CPU_VMX_PML },

@@ -251,6 +251,7 @@ enum icpt_result vmx_vmentry(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
 	if (ctx->state_changed)
 		ctx->state_changed(ctx->engine);
 	inject_event(v, ctx);
+	vmx_vintr_entry(v, ctx);
 	vmx_update_boundary(v, ctx);
 	return ICPT_SWITCHED;
 }

@@ -202,6 +202,9 @@ static enum icpt_result to_host(struct vmx_vcpu *v,
 	v->preempt_armed = false;
 	v->mtf_pending = false;
 	v->tpr_exit_pending = false;
+	v->trap_exit_reason = 0;
+	v->trap_exit_qual = 0;
+	v->vintr_pending = false;
 	ctx->boundary_wanted = false;
 	ctx->timer_tsc = UINT64_MAX;
 	if (ctx->state_changed)

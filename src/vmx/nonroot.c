@@ -161,6 +161,9 @@ static enum icpt_result nr_msr(struct vmx_vcpu *v,
 	if (msr_exits(v, ctx->mem, ic->u.msr.index, write))
 		return do_exit(v, ctx, write ? EXIT_REASON_MSR_WRITE :
 			       EXIT_REASON_MSR_READ, 0, ic);
+	/* The x2APIC range under "virtualize x2APIC mode" (vapic.c). */
+	if (ic->u.msr.index >= 0x800 && ic->u.msr.index <= 0x8ff)
+		return vmx_x2apic_msr(v, ctx, ic);
 	if (!write && ic->u.msr.index == MSR_IA32_TSC &&
 	    (vmx_proc(v) & CPU_USE_TSC_OFFSETTING)) {
 		ic->u.msr.value = guest_tsc(v, ctx->cpu);

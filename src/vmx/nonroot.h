@@ -80,6 +80,18 @@ enum icpt_result vmx_tpr_mov_cr8(struct vmx_vcpu *v,
 uint8_t vmx_vtpr_read(const struct vmx_vcpu *v, const struct guest_mem *mem);
 enum icpt_result vmx_tpr_exit_over_debug_trap(struct vmx_vcpu *v,
 					      struct x86_intercept_ctx *ctx);
+/* vapic.c: virtual interrupts and x2APIC virtualization (SDM 30). */
+void vmx_vintr_evaluate(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx);
+void vmx_vintr_tpr_virtualize(struct vmx_vcpu *v,
+			      struct x86_intercept_ctx *ctx);
+/* TPR virtualization (30.1.2): threshold exit, or PPR virtualization and
+ * evaluation with virtual-interrupt delivery. */
+void vmx_tpr_virtualize(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx);
+void vmx_vintr_entry(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx);
+bool vmx_vintr_deliver(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx);
+enum icpt_result vmx_x2apic_msr(struct vmx_vcpu *v,
+				struct x86_intercept_ctx *ctx,
+				struct x86_intercept *ic);
 /* nmi_task.c: IRET and NMI blocking (SDM 26.3), event delivery without
  * exit (MTF, SDM 26.5.2), "NMI unblocking due to IRET" (SDM 28.2.3) and
  * NMI blocking by an NMI whose delivery exits (SDM 28.1), task-switch

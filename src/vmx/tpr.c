@@ -6,11 +6,9 @@
  * virtualization (30.1.2) with its trap-like "TPR below threshold" VM exit
  * (basic reason 43, Appendix C).
  *
- * Only the TPR shadow is advertised: "virtualize APIC accesses",
- * "virtualize x2APIC mode", "APIC-register virtualization" and
- * "virtual-interrupt delivery" are not (caps.c), so VTPR is reached only
- * through MOV CR8, and TPR virtualization is always the plain threshold
- * comparison of 30.1.2 (no PPR virtualization).
+ * TPR virtualization itself (the threshold comparison of 30.1.2, or PPR
+ * virtualization with "virtual-interrupt delivery") is vapic.c's, shared
+ * with WRMSR 808H under "virtualize x2APIC mode".
  *
  * The virtual-APIC address is a physical address of L1 (it is never
  * translated through EPT, 30.1), so VTPR lives in vmxbox's guest memory.
@@ -44,28 +42,6 @@ uint8_t vmx_vtpr_read(const struct vmx_vcpu *v, const struct guest_mem *mem)
 
 	gmem_read_u8(mem, vtpr_gpa(v), &b);
 	return b;
-}
-
-/* TPR threshold bits 3:0 (25.6.8; bits 31:4 are 0 after VM entry). */
-static unsigned tpr_threshold(const struct vmx_vcpu *v)
-{
-	return (unsigned)vmcs_read(v, VMCS_TPR_THRESHOLD) & 0xfu;
-}
-
-/*
- * SDM 30.1.2, TPR virtualization with "virtual-interrupt delivery" = 0:
- * if VTPR[7:4] < TPR threshold[3:0], a VM exit "TPR below threshold".
- * The exit is trap-like: the instruction completes first (RIP of the next
- * instruction saved, no exit qualification), so it is left pending for
- * the next instruction boundary (boundary.c), where it comes before any
- * other event (it has priority over SMI, INIT and everything lower).
- */
-static void tpr_virtualize(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
-{
-	if ((unsigned)(vmx_vtpr_read(v, ctx->mem) >> 4) >= tpr_threshold(v))
-		return;
-	v->tpr_exit_pending = true;
-	ctx->boundary_wanted = true;
 }
 
 /*
@@ -110,6 +86,6 @@ enum icpt_result vmx_tpr_mov_cr8(struct vmx_vcpu *v,
 	/* VTPR[7:4] := source[3:0]; VTPR[3:0] and bytes 3:1 of VTPR := 0
 	 * (30.3): one 32-bit write of the whole field. */
 	gmem_write_u32(ctx->mem, vtpr_gpa(v), (uint32_t)(src << 4));
-	tpr_virtualize(v, ctx);
+	vmx_tpr_virtualize(v, ctx);
 	return ICPT_EMULATED;
 }

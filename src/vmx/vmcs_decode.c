@@ -260,9 +260,11 @@ void vmx_exit_qual_decode(char *buf, size_t len, uint32_t reason,
 	case EXIT_REASON_MONITOR_TRAP_FLAG:
 	case EXIT_REASON_PREEMPTION_TIMER:
 		break;
-	case EXIT_REASON_EOI_INDUCED:
-	case EXIT_REASON_APIC_WRITE:
-		add(&w, "offset/vector %#x", (unsigned)(q & 0xfff));
+	case EXIT_REASON_EOI_INDUCED:   /* SDM 28.2.1: the vector */
+		add(&w, "vector %#x", (unsigned)(q & 0xff));
+		break;
+	case EXIT_REASON_APIC_WRITE:    /* the virtual-APIC page offset */
+		add(&w, "offset %#x", (unsigned)(q & 0xfff));
 		break;
 	case EXIT_REASON_GDTR_IDTR: case EXIT_REASON_LDTR_TR:
 	case EXIT_REASON_INVEPT: case EXIT_REASON_INVVPID:
@@ -562,6 +564,10 @@ void vmcs_decode_value(char *buf, size_t len, uint32_t enc, uint64_t v,
 		break;
 	case VMCS_GUEST_ACTIVITY_STATE:
 		add_named(&w, vmx_activity_name(v));
+		break;
+	case VMCS_GUEST_INTR_STATUS:    /* SDM 25.4.2: RVI 7:0, SVI 15:8 */
+		add(&w, "RVI %#x SVI %#x", (unsigned)(v & 0xff),
+		    (unsigned)((v >> 8) & 0xff));
 		break;
 	default:
 		break;

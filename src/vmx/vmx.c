@@ -42,6 +42,9 @@ void vmx_vcpu_reset(struct vmx_vcpu *v)
 	v->mtf_pending = false;
 	v->vnmi_blocked = false;
 	v->tpr_exit_pending = false;
+	v->trap_exit_reason = 0;
+	v->trap_exit_qual = 0;
+	v->vintr_pending = false;
 	v->iret_unblocked_nmi = false;
 	v->last_exit_reason = 0;
 	v->exit_count = 0;

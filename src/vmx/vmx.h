@@ -142,8 +142,15 @@ struct vmx_vcpu {
 	bool mtf_pending;             /* MTF exit due before next insn */
 	uint64_t mtf_insn_count;      /* insn_count at VM entry (MTF) */
 	bool vnmi_blocked;            /* virtual-NMI blocking (virtual NMIs) */
-	bool tpr_exit_pending;        /* trap-like TPR-below-threshold exit
-				       * due at the next boundary (tpr.c) */
+	bool tpr_exit_pending;        /* a trap-like APIC-virtualization exit
+				       * (TPR below threshold, virtualized
+				       * EOI, APIC write) is due at the next
+				       * boundary (tpr.c, vapic.c) */
+	uint32_t trap_exit_reason;    /* its basic reason (0: TPR below
+				       * threshold, for older snapshots) */
+	uint64_t trap_exit_qual;      /* and its exit qualification */
+	bool vintr_pending;           /* a virtual interrupt is recognized
+				       * (SDM 30.2.1, vapic.c) */
 	/* The IRET begun at instruction count iret_insn_count removed
 	 * (virtual-)NMI blocking: SDM 28.2.3 bit 12 for its fault's exit. */
 	bool iret_unblocked_nmi;
@@ -254,7 +261,8 @@ enum icpt_result vmx_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 
 /*
  * The trap-like TPR-below-threshold exit left pending by a MOV to CR8
- * (tpr.c), taken at the next boundary.  It outranks SMI, INIT and every
+ * (tpr.c), or the virtualized-EOI / APIC-write exit of a WRMSR (vapic.c,
+ * SDM 30.1.4, 30.4.3.3: same class), taken at the next boundary.  It outranks SMI, INIT and every
  * lower event (SDM 30.1.2): boundary.c takes it before MTF, and an INIT
  * latched at the same boundary (intercept.c) stays pending behind it (then
  * blocked in VMX root operation, SDM 24.8).
@@ -262,8 +270,14 @@ enum icpt_result vmx_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 static inline enum icpt_result vmx_tpr_pending_exit(struct vmx_vcpu *v,
 						    struct x86_intercept_ctx *ctx)
 {
+	uint32_t reason = v->trap_exit_reason ? v->trap_exit_reason :
+			  EXIT_REASON_TPR_BELOW_THRESHOLD;
+	uint64_t qual = v->trap_exit_qual;
+
 	v->tpr_exit_pending = false;
-	return vmx_vmexit(v, ctx, EXIT_REASON_TPR_BELOW_THRESHOLD, 0, NULL);
+	v->trap_exit_reason = 0;
+	v->trap_exit_qual = 0;
+	return vmx_vmexit(v, ctx, reason, qual, NULL);
 }
 enum icpt_result vmx_translate_gpa(struct vmx_vcpu *v,
 				   struct x86_intercept_ctx *ctx, uint64_t gpa,

@@ -69,6 +69,9 @@ START_TEST(exit_qualifications)
 	ck_assert_str_eq(qual(EXIT_REASON_PML_FULL, 0, 0x1000),
 			 "NMI-unblocked-by-IRET");
 	ck_assert_str_eq(qual(EXIT_REASON_PML_FULL, 0, 0), "");
+	/* Virtualized EOI: the vector; APIC write: the page offset. */
+	ck_assert_str_eq(qual(EXIT_REASON_EOI_INDUCED, 0, 0xc5), "vector 0xc5");
+	ck_assert_str_eq(qual(EXIT_REASON_APIC_WRITE, 0, 0x3f0), "offset 0x3f0");
 	ck_assert_str_eq(qual(EXIT_REASON_VMREAD, 0, 0x10), "displacement 0x10");
 	ck_assert_str_eq(qual(EXIT_REASON_CPUID, 0, 0), "");
 }
@@ -118,6 +121,7 @@ START_TEST(fields)
 	ck_assert_str_eq(field(VMCS_IDT_VECTORING_INFO_FIELD, 0x80000b0d),
 			 "valid, hardware exception, vector 13, error code");
 	ck_assert_str_eq(field(VMCS_GUEST_ACTIVITY_STATE, 1), "HLT");
+	ck_assert_str_eq(field(VMCS_GUEST_INTR_STATUS, 0x3122), "RVI 0x22 SVI 0x31");
 	ck_assert_str_eq(field(VMCS_GUEST_INTERRUPTIBILITY_INFO, 9),
 			 "blocking-by-STI blocking-by-NMI");
 	ck_assert_str_eq(field(VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0x4000), "BS");

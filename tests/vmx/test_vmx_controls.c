@@ -157,6 +157,10 @@ START_TEST(cpu_model_turns_vmx_features_off)
 		{ "max,-ept_mode_based_exec", CPU2_MODE_BASED_EPT_EXEC, 0 },
 		{ "max,-VMX-TSC-SCALING", CPU2_TSC_SCALING, VMCS_TSC_MULTIPLIER },
 		{ "max,-vmx-vmfunc", CPU2_ENABLE_VMFUNC, VMCS_EPTP_LIST_ADDRESS },
+		{ "max,-vmx-apicv-x2apic", CPU2_VIRT_X2APIC_MODE, 0 },
+		{ "max,-vapic_reg", CPU2_APIC_REGISTER_VIRT, 0 },
+		{ "max,-vmx-apicv-vid", CPU2_VIRT_INTR_DELIVERY,
+		  VMCS_GUEST_INTR_STATUS },
 	};
 	struct cpu_model m;
 	struct vmx_caps c;

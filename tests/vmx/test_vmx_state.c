@@ -97,6 +97,9 @@ START_TEST(round_trip_keeps_internals)
 	v->preempt_deadline = 123456789;
 	v->vnmi_blocked = true;
 	v->tpr_exit_pending = true;
+	v->trap_exit_reason = EXIT_REASON_EOI_INDUCED;
+	v->trap_exit_qual = 0x41;
+	v->vintr_pending = true;
 	v->iret_unblocked_nmi = true;
 	v->iret_insn_count = 4242;
 	v->mtf_insn_count = 77;
