@@ -135,6 +135,14 @@ static int import_regions(struct vmx_vcpu *v, const struct vmx_state *in,
 	for (unsigned r = 0; r < in->n_regions; r++) {
 		unsigned x = in->regions[r].slot;
 
+		/* VMCLEAR/VMPTRLD take 4-KByte aligned addresses only (SDM
+		 * 31.3): no VMCS region is anywhere else, nor at "none". */
+		if (in->regions[r].gpa & 0xfff) {
+			snprintf(err, errlen, "vmx: VMCS region at %#llx is "
+				 "not 4-KByte aligned",
+				 (unsigned long long)in->regions[r].gpa);
+			return -1;
+		}
 		if (x < VMX_MAX_REGIONS && used[x]) {
 			snprintf(err, errlen, "vmx: two VMCS regions in slot %u", x);
 			return -1;

@@ -13,6 +13,11 @@ at least one test, and every test it names exists.
                     ':' is commentary), one of its lines starts with it
 Rows whose cells say "no" are skipped.
 
+End-to-end floor: a line "<!-- firmware floor: N -->" in the document makes
+the check fail when fewer than N supported rows name a firmware test (a
+ratchet: raise N as rows gain one).  Once N reaches the number of
+supported rows, every supported row must name one.
+
 With BUILD_DIR (meson's introspection, meson-info/) the executable is
 checked too: `executable` must be a registered test, and for
 `executable:test` START_TEST(test) must be in one of that test
@@ -171,6 +176,11 @@ def main(doc, tests_dir, build_dir=None):
             passed += 1
     print(f"{e2e} of {passed + failed} supported rows name an end-to-end "
           f"firmware test")
+    floor = re.search(r"<!-- firmware floor: (\d+) -->", "".join(lines))
+    if floor and e2e < min(int(floor.group(1)), passed + failed):
+        print(f"{doc}: only {e2e} supported rows name a firmware test, "
+              f"the floor is {floor.group(1)}")
+        failed += 1
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or passed == 0 else 0
 

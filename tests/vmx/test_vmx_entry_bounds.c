@@ -33,12 +33,16 @@ struct edit {
 #define T(t) ((uint32_t)(t) << 8)
 #define PA_BEYOND (1ull << CPU_MODEL_MAXPHYADDR_DEFAULT)
 #define DBG_BS (1ull << 14)	/* pending debug exceptions BS */
+/* Four edits: a virtual-8086 segment with this selector (SDM 26.3.1.2). */
+#define V86SEG(s, sel) SET(GUEST_##s##_SELECTOR, (sel)), \
+	SET(GUEST_##s##_BASE, (uint64_t)(sel) << 4), \
+	SET(GUEST_##s##_LIMIT, 0xffff), SET(GUEST_##s##_AR_BYTES, 0xf3)
 
 struct bound {
 	const char *check;	/* the row of vmx_entry_checks[] */
 	bool ok;		/* what the row must say */
 	const char *what;
-	struct edit e[8];
+	struct edit e[32];
 };
 
 /* Posted interrupts (27.2.1.1): virtual-interrupt delivery, acknowledge
@@ -182,6 +186,16 @@ static const struct bound bounds[] = {
 	  { SET(GUEST_LDTR_SELECTOR, 0x24) } },
 	{ "guest DS/ES/FS/GS access rights", true, "conforming code, DPL < RPL",
 	  { SET(GUEST_DS_SELECTOR, 0x13), SET(GUEST_DS_AR_BYTES, 0xc09f) } },
+	/* Virtual-8086 guest (27.3.1.2): base = selector << 4, limit
+	 * 0xffff, access rights 0xf3 in ES..GS. */
+	{ "virtual-8086 segments", true, "selector 0x1234, base 0x12340",
+	  { OR(GUEST_RFLAGS, RFLAGS_VM), V86SEG(ES, 0x1234), V86SEG(CS, 0x2000),
+	    V86SEG(SS, 0x30), V86SEG(DS, 0x1234), V86SEG(FS, 0x7),
+	    V86SEG(GS, 0xf000) } },
+	{ "virtual-8086 segments", false, "DS base off by one",
+	  { OR(GUEST_RFLAGS, RFLAGS_VM), V86SEG(ES, 0), V86SEG(CS, 0),
+	    V86SEG(SS, 0), V86SEG(FS, 0), V86SEG(GS, 0),
+	    SET(GUEST_DS_BASE, 0x12341) } },
 	/* Types (26.3.1.2): accessed; a code segment must be readable. */
 	{ "guest DS/ES/FS/GS access rights", true, "read-only data, accessed",
 	  { SET(GUEST_DS_AR_BYTES, 0xc091) } },
@@ -206,7 +220,7 @@ START_TEST(row_boundary)
 	ck_assert_msg(row != NULL, "unknown row %s", b->check);
 	fix_init(&f, true);
 	fix_baseline(&f);
-	for (unsigned i = 0; i < 8 && b->e[i].op != OP_END; i++) {
+	for (unsigned i = 0; i < 32 && b->e[i].op != OP_END; i++) {
 		const struct edit *e = &b->e[i];
 
 		if (e->op == OP_SET)

@@ -217,6 +217,41 @@ START_TEST(exit_records_idt_vectoring)
 }
 END_TEST
 
+/* The VM-exit instruction length of an exit during event delivery is the
+ * length of the instruction that raised a software interrupt, software
+ * exception or privileged software exception (SDM 28.2.4, 28.2.5); a
+ * hardware exception being delivered leaves it as the exit sets it. */
+static const struct {
+	uint8_t type, vector, len, expect;
+} vectoring_len[] = {
+	{ EVT_SW_INTR, 0x80, 2, 2 },
+	{ EVT_SW_EXCEPTION, 3, 1, 1 },
+	{ EVT_PRIV_SW_EXCEPTION, 1, 1, 1 },
+	{ EVT_HW_EXCEPTION, 13, 3, 0 },
+	{ EVT_NMI, 2, 2, 0 },
+};
+
+START_TEST(exit_idt_vectoring_instruction_length)
+{
+	struct x86_intercept ic = icpt(ICPT_EXCEPTION, 0);
+
+	F.cpu.injected = (struct x86_event){ .valid = true,
+		.type = vectoring_len[_i].type,
+		.vector = vectoring_len[_i].vector,
+		.insn_len = vectoring_len[_i].len };
+	fset(&F, VMCS_EXCEPTION_BITMAP, 1u << 14);
+	ic.u.exc.vector = 14;
+	ic.u.exc.type = EVT_HW_EXCEPTION;
+	ic.u.exc.has_error_code = true;
+	ck_assert_int_eq(vmx_nonroot_intercept(F.v, &F.ctx, &ic), ICPT_SWITCHED);
+	ck_assert_uint_eq(fr(&F, VMCS_IDT_VECTORING_INFO_FIELD),
+			  INTR_INFO_VALID | (uint32_t)vectoring_len[_i].type << 8 |
+			  vectoring_len[_i].vector);
+	ck_assert_uint_eq(fr(&F, VMCS_VM_EXIT_INSTRUCTION_LEN),
+			  vectoring_len[_i].expect);
+}
+END_TEST
+
 static void msr_entry(uint64_t at, unsigned i, uint64_t head, uint64_t data)
 {
 	gmem_write_u64(&F.mem, at + 16 * i, head);
@@ -954,6 +989,8 @@ int main(void)
 	tcase_add_test(tc, exit_saves_guest_and_loads_host);
 	tcase_add_test(tc, exit_saves_ia32e_mode_guest_from_lma);
 	tcase_add_test(tc, exit_saves_debug_sysenter_tables_loads_host_cr4);
+	tcase_add_loop_test(tc, exit_idt_vectoring_instruction_length, 0,
+			    sizeof(vectoring_len) / sizeof(vectoring_len[0]));
 	tcase_add_test(tc, exit_clears_entry_injection_valid_bit);
 	tcase_add_test(tc, exit_records_idt_vectoring);
 	tcase_add_test(tc, exit_msr_store_and_load_lists);

@@ -1397,6 +1397,16 @@ START_TEST(vmfunc_exits)
 	fake_nr.exits = 0;
 	ASSERT_EXIT(vmfunc(0, 512), EXIT_REASON_VMFUNC, 0); /* index */
 	fake_nr.exits = 0;
+	/* ... even with a valid EPTP just past the 512-entry list, and a
+	 * function other than 0 even with its control bit set: only EPTP
+	 * switching exists (SDM 25.6.14). */
+	gmem_write_u64(&F.mem, EPTP_LIST + 8 * 512, GOOD_EPTP);
+	ASSERT_EXIT(vmfunc(0, 512), EXIT_REASON_VMFUNC, 0);
+	fake_nr.exits = 0;
+	vmcs_write(V, VMCS_VM_FUNCTION_CONTROL, 3);
+	ASSERT_EXIT(vmfunc(1, 0), EXIT_REASON_VMFUNC, 0);
+	fake_nr.exits = 0;
+	vmcs_write(V, VMCS_VM_FUNCTION_CONTROL, VMFUNC_EPTP_SWITCHING);
 	ASSERT_EXIT(vmfunc(0, 1), EXIT_REASON_VMFUNC, 0);   /* bad EPTP */
 	fake_nr.exits = 0;
 	vmcs_write(V, VMCS_EPTP_LIST_ADDRESS, MEM_SIZE);     /* outside RAM */

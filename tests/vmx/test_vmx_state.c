@@ -175,6 +175,18 @@ START_TEST(import_rejects_bad_scalars)
 	st.regions[1] = (struct vmx_state_region){ .gpa = 0x2000, .slot = 4 };
 	ck_assert_int_eq(vmx_state_import(w, &st, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "vmx: two VMCS regions in slot 4");
+
+	/* A region at "no VMCS" would make a current region of it. */
+	st.n_regions = 1;
+	st.regions[0] = (struct vmx_state_region){ .gpa = VMCS_PTR_NONE };
+	ck_assert_int_eq(vmx_state_import(w, &st, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "vmx: VMCS region at 0xffffffffffffffff is not "
+			 "4-KByte aligned");
+	ck_assert_int_eq(w->current_region, -1);
+	st.regions[0].gpa = 0x1008;
+	ck_assert_int_eq(vmx_state_import(w, &st, err, sizeof(err)), -1);
+	st.regions[0].gpa = 0x1000;
+	ck_assert_int_eq(vmx_state_import(w, &st, err, sizeof(err)), 0);
 	vmx_vcpu_destroy(w);
 }
 END_TEST
