@@ -36,12 +36,6 @@ void isa_irq_set_line(void *opaque, unsigned line, bool level)
 	isa_irq_set(opaque, line, level);
 }
 
-void isa_irq_replay(struct isa_irq *b)
-{
-	for (unsigned line = 0; line < ISA_IRQ_LINES; line++)
-		drive(b, line, isa_irq_level(b, line));
-}
-
 void isa_irq_ferr(void *opaque)
 {
 	struct isa_irq *b = opaque;

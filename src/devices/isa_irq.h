@@ -46,7 +46,5 @@ unsigned isa_irq_gsi(unsigned line);
 void isa_irq_ferr(void *opaque);
 /* Port 0xF0. */
 int isa_irq_attach(struct isa_irq *b, struct io_bus *pio);
-/* Drive every connected input from `levels` again (after a restore). */
-void isa_irq_replay(struct isa_irq *b);
 
 #endif

@@ -190,6 +190,28 @@ static void capture_config(struct machine *m, struct snapshot_machine *s)
 	snap_config_set_option(c, "cpu", m->cfg.cpu ? m->cfg.cpu : "max");
 }
 
+/* The PC's interrupt controllers and timers (machine/pc_isa.h). */
+static bool snap_isa_devices_save(struct snapshot_machine *s,
+				  const struct pc_isa *isa)
+{
+	return snap_isa_save(s, &isa->irq) && snap_pic_save(s, &isa->pic) &&
+	       snap_ioapic_save(s, &isa->ioapic) && snap_pit_save(s, &isa->pit) &&
+	       snap_rtc_save(s, &isa->rtc);
+}
+
+static int snap_isa_devices_load(const struct snapshot_machine *s,
+				 struct pc_isa *isa, char *err, size_t errlen)
+{
+	if (snap_isa_load(s, &isa->irq, err, errlen) ||
+	    snap_pic_load(s, &isa->pic, err, errlen) ||
+	    snap_ioapic_load(s, &isa->ioapic, err, errlen) ||
+	    snap_pit_load(s, &isa->pit, err, errlen) ||
+	    snap_rtc_load(s, &isa->rtc, err, errlen))
+		return -1;
+	i8259_update(&isa->pic);     /* INTR as the restored state has it */
+	return 0;
+}
+
 struct snapshot_machine *snap_machine_capture(struct machine *m,
 					      const char *trigger, char *err,
 					      size_t errlen)
@@ -210,7 +232,7 @@ struct snapshot_machine *snap_machine_capture(struct machine *m,
 	 * the UART's own thread: never wait for a slow reader here). */
 	uart16550_push(&m->uart);
 	if (!snap_uart_save(s, &m->uart) || !snap_debug_exit_save(s, &m->dbg) ||
-	    !snap_lapic_save(s, &m->lapic) ||
+	    !snap_lapic_save(s, &m->lapic) || !snap_isa_devices_save(s, &m->isa) ||
 	    snap_mem_capture(&s->mem, &m->mem)) {
 		snprintf(err, errlen, "out of memory");
 		snapshot_free(s);
@@ -457,7 +479,8 @@ int snap_machine_restore(struct machine *m, const struct snapshot_machine *s,
 		return -1;
 	m->ops->set_state(m->eng, &s->cpus[0]);
 	/* Devices with timers after the vCPU: its TSC is their clock. */
-	if (snap_lapic_load(s, &m->lapic, err, errlen))
+	if (snap_lapic_load(s, &m->lapic, err, errlen) ||
+	    snap_isa_devices_load(s, &m->isa, err, errlen))
 		return -1;
 	vclock_host_rebase(&m->clock);
 	return 0;

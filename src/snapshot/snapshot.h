@@ -263,4 +263,28 @@ int snap_lapic_load(const struct snapshot_machine *s, struct lapic *l,
 int snap_debug_exit_load(const struct snapshot_machine *s, struct debug_exit *d,
 			 char *err, size_t errlen);
 
+/* The PC's interrupt controllers and timers (snap_isa.c).  Each load
+ * resets its device first and leaves it so when the snapshot predates
+ * it; the timers' loads come after the vCPU state (their clock). */
+struct ioapic;
+struct i8259;
+struct i8254;
+struct mc146818;
+struct isa_irq;
+bool snap_ioapic_save(struct snapshot_machine *s, const struct ioapic *io);
+int snap_ioapic_load(const struct snapshot_machine *s, struct ioapic *io,
+		     char *err, size_t errlen);
+bool snap_pic_save(struct snapshot_machine *s, const struct i8259 *p);
+int snap_pic_load(const struct snapshot_machine *s, struct i8259 *p,
+		  char *err, size_t errlen);
+bool snap_pit_save(struct snapshot_machine *s, const struct i8254 *p);
+int snap_pit_load(const struct snapshot_machine *s, struct i8254 *p,
+		  char *err, size_t errlen);
+bool snap_rtc_save(struct snapshot_machine *s, const struct mc146818 *r);
+int snap_rtc_load(const struct snapshot_machine *s, struct mc146818 *r,
+		  char *err, size_t errlen);
+bool snap_isa_save(struct snapshot_machine *s, const struct isa_irq *b);
+int snap_isa_load(const struct snapshot_machine *s, struct isa_irq *b,
+		  char *err, size_t errlen);
+
 #endif

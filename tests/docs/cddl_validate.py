@@ -435,7 +435,8 @@ def explain(val, t, v, path):
             mine = [e for e in members if val.ok(e[2], key)]
             if not mine:
                 return "%s: key %s is not in the schema" % (path, short(key))
-            if not any(val.ok(e[3], x) for e in mine):
+            # The first member whose key matches takes the pair (map_).
+            if not val.ok(mine[0][3], x):
                 return explain(val, mine[0][3], x, "%s.%s" % (path, key))
         for e in members:
             n = sum(1 for key, _ in v if val.ok(e[2], key))
@@ -503,7 +504,18 @@ def self_test():
         if not why or want not in why:
             print("self-test: wanted a failure at %r, got %r" % (want, why))
             return 1
-    print("self-test: 1 valid and %d invalid items classified right" % len(bad))
+    # A named key comes before a wildcard that would take its value too:
+    # the named member decides, and the reason names its inner key.
+    rules = Parser(tokenize(
+        'top = { ? "p": { "m": uint }, * tstr => { * tstr => uint } }')).rules()
+    if validate(rules, "top", enc({"p": {"m": 1}, "q": {"x": 2}})):
+        print("self-test: a valid item was rejected (named key)")
+        return 1
+    why = validate(rules, "top", enc({"p": {"x": 1}}))
+    if not why or "top.p: key 'x' is not in the schema" not in why:
+        print("self-test: wanted a failure at top.p's key 'x', got %r" % why)
+        return 1
+    print("self-test: 2 valid and %d invalid items classified right" % (len(bad) + 1))
     return 0
 
 

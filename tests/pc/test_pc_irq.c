@@ -11,12 +11,14 @@
  * machine-independent lines must be the same.
  */
 #include <check.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "fw_run.h"
+#include "snapshot/snapshot.h"
 
 #define RTC_BASE "2024-06-15T12:34:00"
 
@@ -152,6 +154,94 @@ START_TEST(rtc_base_option)
 }
 END_TEST
 
+/* ---- snapshots ---------------------------------------------------------- */
+
+/* The instruction count -v reports ("... N instructions in ..."). */
+static uint64_t insns_of(const char *err)
+{
+	const char *p = strstr(err, " instructions in");
+
+	if (!p)
+		return 0;
+	while (p > err && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	return strtoull(p, NULL, 10);
+}
+
+/* What a snapshot holds of the timers: PIT channel 0 counting, an RTC
+ * interrupt enabled. */
+static void snapshot_timers(const char *file, uint64_t *bytes, bool *pit,
+			    bool *rtc)
+{
+	char err[256];
+	struct snapshot_machine *s = snapshot_read_file(file, err, sizeof(err));
+	const struct snap_kv *ch0, *cmos;
+
+	ck_assert_msg(s, "%s: %s", file, err);
+	ck_assert(snap_kv_get_u64(&snap_device_find(s, "uart0")->st, "bytes_out", bytes));
+	ch0 = snap_kv_find(&snap_device_find(s, "pit")->st, "ch0");
+	cmos = snap_kv_find(&snap_device_find(s, "rtc")->st, "cmos");
+	ck_assert(ch0 && ch0->len == 32 && cmos && cmos->len == 128);
+	*pit = ch0->bytes[4] == 2 && (ch0->bytes[14] & 2);
+	*rtc = cmos->bytes[0x0b] & 0x70;
+	snapshot_free(s);
+}
+
+/* Snapshots taken all along the interrupt and timer tests (PIT and RTC
+ * timers armed, interrupts in service) restore and finish exactly: the
+ * same remaining output, exit status and instruction count. */
+START_TEST(snapshots_restore_exactly)
+{
+	const char *prog = getenv("VMXBOX"), *k = getenv("PCTEST32");
+	const char *ref_args[] = { prog, "run", "--engine=interp", "-v",
+				   "--debug-exit=qemu", "--append=irq", k, NULL };
+	char dir[] = "/tmp/pcirq-snap.XXXXXX", snaparg[64], onarg[400], file[80];
+	const char *snap_args[] = { prog, "run", "--engine=interp", "-v",
+				    "--debug-exit=qemu", "--append=irq",
+				    snaparg, onarg, k, NULL };
+	struct fw_result ref, r;
+	uint64_t n, bytes;
+	unsigned pit = 0, rtc = 0;
+	const unsigned points = 16;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	run_argv(ref_args, &ref);
+	n = insns_of(ref.err);
+	ck_assert_msg(ref.status == 1 && n > 1000, "status %d\n%s", ref.status, ref.err);
+	snprintf(snaparg, sizeof(snaparg), "--snapshot=%s/s", dir);
+	strcpy(onarg, "--snapshot-on=");
+	for (unsigned i = 1; i <= points; i++)
+		snprintf(onarg + strlen(onarg), sizeof(onarg) - strlen(onarg),
+			 "%sinsns:%" PRIu64, i > 1 ? "," : "", n * i / (points + 1));
+	run_argv(snap_args, &r);
+	ck_assert_int_eq(r.status, ref.status);
+	ck_assert_str_eq(r.out, ref.out);
+	fw_result_free(&r);
+	for (unsigned i = 1; i <= points; i++) {
+		const char *res_args[] = { prog, "restore", "-v", file, NULL };
+		bool p, t;
+
+		snprintf(file, sizeof(file), "%s/s.%u", dir, i);
+		snapshot_timers(file, &bytes, &p, &t);
+		pit += p;
+		rtc += t;
+		run_argv(res_args, &r);
+		ck_assert_msg(r.status == ref.status, "%s: status %d\n%s", file,
+			      r.status, r.err);
+		ck_assert_uint_eq(insns_of(r.err), n);
+		ck_assert_uint_le(bytes, strlen(ref.out));
+		ck_assert_msg(!strcmp(r.out, ref.out + bytes),
+			      "%s: the restored output is not the rest of the run's", file);
+		fw_result_free(&r);
+		unlink(file);
+	}
+	rmdir(dir);
+	ck_assert_msg(pit >= 1 && rtc >= 1, "snapshots with the PIT armed: %u, an RTC interrupt enabled: %u",
+		      pit, rtc);
+	fw_result_free(&ref);
+}
+END_TEST
+
 /* The machine-independent lines (first word not ending in 'x'). */
 static char *common_lines(const char *out)
 {
@@ -251,6 +341,7 @@ int main(int argc, char **argv)
 	} else {
 		tcase_add_test(tc, interrupts_and_timers);
 		tcase_add_test(tc, rtc_base_option);
+		tcase_add_test(tc, snapshots_restore_exactly);
 	}
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -3,8 +3,8 @@
 # The snapshots vmxbox writes match docs/snapshot.cddl, read by our own
 # CDDL validator (tests/docs/cddl_validate.py): snapshots of the bundled
 # firmware at several points (outside VMX, in VMX root, with an L2
-# running, after a triple fault), the older files in data/, and a copy
-# with one key renamed, which must fail.
+# running, after a triple fault), the older files in data/, and copies
+# with one key renamed (a CPU key, a PIC key), which must fail.
 set -u
 : "${VMXBOX:?}" "${FW_HELLO:?}" "${FW_FAULT:?}" "${FW_VMXDEMO:?}"
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -35,3 +35,17 @@ if $check "$tmp/bad.cbor" >"$tmp/bad.out"; then
 fi
 grep -q "rjp" "$tmp/bad.out" || { echo "FAIL: no reason given"; cat "$tmp/bad.out"; exit 1; }
 echo "ok   renamed key rejected: $(head -1 "$tmp/bad.out")"
+
+# Nor for the devices with fixed keys: the PIC's "master" renamed.
+python3 - "$tmp/hello.cbor" "$tmp/badpic.cbor" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+key = b"\x66master"
+assert data.count(key) == 1, "expected one master key"
+open(sys.argv[2], "wb").write(data.replace(key, b"\x66mastex"))
+PY
+if $check "$tmp/badpic.cbor" >"$tmp/badpic.out"; then
+	echo "FAIL: a snapshot with a renamed PIC key passed validation"; exit 1
+fi
+grep -q "mastex" "$tmp/badpic.out" || { echo "FAIL: no reason given"; cat "$tmp/badpic.out"; exit 1; }
+echo "ok   renamed PIC key rejected: $(head -1 "$tmp/badpic.out")"

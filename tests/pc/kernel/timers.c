@@ -92,14 +92,19 @@ static void test_pit(void)
 	kputc('\n');
 
 	/* The same IRQ 0 through the I/O APIC arrives on pin 2 (the MADT's
-	 * interrupt source override), never on pin 0. */
+	 * interrupt source override), never on pin 0.  Every 1 ms, waited
+	 * for busy as a polling kernel would (a snapshot taken in this loop
+	 * has the PIT armed). */
+	outb(0x43, 0x34);
+	outb(0x40, 1193 & 0xff);
+	outb(0x40, 1193 >> 8);
 	irq_reset_counts();
 	eoi_mode = EOI_LAPIC;
 	ioapic_route(0, 0x30);
 	ioapic_route(2, 0x32);
 	__asm__ volatile("sti");
 	while (irq_count[0x32] < 2)
-		__asm__ volatile("hlt");
+		__asm__ volatile("pause");
 	__asm__ volatile("cli");
 	ioapic_route(0, 1u << 16);
 	ioapic_route(2, 1u << 16);
@@ -155,15 +160,20 @@ static void wait_not_uip(void)
 		;
 }
 
-/* Wait for RTC interrupts with register B = b, then turn them off. */
-static void rtc_wait(uint8_t b, unsigned count)
+/* Wait for RTC interrupts with register B = b, then turn them off;
+ * halted, or busy (spin) as a kernel polling a flag. */
+static void rtc_wait(uint8_t b, unsigned count, bool spin)
 {
 	rtc_irqs = 0;
 	cmos(0x0c);
 	cmos_w(0x0b, b);
 	__asm__ volatile("sti");
-	while (rtc_irqs < count)
-		__asm__ volatile("hlt");
+	while (rtc_irqs < count) {
+		if (spin)
+			__asm__ volatile("pause");
+		else
+			__asm__ volatile("hlt");
+	}
 	__asm__ volatile("cli");
 	cmos_w(0x0b, 0x02);
 }
@@ -216,13 +226,13 @@ static void test_rtc(void)
 	outb(0x21, 0xfb);
 	outb(0xa1, 0xfe);                           /* IRQ 8 */
 	cmos_w(0x0a, 0x26);                         /* 1024 Hz */
-	rtc_wait(0x42, 4);                          /* PIE */
+	rtc_wait(0x42, 4, true);                    /* PIE */
 	kputs("irq rtc periodic");
 	kkv_dec("count", rtc_irqs);
 	kkv_hex("c", rtc_c & 0xc0);
 	kputc('\n');
 
-	rtc_wait(0x12, 1);                          /* UIE */
+	rtc_wait(0x12, 1, false);                   /* UIE */
 	kputs("irq rtc update");
 	kkv_hex("c", rtc_c & 0x90);
 	kputc('\n');
@@ -232,7 +242,7 @@ static void test_rtc(void)
 	cmos_w(0x01, alarm);
 	cmos_w(0x03, 0xc0);                         /* any minute */
 	cmos_w(0x05, 0xc0);                         /* any hour */
-	rtc_wait(0x22, 1);                          /* AIE */
+	rtc_wait(0x22, 1, false);                   /* AIE */
 	sec = cmos(0x00);
 	kputs("irq rtc alarm");
 	kkv_hex("c", rtc_c & 0xa0);
@@ -255,7 +265,7 @@ static void test_rtc(void)
 	kkv_dec("hour", cmos(0x04));
 	kkv_dec("sec", cmos(0x00));
 	cmos_w(0x0b, 0x06);
-	rtc_wait(0x16, 1);                          /* UIE, binary */
+	rtc_wait(0x16, 1, false);                   /* UIE, binary */
 	cmos_w(0x0b, 0x02);
 	kputc('\n');
 	kputs("irq rtc rollover");
