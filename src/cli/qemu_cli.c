@@ -551,6 +551,7 @@ int qemu_main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	machine_config_default(&o.cfg);
 	o.cfg.mem_size = QEMU_DEFAULT_MEM;
+	o.cfg.engine = "interp";      /* QEMU's default accelerator is TCG */
 	o.cfg.debug_exit_port = -1;   /* QEMU has none unless -device asks */
 	o.cfg.event_port = false;     /* vmxbox's own protocol: not QEMU's */
 	o.cfg.rtc_base_set = true;    /* QEMU's -rtc base=utc */

@@ -7,14 +7,12 @@
 #include "engine/host_caps.h"
 
 /*
- * Preference order for `auto`.  kvm comes after interp for now: under KVM
- * the guest's CPUID differs from the model (KVM clears x2APIC without an
- * in-kernel APIC) and SSE arithmetic ends in emulation failures on the
- * software KVM measured (docs/kvm.md, "Not yet").  --engine=kvm runs it.
+ * Preference order for `auto`: kvm when /dev/kvm is usable (it hands the
+ * vCPU to the interpreter where VMX begins, docs/kvm.md), else interp.
  */
 static const struct engine_ops *const engines[] = {
-	&interp_engine_ops,
 	&kvm_engine_ops,
+	&interp_engine_ops,
 	NULL,
 };
 

@@ -2,6 +2,7 @@
 /* Engine registry, --engine resolution and the host KVM probe. */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "engine/engine.h"
@@ -67,12 +68,32 @@ START_TEST(auto_picks_first_usable)
 	ck_assert_ptr_eq(engine_select("auto", why, sizeof(why)),
 			 &interp_engine_ops);
 	ck_assert_ptr_nonnull(strstr(why, "interp is the first usable engine"));
-	/* interp first, kvm built in after it (docs/kvm.md, "Not yet"). */
-	ck_assert_ptr_eq(list[0], &interp_engine_ops);
-	ck_assert_ptr_eq(list[1], &kvm_engine_ops);
+	/* kvm first when usable, else interp (docs/kvm.md). */
+	ck_assert_ptr_eq(list[0], &kvm_engine_ops);
+	ck_assert_ptr_eq(list[1], &interp_engine_ops);
+	ck_assert_ptr_null(list[2]);
 	ck_assert_str_eq(engine_exit_reason_name(ENGINE_EXIT_HLT), "hlt");
 	ck_assert_str_eq(engine_exit_reason_name(ENGINE_EXIT_INSN_LIMIT), "insn-limit");
 	ck_assert_str_eq(engine_exit_reason_name((enum engine_exit_reason)99), "?");
+}
+END_TEST
+
+/* With a usable /dev/kvm, auto is kvm (which hands over to interp where
+ * VMX begins); without one this host checks the interp case above. */
+START_TEST(auto_is_kvm_when_usable)
+{
+	struct host_caps hc;
+
+	unsetenv("VMXBOX_KVM_DEVICE");
+	host_caps_probe(&hc);
+	if (!hc.kvm_usable) {
+		fprintf(stderr, "auto_is_kvm_when_usable: no usable /dev/kvm, "
+			"the kvm half is not checked here\n");
+		return;
+	}
+	ck_assert_ptr_eq(engine_select("auto", why, sizeof(why)),
+			 &kvm_engine_ops);
+	ck_assert_ptr_nonnull(strstr(why, "kvm is the first usable engine"));
 }
 END_TEST
 
@@ -86,6 +107,7 @@ int main(void)
 	tcase_add_test(tc, default_path_is_dev_kvm);
 	tcase_add_test(tc, select_named_engines);
 	tcase_add_test(tc, auto_picks_first_usable);
+	tcase_add_test(tc, auto_is_kvm_when_usable);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
