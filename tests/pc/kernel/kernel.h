@@ -69,6 +69,7 @@ void test_acpi(void);
 void test_pci(void);
 /* irq.c, timers.c: with "irq" on the command line. */
 void test_irq(void);
+void test_cpu(void);
 void test_timers(void);
 
 /* The interrupt runtime of irq.c (IDT vectors 0-63). */

@@ -185,6 +185,8 @@ void kmain(uint32_t magic, uint32_t info)
 	test_power_ports();
 	if (cmdline_has("irq"))
 		test_irq();
+	if (cmdline_has("cpu"))
+		test_cpu();
 	kputs("pctest done\n");
 	power_exit();
 	outl(0xf4, 0);
