@@ -14,13 +14,18 @@
  *   - RDMSR of 808H/80AH/830H reads the virtual-APIC page; WRMSR 808H
  *     with bits 63:8 set is #GP; an MSR-bitmap bit still exits;
  *   - VM entry checks virtual-interrupt delivery needs external-interrupt
- *     exiting.
+ *     exiting;
+ *   - posted interrupts (30.6): the notification vector, pending at VM
+ *     entry or raised while L2 runs (a self IPI through vmxbox's event
+ *     port 0xf5), moves PIR into VIRR without a VM exit and L2 gets the
+ *     posted vector; any other vector still exits.
  * L1 and L2 share the firmware's IDT; L2's handlers run in L2.
  */
 #include "vmxtest.h"
 #include "guest_asm.h"
 #include "paging.h"
 #include "string.h"
+#include "apic.h"
 
 #define VEC_A		0x31
 #define VEC_B		0x3a
@@ -36,11 +41,15 @@
 #define VAPIC_IRR	0x200
 #define VAPIC_ICR	0x300
 #define VAPIC_SELF	0x3f0
+#define NOTIFY_VEC	0xf2
+#define OTHER_VEC	0x3c
+#define EVENT_PORT	0xf5
 
 static struct vmx_vm vm;
 static uint64_t stack_top;
 static volatile uint32_t *vapic;   /* the virtual-APIC page */
 static void *bitmap;               /* this test's MSR bitmap */
+static volatile uint32_t *pid;     /* posted-interrupt descriptor */
 
 /* What L2's interrupt handler saw. */
 static volatile struct {
@@ -128,6 +137,19 @@ static void l2_bad_tpr(void)
 static void l2_eoi(void)
 {
 	wrmsr(X2_EOI, 0);
+	guest_vmcall(0, 0);
+}
+
+/* L2 raises vector rsi through the event port (a self IPI), then takes
+ * interrupts. */
+static void l2_raise(void)
+{
+	uint64_t vec;
+
+	asm volatile("mov %%rsi, %0" : "=r"(vec));
+	asm volatile("outl %0, %1" : : "a"((uint32_t)vec),
+		     "Nd"((uint16_t)EVENT_PORT));
+	asm volatile("sti; nop; nop; cli" ::: "memory");
 	guest_vmcall(0, 0);
 }
 
@@ -248,6 +270,73 @@ static void test_msrs(void)
 		expect_eq(vbit(VAPIC_ISR, 0x40), 1, "not virtualized");
 }
 
+/* Posted interrupts on top of reset(): PIR bit vec, ON set. */
+static bool reset_posted(void (*guest)(void), unsigned vec)
+{
+	bool ok = reset(guest, RFLAGS_FIXED, 0, 0) &&
+		  vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_POSTED_INTR, 0) &&
+		  vmx_set_ctl(VM_EXIT_CONTROLS, EXIT_ACK_INTR_ON_EXIT, 0);
+
+	memset((void *)pid, 0, 64);
+	pid[vec / 32] = 1u << (vec % 32);
+	pid[8] = 1;                        /* ON */
+	vmcs_write(POSTED_INTR_NOTIFICATION_VECTOR, NOTIFY_VEC);
+	vmcs_write(POSTED_INTR_DESC_ADDR, (uint64_t)pid);
+	return ok;
+}
+
+static bool pir_empty(void)
+{
+	for (unsigned i = 0; i < 8; i++)
+		if (pid[i])
+			return false;
+	return true;
+}
+
+static void test_posted(void)
+{
+	test_section("posted interrupts");
+	if (!reset_posted(l2_sti, VEC_A)) {
+		test_result(false, "process posted interrupts settable", "no");
+		return;
+	}
+	/* L1 (IF = 0) sends itself the notification before VM entry. */
+	apic_write(APIC_ICR, APIC_ICR_SELF | NOTIFY_VEC);
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "notification pending at vm entry")) {
+		expect_eq(seen.count, 1, "posted vector delivered in l2");
+		expect_eq(seen.vector, VEC_A, "the vector from pir");
+		expect_eq(pid[8] & 1, 0, "on cleared");
+		expect_eq(pir_empty(), 1, "pir cleared");
+		expect_eq(apic_vec_set(APIC_IRR, NOTIFY_VEC) |
+			  apic_vec_set(APIC_ISR, NOTIFY_VEC), 0,
+			  "notification dismissed in the local apic (eoi)");
+		expect_eq(vm.exits[EXIT_REASON_EXTERNAL_INTERRUPT], 0,
+			  "no external-interrupt exit");
+	}
+
+	reset_posted(l2_raise, VEC_B);
+	vm.regs.rsi = NOTIFY_VEC;
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "notification while l2 runs")) {
+		expect_eq(seen.count, 1, "posted vector delivered in l2 (raised)");
+		expect_eq(seen.vector, VEC_B, "the vector from pir (raised)");
+		expect_eq(pid[8] & 1, 0, "on cleared (raised)");
+		expect_eq(vm.exits[EXIT_REASON_EXTERNAL_INTERRUPT], 0,
+			  "no external-interrupt exit (raised)");
+	}
+
+	reset_posted(l2_raise, VEC_B);
+	vm.regs.rsi = OTHER_VEC;
+	if (vm_run_expect(&vm, EXIT_REASON_EXTERNAL_INTERRUPT,
+			  "another vector while l2 runs")) {
+		expect_eq(vm.exit_intr_info,
+			  INTR_INFO(OTHER_VEC, INTR_TYPE_EXT_INTR, 0),
+			  "acknowledged on exit");
+		expect_eq(pid[8] & 1, 1, "on untouched");
+		expect_eq(seen.count, 0, "nothing delivered in l2");
+		apic_eoi();
+	}
+}
+
 static void test_entry_check(void)
 {
 	test_section("vm-entry checks");
@@ -271,12 +360,17 @@ int main(void)
 	stack_top = vmx_guest_stack();
 	vapic = page_alloc();
 	bitmap = page_alloc();
+	pid = page_alloc();
 	trap_set_handler(VEC_A, l2_handler);
 	trap_set_handler(VEC_B, l2_handler);
 
 	test_delivery();
 	test_self_ipi();
 	test_msrs();
+	if (vmx_ctl_allowed1(vmx_caps.pin_ctl, PIN_POSTED_INTR))
+		test_posted();
+	else
+		printf("posted interrupts not advertised\n");
 	test_entry_check();
 
 	vmclear(vm.vmcs_pa);

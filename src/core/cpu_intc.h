@@ -60,6 +60,10 @@ struct cpu_intc_ops {
 					 uint64_t tsc, uint64_t *val);
 	enum intc_msr_result (*msr_write)(void *opaque, uint32_t index,
 					  uint64_t tsc, uint64_t val);
+	/* A write of 0 to the EOI register (SDM 11.8.5): the highest vector
+	 * in service retires.  Posted-interrupt processing dismisses the
+	 * notification vector this way (SDM 30.6).  NULL: no such register. */
+	void (*eoi)(void *opaque);
 	/* The processor took an INIT (outside VMX operation, SDM 10.1): the
 	 * controller resets too, keeping its ID (SDM 11.4.7.3). */
 	void (*init)(void *opaque);

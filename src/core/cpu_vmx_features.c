@@ -29,6 +29,8 @@ const struct cpu_vmx_feature_info cpu_vmx_feature_table[] = {
 	  "APIC-register virtualization" },
 	{ CPU_VMX_VINTR_DELIVERY, "vmx-apicv-vid", "vid", -1,
 	  "virtual-interrupt delivery" },
+	{ CPU_VMX_POSTED_INTR, "vmx-posted-intr", "posted_intr",
+	  CPU_VMX_VINTR_DELIVERY, "posted-interrupt processing" },
 };
 
 const size_t cpu_vmx_feature_count =

@@ -598,6 +598,11 @@ static void intc_cr8_write(void *opaque, unsigned cr8)
 	kick(l);
 }
 
+static void intc_eoi(void *opaque)
+{
+	eoi(opaque);
+}
+
 static void intc_init(void *opaque)
 {
 	lapic_init_signal(opaque);
@@ -610,6 +615,7 @@ const struct cpu_intc_ops lapic_intc_ops = {
 	.cr8_write = intc_cr8_write,
 	.msr_read = lapic_msr_read,
 	.msr_write = lapic_msr_write,
+	.eoi = intc_eoi,
 	.init = intc_init,
 };
 

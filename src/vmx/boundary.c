@@ -135,6 +135,12 @@ enum icpt_result vmx_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 		if (vmx_exit_ctls(v) & EXIT_CTL_ACK_INTR_ON_EXIT) {
 			int vec = ctx->intc->ops->ack(ctx->intc->opaque);
 
+			/* The notification vector of posted interrupts does
+			 * not exit (SDM 30.6): decide again at this boundary
+			 * (a virtual interrupt may now be deliverable,
+			 * another external interrupt still exits). */
+			if (vmx_posted_intr(v, ctx, vec))
+				return vmx_boundary(v, ctx);
 			ei.intr_info = intr_info(EVT_EXT_INTR, (uint8_t)vec,
 						 false);
 		}

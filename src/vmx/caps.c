@@ -45,7 +45,7 @@ static const struct ctl_row ctl_table[] = {
 	{ W_PIN, 4, D1, "reserved (default1)" },
 	{ W_PIN, 5, SUP, "virtual NMIs" },
 	{ W_PIN, 6, SUP, "activate VMX-preemption timer" },
-	{ W_PIN, 7, NOSUP, "process posted interrupts" },
+	{ W_PIN, 7, SUP, "process posted interrupts" },   /* posted.c */
 
 	{ W_PROC, 1, D1, "reserved (default1)" },
 	{ W_PROC, 2, SUP, "interrupt-window exiting" },
@@ -198,6 +198,7 @@ static const struct {
 	uint8_t word, bit;
 	enum cpu_vmx_feature feat;
 } model_switch[] = {
+	{ W_PIN, 7, CPU_VMX_POSTED_INTR },
 	{ W_PROC2, 4, CPU_VMX_X2APIC_VIRT },
 	{ W_PROC2, 8, CPU_VMX_APIC_REG_VIRT },
 	{ W_PROC2, 9, CPU_VMX_VINTR_DELIVERY },

@@ -92,6 +92,13 @@ bool vmx_vintr_deliver(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx);
 enum icpt_result vmx_x2apic_msr(struct vmx_vcpu *v,
 				struct x86_intercept_ctx *ctx,
 				struct x86_intercept *ic);
+void vmx_vapic_or_virr(struct vmx_vcpu *v, struct guest_mem *m, unsigned r,
+		       uint32_t bits);
+void vmx_vapic_raise_rvi(struct vmx_vcpu *v, unsigned vec);
+/* posted.c: an acknowledged external interrupt that would exit; true when
+ * it was the posted-interrupt notification and was processed (SDM 30.6). */
+bool vmx_posted_intr(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
+		     int vec);
 /* nmi_task.c: IRET and NMI blocking (SDM 26.3), event delivery without
  * exit (MTF, SDM 26.5.2), "NMI unblocking due to IRET" (SDM 28.2.3) and
  * NMI blocking by an NMI whose delivery exits (SDM 28.1), task-switch

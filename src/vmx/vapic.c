@@ -108,6 +108,22 @@ static void set_status(struct vmx_vcpu *v, unsigned rv, unsigned sv)
 	vmcs_write(v, VMCS_GUEST_INTR_STATUS, (sv & 0xffu) << 8 | (rv & 0xffu));
 }
 
+/* Posted-interrupt processing (posted.c, SDM 30.6): VIRR register r |=
+ * bits, and RVI := max(RVI, vec). */
+void vmx_vapic_or_virr(struct vmx_vcpu *v, struct guest_mem *m, unsigned r,
+		       uint32_t bits)
+{
+	unsigned off = VAPIC_IRR + 16u * r;
+
+	vapic_write(v, m, off, vapic_read(v, m, off) | bits);
+}
+
+void vmx_vapic_raise_rvi(struct vmx_vcpu *v, unsigned vec)
+{
+	if (vec > rvi(v))
+		set_status(v, vec, svi(v));
+}
+
 /* ---- the virtualizations of 30.1 and 30.2 ------------------------------ */
 
 /* SDM 30.1.3: VPPR := VTPR if VTPR[7:4] >= SVI[7:4], else SVI & F0H. */

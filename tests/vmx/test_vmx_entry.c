@@ -94,7 +94,7 @@ struct mutation {
 };
 
 static const struct mutation mutations[] = {
-	{ "pin-based controls reserved bits", 0, { OR(PIN, PIN_POSTED_INTR) } },
+	{ "pin-based controls reserved bits", 0, { OR(PIN, 1u << 8) } },
 	{ "primary processor-based controls reserved bits", 0,
 	  { OR(PROC, CPU_ACTIVATE_TERTIARY) } },
 	{ "secondary processor-based controls reserved bits", 0,
@@ -127,7 +127,7 @@ static const struct mutation mutations[] = {
 	  { SEC(CPU2_VIRT_APIC_ACCESSES | CPU2_VIRT_X2APIC_MODE) } },
 	{ "virtual-interrupt delivery needs external-interrupt exiting", 1,
 	  { SEC(CPU2_VIRT_INTR_DELIVERY) } },
-	{ "posted interrupts", 1, { OR(PIN, PIN_POSTED_INTR) } },
+	{ "posted interrupts", 0, { OR(PIN, PIN_POSTED_INTR) } },
 	{ "VPID not zero", 0, { SEC(CPU2_ENABLE_VPID) } },
 	{ "EPTP valid", 0,
 	  { SEC(CPU2_ENABLE_EPT), SET(EPT_POINTER, FIX_EPT_PML4 | 0x18 | 1) } },

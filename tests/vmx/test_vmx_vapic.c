@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/lapic.h"
+#include "vmx/exit_info.h"
 #include "vmx/nonroot.h"
 #include "vmxb_fixture.h"
 
@@ -17,6 +19,8 @@
 #define VPPR	(FIX_VAPIC + 0xa0)
 #define VISR	(FIX_VAPIC + 0x100)
 #define VIRR	(FIX_VAPIC + 0x200)
+#define PID	0x14000ull     /* posted-interrupt descriptor */
+#define NV	0xf2u          /* notification vector */
 #define INSN_LEN 2u    /* wrmsr/rdmsr = 0f 30 / 0f 32 */
 #define APICV	(CPU2_VIRT_X2APIC_MODE | CPU2_APIC_REGISTER_VIRT | \
 		 CPU2_VIRT_INTR_DELIVERY)
@@ -495,6 +499,188 @@ START_TEST(msr_bitmap_exit_wins)
 }
 END_TEST
 
+/* ---- posted-interrupt processing (30.6) ------------------------------ */
+
+static struct lapic L;
+static struct cpu_intc L_intc = { &lapic_intc_ops, &L };
+
+/* A local APIC with vectors requested in its IRR. */
+static void apic_with(const uint8_t *vecs, unsigned n)
+{
+	struct lapic_config lc = { .bsp = true, .maxphyaddr = 39 };
+
+	ck_assert_int_eq(lapic_init(&L, &lc, NULL, NULL, NULL, NULL, NULL), 0);
+	lapic_reg_write(&L, APIC_SPIV, APIC_SPIV_ENABLE | 0xff);
+	F.ctx.intc = &L_intc;
+	for (unsigned i = 0; i < n; i++) {
+		struct apic_msg m = { .vector = vecs[i], .mode = APIC_DM_FIXED };
+
+		lapic_accept(&L, &m);
+	}
+}
+
+static void posted_setup(void)
+{
+	fset(&F, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_POSTED_INTR);
+	fset(&F, VMCS_VM_EXIT_CONTROLS, EXIT_CTL_ACK_INTR_ON_EXIT);
+	fw(&F, VMCS_POSTED_INTR_NV, NV);
+	fw(&F, VMCS_POSTED_INTR_DESC_ADDR, PID);
+}
+
+/* PIR: 256 contiguous bits, bit x at bit x & 1FH of dword x / 32. */
+static void pir_put(unsigned vec)
+{
+	uint64_t a = PID + 4 * (vec / 32);
+
+	wr32(a, rd32(a) | 1u << (vec & 31));
+}
+
+static uint8_t pid_byte(unsigned off)
+{
+	uint8_t b = 0;
+
+	ck_assert(gmem_read_u8(&F.mem, PID + off, &b));
+	return b;
+}
+
+START_TEST(posted_caps)
+{
+	struct cpu_model m;
+	struct vmx_caps c;
+	char err[200];
+
+	ck_assert(F.v->caps.pin.may1 & PIN_POSTED_INTR);
+	ck_assert(vmx_field_supported(&F.v->caps, VMCS_POSTED_INTR_NV));
+	ck_assert(vmx_field_supported(&F.v->caps, VMCS_POSTED_INTR_DESC_ADDR));
+	ck_assert_int_eq(cpu_model_parse(&m, "max,-vmx-posted-intr", err,
+					 sizeof(err)), 0);
+	vmx_caps_init(&c, &m);
+	ck_assert(!(c.pin.may1 & PIN_POSTED_INTR));
+	ck_assert(!vmx_field_supported(&c, VMCS_POSTED_INTR_NV));
+	ck_assert(c.proc2.may1 & CPU2_VIRT_INTR_DELIVERY);
+	/* Without virtual-interrupt delivery posted interrupts go too. */
+	ck_assert_int_eq(cpu_model_parse(&m, "max,-vid", err, sizeof(err)), 0);
+	vmx_caps_init(&c, &m);
+	ck_assert(!(c.pin.may1 & PIN_POSTED_INTR));
+}
+END_TEST
+
+START_TEST(posted_entry_checks)
+{
+	posted_setup();
+	fclr(&F, VMCS_VM_EXIT_CONTROLS, EXIT_CTL_ACK_INTR_ON_EXIT);
+	assert_entry_fails_7();
+	fset(&F, VMCS_VM_EXIT_CONTROLS, EXIT_CTL_ACK_INTR_ON_EXIT);
+	fw(&F, VMCS_POSTED_INTR_NV, 0x1f2);
+	assert_entry_fails_7();
+	fw(&F, VMCS_POSTED_INTR_NV, NV);
+	fw(&F, VMCS_POSTED_INTR_DESC_ADDR, PID + 0x20);
+	assert_entry_fails_7();
+	fw(&F, VMCS_POSTED_INTR_DESC_ADDR, PID + 0x40);
+	fw(&F, VMCS_SECONDARY_VM_EXEC_CONTROL, CPU2_VIRT_X2APIC_MODE);
+	assert_entry_fails_7();
+	fw(&F, VMCS_SECONDARY_VM_EXEC_CONTROL, APICV);
+	enter();
+}
+END_TEST
+
+/* The notification vector: no exit; ON clear, the notification EOIed in
+ * the local APIC, PIR moved into VIRR, RVI raised, the highest posted
+ * vector delivered at the same boundary. */
+START_TEST(posted_notification_processed)
+{
+	static const uint8_t nv[] = { NV };
+
+	posted_setup();
+	pir_put(0x45);
+	pir_put(0x61);
+	ck_assert(gmem_write_u8(&F.mem, PID + 32, 0x81));   /* ON + bit 263 */
+	vec_put(VIRR, 0x21);
+	status(0x21, 0);
+	wr32(VTPR, 0x30);        /* 21H is not recognized before */
+	enter();
+	ck_assert(!F.v->vintr_pending);
+	apic_with(nv, 1);
+	ck_assert_int_eq(vmx_boundary(F.v, &F.ctx), ICPT_CONTINUE);
+	ck_assert(F.v->nonroot);
+	ck_assert_uint_eq(pid_byte(32), 0x80);            /* only ON cleared */
+	for (unsigned i = 0; i < 32; i++)
+		ck_assert_uint_eq(pid_byte(i), 0);
+	ck_assert(!lapic_vec_test(&L, APIC_IRR, NV));
+	ck_assert(!lapic_vec_test(&L, APIC_ISR, NV));
+	ck_assert(vec_in(VIRR, 0x45));
+	ck_assert(vec_in(VIRR, 0x21));
+	/* 61H: RVI = max(21H, 61H), then delivered right away. */
+	ck_assert(F.cpu.injected.valid);
+	ck_assert_uint_eq(F.cpu.injected.vector, 0x61);
+	ck_assert_uint_eq(svi(), 0x61);
+	ck_assert_uint_eq(rvi(), 0x45);
+	ck_assert_uint_eq(F.v->exit_count, 0);
+}
+END_TEST
+
+/* RVI only grows; an empty PIR leaves it alone. */
+START_TEST(posted_rvi_is_a_maximum)
+{
+	static const uint8_t nv[] = { NV };
+
+	posted_setup();
+	pir_put(0x45);
+	vec_put(VIRR, 0x80);
+	status(0x80, 0);
+	fw(&F, VMCS_GUEST_RFLAGS, RFLAGS_FIXED1);
+	enter();
+	apic_with(nv, 1);
+	ck_assert_int_eq(vmx_boundary(F.v, &F.ctx), ICPT_CONTINUE);
+	ck_assert_uint_eq(rvi(), 0x80);
+	ck_assert(vec_in(VIRR, 0x45));
+	apic_with(nv, 1);
+	ck_assert_int_eq(vmx_boundary(F.v, &F.ctx), ICPT_CONTINUE);
+	ck_assert_uint_eq(rvi(), 0x80);
+	ck_assert(!F.cpu.injected.valid);   /* RFLAGS.IF = 0 */
+}
+END_TEST
+
+/* Another vector exits as usual, acknowledged; after a processed
+ * notification a second pending interrupt still exits. */
+START_TEST(posted_other_vector_exits)
+{
+	static const uint8_t both[] = { 0x33, NV };
+
+	posted_setup();
+	pir_put(0x45);
+	fw(&F, VMCS_GUEST_RFLAGS, RFLAGS_FIXED1);
+	enter();
+	apic_with(both, 2);
+	/* NV (F2H) is the higher priority: processed, then 33H exits. */
+	ck_assert_int_eq(vmx_boundary(F.v, &F.ctx), ICPT_SWITCHED);
+	ck_assert_uint_eq(fr(&F, VMCS_VM_EXIT_REASON),
+			  EXIT_REASON_EXTERNAL_INTERRUPT);
+	ck_assert_uint_eq(fr(&F, VMCS_VM_EXIT_INTR_INFO),
+			  intr_info(EVT_EXT_INTR, 0x33, false));
+	ck_assert(vec_in(VIRR, 0x45));
+	ck_assert_uint_eq(fr(&F, VMCS_GUEST_INTR_STATUS) & 0xff, 0x45);
+	ck_assert(lapic_vec_test(&L, APIC_ISR, 0x33));
+}
+END_TEST
+
+/* Without the control the notification vector is an ordinary exit. */
+START_TEST(posted_off_notification_exits)
+{
+	static const uint8_t nv[] = { NV };
+
+	fset(&F, VMCS_VM_EXIT_CONTROLS, EXIT_CTL_ACK_INTR_ON_EXIT);
+	fw(&F, VMCS_POSTED_INTR_DESC_ADDR, PID);
+	pir_put(0x45);
+	enter();
+	apic_with(nv, 1);
+	ck_assert_int_eq(vmx_boundary(F.v, &F.ctx), ICPT_SWITCHED);
+	ck_assert_uint_eq(fr(&F, VMCS_VM_EXIT_INTR_INFO),
+			  intr_info(EVT_EXT_INTR, NV, false));
+	ck_assert(!vec_in(VIRR, 0x45));
+}
+END_TEST
+
 Suite *vapic_suite(void)
 {
 	Suite *s = suite_create("vmx_vapic");
@@ -520,6 +706,12 @@ Suite *vapic_suite(void)
 	tcase_add_test(tc, rdmsr_without_register_virt_only_tpr);
 	tcase_add_test(tc, wrmsr_tpr_writes_8_bytes_gp_on_high_bits);
 	tcase_add_test(tc, msr_bitmap_exit_wins);
+	tcase_add_test(tc, posted_caps);
+	tcase_add_test(tc, posted_entry_checks);
+	tcase_add_test(tc, posted_notification_processed);
+	tcase_add_test(tc, posted_rvi_is_a_maximum);
+	tcase_add_test(tc, posted_other_vector_exits);
+	tcase_add_test(tc, posted_off_notification_exits);
 	suite_add_tcase(s, tc);
 	return s;
 }
