@@ -2,7 +2,7 @@
 # vmxbox developer entry point.
 #   ./vmxbox.sh demo    install build deps if missing, build, boot the bundled firmware
 #   ./vmxbox.sh test    install deps, build, run the test suite (normal + ASan/UBSan)
-#   ./vmxbox.sh bench   build and run the benchmarks under bench/
+#   ./vmxbox.sh bench [--quick] [--only W,...]  vmxbox vs Bochs vs QEMU side by side, then the benchmarks under bench/
 #   ./vmxbox.sh build   install deps and build only (vmxbox, without the tests)
 #   ./vmxbox.sh deb     build a Debian package into dist/
 # Works on a fresh Debian 12 machine; apt-get runs as root or through sudo.
@@ -14,9 +14,12 @@ BUILD_DEPS=(meson ninja-build gcc libc6-dev pkg-config python3
 	    libcbor-dev libev-dev libzydis-dev linux-libc-dev)
 # The test suite (and benchmarks) on top of the build: check, the
 # differential-test peers, and what the package test needs.
-TEST_DEPS=(check libunicorn-dev clang qemu-system-x86 groff-base
+TEST_DEPS=(check libunicorn-dev clang qemu-system-x86 groff-base valgrind
 	   dpkg-dev debhelper lintian bash-completion cpio)
 DEB_DEPS=(dpkg-dev debhelper bash-completion)
+# The side-by-side benchmark's peers and tools (bench/peers/README.md).
+BENCH_DEPS=(bochs bochsbios vgabios bochs-term qemu-system-x86 valgrind
+	    gnuplot-nox)
 BUILD_DIR=build
 ASAN_DIR=build-asan
 
@@ -145,13 +148,12 @@ cmd_test() {
 }
 
 cmd_bench() {
-	install_deps "${BUILD_DEPS[@]}" "${TEST_DEPS[@]}"
+	install_deps "${BUILD_DEPS[@]}" "${TEST_DEPS[@]}" "${BENCH_DEPS[@]}"
 	[ -f "$BUILD_DIR/build.ninja" ] && meson configure "$BUILD_DIR" -Dtests=true
 	setup_and_build "$BUILD_DIR" -Dtests=true
-	if ! meson introspect "$BUILD_DIR" --benchmarks | grep -q '"name"'; then
-		echo "no benchmarks yet (bench/ is empty)"
-		return 0
-	fi
+	say "bench/peers/side_by_side.py (vmxbox, Bochs and QEMU on the same guest code)"
+	bench/peers/side_by_side.py --build "$BUILD_DIR" "$@"
+	say "micro-benchmarks (meson test --benchmark)"
 	meson test -C "$BUILD_DIR" --benchmark --print-errorlogs
 	say "bench/monitor_overhead.sh (VM entry/exit counters and tracing cost)"
 	bench/monitor_overhead.sh "$BUILD_DIR"
@@ -181,7 +183,7 @@ usage() {
 case "${1:-}" in
 demo) cmd_demo ;;
 test) cmd_test ;;
-bench) cmd_bench ;;
+bench) shift; cmd_bench "$@" ;;
 build) cmd_build ;;
 deb) cmd_deb ;;
 -h|--help|help) usage ;;

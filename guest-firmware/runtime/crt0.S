@@ -3,7 +3,8 @@
  * 64-bit entry point (docs/boot.md): we arrive in long mode with paging on,
  * RSP = 0x80000 and RDI = boot info.  Switch to the firmware's own stack,
  * clear .bss (the loader zeroes it too; doing it here keeps the runtime
- * independent of that), then hand over to C.
+ * independent of that) eight bytes at a time, which keeps the boot of a
+ * 1.5 MiB .bss cheap on an interpreter, then hand over to C.
  */
 	.section .text.entry, "ax"
 	.code64
@@ -16,8 +17,9 @@ _start:
 	lea	__bss_start(%rip), %rdi
 	lea	__bss_end(%rip), %rcx
 	sub	%rdi, %rcx
+	shr	$3, %rcx			/* link.ld: page-aligned ends */
 	xor	%eax, %eax
-	rep stosb
+	rep stosq
 	lea	fw_stack_top(%rip), %rsp
 	xor	%ebp, %ebp
 	mov	%r12, %rdi

@@ -18,6 +18,10 @@
 #define DEBUG_EXIT_PORT 0xf4
 #define BOOT_INFO_MAGIC 0x31544f4f42584d56ULL	/* "VMXBOOT1" */
 #define BOOT_FLAG_VMX	(1ULL << 0)
+/* Set by bench/peers' floppy boot sector only: on Bochs the way out is its
+ * shutdown port, which vmxbox also has (docs/platform.md). */
+#define BOOT_FLAG_SHUTDOWN_PORT	(1ULL << 1)
+#define SHUTDOWN_PORT	0x8900
 
 /* docs/boot.md */
 struct vmxbox_boot_info {

@@ -7,7 +7,9 @@
 
 #define COM1_PORT 0x3f8
 
+void serial_init(void);
 void serial_putc(char c);
+void serial_flush(void);
 void serial_puts(const char *s);
 /* Supports %d %i %u %x %X %p %s %c %%, flags '-' '0', width, and the
  * length modifiers h hh l ll z. */

@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Speed regression guard that does not depend on wall time: host
+instructions (valgrind's callgrind, deterministic) the interpreter spends
+per guest instruction of the ALU loop and per L2->L1->L2 CPUID round trip
+of bench/peers' workload image must stay under a budget with a generous
+margin over the measured cost (docs/performance.md), so a change that
+doubles the cost per instruction fails the suite.
+
+  host_insn_budget.py VMXBOX WORKLOADS_ELF
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+# (workload, n0, n1, budget in host instructions per iteration, what)
+# Measured 2026-12-06: ALU loop 100 per guest instruction (x 4 per
+# iteration), CPUID round trip with the 11-instruction handler ~33,000.
+CASES = [
+    ("alu", 0, 200_000, 4 * 200, "ALU loop iteration (4 guest instructions)"),
+    ("cpuid_asm", 100, 1_100, 60_000, "CPUID round trip, asm handler"),
+]
+
+
+def host_insns(vmxbox, elf, work, n, tmp):
+    out = os.path.join(tmp, f"cg.{work}.{n}")
+    argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+            vmxbox, "run", "--mem=16M", "--engine=interp",
+            f"--append=w={work} n={n}", elf]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    if p.returncode != 0 or f"bench: {work} n={n} check=" not in p.stdout:
+        sys.exit(f"FAIL: {work} n={n} under callgrind: status {p.returncode}\n"
+                 f"{p.stdout[-400:]}{p.stderr[-800:]}")
+    with open(out) as f:
+        m = re.search(r"^summary: (\d+)", f.read(), re.M)
+    return int(m.group(1))
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    vmxbox, elf = sys.argv[1:]
+    if subprocess.run(["valgrind", "--version"], capture_output=True).returncode:
+        sys.exit("FAIL: valgrind missing (./vmxbox.sh test installs it)")
+    failed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for work, n0, n1, budget, what in CASES:
+            c0 = host_insns(vmxbox, elf, work, n0, tmp)
+            c1 = host_insns(vmxbox, elf, work, n1, tmp)
+            per = (c1 - c0) / (n1 - n0)
+            ok = 0 < per <= budget
+            failed += not ok
+            print(f"{'ok' if ok else 'FAIL'}: {what}: {per:,.0f} host "
+                  f"instructions (budget {budget:,})")
+    print(f"{len(CASES) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
