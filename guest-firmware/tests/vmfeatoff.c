@@ -6,7 +6,8 @@
  * allow it (a "# ... advertised" line) or do not, and then: its VMCS
  * fields do not exist (VMfailValid 12), a VM entry with its control set
  * fails with VMfailValid 7 (SDM 27.2.1.1), and for VMCS shadowing a
- * VMPTRLD of a shadow VMCS fails with error 11.  The test registered under
+ * VMPTRLD of a shadow VMCS fails with error 11.  Posted interrupts go
+ * with virtual-interrupt delivery (their prerequisite).  The test registered under
  * check runs it with every one of them off.
  */
 #include "vmxtest.h"
@@ -18,16 +19,25 @@ static struct ept ept;
 
 struct feature {
 	const char *name;
-	uint32_t control;        /* secondary control bit */
+	uint32_t control;        /* secondary (or pin-based) control bit */
 	uint32_t fields[2];      /* fields that exist only with it (0: none) */
+	bool pin;                /* a pin-based control */
 };
 
 static const struct feature features[] = {
-	{ "vmcs shadowing", SEC_VMCS_SHADOWING, { VMREAD_BITMAP, VMWRITE_BITMAP } },
-	{ "pml", SEC_ENABLE_PML, { PML_ADDRESS, GUEST_PML_INDEX } },
-	{ "ept-violation #ve", SEC_EPT_VE, { VE_INFO_ADDR, EPTP_INDEX } },
-	{ "mode-based execute control", SEC_MODE_BASED_EPT_EXEC, { 0, 0 } },
-	{ "tsc scaling", SEC_TSC_SCALING, { TSC_MULTIPLIER, 0 } },
+	{ "vmcs shadowing", SEC_VMCS_SHADOWING,
+	  { VMREAD_BITMAP, VMWRITE_BITMAP }, false },
+	{ "pml", SEC_ENABLE_PML, { PML_ADDRESS, GUEST_PML_INDEX }, false },
+	{ "ept-violation #ve", SEC_EPT_VE, { VE_INFO_ADDR, EPTP_INDEX }, false },
+	{ "mode-based execute control", SEC_MODE_BASED_EPT_EXEC, { 0, 0 }, false },
+	{ "tsc scaling", SEC_TSC_SCALING, { TSC_MULTIPLIER, 0 }, false },
+	{ "virtualize x2apic mode", SEC_VIRT_X2APIC, { 0, 0 }, false },
+	{ "apic-register virtualization", SEC_APIC_REGISTER_VIRT, { 0, 0 },
+	  false },
+	{ "virtual-interrupt delivery", SEC_VIRT_INTR_DELIVERY,
+	  { GUEST_INTR_STATUS, EOI_EXIT_BITMAP0 }, false },
+	{ "posted interrupts", PIN_POSTED_INTR,
+	  { POSTED_INTR_NOTIFICATION_VECTOR, POSTED_INTR_DESC_ADDR }, true },
 };
 
 static void expect_no_field(uint32_t field, const char *feature)
@@ -59,19 +69,22 @@ static void test_feature(const struct feature *f)
 {
 	char section[64];
 
-	if (vmx_ctl_allowed1(vmx_caps.proc2, f->control)) {
+	uint64_t cap = f->pin ? vmx_caps.pin_ctl : vmx_caps.proc2;
+
+	if (vmx_ctl_allowed1(cap, f->control)) {
 		snprintf(section, sizeof(section), "%s advertised", f->name);
 		test_section(section);
 		return;
 	}
 	snprintf(section, sizeof(section), "%s off", f->name);
 	test_section(section);
-	expect_eq(vmx_caps.proc2 >> 32 & f->control, 0,
-		  "%s off: not allowed-1 in procbased_ctls2", f->name);
+	expect_eq(cap >> 32 & f->control, 0, "%s off: not allowed-1 in %s",
+		  f->name, f->pin ? "pinbased_ctls" : "procbased_ctls2");
 	for (unsigned i = 0; i < 2; i++)
 		if (f->fields[i])
 			expect_no_field(f->fields[i], f->name);
-	expect_entry_fails(SECONDARY_VM_EXEC_CONTROL, f->control, section);
+	expect_entry_fails(f->pin ? PIN_BASED_VM_EXEC_CONTROL :
+			   SECONDARY_VM_EXEC_CONTROL, f->control, section);
 }
 
 static uint64_t current_vmcs_ptr(void)
