@@ -49,6 +49,9 @@ static const char run_usage[] =
 "                            host clock (docs/platform.md)\n"
 "  --rtc-base=DATE|now       the RTC's date at reset: YYYY-MM-DD[THH:MM:SS]\n"
 "                            UTC (default 2025-01-01), or the host's time\n"
+"  --tlb=exact|flush-always  translation cache: tagged by VPID/PCID/EPTP and\n"
+"                            invalidated as hardware does (default), or\n"
+"                            dropped at every VM entry/exit and CR3 write\n"
 "  --no-vmx-watch            benchmark baseline: no VM entry/exit counters,\n"
 "                            traces or vmexit snapshot triggers\n"
 "  --paused                  start with the vCPU paused (needs --monitor;\n"
@@ -72,6 +75,7 @@ enum {
 	OPT_CPU,
 	OPT_CLOCK,
 	OPT_RTC_BASE,
+	OPT_TLB,
 };
 
 static const struct option run_options[] = {
@@ -91,6 +95,7 @@ static const struct option run_options[] = {
 	{ "paused", no_argument, NULL, OPT_PAUSED },
 	{ "clock", required_argument, NULL, OPT_CLOCK },
 	{ "rtc-base", required_argument, NULL, OPT_RTC_BASE },
+	{ "tlb", required_argument, NULL, OPT_TLB },
 	{ "no-vmx-watch", no_argument, NULL, OPT_NO_VMX_WATCH },
 	{ "snapshot", required_argument, NULL, CLI_OPT_SNAPSHOT },
 	{ "snapshot-on", required_argument, NULL, CLI_OPT_SNAPSHOT_ON },
@@ -247,6 +252,13 @@ static bool parse_option(int c, struct machine_config *cfg)
 		return false;
 	case OPT_VMX:
 		return parse_onoff("vmx", optarg, &cfg->vmx);
+	case OPT_TLB:
+		if (!strcmp(optarg, "exact") || !strcmp(optarg, "flush-always")) {
+			cfg->tlb_flush_always = !strcmp(optarg, "flush-always");
+			return true;
+		}
+		cli_error("run", "--tlb=%s: expected exact or flush-always", optarg);
+		return false;
 	case OPT_CPU:
 		return parse_cpu(optarg, cfg);
 	case OPT_APPEND:

@@ -40,6 +40,10 @@ struct engine_config {
 	struct io_bus *mmio;
 	struct cpu_model model;
 	uint64_t max_insns;                    /* 0 = unlimited */
+	/* --tlb=flush-always: drop every cached translation at each VM
+	 * entry/exit and MOV to CR3 (no tags kept); false: a tagged TLB that
+	 * keeps what hardware may keep (SDM 29.4). */
+	bool tlb_flush_always;
 	const struct x86_intercept_ops *icpt;  /* NULL: no VMX layer */
 	void *icpt_opaque;
 	/*
@@ -93,6 +97,9 @@ struct engine_ops {
 	void (*set_max_insns)(struct engine *e, uint64_t max_insns);
 	/* Optional: one line on what ran where (--verbose, the monitor). */
 	void (*describe)(struct engine *e, char *buf, size_t len);
+	/* Translation-cache lookups that hit and missed so far (optional;
+	 * vmxbox run -v reports them). */
+	void (*tlb_stats)(struct engine *e, uint64_t *hits, uint64_t *misses);
 };
 
 struct engine {

@@ -186,6 +186,37 @@ struct x86_intercept {
 	} u;
 };
 
+/*
+ * Tagged translations (SDM 29.4.1): the engine caches linear mappings (EPT
+ * off) and combined mappings (EPT on) tagged with the VPID, the PCID and,
+ * for combined mappings, the EP4TA (EPTP bits 51:12).  The VMX layer says
+ * which VPID/EP4TA the current state uses (ops->tlb_context) and
+ * invalidates with ctx->tlb_invalidate exactly what VMX operations must
+ * (SDM 29.4.3): entries and exits with VPIDs disabled, INVEPT, INVVPID.
+ */
+struct tlb_context {
+	uint16_t vpid;     /* 0 in root operation and with VPIDs disabled */
+	bool ept;          /* combined mappings, tagged with ep4ta */
+	uint64_t ep4ta;    /* EPTP bits 51:12 (when ept) */
+};
+
+enum tlb_inval_scope {
+	TLB_INV_ALL,              /* every mapping of every tag */
+	TLB_INV_VPID,             /* vpid's linear + combined, all PCIDs/EP4TAs */
+	TLB_INV_VPID_ADDR,        /* vpid's mappings of linear, incl. global */
+	TLB_INV_VPID_NONGLOBAL,   /* vpid's mappings except global ones */
+	TLB_INV_ALL_BUT_VPID0,    /* every VPID except 0000H */
+	TLB_INV_EP4TA,            /* combined mappings of ep4ta, all VPIDs */
+	TLB_INV_COMBINED,         /* every combined mapping */
+};
+
+struct tlb_inval {
+	enum tlb_inval_scope scope;
+	uint16_t vpid;
+	uint64_t ep4ta;
+	uint64_t linear;
+};
+
 /* What the engine lends the hook for one call. */
 struct x86_intercept_ctx {
 	struct cpu_state *cpu;
@@ -198,8 +229,12 @@ struct x86_intercept_ctx {
 			unsigned len);
 	int (*write_lin)(void *engine, unsigned seg, uint64_t offset,
 			 const void *buf, unsigned len);
-	/* Tell the engine the state was replaced wholesale. */
+	/* Tell the engine the state was replaced wholesale (the TLB tag of
+	 * the new state is asked for again; nothing is invalidated). */
 	void (*state_changed)(void *engine);
+	/* Invalidate cached translations (NULL: the engine caches none
+	 * across state changes). */
+	void (*tlb_invalidate)(void *engine, const struct tlb_inval *iv);
 	/*
 	 * VM-entry event injection (SDM 27.6): deliver this event through
 	 * the guest IDT now, in the state the hook just switched to, as
@@ -254,6 +289,9 @@ struct x86_intercept_ops {
 					  uint64_t gpa, unsigned access,
 					  uint64_t gla, bool gla_valid,
 					  bool in_walk, uint64_t *out);
+	/* The TLB tag of the current state (NULL: VPID 0, no EPT).  Asked
+	 * after every state switch and state_changed(). */
+	void (*tlb_context)(void *opaque, struct tlb_context *out);
 };
 
 #endif

@@ -166,6 +166,7 @@ static int create_engine(struct machine *m, char *err, size_t errlen)
 		.pio = &m->pio,
 		.mmio = &m->mmio,
 		.max_insns = m->cfg.max_insns,
+		.tlb_flush_always = m->cfg.tlb_flush_always,
 	};
 	char why[200] = "";
 

@@ -41,6 +41,7 @@ struct machine_config {
 	const struct engine_ops *engine_ops;  /* if set, overrides engine */
 	uint64_t mem_size;           /* bytes; 0 = GUEST_MEM_DEFAULT */
 	uint64_t max_insns;          /* 0 = unlimited */
+	bool tlb_flush_always;       /* --tlb=flush-always */
 	enum debug_exit_mode debug_exit;
 	int debug_exit_port;         /* default DEBUG_EXIT_PORT; -1: none */
 	unsigned debug_exit_len;     /* ports it claims (QEMU's iosize) */

@@ -269,6 +269,17 @@ static void report_verbose(const struct machine *m, int status)
 		 (unsigned long long)m->mmio.unhandled_reads,
 		 (unsigned long long)m->mmio.unhandled_writes);
 	msg(m, line);
+	if (m->ops->tlb_stats) {
+		uint64_t hits = 0, misses = 0;
+
+		m->ops->tlb_stats(m->eng, &hits, &misses);
+		snprintf(line, sizeof(line),
+			 "tlb (%s): %llu hits, %llu misses, hit rate %.2f%%",
+			 m->cfg.tlb_flush_always ? "flush-always" : "exact",
+			 (unsigned long long)hits, (unsigned long long)misses,
+			 hits + misses ? 100.0 * (double)hits / (double)(hits + misses) : 0.0);
+		msg(m, line);
+	}
 }
 
 int machine_run(struct machine *m)

@@ -165,8 +165,19 @@ static enum icpt_result watch_translate(void *opaque, struct x86_intercept_ctx *
 	return r;
 }
 
+static void watch_tlb_context(void *opaque, struct tlb_context *out)
+{
+	struct vmx_watch *w = opaque;
+
+	if (w->inner->tlb_context)
+		w->inner->tlb_context(w->vmx, out);
+	else
+		*out = (struct tlb_context){ 0 };
+}
+
 const struct x86_intercept_ops vmx_watch_ops = {
 	.intercept = watch_intercept,
 	.boundary = watch_boundary,
 	.translate_gpa = watch_translate,
+	.tlb_context = watch_tlb_context,
 };

@@ -198,6 +198,7 @@ static enum icpt_result to_host(struct vmx_vcpu *v,
 				false);
 	if (bad)
 		return vmx_abort(v, ctx, VMX_ABORT_LOAD_HOST_MSR);
+	vmx_tlb_transition(v, ctx);
 	v->nonroot = false;
 	v->preempt_armed = false;
 	v->mtf_pending = false;

@@ -366,6 +366,19 @@ static bool canonical48(uint64_t la)
 	return (uint64_t)((int64_t)(la << 16) >> 16) == la;
 }
 
+/* Tell the engine's TLB what an INVEPT/INVVPID drops. */
+static void tlb_inval(struct x86_intercept_ctx *ctx, enum tlb_inval_scope scope,
+		      uint16_t vpid, uint64_t eptp, uint64_t linear)
+{
+	const struct tlb_inval iv = {
+		.scope = scope, .vpid = vpid, .ep4ta = eptp & EPTP_EP4TA_MASK,
+		.linear = linear,
+	};
+
+	if (ctx->tlb_invalidate)
+		ctx->tlb_invalidate(ctx->engine, &iv);
+}
+
 /* ---- INVEPT (SDM 31.3) ------------------------------------------------ */
 static enum icpt_result do_invept(struct vmx_vcpu *v,
 				  struct x86_intercept_ctx *ctx,
@@ -386,8 +399,11 @@ static enum icpt_result do_invept(struct vmx_vcpu *v,
 		vmx_fail(v, s, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
 		return ICPT_EMULATED;
 	}
-	/* Nothing to invalidate: guest-physical translations are only cached
-	 * in non-root operation and every VM entry drops them. */
+	/* Single-context: the combined mappings of the descriptor's EP4TA;
+	 * all-context: of every EP4TA; all VPIDs and PCIDs (SDM 29.4.3.1).
+	 * vmxbox caches no guest-physical mappings of its own. */
+	tlb_inval(ctx, type == 1 ? TLB_INV_EP4TA : TLB_INV_COMBINED, 0,
+		  desc[0], 0);
 	vmx_succeed(s);
 	return ICPT_EMULATED;
 }
@@ -396,6 +412,14 @@ static enum icpt_result do_invept(struct vmx_vcpu *v,
 static const uint64_t invvpid_type_cap[4] = {
 	VPID_CAP_INDIVIDUAL, VPID_CAP_SINGLE, VPID_CAP_ALL,
 	VPID_CAP_SINGLE_NONGLOBAL,
+};
+
+/* What each INVVPID type drops (SDM 31.3 INVVPID, Description):
+ * individual-address, single-context, all-context (every VPID but 0000H),
+ * single-context retaining globals. */
+static const enum tlb_inval_scope invvpid_scope[4] = {
+	TLB_INV_VPID_ADDR, TLB_INV_VPID, TLB_INV_ALL_BUT_VPID0,
+	TLB_INV_VPID_NONGLOBAL,
 };
 
 static enum icpt_result do_invvpid(struct vmx_vcpu *v,
@@ -419,8 +443,7 @@ static enum icpt_result do_invvpid(struct vmx_vcpu *v,
 		vmx_fail(v, s, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
 		return ICPT_EMULATED;
 	}
-	/* As INVEPT: linear translations of a VPID are not kept across VM
-	 * exits, so there is nothing cached to drop in root operation. */
+	tlb_inval(ctx, invvpid_scope[type], vpid, 0, desc[1]);
 	vmx_succeed(s);
 	return ICPT_EMULATED;
 }

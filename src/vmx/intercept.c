@@ -100,8 +100,30 @@ static enum icpt_result translate_gpa(void *opaque,
 				 out);
 }
 
+/* The tag of the current translations (SDM 29.4.1): VPID 0000H in root
+ * operation and with "enable VPID" = 0; the EP4TA with "enable EPT". */
+static void tlb_context(void *opaque, struct tlb_context *out)
+{
+	struct vmx_vcpu *v = opaque;
+	uint32_t proc, proc2;
+
+	*out = (struct tlb_context){ 0 };
+	if (!v->nonroot)
+		return;
+	proc = (uint32_t)vmcs_read(v, VMCS_CPU_BASED_VM_EXEC_CONTROL);
+	proc2 = (proc & CPU_ACTIVATE_SECONDARY) ?
+		(uint32_t)vmcs_read(v, VMCS_SECONDARY_VM_EXEC_CONTROL) : 0;
+	if (proc2 & CPU2_ENABLE_VPID)
+		out->vpid = (uint16_t)vmcs_read(v, VMCS_VIRTUAL_PROCESSOR_ID);
+	if (proc2 & CPU2_ENABLE_EPT) {
+		out->ept = true;
+		out->ep4ta = vmcs_read(v, VMCS_EPT_POINTER) & EPTP_EP4TA_MASK;
+	}
+}
+
 const struct x86_intercept_ops vmx_intercept_ops = {
 	.intercept = intercept,
 	.boundary = boundary,
 	.translate_gpa = translate_gpa,
+	.tlb_context = tlb_context,
 };

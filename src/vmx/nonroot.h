@@ -66,6 +66,10 @@ uint32_t vmx_proc2(const struct vmx_vcpu *v);
 uint32_t vmx_exit_ctls(const struct vmx_vcpu *v);
 uint32_t vmx_entry_ctls(const struct vmx_vcpu *v);
 
+/* VM entry / VM exit: invalidate what VPID 0 caches when VPIDs are off
+ * (vpid.c, SDM 29.4.3.3).  Call while the VMCS controls are L2's. */
+void vmx_tlb_transition(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx);
+
 /* Preemption-timer rate: the timer counts down when TSC bit `rate`
  * changes (IA32_VMX_MISC[4:0], SDM 26.5.1). */
 unsigned vmx_preempt_rate(const struct vmx_vcpu *v);

@@ -55,6 +55,9 @@
 #define MSR_IA32_VMX_LAST            MSR_IA32_VMX_VMFUNC
 #define VMX_CAP_MSR_COUNT            (MSR_IA32_VMX_LAST - MSR_IA32_VMX_FIRST + 1)
 
+/* EPTP bits 51:12, the EP4TA that tags combined mappings (SDM 29.4.1). */
+#define EPTP_EP4TA_MASK 0x000ffffffffff000ull
+
 /* IA32_VMX_EPT_VPID_CAP bits (SDM A.10). */
 #define EPT_CAP_EXEC_ONLY     (1ull << 0)
 #define EPT_CAP_PWL4          (1ull << 6)

@@ -700,7 +700,7 @@ bool interp_take_init(struct interp *ip)
 		cpu_state_init_signal(&ip->s);
 		if (ip->cfg.intc.ops && ip->cfg.intc.ops->init)
 			ip->cfg.intc.ops->init(ip->cfg.intc.opaque);
-		interp_mode_changed(ip);   /* flushes the TLB */
+		tlb_flush(ip);
 		break;
 	}
 	return true;

@@ -429,7 +429,8 @@ static struct engine *interp_create(const struct engine_config *cfg, char *err,
 		cfg->clock->changed_opaque = ip;
 	}
 	interp_icpt_init(ip);   /* the context lent to the VMX hook */
-	interp_mode_changed(ip);
+	ip->tlb.flush_always = cfg->tlb_flush_always;
+	tlb_flush(ip);
 	return &ip->base;
 }
 
@@ -458,7 +459,7 @@ static void interp_set_state(struct engine *e, const struct cpu_state *s)
 	struct interp *ip = to_interp(e);
 
 	ip->s = *s;
-	interp_mode_changed(ip);   /* drops the TLB and the fetch cache */
+	tlb_flush(ip);   /* drops the TLB, its tag and the fetch cache */
 	/* A restored state may be in VMX non-root operation with boundary
 	 * events armed (preemption timer, MTF, windows): ask the VMX layer at
 	 * the next boundary; it recomputes boundary_wanted. */
@@ -511,6 +512,13 @@ static void interp_set_max_insns(struct engine *e, uint64_t max_insns)
 	ip->limit = max_insns ? max_insns : UINT64_MAX;
 }
 
+static void interp_tlb_stats(struct engine *e, uint64_t *hits,
+			     uint64_t *misses)
+{
+	*hits = to_interp(e)->tlb.hits;
+	*misses = to_interp(e)->tlb.misses;
+}
+
 const struct engine_ops interp_engine_ops = {
 	.name = "interp",
 	.probe = interp_probe,
@@ -523,4 +531,5 @@ const struct engine_ops interp_engine_ops = {
 	.raise_event = interp_raise_event,
 	.insn_count = interp_insn_count,
 	.set_max_insns = interp_set_max_insns,
+	.tlb_stats = interp_tlb_stats,
 };

@@ -80,16 +80,41 @@ struct insn {
 	struct insn_opd opd[4];
 };
 
+/*
+ * One cached translation (tlb.c).  Large pages are cached as 4 KiB pieces
+ * that remember their page size, so INVLPG drops the whole page.  The tag
+ * is the one of SDM 29.4.1: VPID, PCID and, for combined mappings (EPT on),
+ * the EP4TA.
+ */
 struct tlb_entry {
-	uint64_t vpn_tag;     /* linear page number | 1 (valid); 0 = empty */
+	uint64_t vpn_tag;     /* linear page address | 1 (valid); 0 = empty */
+	uint64_t ctx;         /* TLB_CTX_COMBINED | EP4TA | PCID */
 	uint64_t ppn;         /* guest-physical page number */
-	uint8_t perms;        /* TLB_W | TLB_U | TLB_X | TLB_DIRTY */
+	uint16_t vpid;
+	uint8_t perms;        /* TLB_W | TLB_U | TLB_X | TLB_DIRTY | TLB_OK_* */
+	uint8_t global;       /* G=1 leaf with CR4.PGE=1 (SDM 4.10.2.4) */
+	uint8_t shift;        /* log2 of the page size: 12, 21, 22 or 30 */
 };
 #define TLB_W     (1u << 0)
 #define TLB_U     (1u << 1)
 #define TLB_NX    (1u << 2)
 #define TLB_DIRTY (1u << 3)
-#define TLB_SIZE 256
+#define TLB_SETS  256
+#define TLB_WAYS  4
+#define TLB_CTX_COMBINED (1ull << 63)
+#define TLB_CTX_PCID     0xfffull
+
+/* Replacement: an empty way, else round-robin per set (deterministic:
+ * nothing depends on host addresses or time). */
+struct tlb {
+	struct tlb_entry e[TLB_SETS][TLB_WAYS];
+	uint8_t victim[TLB_SETS];
+	bool flush_always;    /* --tlb=flush-always */
+	bool ctx_valid;       /* vpid/ctx below match the current state */
+	uint16_t vpid;
+	uint64_t ctx;         /* TLB_CTX_COMBINED | EP4TA (PCID added per use) */
+	uint64_t hits, misses;
+};
 
 struct decode_cache;
 
@@ -100,7 +125,7 @@ struct interp {
 
 	ZydisDecoder dec16, dec32, dec64;
 	struct decode_cache *dcache;
-	struct tlb_entry tlb[TLB_SIZE];
+	struct tlb tlb;
 
 	struct x86_intercept_ctx icpt;
 
@@ -245,8 +270,27 @@ bool mmu_translate(struct interp *ip, uint64_t lin, unsigned access, bool probe,
  * writes ignored / MMIO bus). */
 void phys_read(struct interp *ip, uint64_t gpa, void *buf, unsigned len);
 void phys_write(struct interp *ip, uint64_t gpa, const void *buf, unsigned len);
+/* The TLB (tlb.c).  tlb_flush drops everything (set_state, INIT);
+ * tlb_flush_page is INVLPG, tlb_flush_cr3 a MOV to CR3 loading pcid,
+ * tlb_flush_vpid what a paging-mode change drops (the current VPID's
+ * mappings, all PCIDs and EP4TAs; SDM 4.10.4.1, 29.4.3.1). */
 void tlb_flush(struct interp *ip);
 void tlb_flush_page(struct interp *ip, uint64_t lin);
+void tlb_flush_cr3(struct interp *ip, uint16_t pcid);
+void tlb_flush_vpid(struct interp *ip);
+void tlb_invalidate(struct interp *ip, const struct tlb_inval *iv);
+/* The VMX layer replaced the state: forget the tag (and, flush-always,
+ * every translation). */
+void tlb_state_switched(struct interp *ip);
+void tlb_load_ctx(struct interp *ip);
+struct tlb_entry *tlb_lookup(struct interp *ip, uint64_t lin);
+struct tlb_entry *tlb_slot(struct interp *ip, uint64_t lin, uint64_t ctx,
+			   bool global);
+static inline uint16_t tlb_cur_pcid(const struct interp *ip)
+{
+	/* SDM 4.10.1: the current PCID is CR3[11:0] with CR4.PCIDE = 1. */
+	return (ip->s.cr4 & CR4_PCIDE) ? (uint16_t)(ip->s.cr3 & 0xfff) : 0;
+}
 
 /* Raise an exception from inside an instruction: never returns. */
 _Noreturn void interp_raise(struct interp *ip, uint8_t vector);

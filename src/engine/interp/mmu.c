@@ -18,6 +18,7 @@
 #define PTE_A   (1ull << 5)
 #define PTE_D   (1ull << 6)
 #define PTE_PS  (1ull << 7)
+#define PTE_G   (1ull << 8)
 #define PTE_XD  (1ull << 63)
 
 /* TLB permission bits beyond the shared ones: which accesses the EPT hook
@@ -29,35 +30,6 @@
 #define EPT_W 2u
 #define EPT_X 4u
 #define EPT_ULA 8u   /* user-mode linear address (intercept.h) */
-
-void tlb_flush(struct interp *ip)
-{
-	memset(ip->tlb, 0, sizeof(ip->tlb));
-	ip->fetch_valid = false;
-}
-
-static inline unsigned tlb_index(uint64_t lin)
-{
-	return (unsigned)(lin >> 12) & (TLB_SIZE - 1);
-}
-
-static inline uint64_t tlb_tag(uint64_t lin)
-{
-	return (lin & ~0xfffull) | 1;
-}
-
-void tlb_flush_page(struct interp *ip, uint64_t lin)
-{
-	/* Large pages are cached as 4K pieces: drop every piece of the
-	 * largest page that may contain lin that is in the TLB. */
-	ip->fetch_valid = false;
-	for (unsigned i = 0; i < TLB_SIZE; i++) {
-		uint64_t tag = ip->tlb[i].vpn_tag;
-
-		if (tag && ((tag ^ lin) >> 30) == 0)
-			ip->tlb[i].vpn_tag = 0;
-	}
-}
 
 static enum icpt_result hook_xlate(struct interp *ip, uint64_t gpa,
 				   unsigned acc, uint64_t gla, bool gla_valid,
@@ -171,6 +143,7 @@ struct walk {
 	unsigned n;              /* entries read */
 	unsigned perms;          /* TLB_W | TLB_U | TLB_NX, combined */
 	uint64_t page_gpa;       /* guest-physical of the 4K page */
+	unsigned shift;          /* log2 of the page size */
 };
 
 static uint64_t maxphy_mask(const struct interp *ip)
@@ -268,6 +241,7 @@ static uint32_t walk64(struct interp *ip, uint64_t lin, struct walk *w)
 
 			w->page_gpa = ((e & addr_mask & ~page_mask) |
 				       (lin & page_mask)) & ~0xfffull;
+			w->shift = shift;
 			return 0;
 		}
 		table = e & addr_mask;
@@ -297,6 +271,7 @@ static uint32_t walk32(struct interp *ip, uint64_t lin, struct walk *w)
 			return PF_P | PF_RSVD;
 		w->page_gpa = (pde & 0xffc00000ull) | (hi << 32) |
 			      (lin & 0x3ff000ull);
+		w->shift = 22;
 		return 0;
 	}
 	pte = read_entry(ip, w, (pde & 0xfffff000ull) + ((lin >> 12) & 1023) * 4,
@@ -305,6 +280,7 @@ static uint32_t walk32(struct interp *ip, uint64_t lin, struct walk *w)
 		return 0x100;
 	walk_accumulate(w, pte, false);
 	w->page_gpa = pte & 0xfffff000ull;
+	w->shift = 12;
 	return 0;
 }
 
@@ -350,6 +326,27 @@ static unsigned tlb_ok_bit(unsigned access)
 	}
 }
 
+/* Cache the walk's translation under the current tag (SDM 4.10.2). */
+static void tlb_fill(struct interp *ip, uint64_t lin, const struct walk *w,
+		     uint64_t hpa, unsigned perms)
+{
+	/* Global: G in the leaf with CR4.PGE (SDM 4.10.2.4); 32-bit
+	 * paging's 4 KiB PTEs and 4 MiB PDEs alike carry it in bit 8. */
+	bool global = (ip->s.cr4 & CR4_PGE) && (w->entry[w->n - 1] & PTE_G);
+	uint64_t ctx = ip->tlb.ctx | tlb_cur_pcid(ip);
+	struct tlb_entry *t = tlb_slot(ip, lin, ctx, global);
+
+	if (t->vpn_tag && t->ppn == hpa >> 12)
+		perms |= t->perms & (TLB_OK_R | TLB_OK_X | TLB_DIRTY);
+	t->vpn_tag = (lin & ~0xfffull) | 1;
+	t->ctx = ctx;
+	t->ppn = hpa >> 12;
+	t->vpid = ip->tlb.vpid;
+	t->perms = (uint8_t)perms;
+	t->global = global;
+	t->shift = (uint8_t)w->shift;
+}
+
 static bool mmu_walk(struct interp *ip, uint64_t lin, unsigned access,
 		     bool probe, uint64_t *gpa)
 {
@@ -357,7 +354,6 @@ static bool mmu_walk(struct interp *ip, uint64_t lin, unsigned access,
 	bool has_hook = ip->cfg.icpt && ip->cfg.icpt->translate_gpa;
 	uint32_t bits;
 	uint64_t hpa;
-	struct tlb_entry *t;
 	unsigned perms;
 
 	bits = (ip->s.cr4 & CR4_PAE) ? walk64(ip, lin, &w) : walk32(ip, lin, &w);
@@ -377,12 +373,7 @@ static bool mmu_walk(struct interp *ip, uint64_t lin, unsigned access,
 		if (w.entry[w.n - 1] & PTE_D)
 			perms |= TLB_DIRTY;
 	}
-	t = &ip->tlb[tlb_index(lin)];
-	if (t->vpn_tag == tlb_tag(lin) && t->ppn == hpa >> 12)
-		perms |= t->perms & (TLB_OK_R | TLB_OK_X | TLB_DIRTY);
-	t->vpn_tag = tlb_tag(lin);
-	t->ppn = hpa >> 12;
-	t->perms = (uint8_t)perms;
+	tlb_fill(ip, lin, &w, hpa, perms);
 	*gpa = (hpa & ~0xfffull) | (lin & 0xfff);
 	return true;
 }
@@ -399,11 +390,13 @@ bool mmu_translate(struct interp *ip, uint64_t lin, unsigned access, bool probe,
 				     true, false);
 		return true;
 	}
-	t = &ip->tlb[tlb_index(lin)];
-	if (t->vpn_tag == tlb_tag(lin) && (t->perms & tlb_ok_bit(access)) &&
+	t = tlb_lookup(ip, lin);
+	if (t && (t->perms & tlb_ok_bit(access)) &&
 	    perms_allow(ip, t->perms, access)) {
+		ip->tlb.hits++;
 		*gpa = (t->ppn << 12) | (lin & 0xfff);
 		return true;
 	}
+	ip->tlb.misses++;
 	return mmu_walk(ip, lin, access, probe, gpa);
 }

@@ -130,9 +130,10 @@ void seg_load(struct interp *ip, unsigned seg, uint16_t sel)
 
 void interp_mode_changed(struct interp *ip)
 {
-	/* Cached translations depend on CR0/CR3/CR4/EFER; the decoder mode
-	 * is taken from CS per instruction by the core. */
-	tlb_flush(ip);
+	/* Cached translations depend on CR0/CR4/EFER: a change drops the
+	 * current VPID's (SDM 4.10.4.1, 29.4.3.1); the decoder mode is taken
+	 * from CS per instruction by the core. */
+	tlb_flush_vpid(ip);
 }
 
 /* ---- stack frames ---- */

@@ -86,6 +86,9 @@ static void write_cr0(struct interp *ip, uint64_t v)
 static void write_cr3(struct interp *ip, uint64_t v)
 {
 	struct cpu_state *s = &ip->s;
+	/* SDM 4.10.4.1: with CR4.PCIDE, CR3[63] = 1 keeps the new PCID's
+	 * translations; otherwise its non-global ones are dropped. */
+	bool keep = (s->cr4 & CR4_PCIDE) && (v >> 63);
 
 	if (cpu_long_mode(s)) {
 		/* Bit 63 is the PCID no-flush hint; bits 62:M are reserved. */
@@ -99,7 +102,9 @@ static void write_cr3(struct interp *ip, uint64_t v)
 		load_pae_pdptes(ip, s->cr0, v, s->cr4, s->efer);
 	}
 	s->cr3 = v;
-	tlb_flush(ip);
+	ip->fetch_valid = false;
+	if (!keep || ip->tlb.flush_always)
+		tlb_flush_cr3(ip, tlb_cur_pcid(ip));
 }
 
 static void write_cr4(struct interp *ip, uint64_t v)

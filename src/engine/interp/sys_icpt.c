@@ -45,7 +45,12 @@ static void ctx_state_changed(void *engine)
 	struct interp *ip = engine;
 
 	ip->state_switched = true;
-	interp_mode_changed(ip);
+	tlb_state_switched(ip);
+}
+
+static void ctx_tlb_invalidate(void *engine, const struct tlb_inval *iv)
+{
+	tlb_invalidate(engine, iv);
 }
 
 void interp_icpt_init(struct interp *ip)
@@ -58,6 +63,7 @@ void interp_icpt_init(struct interp *ip)
 	ip->icpt.read_lin = ctx_read_lin;
 	ip->icpt.write_lin = ctx_write_lin;
 	ip->icpt.state_changed = ctx_state_changed;
+	ip->icpt.tlb_invalidate = ctx_tlb_invalidate;
 	ip->icpt.intc = &ip->cfg.intc;
 	ip->icpt.timer_tsc = UINT64_MAX;
 	ip->icpt.clock = ip->cfg.clock;
@@ -91,7 +97,7 @@ enum icpt_result interp_intercept(struct interp *ip, struct x86_intercept *ic)
 	hook_rip_leave(ip, r, next);
 	if (r == ICPT_SWITCHED) {
 		ip->state_switched = true;
-		interp_mode_changed(ip);
+		tlb_state_switched(ip);
 	}
 	return r;
 }
