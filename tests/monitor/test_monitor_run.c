@@ -19,6 +19,7 @@
 
 #include "monitor/client.h"
 #include "monitor/proto.h"
+#include "snapshot/snapshot.h"
 
 #ifndef VMXBOX_BIN
 #error VMXBOX_BIN must be defined
@@ -55,6 +56,9 @@ static void read_output(struct child *c)
 	c->out[c->out_len] = '\0';
 }
 
+/* The engine start() runs: interp, or kvm for the monitor_kvm test. */
+static const char *engine_arg = "--engine=interp";
+
 static void start(struct child *c, const char *extra)
 {
 	int p[2];
@@ -71,7 +75,7 @@ static void start(struct child *c, const char *extra)
 		snprintf(mon, sizeof(mon), "--monitor=%s", c->sock);
 		dup2(p[1], 1);
 		close(p[0]);
-		execl(VMXBOX_BIN, "vmxbox", "run", "--engine=interp", mon,
+		execl(VMXBOX_BIN, "vmxbox", "run", engine_arg, mon,
 		      "--timeout=120", extra, SPIN_ELF, (char *)NULL);
 		_exit(127);
 	}
@@ -469,11 +473,122 @@ START_TEST(refuses_existing_file)
 }
 END_TEST
 
+/*
+ * The monitor on the kvm engine: paused start, exact step (kvm
+ * single-steps), regs and mem read from KVM, a snapshot of the KVM state,
+ * resume through the hand-over to the interpreter at spin's VMX MSR read,
+ * pause, quit.
+ */
+START_TEST(kvm_pause_step_regs_mem_snapshot)
+{
+	char s[64], err[256], snap[128];
+	struct snapshot_machine *sm;
+	struct child c;
+	uint64_t pc, i1;
+	cbor_item_t *r;
+	int fd;
+
+	snprintf(snap, sizeof(snap), "/tmp/vmxbox-mon-kvm-%d.snap", getpid());
+	unlink(snap);
+	start(&c, "--paused");
+	fd = mon_client_connect(c.sock, err, sizeof(err));
+	ck_assert_msg(fd >= 0, "%s", err);
+	r = request(fd, "status", 0, NULL);
+	get_str(ok_result(r, "status"), "engine", s, sizeof(s));
+	ck_assert_str_eq(s, "kvm");
+	ck_assert_uint_eq(get_u64(ok_result(r, "status"), "insns"), 0);
+	cbor_decref(&r);
+
+	char *n100[] = { "100" };
+	r = request(fd, "step", 1, n100);
+	ck_assert_uint_eq(get_u64(ok_result(r, "step"), "insns"), 100);
+	cbor_decref(&r);
+	r = request(fd, "regs", 0, NULL);
+	ck_assert_uint_eq(get_u64(ok_result(r, "regs"), "insns"), 100);
+	pc = get_u64(ok_result(r, "regs"), "rip");
+	ck_assert_uint_ge(pc, 0x100000);
+	cbor_decref(&r);
+	char *mem_args[] = { "0x8000", "8" };
+	r = request(fd, "mem", 2, mem_args);
+	ck_assert(!memcmp(cbor_bytestring_handle(ok_result(r, "mem")),
+			  "VMXBOOT1", 8));
+	cbor_decref(&r);
+
+	/* The snapshot holds the state KVM holds. */
+	char *snap_args[] = { snap };
+	r = request(fd, "snapshot", 1, snap_args);
+	ok_result(r, "snapshot");
+	cbor_decref(&r);
+	sm = snapshot_read_file(snap, err, sizeof(err));
+	ck_assert_msg(sm != NULL, "%s", err);
+	ck_assert_uint_eq(sm->cpus[0].insn_count, 100);
+	ck_assert_uint_eq(sm->cpus[0].rip, pc);
+	ck_assert_str_eq(sm->config.engine, "kvm");
+	snapshot_free(sm);
+	unlink(snap);
+
+	/* Resume: KVM runs until spin reads a VMX MSR, the interpreter on. */
+	r = request(fd, "resume", 0, NULL);
+	ok_result(r, "resume");
+	cbor_decref(&r);
+	wait_output(&c, "spin: done, 3000 CPUID exits");
+	r = request(fd, "status", 0, NULL);
+	get_str(cbor_array_handle(mon_map_get(ok_result(r, "status"), "vcpus"))[0],
+		"vmx", s, sizeof(s));
+	ck_assert_str_eq(s, "root");
+	cbor_decref(&r);
+	r = request(fd, "pause", 0, NULL);
+	ok_result(r, "pause");
+	cbor_decref(&r);
+	r = request(fd, "status", 0, NULL);
+	i1 = get_u64(ok_result(r, "status"), "insns");
+	cbor_decref(&r);
+	usleep(50000);
+	r = request(fd, "status", 0, NULL);
+	ck_assert_uint_eq(get_u64(ok_result(r, "status"), "insns"), i1);
+	cbor_decref(&r);
+	r = request(fd, "quit", 0, NULL);
+	ok_result(r, "quit");
+	cbor_decref(&r);
+	close(fd);
+	ck_assert_int_eq(finish(&c), 0);
+}
+END_TEST
+
+/* MONITOR_ENGINE=kvm: only the kvm case; a skip (77) with the reason when
+ * the KVM device ($VMXBOX_KVM_DEVICE, else /dev/kvm) is missing. */
+static int kvm_only(void)
+{
+	const char *dev = getenv("VMXBOX_KVM_DEVICE");
+	Suite *s = suite_create("monitor_kvm");
+	TCase *tc = tcase_create("kvm");
+
+	if (!dev || !*dev)
+		dev = "/dev/kvm";
+	if (access(dev, R_OK | W_OK) != 0) {
+		printf("SKIP: no usable %s (%s): the kvm engine cannot run\n",
+		       dev, strerror(errno));
+		return 77;
+	}
+	engine_arg = "--engine=kvm";
+	tcase_add_test(tc, kvm_pause_step_regs_mem_snapshot);
+	tcase_set_timeout(tc, 240);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 int main(void)
 {
+	const char *eng = getenv("MONITOR_ENGINE");
 	Suite *s = suite_create("monitor_run");
 	TCase *tc = tcase_create("e2e");
 
+	if (eng && !strcmp(eng, "kvm"))
+		return kvm_only();
 	tcase_add_test(tc, paused_start_step_trace_vms_quit);
 	tcase_add_test(tc, bad_requests_and_second_client);
 	tcase_add_test(tc, ctl_client_output);
