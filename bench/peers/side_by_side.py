@@ -245,7 +245,7 @@ def figure(e, unit):
 
 def print_table(rows, emus):
     names = [e.name for e in emus]
-    head = ["workload"] + names + ["vmxbox/Bochs", "spread"]
+    head = ["workload"] + names + ["vmxbox speed / Bochs", "spread"]
     print(" | ".join(head))
     print("|".join("---" for _ in head))
     for r in rows:
@@ -256,7 +256,7 @@ def print_table(rows, emus):
         v, b = r["emulators"].get("vmxbox"), r["emulators"].get("bochs")
         if v and b and v["cpu_s_per_iter"] > 0:
             r["speedup_vs_bochs"] = b["cpu_s_per_iter"] / v["cpu_s_per_iter"]
-            cells.append(f"{r['speedup_vs_bochs']:.2f}x faster")
+            cells.append(f"{r['speedup_vs_bochs']:.2f}")
         else:
             cells.append("-")
         sp = [e["spread"] for e in r["emulators"].values() if e.get("spread")]
@@ -282,6 +282,7 @@ def chart(rows, out_base):
         script = f"""set terminal {term}
 set output '{path}'
 set title 'vmxbox speed relative to Bochs 2.7 (CPU time, same guest code; > 1 = vmxbox faster)'
+set termoption noenhanced
 set style fill solid 0.6
 set boxwidth 0.6
 set yrange [0:*]
@@ -299,6 +300,23 @@ plot '{data}' using 0:2:xtic(1) with boxes notitle
     return outs
 
 
+def replot(path):
+    with open(path) as f:
+        report = json.load(f)
+
+    class Named:
+        def __init__(self, name):
+            self.name = name
+
+    emus = [Named(n) for n in report["emulators"]]
+    print_table(report["workloads"], emus)
+    print(f"\n{report['date']}, load average "
+          f"{report['load_average']['start'][0]:.1f} -> "
+          f"{report['load_average']['end'][0]:.1f}")
+    for p in chart(report["workloads"], os.path.splitext(path)[0]):
+        print(f"chart: {p}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build", help="meson build directory")
@@ -309,7 +327,12 @@ def main():
     ap.add_argument("--emulators", default="vmxbox,vmxbox-kvm,bochs,qemu")
     ap.add_argument("--mem", type=int, default=256, help="guest MiB")
     ap.add_argument("--out", help="JSON path (default BUILD/bench/side_by_side.json)")
+    ap.add_argument("--replot", metavar="JSON",
+                    help="print the table and draw the chart of an earlier run")
     a = ap.parse_args()
+    if a.replot:
+        replot(a.replot)
+        return
     a.vmxbox = os.path.join(a.build, "vmxbox")
     a.elf = os.path.join(a.build, "bench", "workloads.elf")
     a.boot = os.path.join(a.build, "bench", "floppy_boot.bin")
