@@ -80,7 +80,7 @@ const struct cpu_feature_info cpu_feature_table[] = {
 	/* CPUID.(7,0):ECX */
 	ROW(UMIP, "umip", NULL, true, UMIP),
 	ROW(PKU, "pku", NULL, false, PKU),
-	ROW(RDPID, "rdpid", NULL, false, RDPID),
+	ROW(RDPID, "rdpid", NULL, true, RDPID),
 	/* CPUID.(0DH,1):EAX */
 	ROW(XSAVEOPT, "xsaveopt", NULL, true, XSAVE),
 	ROW(XSAVEC, "xsavec", NULL, true, XSAVE),

@@ -16,8 +16,6 @@
 #define MAX_BASIC_LEAF 0xdu
 #define MAX_EXT_LEAF 0x80000008u
 
-/* Family 6, model 3CH (extended model 3, model C), stepping 3. */
-#define CPU_SIGNATURE 0x000306c3u
 #define CLFLUSH_LINE 64u
 #define XSAVE_LEGACY_AND_HEADER 576u   /* 512-byte legacy area + header */
 
@@ -41,7 +39,7 @@ static const struct cache_desc caches[] = {
 
 static void leaf1(const struct cpu_model *m, uint32_t out[4])
 {
-	out[0] = CPU_SIGNATURE;
+	out[0] = CPU_MODEL_SIGNATURE;
 	/* EBX: CLFLUSH line size in 8-byte units (valid with CLFLUSH), one
 	 * logical processor, initial APIC ID 0. */
 	out[1] = (CLFLUSH_LINE / 8) << 8 | 1u << 16;

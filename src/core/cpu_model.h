@@ -179,6 +179,11 @@ bool cpu_vmx_feature_apply(struct cpu_model *m, const char *name,
  * unset one) means the default.
  */
 #define CPU_MODEL_MAXPHYADDR_DEFAULT 46u
+
+/* CPUID.1:EAX, the family/model/stepping signature: family 6, model 3CH
+ * (extended model 3, model C), stepping 3.  Also EDX after RESET and
+ * INIT (SDM Vol. 3A 10.1.4). */
+#define CPU_MODEL_SIGNATURE 0x000306c3u
 static inline unsigned cpu_model_maxphyaddr(const struct cpu_model *m)
 {
 	unsigned w = m->maxphyaddr;

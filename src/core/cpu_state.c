@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "core/cpu_state.h"
+#include "core/cpu_model.h"
 
 #include <string.h>
 
@@ -9,7 +10,8 @@ void cpu_state_reset(struct cpu_state *s)
 	s->rip = 0xfff0;
 	s->rflags = RFLAGS_FIXED1;
 	s->cr0 = CR0_ET | CR0_CD | CR0_NW;
-	s->gpr[GPR_RDX] = 0x600; /* family/model/stepping signature */
+	/* EDX = the CPUID.1:EAX signature (SDM Vol. 3A 10.1.4). */
+	s->gpr[GPR_RDX] = CPU_MODEL_SIGNATURE;
 	for (int i = 0; i < SEG_COUNT; i++) {
 		s->seg[i].sel = 0;
 		s->seg[i].base = 0;

@@ -73,6 +73,7 @@ enum icpt_kind {
 	ICPT_TASK_SWITCH, /* u.task: CALL/JMP/IRET/IDT task gate (checks passed) */
 	ICPT_IRET,        /* every IRET, before it executes (u.iret) */
 	ICPT_INIT,        /* an INIT signal is pending at a boundary (see below) */
+	ICPT_RDPID,       /* RDPID (no exit; #UD without "enable RDTSCP") */
 	ICPT_KIND_COUNT
 };
 

@@ -130,6 +130,16 @@ static enum icpt_result nr_rdtsc(struct vmx_vcpu *v,
 	return ICPT_EMULATED;
 }
 
+/* RDPID never exits; with "enable RDTSCP" = 0 it is #UD (SDM 26.3). */
+static enum icpt_result nr_rdpid(struct vmx_vcpu *v,
+				 struct x86_intercept_ctx *ctx,
+				 struct x86_intercept *ic)
+{
+	if (!(vmx_proc2(v) & CPU2_ENABLE_RDTSCP))
+		return vmx_ud(ctx->cpu);
+	return ICPT_CONTINUE;
+}
+
 /* ---- MSR bitmaps (SDM 25.6.9, 26.1.3) -------------------------------- */
 
 static bool msr_exits(struct vmx_vcpu *v, struct guest_mem *mem,
@@ -512,6 +522,7 @@ typedef enum icpt_result (*nr_handler)(struct vmx_vcpu *v,
 static const nr_handler handlers[ICPT_KIND_COUNT] = {
 	[ICPT_RDTSC] = nr_rdtsc,
 	[ICPT_RDTSCP] = nr_rdtsc,
+	[ICPT_RDPID] = nr_rdpid,
 	[ICPT_RDMSR] = nr_msr,
 	[ICPT_WRMSR] = nr_msr,
 	[ICPT_MOV_CR] = nr_mov_cr,

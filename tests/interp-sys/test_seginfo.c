@@ -421,6 +421,26 @@ START_TEST(rdrand_deterministic)
 }
 END_TEST
 
+/* RDPID: IA32_TSC_AUX, zero-extended to 64 bits; any CPL, CR4.TSD
+ * ignored; #UD without the feature (SDM Vol. 2 RDPID). */
+START_TEST(rdpid_reads_tsc_aux)
+{
+	static const uint8_t rdpid[] = { 0xf3, 0x0f, 0xc7, 0xf8, 0xf4 };   /* rax */
+	static const uint8_t rdpid_r9[] = { 0xf3, 0x41, 0x0f, 0xc7, 0xf9, 0xf4 };
+
+	h.s->msr.tsc_aux = 0x12345678;
+	h.s->cr4 |= CR4_TSD;
+	G(RAX) = ~0ull;
+	ck_assert_int_eq(su_run(&h, rdpid, sizeof(rdpid), 2), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(G(RAX), 0x12345678);
+	G(R9) = ~0ull;
+	ck_assert_int_eq(su_run(&h, rdpid_r9, sizeof(rdpid_r9), 2), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(G(R9), 0x12345678);
+	cpu_model_set(&h.ip->cfg.model, X86_FEAT_RDPID, false);
+	ck_assert_int_eq(h_fault_vector(&h, su_run(&h, rdpid, sizeof(rdpid), 2)), X86_UD);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("interp_sys_seginfo");
@@ -435,6 +455,7 @@ int main(void)
 	tcase_add_test(tc, movbe);
 	tcase_add_test(tc, movnti_rdssp);
 	tcase_add_test(tc, rdrand_deterministic);
+	tcase_add_test(tc, rdpid_reads_tsc_aux);
 	tcase_add_test(tc, clflush_fences_prefetch);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);

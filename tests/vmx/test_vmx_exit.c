@@ -723,6 +723,23 @@ START_TEST(tsc_offsetting)
 }
 END_TEST
 
+/* RDPID: #UD in non-root operation unless "enable RDTSCP" is 1; never
+ * an exit, even with RDTSC exiting (SDM 26.3). */
+START_TEST(rdpid_needs_enable_rdtscp)
+{
+	struct x86_intercept ic = icpt(ICPT_RDPID, 4);
+
+	fset(&F, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_RDTSC_EXITING);
+	ck_assert_int_eq(vmx_nonroot_intercept(F.v, &F.ctx, &ic), ICPT_FAULT);
+	ck_assert_uint_eq(F.cpu.pending_exception.vector, 6);
+	fset(&F, VMCS_CPU_BASED_VM_EXEC_CONTROL, CPU_ACTIVATE_SECONDARY);
+	fset(&F, VMCS_SECONDARY_VM_EXEC_CONTROL, CPU2_ENABLE_RDTSCP);
+	F.cpu.pending_exception.vector = 0;
+	ck_assert_int_eq(vmx_nonroot_intercept(F.v, &F.ctx, &ic), ICPT_CONTINUE);
+	ck_assert(F.v->nonroot);
+}
+END_TEST
+
 /* SDM 26.3: with TSC offsetting and scaling, RDTSC/RDTSCP/RDMSR(TSC)
  * return ((TSC * multiplier) >> 48) + offset; scaling alone does nothing. */
 START_TEST(tsc_scaling)
@@ -1018,6 +1035,7 @@ int main(void)
 	tcase_add_test(tc, lmsw_linear_address_ignores_ds_base_in_64bit);
 	tcase_add_test(tc, tsc_offsetting);
 	tcase_add_test(tc, tsc_scaling);
+	tcase_add_test(tc, rdpid_needs_enable_rdtscp);
 	tcase_add_loop_test(tc, io_bitmaps, 0,
 			    sizeof(io_cases) / sizeof(io_cases[0]));
 	tcase_add_test(tc, io_qualification_and_string_info);

@@ -193,6 +193,7 @@ void sys_rdmsr(struct interp *ip, const struct insn *in);
 void sys_wrmsr(struct interp *ip, const struct insn *in);
 void sys_rdtsc(struct interp *ip, const struct insn *in);
 void sys_rdtscp(struct interp *ip, const struct insn *in);
+void sys_rdpid(struct interp *ip, const struct insn *in);
 void sys_rdpmc(struct interp *ip, const struct insn *in);
 void sys_swapgs(struct interp *ip, const struct insn *in);
 void sys_syscall(struct interp *ip, const struct insn *in);

@@ -73,6 +73,7 @@ static const sys_handler sys_table[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
 	[ZYDIS_MNEMONIC_WRMSR] = sys_wrmsr,
 	[ZYDIS_MNEMONIC_RDTSC] = sys_rdtsc,
 	[ZYDIS_MNEMONIC_RDTSCP] = sys_rdtscp,
+	[ZYDIS_MNEMONIC_RDPID] = sys_rdpid,
 	[ZYDIS_MNEMONIC_RDPMC] = sys_rdpmc,
 	[ZYDIS_MNEMONIC_SWAPGS] = sys_swapgs,
 	[ZYDIS_MNEMONIC_SYSCALL] = sys_syscall,

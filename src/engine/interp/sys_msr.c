@@ -148,6 +148,22 @@ void sys_rdtscp(struct interp *ip, const struct insn *in)
 	tsc_read(ip, in, ICPT_RDTSCP);
 }
 
+/* RDPID: IA32_TSC_AUX into a register, zero-extended in 64-bit mode
+ * (SDM Vol. 2 RDPID); no CPL or CR4.TSD check. */
+void sys_rdpid(struct interp *ip, const struct insn *in)
+{
+	struct x86_intercept ic;
+
+	if (!cpu_has(&ip->cfg.model, X86_FEAT_RDPID))
+		interp_raise(ip, X86_UD);
+	sys_icpt_fill(ip, in, &ic, ICPT_RDPID);
+	if (sys_intercept(ip, &ic) == ICPT_CONTINUE)
+		sys_gpr_write(ip, sys_gpr_of(in, 0),
+			      ip->s.msr.tsc_aux & 0xffffffffull,
+			      in->ops[0].size);
+	sys_done(ip, in);
+}
+
 void sys_rdpmc(struct interp *ip, const struct insn *in)
 {
 	struct x86_intercept ic;
