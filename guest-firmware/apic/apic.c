@@ -5,7 +5,7 @@
  * delivery status, priority (TPR/CR8, in-service vectors) and EOI, and the
  * timer in one-shot, periodic and TSC-deadline modes waking HLT.  The TSC
  * runs at 1 GHz of virtual time, the APIC timer at 1 GHz / divider, so the
- * time a HLT sleeps is exact.
+ * time a HLT sleeps is exact; a TSC write moves a TSC-deadline timer.
  */
 #include "fw.h"
 #include "apic.h"
@@ -166,6 +166,50 @@ static void test_timer_tsc_deadline(void)
 	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED);
 }
 
+#define MSR_TSC		0x10
+#define MSR_TSC_ADJUST	0x3b
+
+/*
+ * The TSC-deadline timer fires when the TSC reaches IA32_TSC_DEADLINE
+ * (SDM 11.5.4.1), so writing the TSC moves it: set forward past the
+ * deadline it fires at once, set back it fires that much later.
+ */
+static void test_timer_tsc_written(void)
+{
+	uint64_t t0, t1;
+
+	reset_seen();
+	apic_write(APIC_LVT_TIMER, APIC_TIMER_TSCDL | VEC_TIMER);
+	t0 = rdtsc();
+	wrmsr(MSR_TSC_DEADLINE, t0 + 1000000);
+	wrmsr(MSR_TSC, t0 + 2000000);
+	asm volatile("sti; nop; cli" ::: "memory");
+	expect_eq(n_irq, 1, "tsc set past the deadline: fires at once");
+	expect_eq(rdmsr(MSR_TSC_DEADLINE), 0, "and disarms");
+
+	/* Back by 200 us: a deadline 100 us ahead is 300 us of waiting. */
+	reset_seen();
+	t0 = rdtsc();
+	wrmsr(MSR_TSC_DEADLINE, t0 + 100000);
+	wrmsr(MSR_TSC, t0 - 200000);
+	t0 = rdtsc();
+	sti_hlt();
+	t1 = rdtsc();
+	expect_eq(n_irq, 1, "tsc set back: the timer still fires");
+	if (!report(t1 - t0 >= 300000 - 100 && t1 - t0 < 300100,
+		    "tsc set back: fires when the tsc reaches the deadline"))
+		printf("  woke after %llu cycles\n", (unsigned long long)(t1 - t0));
+
+	/* IA32_TSC_ADJUST moves the TSC too (SDM 18.17.3). */
+	reset_seen();
+	t0 = rdtsc();
+	wrmsr(MSR_TSC_DEADLINE, t0 + 1000000);
+	wrmsr(MSR_TSC_ADJUST, rdmsr(MSR_TSC_ADJUST) + 2000000);
+	asm volatile("sti; nop; cli" ::: "memory");
+	expect_eq(n_irq, 1, "tsc_adjust past the deadline: fires at once");
+	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED);
+}
+
 int main(void)
 {
 	printf("vmxbox apic test\n");
@@ -179,5 +223,6 @@ int main(void)
 	test_timer_one_shot();
 	test_timer_periodic();
 	test_timer_tsc_deadline();
+	test_timer_tsc_written();
 	return test_summary();
 }

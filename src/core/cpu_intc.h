@@ -67,6 +67,11 @@ struct cpu_intc_ops {
 	/* The processor took an INIT (outside VMX operation, SDM 10.1): the
 	 * controller resets too, keeping its ID (SDM 11.4.7.3). */
 	void (*init)(void *opaque);
+	/* The processor's TSC was written (WRMSR of IA32_TSC or
+	 * IA32_TSC_ADJUST): tsc is its new value.  A TSC-deadline timer
+	 * compares IA32_TSC_DEADLINE with the TSC (SDM 11.5.4.1), so an
+	 * armed one moves with it.  May be NULL. */
+	void (*tsc_written)(void *opaque, uint64_t tsc);
 };
 
 struct cpu_intc {

@@ -608,6 +608,11 @@ static void intc_init(void *opaque)
 	lapic_init_signal(opaque);
 }
 
+static void intc_tsc_written(void *opaque, uint64_t tsc)
+{
+	lapic_tsc_written(opaque, tsc);
+}
+
 const struct cpu_intc_ops lapic_intc_ops = {
 	.pending = intc_pending,
 	.ack = intc_ack,
@@ -617,6 +622,7 @@ const struct cpu_intc_ops lapic_intc_ops = {
 	.msr_write = lapic_msr_write,
 	.eoi = intc_eoi,
 	.init = intc_init,
+	.tsc_written = intc_tsc_written,
 };
 
 int lapic_init(struct lapic *l, const struct lapic_config *cfg,

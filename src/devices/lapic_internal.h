@@ -20,6 +20,7 @@ unsigned lapic_timer_mode(const struct lapic *l);
 /* IA32_TSC_DEADLINE (tsc: the processor's TSC now). */
 uint64_t lapic_tsc_deadline_read(struct lapic *l, uint64_t tsc);
 void lapic_tsc_deadline_write(struct lapic *l, uint64_t tsc, uint64_t v);
+void lapic_tsc_written(struct lapic *l, uint64_t tsc);
 
 /* lapic_msr.c */
 enum intc_msr_result lapic_msr_read(void *opaque, uint32_t index,

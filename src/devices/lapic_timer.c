@@ -170,15 +170,30 @@ uint64_t lapic_tsc_deadline_read(struct lapic *l, uint64_t tsc)
 	return l->tsc_deadline;
 }
 
+/* When the TSC, now tsc, reaches the deadline: it runs at VCLOCK_HZ,
+ * one TSC cycle per virtual ns.  A deadline already passed fires at the
+ * next boundary. */
+static void tsc_deadline_arm(struct lapic *l, uint64_t tsc)
+{
+	uint64_t t = now(l), v = l->tsc_deadline;
+
+	l->tsc_deadline_at = v > tsc ? t + (v - tsc) : t;
+	lapic_timer_restart(l);
+}
+
 void lapic_tsc_deadline_write(struct lapic *l, uint64_t tsc, uint64_t v)
 {
-	uint64_t t = now(l);
-
 	if (lapic_timer_mode(l) != APIC_TIMER_TSCDL)
 		return;
 	l->tsc_deadline = v;
-	/* The TSC runs at VCLOCK_HZ: one TSC cycle per virtual ns.  A
-	 * deadline already passed fires at the next boundary. */
-	l->tsc_deadline_at = v > tsc ? t + (v - tsc) : t;
-	lapic_timer_restart(l);
+	tsc_deadline_arm(l, tsc);
+}
+
+/* The timer fires when the TSC reaches the deadline, whatever wrote the
+ * TSC meanwhile (11.5.4.1): a TSC set forward past it fires it now, one
+ * set back delays it. */
+void lapic_tsc_written(struct lapic *l, uint64_t tsc)
+{
+	if (lapic_timer_mode(l) == APIC_TIMER_TSCDL && l->tsc_deadline)
+		tsc_deadline_arm(l, tsc);
 }

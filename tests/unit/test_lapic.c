@@ -462,6 +462,36 @@ START_TEST(timer_tsc_deadline)
 }
 END_TEST
 
+/* The deadline is a TSC value: a TSC write moves the timer (11.5.4.1). */
+START_TEST(timer_tsc_deadline_follows_tsc_writes)
+{
+	enable();
+	lapic_reg_write(&L, APIC_LVT_TIMER, APIC_TIMER_TSCDL << 17 | 0x42);
+	C.manual = 1000;
+	/* TSC 10000 at 1000 ns, deadline 10500: due at 1500 ns. */
+	lapic_intc_ops.msr_write(&L, MSR_IA32_TSC_DEADLINE, 10000, 10500);
+	ck_assert_uint_eq(vclock_next_deadline(&C), 1500);
+	C.manual = 1100;
+	lapic_intc_ops.tsc_written(&L, 10000);          /* back by 100 */
+	ck_assert_uint_eq(vclock_next_deadline(&C), 1600);
+	lapic_intc_ops.tsc_written(&L, 10499);
+	ck_assert_uint_eq(vclock_next_deadline(&C), 1101);
+	lapic_intc_ops.tsc_written(&L, 20000);          /* past it: now */
+	ck_assert_uint_eq(vclock_next_deadline(&C), 1100);
+	C.manual = 1100;
+	vclock_run_due(&C, 1100);
+	ck_assert_int_eq(pending(), 0x42);
+	/* Fired, so disarmed: later TSC writes arm nothing. */
+	lapic_intc_ops.tsc_written(&L, 0);
+	ck_assert_uint_eq(vclock_next_deadline(&C), VCLOCK_NEVER);
+	/* Outside TSC-deadline mode a TSC write leaves the count alone. */
+	lapic_reg_write(&L, APIC_LVT_TIMER, 0x43);
+	lapic_reg_write(&L, APIC_TMICT, 1000);
+	lapic_intc_ops.tsc_written(&L, 5);
+	ck_assert_uint_eq(vclock_next_deadline(&C), 1100 + 1000 * 2);
+}
+END_TEST
+
 START_TEST(init_keeps_id_resets_the_rest)
 {
 	enable();
@@ -538,6 +568,7 @@ int main(void)
 	tcase_add_test(tc, timer_one_shot);
 	tcase_add_test(tc, timer_periodic);
 	tcase_add_test(tc, timer_tsc_deadline);
+	tcase_add_test(tc, timer_tsc_deadline_follows_tsc_writes);
 	tcase_add_test(tc, init_keeps_id_resets_the_rest);
 	tcase_add_test(tc, extint_through_lint0);
 	suite_add_tcase(s, tc);

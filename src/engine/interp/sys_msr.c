@@ -68,6 +68,15 @@ void sys_rdmsr(struct interp *ip, const struct insn *in)
 	sys_done(ip, in);
 }
 
+/* A new TSC moves an armed TSC-deadline timer (cpu_intc.h). */
+static void tsc_written(struct interp *ip)
+{
+	const struct cpu_intc *c = &ip->cfg.intc;
+
+	if (c->ops && c->ops->tsc_written)
+		c->ops->tsc_written(c->opaque, ip->s.tsc);
+}
+
 static void write_efer(struct interp *ip, uint64_t v)
 {
 	struct cpu_state *s = &ip->s;
@@ -115,6 +124,8 @@ void sys_wrmsr(struct interp *ip, const struct insn *in)
 		 * the VMX MSR-load lists share (core/cpu_state.c). */
 		if (!cpu_msr_write(&ip->s, idx, v))
 			interp_raise_gp0(ip);
+		if (idx == MSR_IA32_TSC || idx == MSR_IA32_TSC_ADJUST)
+			tsc_written(ip);
 	}
 	sys_done(ip, in);
 }
