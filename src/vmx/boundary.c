@@ -9,7 +9,8 @@
  * debug exceptions loaded by VM entry (27.7.3, debug.c).  Priority follows
  * SDM Table 6-2 with the VMX rows (26.7.x): TPR below threshold, MTF,
  * debug traps, preemption timer, NMI, NMI window, virtual-interrupt
- * delivery (30.2.2), external interrupt, interrupt window.
+ * delivery (30.2.2) and interrupt window (same priority, 26.7.5),
+ * external interrupt.
  *
  * The preemption timer runs on the engine's deterministic TSC (cpu->tsc),
  * so the same run always exits at the same instruction.
@@ -122,6 +123,11 @@ enum icpt_result vmx_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 	 * it through the IDT (cpu->injected). */
 	if (vmx_vintr_deliver(v, ctx))
 		return ICPT_CONTINUE;
+	/* Interrupt-window exits take priority over external interrupts
+	 * (SDM 26.7.5), whether those would exit or be delivered. */
+	if ((proc & CPU_INTR_WINDOW_EXITING) && (s->rflags & RFLAGS_IF) &&
+	    !blocked_by_sti_movss(s))
+		return exit_simple(v, ctx, EXIT_REASON_INTERRUPT_WINDOW);
 	if ((pin & PIN_EXT_INTR_EXITING) && !blocked_by_sti_movss(s) &&
 	    intr_pending(ctx) >= 0) {
 		struct vmx_exit_info ei = {
@@ -146,9 +152,6 @@ enum icpt_result vmx_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 		}
 		return vmx_vmexit_full(v, ctx, &ei);
 	}
-	if ((proc & CPU_INTR_WINDOW_EXITING) && (s->rflags & RFLAGS_IF) &&
-	    !blocked_by_sti_movss(s))
-		return exit_simple(v, ctx, EXIT_REASON_INTERRUPT_WINDOW);
 	vmx_update_boundary(v, ctx);
 	return ICPT_CONTINUE;
 }

@@ -13,8 +13,11 @@
  * under --max-insns.  VM-exit triggers are checked too.
  * fpustate keeps x87/SSE state in the processor (FXRSTOR/XSAVE) and
  * prints digests of it: a restore that lost any of it prints others.
- * $VMXBOX, $FW_HELLO, $FW_FAULT, $FW_VMXDEMO, $FW_SPIN, $FW_FPUSTATE are
- * set by meson.
+ * apic and vmtimer run with local APIC timers armed (one-shot, periodic,
+ * TSC-deadline; the nested one's interrupts exit L2 at their deadline):
+ * a restore that re-armed a timer late or early prints FAIL lines.
+ * $VMXBOX, $FW_HELLO, $FW_FAULT, $FW_VMXDEMO, $FW_SPIN, $FW_FPUSTATE,
+ * $FW_APIC, $FW_VMTIMER are set by meson.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -123,7 +126,8 @@ static uint64_t verify_restore(const char *name, const char *file,
 	*saw_l2 |= s->vmx.present && s->vmx.non_root;
 	snapshot_free(s);
 
-	const char *res_args[] = { "restore", "-v", file, NULL };
+	/* A timer lost on restore can leave the guest waiting forever. */
+	const char *res_args[] = { "restore", "-v", "--timeout=60", file, NULL };
 
 	run(&res, res_args);
 	CHECK(res.status == ref->status, "%s@%" PRIu64 ": restore ends with %d, run with %d (%s)",
@@ -231,10 +235,11 @@ int main(void)
 	char dir[] = "/tmp/snaprestore.XXXXXX";
 	const char *hello = getenv("FW_HELLO"), *fault = getenv("FW_FAULT");
 	const char *demo = getenv("FW_VMXDEMO"), *spin = getenv("FW_SPIN");
-	const char *fpu = getenv("FW_FPUSTATE");
+	const char *fpu = getenv("FW_FPUSTATE"), *apic = getenv("FW_APIC");
+	const char *vmtimer = getenv("FW_VMTIMER");
 
 	if (!getenv("VMXBOX") || !hello || !fault || !demo || !spin || !fpu ||
-	    !mkdtemp(dir))
+	    !apic || !vmtimer || !mkdtemp(dir))
 		return 1;
 	if (!engine_works(hello)) {
 		rmdir(dir);
@@ -247,6 +252,10 @@ int main(void)
 		       "vmexit:CPUID:1,vmexit:CPUID:2", dir);
 	check_firmware("spin", spin, "--max-insns=400000", 74,
 		       "vmexit:CPUID:2,vmexit:CPUID:20", dir);
+	check_firmware("apic", apic, "-v", -1, NULL, dir);
+	check_firmware("vmtimer", vmtimer, "-v", 0,
+		       "vmexit:EXTERNAL_INTERRUPT:1,vmexit:EXTERNAL_INTERRUPT:3,"
+		       "vmexit:INTERRUPT_WINDOW:2", dir);
 	rmdir(dir);
 	printf("%s\n", failures ? "FAILED" : "all continuations exact");
 	return failures ? 1 : 0;
