@@ -237,12 +237,40 @@ START_TEST(row_boundary)
 }
 END_TEST
 
+/* Injection type 7 (other event: a pending MTF VM exit) needs the CPU to
+ * support the monitor trap flag (SDM 27.2.1.3); a model without MTF
+ * refuses it, types 0-6 other than 1 stay allowed. */
+START_TEST(other_event_injection_needs_mtf)
+{
+	const struct entry_check *row = entry_check_find("event injection: interruption type");
+	struct entry_env env;
+	struct fix f;
+
+	ck_assert_ptr_nonnull(row);
+	fix_init(&f, true);
+	fix_baseline(&f);
+	f.v->caps.proc.may1 &= ~CPU_MONITOR_TRAP_FLAG;
+	fw(&f, VMCS_VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | T(EVT_OTHER));
+	entry_env_init(&env, f.v, &f.mem, &f.cpu);
+	ck_assert(!row->ok(&env));
+	fw(&f, VMCS_VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | T(3) | 13);
+	entry_env_init(&env, f.v, &f.mem, &f.cpu);
+	ck_assert(row->ok(&env));
+	f.v->caps.proc.may1 |= CPU_MONITOR_TRAP_FLAG;
+	fw(&f, VMCS_VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | T(EVT_OTHER));
+	entry_env_init(&env, f.v, &f.mem, &f.cpu);
+	ck_assert(row->ok(&env));
+	fix_fini(&f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vmx_entry_bounds");
 	TCase *tc = tcase_create("bounds");
 
 	tcase_add_loop_test(tc, row_boundary, 0, N_BOUNDS);
+	tcase_add_test(tc, other_event_injection_needs_mtf);
 	suite_add_tcase(s, tc);
 	return fix_run_suite(s);
 }

@@ -182,6 +182,26 @@ START_TEST(exit_saves_debug_sysenter_tables_loads_host_cr4)
 }
 END_TEST
 
+/* VM entry starts L2 with no event in delivery (SDM 27.6): a stale one
+ * of L1's must not show up as IDT-vectoring information of L2's first
+ * exit. */
+START_TEST(entry_forgets_event_in_delivery)
+{
+	struct x86_intercept ic = icpt(ICPT_CPUID, 2);
+
+	fix_fini(&F);
+	fix_init(&F, true);
+	F.cpu.injected = (struct x86_event){ .valid = true,
+		.type = EVT_HW_EXCEPTION, .vector = 13 };
+	fix_enter(&F);
+	F.state_changed = 0;
+	ck_assert(!F.cpu.injected.valid);
+	ck_assert_int_eq(vmx_nonroot_intercept(F.v, &F.ctx, &ic), ICPT_SWITCHED);
+	assert_exited(EXIT_REASON_CPUID, 0);
+	ck_assert_uint_eq(fr(&F, VMCS_IDT_VECTORING_INFO_FIELD), 0);
+}
+END_TEST
+
 START_TEST(exit_clears_entry_injection_valid_bit)
 {
 	fw(&F, VMCS_VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | 0x30);
@@ -990,6 +1010,13 @@ START_TEST(external_interrupt_ack)
 {
 	ck_assert_int_eq(raise_exc(EVT_EXT_INTR, 0x41, false, 0), ICPT_CONTINUE);
 	fset(&F, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_EXT_INTR_EXITING);
+	/* Without acknowledge-on-exit no vector is stored (SDM 28.2.2). */
+	ck_assert_int_eq(raise_exc(EVT_EXT_INTR, 0x41, false, 0), ICPT_SWITCHED);
+	assert_exited(EXIT_REASON_EXTERNAL_INTERRUPT, 0);
+	ck_assert_uint_eq(fr(&F, VMCS_VM_EXIT_INTR_INFO), 0);
+	fix_enter(&F);
+	F.state_changed = 0;
+	fset(&F, VMCS_PIN_BASED_VM_EXEC_CONTROL, PIN_EXT_INTR_EXITING);
 	fset(&F, VMCS_VM_EXIT_CONTROLS, EXIT_CTL_ACK_INTR_ON_EXIT);
 	ck_assert_int_eq(raise_exc(EVT_EXT_INTR, 0x41, false, 0), ICPT_SWITCHED);
 	assert_exited(EXIT_REASON_EXTERNAL_INTERRUPT, 0);
@@ -1006,6 +1033,7 @@ int main(void)
 	tcase_add_test(tc, exit_saves_guest_and_loads_host);
 	tcase_add_test(tc, exit_saves_ia32e_mode_guest_from_lma);
 	tcase_add_test(tc, exit_saves_debug_sysenter_tables_loads_host_cr4);
+	tcase_add_test(tc, entry_forgets_event_in_delivery);
 	tcase_add_loop_test(tc, exit_idt_vectoring_instruction_length, 0,
 			    sizeof(vectoring_len) / sizeof(vectoring_len[0]));
 	tcase_add_test(tc, exit_clears_entry_injection_valid_bit);

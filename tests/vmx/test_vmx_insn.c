@@ -362,9 +362,12 @@ END_TEST
 START_TEST(vmxoff_gp_cpl3)
 {
 	vmxon_ok();
-	fake_set_cpl(&F, 3);
-	ASSERT_GP0(simple(VMXI_VMXOFF));
-	ck_assert(V->vmxon);
+	/* Any CPL above 0, not only 3 (SDM 31.3: "ELSIF CPL > 0"). */
+	for (unsigned cpl = 1; cpl <= 3; cpl++) {
+		fake_set_cpl(&F, cpl);
+		ASSERT_GP0(simple(VMXI_VMXOFF));
+		ck_assert(V->vmxon);
+	}
 }
 END_TEST
 
@@ -1181,8 +1184,10 @@ END_TEST
 START_TEST(vmcall_root_gp_cpl3)
 {
 	vmxon_ok();
-	fake_set_cpl(&F, 3);
-	ASSERT_GP0(simple(VMXI_VMCALL));
+	for (unsigned cpl = 1; cpl <= 3; cpl++) {
+		fake_set_cpl(&F, cpl);
+		ASSERT_GP0(simple(VMXI_VMCALL));
+	}
 }
 END_TEST
 
