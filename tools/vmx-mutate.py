@@ -22,7 +22,7 @@ values can share the machine (each has its own scratch copy).
   tools/vmx-mutate.py list                     # every mutant, one a line
   tools/vmx-mutate.py run --sample 200 --seed 1 --results mut.jsonl
   tools/vmx-mutate.py report --results mut.jsonl
-  tools/vmx-mutate.py recheck --results mut.jsonl --work DIR
+  tools/vmx-mutate.py recheck --results mut.jsonl --work DIR [--id ID]
 
 `recheck` runs the survivors of a results file again against the tree as
 it is now (new tests written since): each is found again by its file,
@@ -363,7 +363,8 @@ def find_again(rec, current):
 
 def cmd_recheck(args):
     done = load_results(args.results)
-    surv = [r for r in done.values() if r["status"] == "survived"]
+    surv = [r for r in done.values() if r["status"] == "survived" and
+            (not args.id or r["id"] in args.id)]
     current = all_mutants()
     sample = {}
     if os.path.exists(args.results + ".sample"):
@@ -418,6 +419,8 @@ def main():
     ap.add_argument("--work", help="scratch directory (default /tmp/"
                     "vmx-mutate-SHARD)")
     ap.add_argument("--timeout", type=int, default=300)
+    ap.add_argument("--id", action="append",
+                    help="recheck: only this survivor (repeatable)")
     args = ap.parse_args()
     return {"list": cmd_list, "run": cmd_run, "report": cmd_report,
             "recheck": cmd_recheck}[args.command](args)
