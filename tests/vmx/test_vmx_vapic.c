@@ -681,6 +681,44 @@ START_TEST(posted_off_notification_exits)
 }
 END_TEST
 
+/* An interrupt controller without an EOI register (cpu_intc.h: eoi NULL)
+ * presenting the notification vector once: processed all the same. */
+static int fake_left = 1;
+
+static int fake_pending(void *opaque)
+{
+	(void)opaque;
+	return fake_left ? (int)NV : -1;
+}
+
+static int fake_ack(void *opaque)
+{
+	(void)opaque;
+	fake_left = 0;
+	return NV;
+}
+
+static const struct cpu_intc_ops fake_ops = {
+	.pending = fake_pending, .ack = fake_ack,
+};
+static struct cpu_intc fake_intc = { &fake_ops, NULL };
+
+START_TEST(posted_without_eoi_register)
+{
+	posted_setup();
+	pir_put(0x45);
+	fw(&F, VMCS_GUEST_RFLAGS, RFLAGS_FIXED1);
+	enter();
+	fake_left = 1;
+	F.ctx.intc = &fake_intc;
+	ck_assert_int_eq(vmx_boundary(F.v, &F.ctx), ICPT_CONTINUE);
+	ck_assert(F.v->nonroot);
+	ck_assert(vec_in(VIRR, 0x45));
+	ck_assert_uint_eq(rvi(), 0x45);
+	ck_assert_uint_eq(fake_left, 0);
+}
+END_TEST
+
 Suite *vapic_suite(void)
 {
 	Suite *s = suite_create("vmx_vapic");
@@ -712,6 +750,7 @@ Suite *vapic_suite(void)
 	tcase_add_test(tc, posted_rvi_is_a_maximum);
 	tcase_add_test(tc, posted_other_vector_exits);
 	tcase_add_test(tc, posted_off_notification_exits);
+	tcase_add_test(tc, posted_without_eoi_register);
 	suite_add_tcase(s, tc);
 	return s;
 }
