@@ -7,8 +7,9 @@
 #include "engine/host_caps.h"
 
 /*
- * Preference order for `auto`: kvm when /dev/kvm is usable (it hands the
- * vCPU to the interpreter where VMX begins, docs/kvm.md), else interp.
+ * Preference order for `auto`: kvm when /dev/kvm is usable and can execute
+ * SSE itself (it hands the vCPU to the interpreter where VMX begins,
+ * docs/kvm.md), else interp.
  */
 static const struct engine_ops *const engines[] = {
 	&kvm_engine_ops,
@@ -84,7 +85,8 @@ static const struct engine_ops *select_auto(char *why, size_t len)
 	for (size_t i = 0; engines[i]; i++) {
 		char r[160] = "";
 
-		if (engines[i]->probe(r, sizeof(r))) {
+		if (engines[i]->probe(r, sizeof(r)) &&
+		    (!engines[i]->auto_ok || engines[i]->auto_ok(r, sizeof(r)))) {
 			snprintf(why + used, len - used, "%s%s is the first usable engine%s",
 				 used ? "; " : "", engines[i]->name,
 				 engines[i] == &kvm_engine_ops

@@ -72,6 +72,8 @@ struct engine_ops {
 	const char *name;
 	/* Usable on this host?  On false, why says what is missing. */
 	bool (*probe)(char *why, size_t len);
+	/* Optional: usable but not worth choosing for `auto` (why says why). */
+	bool (*auto_ok)(char *why, size_t len);
 	struct engine *(*create)(const struct engine_config *cfg, char *err,
 				 size_t errlen);
 	void (*destroy)(struct engine *e);
