@@ -34,7 +34,7 @@ asm(".text\n.balign 16\n"
 static struct vmx_vm vm;
 static uint64_t stack_top;
 static uint64_t *x, *b, *y;
-static bool flush_always;
+static bool flush_always, ept_only;
 static struct ept ept, ept2;
 
 static void set_pte(uint64_t *va, uint64_t pa, uint64_t extra)
@@ -192,6 +192,9 @@ int main(void)
 {
 	printf("vmxbox nested test: tlb\n");
 	flush_always = !strcmp(boot_info.cmdline, "tlb=flush-always");
+	/* "only=invept": the EPT part alone (the --vmx-check=fatal test of
+	 * a missing INVEPT). */
+	ept_only = !strcmp(boot_info.cmdline, "only=invept");
 	vmxtest_enable();
 	vm.vmcs = vmx_alloc_region();
 	stack_top = vmx_guest_stack();
@@ -203,13 +206,16 @@ int main(void)
 	paging_pte((uint64_t)x);   /* split its 2 MiB page now */
 	write_cr3(read_cr3());
 
-	test_vpid_disabled();
+	if (!ept_only)
+		test_vpid_disabled();
 	if (!vmx_ctl_allowed1(vmx_caps.proc2, SEC_ENABLE_VPID) ||
 	    !vmx_ctl_allowed1(vmx_caps.proc2, SEC_ENABLE_EPT)) {
 		printf("vpid or ept not advertised\n");
 	} else {
-		test_invvpid();
-		test_globals();
+		if (!ept_only) {
+			test_invvpid();
+			test_globals();
+		}
 		test_invept();
 	}
 	vmclear(vm.vmcs_pa);

@@ -52,6 +52,9 @@ static const char run_usage[] =
 "  --tlb=exact|flush-always  translation cache: tagged by VPID/PCID/EPTP and\n"
 "                            invalidated as hardware does (default), or\n"
 "                            dropped at every VM entry/exit and CR3 write\n"
+"  --vmx-check[=fatal]       report where L1 relies on what hardware does not\n"
+"                            promise (stale L2 translations; docs/vmx-check.md)\n"
+"                            on stderr; fatal: stop at the first (status 78)\n"
 "  --no-vmx-watch            benchmark baseline: no VM entry/exit counters,\n"
 "                            traces or vmexit snapshot triggers\n"
 "  --paused                  start with the vCPU paused (needs --monitor;\n"
@@ -65,7 +68,8 @@ static const char run_usage[] =
 "\n"
 "Exit status: the guest's debug-exit value, or 2 usage, 70 internal error,\n"
 "71 firmware error, 72 triple fault, 73 halted, 74 instruction limit,\n"
-"75 timeout, 76 engine unavailable, 77 guest reset, 130 SIGINT, 143 SIGTERM;\n"
+"75 timeout, 76 engine unavailable, 77 guest reset, 78 --vmx-check=fatal,\n"
+"130 SIGINT, 143 SIGTERM; "
 "0 when the guest powers off (docs/cli.md).\n";
 
 enum {
@@ -76,6 +80,7 @@ enum {
 	OPT_CLOCK,
 	OPT_RTC_BASE,
 	OPT_TLB,
+	OPT_VMX_CHECK,
 };
 
 static const struct option run_options[] = {
@@ -96,6 +101,7 @@ static const struct option run_options[] = {
 	{ "clock", required_argument, NULL, OPT_CLOCK },
 	{ "rtc-base", required_argument, NULL, OPT_RTC_BASE },
 	{ "tlb", required_argument, NULL, OPT_TLB },
+	{ "vmx-check", optional_argument, NULL, OPT_VMX_CHECK },
 	{ "no-vmx-watch", no_argument, NULL, OPT_NO_VMX_WATCH },
 	{ "snapshot", required_argument, NULL, CLI_OPT_SNAPSHOT },
 	{ "snapshot-on", required_argument, NULL, CLI_OPT_SNAPSHOT_ON },
@@ -252,6 +258,13 @@ static bool parse_option(int c, struct machine_config *cfg)
 		return false;
 	case OPT_VMX:
 		return parse_onoff("vmx", optarg, &cfg->vmx);
+	case OPT_VMX_CHECK:
+		if (!optarg || !strcmp(optarg, "fatal")) {
+			cfg->vmx_check = optarg ? 2 : 1;
+			return true;
+		}
+		cli_error("run", "--vmx-check=%s: expected no value or fatal", optarg);
+		return false;
 	case OPT_TLB:
 		if (!strcmp(optarg, "exact") || !strcmp(optarg, "flush-always")) {
 			cfg->tlb_flush_always = !strcmp(optarg, "flush-always");

@@ -44,6 +44,10 @@ struct engine_config {
 	 * entry/exit and MOV to CR3 (no tags kept); false: a tagged TLB that
 	 * keeps what hardware may keep (SDM 29.4). */
 	bool tlb_flush_always;
+	/* --vmx-check: check L2's cached translations against the paging
+	 * structures when used after L1 ran, and report stale ones through
+	 * icpt->tlb_stale. */
+	bool tlb_check;
 	const struct x86_intercept_ops *icpt;  /* NULL: no VMX layer */
 	void *icpt_opaque;
 	/*

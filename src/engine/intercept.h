@@ -218,6 +218,22 @@ struct tlb_inval {
 	uint64_t linear;
 };
 
+/*
+ * --vmx-check: a cached translation of L2 that no longer matches the
+ * paging structures and EPT, used after L1 ran (a VM exit and entry in
+ * between): hardware may use it too, so L1 missed an invalidation.
+ */
+struct tlb_stale {
+	uint64_t linear;
+	uint16_t vpid;
+	bool combined;           /* EPT was on (ep4ta valid) */
+	uint64_t ep4ta;
+	uint64_t cached_gpa;     /* guest-physical page it was cached with */
+	uint64_t cached_hpa;     /* final address (after EPT) */
+	bool now_mapped;         /* the walk now succeeds */
+	uint64_t now_gpa, now_hpa;
+};
+
 /* What the engine lends the hook for one call. */
 struct x86_intercept_ctx {
 	struct cpu_state *cpu;
@@ -293,6 +309,14 @@ struct x86_intercept_ops {
 	/* The TLB tag of the current state (NULL: VPID 0, no EPT).  Asked
 	 * after every state switch and state_changed(). */
 	void (*tlb_context)(void *opaque, struct tlb_context *out);
+	/* --vmx-check: translate gpa through the current EPT with no side
+	 * effect (no A/D flag, no exit); false when not mapped (NULL or EPT
+	 * off: identity). */
+	bool (*probe_gpa)(void *opaque, struct x86_intercept_ctx *ctx,
+			  uint64_t gpa, uint64_t *out);
+	/* --vmx-check: report a stale translation used (struct tlb_stale). */
+	void (*tlb_stale)(void *opaque, struct x86_intercept_ctx *ctx,
+			  const struct tlb_stale *st);
 };
 
 #endif

@@ -21,6 +21,7 @@ enum vmxbox_exit_status {
 	VMXBOX_EXIT_TIMEOUT = 75,   /* --timeout expired */
 	VMXBOX_EXIT_NO_ENGINE = 76, /* requested engine unavailable */
 	VMXBOX_EXIT_RESET = 77,     /* guest asked for a reset (0xCF9, 0x92) */
+	VMXBOX_EXIT_VMX_CHECK = 78, /* --vmx-check=fatal: a hypervisor bug */
 	VMXBOX_EXIT_SIGINT = 130,   /* 128 + SIGINT */
 	VMXBOX_EXIT_SIGTERM = 143,  /* 128 + SIGTERM */
 };

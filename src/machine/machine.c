@@ -41,6 +41,16 @@ void machine_kick_vcpu(struct machine *m)
 	uart16550_kick(&m->uart);
 }
 
+/* --vmx-check: one line on stderr per report; fatal stops the run. */
+static void on_vmx_check(void *opaque, const char *line)
+{
+	struct machine *m = opaque;
+	if (m->cfg.msg_fd >= 0)
+		dprintf(m->cfg.msg_fd, "vmxbox: vmx-check: %s\n", line);
+	if (m->cfg.vmx_check == 2)
+		machine_request_stop(m, STOP_VMX_CHECK);
+}
+
 /* debug-exit callback: runs on the vCPU thread inside engine run(). */
 static void on_debug_exit(void *opaque, int status)
 {
@@ -167,6 +177,7 @@ static int create_engine(struct machine *m, char *err, size_t errlen)
 		.mmio = &m->mmio,
 		.max_insns = m->cfg.max_insns,
 		.tlb_flush_always = m->cfg.tlb_flush_always,
+		.tlb_check = m->cfg.vmx_check != 0,
 	};
 	char why[200] = "";
 
@@ -186,6 +197,10 @@ static int create_engine(struct machine *m, char *err, size_t errlen)
 		/* Through the watcher, so traces, counters and snapshot
 		 * triggers see every VM entry and exit. */
 		vmx_watch_init(&m->watch, m->vmx);
+		if (m->cfg.vmx_check) {
+			m->watch.check = on_vmx_check;
+			m->watch.check_opaque = m;
+		}
 		if (m->cfg.snap)
 			snap_machine_watch(m);
 		ec.icpt = &vmx_watch_ops;

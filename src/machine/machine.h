@@ -42,6 +42,7 @@ struct machine_config {
 	uint64_t mem_size;           /* bytes; 0 = GUEST_MEM_DEFAULT */
 	uint64_t max_insns;          /* 0 = unlimited */
 	bool tlb_flush_always;       /* --tlb=flush-always */
+	int vmx_check;               /* --vmx-check: 0 off, 1 report, 2 fatal */
 	enum debug_exit_mode debug_exit;
 	int debug_exit_port;         /* default DEBUG_EXIT_PORT; -1: none */
 	unsigned debug_exit_len;     /* ports it claims (QEMU's iosize) */
@@ -82,6 +83,7 @@ enum machine_stop_cause {
 	STOP_MONITOR_QUIT,
 	STOP_POWEROFF,               /* guest: shutdown port, ACPI S5 */
 	STOP_RESET,                  /* guest: reset register, port 0x92 */
+	STOP_VMX_CHECK,              /* --vmx-check=fatal found a bug */
 };
 
 struct machine {

@@ -33,6 +33,10 @@ static int stop_outcome(const struct machine *m, int cause, char *r, size_t len)
 			 m->pc && m->pc->stop_source ? m->pc->stop_source : "?",
 			 (unsigned long long)s->rip);
 		return VMXBOX_EXIT_RESET;
+	case STOP_VMX_CHECK:
+		snprintf(r, len, "--vmx-check=fatal: stopped at the first report (rip=0x%llx)",
+			 (unsigned long long)s->rip);
+		return VMXBOX_EXIT_VMX_CHECK;
 	case STOP_MONITOR_QUIT:
 		snprintf(r, len, "stopped by the monitor's quit command at rip=0x%llx",
 			 (unsigned long long)s->rip);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "machine/vmx_watch.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "vmx/vmx_api.h"
@@ -175,9 +176,58 @@ static void watch_tlb_context(void *opaque, struct tlb_context *out)
 		*out = (struct tlb_context){ 0 };
 }
 
+static bool watch_probe_gpa(void *opaque, struct x86_intercept_ctx *ctx,
+			    uint64_t gpa, uint64_t *out)
+{
+	struct vmx_watch *w = opaque;
+
+	*out = gpa;
+	return w->inner->probe_gpa ? w->inner->probe_gpa(w->vmx, ctx, gpa, out)
+				   : true;
+}
+
+/* --vmx-check: L2 used a translation L1 changed without invalidating it
+ * (SDM 29.4.3): say where, which VMCS/VPID/EPTP, what changed and what
+ * invalidation was missing. */
+static void watch_tlb_stale(void *opaque, struct x86_intercept_ctx *ctx,
+			    const struct tlb_stale *st)
+{
+	struct vmx_watch *w = opaque;
+	bool paging = !st->now_mapped || st->now_gpa >> 12 != st->cached_gpa >> 12;
+	char line[512], ept[48] = "", now[64] = "not mapped";
+
+	if (!w->check)
+		return;
+	if (st->combined)
+		snprintf(ept, sizeof(ept), ", EP4TA 0x%llx",
+			 (unsigned long long)st->ep4ta);
+	if (st->now_mapped)
+		snprintf(now, sizeof(now), "0x%llx (0x%llx)",
+			 (unsigned long long)st->now_gpa,
+			 (unsigned long long)st->now_hpa);
+	snprintf(line, sizeof(line),
+		 "stale translation: L2 at rip 0x%llx (VMCS 0x%llx, VPID %u%s) "
+		 "used linear 0x%llx -> guest-physical 0x%llx (0x%llx) cached "
+		 "before L1 last ran; walked now (%s changed): %s; L1 changed "
+		 "%s without %s "
+		 "(SDM 29.4.3)",
+		 (unsigned long long)ctx->cpu->rip,
+		 (unsigned long long)vmx_current_vmcs(w->vmx), st->vpid, ept,
+		 (unsigned long long)st->linear,
+		 (unsigned long long)st->cached_gpa,
+		 (unsigned long long)st->cached_hpa,
+		 paging ? "L2's page tables" : "EPT", now,
+		 paging ? "a paging-structure entry" : "an EPT entry",
+		 paging ? "INVVPID (or INVLPG/MOV CR3 in L2)" :
+			  "INVEPT (single-context of this EPTP or all-context)");
+	w->check(w->check_opaque, line);
+}
+
 const struct x86_intercept_ops vmx_watch_ops = {
 	.intercept = watch_intercept,
 	.boundary = watch_boundary,
 	.translate_gpa = watch_translate,
 	.tlb_context = watch_tlb_context,
+	.probe_gpa = watch_probe_gpa,
+	.tlb_stale = watch_tlb_stale,
 };

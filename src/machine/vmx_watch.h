@@ -36,6 +36,9 @@ struct vmx_watch {
 	struct vmx_watch_vmcs vmcs[VMX_WATCH_MAX_VMCS];
 	uint64_t entry_insn;     /* insn_count at the last VM entry */
 	uint64_t entries, exits, entry_failures;
+	/* --vmx-check: one line per hypervisor bug found (NULL: off). */
+	void (*check)(void *opaque, const char *line);
+	void *check_opaque;
 };
 
 extern const struct x86_intercept_ops vmx_watch_ops;

@@ -28,6 +28,26 @@ void vmx_ept_cfg(const struct vmx_vcpu *v, struct ept_walk_cfg *cfg)
 	cfg->mbec = vmx_proc2(v) & CPU2_MODE_BASED_EPT_EXEC;
 }
 
+/* --vmx-check: the current EPT's translation of gpa, without setting an
+ * accessed/dirty flag or exiting; identity outside non-root / EPT. */
+bool vmx_probe_gpa(struct vmx_vcpu *v, const struct guest_mem *mem,
+		   uint64_t gpa, uint64_t *out)
+{
+	struct ept_walk_cfg cfg;
+	struct ept_walk_result r;
+
+	*out = gpa;
+	if (!v->nonroot || !(vmx_proc2(v) & CPU2_ENABLE_EPT))
+		return true;
+	vmx_ept_cfg(v, &cfg);
+	ept_walk_only(mem, &cfg, vmcs_read(v, VMCS_EPT_POINTER), gpa,
+		      EPT_ACC_READ, &r);
+	if (r.outcome != EPT_OK)
+		return false;
+	*out = r.hpa;
+	return true;
+}
+
 enum icpt_result vmx_translate_gpa(struct vmx_vcpu *v,
 				   struct x86_intercept_ctx *ctx, uint64_t gpa,
 				   unsigned access, uint64_t gla, bool gla_valid,

@@ -121,9 +121,16 @@ static void tlb_context(void *opaque, struct tlb_context *out)
 	}
 }
 
+static bool probe_gpa(void *opaque, struct x86_intercept_ctx *ctx,
+		      uint64_t gpa, uint64_t *out)
+{
+	return vmx_probe_gpa(opaque, ctx->mem, gpa, out);
+}
+
 const struct x86_intercept_ops vmx_intercept_ops = {
 	.intercept = intercept,
 	.boundary = boundary,
 	.translate_gpa = translate_gpa,
 	.tlb_context = tlb_context,
+	.probe_gpa = probe_gpa,
 };

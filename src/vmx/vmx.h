@@ -286,5 +286,8 @@ enum icpt_result vmx_translate_gpa(struct vmx_vcpu *v,
 				   struct x86_intercept_ctx *ctx, uint64_t gpa,
 				   unsigned access, uint64_t gla, bool gla_valid,
 				   bool in_walk, uint64_t *out);
+/* --vmx-check: EPT translation with no side effect (ept.c). */
+bool vmx_probe_gpa(struct vmx_vcpu *v, const struct guest_mem *mem,
+		   uint64_t gpa, uint64_t *out);
 
 #endif

@@ -76,6 +76,25 @@ START_TEST(expected_lines)
 }
 END_TEST
 
+/* VMXBOX_FW_STDERR=FILE: these lines must also appear on vmxbox's stderr,
+ * in order (whole lines: vmx-check reports, the stop reason). */
+START_TEST(expected_stderr_lines)
+{
+	const char *file = getenv("VMXBOX_FW_STDERR");
+	char *expected, *missing;
+
+	if (!file || !*file)
+		return;
+	run_once();
+	expected = fw_read_file(file, NULL);
+	ck_assert_msg(expected != NULL, "cannot read %s", file);
+	ck_assert_msg(fw_lines_in_order(run.err, expected, &missing),
+		      "stderr line missing or out of order: \"%s\"\nstderr:\n%s",
+		      missing, run.err);
+	free(expected);
+}
+END_TEST
+
 START_TEST(no_failure_lines)
 {
 	run_once();
@@ -146,6 +165,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, exit_status);
 	tcase_add_test(tc, expected_lines);
 	tcase_add_test(tc, no_failure_lines);
+	tcase_add_test(tc, expected_stderr_lines);
 	if (strcmp(engine_arg, "--engine=interp"))
 		tcase_add_test(tc, same_output_as_interp);
 	suite_add_tcase(s, tc);

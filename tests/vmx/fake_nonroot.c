@@ -40,6 +40,13 @@ enum icpt_result vmx_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 	return ICPT_CONTINUE;
 }
 
+bool vmx_probe_gpa(struct vmx_vcpu *v, const struct guest_mem *mem,
+		   uint64_t gpa, uint64_t *out)
+{
+	*out = gpa + 0x100000;
+	return true;
+}
+
 enum icpt_result vmx_translate_gpa(struct vmx_vcpu *v,
 				   struct x86_intercept_ctx *ctx, uint64_t gpa,
 				   unsigned access, uint64_t gla, bool gla_valid,

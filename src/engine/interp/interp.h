@@ -94,6 +94,9 @@ struct tlb_entry {
 	uint8_t perms;        /* TLB_W | TLB_U | TLB_X | TLB_DIRTY | TLB_OK_* */
 	uint8_t global;       /* G=1 leaf with CR4.PGE=1 (SDM 4.10.2.4) */
 	uint8_t shift;        /* log2 of the page size: 12, 21, 22 or 30 */
+	bool reported;        /* --vmx-check reported it stale already */
+	uint32_t epoch;       /* tlb.epoch when it was filled */
+	uint64_t gppn;        /* guest-physical page before EPT (--vmx-check) */
 };
 #define TLB_W     (1u << 0)
 #define TLB_U     (1u << 1)
@@ -110,6 +113,10 @@ struct tlb {
 	struct tlb_entry e[TLB_SETS][TLB_WAYS];
 	uint8_t victim[TLB_SETS];
 	bool flush_always;    /* --tlb=flush-always */
+	bool check;           /* --vmx-check: verify entries from older epochs */
+	bool probing;         /* a --vmx-check walk: no side effects */
+	bool probe_failed;    /* ... and EPT did not map an address */
+	uint32_t epoch;       /* state switches (VM entries/exits) so far */
 	bool ctx_valid;       /* vpid/ctx below match the current state */
 	uint16_t vpid;
 	uint64_t ctx;         /* TLB_CTX_COMBINED | EP4TA (PCID added per use) */

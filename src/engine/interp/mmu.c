@@ -55,6 +55,18 @@ uint64_t mmu_gpa_xlate(struct interp *ip, uint64_t gpa, unsigned acc,
 
 	if (!ip->cfg.icpt || !ip->cfg.icpt->translate_gpa)
 		return gpa;
+	if (ip->tlb.probing) {
+		/* A --vmx-check walk: no A/D flags, no VM exit. */
+		interp_icpt_init(ip);
+		if (!ip->cfg.icpt->probe_gpa)
+			return gpa;
+		if (!ip->cfg.icpt->probe_gpa(ip->cfg.icpt_opaque, &ip->icpt,
+					     gpa, &out)) {
+			ip->tlb.probe_failed = true;
+			return 0;
+		}
+		return out;
+	}
 	switch (hook_xlate(ip, gpa, acc, gla, gla_valid, in_walk, &out)) {
 	case ICPT_SWITCHED:
 		interp_abort_switched(ip);
@@ -345,6 +357,55 @@ static void tlb_fill(struct interp *ip, uint64_t lin, const struct walk *w,
 	t->perms = (uint8_t)perms;
 	t->global = global;
 	t->shift = (uint8_t)w->shift;
+	t->reported = false;
+	t->epoch = ip->tlb.epoch;
+	t->gppn = w->page_gpa >> 12;
+}
+
+/*
+ * --vmx-check: an L2 translation cached before L1 last ran is used again.
+ * Walk the paging structures and EPT as they are now, without side
+ * effects; a different page (or none) means L1 changed a mapping L2 had
+ * cached without the invalidation hardware needs (SDM 29.4.3): report it
+ * (once per entry).  vmxbox goes on using the cached translation, as
+ * hardware may.
+ */
+static void tlb_check_entry(struct interp *ip, struct tlb_entry *t,
+			    uint64_t lin)
+{
+	const struct x86_intercept_ops *ops = ip->cfg.icpt;
+	struct walk w = { .perms = TLB_W | TLB_U };
+	struct tlb_stale st = {
+		.linear = lin, .vpid = t->vpid,
+		.combined = t->ctx & TLB_CTX_COMBINED,
+		.ep4ta = t->ctx & ~TLB_CTX_COMBINED & ~TLB_CTX_PCID,
+		.cached_gpa = (t->gppn << 12) | (lin & 0xfff),
+		.cached_hpa = (t->ppn << 12) | (lin & 0xfff),
+	};
+	uint32_t bits;
+	uint64_t next;
+
+	ip->tlb.probing = true;
+	ip->tlb.probe_failed = false;
+	bits = (ip->s.cr4 & CR4_PAE) ? walk64(ip, lin, &w) : walk32(ip, lin, &w);
+	if (!bits && !ip->tlb.probe_failed) {
+		st.now_gpa = w.page_gpa | (lin & 0xfff);
+		st.now_hpa = mmu_gpa_xlate(ip, st.now_gpa, EPT_R, lin, true,
+					   false);
+		st.now_mapped = !ip->tlb.probe_failed;
+	}
+	ip->tlb.probing = false;
+	if (st.now_mapped && st.now_hpa >> 12 == t->ppn) {
+		t->epoch = ip->tlb.epoch;   /* still right: check again later */
+		return;
+	}
+	t->reported = true;
+	if (!ops || !ops->tlb_stale)
+		return;
+	interp_icpt_init(ip);
+	next = hook_rip_enter(ip);
+	ops->tlb_stale(ip->cfg.icpt_opaque, &ip->icpt, &st);
+	ip->s.rip = next;
 }
 
 static bool mmu_walk(struct interp *ip, uint64_t lin, unsigned access,
@@ -381,7 +442,7 @@ static bool mmu_walk(struct interp *ip, uint64_t lin, unsigned access,
 bool mmu_translate(struct interp *ip, uint64_t lin, unsigned access, bool probe,
 		   uint64_t *gpa)
 {
-	const struct tlb_entry *t;
+	struct tlb_entry *t;
 
 	if (!(ip->s.cr0 & CR0_PG)) {
 		/* Without paging every linear address is a user-mode one
@@ -393,6 +454,9 @@ bool mmu_translate(struct interp *ip, uint64_t lin, unsigned access, bool probe,
 	t = tlb_lookup(ip, lin);
 	if (t && (t->perms & tlb_ok_bit(access)) &&
 	    perms_allow(ip, t->perms, access)) {
+		if (ip->tlb.check && t->epoch != ip->tlb.epoch && !t->reported &&
+		    (t->vpid || (t->ctx & TLB_CTX_COMBINED)))
+			tlb_check_entry(ip, t, lin);
 		ip->tlb.hits++;
 		*gpa = (t->ppn << 12) | (lin & 0xfff);
 		return true;

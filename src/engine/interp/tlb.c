@@ -221,6 +221,7 @@ void tlb_flush_vpid(struct interp *ip)
 void tlb_state_switched(struct interp *ip)
 {
 	ip->fetch_valid = false;
+	ip->tlb.epoch++;
 	if (ip->tlb.flush_always)
 		tlb_flush(ip);
 	ip->tlb.ctx_valid = false;
