@@ -28,6 +28,16 @@ static bool on_irq(struct trap_frame *f)
 	return true;
 }
 
+/* An 8259 interrupt: non-specific EOI to the master. */
+static bool on_pic_irq(struct trap_frame *f)
+{
+	if (n_irq < 8)
+		order[n_irq] = f->vector;
+	n_irq++;
+	outb(0x20, 0x20);
+	return true;
+}
+
 static void reset_seen(void)
 {
 	n_irq = 0;
@@ -210,9 +220,74 @@ static void test_timer_tsc_written(void)
 	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED);
 }
 
+/* ---- --cpu=...,-apic: a processor without a local APIC ------------------ */
+
+static void do_rdmsr(void *idx)
+{
+	(void)rdmsr((uint32_t)(uint64_t)idx);
+}
+
+static void do_wrmsr_base(void *unused)
+{
+	(void)unused;
+	wrmsr(MSR_APIC_BASE, APIC_BASE_ADDR | APIC_BASE_EN);
+}
+
+static int msr_fault(void (*fn)(void *), uint32_t idx)
+{
+	struct trap_info ti;
+
+	return trap_try(fn, (void *)(uint64_t)idx, &ti);
+}
+
+/* The 8259 drives INTR directly: IRQ 0 from the PIT at vector 0x20. */
+static void test_pic_without_apic(void)
+{
+	static const uint8_t icw[2][4] = {
+		{ 0x11, 0x20, 0x04, 0x01 }, { 0x11, 0x28, 0x02, 0x01 },
+	};
+
+	for (int c = 0; c < 2; c++) {
+		outb(c ? 0xa0 : 0x20, icw[c][0]);
+		for (int k = 1; k < 4; k++)
+			outb(c ? 0xa1 : 0x21, icw[c][k]);
+	}
+	outb(0x21, 0xfe);                             /* IRQ 0 only */
+	outb(0xa1, 0xff);
+	reset_seen();
+	trap_set_handler(0x20, on_pic_irq);
+	outb(0x43, 0x34);                             /* rate generator, 1 ms */
+	outb(0x40, 1193 & 0xff);
+	outb(0x40, 1193 >> 8);
+	sti_hlt();
+	outb(0x21, 0xff);
+	expect_eq(n_irq, 1, "pit irq 0 through the 8259 woke hlt");
+	expect_eq(order[0], 0x20, "8259 vector 0x20");
+}
+
+static int test_absent(void)
+{
+	expect_eq(msr_fault(do_rdmsr, MSR_APIC_BASE), VEC_GP,
+		  "no apic: rdmsr ia32_apic_base #gp");
+	expect_eq(msr_fault(do_wrmsr_base, 0), VEC_GP,
+		  "no apic: wrmsr ia32_apic_base #gp");
+	expect_eq(msr_fault(do_rdmsr, MSR_TSC_DEADLINE), VEC_GP,
+		  "no apic: rdmsr ia32_tsc_deadline #gp");
+	expect_eq(msr_fault(do_rdmsr, 0x802), VEC_GP,
+		  "no apic: rdmsr x2apic id #gp");
+	expect_eq(apic_read(APIC_LVR), 0xffffffff,
+		  "no apic: nothing at 0xfee00000");
+	test_pic_without_apic();
+	return test_summary();
+}
+
 int main(void)
 {
 	printf("vmxbox apic test\n");
+	if (!((cpuid(1, 0).edx >> 9) & 1)) {          /* --cpu=...,-apic */
+		test_section("no local apic");
+		return test_absent();
+	}
 	test_section("registers");
 	test_registers();
 	test_section("self ipi");

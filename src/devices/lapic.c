@@ -199,7 +199,7 @@ static void reset_regs(struct lapic *l, uint32_t id_reg)
 
 void lapic_reset(struct lapic *l)
 {
-	l->apic_base = LAPIC_DEFAULT_BASE | APIC_BASE_EN |
+	l->apic_base = l->cfg.absent ? 0 : LAPIC_DEFAULT_BASE | APIC_BASE_EN |
 		       (l->cfg.bsp ? APIC_BASE_BSP : 0);
 	reset_regs(l, l->cfg.id << 24);
 	lapic_remap(l);

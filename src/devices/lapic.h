@@ -76,6 +76,11 @@ struct lapic_config {
 	unsigned maxphyaddr;      /* for IA32_APIC_BASE reserved bits */
 	bool x2apic;              /* CPUID.1:ECX[21] advertised */
 	bool tsc_deadline;        /* CPUID.1:ECX[24] advertised */
+	/* CPUID.1:EDX[9] clear (--cpu=...,-apic): no local APIC.  It stays
+	 * hardware-disabled (no MMIO window, the 8259 drives INTR as with
+	 * EN = 0) and IA32_APIC_BASE, IA32_TSC_DEADLINE and the x2APIC MSRs
+	 * do not exist (#GP). */
+	bool absent;
 };
 
 /* The 8259's INTR output, seen through LINT0 in ExtINT mode. */

@@ -67,12 +67,22 @@ static unsigned x2_off(uint32_t index)
 	return (index - X2APIC_FIRST) << 4;
 }
 
+/* The controller's MSRs on a processor without a local APIC. */
+static bool absent_msr(const struct lapic *l, uint32_t index)
+{
+	return l->cfg.absent &&
+	       (index == MSR_IA32_APIC_BASE || index == MSR_IA32_TSC_DEADLINE ||
+		(index >= X2APIC_FIRST && index <= X2APIC_LAST));
+}
+
 enum intc_msr_result lapic_msr_read(void *opaque, uint32_t index,
 				    uint64_t tsc, uint64_t *val)
 {
 	struct lapic *l = opaque;
 	unsigned off = x2_off(index);
 
+	if (absent_msr(l, index))
+		return INTC_MSR_GP;
 	if (index == MSR_IA32_APIC_BASE) {
 		*val = l->apic_base;
 		return INTC_MSR_OK;
@@ -99,6 +109,8 @@ enum intc_msr_result lapic_msr_write(void *opaque, uint32_t index,
 	struct lapic *l = opaque;
 	unsigned off = x2_off(index);
 
+	if (absent_msr(l, index))
+		return INTC_MSR_GP;
 	if (index == MSR_IA32_APIC_BASE)
 		return write_base(l, val);
 	if (index == MSR_IA32_TSC_DEADLINE) {

@@ -75,6 +75,7 @@ static int attach_apic(struct machine *m)
 		.maxphyaddr = cpu_model_maxphyaddr(&m->model),
 		.x2apic = cpu_has(&m->model, X86_FEAT_X2APIC),
 		.tsc_deadline = cpu_has(&m->model, X86_FEAT_TSC_DEADLINE),
+		.absent = !cpu_has(&m->model, X86_FEAT_APIC),
 	};
 
 	apic_bus_init(&m->apic_bus);

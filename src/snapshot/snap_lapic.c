@@ -40,6 +40,8 @@ static bool base_ok(const struct lapic *l, uint64_t v)
 	uint64_t ok = APIC_BASE_BSP | APIC_BASE_EN | APIC_BASE_EXTD |
 		      (((1ull << l->cfg.maxphyaddr) - 1) & ~0xfffull);
 
+	if (l->cfg.absent)
+		return v == 0;         /* no APIC: never enabled */
 	return !(v & ~ok) && (v & APIC_BASE_EN || !(v & APIC_BASE_EXTD));
 }
 
