@@ -53,6 +53,34 @@ g_\name\()_next:
 	rdseed	%ecx
 	NEXT rdseed
 
+	/* MONITOR on g_scratch (RAX; ECX = EDX = 0). */
+	GUEST monitor
+	leaq	g_scratch(%rip), %rax
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	INSN monitor
+	monitor
+	NEXT monitor
+
+	/* MWAIT (EAX = ECX = 0) without a MONITOR before it. */
+	GUEST mwait
+	xorl	%eax, %eax
+	xorl	%ecx, %ecx
+	INSN mwait
+	mwait
+	NEXT mwait
+
+	/* MONITOR (not exiting) arms the monitor, then MWAIT. */
+	GUEST monitor_mwait
+	leaq	g_scratch(%rip), %rax
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	monitor
+	xorl	%eax, %eax
+	INSN monitor_mwait
+	mwait
+	NEXT monitor_mwait
+
 	GUEST hlt
 	INSN hlt
 	hlt

@@ -52,6 +52,8 @@ static void s_io(void) { proc(CPU_UNCOND_IO_EXITING); }
 static void s_desc(void) { sec(SEC_DESC_TABLE_EXITING); }
 static void s_rdrand(void) { sec(SEC_RDRAND_EXITING); }
 static void s_rdseed(void) { sec(SEC_RDSEED_EXITING); }
+static void s_monitor(void) { proc(CPU_MONITOR_EXITING); }
+static void s_mwait(void) { proc(CPU_MWAIT_EXITING); }
 /* XSETBV #UDs without CR4.OSXSAVE, before any exit. */
 static void s_osxsave(void)
 {
@@ -138,6 +140,12 @@ static const struct exit_row rows[] = {
 	/* RDRAND/RDSEED exiting (secondary controls 11, 16). */
 	INSN_ROW("rdrand", rdrand, s_rdrand, EXIT_REASON_RDRAND, 0),
 	INSN_ROW("rdseed", rdseed, s_rdseed, EXIT_REASON_RDSEED, 0),
+	/* MONITOR/MWAIT exiting (primary controls 29, 10); MWAIT's
+	 * qualification: monitoring hardware armed (SDM 28.2.1). */
+	INSN_ROW("monitor", monitor, s_monitor, EXIT_REASON_MONITOR, 0),
+	INSN_ROW("mwait unarmed", mwait, s_mwait, EXIT_REASON_MWAIT, 0),
+	INSN_ROW("mwait armed", monitor_mwait, s_mwait,
+		 EXIT_REASON_MWAIT, 1),
 };
 
 static void check_insn_exit(const struct exit_row *row)

@@ -44,7 +44,7 @@ const struct cpu_feature_info cpu_feature_table[] = {
 	/* CPUID.1:ECX */
 	ROW(SSE3, "pni", "sse3", true, SSE2),
 	ROW(PCLMULQDQ, "pclmulqdq", NULL, false, SSE2),
-	ROW(MONITOR, "monitor", NULL, false, MONITOR),
+	ROW(MONITOR, "monitor", NULL, true, MONITOR),
 	ROW(VMX, "vmx", NULL, true, VMX),
 	ROW(SMX, "smx", NULL, false, SMX),
 	ROW(SSSE3, "ssse3", NULL, true, SSE3),

@@ -146,6 +146,7 @@ struct x86_intercept {
 		} io;
 		struct { uint64_t linear; struct x86_operand op; } invlpg;
 		struct { uint64_t linear; } monitor;
+		struct { bool armed; } mwait;   /* monitoring hardware armed */
 		struct {
 			enum desc_insn_id which;
 			struct x86_operand op;

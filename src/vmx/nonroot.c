@@ -28,8 +28,6 @@ static const struct simple_rule simple_rules[ICPT_KIND_COUNT] = {
 	[ICPT_TRIPLE_FAULT] = { EXIT_REASON_TRIPLE_FAULT, CW_NONE, 0 },
 	[ICPT_HLT] = { EXIT_REASON_HLT, CW_PROC, CPU_HLT_EXITING },
 	[ICPT_RDPMC] = { EXIT_REASON_RDPMC, CW_PROC, CPU_RDPMC_EXITING },
-	[ICPT_MWAIT] = { EXIT_REASON_MWAIT_INSTRUCTION, CW_PROC,
-			 CPU_MWAIT_EXITING },
 	[ICPT_MONITOR] = { EXIT_REASON_MONITOR_INSTRUCTION, CW_PROC,
 			   CPU_MONITOR_EXITING },
 	[ICPT_PAUSE] = { EXIT_REASON_PAUSE_INSTRUCTION, CW_PROC,
@@ -138,6 +136,18 @@ static enum icpt_result nr_rdpid(struct vmx_vcpu *v,
 	if (!(vmx_proc2(v) & CPU2_ENABLE_RDTSCP))
 		return vmx_ud(ctx->cpu);
 	return ICPT_CONTINUE;
+}
+
+/* MWAIT exiting: the qualification says whether the monitoring hardware
+ * was armed (SDM 28.2.1: 0 or 1). */
+static enum icpt_result nr_mwait(struct vmx_vcpu *v,
+				 struct x86_intercept_ctx *ctx,
+				 struct x86_intercept *ic)
+{
+	if (!(vmx_proc(v) & CPU_MWAIT_EXITING))
+		return ICPT_CONTINUE;
+	return do_exit(v, ctx, EXIT_REASON_MWAIT_INSTRUCTION,
+		       ic->u.mwait.armed ? 1 : 0, ic);
 }
 
 /* ---- MSR bitmaps (SDM 25.6.9, 26.1.3) -------------------------------- */
@@ -523,6 +533,7 @@ static const nr_handler handlers[ICPT_KIND_COUNT] = {
 	[ICPT_RDTSC] = nr_rdtsc,
 	[ICPT_RDTSCP] = nr_rdtsc,
 	[ICPT_RDPID] = nr_rdpid,
+	[ICPT_MWAIT] = nr_mwait,
 	[ICPT_RDMSR] = nr_msr,
 	[ICPT_WRMSR] = nr_msr,
 	[ICPT_MOV_CR] = nr_mov_cr,

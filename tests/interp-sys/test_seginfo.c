@@ -441,6 +441,34 @@ START_TEST(rdpid_reads_tsc_aux)
 }
 END_TEST
 
+/* MONITOR/MWAIT advertised (CPUID.1:ECX[3], leaf 5): they execute at
+ * CPL 0 (MWAIT leaves its state at once); MWAIT with ECX[31:1] != 0 is
+ * #GP(0); without the feature both are #UD (SDM Vol. 2). */
+START_TEST(monitor_mwait)
+{
+	static const uint8_t monitor[] = { 0x0f, 0x01, 0xc8, 0xf4 };
+	static const uint8_t mwait[] = { 0x0f, 0x01, 0xc9, 0xf4 };
+	static const uint8_t cpuid5[] = { 0xb8, 5, 0, 0, 0, 0x0f, 0xa2, 0xf4 };
+
+	G(RAX) = 0x2000;
+	G(RCX) = 0;
+	G(RDX) = 0;
+	ck_assert_int_eq(su_run(&h, monitor, sizeof(monitor), 2), ENGINE_EXIT_HLT);
+	G(RAX) = 0;
+	G(RCX) = 1;
+	ck_assert_int_eq(su_run(&h, mwait, sizeof(mwait), 2), ENGINE_EXIT_HLT);
+	G(RCX) = 2;
+	ck_assert_int_eq(h_fault_vector(&h, su_run(&h, mwait, sizeof(mwait), 2)), X86_GP);
+	ck_assert_int_eq(su_run(&h, cpuid5, sizeof(cpuid5), 3), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(G(RAX), 64);
+	ck_assert_uint_eq(G(RCX), 3);
+	cpu_model_set(&h.ip->cfg.model, X86_FEAT_MONITOR, false);
+	G(RCX) = 0;
+	ck_assert_int_eq(h_fault_vector(&h, su_run(&h, monitor, sizeof(monitor), 2)), X86_UD);
+	ck_assert_int_eq(h_fault_vector(&h, su_run(&h, mwait, sizeof(mwait), 2)), X86_UD);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("interp_sys_seginfo");
@@ -456,6 +484,7 @@ int main(void)
 	tcase_add_test(tc, movnti_rdssp);
 	tcase_add_test(tc, rdrand_deterministic);
 	tcase_add_test(tc, rdpid_reads_tsc_aux);
+	tcase_add_test(tc, monitor_mwait);
 	tcase_add_test(tc, clflush_fences_prefetch);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);

@@ -181,6 +181,11 @@ struct interp {
 	 */
 	bool state_switched;
 	bool batch_break;           /* end the run loop's fast batch after this insn */
+	/* MONITOR's address-range monitoring (SDM Vol. 2 MONITOR/MWAIT):
+	 * armed by MONITOR, disarmed by MWAIT.  Engine-private, not in
+	 * snapshots: a restored vCPU has it disarmed. */
+	bool monitor_armed;
+	uint64_t monitor_lin;
 	bool fetch_valid;
 	uint64_t limit;             /* max_insns, UINT64_MAX when 0 */
 	uint8_t fetch_mode;         /* code size (16/32/64) while fetch_valid */

@@ -119,18 +119,29 @@ void sys_monitor(struct interp *ip, const struct insn *in)
 	sys_icpt_fill(ip, in, &ic, ICPT_MONITOR);
 	ic.u.monitor.linear = seg_linear(ip, seg, s->gpr[GPR_RAX] & amask, 1,
 					 ACC_READ);
-	sys_intercept(ip, &ic);
+	if (sys_intercept(ip, &ic) == ICPT_CONTINUE) {
+		ip->monitor_armed = true;
+		ip->monitor_lin = ic.u.monitor.linear;
+	}
 	sys_done(ip, in);
 }
 
 void sys_mwait(struct interp *ip, const struct insn *in)
 {
+	struct x86_intercept ic;
+
 	if (!cpu_has(&ip->cfg.model, X86_FEAT_MONITOR) || cpu_cpl(&ip->s) > 0)
 		interp_raise(ip, X86_UD);
 	if ((uint32_t)ip->s.gpr[GPR_RCX] > 1)
 		interp_raise_gp0(ip);
-	/* Waking up at once is a valid implementation (SDM 9.10.4). */
-	simple_icpt(ip, in, ICPT_MWAIT);
+	sys_icpt_fill(ip, in, &ic, ICPT_MWAIT);
+	ic.u.mwait.armed = ip->monitor_armed;
+	/* The optimized state is left at once: an implementation-dependent
+	 * break event (SDM Vol. 2 MWAIT; 9.10.4), which a store to the
+	 * range or an interrupt would have been. */
+	if (sys_intercept(ip, &ic) == ICPT_CONTINUE)
+		ip->monitor_armed = false;
+	sys_done(ip, in);
 }
 
 /* Deterministic "random" numbers: a hash of the instruction count, so runs
