@@ -231,6 +231,16 @@ START_TEST(rdmsr_wrmsr)
 	h.s->tsc = 0x1122334455ull;
 	ck_assert_int_eq(su_run(&h, rdmsr, 3, 5), ENGINE_EXIT_HLT);
 	ck_assert_uint_eq((G(RDX) << 32) | G(RAX), 0x1122334455ull);
+	/* IA32_BIOS_SIGN_ID (0x8b): writable, reads update revision 0. */
+	G(RCX) = 0x8b;
+	G(RDX) = 0;
+	G(RAX) = 0;
+	ck_assert_int_eq(h_fault_vector(&h, su_run(&h, wrmsr, 3, 5)), -1);
+	G(RCX) = 0x8b;
+	G(RDX) = 0x55;
+	G(RAX) = 0x66;
+	ck_assert_int_eq(h_fault_vector(&h, su_run(&h, rdmsr, 3, 5)), -1);
+	ck_assert_uint_eq((G(RDX) << 32) | G(RAX), 0);
 }
 END_TEST
 

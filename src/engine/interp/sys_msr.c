@@ -6,6 +6,11 @@
 #include "engine/interp/sys.h"
 
 #define MSR_FEATURE_CONTROL  0x3a
+/* IA32_BIOS_SIGN_ID (SDM Vol. 3A 10.11.7.1): software writes 0, executes
+ * CPUID(1) and reads the microcode update signature from EDX.  vmxbox's
+ * CPU runs no microcode update: it reads 0 and writes are accepted (Linux
+ * does exactly this at boot and complains of a #GP). */
+#define MSR_BIOS_SIGN_ID     0x8b
 #define MSR_EFER             0xc0000080
 
 static void require_cpl0(struct interp *ip)
@@ -62,6 +67,8 @@ void sys_rdmsr(struct interp *ip, const struct insn *in)
 	}
 	if (idx == MSR_IA32_TSC)
 		v = ip->s.tsc;
+	else if (idx == MSR_BIOS_SIGN_ID)
+		v = 0;
 	else if (!intc_msr(ip, idx, false, &v) && !cpu_msr_get(&ip->s, idx, &v))
 		interp_raise_gp0(ip);
 	set_edx_eax(ip, v);
@@ -113,6 +120,8 @@ void sys_wrmsr(struct interp *ip, const struct insn *in)
 	switch (idx) {
 	case MSR_EFER:
 		write_efer(ip, v);
+		break;
+	case MSR_BIOS_SIGN_ID:
 		break;
 	case MSR_FEATURE_CONTROL:
 		if (ip->s.msr.feature_control & 1)   /* locked */
