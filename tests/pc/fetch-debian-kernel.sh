@@ -23,6 +23,8 @@ pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
 (cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1) ||
 	{ echo "apt-get download $pkg failed" >&2; exit 1; }
 dpkg-deb -x "$tmp"/*.deb "$tmp/x"
-cp "$tmp"/x/boot/vmlinuz-* "$out.tmp"
-mv "$out.tmp" "$out"
+# Tests fetching at the same time (pc_debian_kernel, insn_coverage) each
+# rename their own complete copy into place.
+cp "$tmp"/x/boot/vmlinuz-* "$tmp/vmlinuz"
+mv "$tmp/vmlinuz" "$out"
 echo "$out"
