@@ -241,6 +241,14 @@ START_TEST(rdmsr_wrmsr)
 	G(RAX) = 0x66;
 	ck_assert_int_eq(h_fault_vector(&h, su_run(&h, rdmsr, 3, 5)), -1);
 	ck_assert_uint_eq((G(RDX) << 32) | G(RAX), 0);
+	/* IA32_PLATFORM_ID (0x17): platform 0, read-only. */
+	G(RCX) = 0x17;
+	G(RDX) = 0x55;
+	G(RAX) = 0x66;
+	ck_assert_int_eq(h_fault_vector(&h, su_run(&h, rdmsr, 3, 5)), -1);
+	ck_assert_uint_eq((G(RDX) << 32) | G(RAX), 0);
+	G(RCX) = 0x17;
+	expect_fault(wrmsr, 3, 5, X86_GP, 0, true);
 }
 END_TEST
 

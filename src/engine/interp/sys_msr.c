@@ -11,6 +11,9 @@
  * CPU runs no microcode update: it reads 0 and writes are accepted (Linux
  * does exactly this at boot and complains of a #GP). */
 #define MSR_BIOS_SIGN_ID     0x8b
+/* IA32_PLATFORM_ID (SDM Vol. 4 table 2-2, read-only): platform id 0 in
+ * bits 52:50, read by Linux's microcode driver. */
+#define MSR_PLATFORM_ID      0x17
 #define MSR_EFER             0xc0000080
 
 static void require_cpl0(struct interp *ip)
@@ -67,7 +70,7 @@ void sys_rdmsr(struct interp *ip, const struct insn *in)
 	}
 	if (idx == MSR_IA32_TSC)
 		v = ip->s.tsc;
-	else if (idx == MSR_BIOS_SIGN_ID)
+	else if (idx == MSR_BIOS_SIGN_ID || idx == MSR_PLATFORM_ID)
 		v = 0;
 	else if (!intc_msr(ip, idx, false, &v) && !cpu_msr_get(&ip->s, idx, &v))
 		interp_raise_gp0(ip);
