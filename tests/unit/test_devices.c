@@ -2,6 +2,7 @@
 /* UART 16550 and debug-exit, driven through the port-I/O dispatch table. */
 #include <check.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,6 +17,10 @@ static int pipefd[2];
 
 static void uart_setup(void)
 {
+	/* As vmxbox run does: the teardown closes the read end while the
+	 * serial writer thread of uart_blocked_output_kick_retry may still
+	 * be in write() (it failed 1 run in 3 under ASan by SIGPIPE). */
+	signal(SIGPIPE, SIG_IGN);
 	ck_assert_int_eq(pipe(pipefd), 0);
 	io_bus_init(&pio, "pio");
 	uart16550_init(&uart, pipefd[1]);

@@ -104,8 +104,9 @@ static inline struct kvm_eng *to_kvm(struct engine *e)
 int kvm_open_vm(struct kvm_eng *k, char *err, size_t errlen);
 void kvm_close_vm(struct kvm_eng *k);
 bool kvm_host_ready(char *why, size_t len);
-/* For `auto` only: can this KVM execute SSE itself? (kvm_sse_probe.c) */
-bool kvm_sse_native(char *why, size_t len);
+/* For `auto` only: hardware virtualization and SSE run by KVM itself
+ * (kvm_sse_probe.c). */
+bool kvm_auto_worthwhile(char *why, size_t len);
 void kvm_kick_setup(struct kvm_eng *k);       /* on the vCPU thread */
 void kvm_kick(struct kvm_eng *k);             /* any thread */
 void kvm_arm_timer(struct kvm_eng *k, uint64_t ns);  /* 0 disarms */

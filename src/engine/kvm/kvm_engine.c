@@ -338,7 +338,7 @@ static void kvm_describe(struct engine *e, char *buf, size_t len)
 const struct engine_ops kvm_engine_ops = {
 	.name = "kvm",
 	.probe = kvm_probe,
-	.auto_ok = kvm_sse_native,
+	.auto_ok = kvm_auto_worthwhile,
 	.create = kvm_create,
 	.destroy = kvm_destroy,
 	.run = kvm_run,

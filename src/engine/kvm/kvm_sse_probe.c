@@ -5,10 +5,14 @@
  * x87 instructions: each ends in an emulation failure that the kvm engine
  * lends to the interpreter one instruction at a time, with a full state
  * transfer; x87/SSE-heavy code then runs hundreds of times slower than on
- * the interpreter alone (docs/performance.md).  So `auto` first runs one
- * ADDPS in a throw-away real-mode VM and takes kvm only if it retires.
- * `--engine=kvm` is unaffected.
+ * the interpreter alone (docs/performance.md).  Such a KVM also runs
+ * plain integer code about 100 times slower than the interpreter
+ * (docs/kvm.md "Speed"): it is software, the host CPU has neither VMX nor
+ * SVM.  So `auto` takes kvm only on a host CPU with hardware
+ * virtualization and only if one ADDPS, run in a throw-away real-mode VM,
+ * retires.  `--engine=kvm` is unaffected.
  */
+#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -66,8 +70,23 @@ out:
 	return ret;
 }
 
-bool kvm_sse_native(char *why, size_t len)
+/* CPUID.1:ECX.VMX[5] or CPUID.80000001H:ECX.SVM[2] of the host. */
+static bool host_has_hw_virt(void)
 {
+	unsigned a, b, c, d;
+
+	if (__get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 5)))
+		return true;
+	return __get_cpuid(0x80000001, &a, &b, &c, &d) && (c & (1u << 2));
+}
+
+bool kvm_auto_worthwhile(char *why, size_t len)
+{
+	if (!host_has_hw_virt()) {
+		snprintf(why, len, "the host CPU has no VMX/SVM, so this KVM is "
+			 "software and slower than interp; --engine=kvm forces it");
+		return false;
+	}
 	static int cached = -2;	/* not probed yet */
 	struct host_caps hc;
 	void *page;
