@@ -249,6 +249,16 @@ START_TEST(rdmsr_wrmsr)
 	ck_assert_uint_eq((G(RDX) << 32) | G(RAX), 0);
 	G(RCX) = 0x17;
 	expect_fault(wrmsr, 3, 5, X86_GP, 0, true);
+	/* MSR_POWER_CTL (0x1fc): writable, reads 0 (no C1E promotion). */
+	G(RCX) = 0x1fc;
+	G(RDX) = 0;
+	G(RAX) = 2;
+	ck_assert_int_eq(h_fault_vector(&h, su_run(&h, wrmsr, 3, 5)), -1);
+	G(RCX) = 0x1fc;
+	G(RDX) = 0x55;
+	G(RAX) = 0x66;
+	ck_assert_int_eq(h_fault_vector(&h, su_run(&h, rdmsr, 3, 5)), -1);
+	ck_assert_uint_eq((G(RDX) << 32) | G(RAX), 0);
 }
 END_TEST
 
