@@ -30,6 +30,10 @@ static const char run_usage[] =
 "  --debug-exit=plain|qemu   port 0xf4 write of v exits with v (plain,\n"
 "                            default) or (v << 1) | 1 (qemu)\n"
 "  --timeout=SECONDS         stop after SECONDS of wall time (exit status 75)\n"
+"  --smp=N                   N vCPUs (1-16, default 1); the APs wait for\n"
+"                            INIT-SIPI-SIPI from the BSP (docs/smp.md)\n"
+"  --smp-quantum=N           instructions each vCPU runs per turn of the\n"
+"                            deterministic scheduler (default 1000)\n"
 "  --vmx=on|off              advertise VMX in CPUID to the guest (default on)\n"
 "  --cpu=MODEL[,+FEAT|-FEAT...]  CPU model: max (default), base; features\n"
 "                            as in /proc/cpuinfo, e.g. max,-sse4_2,-xsave\n"
@@ -81,6 +85,8 @@ enum {
 	OPT_RTC_BASE,
 	OPT_TLB,
 	OPT_VMX_CHECK,
+	OPT_SMP,
+	OPT_SMP_QUANTUM,
 };
 
 static const struct option run_options[] = {
@@ -102,6 +108,8 @@ static const struct option run_options[] = {
 	{ "rtc-base", required_argument, NULL, OPT_RTC_BASE },
 	{ "tlb", required_argument, NULL, OPT_TLB },
 	{ "vmx-check", optional_argument, NULL, OPT_VMX_CHECK },
+	{ "smp", required_argument, NULL, OPT_SMP },
+	{ "smp-quantum", required_argument, NULL, OPT_SMP_QUANTUM },
 	{ "no-vmx-watch", no_argument, NULL, OPT_NO_VMX_WATCH },
 	{ "snapshot", required_argument, NULL, CLI_OPT_SNAPSHOT },
 	{ "snapshot-on", required_argument, NULL, CLI_OPT_SNAPSHOT_ON },
@@ -223,6 +231,21 @@ static bool parse_cpu(const char *spec, struct machine_config *cfg)
 	return false;
 }
 
+static bool parse_smp(const char *s, struct machine_config *cfg)
+{
+	uint64_t n;
+
+	if (!parse_u64("smp", s, &n))
+		return false;
+	if (n < 1 || n > MACHINE_MAX_CPUS) {
+		cli_error("run", "--smp=%s: must be between 1 and %u", s,
+			  MACHINE_MAX_CPUS);
+		return false;
+	}
+	cfg->smp = (unsigned)n;
+	return true;
+}
+
 static bool parse_option(int c, struct machine_config *cfg)
 {
 	switch (c) {
@@ -240,6 +263,15 @@ static bool parse_option(int c, struct machine_config *cfg)
 		return false;
 	case OPT_TIMEOUT:
 		return parse_seconds(optarg, &cfg->timeout);
+	case OPT_SMP:
+		return parse_smp(optarg, cfg);
+	case OPT_SMP_QUANTUM:
+		if (!parse_u64("smp-quantum", optarg, &cfg->smp_quantum))
+			return false;
+		if (cfg->smp_quantum >= 1 && cfg->smp_quantum <= 1000000000ull)
+			return true;
+		cli_error("run", "--smp-quantum=%s: must be between 1 and 1000000000", optarg);
+		return false;
 	case OPT_CLOCK:
 		if (vclock_mode_parse(optarg, &cfg->clock))
 			return true;

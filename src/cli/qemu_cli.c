@@ -67,7 +67,7 @@ static void print_help(void)
 	     "-append STR       kernel command line\n"
 	     "-initrd FILE      Linux initrd, or multiboot modules \"FILE ARGS,FILE ARGS\"\n"
 	     "-m SIZE           guest RAM (M/G suffixes; default 128M)\n"
-	     "-smp 1            one vCPU\n"
+	     "-smp [cpus=]N     N vCPUs, 1-16 (default 1; docs/smp.md)\n"
 	     "-cpu MODEL[,+feat|-feat,...]  max, host, qemu64/base (others: max);\n"
 	     "                  features as in /proc/cpuinfo; VMX on unless -vmx\n"
 	     "-machine [type=]pc[,accel=kvm|tcg]  -accel kvm|tcg  -enable-kvm\n"
@@ -162,8 +162,11 @@ static int opt_smp(struct qemu_opts *o, const char *arg)
 	snprintf(first, sizeof(first), "%.*s", (int)strcspn(arg, ","), arg);
 	if (!v && !strchr(first, '='))
 		v = first;
-	if (v && (!parse_num(v, &n) || n != 1))
-		return qerr("-smp %s: vmxbox runs one vCPU (use -smp 1)", arg);
+	if (v && (!parse_num(v, &n) || n < 1 || n > MACHINE_MAX_CPUS))
+		return qerr("-smp %s: vmxbox runs 1 to %u vCPUs", arg,
+			    MACHINE_MAX_CPUS);
+	if (v)
+		o->cfg.smp = (unsigned)n;
 	return 0;
 }
 

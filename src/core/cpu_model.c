@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * CPUID of the model: a family-6 GenuineIntel CPU (SDM Vol. 2A "CPUID")
- * that advertises exactly the features in the model (cpu_features.c), one
- * logical processor, and cache/topology leaves that agree with each
- * other (leaf 4 and 80000006H describe the same caches).  Unknown leaves
+ * that advertises exactly the features in the model (cpu_features.c),
+ * nr_cpus cores of one thread each in one package (the --smp count), and
+ * cache/topology leaves that agree with each other (leaf 4 and 80000006H
+ * describe the same caches; leaves 1, 4 and 0BH the same topology).  Unknown leaves
  * return zeros; a leaf above the maximum returns the highest basic leaf's
  * data as the SDM says for Intel processors.
  */
@@ -37,14 +38,35 @@ static const struct cache_desc caches[] = {
 
 #define N_CACHES (sizeof(caches) / sizeof(caches[0]))
 
+static unsigned nr_cpus(const struct cpu_model *m)
+{
+	return m->nr_cpus ? m->nr_cpus : 1;
+}
+
+/* Bits of the APIC ID that number the cores: ceil(log2(nr_cpus)). */
+static unsigned core_bits(const struct cpu_model *m)
+{
+	unsigned b = 0;
+
+	while ((1u << b) < nr_cpus(m))
+		b++;
+	return b;
+}
+
+#define CPUID_1_EDX_HTT (1u << 28)
+
 static void leaf1(const struct cpu_model *m, uint32_t out[4])
 {
 	out[0] = CPU_MODEL_SIGNATURE;
-	/* EBX: CLFLUSH line size in 8-byte units (valid with CLFLUSH), one
-	 * logical processor, initial APIC ID 0. */
-	out[1] = (CLFLUSH_LINE / 8) << 8 | 1u << 16;
+	/* EBX: CLFLUSH line size in 8-byte units (valid with CLFLUSH), the
+	 * addressable logical processor IDs in the package, initial APIC
+	 * ID.  EDX.HTT says the package field is valid (more than one). */
+	out[1] = (CLFLUSH_LINE / 8) << 8 | (1u << core_bits(m)) << 16 |
+		 (m->apic_id & 0xff) << 24;
 	out[2] = m->words[CPUID_1_ECX] & ~(1u << (X86_FEAT_OSXSAVE % 32));
 	out[3] = m->words[CPUID_1_EDX];
+	if (nr_cpus(m) > 1)
+		out[3] |= CPUID_1_EDX_HTT;
 }
 
 /* Leaf 2: one iteration, descriptor FFH = "use leaf 4". */
@@ -53,15 +75,19 @@ static void leaf2(uint32_t out[4])
 	out[0] = 0x00ff0001u;
 }
 
-/* Leaf 4: deterministic cache parameters (one core, one thread). */
-static void leaf4(uint32_t subleaf, uint32_t out[4])
+/* Leaf 4: deterministic cache parameters; one thread per core, the L3
+ * shared by the package.  EAX[31:26] addressable core IDs - 1, EAX[25:14]
+ * addressable IDs of the logical processors sharing the cache - 1. */
+static void leaf4(const struct cpu_model *m, uint32_t subleaf, uint32_t out[4])
 {
 	const struct cache_desc *c;
+	uint32_t ids = (1u << core_bits(m)) - 1;
 
 	if (subleaf >= N_CACHES)
 		return;
 	c = &caches[subleaf];
-	out[0] = c->type | (uint32_t)c->level << 5 | 1u << 8;  /* self-init */
+	out[0] = c->type | (uint32_t)c->level << 5 | 1u << 8 |  /* self-init */
+		 ids << 26 | (c->shared ? ids << 14 : 0);
 	out[1] = (uint32_t)(c->ways - 1) << 22 | (CLFLUSH_LINE - 1);
 	out[2] = c->sets - 1;
 	out[3] = c->shared ? 1u << 1 : 0;    /* L3: inclusive of lower levels */
@@ -88,13 +114,17 @@ static void leaf7(const struct cpu_model *m, uint32_t subleaf, uint32_t out[4])
 	out[3] = m->words[CPUID_7_0_EDX];
 }
 
-/* Leaf 0BH: x2APIC topology, one thread in one core. */
-static void leaf_b(uint32_t subleaf, uint32_t out[4])
+/* Leaf 0BH: x2APIC topology (SDM CPUID, "Extended Topology"): level 0
+ * SMT with one thread per core, level 1 the cores of the package; EAX is
+ * the shift to the next level's ID, EDX the x2APIC ID. */
+static void leaf_b(const struct cpu_model *m, uint32_t subleaf, uint32_t out[4])
 {
 	out[2] = subleaf & 0xff;
+	out[3] = m->apic_id;
 	if (subleaf > 1)
 		return;
-	out[1] = 1;
+	out[0] = subleaf ? core_bits(m) : 0;
+	out[1] = subleaf ? nr_cpus(m) : 1;
 	out[2] |= (subleaf + 1) << 8;   /* 1 = SMT level, 2 = core level */
 }
 
@@ -152,7 +182,7 @@ static void basic_leaf(const struct cpu_model *m, uint32_t leaf,
 		leaf2(out);
 		break;
 	case 4:
-		leaf4(subleaf, out);
+		leaf4(m, subleaf, out);
 		break;
 	case 5:
 		leaf5(m, out);
@@ -161,7 +191,7 @@ static void basic_leaf(const struct cpu_model *m, uint32_t leaf,
 		leaf7(m, subleaf, out);
 		break;
 	case 0xb:
-		leaf_b(subleaf, out);
+		leaf_b(m, subleaf, out);
 		break;
 	case 0xd:
 		leaf_d(m, subleaf, out);

@@ -147,6 +147,10 @@ struct cpu_model {
 	uint32_t words[CPUID_WORDS];  /* advertised feature registers */
 	unsigned maxphyaddr;          /* CPUID.80000008:EAX[7:0]; default 46 */
 	uint32_t vmx_off;             /* bit per enum cpu_vmx_feature turned off */
+	/* Topology (leaves 1, 4, 0BH): nr_cpus cores of one thread each in
+	 * one package (0 = 1), and this processor's initial APIC ID. */
+	unsigned nr_cpus;
+	uint32_t apic_id;
 };
 
 static inline bool cpu_vmx_has(const struct cpu_model *m,

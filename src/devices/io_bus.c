@@ -62,6 +62,8 @@ uint64_t io_bus_read(struct io_bus *bus, uint64_t addr, unsigned size)
 {
 	const struct io_range *r = io_bus_find(bus, addr);
 
+	if (!r && bus->fallback)
+		return io_bus_read(bus->fallback, addr, size);
 	if (!r || !r->h.read) {
 		bus->unhandled_reads++;
 		bus->last_unhandled_addr = addr;
@@ -74,6 +76,8 @@ bool io_bus_write(struct io_bus *bus, uint64_t addr, unsigned size, uint64_t val
 {
 	const struct io_range *r = io_bus_find(bus, addr);
 
+	if (!r && bus->fallback)
+		return io_bus_write(bus->fallback, addr, size, value);
 	if (!r || !r->h.write) {
 		bus->unhandled_writes++;
 		bus->last_unhandled_addr = addr;

@@ -34,6 +34,9 @@ struct io_bus {
 	uint64_t unhandled_writes;
 	uint64_t last_unhandled_addr;
 	bool write_retry;            /* set by io_bus_retry_write() */
+	/* Accesses no range here claims go on to this bus (a vCPU's own
+	 * MMIO view: its local APIC window first, then the machine's). */
+	struct io_bus *fallback;
 };
 
 void io_bus_init(struct io_bus *bus, const char *name);

@@ -32,6 +32,10 @@ enum engine_exit_reason {
 struct engine_exit {
 	enum engine_exit_reason reason;
 	char msg[160];
+	/* ENGINE_EXIT_HLT with engine_config.smp: the virtual time at which
+	 * a timer could wake the halted vCPU (VCLOCK_NEVER: only an NMI,
+	 * INIT or SIPI from another vCPU can). */
+	uint64_t wake_at;
 };
 
 struct engine_config {
@@ -68,6 +72,17 @@ struct engine_config {
 	 * fires due timers at instruction boundaries and a halted vCPU waits
 	 * for the next deadline. */
 	struct vclock *clock;
+	/*
+	 * Multiprocessor machine (src/machine/smp.c): a halted vCPU (HLT or
+	 * wait-for-SIPI) returns ENGINE_EXIT_HLT with wake_at instead of
+	 * moving virtual time to the next deadline itself; the machine's
+	 * scheduler moves it (idle_until) while the other vCPUs run.
+	 */
+	bool smp;
+	/* An application processor: INIT puts it in the wait-for-SIPI state
+	 * instead of restarting it at the reset vector (SDM Vol. 3A 9.4.1,
+	 * 11.6.1 "INIT"). */
+	bool ap;
 };
 
 struct engine;
@@ -106,6 +121,12 @@ struct engine_ops {
 	/* Translation-cache lookups that hit and missed so far (optional;
 	 * vmxbox run -v reports them). */
 	void (*tlb_stats)(struct engine *e, uint64_t *hits, uint64_t *misses);
+	/*
+	 * SMP: the vCPU idled while the others ran: move its virtual time
+	 * (its TSC) forward to `vtime` if it is behind.  NULL: the engine
+	 * runs one vCPU only.
+	 */
+	void (*idle_until)(struct engine *e, uint64_t vtime);
 };
 
 struct engine {

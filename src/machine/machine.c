@@ -36,8 +36,17 @@ void machine_request_stop(struct machine *m, enum machine_stop_cause cause)
 
 void machine_kick_vcpu(struct machine *m)
 {
-	if (m->eng && m->ops->request_stop)
+	if (m->n_cpus > 1) {
+		/* The scheduler looks at kicked between turns; the engine
+		 * in run() now is asked to stop (smp.c). */
+		struct machine_vcpu *v = m->cpu[atomic_load(&m->sched.running)];
+
+		atomic_store(&m->sched.kicked, true);
+		if (v && v->eng && m->ops->request_stop)
+			m->ops->request_stop(v->eng);
+	} else if (m->eng && m->ops->request_stop) {
 		m->ops->request_stop(m->eng);
+	}
 	uart16550_kick(&m->uart);
 }
 
@@ -51,6 +60,13 @@ static void on_vmx_check(void *opaque, const char *line)
 		machine_request_stop(m, STOP_VMX_CHECK);
 }
 
+enum engine_exit_reason machine_run_vcpus(struct machine *m)
+{
+	if (m->n_cpus > 1)
+		return smp_run(m);
+	return m->ops->run(m->eng, &m->exit);
+}
+
 /* debug-exit callback: runs on the vCPU thread inside engine run(). */
 static void on_debug_exit(void *opaque, int status)
 {
@@ -61,26 +77,51 @@ static void on_debug_exit(void *opaque, int status)
  * engine run(), or while the vCPU is parked). */
 static void on_cpu_signal(void *opaque, enum cpu_signal sig, uint8_t vector)
 {
-	struct machine *m = opaque;
+	struct machine_vcpu *v = opaque;
 
-	if (m->eng && m->ops->raise_event)
-		m->ops->raise_event(m->eng, sig, vector);
+	v->m->sched.signalled = true;
+	if (v->eng && v->m->ops->raise_event)
+		v->m->ops->raise_event(v->eng, sig, vector);
 }
 
-static int attach_apic(struct machine *m)
+/* vCPU k's parts: the BSP's are the machine's own fields; an AP's local
+ * APIC has its window on the AP's own MMIO view (smp.h). */
+static int attach_vcpu(struct machine *m, unsigned k)
 {
+	struct machine_vcpu *v = calloc(1, sizeof(*v));
 	struct lapic_config lc = {
-		.id = 0,
-		.bsp = true,
+		.id = k,
+		.bsp = k == 0,
 		.maxphyaddr = cpu_model_maxphyaddr(&m->model),
 		.x2apic = cpu_has(&m->model, X86_FEAT_X2APIC),
 		.tsc_deadline = cpu_has(&m->model, X86_FEAT_TSC_DEADLINE),
 		.absent = !cpu_has(&m->model, X86_FEAT_APIC),
 	};
+	struct io_bus *mmio = &m->mmio;
 
+	if (!v)
+		return -1;
+	m->cpu[k] = v;
+	v->m = m;
+	v->index = k;
+	v->lapic = k ? &v->ap_lapic : &m->lapic;
+	v->watch = k ? &v->ap_watch : &m->watch;
+	if (k) {
+		io_bus_init(&v->mmio, "mmio");
+		v->mmio.fallback = &m->mmio;
+		mmio = &v->mmio;
+	}
+	return lapic_init(v->lapic, &lc, &m->clock, &m->apic_bus, mmio,
+			  on_cpu_signal, v);
+}
+
+static int attach_apic(struct machine *m)
+{
 	apic_bus_init(&m->apic_bus);
-	return lapic_init(&m->lapic, &lc, &m->clock, &m->apic_bus, &m->mmio,
-			  on_cpu_signal, m);
+	for (unsigned k = 0; k < m->n_cpus; k++)
+		if (attach_vcpu(m, k))
+			return -1;
+	return 0;
 }
 
 static int attach_devices(struct machine *m, char *err, size_t errlen)
@@ -170,55 +211,125 @@ static int select_engine(struct machine *m, char *err, size_t errlen)
 	return VMXBOX_EXIT_NO_ENGINE;
 }
 
-static int create_engine(struct machine *m, char *err, size_t errlen)
+static int create_vcpu_engine(struct machine *m, struct machine_vcpu *v,
+			      char *err, size_t errlen)
 {
 	struct engine_config ec = {
 		.mem = &m->mem,
 		.pio = &m->pio,
-		.mmio = &m->mmio,
-		.max_insns = m->cfg.max_insns,
+		.mmio = v->index ? &v->mmio : &m->mmio,
+		/* SMP: the scheduler keeps the limit on the total. */
+		.max_insns = m->n_cpus > 1 ? 0 : m->cfg.max_insns,
+		.smp = m->n_cpus > 1,
+		.ap = v->index > 0,
 		.tlb_flush_always = m->cfg.tlb_flush_always,
 		.tlb_check = m->cfg.vmx_check != 0,
 	};
 	char why[200] = "";
 
 	ec.model = m->model;
-	ec.intc = (struct cpu_intc){ &lapic_intc_ops, &m->lapic };
+	ec.model.nr_cpus = m->n_cpus;
+	ec.model.apic_id = v->index;
+	ec.intc = (struct cpu_intc){ &lapic_intc_ops, v->lapic };
 	ec.clock = &m->clock;
 	ec.fpu_error = isa_irq_ferr;      /* FERR# -> IRQ 13 (pc_isa.h) */
 	ec.fpu_error_opaque = &m->isa.irq;
 	/* The VMX layer (src/vmx/) sees every interceptable event when VMX
 	 * is advertised; without it VMX instructions #UD in the engine. */
 	if (m->cfg.vmx) {
-		m->vmx = vmx_vcpu_create(&ec.model);
-		if (!m->vmx) {
+		v->vmx = vmx_vcpu_create(&ec.model);
+		if (!v->vmx) {
 			snprintf(err, errlen, "out of memory");
 			return VMXBOX_EXIT_INTERNAL;
 		}
 		/* Through the watcher, so traces, counters and snapshot
 		 * triggers see every VM entry and exit. */
-		vmx_watch_init(&m->watch, m->vmx);
+		vmx_watch_init(v->watch, v->vmx);
 		if (m->cfg.vmx_check) {
-			m->watch.check = on_vmx_check;
-			m->watch.check_opaque = m;
+			v->watch->check = on_vmx_check;
+			v->watch->check_opaque = m;
 		}
-		if (m->cfg.snap)
-			snap_machine_watch(m);
+		if (!v->index) {
+			m->vmx = v->vmx;
+			if (m->cfg.snap)
+				snap_machine_watch(m);
+		}
 		ec.icpt = &vmx_watch_ops;
-		ec.icpt_opaque = &m->watch;
+		ec.icpt_opaque = v->watch;
 		if (m->cfg.no_vmx_watch) {
 			/* Benchmark baseline only (bench/monitor_overhead.sh). */
 			ec.icpt = &vmx_intercept_ops;
-			ec.icpt_opaque = m->vmx;
+			ec.icpt_opaque = v->vmx;
 		}
 	}
-	m->eng = m->ops->create(&ec, why, sizeof(why));
-	if (!m->eng) {
+	v->eng = m->ops->create(&ec, why, sizeof(why));
+	if (!v->eng) {
 		snprintf(err, errlen, "cannot start the %s engine: %s",
 			 m->ops->name, why);
 		return VMXBOX_EXIT_NO_ENGINE;
 	}
+	if (!v->index)
+		m->eng = v->eng;
+	smp_save_clock_hooks(m, v);
+	return 0;
+}
+
+/* An application processor at power-on: reset state, waiting for a
+ * SIPI (SDM Vol. 3A 9.4.1). */
+static void ap_reset_state(struct cpu_state *s)
+{
+	cpu_state_reset(s);
+	s->activity = ACTIVITY_WAIT_SIPI;
+}
+
+static int create_engine(struct machine *m, char *err, size_t errlen)
+{
+	struct cpu_state ap;
+	int ret;
+
+	for (unsigned k = 0; k < m->n_cpus; k++) {
+		ret = create_vcpu_engine(m, m->cpu[k], err, errlen);
+		if (ret)
+			return ret;
+	}
+	/* Outside a run the clock reads the BSP's time. */
+	smp_use_clock(m, m->cpu[0]);
 	m->ops->set_state(m->eng, &m->boot_state);
+	ap_reset_state(&ap);
+	for (unsigned k = 1; k < m->n_cpus; k++)
+		m->ops->set_state(m->cpu[k]->eng, &ap);
+	m->sched.quantum = m->cfg.smp_quantum ? m->cfg.smp_quantum
+					      : SMP_QUANTUM_DEFAULT;
+	m->sched.round_end = m->sched.quantum;
+	m->sched.limit = m->cfg.max_insns;
+	return 0;
+}
+
+/* What --smp needs from the rest of the configuration. */
+static int check_smp(struct machine *m, char *err, size_t errlen)
+{
+	if (m->n_cpus > MACHINE_MAX_CPUS) {
+		snprintf(err, errlen, "--smp=%u: at most %u vCPUs", m->n_cpus,
+			 MACHINE_MAX_CPUS);
+		return VMXBOX_EXIT_USAGE;
+	}
+	if (m->n_cpus == 1)
+		return 0;
+	if (!m->ops->idle_until) {
+		snprintf(err, errlen, "--smp=%u: the %s engine runs one vCPU (use --engine=interp)",
+			 m->n_cpus, m->ops->name);
+		return VMXBOX_EXIT_USAGE;
+	}
+	if (m->cfg.clock == VCLOCK_HOST) {
+		snprintf(err, errlen, "--smp=%u: --clock=host is for one vCPU (the SMP scheduler keeps virtual time)",
+			 m->n_cpus);
+		return VMXBOX_EXIT_USAGE;
+	}
+	if (m->cfg.snap) {
+		snprintf(err, errlen, "--smp=%u: snapshots of a multiprocessor machine are not supported yet",
+			 m->n_cpus);
+		return VMXBOX_EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -238,9 +349,12 @@ int machine_create(const struct machine_config *cfg, struct machine **out,
 		m->cfg.mem_size = GUEST_MEM_DEFAULT;
 	atomic_init(&m->stop_cause, STOP_NONE);
 	vcpu_ctl_init(&m->ctl, m->cfg.max_insns, m->cfg.paused);
+	m->n_cpus = m->cfg.smp ? m->cfg.smp : 1;
 	ret = resolve_cpu(m, err, errlen);
 	if (!ret)
 		ret = select_engine(m, err, errlen);
+	if (!ret)
+		ret = check_smp(m, err, errlen);
 	if (ret) {
 		vcpu_ctl_destroy(&m->ctl);
 		free(m);
@@ -275,6 +389,7 @@ void machine_destroy(struct machine *m)
 		return;
 	if (m->eng)
 		m->ops->destroy(m->eng);
+	smp_destroy(m);
 	pc_isa_destroy(m);
 	lapic_destroy(&m->lapic);
 	vmx_vcpu_destroy(m->vmx);

@@ -26,6 +26,7 @@
 #include "loader/image.h"
 #include "machine/exit_status.h"
 #include "machine/pc_isa.h"
+#include "machine/smp.h"
 #include "machine/vcpu_ctl.h"
 #include "machine/vmx_watch.h"
 #include "memory/guest_mem.h"
@@ -69,6 +70,8 @@ struct machine_config {
 	enum vclock_mode clock;      /* --clock=virtual|host */
 	bool rtc_base_set;           /* --rtc-base: the RTC's date at reset */
 	int64_t rtc_base;            /* ... in Unix seconds (UTC) */
+	unsigned smp;                /* --smp=N vCPUs (0 = 1), docs/smp.md */
+	uint64_t smp_quantum;        /* --smp-quantum: instructions per turn */
 };
 
 void machine_config_default(struct machine_config *c);
@@ -109,6 +112,11 @@ struct machine {
 	struct vmx_watch watch;      /* observes VM entries/exits (vmx_watch.h) */
 	struct vcpu_ctl ctl;         /* pause / resume / step (vcpu_ctl.h) */
 	struct machine_monitor *mon; /* --monitor state (monitor_cmds.c) */
+	/* The vCPUs (smp.h): cpu[0] is the BSP above (eng, lapic, vmx,
+	 * watch); more with --smp, all run by the scheduler. */
+	unsigned n_cpus;
+	struct machine_vcpu *cpu[MACHINE_MAX_CPUS];
+	struct smp_sched sched;
 
 	/* Run state. */
 	atomic_int stop_cause;       /* enum machine_stop_cause */
@@ -136,6 +144,15 @@ void machine_request_stop(struct machine *m, enum machine_stop_cause cause);
  * even when the vCPU thread waits for room in the serial output. */
 void machine_kick_vcpu(struct machine *m);
 void machine_destroy(struct machine *m);
+
+/* Instructions retired by every vCPU together, and a limit on that total
+ * (absolute; 0 = none).  vCPU thread, or while it is parked. */
+uint64_t machine_insn_count(struct machine *m);
+void machine_set_max_insns(struct machine *m, uint64_t limit);
+/* Run the vCPU(s) once (engine run(), or the SMP scheduler). */
+enum engine_exit_reason machine_run_vcpus(struct machine *m);
+/* The state of the vCPU whose exit ended the run (the BSP's normally). */
+void machine_final_state(struct machine *m, struct cpu_state *s);
 
 /* The outcome of a finished run as exit status + reason (reason is empty
  * when the guest chose the status through debug-exit). */

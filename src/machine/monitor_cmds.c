@@ -103,7 +103,7 @@ static cbor_item_t *status_locked(struct machine *m, const cbor_item_t *args,
 	}
 	cbor_array_push(cpus, cpu);
 	cbor_decref(&cpu);
-	mon_map_put_u64(r, "insns", m->ops->insn_count ? m->ops->insn_count(m->eng) : 0);
+	mon_map_put_u64(r, "insns", machine_insn_count(m));
 	mon_map_put(r, "vcpus", cpus);
 	return r;
 }
@@ -162,7 +162,7 @@ static cbor_item_t *cmd_step(void *opaque, struct monitor_client *c,
 		return NULL;
 	cbor_item_t *r = mon_new_map();
 	get_state(m, &s);
-	mon_map_put_u64(r, "insns", m->ops->insn_count(m->eng));
+	mon_map_put_u64(r, "insns", machine_insn_count(m));
 	mon_map_put_u64(r, "rip", s.rip);
 	mon_map_put_str(r, "state", vcpu_state_name(vcpu_state(m)));
 	return r;

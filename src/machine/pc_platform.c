@@ -35,9 +35,10 @@ static int add_e820_file(struct fw_cfg *f, uint64_t ram)
 
 /* The items QEMU's pc machine offers (hw/i386/fw_cfg.c, fw_cfg.c):
  * docs/platform.md lists each. */
-static int fill_fw_cfg(struct fw_cfg *f, const struct machine_config *c)
+static int fill_fw_cfg(struct fw_cfg *f, const struct machine_config *c,
+		       unsigned n_cpus)
 {
-	static const uint8_t zero[16];
+	static const uint8_t zero[8 + 8 * MACHINE_MAX_CPUS];
 	uint8_t fail_wait[4] = { 0xff, 0xff, 0xff, 0xff };  /* -1: no reboot */
 	uint8_t fctl[8] = { 0 };
 	int ret = 0;
@@ -46,10 +47,10 @@ static int fill_fw_cfg(struct fw_cfg *f, const struct machine_config *c)
 	ret |= fw_cfg_add_bytes(f, FW_CFG_UUID, zero, 16);
 	ret |= fw_cfg_add_i64(f, FW_CFG_RAM_SIZE, c->mem_size);
 	ret |= fw_cfg_add_i16(f, FW_CFG_NOGRAPHIC, 0);
-	ret |= fw_cfg_add_i16(f, FW_CFG_NB_CPUS, 1);
-	ret |= fw_cfg_add_i16(f, FW_CFG_MAX_CPUS, 1);
+	ret |= fw_cfg_add_i16(f, FW_CFG_NB_CPUS, (uint16_t)n_cpus);
+	ret |= fw_cfg_add_i16(f, FW_CFG_MAX_CPUS, (uint16_t)n_cpus);
 	/* One word of node count, one per APIC ID: no NUMA nodes. */
-	ret |= fw_cfg_add_bytes(f, FW_CFG_NUMA, zero, 16);
+	ret |= fw_cfg_add_bytes(f, FW_CFG_NUMA, zero, 8 + 8 * n_cpus);
 	ret |= fw_cfg_add_i16(f, FW_CFG_BOOT_MENU, 0);
 	ret |= fw_cfg_add_i32(f, FW_CFG_IRQ0_OVERRIDE, 1);
 	ret |= add_e820_file(f, c->mem_size);
@@ -104,7 +105,7 @@ static int create_devices(struct machine *m, struct pc_platform *pc, char *err,
 	}
 
 	fw_cfg_init(&pc->fw_cfg, &m->mem);
-	if (fill_fw_cfg(&pc->fw_cfg, c) || fw_cfg_attach(&pc->fw_cfg, &m->pio)) {
+	if (fill_fw_cfg(&pc->fw_cfg, c, m->n_cpus) || fw_cfg_attach(&pc->fw_cfg, &m->pio)) {
 		snprintf(err, errlen, "cannot create the fw_cfg device");
 		return VMXBOX_EXIT_INTERNAL;
 	}
@@ -159,7 +160,7 @@ int pc_platform_boot(struct machine *m, char *err, size_t errlen)
 
 	if (m->img_kind != IMAGE_MULTIBOOT && m->img_kind != IMAGE_LINUX)
 		return 0;
-	acpi_config_pc(&ac, 1);
+	acpi_config_pc(&ac, m->n_cpus);
 	if (acpi_build(&m->mem, &ac, &m->pc->acpi, why, sizeof(why))) {
 		snprintf(err, errlen, "cannot build the ACPI tables: %s", why);
 		return VMXBOX_EXIT_INTERNAL;

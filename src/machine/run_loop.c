@@ -71,7 +71,7 @@ static void *vcpu_thread(void *arg)
 		do {
 			uart16550_unkick(&m->uart);
 			m->reason = m->cfg.snap ? snap_machine_run(m)
-				: m->ops->run(m->eng, &m->exit);
+				: machine_run_vcpus(m);
 		} while (vcpu_ctl_after_run(m, m->reason));
 	} else {
 		vcpu_ctl_set_ended(m);
@@ -230,8 +230,7 @@ static void finish_traces(struct run_ctx *rc)
 
 	if (!rc->trace.f)
 		return;
-	r = trace_json_close(&rc->trace, m->ops->insn_count ?
-			     m->ops->insn_count(m->eng) : 0);
+	r = trace_json_close(&rc->trace, machine_insn_count(m));
 	if (r) {
 		snprintf(line, sizeof(line), "--trace-out=%s: %s", m->cfg.trace_out,
 			 strerror(-r));
@@ -334,8 +333,8 @@ int machine_run(struct machine *m)
 	finish_traces(&rc);
 
 	if (m->ops->get_state)
-		m->ops->get_state(m->eng, &m->final_state);
-	m->insns = m->ops->insn_count ? m->ops->insn_count(m->eng) : 0;
+		machine_final_state(m, &m->final_state);
+	m->insns = machine_insn_count(m);
 	status = machine_outcome(m, reason, sizeof(reason));
 	if (reason[0])
 		msg(m, reason);

@@ -224,6 +224,12 @@ struct snapshot_machine *snap_machine_capture(struct machine *m,
 	}
 	snprintf(s->trigger, sizeof(s->trigger), "%s", trigger);
 	capture_config(m, s);
+	if (m->n_cpus > 1) {
+		snprintf(err, errlen, "snapshots of a machine with %u vCPUs are not supported yet",
+			 m->n_cpus);
+		snapshot_free(s);
+		return NULL;
+	}
 	s->n_cpus = 1;
 	m->ops->get_state(m->eng, &s->cpus[0]);
 	if (m->vmx)

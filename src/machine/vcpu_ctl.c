@@ -40,8 +40,7 @@ static void apply_limit(struct machine *m, uint64_t step_target)
 
 	if (step_target && (!lim || step_target < lim))
 		lim = step_target;
-	if (m->ops->set_max_insns)
-		m->ops->set_max_insns(m->eng, lim);
+	machine_set_max_insns(m, lim);
 }
 
 /* Park until resumed, stepped or stopped; called and returns with the lock
@@ -73,7 +72,7 @@ static bool park_locked(struct machine *m, bool count)
 bool vcpu_ctl_after_run(struct machine *m, enum engine_exit_reason reason)
 {
 	struct vcpu_ctl *c = &m->ctl;
-	uint64_t count = m->ops->insn_count ? m->ops->insn_count(m->eng) : 0;
+	uint64_t count = machine_insn_count(m);
 	bool park;
 
 	pthread_mutex_lock(&c->lock);
@@ -197,7 +196,7 @@ bool vcpu_step(struct machine *m, uint64_t n, char *err, size_t errlen)
 		snprintf(err, errlen, "pause the vCPU first");
 		return false;
 	}
-	c->step_target = m->ops->insn_count(m->eng) + n;
+	c->step_target = machine_insn_count(m) + n;
 	uint64_t parks = c->parks;
 	struct timespec dl;
 	clock_gettime(CLOCK_REALTIME, &dl);

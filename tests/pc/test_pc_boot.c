@@ -463,7 +463,7 @@ START_TEST(qemu_front_end_cli)
 	const char *ver[] = { prog, "--version", NULL };
 	const char *dev[] = { prog, "-device", "help", NULL };
 	const char *bad[] = { prog, "-kernel", "x", "-bogus", NULL };
-	const char *smp[] = { prog, "-smp", "2", "-kernel", "x", NULL };
+	const char *smp[] = { prog, "-smp", "17", "-kernel", "x", NULL };
 	const char *nodev[] = { prog, "-device", "e1000", NULL };
 	const char *many[] = { prog, "-device", "pci-testdev", "-device", "pci-testdev",
 			       "-device", "pci-testdev", "-device", "pci-testdev",
@@ -494,7 +494,7 @@ START_TEST(qemu_front_end_cli)
 	fw_result_free(&r);
 	run_argv(smp, &r);
 	ck_assert_int_eq(r.status, 1);
-	ck_assert_str_eq(r.err, "vmxbox-qemu: -smp 2: vmxbox runs one vCPU (use -smp 1)\n");
+	ck_assert_str_eq(r.err, "vmxbox-qemu: -smp 17: vmxbox runs 1 to 16 vCPUs\n");
 	fw_result_free(&r);
 	run_argv(nodev, &r);
 	ck_assert_int_eq(r.status, 1);

@@ -698,12 +698,44 @@ bool interp_take_init(struct interp *ip)
 		 * F000:FFF0 (SDM 10.1); it is taken, not delivered via the
 		 * IDT, and drops pending events. */
 		cpu_state_init_signal(&ip->s);
+		/* An application processor then waits for a SIPI (SDM Vol.
+		 * 3A 9.4.1); the BSP restarts at the reset vector. */
+		if (ip->cfg.ap)
+			ip->s.activity = ACTIVITY_WAIT_SIPI;
 		if (ip->cfg.intc.ops && ip->cfg.intc.ops->init)
 			ip->cfg.intc.ops->init(ip->cfg.intc.opaque);
 		tlb_flush(ip);
 		break;
 	}
 	return true;
+}
+
+/*
+ * SIPI (SDM Vol. 3A 11.6.1 "Start-Up", 9.4.3): a processor in the
+ * wait-for-SIPI state starts in real mode at CS = vector << 8, IP = 0 (CS
+ * base vector << 12); in any other state the SIPI is ignored.  Called
+ * between this vCPU's run() calls (another vCPU's ICR write), so the
+ * state may change here.  (A SIPI for an L2 in wait-for-SIPI is a VM
+ * exit, issue 16 item 3; not yet.)
+ */
+void interp_take_sipi(struct interp *ip, uint8_t vector)
+{
+	struct seg_reg *cs = &ip->s.seg[SEG_CS];
+
+	if (ip->in_insn)
+		return;
+	/* An INIT sent before it has not been recognised yet only because
+	 * this vCPU has not run since: a processor takes it long before the
+	 * SIPI that follows (the INIT-SIPI-SIPI sequence). */
+	if (ip->s.init_pending)
+		interp_take_init(ip);
+	if (ip->s.activity != ACTIVITY_WAIT_SIPI)
+		return;
+	cs->sel = (uint16_t)(vector << 8);
+	cs->base = (uint64_t)vector << 12;
+	ip->s.rip = 0;
+	ip->s.activity = ACTIVITY_ACTIVE;
+	interp_mode_changed(ip);
 }
 
 bool interp_check_interrupts(struct interp *ip)

@@ -238,6 +238,27 @@ static bool idle_wait(struct interp *ip)
 	return true;
 }
 
+/*
+ * SMP: the vCPU is halted (HLT) or waits for a SIPI.  The machine's
+ * scheduler runs the other vCPUs meanwhile and moves this one's time
+ * (idle_until), so instead of jumping to the next deadline the run ends
+ * with ENGINE_EXIT_HLT and the time a timer could wake it.  True: a
+ * deadline is already due, look again at this boundary.
+ */
+static bool smp_idle(struct interp *ip)
+{
+	uint64_t next = VCLOCK_NEVER;
+
+	if (ip->s.activity == ACTIVITY_HLT &&
+	    ((ip->s.rflags & RFLAGS_IF) || ip->icpt.boundary_wanted))
+		next = next_wake(ip);
+	if (next != VCLOCK_NEVER && next <= vtime(ip))
+		return true;
+	ip->wake_at = next;
+	exit_with(ip, ENGINE_EXIT_HLT);
+	return false;
+}
+
 static void run_batch(struct interp *ip)
 {
 	struct cpu_state *s = &ip->s;
@@ -324,11 +345,23 @@ static void run_until_exit(struct interp *ip)
 		if (__builtin_expect(ip->icpt.boundary_wanted, 0) &&
 		    boundary_hook(ip))
 			continue;
+		/* Wait-for-SIPI: only INIT and SIPI are recognised (SDM
+		 * Vol. 3A 9.4.1; NMIs and interrupts stay pending). */
+		if (__builtin_expect(s->activity == ACTIVITY_WAIT_SIPI, 0) &&
+		    ip->cfg.smp) {
+			smp_idle(ip);
+			break;
+		}
 		if (interp_check_interrupts(ip)) {
 			interp_drop_fetch(ip);
 			continue;
 		}
 		if (__builtin_expect(s->activity != ACTIVITY_ACTIVE, 0)) {
+			if (ip->cfg.smp && s->activity != ACTIVITY_SHUTDOWN) {
+				if (smp_idle(ip))
+					continue;
+				break;
+			}
 			if (s->activity == ACTIVITY_HLT && idle_wait(ip))
 				continue;
 			exit_with(ip, s->activity == ACTIVITY_HLT ?
@@ -363,6 +396,8 @@ static enum engine_exit_reason interp_run(struct engine *e,
 	if (out) {
 		out->reason = ip->exit_reason;
 		snprintf(out->msg, sizeof(out->msg), "%s", ip->exit_msg);
+		out->wake_at = ip->exit_reason == ENGINE_EXIT_HLT ? ip->wake_at
+								  : VCLOCK_NEVER;
 	}
 	return ip->exit_reason;
 }
@@ -488,10 +523,20 @@ static void interp_raise_event(struct engine *e, enum cpu_signal ev,
 		ip->s.init_pending = true;
 		break;
 	case CPU_SIGNAL_SIPI:
-		break;          /* one vCPU: never in wait-for-SIPI */
+		interp_take_sipi(ip, vector);
+		break;
 	}
 	ip->batch_break = true;
 	ip->icpt.boundary_wanted = ip->cfg.icpt != NULL;
+}
+
+static void interp_idle_until(struct engine *e, uint64_t t)
+{
+	struct interp *ip = to_interp(e);
+	uint64_t now = vtime(ip);
+
+	if (now < t)
+		ip->s.tsc += t - now;
 }
 
 static void interp_request_stop(struct engine *e)
@@ -533,4 +578,5 @@ const struct engine_ops interp_engine_ops = {
 	.insn_count = interp_insn_count,
 	.set_max_insns = interp_set_max_insns,
 	.tlb_stats = interp_tlb_stats,
+	.idle_until = interp_idle_until,
 };

@@ -146,6 +146,7 @@ struct interp {
 	uint32_t shadow_next;       /* interrupt shadow set by this insn */
 	enum engine_exit_reason exit_reason;  /* set to leave run() */
 	char exit_msg[160];
+	uint64_t wake_at;           /* ENGINE_EXIT_HLT under cfg.smp (engine.h) */
 	unsigned fault_depth;       /* for #DF / triple fault (except.c) */
 	/* DR6 bits (BS, BD) of the #DB being raised.  They reach DR6 only
 	 * when the #DB is delivered through the IDT: a #DB that causes a VM
@@ -328,6 +329,8 @@ static inline int interp_intr_pending(struct interp *ip)
 /* A latched INIT at a boundary: true when it was taken (INIT state or VM
  * exit), false while it is blocked (VMX root operation). */
 bool interp_take_init(struct interp *ip);
+/* A start-up IPI: a vCPU in wait-for-SIPI starts at vector * 4 KiB. */
+void interp_take_sipi(struct interp *ip, uint8_t vector);
 
 /* System instruction dispatch: returns false if the mnemonic is not a
  * system-side instruction (the core then raises #UD).

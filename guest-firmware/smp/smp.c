@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Multiprocessor start-up and scheduling (docs/smp.md), run with
+ * `vmxbox run --smp=N`: the number of CPUs from fw_cfg, the BSP's CPUID
+ * topology, INIT-SIPI-SIPI to every AP through the local APIC's ICR (SDM
+ * Vol. 3A 9.4.4 "MP initialization example"), each AP reaching long mode
+ * through trampoline.S and reporting its CPUID initial APIC ID, x2APIC
+ * ID and local APIC ID, fixed IPIs from the BSP waking APs halted with
+ * interrupts on, NMIs, and locked increments from every CPU at once
+ * adding up exactly.  With --append=halt the BSP halts at the end instead
+ * of exiting, so that every vCPU is halted for good.  The APs never print: the BSP reports everything,
+ * so the output is the same whatever the interleaving.
+ */
+#include "fw.h"
+#include "apic.h"
+
+#define MAX_CPUS	16
+#define SMP_TRAMPOLINE	0x8000		/* trampoline.S TRAMP_BASE */
+#define VEC_IPI		0x30
+#define LOCK_ITERS	20000
+#define SPIN_LIMIT	20000000u
+
+#define FW_CFG_PORT_SEL		0x510
+#define FW_CFG_PORT_DATA	0x511
+#define FW_CFG_NB_CPUS		0x05
+
+#define ICR_INIT	(5u << 8)
+#define ICR_SIPI	(6u << 8)
+#define ICR_ASSERT	(1u << 14)
+#define ICR_LEVEL	(1u << 15)
+
+extern char ap_tramp_start[], ap_tramp_end[];
+extern uint64_t ap_tramp_cr3, ap_tramp_entry;
+void ap_entry64(void);
+void ap_main(uint32_t id);
+
+uint8_t ap_stacks[MAX_CPUS + 1][16384] __attribute__((aligned(16)));
+
+struct ap_report {
+	uint32_t cpuid_apic;	/* CPUID.1:EBX[31:24] */
+	uint32_t x2apic_id;	/* CPUID.0BH:EDX */
+	uint32_t lapic_id;	/* APIC ID register */
+	uint32_t cores;		/* CPUID.0BH.1:EBX */
+	uint32_t bsp_flag;	/* IA32_APIC_BASE.BSP */
+	uint32_t ipis, nmis;
+};
+
+static volatile struct ap_report rep[MAX_CPUS];
+static volatile uint32_t alive, go, done;
+static volatile uint64_t counter;
+
+static uint32_t my_id(void)
+{
+	return apic_read(APIC_ID) >> 24;
+}
+
+static bool on_ipi(struct trap_frame *f)
+{
+	rep[my_id()].ipis++;
+	apic_eoi();
+	return true;
+}
+
+static bool on_nmi(struct trap_frame *f)
+{
+	rep[my_id()].nmis++;
+	return true;
+}
+
+static uint16_t fw_cfg_u16(uint16_t key)
+{
+	uint16_t lo, hi;
+
+	outw(FW_CFG_PORT_SEL, key);
+	lo = inb(FW_CFG_PORT_DATA);
+	hi = inb(FW_CFG_PORT_DATA);
+	return (uint16_t)(lo | hi << 8);
+}
+
+/* Each AP: a copy of the runtime's GDT with a TSS of its own (the BSP's
+ * is busy; IST1 for NMIs needs one), and the shared IDT. */
+static uint64_t ap_gdt[MAX_CPUS][7] __attribute__((aligned(16)));
+static struct tss64 ap_tss[MAX_CPUS] __attribute__((aligned(16)));
+static uint8_t ap_ist[MAX_CPUS][4096] __attribute__((aligned(16)));
+
+static void load_descriptors(uint32_t id)
+{
+	uint64_t base = (uint64_t)&ap_tss[id], limit = sizeof(ap_tss[id]) - 1;
+	struct desc_ptr g = { sizeof(ap_gdt[id]) - 1, (uint64_t)ap_gdt[id] };
+	struct desc_ptr i = { 64 * 16 - 1, idt_base() };
+
+	memcpy(ap_gdt[id], fw_gdt, sizeof(ap_gdt[id]));
+	ap_tss[id].ist[0] = (uint64_t)(ap_ist[id] + sizeof(ap_ist[id]));
+	ap_tss[id].iomap_base = sizeof(ap_tss[id]);
+	ap_gdt[id][5] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+			(0x89ULL << 40) | (((base >> 24) & 0xff) << 56);
+	ap_gdt[id][6] = base >> 32;
+	asm volatile("lgdt %0; lidt %1; ltr %w2"
+		     : : "m"(g), "m"(i), "r"(SEL_TSS) : "memory");
+}
+
+static void record_topology(volatile struct ap_report *r)
+{
+	r->cpuid_apic = cpuid(1, 0).ebx >> 24;
+	r->x2apic_id = cpuid(0xb, 0).edx;
+	r->cores = cpuid(0xb, 1).ebx & 0xffff;
+	r->lapic_id = my_id();
+	r->bsp_flag = (rdmsr(MSR_APIC_BASE) >> 8) & 1;
+}
+
+/* Every AP, in long mode on the BSP's page tables, on its own stack. */
+void ap_main(uint32_t id)
+{
+	volatile struct ap_report *r = &rep[id];
+
+	if (id >= MAX_CPUS)
+		for (;;)
+			asm volatile("cli; hlt");
+	load_descriptors(id);
+	apic_write(APIC_SPIV, 0x1ff);
+	record_topology(r);
+	__atomic_add_fetch(&alive, 1, __ATOMIC_SEQ_CST);
+	/* Halted with interrupts on until the BSP's IPI wakes it. */
+	while (!r->ipis)
+		asm volatile("sti; hlt; cli" ::: "memory");
+	while (!go)
+		asm volatile("pause");
+	for (unsigned i = 0; i < LOCK_ITERS; i++)
+		__atomic_add_fetch(&counter, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&done, 1, __ATOMIC_SEQ_CST);
+	/* Halted with interrupts off: only an NMI reaches it. */
+	for (;;)
+		asm volatile("cli; hlt" ::: "memory");
+}
+
+static void send_ipi(uint32_t dest, uint32_t icr)
+{
+	apic_write(APIC_ICR2, dest << 24);
+	apic_write(APIC_ICR, icr);
+}
+
+static bool wait_for(volatile uint32_t *v, uint32_t want)
+{
+	for (uint32_t i = 0; i < SPIN_LIMIT; i++) {
+		if (*v == want)
+			return true;
+		asm volatile("pause");
+	}
+	return false;
+}
+
+static void start_aps(unsigned n)
+{
+	memcpy((void *)SMP_TRAMPOLINE, ap_tramp_start,
+	       (size_t)(ap_tramp_end - ap_tramp_start));
+	*(volatile uint64_t *)(SMP_TRAMPOLINE + ((char *)&ap_tramp_cr3 - ap_tramp_start)) =
+		read_cr3();
+	*(volatile uint64_t *)(SMP_TRAMPOLINE + ((char *)&ap_tramp_entry - ap_tramp_start)) =
+		(uint64_t)ap_entry64;
+	for (unsigned k = 1; k < n; k++) {
+		send_ipi(k, ICR_INIT | ICR_ASSERT | ICR_LEVEL);
+		send_ipi(k, ICR_INIT | ICR_LEVEL);	/* de-assert */
+		send_ipi(k, ICR_SIPI | (SMP_TRAMPOLINE >> 12));
+		send_ipi(k, ICR_SIPI | (SMP_TRAMPOLINE >> 12));
+	}
+	report(wait_for(&alive, n - 1), "%u APs started", n - 1);
+}
+
+static void test_topology(unsigned n)
+{
+	struct cpuid_regs r1 = cpuid(1, 0);
+
+	expect_eq(n, 4, "fw_cfg nb_cpus");
+	expect_eq(r1.ebx >> 24, 0, "bsp cpuid.1 initial apic id");
+	expect_eq((r1.ebx >> 16) & 0xff, 4, "cpuid.1 addressable ids");
+	expect_eq((r1.edx >> 28) & 1, 1, "cpuid.1 htt");
+	expect_eq(cpuid(0xb, 1).ebx & 0xffff, 4, "cpuid.0b.1 cores");
+	expect_eq(cpuid(0xb, 1).eax & 0x1f, 2, "cpuid.0b.1 shift");
+	expect_eq(cpuid(4, 3).eax >> 26, 3, "cpuid.4 core ids - 1");
+	expect_eq((rdmsr(MSR_APIC_BASE) >> 8) & 1, 1, "bsp flag");
+}
+
+static void check_aps(unsigned n)
+{
+	for (unsigned k = 1; k < n; k++) {
+		expect_eq(rep[k].cpuid_apic, k, "cpu %u cpuid.1 initial apic id", k);
+		expect_eq(rep[k].x2apic_id, k, "cpu %u cpuid.0b x2apic id", k);
+		expect_eq(rep[k].lapic_id, k, "cpu %u apic id register", k);
+		expect_eq(rep[k].cores, n, "cpu %u cpuid.0b.1 cores", k);
+		expect_eq(rep[k].bsp_flag, 0, "cpu %u not bsp", k);
+	}
+}
+
+/* A fixed IPI wakes each AP from HLT (IF = 1) on its own vCPU. */
+static void test_ipis(unsigned n)
+{
+	for (unsigned k = 1; k < n; k++)
+		send_ipi(k, VEC_IPI);
+	for (unsigned k = 1; k < n; k++)
+		report(wait_for(&rep[k].ipis, 1), "cpu %u woken by ipi", k);
+}
+
+/* Locked read-modify-writes are atomic across vCPUs. */
+static void test_locked(unsigned n)
+{
+	go = 1;
+	for (unsigned i = 0; i < LOCK_ITERS; i++)
+		__atomic_add_fetch(&counter, 1, __ATOMIC_SEQ_CST);
+	report(wait_for(&done, n - 1), "all cpus done");
+	expect_eq(counter, (uint64_t)n * LOCK_ITERS, "locked increments add up");
+}
+
+/* An NMI IPI reaches an AP halted with interrupts off. */
+static void test_nmi(unsigned n)
+{
+	for (unsigned k = 1; k < n; k++)
+		send_ipi(k, APIC_DM_NMI);
+	for (unsigned k = 1; k < n; k++)
+		report(wait_for(&rep[k].nmis, 1), "cpu %u nmi", k);
+}
+
+int main(void)
+{
+	unsigned n = fw_cfg_u16(FW_CFG_NB_CPUS);
+
+	if (n < 2 || n > MAX_CPUS) {
+		printf("FAIL nb_cpus %u: run with --smp=4\n", n);
+		return 1;
+	}
+	trap_set_handler(VEC_IPI, on_ipi);
+	trap_set_handler(2, on_nmi);
+	test_topology(n);
+	start_aps(n);
+	check_aps(n);
+	test_ipis(n);
+	test_locked(n);
+	test_nmi(n);
+	if (strcmp(boot_info.cmdline, "halt"))
+		return test_summary();
+	/* --append=halt: every CPU halted with interrupts off, nothing
+	 * left to wake one: vmxbox ends the run (status 73). */
+	test_summary();
+	for (;;)
+		asm volatile("cli; hlt" ::: "memory");
+}

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Multiprocessor machines (docs/smp.md): the deterministic scheduler
+ * (same program, same output and instruction count, whatever the run;
+ * every quantum gives a correct result), the end of a run when every vCPU
+ * is halted for good, the total instruction limit, the CLI's errors, and
+ * the MADT and fw_cfg of `vmxbox-qemu -smp 4` as the PC test kernel
+ * (a multiboot kernel) reads them.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fw_run.h"
+
+static void run_argv(const char *const *argv, struct fw_result *r)
+{
+	ck_assert_int_eq(fw_run((char *const *)argv, 120, r), 0);
+	ck_assert_msg(!r->timed_out, "timed out:\n%s\n%s", r->out, r->err);
+}
+
+static void expect_line(const struct fw_result *r, const char *line)
+{
+	char *missing = NULL;
+
+	ck_assert_msg(fw_lines_in_order(r->out, line, &missing),
+		      "missing line \"%s\" in:\n%s", line, r->out);
+}
+
+/* "... engine interp: N instructions in ..." of --verbose. */
+static unsigned long long insns_of(const struct fw_result *r)
+{
+	const char *p = strstr(r->err, "engine interp: ");
+
+	ck_assert_msg(p, "no verbose report in:\n%s", r->err);
+	return strtoull(p + 15, NULL, 10);
+}
+
+static void run_smp(const char *quantum, const char *append,
+		    struct fw_result *r)
+{
+	char q[64], a[64];
+	const char *argv[] = { getenv("VMXBOX"), "run", "-v", "--smp=4", q, a,
+			       getenv("FW_SMP"), NULL };
+
+	snprintf(q, sizeof(q), "--smp-quantum=%s", quantum);
+	snprintf(a, sizeof(a), "--append=%s", append);
+	run_argv(argv, r);
+}
+
+START_TEST(deterministic)
+{
+	struct fw_result a, b;
+
+	run_smp("1000", "", &a);
+	run_smp("1000", "", &b);
+	ck_assert_msg(a.status == 0, "status %d\n%s%s", a.status, a.out, a.err);
+	ck_assert_str_eq(a.out, b.out);
+	ck_assert_uint_eq(insns_of(&a), insns_of(&b));
+	expect_line(&a, "32 passed, 0 failed");
+	fw_result_free(&a);
+	fw_result_free(&b);
+}
+END_TEST
+
+/* Any quantum interleaves the vCPUs differently but correctly. */
+START_TEST(quantum)
+{
+	static const char *const q[] = { "1", "7", "100000" };
+	struct fw_result r;
+
+	run_smp(q[_i], "", &r);
+	ck_assert_msg(r.status == 0, "quantum %s: status %d\n%s", q[_i],
+		      r.status, r.out);
+	expect_line(&r, "32 passed, 0 failed");
+	fw_result_free(&r);
+}
+END_TEST
+
+START_TEST(all_halted_ends_run)
+{
+	struct fw_result r;
+
+	run_smp("1000", "halt", &r);
+	ck_assert_msg(r.status == 73, "status %d\n%s", r.status, r.err);
+	expect_line(&r, "32 passed, 0 failed");
+	ck_assert_msg(strstr(r.err, "vmxbox: guest halted at rip=0x"),
+		      "%s", r.err);
+	fw_result_free(&r);
+}
+END_TEST
+
+/* --max-insns limits the total of every vCPU. */
+START_TEST(total_insn_limit)
+{
+	const char *argv[] = { getenv("VMXBOX"), "run", "-v", "--smp=4",
+			       "--max-insns=123457", getenv("FW_SMP"), NULL };
+	struct fw_result r;
+
+	run_argv(argv, &r);
+	ck_assert_msg(r.status == 74, "status %d\n%s", r.status, r.err);
+	ck_assert_uint_eq(insns_of(&r), 123457);
+	fw_result_free(&r);
+}
+END_TEST
+
+START_TEST(cli_errors)
+{
+	static const char *const cases[][2] = {
+		{ "--smp=0", "vmxbox run: --smp=0: must be between 1 and 16\n" },
+		{ "--smp=17", "vmxbox run: --smp=17: must be between 1 and 16\n" },
+		{ "--smp=x", "vmxbox run: --smp=x: not a non-negative integer\n" },
+		{ "--smp-quantum=0", "vmxbox run: --smp-quantum=0: must be between 1 and 1000000000\n" },
+		{ "--clock=host", "vmxbox run: --smp=2: --clock=host is for one vCPU (the SMP scheduler keeps virtual time)\n" },
+		{ "--snapshot=/nonexistent/x", "vmxbox run: --smp=2: snapshots of a multiprocessor machine are not supported yet\n" },
+	};
+	const char *c = cases[_i][0];
+	const char *argv[] = { getenv("VMXBOX"), "run", "--smp=2", c,
+			       getenv("FW_SMP"), NULL };
+	struct fw_result r;
+
+	run_argv(argv, &r);
+	ck_assert_msg(r.status == 2, "%s: status %d", c, r.status);
+	ck_assert_str_eq(r.err, cases[_i][1]);
+	fw_result_free(&r);
+}
+END_TEST
+
+/* vmxbox-qemu -smp 4: the firmware tables a multiboot kernel reads. */
+START_TEST(qemu_smp4_tables)
+{
+	const char *argv[] = { getenv("VMXBOX_QEMU"), "-nodefaults", "-display",
+			       "none", "-serial", "stdio", "-m", "128M", "-device",
+			       "isa-debug-exit,iobase=0xf4,iosize=0x4", "-smp",
+			       "cpus=4", "-kernel", getenv("PCTEST32"), NULL };
+	struct fw_result r;
+
+	run_argv(argv, &r);
+	ck_assert_msg(r.status == 1, "status %d\n%s", r.status, r.err);
+	expect_line(&r, "fwcfg ram_size=0x8000000 nb_cpus=4 max_cpus=4 nographic=0 boot_menu=0 irq0_override=1");
+	expect_line(&r,
+		    "acpi madt lapic_addr=0xfee00000 flags=0x1\n"
+		    "acpi madt lapic uid=0 apic_id=0 flags=0x1\n"
+		    "acpi madt lapic uid=1 apic_id=1 flags=0x1\n"
+		    "acpi madt lapic uid=2 apic_id=2 flags=0x1\n"
+		    "acpi madt lapic uid=3 apic_id=3 flags=0x1\n"
+		    "acpi madt ioapic id=0 addr=0xfec00000 gsi_base=0");
+	expect_line(&r, "pctest done");
+	fw_result_free(&r);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("smp");
+	TCase *tc = tcase_create("smp");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, deterministic);
+	tcase_add_loop_test(tc, quantum, 0, 3);
+	tcase_add_test(tc, all_halted_ends_run);
+	tcase_add_test(tc, total_insn_limit);
+	tcase_add_loop_test(tc, cli_errors, 0, 6);
+	tcase_add_test(tc, qemu_smp4_tables);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
