@@ -205,6 +205,14 @@ static int select_engine(struct machine *m, char *err, size_t errlen)
 	}
 	m->ops = engine_select(m->cfg.engine ? m->cfg.engine : "auto",
 			       m->engine_why, sizeof(m->engine_why));
+	/* auto with several vCPUs: the fastest engine that runs them. */
+	if (m->ops && m->n_cpus > 1 && !m->ops->idle_until &&
+	    (!m->cfg.engine || !strcmp(m->cfg.engine, "auto"))) {
+		m->ops = &interp_engine_ops;
+		snprintf(m->engine_why, sizeof(m->engine_why),
+			 "--smp=%u: interp is the engine that runs several vCPUs",
+			 m->n_cpus);
+	}
 	if (m->ops)
 		return 0;
 	snprintf(err, errlen, "--engine=%s: %s", m->cfg.engine, m->engine_why);
