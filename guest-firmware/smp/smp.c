@@ -8,33 +8,14 @@
  * ID and local APIC ID, fixed IPIs from the BSP waking APs halted with
  * interrupts on, NMIs, and locked increments from every CPU at once
  * adding up exactly.  With --append=halt the BSP halts at the end instead
- * of exiting, so that every vCPU is halted for good.  The APs never print: the BSP reports everything,
- * so the output is the same whatever the interleaving.
+ * of exiting, so that every vCPU is halted for good.  The APs never
+ * print: the BSP reports everything, so the output is the same whatever
+ * the interleaving.  AP start-up itself is ap.c and trampoline.S.
  */
-#include "fw.h"
-#include "apic.h"
+#include "ap.h"
 
-#define MAX_CPUS	16
-#define SMP_TRAMPOLINE	0x8000		/* trampoline.S TRAMP_BASE */
 #define VEC_IPI		0x30
 #define LOCK_ITERS	20000
-#define SPIN_LIMIT	20000000u
-
-#define FW_CFG_PORT_SEL		0x510
-#define FW_CFG_PORT_DATA	0x511
-#define FW_CFG_NB_CPUS		0x05
-
-#define ICR_INIT	(5u << 8)
-#define ICR_SIPI	(6u << 8)
-#define ICR_ASSERT	(1u << 14)
-#define ICR_LEVEL	(1u << 15)
-
-extern char ap_tramp_start[], ap_tramp_end[];
-extern uint64_t ap_tramp_cr3, ap_tramp_entry;
-void ap_entry64(void);
-void ap_main(uint32_t id);
-
-uint8_t ap_stacks[MAX_CPUS + 1][16384] __attribute__((aligned(16)));
 
 struct ap_report {
 	uint32_t cpuid_apic;	/* CPUID.1:EBX[31:24] */
@@ -49,54 +30,39 @@ static volatile struct ap_report rep[MAX_CPUS];
 static volatile uint32_t alive, go, done;
 static volatile uint64_t counter;
 
-static uint32_t my_id(void)
-{
-	return apic_read(APIC_ID) >> 24;
-}
-
 static bool on_ipi(struct trap_frame *f)
 {
-	rep[my_id()].ipis++;
+	rep[smp_my_id()].ipis++;
 	apic_eoi();
 	return true;
 }
 
 static bool on_nmi(struct trap_frame *f)
 {
-	rep[my_id()].nmis++;
+	rep[smp_my_id()].nmis++;
 	return true;
 }
 
-static uint16_t fw_cfg_u16(uint16_t key)
-{
-	uint16_t lo, hi;
+/* --append=bench (bench/smp_sched.sh): BENCH_ITERS iterations of a
+ * two-instruction loop shared out among the CPUs. */
+#define BENCH_ITERS 20000000ull
+static volatile uint64_t bench_iters;
 
-	outw(FW_CFG_PORT_SEL, key);
-	lo = inb(FW_CFG_PORT_DATA);
-	hi = inb(FW_CFG_PORT_DATA);
-	return (uint16_t)(lo | hi << 8);
+static void spin_work(uint64_t n)
+{
+	asm volatile("1: dec %0; jnz 1b" : "+r"(n));
 }
 
-/* Each AP: a copy of the runtime's GDT with a TSS of its own (the BSP's
- * is busy; IST1 for NMIs needs one), and the shared IDT. */
-static uint64_t ap_gdt[MAX_CPUS][7] __attribute__((aligned(16)));
-static struct tss64 ap_tss[MAX_CPUS] __attribute__((aligned(16)));
-static uint8_t ap_ist[MAX_CPUS][4096] __attribute__((aligned(16)));
-
-static void load_descriptors(uint32_t id)
+static int bench(unsigned n)
 {
-	uint64_t base = (uint64_t)&ap_tss[id], limit = sizeof(ap_tss[id]) - 1;
-	struct desc_ptr g = { sizeof(ap_gdt[id]) - 1, (uint64_t)ap_gdt[id] };
-	struct desc_ptr i = { 64 * 16 - 1, idt_base() };
-
-	memcpy(ap_gdt[id], fw_gdt, sizeof(ap_gdt[id]));
-	ap_tss[id].ist[0] = (uint64_t)(ap_ist[id] + sizeof(ap_ist[id]));
-	ap_tss[id].iomap_base = sizeof(ap_tss[id]);
-	ap_gdt[id][5] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
-			(0x89ULL << 40) | (((base >> 24) & 0xff) << 56);
-	ap_gdt[id][6] = base >> 32;
-	asm volatile("lgdt %0; lidt %1; ltr %w2"
-		     : : "m"(g), "m"(i), "r"(SEL_TSS) : "memory");
+	bench_iters = BENCH_ITERS / n;
+	if (n > 1 && !smp_start_aps(n))
+		return 1;
+	spin_work(bench_iters);
+	if (!smp_wait_for(&done, n - 1))
+		return 1;
+	printf("bench done: %u cpus\n", n);
+	return 0;
 }
 
 static void record_topology(volatile struct ap_report *r)
@@ -104,20 +70,21 @@ static void record_topology(volatile struct ap_report *r)
 	r->cpuid_apic = cpuid(1, 0).ebx >> 24;
 	r->x2apic_id = cpuid(0xb, 0).edx;
 	r->cores = cpuid(0xb, 1).ebx & 0xffff;
-	r->lapic_id = my_id();
+	r->lapic_id = smp_my_id();
 	r->bsp_flag = (rdmsr(MSR_APIC_BASE) >> 8) & 1;
 }
 
-/* Every AP, in long mode on the BSP's page tables, on its own stack. */
-void ap_main(uint32_t id)
+/* Every AP, once in long mode on its own stack (ap.c). */
+void ap_start(uint32_t id)
 {
 	volatile struct ap_report *r = &rep[id];
 
-	if (id >= MAX_CPUS)
+	if (bench_iters) {
+		spin_work(bench_iters);
+		__atomic_add_fetch(&done, 1, __ATOMIC_SEQ_CST);
 		for (;;)
-			asm volatile("cli; hlt");
-	load_descriptors(id);
-	apic_write(APIC_SPIV, 0x1ff);
+			asm volatile("cli; hlt" ::: "memory");
+	}
 	record_topology(r);
 	__atomic_add_fetch(&alive, 1, __ATOMIC_SEQ_CST);
 	/* Halted with interrupts on until the BSP's IPI wakes it. */
@@ -133,37 +100,20 @@ void ap_main(uint32_t id)
 		asm volatile("cli; hlt" ::: "memory");
 }
 
-static void send_ipi(uint32_t dest, uint32_t icr)
-{
-	apic_write(APIC_ICR2, dest << 24);
-	apic_write(APIC_ICR, icr);
-}
-
 static bool wait_for(volatile uint32_t *v, uint32_t want)
 {
-	for (uint32_t i = 0; i < SPIN_LIMIT; i++) {
-		if (*v == want)
-			return true;
-		asm volatile("pause");
-	}
-	return false;
+	return smp_wait_for(v, want);
+}
+
+static void send_ipi(uint32_t dest, uint32_t icr)
+{
+	smp_send_ipi(dest, icr);
 }
 
 static void start_aps(unsigned n)
 {
-	memcpy((void *)SMP_TRAMPOLINE, ap_tramp_start,
-	       (size_t)(ap_tramp_end - ap_tramp_start));
-	*(volatile uint64_t *)(SMP_TRAMPOLINE + ((char *)&ap_tramp_cr3 - ap_tramp_start)) =
-		read_cr3();
-	*(volatile uint64_t *)(SMP_TRAMPOLINE + ((char *)&ap_tramp_entry - ap_tramp_start)) =
-		(uint64_t)ap_entry64;
-	for (unsigned k = 1; k < n; k++) {
-		send_ipi(k, ICR_INIT | ICR_ASSERT | ICR_LEVEL);
-		send_ipi(k, ICR_INIT | ICR_LEVEL);	/* de-assert */
-		send_ipi(k, ICR_SIPI | (SMP_TRAMPOLINE >> 12));
-		send_ipi(k, ICR_SIPI | (SMP_TRAMPOLINE >> 12));
-	}
-	report(wait_for(&alive, n - 1), "%u APs started", n - 1);
+	report(smp_start_aps(n) && wait_for(&alive, n - 1), "%u APs started",
+	       n - 1);
 }
 
 static void test_topology(unsigned n)
@@ -221,8 +171,10 @@ static void test_nmi(unsigned n)
 
 int main(void)
 {
-	unsigned n = fw_cfg_u16(FW_CFG_NB_CPUS);
+	unsigned n = smp_fw_cfg_cpus();
 
+	if (!strcmp(boot_info.cmdline, "bench"))
+		return bench(n);
 	if (n < 2 || n > MAX_CPUS) {
 		printf("FAIL nb_cpus %u: run with --smp=4\n", n);
 		return 1;

@@ -26,7 +26,7 @@ static const char ctl_usage[] =
 "  step N                 run N instructions while paused (interp)\n"
 "  vms                    every VMCS the guest used, with exit counts\n"
 "  vmcs [ADDR]            decoded fields of the current (or given) VMCS\n"
-"  regs                   vCPU registers\n"
+"  regs [--cpu=K]         registers of vCPU K (default 0, the BSP)\n"
 "  mem ADDR LEN           guest-physical memory (hexdump)\n"
 "  snapshot PATH          write a snapshot of the whole machine\n"
 "  trace on|off [REASON...]  stream VM entries/exits until interrupted\n"
@@ -36,6 +36,7 @@ static const char ctl_usage[] =
 "Options:\n"
 "  --json             print the reply as JSON\n"
 "  --timeout=SECONDS  wait at most this long for a reply (default 10)\n"
+"  --cpu=K            with regs: the registers of vCPU K (docs/smp.md)\n"
 "  -h, --help         show this help\n"
 "\n"
 "Exit status: 0 on an ok reply, 1 on an error reply, 2 on usage errors,\n"
@@ -111,10 +112,12 @@ int cmd_ctl(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "cpu", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool json = false;
+	const char *cpu = NULL;
 	double timeout = 10;
 	char err[256], *end;
 	int c;
@@ -127,6 +130,9 @@ int cmd_ctl(int argc, char **argv)
 		switch (c) {
 		case 'j':
 			json = true;
+			break;
+		case 'c':
+			cpu = optarg;   /* regs --cpu=K: the argument K */
 			break;
 		case 't':
 			timeout = strtod(optarg, &end);
@@ -150,13 +156,24 @@ int cmd_ctl(int argc, char **argv)
 		return VMXBOX_EXIT_USAGE;
 	}
 	const char *path = argv[optind], *cmd = argv[optind + 1];
+	int nargs = argc - optind - 2;
+	char **args = argv + optind + 2, *cpu_arg[1];
+
+	if (cpu && (strcmp(cmd, "regs") || nargs)) {
+		cli_error("ctl", "--cpu=%s: only `regs --cpu=K` takes it", cpu);
+		return VMXBOX_EXIT_USAGE;
+	}
+	if (cpu) {
+		cpu_arg[0] = (char *)cpu;
+		args = cpu_arg;
+		nargs = 1;
+	}
 	int fd = mon_client_connect(path, err, sizeof(err));
 	if (fd < 0) {
 		cli_error("ctl", "%s", err);
 		return CTL_EXIT_UNREACHABLE;
 	}
-	cbor_item_t *req = mon_client_build_request(cmd, argc - optind - 2,
-						    argv + optind + 2);
+	cbor_item_t *req = mon_client_build_request(cmd, nargs, args);
 	if (mon_client_send(fd, req) < 0) {
 		cbor_decref(&req);
 		close(fd);

@@ -300,6 +300,12 @@ static int create_engine(struct machine *m, char *err, size_t errlen)
 		if (ret)
 			return ret;
 	}
+	/* The VMX layers know each other: a VMCS active on two vCPUs. */
+	if (m->cfg.vmx) {
+		for (unsigned k = 0; k < m->n_cpus; k++)
+			m->sched.vmx[k] = m->cpu[k]->vmx;
+		vmx_vcpu_link(m->sched.vmx, m->n_cpus);
+	}
 	/* Outside a run the clock reads the BSP's time. */
 	smp_use_clock(m, m->cpu[0]);
 	m->ops->set_state(m->eng, &m->boot_state);

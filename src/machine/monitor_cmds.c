@@ -83,26 +83,63 @@ static void get_state(struct machine *m, struct cpu_state *s)
 	m->ops->get_state(m->eng, s);
 }
 
+/* vCPU k's part of `status` (docs/smp.md: one entry per vCPU). */
+static cbor_item_t *vcpu_status(struct machine *m, unsigned k)
+{
+	struct machine_vcpu *v = m->cpu[k];
+	cbor_item_t *cpu = mon_new_map();
+	struct cpu_state s;
+
+	m->ops->get_state(v->eng, &s);
+	mon_map_put_str(cpu, "mode", cpu_mode_name(&s));
+	mon_map_put_u64(cpu, "rip", s.rip);
+	mon_map_put_str(cpu, "vmx", vmx_mode_name(v->vmx));
+	if (v->vmx && vmx_in_operation(v->vmx)) {
+		mon_map_put_u64(cpu, "vmxon", vmx_vmxon_pointer(v->vmx));
+		if (vmx_current_vmcs(v->vmx) != VMCS_PTR_NONE)
+			mon_map_put_u64(cpu, "vmcs", vmx_current_vmcs(v->vmx));
+	}
+	return cpu;
+}
+
+/* The vCPU `regs` asks for: `regs`, `regs K` or `regs --cpu=K`. */
+static struct machine_vcpu *arg_vcpu(struct machine *m, const cbor_item_t *args,
+				     char *err, size_t errlen)
+{
+	char buf[32];
+	uint64_t k = 0;
+
+	if (cbor_array_size(args) > 0 && !arg_u64(args, 0, &k)) {
+		char *end;
+
+		if (!arg_str(args, 0, buf, sizeof(buf)) ||
+		    strncmp(buf, "--cpu=", 6) ||
+		    (k = strtoull(buf + 6, &end, 0), end == buf + 6 || *end)) {
+			snprintf(err, errlen, "usage: regs [--cpu=K]");
+			return NULL;
+		}
+	}
+	if (k >= m->n_cpus) {
+		snprintf(err, errlen, "no vCPU %llu (the machine has %u)",
+			 (unsigned long long)k, m->n_cpus);
+		return NULL;
+	}
+	return m->cpu[k];
+}
+
 /* ---- commands ----------------------------------------------------------- */
 
 static cbor_item_t *status_locked(struct machine *m, const cbor_item_t *args,
 				  char *err, size_t errlen)
 {
-	struct cpu_state s;
 	cbor_item_t *r = mon_new_map(), *cpus = cbor_new_indefinite_array();
-	cbor_item_t *cpu = mon_new_map();
 
-	get_state(m, &s);
-	mon_map_put_str(cpu, "mode", cpu_mode_name(&s));
-	mon_map_put_u64(cpu, "rip", s.rip);
-	mon_map_put_str(cpu, "vmx", vmx_mode_name(m->vmx));
-	if (m->vmx && vmx_in_operation(m->vmx)) {
-		mon_map_put_u64(cpu, "vmxon", vmx_vmxon_pointer(m->vmx));
-		if (vmx_current_vmcs(m->vmx) != VMCS_PTR_NONE)
-			mon_map_put_u64(cpu, "vmcs", vmx_current_vmcs(m->vmx));
+	for (unsigned k = 0; k < m->n_cpus; k++) {
+		cbor_item_t *cpu = vcpu_status(m, k);
+
+		cbor_array_push(cpus, cpu);
+		cbor_decref(&cpu);
 	}
-	cbor_array_push(cpus, cpu);
-	cbor_decref(&cpu);
 	mon_map_put_u64(r, "insns", machine_insn_count(m));
 	mon_map_put(r, "vcpus", cpus);
 	return r;
@@ -121,8 +158,14 @@ static cbor_item_t *cmd_status(void *opaque, struct monitor_client *c,
 	mon_map_put_str(r, "state", vcpu_state_name(st == VCPU_NOT_STARTED ? VCPU_RUNNING : st));
 	mon_map_put_str(r, "engine", m->ops->name);
 	mon_map_put_u64(r, "uptime_ms", (uint64_t)((host_monotonic_seconds() - mm->t0) * 1000));
-	mon_map_put_u64(r, "vm_entries", m->vmx ? m->watch.entries : 0);
-	mon_map_put_u64(r, "vm_exits", m->vmx ? m->watch.exits : 0);
+	uint64_t entries = 0, exits = 0;
+
+	for (unsigned k = 0; m->vmx && k < m->n_cpus; k++) {
+		entries += m->cpu[k]->watch->entries;
+		exits += m->cpu[k]->watch->exits;
+	}
+	mon_map_put_u64(r, "vm_entries", entries);
+	mon_map_put_u64(r, "vm_exits", exits);
 	return r;
 }
 
@@ -171,10 +214,14 @@ static cbor_item_t *cmd_step(void *opaque, struct monitor_client *c,
 static cbor_item_t *regs_locked(struct machine *m, const cbor_item_t *args,
 				char *err, size_t errlen)
 {
+	struct machine_vcpu *v = arg_vcpu(m, args, err, errlen);
 	struct cpu_state s;
-	cbor_item_t *r = mon_new_map();
+	cbor_item_t *r;
 
-	get_state(m, &s);
+	if (!v)
+		return NULL;
+	r = mon_new_map();
+	m->ops->get_state(v->eng, &s);
 	for (int i = 0; i < GPR_COUNT; i++)
 		mon_map_put_u64(r, cpu_gpr_name(i), s.gpr[i]);
 	mon_map_put_u64(r, "rip", s.rip);
@@ -494,7 +541,7 @@ static const struct monitor_cmd machine_cmds[] = {
 	{ "pause", "", "stop the vCPU at an instruction boundary", cmd_pause },
 	{ "resume", "", "let the vCPU run again", cmd_resume },
 	{ "step", "[N]", "run N instructions while paused", cmd_step },
-	{ "regs", "", "vCPU registers", cmd_regs },
+	{ "regs", "[--cpu=K]", "registers of vCPU K (default 0)", cmd_regs },
 	{ "mem", "ADDR LEN", "guest-physical memory (LEN <= 64 KiB)", cmd_mem },
 	{ "vms", "", "every VMCS used, with exit counts", cmd_vms },
 	{ "vmcs", "[ADDR]", "fields of the current (or given) VMCS", cmd_vmcs },

@@ -238,6 +238,26 @@ static void finish_traces(struct run_ctx *rc)
 	}
 }
 
+/* --smp: scheduler turns and VMPTRLDs of a VMCS active elsewhere. */
+static void report_smp(const struct machine *m)
+{
+	uint64_t shared = 0;
+	char line[256];
+	int n;
+
+	n = snprintf(line, sizeof(line), "%u vCPUs, %llu scheduler turns",
+		     m->n_cpus, (unsigned long long)m->sched.switches);
+	if (m->vmx) {
+		for (unsigned k = 0; k < m->n_cpus; k++)
+			shared += vmx_shared_vmcs_loads(m->cpu[k]->vmx);
+		snprintf(line + n, sizeof(line) - (size_t)n,
+			 "; VMPTRLDs of a VMCS active on another vCPU: %llu%s",
+			 (unsigned long long)shared,
+			 shared ? " (SDM 25.11.1: VMCLEAR it there first)" : "");
+	}
+	msg(m, line);
+}
+
 static void report_verbose(const struct machine *m, int status)
 {
 	char line[512];
@@ -263,6 +283,8 @@ static void report_verbose(const struct machine *m, int status)
 			 (unsigned long long)m->pio.last_unhandled_addr);
 		msg(m, line);
 	}
+	if (m->n_cpus > 1)
+		report_smp(m);
 	snprintf(line, sizeof(line),
 		 "unhandled MMIO: %llu reads, %llu writes ignored",
 		 (unsigned long long)m->mmio.unhandled_reads,

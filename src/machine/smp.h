@@ -69,6 +69,7 @@ struct smp_sched {
 	bool signalled;               /* an interrupt signalled this round */
 	unsigned final_cpu;           /* whose exit ended the run */
 	uint64_t switches;            /* turns taken (bench) */
+	struct vmx_vcpu *vmx[MACHINE_MAX_CPUS];  /* for vmx_vcpu_link() */
 };
 
 /* The vCPUs' parts beyond the BSP; called from machine_create. */

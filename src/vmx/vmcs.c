@@ -190,7 +190,14 @@ void vmcs_load(struct vmx_vcpu *v, struct guest_mem *mem, uint64_t gpa)
 	if (v->current_vmcs == gpa)
 		return;
 	vmx_flush_current(v, mem);
+	vmx_check_shared_vmcs(v, gpa);
 	v->current_region = region_get(v, mem, gpa);
+	/* Not active here: another vCPU may have launched or cleared it
+	 * since; the region in memory has its launch state (SDM 25.11.3). */
+	if (!v->regions[v->current_region].active)
+		v->regions[v->current_region].launched =
+			mem_u32(mem, gpa + VMCS_OFF_LAUNCH) == VMCS_LAUNCH_LAUNCHED;
+	v->regions[v->current_region].active = true;
 	v->current_vmcs = gpa;
 	if (!gmem_read(mem, gpa + VMCS_OFF_DATA, buf, sizeof(buf)))
 		memset(buf, 0xff, sizeof(buf));
@@ -211,6 +218,7 @@ void vmcs_clear(struct vmx_vcpu *v, struct guest_mem *mem, uint64_t gpa)
 	}
 	i = region_get(v, mem, gpa);
 	v->regions[i].launched = false;
+	v->regions[i].active = false;
 	write_header(mem, gpa, false);
 }
 

@@ -107,6 +107,8 @@ static inline bool vmx_ctl_ok(const struct vmx_ctl_cap *c, uint32_t val)
 struct vmx_region {
 	uint64_t gpa;                 /* VMCS_PTR_NONE: slot unused */
 	bool launched;                /* launch state: false = "clear" */
+	bool active;                  /* VMPTRLDed here, not VMCLEARed since
+				       * (SDM 25.1: active on this processor) */
 	uint64_t exits[EXIT_REASON_COUNT]; /* VM exits by basic reason */
 	uint64_t entries;             /* successful VM entries */
 };
@@ -160,7 +162,18 @@ struct vmx_vcpu {
 	uint64_t iret_insn_count;
 	uint32_t last_exit_reason;
 	uint64_t exit_count;          /* all exits on this vCPU */
+
+	/* The machine's other vCPUs (vmcs_share.c): a VMPTRLD of a VMCS
+	 * active on one of them is counted and reported. */
+	struct vmx_vcpu **peers;      /* all vCPUs, this one included */
+	unsigned n_peers, index;
+	vmx_shared_vmcs_fn shared_hook;
+	void *shared_opaque;
+	uint64_t shared_loads;
 };
+
+/* vmcs_share.c: VMPTRLD of gpa on v; reports it if active elsewhere. */
+void vmx_check_shared_vmcs(struct vmx_vcpu *v, uint64_t gpa);
 
 /* ----- the cached current VMCS (vmcs.c) --------------------------------
  * Raw access for VMX-internal use: no access-type or feature checks.

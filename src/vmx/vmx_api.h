@@ -41,6 +41,32 @@ void vmx_vcpu_reset(struct vmx_vcpu *v);
 
 extern const struct x86_intercept_ops vmx_intercept_ops;
 
+/* ----- several vCPUs (vmcs_share.c, docs/smp.md) -------------------------
+ * A VMCS is active on the processors that made it current with VMPTRLD
+ * and have not VMCLEARed it since (SDM 25.1).  Software must VMCLEAR it on
+ * one processor before another makes it current (SDM 25.11.1); breaking
+ * that is undefined on hardware.  vmxbox then makes it current with the
+ * contents and launch state the region holds in memory (what the owner
+ * last wrote back: at its VMCLEAR, VMPTRLD of another VMCS or VMXOFF), the
+ * owner keeps its own cached copy, and whichever writes back last wins.
+ * Each such VMPTRLD is counted and reported through the hook. */
+struct vmx_shared_vmcs_event {
+	unsigned loader;              /* the vCPU executing VMPTRLD */
+	unsigned owner;               /* a vCPU the VMCS is active on */
+	uint64_t gpa;
+	bool owner_current;           /* it is the owner's current VMCS */
+};
+typedef void (*vmx_shared_vmcs_fn)(void *opaque,
+				   const struct vmx_shared_vmcs_event *ev);
+/* The vCPUs of one machine, by index (= APIC ID). */
+void vmx_vcpu_link(struct vmx_vcpu *const *all, unsigned n);
+void vmx_set_shared_vmcs_hook(struct vmx_vcpu *v, vmx_shared_vmcs_fn fn,
+			      void *opaque);
+/* Is the VMCS at gpa active on v? */
+bool vmx_vmcs_active(const struct vmx_vcpu *v, uint64_t gpa);
+/* VMPTRLDs on v of a VMCS active on another vCPU. */
+uint64_t vmx_shared_vmcs_loads(const struct vmx_vcpu *v);
+
 /* ----- observation (vmx_api.c) ------------------------------------------ */
 bool vmx_in_operation(const struct vmx_vcpu *v);      /* after VMXON */
 bool vmx_in_nonroot(const struct vmx_vcpu *v);        /* an L2 runs */

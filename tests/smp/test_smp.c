@@ -8,9 +8,12 @@
  * (a multiboot kernel) reads them.
  */
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "fw_run.h"
 
@@ -91,6 +94,22 @@ START_TEST(all_halted_ends_run)
 }
 END_TEST
 
+/* A VMPTRLD of a VMCS active on another vCPU is counted (smpvmx.elf does
+ * it twice: CPU 2 takes CPU 0's launched VMCS, CPU 0 takes it back). */
+START_TEST(shared_vmcs_counted)
+{
+	const char *argv[] = { getenv("VMXBOX"), "run", "-v", "--smp=4",
+			       getenv("FW_SMPVMX"), NULL };
+	struct fw_result r;
+
+	run_argv(argv, &r);
+	ck_assert_msg(r.status == 0, "status %d\n%s", r.status, r.out);
+	ck_assert_msg(strstr(r.err, " scheduler turns; VMPTRLDs of a VMCS active on another vCPU: 2 (SDM 25.11.1: VMCLEAR it there first)\n"),
+		      "%s", r.err);
+	fw_result_free(&r);
+}
+END_TEST
+
 /* --max-insns limits the total of every vCPU. */
 START_TEST(total_insn_limit)
 {
@@ -124,6 +143,62 @@ START_TEST(cli_errors)
 	ck_assert_msg(r.status == 2, "%s: status %d", c, r.status);
 	ck_assert_str_eq(r.err, cases[_i][1]);
 	fw_result_free(&r);
+}
+END_TEST
+
+static void ctl(const char *sock, const char *a1, const char *a2,
+		struct fw_result *r)
+{
+	const char *argv[] = { getenv("VMXBOX"), "ctl", "--json", sock, a1, a2,
+			       NULL };
+
+	run_argv(argv, r);
+}
+
+/* The monitor sees every vCPU: status lists them, regs --cpu=K. */
+START_TEST(monitor_vcpus)
+{
+	char sock[64], mon[80];
+	struct fw_result r;
+	pid_t pid;
+	int st;
+
+	snprintf(sock, sizeof(sock), "/tmp/vmxbox-smp-%d.sock", getpid());
+	snprintf(mon, sizeof(mon), "--monitor=%s", sock);
+	unlink(sock);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		execl(getenv("VMXBOX"), "vmxbox", "run", "--smp=4", mon,
+		      "--paused", "--timeout=60", getenv("FW_SMP"), (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; access(sock, F_OK) && i < 1000; i++)
+		usleep(10000);
+	ctl(sock, "status", NULL, &r);
+	ck_assert_msg(strstr(r.out, "\"vcpus\":[{\"mode\":\"64-bit\",\"rip\":1048576,\"vmx\":\"off\"},"
+			      "{\"mode\":\"real\",\"rip\":65520,\"vmx\":\"off\"},"
+			      "{\"mode\":\"real\",\"rip\":65520,\"vmx\":\"off\"},"
+			      "{\"mode\":\"real\",\"rip\":65520,\"vmx\":\"off\"}]"),
+		      "%s", r.out);
+	fw_result_free(&r);
+	{
+		const char *argv[] = { getenv("VMXBOX"), "ctl", sock, "regs",
+				       "--cpu=3", NULL };
+
+		run_argv(argv, &r);
+	}
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(strstr(r.out, "rip") && strstr(r.out, "0xfff0"), "%s", r.out);
+	fw_result_free(&r);
+	ctl(sock, "regs", "4", &r);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(strstr(r.err, "no vCPU 4 (the machine has 4)"), "%s", r.err);
+	fw_result_free(&r);
+	ctl(sock, "quit", NULL, &r);
+	fw_result_free(&r);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	unlink(sock);
 }
 END_TEST
 
@@ -163,8 +238,10 @@ int main(void)
 	tcase_add_loop_test(tc, quantum, 0, 3);
 	tcase_add_test(tc, all_halted_ends_run);
 	tcase_add_test(tc, total_insn_limit);
+	tcase_add_test(tc, shared_vmcs_counted);
 	tcase_add_loop_test(tc, cli_errors, 0, 6);
 	tcase_add_test(tc, qemu_smp4_tables);
+	tcase_add_test(tc, monitor_vcpus);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

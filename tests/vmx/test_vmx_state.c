@@ -35,6 +35,15 @@ START_TEST(every_field_is_saved_or_rebuilt)
 	MARK(model);
 	MARK(caps);
 	MARK(current_region);
+	/* The machine's wiring of several vCPUs (vmx_vcpu_link, the shared-
+	 * VMCS hook), set again when a machine is made; the count of shared
+	 * VMPTRLDs is a statistic of the run (docs/smp.md). */
+	MARK(peers);
+	MARK(n_peers);
+	MARK(index);
+	MARK(shared_hook);
+	MARK(shared_opaque);
+	MARK(shared_loads);
 	/* Members of struct vmx_state. */
 	MARK(vmxon);
 	MARK(nonroot);
