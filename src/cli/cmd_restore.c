@@ -159,6 +159,8 @@ static bool restore_option(int c, struct restore_args *a,
 	}
 }
 
+static char cpu_spec[SNAP_TEXT_MAX];
+
 /* Machine config from the snapshot, then the command line on top. */
 static int make_config(const struct snapshot_machine *s,
 		       const struct restore_args *a, struct machine_config *cfg)
@@ -170,10 +172,18 @@ static int make_config(const struct snapshot_machine *s,
 	cfg->mem_size = s->config.ram_size;
 	cfg->engine = a->engine ? a->engine : s->config.engine[0] ? s->config.engine : "auto";
 	cfg->vmx = s->vmx.present;
+	/* Several vCPUs: the scheduler's quantum comes with its state. */
+	cfg->smp = s->n_cpus;
 	opt = snap_config_option(&s->config, "vmx");
 	if (opt)
 		cfg->vmx = !strcmp(opt, "on");
-	cfg->cpu = snap_config_option(&s->config, "cpu");   /* NULL: max */
+	/* A copy: the snapshot is freed before the run, whose own
+	 * snapshots record the option again (NULL: max). */
+	opt = snap_config_option(&s->config, "cpu");
+	if (opt) {
+		snprintf(cpu_spec, sizeof(cpu_spec), "%s", opt);
+		cfg->cpu = cpu_spec;
+	}
 	opt = snap_config_option(&s->config, "debug-exit");
 	if (opt && !debug_exit_parse_mode(opt, &cfg->debug_exit)) {
 		cli_error("restore", "snapshot option debug-exit=%s is unknown", opt);

@@ -257,11 +257,10 @@ static int create_vcpu_engine(struct machine *m, struct machine_vcpu *v,
 			v->watch->check = on_vmx_check;
 			v->watch->check_opaque = m;
 		}
-		if (!v->index) {
+		if (!v->index)
 			m->vmx = v->vmx;
-			if (m->cfg.snap)
-				snap_machine_watch(m);
-		}
+		if (m->cfg.snap)
+			snap_machine_watch(m, v->watch);
 		ec.icpt = &vmx_watch_ops;
 		ec.icpt_opaque = v->watch;
 		if (m->cfg.no_vmx_watch) {
@@ -336,11 +335,6 @@ static int check_smp(struct machine *m, char *err, size_t errlen)
 	}
 	if (m->cfg.clock == VCLOCK_HOST) {
 		snprintf(err, errlen, "--smp=%u: --clock=host is for one vCPU (the SMP scheduler keeps virtual time)",
-			 m->n_cpus);
-		return VMXBOX_EXIT_USAGE;
-	}
-	if (m->cfg.snap) {
-		snprintf(err, errlen, "--smp=%u: snapshots of a multiprocessor machine are not supported yet",
 			 m->n_cpus);
 		return VMXBOX_EXIT_USAGE;
 	}

@@ -83,4 +83,12 @@ void smp_use_clock(struct machine *m, struct machine_vcpu *v);
  * until all are halted with nothing to wake them (ENGINE_EXIT_HLT). */
 enum engine_exit_reason smp_run(struct machine *m);
 
+/* Snapshots (smp_snap.c): vCPUs 1..N-1 and the scheduler into s (whose
+ * vCPU count is set), and back after vCPU 0 is restored.  Nothing with
+ * one vCPU. */
+struct snapshot_machine;
+bool smp_snap_capture(struct machine *m, struct snapshot_machine *s);
+int smp_snap_restore(struct machine *m, const struct snapshot_machine *s,
+		     char *err, size_t errlen);
+
 #endif

@@ -224,20 +224,21 @@ struct snapshot_machine *snap_machine_capture(struct machine *m,
 	}
 	snprintf(s->trigger, sizeof(s->trigger), "%s", trigger);
 	capture_config(m, s);
-	if (m->n_cpus > 1) {
-		snprintf(err, errlen, "snapshots of a machine with %u vCPUs are not supported yet",
-			 m->n_cpus);
+	if (!snapshot_set_cpus(s, m->n_cpus)) {
+		snprintf(err, errlen, "out of memory");
 		snapshot_free(s);
 		return NULL;
 	}
-	s->n_cpus = 1;
 	m->ops->get_state(m->eng, &s->cpus[0]);
+	/* Several vCPUs: the VMCS regions stay as they are in memory
+	 * (another vCPU may load one from there; docs/smp.md). */
 	if (m->vmx)
-		snap_vmx_capture(&s->vmx, m->vmx, &m->mem);
+		snap_vmx_capture(&s->vmx, m->vmx, m->n_cpus > 1 ? NULL : &m->mem);
 	/* Serial output up to this point belongs to this run (written by
 	 * the UART's own thread: never wait for a slow reader here). */
 	uart16550_push(&m->uart);
-	if (!snap_uart_save(s, &m->uart) || !snap_debug_exit_save(s, &m->dbg) ||
+	if (!smp_snap_capture(m, s) ||
+	    !snap_uart_save(s, &m->uart) || !snap_debug_exit_save(s, &m->dbg) ||
 	    !snap_lapic_save(s, &m->lapic) || !snap_isa_devices_save(s, &m->isa) ||
 	    snap_mem_capture(&s->mem, &m->mem)) {
 		snprintf(err, errlen, "out of memory");
@@ -273,7 +274,7 @@ int snap_machine_save(struct machine *m, const char *trigger)
 		rc = 0;
 		if (m->cfg.verbose)
 			msg(m, "snapshot %s written (%s, %" PRIu64 " instructions)",
-			    path, trigger, s->cpus[0].insn_count);
+			    path, trigger, machine_insn_count(m));
 	} else {
 		t->failed = true;
 		msg(m, "snapshot %s failed: %s", path, err);
@@ -328,7 +329,7 @@ static uint64_t outer_limit(struct machine *m, uint64_t *step)
 static void arm_insns(struct machine *m)
 {
 	struct snap_trigger *t = m->cfg.snap;
-	uint64_t step, now = m->ops->insn_count(m->eng);
+	uint64_t step, now = machine_insn_count(m);
 	uint64_t limit = outer_limit(m, &step);
 
 	if (step && (!limit || step < limit))
@@ -340,15 +341,14 @@ static void arm_insns(struct machine *m)
 		    (!limit || e->n < limit))
 			limit = e->n;
 	}
-	if (m->ops->set_max_insns)
-		m->ops->set_max_insns(m->eng, limit);
+	machine_set_max_insns(m, limit);
 }
 
 /* insns:N events due now; returns true if one was taken. */
 static bool take_insns(struct machine *m)
 {
 	struct snap_trigger *t = m->cfg.snap;
-	uint64_t now = m->ops->insn_count(m->eng);
+	uint64_t now = machine_insn_count(m);
 	bool took = false;
 
 	for (unsigned i = 0; i < t->n_events; i++) {
@@ -389,13 +389,13 @@ enum engine_exit_reason snap_machine_run(struct machine *m)
 		bool snapped = false;
 
 		arm_insns(m);
-		r = m->ops->run(m->eng, &m->exit);
+		r = machine_run_vcpus(m);
 		if (atomic_exchange(&t->pending, false)) {
 			snap_machine_save(m, t->pending_what);
 			snapped = true;
 		}
 		if (r == ENGINE_EXIT_INSN_LIMIT) {
-			uint64_t step, now = m->ops->insn_count(m->eng);
+			uint64_t step, now = machine_insn_count(m);
 			uint64_t user = outer_limit(m, &step);
 
 			take_insns(m);
@@ -407,10 +407,10 @@ enum engine_exit_reason snap_machine_run(struct machine *m)
 		    atomic_load(&m->stop_cause) == STOP_NONE && !pause_requested(m))
 			continue;
 		/* The engine limit must be the user's again for the caller. */
-		if (m->ops->set_max_insns) {
+		{
 			uint64_t step, user = outer_limit(m, &step);
 
-			m->ops->set_max_insns(m->eng, step && (!user || step < user) ? step : user);
+			machine_set_max_insns(m, step && (!user || step < user) ? step : user);
 		}
 		return r;
 	}
@@ -451,11 +451,11 @@ static void on_vmx_event(void *opaque, const struct vmx_trace_event *ev)
 	}
 }
 
-void snap_machine_watch(struct machine *m)
+void snap_machine_watch(struct machine *m, struct vmx_watch *w)
 {
 	struct vmx_observer o = { on_vmx_event, m };
 
-	vmx_watch_add_observer(&m->watch, &o);
+	vmx_watch_add_observer(w, &o);
 }
 
 /* ---- restore ------------------------------------------------------------ */
@@ -463,9 +463,9 @@ void snap_machine_watch(struct machine *m)
 int snap_machine_restore(struct machine *m, const struct snapshot_machine *s,
 			 char *err, size_t errlen)
 {
-	if (s->n_cpus != 1) {
-		snprintf(err, errlen, "snapshot has %u vCPUs, this machine has 1",
-			 s->n_cpus);
+	if (s->n_cpus != m->n_cpus) {
+		snprintf(err, errlen, "snapshot has %u vCPUs, this machine has %u",
+			 s->n_cpus, m->n_cpus);
 		return -1;
 	}
 	if (s->config.ram_size != m->mem.size) {
@@ -486,6 +486,7 @@ int snap_machine_restore(struct machine *m, const struct snapshot_machine *s,
 	m->ops->set_state(m->eng, &s->cpus[0]);
 	/* Devices with timers after the vCPU: its TSC is their clock. */
 	if (snap_lapic_load(s, &m->lapic, err, errlen) ||
+	    smp_snap_restore(m, s, err, errlen) ||
 	    snap_isa_devices_load(s, &m->isa, err, errlen))
 		return -1;
 	vclock_host_rebase(&m->clock);

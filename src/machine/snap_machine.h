@@ -89,8 +89,9 @@ enum engine_exit_reason snap_machine_run(struct machine *m);
 void snap_machine_run_end(struct machine *m, enum engine_exit_reason r);
 /* SIGUSR1 (event-loop thread). */
 void snap_machine_signal(struct machine *m);
-/* Register with the machine's VMX watcher (vmexit / vmentry-fail). */
-void snap_machine_watch(struct machine *m);
+/* Register with a vCPU's VMX watcher (vmexit / vmentry-fail). */
+struct vmx_watch;
+void snap_machine_watch(struct machine *m, struct vmx_watch *w);
 
 /* Put a decoded snapshot into a machine made by machine_create() with no
  * firmware and the snapshot's RAM size.  0, or -1 with err set. */

@@ -156,37 +156,42 @@ static void diff_kv(struct differ *d, const char *prefix,
 		}
 }
 
-static void diff_vmx(struct differ *d, const struct snap_vmx *a,
-		     const struct snap_vmx *b)
+/* pre: "vmx" (vCPU 0), "smp.aps[K].vmx" (vCPU K + 1). */
+static void diff_vmx(struct differ *d, const char *pre,
+		     const struct snap_vmx *a, const struct snap_vmx *b)
 {
 	char k[128];
 
 	if (a->present != b->present) {
-		fprintf(d->f, "vmx: %s -> %s\n", a->present ? "present" : "none",
+		fprintf(d->f, "%s: %s -> %s\n", pre, a->present ? "present" : "none",
 			b->present ? "present" : "none");
 		d->n++;
 		return;
 	}
-	d_bool(d, "vmx.vmxon", a->vmxon, b->vmxon);
-	d_bool(d, "vmx.non_root", a->non_root, b->non_root);
-	d_u64(d, "vmx.vmxon_ptr", a->vmxon_ptr, b->vmxon_ptr);
-	d_u64(d, "vmx.current_vmcs", a->current_vmcs, b->current_vmcs);
+	snprintf(k, sizeof(k), "%s.vmxon", pre);
+	d_bool(d, k, a->vmxon, b->vmxon);
+	snprintf(k, sizeof(k), "%s.non_root", pre);
+	d_bool(d, k, a->non_root, b->non_root);
+	snprintf(k, sizeof(k), "%s.vmxon_ptr", pre);
+	d_u64(d, k, a->vmxon_ptr, b->vmxon_ptr);
+	snprintf(k, sizeof(k), "%s.current_vmcs", pre);
+	d_u64(d, k, a->current_vmcs, b->current_vmcs);
 	for (unsigned i = 0; i < a->n_regions; i++) {
 		const struct snap_vmcs_region *y = region(b, a->regions[i].addr);
 
-		snprintf(k, sizeof(k), "vmx.region.%#" PRIx64, a->regions[i].addr);
+		snprintf(k, sizeof(k), "%s.region.%#" PRIx64, pre, a->regions[i].addr);
 		d_str(d, k, launch(&a->regions[i]), launch(y));
 	}
 	for (unsigned i = 0; i < b->n_regions; i++)
 		if (!region(a, b->regions[i].addr)) {
-			snprintf(k, sizeof(k), "vmx.region.%#" PRIx64, b->regions[i].addr);
+			snprintf(k, sizeof(k), "%s.region.%#" PRIx64, pre, b->regions[i].addr);
 			d_str(d, k, "(unknown)", launch(&b->regions[i]));
 		}
 	for (unsigned i = 0; i < a->n_fields; i++) {
 		const struct snap_vmcs_field *x = &a->fields[i];
 		const struct snap_vmcs_field *y = field(b, x->encoding);
 
-		snprintf(k, sizeof(k), "vmx.vmcs.%s", x->name);
+		snprintf(k, sizeof(k), "%s.vmcs.%s", pre, x->name);
 		if (!y) {
 			only_in(d->f, "", k, "A");
 			d->n++;
@@ -194,12 +199,33 @@ static void diff_vmx(struct differ *d, const struct snap_vmx *a,
 			d_u64(d, k, x->value, y->value);
 		}
 	}
+	snprintf(k, sizeof(k), "%s.vmcs", pre);
 	for (unsigned i = 0; i < b->n_fields; i++)
 		if (!field(a, b->fields[i].encoding)) {
-			only_in(d->f, "vmx.vmcs", b->fields[i].name, "B");
+			only_in(d->f, k, b->fields[i].name, "B");
 			d->n++;
 		}
-	diff_kv(d, "vmx.extra", &a->extra, &b->extra);
+	snprintf(k, sizeof(k), "%s.extra", pre);
+	diff_kv(d, k, &a->extra, &b->extra);
+}
+
+/* The vCPUs both have beyond the first: VMX layers, APICs; and the
+ * scheduler. */
+static void diff_smp(struct differ *d, const struct snapshot_machine *a,
+		     const struct snapshot_machine *b)
+{
+	static const struct snap_kvset empty;
+	char k[64];
+
+	for (unsigned i = 1; i < a->n_cpus && i < b->n_cpus; i++) {
+		snprintf(k, sizeof(k), "smp.aps[%u].vmx", i - 1);
+		diff_vmx(d, k, &a->aps[i - 1].vmx, &b->aps[i - 1].vmx);
+		snprintf(k, sizeof(k), "smp.aps[%u].lapic", i - 1);
+		diff_kv(d, k, &a->aps[i - 1].lapic, &b->aps[i - 1].lapic);
+	}
+	if (a->n_cpus > 1 || b->n_cpus > 1)
+		diff_kv(d, "smp.sched", a->n_cpus > 1 ? &a->sched : &empty,
+			b->n_cpus > 1 ? &b->sched : &empty);
 }
 
 /* The run holding gpa, by binary search (runs are sorted). */
@@ -300,7 +326,8 @@ unsigned snap_diff(FILE *f, const struct snapshot_machine *a,
 	}
 	for (unsigned i = 0; i < a->n_cpus && i < b->n_cpus; i++)
 		diff_cpu(&d, i, &a->cpus[i], &b->cpus[i]);
-	diff_vmx(&d, &a->vmx, &b->vmx);
+	diff_vmx(&d, "vmx", &a->vmx, &b->vmx);
+	diff_smp(&d, a, b);
 	for (unsigned i = 0; i < a->n_devices; i++) {
 		const struct snap_device *y = snap_device_find(b, a->devices[i].name);
 		static const struct snap_kvset empty;

@@ -23,6 +23,12 @@ bool snap_mem_decode(struct cin *in, struct snap_memory *m);
 bool snap_mem_validate(struct cin *in, const struct snap_memory *m,
 		       uint64_t ram_size);
 
+/* The "smp" section (snap_smp.c). */
+void snap_smp_encode(struct cout *o, const struct snapshot_machine *s);
+bool snap_smp_decode(struct cin *in, struct snapshot_machine *s);
+bool snap_smp_validate(struct cin *in, const struct snapshot_machine *s);
+void snap_smp_free(struct snapshot_machine *s);
+
 int snapshot_encode_to_(struct cout *o, const struct snapshot_machine *s,
 			char *err, size_t errlen);
 void snapshot_unmap_(void *map, size_t len);

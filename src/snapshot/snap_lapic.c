@@ -14,22 +14,27 @@
 
 #include "devices/lapic.h"
 
+bool snap_lapic_save_kv(struct snap_kvset *set, const struct lapic *l)
+{
+	return snap_kv_set_bytes(set, "regs", l->regs, sizeof(l->regs)) &&
+	       snap_kv_set_u64(set, "apic_base", l->apic_base) &&
+	       snap_kv_set_u64(set, "esr_latched", l->esr_latched) &&
+	       snap_kv_set_u64(set, "timer_start", l->timer_start) &&
+	       snap_kv_set_u64(set, "timer_stopped", l->timer_stopped) &&
+	       snap_kv_set_u64(set, "tsc_deadline", l->tsc_deadline) &&
+	       snap_kv_set_u64(set, "tsc_deadline_at", l->tsc_deadline_at);
+}
+
 bool snap_lapic_save(struct snapshot_machine *s, const struct lapic *l)
 {
 	struct snap_device *d = snap_device_add(s, "lapic");
 
-	return d && snap_kv_set_bytes(&d->st, "regs", l->regs, sizeof(l->regs)) &&
-	       snap_kv_set_u64(&d->st, "apic_base", l->apic_base) &&
-	       snap_kv_set_u64(&d->st, "esr_latched", l->esr_latched) &&
-	       snap_kv_set_u64(&d->st, "timer_start", l->timer_start) &&
-	       snap_kv_set_u64(&d->st, "timer_stopped", l->timer_stopped) &&
-	       snap_kv_set_u64(&d->st, "tsc_deadline", l->tsc_deadline) &&
-	       snap_kv_set_u64(&d->st, "tsc_deadline_at", l->tsc_deadline_at);
+	return d && snap_lapic_save_kv(&d->st, l);
 }
 
-static int bad(char *err, size_t errlen, const char *key)
+static int bad(char *err, size_t errlen, const char *what, const char *key)
 {
-	snprintf(err, errlen, "devices.lapic.%s: missing or invalid", key);
+	snprintf(err, errlen, "%s.%s: missing or invalid", what, key);
 	return -1;
 }
 
@@ -49,29 +54,37 @@ int snap_lapic_load(const struct snapshot_machine *s, struct lapic *l,
 		    char *err, size_t errlen)
 {
 	const struct snap_device *d = snap_device_find(s, "lapic");
+
+	return snap_lapic_load_kv(d ? &d->st : NULL, l, "devices.lapic", err,
+				  errlen);
+}
+
+int snap_lapic_load_kv(const struct snap_kvset *set, struct lapic *l,
+		       const char *what, char *err, size_t errlen)
+{
 	const struct snap_kv *regs;
 	uint64_t base, esr, start, stopped, dl, dl_at;
 
 	lapic_reset(l);
-	if (!d) {
+	if (!set) {
 		lapic_reg_write(l, APIC_SPIV, APIC_SPIV_ENABLE | 0xff);
 		return 0;
 	}
-	regs = snap_kv_find(&d->st, "regs");
+	regs = snap_kv_find(set, "regs");
 	if (!regs || regs->kind != SNAP_VAL_BYTES || regs->len != LAPIC_REGS_SIZE)
-		return bad(err, errlen, "regs");
-	if (!snap_kv_get_u64(&d->st, "apic_base", &base) || !base_ok(l, base))
-		return bad(err, errlen, "apic_base");
-	if (!snap_kv_get_u64(&d->st, "esr_latched", &esr) || esr > 0xff)
-		return bad(err, errlen, "esr_latched");
-	if (!snap_kv_get_u64(&d->st, "timer_start", &start))
-		return bad(err, errlen, "timer_start");
-	if (!snap_kv_get_u64(&d->st, "timer_stopped", &stopped) || stopped > 1)
-		return bad(err, errlen, "timer_stopped");
-	if (!snap_kv_get_u64(&d->st, "tsc_deadline", &dl))
-		return bad(err, errlen, "tsc_deadline");
-	if (!snap_kv_get_u64(&d->st, "tsc_deadline_at", &dl_at))
-		return bad(err, errlen, "tsc_deadline_at");
+		return bad(err, errlen, what, "regs");
+	if (!snap_kv_get_u64(set, "apic_base", &base) || !base_ok(l, base))
+		return bad(err, errlen, what, "apic_base");
+	if (!snap_kv_get_u64(set, "esr_latched", &esr) || esr > 0xff)
+		return bad(err, errlen, what, "esr_latched");
+	if (!snap_kv_get_u64(set, "timer_start", &start))
+		return bad(err, errlen, what, "timer_start");
+	if (!snap_kv_get_u64(set, "timer_stopped", &stopped) || stopped > 1)
+		return bad(err, errlen, what, "timer_stopped");
+	if (!snap_kv_get_u64(set, "tsc_deadline", &dl))
+		return bad(err, errlen, what, "tsc_deadline");
+	if (!snap_kv_get_u64(set, "tsc_deadline_at", &dl_at))
+		return bad(err, errlen, what, "tsc_deadline_at");
 	memcpy(l->regs, regs->bytes, LAPIC_REGS_SIZE);
 	l->apic_base = base;
 	l->esr_latched = (uint32_t)esr;

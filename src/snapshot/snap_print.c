@@ -35,6 +35,25 @@ void snap_fput_esc(FILE *f, const char *s)
 	}
 }
 
+/* "  NAME      key=value ..." */
+static void print_kv_line(FILE *f, const char *name, const struct snap_kvset *st)
+{
+	fputs("  ", f);
+	snap_fput_esc(f, name);
+	fprintf(f, "%*s", strlen(name) < 10 ? (int)(10 - strlen(name)) : 0, "");
+	for (unsigned k = 0; k < st->n; k++) {
+		const struct snap_kv *kv = &st->kv[k];
+
+		fputc(' ', f);
+		snap_fput_esc(f, kv->key);
+		if (kv->kind == SNAP_VAL_UINT)
+			fprintf(f, "=%#" PRIx64, kv->u);
+		else
+			fprintf(f, "=<%zu bytes>", kv->len);
+	}
+	fputc('\n', f);
+}
+
 static void print_summary(FILE *f, const struct snapshot_machine *s)
 {
 	const struct snap_config *c = &s->config;
@@ -72,23 +91,18 @@ static void print_summary(FILE *f, const struct snapshot_machine *s)
 	if (s->mem.n_runs > 16)
 		fprintf(f, "  ... %zu more\n", s->mem.n_runs - 16);
 	fprintf(f, "devices:\n");
-	for (unsigned i = 0; i < s->n_devices; i++) {
-		const struct snap_device *d = &s->devices[i];
+	for (unsigned i = 0; i < s->n_devices; i++)
+		print_kv_line(f, s->devices[i].name, &s->devices[i].st);
+	if (s->n_cpus == 1)
+		return;
+	/* Several vCPUs: the scheduler and the APs' local APICs. */
+	fprintf(f, "smp: %u vCPUs\n", s->n_cpus);
+	print_kv_line(f, "sched", &s->sched);
+	for (unsigned k = 1; k < s->n_cpus; k++) {
+		char name[32];
 
-		fputs("  ", f);
-		snap_fput_esc(f, d->name);
-		fprintf(f, "%*s", strlen(d->name) < 10 ? (int)(10 - strlen(d->name)) : 0, "");
-		for (unsigned k = 0; k < d->st.n; k++) {
-			const struct snap_kv *kv = &d->st.kv[k];
-
-			fputc(' ', f);
-			snap_fput_esc(f, kv->key);
-			if (kv->kind == SNAP_VAL_UINT)
-				fprintf(f, "=%#" PRIx64, kv->u);
-			else
-				fprintf(f, "=<%zu bytes>", kv->len);
-		}
-		fputc('\n', f);
+		snprintf(name, sizeof(name), "lapic%u", k);
+		print_kv_line(f, name, &s->aps[k - 1].lapic);
 	}
 }
 
@@ -167,16 +181,17 @@ static void print_cpu(FILE *f, unsigned n, const struct cpu_state *c)
 	}
 }
 
-static void print_vmx(FILE *f, const struct snap_vmx *v)
+/* tag: "vmx", or "vmx (vCPU K)" with several vCPUs. */
+static void print_vmx(FILE *f, const struct snap_vmx *v, const char *tag)
 {
 	if (!v->present) {
-		fputs("vmx: no VMX layer\n", f);
+		fprintf(f, "%s: no VMX layer\n", tag);
 		return;
 	}
 	if (!v->vmxon) {
-		fputs("vmx: not in VMX operation\n", f);
+		fprintf(f, "%s: not in VMX operation\n", tag);
 	} else {
-		fprintf(f, "vmx: VMX %s operation%s\n", v->non_root ? "non-root" : "root",
+		fprintf(f, "%s: VMX %s operation%s\n", tag, v->non_root ? "non-root" : "root",
 			v->non_root ? " (an L2 is running)" : "");
 		fprintf(f, "  VMXON pointer   %#" PRIx64 "\n", v->vmxon_ptr);
 		if (v->current_vmcs == SNAP_NO_VMCS)
@@ -224,13 +239,13 @@ static struct vmcs_decode_ctx snap_decode_ctx(const struct snap_vmx *v)
 	return ctx;
 }
 
-static void print_vmcs(FILE *f, const struct snap_vmx *v)
+static void print_vmcs(FILE *f, const struct snap_vmx *v, const char *tag)
 {
 	if (!v->present || v->current_vmcs == SNAP_NO_VMCS) {
-		fputs("vmcs: no current VMCS\n", f);
+		fprintf(f, "%s: no current VMCS\n", tag);
 		return;
 	}
-	fprintf(f, "vmcs %#" PRIx64 " (%u fields cached):\n", v->current_vmcs,
+	fprintf(f, "%s %#" PRIx64 " (%u fields cached):\n", tag, v->current_vmcs,
 		v->n_fields);
 	vmcs_print(f, snap_field, (void *)v, "  ");
 }
@@ -242,10 +257,18 @@ void snap_print_text(FILE *f, const struct snapshot_machine *s, unsigned what)
 	if (what & SNAP_SHOW_REGS)
 		for (unsigned i = 0; i < s->n_cpus; i++)
 			print_cpu(f, i, &s->cpus[i]);
-	if (what & SNAP_SHOW_VMX)
-		print_vmx(f, &s->vmx);
-	if (what & SNAP_SHOW_VMCS)
-		print_vmcs(f, &s->vmx);
+	for (unsigned k = 0; k < s->n_cpus; k++) {
+		char vmx[32] = "vmx", vmcs[32] = "vmcs";
+
+		if (s->n_cpus > 1) {
+			snprintf(vmx, sizeof(vmx), "vmx (vCPU %u)", k);
+			snprintf(vmcs, sizeof(vmcs), "vmcs (vCPU %u)", k);
+		}
+		if (what & SNAP_SHOW_VMX)
+			print_vmx(f, snap_cpu_vmx(s, k), vmx);
+		if (what & SNAP_SHOW_VMCS)
+			print_vmcs(f, snap_cpu_vmx(s, k), vmcs);
+	}
 }
 
 /* ---- JSON ------------------------------------------------------------- */
@@ -397,6 +420,30 @@ static void json_vmx(struct jout *j, const struct snap_vmx *v, unsigned what)
 	jw_end_obj(j);
 }
 
+/* "smp": the scheduler and, per AP, its "vmx" and "lapic". */
+static void json_smp(struct jout *j, const struct snapshot_machine *s,
+		     unsigned what)
+{
+	jw_key(j, "smp");
+	jw_obj(j);
+	jw_key(j, "sched");
+	json_kvset(j, &s->sched);
+	jw_key(j, "aps");
+	jw_arr(j);
+	for (unsigned k = 1; k < s->n_cpus; k++) {
+		jw_obj(j);
+		if (what & (SNAP_SHOW_VMX | SNAP_SHOW_VMCS))
+			json_vmx(j, &s->aps[k - 1].vmx, what);
+		if (what & SNAP_SHOW_SUMMARY) {
+			jw_key(j, "lapic");
+			json_kvset(j, &s->aps[k - 1].lapic);
+		}
+		jw_end_obj(j);
+	}
+	jw_end_arr(j);
+	jw_end_obj(j);
+}
+
 void snap_print_json(struct jout *j, const struct snapshot_machine *s,
 		     unsigned what)
 {
@@ -406,4 +453,6 @@ void snap_print_json(struct jout *j, const struct snapshot_machine *s,
 		json_cpus(j, s);
 	if (what & (SNAP_SHOW_VMX | SNAP_SHOW_VMCS))
 		json_vmx(j, &s->vmx, what);
+	if (s->n_cpus > 1)
+		json_smp(j, s, what);
 }

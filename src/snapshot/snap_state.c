@@ -36,6 +36,9 @@ static void fields_by_encoding(unsigned idx[VMCS_FIELD_COUNT])
 		}
 }
 
+/* Bit i: regions[i] (in address order) is active on the vCPU. */
+#define ACTIVE_KEY "active_regions"
+
 static void region_key(char *key, size_t len, const char *what, uint64_t gpa)
 {
 	snprintf(key, len, "%s.%llx", what, (unsigned long long)gpa);
@@ -47,8 +50,9 @@ void snap_vmx_capture(struct snap_vmx *out, struct vmx_vcpu *v,
 	static struct vmx_state st;   /* vCPU stopped: one capture at a time */
 	unsigned idx[VMCS_FIELD_COUNT];
 	char key[SNAP_NAME_MAX];
+	uint64_t active = 0;
 
-	vmx_state_export(v, gm, &st);
+	vmx_state_export(v, gm, &st);   /* gm NULL: no write-back */
 	memset(out, 0, sizeof(*out));
 	out->present = true;
 	out->vmxon = st.vmxon;
@@ -56,6 +60,8 @@ void snap_vmx_capture(struct snap_vmx *out, struct vmx_vcpu *v,
 	out->vmxon_ptr = st.vmxon ? st.vmxon_ptr : 0;
 	out->current_vmcs = st.current_vmcs;
 	for (unsigned r = 0; r < st.n_regions; r++) {
+		if (st.regions[r].active)
+			active |= 1ull << r;
 		out->regions[out->n_regions++] = (struct snap_vmcs_region){
 			st.regions[r].gpa,
 			st.regions[r].launched ? SNAP_VMCS_LAUNCHED : SNAP_VMCS_CLEAR,
@@ -65,6 +71,8 @@ void snap_vmx_capture(struct snap_vmx *out, struct vmx_vcpu *v,
 		region_key(key, sizeof(key), "entries", st.regions[r].gpa);
 		snap_kv_set_u64(&out->extra, key, st.regions[r].entries);
 	}
+	if (st.n_regions)
+		snap_kv_set_u64(&out->extra, ACTIVE_KEY, active);
 	if (st.current_vmcs != VMCS_PTR_NONE) {
 		fields_by_encoding(idx);
 		for (unsigned k = 0; k < VMCS_FIELD_COUNT; k++) {
@@ -82,7 +90,29 @@ void snap_vmx_capture(struct snap_vmx *out, struct vmx_vcpu *v,
 
 static bool is_region_key(const char *k)
 {
-	return !strncmp(k, "slot.", 5) || !strncmp(k, "entries.", 8);
+	return !strncmp(k, "slot.", 5) || !strncmp(k, "entries.", 8) ||
+	       !strcmp(k, ACTIVE_KEY);
+}
+
+/* Which regions are active on the vCPU (SDM 25.1).  Snapshots older than
+ * the flag: the current VMCS, made active by its VMPTRLD; with one vCPU
+ * memory holds the launch state of the others (written back when they
+ * stopped being current), which is all the flag decides (vmcs_load()). */
+static int active_from_extra(struct vmx_state *st, const struct snap_kvset *x)
+{
+	uint64_t mask = 0;
+
+	if (!snap_kv_find(x, ACTIVE_KEY)) {
+		for (unsigned r = 0; r < st->n_regions; r++)
+			st->regions[r].active = st->regions[r].gpa == st->current_vmcs;
+		return 0;
+	}
+	if (!snap_kv_get_u64(x, ACTIVE_KEY, &mask) ||
+	    (st->n_regions < 64 && mask >> st->n_regions))
+		return -1;
+	for (unsigned r = 0; r < st->n_regions; r++)
+		st->regions[r].active = mask >> r & 1;
+	return 0;
 }
 
 static int from_extra(struct vmx_state *st, const struct snap_kvset *x,
@@ -103,6 +133,9 @@ static int from_extra(struct vmx_state *st, const struct snap_kvset *x,
 							     : (unsigned)slot;
 		st->regions[r].entries = entries;
 	}
+	snprintf(key, sizeof(key), "%s", ACTIVE_KEY);
+	if (active_from_extra(st, x))
+		goto bad;
 	for (unsigned i = 0; i < x->n; i++) {
 		const struct snap_kv *kv = &x->kv[i];
 

@@ -37,6 +37,7 @@ void snapshot_free(struct snapshot_machine *s)
 	for (unsigned i = 0; i < s->n_devices; i++)
 		snap_kvset_clear(&s->devices[i].st);
 	snap_kvset_clear(&s->vmx.extra);
+	snap_smp_free(s);
 	free(s->mem.runs);
 	if (s->map)
 		snapshot_unmap_(s->map, s->map_len);
@@ -91,8 +92,13 @@ static void encode_all(struct cout *o, const struct snapshot_machine *s)
 	cout_array(o, 3);
 	cout_text(o, SNAP_MAGIC);
 	cout_uint(o, SNAP_FORMAT_VERSION);
-	/* Body keys in canonical order (RFC 8949 4.2.1). */
-	cout_map(o, 7);
+	/* Body keys in canonical order (RFC 8949 4.2.1); "smp" only with
+	 * several vCPUs, so one-vCPU snapshots are as they always were. */
+	cout_map(o, s->n_cpus > 1 ? 8 : 7);
+	if (s->n_cpus > 1) {
+		cout_text(o, "smp");
+		snap_smp_encode(o, s);
+	}
 	cout_text(o, "vmx");
 	snap_vmx_encode(o, &s->vmx);
 	cout_text(o, "cpus");
@@ -114,7 +120,8 @@ static void encode_all(struct cout *o, const struct snapshot_machine *s)
 int snapshot_encode_to_(struct cout *o, const struct snapshot_machine *s,
 			char *err, size_t errlen)
 {
-	if (s->n_cpus < 1 || s->n_cpus > SNAP_MAX_CPUS) {
+	if (s->n_cpus < 1 || s->n_cpus > SNAP_MAX_CPUS ||
+	    (s->n_cpus > 1 && !s->aps)) {
 		snprintf(err, errlen, "snapshot has %u vCPUs (1..%u allowed)",
 			 s->n_cpus, SNAP_MAX_CPUS);
 		return -EINVAL;
@@ -301,7 +308,13 @@ static bool dec_devices(struct cin *in, void *ctx)
 	return true;
 }
 
+static bool dec_smp(struct cin *in, void *ctx)
+{
+	return snap_smp_decode(in, ctx);
+}
+
 static const struct cin_key body_keys[] = {
+	{ "smp", false, dec_smp },
 	{ "vmx", true, dec_vmx },
 	{ "cpus", true, dec_cpus },
 	{ "config", true, dec_config },
@@ -358,7 +371,10 @@ static bool decode_all(struct cin *in, struct snapshot_machine *s)
 		return false;
 	cin_pop(in, old);
 	old = cin_push(in, "vmx");
-	return snap_vmx_validate(in, &s->vmx);
+	if (!snap_vmx_validate(in, &s->vmx))
+		return false;
+	cin_pop(in, old);
+	return snap_smp_validate(in, s);
 }
 
 struct snapshot_machine *snapshot_decode(const uint8_t *buf, size_t len,

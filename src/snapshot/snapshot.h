@@ -118,6 +118,14 @@ struct snap_memory {
 	size_t cap;
 };
 
+/* A multiprocessor snapshot's application processor (vCPU k >= 1; body
+ * key "smp"): what the machine keeps per vCPU besides struct cpu_state.
+ * vCPU 0's parts are the body's "vmx" and device "lapic", as with one. */
+struct snap_ap {
+	struct snap_vmx vmx;
+	struct snap_kvset lapic;   /* the keys of device "lapic" */
+};
+
 struct snapshot_machine {
 	unsigned format_version;
 	char vmxbox_version[SNAP_NAME_MAX];
@@ -129,6 +137,11 @@ struct snapshot_machine {
 	unsigned n_devices;        /* sorted by name when encoded */
 	struct snap_device devices[SNAP_MAX_DEVICES];
 	struct snap_memory mem;
+	/* n_cpus > 1 only: aps[k - 1] is vCPU k (malloc'd), sched the
+	 * scheduler's position and clock (machine/smp.h). */
+	struct snap_ap *aps;
+	unsigned n_aps;            /* = n_cpus - 1 */
+	struct snap_kvset sched;
 
 	/* Backing storage of decoded memory runs (file mapping). */
 	void *map;
@@ -138,6 +151,12 @@ struct snapshot_machine {
 /* Allocate an empty snapshot (calloc'd; format/vmxbox version filled). */
 struct snapshot_machine *snapshot_new(void);
 void snapshot_free(struct snapshot_machine *s);
+/* Room for vCPUs 1..n-1 (s->aps); sets n_cpus.  false: out of memory or
+ * n outside 1..SNAP_MAX_CPUS. */
+bool snapshot_set_cpus(struct snapshot_machine *s, unsigned n);
+/* vCPU k's VMX section (k < n_cpus). */
+const struct snap_vmx *snap_cpu_vmx(const struct snapshot_machine *s,
+				    unsigned k);
 
 /* ---- encoding ---------------------------------------------------------- */
 
@@ -256,6 +275,11 @@ int snap_uart_load(const struct snapshot_machine *s, struct uart16550 *u,
 bool snap_debug_exit_save(struct snapshot_machine *s, const struct debug_exit *d);
 struct lapic;
 bool snap_lapic_save(struct snapshot_machine *s, const struct lapic *l);
+/* The same keys into / from any set (an AP's; from NULL: the APIC as an
+ * older snapshot without it leaves it).  what names it in errors. */
+bool snap_lapic_save_kv(struct snap_kvset *set, const struct lapic *l);
+int snap_lapic_load_kv(const struct snap_kvset *set, struct lapic *l,
+		       const char *what, char *err, size_t errlen);
 /* Restores into an APIC of the restored machine; call after the vCPU
  * state (its TSC is the clock the timers are re-armed on). */
 int snap_lapic_load(const struct snapshot_machine *s, struct lapic *l,

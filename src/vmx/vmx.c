@@ -48,6 +48,7 @@ void vmx_vcpu_reset(struct vmx_vcpu *v)
 	v->iret_unblocked_nmi = false;
 	v->last_exit_reason = 0;
 	v->exit_count = 0;
+	v->shared_loads = 0;
 }
 
 /* SDM 31.2, "Conventions": VMsucceed. */

@@ -115,6 +115,8 @@ struct vmx_state_region {
 	unsigned slot;        /* place in the core's region cache: replacement
 			       * order depends on it */
 	uint64_t entries;
+	bool active;          /* VMPTRLDed on this vCPU, not VMCLEARed since
+			       * (SDM 25.1; several vCPUs, docs/smp.md) */
 };
 
 /* A named scalar of the core's bookkeeping (preemption-timer deadline,
@@ -140,8 +142,10 @@ struct vmx_state {
 };
 
 /* Everything needed to continue exactly.  Writes the cached current VMCS
- * back to its region first (SDM 25.11.1: VMCS data may be cached; the
- * region must match a snapshot's memory). */
+ * back to its region in mem first (SDM 25.11.1: VMCS data may be cached;
+ * the region then matches a snapshot's memory).  mem NULL: the region
+ * stays as it is (several vCPUs: another may VMPTRLD it from memory, and
+ * a snapshot must not change what it reads; docs/smp.md). */
 void vmx_state_export(struct vmx_vcpu *v, struct guest_mem *mem,
 		      struct vmx_state *out);
 /* Reset, then load.  Scalars missing from in keep their reset values

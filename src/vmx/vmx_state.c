@@ -33,6 +33,7 @@ const struct vmx_state_row vmx_state_scalar_rows[] = {
 	ROW("iret_insn_count", iret_insn_count, VMX_ROW_UINT, UINT64_MAX),
 	ROW("last_exit_reason", last_exit_reason, VMX_ROW_UINT, UINT32_MAX),
 	ROW("exit_count", exit_count, VMX_ROW_UINT, UINT64_MAX),
+	ROW("shared_loads", shared_loads, VMX_ROW_UINT, UINT64_MAX),
 };
 
 const size_t vmx_state_scalar_rows_len =
@@ -90,6 +91,7 @@ static void export_regions(const struct vmx_vcpu *v, struct vmx_state *out)
 			.gpa = last, .launched = v->regions[best].launched,
 			.slot = (unsigned)best,
 			.entries = v->regions[best].entries,
+			.active = v->regions[best].active,
 		};
 	}
 }
@@ -98,7 +100,8 @@ void vmx_state_export(struct vmx_vcpu *v, struct guest_mem *mem,
 		      struct vmx_state *out)
 {
 	memset(out, 0, sizeof(*out));
-	vmx_flush_current(v, mem);
+	if (mem)
+		vmx_flush_current(v, mem);
 	out->vmxon = v->vmxon;
 	out->non_root = v->nonroot;
 	out->vmxon_ptr = v->vmxon ? v->vmxon_ptr : VMCS_PTR_NONE;
@@ -154,6 +157,7 @@ static int import_regions(struct vmx_vcpu *v, const struct vmx_state *in,
 		v->regions[x].gpa = in->regions[r].gpa;
 		v->regions[x].launched = in->regions[r].launched;
 		v->regions[x].entries = in->regions[r].entries;
+		v->regions[x].active = in->regions[r].active;
 		if (v->regions[x].gpa == v->current_vmcs)
 			v->current_region = (int)x;
 	}

@@ -9,7 +9,11 @@ status and instruction count; a run with --snapshot-on=insns:N at random N
 must load each snapshot, and `vmxbox restore` must print exactly the rest
 of the output and end with the same status and instruction count.
 
-usage: snap_nested_property.py VMXBOX FIRMWARE.elf... (POINTS=n per image)
+usage: snap_nested_property.py VMXBOX FIRMWARE.elf... (POINTS=n per image;
+RUN_ARGS="--smp=4" adds run options, e.g. a multiprocessor machine;
+SNAP_AGAIN=1: a restore of each snapshot but the last, snapshotting at the
+next point, must write the same bytes as the run did, or `vmxbox diff`
+says where they differ)
 """
 import os
 import random
@@ -55,11 +59,30 @@ def check_vmclear_high(vmxbox, hostile, tmp):
     return 0
 
 
+def snap_again(vmxbox, tmp, path, n, want, what):
+    """Restore path, snapshot at n: the bytes of the run's snapshot at n."""
+    again = os.path.join(tmp, "again.cbor")
+    rst, _, rerr = run([vmxbox, "restore", f"--snapshot={again}",
+                        f"--snapshot-on=insns:{n}", path])
+    if not os.path.exists(again):
+        print(f"FAIL {what}: restore took no snapshot at {n}: status {rst} "
+              f"{rerr.decode()[-300:]}")
+        return 1
+    same = open(again, "rb").read() == open(want, "rb").read()
+    if not same:
+        _, dout, _ = run([vmxbox, "diff", want, again])
+        print(f"FAIL {what}: restored, the snapshot at {n} differs from "
+              f"the run's:\n{dout.decode()[:2000]}")
+    os.unlink(again)
+    return 0 if same else 1
+
+
 def main():
     vmxbox, images = sys.argv[1], sys.argv[2:]
     hostile = next((i for i in images if i.endswith("hostile.elf")), None)
     images = [i for i in images if i != hostile]
     seed = int(os.environ.get("SNAP_SEED", "20261205"))
+    again = os.environ.get("SNAP_AGAIN") == "1"
     points = int(os.environ.get("POINTS", "2"))
     rng = random.Random(seed)
     failures = 0
@@ -68,7 +91,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="vmxbox-prop-") as tmp:
         for fw in images:
             name = os.path.basename(fw)
-            base = [vmxbox, "run", "--engine=interp", "--verbose"]
+            base = [vmxbox, "run", "--engine=interp", "--verbose"] + \
+                os.environ.get("RUN_ARGS", "").split()
             st, out, err = run(base + [fw])
             total = insns(err)
             if total is None or total < 10:
@@ -103,6 +127,10 @@ def main():
                           f" ({rerr.decode()[-300:]})")
                     failures += 1
                     continue
+                if again and i < len(ns):
+                    failures += snap_again(vmxbox, tmp, path, ns[i],
+                                           f"{stem}.{i + 1}{ext}",
+                                           f"{name} @{n}")
                 checked += 1
         if hostile:
             failures += check_vmclear_high(vmxbox, hostile, tmp)

@@ -6,7 +6,7 @@
 # running, after a triple fault), the older files in data/, and copies
 # with one key renamed (a CPU key, a PIC key), which must fail.
 set -u
-: "${VMXBOX:?}" "${FW_HELLO:?}" "${FW_FAULT:?}" "${FW_VMXDEMO:?}"
+: "${VMXBOX:?}" "${FW_HELLO:?}" "${FW_FAULT:?}" "${FW_VMXDEMO:?}" "${FW_SMPVMX:?}"
 src=$(cd "$(dirname "$0")/../.." && pwd)
 check="python3 $src/tests/docs/cddl_validate.py $src/docs/snapshot.cddl snapshot"
 tmp=$(mktemp -d)
@@ -17,8 +17,13 @@ $VMXBOX run --snapshot="$tmp/fault.cbor" --snapshot-on=exit "$FW_FAULT" >/dev/nu
 $VMXBOX run --snapshot="$tmp/demo.cbor" \
 	--snapshot-on=insns:20000,vmexit:CPUID:2,vmexit:EPT_VIOLATION,exit \
 	"$FW_VMXDEMO" >/dev/null
+# Four vCPUs (the "smp" section): APs in wait-for-SIPI, in VMX root and
+# non-root operation, halted.
+$VMXBOX run --smp=4 --snapshot="$tmp/smp.cbor" \
+	--snapshot-on=insns:3000,insns:400000,insns:1200000,exit \
+	"$FW_SMPVMX" >/dev/null
 n=$(ls "$tmp"/*.cbor | wc -l)
-[ "$n" -ge 6 ] || { echo "only $n snapshots were written"; exit 1; }
+[ "$n" -ge 10 ] || { echo "only $n snapshots were written"; exit 1; }
 $check "$tmp"/*.cbor "$src"/tests/snapshot/data/*.cbor || exit 1
 
 # The validator is not a rubber stamp: a renamed CPU key ("rip" -> "rjp",

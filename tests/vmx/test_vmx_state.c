@@ -36,14 +36,12 @@ START_TEST(every_field_is_saved_or_rebuilt)
 	MARK(caps);
 	MARK(current_region);
 	/* The machine's wiring of several vCPUs (vmx_vcpu_link, the shared-
-	 * VMCS hook), set again when a machine is made; the count of shared
-	 * VMPTRLDs is a statistic of the run (docs/smp.md). */
+	 * VMCS hook), set again when a machine is made. */
 	MARK(peers);
 	MARK(n_peers);
 	MARK(index);
 	MARK(shared_hook);
 	MARK(shared_opaque);
-	MARK(shared_loads);
 	/* Members of struct vmx_state. */
 	MARK(vmxon);
 	MARK(nonroot);
@@ -96,7 +94,8 @@ START_TEST(round_trip_keeps_internals)
 	v->vmxon = true;
 	v->nonroot = true;
 	v->vmxon_ptr = 0x20000;
-	v->regions[3] = (struct vmx_region){ .gpa = 0x22000, .launched = true, .entries = 5 };
+	v->regions[3] = (struct vmx_region){ .gpa = 0x22000, .launched = true, .entries = 5,
+					     .active = true };
 	v->regions[7] = (struct vmx_region){ .gpa = 0x21000, .launched = false };
 	v->regions[0] = (struct vmx_region){ .gpa = 0x23000, .launched = true };
 	v->current_vmcs = 0x22000;
@@ -138,6 +137,9 @@ START_TEST(round_trip_keeps_internals)
 	ck_assert_int_eq(w->current_region, 3);
 	ck_assert_uint_eq(w->regions[7].gpa, 0x21000);
 	ck_assert(!w->regions[7].launched && w->regions[3].launched);
+	/* Active on this vCPU (SDM 25.1): decides where VMPTRLD takes the
+	 * launch state from (docs/smp.md). */
+	ck_assert(w->regions[3].active && !w->regions[7].active);
 	ck_assert_uint_eq(w->regions[3].entries, 5);
 	ck_assert_uint_eq(w->regions[0].gpa, 0x23000);
 	ck_assert(w->regions[0].launched);
