@@ -7,26 +7,16 @@
 
 #include "vmx/entry_checks.h"
 
-const uint32_t vmx_guest_sel_enc[SEG_COUNT] = {
-	VMCS_GUEST_ES_SELECTOR, VMCS_GUEST_CS_SELECTOR, VMCS_GUEST_SS_SELECTOR,
-	VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_FS_SELECTOR, VMCS_GUEST_GS_SELECTOR,
-	VMCS_GUEST_LDTR_SELECTOR, VMCS_GUEST_TR_SELECTOR,
-};
-const uint32_t vmx_guest_base_enc[SEG_COUNT] = {
-	VMCS_GUEST_ES_BASE, VMCS_GUEST_CS_BASE, VMCS_GUEST_SS_BASE,
-	VMCS_GUEST_DS_BASE, VMCS_GUEST_FS_BASE, VMCS_GUEST_GS_BASE,
-	VMCS_GUEST_LDTR_BASE, VMCS_GUEST_TR_BASE,
-};
-const uint32_t vmx_guest_limit_enc[SEG_COUNT] = {
-	VMCS_GUEST_ES_LIMIT, VMCS_GUEST_CS_LIMIT, VMCS_GUEST_SS_LIMIT,
-	VMCS_GUEST_DS_LIMIT, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_GS_LIMIT,
-	VMCS_GUEST_LDTR_LIMIT, VMCS_GUEST_TR_LIMIT,
-};
-const uint32_t vmx_guest_ar_enc[SEG_COUNT] = {
-	VMCS_GUEST_ES_AR_BYTES, VMCS_GUEST_CS_AR_BYTES, VMCS_GUEST_SS_AR_BYTES,
-	VMCS_GUEST_DS_AR_BYTES, VMCS_GUEST_FS_AR_BYTES, VMCS_GUEST_GS_AR_BYTES,
-	VMCS_GUEST_LDTR_AR_BYTES, VMCS_GUEST_TR_AR_BYTES,
-};
+/* Field-table slots of the guest segment fields, in SEG_* order. */
+#define SEG_SLOTS(f) { \
+	VMCS_IDX_GUEST_ES_##f, VMCS_IDX_GUEST_CS_##f, VMCS_IDX_GUEST_SS_##f, \
+	VMCS_IDX_GUEST_DS_##f, VMCS_IDX_GUEST_FS_##f, VMCS_IDX_GUEST_GS_##f, \
+	VMCS_IDX_GUEST_LDTR_##f, VMCS_IDX_GUEST_TR_##f, }
+const uint16_t vmx_guest_sel_idx[SEG_COUNT] = SEG_SLOTS(SELECTOR);
+const uint16_t vmx_guest_base_idx[SEG_COUNT] = SEG_SLOTS(BASE);
+const uint16_t vmx_guest_limit_idx[SEG_COUNT] = SEG_SLOTS(LIMIT);
+const uint16_t vmx_guest_ar_idx[SEG_COUNT] = SEG_SLOTS(AR_BYTES);
+#undef SEG_SLOTS
 
 uint32_t vmx_pin(const struct vmx_vcpu *v)
 {
@@ -106,10 +96,10 @@ static void load_guest_segs_and_rest(struct vmx_vcpu *v, struct cpu_state *s)
 	for (unsigned i = 0; i < SEG_COUNT; i++) {
 		struct seg_reg *r = &s->seg[i];
 
-		r->sel = (uint16_t)vmcs_read(v, vmx_guest_sel_enc[i]);
-		r->base = vmcs_read(v, vmx_guest_base_enc[i]);
-		r->limit = (uint32_t)vmcs_read(v, vmx_guest_limit_enc[i]);
-		r->ar = (uint32_t)vmcs_read(v, vmx_guest_ar_enc[i]) & AR_MASK;
+		r->sel = (uint16_t)vmcs_get(v, vmx_guest_sel_idx[i]);
+		r->base = vmcs_get(v, vmx_guest_base_idx[i]);
+		r->limit = (uint32_t)vmcs_get(v, vmx_guest_limit_idx[i]);
+		r->ar = (uint32_t)vmcs_get(v, vmx_guest_ar_idx[i]) & AR_MASK;
 	}
 	s->gdtr.base = vmcs_read(v, VMCS_GUEST_GDTR_BASE);
 	s->gdtr.limit = (uint32_t)vmcs_read(v, VMCS_GUEST_GDTR_LIMIT);

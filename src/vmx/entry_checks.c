@@ -16,19 +16,19 @@
 
 static uint16_t gsel(const struct entry_env *e, unsigned s)
 {
-	return (uint16_t)vmcs_read(e->v, vmx_guest_sel_enc[s]);
+	return (uint16_t)vmcs_get(e->v, vmx_guest_sel_idx[s]);
 }
 static uint64_t gbase(const struct entry_env *e, unsigned s)
 {
-	return vmcs_read(e->v, vmx_guest_base_enc[s]);
+	return vmcs_get(e->v, vmx_guest_base_idx[s]);
 }
 static uint32_t glimit(const struct entry_env *e, unsigned s)
 {
-	return (uint32_t)vmcs_read(e->v, vmx_guest_limit_enc[s]);
+	return (uint32_t)vmcs_get(e->v, vmx_guest_limit_idx[s]);
 }
 static uint32_t gar(const struct entry_env *e, unsigned s)
 {
-	return (uint32_t)vmcs_read(e->v, vmx_guest_ar_enc[s]);
+	return (uint32_t)vmcs_get(e->v, vmx_guest_ar_idx[s]);
 }
 static bool usable(const struct entry_env *e, unsigned s)
 {
@@ -400,15 +400,15 @@ static bool h_efer(const struct entry_env *e)
 
 static bool h_sel_rpl_ti(const struct entry_env *e)
 {
-	const uint32_t enc[] = {
-		VMCS_HOST_ES_SELECTOR, VMCS_HOST_CS_SELECTOR,
-		VMCS_HOST_SS_SELECTOR, VMCS_HOST_DS_SELECTOR,
-		VMCS_HOST_FS_SELECTOR, VMCS_HOST_GS_SELECTOR,
-		VMCS_HOST_TR_SELECTOR,
+	static const uint16_t idx[] = {
+		VMCS_IDX_HOST_ES_SELECTOR, VMCS_IDX_HOST_CS_SELECTOR,
+		VMCS_IDX_HOST_SS_SELECTOR, VMCS_IDX_HOST_DS_SELECTOR,
+		VMCS_IDX_HOST_FS_SELECTOR, VMCS_IDX_HOST_GS_SELECTOR,
+		VMCS_IDX_HOST_TR_SELECTOR,
 	};
 
-	for (size_t i = 0; i < sizeof(enc) / sizeof(enc[0]); i++)
-		if (vmcs_read(e->v, enc[i]) & 7)
+	for (size_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++)
+		if (vmcs_get(e->v, idx[i]) & 7)
 			return false;
 	return true;
 }

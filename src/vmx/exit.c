@@ -34,10 +34,10 @@ static void save_guest_state(struct vmx_vcpu *v, const struct cpu_state *s)
 		entry |= ENTRY_CTL_IA32E_MODE_GUEST;
 	vmcs_write(v, VMCS_VM_ENTRY_CONTROLS, entry);
 	for (unsigned i = 0; i < SEG_COUNT; i++) {
-		vmcs_write(v, vmx_guest_sel_enc[i], s->seg[i].sel);
-		vmcs_write(v, vmx_guest_base_enc[i], s->seg[i].base);
-		vmcs_write(v, vmx_guest_limit_enc[i], s->seg[i].limit);
-		vmcs_write(v, vmx_guest_ar_enc[i], s->seg[i].ar);
+		vmcs_set(v, vmx_guest_sel_idx[i], s->seg[i].sel);
+		vmcs_set(v, vmx_guest_base_idx[i], s->seg[i].base);
+		vmcs_set(v, vmx_guest_limit_idx[i], s->seg[i].limit);
+		vmcs_set(v, vmx_guest_ar_idx[i], s->seg[i].ar);
 	}
 	vmcs_write(v, VMCS_GUEST_GDTR_BASE, s->gdtr.base);
 	vmcs_write(v, VMCS_GUEST_GDTR_LIMIT, s->gdtr.limit);
@@ -74,18 +74,18 @@ static void save_guest_state(struct vmx_vcpu *v, const struct cpu_state *s)
 
 static void load_host_segs(struct vmx_vcpu *v, struct cpu_state *s, bool lm)
 {
-	static const uint32_t sel_enc[SEG_COUNT] = {
-		VMCS_HOST_ES_SELECTOR, VMCS_HOST_CS_SELECTOR,
-		VMCS_HOST_SS_SELECTOR, VMCS_HOST_DS_SELECTOR,
-		VMCS_HOST_FS_SELECTOR, VMCS_HOST_GS_SELECTOR, 0,
-		VMCS_HOST_TR_SELECTOR,
+	static const uint16_t sel_idx[SEG_COUNT] = {
+		VMCS_IDX_HOST_ES_SELECTOR, VMCS_IDX_HOST_CS_SELECTOR,
+		VMCS_IDX_HOST_SS_SELECTOR, VMCS_IDX_HOST_DS_SELECTOR,
+		VMCS_IDX_HOST_FS_SELECTOR, VMCS_IDX_HOST_GS_SELECTOR, 0,
+		VMCS_IDX_HOST_TR_SELECTOR,
 	};
 	const uint32_t data_ar = 3 | SEG_AR_S | SEG_AR_P | SEG_AR_DB | SEG_AR_G;
 
 	for (unsigned i = 0; i < SEG_COUNT; i++) {
 		struct seg_reg *r = &s->seg[i];
 
-		r->sel = i == SEG_LDTR ? 0 : (uint16_t)vmcs_read(v, sel_enc[i]);
+		r->sel = i == SEG_LDTR ? 0 : (uint16_t)vmcs_get(v, sel_idx[i]);
 		r->base = 0;
 		r->limit = 0xffffffffu;
 		r->ar = data_ar;

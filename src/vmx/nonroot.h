@@ -173,10 +173,10 @@ bool vmx_ept_violation_ve(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
 /* EPT walk configuration from the capabilities. */
 void vmx_ept_cfg(const struct vmx_vcpu *v, struct ept_walk_cfg *cfg);
 
-/* Segment-field encodings, indexed by enum x86_seg (ES..TR). */
-extern const uint32_t vmx_guest_sel_enc[SEG_COUNT];
-extern const uint32_t vmx_guest_base_enc[SEG_COUNT];
-extern const uint32_t vmx_guest_limit_enc[SEG_COUNT];
-extern const uint32_t vmx_guest_ar_enc[SEG_COUNT];
+/* Segment-field slots (VMCS_IDX_*), indexed by enum x86_seg (ES..TR). */
+extern const uint16_t vmx_guest_sel_idx[SEG_COUNT];
+extern const uint16_t vmx_guest_base_idx[SEG_COUNT];
+extern const uint16_t vmx_guest_limit_idx[SEG_COUNT];
+extern const uint16_t vmx_guest_ar_idx[SEG_COUNT];
 
 #endif

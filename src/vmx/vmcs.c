@@ -34,7 +34,7 @@ static uint64_t field_put(uint64_t raw, int i, bool hi, uint64_t val)
 	return val & vmcs_width_mask(vmcs_field_table[i].width);
 }
 
-uint64_t vmcs_read(const struct vmx_vcpu *v, uint32_t encoding)
+uint64_t vmcs_read_enc(const struct vmx_vcpu *v, uint32_t encoding)
 {
 	bool hi;
 	int i = vmcs_field_index(encoding, &hi);
@@ -44,7 +44,7 @@ uint64_t vmcs_read(const struct vmx_vcpu *v, uint32_t encoding)
 	return field_get(v->vmcs[i], hi);
 }
 
-void vmcs_write(struct vmx_vcpu *v, uint32_t encoding, uint64_t val)
+void vmcs_write_enc(struct vmx_vcpu *v, uint32_t encoding, uint64_t val)
 {
 	bool hi;
 	int i = vmcs_field_index(encoding, &hi);

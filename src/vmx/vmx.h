@@ -179,9 +179,70 @@ void vmx_check_shared_vmcs(struct vmx_vcpu *v, uint64_t gpa);
  * Raw access for VMX-internal use: no access-type or feature checks.
  * A HIGH encoding (bit 0 set) of a 64-bit field reads/writes bits 63:32.
  * Values are truncated to the field width on write.  Unknown encodings
- * read 0 and writes are ignored. */
-uint64_t vmcs_read(const struct vmx_vcpu *v, uint32_t encoding);
-void vmcs_write(struct vmx_vcpu *v, uint32_t encoding, uint64_t val);
+ * read 0 and writes are ignored.
+ *
+ * Every VM entry and exit reads and writes a few hundred fields by
+ * encoding; almost all of those encodings are compile-time constants.
+ * vmcs_read()/vmcs_write() resolve a constant encoding to its slot in
+ * vmcs[] at compile time (vmcs_const_index() folds to a number once
+ * inlined) and only a run-time encoding goes through the lookup table
+ * (vmcs_read_enc()/vmcs_write_enc()).  The cached values are always
+ * truncated to their field's width, so a slot read needs no mask. */
+uint64_t vmcs_read_enc(const struct vmx_vcpu *v, uint32_t encoding);
+void vmcs_write_enc(struct vmx_vcpu *v, uint32_t encoding, uint64_t val);
+
+/* Field-table index of a FULL encoding; -1 if it names no field. */
+static inline __attribute__((always_inline)) int
+vmcs_const_index(uint32_t encoding)
+{
+	switch (encoding) {
+#define VMCS_IDX_CASE(name, enc, feat) case (enc): return VMCS_IDX_##name;
+	VMCS_FIELD_LIST(VMCS_IDX_CASE)
+#undef VMCS_IDX_CASE
+	}
+	return -1;
+}
+
+/* The value bits of a field of this width (natural width: 64 bits). */
+static inline uint64_t vmcs_wmask(unsigned width)
+{
+	return width == VMCS_W16 ? 0xffffull :
+	       width == VMCS_W32 ? 0xffffffffull : UINT64_MAX;
+}
+
+/* Slot access by field-table index (VMCS_IDX_*). */
+static inline uint64_t vmcs_get(const struct vmx_vcpu *v, unsigned idx)
+{
+	return v->vmcs[idx];
+}
+
+static inline void vmcs_set(struct vmx_vcpu *v, unsigned idx, uint64_t val)
+{
+	v->vmcs[idx] = val & vmcs_wmask(vmcs_field_table[idx].width);
+}
+
+/* A constant FULL encoding of a listed field: its slot, folded. */
+#define VMCS_CONST_SLOT(enc) \
+	(__builtin_constant_p(enc) && !((enc) & VMCS_ENC_HIGH) && \
+	 vmcs_const_index(enc) >= 0)
+
+static inline __attribute__((always_inline)) uint64_t
+vmcs_read(const struct vmx_vcpu *v, uint32_t encoding)
+{
+	if (VMCS_CONST_SLOT(encoding))
+		return v->vmcs[vmcs_const_index(encoding)];
+	return vmcs_read_enc(v, encoding);
+}
+
+static inline __attribute__((always_inline)) void
+vmcs_write(struct vmx_vcpu *v, uint32_t encoding, uint64_t val)
+{
+	if (VMCS_CONST_SLOT(encoding))
+		v->vmcs[vmcs_const_index(encoding)] =
+			val & vmcs_wmask(VMCS_ENC_WIDTH(encoding));
+	else
+		vmcs_write_enc(v, encoding, val);
+}
 
 /* Offsets in a VMCS region (docs/vmcs-layout.md). */
 #define VMCS_OFF_REVISION   0
