@@ -112,6 +112,10 @@ struct tlb_entry {
 struct tlb {
 	struct tlb_entry e[TLB_SETS][TLB_WAYS];
 	uint8_t victim[TLB_SETS];
+	/* Sets that may hold a translation: a drop visits only these, so
+	 * the full VPID-0 drop of every VM entry and exit with VPIDs off
+	 * costs what is cached, not the size of the TLB. */
+	uint64_t used[TLB_SETS / 64];
 	bool flush_always;    /* --tlb=flush-always */
 	bool check;           /* --vmx-check: verify entries from older epochs */
 	bool probing;         /* a --vmx-check walk: no side effects */

@@ -75,6 +75,7 @@ struct tlb_entry *tlb_slot(struct interp *ip, uint64_t lin, uint64_t ctx,
 	struct tlb_entry *set = t->e[idx], *e;
 	uint64_t tag = tlb_tag(lin);
 
+	t->used[idx / 64] |= 1ull << (idx % 64);
 	for (unsigned i = 0; i < TLB_WAYS; i++) {
 		e = &set[i];
 		if (e->vpn_tag == tag && e->vpid == t->vpid &&
@@ -94,6 +95,7 @@ void tlb_flush(struct interp *ip)
 {
 	memset(ip->tlb.e, 0, sizeof(ip->tlb.e));
 	memset(ip->tlb.victim, 0, sizeof(ip->tlb.victim));
+	memset(ip->tlb.used, 0, sizeof(ip->tlb.used));
 	ip->tlb.ctx_valid = false;
 	ip->fetch_valid = false;
 }
@@ -146,6 +148,21 @@ static bool selected(const struct tlb_entry *e, const struct sel *s)
 	return true;
 }
 
+/* Drop the selected ways of one set; false if the set is now empty. */
+static bool drop_in_set(struct tlb_entry *set, const struct sel *s)
+{
+	bool left = false;
+
+	for (unsigned w = 0; w < TLB_WAYS; w++) {
+		struct tlb_entry *e = &set[w];
+
+		if (e->vpn_tag && selected(e, s))
+			e->vpn_tag = 0;
+		left |= e->vpn_tag != 0;
+	}
+	return left;
+}
+
 static void drop(struct interp *ip, const struct sel *s)
 {
 	ip->fetch_valid = false;
@@ -153,13 +170,17 @@ static void drop(struct interp *ip, const struct sel *s)
 		tlb_flush(ip);
 		return;
 	}
-	for (unsigned i = 0; i < TLB_SETS; i++)
-		for (unsigned w = 0; w < TLB_WAYS; w++) {
-			struct tlb_entry *e = &ip->tlb.e[i][w];
+	for (unsigned word = 0; word < TLB_SETS / 64; word++) {
+		uint64_t bits = ip->tlb.used[word];
 
-			if (e->vpn_tag && selected(e, s))
-				e->vpn_tag = 0;
+		while (bits) {
+			unsigned i = word * 64 + (unsigned)__builtin_ctzll(bits);
+
+			bits &= bits - 1;
+			if (!drop_in_set(ip->tlb.e[i], s))
+				ip->tlb.used[word] &= ~(1ull << (i % 64));
 		}
+	}
 }
 
 static uint16_t cur_vpid(struct interp *ip)
