@@ -202,15 +202,16 @@ static enum icpt_result do_vmptrst(struct vmx_vcpu *v,
 /*
  * The field named by a VMREAD/VMWRITE encoding operand, or -1 when it names
  * no supported component (VMfailValid 12).  Bits 63:32 of a 64-bit encoding
- * operand are part of the operand: set, they name no field.
+ * operand are part of the operand: set, they name no field.  *hi: the HIGH
+ * access of a 64-bit field.
  */
-static int field_of(const struct vmx_vcpu *v, uint64_t enc)
+static int field_of(const struct vmx_vcpu *v, uint64_t enc, bool *hi)
 {
 	int i;
 
 	if (enc > UINT32_MAX)
 		return -1;
-	i = vmcs_field_index((uint32_t)enc, NULL);
+	i = vmcs_field_index((uint32_t)enc, hi);
 	if (i < 0 || !vmx_feature_supported(&v->caps,
 					    vmcs_field_table[i].feature))
 		return -1;
@@ -231,21 +232,25 @@ static uint64_t rw_target(const struct vmx_vcpu *v)
 	return v->current_vmcs;
 }
 
-static uint64_t rw_read(const struct vmx_vcpu *v,
-			const struct guest_mem *mem, uint32_t enc)
+/* Field i (HIGH access: hi) of the VMREAD/VMWRITE target; in root the
+ * cached current VMCS by slot, with no second lookup of the encoding. */
+static uint64_t rw_read(const struct vmx_vcpu *v, const struct guest_mem *mem,
+			uint32_t enc, int i, bool hi)
 {
 	if (v->nonroot)
 		return vmcs_region_read(mem, rw_target(v), enc);
-	return vmcs_read(v, enc);
+	return hi ? vmcs_get(v, (unsigned)i) >> 32 : vmcs_get(v, (unsigned)i);
 }
 
 static void rw_write(struct vmx_vcpu *v, struct guest_mem *mem, uint32_t enc,
-		     uint64_t val)
+		     int i, bool hi, uint64_t val)
 {
 	if (v->nonroot)
 		vmcs_region_write(mem, rw_target(v), enc, val);
+	else if (hi)
+		v->vmcs[i] = (v->vmcs[i] & 0xffffffffull) | (val << 32);
 	else
-		vmcs_write(v, enc, val);
+		vmcs_set(v, (unsigned)i, val);
 }
 
 /* ---- VMREAD (SDM 31.3) ------------------------------------------------ */
@@ -257,18 +262,21 @@ static enum icpt_result do_vmread(struct vmx_vcpu *v,
 	const struct x86_operand *op = &ic->u.vmx.op;
 	uint64_t enc = gpr_opsize(s, ic->u.vmx.reg2), val;
 	unsigned len = opsize_bytes(s);
+	bool hi;
+	int i;
 
 	if (rw_target(v) == VMCS_PTR_NONE) {
 		vmx_fail_invalid(s);
 		return ICPT_EMULATED;
 	}
-	if (field_of(v, enc) < 0) {
+	i = field_of(v, enc, &hi);
+	if (i < 0) {
 		vmx_fail_valid(v, s, VMXERR_UNSUPPORTED_VMCS_COMPONENT);
 		return ICPT_EMULATED;
 	}
 	/* Fields narrower than the operand are zero-extended, wider ones
 	 * truncated (SDM 31.3 VMREAD, Description). */
-	val = rw_read(v, ctx->mem, (uint32_t)enc);
+	val = rw_read(v, ctx->mem, (uint32_t)enc, i, hi);
 	if (len == 4)
 		val = (uint32_t)val;
 	if (op->is_mem) {
@@ -290,6 +298,7 @@ static enum icpt_result do_vmwrite(struct vmx_vcpu *v,
 	const struct x86_operand *op = &ic->u.vmx.op;
 	uint64_t enc = gpr_opsize(s, ic->u.vmx.reg2), val = 0;
 	unsigned len = opsize_bytes(s);
+	bool hi;
 	int i;
 
 	if (rw_target(v) == VMCS_PTR_NONE) {
@@ -304,7 +313,7 @@ static enum icpt_result do_vmwrite(struct vmx_vcpu *v,
 	} else {
 		val = gpr_opsize(s, op->reg);
 	}
-	i = field_of(v, enc);
+	i = field_of(v, enc, &hi);
 	if (i < 0) {
 		vmx_fail_valid(v, s, VMXERR_UNSUPPORTED_VMCS_COMPONENT);
 		return ICPT_EMULATED;
@@ -316,7 +325,7 @@ static enum icpt_result do_vmwrite(struct vmx_vcpu *v,
 	}
 	/* Outside 64-bit mode the source has 32 bits; a FULL write of a wider
 	 * field clears its high bits (SDM 31.3 VMWRITE, Description). */
-	rw_write(v, ctx->mem, (uint32_t)enc, val);
+	rw_write(v, ctx->mem, (uint32_t)enc, i, hi, val);
 	vmx_succeed(s);
 	return ICPT_EMULATED;
 }

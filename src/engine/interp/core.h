@@ -30,6 +30,7 @@ extern const struct exec_entry exec_flags_table[];
 extern const struct exec_entry exec_bcd_table[];
 extern const struct exec_entry exec_x87_table[];
 extern const struct exec_entry exec_misc_table[];
+extern const struct exec_entry exec_vmx_table[];
 
 /* The decoded-instruction cache (decode.c): direct-mapped, keyed by the
  * guest-physical address of the first byte and the code size. */

@@ -32,6 +32,7 @@ static void exec_tables_init(void)
 		exec_bit_table, exec_mov_table, exec_string_table,
 		exec_control_table, exec_stack_table, exec_flags_table,
 		exec_bcd_table, exec_x87_table, exec_misc_table,
+		exec_vmx_table,
 	};
 
 	for (unsigned t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)

@@ -4,6 +4,7 @@
  * hands them to the VMX layer through ICPT_VMX_INSN; without a VMX layer
  * they are invalid opcodes.
  */
+#include "engine/interp/core.h"
 #include "engine/interp/sys.h"
 
 struct vmx_form {
@@ -37,8 +38,10 @@ void sys_vmx(struct interp *ip, const struct insn *in)
 	if (!ip->cfg.icpt || !ip->cfg.icpt->intercept)
 		interp_raise(ip, X86_UD);
 	for (unsigned i = 0; i < sizeof(vmx_forms) / sizeof(vmx_forms[0]); i++)
-		if (vmx_forms[i].mnemonic == in->zi.mnemonic)
+		if (vmx_forms[i].mnemonic == in->zi.mnemonic) {
 			f = &vmx_forms[i];
+			break;
+		}
 	if (!f)
 		interp_raise(ip, X86_UD);
 	sys_icpt_fill(ip, in, &ic, ICPT_VMX_INSN);
@@ -53,3 +56,15 @@ void sys_vmx(struct interp *ip, const struct insn *in)
 		interp_raise(ip, X86_UD);
 	sys_done(ip, in);
 }
+
+/*
+ * VMREAD and VMWRITE that complete in place change no paging, mode, CPL or
+ * interruptibility state (a VM exit or a fault leaves sys_vmx by longjmp),
+ * so they run as ordinary instructions: unlike the other system
+ * instructions (exec_system_or_ud) they keep the batch and the fetch page.
+ */
+const struct exec_entry exec_vmx_table[] = {
+	{ ZYDIS_MNEMONIC_VMREAD, sys_vmx, { NULL } },
+	{ ZYDIS_MNEMONIC_VMWRITE, sys_vmx, { NULL } },
+	{ 0, NULL, { NULL } },
+};
