@@ -171,11 +171,35 @@ static inline bool cond_true(uint64_t fl, unsigned cc)
 	return r ^ (cc & 1);
 }
 
-/* Kinds of struct insn_opd. */
-enum { OPD_SLOW = 0, OPD_GPR = 1, OPD_IMM = 2 };
+/* Kinds of struct insn_opd: OPD_MEM is a plain memory operand of 1, 2, 4
+ * or 8 bytes with a pre-decoded effective address. */
+enum { OPD_SLOW = 0, OPD_GPR = 1, OPD_IMM = 2, OPD_MEM = 3 };
+/* insn_opd.base / .index without a register, and RIP-relative base. */
+enum { OPD_NOREG = 0xff, OPD_RIPREL = 0xfe };
+
+/* Effective address of a pre-decoded operand (d->ea_ok). */
+static inline uint64_t opd_ea(const struct interp *ip, const struct insn *in,
+			      const struct insn_opd *d)
+{
+	uint64_t ea = (uint64_t)d->disp;
+
+	if (d->base < OPD_RIPREL)
+		ea += ip->s.gpr[d->base];
+	else if (d->base == OPD_RIPREL)
+		ea += ip->insn_rip + in->len;
+	if (d->index != OPD_NOREG)
+		ea += ip->s.gpr[d->index] << d->scale;
+	return ea & d->amask;
+}
+
+/* operand.c: operand n that is not a register nor an immediate (the
+ * pre-decoded memory operands first, then op_read/op_write). */
+uint64_t op_read_mem(struct interp *ip, const struct insn *in, unsigned n);
+void op_write_mem(struct interp *ip, const struct insn *in, unsigned n,
+		  uint64_t v);
 
 /* Fast operand access for operands 0..3: registers and immediates inline,
- * everything else through op_read/op_write. */
+ * everything else through op_read_mem/op_write_mem. */
 static inline uint64_t opr(struct interp *ip, const struct insn *in, unsigned n)
 {
 	const struct insn_opd *d = &in->opd[n];
@@ -184,7 +208,7 @@ static inline uint64_t opr(struct interp *ip, const struct insn *in, unsigned n)
 		return (ip->s.gpr[d->gpr] >> d->shift) & d->mask;
 	if (d->kind == OPD_IMM)
 		return in->ops[n].imm.value.u;
-	return op_read(ip, in, n);
+	return op_read_mem(ip, in, n);
 }
 
 static inline void opw(struct interp *ip, const struct insn *in, unsigned n,
@@ -194,7 +218,7 @@ static inline void opw(struct interp *ip, const struct insn *in, unsigned n,
 	uint64_t *g;
 
 	if (__builtin_expect(d->kind != OPD_GPR, 0)) {
-		op_write(ip, in, n, v);
+		op_write_mem(ip, in, n, v);
 		return;
 	}
 	/* 8/16-bit writes merge, 32-bit writes zero-extend (keep = 0). */

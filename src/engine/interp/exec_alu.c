@@ -8,7 +8,7 @@
 
 enum alu_op { ALU_ADD, ALU_ADC, ALU_SUB, ALU_SBB, ALU_AND, ALU_OR, ALU_XOR };
 
-static inline void alu2(struct interp *ip, const struct insn *in,
+static inline __attribute__((always_inline)) void alu2(struct interp *ip, const struct insn *in,
 			enum alu_op op, bool store, unsigned bits)
 {
 	uint64_t m = width_mask(bits);

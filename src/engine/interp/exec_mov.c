@@ -45,6 +45,13 @@ static void exec_mov(struct interp *ip, const struct insn *in)
 {
 	int seg;
 
+	/* Registers, immediates and plain memory: never a system or
+	 * segment register. */
+	if (__builtin_expect(in->opd[0].kind != OPD_SLOW &&
+			     in->opd[1].kind != OPD_SLOW, 1)) {
+		opw(ip, in, 0, opr(ip, in, 1));
+		return;
+	}
 	if (is_sys_reg(&in->ops[0]) || is_sys_reg(&in->ops[1])) {
 		exec_system_or_ud(ip, in);
 		return;
@@ -70,7 +77,9 @@ static void exec_movsx(struct interp *ip, const struct insn *in)
 
 static void exec_lea(struct interp *ip, const struct insn *in)
 {
-	opw(ip, in, 0, op_ea(ip, in, 1, NULL));
+	const struct insn_opd *d = &in->opd[1];
+
+	opw(ip, in, 0, d->ea_ok ? opd_ea(ip, in, d) : op_ea(ip, in, 1, NULL));
 }
 
 /* The memory operand (if any) is written first: a fault leaves the

@@ -466,6 +466,7 @@ static struct engine *interp_create(const struct engine_config *cfg, char *err,
 	interp_icpt_init(ip);   /* the context lent to the VMX hook */
 	ip->tlb.flush_always = cfg->tlb_flush_always;
 	ip->tlb.check = cfg->tlb_check;
+	ip->htlb.off = cfg->tlb_check;
 	tlb_flush(ip);
 	return &ip->base;
 }

@@ -64,6 +64,13 @@ struct insn_opd {
 	uint8_t gpr;        /* enum x86_gpr for OPD_GPR */
 	uint8_t shift;      /* 8 for AH..BH */
 	uint8_t bytes;
+	/* Memory and address (LEA) operands with ea_ok: the effective
+	 * address is (disp + base + (index << scale)) & amask, base and
+	 * index GPR numbers or OPD_NOREG / OPD_RIPREL (core.h). */
+	bool ea_ok;
+	uint8_t base, index, scale, seg;
+	int64_t disp;
+	uint64_t amask;
 };
 
 /* One decoded instruction (cached). */
@@ -127,6 +134,26 @@ struct tlb {
 	uint64_t hits, misses;
 };
 
+/*
+ * Host-pointer TLB for data accesses (mem.c, htlb.h): direct-mapped,
+ * "linear page lin, read (or written) with privilege key k, is RAM at
+ * guest-physical page gpa".  Filled only from a translation struct tlb
+ * holds with the access already allowed and A/D already set, so it is a
+ * subset of that TLB: every drop there bumps gen, which empties this one
+ * (the tag carries gen).  Never MMIO: only pages gmem_ptr() maps.
+ */
+#define HTLB_SIZE 256
+#define HTLB_GEN_MAX 512          /* gen lives in tag bits 3..11 */
+struct htlb_entry {
+	uint64_t tag;             /* lin page | gen << 3 | key; 0 = empty */
+	uint64_t gpa;             /* guest-physical page */
+};
+struct htlb {
+	struct htlb_entry r[HTLB_SIZE], w[HTLB_SIZE];
+	uint64_t gen;
+	bool off;                 /* --vmx-check: every hit must be checked */
+};
+
 struct decode_cache;
 
 struct interp {
@@ -137,6 +164,7 @@ struct interp {
 	ZydisDecoder dec16, dec32, dec64;
 	struct decode_cache *dcache;
 	struct tlb tlb;
+	struct htlb htlb;
 
 	struct x86_intercept_ctx icpt;
 
@@ -209,6 +237,9 @@ struct interp {
 	 * exit on #PF leaves it untouched, SDM 27.1). */
 	uint64_t fault_cr2;
 	bool fault_cr2_valid;
+	/* mmu_translate()'s last translation came from (or went into) the
+	 * TLB: the host-pointer TLB may cache it (htlb.h). */
+	bool xlate_tlb;
 };
 
 static inline struct interp *to_interp(struct engine *e)
@@ -295,6 +326,8 @@ void tlb_flush(struct interp *ip);
 void tlb_flush_page(struct interp *ip, uint64_t lin);
 void tlb_flush_cr3(struct interp *ip, uint16_t pcid);
 void tlb_flush_vpid(struct interp *ip);
+/* MOV to CR3 that keeps the new PCID's translations (CR3[63] = 1). */
+void tlb_pcid_switched(struct interp *ip);
 void tlb_invalidate(struct interp *ip, const struct tlb_inval *iv);
 /* The VMX layer replaced the state: forget the tag (and, flush-always,
  * every translation). */

@@ -4,6 +4,7 @@
  * then paging (mmu.c), then guest-physical RAM or MMIO.
  */
 #include "engine/interp/sys.h"
+#include "engine/interp/htlb.h"
 
 #include <string.h>
 
@@ -197,35 +198,118 @@ static void align_check(struct interp *ip, uint64_t lin, unsigned len)
 		interp_raise_err(ip, X86_AC, 0);
 }
 
+/* An access within one page: translate, copy, and let the host-pointer
+ * TLB remember the page (htlb.h). */
+static void page_read(struct interp *ip, uint64_t lin, void *buf,
+		      unsigned len)
+{
+	uint64_t gpa;
+
+	mmu_translate(ip, lin, ACC_READ, false, &gpa);
+	phys_read(ip, gpa, buf, len);
+	htlb_fill(ip, lin, gpa, ACC_READ);
+}
+
+static void page_write(struct interp *ip, uint64_t lin, const void *buf,
+		       unsigned len)
+{
+	uint64_t gpa;
+
+	mmu_translate(ip, lin, ACC_WRITE, false, &gpa);
+	phys_write(ip, gpa, buf, len);
+	htlb_fill(ip, lin, gpa, ACC_WRITE);
+}
+
+static bool one_page(uint64_t lin, unsigned len)
+{
+	return (lin & (GUEST_PAGE_SIZE - 1)) + len <= GUEST_PAGE_SIZE;
+}
+
 void mem_read(struct interp *ip, unsigned seg, uint64_t off, void *buf, unsigned len)
 {
-	uint64_t lin = seg_linear(ip, seg, off, len, ACC_READ);
+	uint64_t lin = seg_linear(ip, seg, off, len, ACC_READ), gpa;
 
 	align_check(ip, lin, len);
-	lin_read(ip, lin, buf, len, data_acc(ACC_READ));
+	if (htlb_find(ip, ip->htlb.r, lin, len, &gpa)) {
+		ip->tlb.hits++;
+		memcpy(buf, ip->cfg.mem->host + gpa, len);
+	} else if (one_page(lin, len)) {
+		page_read(ip, lin, buf, len);
+	} else {
+		lin_read(ip, lin, buf, len, data_acc(ACC_READ));
+	}
 }
 
 void mem_write(struct interp *ip, unsigned seg, uint64_t off, const void *buf,
 	       unsigned len)
 {
-	uint64_t lin = seg_linear(ip, seg, off, len, ACC_WRITE);
+	uint64_t lin = seg_linear(ip, seg, off, len, ACC_WRITE), gpa;
 
 	align_check(ip, lin, len);
-	lin_write(ip, lin, buf, len, data_acc(ACC_WRITE));
+	if (htlb_find(ip, ip->htlb.w, lin, len, &gpa)) {
+		ip->tlb.hits++;
+		memcpy(ip->cfg.mem->host + gpa, buf, len);
+		gmem_note_write(ip->cfg.mem, gpa, len);
+	} else if (one_page(lin, len)) {
+		page_write(ip, lin, buf, len);
+	} else {
+		lin_write(ip, lin, buf, len, data_acc(ACC_WRITE));
+	}
+}
+
+/* Little-endian load/store of 1, 2, 4 or 8 bytes at host address p. */
+static inline uint64_t load_n(const uint8_t *p, unsigned len)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, p, len);
+	return v;
 }
 
 uint64_t mem_read_u(struct interp *ip, unsigned seg, uint64_t off, unsigned len)
 {
-	uint64_t v = 0;
+	uint64_t lin = seg_linear(ip, seg, off, len, ACC_READ), gpa, v = 0;
 
-	mem_read(ip, seg, off, &v, len);
+	align_check(ip, lin, len);
+	if (__builtin_expect(htlb_find(ip, ip->htlb.r, lin, len, &gpa), 1)) {
+		ip->tlb.hits++;
+		switch (len) {
+		case 8: return load_n(ip->cfg.mem->host + gpa, 8);
+		case 4: return load_n(ip->cfg.mem->host + gpa, 4);
+		case 2: return load_n(ip->cfg.mem->host + gpa, 2);
+		default: return load_n(ip->cfg.mem->host + gpa, len);
+		}
+	}
+	if (one_page(lin, len))
+		page_read(ip, lin, &v, len);
+	else
+		lin_read(ip, lin, &v, len, data_acc(ACC_READ));
 	return v;
 }
 
 void mem_write_u(struct interp *ip, unsigned seg, uint64_t off, uint64_t v,
 		 unsigned len)
 {
-	mem_write(ip, seg, off, &v, len);
+	uint64_t lin = seg_linear(ip, seg, off, len, ACC_WRITE), gpa;
+
+	align_check(ip, lin, len);
+	if (__builtin_expect(htlb_find(ip, ip->htlb.w, lin, len, &gpa), 1)) {
+		uint8_t *p = ip->cfg.mem->host + gpa;
+
+		ip->tlb.hits++;
+		switch (len) {
+		case 8: memcpy(p, &v, 8); break;
+		case 4: memcpy(p, &v, 4); break;
+		case 2: memcpy(p, &v, 2); break;
+		default: memcpy(p, &v, len); break;
+		}
+		gmem_note_write(ip->cfg.mem, gpa, len);
+		return;
+	}
+	if (one_page(lin, len))
+		page_write(ip, lin, &v, len);
+	else
+		lin_write(ip, lin, &v, len, data_acc(ACC_WRITE));
 }
 
 /* Does the instruction in buf[0..n) decode completely without more bytes? */

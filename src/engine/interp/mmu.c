@@ -9,6 +9,7 @@
  * intercept hook's translate_gpa().
  */
 #include "engine/interp/sys.h"
+#include "engine/interp/htlb.h"
 
 #include <string.h>
 
@@ -360,6 +361,8 @@ static void tlb_fill(struct interp *ip, uint64_t lin, const struct walk *w,
 	t->reported = false;
 	t->epoch = ip->tlb.epoch;
 	t->gppn = w->page_gpa >> 12;
+	htlb_drop_page(ip, lin);
+	ip->xlate_tlb = true;
 }
 
 /*
@@ -444,6 +447,7 @@ bool mmu_translate(struct interp *ip, uint64_t lin, unsigned access, bool probe,
 {
 	struct tlb_entry *t;
 
+	ip->xlate_tlb = false;
 	if (!(ip->s.cr0 & CR0_PG)) {
 		/* Without paging every linear address is a user-mode one
 		 * (SDM Table 28-7, bit 9). */
@@ -458,6 +462,7 @@ bool mmu_translate(struct interp *ip, uint64_t lin, unsigned access, bool probe,
 		    (t->vpid || (t->ctx & TLB_CTX_COMBINED)))
 			tlb_check_entry(ip, t, lin);
 		ip->tlb.hits++;
+		ip->xlate_tlb = true;
 		*gpa = (t->ppn << 12) | (lin & 0xfff);
 		return true;
 	}

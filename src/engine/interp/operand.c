@@ -45,6 +45,43 @@ int reg_to_gpr(ZydisRegister r)
 	return regmap[r].gpr;
 }
 
+/* A GPR usable as base or index: its number, else -1 (RIP, vector
+ * index registers and anything odd take the slow path). */
+static int addr_gpr(ZydisRegister r)
+{
+	if (r == ZYDIS_REGISTER_NONE)
+		return OPD_NOREG;
+	if ((unsigned)r > ZYDIS_REGISTER_MAX_VALUE || regmap[r].bytes < 2 ||
+	    regmap[r].shift)
+		return -1;
+	return regmap[r].gpr;
+}
+
+/* Fill d's effective-address fields when op_ea()'s general rule reduces
+ * to disp + base + index << scale under the address-size mask. */
+static void predecode_ea(const struct insn *in, const ZydisDecodedOperand *o,
+			 struct insn_opd *d)
+{
+	int base = addr_gpr(o->mem.base);
+	int index = o->mem.type == ZYDIS_MEMOP_TYPE_MIB ? OPD_NOREG
+							: addr_gpr(o->mem.index);
+	int seg = zyreg_to_seg(o->mem.segment);
+
+	if (o->mem.base == ZYDIS_REGISTER_RIP || o->mem.base == ZYDIS_REGISTER_EIP)
+		base = OPD_RIPREL;
+	if (base < 0 || index < 0)
+		return;
+	d->base = (uint8_t)base;
+	d->index = (uint8_t)index;
+	d->scale = 0;
+	if (index != OPD_NOREG)
+		d->scale = (uint8_t)__builtin_ctz(o->mem.scale ? o->mem.scale : 1);
+	d->seg = (uint8_t)(seg >= 0 ? seg : SEG_DS);
+	d->disp = o->mem.disp.value;
+	d->amask = width_mask(in->zi.address_width);
+	d->ea_ok = true;
+}
+
 void insn_predecode_operands(struct insn *in)
 {
 	for (unsigned n = 0; n < 4; n++) {
@@ -68,6 +105,13 @@ void insn_predecode_operands(struct insn *in)
 			d->keep = r->bytes >= 4 ? 0 : ~(d->mask << r->shift);
 		} else if (o->type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
 			d->kind = OPD_IMM;
+		} else if (o->type == ZYDIS_OPERAND_TYPE_MEMORY) {
+			predecode_ea(in, o, d);
+			d->bytes = (uint8_t)(o->size / 8);
+			if (d->ea_ok && o->mem.type == ZYDIS_MEMOP_TYPE_MEM &&
+			    (o->size == 8 || o->size == 16 || o->size == 32 ||
+			     o->size == 64))
+				d->kind = OPD_MEM;
 		}
 	}
 }
@@ -217,6 +261,27 @@ void op_write(struct interp *ip, const struct insn *in, unsigned n, uint64_t v)
 	default:
 		break;
 	}
+}
+
+uint64_t op_read_mem(struct interp *ip, const struct insn *in, unsigned n)
+{
+	const struct insn_opd *d = &in->opd[n];
+
+	if (__builtin_expect(d->kind == OPD_MEM, 1))
+		return mem_read_u(ip, d->seg, opd_ea(ip, in, d), d->bytes);
+	return op_read(ip, in, n);
+}
+
+void op_write_mem(struct interp *ip, const struct insn *in, unsigned n,
+		  uint64_t v)
+{
+	const struct insn_opd *d = &in->opd[n];
+
+	if (__builtin_expect(d->kind == OPD_MEM, 1))
+		mem_write_u(ip, d->seg, opd_ea(ip, in, d), v & d->mask,
+			    d->bytes);
+	else
+		op_write(ip, in, n, v);
 }
 
 void op_describe(struct interp *ip, const struct insn *in, unsigned n,

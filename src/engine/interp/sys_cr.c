@@ -105,6 +105,8 @@ static void write_cr3(struct interp *ip, uint64_t v)
 	ip->fetch_valid = false;
 	if (!keep || ip->tlb.flush_always)
 		tlb_flush_cr3(ip, tlb_cur_pcid(ip));
+	else
+		tlb_pcid_switched(ip);   /* the host-pointer TLB has no PCIDs */
 }
 
 static void write_cr4(struct interp *ip, uint64_t v)

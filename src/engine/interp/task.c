@@ -274,6 +274,9 @@ static void commit_cr3(struct interp *ip, const struct new_cr3 *c)
 		memcpy(s->pdpte, c->pdpte, sizeof(c->pdpte));
 		s->pdpte_valid = true;
 	}
+	/* As a MOV to CR3 (SDM 7.3 step 13, 4.10.4.1; no PCIDs outside
+	 * IA-32e mode): the non-global translations go. */
+	tlb_flush_cr3(ip, 0);
 }
 
 void task_switch(struct interp *ip, const struct task_switch *t)

@@ -15,6 +15,7 @@
  * write drops everything instead, as vmxbox did before tags existed.
  */
 #include "engine/interp/sys.h"
+#include "engine/interp/htlb.h"
 
 #include <string.h>
 
@@ -35,6 +36,7 @@ void tlb_load_ctx(struct interp *ip)
 
 	if (ops && ops->tlb_context)
 		ops->tlb_context(ip->cfg.icpt_opaque, &c);
+	htlb_flush(ip);
 	ip->tlb.vpid = c.vpid;
 	ip->tlb.ctx = c.ept ? TLB_CTX_COMBINED | (c.ep4ta & 0x000ffffffffff000ull)
 			    : 0;
@@ -87,6 +89,7 @@ struct tlb_entry *tlb_slot(struct interp *ip, uint64_t lin, uint64_t ctx,
 			return &set[i];
 	e = &set[t->victim[idx]];
 	t->victim[idx] = (uint8_t)((t->victim[idx] + 1) % TLB_WAYS);
+	htlb_drop_page(ip, e->vpn_tag);
 	e->vpn_tag = 0;
 	return e;
 }
@@ -98,6 +101,7 @@ void tlb_flush(struct interp *ip)
 	memset(ip->tlb.used, 0, sizeof(ip->tlb.used));
 	ip->tlb.ctx_valid = false;
 	ip->fetch_valid = false;
+	htlb_flush(ip);
 }
 
 /* A selection of entries to drop. */
@@ -166,6 +170,7 @@ static bool drop_in_set(struct tlb_entry *set, const struct sel *s)
 static void drop(struct interp *ip, const struct sel *s)
 {
 	ip->fetch_valid = false;
+	htlb_flush(ip);
 	if (s->scope == TLB_INV_ALL) {
 		tlb_flush(ip);
 		return;
@@ -239,9 +244,15 @@ void tlb_flush_vpid(struct interp *ip)
 	drop(ip, &s);
 }
 
+void tlb_pcid_switched(struct interp *ip)
+{
+	htlb_flush(ip);
+}
+
 void tlb_state_switched(struct interp *ip)
 {
 	ip->fetch_valid = false;
+	htlb_flush(ip);
 	ip->tlb.epoch++;
 	if (ip->tlb.flush_always)
 		tlb_flush(ip);
