@@ -24,8 +24,8 @@ static const char ctl_usage[] =
 "  status                 run state, engine, instruction count, VMX state\n"
 "  pause | resume         stop / restart the vCPU\n"
 "  step N                 run N instructions while paused (interp)\n"
-"  vms                    every VMCS the guest used, with exit counts\n"
-"  vmcs [ADDR]            decoded fields of the current (or given) VMCS\n"
+"  vms [--cpu=K]          every VMCS vCPU K used, with exit counts\n"
+"  vmcs [ADDR] [--cpu=K]  decoded fields of vCPU K's current (or given) VMCS\n"
 "  regs [--cpu=K]         registers of vCPU K (default 0, the BSP)\n"
 "  mem ADDR LEN           guest-physical memory (hexdump)\n"
 "  snapshot PATH          write a snapshot of the whole machine\n"
@@ -36,7 +36,7 @@ static const char ctl_usage[] =
 "Options:\n"
 "  --json             print the reply as JSON\n"
 "  --timeout=SECONDS  wait at most this long for a reply (default 10)\n"
-"  --cpu=K            with regs: the registers of vCPU K (docs/smp.md)\n"
+"  --cpu=K            with regs, vms, vmcs: vCPU K (default 0; docs/smp.md)\n"
 "  -h, --help         show this help\n"
 "\n"
 "Exit status: 0 on an ok reply, 1 on an error reply, 2 on usage errors,\n"
@@ -157,16 +157,20 @@ int cmd_ctl(int argc, char **argv)
 	}
 	const char *path = argv[optind], *cmd = argv[optind + 1];
 	int nargs = argc - optind - 2;
-	char **args = argv + optind + 2, *cpu_arg[1];
+	char **args = argv + optind + 2, *cpu_args[2], cpu_opt[64];
 
-	if (cpu && (strcmp(cmd, "regs") || nargs)) {
-		cli_error("ctl", "--cpu=%s: only `regs --cpu=K` takes it", cpu);
+	if (cpu && (strcmp(cmd, "regs") || nargs) && strcmp(cmd, "vms") &&
+	    (strcmp(cmd, "vmcs") || nargs > 1)) {
+		cli_error("ctl", "--cpu=%s: only regs, vms and vmcs [ADDR] take it", cpu);
 		return VMXBOX_EXIT_USAGE;
 	}
 	if (cpu) {
-		cpu_arg[0] = (char *)cpu;
-		args = cpu_arg;
-		nargs = 1;
+		/* To the server as an argument "--cpu=K" after the others. */
+		snprintf(cpu_opt, sizeof(cpu_opt), "--cpu=%s", cpu);
+		cpu_args[0] = nargs ? args[0] : cpu_opt;
+		cpu_args[1] = cpu_opt;
+		args = cpu_args;
+		nargs++;
 	}
 	int fd = mon_client_connect(path, err, sizeof(err));
 	if (fd < 0) {

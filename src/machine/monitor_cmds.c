@@ -102,29 +102,70 @@ static cbor_item_t *vcpu_status(struct machine *m, unsigned k)
 	return cpu;
 }
 
+#define MAX_POS_ARGS 4
+
+/* A command's arguments with "--cpu=K" (anywhere) taken out. */
+struct cmd_args {
+	struct machine_vcpu *v;       /* vCPU K, default 0 (the BSP) */
+	size_t n;
+	const cbor_item_t *pos[MAX_POS_ARGS];   /* the others, in order */
+};
+
+static struct machine_vcpu *vcpu_k(struct machine *m, uint64_t k, char *err,
+				   size_t errlen)
+{
+	if (k < m->n_cpus)
+		return m->cpu[k];
+	snprintf(err, errlen, "no vCPU %llu (the machine has %u)",
+		 (unsigned long long)k, m->n_cpus);
+	return NULL;
+}
+
+static bool split_args(struct machine *m, const cbor_item_t *args,
+		       const char *usage, size_t max_pos, struct cmd_args *a,
+		       char *err, size_t errlen)
+{
+	uint64_t k = 0;
+	char buf[32], *end;
+
+	a->n = 0;
+	for (size_t i = 0; i < cbor_array_size(args); i++) {
+		const cbor_item_t *it = cbor_array_handle(args)[i];
+
+		if (mon_item_str(it, buf, sizeof(buf)) &&
+		    !strncmp(buf, "--cpu=", 6)) {
+			k = strtoull(buf + 6, &end, 0);
+			if (end == buf + 6 || *end)
+				goto usage;
+			continue;
+		}
+		if (a->n == max_pos)
+			goto usage;
+		a->pos[a->n++] = it;
+	}
+	a->v = vcpu_k(m, k, err, errlen);
+	return a->v != NULL;
+usage:
+	snprintf(err, errlen, "usage: %s", usage);
+	return false;
+}
+
 /* The vCPU `regs` asks for: `regs`, `regs K` or `regs --cpu=K`. */
 static struct machine_vcpu *arg_vcpu(struct machine *m, const cbor_item_t *args,
 				     char *err, size_t errlen)
 {
-	char buf[32];
-	uint64_t k = 0;
+	struct cmd_args a;
+	uint64_t k;
 
-	if (cbor_array_size(args) > 0 && !arg_u64(args, 0, &k)) {
-		char *end;
-
-		if (!arg_str(args, 0, buf, sizeof(buf)) ||
-		    strncmp(buf, "--cpu=", 6) ||
-		    (k = strtoull(buf + 6, &end, 0), end == buf + 6 || *end)) {
-			snprintf(err, errlen, "usage: regs [--cpu=K]");
-			return NULL;
-		}
-	}
-	if (k >= m->n_cpus) {
-		snprintf(err, errlen, "no vCPU %llu (the machine has %u)",
-			 (unsigned long long)k, m->n_cpus);
+	if (!split_args(m, args, "regs [--cpu=K]", 1, &a, err, errlen))
+		return NULL;
+	if (!a.n)
+		return a.v;
+	if (!mon_item_u64(a.pos[0], &k)) {
+		snprintf(err, errlen, "usage: regs [--cpu=K]");
 		return NULL;
 	}
-	return m->cpu[k];
+	return vcpu_k(m, k, err, errlen);
 }
 
 /* ---- commands ----------------------------------------------------------- */
@@ -284,40 +325,47 @@ static cbor_item_t *cmd_mem(void *opaque, struct monitor_client *c,
 	return with_paused(mm->m, mem_locked, args, err, errlen);
 }
 
-/* A field of a VMCS: from the cache if current, else from its region. */
-static bool vmcs_field(struct machine *m, uint64_t gpa, uint32_t enc, uint64_t *val)
+/* A field of a VMCS of vCPU c: from its cache if current there, else
+ * from the region. */
+static bool vmcs_field(struct machine *m, const struct machine_vcpu *c,
+		       uint64_t gpa, uint32_t enc, uint64_t *val)
 {
-	return vmx_vmcs_peek(m->vmx, &m->mem, gpa, enc, val);
+	return vmx_vmcs_peek(c->vmx, &m->mem, gpa, enc, val);
 }
 
+/* `vms [--cpu=K]`: the VMCS regions vCPU K has used. */
 static cbor_item_t *vms_locked(struct machine *m, const cbor_item_t *args,
 			       char *err, size_t errlen)
 {
-	cbor_item_t *arr = cbor_new_indefinite_array();
+	struct cmd_args a;
+	cbor_item_t *arr;
 	uint64_t v;
 
-	for (unsigned i = 0; m->vmx && i < VMX_MAX_REGIONS; i++) {
+	if (!split_args(m, args, "vms [--cpu=K]", 0, &a, err, errlen))
+		return NULL;
+	arr = cbor_new_indefinite_array();
+	for (unsigned i = 0; a.v->vmx && i < VMX_MAX_REGIONS; i++) {
 		struct vmx_region_info rg;
 		const struct vmx_watch_vmcs *ws;
 		cbor_item_t *e, *exits;
 
-		if (!vmx_region_at(m->vmx, i, &rg))
+		if (!vmx_region_at(a.v->vmx, i, &rg))
 			continue;
 		e = mon_new_map();
 		exits = mon_new_map();
 		mon_map_put_u64(e, "addr", rg.gpa);
 		mon_map_put_bool(e, "launched", rg.launched);
 		mon_map_put_bool(e, "current", rg.current);
-		if (vmcs_field(m, rg.gpa, VMCS_VIRTUAL_PROCESSOR_ID, &v))
+		if (vmcs_field(m, a.v, rg.gpa, VMCS_VIRTUAL_PROCESSOR_ID, &v))
 			mon_map_put_u64(e, "vpid", v);
-		if (vmcs_field(m, rg.gpa, VMCS_EPT_POINTER, &v))
+		if (vmcs_field(m, a.v, rg.gpa, VMCS_EPT_POINTER, &v))
 			mon_map_put_u64(e, "eptp", v);
 		mon_map_put_u64(e, "entries", rg.entries);
 		for (unsigned r = 0; r < EXIT_REASON_COUNT; r++)
 			if (rg.exits[r])
 				mon_map_put_u64(exits, vmx_exit_reason_name(r), rg.exits[r]);
 		mon_map_put(e, "exits", exits);
-		ws = vmx_watch_find(&m->watch, rg.gpa);
+		ws = vmx_watch_find(a.v->watch, rg.gpa);
 		mon_map_put_u64(e, "l2_insns", ws ? ws->l2_insns : 0);
 		mon_map_put_u64(e, "entry_failures", ws ? ws->entry_failures : 0);
 		cbor_array_push(arr, e);
@@ -338,12 +386,17 @@ static cbor_item_t *cmd_vms(void *opaque, struct monitor_client *c,
 	return with_paused(mm->m, vms_locked, args, err, errlen);
 }
 
+/* `vmcs [ADDR] [--cpu=K]`: vCPU K's current VMCS or the one at ADDR. */
 static cbor_item_t *vmcs_locked(struct machine *m, const cbor_item_t *args,
 				char *err, size_t errlen)
 {
-	uint64_t gpa = vmx_current_vmcs(m->vmx), v;
+	struct cmd_args a;
+	uint64_t gpa, v;
 
-	if (cbor_array_size(args) > 0 && !arg_u64(args, 0, &gpa)) {
+	if (!split_args(m, args, "vmcs [ADDR] [--cpu=K]", 1, &a, err, errlen))
+		return NULL;
+	gpa = vmx_current_vmcs(a.v->vmx);
+	if (a.n && !mon_item_u64(a.pos[0], &gpa)) {
 		snprintf(err, errlen, "ADDR must be an unsigned integer");
 		return NULL;
 	}
@@ -359,9 +412,9 @@ static cbor_item_t *vmcs_locked(struct machine *m, const cbor_item_t *args,
 	for (unsigned i = 0; i < VMCS_FIELD_COUNT; i++) {
 		const struct vmcs_field *f = &vmcs_field_table[i];
 
-		if (!vmx_vcpu_field_supported(m->vmx, f->encoding))
+		if (!vmx_vcpu_field_supported(a.v->vmx, f->encoding))
 			continue;
-		if (vmcs_field(m, gpa, f->encoding, &v))
+		if (vmcs_field(m, a.v, gpa, f->encoding, &v))
 			mon_map_put_u64(r, f->name, v);
 	}
 	return r;

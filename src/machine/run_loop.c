@@ -32,6 +32,13 @@
  * serial output may take to reach a reader before it is given up. */
 #define SERIAL_DRAIN_ON_STOP 0.3   /* seconds */
 
+/* --trace=vmx of one vCPU: its lines or its tracks in --trace-out. */
+struct vcpu_trace {
+	struct machine *m;
+	unsigned k;
+	struct trace_json json;
+};
+
 struct run_ctx {
 	struct machine *m;
 	struct ev_loop *loop;
@@ -39,7 +46,7 @@ struct run_ctx {
 	ev_signal sigint, sigterm, sigusr1;
 	ev_timer timeout, flush;
 	unsigned signals;
-	struct trace_json trace;     /* --trace-out */
+	struct vcpu_trace trace[MACHINE_MAX_CPUS];
 };
 
 /* On the vCPU thread, so the loop still handles signals meanwhile: the
@@ -186,40 +193,61 @@ static void msg(const struct machine *m, const char *text)
 		dprintf(m->cfg.msg_fd, "vmxbox: %s\n", text);
 }
 
-/* --trace=vmx: one line per VM entry/exit on the vCPU thread, in order. */
+/* --trace=vmx: one line per VM entry/exit on the vCPU thread, in order;
+ * with several vCPUs each line says whose ("cpu2: "). */
 static void print_vmx_event(void *opaque, const struct vmx_trace_event *ev)
 {
-	struct machine *m = opaque;
-	char line[256];
+	struct vcpu_trace *t = opaque;
+	struct machine *m = t->m;
+	char line[256], who[16] = "";
 
 	trace_format(ev, ev->kind == VMX_TRACE_EXIT
 			 ? vmx_exit_reason_name(ev->reason & 0xffff) : NULL,
 		     line, sizeof(line));
+	if (m->n_cpus > 1)
+		snprintf(who, sizeof(who), "cpu%u: ", t->k);
 	if (m->cfg.msg_fd >= 0)
-		dprintf(m->cfg.msg_fd, "vmxbox: trace: %s\n", line);
+		dprintf(m->cfg.msg_fd, "vmxbox: trace: %s%s\n", who, line);
 }
 
-/* --trace=vmx: lines on stderr, or with --trace-out a trace-event file. */
+/* --trace=vmx: lines on stderr, or with --trace-out a trace-event file;
+ * every vCPU (its own process in the file). */
 static int start_traces(struct run_ctx *rc, char *err, size_t errlen)
 {
 	struct machine *m = rc->m;
-	struct vmx_observer o = { print_vmx_event, m };
+	struct vcpu_trace *t0 = &rc->trace[0];
 	int r;
 
 	if (!m->cfg.trace_vmx || !m->vmx)
 		return 0;
 	if (m->cfg.trace_out) {
-		r = trace_json_open(&rc->trace, m->cfg.trace_out, 0);
+		r = trace_json_open(&t0->json, m->cfg.trace_out, 0);
 		if (r) {
 			snprintf(err, errlen, "--trace-out=%s: %s", m->cfg.trace_out,
 				 strerror(-r));
 			msg(m, err);
 			return -1;
 		}
-		o = (struct vmx_observer){ trace_json_event, &rc->trace };
 	}
-	vmx_watch_add_observer(&m->watch, &o);
+	for (unsigned k = 0; k < m->n_cpus; k++) {
+		struct vcpu_trace *t = &rc->trace[k];
+		struct vmx_observer o = { print_vmx_event, t };
+
+		t->m = m;
+		t->k = k;
+		if (m->cfg.trace_out) {
+			if (k)
+				trace_json_add_vcpu(&t->json, &t0->json, k);
+			o = (struct vmx_observer){ trace_json_event, &t->json };
+		}
+		vmx_watch_add_observer(m->cpu[k]->watch, &o);
+	}
 	return 0;
+}
+
+static uint64_t vcpu_insns(struct machine *m, unsigned k)
+{
+	return m->ops->insn_count ? m->ops->insn_count(m->cpu[k]->eng) : 0;
 }
 
 static void finish_traces(struct run_ctx *rc)
@@ -228,9 +256,12 @@ static void finish_traces(struct run_ctx *rc)
 	char line[PATH_MAX + 64];
 	int r;
 
-	if (!rc->trace.f)
+	if (!rc->trace[0].json.f)
 		return;
-	r = trace_json_close(&rc->trace, machine_insn_count(m));
+	/* Timestamps are each vCPU's own instruction count. */
+	for (unsigned k = 1; k < m->n_cpus; k++)
+		trace_json_end_vcpu(&rc->trace[k].json, vcpu_insns(m, k));
+	r = trace_json_close(&rc->trace[0].json, vcpu_insns(m, 0));
 	if (r) {
 		snprintf(line, sizeof(line), "--trace-out=%s: %s", m->cfg.trace_out,
 			 strerror(-r));

@@ -17,7 +17,7 @@ static void put_ts(FILE *f, const char *key, uint64_t insns)
 
 static void begin(struct trace_json *t)
 {
-	fputs(t->events++ ? ",\n" : "\n", t->f);
+	fputs(t->file->events++ ? ",\n" : "\n", t->f);
 }
 
 static void thread_name(struct trace_json *t, unsigned tid, const char *name)
@@ -43,24 +43,41 @@ static unsigned track_of(struct trace_json *t, uint64_t vmcs)
 	return t->n_vmcs;
 }
 
-int trace_json_open(struct trace_json *t, const char *path, unsigned vcpu)
+/* The vCPU's process and its L1 track. */
+static void process(struct trace_json *t)
 {
 	char name[32];
 
+	snprintf(name, sizeof(name), "vCPU %u", t->vcpu);
+	begin(t);
+	fprintf(t->f, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%u,"
+		"\"args\":{\"name\":\"%s\"}}", t->vcpu, name);
+	thread_name(t, 0, "L1 (VMX root)");
+}
+
+int trace_json_open(struct trace_json *t, const char *path, unsigned vcpu)
+{
 	memset(t, 0, sizeof(*t));
 	t->vcpu = vcpu;
+	t->file = t;
 	t->f = fopen(path, "w");
 	if (!t->f)
 		return -errno;
 	fputs("{\"displayTimeUnit\":\"ns\",\"otherData\":{\"producer\":\"vmxbox\","
 	      "\"clock\":\"virtual: 1 guest instruction = 1 ns\"},\n"
 	      "\"traceEvents\":[", t->f);
-	snprintf(name, sizeof(name), "vCPU %u", vcpu);
-	begin(t);
-	fprintf(t->f, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%u,"
-		"\"args\":{\"name\":\"%s\"}}", vcpu, name);
-	thread_name(t, 0, "L1 (VMX root)");
+	process(t);
 	return 0;
+}
+
+void trace_json_add_vcpu(struct trace_json *t, struct trace_json *t0,
+			 unsigned vcpu)
+{
+	memset(t, 0, sizeof(*t));
+	t->vcpu = vcpu;
+	t->file = t0;
+	t->f = t0->f;
+	process(t);
 }
 
 /* cat "L2": a run that ended in a VM exit; "L2-open": still running when
@@ -126,13 +143,9 @@ void trace_json_event(void *opaque, const struct vmx_trace_event *ev)
 	}
 }
 
-int trace_json_close(struct trace_json *t, uint64_t end_insn)
+void trace_json_end_vcpu(struct trace_json *t, uint64_t end_insn)
 {
-	int err = 0;
-
-	if (!t->f)
-		return 0;
-	if (t->in_l2) {
+	if (t->f && t->in_l2) {
 		/* The run ended inside an L2: show the span up to the end. */
 		struct vmx_trace_event ev = {
 			.kind = VMX_TRACE_EXIT, .insn_count = end_insn,
@@ -140,7 +153,17 @@ int trace_json_close(struct trace_json *t, uint64_t end_insn)
 		};
 
 		l2_run(t, &ev, "L2 (running at the end)", "L2-open", "");
+		t->in_l2 = false;
 	}
+}
+
+int trace_json_close(struct trace_json *t, uint64_t end_insn)
+{
+	int err = 0;
+
+	if (!t->f)
+		return 0;
+	trace_json_end_vcpu(t, end_insn);
 	fputs("\n]}\n", t->f);
 	if (ferror(t->f))
 		err = -EIO;

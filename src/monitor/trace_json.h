@@ -8,6 +8,8 @@
  * decoded), guest RIP and instruction counts as arguments; failed VM
  * entries are instant events on the L1 track.
  *
+ * With several vCPUs (--smp) all go into one file, each its own process.
+ *
  * Time is virtual: the timestamp of an event is the vCPU's instruction
  * count at that point, shown as nanoseconds (the interpreter's TSC
  * advances with the instruction count), so the same run always gives the
@@ -28,6 +30,9 @@ struct trace_json {
 	FILE *f;
 	unsigned vcpu;
 	uint64_t events;
+	/* The one that opened f and counts its events: itself, or the
+	 * first vCPU's with several vCPUs in one file. */
+	struct trace_json *file;
 	unsigned n_vmcs;
 	uint64_t vmcs[TRACE_JSON_MAX_VMCS];   /* track i+1 is vmcs[i] */
 	/* The L2 run in progress: from its VM entry. */
@@ -38,10 +43,17 @@ struct trace_json {
 
 /* Create/truncate path and write the header.  0, or -errno. */
 int trace_json_open(struct trace_json *t, const char *path, unsigned vcpu);
+/* Another vCPU's tracks in the file t0 opened: process `vcpu`. */
+void trace_json_add_vcpu(struct trace_json *t, struct trace_json *t0,
+			 unsigned vcpu);
 /* An observer callback: opaque is the struct trace_json. */
 void trace_json_event(void *opaque, const struct vmx_trace_event *ev);
-/* Close an L2 run still open at the end, write the footer, close the
- * file.  0, or -errno if anything could not be written. */
+/* Close the vCPU's L2 run still open at the end (end_insn: its
+ * instruction count); the file stays open. */
+void trace_json_end_vcpu(struct trace_json *t, uint64_t end_insn);
+/* trace_json_end_vcpu(), write the footer, close the file (after the
+ * other vCPUs' trace_json_end_vcpu()).  0, or -errno if anything could
+ * not be written. */
 int trace_json_close(struct trace_json *t, uint64_t end_insn);
 
 #endif

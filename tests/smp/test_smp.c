@@ -201,6 +201,105 @@ START_TEST(monitor_vcpus)
 }
 END_TEST
 
+static void ctl_cpu(const char *sock, const char *cmd, const char *cpu,
+		    struct fw_result *r)
+{
+	const char *argv[] = { getenv("VMXBOX"), "ctl", "--json", sock, cmd,
+			       cpu, NULL };
+
+	run_argv(argv, r);
+}
+
+/* vms and vmcs of vCPU K (--cpu=K) on fw_smpvmx, paused after 1.2 M
+ * instructions: vCPUs 2 and 3 each have their L2's VMCS current, 0 none. */
+START_TEST(monitor_vmx_per_vcpu)
+{
+	char sock[64], mon[80];
+	struct fw_result r;
+	pid_t pid;
+	int st;
+
+	snprintf(sock, sizeof(sock), "/tmp/vmxbox-smpvmx-%d.sock", getpid());
+	snprintf(mon, sizeof(mon), "--monitor=%s", sock);
+	unlink(sock);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		execl(getenv("VMXBOX"), "vmxbox", "run", "--smp=4", mon,
+		      "--paused", "--timeout=120", getenv("FW_SMPVMX"), (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; access(sock, F_OK) && i < 1000; i++)
+		usleep(10000);
+	/* Short steps: each must finish within the monitor's wait. */
+	for (int i = 0; i < 6; i++) {
+		ctl(sock, "step", "200000", &r);
+		ck_assert_msg(r.status == 0, "%s", r.err);
+		fw_result_free(&r);
+	}
+	ctl_cpu(sock, "vms", "--cpu=3", &r);
+	ck_assert_msg(r.status == 0 && strstr(r.out, "\"addr\":1216512,\"launched\":true,\"current\":true"),
+		      "%s%s", r.out, r.err);
+	fw_result_free(&r);
+	ctl_cpu(sock, "vmcs", "--cpu=2", &r);
+	ck_assert_msg(r.status == 0 && strstr(r.out, "\"GUEST_RIP\":"), "%s%s", r.out, r.err);
+	fw_result_free(&r);
+	ctl_cpu(sock, "vmcs", "--cpu=0", &r);
+	ck_assert_msg(r.status == 1 && strstr(r.err, "no current VMCS"), "%s", r.err);
+	fw_result_free(&r);
+	ctl_cpu(sock, "vms", "--cpu=4", &r);
+	ck_assert_msg(r.status == 1 && strstr(r.err, "no vCPU 4 (the machine has 4)"), "%s", r.err);
+	fw_result_free(&r);
+	ctl(sock, "quit", NULL, &r);
+	fw_result_free(&r);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	unlink(sock);
+}
+END_TEST
+
+/* --trace=vmx: every vCPU's VM entries and exits, lines marked cpuK: and
+ * in --trace-out one process per vCPU. */
+START_TEST(trace_every_vcpu)
+{
+	char out[64], opt[80];
+	const char *argv[] = { getenv("VMXBOX"), "run", "--smp=4", "--trace=vmx",
+			       getenv("FW_SMPVMX"), NULL };
+	const char *argv_json[] = { getenv("VMXBOX"), "run", "--smp=4",
+				    "--trace=vmx", opt, getenv("FW_SMPVMX"), NULL };
+	struct fw_result r;
+	char *json;
+	size_t len;
+	FILE *f;
+
+	run_argv(argv, &r);
+	ck_assert_int_eq(r.status, 0);
+	for (int k = 0; k < 4; k++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "vmxbox: trace: cpu%d: ", k);
+		ck_assert_msg(strstr(r.err, want), "no %s in:\n%.2000s", want, r.err);
+	}
+	fw_result_free(&r);
+	snprintf(out, sizeof(out), "/tmp/vmxbox-smp-trace-%d.json", getpid());
+	snprintf(opt, sizeof(opt), "--trace-out=%s", out);
+	run_argv(argv_json, &r);
+	ck_assert_int_eq(r.status, 0);
+	fw_result_free(&r);
+	f = fopen(out, "r");
+	ck_assert_ptr_nonnull(f);
+	json = NULL;
+	len = 0;
+	ck_assert_int_gt(getdelim(&json, &len, '\0', f), 0);
+	fclose(f);
+	unlink(out);
+	ck_assert_ptr_nonnull(strstr(json, "\"pid\":3,\"args\":{\"name\":\"vCPU 3\"}"));
+	ck_assert_ptr_nonnull(strstr(json, "\"cat\":\"L2\",\"pid\":3,"));
+	ck_assert_ptr_nonnull(strstr(json, "\"cat\":\"L2\",\"pid\":1,"));
+	ck_assert_ptr_nonnull(strstr(json, "\n]}\n"));
+	free(json);
+}
+END_TEST
+
 /* vmxbox-qemu -smp 4: the firmware tables a multiboot kernel reads. */
 START_TEST(qemu_smp4_tables)
 {
@@ -279,6 +378,8 @@ int main(void)
 	tcase_add_test(tc, qemu_smp4_tables);
 	tcase_add_test(tc, monitor_vcpus);
 	tcase_add_test(tc, snapshot_every_vcpu);
+	tcase_add_test(tc, monitor_vmx_per_vcpu);
+	tcase_add_test(tc, trace_every_vcpu);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
