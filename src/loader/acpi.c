@@ -9,9 +9,12 @@
 #include "loader/acpi.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "loader/acpi_dsdt.h"
 
 #define OEM_ID       "VMXBOX"
 #define OEM_TABLE_ID "VMXBOXPC"
@@ -102,62 +105,23 @@ static void append(struct tbuf *t, const void *p, size_t n)
 	t->len += n;
 }
 
-/* --- DSDT: AML (chapter 20) ---------------------------------------------- */
+/* --- DSDT (5.2.11.1): AML from loader/acpi_dsdt.c ------------------------ */
 
-/* PkgLength (20.2.4) of a package whose body is n bytes: the encoding
- * counts its own bytes.  Bodies here stay below 4 KiB (two bytes). */
-static void aml_pkglen(struct tbuf *t, size_t n)
-{
-	if (n + 1 < 0x40) {
-		uint8_t b = (uint8_t)(n + 1);
-
-		append(t, &b, 1);
-	} else {
-		size_t v = n + 2;
-		uint8_t b[2] = { (uint8_t)(0x40 | (v & 0xf)), (uint8_t)(v >> 4) };
-
-		append(t, b, 2);
-	}
-}
-
-static const uint8_t aml_s5[] = {
-	/* Name (_S5, Package (4) { 0, 0, 0, 0 }): SLP_TYP 0 is soft-off
-	 * on vmxbox's PM1a_CNT, as on QEMU's PIIX4 PM. */
-	0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x04, 0x00, 0x00, 0x00, 0x00,
-};
-
-static const uint8_t aml_pci0_body[] = {
-	'P', 'C', 'I', '0',
-	/* Name (_HID, EisaId ("PNP0A03")): a PCI host bridge */
-	0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x03,
-	/* Name (_ADR, Zero), Name (_UID, Zero) */
-	0x08, '_', 'A', 'D', 'R', 0x00,
-	0x08, '_', 'U', 'I', 'D', 0x00,
-};
-
-/* Scope (\_SB) { Device (PCI0) { ... } } */
-static void aml_sb(struct tbuf *t)
-{
-	static const uint8_t sb[] = { '\\', '_', 'S', 'B', '_' };
-	static const uint8_t scope_op = 0x10, dev_op[2] = { 0x5b, 0x82 };
-	size_t dev_body = sizeof(aml_pci0_body);
-	size_t dev_len = 2 + 1 + dev_body;       /* op, pkglen (1 byte), body */
-
-	append(t, &scope_op, 1);
-	aml_pkglen(t, sizeof(sb) + dev_len);
-	append(t, sb, sizeof(sb));
-	append(t, dev_op, 2);
-	aml_pkglen(t, dev_body);
-	append(t, aml_pci0_body, dev_body);
-}
-
-static size_t build_dsdt(struct tbuf *t)
+static size_t build_dsdt(struct tbuf *t, const struct acpi_config *c)
 {
 	size_t at = begin_sdt(t, "DSDT", 2);
+	struct aml *a = calloc(1, sizeof(*a));
 
-	append(t, aml_s5, sizeof(aml_s5));
-	aml_sb(t);
-	end_sdt(t, at);
+	if (!a)
+		return SIZE_MAX;
+	acpi_dsdt_aml(a, c);
+	if (!a->overflow && t->len + a->len <= sizeof(t->b))
+		append(t, a->b, a->len);
+	else
+		at = SIZE_MAX;
+	free(a);
+	if (at != SIZE_MAX)
+		end_sdt(t, at);
 	return at;
 }
 
@@ -189,6 +153,8 @@ static size_t build_fadt(struct tbuf *t, const struct acpi_config *c,
 		 pm_tmr = c->pm_base + 8u;
 
 	t->len = at + FADT_LEN;
+	/* FIRMWARE_CTRL only: X_FIRMWARE_CTRL must be 0 when it is set
+	 * (Table 5.9), as QEMU leaves it for a FACS below 4 GiB. */
 	put(t, at + 36, facs, 4);               /* FIRMWARE_CTRL */
 	put(t, at + 40, dsdt, 4);               /* DSDT */
 	put(t, at + 44, 1, 1);                  /* (INT_MODEL) multiple APIC */
@@ -210,7 +176,6 @@ static size_t build_fadt(struct tbuf *t, const struct acpi_config *c,
 	    FADT_RTC_S4 | FADT_RESET_REG_SUP | FADT_USE_PLATFORM_CLOCK, 4);
 	put_gas(t, at + 116, 8, c->reset_port); /* RESET_REG */
 	put(t, at + 128, c->reset_value, 1);    /* RESET_VALUE */
-	put(t, at + 132, facs, 8);              /* X_FIRMWARE_CTRL */
 	put(t, at + 140, dsdt, 8);              /* X_DSDT */
 	put_gas(t, at + 148, 32, pm1_evt);      /* X_PM1a_EVT_BLK */
 	put_gas(t, at + 172, 16, pm1_cnt);      /* X_PM1a_CNT_BLK */
@@ -294,8 +259,10 @@ static void build_rsdp(struct tbuf *t, uint64_t rsdt, uint64_t xsdt)
 	t->b[32] = (uint8_t)-acpi_sum(t->b, RSDP_LEN);
 }
 
-void acpi_config_pc(struct acpi_config *c, unsigned nr_cpus)
+void acpi_config_pc(struct acpi_config *c, unsigned nr_cpus, uint64_t ram)
 {
+	uint64_t high = GMEM_HIGH_BASE + ram - gmem_low_size(ram);
+
 	*c = (struct acpi_config){
 		.nr_cpus = nr_cpus,
 		.lapic_addr = 0xfee00000u,
@@ -305,6 +272,11 @@ void acpi_config_pc(struct acpi_config *c, unsigned nr_cpus)
 		.sci_irq = 9,
 		.reset_port = 0xcf9,
 		.reset_value = 0x06,
+		.pci_hole_start = (uint32_t)gmem_low_size(ram),
+		/* QEMU's i440FX: a 2 GiB 64-bit window from the first
+		 * 1 GiB boundary above RAM. */
+		.pci_hole64_start = (high + (1ull << 30) - 1) & ~((1ull << 30) - 1),
+		.pci_hole64_size = 1ull << 31,
 	};
 }
 
@@ -313,6 +285,7 @@ int acpi_build(struct guest_mem *gm, const struct acpi_config *c,
 {
 	struct tbuf *t;
 	uint64_t base = ACPI_TABLES_BASE, list[2];
+	size_t dsdt;
 
 	if (!c->nr_cpus || c->nr_cpus > ACPI_MAX_CPUS) {
 		snprintf(err, errlen, "ACPI: %u CPUs (1 to %u)", c->nr_cpus,
@@ -332,7 +305,13 @@ int acpi_build(struct guest_mem *gm, const struct acpi_config *c,
 	t->len = RSDP_LEN;
 	out->rsdp = base;
 	out->facs = base + build_facs(t);
-	out->dsdt = base + build_dsdt(t);
+	dsdt = build_dsdt(t, c);
+	if (dsdt == SIZE_MAX) {
+		free(t);
+		snprintf(err, errlen, "ACPI: the DSDT does not fit");
+		return -ENOSPC;
+	}
+	out->dsdt = base + dsdt;
 	out->fadt = base + build_fadt(t, c, out->facs, out->dsdt);
 	out->madt = base + build_madt(t, c);
 	list[0] = out->fadt;

@@ -29,6 +29,9 @@ struct acpi_config {
 	uint8_t sci_irq;
 	uint16_t reset_port;       /* FADT RESET_REG (system I/O, 8 bits) */
 	uint8_t reset_value;
+	uint32_t pci_hole_start;   /* PCI0 _CRS: [this, 0xFEBFFFFF] */
+	uint64_t pci_hole64_start; /* and a 64-bit window (size 0: none) */
+	uint64_t pci_hole64_size;
 };
 
 /* Guest-physical addresses of what acpi_build() wrote. */
@@ -36,11 +39,12 @@ struct acpi_layout {
 	uint64_t rsdp, rsdt, xsdt, fadt, facs, dsdt, madt, end;
 };
 
-/* The values of vmxbox's PC (QEMU's pc machine: docs/platform.md). */
-void acpi_config_pc(struct acpi_config *c, unsigned nr_cpus);
+/* The values of vmxbox's PC with ram bytes of RAM (QEMU's pc machine:
+ * docs/platform.md). */
+void acpi_config_pc(struct acpi_config *c, unsigned nr_cpus, uint64_t ram);
 
 /* Write the tables at ACPI_TABLES_BASE.  0, or -errno with a one-line
- * reason in err (too many CPUs, RAM too small). */
+ * reason in err (too many CPUs, RAM too small, tables too large). */
 int acpi_build(struct guest_mem *gm, const struct acpi_config *c,
 	       struct acpi_layout *out, char *err, size_t errlen);
 

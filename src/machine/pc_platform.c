@@ -160,7 +160,7 @@ int pc_platform_boot(struct machine *m, char *err, size_t errlen)
 
 	if (m->img_kind != IMAGE_MULTIBOOT && m->img_kind != IMAGE_LINUX)
 		return 0;
-	acpi_config_pc(&ac, m->n_cpus);
+	acpi_config_pc(&ac, m->n_cpus, m->cfg.mem_size);
 	if (acpi_build(&m->mem, &ac, &m->pc->acpi, why, sizeof(why))) {
 		snprintf(err, errlen, "cannot build the ACPI tables: %s", why);
 		return VMXBOX_EXIT_INTERNAL;

@@ -50,7 +50,7 @@ static void build(unsigned cpus)
 	struct acpi_config c;
 	char err[128];
 
-	acpi_config_pc(&c, cpus);
+	acpi_config_pc(&c, cpus, 512ull << 20);
 	ck_assert_int_eq(acpi_build(&mem, &c, &lay, err, sizeof(err)), 0);
 }
 
@@ -114,7 +114,7 @@ START_TEST(fadt_facs_dsdt)
 	ck_assert_uint_eq(at(f)[8], 3);
 	facs = r32(f + 36);
 	dsdt = r32(f + 40);
-	ck_assert_uint_eq(r64(f + 132), facs);              /* X_FIRMWARE_CTRL */
+	ck_assert_uint_eq(r64(f + 132), 0);    /* X_FIRMWARE_CTRL: not with FIRMWARE_CTRL */
 	ck_assert_uint_eq(r64(f + 140), dsdt);              /* X_DSDT */
 	ck_assert_uint_eq(at(f)[46], 9);                    /* SCI_INT */
 	ck_assert_uint_eq(r32(f + 48), 0);                  /* SMI_CMD: no SMM */
@@ -207,10 +207,10 @@ START_TEST(bad_cpu_counts)
 	struct acpi_config c;
 	char err[128];
 
-	acpi_config_pc(&c, 0);
+	acpi_config_pc(&c, 0, 512ull << 20);
 	ck_assert_int_eq(acpi_build(&mem, &c, &lay, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "ACPI: 0 CPUs (1 to 255)");
-	acpi_config_pc(&c, 255);
+	acpi_config_pc(&c, 255, 512ull << 20);
 	ck_assert_int_eq(acpi_build(&mem, &c, &lay, err, sizeof(err)), 0);
 	check_table(lay.madt, "APIC");
 	ck_assert_uint_le(lay.end, 0x100000);
