@@ -188,6 +188,10 @@ bool cpu_vmx_feature_apply(struct cpu_model *m, const char *name,
  * (extended model 3, model C), stepping 3.  Also EDX after RESET and
  * INIT (SDM Vol. 3A 10.1.4). */
 #define CPU_MODEL_SIGNATURE 0x000306c3u
+/* The microcode update revision IA32_BIOS_SIGN_ID reports (bits 63:32):
+ * 0x28, the last one Intel published for 306C3.  Linux disables the
+ * TSC-deadline timer on this model below revision 0x22 (an erratum). */
+#define CPU_MODEL_MICROCODE 0x28u
 static inline unsigned cpu_model_maxphyaddr(const struct cpu_model *m)
 {
 	unsigned w = m->maxphyaddr;

@@ -31,6 +31,9 @@ void cpu_state_reset(struct cpu_state *s)
 	s->fpu.fcw = FPU_FCW_RESET;
 	s->fpu.mxcsr = MXCSR_RESET;
 	s->msr.pat = 0x0007040600070406ull;
+	/* Fast-string operations enabled, as a BIOS leaves them (SDM Vol. 4
+	 * Table 2-2, IA32_MISC_ENABLE bit 0). */
+	s->msr.misc_enable = MISC_ENABLE_FAST_STRINGS;
 	s->msr.apic_base = 0xfee00000ull | (1ull << 11) | (1ull << 8);
 }
 
@@ -78,6 +81,35 @@ const struct msr_desc cpu_msr_table[] = {
 
 const size_t cpu_msr_table_len = sizeof(cpu_msr_table) / sizeof(cpu_msr_table[0]);
 
+/*
+ * MSRs without state: a fixed value on RDMSR; WRMSR ignored, or #GP for
+ * the read-only ones.  Not in snapshots (nothing to keep).
+ */
+static const struct msr_const {
+	uint32_t index;
+	bool writable;
+	uint64_t value;
+} cpu_msr_consts[] = {
+	/* IA32_PLATFORM_ID (SDM Vol. 4 Table 2-2, read-only): platform
+	 * ID 0 in bits 52:50, read by Linux's microcode driver. */
+	{ 0x017, false, 0 },
+	/* IA32_BIOS_SIGN_ID (SDM Vol. 3A 10.11.7.1): software writes 0,
+	 * executes CPUID(1) and reads the update revision from bits
+	 * 63:32; it reads so at any time here (no update is loaded). */
+	{ 0x08b, true, (uint64_t)CPU_MODEL_MICROCODE << 32 },
+	/* MSR_POWER_CTL (SDM Vol. 4, the Nehalem-and-later tables): C1E
+	 * promotion off, no C-states; Linux's intel_idle writes it. */
+	{ 0x1fc, true, 0 },
+};
+
+static const struct msr_const *msr_const_lookup(uint32_t index)
+{
+	for (size_t i = 0; i < sizeof(cpu_msr_consts) / sizeof(cpu_msr_consts[0]); i++)
+		if (cpu_msr_consts[i].index == index)
+			return &cpu_msr_consts[i];
+	return NULL;
+}
+
 const struct msr_desc *cpu_msr_lookup(uint32_t index)
 {
 	for (size_t i = 0; i < cpu_msr_table_len; i++)
@@ -89,9 +121,14 @@ const struct msr_desc *cpu_msr_lookup(uint32_t index)
 bool cpu_msr_get(const struct cpu_state *s, uint32_t index, uint64_t *val)
 {
 	const struct msr_desc *d = cpu_msr_lookup(index);
+	const struct msr_const *k;
 
-	if (!d)
-		return false;
+	if (!d) {
+		k = msr_const_lookup(index);
+		if (k)
+			*val = k->value;
+		return k != NULL;
+	}
 	memcpy(val, (const char *)s + d->offset, sizeof(*val));
 	return true;
 }
@@ -132,6 +169,10 @@ static bool msr_is_address(uint32_t index)
 
 bool cpu_msr_write(struct cpu_state *s, uint32_t index, uint64_t val)
 {
+	const struct msr_const *k = msr_const_lookup(index);
+
+	if (k)
+		return k->writable;
 	if (msr_is_address(index) && !x86_canonical(val))
 		return false;
 	switch (index) {

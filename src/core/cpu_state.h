@@ -285,13 +285,16 @@ extern const size_t cpu_msr_table_len;
 
 const struct msr_desc *cpu_msr_lookup(uint32_t index);
 /* Raw access (snapshots, KVM get/set): no side effects, no checks.
- * Returns false if the MSR is not kept in cpu_state. */
+ * Returns false if the MSR is not kept in cpu_state.  cpu_msr_get also
+ * reads the stateless MSRs (a fixed value: IA32_PLATFORM_ID,
+ * IA32_BIOS_SIGN_ID, MSR_POWER_CTL) that cpu_msr_write takes or refuses. */
 bool cpu_msr_get(const struct cpu_state *s, uint32_t index, uint64_t *val);
 bool cpu_msr_set(struct cpu_state *s, uint32_t index, uint64_t val);
 
 #define MSR_IA32_TSC          0x00000010u
 #define MSR_IA32_TSC_ADJUST   0x0000003bu
 #define MSR_IA32_TSC_AUX      0xc0000103u
+#define MISC_ENABLE_FAST_STRINGS 0x1ull
 
 /*
  * WRMSR of an MSR kept in cpu_state (or IA32_TSC) as the processor does it

@@ -231,7 +231,8 @@ START_TEST(rdmsr_wrmsr)
 	h.s->tsc = 0x1122334455ull;
 	ck_assert_int_eq(su_run(&h, rdmsr, 3, 5), ENGINE_EXIT_HLT);
 	ck_assert_uint_eq((G(RDX) << 32) | G(RAX), 0x1122334455ull);
-	/* IA32_BIOS_SIGN_ID (0x8b): writable, reads update revision 0. */
+	/* IA32_BIOS_SIGN_ID (0x8b): writable, reads update revision 0x28
+	 * in bits 63:32 (Linux keeps TSC_DEADLINE from 0x22 on). */
 	G(RCX) = 0x8b;
 	G(RDX) = 0;
 	G(RAX) = 0;
@@ -240,7 +241,11 @@ START_TEST(rdmsr_wrmsr)
 	G(RDX) = 0x55;
 	G(RAX) = 0x66;
 	ck_assert_int_eq(h_fault_vector(&h, su_run(&h, rdmsr, 3, 5)), -1);
-	ck_assert_uint_eq((G(RDX) << 32) | G(RAX), 0);
+	ck_assert_uint_eq((G(RDX) << 32) | G(RAX), 0x28ull << 32);
+	/* IA32_MISC_ENABLE: fast strings on from reset. */
+	G(RCX) = 0x1a0;
+	ck_assert_int_eq(h_fault_vector(&h, su_run(&h, rdmsr, 3, 5)), -1);
+	ck_assert_uint_eq((G(RDX) << 32) | G(RAX), 1);
 	/* IA32_PLATFORM_ID (0x17): platform 0, read-only. */
 	G(RCX) = 0x17;
 	G(RDX) = 0x55;

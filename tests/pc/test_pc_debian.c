@@ -85,9 +85,12 @@ END_TEST
  * table the loader wrote (docs/boot.md); the kernel parses vmxbox's ACPI
  * tables (MADT, overrides), routes the PIT through IOAPIC pin 2 (its
  * check_timer() test of timer interrupts), finds the i440FX on the PCI
- * bus, takes the PM timer as a clocksource, the 16550A and the RTC's
- * date; then it panics for want of a root and, with panic=-1, resets
- * through the FADT's reset register: vmxbox run's status 77. */
+ * bus and the host bridge windows of the DSDT's _CRS, the RTC and COM1
+ * as PNP devices (Linux's PNP list skips the PIC and PIT entries), takes
+ * the PM timer as a clocksource, the 16550A and the RTC's date, the
+ * microcode revision (TSC-deadline timer kept: no erratum); then it
+ * panics for want of a root and, with panic=-1, resets through the
+ * FADT's reset register: vmxbox run's status 77. */
 START_TEST(kernel_boots_to_the_root_mount)
 {
 	static const char *const lines[] = {
@@ -107,15 +110,24 @@ START_TEST(kernel_boots_to_the_root_mount)
 		"] printk: console [ttyS0] enabled\r\n",
 		"] ..TIMER: vector=0x30 apic1=0 pin1=2 apic2=-1 pin2=-1\r\n",
 		"] smpboot: CPU0: Intel vmxbox virtual x86-64 CPU (family: 0x6, model: 0x3c, stepping: 0x3)\r\n",
+		"] pci_bus 0000:00: root bus resource [io  0x0000-0x0cf7 window]\r\n",
+		"] pci_bus 0000:00: root bus resource [io  0x0d00-0xffff window]\r\n",
+		"] pci_bus 0000:00: root bus resource [mem 0x000a0000-0x000bffff window]\r\n",
+		"] pci_bus 0000:00: root bus resource [mem 0x20000000-0xfebfffff window]\r\n",
+		"] pci_bus 0000:00: root bus resource [mem 0x100000000-0x17fffffff window]\r\n",
+		"] pci_bus 0000:00: root bus resource [bus 00-ff]\r\n",
 		"] pci 0000:00:00.0: [8086:1237] type 00 class 0x060000\r\n",
+		"] pnp: PnP ACPI: found 2 devices\r\n",
 		"] clocksource: acpi_pm: mask: 0xffffff ",
-		"] serial8250: ttyS0 at I/O 0x3f8 (irq = 4, base_baud = 115200) is a 16550A\r\n",
-		"] rtc_cmos rtc_cmos: setting system clock to 2025-01-01T00:00:",
+		"] 00:01: ttyS0 at I/O 0x3f8 (irq = 4, base_baud = 115200) is a 16550A\r\n",
+		"] rtc_cmos 00:00: setting system clock to 2025-01-01T00:00:",
+		"] microcode: sig=0x306c3, pf=0x1, revision=0x28\r\n",
 		"] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)",
 		NULL
 	};
 	static const char *const bad[] = { "WARNING:", "BUG:",
-					   "unchecked MSR access", NULL };
+					   "unchecked MSR access", "[Firmware Bug]",
+					   "Disabled fast string", NULL };
 	struct fw_result r;
 
 	boot(KERNEL_INSNS, " panic=-1", 77, &r);

@@ -327,6 +327,32 @@ START_TEST(vmx_abort_on_bad_host_msr)
 }
 END_TEST
 
+/* The stateless MSRs go through the same core path as WRMSR/RDMSR
+ * (core/cpu_state.c): IA32_BIOS_SIGN_ID is stored with the microcode
+ * revision and MSR_POWER_CTL loads; read-only IA32_PLATFORM_ID in the
+ * exit MSR-load list is a VMX abort (SDM 28.6, 28.7). */
+START_TEST(stateless_msrs_in_msr_lists)
+{
+	const uint64_t store = FIX_MSR_AREA, load = FIX_MSR_AREA + 0x100;
+	uint32_t ind = 0;
+	uint64_t v = 0;
+
+	msr_entry(store, 0, 0x8b, 0);
+	msr_entry(load, 0, 0x1fc, 2);
+	msr_entry(load, 1, 0x17, 0);
+	fw(&F, VMCS_VM_EXIT_MSR_STORE_ADDR, store);
+	fw(&F, VMCS_VM_EXIT_MSR_STORE_COUNT, 1);
+	fw(&F, VMCS_VM_EXIT_MSR_LOAD_ADDR, load);
+	fw(&F, VMCS_VM_EXIT_MSR_LOAD_COUNT, 2);
+	ck_assert_int_eq(vmx_vmexit(F.v, &F.ctx, EXIT_REASON_HLT, 0, NULL),
+			 ICPT_SWITCHED);
+	gmem_read_u64(&F.mem, store + 8, &v);
+	ck_assert_uint_eq(v, 0x28ull << 32);
+	gmem_read_u32(&F.mem, FIX_VMCS + VMCS_OFF_ABORT, &ind);
+	ck_assert_uint_eq(ind, VMX_ABORT_LOAD_HOST_MSR);
+}
+END_TEST
+
 START_TEST(vmx_abort_on_bad_guest_msr_store)
 {
 	uint32_t ind = 0;
@@ -1041,6 +1067,7 @@ int main(void)
 	tcase_add_test(tc, exit_msr_store_and_load_lists);
 	tcase_add_test(tc, vmx_abort_on_bad_host_msr);
 	tcase_add_test(tc, vmx_abort_on_bad_guest_msr_store);
+	tcase_add_test(tc, stateless_msrs_in_msr_lists);
 	tcase_add_loop_test(tc, simple_exit_by_control, 0, N_SIMPLE);
 	tcase_add_loop_test(tc, vmx_insn_exits, 0,
 			    sizeof(vmx_cases) / sizeof(vmx_cases[0]));

@@ -6,20 +6,6 @@
 #include "engine/interp/sys.h"
 
 #define MSR_FEATURE_CONTROL  0x3a
-/* IA32_BIOS_SIGN_ID (SDM Vol. 3A 10.11.7.1): software writes 0, executes
- * CPUID(1) and reads the microcode update signature from EDX.  vmxbox's
- * CPU runs no microcode update: it reads 0 and writes are accepted (Linux
- * does exactly this at boot and complains of a #GP). */
-#define MSR_BIOS_SIGN_ID     0x8b
-/* MSR_POWER_CTL (0x1fc, SDM Vol. 4: the MSR tables of Nehalem and later, so of
- * the Haswell model vmxbox reports): C1E promotion and friends.  vmxbox has
- * no C-states: it reads 0 (C1E off) and writes are accepted; Linux's
- * intel_idle, active since MWAIT is advertised, reads and writes it at CPU
- * bring-up and reported a #GP. */
-#define MSR_POWER_CTL        0x1fc
-/* IA32_PLATFORM_ID (SDM Vol. 4 table 2-2, read-only): platform id 0 in
- * bits 52:50, read by Linux's microcode driver. */
-#define MSR_PLATFORM_ID      0x17
 #define MSR_EFER             0xc0000080
 
 static void require_cpl0(struct interp *ip)
@@ -76,9 +62,6 @@ void sys_rdmsr(struct interp *ip, const struct insn *in)
 	}
 	if (idx == MSR_IA32_TSC)
 		v = ip->s.tsc;
-	else if (idx == MSR_BIOS_SIGN_ID || idx == MSR_PLATFORM_ID ||
-		 idx == MSR_POWER_CTL)
-		v = 0;
 	else if (!intc_msr(ip, idx, false, &v) && !cpu_msr_get(&ip->s, idx, &v))
 		interp_raise_gp0(ip);
 	set_edx_eax(ip, v);
@@ -131,17 +114,15 @@ void sys_wrmsr(struct interp *ip, const struct insn *in)
 	case MSR_EFER:
 		write_efer(ip, v);
 		break;
-	case MSR_BIOS_SIGN_ID:
-	case MSR_POWER_CTL:
-		break;
 	case MSR_FEATURE_CONTROL:
 		if (ip->s.msr.feature_control & 1)   /* locked */
 			interp_raise_gp0(ip);
 		ip->s.msr.feature_control = v;
 		break;
 	default:
-		/* TSC, TSC_ADJUST, TSC_AUX, PAT, address MSRs...: the rules
-		 * the VMX MSR-load lists share (core/cpu_state.c). */
+		/* TSC, TSC_ADJUST, TSC_AUX, PAT, address MSRs, the
+		 * stateless ones (BIOS_SIGN_ID...): the rules the VMX
+		 * MSR-load lists share (core/cpu_state.c). */
 		if (!cpu_msr_write(&ip->s, idx, v))
 			interp_raise_gp0(ip);
 		if (idx == MSR_IA32_TSC || idx == MSR_IA32_TSC_ADJUST)
