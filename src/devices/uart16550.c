@@ -37,6 +37,26 @@ void uart16550_unkick(struct uart16550 *u)
 	serial_out_unkick(&u->out);
 }
 
+void uart16550_set_irq(struct uart16550 *u, struct isa_irq *irq,
+		       unsigned line)
+{
+	u->irq = irq;
+	u->irq_line = line;
+}
+
+static bool thre_int(const struct uart16550 *u)
+{
+	return (u->ier & UART_IER_THRI) && u->thre_ip;
+}
+
+static void update_irq(struct uart16550 *u)
+{
+	bool out2 = (u->mcr & (UART_MCR_OUT2 | UART_MCR_LOOP)) == UART_MCR_OUT2;
+
+	if (u->irq)
+		isa_irq_set(u->irq, u->irq_line, out2 && thre_int(u));
+}
+
 /* False: the output is blocked and a stop is pending; the write is to be
  * retried (nothing happened). */
 static bool transmit(struct uart16550 *u, uint8_t c)
@@ -47,6 +67,9 @@ static bool transmit(struct uart16550 *u, uint8_t c)
 		return false;
 	}
 	u->bytes_out++;
+	/* The byte left THR at once: empty again, interrupt pending. */
+	u->thre_ip = 1;
+	update_irq(u);
 	return true;
 }
 
@@ -55,18 +78,40 @@ static bool dlab(const struct uart16550 *u)
 	return u->lcr & UART_LCR_DLAB;
 }
 
+/* Reading IIR while it reports THR empty clears that interrupt. */
+static uint8_t read_iir(struct uart16550 *u)
+{
+	uint8_t fifo = (u->fcr & 1) ? UART_IIR_FIFO : 0;
+
+	if (!thre_int(u))
+		return UART_IIR_NO_INT | fifo;
+	u->thre_ip = 0;
+	update_irq(u);
+	return UART_IIR_THRI | fifo;
+}
+
 static uint8_t uart_read_reg(struct uart16550 *u, unsigned reg)
 {
 	switch (reg) {
 	case UART_THR: return dlab(u) ? u->dll : 0;   /* no input: RBR = 0 */
 	case UART_IER: return dlab(u) ? u->dlm : u->ier;
-	case UART_IIR: return UART_IIR_NO_INT | ((u->fcr & 1) ? UART_IIR_FIFO : 0);
+	case UART_IIR: return read_iir(u);
 	case UART_LCR: return u->lcr;
 	case UART_MCR: return u->mcr;
 	case UART_LSR: return UART_LSR_THRE | UART_LSR_TEMT;
 	case UART_MSR: return UART_MSR_IDLE;
 	default:       return u->scr;
 	}
+}
+
+/* Enabling the THR-empty interrupt while THR is empty (always, here)
+ * raises it. */
+static void write_ier(struct uart16550 *u, uint8_t v)
+{
+	if ((v & UART_IER_THRI) && !(u->ier & UART_IER_THRI))
+		u->thre_ip = 1;
+	u->ier = v & 0x0f;
+	update_irq(u);
 }
 
 /* False when a THR write must be retried. */
@@ -83,11 +128,14 @@ static bool uart_write_reg(struct uart16550 *u, unsigned reg, uint8_t v)
 		if (dlab(u))
 			u->dlm = v;
 		else
-			u->ier = v & 0x0f;
+			write_ier(u, v);
 		break;
 	case UART_IIR: u->fcr = v; break;
 	case UART_LCR: u->lcr = v; break;
-	case UART_MCR: u->mcr = v & 0x1f; break;
+	case UART_MCR:
+		u->mcr = v & 0x1f;
+		update_irq(u);
+		break;
 	case UART_LSR: break;                     /* read-only */
 	case UART_MSR: break;                     /* read-only */
 	default:       u->scr = v; break;

@@ -130,6 +130,7 @@ static int attach_devices(struct machine *m, char *err, size_t errlen)
 	io_bus_init(&m->mmio, "mmio");
 	vclock_init(&m->clock, m->cfg.clock);
 	uart16550_init(&m->uart, m->cfg.serial_fd);
+	uart16550_set_irq(&m->uart, &m->isa.irq, UART_COM1_IRQ);
 	debug_exit_init(&m->dbg, m->cfg.debug_exit, on_debug_exit, m);
 	event_port_init(&m->events, &m->apic_bus);
 	if (attach_apic(m) || pc_isa_attach(m) ||

@@ -210,6 +210,7 @@ bool snap_uart_save(struct snapshot_machine *s, const struct uart16550 *u)
 	/* Output before the snapshot point belongs to the run that took it:
 	 * the caller flushes the UART first, so no pending bytes are kept. */
 	ok &= snap_kv_set_u64(&d->st, "bytes_out", u->bytes_out);
+	ok &= snap_kv_set_u64(&d->st, "thre_ip", u->thre_ip);
 	return ok;
 }
 
@@ -238,6 +239,13 @@ int snap_uart_load(const struct snapshot_machine *s, struct uart16550 *u,
 	if (!snap_kv_get_u64(&d->st, "bytes_out", &v))
 		return dev_fail(err, errlen, "uart0", "bytes_out");
 	u->bytes_out = v;
+	/* Absent in snapshots older than the THR-empty interrupt: none
+	 * pending (the ISA line's level is saved with the ISA lines). */
+	if (!snap_kv_get_u64(&d->st, "thre_ip", &v))
+		v = 0;
+	if (v > 1)
+		return dev_fail(err, errlen, "uart0", "thre_ip");
+	u->thre_ip = (uint8_t)v;
 	return 0;
 }
 

@@ -97,6 +97,51 @@ START_TEST(uart_dlab_and_scratch)
 }
 END_TEST
 
+/* The THR-empty interrupt (IER bit 1) on ISA line 4 through OUT2: Linux's
+ * 8250 driver sends user-space output 16 bytes per interrupt. */
+START_TEST(uart_thr_empty_interrupt)
+{
+	struct isa_irq irq;
+
+	isa_irq_init(&irq, NULL, NULL);
+	uart16550_set_irq(&uart, &irq, UART_COM1_IRQ);
+	io_bus_write(&pio, 0x3fa, 1, 0x07);              /* FIFO on */
+	io_bus_write(&pio, 0x3fc, 1, 0x0b);              /* DTR RTS OUT2 */
+	ck_assert_uint_eq(io_bus_read(&pio, 0x3fa, 1), 0xc1);
+	ck_assert(!isa_irq_level(&irq, 4));
+	/* Enabling it while THR is empty raises it... */
+	io_bus_write(&pio, 0x3f9, 1, 0x02);
+	ck_assert(isa_irq_level(&irq, 4));
+	/* ...reading IIR that reports it clears it... */
+	ck_assert_uint_eq(io_bus_read(&pio, 0x3fa, 1), 0xc2);
+	ck_assert(!isa_irq_level(&irq, 4));
+	ck_assert_uint_eq(io_bus_read(&pio, 0x3fa, 1), 0xc1);
+	/* ...and THR is empty again after every byte. */
+	io_bus_write(&pio, 0x3f8, 1, 'x');
+	ck_assert(isa_irq_level(&irq, 4));
+	/* Disabled: no interrupt, IIR reports none and keeps it pending. */
+	io_bus_write(&pio, 0x3f9, 1, 0x00);
+	ck_assert(!isa_irq_level(&irq, 4));
+	ck_assert_uint_eq(io_bus_read(&pio, 0x3fa, 1), 0xc1);
+	io_bus_write(&pio, 0x3f9, 1, 0x02);
+	ck_assert(isa_irq_level(&irq, 4));
+	/* OUT2 off or loopback: the line is not driven. */
+	io_bus_write(&pio, 0x3fc, 1, 0x03);
+	ck_assert(!isa_irq_level(&irq, 4));
+	io_bus_write(&pio, 0x3fc, 1, 0x1b);
+	ck_assert(!isa_irq_level(&irq, 4));
+	io_bus_write(&pio, 0x3fc, 1, 0x0b);
+	ck_assert(isa_irq_level(&irq, 4));
+	ck_assert_uint_eq(io_bus_read(&pio, 0x3fa, 1), 0xc2);
+	ck_assert(!isa_irq_level(&irq, 4));
+	/* FIFO off: IIR without the FIFO bits. */
+	io_bus_write(&pio, 0x3fa, 1, 0x00);
+	io_bus_write(&pio, 0x3f8, 1, 'y');
+	ck_assert_uint_eq(io_bus_read(&pio, 0x3fa, 1), 0x02);
+	ck_assert_uint_eq(io_bus_read(&pio, 0x3fa, 1), 0x01);
+}
+END_TEST
+
 static int exits, last_status;
 
 static void on_exit_cb(void *opaque, int status)
@@ -242,6 +287,7 @@ int main(void)
 	tcase_add_test(tu, uart_transmits_thr_writes);
 	tcase_add_test(tu, uart_lsr_always_ready);
 	tcase_add_test(tu, uart_dlab_and_scratch);
+	tcase_add_test(tu, uart_thr_empty_interrupt);
 	tcase_add_test(tu, uart_blocked_output_kick_retry);
 	tcase_add_test(td, debug_exit_plain);
 	tcase_add_test(td, debug_exit_sizes);
