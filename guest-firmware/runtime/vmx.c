@@ -348,6 +348,82 @@ void vmx_vm_init(struct vmx_vm *vm, void (*rip)(void), uint64_t rsp)
 	vmx_vm_reset(vm, rip, rsp);
 }
 
+/* Exits caused by an instruction, which save its length (SDM 28.2.4);
+ * bit n of word n / 64 for basic reason n. */
+static const uint64_t insn_len_exits[2] = {
+#define B(r) (1ULL << EXIT_REASON_##r)
+	B(CPUID) | B(GETSEC) | B(HLT) | B(INVD) | B(INVLPG) | B(RDPMC) |
+	B(RDTSC) | B(RSM) | B(VMCALL) | B(VMCLEAR) | B(VMLAUNCH) |
+	B(VMPTRLD) | B(VMPTRST) | B(VMREAD) | B(VMRESUME) | B(VMWRITE) |
+	B(VMXOFF) | B(VMXON) | B(CR_ACCESS) | B(DR_ACCESS) |
+	B(IO_INSTRUCTION) | B(MSR_READ) | B(MSR_WRITE) | B(MWAIT) |
+	B(MONITOR) | B(PAUSE) | B(APIC_ACCESS) | B(GDTR_IDTR) | B(LDTR_TR) |
+	B(INVEPT) | B(RDTSCP) | B(INVVPID) | B(WBINVD) | B(XSETBV) |
+	B(RDRAND) | B(INVPCID) | B(VMFUNC) | B(ENCLS) | B(RDSEED) |
+	B(XSAVES),
+#undef B
+	(1ULL << (EXIT_REASON_XRSTORS - 64)) |
+	(1ULL << (EXIT_REASON_PCONFIG - 64)) |
+	(1ULL << (EXIT_REASON_UMWAIT - 64)) |
+	(1ULL << (EXIT_REASON_TPAUSE - 64)) |
+	(1ULL << (EXIT_REASON_LOADIWKEY - 64)) |
+	(1ULL << (EXIT_REASON_ENCLV - 64)),
+};
+
+/* Interruption types 4-6 (software interrupt/exceptions) have a length. */
+static bool software_event(uint32_t info)
+{
+	uint32_t type = (info >> 8) & 7;
+
+	return (info & INTR_INFO_VALID) && type >= 4 && type <= 6;
+}
+
+static bool exit_saves_insn_len(const struct vmx_vm *vm, uint32_t idt_info)
+{
+	uint32_t basic = EXIT_REASON_BASIC(vm->exit_reason);
+
+	if (software_event(idt_info))
+		return true;
+	if (basic == EXIT_REASON_EXCEPTION_NMI)
+		return software_event(vm->exit_intr_info);
+	if (basic == EXIT_REASON_TASK_SWITCH)   /* not through the IDT */
+		return ((vm->exit_qual >> 30) & 3) != 3;
+	return basic < 128 && (insn_len_exits[basic / 64] >> (basic % 64)) & 1;
+}
+
+/*
+ * The exit information of the exit just taken.  Only the fields this exit
+ * defines are read (SDM 28.2.1-28.2.4; the others are undefined, and
+ * `vmxbox run --vmx-check` reports reading them): the error code with a
+ * valid error-code bit, the length for instruction-caused exits and
+ * software events, the guest-physical address for EPT violations and
+ * misconfigurations.  The rest are 0 here.
+ */
+void vmx_read_exit_info(struct vmx_vm *vm)
+{
+	uint32_t basic, idt_info;
+
+	vm->exit_reason = (uint32_t)vmcs_read(VM_EXIT_REASON);
+	vm->exit_qual = vmcs_read(EXIT_QUALIFICATION);
+	vm->exit_intr_info = 0;
+	vm->exit_intr_error = 0;
+	vm->exit_insn_len = 0;
+	vm->guest_phys = 0;
+	if (vm->exit_reason & EXIT_REASON_ENTRY_FAILURE)
+		return;         /* SDM 27.8: reason and qualification only */
+	basic = EXIT_REASON_BASIC(vm->exit_reason);
+	vm->exit_intr_info = (uint32_t)vmcs_read(VM_EXIT_INTR_INFO);
+	idt_info = (uint32_t)vmcs_read(IDT_VECTORING_INFO);
+	if ((vm->exit_intr_info & INTR_INFO_VALID) &&
+	    (vm->exit_intr_info & INTR_INFO_ERROR_CODE_VALID))
+		vm->exit_intr_error = (uint32_t)vmcs_read(VM_EXIT_INTR_ERROR_CODE);
+	if (exit_saves_insn_len(vm, idt_info))
+		vm->exit_insn_len = (uint32_t)vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+	if (basic == EXIT_REASON_EPT_VIOLATION ||
+	    basic == EXIT_REASON_EPT_MISCONFIG)
+		vm->guest_phys = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+}
+
 int vmx_vm_run(struct vmx_vm *vm)
 {
 	int r = vmx_enter(&vm->regs, !vm->launched);
@@ -356,12 +432,7 @@ int vmx_vm_run(struct vmx_vm *vm)
 	vm->last_error = r == VMX_FAIL_VALID ? vmx_insn_error() : 0;
 	if (r != VMX_SUCCEED)
 		return r;
-	vm->exit_reason = (uint32_t)vmcs_read(VM_EXIT_REASON);
-	vm->exit_qual = vmcs_read(EXIT_QUALIFICATION);
-	vm->exit_intr_info = (uint32_t)vmcs_read(VM_EXIT_INTR_INFO);
-	vm->exit_intr_error = (uint32_t)vmcs_read(VM_EXIT_INTR_ERROR_CODE);
-	vm->exit_insn_len = (uint32_t)vmcs_read(VM_EXIT_INSTRUCTION_LEN);
-	vm->guest_phys = vmcs_read(GUEST_PHYSICAL_ADDRESS);
+	vmx_read_exit_info(vm);
 	/* 27.8: a VM-entry failure leaves the launch state unchanged. */
 	if (vm->exit_reason & EXIT_REASON_ENTRY_FAILURE) {
 		vm->entry_failures++;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "vmx_exits.h"
+#include "x86.h"
 #include "vmx_fields.h"
 
 /* ---- capability MSRs (Appendix A) -------------------------------------- */
@@ -546,6 +547,17 @@ bool vmx_set_ctl(uint64_t field, uint32_t set, uint32_t clear);
 /* Run the current VMCS (VMLAUNCH if not launched else VMRESUME) and
  * record the exit.  Returns a vmx_result. */
 int vmx_vm_run(struct vmx_vm *vm);
+/* Fill vm's exit fields from the current VMCS after an exit (only the
+ * fields that exit defines; vmx_vm_run does it). */
+void vmx_read_exit_info(struct vmx_vm *vm);
+/* --vmx-check (docs/vmx-check.md): the VMX operations between
+ * vmx_check_deliberate(true) and (false) break a rule on purpose (a
+ * VMfail, an undefined field); vmxbox's port 0xf6 (docs/boot.md) keeps
+ * them out of the reports.  Elsewhere an unclaimed port: a no-op. */
+static inline void vmx_check_deliberate(bool on)
+{
+	outb(0xf6, on);
+}
 /* Advance GUEST_RIP past the exiting instruction. */
 void vmx_skip_insn(void);
 /* A fresh page for a guest stack; returns the stack top. */

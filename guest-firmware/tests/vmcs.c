@@ -68,8 +68,10 @@ static void test_bad_pointers(uint64_t vmcs, uint64_t vmxon_region)
 static void test_launch_state(uint64_t vmcs)
 {
 	expect_vmx(vmptrld(vmcs), VMX_SUCCEED, 0, "vmptrld for launch state");
+	vmx_check_deliberate(true);
 	expect_vmx(vmresume_bare(), VMX_FAIL_VALID,
 		   VMXERR_VMRESUME_NOT_LAUNCHED, "vmresume of a clear vmcs");
+	vmx_check_deliberate(false);
 	expect_vmx(vmclear(vmcs), VMX_SUCCEED, 0, "vmclear the current vmcs");
 	expect_eq(current_vmcs(), ~0ULL, "vmclear of current vmcs unloads it");
 	expect_eq(*(uint32_t *)vmcs, VMX_BASIC_REVISION(vmx_caps.basic),

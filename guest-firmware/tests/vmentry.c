@@ -722,6 +722,17 @@ static void run_row(const struct entry_row *row)
 	}
 }
 
+/* VMRESUME of a clear VMCS on purpose (VMfailValid 5; --vmx-check). */
+static int deliberate_vmresume(void)
+{
+	int r;
+
+	vmx_check_deliberate(true);
+	r = vmresume(&vm.regs);
+	vmx_check_deliberate(false);
+	return r;
+}
+
 static void test_launch_state(void)
 {
 	int r;
@@ -731,7 +742,7 @@ static void test_launch_state(void)
 	r = vmx_vm_run(&vm);
 	expect_eq(vm.exit_reason, EXIT_REASON_ENTRY_FAILURE |
 		  EXIT_REASON_INVALID_GUEST_STATE, "failed entry exit reason");
-	r = vmresume(&vm.regs);
+	r = deliberate_vmresume();
 	expect_vmx(r, VMX_FAIL_VALID, VMXERR_VMRESUME_NOT_LAUNCHED,
 		   "failed entry leaves launch state clear");
 	vmcs_write(GUEST_RFLAGS, RFLAGS_FIXED);
@@ -749,13 +760,13 @@ static void test_launch_state(void)
 		  "vmresume reaches the guest");
 	vmclear(vm.vmcs_pa);
 	vmptrld(vm.vmcs_pa);
-	r = vmresume(&vm.regs);
+	r = deliberate_vmresume();
 	expect_vmx(r, VMX_FAIL_VALID, VMXERR_VMRESUME_NOT_LAUNCHED,
 		   "vmclear makes the vmcs clear again");
 	/* The launch state is checked before any control (31.3). */
 	vmx_vm_reset(&vm, g_vmcall, stack_top);
 	vmcs_write(CR3_TARGET_COUNT, 100);
-	r = vmresume(&vm.regs);
+	r = deliberate_vmresume();
 	expect_vmx(r, VMX_FAIL_VALID, VMXERR_VMRESUME_NOT_LAUNCHED,
 		   "launch state checked before controls");
 }

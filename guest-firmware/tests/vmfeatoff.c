@@ -43,8 +43,12 @@ static const struct feature features[] = {
 static void expect_no_field(uint32_t field, const char *feature)
 {
 	uint64_t v = 0x5a5a;
+	int r;
 
-	expect_vmx(vmread(field, &v), VMX_FAIL_VALID, VMXERR_UNSUPPORTED_FIELD,
+	vmx_check_deliberate(true);
+	r = vmread(field, &v);
+	vmx_check_deliberate(false);
+	expect_vmx(r, VMX_FAIL_VALID, VMXERR_UNSUPPORTED_FIELD,
 		   "%s off: no field %s", feature, vmcs_field_name(field));
 }
 

@@ -257,6 +257,8 @@ static int create_vcpu_engine(struct machine *m, struct machine_vcpu *v,
 		if (m->cfg.vmx_check) {
 			v->watch->check = on_vmx_check;
 			v->watch->check_opaque = m;
+			vmx_set_shared_vmcs_hook(v->vmx, vmx_check_shared,
+						 v->watch);
 		}
 		if (!v->index)
 			m->vmx = v->vmx;
@@ -305,6 +307,9 @@ static int create_engine(struct machine *m, char *err, size_t errlen)
 		for (unsigned k = 0; k < m->n_cpus; k++)
 			m->sched.vmx[k] = m->cpu[k]->vmx;
 		vmx_vcpu_link(m->sched.vmx, m->n_cpus);
+		for (unsigned k = 0; m->n_cpus > 1 && k < m->n_cpus; k++)
+			m->cpu[k]->watch->vmx_check.next =
+				m->cpu[(k + 1) % m->n_cpus]->watch;
 	}
 	/* Outside a run the clock reads the BSP's time. */
 	smp_use_clock(m, m->cpu[0]);

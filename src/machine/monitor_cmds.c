@@ -632,6 +632,7 @@ static const char *const trace_kind_names[] = {
 	[VMX_TRACE_ENTRY] = "vmentry",
 	[VMX_TRACE_EXIT] = "vmexit",
 	[VMX_TRACE_ENTRY_FAIL] = "vmentry-fail",
+	[VMX_TRACE_CHECK] = "vmx-check",
 };
 
 static cbor_item_t *trace_event_item(const struct vmx_trace_event *ev)
@@ -644,6 +645,9 @@ static cbor_item_t *trace_event_item(const struct vmx_trace_event *ev)
 	mon_map_put_u64(m, "insn", ev->insn_count);
 	if (ev->kind == VMX_TRACE_ENTRY) {
 		mon_map_put_bool(m, "launch", ev->launch);
+	} else if (ev->kind == VMX_TRACE_CHECK) {
+		mon_map_put_str(m, "check", vmx_check_kind_name(ev->reason));
+		mon_map_put_u64(m, "detail", ev->qualification);
 	} else {
 		mon_map_put_u64(m, "reason", ev->reason);
 		if (ev->kind == VMX_TRACE_EXIT)

@@ -232,8 +232,12 @@ struct snapshot_machine *snap_machine_capture(struct machine *m,
 	m->ops->get_state(m->eng, &s->cpus[0]);
 	/* Several vCPUs: the VMCS regions stay as they are in memory
 	 * (another vCPU may load one from there; docs/smp.md). */
-	if (m->vmx)
+	if (m->vmx) {
 		snap_vmx_capture(&s->vmx, m->vmx, m->n_cpus > 1 ? NULL : &m->mem);
+		/* One vCPU: that wrote the current VMCS back to its region. */
+		if (m->n_cpus == 1 && m->cpu[0]->watch)
+			vmx_check_rebase(m->cpu[0]->watch, &m->mem);
+	}
 	/* Serial output up to this point belongs to this run (written by
 	 * the UART's own thread: never wait for a slow reader here). */
 	uart16550_push(&m->uart);

@@ -11,6 +11,7 @@ void vmx_watch_init(struct vmx_watch *w, struct vmx_vcpu *vmx)
 	memset(w, 0, sizeof(*w));
 	w->vmx = vmx;
 	w->inner = &vmx_intercept_ops;
+	vmx_check_init(&w->vmx_check);
 }
 
 bool vmx_watch_add_observer(struct vmx_watch *w, const struct vmx_observer *o)
@@ -50,6 +51,13 @@ static void notify(struct vmx_watch *w, const struct vmx_trace_event *ev)
 {
 	for (unsigned i = 0; i < w->nr_observers; i++)
 		w->observers[i].event(w->observers[i].opaque, ev);
+}
+
+void vmx_watch_report(struct vmx_watch *w, const struct vmx_trace_event *ev,
+		      const char *line)
+{
+	w->check(w->check_opaque, line);
+	notify(w, ev);
 }
 
 static bool is_vm_entry_insn(const struct x86_intercept *ic)
@@ -104,12 +112,16 @@ static void observe(struct vmx_watch *w, struct x86_intercept_ctx *ctx,
 		ev.qualification = vmx_current_field(v, VMCS_EXIT_QUALIFICATION);
 		ev.guest_rip = vmx_current_field(v, VMCS_GUEST_RIP);
 		w->exits++;
+		if (w->check)
+			vmx_check_exit(w, ev.vmcs);
 		if ((s = slot_for(w, ev.vmcs)))
 			s->l2_insns += ctx->cpu->insn_count - w->entry_insn;
 	} else if (!was_nonroot && is_vm_entry_insn(ic) &&
 		   entry_failed(v, ctx->cpu, r, &ev)) {
 		ev.kind = VMX_TRACE_ENTRY_FAIL;
 		w->entry_failures++;
+		if (w->check && r == ICPT_SWITCHED)
+			vmx_check_exit(w, ev.vmcs);
 		if ((s = slot_for(w, ev.vmcs)))
 			s->entry_failures++;
 	} else {
@@ -123,7 +135,18 @@ static enum icpt_result watch_intercept(void *opaque, struct x86_intercept_ctx *
 {
 	struct vmx_watch *w = opaque;
 	bool was = vmx_in_nonroot(w->vmx);
-	enum icpt_result r = w->inner->intercept(w->vmx, ctx, ic);
+	struct vmx_check_pre pre;
+	enum icpt_result r;
+
+	if (w->check) {
+		/* --vmx-check: L1's marks around deliberate probes. */
+		if (vmx_check_port(w, ic, ctx->cpu->gpr[GPR_RAX]))
+			return ICPT_EMULATED;
+		vmx_check_before(w, ctx, ic, &pre);
+	}
+	r = w->inner->intercept(w->vmx, ctx, ic);
+	if (w->check)
+		vmx_check_after(w, ctx, ic, &pre, r);
 
 	if (r == ICPT_SWITCHED || was != vmx_in_nonroot(w->vmx) || is_vm_entry_insn(ic))
 		observe(w, ctx, was, ic, r);
@@ -220,7 +243,11 @@ static void watch_tlb_stale(void *opaque, struct x86_intercept_ctx *ctx,
 		 paging ? "a paging-structure entry" : "an EPT entry",
 		 paging ? "INVVPID (or INVLPG/MOV CR3 in L2)" :
 			  "INVEPT (single-context of this EPTP or all-context)");
-	w->check(w->check_opaque, line);
+	vmx_watch_report(w, &(struct vmx_trace_event){
+		.kind = VMX_TRACE_CHECK, .reason = VMX_CHECK_STALE_TRANSLATION,
+		.vmcs = vmx_current_vmcs(w->vmx), .guest_rip = ctx->cpu->rip,
+		.qualification = st->linear,
+		.insn_count = ctx->cpu->insn_count }, line);
 }
 
 const struct x86_intercept_ops vmx_watch_ops = {

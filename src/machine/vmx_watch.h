@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "engine/intercept.h"
+#include "machine/vmx_check.h"
 #include "monitor/trace.h"
 
 struct vmx_vcpu;
@@ -39,6 +40,7 @@ struct vmx_watch {
 	/* --vmx-check: one line per hypervisor bug found (NULL: off). */
 	void (*check)(void *opaque, const char *line);
 	void *check_opaque;
+	struct vmx_check vmx_check;   /* the detectors' state (vmx_check.c) */
 };
 
 extern const struct x86_intercept_ops vmx_watch_ops;
@@ -46,6 +48,9 @@ extern const struct x86_intercept_ops vmx_watch_ops;
 void vmx_watch_init(struct vmx_watch *w, struct vmx_vcpu *vmx);
 /* Returns false when all observer slots are taken. */
 bool vmx_watch_add_observer(struct vmx_watch *w, const struct vmx_observer *o);
+/* --vmx-check: the line to w->check, the event to the observers (trace). */
+void vmx_watch_report(struct vmx_watch *w, const struct vmx_trace_event *ev,
+		      const char *line);
 const struct vmx_watch_vmcs *vmx_watch_find(const struct vmx_watch *w, uint64_t gpa);
 
 #endif

@@ -54,6 +54,13 @@ void trace_format(const struct vmx_trace_event *ev, const char *reason_name,
 			 ev->reason & 0xffff, reason_name ? reason_name : "?",
 			 ev->qualification, ev->guest_rip, ev->insn_count);
 		break;
+	case VMX_TRACE_CHECK:
+		snprintf(buf, len, "vmx-check vmcs=0x%" PRIx64 " %s rip=0x%"
+			 PRIx64 " detail=0x%" PRIx64 " insn=%" PRIu64, ev->vmcs,
+			 vmx_check_kind_name(ev->reason) ?
+			 vmx_check_kind_name(ev->reason) : "?",
+			 ev->guest_rip, ev->qualification, ev->insn_count);
+		break;
 	default:
 		snprintf(buf, len, "vmentry-fail vmcs=0x%" PRIx64 " reason=%u %s qual=0x%"
 			 PRIx64 " insn=%" PRIu64, ev->vmcs, ev->reason,
@@ -61,4 +68,19 @@ void trace_format(const struct vmx_trace_event *ev, const char *reason_name,
 			 ev->insn_count);
 		break;
 	}
+}
+
+static const char *const check_kind_names[VMX_CHECK_KIND_COUNT] = {
+	[VMX_CHECK_STALE_TRANSLATION] = "stale-translation",
+	[VMX_CHECK_UNSUPPORTED_FIELD] = "unsupported-field",
+	[VMX_CHECK_VMRESUME_CLEAR] = "vmresume-clear",
+	[VMX_CHECK_AFTER_VMCLEAR] = "used-after-vmclear",
+	[VMX_CHECK_TWO_PROCESSORS] = "two-processors",
+	[VMX_CHECK_REGION_WRITE] = "vmcs-region-write",
+	[VMX_CHECK_EXIT_INFO] = "exit-info-undefined",
+};
+
+const char *vmx_check_kind_name(unsigned kind)
+{
+	return kind < VMX_CHECK_KIND_COUNT ? check_kind_names[kind] : NULL;
 }

@@ -17,14 +17,29 @@ enum vmx_trace_kind {
 	VMX_TRACE_ENTRY,        /* successful VM entry (launch or resume) */
 	VMX_TRACE_EXIT,         /* VM exit to L1 */
 	VMX_TRACE_ENTRY_FAIL,   /* VMfailValid or entry-failure exit */
+	VMX_TRACE_CHECK,        /* a --vmx-check report (reason: the kind) */
 };
+
+/* What a VMX_TRACE_CHECK event reports (docs/vmx-check.md). */
+enum vmx_check_kind {
+	VMX_CHECK_STALE_TRANSLATION,
+	VMX_CHECK_UNSUPPORTED_FIELD,
+	VMX_CHECK_VMRESUME_CLEAR,
+	VMX_CHECK_AFTER_VMCLEAR,
+	VMX_CHECK_TWO_PROCESSORS,
+	VMX_CHECK_REGION_WRITE,
+	VMX_CHECK_EXIT_INFO,
+	VMX_CHECK_KIND_COUNT
+};
+/* "stale-translation", ...; NULL when out of range. */
+const char *vmx_check_kind_name(unsigned kind);
 
 struct vmx_trace_event {
 	uint8_t kind;           /* enum vmx_trace_kind */
 	bool launch;            /* ENTRY: VMLAUNCH (else VMRESUME) */
 	uint32_t reason;        /* EXIT/ENTRY_FAIL: basic exit reason or VM-instruction error */
 	uint64_t qualification;
-	uint64_t guest_rip;     /* L2 RIP at the exit / entry */
+	uint64_t guest_rip;     /* L2 RIP at the exit / entry; CHECK: L1/L2 RIP */
 	uint64_t vmcs;          /* guest-physical address of the current VMCS */
 	uint64_t insn_count;    /* engine instruction count at the event */
 };

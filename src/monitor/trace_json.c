@@ -114,6 +114,21 @@ static void entry_failure(struct trace_json *t, const struct vmx_trace_event *ev
 		"\"error\":\"%s\"}}", ev->vmcs, ev->reason, err ? err : "");
 }
 
+/* A --vmx-check report: an instant event on L1's track. */
+static void check_report(struct trace_json *t, const struct vmx_trace_event *ev)
+{
+	const char *kind = vmx_check_kind_name(ev->reason);
+
+	begin(t);
+	fprintf(t->f, "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"vmx-check: %s\","
+		"\"cat\":\"vmx-check\",\"pid\":%u,\"tid\":0,",
+		kind ? kind : "?", t->vcpu);
+	put_ts(t->f, "ts", ev->insn_count);
+	fprintf(t->f, ",\"args\":{\"vmcs\":\"0x%" PRIx64 "\",\"rip\":\"0x%"
+		PRIx64 "\",\"detail\":\"0x%" PRIx64 "\"}}", ev->vmcs,
+		ev->guest_rip, ev->qualification);
+}
+
 void trace_json_event(void *opaque, const struct vmx_trace_event *ev)
 {
 	struct trace_json *t = opaque;
@@ -139,6 +154,9 @@ void trace_json_event(void *opaque, const struct vmx_trace_event *ev)
 		break;
 	case VMX_TRACE_ENTRY_FAIL:
 		entry_failure(t, ev);
+		break;
+	case VMX_TRACE_CHECK:
+		check_report(t, ev);
 		break;
 	}
 }
