@@ -4,6 +4,7 @@
  * allowed-1 settings, default1 classes, TRUE_ MSRs, fixed CR bits, MSR
  * presence rules, and that the MSRs are read-only.
  */
+#include "string.h"
 #include "vmxtest.h"
 
 struct msr_op {
@@ -150,9 +151,27 @@ static void test_msr_access(void)
 	}
 }
 
+/* --vmx=off (command line "novmx"): CPUID.1:ECX.VMX clear and every
+ * capability MSR #GP, as on a processor without VMX (Appendix A). */
+static int test_no_vmx(void)
+{
+	test_section("vmx not advertised");
+	report(!vmx_supported(), "cpuid.1:ecx.vmx clear");
+	for (uint32_t msr = 0x480; msr <= 0x491; msr++) {
+		struct msr_op o = { msr, 0 };
+		struct trap_info ti;
+
+		expect_eq(trap_try(rdmsr_fn, &o, &ti), VEC_GP,
+			  "rdmsr 0x%x without vmx is #GP", msr);
+	}
+	return test_summary();
+}
+
 int main(void)
 {
 	printf("vmxbox nested test: capability msrs\n");
+	if (!strcmp(boot_info.cmdline, "novmx"))
+		return test_no_vmx();
 	if (!report(vmx_supported(), "cpuid.1:ecx.vmx set"))
 		return test_summary();
 	vmx_read_caps(&vmx_caps);

@@ -320,6 +320,13 @@ static void test_operands(uint64_t vmcs)
 		   "vmptrld of a region outside ram fails with error 11");
 	r = vmptrld(vmcs);
 	expect_vmx(r, VMX_SUCCEED, 0, "vmptrld back");
+	/* INVEPT single-context checks the EPTP as VM entry does (31.3:
+	 * memory type 2 is reserved): VMfailValid(28). */
+	if (vmx_ctl_allowed1(vmx_caps.proc2, SEC_ENABLE_EPT))
+		expect_vmx(invept(INVEPT_SINGLE_CONTEXT, 0x200000 | 2 |
+				  EPTP_PWL4), VMX_FAIL_VALID, 28,
+			   "invept single-context of an invalid eptp fails "
+			   "with error 28");
 }
 
 int main(void)

@@ -61,6 +61,26 @@ static void fc_write_again(void *arg)
 	wrmsr(MSR_IA32_FEATURE_CONTROL, rdmsr(MSR_IA32_FEATURE_CONTROL));
 }
 
+/* WRMSR of a value with a bit the CPU model does not back (SDM 24.7):
+ * VMXON inside SMX (no SMX), LMCE (bit 20, not advertised). */
+static uint64_t fc_value;
+
+static void fc_write_value(void *arg)
+{
+	wrmsr(MSR_IA32_FEATURE_CONTROL, fc_value);
+}
+
+static void expect_fc_reserved(uint64_t bit, const char *name)
+{
+	struct trap_info ti;
+	uint64_t before = rdmsr(MSR_IA32_FEATURE_CONTROL);
+
+	fc_value = before | bit;
+	expect_gp0(trap_try(fc_write_value, NULL, &ti), &ti, name);
+	expect_eq(rdmsr(MSR_IA32_FEATURE_CONTROL), before, "%s: unchanged",
+		  name);
+}
+
 static void test_feature_control(uint64_t region)
 {
 	uint64_t fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
@@ -69,6 +89,10 @@ static void test_feature_control(uint64_t region)
 	int v;
 
 	if (!(fc & FEATURE_CONTROL_LOCK)) {
+		expect_fc_reserved(FEATURE_CONTROL_VMXON_IN_SMX,
+				   "feature control vmxon-in-smx without smx is #GP");
+		expect_fc_reserved(1ULL << 20,
+				   "feature control lmce bit is #GP");
 		/* Lock clear: VMXON is #GP(0) (31.3). */
 		expect_vmx_fault(OP_VMXON, region, 0, VEC_GP, 0,
 				 "vmxon with feature control unlocked is #GP");
