@@ -5,86 +5,24 @@
  */
 #include "snapshot/snap_print.h"
 
+#include "core/page_walk.h"
+
 #include <Zydis/Zydis.h>
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PTE_P    (1ull << 0)
-#define PTE_PS   (1ull << 7)
-#define PTE_ADDR 0x000ffffffffff000ull
-
-static bool rd64(const struct snapshot_machine *s, uint64_t gpa, uint64_t *v)
+static bool read_table(void *opaque, uint64_t gpa, void *buf, unsigned len)
 {
-	return snap_mem_read(s, gpa, v, 8);
+	return snap_mem_read(opaque, gpa, buf, len);
 }
 
-static bool rd32(const struct snapshot_machine *s, uint64_t gpa, uint64_t *v)
-{
-	uint32_t x;
-
-	if (!snap_mem_read(s, gpa, &x, 4))
-		return false;
-	*v = x;
-	return true;
-}
-
-/* 4-level (SDM 4.5) and PAE (4.4) walks share the lower levels. */
-static bool walk_from(const struct snapshot_machine *s, uint64_t table,
-		      uint64_t lin, int level, uint64_t *gpa)
-{
-	for (; level >= 0; level--) {
-		unsigned shift = 12 + 9 * (unsigned)level;
-		uint64_t e;
-
-		if (!rd64(s, (table & PTE_ADDR) + ((lin >> shift) & 511) * 8, &e) ||
-		    !(e & PTE_P))
-			return false;
-		if (level == 0 || ((level == 1 || level == 2) && (e & PTE_PS))) {
-			uint64_t mask = (1ull << shift) - 1;
-
-			*gpa = ((e & PTE_ADDR) & ~mask) | (lin & mask);
-			return true;
-		}
-		table = e;
-	}
-	return false;
-}
-
+/* Through vCPU 0's paging (core/page_walk.h). */
 bool snap_translate(const struct snapshot_machine *s, uint64_t lin,
 		    uint64_t *gpa)
 {
-	const struct cpu_state *c = &s->cpus[0];
-	uint64_t e;
-
-	if (!(c->cr0 & CR0_PG)) {
-		*gpa = cpu_long_mode(c) ? lin : (lin & 0xffffffffull);
-		return true;
-	}
-	if (cpu_long_mode(c))
-		return walk_from(s, c->cr3, lin, 3, gpa);
-	lin &= 0xffffffffull;
-	if (c->cr4 & CR4_PAE) {
-		if (!rd64(s, (c->cr3 & 0xffffffe0ull) + (lin >> 30) * 8, &e) ||
-		    !(e & PTE_P))
-			return false;
-		return walk_from(s, e, lin, 1, gpa);
-	}
-	/* 32-bit paging (SDM 4.3). */
-	if (!rd32(s, (c->cr3 & 0xfffff000ull) + (lin >> 22) * 4, &e) ||
-	    !(e & PTE_P))
-		return false;
-	if ((e & PTE_PS) && (c->cr4 & CR4_PSE)) {
-		*gpa = (e & 0xffc00000ull) | ((e & 0x1fe000ull) << 19) |
-		       (lin & 0x3fffff);
-		return true;
-	}
-	if (!rd32(s, (e & 0xfffff000ull) + ((lin >> 12) & 1023) * 4, &e) ||
-	    !(e & PTE_P))
-		return false;
-	*gpa = (e & 0xfffff000ull) | (lin & 0xfff);
-	return true;
+	return page_walk(&s->cpus[0], lin, read_table, (void *)s, gpa);
 }
 
 /* Read linear bytes page by page; returns how many could be read. */
