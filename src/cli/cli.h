@@ -34,6 +34,12 @@ bool cli_snapshot_option(const char *cmd, int which, const char *arg,
 /* After parsing: checks and defaults (--snapshot alone = on exit). */
 bool cli_snapshot_finish(const char *cmd, struct machine_config *cfg);
 
+/* --gdb=SPEC (run, vmxbox-qemu's -s/-gdb): checks the syntax; after
+ * parsing, picks the interp engine (the only one with breakpoints). */
+bool cli_gdb_option(const char *cmd, const char *spec,
+		    struct machine_config *cfg);
+bool cli_gdb_finish(const char *cmd, struct machine_config *cfg);
+
 /* "vmxbox <cmd>: <message>" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

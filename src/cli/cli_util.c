@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "cli/vmxbox_config.h"
+#include "gdb/gdb_server.h"
+#include "machine/machine.h"
 
 void cli_error(const char *cmd, const char *fmt, ...)
 {
@@ -63,4 +65,33 @@ bool cli_bundled_firmware(const char *name, char *buf, size_t len)
 	}
 	snprintf(buf, len, "%s/vmxbox/%s", VMXBOX_DATADIR, name);
 	return access(buf, F_OK) == 0;
+}
+
+bool cli_gdb_option(const char *cmd, const char *spec,
+		    struct machine_config *cfg)
+{
+	char err[256];
+
+	if (!gdb_spec_valid(spec, err, sizeof(err))) {
+		cli_error(cmd, "%s", err);
+		return false;
+	}
+	cfg->gdb = spec;
+	return true;
+}
+
+bool cli_gdb_finish(const char *cmd, struct machine_config *cfg)
+{
+	if (!cfg->gdb)
+		return true;
+	if (!cfg->engine || !strcmp(cfg->engine, "auto")) {
+		cfg->engine = "interp";
+		return true;
+	}
+	if (strcmp(cfg->engine, "interp")) {
+		cli_error(cmd, "--gdb needs the interp engine (the %s engine has no breakpoints)",
+			  cfg->engine);
+		return false;
+	}
+	return true;
 }

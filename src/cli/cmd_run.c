@@ -65,8 +65,14 @@ static const char run_usage[] =
 "                            on stderr; fatal: stop at the first (status 78)\n"
 "  --no-vmx-watch            benchmark baseline: no VM entry/exit counters,\n"
 "                            traces or vmexit snapshot triggers\n"
-"  --paused                  start with the vCPU paused (needs --monitor;\n"
-"                            `vmxbox ctl PATH resume` starts it)\n"
+"  --gdb=tcp::PORT|tcp:HOST:PORT|unix:PATH\n"
+"                            serve the GDB remote protocol there (TCP on\n"
+"                            127.0.0.1 unless HOST is given; PORT 0 picks\n"
+"                            one and prints it); implies --engine=interp\n"
+"                            (docs/gdb.md)\n"
+"  --paused                  start with the vCPU paused (needs --monitor or\n"
+"                            --gdb; `vmxbox ctl PATH resume` or gdb's\n"
+"                            continue starts it)\n"
 "  --snapshot=PATH           write snapshots (docs/snapshot.md) to PATH\n"
 "  --snapshot-on=EVENT       when: exit (default), insns:N,\n"
 "                            vmexit:REASON[:K], vmentry-fail, triple-fault,\n"
@@ -91,6 +97,7 @@ enum {
 	OPT_VMX_CHECK,
 	OPT_SMP,
 	OPT_SMP_QUANTUM,
+	OPT_GDB,
 };
 
 static const struct option run_options[] = {
@@ -108,6 +115,7 @@ static const struct option run_options[] = {
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "trace-out", required_argument, NULL, OPT_TRACE_OUT },
 	{ "paused", no_argument, NULL, OPT_PAUSED },
+	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "clock", required_argument, NULL, OPT_CLOCK },
 	{ "rtc-base", required_argument, NULL, OPT_RTC_BASE },
 	{ "tlb", required_argument, NULL, OPT_TLB },
@@ -344,6 +352,8 @@ static bool parse_option(int c, struct machine_config *cfg)
 	case OPT_PAUSED:
 		cfg->paused = true;
 		return true;
+	case OPT_GDB:
+		return cli_gdb_option("run", optarg, cfg);
 	case OPT_NO_VMX_WATCH:
 		cfg->no_vmx_watch = true;
 		return true;
@@ -402,10 +412,12 @@ static int parse_run_args(int argc, char **argv, struct machine_config *cfg)
 		cli_error("run", "--trace-out=FILE needs --trace=vmx");
 		return VMXBOX_EXIT_USAGE;
 	}
-	if (cfg->paused && !cfg->monitor_path) {
-		cli_error("run", "--paused needs --monitor=PATH (nothing could resume it)");
+	if (cfg->paused && !cfg->monitor_path && !cfg->gdb) {
+		cli_error("run", "--paused needs --monitor=PATH or --gdb (nothing could resume it)");
 		return VMXBOX_EXIT_USAGE;
 	}
+	if (!cli_gdb_finish("run", cfg))
+		return VMXBOX_EXIT_USAGE;
 	if (!cli_snapshot_finish("run", cfg))
 		return VMXBOX_EXIT_USAGE;
 	return -1;

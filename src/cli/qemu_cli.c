@@ -24,6 +24,7 @@
 #include "machine/pc_platform.h"
 #include "cli/vmxbox_config.h"
 #include "core/cpu_model.h"
+#include "gdb/gdb_server.h"
 
 #define PROG "vmxbox-qemu"
 #define QEMU_DEFAULT_MEM (128ull << 20)
@@ -36,6 +37,7 @@ struct qemu_opts {
 	const char *modules[IMAGE_MAX_MODULES];
 	char *initrd_buf;
 	char *cpu_buf;
+	char gdb_buf[300];
 };
 
 static int qerr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -75,6 +77,9 @@ static void print_help(void)
 	     "-device pc-testdev   -device pci-testdev\n"
 	     "-serial stdio|null|none|file:PATH   -nographic -display none -vnc none\n"
 	     "-nodefaults -no-reboot -global ... -name ... -chardev stdio,... -mon ...\n"
+	     "-gdb tcp::PORT|tcp:HOST:PORT|unix:PATH   GDB stub (docs/gdb.md)\n"
+	     "-s                -gdb tcp::1234\n"
+	     "-S                start paused (gdb's continue starts it)\n"
 	     "-h, -help         this help;  -version   the version\n"
 	     "\n"
 	     "Exit status: (v << 1) | 1 when the guest writes v to isa-debug-exit,\n"
@@ -448,6 +453,34 @@ static int opt_rtc(struct qemu_opts *o, const char *arg)
 	return 0;
 }
 
+/* -gdb DEV: QEMU's chardev options after a comma (server, wait=off)
+ * are what vmxbox does anyway. */
+static int opt_gdb(struct qemu_opts *o, const char *a)
+{
+	char err[256];
+	size_t n = strcspn(a, ",");
+
+	if (n >= sizeof(o->gdb_buf))
+		return qerr("-gdb %s: too long", a);
+	memcpy(o->gdb_buf, a, n);
+	o->gdb_buf[n] = 0;
+	if (!gdb_spec_valid(o->gdb_buf, err, sizeof(err)))
+		return qerr("-gdb %s: expected tcp::PORT, tcp:HOST:PORT or unix:PATH", a);
+	o->cfg.gdb = o->gdb_buf;
+	return 0;
+}
+
+static int opt_gdb_default(struct qemu_opts *o, const char *a)
+{
+	return opt_gdb(o, "tcp::1234");
+}
+
+static int opt_paused(struct qemu_opts *o, const char *a)
+{
+	o->cfg.paused = true;
+	return 0;
+}
+
 static const struct qemu_option {
 	const char *name;
 	bool has_arg;
@@ -479,6 +512,9 @@ static const struct qemu_option {
 	{ "rtc", true, opt_rtc },
 	{ "boot", true, opt_ignore },
 	{ "no-user-config", false, opt_ignore },
+	{ "gdb", true, opt_gdb },
+	{ "s", false, opt_gdb_default },
+	{ "S", false, opt_paused },
 };
 
 static const struct qemu_option *find_option(const char *arg)
@@ -519,6 +555,10 @@ static int parse_args(int argc, char **argv, struct qemu_opts *o)
 	}
 	if (!o->cfg.firmware)
 		return qerr("no -kernel given: vmxbox-qemu boots kernels only (no disks, no BIOS)");
+	if (o->cfg.paused && !o->cfg.gdb)
+		return qerr("-S needs -s or -gdb (nothing else could start the vCPU)");
+	if (o->cfg.gdb && strcmp(o->cfg.engine, "interp"))
+		return qerr("-gdb needs TCG (the interp engine): drop accel=kvm");
 	return -1;
 }
 

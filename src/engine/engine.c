@@ -41,6 +41,7 @@ const char *engine_exit_reason_name(enum engine_exit_reason r)
 		[ENGINE_EXIT_INSN_LIMIT] = "insn-limit",
 		[ENGINE_EXIT_STOP] = "stop",
 		[ENGINE_EXIT_ERROR] = "error",
+		[ENGINE_EXIT_DEBUG] = "debug",
 	};
 	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
 }

@@ -27,6 +27,43 @@ enum engine_exit_reason {
 	ENGINE_EXIT_INSN_LIMIT,  /* max_insns reached */
 	ENGINE_EXIT_STOP,        /* request_stop() was called */
 	ENGINE_EXIT_ERROR,       /* internal error / unsupported; see msg */
+	ENGINE_EXIT_DEBUG,       /* a debugger breakpoint/watchpoint: hit */
+};
+
+/*
+ * Debugger breakpoints and watchpoints (set_debug; the GDB stub through
+ * src/machine/gdb_target.c).  Breakpoints are linear addresses of
+ * instructions (CS base + RIP); watchpoints linear or guest-physical
+ * ranges.
+ */
+#define ENGINE_DEBUG_MAX_BP 64
+#define ENGINE_DEBUG_MAX_WP 16
+
+enum engine_watch_kind {
+	ENGINE_WATCH_WRITE = 1,
+	ENGINE_WATCH_READ = 2,
+	ENGINE_WATCH_ACCESS = 3,     /* = WRITE | READ */
+};
+
+struct engine_watch {
+	uint64_t addr, len;
+	unsigned kind;               /* enum engine_watch_kind */
+	bool phys;                   /* guest-physical, else linear */
+};
+
+struct engine_debug {
+	unsigned n_bp, n_wp;
+	uint64_t bp[ENGINE_DEBUG_MAX_BP];
+	struct engine_watch wp[ENGINE_DEBUG_MAX_WP];
+};
+
+enum engine_debug_hit_kind { ENGINE_HIT_BREAK, ENGINE_HIT_WATCH };
+
+struct engine_debug_hit {
+	enum engine_debug_hit_kind kind;
+	unsigned watch_kind;         /* the access: ENGINE_WATCH_WRITE/_READ */
+	uint64_t addr;               /* the breakpoint, or the watchpoint's start */
+	unsigned index;              /* in engine_debug's bp[] or wp[] */
 };
 
 struct engine_exit {
@@ -36,6 +73,8 @@ struct engine_exit {
 	 * a timer could wake the halted vCPU (VCLOCK_NEVER: only an NMI,
 	 * INIT or SIPI from another vCPU can). */
 	uint64_t wake_at;
+	/* ENGINE_EXIT_DEBUG: what stopped it. */
+	struct engine_debug_hit hit;
 };
 
 struct engine_config {
@@ -127,6 +166,15 @@ struct engine_ops {
 	 * runs one vCPU only.
 	 */
 	void (*idle_until)(struct engine *e, uint64_t vtime);
+	/*
+	 * Optional: the debugger's breakpoints and watchpoints (copied;
+	 * n_bp = n_wp = 0 turns debugging off).  Between run() calls only.
+	 * run() then returns ENGINE_EXIT_DEBUG before an instruction at a
+	 * breakpoint and after one that touched a watched range; it goes over
+	 * a breakpoint at the vCPU's position at this call (where gdb resumes
+	 * from).
+	 */
+	void (*set_debug)(struct engine *e, const struct engine_debug *d);
 };
 
 struct engine {

@@ -61,6 +61,7 @@ struct machine_config {
 	int serial_fd;               /* UART output */
 	int msg_fd;                  /* one-line reasons, --verbose reports */
 	const char *monitor_path;    /* --monitor=PATH control socket, or NULL */
+	const char *gdb;             /* --gdb=tcp::PORT|unix:PATH, or NULL */
 	bool trace_vmx;              /* --trace=vmx: VM entries/exits on msg_fd */
 	const char *trace_out;       /* --trace-out=FILE: as Chrome trace JSON */
 	bool paused;                 /* --paused: wait for the monitor's resume */
@@ -112,6 +113,7 @@ struct machine {
 	struct vmx_watch watch;      /* observes VM entries/exits (vmx_watch.h) */
 	struct vcpu_ctl ctl;         /* pause / resume / step (vcpu_ctl.h) */
 	struct machine_monitor *mon; /* --monitor state (monitor_cmds.c) */
+	struct machine_gdb *gdb;     /* --gdb state (gdb_target.c) */
 	/* The vCPUs (smp.h): cpu[0] is the BSP above (eng, lapic, vmx,
 	 * watch); more with --smp, all run by the scheduler. */
 	unsigned n_cpus;

@@ -10,6 +10,7 @@
  * room in the ring, and for the last bytes at the end of the run), and
  * every stop request wakes those waits (machine_kick_vcpu()).
  */
+#include "machine/gdb_target.h"
 #include "machine/host_clock.h"
 #include "machine/machine.h"
 #include "machine/snap_machine.h"
@@ -350,6 +351,11 @@ int machine_run(struct machine *m)
 		msg(m, reason);
 		return VMXBOX_EXIT_USAGE;
 	}
+	if (machine_gdb_start(m, rc.loop, reason, sizeof(reason)) < 0) {
+		msg(m, reason);
+		machine_monitor_stop(m);
+		return VMXBOX_EXIT_USAGE;
+	}
 	if (start_traces(&rc, reason, sizeof(reason)))
 		return VMXBOX_EXIT_USAGE;
 	start_watchers(&rc);
@@ -389,6 +395,7 @@ int machine_run(struct machine *m)
 		machine_final_state(m, &m->final_state);
 	m->insns = machine_insn_count(m);
 	status = machine_outcome(m, reason, sizeof(reason));
+	machine_gdb_finish(m, status);
 	if (reason[0])
 		msg(m, reason);
 	if (m->cfg.verbose)

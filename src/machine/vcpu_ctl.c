@@ -45,13 +45,17 @@ static void apply_limit(struct machine *m, uint64_t step_target)
 
 /* Park until resumed, stepped or stopped; called and returns with the lock
  * released.  True: run again. */
-static bool park_locked(struct machine *m, bool count)
+static bool park_locked(struct machine *m, bool count,
+			enum engine_exit_reason reason)
 {
 	struct vcpu_ctl *c = &m->ctl;
 
 	c->state = VCPU_PAUSED;
-	if (count)
+	if (count) {
 		c->parks++;
+		if (c->on_park)
+			c->on_park(c->on_park_opaque, reason);
+	}
 	pthread_cond_broadcast(&c->cond);
 	while (c->pause_req && !c->step_target && !stop_requested(m))
 		pthread_cond_wait(&c->cond, &c->lock);
@@ -76,8 +80,15 @@ bool vcpu_ctl_after_run(struct machine *m, enum engine_exit_reason reason)
 	bool park;
 
 	pthread_mutex_lock(&c->lock);
+	/* A debugger's breakpoint parks it like a pause. */
+	if (reason == ENGINE_EXIT_DEBUG) {
+		c->pause_req = true;
+		c->step_target = 0;
+		apply_limit(m, 0);
+	}
 	park = !stop_requested(m) &&
 	       ((reason == ENGINE_EXIT_STOP && c->pause_req) ||
+		reason == ENGINE_EXIT_DEBUG ||
 		(reason == ENGINE_EXIT_INSN_LIMIT && c->step_target &&
 		 count >= c->step_target &&
 		 (!c->user_max_insns || count < c->user_max_insns)));
@@ -92,7 +103,7 @@ bool vcpu_ctl_after_run(struct machine *m, enum engine_exit_reason reason)
 		c->pause_req = true;
 		apply_limit(m, 0);
 	}
-	return park_locked(m, true);
+	return park_locked(m, true, reason);
 }
 
 bool vcpu_ctl_before_first_run(struct machine *m)
@@ -106,7 +117,7 @@ bool vcpu_ctl_before_first_run(struct machine *m)
 		return !stop_requested(m);
 	}
 	/* Already reported as paused since init: not a new park. */
-	return park_locked(m, false);
+	return park_locked(m, false, ENGINE_EXIT_STOP);
 }
 
 void vcpu_ctl_set_ended(struct machine *m)
@@ -213,6 +224,38 @@ bool vcpu_step(struct machine *m, uint64_t n, char *err, size_t errlen)
 	if (!ok)
 		snprintf(err, errlen, "the step did not finish in %d s", PAUSE_WAIT_SECONDS);
 	return ok;
+}
+
+bool vcpu_release(struct machine *m, uint64_t n, uint64_t *parks)
+{
+	struct vcpu_ctl *c = &m->ctl;
+	bool ok;
+
+	pthread_mutex_lock(&c->lock);
+	ok = c->state == VCPU_PAUSED;
+	*parks = c->parks;
+	if (ok) {
+		if (n)
+			c->step_target = machine_insn_count(m) + n;
+		else
+			c->pause_req = false;
+		pthread_cond_broadcast(&c->cond);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ok;
+}
+
+void vcpu_pause_nowait(struct machine *m)
+{
+	struct vcpu_ctl *c = &m->ctl;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->state != VCPU_ENDED && c->state != VCPU_PAUSED) {
+		c->pause_req = true;
+		c->step_target = 0;
+		machine_kick_vcpu(m);
+	}
+	pthread_mutex_unlock(&c->lock);
 }
 
 enum vcpu_run_state vcpu_state(struct machine *m)

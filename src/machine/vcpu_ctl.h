@@ -32,6 +32,10 @@ struct vcpu_ctl {
 	uint64_t step_target;    /* absolute insn count to pause at, 0 = none */
 	uint64_t user_max_insns; /* the --max-insns limit to restore */
 	uint64_t parks;          /* times the vCPU has parked */
+	/* Called on the vCPU thread, lock held, each time it parks after a
+	 * run() that returned r (the GDB stub's stop replies). */
+	void (*on_park)(void *opaque, enum engine_exit_reason r);
+	void *on_park_opaque;
 };
 
 /* paused: the vCPU parks before its first instruction (--paused). */
@@ -49,6 +53,12 @@ void vcpu_ctl_set_ended(struct machine *m);
 bool vcpu_pause(struct machine *m, char *err, size_t errlen);
 bool vcpu_resume(struct machine *m, char *err, size_t errlen);
 bool vcpu_step(struct machine *m, uint64_t n, char *err, size_t errlen);
+/* Without waiting: let a parked vCPU run (n = 0) or run n instructions
+ * and park again; *parks gets the park count before it runs (a park
+ * after this one has a higher count).  False when it is not parked. */
+bool vcpu_release(struct machine *m, uint64_t n, uint64_t *parks);
+/* Without waiting: ask the vCPU to park at its next boundary. */
+void vcpu_pause_nowait(struct machine *m);
 enum vcpu_run_state vcpu_state(struct machine *m);
 const char *vcpu_state_name(enum vcpu_run_state s);
 /* Wake a parked vCPU so it notices a stop cause. */

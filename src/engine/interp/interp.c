@@ -292,6 +292,22 @@ static __attribute__((noinline)) void run_batch(struct interp *ip)
 		finish_slow(ip, in, 0);
 }
 
+/* Debugging: one instruction with the breakpoint and watchpoint
+ * checks.  True: stop (ENGINE_EXIT_DEBUG). */
+static bool debug_step(struct interp *ip)
+{
+	if (!ip->dbg_hit_valid && interp_break_here(ip)) {
+		exit_with(ip, ENGINE_EXIT_DEBUG);
+		return true;
+	}
+	ip->dbg_hit_valid = false;
+	step(ip);
+	if (!ip->dbg_hit_valid)
+		return false;
+	exit_with(ip, ENGINE_EXIT_DEBUG);
+	return true;
+}
+
 static bool can_batch(const struct interp *ip)
 {
 	return !(ip->s.rflags & RFLAGS_TF) && !ip->icpt.boundary_wanted &&
@@ -370,7 +386,10 @@ static void run_until_exit(struct interp *ip)
 				  ENGINE_EXIT_HLT : ENGINE_EXIT_SHUTDOWN);
 			break;
 		}
-		if (can_batch(ip)) {
+		if (__builtin_expect(ip->dbg_active, 0)) {
+			if (debug_step(ip))
+				break;
+		} else if (can_batch(ip)) {
 			host_pace(ip);
 			run_batch(ip);
 		} else {
@@ -400,6 +419,13 @@ static enum engine_exit_reason interp_run(struct engine *e,
 		snprintf(out->msg, sizeof(out->msg), "%s", ip->exit_msg);
 		out->wake_at = ip->exit_reason == ENGINE_EXIT_HLT ? ip->wake_at
 								  : VCLOCK_NEVER;
+		if (ip->exit_reason == ENGINE_EXIT_DEBUG) {
+			out->hit = ip->dbg_hit;
+			/* Reported: the next run() starts afresh. */
+			ip->dbg_hit_valid = false;
+			ip->dbg_skip_count = ip->s.insn_count;
+			ip->dbg_skip_rip = ip->s.rip;
+		}
 	}
 	return ip->exit_reason;
 }
@@ -582,4 +608,5 @@ const struct engine_ops interp_engine_ops = {
 	.set_max_insns = interp_set_max_insns,
 	.tlb_stats = interp_tlb_stats,
 	.idle_until = interp_idle_until,
+	.set_debug = interp_set_debug,
 };

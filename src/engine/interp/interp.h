@@ -240,11 +240,34 @@ struct interp {
 	/* mmu_translate()'s last translation came from (or went into) the
 	 * TLB: the host-pointer TLB may cache it (htlb.h). */
 	bool xlate_tlb;
+
+	/* Debugger (debug.c, engine.h set_debug): while dbg_active the run
+	 * loop goes instruction by instruction through its breakpoint
+	 * check; dbg_hit is what made run() return ENGINE_EXIT_DEBUG. */
+	bool dbg_active;
+	bool dbg_hit_valid;
+	struct engine_debug dbg;
+	uint64_t dbg_skip_count, dbg_skip_rip;
+	struct engine_debug_hit dbg_hit;
 };
 
 static inline struct interp *to_interp(struct engine *e)
 {
 	return (struct interp *)e;
+}
+
+/* ---- debugger (debug.c) ---- */
+void interp_set_debug(struct engine *e, const struct engine_debug *d);
+/* A breakpoint at the next instruction (records dbg_hit). */
+bool interp_break_here(struct interp *ip);
+void interp_watch_check(struct interp *ip, uint64_t lin, uint64_t gpa,
+			unsigned len, unsigned acc);
+/* Every data access that misses the host-pointer TLB. */
+static inline void interp_watch(struct interp *ip, uint64_t lin, uint64_t gpa,
+				unsigned len, unsigned acc)
+{
+	if (__builtin_expect(ip->dbg.n_wp != 0, 0))
+		interp_watch_check(ip, lin, gpa, len, acc);
 }
 
 /* ---------------- core side (interp.c, decode.c, operand.c, exec_*.c) ---- */

@@ -81,6 +81,7 @@ void lin_read(struct interp *ip, uint64_t lin, void *buf, unsigned len,
 		if (chunk > len)
 			chunk = len;
 		mmu_translate(ip, lin, acc, false, &gpa);
+		interp_watch(ip, lin, gpa, chunk, acc);
 		phys_read(ip, gpa, b, chunk);
 		b += chunk;
 		lin += chunk;
@@ -107,6 +108,7 @@ void lin_write(struct interp *ip, uint64_t lin, const void *buf, unsigned len,
 		if (chunk > len)
 			chunk = len;
 		mmu_translate(ip, lin, acc, false, &gpa[n]);
+		interp_watch(ip, lin, gpa[n], chunk, acc);
 		size[n++] = chunk;
 		lin += chunk;
 		len -= chunk;
@@ -206,6 +208,7 @@ static void page_read(struct interp *ip, uint64_t lin, void *buf,
 	uint64_t gpa;
 
 	mmu_translate(ip, lin, ACC_READ, false, &gpa);
+	interp_watch(ip, lin, gpa, len, ACC_READ);
 	phys_read(ip, gpa, buf, len);
 	htlb_fill(ip, lin, gpa, ACC_READ);
 }
@@ -216,6 +219,7 @@ static void page_write(struct interp *ip, uint64_t lin, const void *buf,
 	uint64_t gpa;
 
 	mmu_translate(ip, lin, ACC_WRITE, false, &gpa);
+	interp_watch(ip, lin, gpa, len, ACC_WRITE);
 	phys_write(ip, gpa, buf, len);
 	htlb_fill(ip, lin, gpa, ACC_WRITE);
 }
