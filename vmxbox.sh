@@ -15,7 +15,7 @@ BUILD_DEPS=(meson ninja-build gcc libc6-dev pkg-config python3
 # The test suite (and benchmarks) on top of the build: check, the
 # differential-test peers, and what the package test needs.
 TEST_DEPS=(check libunicorn-dev clang qemu-system-x86 groff-base valgrind
-	   dpkg-dev debhelper lintian bash-completion cpio)
+	   dpkg-dev debhelper lintian bash-completion cpio gdb)
 DEB_DEPS=(dpkg-dev debhelper bash-completion)
 # The side-by-side benchmark's peers and tools (bench/peers/README.md).
 BENCH_DEPS=(bochs bochsbios vgabios bochs-term qemu-system-x86 valgrind

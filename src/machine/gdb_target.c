@@ -215,7 +215,11 @@ static void t_interrupt(void *t)
 	struct machine_gdb *g = to_g(t);
 
 	g->interrupted = true;
-	vcpu_pause_nowait(g->m);
+	if (vcpu_pause_nowait(g->m)) {
+		struct gdb_stop s = { .kind = GDB_STOP_INTERRUPT };
+
+		gdb_server_stopped(g->srv, &s);
+	}
 }
 
 static void t_monitor(void *t, const char *cmd, char *out, size_t outlen)

@@ -245,17 +245,22 @@ bool vcpu_release(struct machine *m, uint64_t n, uint64_t *parks)
 	return ok;
 }
 
-void vcpu_pause_nowait(struct machine *m)
+bool vcpu_pause_nowait(struct machine *m)
 {
 	struct vcpu_ctl *c = &m->ctl;
+	bool parked;
 
 	pthread_mutex_lock(&c->lock);
-	if (c->state != VCPU_ENDED && c->state != VCPU_PAUSED) {
+	parked = c->state == VCPU_PAUSED;
+	if (c->state != VCPU_ENDED) {
+		/* Released but not yet running: it stays parked. */
 		c->pause_req = true;
 		c->step_target = 0;
-		machine_kick_vcpu(m);
+		if (!parked)
+			machine_kick_vcpu(m);
 	}
 	pthread_mutex_unlock(&c->lock);
+	return parked;
 }
 
 enum vcpu_run_state vcpu_state(struct machine *m)

@@ -57,8 +57,10 @@ bool vcpu_step(struct machine *m, uint64_t n, char *err, size_t errlen);
  * and park again; *parks gets the park count before it runs (a park
  * after this one has a higher count).  False when it is not parked. */
 bool vcpu_release(struct machine *m, uint64_t n, uint64_t *parks);
-/* Without waiting: ask the vCPU to park at its next boundary. */
-void vcpu_pause_nowait(struct machine *m);
+/* Without waiting: ask the vCPU to park at its next boundary.  True
+ * when it is parked already (also when released but not yet running:
+ * then it stays parked), so no new park follows. */
+bool vcpu_pause_nowait(struct machine *m);
 enum vcpu_run_state vcpu_state(struct machine *m);
 const char *vcpu_state_name(enum vcpu_run_state s);
 /* Wake a parked vCPU so it notices a stop cause. */

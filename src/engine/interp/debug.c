@@ -22,7 +22,7 @@
 void interp_set_debug(struct engine *e, const struct engine_debug *d)
 {
 	struct interp *ip = to_interp(e);
-	bool had_wp = ip->dbg.n_wp != 0;
+	bool had_wp = ip->dbg.n_wp != 0, has_wp;
 
 	ip->dbg = *d;
 	if (ip->dbg.n_bp > ENGINE_DEBUG_MAX_BP)
@@ -34,7 +34,8 @@ void interp_set_debug(struct engine *e, const struct engine_debug *d)
 	ip->dbg_skip_rip = ip->s.rip;
 	ip->dbg_hit_valid = false;
 	/* Watchpoints see every access only without the host-pointer TLB. */
-	if (ip->dbg.n_wp != had_wp) {
+	has_wp = ip->dbg.n_wp != 0;
+	if (has_wp != had_wp) {
 		ip->htlb.off = ip->dbg.n_wp || ip->tlb.check;
 		htlb_flush(ip);
 	}

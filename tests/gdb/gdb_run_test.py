@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""End to end: Debian's stock gdb (batch mode) and raw protocol clients
+against `vmxbox run --gdb` on test firmware (docs/gdb.md).
+
+Usage: gdb_run_test.py VMXBOX VMXBOX_QEMU FIRMWARE_DIR [CASE...]
+Exit 0: every case passed; 77: gdb is not installed; 1: a failure.
+"""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+VMXBOX, QEMU, FW = sys.argv[1], sys.argv[2], sys.argv[3]
+ONLY = sys.argv[4:]
+TMP = tempfile.mkdtemp(prefix="vmxbox-gdb-")
+failures = []
+
+
+def fw(name):
+    return os.path.join(FW, name + ".elf")
+
+
+def check(cond, what, detail=""):
+    if not cond:
+        failures.append(what)
+        print("FAIL: %s\n%s" % (what, detail))
+    return cond
+
+
+def start(args, sock):
+    """vmxbox with a unix-socket stub; returns once it listens."""
+    if os.path.exists(sock):
+        os.unlink(sock)
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    for _ in range(300):
+        if os.path.exists(sock) or p.poll() is not None:
+            break
+        time.sleep(0.02)
+    return p
+
+
+def finish(p, timeout=60):
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        return -1, out, err
+    return p.returncode, out, err
+
+
+def gdb(elf, target, cmds, timeout=120):
+    args = ["gdb", "-batch", "-nx", "-ex", "set pagination off",
+            "-ex", "set confirm off"]
+    if elf:
+        args += ["-ex", "file " + elf]
+    args += ["-ex", "target remote " + target]
+    for c in cmds:
+        args += ["-ex", c]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    return r.stdout + r.stderr
+
+
+def symbol(elf, name):
+    out = subprocess.run(["nm", elf], capture_output=True, text=True).stdout
+    m = re.search(r"^([0-9a-f]+) [Tt] %s$" % re.escape(name), out, re.M)
+    return int(m.group(1), 16)
+
+
+# ---- cases ----------------------------------------------------------------
+
+def case_break_step_regs_mem():
+    """break, continue, stepi, info registers, x/, watch, continue to
+    the end: the guest's output and exit status are untouched."""
+    sock = os.path.join(TMP, "a.sock")
+    elf = fw("hello")
+    main = symbol(elf, "main")
+    p = start([VMXBOX, "run", "--gdb=unix:" + sock, "--paused",
+               "--timeout=60", elf], sock)
+    out = gdb(elf, sock, [
+        "p/x $pc", "break main", "continue", "p/x $pc", "stepi", "p/x $pc",
+        "info registers rip cr0 cr3 cr4 efer cs_base gdtr_base",
+        "x/1i $pc", "x/2gx $sp",
+        "set var $rbx = 0x1234", "p/x $rbx",
+        "delete", "watch *(unsigned long *)($sp - 16)", "continue",
+        "p $_siginfo", "delete", "continue"])
+    rc, sout, serr = finish(p)
+    pcs = re.findall(r"^\$\d+ = (0x[0-9a-f]+)$", out, re.M)
+    check(len(pcs) >= 3, "three $pc values printed", out)
+    if len(pcs) >= 3:
+        check(int(pcs[0], 16) == symbol(elf, "_start"),
+              "stopped at the entry point before the first instruction", out)
+        check(int(pcs[1], 16) == main, "the breakpoint stops at main", out)
+        check(int(pcs[2], 16) > main and int(pcs[2], 16) < main + 16,
+              "stepi moves one instruction", out)
+    check("Breakpoint 1, main ()" in out, "gdb reports the breakpoint", out)
+    check(re.search(r"^cr0\s+0x8001", out, re.M) is not None,
+          "cr0 shows paging and protection on", out)
+    check(re.search(r"^efer\s+0x[0-9a-f]*d00\b", out, re.M) is not None,
+          "efer shows LME, LMA, NXE", out)
+    check(re.search(r"^cs_base\s+0x0\b", out, re.M) is not None,
+          "segment bases are registers", out)
+    check(re.search(r"=> 0x[0-9a-f]+ <main\+\d+>:", out) is not None,
+          "x/i disassembles guest memory through its paging", out)
+    check(re.search(r"^\$\d+ = 0x1234$", out, re.M) is not None,
+          "a register write reads back", out)
+    check(re.search(r"Hardware watchpoint \d+|Watchpoint \d+", out) is not None
+          and "New value" in out, "the watchpoint triggers on a push", out)
+    check("exited normally" in out, "gdb sees the run end with status 0", out)
+    check(rc == 0, "vmxbox exits 0", "rc %d\n%s" % (rc, serr))
+    check("hello from vmxbox guest firmware" in sout,
+          "the guest's output is intact", sout)
+
+
+def case_hw_watch():
+    """A hardware (Z2) write watchpoint on a fixed address: the stop names
+    the address and the instruction after the write."""
+    sock = os.path.join(TMP, "w.sock")
+    elf = fw("hello")
+    p = start([VMXBOX, "run", "--gdb=unix:" + sock, "--paused",
+               "--timeout=60", elf], sock)
+    out = gdb(elf, sock, [
+        "break main", "continue", "delete",
+        "watch -l *(unsigned long *)($sp - 16)", "continue",
+        "p/x $pc", "x/1i $pc", "kill"])
+    rc, _, serr = finish(p)
+    check(re.search(r"Hardware watchpoint 2: -location", out) is not None,
+          "gdb uses a hardware watchpoint (Z2)", out)
+    check("Old value" in out and "New value" in out,
+          "the hardware watchpoint stops after the write", out)
+    check(rc != -1, "vmxbox ends after kill", serr)
+
+
+def raw(sock_path, sends):
+    """Send raw byte strings; return everything received after each."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sock_path)
+    s.settimeout(5)
+    replies = []
+    for data, want in sends:
+        s.sendall(data)
+        got = b""
+        end = time.time() + 5
+        while time.time() < end and not want(got):
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            got += chunk
+        replies.append(got)
+    s.close()
+    return replies
+
+
+def frame(payload):
+    if isinstance(payload, str):
+        payload = payload.encode()
+    return b"$" + payload + b"#%02x" % (sum(payload) & 0xff)
+
+
+def has_frame(got):
+    return re.search(rb"\$[^#]*#[0-9a-f]{2}", got) is not None
+
+
+def case_protocol():
+    """Malformed input over the socket: nothing crashes, every bad packet
+    gets its answer, and detaching lets the machine run to its end."""
+    sock = os.path.join(TMP, "p.sock")
+    p = start([VMXBOX, "run", "--gdb=unix:" + sock, "--paused",
+               "--timeout=60", fw("hello")], sock)
+    huge = b"$M" + b"0" * 70000 + b"#00"
+    r = raw(sock, [
+        (b"$g#00", lambda g: b"-" in g),                      # bad checksum
+        (huge, has_frame),                                    # too long
+        (frame("qNoSuchThing"), has_frame),                   # unknown
+        (frame("m0,ffffffffffffffffff"), has_frame),          # overflow
+        (frame("mffffffffff000000,10"), has_frame),           # unmapped
+        (b"garbage\x00\xff" + frame("qC"), has_frame),
+        (frame("qSupported:xmlRegisters=i386"), has_frame),
+        (frame("D"), has_frame),
+    ])
+    check(r[0] == b"-", "a bad checksum is NAKed", repr(r[0]))
+    check(r[1] == b"+" + frame("E16"), "a huge packet is refused", repr(r[1][:80]))
+    check(r[2] == b"+" + frame(""), "an unknown packet gets the empty reply", repr(r[2]))
+    check(r[3] == b"+" + frame("E16"), "an overflowing number is refused", repr(r[3]))
+    check(r[4] == b"+" + frame("E0e"), "unmapped memory is E0e", repr(r[4]))
+    check(r[5] == b"+" + frame("QC1"), "garbage between packets is skipped", repr(r[5]))
+    check(b"PacketSize=4000" in r[6] and b"qXfer:features:read+" in r[6],
+          "qSupported advertises the packet size and target.xml", repr(r[6]))
+    check(r[7] == b"+" + frame("OK"), "D detaches", repr(r[7]))
+    rc, sout, serr = finish(p)
+    check(rc == 0 and "hello from vmxbox" in sout,
+          "after detach the guest runs to its end", "rc %d %s" % (rc, serr))
+
+
+def case_interrupt_and_threads():
+    """--smp=2: one thread per vCPU; ^C (vCont;c then 0x03) stops the
+    spinning guest with SIGINT; kill ends the run."""
+    sock = os.path.join(TMP, "t.sock")
+    p = start([VMXBOX, "run", "--gdb=unix:" + sock, "--smp=2",
+               "--timeout=60", fw("spin")], sock)
+    r = raw(sock, [
+        (frame("qfThreadInfo"), has_frame),
+        (frame("vCont;c"), lambda g: g == b"+"),
+        (b"\x03", has_frame),
+        (frame("p10"), has_frame),
+        (frame("k"), lambda g: False),
+    ])
+    check(r[0] == b"+" + frame("m1,2"), "two vCPUs are threads 1 and 2", repr(r[0]))
+    check(re.match(rb"\$T02thread:[12];#", r[2]) is not None,
+          "^C stops with SIGINT", repr(r[2]))
+    check(re.match(rb"\+\$[0-9a-f]{16}#", r[3]) is not None,
+          "registers read after the stop", repr(r[3]))
+    rc, _, serr = finish(p)
+    check(rc != -1, "k ends the run", serr)
+
+
+def case_tcp_and_qemu():
+    """tcp::0 prints the port it took; vmxbox-qemu -gdb ... -S waits."""
+    p = subprocess.Popen([VMXBOX, "run", "--gdb=tcp::0", "--paused",
+                          "--timeout=60", fw("hello")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = p.stderr.readline()
+    m = re.search(r"listening on tcp:127\.0\.0\.1:(\d+)", line)
+    if check(m is not None, "tcp::0 reports its port", line):
+        out = gdb(fw("hello"), "127.0.0.1:" + m.group(1), ["info threads", "continue"])
+        check("exited normally" in out, "gdb over TCP runs the guest to its end", out)
+    rc, _, serr = finish(p)
+    check(rc == 0, "vmxbox over TCP exits 0", serr)
+
+    sock = os.path.join(TMP, "q.sock")
+    p = start([QEMU, "-kernel", fw("hello"), "-gdb", "unix:" + sock + ",server,nowait",
+               "-S", "-display", "none", "-serial", "stdio"], sock)
+    out = gdb(fw("hello"), sock, ["p/x $pc", "continue"])
+    check(re.search(r"= 0x%x$" % symbol(fw("hello"), "_start"), out, re.M) is not None,
+          "vmxbox-qemu -S waits at the entry point", out)
+    rc, sout, _ = finish(p)
+    # QEMU's convention: a guest that halts for good ends with 1.
+    check("exited with code 01" in out and rc == 1 and "hello from vmxbox" in sout,
+          "vmxbox-qemu -gdb runs on and reports the exit status", out + sout)
+
+
+def case_usage_errors():
+    for args, what in (
+            (["--gdb=tcp:1234"], "a spec without host:port"),
+            (["--gdb=udp::1"], "an unknown transport"),
+            (["--gdb=tcp::99999"], "a port out of range"),
+            (["--gdb=unix:"], "an empty path"),
+            (["--gdb=tcp::0", "--engine=kvm"], "a non-interp engine")):
+        r = subprocess.run([VMXBOX, "run"] + args + [fw("hello")],
+                           capture_output=True, text=True, timeout=60)
+        check(r.returncode == 2 and "gdb" in r.stderr,
+              "usage error for " + what, r.stderr)
+    # A file that is not a socket is never replaced.
+    path = os.path.join(TMP, "not-a-socket")
+    open(path, "w").write("x")
+    r = subprocess.run([VMXBOX, "run", "--gdb=unix:" + path, fw("hello")],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 2 and "not a socket" in r.stderr and
+          open(path).read() == "x", "a regular file at the path is refused", r.stderr)
+
+
+CASES = [case_break_step_regs_mem, case_hw_watch, case_protocol,
+         case_interrupt_and_threads, case_tcp_and_qemu, case_usage_errors]
+
+
+def main():
+    if not shutil.which("gdb"):
+        print("gdb not installed (Debian: gdb)")
+        return 77
+    for c in CASES:
+        if ONLY and c.__name__[5:] not in ONLY:
+            continue
+        print("--", c.__name__)
+        n = len(failures)
+        c()
+        print("   ", "ok" if len(failures) == n else "FAILED")
+    shutil.rmtree(TMP, ignore_errors=True)
+    if failures:
+        print("%d check(s) failed" % len(failures))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
