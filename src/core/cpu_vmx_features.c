@@ -31,6 +31,8 @@ const struct cpu_vmx_feature_info cpu_vmx_feature_table[] = {
 	  "virtual-interrupt delivery" },
 	{ CPU_VMX_POSTED_INTR, "vmx-posted-intr", "posted_intr",
 	  CPU_VMX_VINTR_DELIVERY, "posted-interrupt processing" },
+	{ CPU_VMX_APIC_ACCESS_VIRT, "vmx-apicv-xapic", "vapic", -1,
+	  "virtualize APIC accesses" },
 };
 
 const size_t cpu_vmx_feature_count =

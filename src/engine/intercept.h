@@ -74,6 +74,7 @@ enum icpt_kind {
 	ICPT_IRET,        /* every IRET, before it executes (u.iret) */
 	ICPT_INIT,        /* an INIT signal is pending at a boundary (see below) */
 	ICPT_RDPID,       /* RDPID (no exit; #UD without "enable RDTSCP") */
+	ICPT_SIPI,        /* a SIPI for a vCPU in wait-for-SIPI (u.sipi) */
 	ICPT_KIND_COUNT
 };
 
@@ -185,6 +186,10 @@ struct x86_intercept {
 		 * blocking before anything can fault.
 		 */
 		struct { bool unblock_nmi; } iret;
+		/* SIPI: its vector.  ICPT_CONTINUE: the engine starts the
+		 * vCPU at vector << 12; ICPT_SWITCHED: a VM exit (an L2 in
+		 * wait-for-SIPI, SDM 26.2). */
+		struct { uint8_t vector; } sipi;
 	} u;
 };
 
@@ -283,6 +288,21 @@ struct x86_intercept_ctx {
 	 * (non-root with preemption timer, interrupt/NMI window, MTF, pending
 	 * external interrupt exiting). */
 	bool boundary_wanted;
+	/*
+	 * For translate_gpa of a linear data access (gla_valid, !in_walk):
+	 * its size in bytes within this page, 0 when the engine does not
+	 * know it (treated as too large to be virtualized).  The APIC-access
+	 * page (SDM 30.4) virtualizes only accesses of at most 32 bits.
+	 */
+	unsigned access_size;
+	/*
+	 * Set by translate_gpa when the translation must not be cached
+	 * (an access to the APIC-access page, redirected to the
+	 * virtual-APIC page or not: the next access to the same page may
+	 * be treated differently, SDM 30.4).  The engine clears it after
+	 * reading it.
+	 */
+	bool no_tlb;
 };
 
 struct x86_intercept_ops {

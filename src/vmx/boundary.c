@@ -27,7 +27,7 @@ void vmx_update_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 							: UINT64_MAX;
 	ctx->boundary_wanted = v->nonroot &&
 		(v->preempt_armed || v->mtf_pending || v->tpr_exit_pending ||
-		 v->vintr_pending ||
+		 v->vintr_pending || v->apic_write_pending ||
 		 vmx_pending_dbg_due(ctx->cpu) ||
 		 (proc & (CPU_MONITOR_TRAP_FLAG | CPU_INTR_WINDOW_EXITING |
 			  CPU_NMI_WINDOW_EXITING)) ||
@@ -86,6 +86,15 @@ enum icpt_result vmx_boundary(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 	/* An event injected by VM entry and left to the engine is delivered
 	 * first: it is part of the VM entry (SDM 27.6). */
 	if (s->injected.valid)
+		return ICPT_CONTINUE;
+	/* APIC-write emulation completes the instruction that wrote the
+	 * APIC-access page (SDM 30.4.3.2); its exits are trap-like. */
+	if (v->apic_write_pending)
+		vmx_apic_write_emulate(v, ctx);
+	/* Wait-for-SIPI: no instruction boundary, only INIT (blocked) and
+	 * SIPI (intercept.c) are recognized; the preemption timer counts
+	 * but does not exit in this state (SDM 26.5.1). */
+	if (s->activity == ACTIVITY_WAIT_SIPI)
 		return ICPT_CONTINUE;
 	/* Trap-like TPR-below-threshold exit of the instruction that just
 	 * completed (SDM 30.1.2): above SMI and INIT, so above MTF too. */

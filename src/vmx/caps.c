@@ -78,7 +78,7 @@ static const struct ctl_row ctl_table[] = {
 	{ W_PROC, 30, SUP, "PAUSE exiting" },
 	{ W_PROC, 31, SUP, "activate secondary controls" },
 
-	{ W_PROC2, 0, NOSUP, "virtualize APIC accesses" },
+	{ W_PROC2, 0, SUP, "virtualize APIC accesses" },   /* apic_access.c */
 	{ W_PROC2, 1, SUP, "enable EPT" },
 	{ W_PROC2, 2, SUP, "descriptor-table exiting" },
 	{ W_PROC2, 3, SUP | NEED_RDTSCP, "enable RDTSCP" },
@@ -175,6 +175,7 @@ static const struct ctl_row ctl_table[] = {
 #define MISC_PREEMPT_RATE   0u
 #define MISC_STORE_LMA      (1ull << 5)
 #define MISC_ACT_HLT        (1ull << 6)
+#define MISC_ACT_WAIT_SIPI  (1ull << 8)   /* intercept.c, boundary.c */
 #define MISC_CR3_TARGETS    4ull        /* bits 24:16 */
 #define MISC_MSR_LIST_N     0ull        /* bits 27:25: 512 * (N + 1) MSRs */
 
@@ -199,6 +200,7 @@ static const struct {
 	enum cpu_vmx_feature feat;
 } model_switch[] = {
 	{ W_PIN, 7, CPU_VMX_POSTED_INTR },
+	{ W_PROC2, 0, CPU_VMX_APIC_ACCESS_VIRT },
 	{ W_PROC2, 4, CPU_VMX_X2APIC_VIRT },
 	{ W_PROC2, 8, CPU_VMX_APIC_REG_VIRT },
 	{ W_PROC2, 9, CPU_VMX_VINTR_DELIVERY },
@@ -310,7 +312,7 @@ void vmx_caps_init(struct vmx_caps *c, const struct cpu_model *m)
 	set_msr(c, MSR_IA32_VMX_EXIT_CTLS, ctl_msr(&plain[W_EXIT]));
 	set_msr(c, MSR_IA32_VMX_ENTRY_CTLS, ctl_msr(&plain[W_ENTRY]));
 	set_msr(c, MSR_IA32_VMX_MISC, MISC_PREEMPT_RATE | MISC_STORE_LMA |
-		MISC_ACT_HLT | MISC_CR3_TARGETS << 16 | MISC_MSR_LIST_N << 25);
+		MISC_ACT_HLT | MISC_ACT_WAIT_SIPI | MISC_CR3_TARGETS << 16 | MISC_MSR_LIST_N << 25);
 	set_msr(c, MSR_IA32_VMX_CR0_FIXED0, c->cr0_fixed0);
 	set_msr(c, MSR_IA32_VMX_CR0_FIXED1, c->cr0_fixed1);
 	set_msr(c, MSR_IA32_VMX_CR4_FIXED0, c->cr4_fixed0);

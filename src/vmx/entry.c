@@ -233,8 +233,15 @@ enum icpt_result vmx_vmentry(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
 	if (reg)
 		reg->entries++;
 	v->mtf_pending = false;
-	/* No TPR-below-threshold exit after entry (SDM 27.7.7): see tpr.c. */
-	v->tpr_exit_pending = false;
+	/* SDM 27.7.7: with "use TPR shadow" and "virtualize APIC accesses"
+	 * and without "virtual-interrupt delivery", a TPR-below-threshold
+	 * exit right after entry (after any injected event) if VTPR[7:4] <
+	 * TPR threshold[3:0]; the entry check rules it out otherwise. */
+	v->tpr_exit_pending = vmx_entry_tpr_exit_due(v, ctx->mem);
+	v->trap_exit_reason = 0;
+	v->trap_exit_qual = 0;
+	v->apic_write_pending = false;
+	v->apic_write_offset = 0;
 	v->mtf_insn_count = s->insn_count;
 	arm_preemption_timer(v, s);
 	vmx_entry_pending_dbg(v, s);

@@ -48,19 +48,17 @@ bool vmx_probe_gpa(struct vmx_vcpu *v, const struct guest_mem *mem,
 	return true;
 }
 
-enum icpt_result vmx_translate_gpa(struct vmx_vcpu *v,
-				   struct x86_intercept_ctx *ctx, uint64_t gpa,
-				   unsigned access, uint64_t gla, bool gla_valid,
-				   bool in_walk, uint64_t *out)
+static enum icpt_result ept_translate(struct vmx_vcpu *v,
+				      struct x86_intercept_ctx *ctx,
+				      uint64_t gpa, unsigned access,
+				      uint64_t gla, bool gla_valid,
+				      bool in_walk, uint64_t *out)
 {
 	uint64_t eptp = vmcs_read(v, VMCS_EPT_POINTER);
 	struct ept_walk_cfg cfg;
 	struct ept_walk_result r;
 	struct vmx_exit_info ei = { .gpa = gpa, .has_gpa = true };
 
-	*out = gpa;
-	if (!v->nonroot || !(vmx_proc2(v) & CPU2_ENABLE_EPT))
-		return ICPT_CONTINUE;
 	/* With A/D flags on, guest paging-structure accesses count as
 	 * writes: they need EPT write permission, set the EPT dirty flag of
 	 * the leaf and, on a violation, report bits 0 and 1 (SDM 29.3.3.2,
@@ -103,4 +101,36 @@ enum icpt_result vmx_translate_gpa(struct vmx_vcpu *v,
 	if (vmx_ept_violation_ve(v, ctx, &r, &ei))
 		return ICPT_FAULT;
 	return vmx_vmexit_full(v, ctx, &ei);
+}
+
+/*
+ * The guest-physical address through EPT (when enabled), then the
+ * APIC-access page (SDM 30.4): an access whose physical address is on it
+ * is virtualized or exits (apic_access.c).  Without EPT the walk's own
+ * accesses are physical ones and not APIC accesses (30.4.6.2).
+ */
+enum icpt_result vmx_translate_gpa(struct vmx_vcpu *v,
+				   struct x86_intercept_ctx *ctx, uint64_t gpa,
+				   unsigned access, uint64_t gla, bool gla_valid,
+				   bool in_walk, uint64_t *out)
+{
+	uint32_t proc2 = vmx_proc2(v);
+	bool ept = proc2 & CPU2_ENABLE_EPT;
+	enum icpt_result r;
+
+	*out = gpa;
+	if (!v->nonroot)
+		return ICPT_CONTINUE;
+	if (ept) {
+		r = ept_translate(v, ctx, gpa, access, gla, gla_valid, in_walk,
+				  out);
+		if (r != ICPT_CONTINUE)
+			return r;
+	}
+	if (!(proc2 & CPU2_VIRT_APIC_ACCESSES) ||
+	    (*out & ~0xfffull) != vmcs_read(v, VMCS_APIC_ACCESS_ADDR) ||
+	    (!ept && (in_walk || !gla_valid)))
+		return ICPT_CONTINUE;
+	return vmx_apic_access(v, ctx, *out, access, gla_valid && !in_walk,
+			       out);
 }

@@ -206,6 +206,8 @@ static enum icpt_result to_host(struct vmx_vcpu *v,
 	v->trap_exit_reason = 0;
 	v->trap_exit_qual = 0;
 	v->vintr_pending = false;
+	v->apic_write_pending = false;
+	v->apic_write_offset = 0;
 	ctx->boundary_wanted = false;
 	ctx->timer_tsc = UINT64_MAX;
 	if (ctx->state_changed)

@@ -29,15 +29,14 @@ static enum icpt_result root_mov_cr(struct vmx_vcpu *v,
  * pending until VMXOFF or VM entry.  In non-root operation it causes a VM
  * exit with reason 3 and does none of its usual operations (SDM 26.2); the
  * exit consumes it.  Outside VMX operation the engine performs the INIT.
- * (Wait-for-SIPI, where INIT is blocked in non-root operation too, is not an
- * advertised activity state.)
+ * An L2 in the wait-for-SIPI activity state blocks it too (SDM 26.2).
  */
 static enum icpt_result init_signal(struct vmx_vcpu *v,
 				    struct x86_intercept_ctx *ctx)
 {
 	if (!v->vmxon)
 		return ICPT_CONTINUE;
-	if (!v->nonroot)
+	if (!v->nonroot || ctx->cpu->activity == ACTIVITY_WAIT_SIPI)
 		return ICPT_EMULATED;
 	/* A pending TPR-below-threshold exit outranks INIT (SDM 30.1.2);
 	 * the INIT stays pending, blocked in root operation. */
@@ -45,6 +44,21 @@ static enum icpt_result init_signal(struct vmx_vcpu *v,
 		return vmx_tpr_pending_exit(v, ctx);
 	ctx->cpu->init_pending = false;
 	return vmx_vmexit(v, ctx, EXIT_REASON_INIT_SIGNAL, 0, NULL);
+}
+
+/*
+ * A SIPI for a vCPU in wait-for-SIPI: in VMX non-root operation a VM exit
+ * with reason 4 and the vector as exit qualification (SDM 26.2, Table
+ * 28-1); the saved activity state stays wait-for-SIPI.  Elsewhere the
+ * engine starts the vCPU as usual.
+ */
+static enum icpt_result sipi_signal(struct vmx_vcpu *v,
+				    struct x86_intercept_ctx *ctx,
+				    const struct x86_intercept *ic)
+{
+	if (!v->nonroot)
+		return ICPT_CONTINUE;
+	return vmx_vmexit(v, ctx, EXIT_REASON_SIPI, ic->u.sipi.vector, NULL);
 }
 
 static enum icpt_result intercept(void *opaque, struct x86_intercept_ctx *ctx,
@@ -57,6 +71,8 @@ static enum icpt_result intercept(void *opaque, struct x86_intercept_ctx *ctx,
 		return vmx_insn_execute(v, ctx, ic);
 	if (ic->kind == ICPT_INIT)
 		return init_signal(v, ctx);
+	if (ic->kind == ICPT_SIPI)
+		return sipi_signal(v, ctx, ic);
 	if (v->nonroot) {
 		r = vmx_nonroot_intercept(v, ctx, ic);
 		/* An MSR access that does not exit still reads/writes the

@@ -82,6 +82,9 @@ enum icpt_result vmx_tpr_mov_cr8(struct vmx_vcpu *v,
 				 struct x86_intercept_ctx *ctx,
 				 struct x86_intercept *ic);
 uint8_t vmx_vtpr_read(const struct vmx_vcpu *v, const struct guest_mem *mem);
+/* SDM 27.7.7: a TPR-below-threshold exit is due right after VM entry. */
+bool vmx_entry_tpr_exit_due(const struct vmx_vcpu *v,
+			    const struct guest_mem *mem);
 enum icpt_result vmx_tpr_exit_over_debug_trap(struct vmx_vcpu *v,
 					      struct x86_intercept_ctx *ctx);
 /* vapic.c: virtual interrupts and x2APIC virtualization (SDM 30). */
@@ -96,6 +99,21 @@ bool vmx_vintr_deliver(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx);
 enum icpt_result vmx_x2apic_msr(struct vmx_vcpu *v,
 				struct x86_intercept_ctx *ctx,
 				struct x86_intercept *ic);
+void vmx_eoi_virtualize(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx);
+void vmx_self_ipi_virtualize(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
+			     unsigned vec);
+void vmx_apic_write_exit(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
+			 unsigned offset);
+/* apic_access.c: "virtualize APIC accesses" (SDM 30.4).  hpa is on the
+ * APIC-access page; linear: a linear data access or fetch (else a
+ * guest-physical access).  ICPT_CONTINUE with *out redirected to the
+ * virtual-APIC page, or ICPT_SWITCHED after an APIC-access exit. */
+enum icpt_result vmx_apic_access(struct vmx_vcpu *v,
+				 struct x86_intercept_ctx *ctx, uint64_t hpa,
+				 unsigned access, bool linear, uint64_t *out);
+/* APIC-write emulation of the virtualized write of the last instruction
+ * (30.4.3.2), at the boundary after it. */
+void vmx_apic_write_emulate(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx);
 void vmx_vapic_or_virr(struct vmx_vcpu *v, struct guest_mem *m, unsigned r,
 		       uint32_t bits);
 void vmx_vapic_raise_rvi(struct vmx_vcpu *v, unsigned vec);

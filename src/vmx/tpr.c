@@ -13,12 +13,12 @@
  * The virtual-APIC address is a physical address of L1 (it is never
  * translated through EPT, 30.1), so VTPR lives in vmxbox's guest memory.
  *
- * No TPR-below-threshold VM exit right after VM entry (SDM 27.7.7): that
- * exit exists only when "use TPR shadow" AND "virtualize APIC accesses"
- * are 1 with "virtual-interrupt delivery" 0; without "virtualize APIC
- * accesses" the VM-entry check "TPR threshold[3:0] <= VTPR[7:4]"
- * (27.2.1.1, entry_checks.c) has already guaranteed that VTPR is not below
- * the threshold, so the condition can never hold after a successful entry.
+ * A TPR-below-threshold VM exit right after VM entry (SDM 27.7.7) exists
+ * only when "use TPR shadow" AND "virtualize APIC accesses" are 1 with
+ * "virtual-interrupt delivery" 0 (vmx_entry_tpr_exit_due); without
+ * "virtualize APIC accesses" the VM-entry check "TPR threshold[3:0] <=
+ * VTPR[7:4]" (27.2.1.1, entry_checks.c) has already guaranteed that VTPR
+ * is not below the threshold.
  */
 #include "vmx/nonroot.h"
 
@@ -42,6 +42,17 @@ uint8_t vmx_vtpr_read(const struct vmx_vcpu *v, const struct guest_mem *mem)
 
 	gmem_read_u8(mem, vtpr_gpa(v), &b);
 	return b;
+}
+
+bool vmx_entry_tpr_exit_due(const struct vmx_vcpu *v,
+			    const struct guest_mem *mem)
+{
+	return (vmx_proc(v) & CPU_USE_TPR_SHADOW) &&
+	       (vmx_proc2(v) & (CPU2_VIRT_APIC_ACCESSES |
+				CPU2_VIRT_INTR_DELIVERY)) ==
+	       CPU2_VIRT_APIC_ACCESSES &&
+	       (vmx_vtpr_read(v, mem) >> 4) <
+	       (vmcs_read(v, VMCS_TPR_THRESHOLD) & 0xfu);
 }
 
 /*

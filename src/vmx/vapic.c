@@ -168,13 +168,20 @@ static void trap_exit(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
 	ctx->boundary_wanted = true;
 }
 
+/* SDM 30.4.3.3: the trap-like APIC-write exit, qualification = offset. */
+void vmx_apic_write_exit(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
+			 unsigned offset)
+{
+	trap_exit(v, ctx, EXIT_REASON_APIC_WRITE, offset);
+}
+
 /*
  * SDM 30.1.4, EOI virtualization: the vector in service (SVI) leaves
  * VISR, SVI becomes the next one, PPR virtualization; then a trap-like
  * "virtualized EOI" exit (45, qualification = the vector) if the vector's
  * bit is set in the EOI-exit bitmap, else evaluation.
  */
-static void eoi_virtualize(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
+void vmx_eoi_virtualize(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 {
 	static const uint32_t eoi_exit[4] = {
 		VMCS_EOI_EXIT_BITMAP0, VMCS_EOI_EXIT_BITMAP1,
@@ -191,8 +198,8 @@ static void eoi_virtualize(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 }
 
 /* SDM 30.1.5: VIRR[vector] := 1, RVI := max(RVI, vector), evaluation. */
-static void self_ipi_virtualize(struct vmx_vcpu *v,
-				struct x86_intercept_ctx *ctx, unsigned vec)
+void vmx_self_ipi_virtualize(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
+			     unsigned vec)
 {
 	unsigned rv = rvi(v);
 
@@ -309,7 +316,7 @@ static enum icpt_result x2apic_write(struct vmx_vcpu *v,
 			return ICPT_CONTINUE;
 		if (val)
 			return vmx_gp0(ctx->cpu);
-		eoi_virtualize(v, ctx);
+		vmx_eoi_virtualize(v, ctx);
 		return ICPT_EMULATED;
 	case X2APIC_SELF_IPI:
 		if (!vid)
@@ -321,7 +328,7 @@ static enum icpt_result x2apic_write(struct vmx_vcpu *v,
 			trap_exit(v, ctx, EXIT_REASON_APIC_WRITE,
 				  VAPIC_SELF_IPI);
 		} else {
-			self_ipi_virtualize(v, ctx, (unsigned)val);
+			vmx_self_ipi_virtualize(v, ctx, (unsigned)val);
 		}
 		return ICPT_EMULATED;
 	default:

@@ -45,6 +45,8 @@ void vmx_vcpu_reset(struct vmx_vcpu *v)
 	v->trap_exit_reason = 0;
 	v->trap_exit_qual = 0;
 	v->vintr_pending = false;
+	v->apic_write_pending = false;
+	v->apic_write_offset = 0;
 	v->iret_unblocked_nmi = false;
 	v->last_exit_reason = 0;
 	v->exit_count = 0;

@@ -156,6 +156,10 @@ struct vmx_vcpu {
 	uint64_t trap_exit_qual;      /* and its exit qualification */
 	bool vintr_pending;           /* a virtual interrupt is recognized
 				       * (SDM 30.2.1, vapic.c) */
+	bool apic_write_pending;      /* APIC-write emulation due at the next
+				       * boundary (SDM 30.4.3.2,
+				       * apic_access.c) */
+	uint32_t apic_write_offset;   /* of the virtualized write */
 	/* The IRET begun at instruction count iret_insn_count removed
 	 * (virtual-)NMI blocking: SDM 28.2.3 bit 12 for its fault's exit. */
 	bool iret_unblocked_nmi;

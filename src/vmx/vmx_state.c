@@ -29,6 +29,8 @@ const struct vmx_state_row vmx_state_scalar_rows[] = {
 	    EXIT_REASON_COUNT - 1),
 	ROW("trap_exit_qual", trap_exit_qual, VMX_ROW_UINT, 0xfff),
 	ROW("vintr_pending", vintr_pending, VMX_ROW_BOOL, 1),
+	ROW("apic_write_pending", apic_write_pending, VMX_ROW_BOOL, 1),
+	ROW("apic_write_offset", apic_write_offset, VMX_ROW_UINT, 0xfff),
 	ROW("iret_unblocked_nmi", iret_unblocked_nmi, VMX_ROW_BOOL, 1),
 	ROW("iret_insn_count", iret_insn_count, VMX_ROW_UINT, UINT64_MAX),
 	ROW("last_exit_reason", last_exit_reason, VMX_ROW_UINT, UINT32_MAX),

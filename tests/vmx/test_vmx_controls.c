@@ -161,6 +161,8 @@ START_TEST(cpu_model_turns_vmx_features_off)
 		{ "max,-vapic_reg", CPU2_APIC_REGISTER_VIRT, 0 },
 		{ "max,-vmx-apicv-vid", CPU2_VIRT_INTR_DELIVERY,
 		  VMCS_GUEST_INTR_STATUS },
+		{ "max,-vmx-apicv-xapic", CPU2_VIRT_APIC_ACCESSES,
+		  VMCS_APIC_ACCESS_ADDR },
 	};
 	struct cpu_model m;
 	struct vmx_caps c;

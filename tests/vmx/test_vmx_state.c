@@ -108,6 +108,8 @@ START_TEST(round_trip_keeps_internals)
 	v->trap_exit_reason = EXIT_REASON_EOI_INDUCED;
 	v->trap_exit_qual = 0x41;
 	v->vintr_pending = true;
+	v->apic_write_pending = true;
+	v->apic_write_offset = 0x300;
 	v->iret_unblocked_nmi = true;
 	v->iret_insn_count = 4242;
 	v->mtf_insn_count = 77;

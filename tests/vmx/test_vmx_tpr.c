@@ -112,19 +112,20 @@ START_TEST(caps_advertise_tpr_shadow_only)
 	ck_assert_uint_eq((tproc >> 32) & CPU_USE_TPR_SHADOW, CPU_USE_TPR_SHADOW);
 	ck_assert_uint_eq(proc & CPU_USE_TPR_SHADOW, 0);
 	ck_assert_uint_eq(tproc & CPU_USE_TPR_SHADOW, 0);
-	/* x2APIC virtualization, virtual interrupts (vapic.c) and posted
-	 * interrupts (posted.c), not the APIC-access page. */
+	/* x2APIC virtualization, virtual interrupts (vapic.c), posted
+	 * interrupts (posted.c) and the APIC-access page (apic_access.c). */
 	ck_assert_uint_eq((proc2 >> 32) & (CPU2_VIRT_APIC_ACCESSES |
 					   CPU2_VIRT_X2APIC_MODE |
 					   CPU2_APIC_REGISTER_VIRT |
 					   CPU2_VIRT_INTR_DELIVERY),
-			  CPU2_VIRT_X2APIC_MODE | CPU2_APIC_REGISTER_VIRT |
-			  CPU2_VIRT_INTR_DELIVERY);
+			  CPU2_VIRT_APIC_ACCESSES | CPU2_VIRT_X2APIC_MODE |
+			  CPU2_APIC_REGISTER_VIRT | CPU2_VIRT_INTR_DELIVERY);
 	ck_assert_uint_eq((pin >> 32) & PIN_POSTED_INTR, PIN_POSTED_INTR);
-	/* Its two fields exist (VMREAD/VMWRITE), APIC-access address not. */
+	/* Its two fields exist (VMREAD/VMWRITE), and the APIC-access
+	 * address. */
 	ck_assert(vmx_field_supported(&F.v->caps, VMCS_VIRTUAL_APIC_PAGE_ADDR));
 	ck_assert(vmx_field_supported(&F.v->caps, VMCS_TPR_THRESHOLD));
-	ck_assert(!vmx_field_supported(&F.v->caps, VMCS_APIC_ACCESS_ADDR));
+	ck_assert(vmx_field_supported(&F.v->caps, VMCS_APIC_ACCESS_ADDR));
 }
 END_TEST
 
@@ -416,7 +417,7 @@ START_TEST(entry_threshold_above_vtpr_fails_7)
 	gmem_write_u8(&F.mem, VTPR, 0x7f);   /* VTPR[7:4] = 7 < 8 */
 	assert_entry_fails_7();
 	/* Equal is allowed, and then no exit right after entry (27.7.7
-	 * needs "virtualize APIC accesses", not advertised). */
+	 * needs "virtualize APIC accesses" and a VTPR below). */
 	gmem_write_u8(&F.mem, VTPR, 0x80);
 	ck_assert_int_eq(vmx_vmentry(F.v, &F.ctx, NULL, true), ICPT_SWITCHED);
 	ck_assert(F.v->nonroot);

@@ -715,9 +715,21 @@ bool interp_take_init(struct interp *ip)
  * wait-for-SIPI state starts in real mode at CS = vector << 8, IP = 0 (CS
  * base vector << 12); in any other state the SIPI is ignored.  Called
  * between this vCPU's run() calls (another vCPU's ICR write), so the
- * state may change here.  (A SIPI for an L2 in wait-for-SIPI is a VM
- * exit, issue 16 item 3; not yet.)
+ * state may change here.  The VMX layer sees it first: for an L2 in
+ * wait-for-SIPI it is a VM exit (SDM 26.2, exit reason 4), taken at once.
  */
+static bool sipi_exits(struct interp *ip, uint8_t vector)
+{
+	struct x86_intercept ic = {
+		.kind = ICPT_SIPI, .rip = ip->s.rip, .u.sipi.vector = vector,
+	};
+
+	if (interp_intercept(ip, &ic) != ICPT_SWITCHED)
+		return false;
+	interp_mode_changed(ip);
+	return true;
+}
+
 void interp_take_sipi(struct interp *ip, uint8_t vector)
 {
 	struct seg_reg *cs = &ip->s.seg[SEG_CS];
@@ -729,7 +741,7 @@ void interp_take_sipi(struct interp *ip, uint8_t vector)
 	 * SIPI that follows (the INIT-SIPI-SIPI sequence). */
 	if (ip->s.init_pending)
 		interp_take_init(ip);
-	if (ip->s.activity != ACTIVITY_WAIT_SIPI)
+	if (ip->s.activity != ACTIVITY_WAIT_SIPI || sipi_exits(ip, vector))
 		return;
 	cs->sel = (uint16_t)(vector << 8);
 	cs->base = (uint64_t)vector << 12;

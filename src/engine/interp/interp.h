@@ -240,6 +240,12 @@ struct interp {
 	/* mmu_translate()'s last translation came from (or went into) the
 	 * TLB: the host-pointer TLB may cache it (htlb.h). */
 	bool xlate_tlb;
+	/* Size of the linear data access being translated (mem.c sets it
+	 * around mmu_translate; 0: unknown) and whether the VMX layer asked
+	 * not to cache the last translation (intercept.h access_size,
+	 * no_tlb: the APIC-access page). */
+	unsigned acc_size;
+	bool xlate_no_tlb;
 
 	/* Debugger (debug.c, engine.h set_debug): while dbg_active the run
 	 * loop goes instruction by instruction through its breakpoint

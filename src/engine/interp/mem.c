@@ -69,6 +69,16 @@ void phys_write(struct interp *ip, uint64_t gpa, const void *buf, unsigned len)
 
 /* ---- linear ---- */
 
+/* mmu_translate() of a data access of len bytes within one page: the
+ * VMX layer needs the size on the APIC-access page (intercept.h). */
+static void xlate_sized(struct interp *ip, uint64_t lin, unsigned acc,
+			unsigned len, uint64_t *gpa)
+{
+	ip->acc_size = len;
+	mmu_translate(ip, lin, acc, false, gpa);
+	ip->acc_size = 0;
+}
+
 void lin_read(struct interp *ip, uint64_t lin, void *buf, unsigned len,
 	      unsigned acc)
 {
@@ -80,7 +90,7 @@ void lin_read(struct interp *ip, uint64_t lin, void *buf, unsigned len,
 
 		if (chunk > len)
 			chunk = len;
-		mmu_translate(ip, lin, acc, false, &gpa);
+		xlate_sized(ip, lin, acc, chunk, &gpa);
 		interp_watch(ip, lin, gpa, chunk, acc);
 		phys_read(ip, gpa, b, chunk);
 		b += chunk;
@@ -107,7 +117,7 @@ void lin_write(struct interp *ip, uint64_t lin, const void *buf, unsigned len,
 
 		if (chunk > len)
 			chunk = len;
-		mmu_translate(ip, lin, acc, false, &gpa[n]);
+		xlate_sized(ip, lin, acc, chunk, &gpa[n]);
 		interp_watch(ip, lin, gpa[n], chunk, acc);
 		size[n++] = chunk;
 		lin += chunk;
@@ -207,7 +217,7 @@ static void page_read(struct interp *ip, uint64_t lin, void *buf,
 {
 	uint64_t gpa;
 
-	mmu_translate(ip, lin, ACC_READ, false, &gpa);
+	xlate_sized(ip, lin, ACC_READ, len, &gpa);
 	interp_watch(ip, lin, gpa, len, ACC_READ);
 	phys_read(ip, gpa, buf, len);
 	htlb_fill(ip, lin, gpa, ACC_READ);
@@ -218,7 +228,7 @@ static void page_write(struct interp *ip, uint64_t lin, const void *buf,
 {
 	uint64_t gpa;
 
-	mmu_translate(ip, lin, ACC_WRITE, false, &gpa);
+	xlate_sized(ip, lin, ACC_WRITE, len, &gpa);
 	interp_watch(ip, lin, gpa, len, ACC_WRITE);
 	phys_write(ip, gpa, buf, len);
 	htlb_fill(ip, lin, gpa, ACC_WRITE);

@@ -42,10 +42,25 @@ static enum icpt_result hook_xlate(struct interp *ip, uint64_t gpa,
 	uint64_t next;
 
 	interp_icpt_init(ip);
+	ip->icpt.access_size = 0;
+	if (gla_valid && !in_walk) {
+		/* The data access's own translation: its size, once (a
+		 * fault leaves no stale size for the next one). */
+		ip->icpt.access_size = ip->acc_size;
+		ip->acc_size = 0;
+	}
+	ip->icpt.no_tlb = false;
 	next = hook_rip_enter(ip);
 	r = ops->translate_gpa(ip->cfg.icpt_opaque, &ip->icpt, gpa, acc, gla,
 			       gla_valid, in_walk, out);
 	hook_rip_leave(ip, r, next);
+	if (ip->icpt.no_tlb && !in_walk) {
+		ip->xlate_no_tlb = true;
+		/* APIC-write emulation may be due after this instruction:
+		 * end the batch so the boundary hook sees it. */
+		if (ip->icpt.boundary_wanted)
+			ip->batch_break = true;
+	}
 	return r;
 }
 
@@ -428,8 +443,14 @@ static bool mmu_walk(struct interp *ip, uint64_t lin, unsigned access,
 	walk_set_ad(ip, &w, lin, ACC_KIND(access) == ACC_WRITE);
 	/* The full guest-physical address: an EPT violation reports it with
 	 * its page offset (SDM 28.2.1, guest-physical address field). */
+	ip->xlate_no_tlb = false;
 	hpa = mmu_gpa_xlate(ip, w.page_gpa | (lin & 0xfff), ept_bits(access) |
 			    ((w.perms & TLB_U) ? EPT_ULA : 0), lin, true, false);
+	if (ip->xlate_no_tlb) {
+		/* The APIC-access page: ask the VMX layer every time. */
+		*gpa = hpa;
+		return true;
+	}
 
 	perms = w.perms | tlb_ok_bit(access);
 	if (!has_hook) {
