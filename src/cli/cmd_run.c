@@ -70,6 +70,12 @@ static const char run_usage[] =
 "                            127.0.0.1 unless HOST is given; PORT 0 picks\n"
 "                            one and prints it); implies --engine=interp\n"
 "                            (docs/gdb.md)\n"
+"  --reverse                 with --gdb: reverse execution (reverse-stepi,\n"
+"                            reverse-continue) from in-memory checkpoints\n"
+"  --checkpoint-interval=N   with --reverse: a checkpoint at most every N\n"
+"                            instructions (default 1000000)\n"
+"  --history-mem=SIZE        with --reverse: memory for checkpoints, the\n"
+"                            oldest go first (default 256M)\n"
 "  --paused                  start with the vCPU paused (needs --monitor or\n"
 "                            --gdb; `vmxbox ctl PATH resume` or gdb's\n"
 "                            continue starts it)\n"
@@ -98,6 +104,9 @@ enum {
 	OPT_SMP,
 	OPT_SMP_QUANTUM,
 	OPT_GDB,
+	OPT_REVERSE,
+	OPT_CHECKPOINT_INTERVAL,
+	OPT_HISTORY_MEM,
 };
 
 static const struct option run_options[] = {
@@ -116,6 +125,9 @@ static const struct option run_options[] = {
 	{ "trace-out", required_argument, NULL, OPT_TRACE_OUT },
 	{ "paused", no_argument, NULL, OPT_PAUSED },
 	{ "gdb", required_argument, NULL, OPT_GDB },
+	{ "reverse", no_argument, NULL, OPT_REVERSE },
+	{ "checkpoint-interval", required_argument, NULL, OPT_CHECKPOINT_INTERVAL },
+	{ "history-mem", required_argument, NULL, OPT_HISTORY_MEM },
 	{ "clock", required_argument, NULL, OPT_CLOCK },
 	{ "rtc-base", required_argument, NULL, OPT_RTC_BASE },
 	{ "tlb", required_argument, NULL, OPT_TLB },
@@ -354,6 +366,20 @@ static bool parse_option(int c, struct machine_config *cfg)
 		return true;
 	case OPT_GDB:
 		return cli_gdb_option("run", optarg, cfg);
+	case OPT_REVERSE:
+		cfg->gdb_reverse = true;
+		return true;
+	case OPT_CHECKPOINT_INTERVAL:
+		if (parse_u64("checkpoint-interval", optarg, &cfg->gdb_interval) &&
+		    cfg->gdb_interval)
+			return true;
+		cli_error("run", "--checkpoint-interval=%s: expected a number of instructions >= 1", optarg);
+		return false;
+	case OPT_HISTORY_MEM:
+		if (parse_size(optarg, &cfg->gdb_history_mem) && cfg->gdb_history_mem)
+			return true;
+		cli_error("run", "--history-mem=%s: not a size (examples: 64M, 1G)", optarg);
+		return false;
 	case OPT_NO_VMX_WATCH:
 		cfg->no_vmx_watch = true;
 		return true;

@@ -154,7 +154,7 @@ bool serial_out_putc(struct serial_out *o, char c)
 {
 	struct serial_ring *r = o->r;
 
-	if (o->fd < 0)
+	if (o->fd < 0 || o->mute)
 		return true;
 	if (!r) {
 		write_all(o->fd, &c, 1);

@@ -40,6 +40,9 @@ struct serial_ring {
 
 struct serial_out {
 	int fd;                  /* -1: discard */
+	/* Discard output for now (gdb reverse execution re-runs what was
+	 * already printed).  Set while the vCPU thread is parked. */
+	bool mute;
 	struct serial_ring *r;   /* NULL: no writer thread, write directly */
 	pthread_t thread;
 };

@@ -53,6 +53,10 @@ struct engine_watch {
 
 struct engine_debug {
 	unsigned n_bp, n_wp;
+	/* Stop also at a breakpoint at the vCPU's position (reverse
+	 * execution's search from a checkpoint); normally run() goes over
+	 * it, since that is where gdb resumes from. */
+	bool no_skip;
 	uint64_t bp[ENGINE_DEBUG_MAX_BP];
 	struct engine_watch wp[ENGINE_DEBUG_MAX_WP];
 };

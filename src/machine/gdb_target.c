@@ -16,8 +16,33 @@
 
 #include "core/page_walk.h"
 #include "gdb/gdb_server.h"
+#include "machine/gdb_history.h"
 #include "machine/machine.h"
 #include "machine/monitor_cmds.h"
+
+/*
+ * What the vCPU is doing for gdb between a resume and the stop reply.
+ * Going backwards (bs/bc) is a series of forward runs from checkpoints,
+ * each ended by a park: REV_SEARCH runs a window [checkpoint, end) with
+ * the breakpoints armed and remembers the last hit; REV_GOTO runs with
+ * them off to an exact instruction count, where the stop is reported.
+ */
+enum run_phase {
+	RUN_IDLE,
+	RUN_FORWARD,        /* c/s: chunks of `interval` with checkpoints */
+	RUN_REV_SEARCH,
+	RUN_REV_GOTO,
+};
+
+struct run_plan {
+	enum run_phase phase;
+	bool step;                /* RUN_FORWARD: s, not c */
+	int k;                    /* RUN_REV_SEARCH: the checkpoint */
+	uint64_t end;             /* RUN_REV_SEARCH: window end */
+	bool found;               /* a hit in the window */
+	uint64_t hit_at;          /* its instruction count */
+	struct gdb_stop stop;     /* RUN_REV_GOTO: the reply at the end */
+};
 
 struct machine_gdb {
 	struct machine *m;
@@ -26,6 +51,10 @@ struct machine_gdb {
 	ev_async parked;
 	struct engine_debug dbg;
 	bool interrupted;            /* ^C since the last resume */
+	struct gdb_history *hist;    /* --reverse */
+	struct run_plan plan;
+	bool deferred;               /* a stop to report from the loop */
+	struct gdb_stop deferred_stop;
 	uint64_t resume_parks;       /* ctl.parks at the last resume */
 	/* Written by the vCPU thread as it parks (under ctl.lock). */
 	enum engine_exit_reason park_reason;
@@ -196,6 +225,104 @@ static void apply_debug(struct machine_gdb *g)
 		m->ops->set_debug(m->cpu[k]->eng, &g->dbg);
 }
 
+/* Report a stop from the loop, after the stub has marked itself running. */
+static void defer_stop(struct machine_gdb *g, const struct gdb_stop *s)
+{
+	g->deferred = true;
+	g->deferred_stop = *s;
+	ev_async_send(g->loop, &g->parked);
+}
+
+static bool release(struct machine_gdb *g, uint64_t n)
+{
+	return vcpu_release(g->m, n, &g->resume_parks);
+}
+
+/* Forward: c runs in chunks of the checkpoint interval with --reverse. */
+static bool forward(struct machine_gdb *g)
+{
+	uint64_t n = g->plan.step ? 1 : 0;
+	char err[256];
+
+	if (g->hist) {
+		if (gdb_history_checkpoint(g->hist, g->m, false, err, sizeof(err)) &&
+		    g->m->cfg.msg_fd >= 0)
+			dprintf(g->m->cfg.msg_fd, "vmxbox: gdb: checkpoint: %s\n", err);
+		if (!n)
+			n = g->m->cfg.gdb_interval ? g->m->cfg.gdb_interval
+						   : GDB_HISTORY_INTERVAL_DEFAULT;
+	}
+	g->plan.phase = RUN_FORWARD;
+	return release(g, n);
+}
+
+static void set_muted(struct machine_gdb *g, bool on)
+{
+	g->m->uart.out.mute = on;
+}
+
+/* Restore checkpoint k, then run to instruction count `to` with the
+ * breakpoints off and report `stop` there. */
+static bool rev_goto(struct machine_gdb *g, unsigned k, uint64_t to,
+		     const struct gdb_stop *stop)
+{
+	struct engine_debug none = { 0 };
+	struct machine *m = g->m;
+	char err[256];
+	uint64_t at;
+
+	if (gdb_history_restore(g->hist, m, k, err, sizeof(err)))
+		return false;
+	at = gdb_history_insns(g->hist, k);
+	g->plan.phase = RUN_REV_GOTO;
+	g->plan.stop = *stop;
+	if (at >= to) {
+		set_muted(g, false);
+		apply_debug(g);
+		g->plan.phase = RUN_IDLE;
+		defer_stop(g, stop);
+		return true;
+	}
+	set_muted(g, true);
+	for (unsigned c = 0; c < m->n_cpus; c++)
+		m->ops->set_debug(m->cpu[c]->eng, &none);
+	return release(g, to - at);
+}
+
+/* Search checkpoint k's window [k, end) for the last breakpoint hit. */
+static bool rev_search(struct machine_gdb *g, int k, uint64_t end)
+{
+	struct machine *m = g->m;
+	struct engine_debug d = g->dbg;
+	char err[256];
+
+	if (gdb_history_restore(g->hist, m, (unsigned)k, err, sizeof(err)))
+		return false;
+	g->plan = (struct run_plan){ .phase = RUN_REV_SEARCH, .k = k, .end = end };
+	set_muted(g, true);
+	d.no_skip = true;
+	for (unsigned c = 0; c < m->n_cpus; c++)
+		m->ops->set_debug(m->cpu[c]->eng, &d);
+	return release(g, end - gdb_history_insns(g->hist, (unsigned)k));
+}
+
+static bool reverse(struct machine_gdb *g, bool cont)
+{
+	uint64_t now = machine_insn_count(g->m);
+	struct gdb_stop begin = { .kind = GDB_STOP_HISTORY };
+	struct gdb_stop trap = { .kind = GDB_STOP_TRAP };
+	int k = gdb_history_find(g->hist, now, true);
+
+	if (k < 0) {               /* at the oldest state there is */
+		defer_stop(g, &begin);
+		return true;
+	}
+	if (cont)
+		return rev_search(g, k, now);
+	k = gdb_history_find(g->hist, now - 1, false);
+	return rev_goto(g, (unsigned)k, now - 1, &trap);
+}
+
 static bool t_resume(void *t, unsigned cpu, enum gdb_resume how)
 {
 	struct machine_gdb *g = to_g(t);
@@ -203,11 +330,23 @@ static bool t_resume(void *t, unsigned cpu, enum gdb_resume how)
 
 	if (vcpu_state(m) != VCPU_PAUSED)
 		return false;
-	if (how != GDB_RESUME_CONTINUE && how != GDB_RESUME_STEP)
-		return false;
-	apply_debug(g);
 	g->interrupted = false;
-	return vcpu_release(m, how == GDB_RESUME_STEP ? 1 : 0, &g->resume_parks);
+	g->plan = (struct run_plan){ .step = how == GDB_RESUME_STEP };
+	switch (how) {
+	case GDB_RESUME_CONTINUE:
+	case GDB_RESUME_STEP:
+		apply_debug(g);
+		return forward(g);
+	case GDB_RESUME_REV_STEP:
+	case GDB_RESUME_REV_CONTINUE:
+		return g->hist && reverse(g, how == GDB_RESUME_REV_CONTINUE);
+	}
+	return false;
+}
+
+static bool t_can_reverse(void *t)
+{
+	return to_g(t)->hist != NULL;
 }
 
 static void t_interrupt(void *t)
@@ -218,6 +357,12 @@ static void t_interrupt(void *t)
 	if (vcpu_pause_nowait(g->m)) {
 		struct gdb_stop s = { .kind = GDB_STOP_INTERRUPT };
 
+		/* Parked between two runs of a plan: it ends here. */
+		if (g->plan.phase != RUN_FORWARD && g->plan.phase != RUN_IDLE) {
+			set_muted(g, false);
+			apply_debug(g);
+		}
+		g->plan.phase = RUN_IDLE;
 		gdb_server_stopped(g->srv, &s);
 	}
 }
@@ -259,6 +404,7 @@ static const struct gdb_target_ops target_ops = {
 	.monitor = t_monitor,
 	.detach = t_detach,
 	.kill = t_kill,
+	.can_reverse = t_can_reverse,
 };
 
 /* ---- stops -------------------------------------------------------------- */
@@ -292,20 +438,77 @@ static struct gdb_stop stop_of(const struct machine_gdb *g)
 	return s;
 }
 
+/* The plan's next move after a park; true: the vCPU runs again (no
+ * stop to report yet). */
+static bool plan_next(struct machine_gdb *g, enum engine_exit_reason r,
+		      struct gdb_stop *s)
+{
+	struct run_plan *p = &g->plan;
+	uint64_t now = machine_insn_count(g->m);
+
+	if (r == ENGINE_EXIT_STOP || p->phase == RUN_IDLE)
+		return false;           /* ^C or a pause: report it */
+	switch (p->phase) {
+	case RUN_FORWARD:
+		/* A chunk ended: checkpoint and go on (c only). */
+		return r == ENGINE_EXIT_INSN_LIMIT && !p->step && forward(g);
+	case RUN_REV_SEARCH:
+		if (r == ENGINE_EXIT_DEBUG && now < p->end) {
+			/* A watchpoint stops after the access: going backwards
+			 * the stop is before it, where the old value is. */
+			p->found = true;
+			p->hit_at = s->kind == GDB_STOP_WATCH ? now - 1 : now;
+			p->stop = *s;
+			return release(g, p->end - now);
+		}
+		if (p->found)
+			return rev_goto(g, (unsigned)p->k, p->hit_at, &p->stop);
+		if (p->k > 0)
+			return rev_search(g, p->k - 1,
+					  gdb_history_insns(g->hist, (unsigned)p->k));
+		{
+			struct gdb_stop begin = { .kind = GDB_STOP_HISTORY };
+
+			return rev_goto(g, 0, 0, &begin);
+		}
+	case RUN_REV_GOTO:
+		*s = p->stop;
+		break;
+	case RUN_IDLE:
+		break;
+	}
+	return false;
+}
+
 /* Loop thread: the vCPU parked; a stop reply if gdb waits for one. */
 static void parked_cb(struct ev_loop *loop, ev_async *w, int revents)
 {
 	struct machine_gdb *g = w->data;
 	struct machine *m = g->m;
+	enum engine_exit_reason r;
 	struct gdb_stop s;
 	bool fresh;
 
+	if (g->deferred) {
+		g->deferred = false;
+		gdb_server_stopped(g->srv, &g->deferred_stop);
+		return;
+	}
 	pthread_mutex_lock(&m->ctl.lock);
 	fresh = m->ctl.parks > g->resume_parks;
 	s = stop_of(g);
+	r = g->park_reason;
 	pthread_mutex_unlock(&m->ctl.lock);
-	if (fresh && gdb_server_running(g->srv))
-		gdb_server_stopped(g->srv, &s);
+	if (!fresh || !gdb_server_running(g->srv))
+		return;
+	if (plan_next(g, r, &s))
+		return;
+	if (g->plan.phase != RUN_FORWARD && g->plan.phase != RUN_IDLE) {
+		set_muted(g, false);
+		apply_debug(g);
+	}
+	g->plan.phase = RUN_IDLE;
+	gdb_server_stopped(g->srv, &s);
 }
 
 /* A debugger connected: stop the machine where it is. */
@@ -338,7 +541,16 @@ int machine_gdb_start(struct machine *m, struct ev_loop *loop, char *err,
 	g->m = m;
 	g->loop = loop;
 	cfg.target = g;
+	if (m->cfg.gdb_reverse && m->n_cpus == 1) {
+		g->hist = gdb_history_new(m->cfg.gdb_interval, m->cfg.gdb_history_mem);
+		if (!g->hist) {
+			free(g);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
 	if (gdb_server_open(&g->srv, &cfg, where, sizeof(where), err, errlen)) {
+		gdb_history_free(g->hist);
 		free(g);
 		return -1;
 	}
@@ -373,6 +585,7 @@ void machine_gdb_finish(struct machine *m, int status)
 	gdb_server_stopped(g->srv, &s);
 	gdb_server_close(g->srv);
 	ev_async_stop(g->loop, &g->parked);
+	gdb_history_free(g->hist);
 	free(g);
 	m->gdb = NULL;
 }

@@ -62,6 +62,9 @@ struct machine_config {
 	int msg_fd;                  /* one-line reasons, --verbose reports */
 	const char *monitor_path;    /* --monitor=PATH control socket, or NULL */
 	const char *gdb;             /* --gdb=tcp::PORT|unix:PATH, or NULL */
+	bool gdb_reverse;            /* --reverse: checkpoints for bs/bc */
+	uint64_t gdb_interval;       /* --checkpoint-interval (0: default) */
+	uint64_t gdb_history_mem;    /* --history-mem bytes (0: default) */
 	bool trace_vmx;              /* --trace=vmx: VM entries/exits on msg_fd */
 	const char *trace_out;       /* --trace-out=FILE: as Chrome trace JSON */
 	bool paused;                 /* --paused: wait for the monitor's resume */

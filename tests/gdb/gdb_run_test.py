@@ -268,7 +268,59 @@ def case_usage_errors():
           open(path).read() == "x", "a regular file at the path is refused", r.stderr)
 
 
-CASES = [case_break_step_regs_mem, case_hw_watch, case_protocol,
+def regs_at(out, marker):
+    """The `info registers` block after marker."""
+    part = out.split(marker, 1)[1] if marker in out else ""
+    part = part.split("@", 1)[0]
+    return re.findall(r"^([a-z][a-z0-9_]*)\s+(0x[0-9a-f]+)", part, re.M)
+
+
+def insns_counts(out):
+    """`monitor status` instruction counts, in order (gdb prints monitor
+    output in order among itself)."""
+    return [int(n) for n in re.findall(r"^insns: (\d+)$", out, re.M)]
+
+
+def case_reverse():
+    """--reverse: reverse-stepi N then stepi N is the identical state
+    (registers and instruction count); reverse-continue finds the last
+    breakpoint hit, then the start of history; the guest's output is not
+    printed twice."""
+    sock = os.path.join(TMP, "r.sock")
+    elf = fw("hello")
+    p = start([VMXBOX, "run", "--gdb=unix:" + sock, "--paused", "--reverse",
+               "--checkpoint-interval=5000", "--timeout=120", elf], sock)
+    out = gdb(elf, sock, [
+        "break printf", "continue", "stepi 40",
+        "echo @A\\n", "info registers", "monitor status",
+        "reverse-stepi 25",
+        "echo @B\\n", "info registers", "monitor status",
+        "stepi 25",
+        "echo @C\\n", "info registers", "monitor status",
+        "reverse-continue", "echo @D\\n", "p/x $pc", "monitor status",
+        "reverse-continue", "echo @E\\n", "p/x $pc",
+        "delete", "continue"])
+    rc, sout, serr = finish(p)
+    a, b, c = regs_at(out, "@A"), regs_at(out, "@B"), regs_at(out, "@C")
+    n = insns_counts(out)
+    check(len(a) >= 30 and a == c, "reverse-stepi 25 + stepi 25 = the same registers",
+          "%s\n%s" % (a, c))
+    check(len(n) >= 3 and n[0] == n[2] and n[1] == n[0] - 25,
+          "... and the same instruction count, 25 fewer in between", str(n))
+    check(a != b, "reverse-stepi changed the state", out)
+    d = out.split("@D", 1)[1] if "@D" in out else ""
+    check(re.search(r"= 0x%x$" % symbol(elf, "printf"), d, re.M) is not None,
+          "reverse-continue stops at the breakpoint it passed", out)
+    e = out.split("@E", 1)[1] if "@E" in out else ""
+    check("No more reverse-execution history" in out and
+          re.search(r"= 0x%x$" % symbol(elf, "_start"), e, re.M) is not None,
+          "reverse-continue without an earlier hit ends at the oldest checkpoint", out)
+    check("exited normally" in out and rc == 0, "the run ends normally", serr)
+    check(sout.count("hello from vmxbox guest firmware") == 1,
+          "re-executed output is not printed again", sout)
+
+
+CASES = [case_break_step_regs_mem, case_reverse, case_hw_watch, case_protocol,
          case_interrupt_and_threads, case_tcp_and_qemu, case_usage_errors]
 
 

@@ -30,7 +30,7 @@ void interp_set_debug(struct engine *e, const struct engine_debug *d)
 	if (ip->dbg.n_wp > ENGINE_DEBUG_MAX_WP)
 		ip->dbg.n_wp = ENGINE_DEBUG_MAX_WP;
 	ip->dbg_active = ip->dbg.n_bp || ip->dbg.n_wp;
-	ip->dbg_skip_count = ip->s.insn_count;
+	ip->dbg_skip_count = d->no_skip ? UINT64_MAX : ip->s.insn_count;
 	ip->dbg_skip_rip = ip->s.rip;
 	ip->dbg_hit_valid = false;
 	/* Watchpoints see every access only without the host-pointer TLB. */
