@@ -7,7 +7,9 @@
  * through trampoline.S and reporting its CPUID initial APIC ID, x2APIC
  * ID and local APIC ID, fixed IPIs from the BSP waking APs halted with
  * interrupts on, NMIs, and locked increments from every CPU at once
- * adding up exactly.  With --append=halt the BSP halts at the end instead
+ * adding up exactly, and code modified by one CPU running anew on every
+ * CPU that had run (and cached the decode of) the old bytes.  With
+ * --append=halt the BSP halts at the end instead
  * of exiting, so that every vCPU is halted for good.  The APs never
  * print: the BSP reports everything, so the output is the same whatever
  * the interleaving.  AP start-up itself is ap.c and trampoline.S.
@@ -29,6 +31,41 @@ struct ap_report {
 static volatile struct ap_report rep[MAX_CPUS];
 static volatile uint32_t alive, go, done;
 static volatile uint64_t counter;
+
+/* Cross-modifying code: "mov eax, imm32; ret" rewritten by one CPU and
+ * run by others (each vCPU keeps its own decoded-instruction cache). */
+static uint8_t patch_code[16] __attribute__((aligned(16)));
+static volatile uint32_t xmod_req, xmod_done, xmod_seen;
+
+static void xmod_write(uint32_t value)
+{
+	static const uint8_t tmpl[6] = { 0xb8, 0, 0, 0, 0, 0xc3 };
+
+	memcpy(patch_code, tmpl, sizeof(tmpl));
+	memcpy(patch_code + 1, &value, 4);
+	asm volatile("" ::: "memory");
+}
+
+static uint32_t xmod_call(void)
+{
+	uint32_t (*fn)(void) = (uint32_t (*)(void))(uintptr_t)patch_code;
+
+	return fn();
+}
+
+/* CPU 1's part (ap_start), asked for step by step through xmod_req. */
+static void xmod_ap(void)
+{
+	while (xmod_req != 1)
+		asm volatile("pause");
+	xmod_seen = xmod_call();	/* 2: caches the decode on CPU 1 */
+	xmod_write(3);			/* for the BSP, which cached 2 */
+	xmod_done = 1;
+	while (xmod_req != 2)
+		asm volatile("pause");
+	xmod_seen = xmod_call();	/* 4: the BSP rewrote CPU 1's cache */
+	xmod_done = 2;
+}
 
 static bool on_ipi(struct trap_frame *f)
 {
@@ -90,6 +127,8 @@ void ap_start(uint32_t id)
 	/* Halted with interrupts on until the BSP's IPI wakes it. */
 	while (!r->ipis)
 		asm volatile("sti; hlt; cli" ::: "memory");
+	if (id == 1)
+		xmod_ap();
 	while (!go)
 		asm volatile("pause");
 	for (unsigned i = 0; i < LOCK_ITERS; i++)
@@ -150,6 +189,24 @@ static void test_ipis(unsigned n)
 		report(wait_for(&rep[k].ipis, 1), "cpu %u woken by ipi", k);
 }
 
+/* Self- and cross-modifying code (SDM Vol. 3A 8.1.3): a write to code
+ * that a CPU has already run is seen by that CPU's next fetch. */
+static void test_cross_modify(void)
+{
+	xmod_write(1);
+	expect_eq(xmod_call(), 1, "xmod: first run");
+	xmod_write(2);
+	expect_eq(xmod_call(), 2, "xmod: own write seen");
+	xmod_req = 1;
+	report(wait_for(&xmod_done, 1), "xmod: cpu 1 rewrote the code");
+	expect_eq(xmod_seen, 2, "xmod: cpu 1 ran the bsp's bytes");
+	expect_eq(xmod_call(), 3, "xmod: cpu 1's write seen by the bsp");
+	xmod_write(4);
+	xmod_req = 2;
+	report(wait_for(&xmod_done, 2), "xmod: cpu 1 ran again");
+	expect_eq(xmod_seen, 4, "xmod: bsp's write seen by cpu 1");
+}
+
 /* Locked read-modify-writes are atomic across vCPUs. */
 static void test_locked(unsigned n)
 {
@@ -185,6 +242,7 @@ int main(void)
 	start_aps(n);
 	check_aps(n);
 	test_ipis(n);
+	test_cross_modify();
 	test_locked(n);
 	test_nmi(n);
 	if (strcmp(boot_info.cmdline, "halt"))

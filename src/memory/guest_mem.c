@@ -64,8 +64,31 @@ void gmem_destroy(struct guest_mem *gm)
 
 void gmem_note_write_slow(struct guest_mem *gm, uint64_t gpa, uint64_t len)
 {
-	if (gm->code_write)
-		gm->code_write(gm->code_write_opaque, gpa, len);
+	for (unsigned i = 0; i < gm->n_code_listeners; i++)
+		gm->code_listeners[i].fn(gm->code_listeners[i].opaque, gpa, len);
+}
+
+int gmem_add_code_listener(struct guest_mem *gm, gmem_code_write_fn *fn,
+			   void *opaque)
+{
+	if (gm->n_code_listeners >= GMEM_MAX_CODE_LISTENERS)
+		return -1;
+	gm->code_listeners[gm->n_code_listeners++] =
+		(struct gmem_code_listener){ .fn = fn, .opaque = opaque };
+	return 0;
+}
+
+void gmem_remove_code_listener(struct guest_mem *gm, gmem_code_write_fn *fn,
+			       void *opaque)
+{
+	for (unsigned i = 0; i < gm->n_code_listeners; i++) {
+		struct gmem_code_listener *l = &gm->code_listeners[i];
+
+		if (l->fn == fn && l->opaque == opaque) {
+			*l = gm->code_listeners[--gm->n_code_listeners];
+			return;
+		}
+	}
 }
 
 void gmem_mark_code_page(struct guest_mem *gm, uint64_t gpa)
@@ -76,13 +99,6 @@ void gmem_mark_code_page(struct guest_mem *gm, uint64_t gpa)
 		gm->code_pages[pfn >> 6] |= 1ull << (pfn & 63);
 }
 
-void gmem_clear_code_page(struct guest_mem *gm, uint64_t gpa)
-{
-	uint64_t pfn = gpa >> GUEST_PAGE_SHIFT;
-
-	if (gpa < gm->span)
-		gm->code_pages[pfn >> 6] &= ~(1ull << (pfn & 63));
-}
 
 bool gmem_read(const struct guest_mem *gm, uint64_t gpa, void *buf, uint64_t len)
 {

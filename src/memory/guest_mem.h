@@ -38,15 +38,35 @@ static inline uint64_t gmem_low_size(uint64_t ram)
 	return ram < GMEM_SPLIT_AT ? ram : GMEM_LOW_MAX;
 }
 
+/* A decode cache's "these bytes changed" callback (gmem_note_write). */
+typedef void gmem_code_write_fn(void *opaque, uint64_t gpa, uint64_t len);
+
+struct gmem_code_listener {
+	gmem_code_write_fn *fn;
+	void *opaque;
+};
+
+/* vCPUs (at most 16, docs/smp.md) plus room for tools and tests. */
+#define GMEM_MAX_CODE_LISTENERS 32
+
 struct guest_mem {
 	uint8_t *host;      /* base of the mapping: host + gpa */
 	uint64_t size;      /* bytes of RAM, multiple of GUEST_PAGE_SIZE */
 	uint64_t low;       /* RAM at [0, low) */
 	uint64_t span;      /* end of RAM: low, or 4 GiB + size - low */
 	uint64_t *code_pages; /* 1 bit per page: decoded code cached there */
-	void (*code_write)(void *opaque, uint64_t gpa, uint64_t len);
-	void *code_write_opaque;
+	/* Every decode cache over this memory (one per vCPU): a write to a
+	 * code page must reach all of them, not only the writer's. */
+	struct gmem_code_listener code_listeners[GMEM_MAX_CODE_LISTENERS];
+	unsigned n_code_listeners;
 };
+
+/* Register a decode cache's invalidation callback; -1 when the table is
+ * full.  Remove it before the cache goes away. */
+int gmem_add_code_listener(struct guest_mem *gm, gmem_code_write_fn *fn,
+			   void *opaque);
+void gmem_remove_code_listener(struct guest_mem *gm, gmem_code_write_fn *fn,
+			       void *opaque);
 
 /* Returns 0, or -errno with *err (if non-NULL) describing the failure. */
 int gmem_init(struct guest_mem *gm, uint64_t size);
@@ -110,8 +130,9 @@ static inline void gmem_note_write(struct guest_mem *gm, uint64_t gpa,
 		gmem_note_write_slow(gm, gpa, len);
 }
 
+/* A decode cache holds code of gpa's page from now on.  Bits are never
+ * cleared: another cache may still hold code of the same page. */
 void gmem_mark_code_page(struct guest_mem *gm, uint64_t gpa);
-void gmem_clear_code_page(struct guest_mem *gm, uint64_t gpa);
 
 /* Bounds-checked copies.  Return false (and copy nothing) if out of range. */
 bool gmem_read(const struct guest_mem *gm, uint64_t gpa, void *buf, uint64_t len);

@@ -164,7 +164,7 @@ static void count_code_write(void *opaque, uint64_t gpa, uint64_t len)
  * page holds code (self-modifying code). */
 START_TEST(writes_to_code_pages_are_seen)
 {
-	h.mem.code_write = count_code_write;
+	ck_assert_int_eq(gmem_add_code_listener(&h.mem, count_code_write, NULL), 0);
 	code_writes = 0;
 	wr(LIN + 8, 1);
 	wr(LIN + 8, 2);
@@ -172,7 +172,7 @@ START_TEST(writes_to_code_pages_are_seen)
 	gmem_mark_code_page(&h.mem, OLD);
 	wr(LIN + 8, 3);
 	ck_assert_uint_eq(code_writes, 1);
-	h.mem.code_write = NULL;
+	gmem_remove_code_listener(&h.mem, count_code_write, NULL);
 }
 
 /* An entry the TLB evicts goes here too: fill the TLB set of LIN (4

@@ -33,27 +33,49 @@ START_TEST(bad_sizes_rejected)
 }
 END_TEST
 
-static unsigned code_writes;
+static unsigned code_writes[2];
 static void on_code_write(void *opaque, uint64_t gpa, uint64_t len)
 {
-	code_writes++;
+	(void)gpa;
+	(void)len;
+	code_writes[*(int *)opaque]++;
 }
 
+/* Writes to a page marked as code reach every registered decode cache
+ * (one per vCPU); a removed one hears nothing more. */
 START_TEST(code_page_writes_notify)
 {
+	static int id[2] = { 0, 1 };
 	struct guest_mem gm;
 
 	ck_assert_int_eq(gmem_init(&gm, 4ull << 20), 0);
-	gm.code_write = on_code_write;
-	code_writes = 0;
+	ck_assert_int_eq(gmem_add_code_listener(&gm, on_code_write, &id[0]), 0);
+	ck_assert_int_eq(gmem_add_code_listener(&gm, on_code_write, &id[1]), 0);
+	code_writes[0] = code_writes[1] = 0;
 	gmem_mark_code_page(&gm, 0x3000);
 	ck_assert(gmem_write_u32(&gm, 0x2000, 1));
-	ck_assert_uint_eq(code_writes, 0);
+	ck_assert_uint_eq(code_writes[0] + code_writes[1], 0);
 	ck_assert(gmem_write_u32(&gm, 0x2ffe, 1)); /* straddles into 0x3000 */
-	ck_assert_uint_eq(code_writes, 1);
-	gmem_clear_code_page(&gm, 0x3000);
+	ck_assert_uint_eq(code_writes[0], 1);
+	ck_assert_uint_eq(code_writes[1], 1);
+	gmem_remove_code_listener(&gm, on_code_write, &id[0]);
 	ck_assert(gmem_write_u32(&gm, 0x3000, 1));
-	ck_assert_uint_eq(code_writes, 1);
+	ck_assert_uint_eq(code_writes[0], 1);
+	ck_assert_uint_eq(code_writes[1], 2);
+	gmem_destroy(&gm);
+}
+END_TEST
+
+/* The table is bounded: one too many is refused, not overflowed. */
+START_TEST(code_listeners_bounded)
+{
+	static int id;
+	struct guest_mem gm;
+
+	ck_assert_int_eq(gmem_init(&gm, 4ull << 20), 0);
+	for (unsigned i = 0; i < GMEM_MAX_CODE_LISTENERS; i++)
+		ck_assert_int_eq(gmem_add_code_listener(&gm, on_code_write, &id), 0);
+	ck_assert_int_eq(gmem_add_code_listener(&gm, on_code_write, &id), -1);
 	gmem_destroy(&gm);
 }
 END_TEST
@@ -130,6 +152,7 @@ int main(void)
 	tcase_add_test(tc, bounds_are_checked);
 	tcase_add_test(tc, bad_sizes_rejected);
 	tcase_add_test(tc, code_page_writes_notify);
+	tcase_add_test(tc, code_listeners_bounded);
 	tcase_add_test(tc, sizes_parse);
 	tcase_add_test(tc, pc_hole_split);
 	suite_add_tcase(s, tc);

@@ -8,8 +8,9 @@
  * instructions, see fetch_valid) and one tag compare; no Zydis call.
  *
  * Self-modifying code: every page holding a cached decode is marked in
- * guest_mem's code_pages bitmap; guest_mem calls us back on any write to
- * such a page and we drop the decodes whose bytes may overlap the write.
+ * guest_mem's code_pages bitmap; guest_mem calls every vCPU's cache back
+ * on any write to such a page (by any vCPU or device) and each drops the
+ * decodes whose bytes may overlap the write.
  * Instructions that cross a page boundary are never cached (their two
  * halves may live in unrelated physical pages), nor is code outside RAM.
  */
@@ -80,8 +81,11 @@ int interp_decode_init(struct interp *ip)
 		ip->dcache = NULL;
 	if (!ip->dcache)
 		return -1;
-	ip->cfg.mem->code_write = dcache_code_write;
-	ip->cfg.mem->code_write_opaque = ip;
+	if (gmem_add_code_listener(ip->cfg.mem, dcache_code_write, ip)) {
+		munmap(ip->dcache, sizeof(*ip->dcache));
+		ip->dcache = NULL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -89,10 +93,8 @@ void interp_decode_fini(struct interp *ip)
 {
 	struct guest_mem *gm = ip->cfg.mem;
 
-	if (gm && gm->code_write_opaque == ip) {
-		gm->code_write = NULL;
-		gm->code_write_opaque = NULL;
-	}
+	if (gm && ip->dcache)
+		gmem_remove_code_listener(gm, dcache_code_write, ip);
 	if (ip->dcache)
 		munmap(ip->dcache, sizeof(*ip->dcache));
 	ip->dcache = NULL;
