@@ -17,73 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "snapshot/snapshot.h"
-
-#define OUT_MAX (1 << 20)
-
-struct result {
-	int status;
-	char *out;
-	size_t out_len;
-	char err[16384];
-	uint64_t insns;            /* from -v: "N instructions in" */
-};
-
-static int failures;
-
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);	\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-		failures++;						\
-	}								\
-} while (0)
-
-static void slurp(FILE *f, char *buf, size_t cap, size_t *len)
-{
-	rewind(f);
-	*len = fread(buf, 1, cap - 1, f);
-	buf[*len] = '\0';
-	fclose(f);
-}
-
-static void run(struct result *r, const char *const *args)
-{
-	FILE *out = tmpfile(), *err = tmpfile();
-	const char *argv[16] = { getenv("VMXBOX") };
-	unsigned n = 1;
-	size_t elen;
-	int ws;
-	pid_t pid;
-
-	for (; args[n - 1] && n < 15; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
-	pid = fork();
-	if (pid == 0) {
-		dup2(fileno(out), 1);
-		dup2(fileno(err), 2);
-		execv(argv[0], (char **)argv);
-		_exit(127);
-	}
-	waitpid(pid, &ws, 0);
-	r->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-	r->out = malloc(OUT_MAX);
-	slurp(out, r->out, OUT_MAX, &r->out_len);
-	slurp(err, r->err, sizeof(r->err), &elen);
-	const char *p = strstr(r->err, " instructions in");
-
-	r->insns = 0;
-	if (p) {
-		while (p > r->err && p[-1] != ':')
-			p--;
-		r->insns = strtoull(p + 1, NULL, 10);
-	}
-}
+#include "snap_run.h"
 
 /* The snapshot's engine, instruction count and serial bytes written. */
 static bool snap_info(const char *file, char *engine, size_t elen,
@@ -111,7 +48,7 @@ static void restore_on(const char *what, const char *file, const char *engine,
 	char eng[80], taken_on[SNAP_NAME_MAX];
 	uint64_t at, bytes;
 	bool vmx;
-	struct result res;
+	struct result res = { 0 };
 
 	if (!snap_info(file, taken_on, sizeof(taken_on), &at, &bytes, &vmx))
 		return;
@@ -142,7 +79,7 @@ static void take(const char *fw, const char *engine, const char *spec,
 		 const char *path, const struct result *ref)
 {
 	char eng[32], snaparg[800], onarg[64];
-	struct result r;
+	struct result r = { 0 };
 
 	snprintf(eng, sizeof(eng), "--engine=%s", engine);
 	snprintf(snaparg, sizeof(snaparg), "--snapshot=%s", path);
@@ -165,7 +102,7 @@ static void take(const char *fw, const char *engine, const char *spec,
 static uint64_t run_length(const char *fw, const char *engine)
 {
 	char eng[32];
-	struct result r;
+	struct result r = { 0 };
 	uint64_t n;
 
 	snprintf(eng, sizeof(eng), "--engine=%s", engine);
@@ -187,7 +124,7 @@ static void check_image(const char *name, const char *fw, const char *dir,
 	const char *args[] = { "run", "--engine=interp", fw, NULL };
 	const char *engines[] = { "interp", "kvm" };
 	char path[700], spec[32];
-	struct result ref;
+	struct result ref = { 0 };
 
 	run(&ref, args);
 	CHECK(ref.out_len > 0, "%s: no output on interp (%s)", name, ref.err);
@@ -221,7 +158,7 @@ static bool kvm_missing(const char *hello)
 {
 	const char *dev = getenv("VMXBOX_KVM_DEVICE");
 	const char *args[] = { "run", "--engine=kvm", hello, NULL };
-	struct result r;
+	struct result r = { 0 };
 
 	if (!dev || !*dev)
 		dev = "/dev/kvm";

@@ -24,76 +24,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "snapshot/snapshot.h"
+#include "snap_run.h"
 
 #define EXIT_SKIP 77
-#define OUT_MAX (1 << 20)
-
-struct result {
-	int status;
-	char *out;
-	size_t out_len;
-	char err[16384];
-	uint64_t insns;
-};
-
-static int failures;
-
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);	\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-		failures++;						\
-	}								\
-} while (0)
-
-static void slurp(FILE *f, char *buf, size_t cap, size_t *len)
-{
-	rewind(f);
-	*len = fread(buf, 1, cap - 1, f);
-	buf[*len] = '\0';
-	fclose(f);
-}
-
-static void run(struct result *r, const char *const *args)
-{
-	FILE *out = tmpfile(), *err = tmpfile();
-	const char *argv[40] = { getenv("VMXBOX") };
-	unsigned n = 1;
-	size_t elen;
-	int ws;
-
-	for (; args[n - 1] && n < 39; n++)
-		argv[n] = args[n - 1];
-	argv[n] = NULL;
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		dup2(fileno(out), 1);
-		dup2(fileno(err), 2);
-		execv(argv[0], (char **)argv);
-		_exit(127);
-	}
-	waitpid(pid, &ws, 0);
-	r->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-	if (!r->out)
-		r->out = malloc(OUT_MAX);
-	slurp(out, r->out, OUT_MAX, &r->out_len);
-	slurp(err, r->err, sizeof(r->err), &elen);
-	const char *p = strstr(r->err, "instructions in");
-
-	r->insns = 0;
-	if (p) {
-		while (p > r->err && p[-1] != ':')
-			p--;
-		r->insns = strtoull(p + 1, NULL, 10);
-	}
-}
-
 static bool engine_works(const char *fw)
 {
 	struct result r = { 0 };
