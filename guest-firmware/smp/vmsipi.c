@@ -5,7 +5,8 @@
  * waits there (the run goes on); CPU 0 sends it INIT, which an L2 in
  * wait-for-SIPI blocks (no exit, SDM 26.2), then a SIPI: a VM exit with
  * reason 4 and the vector as qualification, the guest state untouched
- * and wait-for-SIPI saved.  The INIT stays pending, blocked in VMX root
+ * and wait-for-SIPI saved; an expired preemption timer does not exit in
+ * that state (26.5.1).  The INIT stays pending, blocked in VMX root
  * operation (24.8), and exits (3) as soon as CPU 1 enters its L2 active.
  * The APs run what the BSP posts in their mailboxes (ap.c).
  */
@@ -29,6 +30,7 @@ static struct {
 	int launch_result;
 	uint32_t exit_reason;
 	uint64_t qual, activity, rip, rbx;
+	bool timer;
 	int resume_result;
 	uint32_t exit_reason2;
 	uint64_t rip2;
@@ -60,6 +62,11 @@ static void ap_wait_for_sipi(void *arg)
 	vmx_vm_reset(&vm, g_count, stack);
 	vmcs_write(HOST_TR_BASE, (uint64_t)&ap_tss[1]);
 	vmcs_write(GUEST_ACTIVITY_STATE, ACT_WAIT_SIPI);
+	/* A preemption timer that expires at once: it counts but does not
+	 * exit in wait-for-SIPI (SDM 26.5.1). */
+	res.timer = vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL,
+				PIN_PREEMPTION_TIMER, 0);
+	vmcs_write(VMX_PREEMPTION_TIMER_VALUE, 0);
 	__atomic_store_n(&in_l2, 1, __ATOMIC_SEQ_CST);
 	res.launch_result = vmx_vm_run(&vm);
 	__atomic_store_n(&in_l2, 0, __ATOMIC_SEQ_CST);
@@ -69,6 +76,7 @@ static void ap_wait_for_sipi(void *arg)
 	res.rip = vmcs_read(GUEST_RIP);
 	res.rbx = vm.regs.rbx;
 	vmcs_write(GUEST_ACTIVITY_STATE, ACT_ACTIVE);
+	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, 0, PIN_PREEMPTION_TIMER);
 	res.resume_result = vmx_vm_run(&vm);
 	res.exit_reason2 = vm.exit_reason;
 	res.rip2 = vmcs_read(GUEST_RIP);
@@ -94,7 +102,9 @@ static void test_sipi(void)
 	smp_send_ipi(1, ICR_SIPI | SIPI_VEC);
 	report(smp_wait_done(1), "cpu 1 back in l1");
 	expect_vmx(res.launch_result, VMX_SUCCEED, 0, "vmlaunch in wait-for-sipi");
-	expect_eq(res.exit_reason, EXIT_REASON_SIPI, "sipi exit (reason 4)");
+	expect_eq(res.timer, 1, "preemption timer 0 armed");
+	expect_eq(res.exit_reason, EXIT_REASON_SIPI,
+		  "sipi exit (reason 4), no preemption-timer exit");
 	expect_eq(res.qual, SIPI_VEC, "qualification: the sipi vector");
 	expect_eq(res.activity, ACT_WAIT_SIPI, "activity state saved: wait-for-sipi");
 	expect_eq(res.rip, (uint64_t)g_count, "guest rip untouched");

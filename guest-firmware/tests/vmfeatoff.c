@@ -38,6 +38,8 @@ static const struct feature features[] = {
 	  { GUEST_INTR_STATUS, EOI_EXIT_BITMAP0 }, false },
 	{ "posted interrupts", PIN_POSTED_INTR,
 	  { POSTED_INTR_NOTIFICATION_VECTOR, POSTED_INTR_DESC_ADDR }, true },
+	{ "virtualize apic accesses", SEC_VIRT_APIC_ACCESSES,
+	  { APIC_ACCESS_ADDR, 0 }, false },
 };
 
 static void expect_no_field(uint32_t field, const char *feature)
@@ -145,6 +147,28 @@ static void test_eptp_switching(void)
 		   "eptp switching off: vm-function control bit 0 fails entry");
 }
 
+/* Wait-for-SIPI is an activity state (IA32_VMX_MISC bit 8): without it
+ * VM entry in that state fails as invalid guest state (27.3.1.5). */
+static void test_wait_for_sipi(void)
+{
+	if (vmx_caps.misc & (1ULL << 8)) {
+		test_section("wait-for-sipi advertised");
+		return;
+	}
+	test_section("wait-for-sipi off");
+	expect_eq(vmx_caps.misc >> 6 & 7, 1,
+		  "wait-for-sipi off: vmx_misc activity states hlt only");
+	vmx_vm_reset(&vm, g_vmcall, stack_top);
+	vmcs_write(GUEST_ACTIVITY_STATE, 3);
+	if (vmx_vm_run(&vm) == VMX_SUCCEED)
+		expect_eq(vm.exit_reason, EXIT_REASON_ENTRY_FAILURE |
+			  EXIT_REASON_INVALID_GUEST_STATE,
+			  "wait-for-sipi off: vm entry in it fails (exit 33)");
+	else
+		test_result(false, "wait-for-sipi off: vm entry in it fails",
+			    "VMfail");
+}
+
 int main(void)
 {
 	printf("vmxbox nested test: vmx features the cpu model turned off\n");
@@ -156,6 +180,7 @@ int main(void)
 	for (unsigned i = 0; i < ARRAY_SIZE(features); i++)
 		test_feature(&features[i]);
 	test_eptp_switching();
+	test_wait_for_sipi();
 	vmclear(vm.vmcs_pa);
 	vmx_disable();
 	return test_summary();

@@ -141,6 +141,7 @@ enum cpu_vmx_feature {
 	CPU_VMX_VINTR_DELIVERY,  /* secondary control 9 */
 	CPU_VMX_POSTED_INTR,     /* pin-based control 7 */
 	CPU_VMX_APIC_ACCESS_VIRT,/* secondary control 0 */
+	CPU_VMX_WAIT_SIPI,       /* IA32_VMX_MISC bit 8: wait-for-SIPI */
 	CPU_VMX_FEATURES
 };
 

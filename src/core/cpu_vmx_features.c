@@ -33,6 +33,8 @@ const struct cpu_vmx_feature_info cpu_vmx_feature_table[] = {
 	  CPU_VMX_VINTR_DELIVERY, "posted-interrupt processing" },
 	{ CPU_VMX_APIC_ACCESS_VIRT, "vmx-apicv-xapic", "vapic", -1,
 	  "virtualize APIC accesses" },
+	{ CPU_VMX_WAIT_SIPI, "vmx-activity-wait-sipi", NULL, -1,
+	  "the wait-for-SIPI activity state (IA32_VMX_MISC bit 8)" },
 };
 
 const size_t cpu_vmx_feature_count =

@@ -132,9 +132,9 @@ enum icpt_result vmx_apic_access(struct vmx_vcpu *v,
 	ctx->no_tlb = true;
 	if (!linear)
 		return access_exit(v, ctx, 0, event ? AA_GPA_EVENT : AA_GPA_INSN);
+	/* Event delivery fetches nothing: a fetch is always type 2. */
 	if (access & EPT_ACC_FETCH)
-		return access_exit(v, ctx, off, event ? AA_LINEAR_EVENT :
-					       AA_LINEAR_FETCH);
+		return access_exit(v, ctx, off, AA_LINEAR_FETCH);
 	if (access & EPT_ACC_WRITE) {
 		if (!tpr_shadow || !write_virtualized(v, off, size))
 			return access_exit(v, ctx, off, event ? AA_LINEAR_EVENT

@@ -312,7 +312,9 @@ void vmx_caps_init(struct vmx_caps *c, const struct cpu_model *m)
 	set_msr(c, MSR_IA32_VMX_EXIT_CTLS, ctl_msr(&plain[W_EXIT]));
 	set_msr(c, MSR_IA32_VMX_ENTRY_CTLS, ctl_msr(&plain[W_ENTRY]));
 	set_msr(c, MSR_IA32_VMX_MISC, MISC_PREEMPT_RATE | MISC_STORE_LMA |
-		MISC_ACT_HLT | MISC_ACT_WAIT_SIPI | MISC_CR3_TARGETS << 16 | MISC_MSR_LIST_N << 25);
+		MISC_ACT_HLT |
+		(cpu_vmx_has(m, CPU_VMX_WAIT_SIPI) ? MISC_ACT_WAIT_SIPI : 0) |
+		MISC_CR3_TARGETS << 16 | MISC_MSR_LIST_N << 25);
 	set_msr(c, MSR_IA32_VMX_CR0_FIXED0, c->cr0_fixed0);
 	set_msr(c, MSR_IA32_VMX_CR0_FIXED1, c->cr0_fixed1);
 	set_msr(c, MSR_IA32_VMX_CR4_FIXED0, c->cr4_fixed0);

@@ -200,6 +200,14 @@ START_TEST(cpu_model_turns_vmx_features_off)
 		CPU2_VMCS_SHADOWING | CPU2_ENABLE_PML | CPU2_EPT_VIOLATION_VE |
 		CPU2_MODE_BASED_EPT_EXEC | CPU2_TSC_SCALING | CPU2_ENABLE_VMFUNC);
 	ck_assert_uint_eq(c.vmfunc, VMFUNC_EPTP_SWITCHING);
+	ck_assert(c.msr[MSR_IA32_VMX_MISC - MSR_IA32_VMX_FIRST] & (1ull << 8));
+	/* Wait-for-SIPI is IA32_VMX_MISC bit 8, not a control. */
+	ck_assert_int_eq(cpu_model_parse(&m, "max,-vmx-activity-wait-sipi",
+					 err, sizeof(err)), 0);
+	vmx_caps_init(&c, &m);
+	ck_assert(!(c.msr[MSR_IA32_VMX_MISC - MSR_IA32_VMX_FIRST] &
+		    (1ull << 8)));
+	ck_assert(c.msr[MSR_IA32_VMX_MISC - MSR_IA32_VMX_FIRST] & (1ull << 6));
 	ck_assert_int_eq(cpu_model_parse(&m, "max,-vmx-nothing", err,
 					 sizeof(err)), -1);
 	ck_assert(strstr(err, "vmx-nothing") != NULL);
