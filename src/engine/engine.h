@@ -179,6 +179,10 @@ struct engine_ops {
 	 * from).
 	 */
 	void (*set_debug)(struct engine *e, const struct engine_debug *d);
+	/* Optional; on the vCPU thread inside run() only (an observer of the
+	 * instruction being executed): run() returns ENGINE_EXIT_STOP right
+	 * after this instruction, not at the end of a batch. */
+	void (*stop_after_insn)(struct engine *e);
 };
 
 struct engine {

@@ -221,9 +221,10 @@ static int listen_unix(struct gdb_server *s, const struct spec *p, char *where,
 		       size_t wherelen, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char tmp[sizeof(sa.sun_path)];
 	struct stat st;
 	mode_t old;
-	int r;
+	int r, n;
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p->path);
 	if (lstat(p->path, &st) == 0) {
@@ -245,13 +246,25 @@ static int listen_unix(struct gdb_server *s, const struct spec *p, char *where,
 		snprintf(err, errlen, "--gdb: socket: %s", strerror(errno));
 		return -1;
 	}
+	/* Bound and listening under a private name first, then linked into
+	 * place: whoever sees the path can connect at once. */
+	n = snprintf(tmp, sizeof(tmp), "%s.%d~", p->path, (int)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		snprintf(tmp, sizeof(tmp), "%s", p->path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", tmp);
+	unlink(tmp);
 	old = umask(0177);          /* born 0600 */
 	r = bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
-	if (r || listen(s->lfd, 1)) {
+	if (r || listen(s->lfd, 1) ||
+	    (strcmp(tmp, p->path) && link(tmp, p->path))) {
 		snprintf(err, errlen, "--gdb: %s: %s", p->path, strerror(errno));
+		if (!r && strcmp(tmp, p->path))
+			unlink(tmp);
 		return -1;
 	}
+	if (strcmp(tmp, p->path))
+		unlink(tmp);
 	snprintf(s->path, sizeof(s->path), "%s", p->path);
 	snprintf(where, wherelen, "unix:%s", p->path);
 	return 0;

@@ -17,59 +17,13 @@
 #include "core/page_walk.h"
 #include "gdb/gdb_server.h"
 #include "machine/gdb_history.h"
+#include "machine/gdb_int.h"
 #include "machine/machine.h"
 #include "machine/monitor_cmds.h"
-
-/*
- * What the vCPU is doing for gdb between a resume and the stop reply.
- * Going backwards (bs/bc) is a series of forward runs from checkpoints,
- * each ended by a park: REV_SEARCH runs a window [checkpoint, end) with
- * the breakpoints armed and remembers the last hit; REV_GOTO runs with
- * them off to an exact instruction count, where the stop is reported.
- */
-enum run_phase {
-	RUN_IDLE,
-	RUN_FORWARD,        /* c/s: chunks of `interval` with checkpoints */
-	RUN_REV_SEARCH,
-	RUN_REV_GOTO,
-};
-
-struct run_plan {
-	enum run_phase phase;
-	bool step;                /* RUN_FORWARD: s, not c */
-	int k;                    /* RUN_REV_SEARCH: the checkpoint */
-	uint64_t end;             /* RUN_REV_SEARCH: window end */
-	bool found;               /* a hit in the window */
-	uint64_t hit_at;          /* its instruction count */
-	struct gdb_stop stop;     /* RUN_REV_GOTO: the reply at the end */
-};
-
-struct machine_gdb {
-	struct machine *m;
-	struct ev_loop *loop;
-	struct gdb_server *srv;
-	ev_async parked;
-	struct engine_debug dbg;
-	bool interrupted;            /* ^C since the last resume */
-	struct gdb_history *hist;    /* --reverse */
-	struct run_plan plan;
-	bool deferred;               /* a stop to report from the loop */
-	struct gdb_stop deferred_stop;
-	uint64_t resume_parks;       /* ctl.parks at the last resume */
-	/* Written by the vCPU thread as it parks (under ctl.lock). */
-	enum engine_exit_reason park_reason;
-	struct engine_exit park_exit;
-	unsigned park_cpu;
-};
 
 static struct machine_gdb *to_g(void *t)
 {
 	return t;
-}
-
-static struct engine *eng_of(struct machine *m, unsigned cpu)
-{
-	return cpu < m->n_cpus ? m->cpu[cpu]->eng : NULL;
 }
 
 /* ---- registers and memory ----------------------------------------------- */
@@ -79,45 +33,46 @@ static unsigned t_nr_cpus(void *t)
 	return to_g(t)->m->n_cpus;
 }
 
+/* Registers in the current view (gdb_view.c). */
 static bool t_get_state(void *t, unsigned cpu, struct cpu_state *s)
 {
-	struct machine *m = to_g(t)->m;
-	struct engine *e = eng_of(m, cpu);
+	struct machine_gdb *g = to_g(t);
+	bool live;
 
-	if (!e)
-		return false;
-	m->ops->get_state(e, s);
-	return true;
+	return cpu < g->m->n_cpus &&
+	       gdb_view_state(g->m, g->m->cpu[cpu], g->view, s, &live);
 }
 
+/* Only the running level's registers can be written: the other one's
+ * are VMCS fields, which L1 owns. */
 static bool t_set_state(void *t, unsigned cpu, const struct cpu_state *s)
 {
-	struct machine *m = to_g(t)->m;
-	struct engine *e = eng_of(m, cpu);
+	struct machine_gdb *g = to_g(t);
+	struct machine *m = g->m;
+	struct cpu_state cur;
+	bool live;
 
-	if (!e || vcpu_state(m) != VCPU_PAUSED)
+	if (cpu >= m->n_cpus || vcpu_state(m) != VCPU_PAUSED ||
+	    !gdb_view_state(m, m->cpu[cpu], g->view, &cur, &live) || !live)
 		return false;
-	m->ops->set_state(e, s);
+	m->ops->set_state(m->cpu[cpu]->eng, s);
 	return true;
-}
-
-static bool read_table(void *opaque, uint64_t gpa, void *buf, unsigned len)
-{
-	return gmem_read(opaque, gpa, buf, len);
 }
 
 /*
- * Linear addresses through the vCPU's paging, page by page, RAM only (a
- * debugger's read must not reach a device register).  Returns the bytes
- * done before the first unmapped page.
+ * Linear addresses through the view's paging (L2: its tables and pages
+ * through L1's EPT), page by page, RAM only (a debugger's read must not
+ * reach a device register).  Returns the bytes done before the first
+ * unmapped page.
  */
-static size_t access_mem(struct machine *m, unsigned cpu, uint64_t lin,
+static size_t access_mem(struct machine_gdb *g, unsigned cpu, uint64_t lin,
 			 uint8_t *rbuf, const uint8_t *wbuf, size_t len)
 {
+	struct machine *m = g->m;
 	struct cpu_state s;
 	size_t done = 0;
 
-	if (!t_get_state(m->gdb, cpu, &s))
+	if (!t_get_state(g, cpu, &s))
 		return 0;
 	while (done < len) {
 		uint64_t a = lin + done, gpa;
@@ -126,7 +81,7 @@ static size_t access_mem(struct machine *m, unsigned cpu, uint64_t lin,
 
 		if (n > len - done)
 			n = len - done;
-		if (!page_walk(&s, a, read_table, &m->mem, &gpa))
+		if (!gdb_view_translate(m, m->cpu[cpu], g->view, &s, a, &gpa))
 			break;
 		ok = rbuf ? gmem_read(&m->mem, gpa, rbuf + done, n)
 			  : gmem_write(&m->mem, gpa, wbuf + done, n);
@@ -140,17 +95,15 @@ static size_t access_mem(struct machine *m, unsigned cpu, uint64_t lin,
 static size_t t_read_mem(void *t, unsigned cpu, uint64_t addr, uint8_t *buf,
 			 size_t len)
 {
-	return access_mem(to_g(t)->m, cpu, addr, buf, NULL, len);
+	return access_mem(to_g(t), cpu, addr, buf, NULL, len);
 }
 
 static size_t t_write_mem(void *t, unsigned cpu, uint64_t addr,
 			  const uint8_t *buf, size_t len)
 {
-	struct machine *m = to_g(t)->m;
-
-	if (vcpu_state(m) != VCPU_PAUSED)
+	if (vcpu_state(to_g(t)->m) != VCPU_PAUSED)
 		return 0;
-	return access_mem(m, cpu, addr, NULL, buf, len);
+	return access_mem(to_g(t), cpu, addr, NULL, buf, len);
 }
 
 /* ---- breakpoints -------------------------------------------------------- */
@@ -214,11 +167,13 @@ static int t_breakpoint(void *t, bool insert, enum gdb_bp_type type,
 
 /* ---- running ------------------------------------------------------------ */
 
-/* Every vCPU gets the breakpoints (the vCPU thread is parked). */
-static void apply_debug(struct machine_gdb *g)
+/* Every vCPU gets the breakpoints (the vCPU thread is parked); VMX
+ * event stops are armed again. */
+void gdb_apply_debug(struct machine_gdb *g)
 {
 	struct machine *m = g->m;
 
+	g->events_armed = true;
 	if (!m->ops->set_debug)
 		return;
 	for (unsigned k = 0; k < m->n_cpus; k++)
@@ -235,6 +190,7 @@ static void defer_stop(struct machine_gdb *g, const struct gdb_stop *s)
 
 static bool release(struct machine_gdb *g, uint64_t n)
 {
+	g->event_hit = false;
 	return vcpu_release(g->m, n, &g->resume_parks);
 }
 
@@ -278,12 +234,13 @@ static bool rev_goto(struct machine_gdb *g, unsigned k, uint64_t to,
 	g->plan.stop = *stop;
 	if (at >= to) {
 		set_muted(g, false);
-		apply_debug(g);
+		gdb_apply_debug(g);
 		g->plan.phase = RUN_IDLE;
 		defer_stop(g, stop);
 		return true;
 	}
 	set_muted(g, true);
+	g->events_armed = false;
 	for (unsigned c = 0; c < m->n_cpus; c++)
 		m->ops->set_debug(m->cpu[c]->eng, &none);
 	return release(g, to - at);
@@ -300,6 +257,7 @@ static bool rev_search(struct machine_gdb *g, int k, uint64_t end)
 		return false;
 	g->plan = (struct run_plan){ .phase = RUN_REV_SEARCH, .k = k, .end = end };
 	set_muted(g, true);
+	g->events_armed = true;
 	d.no_skip = true;
 	for (unsigned c = 0; c < m->n_cpus; c++)
 		m->ops->set_debug(m->cpu[c]->eng, &d);
@@ -314,6 +272,7 @@ static bool reverse(struct machine_gdb *g, bool cont)
 	int k = gdb_history_find(g->hist, now, true);
 
 	if (k < 0) {               /* at the oldest state there is */
+		snprintf(g->why, sizeof(g->why), "the start of the history");
 		defer_stop(g, &begin);
 		return true;
 	}
@@ -335,7 +294,7 @@ static bool t_resume(void *t, unsigned cpu, enum gdb_resume how)
 	switch (how) {
 	case GDB_RESUME_CONTINUE:
 	case GDB_RESUME_STEP:
-		apply_debug(g);
+		gdb_apply_debug(g);
 		return forward(g);
 	case GDB_RESUME_REV_STEP:
 	case GDB_RESUME_REV_CONTINUE:
@@ -360,7 +319,7 @@ static void t_interrupt(void *t)
 		/* Parked between two runs of a plan: it ends here. */
 		if (g->plan.phase != RUN_FORWARD && g->plan.phase != RUN_IDLE) {
 			set_muted(g, false);
-			apply_debug(g);
+			gdb_apply_debug(g);
 		}
 		g->plan.phase = RUN_IDLE;
 		gdb_server_stopped(g->srv, &s);
@@ -369,7 +328,7 @@ static void t_interrupt(void *t)
 
 static void t_monitor(void *t, const char *cmd, char *out, size_t outlen)
 {
-	machine_monitor_text(to_g(t)->m, cmd, out, outlen);
+	gdb_monitor(to_g(t), cmd, out, outlen);
 }
 
 /* Forget every breakpoint and let the machine run (D, or gdb went away). */
@@ -383,7 +342,7 @@ static void t_detach(void *t)
 	memset(&g->dbg, 0, sizeof(g->dbg));
 	if (vcpu_state(m) == VCPU_ENDED || !vcpu_pause(m, err, sizeof(err)))
 		return;
-	apply_debug(g);
+	gdb_apply_debug(g);
 	vcpu_release(m, 0, &parks);
 }
 
@@ -417,14 +376,18 @@ static void on_park(void *opaque, enum engine_exit_reason r)
 
 	g->park_reason = r;
 	g->park_exit = m->exit;
-	g->park_cpu = m->n_cpus > 1 ? m->sched.final_cpu : 0;
+	g->park_cpu = g->event_hit ? g->event_cpu
+		    : m->n_cpus > 1 ? m->sched.final_cpu : 0;
 	ev_async_send(g->loop, &g->parked);
 }
 
-static struct gdb_stop stop_of(const struct machine_gdb *g)
+/* The stop a park means, and its one-line description for `why`. */
+static struct gdb_stop stop_of(const struct machine_gdb *g, char *why,
+			       size_t len)
 {
 	struct gdb_stop s = { .kind = GDB_STOP_TRAP, .cpu = g->park_cpu };
 	const struct engine_debug_hit *h = &g->park_exit.hit;
+	uint64_t insns = machine_insn_count(g->m);
 
 	if (g->park_reason == ENGINE_EXIT_DEBUG && h->kind == ENGINE_HIT_WATCH) {
 		s.kind = GDB_STOP_WATCH;
@@ -432,33 +395,65 @@ static struct gdb_stop stop_of(const struct machine_gdb *g)
 		s.watch_type = h->watch_kind == ENGINE_WATCH_WRITE ? GDB_WP_WRITE
 			     : h->watch_kind == ENGINE_WATCH_READ ? GDB_WP_READ
 								 : GDB_WP_ACCESS;
+		snprintf(why, len, "watchpoint 0x%llx (%s), vCPU %u, instruction %llu",
+			 (unsigned long long)h->addr,
+			 h->watch_kind == ENGINE_WATCH_WRITE ? "write" : "read",
+			 s.cpu, (unsigned long long)insns);
+	} else if (g->park_reason == ENGINE_EXIT_DEBUG) {
+		snprintf(why, len, "breakpoint 0x%llx, vCPU %u, instruction %llu",
+			 (unsigned long long)h->addr, s.cpu, (unsigned long long)insns);
+	} else if (g->park_reason == ENGINE_EXIT_STOP && g->event_hit) {
+		snprintf(why, len, "%s, vCPU %u, instruction %llu", g->event_what,
+			 s.cpu, (unsigned long long)insns);
 	} else if (g->park_reason == ENGINE_EXIT_STOP && g->interrupted) {
 		s.kind = GDB_STOP_INTERRUPT;
+		snprintf(why, len, "interrupted, instruction %llu",
+			 (unsigned long long)insns);
+	} else {
+		snprintf(why, len, "step, vCPU %u, instruction %llu", s.cpu,
+			 (unsigned long long)insns);
 	}
 	return s;
+}
+
+/* A park at a breakpoint, watchpoint or VMX event stop. */
+static bool is_hit(const struct machine_gdb *g, enum engine_exit_reason r)
+{
+	return r == ENGINE_EXIT_DEBUG || (r == ENGINE_EXIT_STOP && g->event_hit);
+}
+
+/* Going backwards, a watchpoint or VMWRITE stop is before the access. */
+static bool hit_is_after(const struct machine_gdb *g, const struct gdb_stop *s)
+{
+	return s->kind == GDB_STOP_WATCH || (g->event_hit && g->event_is_write);
 }
 
 /* The plan's next move after a park; true: the vCPU runs again (no
  * stop to report yet). */
 static bool plan_next(struct machine_gdb *g, enum engine_exit_reason r,
-		      struct gdb_stop *s)
+		      struct gdb_stop *s, const char *why)
 {
 	struct run_plan *p = &g->plan;
 	uint64_t now = machine_insn_count(g->m);
+	bool hit = is_hit(g, r);
 
-	if (r == ENGINE_EXIT_STOP || p->phase == RUN_IDLE)
+	if ((r == ENGINE_EXIT_STOP && !hit) || p->phase == RUN_IDLE)
 		return false;           /* ^C or a pause: report it */
 	switch (p->phase) {
 	case RUN_FORWARD:
+		/* A breakpoint outside the scope: on. */
+		if (r == ENGINE_EXIT_DEBUG && !gdb_in_scope(g, s->cpu))
+			return !p->step && forward(g);
 		/* A chunk ended: checkpoint and go on (c only). */
 		return r == ENGINE_EXIT_INSN_LIMIT && !p->step && forward(g);
 	case RUN_REV_SEARCH:
-		if (r == ENGINE_EXIT_DEBUG && now < p->end) {
-			/* A watchpoint stops after the access: going backwards
-			 * the stop is before it, where the old value is. */
-			p->found = true;
-			p->hit_at = s->kind == GDB_STOP_WATCH ? now - 1 : now;
-			p->stop = *s;
+		if (hit && now < p->end) {
+			if (r != ENGINE_EXIT_DEBUG || gdb_in_scope(g, s->cpu)) {
+				p->found = true;
+				p->hit_at = hit_is_after(g, s) ? now - 1 : now;
+				p->stop = *s;
+				snprintf(p->why, sizeof(p->why), "%s", why);
+			}
 			return release(g, p->end - now);
 		}
 		if (p->found)
@@ -469,6 +464,7 @@ static bool plan_next(struct machine_gdb *g, enum engine_exit_reason r,
 		{
 			struct gdb_stop begin = { .kind = GDB_STOP_HISTORY };
 
+			snprintf(p->why, sizeof(p->why), "the start of the history");
 			return rev_goto(g, 0, 0, &begin);
 		}
 	case RUN_REV_GOTO:
@@ -494,20 +490,25 @@ static void parked_cb(struct ev_loop *loop, ev_async *w, int revents)
 		gdb_server_stopped(g->srv, &g->deferred_stop);
 		return;
 	}
+	char why[sizeof(g->why)];
+
 	pthread_mutex_lock(&m->ctl.lock);
 	fresh = m->ctl.parks > g->resume_parks;
-	s = stop_of(g);
+	s = stop_of(g, why, sizeof(why));
 	r = g->park_reason;
 	pthread_mutex_unlock(&m->ctl.lock);
 	if (!fresh || !gdb_server_running(g->srv))
 		return;
-	if (plan_next(g, r, &s))
+	if (plan_next(g, r, &s, why))
 		return;
+	if (g->plan.phase == RUN_REV_GOTO)
+		snprintf(why, sizeof(why), "%.140s (going backwards)", g->plan.why);
 	if (g->plan.phase != RUN_FORWARD && g->plan.phase != RUN_IDLE) {
 		set_muted(g, false);
-		apply_debug(g);
+		gdb_apply_debug(g);
 	}
 	g->plan.phase = RUN_IDLE;
+	snprintf(g->why, sizeof(g->why), "%s", why);
 	gdb_server_stopped(g->srv, &s);
 }
 
@@ -557,6 +558,7 @@ int machine_gdb_start(struct machine *m, struct ev_loop *loop, char *err,
 	ev_async_init(&g->parked, parked_cb);
 	g->parked.data = g;
 	ev_async_start(loop, &g->parked);
+	gdb_events_attach(g);
 	pthread_mutex_lock(&m->ctl.lock);
 	m->ctl.on_park = on_park;
 	m->ctl.on_park_opaque = g;

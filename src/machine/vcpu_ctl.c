@@ -80,6 +80,14 @@ bool vcpu_ctl_after_run(struct machine *m, enum engine_exit_reason reason)
 	bool park;
 
 	pthread_mutex_lock(&c->lock);
+	/* A kick whose pause was already served (a pause before the first
+	 * run parks without running, leaving the engine's stop request
+	 * behind): nobody wants this stop, run on. */
+	if (reason == ENGINE_EXIT_STOP && !c->pause_req && !c->step_target &&
+	    !stop_requested(m)) {
+		pthread_mutex_unlock(&c->lock);
+		return true;
+	}
 	/* A debugger's breakpoint parks it like a pause. */
 	if (reason == ENGINE_EXIT_DEBUG) {
 		c->pause_req = true;

@@ -150,6 +150,12 @@ static enum icpt_result watch_intercept(void *opaque, struct x86_intercept_ctx *
 
 	if (r == ICPT_SWITCHED || was != vmx_in_nonroot(w->vmx) || is_vm_entry_insn(ic))
 		observe(w, ctx, was, ic, r);
+	if (w->vmwrite && ic->kind == ICPT_VMX_INSN &&
+	    ic->u.vmx.which == VMXI_VMWRITE && r == ICPT_EMULATED &&
+	    !(ctx->cpu->rflags & (RFLAGS_CF | RFLAGS_ZF)))
+		w->vmwrite(w->vmwrite_opaque,
+			   (uint32_t)ctx->cpu->gpr[ic->u.vmx.reg2 & 15],
+			   vmx_current_vmcs(w->vmx));
 	return r;
 }
 

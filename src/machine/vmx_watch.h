@@ -41,6 +41,10 @@ struct vmx_watch {
 	void (*check)(void *opaque, const char *line);
 	void *check_opaque;
 	struct vmx_check vmx_check;   /* the detectors' state (vmx_check.c) */
+	/* Every successful VMWRITE: the field's encoding and the VMCS (the
+	 * GDB stub's `monitor vmcs-watch`; NULL: nobody asks). */
+	void (*vmwrite)(void *opaque, uint32_t encoding, uint64_t vmcs);
+	void *vmwrite_opaque;
 };
 
 extern const struct x86_intercept_ops vmx_watch_ops;

@@ -78,6 +78,11 @@ uint64_t vmx_current_field(const struct vmx_vcpu *v, uint32_t encoding);
  * region in guest memory.  false: unknown field or region not in RAM. */
 bool vmx_vmcs_peek(const struct vmx_vcpu *v, const struct guest_mem *mem,
 		   uint64_t vmcs, uint32_t encoding, uint64_t *val);
+/* A debugger's L2 view (ept_peek.c): an L2 guest-physical address
+ * through the current VMCS's EPT when it enables EPT (identity when not),
+ * no A/D flags, no exit; false when EPT does not map it. */
+bool vmx_peek_l2_gpa(struct vmx_vcpu *v, const struct guest_mem *mem,
+		     uint64_t gpa, uint64_t *out);
 /* Does the field exist on this vCPU's capabilities (VMREAD error 12 if
  * not)? */
 bool vmx_vcpu_field_supported(const struct vmx_vcpu *v, uint32_t encoding);

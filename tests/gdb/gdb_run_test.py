@@ -320,7 +320,76 @@ def case_reverse():
           "re-executed output is not printed again", sout)
 
 
-CASES = [case_break_step_regs_mem, case_reverse, case_hw_watch, case_protocol,
+def value_after(out, marker):
+    part = out.split(marker, 1)[1] if marker in out else ""
+    m = re.search(r"^\$\d+ = (0x[0-9a-f]+)$", part, re.M)
+    return int(m.group(1), 16) if m else None
+
+
+def case_nested():
+    """spin.elf: stop at a given VM exit reason; the L2 view shows the
+    exiting CPUID at L2's RIP (through L2's paging), the L1 view and auto
+    the running L1; a breakpoint scoped to L2 stops in non-root."""
+    sock = os.path.join(TMP, "n.sock")
+    elf = fw("spin")
+    p = start([VMXBOX, "run", "--gdb=unix:" + sock, "--paused",
+               "--timeout=60", elf], sock)
+    out = gdb(elf, sock, [
+        "monitor break vmexit CPUID", "continue",
+        "monitor why", "echo @A\\n", "p/x $pc",
+        "monitor view l2", "maint flush register-cache", "maint flush dcache",
+        "echo @B\\n", "p/x $pc", "x/1i $pc",
+        "set $cpuid_at = $pc", "monitor vmcs",
+        "monitor view l1", "maint flush register-cache", "echo @C\\n", "p/x $pc",
+        "monitor view auto", "maint flush register-cache", "monitor break clear",
+        "monitor scope l2", "break *$cpuid_at", "continue",
+        "echo @D\\n", "p/x $pc", "monitor status",
+        "kill"])
+    rc, _, serr = finish(p)
+    check("vmexit CPUID (10)" in out, "the stop names the VM exit", out)
+    a, b, c = value_after(out, "@A"), value_after(out, "@B"), value_after(out, "@C")
+    m = re.search(r"^\s*guest_rip: (0x[0-9a-f]+)$", out, re.M) or \
+        re.search(r"GUEST_RIP: (0x[0-9a-f]+)", out)
+    check(b is not None and m is not None and b == int(m.group(1), 16),
+          "the L2 view's rip is the VMCS guest RIP", out)
+    check(re.search(r"=> 0x[0-9a-f]+ <l2_main\+\d+>:\s+cpuid", out) is not None,
+          "x/i in the L2 view shows the exiting CPUID", out)
+    check(a is not None and a == c and a != b,
+          "auto shows the running L1, as the L1 view does", "%s %s %s" % (a, b, c))
+    d = value_after(out, "@D")
+    check(d is not None and d == b and "vmx: non-root" in out.split("@D", 1)[1],
+          "a breakpoint scoped to L2 stops L2 at the CPUID", out)
+    check(rc != -1, "kill ends the run", serr)
+
+
+def case_vmwrite_reverse():
+    """badentry.elf: stop at the failed VM entry, then reverse-continue
+    with vmcs-watch HOST_CR3 lands on the VMWRITE that broke it."""
+    sock = os.path.join(TMP, "v.sock")
+    elf = fw("badentry")
+    p = start([VMXBOX, "run", "--gdb=unix:" + sock, "--paused", "--reverse",
+               "--timeout=120", elf], sock)
+    out = gdb(elf, sock, [
+        "monitor break vmentry-fail", "continue", "monitor why",
+        "monitor break clear", "monitor vmcs-watch HOST_CR3",
+        "reverse-continue", "echo @A\\n", "x/1i $pc", "info symbol $pc",
+        "monitor why", "monitor history",
+        "monitor vmcs-watch off", "continue"])
+    rc, sout, serr = finish(p)
+    check("vmentry-fail: VM-instruction error 8" in out,
+          "the failed VMRESUME stops with VMfailValid(8)", out)
+    a = out.split("@A", 1)[1] if "@A" in out else ""
+    check(re.search(r"=> 0x[0-9a-f]+ <switch_host_tables\+\d+>:\s+vmwrite", a)
+          is not None, "reverse-continue lands on the VMWRITE", out)
+    check("VMWRITE of HOST_CR3" in a and "going backwards" in a,
+          "why names the VMWRITE", a)
+    check("exited normally" in out and rc == 0 and
+          sout.count("VM-instruction error 8") == 1,
+          "the run then ends as without gdb, output once", sout + serr)
+
+
+CASES = [case_break_step_regs_mem, case_reverse, case_nested,
+         case_vmwrite_reverse, case_hw_watch, case_protocol,
          case_interrupt_and_threads, case_tcp_and_qemu, case_usage_errors]
 
 

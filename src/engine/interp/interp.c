@@ -573,6 +573,14 @@ static void interp_request_stop(struct engine *e)
 	atomic_store(&to_interp(e)->stop, true);
 }
 
+static void interp_stop_after_insn(struct engine *e)
+{
+	struct interp *ip = to_interp(e);
+
+	atomic_store(&ip->stop, true);
+	ip->batch_break = true;
+}
+
 static uint64_t interp_insn_count(struct engine *e)
 {
 	return to_interp(e)->s.insn_count;
@@ -609,4 +617,5 @@ const struct engine_ops interp_engine_ops = {
 	.tlb_stats = interp_tlb_stats,
 	.idle_until = interp_idle_until,
 	.set_debug = interp_set_debug,
+	.stop_after_insn = interp_stop_after_insn,
 };
