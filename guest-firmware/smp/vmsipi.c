@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The wait-for-SIPI activity state of an L2 (IA32_VMX_MISC bit 8), run
- * with `vmxbox run --smp=2`: CPU 1 enters its L2 in wait-for-SIPI; it
- * waits there (the run goes on); CPU 0 sends it INIT, which an L2 in
+ * with `vmxbox run --smp=2` (or more; CPU 1 alone takes part): CPU 1
+ * enters its L2 in wait-for-SIPI; it waits there (the run goes on);
+ * CPU 0 sends it INIT, which an L2 in
  * wait-for-SIPI blocks (no exit, SDM 26.2), then a SIPI: a VM exit with
  * reason 4 and the vector as qualification, the guest state untouched
  * and wait-for-SIPI saved; an expired preemption timer does not exit in
@@ -120,8 +121,8 @@ int main(void)
 	unsigned n = smp_fw_cfg_cpus();
 
 	printf("vmxbox smp test: wait-for-sipi in l2\n");
-	if (n != NCPUS) {
-		printf("FAIL nb_cpus %u: run with --smp=%u\n", n, NCPUS);
+	if (n < NCPUS) {
+		printf("FAIL nb_cpus %u: run with --smp=%u or more\n", n, NCPUS);
 		return 1;
 	}
 	vmxtest_enable();
