@@ -73,7 +73,7 @@ static const char run_usage[] =
 "  --reverse                 with --gdb: reverse execution (reverse-stepi,\n"
 "                            reverse-continue) from in-memory checkpoints\n"
 "  --checkpoint-interval=N   with --reverse: a checkpoint at most every N\n"
-"                            instructions (default 1000000)\n"
+"                            instructions (default 10000000)\n"
 "  --history-mem=SIZE        with --reverse: memory for checkpoints, the\n"
 "                            oldest go first (default 256M)\n"
 "  --paused                  start with the vCPU paused (needs --monitor or\n"

@@ -17,7 +17,7 @@
 struct machine;
 struct gdb_history;
 
-#define GDB_HISTORY_INTERVAL_DEFAULT 1000000ull     /* instructions */
+#define GDB_HISTORY_INTERVAL_DEFAULT 10000000ull    /* instructions */
 #define GDB_HISTORY_BUDGET_DEFAULT (256ull << 20)   /* bytes */
 
 struct gdb_history *gdb_history_new(uint64_t interval, uint64_t budget);
