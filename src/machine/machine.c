@@ -254,6 +254,7 @@ static int create_vcpu_engine(struct machine *m, struct machine_vcpu *v,
 		/* Through the watcher, so traces, counters and snapshot
 		 * triggers see every VM entry and exit. */
 		vmx_watch_init(v->watch, v->vmx);
+		v->watch->cpu = v->index;
 		if (m->cfg.vmx_check) {
 			v->watch->check = on_vmx_check;
 			v->watch->check_opaque = m;

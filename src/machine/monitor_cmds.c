@@ -723,6 +723,7 @@ static cbor_item_t *trace_event_item(const struct vmx_trace_event *ev)
 	cbor_item_t *m = mon_new_map();
 
 	mon_map_put_str(m, "event", trace_kind_names[ev->kind]);
+	mon_map_put_u64(m, "cpu", ev->cpu);
 	mon_map_put_u64(m, "vmcs", ev->vmcs);
 	mon_map_put_u64(m, "rip", ev->guest_rip);
 	mon_map_put_u64(m, "insn", ev->insn_count);
@@ -740,7 +741,8 @@ static cbor_item_t *trace_event_item(const struct vmx_trace_event *ev)
 	return m;
 }
 
-/* vCPU thread. */
+/* vCPU thread: all vCPUs run on it (docs/smp.md), so the ring keeps its
+ * single producer. */
 static void on_vmx_event(void *opaque, const struct vmx_trace_event *ev)
 {
 	struct machine_monitor *mm = opaque;
@@ -790,9 +792,11 @@ int machine_monitor_start(struct machine *m, struct ev_loop *loop, char *err,
 	ev_async_init(&mm->trace_wake, drain_trace);
 	mm->trace_wake.data = mm;
 	ev_async_start(loop, &mm->trace_wake);
-	if (m->vmx) {
+	/* Every vCPU's VM entries and exits (events carry the vCPU). */
+	for (unsigned k = 0; m->vmx && k < m->n_cpus; k++) {
 		struct vmx_observer o = { on_vmx_event, mm };
-		vmx_watch_add_observer(&m->watch, &o);
+
+		vmx_watch_add_observer(m->cpu[k]->watch, &o);
 	}
 	m->mon = mm;
 	return 0;

@@ -49,8 +49,11 @@ static struct vmx_watch_vmcs *slot_for(struct vmx_watch *w, uint64_t gpa)
 
 static void notify(struct vmx_watch *w, const struct vmx_trace_event *ev)
 {
+	struct vmx_trace_event e = *ev;
+
+	e.cpu = (uint16_t)w->cpu;
 	for (unsigned i = 0; i < w->nr_observers; i++)
-		w->observers[i].event(w->observers[i].opaque, ev);
+		w->observers[i].event(w->observers[i].opaque, &e);
 }
 
 void vmx_watch_report(struct vmx_watch *w, const struct vmx_trace_event *ev,

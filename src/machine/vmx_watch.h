@@ -31,6 +31,7 @@ struct vmx_watch_vmcs {
 
 struct vmx_watch {
 	struct vmx_vcpu *vmx;
+	unsigned cpu;            /* the vCPU it watches: events carry it */
 	const struct x86_intercept_ops *inner;
 	struct vmx_observer observers[VMX_WATCH_MAX_OBSERVERS];
 	unsigned nr_observers;

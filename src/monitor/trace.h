@@ -37,6 +37,7 @@ const char *vmx_check_kind_name(unsigned kind);
 struct vmx_trace_event {
 	uint8_t kind;           /* enum vmx_trace_kind */
 	bool launch;            /* ENTRY: VMLAUNCH (else VMRESUME) */
+	uint16_t cpu;           /* the vCPU's index (its APIC ID, docs/smp.md) */
 	uint32_t reason;        /* EXIT/ENTRY_FAIL: basic exit reason or VM-instruction error */
 	uint64_t qualification;
 	uint64_t guest_rip;     /* L2 RIP at the exit / entry; CHECK: L1/L2 RIP */

@@ -8,10 +8,12 @@
  * (a multiboot kernel) reads them.
  */
 #include <check.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -261,6 +263,74 @@ START_TEST(monitor_vmx_per_vcpu)
 }
 END_TEST
 
+/* The monitor's trace stream carries every vCPU's VM entries and exits,
+ * each with its "cpu": `ctl trace on` subscribed while the machine is
+ * paused, then the whole run of fw_smpvmx (an L2 on each of 4 CPUs). */
+START_TEST(monitor_trace_every_vcpu)
+{
+	char sock[64], mon[80], out[64], buf[256];
+	struct fw_result r;
+	pid_t pid, tracer;
+	int st, fd;
+	FILE *f;
+	unsigned exits[4] = { 0 };
+
+	snprintf(sock, sizeof(sock), "/tmp/vmxbox-smptrace-%d.sock", getpid());
+	snprintf(out, sizeof(out), "/tmp/vmxbox-smptrace-%d.json", getpid());
+	snprintf(mon, sizeof(mon), "--monitor=%s", sock);
+	unlink(sock);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		execl(getenv("VMXBOX"), "vmxbox", "run", "--smp=4", mon,
+		      "--paused", "--timeout=120", getenv("FW_SMPVMX"), (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; access(sock, F_OK) && i < 1000; i++)
+		usleep(10000);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	tracer = fork();
+	ck_assert_int_ge(tracer, 0);
+	if (tracer == 0) {
+		dup2(fd, 1);
+		execl(getenv("VMXBOX"), "vmxbox", "ctl", "--json", sock, "trace",
+		      "on", (char *)NULL);
+		_exit(127);
+	}
+	close(fd);
+	/* Its first line is the reply: subscribed before anything ran. */
+	for (int i = 0; i < 1000; i++) {
+		struct stat sb;
+
+		if (!stat(out, &sb) && sb.st_size > 0)
+			break;
+		usleep(10000);
+	}
+	ctl(sock, "resume", NULL, &r);
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	fw_result_free(&r);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "run status %d", st);
+	ck_assert_int_eq(waitpid(tracer, &st, 0), tracer);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "ctl status %d", st);
+	f = fopen(out, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(buf, sizeof(buf), f)) {
+		const char *c = strstr(buf, "\"cpu\":");
+
+		if (c && strstr(buf, "\"event\":\"vmexit\"") && c[6] >= '0' &&
+		    c[6] <= '3')
+			exits[c[6] - '0']++;
+	}
+	fclose(f);
+	unlink(out);
+	unlink(sock);
+	for (int k = 0; k < 4; k++)
+		ck_assert_msg(exits[k] > 0, "no vmexit event of cpu %d", k);
+}
+END_TEST
+
 /* --trace=vmx: every vCPU's VM entries and exits, lines marked cpuK: and
  * in --trace-out one process per vCPU. */
 START_TEST(trace_every_vcpu)
@@ -383,6 +453,7 @@ int main(void)
 	tcase_add_test(tc, monitor_vcpus);
 	tcase_add_test(tc, snapshot_every_vcpu);
 	tcase_add_test(tc, monitor_vmx_per_vcpu);
+	tcase_add_test(tc, monitor_trace_every_vcpu);
 	tcase_add_test(tc, trace_every_vcpu);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
