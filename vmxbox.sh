@@ -13,9 +13,10 @@ cd "$(dirname "$(readlink -f "$0")")"
 BUILD_DEPS=(meson ninja-build gcc libc6-dev pkg-config python3
 	    libcbor-dev libev-dev libzydis-dev linux-libc-dev)
 # The test suite (and benchmarks) on top of the build: check, the
-# differential-test peers, and what the package test needs.
+# differential-test peers, what the package test needs, and cpio + xz-utils
+# for tools/mk-linux-initramfs (tests/linux).
 TEST_DEPS=(check libunicorn-dev clang qemu-system-x86 groff-base valgrind
-	   dpkg-dev debhelper lintian bash-completion cpio gdb)
+	   dpkg-dev debhelper lintian bash-completion cpio xz-utils gdb)
 DEB_DEPS=(dpkg-dev debhelper bash-completion)
 # The side-by-side benchmark's peers and tools (bench/peers/README.md).
 BENCH_DEPS=(bochs bochsbios vgabios bochs-term qemu-system-x86 valgrind

@@ -14,7 +14,7 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct cli_command commands[] = {
-	{ "run", cmd_run, "boot firmware, a multiboot kernel or a Linux bzImage (default: the bundled demo)" },
+	{ "run", cmd_run, "boot firmware, a multiboot kernel, a Linux bzImage or PVH vmlinux (default: the bundled demo)" },
 	{ "caps", cmd_caps, "report /dev/kvm, nested VMX and the available engines" },
 	{ "ctl", cmd_ctl, "send a command to a running vmxbox's monitor socket" },
 	{ "inspect", cmd_inspect, "show a snapshot: registers, VMX state, VMCS, memory" },

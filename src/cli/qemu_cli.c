@@ -65,7 +65,7 @@ static void print_help(void)
 	print_version();
 	puts("usage: vmxbox-qemu [options]\n"
 	     "\n"
-	     "-kernel FILE      multiboot kernel, Linux bzImage or vmxbox ELF64 image\n"
+	     "-kernel FILE      multiboot kernel, Linux bzImage or vmlinux (PVH), vmxbox ELF64\n"
 	     "-append STR       kernel command line\n"
 	     "-initrd FILE      Linux initrd, or multiboot modules \"FILE ARGS,FILE ARGS\"\n"
 	     "-m SIZE           guest RAM (M/G suffixes; default 128M)\n"

@@ -6,15 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "loader/acpi.h"
 #include "loader/boot.h"
 #include "loader/file_map.h"
 #include "loader/linux.h"
 #include "loader/multiboot.h"
+#include "loader/pvh.h"
 
 static const char *const kind_names[] = {
 	[IMAGE_VMXBOX_ELF64] = "vmxbox ELF64",
 	[IMAGE_MULTIBOOT] = "multiboot",
 	[IMAGE_LINUX] = "Linux bzImage",
+	[IMAGE_PVH] = "PVH ELF",
 };
 
 const char *image_kind_name(enum image_kind kind)
@@ -71,6 +74,21 @@ static int load_linux(struct guest_mem *gm, const struct image_request *rq,
 			  err, errlen);
 }
 
+/* The platform writes the ACPI tables, RSDP first, at ACPI_TABLES_BASE
+ * before the guest starts (machine/pc_platform.c). */
+static int load_pvh(struct guest_mem *gm, const struct image_request *rq,
+		    const struct file_map *f, struct cpu_state *s,
+		    struct elf_image *img, char *err, size_t errlen)
+{
+	if (rq->nr_modules) {
+		snprintf(err, errlen,
+			 "a PVH kernel takes one initrd and no further modules");
+		return -E2BIG;
+	}
+	return pvh_load(gm, f->data, f->len, rq->append, rq->initrd,
+			ACPI_TABLES_BASE, s, img, err, errlen);
+}
+
 static int load_vmxbox(struct guest_mem *gm, const struct image_request *rq,
 		       const struct file_map *f, struct cpu_state *s,
 		       struct elf_image *img, char *err, size_t errlen)
@@ -96,6 +114,7 @@ int image_load(struct guest_mem *gm, const struct image_request *rq,
 {
 	struct mb_header h;
 	struct file_map f;
+	uint32_t pvh_entry;
 	char why[400];
 	int ret;
 
@@ -111,12 +130,16 @@ int image_load(struct guest_mem *gm, const struct image_request *rq,
 		*kind = IMAGE_LINUX;
 	else if (mb_find_header(f.data, f.len, &h))
 		*kind = IMAGE_MULTIBOOT;
+	else if (pvh_detect(f.data, f.len, &pvh_entry))
+		*kind = IMAGE_PVH;
 	else
 		*kind = IMAGE_VMXBOX_ELF64;
 	if (*kind == IMAGE_LINUX)
 		ret = load_linux(gm, rq, &f, s, img, why, sizeof(why));
 	else if (*kind == IMAGE_MULTIBOOT)
 		ret = load_multiboot(gm, rq, &f, s, img, why, sizeof(why));
+	else if (*kind == IMAGE_PVH)
+		ret = load_pvh(gm, rq, &f, s, img, why, sizeof(why));
 	else
 		ret = load_vmxbox(gm, rq, &f, s, img, why, sizeof(why));
 	file_map_close(&f);

@@ -2,8 +2,9 @@
 /*
  * Loading a boot image of any supported kind, picked by the file's
  * content (docs/boot.md): "HdrS" at 0x202 means a Linux bzImage, a
- * multiboot header in the first 8 KiB multiboot, otherwise an ELF64 image
- * follows vmxbox's own protocol.
+ * multiboot header in the first 8 KiB multiboot, an ELF64 file with a PVH
+ * entry note (Linux's vmlinux) PVH, otherwise an ELF64 image follows
+ * vmxbox's own protocol.
  */
 #ifndef VMXBOX_LOADER_IMAGE_H
 #define VMXBOX_LOADER_IMAGE_H
@@ -19,6 +20,7 @@ enum image_kind {
 	IMAGE_VMXBOX_ELF64,     /* vmxbox boot protocol (boot.h) */
 	IMAGE_MULTIBOOT,        /* multiboot v1 (multiboot.h) */
 	IMAGE_LINUX,            /* Linux bzImage (linux.h) */
+	IMAGE_PVH,              /* PVH ELF kernel, e.g. vmlinux (pvh.h) */
 };
 
 #define IMAGE_MAX_MODULES 32

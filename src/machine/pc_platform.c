@@ -158,7 +158,7 @@ int pc_platform_boot(struct machine *m, char *err, size_t errlen)
 	struct acpi_config ac;
 	char why[200];
 
-	if (m->img_kind != IMAGE_MULTIBOOT && m->img_kind != IMAGE_LINUX)
+	if (m->img_kind == IMAGE_VMXBOX_ELF64)
 		return 0;
 	acpi_config_pc(&ac, m->n_cpus, m->cfg.mem_size);
 	if (acpi_build(&m->mem, &ac, &m->pc->acpi, why, sizeof(why))) {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Fuzz target for the boot-image loaders: the ELF64 loader of vmxbox's
- * own protocol, the ELF32/64 loader of multiboot, the multiboot loader and
- * the Linux bzImage loader, each fed the same untrusted file bytes (the
+ * own protocol (and the PVH loader on the same bytes), the ELF32/64
+ * loader of multiboot, the multiboot loader and the Linux bzImage loader,
+ * each fed the same untrusted file bytes (the
  * first byte picks the loader; the detection functions run on every
  * input).  Property: no crash or sanitizer report; a load either succeeds
  * with the image inside RAM or fails with a negative errno and a one-line
@@ -17,6 +18,7 @@
 #include "loader/elf_loader.h"
 #include "loader/linux.h"
 #include "loader/multiboot.h"
+#include "loader/pvh.h"
 
 #define RAM (16ull << 20)
 
@@ -46,6 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cpu_state s;
 	struct mb_header h;
 	char err[512] = "";
+	uint32_t entry;
 	int rc;
 
 	if (!have) {
@@ -57,12 +60,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	mb_find_header(data + 1, size - 1, &h);
 	linux_detect(data + 1, size - 1);
+	pvh_detect(data + 1, size - 1, &entry);
 	memset(&img, 0, sizeof(img));
 	cpu_state_reset(&s);
 	switch (data[0] & 3) {
 	case 0:
 		rc = elf_load_buf(&gm, data + 1, size - 1, &img, err, sizeof(err));
 		check(rc, "elf", err, &img);
+		err[0] = 0;
+		rc = pvh_load(&gm, data + 1, size - 1, "console=ttyS0", NULL,
+			      0xf0000, &s, &img, err, sizeof(err));
+		check(rc, "pvh", err, &img);
 		break;
 	case 1:
 		rc = elf_load_buf_any(&gm, data + 1, size - 1, &img, err, sizeof(err));

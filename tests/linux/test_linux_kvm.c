@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Linux's own KVM as vmxbox's L1 (issue 22): Debian's stock kernel boots
+ * on the interpreter with the initramfs of tools/mk-linux-initramfs,
+ * loads kvm_intel on vmxbox's emulated VMX, and kvm-hello runs a real-mode
+ * L2 under it that prints "hello from L2" and halts.
+ *
+ *   test_linux_kvm MK_SCRIPT [sanitized]
+ *
+ * MK_SCRIPT (tools/mk-linux-initramfs) fetches the Debian packages into a
+ * cache and prints the paths of the kernel (bzImage), the initramfs and
+ * the uncompressed kernel (vmlinux, booted through PVH: the bzImage's xz
+ * decompressor would cost ~1.5 G interpreted instructions more, and
+ * tests/pc's pc_debian_kernel already boots the bzImage); the test skips,
+ * with the reason, when it cannot.  "sanitized" (the ASan/UBSan build)
+ * skips: the boot is billions of interpreted instructions, several times
+ * slower under the sanitizers, and the normal build already runs it.
+ *
+ * The same boot snapshots the machine at L2's 5th port-I/O VM exit (L2
+ * under Linux's KVM under vmxbox, in the middle of "hello from L2"); the
+ * restored machine must finish exactly as the run did.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fw_run.h"
+
+/* Normal console and panic options only (no patching of the kernel):
+ * idle=halt makes the idle loop HLT, which the virtual clock skips to the
+ * next timer deadline, instead of polling; docs/linux.md. */
+#define CMDLINE "console=ttyS0 nokaslr panic=-1 idle=halt"
+/* About 6.5 G instructions (docs/performance.md): a bound with room. */
+#define MAX_INSNS "12000000000"
+/* Wall time on a loaded 2-core build host. */
+#define TIMEOUT_S 1700
+
+static char vmlinuz[4096], initrd[4096], vmlinux[4096];
+
+static const char *tail(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 2500 ? s + n - 2500 : s;
+}
+
+static void expect_in_order(const char *out, const char *err,
+			    const char *const *parts)
+{
+	const char *at = out;
+
+	for (; *parts; parts++) {
+		const char *hit = strstr(at, *parts);
+
+		ck_assert_msg(hit, "missing \"%s\"\nafter:\n%s\nstderr:\n%s",
+			      *parts, tail(at), err);
+		at = hit + strlen(*parts);
+	}
+}
+
+static void expect_none(const char *out, const char *const *bad)
+{
+	for (; *bad; bad++) {
+		const char *at = strstr(out, *bad);
+
+		ck_assert_msg(!at, "%.1500s", at);
+	}
+}
+
+/* What /init and kvm-hello print (tools/mk-linux-initramfs,
+ * tests/linux/kvm-hello.c): one CPU with the vmx flag, the modules load,
+ * /dev/kvm appears, L2's 14 OUTs and its HLT reach kvm-hello as KVM exits,
+ * and the machine powers off through ACPI (status 0). */
+static const char *const transcript[] = {
+	"] Command line: " CMDLINE "\r\n",
+	"] smpboot: CPU0: Intel vmxbox virtual x86-64 CPU",
+	"init: Linux 6.",
+	" up, 1 CPU(s), vmx flag: 1\r\n",
+	"init: kvm_intel loaded\r\n",
+	"init: /dev/kvm present\r\n",
+	"kvm-hello: api 12, vcpu mmap ",
+	"kvm-hello: L2 says: hello from L2\r\n",
+	"kvm-hello: exits: io 14, hlt 1, other 0\r\n",
+	"kvm-hello: ok\r\n",
+	"init: done, status 0\r\n",
+	NULL
+};
+
+/* No kernel warning or refused MSR, and KVM took vmxbox's VMX as it is. */
+static const char *const bad[] = {
+	"WARNING:", "BUG:", "unchecked MSR access", "[Firmware Bug]",
+	"VMX not supported", "disabled by bios", "kvm: CPU", "Oops", NULL
+};
+
+START_TEST(linux_kvm_hello)
+{
+	char snap[] = "/tmp/vmxbox-linux-snap-XXXXXX";
+	char insns[64], append[256], snapopt[128], initrdopt[4200];
+	const char *vmxbox = getenv("VMXBOX");
+	struct fw_result r, s;
+	size_t n, m;
+	int fd;
+
+	fd = mkstemp(snap);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	snprintf(insns, sizeof(insns), "--max-insns=%s", MAX_INSNS);
+	snprintf(append, sizeof(append), "--append=%s", CMDLINE);
+	snprintf(snapopt, sizeof(snapopt), "--snapshot=%s", snap);
+	snprintf(initrdopt, sizeof(initrdopt), "--initrd=%s", initrd);
+	{
+		const char *argv[] = { vmxbox, "run", "--engine=interp", "--mem=512M",
+				       append, initrdopt, insns, snapopt,
+				       "--snapshot-on=vmexit:IO_INSTRUCTION:5",
+				       vmlinux, NULL };
+
+		ck_assert_int_eq(fw_run((char *const *)argv, TIMEOUT_S, &r), 0);
+	}
+	ck_assert_msg(!r.timed_out, "timed out:\n%s\n%s", tail(r.out), r.err);
+	ck_assert_msg(r.status == 0, "status %d\nstdout:\n%s\nstderr:\n%s",
+		      r.status, tail(r.out), r.err);
+	expect_in_order(r.out, r.err, transcript);
+	expect_none(r.out, bad);
+
+	/* The snapshot was taken inside kvm-hello's L2: the restored machine
+	 * prints the rest of the run's output, byte for byte, and ends the
+	 * same way. */
+	{
+		const char *argv[] = { vmxbox, "restore", "--engine=interp", snap, NULL };
+
+		ck_assert_int_eq(fw_run((char *const *)argv, TIMEOUT_S, &s), 0);
+	}
+	unlink(snap);
+	ck_assert_msg(s.status == 0, "restore status %d\nstdout:\n%s\nstderr:\n%s",
+		      s.status, tail(s.out), s.err);
+	n = strlen(r.out);
+	m = strlen(s.out);
+	ck_assert_msg(m > 0 && m < n && !strcmp(r.out + n - m, s.out),
+		      "restored output is not the run's tail:\n%s", tail(s.out));
+	ck_assert_msg(strstr(s.out, "kvm-hello: L2 says: hello from L2\r\n") &&
+		      !strstr(s.out, "kvm-hello: api"),
+		      "the snapshot is not inside L2's run:\n%s", tail(s.out));
+	fw_result_free(&s);
+	fw_result_free(&r);
+}
+END_TEST
+
+/* The three lines MK_SCRIPT prints: bzImage, initramfs, vmlinux. */
+static int fetch(const char *script)
+{
+	char cmd[4200];
+	FILE *p;
+	int ok;
+
+	snprintf(cmd, sizeof(cmd), "'%s'", script);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	ok = fgets(vmlinuz, sizeof(vmlinuz), p) && fgets(initrd, sizeof(initrd), p) &&
+	     fgets(vmlinux, sizeof(vmlinux), p);
+	if (pclose(p) != 0 || !ok)
+		return -1;
+	vmlinuz[strcspn(vmlinuz, "\n")] = 0;
+	initrd[strcspn(initrd, "\n")] = 0;
+	vmlinux[strcspn(vmlinux, "\n")] = 0;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	Suite *s = suite_create("linux_kvm");
+	TCase *tc = tcase_create("boot");
+	SRunner *sr;
+	int failed;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s MK_SCRIPT [sanitized]\n", argv[0]);
+		return 2;
+	}
+	if (argc > 2 && !strcmp(argv[2], "sanitized")) {
+		printf("SKIP: sanitized build: the Linux boot is billions of interpreted instructions; the normal build runs it\n");
+		return 77;
+	}
+	if (fetch(argv[1])) {
+		printf("SKIP: the Debian kernel/initramfs could not be made (%s; needs apt-get download of linux-image-amd64 and busybox-static, cpio, gcc)\n",
+		       argv[1]);
+		return 77;
+	}
+	tcase_set_timeout(tc, 2 * TIMEOUT_S + 60);
+	tcase_add_test(tc, linux_kvm_hello);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
