@@ -142,6 +142,9 @@ enum cpu_vmx_feature {
 	CPU_VMX_POSTED_INTR,     /* pin-based control 7 */
 	CPU_VMX_APIC_ACCESS_VIRT,/* secondary control 0 */
 	CPU_VMX_WAIT_SIPI,       /* IA32_VMX_MISC bit 8: wait-for-SIPI */
+	CPU_VMX_EPT,             /* secondary control 1 */
+	CPU_VMX_VPID,            /* secondary control 5 */
+	CPU_VMX_UNRESTRICTED,    /* secondary control 7 */
 	CPU_VMX_FEATURES
 };
 
@@ -172,6 +175,9 @@ extern const struct cpu_vmx_feature_info cpu_vmx_feature_table[];
 extern const size_t cpu_vmx_feature_count;
 /* A name as the parser compares them: '-', '_' and '.' equal, any case. */
 bool cpu_feature_name_eq(const char *name, size_t len, const char *known);
+/* On in the model, and so is its prerequisite, and that one's: what the
+ * capability MSRs may advertise. */
+bool cpu_vmx_usable(const struct cpu_model *m, enum cpu_vmx_feature f);
 /* Turn a VMX feature on or off by name (name_len bytes); turning one off
  * also turns off what needs it.  false: no such VMX feature name. */
 bool cpu_vmx_feature_apply(struct cpu_model *m, const char *name,

@@ -5,18 +5,23 @@
  * the model means not allowed-1 in the capability MSRs (src/vmx/caps.c),
  * so an L1 takes its fallback path and VM entry rejects the control.
  * Names are QEMU's -cpu names (vmx-shadow-vmcs, vmx-pml, vmx-vmfunc,
- * vmx-eptp-switching, vmx-tsc-scaling) and vmxbox's own in the same style
- * where QEMU has none; aliases are Linux's "vmx flags".
+ * vmx-eptp-switching, vmx-tsc-scaling, vmx-ept, vmx-vpid,
+ * vmx-unrestricted-guest) and vmxbox's own in the same style where QEMU
+ * has none; aliases are Linux's "vmx flags".  A prerequisite is a VM-entry
+ * rule (SDM 26.2.1.1: unrestricted guest, PML, mode-based execute control
+ * and EPTP switching need "enable EPT"; posted interrupts need
+ * virtual-interrupt delivery) or, for #VE, that EPT violations need EPT.
  */
 #include "core/cpu_model.h"
 
 const struct cpu_vmx_feature_info cpu_vmx_feature_table[] = {
 	{ CPU_VMX_SHADOW_VMCS, "vmx-shadow-vmcs", "shadow_vmcs", -1,
 	  "VMCS shadowing" },
-	{ CPU_VMX_PML, "vmx-pml", "pml", -1, "page-modification logging" },
-	{ CPU_VMX_EPT_VE, "vmx-ept-violation-ve", "ept_violation_ve", -1,
-	  "EPT-violation #VE" },
-	{ CPU_VMX_MBEC, "vmx-mbec", "ept_mode_based_exec", -1,
+	{ CPU_VMX_PML, "vmx-pml", "pml", CPU_VMX_EPT,
+	  "page-modification logging" },
+	{ CPU_VMX_EPT_VE, "vmx-ept-violation-ve", "ept_violation_ve",
+	  CPU_VMX_EPT, "EPT-violation #VE" },
+	{ CPU_VMX_MBEC, "vmx-mbec", "ept_mode_based_exec", CPU_VMX_EPT,
 	  "mode-based execute control for EPT" },
 	{ CPU_VMX_TSC_SCALING, "vmx-tsc-scaling", "tsc_scaling", -1,
 	  "TSC scaling" },
@@ -35,6 +40,11 @@ const struct cpu_vmx_feature_info cpu_vmx_feature_table[] = {
 	  "virtualize APIC accesses" },
 	{ CPU_VMX_WAIT_SIPI, "vmx-activity-wait-sipi", NULL, -1,
 	  "the wait-for-SIPI activity state (IA32_VMX_MISC bit 8)" },
+	{ CPU_VMX_EPT, "vmx-ept", "ept", -1, "extended page tables (EPT)" },
+	{ CPU_VMX_VPID, "vmx-vpid", "vpid", -1,
+	  "virtual-processor identifiers (VPID)" },
+	{ CPU_VMX_UNRESTRICTED, "vmx-unrestricted-guest", "unrestricted_guest",
+	  CPU_VMX_EPT, "unrestricted guest" },
 };
 
 const size_t cpu_vmx_feature_count =
@@ -46,6 +56,24 @@ static void set_off(struct cpu_model *m, enum cpu_vmx_feature f, bool off)
 		m->vmx_off |= 1u << f;
 	else
 		m->vmx_off &= ~(1u << f);
+}
+
+static const struct cpu_vmx_feature_info *info(enum cpu_vmx_feature f)
+{
+	for (size_t i = 0; i < cpu_vmx_feature_count; i++)
+		if (cpu_vmx_feature_table[i].feat == f)
+			return &cpu_vmx_feature_table[i];
+	return NULL;
+}
+
+bool cpu_vmx_usable(const struct cpu_model *m, enum cpu_vmx_feature f)
+{
+	const struct cpu_vmx_feature_info *r = info(f);
+
+	if (!cpu_vmx_has(m, f))
+		return false;
+	return !r || r->needs < 0 ||
+	       cpu_vmx_usable(m, (enum cpu_vmx_feature)r->needs);
 }
 
 bool cpu_vmx_feature_apply(struct cpu_model *m, const char *name,

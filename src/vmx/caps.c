@@ -187,6 +187,7 @@ static const struct ctl_row ctl_table[] = {
 /* EPT_CAP_AD (bit 21): accessed and dirty flags for EPT (SDM 29.3.5,
  * A.10); the walk sets them (ept_walk.c) and ept.c treats guest
  * paging-structure accesses as writes when EPTP[6] = 1. */
+#define EPT_CAP_ALL 0xffffffffull      /* bits 31:0 EPT, 63:32 VPID (A.10) */
 static const uint64_t ept_vpid_cap =
 	EPT_CAP_EXEC_ONLY | EPT_CAP_PWL4 | EPT_CAP_MT_UC | EPT_CAP_MT_WB |
 	EPT_CAP_2M_PAGE | EPT_CAP_1G_PAGE | EPT_CAP_INVEPT | EPT_CAP_AD |
@@ -210,6 +211,9 @@ static const struct {
 	{ W_PROC2, 18, CPU_VMX_EPT_VE },
 	{ W_PROC2, 22, CPU_VMX_MBEC },
 	{ W_PROC2, 25, CPU_VMX_TSC_SCALING },
+	{ W_PROC2, 1, CPU_VMX_EPT },
+	{ W_PROC2, 5, CPU_VMX_VPID },
+	{ W_PROC2, 7, CPU_VMX_UNRESTRICTED },
 };
 
 static bool model_allows(const struct ctl_row *r, const struct cpu_model *m)
@@ -217,7 +221,7 @@ static bool model_allows(const struct ctl_row *r, const struct cpu_model *m)
 	for (size_t i = 0; i < sizeof(model_switch) / sizeof(model_switch[0]); i++)
 		if (model_switch[i].word == r->word &&
 		    model_switch[i].bit == r->bit)
-			return cpu_vmx_has(m, model_switch[i].feat);
+			return cpu_vmx_usable(m, model_switch[i].feat);
 	return true;
 }
 
@@ -301,8 +305,15 @@ void vmx_caps_init(struct vmx_caps *c, const struct cpu_model *m)
 	c->cr4_fixed0 = CR4_VMXE;
 	c->cr4_fixed1 = cpu_model_cr4_valid_bits(m) | CR4_VMXE;
 	c->ept_vpid = ept_vpid_cap;
-	c->vmfunc = cpu_vmx_has(m, CPU_VMX_EPTP_SWITCHING) ?
-		    VMFUNC_EPTP_SWITCHING : 0;
+	/* Without EPT / VPID their capability bits go too: KVM warns that
+	 * "EPT CAP should not exist if not support EPT-based controls". */
+	if (!cpu_vmx_usable(m, CPU_VMX_EPT))
+		c->ept_vpid &= ~EPT_CAP_ALL;
+	if (!cpu_vmx_usable(m, CPU_VMX_VPID))
+		c->ept_vpid &= EPT_CAP_ALL;
+	/* EPTP switching also needs EPT (SDM 26.2.1.1). */
+	c->vmfunc = cpu_vmx_usable(m, CPU_VMX_EPTP_SWITCHING) &&
+		    cpu_vmx_usable(m, CPU_VMX_EPT) ? VMFUNC_EPTP_SWITCHING : 0;
 
 	set_msr(c, MSR_IA32_VMX_BASIC, VMX_REVISION_ID |
 		(uint64_t)VMX_REGION_SIZE << 32 | BASIC_MEMTYPE_WB << 50 |

@@ -214,6 +214,56 @@ START_TEST(cpu_model_turns_vmx_features_off)
 }
 END_TEST
 
+/* The reduced feature sets under which Linux's KVM takes its fallback
+ * paths (docs/linux.md): without EPT also no unrestricted guest, PML,
+ * #VE, mode-based execute control or EPTP switching (their VM-entry
+ * prerequisite, SDM 26.2.1.1), no EPT capability bits and no EPTP field,
+ * while VPID stays; without VPID the reverse. */
+START_TEST(cpu_model_turns_ept_vpid_unrestricted_off)
+{
+	const uint32_t need_ept = CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST |
+		CPU2_ENABLE_PML | CPU2_EPT_VIOLATION_VE | CPU2_MODE_BASED_EPT_EXEC;
+	struct cpu_model m;
+	struct vmx_caps c;
+	char err[200];
+
+	ck_assert_int_eq(cpu_model_parse(&m, "max,-vmx-ept", err, sizeof(err)), 0);
+	vmx_caps_init(&c, &m);
+	ck_assert_uint_eq(c.proc2.may1 & need_ept, 0);
+	ck_assert_uint_eq(c.msr[MSR_IA32_VMX_PROCBASED_CTLS2 -
+				MSR_IA32_VMX_FIRST] >> 32 & need_ept, 0);
+	ck_assert(c.proc2.may1 & CPU2_ENABLE_VPID);
+	ck_assert_uint_eq(c.ept_vpid & 0xffffffffull, 0);
+	ck_assert(c.ept_vpid >> 32);
+	ck_assert_uint_eq(c.msr[MSR_IA32_VMX_EPT_VPID_CAP - MSR_IA32_VMX_FIRST],
+			  c.ept_vpid);
+	ck_assert_uint_eq(c.vmfunc, 0);
+	ck_assert(!vmx_field_supported(&c, VMCS_EPT_POINTER));
+	ck_assert(vmx_field_supported(&c, VMCS_VIRTUAL_PROCESSOR_ID));
+
+	ck_assert_int_eq(cpu_model_parse(&m, "max,-vpid", err, sizeof(err)), 0);
+	vmx_caps_init(&c, &m);
+	ck_assert_uint_eq(c.proc2.may1 & CPU2_ENABLE_VPID, 0);
+	ck_assert_uint_eq(c.proc2.may1 & need_ept, need_ept);
+	ck_assert_uint_eq(c.ept_vpid >> 32, 0);
+	ck_assert(c.ept_vpid & EPT_CAP_INVEPT);
+	ck_assert(!vmx_field_supported(&c, VMCS_VIRTUAL_PROCESSOR_ID));
+	ck_assert(vmx_field_supported(&c, VMCS_EPT_POINTER));
+
+	ck_assert_int_eq(cpu_model_parse(&m, "max,-unrestricted_guest", err,
+					 sizeof(err)), 0);
+	vmx_caps_init(&c, &m);
+	ck_assert_uint_eq(c.proc2.may1 & need_ept,
+			  need_ept & ~CPU2_UNRESTRICTED_GUEST);
+
+	/* Turned on again while EPT is off: still not advertised. */
+	ck_assert_int_eq(cpu_model_parse(&m, "max,-ept,+pml,+vmx-unrestricted-guest",
+					 err, sizeof(err)), 0);
+	vmx_caps_init(&c, &m);
+	ck_assert_uint_eq(c.proc2.may1 & need_ept, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vmx_controls");
@@ -223,6 +273,7 @@ int main(void)
 	tcase_add_test(tc, table_names_every_allowed_bit_once);
 	tcase_add_test(tc, rdseed_exiting_advertised_with_rdseed);
 	tcase_add_test(tc, cpu_model_turns_vmx_features_off);
+	tcase_add_test(tc, cpu_model_turns_ept_vpid_unrestricted_off);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return fix_run_suite(s);
