@@ -26,6 +26,10 @@
 #define CODE_GPA   0x1000
 #define MSG_GPA    0x1100
 #define PORT       0x3f8
+/* Three pages outside the memory slot for the TSS that KVM on Intel needs
+ * to run a real-mode guest without unrestricted guest (vm86 emulation;
+ * the KVM API documentation of KVM_SET_TSS_ADDR; QEMU's address). */
+#define TSS_GPA    0xfffbd000ul
 static const char msg[] = "hello from L2\n";
 
 /* Real mode: mov si,MSG; mov dx,PORT; l: lodsb; test al,al; jz d;
@@ -93,6 +97,8 @@ int main(void)
 	slot.userspace_addr = (unsigned long)mem;
 	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
 		return fail("KVM_SET_USER_MEMORY_REGION");
+	if (ioctl(vm, KVM_SET_TSS_ADDR, TSS_GPA) < 0)
+		return fail("KVM_SET_TSS_ADDR");
 	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
 	if (vcpu < 0)
 		return fail("KVM_CREATE_VCPU");
