@@ -65,6 +65,9 @@ struct machine_gdb {
 	struct engine_debug dbg;
 	bool interrupted;            /* ^C since the last resume */
 	uint64_t resume_parks;       /* ctl.parks at the last resume */
+	/* --reverse: the furthest instruction count run live; going forward
+	 * below it re-runs what was printed already, muted. */
+	uint64_t live_max;
 	struct gdb_history *hist;    /* --reverse */
 	struct run_plan plan;
 	bool deferred;               /* a stop to report from the loop */

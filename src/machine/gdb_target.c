@@ -195,9 +195,19 @@ static bool release(struct machine_gdb *g, uint64_t n)
 }
 
 /* Forward: c runs in chunks of the checkpoint interval with --reverse. */
+static void set_muted(struct machine_gdb *g, bool on)
+{
+	g->m->uart.out.mute = on;
+}
+
+/*
+ * Forward: c runs in chunks of the checkpoint interval with --reverse.
+ * After going backwards the run up to live_max repeats what was already
+ * printed: muted, in a chunk that ends exactly there.
+ */
 static bool forward(struct machine_gdb *g)
 {
-	uint64_t n = g->plan.step ? 1 : 0;
+	uint64_t n = g->plan.step ? 1 : 0, now = machine_insn_count(g->m);
 	char err[256];
 
 	if (g->hist) {
@@ -207,14 +217,14 @@ static bool forward(struct machine_gdb *g)
 		if (!n)
 			n = g->m->cfg.gdb_interval ? g->m->cfg.gdb_interval
 						   : GDB_HISTORY_INTERVAL_DEFAULT;
+		if (now > g->live_max)
+			g->live_max = now;
+		set_muted(g, now < g->live_max);
+		if (now < g->live_max && g->live_max - now < n)
+			n = g->live_max - now;
 	}
 	g->plan.phase = RUN_FORWARD;
 	return release(g, n);
-}
-
-static void set_muted(struct machine_gdb *g, bool on)
-{
-	g->m->uart.out.mute = on;
 }
 
 /* Restore checkpoint k, then run to instruction count `to` with the
@@ -456,8 +466,15 @@ static bool plan_next(struct machine_gdb *g, enum engine_exit_reason r,
 			}
 			return release(g, p->end - now);
 		}
-		if (p->found)
-			return rev_goto(g, (unsigned)p->k, p->hit_at, &p->stop);
+		if (p->found) {
+			/* A watch hit on the window's first instruction lands
+			 * before the checkpoint: start from the one before. */
+			int k = p->k;
+
+			if (k > 0 && p->hit_at < gdb_history_insns(g->hist, (unsigned)k))
+				k--;
+			return rev_goto(g, (unsigned)k, p->hit_at, &p->stop);
+		}
 		if (p->k > 0)
 			return rev_search(g, p->k - 1,
 					  gdb_history_insns(g->hist, (unsigned)p->k));
@@ -507,6 +524,10 @@ static void parked_cb(struct ev_loop *loop, ev_async *w, int revents)
 		set_muted(g, false);
 		gdb_apply_debug(g);
 	}
+	if (g->hist && g->plan.phase == RUN_FORWARD && !g->m->uart.out.mute &&
+	    machine_insn_count(m) > g->live_max)
+		g->live_max = machine_insn_count(m);
+	set_muted(g, false);
 	g->plan.phase = RUN_IDLE;
 	snprintf(g->why, sizeof(g->why), "%s", why);
 	gdb_server_stopped(g->srv, &s);

@@ -374,6 +374,7 @@ def case_vmwrite_reverse():
         "monitor break clear", "monitor vmcs-watch HOST_CR3",
         "reverse-continue", "echo @A\\n", "x/1i $pc", "info symbol $pc",
         "monitor why", "monitor history",
+        "reverse-continue", "echo @B\\n", "info symbol $pc",
         "monitor vmcs-watch off", "continue"])
     rc, sout, serr = finish(p)
     check("vmentry-fail: VM-instruction error 8" in out,
@@ -383,9 +384,14 @@ def case_vmwrite_reverse():
           is not None, "reverse-continue lands on the VMWRITE", out)
     check("VMWRITE of HOST_CR3" in a and "going backwards" in a,
           "why names the VMWRITE", a)
+    b = out.split("@B", 1)[1] if "@B" in out else ""
+    check(re.search(r"^(vmcs_write|vmx_setup_host) \+ \d+ in section", b, re.M) is not None,
+          "reverse-continue again finds the earlier, good VMWRITE", b)
     check("exited normally" in out and rc == 0 and
-          sout.count("VM-instruction error 8") == 1,
-          "the run then ends as without gdb, output once", sout + serr)
+          sout.count("VM-instruction error 8") == 1 and
+          sout.count("3 CPUID exits") == 1,
+          "the run then ends as without gdb, its output once although it "
+          "went back before a printf and forward again", sout + serr)
 
 
 CASES = [case_break_step_regs_mem, case_reverse, case_nested,
