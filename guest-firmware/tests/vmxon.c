@@ -35,6 +35,21 @@ static void expect_gp0(int vec, const struct trap_info *ti, const char *name)
 		    ti->error_code);
 }
 
+/* F3 0F C7 /6 with ModRM.mod = 3: VMXON takes only a memory operand
+ * (31.3 VMXON: "#UD if operand is a register"). */
+static void vmxon_register(void *arg)
+{
+	asm volatile(".byte 0xf3, 0x0f, 0xc7, 0xf0" : : : "cc", "memory");
+}
+
+static void expect_ud(void (*fn)(void *), const char *name)
+{
+	struct trap_info ti;
+	int v = trap_try(fn, NULL, &ti);
+
+	test_result(v == VEC_UD, name, "got vector %d, expected #UD", v);
+}
+
 static void test_outside_vmx(void)
 {
 	char name[64];
@@ -43,6 +58,9 @@ static void test_outside_vmx(void)
 	/* CR4.VMXE = 0: VMXON itself is #UD (31.3). */
 	expect_vmx_fault(OP_VMXON, region, 0, VEC_UD, 0,
 			 "vmxon with cr4.vmxe=0 is #UD");
+	write_cr4(read_cr4() | CR4_VMXE);
+	expect_ud(vmxon_register, "vmxon with a register operand is #UD");
+	write_cr4(read_cr4() & ~CR4_VMXE);
 	for (unsigned i = 0; i < ARRAY_SIZE(outside_ops); i++) {
 		snprintf(name, sizeof(name), "%s outside vmx operation is #UD",
 			 vmx_op_name(outside_ops[i]));
@@ -149,6 +167,7 @@ static void test_in_vmx(uint64_t region)
 	expect_eq(ptr, ~0ULL, "no current vmcs after vmxon");
 	expect_vmx(vmxon(region), VMX_FAIL_INVALID, 0,
 		   "vmxon in root without current vmcs fails invalid");
+	expect_ud(vmxon_register, "vmxon with a register operand in root is #UD");
 	expect_vmx(vmcall(), VMX_FAIL_INVALID, 0,
 		   "vmcall in root without current vmcs fails invalid");
 	v = vmx_try(OP_VMFUNC, 0, 0, &r, &ti);
