@@ -255,6 +255,14 @@ static int create_vcpu_engine(struct machine *m, struct machine_vcpu *v,
 		 * triggers see every VM entry and exit. */
 		vmx_watch_init(v->watch, v->vmx);
 		v->watch->cpu = v->index;
+		if (m->cfg.vmx_check && m->cfg.tlb_flush_always && !v->index &&
+		    m->cfg.msg_fd >= 0)
+			/* Not a report: nothing broke, but say what is off. */
+			dprintf(m->cfg.msg_fd, "vmxbox: vmx-check: note: "
+				"--tlb=flush-always keeps no translation across "
+				"a VM entry or exit, so no stale translation can "
+				"be seen (use --tlb=exact); the other checks "
+				"run\n");
 		if (m->cfg.vmx_check) {
 			v->watch->check = on_vmx_check;
 			v->watch->check_opaque = m;
