@@ -201,6 +201,31 @@ static void test_in_vmx(uint64_t region)
 	expect_vmx(vmxoff(), VMX_SUCCEED, 0, "final vmxoff succeeds");
 }
 
+/* --append=fcoff: firmware that locks IA32_FEATURE_CONTROL with "enable
+ * VMXON outside SMX" clear (a BIOS that disables VMX): VMXON is #GP(0)
+ * outside SMX (31.3 VMXON), and nothing can change the MSR until reset. */
+static int test_locked_off(void)
+{
+	uint64_t region = (uint64_t)vmx_alloc_region();
+	struct trap_info ti;
+
+	test_section("feature control locked with vmx off");
+	wrmsr(MSR_IA32_FEATURE_CONTROL, FEATURE_CONTROL_LOCK);
+	expect_eq(rdmsr(MSR_IA32_FEATURE_CONTROL), FEATURE_CONTROL_LOCK,
+		  "feature control locked without vmxon-outside-smx");
+	expect_gp0(trap_try(fc_write_again, NULL, &ti), &ti,
+		   "feature control stays locked");
+	write_cr0(vmx_fix_cr0(read_cr0()));
+	write_cr4(vmx_fix_cr4(read_cr4() | CR4_VMXE));
+	expect_vmx_fault(OP_VMXON, region, 0, VEC_GP, 0,
+			 "vmxon with vmxon-outside-smx clear is #GP");
+	expect_vmx_fault(OP_VMPTRST, 0, 0, VEC_UD, 0,
+			 "still outside vmx operation: vmptrst is #UD");
+	expect_eq(vmx_enable(), (uint64_t)-1,
+		  "the firmware library sees vmx locked off");
+	return test_summary();
+}
+
 int main(void)
 {
 	uint64_t region;
@@ -209,6 +234,8 @@ int main(void)
 	if (!report(vmx_supported(), "cpuid.1:ecx.vmx set"))
 		return test_summary();
 	vmx_read_caps(&vmx_caps);
+	if (!strcmp(boot_info.cmdline, "fcoff"))
+		return test_locked_off();
 	region = (uint64_t)vmx_alloc_region();
 	test_section("outside vmx operation");
 	test_outside_vmx();
