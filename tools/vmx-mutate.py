@@ -24,7 +24,8 @@ values can share the machine (each has its own scratch copy).
   tools/vmx-mutate.py report --results mut.jsonl
   tools/vmx-mutate.py recheck --results mut.jsonl --work DIR [--id ID]
 
-`recheck` runs the survivors of a results file again against the tree as
+`recheck` runs the survivors (and the mutants whose suite run timed out)
+of a results file again against the tree as
 it is now (new tests written since): each is found again by its file,
 kind and mutated text (the nearest such line, since lines move), and its
 new status replaces the old one in the results file.
@@ -226,7 +227,9 @@ def run_suites(build, timeout):
         r = subprocess.run(cmd, capture_output=True, text=True,
                            timeout=timeout)
     except subprocess.TimeoutExpired:
-        return 1, "timeout"
+        # Not a kill: on a loaded machine the unmutated suites can take
+        # that long too.  run_one records it as "timeout" (not counted).
+        return -1, "timeout"
     failed = re.findall(r"^\s*\d+/\d+ \S+ / (\S+)\s+(?:FAIL|TIMEOUT)",
                         r.stdout, re.M)
     return r.returncode, ",".join(failed[:3])
@@ -248,6 +251,8 @@ def run_one(src, build, targets, m, timeout):
         if b.returncode:
             return "stillborn", time.time() - t0, ""
         rc, failed = run_suites(build, timeout)
+        if rc < 0:
+            return "timeout", time.time() - t0, failed
         if rc:
             return "killed", time.time() - t0, failed
         return "survived", time.time() - t0, ""
@@ -363,7 +368,7 @@ def find_again(rec, current):
 
 def cmd_recheck(args):
     done = load_results(args.results)
-    surv = [r for r in done.values() if r["status"] == "survived" and
+    surv = [r for r in done.values() if r["status"] in ("survived", "timeout") and
             (not args.id or r["id"] in args.id)]
     current = all_mutants()
     sample = {}
@@ -394,10 +399,12 @@ def cmd_report(args):
     surv = [r for r in res if r["status"] == "survived"]
     still = [r for r in res if r["status"] == "stillborn"]
     gone = [r for r in res if r["status"] == "gone"]
+    slow = [r for r in res if r["status"] == "timeout"]
     live = len(killed) + len(surv)
     score = 100.0 * len(killed) / live if live else 0.0
     print(f"{len(res)} mutants: {len(killed)} killed, {len(surv)} survived, "
-          f"{len(still)} stillborn, {len(gone)} gone; score {score:.1f} % "
+          f"{len(still)} stillborn, {len(gone)} gone, {len(slow)} timed "
+          f"out (run again: recheck); score {score:.1f} % "
           f"({len(killed)}/{live})")
     for r in sorted(surv, key=lambda r: (r["file"], r["line"])):
         print(f"SURVIVED {r['file']}:{r['line']} [{r['kind']}] {r['mutant']}")

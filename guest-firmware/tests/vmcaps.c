@@ -77,6 +77,14 @@ static void test_controls(void)
 	if (vmx_ctl_allowed1(c->proc, CPU_ACTIVATE_SECONDARY))
 		expect_eq((uint32_t)c->proc2, 0,
 			  "procbased2 has no must-be-1 bits");
+	/* A.3.3: "RDRAND exiting" / "RDSEED exiting" may be 1 only on a
+	 * processor with the instruction (run also with -rdrand,-rdseed). */
+	expect_eq(vmx_ctl_allowed1(c->proc2, SEC_RDRAND_EXITING),
+		  !!(cpuid(1, 0).ecx & (1u << 30)),
+		  "rdrand exiting allowed-1 exactly with cpuid rdrand");
+	expect_eq(vmx_ctl_allowed1(c->proc2, SEC_RDSEED_EXITING),
+		  !!(cpuid(7, 0).ebx & (1u << 18)),
+		  "rdseed exiting allowed-1 exactly with cpuid rdseed");
 	report(vmx_ctl_allowed1(c->exit_ctl, EXIT_HOST_ADDR_SPACE_SIZE),
 	       "exit host address-space size allowed");
 	report(vmx_ctl_allowed1(c->entry_ctl, ENTRY_IA32E_MODE_GUEST),

@@ -90,9 +90,12 @@ asm(".data\n"
     "leg_guest_efer: rdmsr; vmcall; hlt\n"
     ".code16\n"
     ".balign 16\n"
-    ".globl leg_real, leg_real_vmcall\n"
+    ".globl leg_real, leg_real_vmcall, leg_real_ne\n"
     "leg_real: movw $0x1234, %ax; movw %ax, %ds\n"
-    "leg_real_vmcall: vmcall; hlt\n"
+    "	movl %cr0, %eax; movl %eax, %cr0\n"
+    "leg_real_vmcall: vmcall\n"
+    "	andl $~0x20, %eax\n"
+    "leg_real_ne: movl %eax, %cr0; vmcall; hlt\n"
     ".code32\n"
     /* The L2: one VMCALL. */
     ".globl leg_guest\n"
@@ -163,7 +166,7 @@ asm(".data\n"
 
 void legacy_run(void);
 extern char leg_guest[], leg_exit[], leg_guest_efer[];
-extern char leg_real[], leg_real_vmcall[];
+extern char leg_real[], leg_real_vmcall[], leg_real_ne[];
 static struct vmx_vm vm;
 
 /* 32-bit PAE paging (4.4): PDPTEs with only P (other low bits reserved),
@@ -391,6 +394,7 @@ static void test_unrestricted_real_mode(void)
 	}
 	vmcs_write(GUEST_RIP, 0);
 	vmcs_write(GUEST_RSP, 0xfff0);
+	vmcs_write(EXCEPTION_BITMAP, 1U << VEC_GP);
 	if (!vm_run_expect(&vm, EXIT_REASON_VMCALL, "real-mode l2 with "
 			   "unrestricted guest enters and runs"))
 		return;
@@ -398,10 +402,23 @@ static void test_unrestricted_real_mode(void)
 		  "real-mode l2: rip is the offset of its vmcall");
 	expect_eq(vmcs_read(GUEST_CR0) & (CR0_PE | CR0_PG), 0,
 		  "real-mode l2: cr0.pe and cr0.pg stay clear");
+	/* (L2 wrote CR0 with PE = PG = 0 before its VMCALL: no #GP.) */
 	expect_eq(vmcs_read(GUEST_DS_SELECTOR), 0x1234,
 		  "real-mode l2: mov to ds loads the selector");
 	expect_eq(vmcs_read(GUEST_DS_BASE), 0x12340,
 		  "real-mode l2: and base = selector * 16");
+	/* 26.3 with unrestricted guest: PE and PG are exempt from FIXED0 for
+	 * L2's MOV to CR0 (it wrote them 0 above), NE is not: #GP(0). */
+	vmx_skip_insn();
+	if (!vm_run_expect(&vm, EXIT_REASON_EXCEPTION_NMI, "real-mode l2: "
+			   "mov to cr0 with ne clear is #GP"))
+		return;
+	/* Real mode delivers no error code: bit 11 clear (28.2.2). */
+	expect_eq(vm.exit_intr_info, INTR_INFO(VEC_GP, INTR_TYPE_HW_EXCEPTION,
+					       false), "real-mode l2: #GP, "
+		  "no error code in real mode");
+	expect_eq(vmcs_read(GUEST_RIP), leg_real_ne - leg_real,
+		  "real-mode l2: #GP at the mov to cr0");
 	vmclear(vm.vmcs_pa);
 }
 

@@ -38,9 +38,11 @@ asm(".text\n.code64\n"
     "n_nmi_iret_next: vmcall; ud2\n"
     "n_vnmi_handler: vmcall; iretq\n"
     "n_nmi_raise: movl $0x400, %eax; outl %eax, $0xf5\n"
-    "n_nmi_raise_next: vmcall; ud2\n");
+    "n_nmi_raise_next: vmcall; ud2\n"
+    ".globl n_iret\n"
+    "n_iret: iretq\n");
 extern char n_nmi_then_iret[], n_nmi_out_next[], n_nmi_iret_next[];
-extern char n_vnmi_handler[], n_nmi_raise[], n_nmi_raise_next[];
+extern char n_vnmi_handler[], n_nmi_raise[], n_nmi_raise_next[], n_iret[];
 
 static void reset(void *rip, uint32_t pin)
 {
@@ -180,6 +182,56 @@ static void test_delivery_exit(uint32_t pin, const char *what)
 		  INTERRUPTIBILITY_NMI, "%s: bit 3 saved", what);
 }
 
+/*
+ * 28.2.3, Table 28-7: an EPT violation caused by an IRET's access (here
+ * the read of its frame) while blocking by NMI is in effect (NMI exiting
+ * and virtual NMIs 0: the IRET would unblock NMIs) sets bit 12 of the
+ * qualification (the saved bit 3 is clear: the IRET unblocked NMIs
+ * before its fault, and L1 must block them again); without the blocking,
+ * bit 12 is 0.  L1 writes the frame through its own
+ * mappings; EPT leaves that page out.
+ */
+static void test_iret_ept_violation(bool blocked)
+{
+	const char *what = blocked ? "iret under blocking by nmi" :
+				     "iret without nmi blocking";
+	uint64_t *frame = page_alloc();
+	struct ept ept;
+
+	if (!vmx_ctl_allowed1(vmx_caps.proc2, SEC_ENABLE_EPT)) {
+		report(false, "ept advertised");
+		return;
+	}
+	frame[0] = (uint64_t)g_vmcall;
+	frame[1] = SEL_CODE64;
+	frame[2] = RFLAGS_FIXED;
+	frame[3] = stack_top;
+	frame[4] = SEL_DATA;
+	ept_init(&ept, false);
+	ept_identity_map(&ept, 1ULL << 32, EPT_RWX);
+	ept_map_4k(&ept, (uint64_t)frame, (uint64_t)frame, 0);
+	vmx_vm_reset(&vm, (void (*)(void))n_iret, (uint64_t)frame);
+	vmcs_write(EPT_POINTER, ept.eptp);
+	vmx_set_ctl(SECONDARY_VM_EXEC_CONTROL, SEC_ENABLE_EPT, 0);
+	if (blocked)
+		vmcs_write(GUEST_INTERRUPTIBILITY_INFO, INTERRUPTIBILITY_NMI);
+	if (!vm_run_expect(&vm, EXIT_REASON_EPT_VIOLATION,
+			   blocked ? "iret reading its frame through a missing "
+				     "ept entry exits (blocked by nmi)" :
+				     "iret reading its frame through a missing "
+				     "ept entry exits (not blocked)"))
+		return;
+	expect_eq(vm.guest_phys & ~0xfffULL, (uint64_t)frame, "%s: "
+		  "guest-physical address in the frame's page", what);
+	expect_eq(vm.exit_qual & EXITQ_EPT_NMI_UNBLOCK,
+		  blocked ? EXITQ_EPT_NMI_UNBLOCK : 0,
+		  "%s: qualification bit 12", what);
+	/* The IRET unblocked NMIs before it faulted (6.7.1): bit 3 is saved
+	 * clear, and bit 12 tells L1 to set it again before resuming. */
+	expect_eq(interruptibility() & INTERRUPTIBILITY_NMI, 0,
+		  "%s: the exit saves no blocking by nmi", what);
+}
+
 int main(void)
 {
 	struct desc_ptr idtr;
@@ -198,6 +250,9 @@ int main(void)
 	test_virtual_nmis();
 	test_section("injection into a halted l2");
 	test_halted_wakeup();
+	test_section("ept violation of an iret");
+	test_iret_ept_violation(true);
+	test_iret_ept_violation(false);
 	test_section("nmi delivery causing a vm exit");
 	test_delivery_exit(0, "injected nmi delivery faults");
 	test_delivery_exit(PIN_NMI_EXITING | PIN_VIRTUAL_NMIS,
