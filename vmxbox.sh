@@ -139,8 +139,15 @@ cmd_test() {
 			continue
 		fi
 		rm -f "$dir/meson-logs/testlog.json"
-		run_suite "$dir" "${test_opts[@]}" || true
+		local suite_status=0
+		run_suite "$dir" "${test_opts[@]}" || suite_status=$?
 		read -r p f s < <(count_results "$dir")
+		# meson test failed but its log shows no failed test: it died
+		# (or was killed) part-way, so the log is not the whole suite.
+		if [ "$suite_status" -ne 0 ] && [ "$f" -eq 0 ]; then
+			say "meson test in $dir exited with status $suite_status and no failed test in its log: counted as a failure"
+			f=1
+		fi
 		passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	done
 	[ "$skipped" -gt 0 ] && say "$skipped skipped (each printed its reason in the test log)"
