@@ -99,8 +99,8 @@ static void leaf5(const struct cpu_model *m, uint32_t out[4])
 {
 	if (!cpu_has(m, X86_FEAT_MONITOR))
 		return;
-	out[0] = CLFLUSH_LINE;
-	out[1] = CLFLUSH_LINE;
+	out[0] = CPU_MONITOR_LINE;
+	out[1] = CPU_MONITOR_LINE;
 	out[2] = 3;
 	out[3] = 0x11;
 }

@@ -169,6 +169,12 @@ enum x86_activity {
 	ACTIVITY_WAIT_SIPI = 3,
 };
 
+/* MONITOR/MWAIT: the monitored line's size (CPUID leaf 5 EAX/EBX) and
+ * cpu_state.mwait's bits. */
+#define CPU_MONITOR_LINE 64u
+#define MWAIT_WAITING    (1u << 0)
+#define MWAIT_INTR_BREAK (1u << 1)   /* ECX[0]: masked interrupts end it */
+
 /*
  * x87 FPU, MMX and SSE state, kept as the processor keeps it (the FXSAVE
  * legacy area's content, SDM Vol. 1 10.5.1, Table 10-2), so FXSAVE/XSAVE,
@@ -243,6 +249,20 @@ struct cpu_state {
 	 */
 	uint64_t pdpte[4];
 	bool pdpte_valid;
+
+	/*
+	 * MONITOR/MWAIT (SDM Vol. 2 MONITOR, MWAIT; Vol. 3A 9.10.4): MONITOR
+	 * arms the line at monitor_gpa (guest-physical, line aligned) and
+	 * keeps its contents in monitor_line; the line counts as written once
+	 * its contents differ (docs/cpu-model.md).  mwait is non-zero while
+	 * MWAIT waits (MWAIT_WAITING, | MWAIT_INTR_BREAK for ECX[0]).  The
+	 * activity state stays active meanwhile: there is no MWAIT activity
+	 * state, so a VM exit that ends the wait saves "active".
+	 */
+	uint64_t monitor_gpa;
+	uint8_t monitor_line[CPU_MONITOR_LINE];
+	bool monitor_armed;
+	uint8_t mwait;
 };
 
 /* Current privilege level: CS.DPL in protected mode, 0 in real mode, 3 in v86. */

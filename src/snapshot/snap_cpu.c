@@ -25,6 +25,8 @@
 	SLICE("fpu.st" #i ".sexp", fpu.st[i], 8, 2)
 #define XMM(i) SLICE("fpu.xmm" #i ".lo", fpu.xmm[i], 0, 8), \
 	SLICE("fpu.xmm" #i ".hi", fpu.xmm[i], 8, 8)
+/* Bytes 8i..8i+7 of the monitored line's contents at MONITOR. */
+#define MLINE(i) SLICE("monitor.line" #i, monitor_line, (i) * 8, 8)
 #define B(nm, fld) F(nm, fld, SNAP_F_BOOL)
 #define SEG(s, i) U(s ".sel", seg[i].sel), U(s ".base", seg[i].base), \
 	U(s ".limit", seg[i].limit), U(s ".ar", seg[i].ar)
@@ -73,6 +75,13 @@ const struct snap_cpu_field snap_cpu_fields[] = {
 	ST(0), ST(1), ST(2), ST(3), ST(4), ST(5), ST(6), ST(7),
 	XMM(0), XMM(1), XMM(2), XMM(3), XMM(4), XMM(5), XMM(6), XMM(7),
 	XMM(8), XMM(9), XMM(10), XMM(11), XMM(12), XMM(13), XMM(14), XMM(15),
+	/* MONITOR/MWAIT (cpu_state.h); absent in older snapshots: then the
+	 * monitor is unarmed and no MWAIT waits. */
+	LATER("monitor_armed", monitor_armed, SNAP_F_BOOL),
+	LATER("monitor_gpa", monitor_gpa, SNAP_F_UINT),
+	MLINE(0), MLINE(1), MLINE(2), MLINE(3),
+	MLINE(4), MLINE(5), MLINE(6), MLINE(7),
+	LATER("mwait", mwait, SNAP_F_UINT),
 };
 
 const size_t snap_cpu_fields_len =
@@ -339,6 +348,12 @@ static bool check_cpu(struct cin *in, const struct cpu_state *c)
 				c->injected.type);
 	if (c->pending_exception.insn_len > 15 || c->injected.insn_len > 15)
 		return cin_fail(in, "event instruction length above 15");
+	if (c->mwait & ~(MWAIT_WAITING | MWAIT_INTR_BREAK) ||
+	    (c->mwait && !(c->mwait & MWAIT_WAITING)))
+		return cin_fail(in, "mwait: invalid wait state %u", c->mwait);
+	if (c->monitor_gpa & (CPU_MONITOR_LINE - 1))
+		return cin_fail(in, "monitor_gpa: not line aligned (%#llx)",
+				(unsigned long long)c->monitor_gpa);
 	return true;
 }
 

@@ -442,21 +442,43 @@ START_TEST(rdpid_reads_tsc_aux)
 END_TEST
 
 /* MONITOR/MWAIT advertised (CPUID.1:ECX[3], leaf 5): they execute at
- * CPL 0 (MWAIT leaves its state at once); MWAIT with ECX[31:1] != 0 is
- * #GP(0); without the feature both are #UD (SDM Vol. 2). */
+ * CPL 0; MWAIT with ECX[31:1] != 0 is #GP(0); without the feature both
+ * are #UD (SDM Vol. 2).  MONITOR arms the line (physical address and
+ * contents); MWAIT waits (no instruction retires, the run ends halted
+ * with nothing to wake it) until the line's contents change; without an
+ * armed monitor it returns at once. */
 START_TEST(monitor_mwait)
 {
 	static const uint8_t monitor[] = { 0x0f, 0x01, 0xc8, 0xf4 };
 	static const uint8_t mwait[] = { 0x0f, 0x01, 0xc9, 0xf4 };
 	static const uint8_t cpuid5[] = { 0xb8, 5, 0, 0, 0, 0x0f, 0xa2, 0xf4 };
+	uint64_t n;
 
-	G(RAX) = 0x2000;
+	G(RAX) = 0x2010;
 	G(RCX) = 0;
 	G(RDX) = 0;
 	ck_assert_int_eq(su_run(&h, monitor, sizeof(monitor), 2), ENGINE_EXIT_HLT);
+	ck_assert(h.s->monitor_armed);
+	ck_assert_uint_eq(h.s->monitor_gpa, 0x2000);
 	G(RAX) = 0;
 	G(RCX) = 1;
 	ck_assert_int_eq(su_run(&h, mwait, sizeof(mwait), 2), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(h.s->mwait, MWAIT_WAITING | MWAIT_INTR_BREAK);
+	ck_assert_uint_eq(h.s->activity, ACTIVITY_ACTIVE);
+	ck_assert_uint_eq(h.s->rip, H_CODE + 3);
+	ck_assert(!h.s->monitor_armed);
+	n = h.s->insn_count;
+	ck_assert_int_eq(h_run(&h, 10), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(h.s->insn_count, n);          /* still waiting */
+	h_write64(&h, 0x2038, 1);                       /* same line */
+	ck_assert_int_eq(h_run(&h, 10), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(h.s->mwait, 0);
+	ck_assert_uint_eq(h.s->activity, ACTIVITY_HLT);  /* the HLT after */
+	ck_assert_uint_eq(h.s->insn_count, n + 1);
+	/* Unarmed now: returns at once. */
+	ck_assert_int_eq(su_run(&h, mwait, sizeof(mwait), 2), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(h.s->mwait, 0);
+	ck_assert_uint_eq(h.s->activity, ACTIVITY_HLT);
 	G(RCX) = 2;
 	ck_assert_int_eq(h_fault_vector(&h, su_run(&h, mwait, sizeof(mwait), 2)), X86_GP);
 	ck_assert_int_eq(su_run(&h, cpuid5, sizeof(cpuid5), 3), ENGINE_EXIT_HLT);

@@ -34,6 +34,8 @@ void fill_cpu(struct cpu_state *c, unsigned seed)
 	c->pending_exception.insn_len = 3;
 	c->injected.type = EVT_SW_INTR;
 	c->injected.insn_len = 2;
+	c->mwait = MWAIT_WAITING | MWAIT_INTR_BREAK;
+	c->monitor_gpa &= ~(uint64_t)(CPU_MONITOR_LINE - 1);
 }
 
 struct snapshot_machine *make_machine(struct guest_mem *gm, unsigned seed)

@@ -839,6 +839,61 @@ START_TEST(pdpte_registers_round_trip_and_optional)
 }
 END_TEST
 
+/*
+ * MONITOR/MWAIT state (cpu_state.monitor_*, mwait) round-trips, so a vCPU
+ * saved while MWAIT waits waits again after restore; snapshots written
+ * before these keys load with the monitor unarmed and no wait; invalid
+ * wait states and unaligned lines are refused naming the key.
+ */
+START_TEST(mwait_state_round_trip_and_optional)
+{
+	struct guest_mem gm;
+	struct snapshot_machine *s = machine(&gm, 9), *d;
+	uint8_t *a;
+	size_t alen;
+
+	s->cpus[0].monitor_armed = false;
+	s->cpus[0].monitor_gpa = 0x12340;
+	for (unsigned i = 0; i < CPU_MONITOR_LINE; i++)
+		s->cpus[0].monitor_line[i] = (uint8_t)(i * 7 + 1);
+	s->cpus[0].mwait = MWAIT_WAITING | MWAIT_INTR_BREAK;
+	encode(s, &a, &alen);
+	d = snapshot_decode(a, alen, err, sizeof(err));
+	ck_assert_msg(d != NULL, "decode: %s", err);
+	ck_assert_uint_eq(d->cpus[0].mwait, MWAIT_WAITING | MWAIT_INTR_BREAK);
+	ck_assert_uint_eq(d->cpus[0].monitor_gpa, 0x12340);
+	ck_assert_uint_eq(d->cpus[0].monitor_line[63], (uint8_t)(63 * 7 + 1));
+	ck_assert_mem_eq(&d->cpus[0], &s->cpus[0], sizeof(struct cpu_state));
+	snapshot_free(d);
+
+	good = a;
+	good_len = alen;
+	load_good();
+	drop_cpu0_keys("monitor");
+	drop_cpu0_keys("mwait");
+	d = decode_tree();
+	ck_assert_msg(d != NULL, "without monitor keys: %s", err);
+	ck_assert_uint_eq(d->cpus[0].mwait, 0);
+	ck_assert(!d->cpus[0].monitor_armed);
+	ck_assert_uint_eq(d->cpus[0].monitor_gpa, 0);
+	ck_assert_uint_eq(d->cpus[0].rip, s->cpus[0].rip);
+	snapshot_free(d);
+
+	load_good();
+	replace(slot(cpu0(), "mwait"), cbor_build_uint8(2));
+	expect_tree_bad("mwait: invalid wait state 2");
+	load_good();
+	replace(slot(cpu0(), "mwait"), cbor_build_uint8(5));
+	expect_tree_bad("mwait: invalid wait state 5");
+	load_good();
+	replace(slot(cpu0(), "monitor_gpa"), cbor_build_uint32(0x12344));
+	expect_tree_bad("monitor_gpa: not line aligned (0x12344)");
+	free(good);
+	snapshot_free(s);
+	gmem_destroy(&gm);
+}
+END_TEST
+
 static cbor_item_t *run_item(uint64_t gpa, size_t pages)
 {
 	cbor_item_t *a = cbor_new_definite_array(2);
@@ -1208,6 +1263,7 @@ static Suite *suite(void)
 	tcase_add_test(t, rejects_wrong_types_and_ranges);
 	tcase_add_test(t, rejects_unknown_missing_duplicate_keys);
 	tcase_add_test(t, pdpte_registers_round_trip_and_optional);
+	tcase_add_test(t, mwait_state_round_trip_and_optional);
 	tcase_add_test(t, rejects_bad_memory_runs);
 	tcase_add_test(t, rejects_inconsistent_vmx);
 	tcase_add_test(t, rejects_huge_lengths);

@@ -205,12 +205,27 @@ static uint64_t next_wake(const struct interp *ip)
 	return next;
 }
 
+/* The vCPU waits: HLT, or MWAIT (cpu_state.mwait, activity active). */
+static inline bool waiting(const struct cpu_state *s)
+{
+	return s->activity == ACTIVITY_HLT || s->mwait;
+}
+
+/* An interrupt, or a VMX boundary event, can end the wait: HLT and MWAIT
+ * take one only with RFLAGS.IF = 1, unless MWAIT's ECX[0] made masked
+ * interrupts break events too (SDM Vol. 2 MWAIT). */
+static bool intr_can_wake(const struct interp *ip)
+{
+	return (ip->s.rflags & RFLAGS_IF) || (ip->s.mwait & MWAIT_INTR_BREAK) ||
+	       ip->icpt.boundary_wanted;
+}
+
 static bool idle_wait(struct interp *ip)
 {
 	struct vclock *c = ip->cfg.clock;
 	uint64_t next, now;
 
-	if (!(ip->s.rflags & RFLAGS_IF) && !ip->icpt.boundary_wanted)
+	if (!intr_can_wake(ip))
 		return false;
 	next = next_wake(ip);
 	if (next == VCLOCK_NEVER)
@@ -249,12 +264,32 @@ static bool smp_idle(struct interp *ip)
 {
 	uint64_t next = VCLOCK_NEVER;
 
-	if (ip->s.activity == ACTIVITY_HLT &&
-	    ((ip->s.rflags & RFLAGS_IF) || ip->icpt.boundary_wanted))
+	if (waiting(&ip->s) && intr_can_wake(ip))
 		next = next_wake(ip);
 	if (next != VCLOCK_NEVER && next <= vtime(ip))
 		return true;
 	ip->wake_at = next;
+	exit_with(ip, ENGINE_EXIT_HLT);
+	return false;
+}
+
+/*
+ * MWAIT waits (sys_misc.c): until the monitored line is written (another
+ * vCPU's store, seen at its next turn), an interrupt (at the boundary
+ * before: it was delivered or caused a VM exit, and the wait ended
+ * there), a masked interrupt with ECX[0], or time reaching a timer that
+ * can raise one - like HLT.  True: look again at this boundary.
+ */
+static bool mwait_wait(struct interp *ip)
+{
+	if (interp_mwait_ended(ip)) {
+		ip->s.mwait = 0;
+		return true;
+	}
+	if (ip->cfg.smp)
+		return smp_idle(ip);
+	if (idle_wait(ip))
+		return true;
 	exit_with(ip, ENGINE_EXIT_HLT);
 	return false;
 }
@@ -347,7 +382,7 @@ static void run_until_exit(struct interp *ip)
 		}
 		/* A halted vCPU retires nothing: HLT ends the run first. */
 		if (__builtin_expect(s->insn_count >= ip->limit, 0) &&
-		    s->activity == ACTIVITY_ACTIVE) {
+		    !waiting(s) && s->activity == ACTIVITY_ACTIVE) {
 			exit_with(ip, ENGINE_EXIT_INSN_LIMIT);
 			break;
 		}
@@ -357,12 +392,15 @@ static void run_until_exit(struct interp *ip)
 		 * interrupts (SDM 6.9, 26.7.2). */
 		if (__builtin_expect(s->init_pending, 0) &&
 		    interp_take_init(ip)) {
+			s->mwait = 0;
 			interp_drop_fetch(ip);
 			continue;
 		}
 		if (__builtin_expect(ip->icpt.boundary_wanted, 0) &&
-		    boundary_hook(ip))
+		    boundary_hook(ip)) {
+			s->mwait = 0;
 			continue;
+		}
 		/* Wait-for-SIPI: only INIT and SIPI are recognised (SDM
 		 * Vol. 3A 9.4.1; NMIs and interrupts stay pending). */
 		if (__builtin_expect(s->activity == ACTIVITY_WAIT_SIPI, 0) &&
@@ -371,8 +409,14 @@ static void run_until_exit(struct interp *ip)
 			break;
 		}
 		if (interp_check_interrupts(ip)) {
+			s->mwait = 0;
 			interp_drop_fetch(ip);
 			continue;
+		}
+		if (__builtin_expect(s->mwait, 0)) {
+			if (mwait_wait(ip))
+				continue;
+			break;
 		}
 		if (__builtin_expect(s->activity != ACTIVITY_ACTIVE, 0)) {
 			if (ip->cfg.smp && s->activity != ACTIVITY_SHUTDOWN) {

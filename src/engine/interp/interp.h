@@ -214,11 +214,6 @@ struct interp {
 	 */
 	bool state_switched;
 	bool batch_break;           /* end the run loop's fast batch after this insn */
-	/* MONITOR's address-range monitoring (SDM Vol. 2 MONITOR/MWAIT):
-	 * armed by MONITOR, disarmed by MWAIT.  Engine-private, not in
-	 * snapshots: a restored vCPU has it disarmed. */
-	bool monitor_armed;
-	uint64_t monitor_lin;
 	bool fetch_valid;
 	uint64_t limit;             /* max_insns, UINT64_MAX when 0 */
 	uint8_t fetch_mode;         /* code size (16/32/64) while fetch_valid */
@@ -392,6 +387,12 @@ static inline int interp_intr_pending(struct interp *ip)
 
 	return c->ops ? c->ops->pending(c->opaque) : -1;
 }
+/* MONITOR/MWAIT (sys_misc.c; the state is in cpu_state): the armed line
+ * differs from its contents at MONITOR (or is no longer RAM); and whether
+ * an MWAIT wait ends for a reason the run loop's other checks do not
+ * cover: the line written, or a masked interrupt with ECX[0]. */
+bool interp_monitor_written(struct interp *ip);
+bool interp_mwait_ended(struct interp *ip);
 /* A latched INIT at a boundary: true when it was taken (INIT state or VM
  * exit), false while it is blocked (VMX root operation). */
 bool interp_take_init(struct interp *ip);

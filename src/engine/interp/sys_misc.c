@@ -4,6 +4,8 @@
  * MONITOR/MWAIT, RDRAND/RDSEED, UD0/1/2, CLAC/STAC,
  * INVLPG, WBINVD/INVD, GETSEC (SDM Vol. 2 instruction reference).
  */
+#include <string.h>
+
 #include "engine/interp/sys.h"
 
 static void require_cpl0(struct interp *ip)
@@ -105,6 +107,12 @@ void sys_pause(struct interp *ip, const struct insn *in)
 	simple_icpt(ip, in, ICPT_PAUSE);
 }
 
+/*
+ * MONITOR arms address-range monitoring of the line holding DS:RAX
+ * (SDM Vol. 2 MONITOR): translated like a read (#PF), the physical line
+ * remembered with its contents.  A line outside RAM (MMIO, the hole)
+ * cannot be watched: the monitor stays unarmed and MWAIT returns at once.
+ */
 void sys_monitor(struct interp *ip, const struct insn *in)
 {
 	struct cpu_state *s = &ip->s;
@@ -112,6 +120,8 @@ void sys_monitor(struct interp *ip, const struct insn *in)
 	unsigned seg = SEG_DS;
 	uint64_t amask = in->zi.address_width == 64 ? ~0ull :
 			 in->zi.address_width == 32 ? 0xffffffffull : 0xffffull;
+	const void *line;
+	uint64_t gpa;
 
 	if (!cpu_has(&ip->cfg.model, X86_FEAT_MONITOR) || cpu_cpl(s) > 0)
 		interp_raise(ip, X86_UD);
@@ -120,28 +130,60 @@ void sys_monitor(struct interp *ip, const struct insn *in)
 	ic.u.monitor.linear = seg_linear(ip, seg, s->gpr[GPR_RAX] & amask, 1,
 					 ACC_READ);
 	if (sys_intercept(ip, &ic) == ICPT_CONTINUE) {
-		ip->monitor_armed = true;
-		ip->monitor_lin = ic.u.monitor.linear;
+		mmu_translate(ip, ic.u.monitor.linear, ACC_READ, false, &gpa);
+		gpa &= ~(uint64_t)(CPU_MONITOR_LINE - 1);
+		line = gmem_ptr(ip->cfg.mem, gpa, CPU_MONITOR_LINE);
+		s->monitor_armed = line != NULL;
+		s->monitor_gpa = gpa;
+		if (line)
+			memcpy(s->monitor_line, line, CPU_MONITOR_LINE);
 	}
 	sys_done(ip, in);
 }
 
+/*
+ * MWAIT (SDM Vol. 2 MWAIT, Vol. 3A 9.10.4): with the monitor armed, the
+ * vCPU waits until the line is written, an interrupt it would take
+ * arrives (with ECX[0] also a masked one), an NMI, INIT or a VMX event
+ * (the run loop, interp.c).  Without an armed monitor, or when the line
+ * was written since MONITOR, it returns at once.  EAX's hints are
+ * accepted and ignored: every state is the same wait here.
+ */
 void sys_mwait(struct interp *ip, const struct insn *in)
 {
+	struct cpu_state *s = &ip->s;
 	struct x86_intercept ic;
 
-	if (!cpu_has(&ip->cfg.model, X86_FEAT_MONITOR) || cpu_cpl(&ip->s) > 0)
+	if (!cpu_has(&ip->cfg.model, X86_FEAT_MONITOR) || cpu_cpl(s) > 0)
 		interp_raise(ip, X86_UD);
-	if ((uint32_t)ip->s.gpr[GPR_RCX] > 1)
+	if ((uint32_t)s->gpr[GPR_RCX] > 1)
 		interp_raise_gp0(ip);
 	sys_icpt_fill(ip, in, &ic, ICPT_MWAIT);
-	ic.u.mwait.armed = ip->monitor_armed;
-	/* The optimized state is left at once: an implementation-dependent
-	 * break event (SDM Vol. 2 MWAIT; 9.10.4), which a store to the
-	 * range or an interrupt would have been. */
-	if (sys_intercept(ip, &ic) == ICPT_CONTINUE)
-		ip->monitor_armed = false;
+	ic.u.mwait.armed = s->monitor_armed;
+	if (sys_intercept(ip, &ic) != ICPT_CONTINUE) {
+		sys_done(ip, in);
+		return;
+	}
+	if (s->monitor_armed && !interp_monitor_written(ip))
+		s->mwait = MWAIT_WAITING |
+			   ((s->gpr[GPR_RCX] & 1) ? MWAIT_INTR_BREAK : 0);
+	s->monitor_armed = false;
 	sys_done(ip, in);
+}
+
+bool interp_monitor_written(struct interp *ip)
+{
+	const struct cpu_state *s = &ip->s;
+	const void *line = gmem_ptr(ip->cfg.mem, s->monitor_gpa,
+				    CPU_MONITOR_LINE);
+
+	return !line || memcmp(line, s->monitor_line, CPU_MONITOR_LINE) != 0;
+}
+
+bool interp_mwait_ended(struct interp *ip)
+{
+	return interp_monitor_written(ip) ||
+	       ((ip->s.mwait & MWAIT_INTR_BREAK) && interp_intr_pending(ip) >= 0);
 }
 
 /* Deterministic "random" numbers: a hash of the instruction count, so runs
