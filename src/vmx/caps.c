@@ -20,6 +20,7 @@ enum ctl_word {
 #define NEED_RDTSCP (1u << 3)  /* only if the CPU model has RDTSCP */
 #define NEED_RDRAND (1u << 4)  /* only if the CPU model has RDRAND */
 #define NEED_RDSEED (1u << 5)  /* only if the CPU model has RDSEED */
+#define NEED_INVPCID (1u << 6) /* only if the CPU model has INVPCID */
 /* No flag: a control the SDM names that vmxbox does not support (must be
  * 0); listed so that docs and tests cover every control bit. */
 #define NOSUP 0u
@@ -90,7 +91,7 @@ static const struct ctl_row ctl_table[] = {
 	{ W_PROC2, 9, SUP, "virtual-interrupt delivery" },   /* vapic.c */
 	{ W_PROC2, 10, NOSUP, "PAUSE-loop exiting" },
 	{ W_PROC2, 11, SUP | NEED_RDRAND, "RDRAND exiting" },
-	{ W_PROC2, 12, NOSUP, "enable INVPCID" },   /* INVPCID not in CPUID */
+	{ W_PROC2, 12, SUP | NEED_INVPCID, "enable INVPCID" },
 	{ W_PROC2, 13, SUP, "enable VM functions" },
 	{ W_PROC2, 14, SUP, "VMCS shadowing" },   /* shadow.c */
 	{ W_PROC2, 15, NOSUP, "enable ENCLS exiting" },
@@ -234,6 +235,8 @@ static bool row_usable(const struct ctl_row *r, const struct cpu_model *m)
 	if ((r->flags & NEED_RDRAND) && !cpu_has(m, X86_FEAT_RDRAND))
 		return false;
 	if ((r->flags & NEED_RDSEED) && !cpu_has(m, X86_FEAT_RDSEED))
+		return false;
+	if ((r->flags & NEED_INVPCID) && !cpu_has(m, X86_FEAT_INVPCID))
 		return false;
 	return true;
 }

@@ -486,9 +486,11 @@ static enum icpt_result nr_invpcid(struct vmx_vcpu *v,
 				   struct x86_intercept_ctx *ctx,
 				   struct x86_intercept *ic)
 {
+	/* SDM 26.3 (INVPCID): "enable INVPCID" clear is #UD, before any
+	 * other exception; the #GP for CPL > 0 comes before the exit. */
 	if (!(vmx_proc2(v) & CPU2_ENABLE_INVPCID))
 		return vmx_ud(ctx->cpu);
-	if (!(vmx_proc(v) & CPU_INVLPG_EXITING))
+	if (!(vmx_proc(v) & CPU_INVLPG_EXITING) || cpu_cpl(ctx->cpu) > 0)
 		return ICPT_CONTINUE;
 	return do_exit(v, ctx, EXIT_REASON_INVPCID,
 		       exit_qual_displacement(&ic->u.vmx.op), ic);

@@ -572,6 +572,10 @@ START_TEST(invpcid_needs_enable)
 	ic.u.vmx.op = (struct x86_operand){ .is_mem = true, .base = GPR_RAX,
 		.index = -1, .addr_size = 64, .disp = 0x20 };
 	ic.u.vmx.reg2 = GPR_RCX;
+	/* At CPL > 0 the engine's #GP(0) comes first (26.1.1): no exit. */
+	F.cpu.seg[SEG_CS].ar |= 3u << SEG_AR_DPL_SHIFT;
+	ck_assert_int_eq(vmx_nonroot_intercept(F.v, &F.ctx, &ic), ICPT_CONTINUE);
+	F.cpu.seg[SEG_CS].ar &= ~SEG_AR_DPL_MASK;
 	ck_assert_int_eq(vmx_nonroot_intercept(F.v, &F.ctx, &ic), ICPT_SWITCHED);
 	ck_assert_uint_eq(fr(&F, VMCS_VM_EXIT_REASON), EXIT_REASON_INVPCID);
 	ck_assert_uint_eq(fr(&F, VMCS_EXIT_QUALIFICATION), 0x20);

@@ -353,6 +353,9 @@ void tlb_flush_vpid(struct interp *ip);
 /* MOV to CR3 that keeps the new PCID's translations (CR3[63] = 1). */
 void tlb_pcid_switched(struct interp *ip);
 void tlb_invalidate(struct interp *ip, const struct tlb_inval *iv);
+/* INVPCID of type 0-3 (sys_invpcid.c) for the current VPID. */
+void tlb_invpcid(struct interp *ip, unsigned type, uint16_t pcid,
+		 uint64_t lin);
 /* The VMX layer replaced the state: forget the tag (and, flush-always,
  * every translation). */
 void tlb_state_switched(struct interp *ip);

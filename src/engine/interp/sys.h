@@ -228,6 +228,7 @@ void sys_rdrand(struct interp *ip, const struct insn *in);
 void sys_ud(struct interp *ip, const struct insn *in);
 void sys_clac_stac(struct interp *ip, const struct insn *in);
 void sys_invlpg(struct interp *ip, const struct insn *in);
+void sys_invpcid(struct interp *ip, const struct insn *in);
 void sys_wbinvd(struct interp *ip, const struct insn *in);
 void sys_getsec(struct interp *ip, const struct insn *in);
 

@@ -71,6 +71,9 @@ static void write_cr0(struct interp *ip, uint64_t v)
 	}
 	if (!(v & CR0_PG) && (old & CR0_PG) && cpu_64bit_mode(s))
 		interp_raise_gp0(ip);
+	/* Nor with CR4.PCIDE = 1, in compatibility mode too (SDM MOV CR). */
+	if (!(v & CR0_PG) && (old & CR0_PG) && (s->cr4 & CR4_PCIDE))
+		interp_raise_gp0(ip);
 	/* SDM 4.4.1: a MOV to CR0 changing CD, NW or PG reloads them. */
 	if ((old ^ v) & (CR0_CD | CR0_NW | CR0_PG))
 		load_pae_pdptes(ip, v, s->cr3, s->cr4, s->efer);

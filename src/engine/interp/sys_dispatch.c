@@ -124,6 +124,7 @@ static const sys_handler sys_table[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
 	[ZYDIS_MNEMONIC_CLAC] = sys_clac_stac,
 	[ZYDIS_MNEMONIC_STAC] = sys_clac_stac,
 	[ZYDIS_MNEMONIC_INVLPG] = sys_invlpg,
+	[ZYDIS_MNEMONIC_INVPCID] = sys_invpcid,
 	[ZYDIS_MNEMONIC_WBINVD] = sys_wbinvd,
 	[ZYDIS_MNEMONIC_INVD] = sys_wbinvd,
 	[ZYDIS_MNEMONIC_GETSEC] = sys_getsec,

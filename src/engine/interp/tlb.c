@@ -244,6 +244,25 @@ void tlb_flush_vpid(struct interp *ip)
 	drop(ip, &s);
 }
 
+/*
+ * INVPCID (SDM Vol. 2 INVPCID, 4.10.4.1): type 0 the page's non-global
+ * translation for pcid, 1 every non-global one of pcid, 2 everything of
+ * the current VPID (globals included), 3 all non-global ones.
+ */
+void tlb_invpcid(struct interp *ip, unsigned type, uint16_t pcid,
+		 uint64_t lin)
+{
+	struct sel s = {
+		.scope = type == 0 ? TLB_INV_VPID_ADDR : TLB_INV_VPID_NONGLOBAL,
+		.vpid = cur_vpid(ip), .linear = lin,
+		.pcid = type <= 1 ? pcid : -1, .keep_global = type != 2,
+	};
+
+	if (type == 2)
+		s.scope = TLB_INV_VPID;
+	drop(ip, &s);
+}
+
 void tlb_pcid_switched(struct interp *ip)
 {
 	htlb_flush(ip);
