@@ -50,7 +50,7 @@ const struct cpu_feature_info cpu_feature_table[] = {
 	ROW(SSSE3, "ssse3", NULL, true, SSE3),
 	ROW(FMA, "fma", NULL, false, AVX),
 	ROW(CX16, "cx16", NULL, true, CX16),
-	ROW(PCID, "pcid", NULL, false, PCID),
+	ROW(PCID, "pcid", NULL, true, PCID),
 	ROW(SSE4_1, "sse4_1", NULL, true, SSSE3),
 	ROW(SSE4_2, "sse4_2", NULL, true, SSE4_1),
 	ROW(X2APIC, "x2apic", NULL, true, APIC),

@@ -212,6 +212,12 @@ static inline uint64_t cpu_model_pa_mask(const struct cpu_model *m)
 	return (1ull << cpu_model_maxphyaddr(m)) - 1;
 }
 
+/* The MTRR MSRs (cpu_mtrr.c): IA32_MTRRCAP, DEF_TYPE, fixed and variable
+ * ranges; whether WRMSR of val to one of them is allowed (no #GP). */
+bool cpu_msr_is_mtrr(uint32_t index);
+bool cpu_mtrr_write_ok(const struct cpu_model *m, uint32_t index,
+		       uint64_t val);
+
 static inline bool cpu_has(const struct cpu_model *m, enum x86_feature f)
 {
 	return (m->words[f / 32] >> (f % 32)) & 1;

@@ -77,6 +77,34 @@ const struct msr_desc cpu_msr_table[] = {
 	MSR_ROW(0xc0000101, "IA32_GS_BASE", seg[SEG_GS].base),
 	MSR_ROW(0xc0000102, "IA32_KERNEL_GS_BASE", msr.kernel_gs_base),
 	MSR_ROW(0xc0000103, "IA32_TSC_AUX", msr.tsc_aux),
+	MSR_ROW(0x000002ff, "IA32_MTRR_DEF_TYPE", msr.mtrr_def_type),
+	MSR_ROW(0x00000250, "IA32_MTRR_FIX64K_00000", msr.mtrr_fixed[0]),
+	MSR_ROW(0x00000258, "IA32_MTRR_FIX16K_80000", msr.mtrr_fixed[1]),
+	MSR_ROW(0x00000259, "IA32_MTRR_FIX16K_A0000", msr.mtrr_fixed[2]),
+	MSR_ROW(0x00000268, "IA32_MTRR_FIX4K_C0000", msr.mtrr_fixed[3]),
+	MSR_ROW(0x00000269, "IA32_MTRR_FIX4K_C8000", msr.mtrr_fixed[4]),
+	MSR_ROW(0x0000026a, "IA32_MTRR_FIX4K_D0000", msr.mtrr_fixed[5]),
+	MSR_ROW(0x0000026b, "IA32_MTRR_FIX4K_D8000", msr.mtrr_fixed[6]),
+	MSR_ROW(0x0000026c, "IA32_MTRR_FIX4K_E0000", msr.mtrr_fixed[7]),
+	MSR_ROW(0x0000026d, "IA32_MTRR_FIX4K_E8000", msr.mtrr_fixed[8]),
+	MSR_ROW(0x0000026e, "IA32_MTRR_FIX4K_F0000", msr.mtrr_fixed[9]),
+	MSR_ROW(0x0000026f, "IA32_MTRR_FIX4K_F8000", msr.mtrr_fixed[10]),
+	MSR_ROW(0x00000200, "IA32_MTRR_PHYSBASE0", msr.mtrr_var[0]),
+	MSR_ROW(0x00000201, "IA32_MTRR_PHYSMASK0", msr.mtrr_var[1]),
+	MSR_ROW(0x00000202, "IA32_MTRR_PHYSBASE1", msr.mtrr_var[2]),
+	MSR_ROW(0x00000203, "IA32_MTRR_PHYSMASK1", msr.mtrr_var[3]),
+	MSR_ROW(0x00000204, "IA32_MTRR_PHYSBASE2", msr.mtrr_var[4]),
+	MSR_ROW(0x00000205, "IA32_MTRR_PHYSMASK2", msr.mtrr_var[5]),
+	MSR_ROW(0x00000206, "IA32_MTRR_PHYSBASE3", msr.mtrr_var[6]),
+	MSR_ROW(0x00000207, "IA32_MTRR_PHYSMASK3", msr.mtrr_var[7]),
+	MSR_ROW(0x00000208, "IA32_MTRR_PHYSBASE4", msr.mtrr_var[8]),
+	MSR_ROW(0x00000209, "IA32_MTRR_PHYSMASK4", msr.mtrr_var[9]),
+	MSR_ROW(0x0000020a, "IA32_MTRR_PHYSBASE5", msr.mtrr_var[10]),
+	MSR_ROW(0x0000020b, "IA32_MTRR_PHYSMASK5", msr.mtrr_var[11]),
+	MSR_ROW(0x0000020c, "IA32_MTRR_PHYSBASE6", msr.mtrr_var[12]),
+	MSR_ROW(0x0000020d, "IA32_MTRR_PHYSMASK6", msr.mtrr_var[13]),
+	MSR_ROW(0x0000020e, "IA32_MTRR_PHYSBASE7", msr.mtrr_var[14]),
+	MSR_ROW(0x0000020f, "IA32_MTRR_PHYSMASK7", msr.mtrr_var[15]),
 };
 
 const size_t cpu_msr_table_len = sizeof(cpu_msr_table) / sizeof(cpu_msr_table[0]);
@@ -100,6 +128,9 @@ static const struct msr_const {
 	/* MSR_POWER_CTL (SDM Vol. 4, the Nehalem-and-later tables): C1E
 	 * promotion off, no C-states; Linux's intel_idle writes it. */
 	{ 0x1fc, true, 0 },
+	/* IA32_MTRRCAP (SDM 12.11.1, read-only); the MTRRs themselves are
+	 * in struct cpu_msrs. */
+	{ MSR_IA32_MTRRCAP, false, MTRRCAP_VALUE },
 };
 
 static const struct msr_const *msr_const_lookup(uint32_t index)

@@ -118,6 +118,15 @@ struct dtable_reg {
  * Model-specific registers the engines keep.  The table in cpu_state.c maps
  * MSR index <-> field, and feeds RDMSR/WRMSR, snapshots and KVM get/set.
  */
+/* MTRRs (SDM Vol. 3A 12.11; core/cpu_mtrr.c): IA32_MTRRCAP reads 8
+ * variable ranges, fixed ranges and write combining (12.11.1). */
+#define MSR_IA32_MTRRCAP         0xfe
+#define MSR_IA32_MTRR_PHYSBASE0  0x200
+#define MSR_IA32_MTRR_DEF_TYPE   0x2ff
+#define MTRR_N_VAR               8
+#define MTRR_N_FIXED             11
+#define MTRRCAP_VALUE            (MTRR_N_VAR | 1u << 8 | 1u << 10)
+
 struct cpu_msrs {
 	uint64_t tsc_adjust;
 	uint64_t apic_base;
@@ -133,6 +142,9 @@ struct cpu_msrs {
 	uint64_t bndcfgs;
 	uint64_t perf_global_ctrl;
 	uint64_t spec_ctrl;
+	uint64_t mtrr_def_type;             /* IA32_MTRR_DEF_TYPE */
+	uint64_t mtrr_fixed[MTRR_N_FIXED];  /* 250H, 258H, 259H, 268H-26FH */
+	uint64_t mtrr_var[2 * MTRR_N_VAR];  /* PHYSBASEn, PHYSMASKn: 200H-20FH */
 };
 
 /* VMX interruption types (SDM 24.8.3), used for pending/injected events. */

@@ -47,6 +47,10 @@ static bool msr_write(const struct vmx_vcpu *v, struct cpu_state *s,
 			return false;
 		break;
 	default:
+		if (cpu_msr_is_mtrr(index) &&
+		    (!cpu_has(&v->model, X86_FEAT_MTRR) ||
+		     !cpu_mtrr_write_ok(&v->model, index, val)))
+			return false;
 		break;
 	}
 	return cpu_msr_write(s, index, val);

@@ -60,6 +60,8 @@ void sys_rdmsr(struct interp *ip, const struct insn *in)
 		sys_done(ip, in);
 		return;
 	}
+	if (cpu_msr_is_mtrr(idx) && !cpu_has(&ip->cfg.model, X86_FEAT_MTRR))
+		interp_raise_gp0(ip);
 	if (idx == MSR_IA32_TSC)
 		v = ip->s.tsc;
 	else if (!intc_msr(ip, idx, false, &v) && !cpu_msr_get(&ip->s, idx, &v))
@@ -122,7 +124,12 @@ void sys_wrmsr(struct interp *ip, const struct insn *in)
 	default:
 		/* TSC, TSC_ADJUST, TSC_AUX, PAT, address MSRs, the
 		 * stateless ones (BIOS_SIGN_ID...): the rules the VMX
-		 * MSR-load lists share (core/cpu_state.c). */
+		 * MSR-load lists share (core/cpu_state.c); the MTRRs'
+		 * reserved bits depend on the model (core/cpu_mtrr.c). */
+		if (cpu_msr_is_mtrr(idx) &&
+		    (!cpu_has(&ip->cfg.model, X86_FEAT_MTRR) ||
+		     !cpu_mtrr_write_ok(&ip->cfg.model, idx, v)))
+			interp_raise_gp0(ip);
 		if (!cpu_msr_write(&ip->s, idx, v))
 			interp_raise_gp0(ip);
 		if (idx == MSR_IA32_TSC || idx == MSR_IA32_TSC_ADJUST)
