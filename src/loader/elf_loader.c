@@ -3,22 +3,12 @@
 
 #include <elf.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "loader/file_map.h"
-
-static int fail(int ret, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
+#include "loader/load_error.h"
 
 /*
  * The ELF header in the ELF64 layout: an ELF32 header (when accepted) is
@@ -52,23 +42,23 @@ static int check_class(const Elf64_Ehdr *eh, size_t len, bool any,
 	bool e32 = is_elf32(eh);
 
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64 && !(any && e32))
-		return fail(-ENOEXEC, err, errlen,
-			    any ? "unknown ELF class %u" :
-			    "not a 64-bit ELF (class %u); vmxbox needs ELF64",
-			    eh->e_ident[EI_CLASS]);
+		return loader_fail(-ENOEXEC, err, errlen,
+				   any ? "unknown ELF class %u" :
+				   "not a 64-bit ELF (class %u); vmxbox needs ELF64",
+				   eh->e_ident[EI_CLASS]);
 	if (len < (e32 ? sizeof(Elf32_Ehdr) : sizeof(Elf64_Ehdr)))
-		return fail(-ENOEXEC, err, errlen,
-			    "truncated ELF header (%zu bytes)", len);
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "truncated ELF header (%zu bytes)", len);
 	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
-		return fail(-ENOEXEC, err, errlen, "not a little-endian ELF");
+		return loader_fail(-ENOEXEC, err, errlen, "not a little-endian ELF");
 	if (e32 && eh->e_machine != EM_386)
-		return fail(-ENOEXEC, err, errlen,
-			    "ELF32 machine %u is not i386 (%u)", eh->e_machine,
-			    EM_386);
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "ELF32 machine %u is not i386 (%u)", eh->e_machine,
+				   EM_386);
 	if (!e32 && eh->e_machine != EM_X86_64)
-		return fail(-ENOEXEC, err, errlen,
-			    "ELF machine %u is not x86-64 (%u)", eh->e_machine,
-			    EM_X86_64);
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "ELF machine %u is not x86-64 (%u)", eh->e_machine,
+				   EM_X86_64);
 	return 0;
 }
 
@@ -79,25 +69,25 @@ static int check_header(const Elf64_Ehdr *eh, size_t len, bool any,
 	int ret;
 
 	if (len < SELFMAG || memcmp(eh->e_ident, ELFMAG, SELFMAG))
-		return fail(-ENOEXEC, err, errlen, "not an ELF file");
+		return loader_fail(-ENOEXEC, err, errlen, "not an ELF file");
 	if (len < EI_NIDENT)
-		return fail(-ENOEXEC, err, errlen,
-			    "truncated ELF header (%zu bytes)", len);
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "truncated ELF header (%zu bytes)", len);
 	ret = check_class(eh, len, any, err, errlen);
 	if (ret)
 		return ret;
 	if (eh->e_type != ET_EXEC)
-		return fail(-ENOEXEC, err, errlen,
-			    "ELF type %u is not ET_EXEC (static executable)",
-			    eh->e_type);
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "ELF type %u is not ET_EXEC (static executable)",
+				   eh->e_type);
 	if (eh->e_phnum == 0)
-		return fail(-ENOEXEC, err, errlen, "ELF has no program headers");
+		return loader_fail(-ENOEXEC, err, errlen, "ELF has no program headers");
 	if (eh->e_phentsize != phsz)
-		return fail(-ENOEXEC, err, errlen,
-			    "bad program header size %u", eh->e_phentsize);
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "bad program header size %u", eh->e_phentsize);
 	if (eh->e_phoff > len || (uint64_t)eh->e_phnum * phsz > len - eh->e_phoff)
-		return fail(-ENOEXEC, err, errlen,
-			    "truncated ELF: program headers past end of file");
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "truncated ELF: program headers past end of file");
 	return 0;
 }
 
@@ -128,19 +118,19 @@ static int check_segment(const Elf64_Phdr *ph, unsigned idx, size_t len,
 			 uint64_t ram, char *err, size_t errlen)
 {
 	if (ph->p_filesz > ph->p_memsz)
-		return fail(-ENOEXEC, err, errlen,
-			    "segment %u: p_filesz > p_memsz", idx);
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "segment %u: p_filesz > p_memsz", idx);
 	if (ph->p_offset > len || ph->p_filesz > len - ph->p_offset)
-		return fail(-ENOEXEC, err, errlen,
-			    "truncated ELF: segment %u data past end of file",
-			    idx);
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "truncated ELF: segment %u data past end of file",
+				   idx);
 	if (ph->p_paddr < ELF_LOAD_MIN || ph->p_memsz > ram ||
 	    ph->p_paddr > ram - ph->p_memsz)
-		return fail(-ERANGE, err, errlen,
-			    "segment %u [0x%llx, 0x%llx) is outside loadable RAM [0x%llx, 0x%llx)",
-			    idx, (unsigned long long)ph->p_paddr,
-			    (unsigned long long)(ph->p_paddr + ph->p_memsz),
-			    ELF_LOAD_MIN, (unsigned long long)ram);
+		return loader_fail(-ERANGE, err, errlen,
+				   "segment %u [0x%llx, 0x%llx) is outside loadable RAM [0x%llx, 0x%llx)",
+				   idx, (unsigned long long)ph->p_paddr,
+				   (unsigned long long)(ph->p_paddr + ph->p_memsz),
+				   ELF_LOAD_MIN, (unsigned long long)ram);
 	return 0;
 }
 
@@ -162,17 +152,17 @@ static int collect_segments(const uint8_t *buf, size_t len, const Elf64_Ehdr *eh
 			return ret;
 		for (unsigned j = 0; j < *nr; j++)
 			if (overlaps(&ph, &segs[j]))
-				return fail(-ENOEXEC, err, errlen,
-					    "segment %u overlaps an earlier PT_LOAD segment at 0x%llx",
-					    i, (unsigned long long)segs[j].p_paddr);
+				return loader_fail(-ENOEXEC, err, errlen,
+						   "segment %u overlaps an earlier PT_LOAD segment at 0x%llx",
+						   i, (unsigned long long)segs[j].p_paddr);
 		if (*nr == ELF_MAX_SEGMENTS)
-			return fail(-ENOEXEC, err, errlen,
-				    "more than %d PT_LOAD segments",
-				    ELF_MAX_SEGMENTS);
+			return loader_fail(-ENOEXEC, err, errlen,
+					   "more than %d PT_LOAD segments",
+					   ELF_MAX_SEGMENTS);
 		segs[(*nr)++] = ph;
 	}
 	if (*nr == 0)
-		return fail(-ENOEXEC, err, errlen, "ELF has no PT_LOAD segment");
+		return loader_fail(-ENOEXEC, err, errlen, "ELF has no PT_LOAD segment");
 	return 0;
 }
 
@@ -202,13 +192,13 @@ static int load_buf(struct guest_mem *gm, const void *buf, size_t len,
 		return ret;
 	/* The boot map is an identity map, so the entry is a physical address. */
 	if (!entry_in_segment(eh.e_entry, segs, nr))
-		return fail(-ENOEXEC, err, errlen,
-			    "entry point 0x%llx is outside every PT_LOAD segment",
-			    (unsigned long long)eh.e_entry);
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "entry point 0x%llx is outside every PT_LOAD segment",
+				   (unsigned long long)eh.e_entry);
 	if (any && eh.e_entry > UINT32_MAX)
-		return fail(-ENOEXEC, err, errlen,
-			    "entry point 0x%llx is above 4 GiB (entered in 32-bit mode)",
-			    (unsigned long long)eh.e_entry);
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "entry point 0x%llx is above 4 GiB (entered in 32-bit mode)",
+				   (unsigned long long)eh.e_entry);
 
 	*img = (struct elf_image){ .entry = eh.e_entry, .start = UINT64_MAX,
 				   .nr_segments = nr };
@@ -250,11 +240,11 @@ int elf_load_file(struct guest_mem *gm, const char *path,
 	if (ret)
 		return ret;
 	if (!f.len)
-		return fail(-ENOEXEC, err, errlen, "%s: empty file, not an ELF file",
-			    path);
+		return loader_fail(-ENOEXEC, err, errlen, "%s: empty file, not an ELF file",
+				   path);
 	ret = elf_load_buf(gm, f.data, f.len, img, why, sizeof(why));
 	if (ret)
-		fail(ret, err, errlen, "%s: %s", path, why);
+		loader_fail(ret, err, errlen, "%s: %s", path, why);
 	file_map_close(&f);
 	return ret;
 }

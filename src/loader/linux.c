@@ -2,7 +2,6 @@
 #include "loader/linux.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,22 +9,13 @@
 #include "loader/entry32.h"
 #include "loader/file_map.h"
 #include "loader/pc_memmap.h"
+#include "loader/load_error.h"
 
 #define PAGE 0x1000ull
 /* The header ends at 0x202 + the byte offset of the setup's jump; the
  * largest header boot.rst defines (2.15) ends before 0x290. */
 #define LX_HEADER_END_MAX 0x290
 #define LX_XLF_CAN_BE_LOADED_ABOVE_4G (1u << 1)
-
-static int fail(int ret, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
 
 static uint32_t rd(const uint8_t *b, size_t off, unsigned n)
 {
@@ -58,31 +48,31 @@ static int check_image(struct lx_image *k, struct guest_mem *gm, char *err,
 	unsigned sects;
 
 	if (k->len < LX_INIT_SIZE + 4)
-		return fail(-ENOEXEC, err, errlen,
-			    "truncated bzImage (%zu bytes)", k->len);
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "truncated bzImage (%zu bytes)", k->len);
 	k->version = (uint16_t)rd(b, LX_VERSION, 2);
 	if (k->version < LX_MIN_VERSION)
-		return fail(-ENOEXEC, err, errlen,
-			    "Linux boot protocol %u.%02u is too old (vmxbox needs 2.06 or later)",
-			    k->version >> 8, k->version & 0xff);
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "Linux boot protocol %u.%02u is too old (vmxbox needs 2.06 or later)",
+				   k->version >> 8, k->version & 0xff);
 	if (!(b[LX_LOADFLAGS] & LX_LOADED_HIGH))
-		return fail(-ENOEXEC, err, errlen,
-			    "zImage (kernel loaded low) is not supported: use a bzImage");
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "zImage (kernel loaded low) is not supported: use a bzImage");
 	sects = b[LX_SETUP_SECTS] ? b[LX_SETUP_SECTS] : 4;
 	k->kernel_off = (size_t)(sects + 1) * 512;
 	if (k->kernel_off >= k->len)
-		return fail(-ENOEXEC, err, errlen,
-			    "truncated bzImage: %u setup sectors but %zu bytes",
-			    sects, k->len);
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "truncated bzImage: %u setup sectors but %zu bytes",
+				   sects, k->len);
 	k->kernel_len = k->len - k->kernel_off;
 	k->mem_len = k->kernel_len;
 	if (k->version >= 0x020a && rd(b, LX_INIT_SIZE, 4) > k->mem_len)
 		k->mem_len = rd(b, LX_INIT_SIZE, 4);
 	if (LX_KERNEL_ADDR + k->mem_len > gm->low)
-		return fail(-ERANGE, err, errlen,
-			    "the kernel needs 0x%llx bytes at 1 MiB (init_size) but RAM ends at 0x%llx",
-			    (unsigned long long)k->mem_len,
-			    (unsigned long long)gm->low);
+		return loader_fail(-ERANGE, err, errlen,
+				   "the kernel needs 0x%llx bytes at 1 MiB (init_size) but RAM ends at 0x%llx",
+				   (unsigned long long)k->mem_len,
+				   (unsigned long long)gm->low);
 	k->entry64 = k->version >= 0x020c &&
 		     (rd(b, LX_XLOADFLAGS, 2) & LX_XLF_KERNEL_64);
 	return 0;
@@ -125,9 +115,9 @@ static int write_cmdline(struct guest_mem *gm, const struct lx_image *k,
 	if (max > LX_CMDLINE_MAX)
 		max = LX_CMDLINE_MAX;
 	if (n > max)
-		return fail(-E2BIG, err, errlen,
-			    "command line too long (%zu bytes, the kernel takes %u)",
-			    n, max);
+		return loader_fail(-E2BIG, err, errlen,
+				   "command line too long (%zu bytes, the kernel takes %u)",
+				   n, max);
 	gmem_write(gm, LX_CMDLINE, cmdline, n);
 	gmem_write_u8(gm, LX_CMDLINE + n, 0);
 	return 0;
@@ -149,10 +139,10 @@ static int load_initrd(struct guest_mem *gm, const struct lx_image *k,
 	if (top > ram_top)
 		top = ram_top;
 	if (f.len > top || ((top - f.len) & ~(PAGE - 1)) < floor) {
-		ret = fail(-E2BIG, err, errlen,
-			   "initrd %s (%zu bytes) does not fit between the kernel (0x%llx) and 0x%llx",
-			   path, f.len, (unsigned long long)floor,
-			   (unsigned long long)top);
+		ret = loader_fail(-E2BIG, err, errlen,
+				  "initrd %s (%zu bytes) does not fit between the kernel (0x%llx) and 0x%llx",
+				  path, f.len, (unsigned long long)floor,
+				  (unsigned long long)top);
 		file_map_close(&f);
 		return ret;
 	}
@@ -200,7 +190,7 @@ int linux_load(struct guest_mem *gm, const void *buf, size_t len,
 	int ret;
 
 	if (!linux_detect(buf, len))
-		return fail(-ENOEXEC, err, errlen, "not a bzImage (no HdrS)");
+		return loader_fail(-ENOEXEC, err, errlen, "not a bzImage (no HdrS)");
 	ret = check_image(&k, gm, err, errlen);
 	if (ret)
 		return ret;

@@ -2,13 +2,13 @@
 #include "loader/multiboot.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "loader/entry32.h"
 #include "loader/file_map.h"
 #include "loader/pc_memmap.h"
+#include "loader/load_error.h"
 
 #define PAGE 0x1000ull
 #define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
@@ -29,22 +29,6 @@ enum {
 /* "No BIOS boot drive": drive 0x80 with every partition 0xff, as QEMU. */
 #define MB_BOOT_DEVICE 0x8000ffffu
 
-static int fail(int ret, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 bool mb_find_header(const void *buf, size_t len, struct mb_header *h)
 {
 	const uint8_t *b = buf;
@@ -55,18 +39,18 @@ bool mb_find_header(const void *buf, size_t len, struct mb_header *h)
 	for (size_t off = 0; off + 12 <= end; off += 4) {
 		const uint8_t *p = b + off;
 
-		if (le32(p) != MB_HEADER_MAGIC ||
-		    (uint32_t)(le32(p) + le32(p + 4) + le32(p + 8)) != 0)
+		if (loader_le32(p) != MB_HEADER_MAGIC ||
+		    (uint32_t)(loader_le32(p) + loader_le32(p + 4) + loader_le32(p + 8)) != 0)
 			continue;
 		memset(h, 0, sizeof(*h));
 		h->offset = (uint32_t)off;
-		h->flags = le32(p + 4);
+		h->flags = loader_le32(p + 4);
 		if (off + 32 <= len) {
-			h->header_addr = le32(p + 12);
-			h->load_addr = le32(p + 16);
-			h->load_end_addr = le32(p + 20);
-			h->bss_end_addr = le32(p + 24);
-			h->entry_addr = le32(p + 28);
+			h->header_addr = loader_le32(p + 12);
+			h->load_addr = loader_le32(p + 16);
+			h->load_end_addr = loader_le32(p + 20);
+			h->bss_end_addr = loader_le32(p + 24);
+			h->entry_addr = loader_le32(p + 28);
 		}
 		return true;
 	}
@@ -81,42 +65,42 @@ static int load_aout_kludge(struct guest_mem *gm, const uint8_t *buf,
 	uint64_t file_off, load_len, mem_end;
 
 	if (h->offset + 32 > len)
-		return fail(-ENOEXEC, err, errlen,
-			    "multiboot header truncated (address fields past end of file)");
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "multiboot header truncated (address fields past end of file)");
 	if (h->header_addr < h->load_addr ||
 	    h->header_addr - h->load_addr > h->offset)
-		return fail(-ENOEXEC, err, errlen,
-			    "multiboot header_addr 0x%x / load_addr 0x%x do not match the header's file offset 0x%x",
-			    h->header_addr, h->load_addr, h->offset);
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "multiboot header_addr 0x%x / load_addr 0x%x do not match the header's file offset 0x%x",
+				   h->header_addr, h->load_addr, h->offset);
 	file_off = h->offset - (h->header_addr - h->load_addr);
 	if (h->load_end_addr && h->load_end_addr < h->load_addr)
-		return fail(-ENOEXEC, err, errlen,
-			    "multiboot load_end_addr 0x%x is below load_addr 0x%x",
-			    h->load_end_addr, h->load_addr);
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "multiboot load_end_addr 0x%x is below load_addr 0x%x",
+				   h->load_end_addr, h->load_addr);
 	load_len = h->load_end_addr ? h->load_end_addr - h->load_addr
 				    : len - file_off;
 	if (load_len > len - file_off)
-		return fail(-ENOEXEC, err, errlen,
-			    "multiboot load_end_addr 0x%x is past the end of the file",
-			    h->load_end_addr);
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "multiboot load_end_addr 0x%x is past the end of the file",
+				   h->load_end_addr);
 	mem_end = (uint64_t)h->load_addr + load_len;
 	if (h->bss_end_addr) {
 		if (h->bss_end_addr < mem_end)
-			return fail(-ENOEXEC, err, errlen,
-				    "multiboot bss_end_addr 0x%x is below the loaded image end 0x%llx",
-				    h->bss_end_addr, (unsigned long long)mem_end);
+			return loader_fail(-ENOEXEC, err, errlen,
+					   "multiboot bss_end_addr 0x%x is below the loaded image end 0x%llx",
+					   h->bss_end_addr, (unsigned long long)mem_end);
 		mem_end = h->bss_end_addr;
 	}
 	if (h->load_addr < ELF_LOAD_MIN || mem_end > gm->low)
-		return fail(-ERANGE, err, errlen,
-			    "multiboot image [0x%x, 0x%llx) is outside loadable RAM [0x%llx, 0x%llx)",
-			    h->load_addr, (unsigned long long)mem_end,
-			    ELF_LOAD_MIN, (unsigned long long)gm->low);
+		return loader_fail(-ERANGE, err, errlen,
+				   "multiboot image [0x%x, 0x%llx) is outside loadable RAM [0x%llx, 0x%llx)",
+				   h->load_addr, (unsigned long long)mem_end,
+				   ELF_LOAD_MIN, (unsigned long long)gm->low);
 	if (h->entry_addr < h->load_addr || h->entry_addr >= mem_end)
-		return fail(-ENOEXEC, err, errlen,
-			    "multiboot entry_addr 0x%x is outside the image [0x%x, 0x%llx)",
-			    h->entry_addr, h->load_addr,
-			    (unsigned long long)mem_end);
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "multiboot entry_addr 0x%x is outside the image [0x%x, 0x%llx)",
+				   h->entry_addr, h->load_addr,
+				   (unsigned long long)mem_end);
 	gmem_write(gm, h->load_addr, buf + file_off, load_len);
 	gmem_fill(gm, h->load_addr + load_len, 0,
 		  mem_end - h->load_addr - load_len);
@@ -187,8 +171,8 @@ static int load_modules(struct mb_area *a, const struct mb_request *rq,
 	uint64_t list;
 
 	if (rq->nr_mods > MB_MAX_MODULES)
-		return fail(-E2BIG, err, errlen, "too many multiboot modules (%u, max %d)",
-			    rq->nr_mods, MB_MAX_MODULES);
+		return loader_fail(-E2BIG, err, errlen, "too many multiboot modules (%u, max %d)",
+				   rq->nr_mods, MB_MAX_MODULES);
 	list = area_alloc(a, (uint64_t)rq->nr_mods * MB_MODULE_SIZE, 4);
 	for (unsigned i = 0; i < rq->nr_mods; i++) {
 		const struct mb_module *m = &rq->mods[i];
@@ -204,17 +188,17 @@ static int load_modules(struct mb_area *a, const struct mb_request *rq,
 		if (len > a->gm->low || at > a->gm->low - len ||
 		    at + len > UINT32_MAX) {
 			file_map_close(&f);
-			return fail(-E2BIG, err, errlen,
-				    "module %s (%llu bytes) does not fit in RAM above the kernel at 0x%llx",
-				    m->path, (unsigned long long)len,
-				    (unsigned long long)at);
+			return loader_fail(-E2BIG, err, errlen,
+					   "module %s (%llu bytes) does not fit in RAM above the kernel at 0x%llx",
+					   m->path, (unsigned long long)len,
+					   (unsigned long long)at);
 		}
 		gmem_write(a->gm, at, f.data, len);
 		file_map_close(&f);
 		str = area_str(a, m->string, NULL);
 		if (!str)
-			return fail(-E2BIG, err, errlen,
-				    "module strings do not fit below 640 KiB");
+			return loader_fail(-E2BIG, err, errlen,
+					   "module strings do not fit below 640 KiB");
 		gmem_write_u32(a->gm, e, (uint32_t)at);
 		gmem_write_u32(a->gm, e + 4, (uint32_t)(at + len));
 		gmem_write_u32(a->gm, e + 8, str);
@@ -235,10 +219,10 @@ static int write_info(struct guest_mem *gm, const struct mb_request *rq,
 	uint32_t cmd;
 
 	if (strlen(rq->image_name) + 1 + strlen(args) > MB_CMDLINE_MAX)
-		return fail(-E2BIG, err, errlen,
-			    "command line too long (%zu bytes, max %d)",
-			    strlen(rq->image_name) + 1 + strlen(args),
-			    MB_CMDLINE_MAX);
+		return loader_fail(-E2BIG, err, errlen,
+				   "command line too long (%zu bytes, max %d)",
+				   strlen(rq->image_name) + 1 + strlen(args),
+				   MB_CMDLINE_MAX);
 	gmem_fill(gm, MB_INFO_ADDR, 0, MB_AREA_END - MB_INFO_ADDR);
 	gmem_write_u32(gm, info + MBI_FLAGS, MB_INFO_MEMORY | MB_INFO_BOOTDEV |
 		       MB_INFO_CMDLINE | MB_INFO_MODS | MB_INFO_MEM_MAP |
@@ -253,7 +237,7 @@ static int write_info(struct guest_mem *gm, const struct mb_request *rq,
 	 * even when there are no args). */
 	cmd = area_str(&a, rq->image_name, args);
 	if (!cmd)
-		return fail(-E2BIG, err, errlen, "command line does not fit below 640 KiB");
+		return loader_fail(-E2BIG, err, errlen, "command line does not fit below 640 KiB");
 	gmem_write_u32(gm, info + MBI_CMDLINE, cmd);
 	return load_modules(&a, rq, img->end, info, err, errlen);
 }
@@ -269,12 +253,12 @@ int mb_load(struct guest_mem *gm, const void *buf, size_t len,
 	int ret;
 
 	if (!mb_find_header(buf, len, &h))
-		return fail(-ENOEXEC, err, errlen,
-			    "no multiboot header in the first 8 KiB");
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "no multiboot header in the first 8 KiB");
 	if (h.flags & 0xffffu & ~MB_HF_KNOWN)
-		return fail(-ENOEXEC, err, errlen,
-			    "multiboot header requires unsupported features (flags 0x%x)",
-			    h.flags & 0xffffu & ~MB_HF_KNOWN);
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "multiboot header requires unsupported features (flags 0x%x)",
+				   h.flags & 0xffffu & ~MB_HF_KNOWN);
 	if (h.flags & MB_HF_AOUT_KLUDGE)
 		ret = load_aout_kludge(gm, buf, len, &h, img, err, errlen);
 	else

@@ -3,30 +3,15 @@
 
 #include <elf.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "loader/entry32.h"
 #include "loader/file_map.h"
 #include "loader/pc_memmap.h"
+#include "loader/load_error.h"
 
 #define PAGE 0x1000ull
-
-static int fail(int ret, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static size_t align4(size_t n)
 {
@@ -38,8 +23,8 @@ static size_t align4(size_t n)
 static bool find_in_notes(const uint8_t *p, size_t n, uint32_t *entry)
 {
 	while (n >= 12) {
-		size_t namesz = rd32(p), descsz = rd32(p + 4);
-		uint32_t type = rd32(p + 8);
+		size_t namesz = loader_le32(p), descsz = loader_le32(p + 4);
+		uint32_t type = loader_le32(p + 8);
 		size_t name = align4(namesz), desc = align4(descsz);
 
 		if (namesz > n - 12 || name > n - 12 || descsz > n - 12 - name ||
@@ -47,10 +32,10 @@ static bool find_in_notes(const uint8_t *p, size_t n, uint32_t *entry)
 			return false;
 		if (type == PVH_NOTE_PHYS32_ENTRY && namesz == 4 &&
 		    !memcmp(p + 12, "Xen", 4) && (descsz == 4 || descsz == 8)) {
-			*entry = rd32(p + 12 + name);
+			*entry = loader_le32(p + 12 + name);
 			/* An 8-byte entry above 4 GiB cannot be entered in
 			 * 32-bit mode. */
-			return descsz == 4 || !rd32(p + 16 + name);
+			return descsz == 4 || !loader_le32(p + 16 + name);
 		}
 		p += 12 + name + desc;
 		n -= 12 + name + desc;
@@ -90,9 +75,9 @@ static int write_cmdline(struct guest_mem *gm, const char *cmdline,
 	size_t n = strlen(cmdline);
 
 	if (n > PVH_CMDLINE_MAX)
-		return fail(-E2BIG, err, errlen,
-			    "command line too long (%zu bytes, a PVH kernel takes %d)",
-			    n, PVH_CMDLINE_MAX);
+		return loader_fail(-E2BIG, err, errlen,
+				   "command line too long (%zu bytes, a PVH kernel takes %d)",
+				   n, PVH_CMDLINE_MAX);
 	gmem_write(gm, PVH_CMDLINE, cmdline, n);
 	gmem_write_u8(gm, PVH_CMDLINE + n, 0);
 	return 0;
@@ -111,10 +96,10 @@ static int load_initrd(struct guest_mem *gm, const struct elf_image *img,
 	if (ret)
 		return ret;
 	if (f.len > top || ((top - f.len) & ~(PAGE - 1)) < floor) {
-		ret = fail(-E2BIG, err, errlen,
-			   "initrd %s (%zu bytes) does not fit between the kernel (0x%llx) and 0x%llx",
-			   path, f.len, (unsigned long long)floor,
-			   (unsigned long long)top);
+		ret = loader_fail(-E2BIG, err, errlen,
+				  "initrd %s (%zu bytes) does not fit between the kernel (0x%llx) and 0x%llx",
+				  path, f.len, (unsigned long long)floor,
+				  (unsigned long long)top);
 		file_map_close(&f);
 		return ret;
 	}
@@ -182,16 +167,16 @@ int pvh_load(struct guest_mem *gm, const void *buf, size_t len,
 	int ret;
 
 	if (!pvh_detect(buf, len, &entry))
-		return fail(-ENOEXEC, err, errlen,
-			    "not an ELF64 file with a PVH entry note");
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "not an ELF64 file with a PVH entry note");
 	ret = elf_load_buf(gm, buf, len, img, err, errlen);
 	if (ret)
 		return ret;
 	if (!entry_in_image(entry, img))
-		return fail(-ENOEXEC, err, errlen,
-			    "PVH entry 0x%x is outside the image [0x%llx, 0x%llx)",
-			    entry, (unsigned long long)img->start,
-			    (unsigned long long)img->end);
+		return loader_fail(-ENOEXEC, err, errlen,
+				   "PVH entry 0x%x is outside the image [0x%llx, 0x%llx)",
+				   entry, (unsigned long long)img->start,
+				   (unsigned long long)img->end);
 	write_start_info(gm, rsdp);
 	ret = write_cmdline(gm, cmdline ? cmdline : "", err, errlen);
 	if (!ret && initrd)
