@@ -160,26 +160,39 @@ static void ctl(const char *sock, const char *a1, const char *a2,
 	run_argv(argv, r);
 }
 
-/* The monitor sees every vCPU: status lists them, regs --cpu=K. */
-START_TEST(monitor_vcpus)
+/* `vmxbox run --smp=4 --monitor=SOCK --paused FW` in the background:
+ * its pid once the monitor's socket exists (sock: a fresh path of tag). */
+static pid_t start_paused(char *sock, size_t len, const char *tag,
+			  const char *fw, const char *timeout)
 {
-	char sock[64], mon[80];
-	struct fw_result r;
+	char mon[96];
 	pid_t pid;
-	int st;
 
-	snprintf(sock, sizeof(sock), "/tmp/vmxbox-smp-%d.sock", getpid());
+	snprintf(sock, len, "/tmp/vmxbox-%s-%d.sock", tag, getpid());
 	snprintf(mon, sizeof(mon), "--monitor=%s", sock);
 	unlink(sock);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		execl(getenv("VMXBOX"), "vmxbox", "run", "--smp=4", mon,
-		      "--paused", "--timeout=60", getenv("FW_SMP"), (char *)NULL);
+		      "--paused", timeout, fw, (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; access(sock, F_OK) && i < 1000; i++)
 		usleep(10000);
+	return pid;
+}
+
+/* The monitor sees every vCPU: status lists them, regs --cpu=K. */
+START_TEST(monitor_vcpus)
+{
+	char sock[64];
+	struct fw_result r;
+	pid_t pid;
+	int st;
+
+	pid = start_paused(sock, sizeof(sock), "smp", getenv("FW_SMP"),
+			   "--timeout=60");
 	ctl(sock, "status", NULL, &r);
 	ck_assert_msg(strstr(r.out, "\"vcpus\":[{\"mode\":\"64-bit\",\"rip\":1048576,\"vmx\":\"off\"},"
 			      "{\"mode\":\"real\",\"rip\":65520,\"vmx\":\"off\"},"
@@ -220,23 +233,13 @@ static void ctl_cpu(const char *sock, const char *cmd, const char *cpu,
  * instructions: vCPUs 2 and 3 each have their L2's VMCS current, 0 none. */
 START_TEST(monitor_vmx_per_vcpu)
 {
-	char sock[64], mon[80];
+	char sock[64];
 	struct fw_result r;
 	pid_t pid;
 	int st;
 
-	snprintf(sock, sizeof(sock), "/tmp/vmxbox-smpvmx-%d.sock", getpid());
-	snprintf(mon, sizeof(mon), "--monitor=%s", sock);
-	unlink(sock);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		execl(getenv("VMXBOX"), "vmxbox", "run", "--smp=4", mon,
-		      "--paused", "--timeout=120", getenv("FW_SMPVMX"), (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; access(sock, F_OK) && i < 1000; i++)
-		usleep(10000);
+	pid = start_paused(sock, sizeof(sock), "smpvmx", getenv("FW_SMPVMX"),
+			   "--timeout=120");
 	/* Short steps: each must finish within the monitor's wait. */
 	for (int i = 0; i < 6; i++) {
 		ctl(sock, "step", "200000", &r);
@@ -268,26 +271,16 @@ END_TEST
  * paused, then the whole run of fw_smpvmx (an L2 on each of 4 CPUs). */
 START_TEST(monitor_trace_every_vcpu)
 {
-	char sock[64], mon[80], out[64], buf[256];
+	char sock[64], out[64], buf[256];
 	struct fw_result r;
 	pid_t pid, tracer;
 	int st, fd;
 	FILE *f;
 	unsigned exits[4] = { 0 };
 
-	snprintf(sock, sizeof(sock), "/tmp/vmxbox-smptrace-%d.sock", getpid());
 	snprintf(out, sizeof(out), "/tmp/vmxbox-smptrace-%d.json", getpid());
-	snprintf(mon, sizeof(mon), "--monitor=%s", sock);
-	unlink(sock);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		execl(getenv("VMXBOX"), "vmxbox", "run", "--smp=4", mon,
-		      "--paused", "--timeout=120", getenv("FW_SMPVMX"), (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; access(sock, F_OK) && i < 1000; i++)
-		usleep(10000);
+	pid = start_paused(sock, sizeof(sock), "smptrace", getenv("FW_SMPVMX"),
+			   "--timeout=120");
 	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	ck_assert_int_ge(fd, 0);
 	tracer = fork();
