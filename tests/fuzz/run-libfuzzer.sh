@@ -24,7 +24,7 @@ $src/snapshot/cbor_in.c $src/snapshot/cbor_out.c $src/snapshot/snap_cpu.c
 $src/snapshot/snap_kv.c $src/snapshot/snap_mem.c $src/snapshot/snap_vmx.c
 $src/snapshot/snap_smp.c
 $src/snapshot/snapshot.c $src/snapshot/snap_file.c $src/snapshot/sha256.c
-$src/core/cpu_state.c $src/memory/guest_mem.c $src/memory/guarded.c
+$src/core/cpu_state.c $src/core/cpu_mtrr.c $src/memory/guest_mem.c $src/memory/guarded.c
 $src/vmx/vmcs_fields.c"
 
 bin="$work/snapshot_fuzz_lf"
