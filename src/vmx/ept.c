@@ -28,16 +28,17 @@ void vmx_ept_cfg(const struct vmx_vcpu *v, struct ept_walk_cfg *cfg)
 	cfg->mbec = vmx_proc2(v) & CPU2_MODE_BASED_EPT_EXEC;
 }
 
-/* --vmx-check: the current EPT's translation of gpa, without setting an
- * accessed/dirty flag or exiting; identity outside non-root / EPT. */
-bool vmx_probe_gpa(struct vmx_vcpu *v, const struct guest_mem *mem,
-		   uint64_t gpa, uint64_t *out)
+/* The current VMCS's EPT translation of gpa (SDM 29.3.2) for an outside
+ * observer: no accessed/dirty flag set, no exit; identity when the
+ * current VMCS does not enable EPT.  False when the walk fails. */
+static bool ept_observe(struct vmx_vcpu *v, const struct guest_mem *mem,
+			uint64_t gpa, uint64_t *out)
 {
 	struct ept_walk_cfg cfg;
 	struct ept_walk_result r;
 
 	*out = gpa;
-	if (!v->nonroot || !(vmx_proc2(v) & CPU2_ENABLE_EPT))
+	if (!(vmx_proc2(v) & CPU2_ENABLE_EPT))
 		return true;
 	vmx_ept_cfg(v, &cfg);
 	ept_walk_only(mem, &cfg, vmcs_read(v, VMCS_EPT_POINTER), gpa,
@@ -46,6 +47,24 @@ bool vmx_probe_gpa(struct vmx_vcpu *v, const struct guest_mem *mem,
 		return false;
 	*out = r.hpa;
 	return true;
+}
+
+/* --vmx-check: what L2 is translating now; identity outside non-root. */
+bool vmx_probe_gpa(struct vmx_vcpu *v, const struct guest_mem *mem,
+		   uint64_t gpa, uint64_t *out)
+{
+	*out = gpa;
+	return !v->nonroot || ept_observe(v, mem, gpa, out);
+}
+
+/* A debugger's L2 view (docs/gdb.md, `monitor view l2`): through the
+ * current VMCS in root or non-root operation; identity without one. */
+bool vmx_peek_l2_gpa(struct vmx_vcpu *v, const struct guest_mem *mem,
+		     uint64_t gpa, uint64_t *out)
+{
+	*out = gpa;
+	return vmx_current_vmcs(v) == VMCS_PTR_NONE ||
+	       ept_observe(v, mem, gpa, out);
 }
 
 static enum icpt_result ept_translate(struct vmx_vcpu *v,

@@ -78,7 +78,7 @@ uint64_t vmx_current_field(const struct vmx_vcpu *v, uint32_t encoding);
  * region in guest memory.  false: unknown field or region not in RAM. */
 bool vmx_vmcs_peek(const struct vmx_vcpu *v, const struct guest_mem *mem,
 		   uint64_t vmcs, uint32_t encoding, uint64_t *val);
-/* A debugger's L2 view (ept_peek.c): an L2 guest-physical address
+/* A debugger's L2 view (ept.c): an L2 guest-physical address
  * through the current VMCS's EPT when it enables EPT (identity when not),
  * no A/D flags, no exit; false when EPT does not map it. */
 bool vmx_peek_l2_gpa(struct vmx_vcpu *v, const struct guest_mem *mem,
