@@ -7,9 +7,9 @@
 
 #include "loader/boot.h"
 #include "loader/entry32.h"
-#include "loader/file_map.h"
 #include "loader/pc_memmap.h"
 #include "loader/load_error.h"
+#include "loader/initrd.h"
 
 #define PAGE 0x1000ull
 /* The header ends at 0x202 + the byte offset of the setup's jump; the
@@ -130,27 +130,16 @@ static int load_initrd(struct guest_mem *gm, const struct lx_image *k,
 {
 	uint64_t top = rd(k->buf, LX_INITRD_MAX, 4) + 1ull;
 	uint64_t ram_top = PC_HIGH_RAM + ((uint64_t)pc_mem_upper_kib(gm->size) << 10);
-	uint64_t floor = LX_KERNEL_ADDR + k->mem_len, at;
-	struct file_map f;
-	int ret = file_map_open(&f, path, 1, err, errlen);
+	uint64_t floor = LX_KERNEL_ADDR + k->mem_len, at, len;
+	int ret;
 
-	if (ret)
-		return ret;
 	if (top > ram_top)
 		top = ram_top;
-	if (f.len > top || ((top - f.len) & ~(PAGE - 1)) < floor) {
-		ret = loader_fail(-E2BIG, err, errlen,
-				  "initrd %s (%zu bytes) does not fit between the kernel (0x%llx) and 0x%llx",
-				  path, f.len, (unsigned long long)floor,
-				  (unsigned long long)top);
-		file_map_close(&f);
+	ret = loader_load_initrd(gm, path, floor, top, &at, &len, err, errlen);
+	if (ret)
 		return ret;
-	}
-	at = (top - f.len) & ~(PAGE - 1);
-	gmem_write(gm, at, f.data, f.len);
 	gmem_write_u32(gm, LX_BOOT_PARAMS + LX_RAMDISK_IMAGE, (uint32_t)at);
-	gmem_write_u32(gm, LX_BOOT_PARAMS + LX_RAMDISK_SIZE, (uint32_t)f.len);
-	file_map_close(&f);
+	gmem_write_u32(gm, LX_BOOT_PARAMS + LX_RAMDISK_SIZE, (uint32_t)len);
 	return 0;
 }
 

@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "loader/entry32.h"
-#include "loader/file_map.h"
 #include "loader/pc_memmap.h"
 #include "loader/load_error.h"
+#include "loader/initrd.h"
 
 #define PAGE 0x1000ull
 
@@ -89,28 +89,17 @@ static int load_initrd(struct guest_mem *gm, const struct elf_image *img,
 		       const char *path, char *err, size_t errlen)
 {
 	uint64_t top = PC_HIGH_RAM + ((uint64_t)pc_mem_upper_kib(gm->size) << 10);
-	uint64_t floor = (img->end + PAGE - 1) & ~(PAGE - 1), at;
-	struct file_map f;
-	int ret = file_map_open(&f, path, 1, err, errlen);
+	uint64_t floor = (img->end + PAGE - 1) & ~(PAGE - 1), at, len;
+	int ret = loader_load_initrd(gm, path, floor, top, &at, &len, err,
+				     errlen);
 
 	if (ret)
 		return ret;
-	if (f.len > top || ((top - f.len) & ~(PAGE - 1)) < floor) {
-		ret = loader_fail(-E2BIG, err, errlen,
-				  "initrd %s (%zu bytes) does not fit between the kernel (0x%llx) and 0x%llx",
-				  path, f.len, (unsigned long long)floor,
-				  (unsigned long long)top);
-		file_map_close(&f);
-		return ret;
-	}
-	at = (top - f.len) & ~(PAGE - 1);
-	gmem_write(gm, at, f.data, f.len);
 	gmem_fill(gm, PVH_MODLIST, 0, PVH_MODLIST_ENTRY_SIZE);
 	gmem_write_u64(gm, PVH_MODLIST, at);
-	gmem_write_u64(gm, PVH_MODLIST + 8, f.len);
+	gmem_write_u64(gm, PVH_MODLIST + 8, len);
 	gmem_write_u32(gm, PVH_START_INFO + PVH_SI_NR_MODULES, 1);
 	gmem_write_u64(gm, PVH_START_INFO + PVH_SI_MODLIST, PVH_MODLIST);
-	file_map_close(&f);
 	return 0;
 }
 
