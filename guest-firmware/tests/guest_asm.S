@@ -53,6 +53,11 @@ g_\name\()_next:
 	rdseed	%ecx
 	NEXT rdseed
 
+	GUEST rdtscp
+	INSN rdtscp
+	rdtscp
+	NEXT rdtscp
+
 	/* MONITOR on g_scratch (RAX; ECX = EDX = 0). */
 	GUEST monitor
 	leaq	g_scratch(%rip), %rax

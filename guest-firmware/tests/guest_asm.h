@@ -23,6 +23,7 @@ GUEST_DECL(cr8_write_rax) GUEST_DECL(cr8_read_rax)
 GUEST_DECL(iret_null_cs) GUEST_DECL(jmp_tss32) GUEST_DECL(call_gate32)
 GUEST_DECL(int_gate32) GUEST_DECL(iret_nt32) GUEST_DECL(pae32)
 GUEST_DECL(ac_store) GUEST_DECL(xsetbv) GUEST_DECL(rdrand) GUEST_DECL(rdseed)
+GUEST_DECL(rdtscp)
 GUEST_DECL(monitor) GUEST_DECL(mwait) GUEST_DECL(monitor_mwait)
 GUEST_DECL(lmsw_mem) GUEST_DECL(lmsw_ax)
 extern char g_scratch[];

@@ -37,7 +37,7 @@ v86_h_gp:
 	.globl v86_int, v86_int_next, v86_out, v86_out_next, v86_in81
 	.globl v86_out2, v86_done
 	.globl v86_vme, v86_int10, v86_int10_next, v86_vme_report
-	.globl v86_int21, v86_vme_done, v86_isr10
+	.globl v86_int21, v86_vme_done, v86_isr10, v86_vmxon
 	.balign 16
 v86_prog:
 	/* IOPL 3: INT n through the IDT, port I/O per L1's bitmaps and the
@@ -80,6 +80,12 @@ v86_vme_done:
 v86_isr10:
 	vmcall
 	iret
+
+	/* VMXON with RFLAGS.VM = 1: #UD before the non-root VM exit
+	 * (SDM 31.3 VMXON). */
+v86_vmxon:
+	vmxon	(%bx)
+	vmcall
 v86_prog_end:
 	.code64
 

@@ -264,7 +264,7 @@ static void reset_pae(struct ept *e)
 
 static void test_pae_guest(void)
 {
-	uint64_t *pdpt_leaf;
+	uint64_t *pdpt_leaf, *bad_pdpt;
 	struct ept e;
 
 	pae_tables();
@@ -310,6 +310,34 @@ static void test_pae_guest(void)
 			   "pae pdpte load from read-only page with ept a/d");
 	}
 	*pdpt_leaf |= EPT_RWX;
+
+	/* SDM 4.4.1: MOV to CR3 whose PDPT has a reserved bit in a present
+	 * PDPTE is #GP(0) and changes nothing: CR3 and the PDPTE registers
+	 * (saved at the exit, EPT on) keep the VMCS values. */
+	bad_pdpt = page_alloc();
+	bad_pdpt[0] = pae_pdpt[0];
+	bad_pdpt[1] = pae_mem_pdpte1 | (1ULL << 5);
+	reset_pae(&e);
+	vm.regs.rdi = (uint64_t)bad_pdpt;
+	vmcs_write(EXCEPTION_BITMAP, 1U << VEC_GP);
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "pae guest runs to its "
+			  "mov to cr3")) {
+		vmx_skip_insn();
+		if (vm_run_expect(&vm, EXIT_REASON_EXCEPTION_NMI,
+				  "pae mov to cr3 with a reserved pdpte bit "
+				  "exits by #gp")) {
+			expect_eq(vm.exit_intr_info, INTR_INFO(VEC_GP,
+				  INTR_TYPE_HW_EXCEPTION, 1) | vm.exit_intr_error,
+				  "pae reserved pdpte bit: #gp(0)");
+			expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_pae32_insn + 5,
+				  "pae reserved pdpte bit: at the mov to cr3");
+			expect_eq(vmcs_read(GUEST_CR3), (uint64_t)pae_pdpt,
+				  "pae reserved pdpte bit: cr3 unchanged");
+			expect_eq(vmcs_read(GUEST_PDPTE0 + 2), pae_vmcs_pdpte1,
+				  "pae reserved pdpte bit: pdpte registers "
+				  "unchanged");
+		}
+	}
 
 	/* SDM 27.3.1.6: a reserved bit in a VMCS PDPTE fails the entry. */
 	reset_pae(&e);

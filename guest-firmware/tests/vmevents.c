@@ -154,6 +154,78 @@ static void test_external_interrupts(void)
 	trap_set_handler(TEST_VECTOR, NULL);
 }
 
+/* The handler of vector vec in the firmware's (L1's and L2's) IDT. */
+static uint64_t idt_handler(unsigned vec)
+{
+	struct desc_ptr idtr;
+	const uint32_t *g;
+
+	sidt(&idtr);
+	g = (const uint32_t *)(idtr.base + 16 * vec);
+	return (g[0] & 0xffff) | (g[1] & 0xffff0000) | (uint64_t)g[2] << 32;
+}
+
+/*
+ * 26.5.2: with MTF = 1 and no external-interrupt exiting, an external
+ * interrupt delivered through L2's IDT ends with an MTF exit before the
+ * handler's first instruction (no instruction retired).  L1 raises the
+ * interrupt with RFLAGS.IF = 0 (it stays requested); L2 has IF = 1.
+ */
+static void test_mtf_after_interrupt(void)
+{
+	raise_event(EV_FIXED(TEST_VECTOR));
+	vmx_vm_reset(&vm, g_vmcall, stack_top);
+	memset((void *)&seen, 0, sizeof(seen));
+	vmcs_write(GUEST_RFLAGS, RFLAGS_FIXED | RFLAGS_IF);
+	vmx_set_ctl(CPU_BASED_VM_EXEC_CONTROL, CPU_MONITOR_TRAP_FLAG, 0);
+	if (vm_run_expect(&vm, EXIT_REASON_MONITOR_TRAP_FLAG,
+			  "mtf exit after an external interrupt delivered in l2")) {
+		expect_eq(vmcs_read(GUEST_RIP), idt_handler(TEST_VECTOR),
+			  "mtf after the interrupt: rip is its handler");
+		expect_eq(vmcs_read(IDT_VECTORING_INFO) & INTR_INFO_VALID, 0,
+			  "mtf after the interrupt: no idt vectoring");
+		expect_eq(seen.count, 0, "mtf after the interrupt: handler "
+			  "not run yet");
+	}
+	vmx_set_ctl(CPU_BASED_VM_EXEC_CONTROL, 0, CPU_MONITOR_TRAP_FLAG);
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL,
+			  "the handler runs after the mtf exit")) {
+		expect_eq(seen.count, 1, "the interrupt was delivered once");
+		expect_eq(seen.rip, (uint64_t)g_vmcall,
+			  "interrupted before l2's first instruction");
+	}
+}
+
+/*
+ * 28.3.3, 28.2.4: an interrupt raised by L2's OUT is delivered at the next
+ * boundary; its delivery faults (vector beyond L2's IDT limit: #GP with
+ * IDT | EXT) and the exception bitmap makes that a VM exit: the saved RIP
+ * is that of the instruction after the OUT, IDT-vectoring names the
+ * interrupt (acknowledged: in service until L1's EOI).
+ */
+static void test_interrupt_delivery_exit(void)
+{
+	reset_raiser(EV_FIXED(TEST_VECTOR), RFLAGS_FIXED | RFLAGS_IF);
+	vmcs_write(GUEST_IDTR_LIMIT, TEST_VECTOR * 16 - 1);
+	vmcs_write(EXCEPTION_BITMAP, 1u << VEC_GP);
+	if (!vm_run_expect(&vm, EXIT_REASON_EXCEPTION_NMI,
+			   "interrupt delivery faulting in l2 exits"))
+		return;
+	expect_eq(vm.exit_intr_info, INTR_INFO(VEC_GP, INTR_TYPE_HW_EXCEPTION,
+					       1), "delivery fault: #gp");
+	expect_eq(vm.exit_intr_error, TEST_VECTOR * 8 + 2 + 1,
+		  "delivery fault: error code idt | ext");
+	expect_eq(vmcs_read(IDT_VECTORING_INFO),
+		  INTR_INFO(TEST_VECTOR, INTR_TYPE_EXT_INTR, 0),
+		  "delivery fault: idt vectoring is the interrupt");
+	expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_outl_si_next,
+		  "delivery fault: guest rip is the next instruction's");
+	expect_eq(seen.count, 0, "delivery fault: no handler ran");
+	expect_eq(apic_vec_set(APIC_ISR, TEST_VECTOR), 1,
+		  "delivery fault: the interrupt is in service");
+	apic_eoi();
+}
+
 static void test_nmis(void)
 {
 	trap_set_handler(VEC_NMI, record);
@@ -265,6 +337,11 @@ int main(void)
 	vm.vmcs = vmx_alloc_region();
 	test_section("external interrupts");
 	test_external_interrupts();
+	test_section("mtf after interrupt delivery");
+	trap_set_handler(TEST_VECTOR, record_irq);
+	test_mtf_after_interrupt();
+	test_interrupt_delivery_exit();
+	trap_set_handler(TEST_VECTOR, NULL);
 	test_section("nmi");
 	test_nmis();
 	test_section("init");

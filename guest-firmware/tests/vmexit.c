@@ -41,6 +41,12 @@ static void s_hlt(void) { proc(CPU_HLT_EXITING); }
 static void s_invlpg(void) { proc(CPU_INVLPG_EXITING); }
 static void s_rdpmc(void) { proc(CPU_RDPMC_EXITING); }
 static void s_rdtsc(void) { proc(CPU_RDTSC_EXITING); }
+/* RDTSCP: "RDTSC exiting" with "enable RDTSCP" (else #UD, 26.1.3). */
+static void s_rdtscp(void)
+{
+	proc(CPU_RDTSC_EXITING);
+	sec(SEC_ENABLE_RDTSCP);
+}
 static void s_pause(void) { proc(CPU_PAUSE_EXITING); }
 static void s_wbinvd(void) { sec(SEC_WBINVD_EXITING); }
 static void s_cr3_load(void) { proc(CPU_CR3_LOAD_EXITING); }
@@ -94,6 +100,7 @@ static const struct exit_row rows[] = {
 	INSN_ROW("invlpg", invlpg, s_invlpg, EXIT_REASON_INVLPG, 0x123000),
 	INSN_ROW("rdpmc", rdpmc, s_rdpmc, EXIT_REASON_RDPMC, 0),
 	INSN_ROW("rdtsc", rdtsc, s_rdtsc, EXIT_REASON_RDTSC, 0),
+	INSN_ROW("rdtscp", rdtscp, s_rdtscp, EXIT_REASON_RDTSCP, 0),
 	INSN_ROW("invd", invd, NULL, EXIT_REASON_INVD, 0),
 	INSN_ROW("wbinvd", wbinvd, s_wbinvd, EXIT_REASON_WBINVD, 0),
 	INSN_ROW("pause", pause, s_pause, EXIT_REASON_PAUSE, 0),

@@ -46,6 +46,13 @@ uint64_t leg_mem64;
 uint32_t leg_launch_flags[L_COUNT], leg_launch_val[L_COUNT];
 uint32_t leg_entered[L_COUNT], leg_alias[L_COUNT];
 uint32_t leg_marker = 0x5a5a1234;
+/* The task-switch part: filled by C, read by the 32-bit code... */
+struct __attribute__((packed)) { uint16_t limit; uint32_t base; }
+	leg_task_gdtr, leg_task_old_gdtr;
+uint16_t leg_task_old_tr;
+/* ...and stored by it: in task B, then back in task A. */
+uint32_t leg_task_ran, leg_task_eflags[2], leg_task_cr0[2];
+uint16_t leg_task_tr[2];
 
 #define S(x) #x
 #define XS(x) S(x)
@@ -73,6 +80,7 @@ asm(".data\n"
     "	movl leg_cr3_pae, %eax; movl %eax, %cr3\n"
     "	movl %cr0, %eax; orl $0x80000000, %eax; movl %eax, %cr0\n"
     "	call leg_body\n"
+    "	call leg_task\n"
     "	movl %cr0, %eax; andl $0x7fffffff, %eax; movl %eax, %cr0\n"
     "	movl leg_cr3_long, %eax; movl %eax, %cr3\n"
     "	movl $0xc0000080, %ecx; rdmsr; orl $0x100, %eax; wrmsr\n"
@@ -90,12 +98,13 @@ asm(".data\n"
     "leg_guest_efer: rdmsr; vmcall; hlt\n"
     ".code16\n"
     ".balign 16\n"
-    ".globl leg_real, leg_real_vmcall, leg_real_ne\n"
+    ".globl leg_real, leg_real_vmcall, leg_real_ne, leg_real_vmxon\n"
     "leg_real: movw $0x1234, %ax; movw %ax, %ds\n"
     "	movl %cr0, %eax; movl %eax, %cr0\n"
     "leg_real_vmcall: vmcall\n"
     "	andl $~0x20, %eax\n"
     "leg_real_ne: movl %eax, %cr0; vmcall; hlt\n"
+    "leg_real_vmxon: vmxon (%bx); vmcall; hlt\n"
     ".code32\n"
     /* The L2: one VMCALL. */
     ".globl leg_guest\n"
@@ -162,11 +171,41 @@ asm(".data\n"
     "	vmclear leg_vmcs\n"
     "9:	vmxoff\n"
     "	ret\n"
+    /* Hardware task switching (SDM 8.3, 8.4), outside VMX operation:
+     * a GDT with TSS A (0x38) and TSS B (0x40); LTR A, CALL B, B records
+     * what it sees and IRETs (NT = 1) back to A through its back link;
+     * then the firmware's GDT and TR again. */
+    "leg_task:\n"
+    "	sgdtl leg_task_old_gdtr\n"
+    "	strw leg_task_old_tr\n"
+    "	lgdtl leg_task_gdtr\n"
+    "	movw $0x38, %ax; ltrw %ax\n"
+    "	lcall $0x40, $0\n"
+    ".globl leg_task_back\n"
+    "leg_task_back:\n"
+    "	movl %cr0, %eax; movl %eax, leg_task_cr0+4\n"
+    "	clts\n"
+    "	pushfl; popl leg_task_eflags+4\n"
+    "	strw leg_task_tr+2\n"
+    "	lgdtl leg_task_old_gdtr\n"
+    "	movzwl leg_task_old_tr, %eax\n"
+    "	andb $0xfd, fw_gdt+5(%eax)\n"
+    "	ltrw leg_task_old_tr\n"
+    "	ret\n"
+    ".globl leg_task_b\n"
+    "leg_task_b:\n"
+    "	movl $0x7a5c, leg_task_ran\n"
+    "	pushfl; popl leg_task_eflags\n"
+    "	strw leg_task_tr\n"
+    "	movl %cr0, %eax; movl %eax, leg_task_cr0\n"
+    "	iretl\n"
+    ".globl leg_task_b_next\n"
+    "leg_task_b_next: jmp leg_task_b\n"
     ".code64\n");
 
 void legacy_run(void);
 extern char leg_guest[], leg_exit[], leg_guest_efer[];
-extern char leg_real[], leg_real_vmcall[], leg_real_ne[];
+extern char leg_real[], leg_real_vmcall[], leg_real_ne[], leg_real_vmxon[];
 static struct vmx_vm vm;
 
 /* 32-bit PAE paging (4.4): PDPTEs with only P (other low bits reserved),
@@ -323,6 +362,80 @@ static void check_operands(uint64_t base)
 	vmclear(base);
 }
 
+/* 32-bit TSSs (SDM 8.2.1) and the GDT the 32-bit code loads: the
+ * firmware's, then TSS A at 0x38 and TSS B at 0x40. */
+#define TSS32_WORDS	26
+#define TSS32_CR3	7
+#define TSS32_EIP	8
+#define TSS32_EFLAGS	9
+#define TSS32_ESP	14
+#define TSS32_ES	18	/* ES CS SS DS FS GS: 18..23 */
+#define TSS32_IOMAP	25
+#define EFLAGS_NT	(1u << 14)
+static uint32_t tss_a[TSS32_WORDS], tss_b[TSS32_WORDS];
+static uint64_t task_gdt[9] __attribute__((aligned(16)));
+static uint8_t task_b_stack[512] __attribute__((aligned(16)));
+extern char leg_task_back[], leg_task_b[], leg_task_b_next[];
+
+static uint64_t tss32_desc(const uint32_t *tss)
+{
+	uint64_t base = (uint64_t)tss, limit = TSS32_WORDS * 4 - 1;
+
+	/* Type 9: available 32-bit TSS, P, DPL 0. */
+	return limit | (base & 0xffffff) << 16 | 0x89ULL << 40 |
+	       (base >> 24 & 0xff) << 56;
+}
+
+static void prepare_tasks(void)
+{
+	static const uint16_t sel[6] = { SEL_DATA, SEL_CODE32, SEL_DATA,
+					 SEL_DATA, SEL_DATA, SEL_DATA };
+
+	memcpy(task_gdt, fw_gdt, 7 * 8);
+	task_gdt[7] = tss32_desc(tss_a);
+	task_gdt[8] = tss32_desc(tss_b);
+	leg_task_gdtr.limit = sizeof(task_gdt) - 1;
+	leg_task_gdtr.base = (uint32_t)(uint64_t)task_gdt;
+	/* Task switches load CR3 and LDTR from the new TSS, never save
+	 * them (8.3): A's must be right for the way back. */
+	tss_a[TSS32_CR3] = tss_b[TSS32_CR3] = leg_cr3_pae;
+	tss_a[TSS32_IOMAP] = tss_b[TSS32_IOMAP] = TSS32_WORDS * 4 << 16;
+	tss_b[TSS32_EIP] = (uint32_t)(uint64_t)leg_task_b;
+	tss_b[TSS32_EFLAGS] = 2;
+	tss_b[TSS32_ESP] = (uint32_t)(uint64_t)(task_b_stack +
+						sizeof(task_b_stack));
+	for (unsigned i = 0; i < 6; i++)
+		tss_b[TSS32_ES + i] = sel[i];
+}
+
+static unsigned desc_type(uint64_t d)
+{
+	return (unsigned)(d >> 40) & 0xf;
+}
+
+static void check_tasks(void)
+{
+	test_section("hardware task switch outside ia-32e mode");
+	expect_eq(leg_task_ran, 0x7a5c, "call to tss b runs task b");
+	expect_eq(leg_task_tr[0], 0x40, "task b: tr is tss b");
+	expect_eq(leg_task_eflags[0] & EFLAGS_NT, EFLAGS_NT,
+		  "task b: eflags.nt set by the call");
+	expect_eq(leg_task_cr0[0] & CR0_TS, CR0_TS, "task b: cr0.ts set");
+	expect_eq(tss_b[0], 0x38, "tss b back link is tss a");
+	expect_eq(tss_a[TSS32_EIP], (uint64_t)leg_task_back,
+		  "tss a holds the eip after the call");
+	expect_eq(tss_a[TSS32_ES + 1], SEL_CODE32, "tss a holds cs");
+	expect_eq(leg_task_tr[1], 0x38, "iret with nt returns to task a");
+	expect_eq(leg_task_eflags[1] & EFLAGS_NT, 0,
+		  "task a: eflags.nt clear after the iret");
+	expect_eq(leg_task_cr0[1] & CR0_TS, CR0_TS,
+		  "task a: cr0.ts set by the switch back");
+	expect_eq(desc_type(task_gdt[7]), 0xb, "tss a busy");
+	expect_eq(desc_type(task_gdt[8]), 0x9, "tss b not busy after the iret");
+	expect_eq(tss_b[TSS32_EIP], (uint64_t)leg_task_b_next,
+		  "tss b holds the eip after its iret");
+}
+
 /* The guest state of prepare_vmcs for a 64-bit host (vmx_enter). */
 static void guest32_on_host64(void (*rip)(void))
 {
@@ -395,6 +508,9 @@ static void test_unrestricted_real_mode(void)
 	vmcs_write(GUEST_RIP, 0);
 	vmcs_write(GUEST_RSP, 0xfff0);
 	vmcs_write(EXCEPTION_BITMAP, 1U << VEC_GP);
+	/* Outside 64-bit mode MOV to CR0 takes 32 bits of its source: the
+	 * upper half of RAX must not reach CR0[63:32] (else #GP). */
+	vm.regs.rax = 0xdead000000000000ULL;
 	if (!vm_run_expect(&vm, EXIT_REASON_VMCALL, "real-mode l2 with "
 			   "unrestricted guest enters and runs"))
 		return;
@@ -419,19 +535,56 @@ static void test_unrestricted_real_mode(void)
 		  "no error code in real mode");
 	expect_eq(vmcs_read(GUEST_RIP), leg_real_ne - leg_real,
 		  "real-mode l2: #GP at the mov to cr0");
+	/* SDM 31.3 VMXON: CR0.PE = 0 is #UD, before the non-root VM exit
+	 * (exit 27) that VMXON in protected-mode L2 gets. */
+	vmcs_write(GUEST_RIP, leg_real_vmxon - leg_real);
+	vmcs_write(EXCEPTION_BITMAP, (1U << VEC_GP) | (1U << VEC_UD));
+	if (!vm_run_expect(&vm, EXIT_REASON_EXCEPTION_NMI, "real-mode l2: "
+			   "vmxon is #UD, no vmxon exit"))
+		return;
+	expect_eq(vm.exit_intr_info, INTR_INFO(VEC_UD, INTR_TYPE_HW_EXCEPTION,
+					       false), "real-mode l2: vmxon #UD");
+	expect_eq(vmcs_read(GUEST_RIP), leg_real_vmxon - leg_real,
+		  "real-mode l2: #UD at the vmxon");
 	vmclear(vm.vmcs_pa);
+}
+
+/*
+ * --append=abort2: the VMCS the 32-bit code launches first gets a host CR3
+ * whose PDPT has reserved bit 5 set in present entry 3.  VM entry does not
+ * look at host PDPTEs; the VM exit loads them (28.5.4), finds the bit and
+ * ends in VMX abort 2 (28.7): the processor shuts down and vmxbox ends the
+ * run with status 72 before the 32-bit host runs again.
+ */
+static void arm_abort2(void)
+{
+	uint64_t *bad = page_alloc();
+
+	memcpy(bad, host_pdpt, 4 * sizeof(*bad));
+	bad[3] |= 1ULL << 5;
+	vmptrld(leg_vmcs[L_BASE]);
+	vmcs_write(HOST_CR3, (uint64_t)bad);
+	vmclear(leg_vmcs[L_BASE]);
+	test_section("vmx abort 2 on an exit to a pae host");
+	expect_eq(bad[3] & ~PTE_ADDR_MASK, PTE_P | 1ULL << 5,
+		  "the host's pdpte 3: present with reserved bit 5");
 }
 
 int main(void)
 {
+	bool abort2;
+
 	printf("vmxbox nested test: vmx outside ia-32e mode\n");
 	vmxtest_enable();
 	report(!(read_cr4() & CR4_PCIDE), "firmware runs with cr4.pcide=0");
 	build_pae_tables();
 	vm.vmcs = vmx_alloc_region();
-	test_section("guests outside ia-32e mode on a 64-bit host");
-	test_efer_without_load();
-	test_unrestricted_real_mode();
+	abort2 = !strcmp(boot_info.cmdline, "abort2");
+	if (!abort2) {
+		test_section("guests outside ia-32e mode on a 64-bit host");
+		test_efer_without_load();
+		test_unrestricted_real_mode();
+	}
 	for (unsigned i = 0; i < L_COUNT; i++)
 		leg_vmcs[i] = prepare_vmcs(i);
 	leg_vmxon_pa = vmx_vmxon_region();
@@ -440,14 +593,22 @@ int main(void)
 	leg_cr3_pae = (uint32_t)(uint64_t)host_pdpt;
 	leg_cr3_long = (uint32_t)read_cr3();
 	leg_mem64 = ~0ULL;
+	prepare_tasks();
+	if (abort2)
+		arm_abort2();
 	vmx_disable();
 	write_cr4(read_cr4() | CR4_VMXE);
 	legacy_run();
+	if (abort2) {
+		report(false, "vmx abort 2: the exit reached the 32-bit host");
+		return test_summary();
+	}
 	report(flags_result(leg_flags[0]) == VMX_SUCCEED &&
 	       flags_result(leg_flags[1]) == VMX_SUCCEED,
 	       "back in 64-bit mode after the 32-bit part");
 	check_launches();
 	check_operands(leg_vmcs[L_BASE]);
+	check_tasks();
 	vmx_disable();
 	return test_summary();
 }

@@ -232,6 +232,102 @@ static void test_iret_ept_violation(bool blocked)
 		  "%s: the exit saves no blocking by nmi", what);
 }
 
+/*
+ * 28.2.3: bit 12 ("NMI unblocking due to IRET") is undefined - vmxbox
+ * clears it - once the IRET is no longer the cause of the exit: a fault
+ * after the IRET retired, a fault of the handler its own fault was
+ * delivered to, a #DF, or an exit during the delivery of its fault (valid
+ * IDT-vectoring information).  Each L2 IRETs under blocking by NMI.
+ */
+asm(".text\n.code64\n"
+    ".globl n_iret_then_gp, n_iret_gp_next, n_gp_handler\n"
+    "n_iret_then_gp:\n"
+    "	movq %rsp, %rax\n"
+    "	pushq $0x10; pushq %rax; pushfq; pushq $0x08\n"
+    "	leaq n_iret_ret(%rip), %rax; pushq %rax\n"
+    "	iretq\n"
+    "n_iret_ret: movabsq $0x8000000000000000, %rax\n"
+    "n_iret_gp_next: movq (%rax), %rax\n"
+    "	vmcall; ud2\n"
+    "n_gp_handler: ud2\n");
+extern char n_iret_then_gp[], n_iret_gp_next[], n_gp_handler[];
+
+static void reset_blocked(void *rip, uint32_t bitmap)
+{
+	reset(rip, 0);
+	vmcs_write(GUEST_IDTR_BASE, (uint64_t)l2_idt);
+	vmcs_write(GUEST_IDTR_LIMIT, 256 * 16 - 1);
+	vmcs_write(EXCEPTION_BITMAP, bitmap);
+	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, INTERRUPTIBILITY_NMI);
+}
+
+static void test_no_bit12(void)
+{
+	uint64_t gp_gate[2] = { l2_idt[2 * VEC_GP], l2_idt[2 * VEC_GP + 1] };
+	uint64_t *below = page_alloc(), *frame = page_alloc();
+	struct ept ept;
+
+	reset_blocked(n_iret_then_gp, 1U << VEC_GP);
+	if (vm_run_expect(&vm, EXIT_REASON_EXCEPTION_NMI,
+			  "#gp after the iret retired exits")) {
+		expect_eq(vm.exit_intr_info, INTR_INFO(VEC_GP,
+			  INTR_TYPE_HW_EXCEPTION, 1),
+			  "#gp after the iret retired: no bit 12");
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)n_iret_gp_next,
+			  "#gp after the iret retired: at the load");
+	}
+
+	/* The IRET's #GP goes through L2's IDT to a handler that is #UD. */
+	set_gate(VEC_GP, n_gp_handler);
+	reset_blocked(g_iret_null_cs, 1U << VEC_UD);
+	if (vm_run_expect(&vm, EXIT_REASON_EXCEPTION_NMI,
+			  "#ud in the handler of the iret's #gp exits")) {
+		expect_eq(vm.exit_intr_info, INTR_INFO(VEC_UD,
+			  INTR_TYPE_HW_EXCEPTION, 0),
+			  "#ud after the iret's #gp was delivered: no bit 12");
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)n_gp_handler,
+			  "#ud after the iret's #gp: in the #gp handler");
+	}
+
+	/* #GP's gate beyond the IDT limit: #DF (vector 8 in reach). */
+	reset_blocked(g_iret_null_cs, 1U << VEC_DF);
+	vmcs_write(GUEST_IDTR_LIMIT, (VEC_DF + 1) * 16 - 1);
+	if (vm_run_expect(&vm, EXIT_REASON_EXCEPTION_NMI,
+			  "iret #gp undeliverable: #df exits"))
+		expect_eq(vm.exit_intr_info, INTR_INFO(VEC_DF,
+			  INTR_TYPE_HW_EXCEPTION, 1), "#df after the iret's #gp: "
+			  "no bit 12");
+
+	/* The #GP's frame is pushed into a page EPT leaves out. */
+	if (frame != below + 512 ||
+	    !vmx_ctl_allowed1(vmx_caps.proc2, SEC_ENABLE_EPT)) {
+		report(false, "two adjacent pages and ept");
+	} else {
+		ept_init(&ept, false);
+		ept_identity_map(&ept, 1ULL << 32, EPT_RWX);
+		ept_map_4k(&ept, (uint64_t)below, (uint64_t)below, 0);
+		reset_blocked(g_iret_null_cs, 0);
+		vmcs_write(GUEST_RSP, (uint64_t)frame + 40);
+		vmcs_write(EPT_POINTER, ept.eptp);
+		vmx_set_ctl(SECONDARY_VM_EXEC_CONTROL, SEC_ENABLE_EPT, 0);
+		if (vm_run_expect(&vm, EXIT_REASON_EPT_VIOLATION,
+				  "delivering the iret's #gp hits a missing "
+				  "ept entry")) {
+			expect_eq(vm.guest_phys & ~0xfffULL, (uint64_t)below,
+				  "delivery ept violation: the stack page below");
+			expect_eq(vmcs_read(IDT_VECTORING_INFO),
+				  INTR_INFO(VEC_GP, INTR_TYPE_HW_EXCEPTION, 1),
+				  "delivery ept violation: idt vectoring is the "
+				  "#gp");
+			expect_eq(vm.exit_qual & EXITQ_EPT_NMI_UNBLOCK, 0,
+				  "delivery ept violation: no bit 12");
+		}
+		invept(INVEPT_ALL_CONTEXT, 0);
+	}
+	l2_idt[2 * VEC_GP] = gp_gate[0];
+	l2_idt[2 * VEC_GP + 1] = gp_gate[1];
+}
+
 int main(void)
 {
 	struct desc_ptr idtr;
@@ -253,6 +349,8 @@ int main(void)
 	test_section("ept violation of an iret");
 	test_iret_ept_violation(true);
 	test_iret_ept_violation(false);
+	test_section("no bit 12 once the iret is not the cause");
+	test_no_bit12();
 	test_section("nmi delivery causing a vm exit");
 	test_delivery_exit(0, "injected nmi delivery faults");
 	test_delivery_exit(PIN_NMI_EXITING | PIN_VIRTUAL_NMIS,

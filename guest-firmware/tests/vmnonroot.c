@@ -184,6 +184,98 @@ static void test_mtf(void)
 		  "injected int 0x40 beyond the idt: rip unchanged");
 }
 
+/*
+ * SDM 5.8.3.1-5.8.6: a far CALL / JMP through a 64-bit call gate in L2
+ * (no VM exit: the interpreter carries it out in non-root operation).  L2
+ * gets a copy of the firmware's GDT with a 16-byte call gate at the end:
+ * DPL 0, target CS 0x08, upper type 0.  Same privilege level: CALL pushes
+ * CS and RIP as 8-byte values on the current stack, JMP pushes nothing.
+ */
+asm(".data\n.globl n_gate_ptr\nn_gate_ptr: .long 0; .word 0\n"
+    ".text\n.code64\n"
+    ".globl n_gate_call, n_gate_ret, n_gate_jmp, n_gate_target\n"
+    "n_gate_call: lcall *n_gate_ptr(%rip)\n"
+    "n_gate_ret: vmcall; ud2\n"
+    "n_gate_jmp: ljmp *n_gate_ptr(%rip)\n"
+    "	ud2\n"
+    "n_gate_target: vmcall; lretq\n");
+extern char n_gate_call[], n_gate_ret[], n_gate_jmp[], n_gate_target[];
+extern uint8_t n_gate_ptr[];
+
+static uint64_t *l2_gdt;
+static uint16_t gate_sel, l2_gdt_limit;
+
+static void set_call_gate(uint8_t access, uint32_t high_type)
+{
+	uint64_t h = (uint64_t)n_gate_target;
+
+	l2_gdt[gate_sel / 8] = (h & 0xffff) | ((uint64_t)SEL_CODE64 << 16) |
+			       ((uint64_t)access << 40) |
+			       ((h >> 16 & 0xffff) << 48);
+	l2_gdt[gate_sel / 8 + 1] = (h >> 32) | ((uint64_t)high_type << 40);
+}
+
+static void reset_gate(void *rip)
+{
+	reset(rip);
+	vmcs_write(GUEST_GDTR_BASE, (uint64_t)l2_gdt);
+	vmcs_write(GUEST_GDTR_LIMIT, l2_gdt_limit);
+}
+
+static void test_call_gate(void)
+{
+	/* The firmware's GDT: 5 segments and the 16-byte TSS descriptor
+	 * (SGDT would give the limit FFFFH every VM exit loads, 28.5.2). */
+	const unsigned gdt_bytes = (SEL_TSS + 16);
+	uint64_t *stk;
+
+	l2_gdt = page_alloc();
+	memcpy(l2_gdt, fw_gdt, gdt_bytes);
+	gate_sel = (uint16_t)((gdt_bytes + 15) & ~15u);
+	l2_gdt_limit = gate_sel + 15;
+	memcpy(n_gate_ptr + 4, &gate_sel, 2);
+	set_call_gate(0x8c, 0);
+
+	reset_gate(n_gate_call);
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL,
+			  "far call through a 64-bit call gate in l2")) {
+		stk = (uint64_t *)vmcs_read(GUEST_RSP);
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)n_gate_target,
+			  "call gate: rip is the gate's target");
+		expect_eq(vmcs_read(GUEST_CS_SELECTOR), SEL_CODE64,
+			  "call gate: cs is the gate's selector");
+		expect_eq((uint64_t)stk, stack_top - 16,
+			  "call gate: two 8-byte pushes on the same stack");
+		expect_eq(stk[0], (uint64_t)n_gate_ret,
+			  "call gate: return rip pushed");
+		expect_eq(stk[1], SEL_CODE64, "call gate: caller's cs pushed");
+		vmx_skip_insn();
+		if (vm_run_expect(&vm, EXIT_REASON_VMCALL,
+				  "far ret from the call gate's target"))
+			expect_eq(vmcs_read(GUEST_RIP), (uint64_t)n_gate_ret,
+				  "far ret: back after the call");
+	}
+	reset_gate(n_gate_jmp);
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL,
+			  "far jmp through a 64-bit call gate in l2")) {
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)n_gate_target,
+			  "jmp gate: rip is the gate's target");
+		expect_eq(vmcs_read(GUEST_RSP), stack_top,
+			  "jmp gate: nothing pushed");
+	}
+	/* Not present: #NP(gate selector); upper type not 0: #GP(sel). */
+	set_call_gate(0x0c, 0);
+	reset_gate(n_gate_call);
+	vmcs_write(EXCEPTION_BITMAP, 1U << 11);
+	expect_exception_exit(11, true, gate_sel, n_gate_call,
+			      "call gate not present is #np(selector)");
+	set_call_gate(0x8c, 0x1);
+	reset_gate(n_gate_call);
+	vmcs_write(EXCEPTION_BITMAP, 1U << VEC_GP);
+	expect_exception_exit(VEC_GP, true, gate_sel, n_gate_call,
+			      "call gate with upper type 1 is #gp(selector)");
+}
+
 int main(void)
 {
 	printf("vmxbox nested test: non-root rules\n");
@@ -198,6 +290,8 @@ int main(void)
 	test_fixed_bits();
 	test_section("mtf after event delivery");
 	test_mtf();
+	test_section("call gates in l2");
+	test_call_gate();
 	vmclear(vm.vmcs_pa);
 	vmx_disable();
 	return test_summary();

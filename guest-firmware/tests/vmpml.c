@@ -106,6 +106,54 @@ static void test_log_full(void)
 	vm_run_expect(&vm, EXIT_REASON_VMCALL, "full log, nothing to set: no exit");
 }
 
+/*
+ * 28.2.3: bit 12 of a log-full exit's qualification ("NMI unblocking due
+ * to IRET") is set when the access that needed the flag update was an
+ * IRET's and it removed blocking by NMI.  L2 IRETs with its frame in page
+ * C, whose EPT accessed flag is clear, the log full.
+ */
+asm(".text\n.globl p_iret\np_iret: iretq\n");
+extern char p_iret[];
+
+static void reset_iret(bool pml)
+{
+	reset_pml(pml);
+	page_c[0] = (uint64_t)g_vmcall;
+	page_c[1] = SEL_CODE64;
+	page_c[2] = RFLAGS_FIXED;
+	page_c[3] = stack_top;
+	page_c[4] = SEL_DATA;
+	vmcs_write(GUEST_RIP, (uint64_t)p_iret);
+	vmcs_write(GUEST_RSP, (uint64_t)page_c);
+}
+
+static void test_log_full_iret(bool blocked)
+{
+	const char *what = blocked ? "iret under blocking by nmi" :
+				     "iret without nmi blocking";
+
+	reset_iret(false);
+	if (!vm_run_expect(&vm, EXIT_REASON_VMCALL, "l2 iret warm-up run"))
+		return;
+	clear_ad(page_c);
+	reset_iret(true);
+	vmcs_write(GUEST_PML_INDEX, 0xffff);
+	if (blocked)
+		vmcs_write(GUEST_INTERRUPTIBILITY_INFO, INTERRUPTIBILITY_NMI);
+	if (!vm_run_expect(&vm, EXIT_REASON_PML_FULL, blocked ?
+			   "iret reading its frame, log full: log-full exit "
+			   "(blocked by nmi)" :
+			   "iret reading its frame, log full: log-full exit "
+			   "(not blocked)"))
+		return;
+	expect_eq(vm.exit_qual, blocked ? 1ULL << 12 : 0,
+		  "%s: log-full qualification bit 12", what);
+	expect_eq(vmcs_read(GUEST_RIP), (uint64_t)p_iret,
+		  "%s: guest rip is the iret", what);
+	expect_eq(vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & INTERRUPTIBILITY_NMI,
+		  0, "%s: no blocking by nmi saved", what);
+}
+
 int main(void)
 {
 	printf("vmxbox nested test: page-modification logging\n");
@@ -130,6 +178,9 @@ int main(void)
 
 	test_logging();
 	test_log_full();
+	test_section("pml log full on an iret");
+	test_log_full_iret(true);
+	test_log_full_iret(false);
 
 	vmclear(vm.vmcs_pa);
 	vmx_disable();

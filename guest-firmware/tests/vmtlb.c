@@ -188,6 +188,201 @@ static void test_invept(void)
 	restore();
 }
 
+/* ---- the interpreter's TLB seen from L2 (SDM 4.10.4.1) ------------------
+ * Each L2 below is one C function that changes its own paging structures
+ * (shared with L1) and records what it reads in l2_out[], then VMCALLs. */
+
+#define CR4_PCIDE	(1ULL << 17)
+#define CR3_NOFLUSH	(1ULL << 63)
+
+static volatile uint64_t l2_out[8];
+static uint64_t l2_cr3;
+
+static uint64_t rd(uint64_t va)
+{
+	return *(volatile uint64_t *)va;
+}
+
+static void l2_done(void)
+{
+	asm volatile("vmcall" ::: "memory");
+	for (;;)
+		asm volatile("ud2");
+}
+
+/* PCIDs 1 and 2: bit 63 keeps a PCID's entries, without it MOV to CR3
+ * drops the new PCID's non-global ones; another PCID's stay. */
+static void l2_pcid(void)
+{
+	write_cr3(l2_cr3 | 1);
+	l2_out[0] = rd((uint64_t)x);
+	set_pte(x, (uint64_t)b, 0);
+	write_cr3(l2_cr3 | 1 | CR3_NOFLUSH);
+	l2_out[1] = rd((uint64_t)x);
+	write_cr3(l2_cr3 | 2);
+	l2_out[2] = rd((uint64_t)x);
+	write_cr3(l2_cr3 | 1 | CR3_NOFLUSH);
+	l2_out[3] = rd((uint64_t)x);
+	write_cr3(l2_cr3 | 1);
+	l2_out[4] = rd((uint64_t)x);
+	write_cr3(l2_cr3);
+	l2_done();
+}
+
+static void run_l2(void (*fn)(void), uint16_t vpid, uint64_t cr4_set)
+{
+	setup(vpid, false, 0);
+	vmcs_write(GUEST_RIP, (uint64_t)fn);
+	vmcs_write(GUEST_CR4, vmcs_read(GUEST_CR4) | cr4_set);
+	memset((void *)l2_out, 0, sizeof(l2_out));
+	vm_run_expect(&vm, EXIT_REASON_VMCALL, "l2 runs to its vmcall");
+}
+
+static void test_pcid(void)
+{
+	test_section("pcids in l2");
+	if (!(cpuid(1, 0).ecx & (1u << 17))) {
+		report(false, "pcid advertised");
+		return;
+	}
+	l2_cr3 = read_cr3() & PTE_ADDR_MASK;
+	run_l2(l2_pcid, 11, CR4_PCIDE);
+	expect_eq(l2_out[0], VAL_A, "pcid 1 reads x");
+	expect_eq(l2_out[1], flush_always ? VAL_B : VAL_A,
+		  "pte changed, mov cr3 with bit 63 keeps pcid 1's entry");
+	expect_eq(l2_out[2], VAL_B, "pcid 2 walks the new pte");
+	expect_eq(l2_out[3], flush_always ? VAL_B : VAL_A,
+		  "pcid 1 kept its entry while pcid 2 ran");
+	expect_eq(l2_out[4], VAL_B, "mov cr3 without bit 63 drops pcid 1's");
+	restore();
+}
+
+/* A 2 MiB page at linear LARGE_VA: INVLPG of one 4 KiB piece drops the
+ * pieces L2 read through the whole large page, and nothing else. */
+#define LARGE_VA	0x60000000ULL
+#define LARGE_SIZE	(2ULL << 20)
+
+static volatile uint64_t tlb_marker = 0x6d61726b6572ULL;
+static uint64_t *large_pde, large_off, large_new;
+
+static uint64_t *pde_of(uint64_t va)
+{
+	uint64_t *t = (uint64_t *)(read_cr3() & PTE_ADDR_MASK);
+
+	t = (uint64_t *)(t[(va >> 39) & 511] & PTE_ADDR_MASK);
+	t = (uint64_t *)(t[(va >> 30) & 511] & PTE_ADDR_MASK);
+	return &t[(va >> 21) & 511];
+}
+
+static void l2_large(void)
+{
+	l2_out[0] = rd(LARGE_VA + large_off);
+	l2_out[1] = rd(LARGE_VA + (large_off ^ 0x1000));
+	l2_out[2] = rd((uint64_t)x);
+	*large_pde = large_new;
+	set_pte(x, (uint64_t)b, 0);
+	invlpg(LARGE_VA + (large_off ^ 0x1000));
+	l2_out[3] = rd(LARGE_VA + large_off);
+	l2_out[4] = rd((uint64_t)x);
+	l2_done();
+}
+
+static void test_large_page(void)
+{
+	uint64_t pa = (uint64_t)&tlb_marker & ~(LARGE_SIZE - 1);
+	uint64_t old, unbacked;
+
+	test_section("invlpg of a large page in l2");
+	large_pde = pde_of(LARGE_VA);
+	old = *large_pde;
+	if (!report(old & PTE_PS, "0x60000000 is mapped by a 2 mib page"))
+		return;
+	large_off = (uint64_t)&tlb_marker & (LARGE_SIZE - 1);
+	unbacked = rd(LARGE_VA + large_off);
+	*large_pde = pa | PTE_P | PTE_W | PTE_PS;
+	large_new = old;
+	invlpg(LARGE_VA);
+	run_l2(l2_large, 12, 0);
+	expect_eq(l2_out[0], tlb_marker, "l2 reads through the large page");
+	expect_eq(l2_out[2], VAL_A, "l2 reads x");
+	expect_eq(l2_out[3], unbacked, "invlpg of another 4 kib piece drops "
+		  "the whole large page");
+	expect_eq(l2_out[4], VAL_A, "and leaves x's entry");
+	*large_pde = old;
+	invlpg(LARGE_VA);
+	invlpg(LARGE_VA + large_off);
+	restore();
+}
+
+/* Six pages in one set of the 256-set, 4-way TLB (index = linear bits
+ * 19:12): an empty way first, then the set's round-robin victim. */
+#define RR_PAGES	6
+static uint64_t rr_va[RR_PAGES], *rr_pte[RR_PAGES];
+/* 0 is read again before 4 and 5 come in: an LRU would evict 1 first. */
+static const unsigned order[] = { 0, 1, 2, 3, 0, 4, 5 };
+static const unsigned check[] = { 2, 3, 4, 5, 0, 1 };
+
+static void l2_round_robin(void)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(order); i++)
+		rd(rr_va[order[i]]);
+	for (unsigned i = 0; i < RR_PAGES; i++)
+		*rr_pte[i] = (*rr_pte[i] & ~PTE_ADDR_MASK) | (uint64_t)b;
+	for (unsigned i = 0; i < RR_PAGES; i++)
+		l2_out[i] = rd(rr_va[check[i]]);
+	l2_done();
+}
+
+static unsigned tlb_set(uint64_t va)
+{
+	return (unsigned)(va >> 12) & 255;
+}
+
+static void test_round_robin(void)
+{
+	bool used[256] = { false };
+	uint64_t code = (uint64_t)l2_round_robin, base;
+	unsigned set = 0;
+
+	test_section("tlb replacement in l2");
+	for (unsigned i = 0; i < RR_PAGES; i++)
+		rr_pte[i] = paging_pte(0x70000000ULL + i * 0x100000ULL);
+	/* Keep the set free of every other page the L2 touches. */
+	for (uint64_t a = code - 0x1000; a < code + 0x2000; a += 0x1000)
+		used[tlb_set(a)] = true;
+	for (uint64_t a = stack_top - 0x2000; a <= stack_top; a += 0x1000)
+		used[tlb_set(a)] = true;
+	used[tlb_set((uint64_t)rr_va)] = used[tlb_set((uint64_t)rr_pte)] = true;
+	used[tlb_set((uint64_t)l2_out)] = true;
+	used[tlb_set((uint64_t)order)] = used[tlb_set((uint64_t)check)] = true;
+	used[tlb_set((uint64_t)&b)] = true;
+	for (unsigned i = 0; i < RR_PAGES; i++)
+		used[tlb_set((uint64_t)rr_pte[i])] = true;
+	while (used[set])
+		set++;
+	base = 0x70000000ULL + ((uint64_t)set << 12);
+	for (unsigned i = 0; i < RR_PAGES; i++) {
+		rr_va[i] = base + i * 0x100000ULL;
+		rr_pte[i] = paging_pte(rr_va[i]);
+		*rr_pte[i] = (uint64_t)x | PTE_P | PTE_W;
+		invlpg(rr_va[i]);
+	}
+	/* VPID off: the entry flushes the whole TLB (L1's entries too). */
+	invvpid(INVVPID_ALL_CONTEXT, 0, 0);
+	run_l2(l2_round_robin, 0, 0);
+	expect_eq(l2_out[0] | l2_out[1] << 16 | l2_out[2] << 32 |
+		  l2_out[3] << 48, VAL_A | VAL_A << 16 | VAL_A << 32 |
+		  VAL_A << 48, "the last four pages read are still cached");
+	expect_eq(l2_out[4], VAL_B, "the first page was the first victim "
+		  "(round robin, not least recently used)");
+	expect_eq(l2_out[5], VAL_B, "the second page the next victim");
+	for (unsigned i = 0; i < RR_PAGES; i++) {
+		*rr_pte[i] = (rr_va[i] & PTE_ADDR_MASK) | PTE_P | PTE_W;
+		invlpg(rr_va[i]);
+	}
+	restore();
+}
+
 int main(void)
 {
 	printf("vmxbox nested test: tlb\n");
@@ -215,6 +410,9 @@ int main(void)
 		if (!ept_only) {
 			test_invvpid();
 			test_globals();
+			test_pcid();
+			test_large_page();
+			test_round_robin();
 		}
 		test_invept();
 	}

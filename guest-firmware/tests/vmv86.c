@@ -49,7 +49,7 @@ extern char v86_prog[], v86_prog_end[];
 extern char v86_int[], v86_int_next[], v86_out[], v86_out_next[];
 extern char v86_in81[], v86_out2[], v86_done[];
 extern char v86_vme[], v86_int10[], v86_int10_next[], v86_vme_report[];
-extern char v86_int21[], v86_vme_done[], v86_isr10[];
+extern char v86_int21[], v86_vme_done[], v86_isr10[], v86_vmxon[];
 
 static struct vmx_vm vm;
 static uint8_t tss[TSS_SIZE] __attribute__((aligned(16)));
@@ -272,6 +272,24 @@ static void test_iopl3(void)
 	expect_in_v86("vmcall", v86_done, fl);
 }
 
+/* SDM 31.3 VMXON: "IF (register operand) or (CR0.PE = 0) or (CR4.VMXE =
+ * 0) or (RFLAGS.VM = 1) ... THEN #UD" comes before "ELSIF in VMX non-root
+ * operation THEN VM exit": in virtual-8086 mode VMXON is #UD, which L1's
+ * exception bitmap turns into exit 0, not exit 27. */
+static void test_vmxon(void)
+{
+	test_section("vmxon in virtual-8086 mode");
+	reset(v86_vmxon, RFLAGS_IOPL3, 0);
+	vmcs_write(EXCEPTION_BITMAP, 1u << VEC_UD);
+	if (!vm_run_expect(&vm, EXIT_REASON_EXCEPTION_NMI,
+			   "vmxon with rflags.vm = 1 is #UD, no vmxon exit"))
+		return;
+	expect_eq(vm.exit_intr_info, INTR_INFO(VEC_UD, INTR_TYPE_HW_EXCEPTION,
+					       0), "vmxon in v86: #ud");
+	/* a fault: RF set in the saved RFLAGS (28.3.3) */
+	expect_in_v86("vmxon in v86", v86_vmxon, RFLAGS_IOPL3 | RFLAGS_RF);
+}
+
 static void test_vme(void)
 {
 	uint64_t sp = V86_SS * 16ULL + V86_SP;
@@ -326,6 +344,7 @@ int main(void)
 	setup_tables();
 	test_iopl3();
 	test_vme();
+	test_vmxon();
 	test_entry_check();
 	vmclear(vm.vmcs_pa);
 	vmx_disable();

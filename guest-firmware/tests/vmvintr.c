@@ -337,6 +337,81 @@ static void test_posted(void)
 	}
 }
 
+/* The handler of vector vec in the firmware's (L1's and L2's) IDT. */
+static uint64_t idt_handler(unsigned vec)
+{
+	struct desc_ptr idtr;
+	const uint32_t *g;
+
+	sidt(&idtr);
+	g = (const uint32_t *)(idtr.base + 16 * vec);
+	return (g[0] & 0xffff) | (g[1] & 0xffff0000) | (uint64_t)g[2] << 32;
+}
+
+/*
+ * 30.2.2: virtual-interrupt delivery has the priority of an interrupt-
+ * window exit: an NMI (here its VM exit, NMI exiting) comes first, and the
+ * virtual interrupt comes before external interrupts (here their VM exit,
+ * at the handler's first instruction, after the delivery).
+ */
+static void test_priority(void)
+{
+	test_section("virtual interrupt priority");
+	/* An NMI raised in L2 under blocking by NMI (NMI exiting, virtual
+	 * NMIs 0) stays pending through the VMCALL exit (SDM 26.3)... */
+	reset(l2_raise, RFLAGS_FIXED, 0, 0);
+	vm.regs.rsi = 0x400;
+	vmx_set_ctl(PIN_BASED_VM_EXEC_CONTROL, PIN_NMI_EXITING, 0);
+	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, INTERRUPTIBILITY_NMI);
+	if (!vm_run_expect(&vm, EXIT_REASON_VMCALL, "nmi held by blocking "
+			   "by nmi"))
+		return;
+	/* ...and meets a virtual interrupt at the entry that unblocks it. */
+	vmcs_write(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_write(GUEST_RIP, (uint64_t)l2_sti);
+	vmcs_write(GUEST_RSP, stack_top);
+	vmcs_write(GUEST_RFLAGS, RFLAGS_FIXED | RFLAGS_IF);
+	vmcs_write(GUEST_INTR_STATUS, VEC_A);
+	vbit_set(VAPIC_IRR, VEC_A);
+	if (vm_run_expect(&vm, EXIT_REASON_EXCEPTION_NMI,
+			  "nmi exit before a pending virtual interrupt")) {
+		expect_eq(vm.exit_intr_info, INTR_INFO(VEC_NMI, INTR_TYPE_NMI, 0),
+			  "nmi before the virtual interrupt: nmi exit");
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)l2_sti,
+			  "nmi before the virtual interrupt: first instruction");
+		expect_eq(vmcs_read(GUEST_INTR_STATUS), VEC_A,
+			  "nmi before the virtual interrupt: rvi still pending");
+		expect_eq(seen.count, 0, "nmi before the virtual interrupt: "
+			  "not delivered");
+	}
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "then the virtual "
+			  "interrupt is delivered"))
+		expect_eq(seen.vector, VEC_A, "virtual interrupt after the nmi");
+
+	/* L1 (IF = 0) requests OTHER_VEC: external-interrupt exiting. */
+	reset(l2_sti, RFLAGS_FIXED | RFLAGS_IF, VEC_A, 0);
+	vbit_set(VAPIC_IRR, VEC_A);
+	vmx_set_ctl(VM_EXIT_CONTROLS, EXIT_ACK_INTR_ON_EXIT, 0);
+	apic_write(APIC_ICR, APIC_ICR_SELF | OTHER_VEC);
+	if (vm_run_expect(&vm, EXIT_REASON_EXTERNAL_INTERRUPT,
+			  "virtual interrupt delivered before an external "
+			  "interrupt exit")) {
+		expect_eq(vm.exit_intr_info,
+			  INTR_INFO(OTHER_VEC, INTR_TYPE_EXT_INTR, 0),
+			  "external interrupt after the virtual one: its vector");
+		expect_eq(vmcs_read(GUEST_RIP), idt_handler(VEC_A),
+			  "external interrupt after the virtual one: rip is "
+			  "the virtual interrupt's handler");
+		expect_eq(vmcs_read(GUEST_INTR_STATUS), VEC_A << 8,
+			  "external interrupt after the virtual one: svi = "
+			  "vector, rvi = 0");
+		apic_eoi();
+	}
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "the virtual interrupt's "
+			  "handler runs after the exit"))
+		expect_eq(seen.count, 1, "virtual interrupt handled once");
+}
+
 static void test_entry_check(void)
 {
 	test_section("vm-entry checks");
@@ -371,6 +446,7 @@ int main(void)
 		test_posted();
 	else
 		printf("posted interrupts not advertised\n");
+	test_priority();
 	test_entry_check();
 
 	vmclear(vm.vmcs_pa);

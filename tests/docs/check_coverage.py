@@ -24,7 +24,8 @@ checked too: `executable` must be a registered test, and for
 executable's own source files (not just anywhere under tests/); `fw_image`
 must be the registered test fw_image.
 
-Usage: check_coverage.py COVERAGE.md TESTS_DIR [BUILD_DIR]
+Usage: check_coverage.py [--list-missing] COVERAGE.md TESTS_DIR [BUILD_DIR]
+--list-missing prints each supported row that names no firmware test.
 Prints one line per problem and "N passed, N failed" (rows).
 """
 import json
@@ -136,7 +137,7 @@ def listed_executables(lines):
     return set(re.findall(r"^- `([a-z0-9_]+)`", "".join(lines), re.M))
 
 
-def main(doc, tests_dir, build_dir=None):
+def main(doc, tests_dir, build_dir=None, list_missing=False):
     tests = known_tests(tests_dir)
     registered = test_sources(build_dir) if build_dir else None
     passed = failed = e2e = 0
@@ -169,6 +170,8 @@ def main(doc, tests_dir, build_dir=None):
             problems.append("a supported rule names no test")
         if FW.search(cell):
             e2e += 1
+        elif list_missing:
+            print(f"{doc}:{n}: no firmware test: {row[0][:70]}")
         if problems:
             failed += 1
             print(f"{doc}:{n}: {'; '.join(problems)}: {row[0][:60]}")
@@ -186,6 +189,7 @@ def main(doc, tests_dir, build_dir=None):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) not in (3, 4):
+    args = [a for a in sys.argv[1:] if a != "--list-missing"]
+    if len(args) not in (2, 3):
         sys.exit(__doc__)
-    sys.exit(main(*sys.argv[1:]))
+    sys.exit(main(*args, list_missing="--list-missing" in sys.argv[1:]))
