@@ -66,6 +66,7 @@ enum engine_debug_hit_kind { ENGINE_HIT_BREAK, ENGINE_HIT_WATCH };
 struct engine_debug_hit {
 	enum engine_debug_hit_kind kind;
 	unsigned watch_kind;         /* the access: ENGINE_WATCH_WRITE/_READ */
+	unsigned wp_kind;            /* the watchpoint's kind (it may be _ACCESS) */
 	uint64_t addr;               /* the breakpoint, or the watchpoint's start */
 	unsigned index;              /* in engine_debug's bp[] or wp[] */
 };

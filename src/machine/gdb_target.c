@@ -402,9 +402,11 @@ static struct gdb_stop stop_of(const struct machine_gdb *g, char *why,
 	if (g->park_reason == ENGINE_EXIT_DEBUG && h->kind == ENGINE_HIT_WATCH) {
 		s.kind = GDB_STOP_WATCH;
 		s.addr = h->addr;
-		s.watch_type = h->watch_kind == ENGINE_WATCH_WRITE ? GDB_WP_WRITE
-			     : h->watch_kind == ENGINE_WATCH_READ ? GDB_WP_READ
-								 : GDB_WP_ACCESS;
+		/* gdb matches the stop against its own watchpoints by type:
+		 * an awatch (Z4) reports awatch whichever access hit it. */
+		s.watch_type = h->wp_kind == ENGINE_WATCH_WRITE ? GDB_WP_WRITE
+			     : h->wp_kind == ENGINE_WATCH_READ ? GDB_WP_READ
+							     : GDB_WP_ACCESS;
 		snprintf(why, len, "watchpoint 0x%llx (%s), vCPU %u, instruction %llu",
 			 (unsigned long long)h->addr,
 			 h->watch_kind == ENGINE_WATCH_WRITE ? "write" : "read",

@@ -73,6 +73,19 @@ def symbol(elf, name):
     return int(m.group(1), 16)
 
 
+def symbol_range(elf, name):
+    """[start, end) of a symbol of any kind (function or data)."""
+    out = subprocess.run(["nm", "-S", elf], capture_output=True, text=True).stdout
+    m = re.search(r"^([0-9a-f]+) ([0-9a-f]+) \w %s$" % re.escape(name), out, re.M)
+    start = int(m.group(1), 16)
+    return start, start + int(m.group(2), 16)
+
+
+def in_symbol(elf, name, pc):
+    start, end = symbol_range(elf, name)
+    return pc is not None and start <= pc < end
+
+
 # ---- cases ----------------------------------------------------------------
 
 def case_break_step_regs_mem():
@@ -135,6 +148,89 @@ def case_hw_watch():
     check("Old value" in out and "New value" in out,
           "the hardware watchpoint stops after the write", out)
     check(rc != -1, "vmxbox ends after kill", serr)
+
+
+def case_rwatch_awatch():
+    """rwatch and awatch (Z3/Z4) with Debian's gdb: a read watchpoint
+    stops after the instruction that read, an access watchpoint after a
+    write (old and new value) and after a read (the value)."""
+    sock = os.path.join(TMP, "rw.sock")
+    elf = fw("hello")
+    p = start([VMXBOX, "run", "--gdb=unix:" + sock, "--paused", "--mem=64M",
+               "--timeout=60", elf], sock)
+    out = gdb(elf, sock, [
+        "break main", "continue", "delete",
+        "awatch boot_info.flags", "continue", "echo @F\\n", "p/x $pc",
+        "delete", "rwatch boot_info.mem_size", "continue", "echo @R\\n", "p/x $pc",
+        "delete", "awatch -l *(unsigned long *)($sp - 8)", "continue",
+        "echo @W\\n", "p/x $pc", "continue", "echo @X\\n", "p/x $pc",
+        "delete", "continue"])
+    rc, sout, serr = finish(p)
+    check(re.search(r"Hardware access \(read/write\) watchpoint 2: boot_info.flags"
+                    r"\s+Value = 1\b", out) is not None,
+          "awatch stops on a read with the value (BOOT_FLAG_VMX)", out)
+    check(in_symbol(elf, "main", value_after(out, "@F")), "... in main", out)
+    check(re.search(r"Hardware read watchpoint 3: boot_info.mem_size\s+Value = 67108864",
+                    out) is not None, "rwatch stops on the read with the value", out)
+    check(in_symbol(elf, "main", value_after(out, "@R")), "... in main", out)
+    w = out.split("@W", 1)[0].rsplit("@R", 1)[-1]
+    check(re.search(r"Hardware access \(read/write\) watchpoint 4: .*\s+Old value = "
+                    r"\d+\s+New value = \d+", w) is not None,
+          "awatch stops on a write (call pushes) with old and new value", out)
+    x = out.split("@X", 1)[0].rsplit("@W", 1)[-1]
+    check(re.search(r"Hardware access \(read/write\) watchpoint 4: .*\s+Value = \d+", x)
+          is not None and in_symbol(elf, "main", value_after(out, "@X")),
+          "... and on the read (ret) back in main", out)
+    check("exited normally" in out and rc == 0, "the run ends normally", serr)
+
+
+def case_watch_packets():
+    """Z3/Z4 over the wire: the stop reply names the watchpoint's type
+    and address (rwatch:ADDR, awatch:ADDR), whichever access hit it."""
+    elf = fw("hello")
+    mem_size = symbol_range(elf, "boot_info")[0] + 8
+    image_start = mem_size + 8         # main reads it after mem_size
+    flags = mem_size + 24
+    pc = lambda g: int.from_bytes(bytes.fromhex(
+        re.search(rb"\$([0-9a-f]{16})#", g).group(1).decode()), "little") \
+        if re.search(rb"\$([0-9a-f]{16})#", g) else None
+    sock = os.path.join(TMP, "z.sock")
+    p = start([VMXBOX, "run", "--gdb=unix:" + sock, "--paused",
+               "--timeout=60", elf], sock)
+    r = raw(sock, [
+        (frame("Z3,%x,8" % mem_size), has_frame),
+        (frame("c"), has_frame),
+        (frame("p10"), has_frame),
+        (frame("z3,%x,8" % mem_size), has_frame),
+        (frame("Z4,%x,8" % image_start), has_frame),
+        (frame("c"), has_frame),
+        (frame("p10"), has_frame),
+        (frame("k"), lambda g: False),
+    ])
+    check(r[0] == b"+" + frame("OK"), "Z3 is accepted", repr(r[0]))
+    check(r[1] == b"+" + frame("T05thread:1;rwatch:%x;" % mem_size),
+          "a read watchpoint's stop reply is rwatch:ADDR", repr(r[1]))
+    check(in_symbol(elf, "main", pc(r[2])), "... after the read in main", repr(r[2]))
+    check(r[4] == b"+" + frame("OK"), "Z4 is accepted", repr(r[4]))
+    check(r[5] == b"+" + frame("T05thread:1;awatch:%x;" % image_start),
+          "an access watchpoint hit by a read replies awatch:ADDR", repr(r[5]))
+    check(in_symbol(elf, "main", pc(r[6])), "... in main", repr(r[6]))
+    finish(p)
+    # From the start, the access watchpoint's first hit is _start
+    # clearing .bss: a write.
+    p = start([VMXBOX, "run", "--gdb=unix:" + sock, "--paused",
+               "--timeout=60", elf], sock)
+    r = raw(sock, [
+        (frame("Z4,%x,8" % flags), has_frame),
+        (frame("c"), has_frame),
+        (frame("p10"), has_frame),
+        (frame("k"), lambda g: False),
+    ])
+    check(r[1] == b"+" + frame("T05thread:1;awatch:%x;" % flags) and
+          in_symbol(elf, "_start", pc(r[2])),
+          "an access watchpoint stops on the write that clears .bss",
+          repr(r[1:3]))
+    finish(p)
 
 
 def raw(sock_path, sends):
@@ -395,7 +491,8 @@ def case_vmwrite_reverse():
 
 
 CASES = [case_break_step_regs_mem, case_reverse, case_nested,
-         case_vmwrite_reverse, case_hw_watch, case_protocol,
+         case_vmwrite_reverse, case_hw_watch, case_rwatch_awatch,
+         case_watch_packets, case_protocol,
          case_interrupt_and_threads, case_tcp_and_qemu, case_usage_errors]
 
 

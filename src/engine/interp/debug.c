@@ -93,6 +93,7 @@ void interp_watch_check(struct interp *ip, uint64_t lin, uint64_t gpa,
 			continue;
 		ip->dbg_hit = (struct engine_debug_hit){
 			.kind = ENGINE_HIT_WATCH, .watch_kind = kind,
+			.wp_kind = w->kind,
 			.addr = w->addr, .index = i,
 		};
 		ip->dbg_hit_valid = true;

@@ -32,7 +32,9 @@ enum {
  */
 struct fx_area {
 	uint64_t gpa[2];
+	uint64_t lin[2];  /* ... their linear addresses (watchpoints) */
 	unsigned first;   /* bytes of the area on the first page */
+	unsigned kind;    /* ACC_READ (a restore) or ACC_WRITE (a save) */
 };
 
 /* Operand 0 of in: check its alignment (#GP(0) unless a multiple of
@@ -40,6 +42,10 @@ struct fx_area {
  * (ACC_READ / ACC_WRITE). */
 void fx_area_map(struct interp *ip, const struct insn *in, unsigned align,
 		 unsigned len, unsigned kind, struct fx_area *a);
+/* The bytes the instruction reads or writes; each goes past the
+ * debugger's watchpoints (debug.c) as an access of its own kind, except
+ * a save's reads: they keep the bytes it must not change, and the
+ * processor does not read them. */
 void fx_area_read(struct interp *ip, const struct fx_area *a, unsigned off,
 		  void *buf, unsigned len);
 void fx_area_write(struct interp *ip, const struct fx_area *a, unsigned off,

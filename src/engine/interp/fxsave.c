@@ -41,14 +41,17 @@ void fx_area_map(struct interp *ip, const struct insn *in, unsigned align,
 	if (lin & (align - 1))
 		interp_raise_gp0(ip);
 	lin = seg_linear(ip, seg, ea, len, kind);
+	a->kind = kind;
 	a->first = 4096 - (unsigned)(lin & 0xfff);
 	if (a->first > len)
 		a->first = len;
+	a->lin[0] = lin;
 	mmu_translate(ip, lin, kind, false, &a->gpa[0]);
 	if (a->first < len) {
 		lin += a->first;
 		if (!cpu_long_mode(s))
 			lin &= 0xffffffffull;
+		a->lin[1] = lin;
 		mmu_translate(ip, lin, kind, false, &a->gpa[1]);
 	}
 }
@@ -59,11 +62,15 @@ static void area_io(struct interp *ip, const struct fx_area *a, unsigned off,
 {
 	while (len) {
 		bool second = off >= a->first;
-		uint64_t gpa = second ? a->gpa[1] + (off - a->first) : a->gpa[0] + off;
+		unsigned in_page = second ? off - a->first : off;
+		uint64_t gpa = a->gpa[second] + in_page;
 		unsigned n = second ? len : a->first - off;
 
 		if (n > len)
 			n = len;
+		if (write || a->kind == ACC_READ)
+			interp_watch(ip, a->lin[second] + in_page, gpa, n,
+				     write ? ACC_WRITE : ACC_READ);
 		if (write)
 			phys_write(ip, gpa, buf, n);
 		else
