@@ -191,11 +191,14 @@ static void cmd_view(struct machine_gdb *g, char **w, unsigned n, char *out,
 	}
 	if (n == 2)
 		g->view = (enum gdb_view)v;
-	snprintf(out, len, "view %s (registers and memory of %s)\n",
+	/* gdb keeps the registers and memory it read at the stop: nothing
+	 * in the protocol lets the stub tell it they changed. */
+	snprintf(out, len, "view %s (registers and memory of %s)%s\n",
 		 view_names[g->view],
 		 g->view == GDB_VIEW_AUTO ? "the level that runs"
 		 : g->view == GDB_VIEW_L1 ? "L1, from the VMCS host-state area while L2 runs"
-					  : "L2, from the VMCS guest-state area while L1 runs");
+					  : "L2, from the VMCS guest-state area while L1 runs",
+		 n == 2 ? "\nnow in gdb: maint flush register-cache; maint flush dcache" : "");
 }
 
 static void cmd_scope(struct machine_gdb *g, char **w, unsigned n, char *out,

@@ -490,9 +490,51 @@ def case_vmwrite_reverse():
           "went back before a printf and forward again", sout + serr)
 
 
+def case_ept_view():
+    """eptview.elf: L1's EPT maps view_page elsewhere for L2.  At a CPUID
+    exit L1 sees VIEW_L1 there and `view l2` VIEW_L2 (L2's paging, then
+    L1's EPT); a breakpoint in the L2 under EPT stops it with RBX just
+    loaded from that page, where auto shows L2's bytes too."""
+    sock = os.path.join(TMP, "e.sock")
+    elf = fw("eptview")
+    p = start([VMXBOX, "run", "--gdb=unix:" + sock, "--paused",
+               "--timeout=60", elf], sock)
+    out = gdb(elf, sock, [
+        "monitor break vmexit CPUID", "continue",
+        "echo @A\\n", "x/1gx &view_page",
+        "monitor view l2", "maint flush register-cache", "maint flush dcache",
+        "echo @B\\n", "x/1gx &view_page", "set $cpuid_at = $pc",
+        "monitor view auto", "maint flush register-cache", "maint flush dcache",
+        "monitor break clear", "monitor scope l2", "break *$cpuid_at",
+        "continue", "echo @C\\n", "x/1i $pc", "p/x $rbx", "x/1gx &view_page",
+        "monitor status",
+        "delete", "monitor scope any", "continue"])
+    rc, sout, serr = finish(p)
+
+    def words(marker, end):
+        part = out.split(marker, 1)[1] if marker in out else ""
+        part = part.split(end, 1)[0]
+        return [int(v, 16) for v in re.findall(r"<view_page>:\s+(0x[0-9a-f]+)", part)]
+
+    check(words("@A", "@B") == [0x11111111deadbeef],
+          "L1 (running) reads its own page at view_page", out)
+    check(words("@B", "@C") == [0x22222222cafef00d],
+          "the L2 view reads the page L1's EPT maps there", out)
+    c = out.split("@C", 1)[1] if "@C" in out else ""
+    check(re.search(r"=> 0x[0-9a-f]+ <l2_main\+\d+>:\s+cpuid", c) is not None and
+          "vmx: non-root" in c, "a breakpoint in L2 under EPT stops L2 at the CPUID", c)
+    check(re.search(r"^\$\d+ = 0x22222222cafef00d$", c, re.M) is not None,
+          "... after L2 loaded the remapped word", c)
+    check(words("@C", "@@") == [0x22222222cafef00d],
+          "the running L2 (auto view) reads through EPT as well", c)
+    check("exited normally" in out and rc == 0 and
+          "L2 read 0x22222222cafef00d" in sout, "the run ends as without gdb",
+          sout + serr)
+
+
 CASES = [case_break_step_regs_mem, case_reverse, case_nested,
          case_vmwrite_reverse, case_hw_watch, case_rwatch_awatch,
-         case_watch_packets, case_protocol,
+         case_watch_packets, case_ept_view, case_protocol,
          case_interrupt_and_threads, case_tcp_and_qemu, case_usage_errors]
 
 
