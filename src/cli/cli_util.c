@@ -87,10 +87,6 @@ bool cli_gdb_finish(const char *cmd, struct machine_config *cfg)
 		cli_error(cmd, "--reverse needs --gdb; --checkpoint-interval and --history-mem need --reverse");
 		return false;
 	}
-	if (cfg->gdb_reverse && cfg->smp > 1) {
-		cli_error(cmd, "--reverse works with one vCPU (multiprocessor snapshots do not exist yet)");
-		return false;
-	}
 	if (!cfg->gdb)
 		return true;
 	if (!cfg->engine || !strcmp(cfg->engine, "auto")) {

@@ -277,8 +277,9 @@ static bool rev_search(struct machine_gdb *g, int k, uint64_t end)
 static bool reverse(struct machine_gdb *g, bool cont)
 {
 	uint64_t now = machine_insn_count(g->m);
-	struct gdb_stop begin = { .kind = GDB_STOP_HISTORY };
-	struct gdb_stop trap = { .kind = GDB_STOP_TRAP };
+	/* Without a hit the stop is on the vCPU that parks last (SMP). */
+	struct gdb_stop begin = { .kind = GDB_STOP_HISTORY, .cpu = g->park_cpu };
+	struct gdb_stop trap = { .kind = GDB_STOP_TRAP, .cpu = g->park_cpu };
 	int k = gdb_history_find(g->hist, now, true);
 
 	if (k < 0) {               /* at the oldest state there is */
@@ -487,7 +488,10 @@ static bool plan_next(struct machine_gdb *g, enum engine_exit_reason r,
 			return rev_goto(g, 0, 0, &begin);
 		}
 	case RUN_REV_GOTO:
-		*s = p->stop;
+		if (p->found)
+			*s = p->stop;
+		else            /* reverse-stepi, the start of history */
+			*s = (struct gdb_stop){ .kind = p->stop.kind, .cpu = s->cpu };
 		break;
 	case RUN_IDLE:
 		break;
@@ -565,7 +569,7 @@ int machine_gdb_start(struct machine *m, struct ev_loop *loop, char *err,
 	g->m = m;
 	g->loop = loop;
 	cfg.target = g;
-	if (m->cfg.gdb_reverse && m->n_cpus == 1) {
+	if (m->cfg.gdb_reverse) {
 		g->hist = gdb_history_new(m->cfg.gdb_interval, m->cfg.gdb_history_mem);
 		if (!g->hist) {
 			free(g);

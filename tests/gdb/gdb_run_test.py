@@ -532,9 +532,72 @@ def case_ept_view():
           sout + serr)
 
 
+def thread_regs(out, marker, n):
+    """`info registers` of threads 1..n printed after marker, each after
+    `echo @tK`."""
+    part = out.split(marker, 1)[1] if marker in out else ""
+    return [regs_at(part, "@t%d" % k) for k in range(1, n + 1)]
+
+
+def case_reverse_smp():
+    """--smp=4 --reverse: reverse-stepi N then stepi N gives every vCPU
+    its registers back and the same instruction count; reverse-continue
+    crosses many scheduler turns back to the last AP that entered
+    ap_start; the output then is exactly that of a run without gdb."""
+    sock = os.path.join(TMP, "s.sock")
+    elf = fw("smp")
+    args = ["--smp=4", "--smp-quantum=100000", "--timeout=120"]
+    ref = subprocess.run([VMXBOX, "run"] + args + [elf], capture_output=True,
+                         text=True, timeout=120)
+    p = start([VMXBOX, "run", "--gdb=unix:" + sock, "--paused", "--reverse",
+               "--checkpoint-interval=50000"] + args + [elf], sock)
+    regs = []
+    for k in range(1, 5):
+        regs += ["thread %d" % k, "echo @t%d\\n" % k, "info registers"]
+    out = gdb(elf, sock, [
+        "break ap_start", "continue", "echo @S\\n", "p/x $pc",
+        "stepi 40", "echo @A\\n"] + regs + ["monitor status", "thread 2",
+        "reverse-stepi 25", "echo @B\\n"] + regs + ["monitor status", "thread 2",
+        "stepi 25", "echo @C\\n"] + regs + ["monitor status",
+        "continue", "continue", "echo @F\\n", "p/x $pc", "thread"] + regs + [
+        "monitor status", "delete", "break test_nmi", "continue", "delete",
+        "break ap_start", "reverse-continue", "echo @D\\n", "p/x $pc",
+        "thread"] + regs + ["monitor status", "delete", "continue"],
+        timeout=300)
+    rc, sout, serr = finish(p, timeout=300)
+    s = out.split("@S", 1)[1] if "@S" in out else ""
+    check(re.search(r"= 0x%x$" % symbol(elf, "ap_start"), s, re.M) is not None,
+          "an AP stops at ap_start", out)
+    a, b, c = (thread_regs(out, m, 4) for m in ("@A", "@B", "@C"))
+    n = insns_counts(out)
+    check(all(len(r) >= 30 for r in a) and a == c,
+          "reverse-stepi 25 + stepi 25 = the same registers on all four vCPUs",
+          "%s\n%s" % (a, c))
+    check(a != b, "reverse-stepi changed the state", out)
+    check(len(n) >= 3 and n[0] == n[2] and n[1] == n[0] - 25,
+          "... and the same instruction count, 25 fewer in between", str(n))
+    f = out.split("@F", 1)[1].split("@t1", 1)[0] if "@F" in out else ""
+    d = out.split("@D", 1)[1].split("@t1", 1)[0] if "@D" in out else ""
+    check(re.search(r"= 0x%x$" % symbol(elf, "ap_start"), f, re.M) is not None and
+          re.search(r"Current thread is 4\b", f) is not None,
+          "the third AP is the last to enter ap_start", f)
+    check(re.search(r"= 0x%x$" % symbol(elf, "ap_start"), d, re.M) is not None and
+          re.search(r"Current thread is 4\b", d) is not None,
+          "reverse-continue across the turns since stops it there again", d)
+    rf, rd = thread_regs(out, "@F", 4), thread_regs(out, "@D", 4)
+    check(all(len(r) >= 30 for r in rf) and rf == rd and len(n) >= 5 and
+          n[3] == n[4] and n[4] > n[2],
+          "... with every vCPU's registers and the instruction count as they "
+          "were there", "%s\n%s\n%s" % (rf, rd, n))
+    check(rc == ref.returncode and sout == ref.stdout and "exited" in out,
+          "the run ends with the output and status of a run without gdb",
+          "rc %d/%d\n%s\n---\n%s\n%s" % (rc, ref.returncode, sout, ref.stdout, serr))
+
+
 CASES = [case_break_step_regs_mem, case_reverse, case_nested,
          case_vmwrite_reverse, case_hw_watch, case_rwatch_awatch,
-         case_watch_packets, case_ept_view, case_protocol,
+         case_watch_packets, case_ept_view, case_reverse_smp,
+         case_protocol,
          case_interrupt_and_threads, case_tcp_and_qemu, case_usage_errors]
 
 
