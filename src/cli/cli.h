@@ -34,11 +34,26 @@ bool cli_snapshot_option(const char *cmd, int which, const char *arg,
 /* After parsing: checks and defaults (--snapshot alone = on exit). */
 bool cli_snapshot_finish(const char *cmd, struct machine_config *cfg);
 
-/* --gdb=SPEC (run, vmxbox-qemu's -s/-gdb): checks the syntax; after
- * parsing, picks the interp engine (the only one with breakpoints). */
+/* --gdb=SPEC (run, restore, vmxbox-qemu's -s/-gdb): checks the syntax;
+ * after parsing, picks the interp engine (the only one with
+ * breakpoints). */
 bool cli_gdb_option(const char *cmd, const char *spec,
 		    struct machine_config *cfg);
 bool cli_gdb_finish(const char *cmd, struct machine_config *cfg);
+/* --gdb, --reverse, --checkpoint-interval, --history-mem (run and
+ * restore): getopt values, their long options, and their parser. */
+#define CLI_OPT_GDB 410
+#define CLI_OPT_REVERSE 411
+#define CLI_OPT_CHECKPOINT_INTERVAL 412
+#define CLI_OPT_HISTORY_MEM 413
+#define CLI_GDB_LONG_OPTIONS \
+	{ "gdb", required_argument, NULL, CLI_OPT_GDB }, \
+	{ "reverse", no_argument, NULL, CLI_OPT_REVERSE }, \
+	{ "checkpoint-interval", required_argument, NULL, \
+	  CLI_OPT_CHECKPOINT_INTERVAL }, \
+	{ "history-mem", required_argument, NULL, CLI_OPT_HISTORY_MEM }
+bool cli_gdb_parse(const char *cmd, int which, const char *arg,
+		   struct machine_config *cfg);
 
 /* "vmxbox <cmd>: <message>" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
@@ -78,6 +80,33 @@ bool cli_gdb_option(const char *cmd, const char *spec,
 	}
 	cfg->gdb = spec;
 	return true;
+}
+
+bool cli_gdb_parse(const char *cmd, int which, const char *arg,
+		   struct machine_config *cfg)
+{
+	char *end;
+
+	switch (which) {
+	case CLI_OPT_GDB:
+		return cli_gdb_option(cmd, arg, cfg);
+	case CLI_OPT_REVERSE:
+		cfg->gdb_reverse = true;
+		return true;
+	case CLI_OPT_CHECKPOINT_INTERVAL:
+		errno = 0;
+		cfg->gdb_interval = strtoull(arg, &end, 0);
+		if (!errno && end != arg && !*end && *arg != '-' && cfg->gdb_interval)
+			return true;
+		cli_error(cmd, "--checkpoint-interval=%s: expected a number of instructions >= 1", arg);
+		return false;
+	case CLI_OPT_HISTORY_MEM:
+		if (parse_size(arg, &cfg->gdb_history_mem) && cfg->gdb_history_mem)
+			return true;
+		cli_error(cmd, "--history-mem=%s: not a size (examples: 64M, 1G)", arg);
+		return false;
+	}
+	return false;
 }
 
 bool cli_gdb_finish(const char *cmd, struct machine_config *cfg)

@@ -77,12 +77,24 @@ static const char restore_usage[] =
 "  --snapshot=PATH           take snapshots again (see vmxbox run)\n"
 "  --snapshot-on=EVENT       exit, insns:N, vmexit:REASON[:K],\n"
 "                            vmentry-fail, triple-fault, signal (SIGUSR1)\n"
+"  --gdb=tcp::PORT|tcp:HOST:PORT|unix:PATH\n"
+"                            debug the restored machine with gdb, as\n"
+"                            vmxbox run --gdb (docs/gdb.md); implies\n"
+"                            --engine=interp\n"
+"  --paused                  with --gdb: stay stopped at the snapshot's\n"
+"                            instruction until gdb continues\n"
+"  --reverse                 with --gdb: reverse execution back to the\n"
+"                            snapshot (reverse-stepi, reverse-continue)\n"
+"  --checkpoint-interval=N   with --reverse: a checkpoint at most every N\n"
+"                            instructions (default 10000000)\n"
+"  --history-mem=SIZE        with --reverse: memory for checkpoints\n"
+"                            (default 256M)\n"
 "  -v, --verbose             report engine and instruction count\n"
 "  -h, --help                show this help\n"
 "\n"
 "Exit status: as vmxbox run; 1 if FILE is not a valid snapshot.\n";
 
-enum { OPT_ENGINE = 256, OPT_MAX_INSNS, OPT_TIMEOUT, OPT_CLOCK };
+enum { OPT_ENGINE = 256, OPT_MAX_INSNS, OPT_TIMEOUT, OPT_CLOCK, OPT_PAUSED };
 
 static const struct option restore_options[] = {
 	{ "engine", required_argument, NULL, OPT_ENGINE },
@@ -91,6 +103,8 @@ static const struct option restore_options[] = {
 	{ "clock", required_argument, NULL, OPT_CLOCK },
 	{ "snapshot", required_argument, NULL, CLI_OPT_SNAPSHOT },
 	{ "snapshot-on", required_argument, NULL, CLI_OPT_SNAPSHOT_ON },
+	CLI_GDB_LONG_OPTIONS,
+	{ "paused", no_argument, NULL, OPT_PAUSED },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -151,6 +165,14 @@ static bool restore_option(int c, struct restore_args *a,
 	case CLI_OPT_SNAPSHOT:
 	case CLI_OPT_SNAPSHOT_ON:
 		return cli_snapshot_option("restore", c, optarg, cfg);
+	case CLI_OPT_GDB:
+	case CLI_OPT_REVERSE:
+	case CLI_OPT_CHECKPOINT_INTERVAL:
+	case CLI_OPT_HISTORY_MEM:
+		return cli_gdb_parse("restore", c, optarg, cfg);
+	case OPT_PAUSED:
+		cfg->paused = true;
+		return true;
 	case 'v':
 		a->verbose = true;
 		return true;
@@ -170,7 +192,9 @@ static int make_config(const struct snapshot_machine *s,
 
 	cfg->firmware = NULL;       /* RAM comes from the snapshot */
 	cfg->mem_size = s->config.ram_size;
-	cfg->engine = a->engine ? a->engine : s->config.engine[0] ? s->config.engine : "auto";
+	/* gdb: the interpreter whatever engine took the snapshot. */
+	cfg->engine = a->engine ? a->engine : cfg->gdb ? "interp" :
+		      s->config.engine[0] ? s->config.engine : "auto";
 	cfg->vmx = s->vmx.present;
 	/* Several vCPUs: the scheduler's quantum comes with its state. */
 	cfg->smp = s->n_cpus;
@@ -254,6 +278,12 @@ int cmd_restore(int argc, char **argv)
 		return VMXBOX_EXIT_FAILURE;
 	}
 	ret = make_config(s, &a, &cfg);
+	if (!ret && !cli_gdb_finish("restore", &cfg))
+		ret = VMXBOX_EXIT_USAGE;
+	if (!ret && cfg.paused && !cfg.gdb) {
+		cli_error("restore", "--paused needs --gdb (nothing could resume it)");
+		ret = VMXBOX_EXIT_USAGE;
+	}
 	if (ret) {
 		snapshot_free(s);
 		return ret;

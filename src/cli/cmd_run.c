@@ -103,10 +103,6 @@ enum {
 	OPT_VMX_CHECK,
 	OPT_SMP,
 	OPT_SMP_QUANTUM,
-	OPT_GDB,
-	OPT_REVERSE,
-	OPT_CHECKPOINT_INTERVAL,
-	OPT_HISTORY_MEM,
 };
 
 static const struct option run_options[] = {
@@ -124,10 +120,7 @@ static const struct option run_options[] = {
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "trace-out", required_argument, NULL, OPT_TRACE_OUT },
 	{ "paused", no_argument, NULL, OPT_PAUSED },
-	{ "gdb", required_argument, NULL, OPT_GDB },
-	{ "reverse", no_argument, NULL, OPT_REVERSE },
-	{ "checkpoint-interval", required_argument, NULL, OPT_CHECKPOINT_INTERVAL },
-	{ "history-mem", required_argument, NULL, OPT_HISTORY_MEM },
+	CLI_GDB_LONG_OPTIONS,
 	{ "clock", required_argument, NULL, OPT_CLOCK },
 	{ "rtc-base", required_argument, NULL, OPT_RTC_BASE },
 	{ "tlb", required_argument, NULL, OPT_TLB },
@@ -364,22 +357,11 @@ static bool parse_option(int c, struct machine_config *cfg)
 	case OPT_PAUSED:
 		cfg->paused = true;
 		return true;
-	case OPT_GDB:
-		return cli_gdb_option("run", optarg, cfg);
-	case OPT_REVERSE:
-		cfg->gdb_reverse = true;
-		return true;
-	case OPT_CHECKPOINT_INTERVAL:
-		if (parse_u64("checkpoint-interval", optarg, &cfg->gdb_interval) &&
-		    cfg->gdb_interval)
-			return true;
-		cli_error("run", "--checkpoint-interval=%s: expected a number of instructions >= 1", optarg);
-		return false;
-	case OPT_HISTORY_MEM:
-		if (parse_size(optarg, &cfg->gdb_history_mem) && cfg->gdb_history_mem)
-			return true;
-		cli_error("run", "--history-mem=%s: not a size (examples: 64M, 1G)", optarg);
-		return false;
+	case CLI_OPT_GDB:
+	case CLI_OPT_REVERSE:
+	case CLI_OPT_CHECKPOINT_INTERVAL:
+	case CLI_OPT_HISTORY_MEM:
+		return cli_gdb_parse("run", c, optarg, cfg);
 	case OPT_NO_VMX_WATCH:
 		cfg->no_vmx_watch = true;
 		return true;

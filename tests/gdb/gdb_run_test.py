@@ -594,10 +594,61 @@ def case_reverse_smp():
           "rc %d/%d\n%s\n---\n%s\n%s" % (rc, ref.returncode, sout, ref.stdout, serr))
 
 
+def case_restore_gdb():
+    """vmxbox restore --gdb --reverse: debug a snapshot.  gdb attaches at
+    the snapshot's instruction; the failing VMRESUME after it, the
+    VMWRITE that broke it found backwards; the history starts at the
+    snapshot; the output after it appears once."""
+    snap = os.path.join(TMP, "b.snap")
+    elf = fw("badentry")
+    r = subprocess.run([VMXBOX, "run", "--snapshot=" + snap,
+                        "--snapshot-on=vmexit:CPUID:2", elf],
+                       capture_output=True, text=True, timeout=120)
+    check(r.returncode == 0 and os.path.exists(snap),
+          "a snapshot at the second CPUID exit", r.stderr)
+    for args, what in ((["--paused"], "--paused without --gdb"),
+                       (["--reverse"], "--reverse without --gdb"),
+                       (["--gdb=unix:" + os.path.join(TMP, "x.sock"),
+                         "--engine=kvm"], "--gdb with another engine")):
+        u = subprocess.run([VMXBOX, "restore"] + args + [snap],
+                           capture_output=True, text=True, timeout=60)
+        check(u.returncode == 2, "restore: usage error for " + what, u.stderr)
+    sock = os.path.join(TMP, "rs.sock")
+    p = start([VMXBOX, "restore", "--gdb=unix:" + sock, "--paused", "--reverse",
+               "--timeout=120", snap], sock)
+    out = gdb(elf, sock, [
+        "echo @A\\n", "info symbol $pc", "monitor status",
+        "monitor break vmentry-fail", "continue", "monitor why",
+        "monitor break clear", "monitor vmcs-watch HOST_CR3",
+        "reverse-continue", "echo @B\\n", "x/1i $pc",
+        "reverse-continue", "echo @C\\n", "info symbol $pc", "monitor status",
+        "monitor vmcs-watch off", "continue"])
+    rc, sout, serr = finish(p)
+    a = out.split("@A", 1)[1].split("@B", 1)[0] if "@A" in out else ""
+    check(re.search(r"^vmx_exit_stub in section", a, re.M) is not None,
+          "gdb attaches at the snapshot: L1 right after the VM exit", a)
+    check("vmentry-fail: VM-instruction error 8" in out,
+          "the restored run goes on to the failing VMRESUME", out)
+    b = out.split("@B", 1)[1] if "@B" in out else ""
+    check(re.search(r"=> 0x[0-9a-f]+ <switch_host_tables\+\d+>:\s+vmwrite", b)
+          is not None, "reverse-continue finds the bad VMWRITE", out)
+    c = out.split("@C", 1)[1] if "@C" in out else ""
+    n = insns_counts(out)
+    check("No more reverse-execution history" in out and
+          re.search(r"^vmx_exit_stub in section", c, re.M) is not None and
+          len(n) >= 2 and n[0] == n[-1],
+          "the history starts at the snapshot (the good VMWRITE is before it)",
+          "%s\n%s" % (c, n))
+    check("exited normally" in out and rc == 0 and
+          sout.count("VM-instruction error 8") == 1 and
+          "3 CPUID exits" in sout, "the restored run ends, its output once",
+          sout + serr)
+
+
 CASES = [case_break_step_regs_mem, case_reverse, case_nested,
          case_vmwrite_reverse, case_hw_watch, case_rwatch_awatch,
          case_watch_packets, case_ept_view, case_reverse_smp,
-         case_protocol,
+         case_restore_gdb, case_protocol,
          case_interrupt_and_threads, case_tcp_and_qemu, case_usage_errors]
 
 
