@@ -10,9 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include "core/unix_listen.h"
 
 #define OUTQ_MAX (4u << 20)
 
@@ -20,6 +21,7 @@ struct gdb_server {
 	struct gdb_server_config cfg;
 	int lfd, cfd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];  /* unix */
+	struct unix_listener usock;                              /* unix */
 	ev_io accept_w, read_w, write_w;
 	struct gdb_stub *stub;
 	uint8_t *outq;
@@ -216,55 +218,17 @@ static int listen_tcp(struct gdb_server *s, const struct spec *p, char *where,
 }
 
 /* A leftover socket file nobody accepts on is replaced; anything else
- * at the path is refused. */
+ * at the path is refused (core/unix_listen.c). */
 static int listen_unix(struct gdb_server *s, const struct spec *p, char *where,
 		       size_t wherelen, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char tmp[sizeof(sa.sun_path)];
-	struct stat st;
-	mode_t old;
-	int r, n;
+	char why[256];
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p->path);
-	if (lstat(p->path, &st) == 0) {
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		bool live = fd >= 0 && S_ISSOCK(st.st_mode) &&
-			    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-
-		if (fd >= 0)
-			close(fd);
-		if (!S_ISSOCK(st.st_mode) || live) {
-			snprintf(err, errlen, "--gdb: %s %s", p->path,
-				 live ? "is in use" : "exists and is not a socket");
-			return -1;
-		}
-		unlink(p->path);
-	}
-	s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->lfd < 0) {
-		snprintf(err, errlen, "--gdb: socket: %s", strerror(errno));
+	if (unix_listen_open(&s->usock, p->path, 1, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "--gdb: %s", why);
 		return -1;
 	}
-	/* Bound and listening under a private name first, then linked into
-	 * place: whoever sees the path can connect at once. */
-	n = snprintf(tmp, sizeof(tmp), "%s.%d~", p->path, (int)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		snprintf(tmp, sizeof(tmp), "%s", p->path);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", tmp);
-	unlink(tmp);
-	old = umask(0177);          /* born 0600 */
-	r = bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r || listen(s->lfd, 1) ||
-	    (strcmp(tmp, p->path) && link(tmp, p->path))) {
-		snprintf(err, errlen, "--gdb: %s: %s", p->path, strerror(errno));
-		if (!r && strcmp(tmp, p->path))
-			unlink(tmp);
-		return -1;
-	}
-	if (strcmp(tmp, p->path))
-		unlink(tmp);
+	s->lfd = s->usock.fd;
 	snprintf(s->path, sizeof(s->path), "%s", p->path);
 	snprintf(where, wherelen, "unix:%s", p->path);
 	return 0;
@@ -312,9 +276,10 @@ void gdb_server_close(struct gdb_server *s)
 		conn_close(s);
 	}
 	ev_io_stop(s->cfg.loop, &s->accept_w);
-	close(s->lfd);
 	if (s->path[0])
-		unlink(s->path);
+		unix_listen_close(&s->usock, s->path);
+	else
+		close(s->lfd);
 	free(s->outq);
 	free(s);
 }

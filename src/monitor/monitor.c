@@ -7,10 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
+#include "core/unix_listen.h"
 #include "memory/guarded.h"
 #include "monitor/proto.h"
 
@@ -38,9 +37,7 @@ struct monitor_client {
 struct monitor {
 	struct monitor_config cfg;
 	char *path;
-	dev_t dev;              /* the socket file we created at path */
-	ino_t ino;
-	int fd;
+	struct unix_listener sock;
 	ev_io accept_io;
 	struct monitor_client *clients[MON_MAX_CLIENTS];
 	uint64_t dropped_events;
@@ -242,7 +239,7 @@ static void client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct monitor *m = w->data;
-	int fd = accept4(m->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd = accept4(m->sock.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	unsigned slot;
 
 	if (fd < 0)
@@ -270,136 +267,27 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	m->clients[slot] = c;
 }
 
-/* A socket at path that nobody accepts on is a leftover of a dead run. */
-static int reclaim_stale_socket(const char *path, char *err, size_t errlen)
-{
-	struct stat st;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "%s exists and is not a socket; refusing to replace it", path);
-		return -1;
-	}
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	int r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	int e = errno;
-	close(fd);
-	if (r == 0) {
-		snprintf(err, errlen, "%s is in use by a running vmxbox", path);
-		return -1;
-	}
-	if (e != ECONNREFUSED) {
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		return -1;
-	}
-	if (unlink(path) < 0) {
-		snprintf(err, errlen, "cannot remove stale socket %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static int bind_listen(int fd, const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	mode_t old = umask(0177);   /* the socket is born 0600 */
-	int r;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r < 0)
-		return -1;
-	if (chmod(path, 0600) < 0 || listen(fd, 8) < 0) {
-		unlink(path);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * The socket appears at path only once it listens, so a client that sees
- * the file can connect at once: bind and listen on a private name, then
- * link() it into place (which, unlike rename(), never replaces a socket
- * another vmxbox created meanwhile).  Paths too long for the private name
- * are bound directly.
- */
-static int listen_at(int fd, const char *path)
-{
-	char tmp[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	int n = snprintf(tmp, sizeof(tmp), "%s.%d~", path, (int)getpid());
-	int r;
-
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return bind_listen(fd, path);
-	unlink(tmp);
-	if (bind_listen(fd, tmp) < 0)
-		return -1;
-	r = link(tmp, path);
-	unlink(tmp);
-	return r;
-}
-
 int monitor_open(struct monitor **out, const struct monitor_config *cfg,
 		 char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-	if (strlen(cfg->path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "monitor path too long (max %zu bytes)",
-			 sizeof(sa.sun_path) - 1);
-		return -1;
-	}
-	if (reclaim_stale_socket(cfg->path, err, errlen) < 0) {
-		if (!err[0])
-			snprintf(err, errlen, "%s: %s", cfg->path, strerror(errno));
-		return -1;
-	}
 	struct monitor *m = calloc(1, sizeof(*m));
-	if (!m) {
+
+	if (!m || !(m->path = strdup(cfg->path))) {
+		free(m);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	m->cfg = *cfg;
-	m->path = strdup(cfg->path);
-	m->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (m->fd < 0 || listen_at(m->fd, cfg->path) < 0) {
-		snprintf(err, errlen, "cannot listen on %s: %s", cfg->path, strerror(errno));
-		if (m->fd >= 0)
-			close(m->fd);
+	if (unix_listen_open(&m->sock, cfg->path, 8, err, errlen) < 0) {
 		free(m->path);
 		free(m);
 		return -1;
 	}
-	struct stat st;
-
-	if (lstat(cfg->path, &st) == 0) {
-		m->dev = st.st_dev;
-		m->ino = st.st_ino;
-	}
-	ev_io_init(&m->accept_io, accept_cb, m->fd, EV_READ);
+	ev_io_init(&m->accept_io, accept_cb, m->sock.fd, EV_READ);
 	m->accept_io.data = m;
 	ev_io_start(cfg->loop, &m->accept_io);
 	*out = m;
 	return 0;
-}
-
-/* Remove the socket only if path still is the one we created: it may
- * have been replaced meanwhile (a later run's socket, any file). */
-static void unlink_own_socket(const struct monitor *m)
-{
-	struct stat st;
-
-	if (lstat(m->path, &st) == 0 && S_ISSOCK(st.st_mode) &&
-	    st.st_dev == m->dev && st.st_ino == m->ino)
-		unlink(m->path);
 }
 
 void monitor_close(struct monitor *m)
@@ -410,8 +298,7 @@ void monitor_close(struct monitor *m)
 		if (m->clients[i])
 			client_close(m->clients[i]);
 	ev_io_stop(m->cfg.loop, &m->accept_io);
-	close(m->fd);
-	unlink_own_socket(m);
+	unix_listen_close(&m->sock, m->path);
 	free(m->path);
 	free(m);
 }
