@@ -106,21 +106,16 @@ static void write_zero_page(struct guest_mem *gm, const struct lx_image *k)
 	}
 }
 
+/* The kernel's cmdline_size caps the command line (boot.rst). */
 static int write_cmdline(struct guest_mem *gm, const struct lx_image *k,
 			 const char *cmdline, char *err, size_t errlen)
 {
-	size_t n = strlen(cmdline);
 	uint32_t max = rd(k->buf, LX_CMDLINE_SIZE, 4);
 
 	if (max > LX_CMDLINE_MAX)
 		max = LX_CMDLINE_MAX;
-	if (n > max)
-		return loader_fail(-E2BIG, err, errlen,
-				   "command line too long (%zu bytes, the kernel takes %u)",
-				   n, max);
-	gmem_write(gm, LX_CMDLINE, cmdline, n);
-	gmem_write_u8(gm, LX_CMDLINE + n, 0);
-	return 0;
+	return loader_write_cmdline(gm, LX_CMDLINE, cmdline, max, "the kernel",
+				    err, errlen);
 }
 
 /* The initrd goes page-aligned as high as the kernel allows (boot.rst:

@@ -69,20 +69,6 @@ bool pvh_detect(const void *buf, size_t len, uint32_t *entry)
 	return false;
 }
 
-static int write_cmdline(struct guest_mem *gm, const char *cmdline,
-			 char *err, size_t errlen)
-{
-	size_t n = strlen(cmdline);
-
-	if (n > PVH_CMDLINE_MAX)
-		return loader_fail(-E2BIG, err, errlen,
-				   "command line too long (%zu bytes, a PVH kernel takes %d)",
-				   n, PVH_CMDLINE_MAX);
-	gmem_write(gm, PVH_CMDLINE, cmdline, n);
-	gmem_write_u8(gm, PVH_CMDLINE + n, 0);
-	return 0;
-}
-
 /* The initrd goes page-aligned to the top of the RAM below the PC hole,
  * above the kernel; it is module 0, which Linux takes as its initrd. */
 static int load_initrd(struct guest_mem *gm, const struct elf_image *img,
@@ -167,7 +153,8 @@ int pvh_load(struct guest_mem *gm, const void *buf, size_t len,
 				   entry, (unsigned long long)img->start,
 				   (unsigned long long)img->end);
 	write_start_info(gm, rsdp);
-	ret = write_cmdline(gm, cmdline ? cmdline : "", err, errlen);
+	ret = loader_write_cmdline(gm, PVH_CMDLINE, cmdline ? cmdline : "",
+				   PVH_CMDLINE_MAX, "a PVH kernel", err, errlen);
 	if (!ret && initrd)
 		ret = load_initrd(gm, img, initrd, err, errlen);
 	if (ret)

@@ -200,14 +200,7 @@ static enum icpt_result to_host(struct vmx_vcpu *v,
 		return vmx_abort(v, ctx, VMX_ABORT_LOAD_HOST_MSR);
 	vmx_tlb_transition(v, ctx);
 	v->nonroot = false;
-	v->preempt_armed = false;
-	v->mtf_pending = false;
-	v->tpr_exit_pending = false;
-	v->trap_exit_reason = 0;
-	v->trap_exit_qual = 0;
-	v->vintr_pending = false;
-	v->apic_write_pending = false;
-	v->apic_write_offset = 0;
+	vmx_drop_nonroot_events(v);
 	ctx->boundary_wanted = false;
 	ctx->timer_tsc = UINT64_MAX;
 	if (ctx->state_changed)

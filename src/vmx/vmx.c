@@ -22,6 +22,22 @@ void vmx_vcpu_destroy(struct vmx_vcpu *v)
 	free(v);
 }
 
+/* What non-root operation left pending for its next boundary (the
+ * preemption timer, MTF, trap-like TPR/EOI/APIC-write exits, a recognized
+ * virtual interrupt) has no meaning once the logical processor leaves it:
+ * dropped on VM exit and on reset. */
+void vmx_drop_nonroot_events(struct vmx_vcpu *v)
+{
+	v->preempt_armed = false;
+	v->mtf_pending = false;
+	v->tpr_exit_pending = false;
+	v->trap_exit_reason = 0;
+	v->trap_exit_qual = 0;
+	v->vintr_pending = false;
+	v->apic_write_pending = false;
+	v->apic_write_offset = 0;
+}
+
 void vmx_vcpu_reset(struct vmx_vcpu *v)
 {
 	v->vmxon = false;
@@ -38,15 +54,8 @@ void vmx_vcpu_reset(struct vmx_vcpu *v)
 	v->executive_vmcs_ptr = VMCS_PTR_NONE;
 	v->smm_transfer_vmcs_ptr = VMCS_PTR_NONE;
 	v->preempt_deadline = 0;
-	v->preempt_armed = false;
-	v->mtf_pending = false;
+	vmx_drop_nonroot_events(v);
 	v->vnmi_blocked = false;
-	v->tpr_exit_pending = false;
-	v->trap_exit_reason = 0;
-	v->trap_exit_qual = 0;
-	v->vintr_pending = false;
-	v->apic_write_pending = false;
-	v->apic_write_offset = 0;
 	v->iret_unblocked_nmi = false;
 	v->last_exit_reason = 0;
 	v->exit_count = 0;
