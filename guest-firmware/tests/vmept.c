@@ -298,6 +298,10 @@ static void test_pae_guest(void)
 			  "pae pdpte load violation qualification");
 		expect_eq(vm.guest_phys, (uint64_t)pae_pdpt,
 			  "pae pdpte load violation guest-physical address");
+		/* The MOV loads the PDPTEs itself (4.4.1), not the next
+		 * translation. */
+		expect_eq(vmcs_read(GUEST_RIP), (uint64_t)g_pae32_insn + 5,
+			  "pae pdpte load violation at the mov to cr3");
 	}
 
 	/* Read-only PDPT with EPT A/D: the load stays a read (29.3.3.2). */

@@ -99,12 +99,14 @@ asm(".data\n"
     ".code16\n"
     ".balign 16\n"
     ".globl leg_real, leg_real_vmcall, leg_real_ne, leg_real_vmxon\n"
+    ".globl leg_real_cr0_rbx\n"
     "leg_real: movw $0x1234, %ax; movw %ax, %ds\n"
     "	movl %cr0, %eax; movl %eax, %cr0\n"
     "leg_real_vmcall: vmcall\n"
     "	andl $~0x20, %eax\n"
     "leg_real_ne: movl %eax, %cr0; vmcall; hlt\n"
     "leg_real_vmxon: vmxon (%bx); vmcall; hlt\n"
+    "leg_real_cr0_rbx: movl %ebx, %cr0; vmcall; hlt\n"
     ".code32\n"
     /* The L2: one VMCALL. */
     ".globl leg_guest\n"
@@ -206,6 +208,7 @@ asm(".data\n"
 void legacy_run(void);
 extern char leg_guest[], leg_exit[], leg_guest_efer[];
 extern char leg_real[], leg_real_vmcall[], leg_real_ne[], leg_real_vmxon[];
+extern char leg_real_cr0_rbx[];
 static struct vmx_vm vm;
 
 /* 32-bit PAE paging (4.4): PDPTEs with only P (other low bits reserved),
@@ -508,9 +511,6 @@ static void test_unrestricted_real_mode(void)
 	vmcs_write(GUEST_RIP, 0);
 	vmcs_write(GUEST_RSP, 0xfff0);
 	vmcs_write(EXCEPTION_BITMAP, 1U << VEC_GP);
-	/* Outside 64-bit mode MOV to CR0 takes 32 bits of its source: the
-	 * upper half of RAX must not reach CR0[63:32] (else #GP). */
-	vm.regs.rax = 0xdead000000000000ULL;
 	if (!vm_run_expect(&vm, EXIT_REASON_VMCALL, "real-mode l2 with "
 			   "unrestricted guest enters and runs"))
 		return;
@@ -546,6 +546,14 @@ static void test_unrestricted_real_mode(void)
 					       false), "real-mode l2: vmxon #UD");
 	expect_eq(vmcs_read(GUEST_RIP), leg_real_vmxon - leg_real,
 		  "real-mode l2: #UD at the vmxon");
+	/* Outside 64-bit mode MOV to CR0 takes 32 bits of its source
+	 * register: RBX[63:32] set must not reach CR0[63:32] (#GP). */
+	vmcs_write(GUEST_RIP, leg_real_cr0_rbx - leg_real);
+	vm.regs.rbx = 0xdead000000000000ULL | (uint32_t)vmcs_read(GUEST_CR0);
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "real-mode l2: mov to cr0 "
+			  "from ebx with rbx[63:32] set takes 32 bits"))
+		expect_eq(vmcs_read(GUEST_CR0), (uint32_t)vm.regs.rbx,
+			  "real-mode l2: cr0 is the low half of rbx");
 	vmclear(vm.vmcs_pa);
 }
 

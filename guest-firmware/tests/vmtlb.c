@@ -314,22 +314,34 @@ static void test_large_page(void)
 	restore();
 }
 
-/* Six pages in one set of the 256-set, 4-way TLB (index = linear bits
- * 19:12): an empty way first, then the set's round-robin victim. */
-#define RR_PAGES	6
+/* Seven pages in one set of the 256-set, 4-way TLB (index = linear bits
+ * 19:12): a new translation takes an empty way, else the set's round-robin
+ * victim.  Reads 0 1 2 3 fill the ways, 0 again (an LRU would now evict
+ * 1), 4 evicts 0 (the victim moves to way 1), INVLPG of 3 empties way 3,
+ * 5 takes that empty way (not the victim), 6 evicts 1: the set holds
+ * 4 6 2 5.  L2 then points every page at B and reads them again. */
+#define RR_PAGES	7
 static uint64_t rr_va[RR_PAGES], *rr_pte[RR_PAGES];
-/* 0 is read again before 4 and 5 come in: an LRU would evict 1 first. */
-static const unsigned order[] = { 0, 1, 2, 3, 0, 4, 5 };
-static const unsigned check[] = { 2, 3, 4, 5, 0, 1 };
+
+static const unsigned cached[] = { 2, 4, 5, 6 }, evicted[] = { 0, 1, 3 };
 
 static void l2_round_robin(void)
 {
-	for (unsigned i = 0; i < ARRAY_SIZE(order); i++)
-		rd(rr_va[order[i]]);
+	rd(rr_va[0]);
+	rd(rr_va[1]);
+	rd(rr_va[2]);
+	rd(rr_va[3]);
+	rd(rr_va[0]);
+	rd(rr_va[4]);
+	invlpg(rr_va[3]);
+	rd(rr_va[5]);
+	rd(rr_va[6]);
 	for (unsigned i = 0; i < RR_PAGES; i++)
 		*rr_pte[i] = (*rr_pte[i] & ~PTE_ADDR_MASK) | (uint64_t)b;
-	for (unsigned i = 0; i < RR_PAGES; i++)
-		l2_out[i] = rd(rr_va[check[i]]);
+	for (unsigned i = 0; i < 4; i++)
+		l2_out[i] = rd(rr_va[cached[i]]);
+	for (unsigned i = 0; i < 3; i++)
+		l2_out[4 + i] = rd(rr_va[evicted[i]]);
 	l2_done();
 }
 
@@ -354,8 +366,8 @@ static void test_round_robin(void)
 		used[tlb_set(a)] = true;
 	used[tlb_set((uint64_t)rr_va)] = used[tlb_set((uint64_t)rr_pte)] = true;
 	used[tlb_set((uint64_t)l2_out)] = true;
-	used[tlb_set((uint64_t)order)] = used[tlb_set((uint64_t)check)] = true;
 	used[tlb_set((uint64_t)&b)] = true;
+	used[tlb_set((uint64_t)cached)] = used[tlb_set((uint64_t)evicted)] = true;
 	for (unsigned i = 0; i < RR_PAGES; i++)
 		used[tlb_set((uint64_t)rr_pte[i])] = true;
 	while (used[set])
@@ -372,10 +384,12 @@ static void test_round_robin(void)
 	run_l2(l2_round_robin, 0, 0);
 	expect_eq(l2_out[0] | l2_out[1] << 16 | l2_out[2] << 32 |
 		  l2_out[3] << 48, VAL_A | VAL_A << 16 | VAL_A << 32 |
-		  VAL_A << 48, "the last four pages read are still cached");
-	expect_eq(l2_out[4], VAL_B, "the first page was the first victim "
+		  VAL_A << 48, "pages 2 4 5 6 are still cached");
+	expect_eq(l2_out[4], VAL_B, "page 0 was the first victim "
 		  "(round robin, not least recently used)");
-	expect_eq(l2_out[5], VAL_B, "the second page the next victim");
+	expect_eq(l2_out[5], VAL_B, "page 1 the next victim");
+	expect_eq(l2_out[6], VAL_B, "page 3 dropped by invlpg, its empty "
+		  "way taken before the victim's");
 	for (unsigned i = 0; i < RR_PAGES; i++) {
 		*rr_pte[i] = (rr_va[i] & PTE_ADDR_MASK) | PTE_P | PTE_W;
 		invlpg(rr_va[i]);
