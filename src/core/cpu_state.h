@@ -284,6 +284,12 @@ static inline unsigned cpu_cpl(const struct cpu_state *s)
 		return 0;
 	if (s->rflags & RFLAGS_VM)
 		return 3;
+	/* In a conforming code segment CS.DPL may be below the CPL, which
+	 * SS.DPL always equals (SDM Vol. 3A 5.8.1.2; 24.4.1: "the value of
+	 * the DPL field for SS is always equal to the logical processor's
+	 * current privilege level"). */
+	if ((s->seg[SEG_CS].ar & 0x1c) == 0x1c)
+		return (s->seg[SEG_SS].ar & SEG_AR_DPL_MASK) >> SEG_AR_DPL_SHIFT;
 	return (s->seg[SEG_CS].ar & SEG_AR_DPL_MASK) >> SEG_AR_DPL_SHIFT;
 }
 

@@ -4,7 +4,8 @@
  * system descriptors in IA-32e mode, ZF and an untouched destination on
  * failure), ARPL, BOUND (#BR), MOVBE, CLFLUSH/CLFLUSHOPT (faults, no
  * access), the fences and prefetch hints, each with its CPUID #UD, and
- * #UD of the protected-mode-only ones in real mode.
+ * #UD of the protected-mode-only ones in real mode; a far CALL from CPL 3
+ * into a conforming code segment and RETF back (the CPL stays 3).
  */
 #include <check.h>
 #include <string.h>
@@ -201,6 +202,39 @@ START_TEST(lar_cpl3_and_32bit_mode)
 	lar_is(0x80, true, 0x00008900);
 	lsl_is(0xa0, true, 0x67);
 	lsl_is(0x90, false, 0);
+}
+END_TEST
+
+/*
+ * CALL FAR to a conforming DPL 0 segment at CPL 3 keeps CPL 3 (CS gets
+ * RPL 3, SS and the stack stay: SDM Vol. 3A 5.8.1.2), so the RETF there is
+ * a same-level return that pops only CS:EIP.  The CPL once came from CS.DPL
+ * (0 there): RETF then popped an outer SS:ESP and faulted.
+ */
+START_TEST(conforming_call_keeps_cpl3)
+{
+	static const uint8_t code[] = {
+		0x9a, 0x10, 0x00, 0x10, 0x00, 0x50, 0x00,   /* lcall $0x50, $0x100010 */
+		0xf4, 0, 0, 0, 0, 0, 0, 0, 0,
+		0x8c, 0xc8,                                 /* mov %cs, %eax */
+		0xcb,                                       /* lret */
+	};
+
+	extra_gdt();
+	h_write64(&h, 0x7000 + 0xb8, 0x00cffb000000ffffull);  /* code32 DPL 3 */
+	h.s->gdtr.limit = 0xbf;
+	h_mode32(&h);
+	h.s->seg[SEG_CS].sel = 0xbb;
+	h.s->seg[SEG_CS].ar |= 3u << SEG_AR_DPL_SHIFT;
+	h.s->seg[SEG_SS].sel = 0x33;
+	h.s->seg[SEG_SS].ar |= 3u << SEG_AR_DPL_SHIFT;
+	G(RSP) = H_STACK;
+	ck_assert_int_eq(su_run(&h, code, sizeof(code), 3), ENGINE_EXIT_INSN_LIMIT);
+	ck_assert_uint_eq(G(RAX) & 0xffff, 0x53);
+	ck_assert_uint_eq(h.s->seg[SEG_CS].sel, 0xbb);
+	ck_assert_uint_eq(h.s->rip, H_CODE + 7);
+	ck_assert_uint_eq(G(RSP), H_STACK);
+	ck_assert_uint_eq(cpu_cpl(h.s), 3);
 }
 END_TEST
 
@@ -499,6 +533,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, lar_lsl_long_mode);
 	tcase_add_test(tc, lar_cpl3_and_32bit_mode);
+	tcase_add_test(tc, conforming_call_keeps_cpl3);
 	tcase_add_test(tc, verr_verw);
 	tcase_add_test(tc, real_mode_ud);
 	tcase_add_test(tc, arpl_and_bound);
