@@ -6,8 +6,11 @@
  * type); with it set and "INVLPG exiting" set INVPCID exits with reason
  * 58, the displacement as exit qualification and the INVEPT-style
  * instruction information, before the #GP of an invalid type; with
- * INVLPG exiting clear L2 executes it (and takes that #GP itself).  L1
- * itself first sees PCID/INVPCID in CPUID and executes INVPCID.
+ * INVLPG exiting clear L2 executes it (and takes that #GP itself).  At
+ * CPL 3 in L2 INVPCID is #GP(0) even with both controls set: privilege
+ * faults come before VM exits (SDM 26.1.1; INVPCID "IF CPL > 0 THEN
+ * #GP(0)").  L1 itself first sees PCID/INVPCID in CPUID and executes
+ * INVPCID.
  */
 #include "vmxtest.h"
 #include "guest_asm.h"
@@ -122,6 +125,33 @@ static void test_executes(void)
 	expect_exception(VEC_GP, true, "type 0, non-canonical: #gp in l2");
 }
 
+/* L1's identity map of 0-1 GiB with U = 1, for L2 at CPL 3. */
+static uint64_t user_page_tables(void)
+{
+	uint64_t *pml4 = page_alloc(), *pdpt = page_alloc(), *pd = page_alloc();
+
+	for (unsigned i = 0; i < 512; i++)
+		pd[i] = ((uint64_t)i << 21) | PTE_P | PTE_W | PTE_U | PTE_PS;
+	pdpt[0] = (uint64_t)pd | PTE_P | PTE_W | PTE_U;
+	pml4[0] = (uint64_t)pdpt | PTE_P | PTE_W | PTE_U;
+	return (uint64_t)pml4;
+}
+
+static void test_cpl3(void)
+{
+	uint64_t cr3 = user_page_tables();
+
+	test_section("invpcid at cpl 3 in l2");
+	reset(3, true, true);
+	vmcs_write(GUEST_CR3, cr3);
+	vmcs_write(GUEST_CS_SELECTOR, 0x2b);
+	vmcs_write(GUEST_CS_AR_BYTES, 0xa0fb);	/* 64-bit code, DPL 3 */
+	vmcs_write(GUEST_SS_SELECTOR, 0x33);
+	vmcs_write(GUEST_SS_AR_BYTES, 0xc0f3);	/* data, DPL 3 */
+	expect_exception(VEC_GP, true, "cpl 3: #gp before exit 58");
+	expect_eq(vm.exit_intr_error, 0, "cpl 3: #gp error code 0");
+}
+
 int main(void)
 {
 	printf("vmxbox nested test: invpcid\n");
@@ -132,6 +162,7 @@ int main(void)
 	test_disabled();
 	test_exit();
 	test_executes();
+	test_cpl3();
 	vmclear(vm.vmcs_pa);
 	vmx_disable();
 	return test_summary();
