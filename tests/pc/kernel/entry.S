@@ -3,7 +3,8 @@
  * Multiboot entry of the PC test kernel: entered in 32-bit protected mode
  * with paging off (EAX = 0x2BADB002, EBX = the info structure), it builds
  * an identity map of 0-4 GiB with 2 MiB pages, enables long mode (SDM
- * 9.8.5) and calls kmain(magic, info) in 64-bit mode.  With AOUT_KLUDGE
+ * 9.8.5) and calls kmain(magic, info) in 64-bit mode.  Before that, with
+ * "cpu" on the command line, test_cpu32 runs the 32-bit tests.  With AOUT_KLUDGE
  * the header carries the load addresses (header flag 16), for images
  * that are flat binaries.
  */
@@ -73,6 +74,14 @@ mb_entry:
 	movl $stack_top, %esp
 	movl %eax, %edi           /* kept across the switch: magic */
 	movl %ebx, %esi           /* info */
+
+	/* The 32-bit part of the "cpu" section, in 32-bit protected mode
+	 * (cpu32.c): it keeps EDI and ESI (cdecl) and puts back what it
+	 * changes. */
+	pushl %esi
+	pushl %edi
+	call test_cpu32
+	addl $8, %esp
 
 	/* PML4[0] -> PDPT, PDPT[0..7] -> PD0..7, PDs: 2 MiB pages: 0-8 GiB
 	 * (RAM above the PC hole starts at 4 GiB). */

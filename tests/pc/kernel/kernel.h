@@ -7,6 +7,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The 32-bit protected-mode part (cpu32*.c, compiled with -m32 and
+ * assembled as .code32 into the same 64-bit image) has its own copy of
+ * the runtime (rt.c): the 64-bit one cannot be called from there.
+ */
+#ifdef __i386__
+#define kputc k32_putc
+#define kputs k32_puts
+#define kput_hex k32_put_hex
+#define kput_dec k32_put_dec
+#define kkv_hex k32_kv_hex
+#define kkv_dec k32_kv_dec
+#define kstrlen k32_strlen
+#define kstreq k32_streq
+#define kmemeq k32_memeq
+#define fnv1a k32_fnv1a
+#define cmdline_from_multiboot k32_cmdline_from_multiboot
+#define cmdline_has k32_cmdline_has
+#endif
+
 static inline void outb(uint16_t port, uint8_t v)
 {
 	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
@@ -58,6 +78,8 @@ size_t kstrlen(const char *s);
 bool kstreq(const char *a, const char *b);
 bool kmemeq(const void *a, const void *b, size_t n);
 uint32_t fnv1a(const void *p, size_t n);
+/* The command line of the multiboot info (none for other boot magics). */
+void cmdline_from_multiboot(uint32_t magic, uint32_t info);
 /* Does the kernel command line contain the word w? */
 bool cmdline_has(const char *w);
 
@@ -71,6 +93,9 @@ void test_pci(void);
 void test_irq(void);
 void test_cpu(void);
 void test_timers(void);
+/* cpu32.c: the 32-bit part of "cpu", called by entry.S in 32-bit
+ * protected mode before the switch to long mode. */
+void test_cpu32(uint32_t magic, uint32_t info);
 
 /* The interrupt runtime of irq.c (IDT vectors 0-63). */
 enum { EOI_NONE, EOI_PIC, EOI_LAPIC };
