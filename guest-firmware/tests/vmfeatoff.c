@@ -40,6 +40,10 @@ static const struct feature features[] = {
 	  { POSTED_INTR_NOTIFICATION_VECTOR, POSTED_INTR_DESC_ADDR }, true },
 	{ "virtualize apic accesses", SEC_VIRT_APIC_ACCESSES,
 	  { APIC_ACCESS_ADDR, 0 }, false },
+	{ "pause-loop exiting", SEC_PAUSE_LOOP_EXITING,
+	  { PLE_GAP, PLE_WINDOW }, false },
+	{ "enable xsaves/xrstors", SEC_ENABLE_XSAVES, { XSS_EXIT_BITMAP, 0 },
+	  false },
 };
 
 static void expect_no_field(uint32_t field, const char *feature)

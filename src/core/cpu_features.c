@@ -85,7 +85,7 @@ const struct cpu_feature_info cpu_feature_table[] = {
 	ROW(XSAVEOPT, "xsaveopt", NULL, true, XSAVE),
 	ROW(XSAVEC, "xsavec", NULL, true, XSAVE),
 	ROW(XGETBV1, "xgetbv1", NULL, true, XSAVE),
-	ROW(XSAVES, "xsaves", NULL, false, XSAVEC),
+	ROW(XSAVES, "xsaves", NULL, true, XSAVEC),
 	/* CPUID.80000001H:EDX */
 	ROW(SYSCALL, "syscall", NULL, true, SYSCALL),
 	ROW(NX, "nx", "xd", true, NX),

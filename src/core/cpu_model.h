@@ -145,6 +145,8 @@ enum cpu_vmx_feature {
 	CPU_VMX_EPT,             /* secondary control 1 */
 	CPU_VMX_VPID,            /* secondary control 5 */
 	CPU_VMX_UNRESTRICTED,    /* secondary control 7 */
+	CPU_VMX_PLE,             /* secondary control 10 */
+	CPU_VMX_XSAVES,          /* secondary control 20 (also needs xsaves) */
 	CPU_VMX_FEATURES
 };
 

@@ -77,6 +77,7 @@ const struct msr_desc cpu_msr_table[] = {
 	MSR_ROW(0xc0000101, "IA32_GS_BASE", seg[SEG_GS].base),
 	MSR_ROW(0xc0000102, "IA32_KERNEL_GS_BASE", msr.kernel_gs_base),
 	MSR_ROW(0xc0000103, "IA32_TSC_AUX", msr.tsc_aux),
+	MSR_ROW(0x00000da0, "IA32_XSS", msr.xss),
 	MSR_ROW(0x000002ff, "IA32_MTRR_DEF_TYPE", msr.mtrr_def_type),
 	MSR_ROW(0x00000250, "IA32_MTRR_FIX64K_00000", msr.mtrr_fixed[0]),
 	MSR_ROW(0x00000258, "IA32_MTRR_FIX16K_80000", msr.mtrr_fixed[1]),
@@ -219,6 +220,13 @@ bool cpu_msr_write(struct cpu_state *s, uint32_t index, uint64_t val)
 		return true;
 	case MSR_IA32_TSC_AUX:
 		if (val >> 32)
+			return false;
+		break;
+	case MSR_IA32_XSS:
+		/* A bit for a state component the CPU does not support as a
+		 * supervisor component is #GP (SDM Vol. 4 Table 2-2, 13.3):
+		 * here every bit. */
+		if (val)
 			return false;
 		break;
 	case 0x277:                                 /* IA32_PAT */

@@ -139,6 +139,7 @@ struct cpu_msrs {
 	uint64_t fs_base_unused;    /* FS/GS base live in seg[] */
 	uint64_t kernel_gs_base;
 	uint64_t tsc_aux;
+	uint64_t xss;               /* IA32_XSS: always 0 (no supervisor state) */
 	uint64_t bndcfgs;
 	uint64_t perf_global_ctrl;
 	uint64_t spec_ctrl;
@@ -332,6 +333,10 @@ bool cpu_msr_set(struct cpu_state *s, uint32_t index, uint64_t val);
 #define MSR_IA32_TSC          0x00000010u
 #define MSR_IA32_TSC_ADJUST   0x0000003bu
 #define MSR_IA32_TSC_AUX      0xc0000103u
+/* IA32_XSS (SDM Vol. 1 13.3): the supervisor state components XSAVES and
+ * XRSTORS manage.  vmxbox has none (CPUID.(0DH,1):ECX/EDX = 0), so only
+ * 0 can be written; the MSR exists with the model's "xsaves". */
+#define MSR_IA32_XSS          0xda0u
 #define MISC_ENABLE_FAST_STRINGS 0x1ull
 
 /*

@@ -45,6 +45,9 @@ const struct cpu_vmx_feature_info cpu_vmx_feature_table[] = {
 	  "virtual-processor identifiers (VPID)" },
 	{ CPU_VMX_UNRESTRICTED, "vmx-unrestricted-guest", "unrestricted_guest",
 	  CPU_VMX_EPT, "unrestricted guest" },
+	{ CPU_VMX_PLE, "vmx-ple", "ple", -1, "PAUSE-loop exiting" },
+	{ CPU_VMX_XSAVES, "vmx-xsaves", NULL, -1,
+	  "enable XSAVES/XRSTORS (also off without the CPU's xsaves)" },
 };
 
 const size_t cpu_vmx_feature_count =

@@ -75,6 +75,7 @@ enum icpt_kind {
 	ICPT_INIT,        /* an INIT signal is pending at a boundary (see below) */
 	ICPT_RDPID,       /* RDPID (no exit; #UD without "enable RDTSCP") */
 	ICPT_SIPI,        /* a SIPI for a vCPU in wait-for-SIPI (u.sipi) */
+	ICPT_XSAVES,      /* XSAVES/XRSTORS after their #UD/#NM/#GP checks (u.xss) */
 	ICPT_KIND_COUNT
 };
 
@@ -190,6 +191,13 @@ struct x86_intercept {
 		 * vCPU at vector << 12; ICPT_SWITCHED: a VM exit (an L2 in
 		 * wait-for-SIPI, SDM 26.2). */
 		struct { uint8_t vector; } sipi;
+		/* XSAVES (restore = false) or XRSTORS: the requested-feature
+		 * mask EDX:EAX and the memory operand (SDM 26.3, 28.2.5). */
+		struct {
+			bool restore;
+			uint64_t mask;
+			struct x86_operand op;
+		} xss;
 	} u;
 };
 

@@ -271,7 +271,7 @@ void snap_cpu_encode(struct cout *o, const struct cpu_state *c)
  * snapshot without them loads, they keep their reset value 0. */
 static bool msr_optional(const struct msr_desc *d)
 {
-	return cpu_msr_is_mtrr(d->index);
+	return cpu_msr_is_mtrr(d->index) || d->index == MSR_IA32_XSS;
 }
 
 static size_t n_required_msrs(void)

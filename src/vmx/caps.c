@@ -21,6 +21,7 @@ enum ctl_word {
 #define NEED_RDRAND (1u << 4)  /* only if the CPU model has RDRAND */
 #define NEED_RDSEED (1u << 5)  /* only if the CPU model has RDSEED */
 #define NEED_INVPCID (1u << 6) /* only if the CPU model has INVPCID */
+#define NEED_XSAVES (1u << 7)  /* only if the CPU model has XSAVES */
 /* No flag: a control the SDM names that vmxbox does not support (must be
  * 0); listed so that docs and tests cover every control bit. */
 #define NOSUP 0u
@@ -89,7 +90,7 @@ static const struct ctl_row ctl_table[] = {
 	{ W_PROC2, 7, SUP, "unrestricted guest" },
 	{ W_PROC2, 8, SUP, "APIC-register virtualization" },   /* vapic.c */
 	{ W_PROC2, 9, SUP, "virtual-interrupt delivery" },   /* vapic.c */
-	{ W_PROC2, 10, NOSUP, "PAUSE-loop exiting" },
+	{ W_PROC2, 10, SUP, "PAUSE-loop exiting" },   /* ple.c */
 	{ W_PROC2, 11, SUP | NEED_RDRAND, "RDRAND exiting" },
 	{ W_PROC2, 12, SUP | NEED_INVPCID, "enable INVPCID" },
 	{ W_PROC2, 13, SUP, "enable VM functions" },
@@ -99,7 +100,7 @@ static const struct ctl_row ctl_table[] = {
 	{ W_PROC2, 17, SUP, "enable PML" },   /* pml.c */
 	{ W_PROC2, 18, SUP, "EPT-violation #VE" },   /* ve.c */
 	{ W_PROC2, 19, NOSUP, "conceal VMX from PT" },
-	{ W_PROC2, 20, NOSUP, "enable XSAVES/XRSTORS" },
+	{ W_PROC2, 20, SUP | NEED_XSAVES, "enable XSAVES/XRSTORS" },  /* nonroot.c */
 	{ W_PROC2, 21, NOSUP, "PASID translation" },
 	{ W_PROC2, 22, SUP, "mode-based execute control for EPT" },  /* ept_walk.c */
 	{ W_PROC2, 23, NOSUP, "sub-page write permissions for EPT" },
@@ -215,6 +216,8 @@ static const struct {
 	{ W_PROC2, 1, CPU_VMX_EPT },
 	{ W_PROC2, 5, CPU_VMX_VPID },
 	{ W_PROC2, 7, CPU_VMX_UNRESTRICTED },
+	{ W_PROC2, 10, CPU_VMX_PLE },
+	{ W_PROC2, 20, CPU_VMX_XSAVES },
 };
 
 static bool model_allows(const struct ctl_row *r, const struct cpu_model *m)
@@ -237,6 +240,8 @@ static bool row_usable(const struct ctl_row *r, const struct cpu_model *m)
 	if ((r->flags & NEED_RDSEED) && !cpu_has(m, X86_FEAT_RDSEED))
 		return false;
 	if ((r->flags & NEED_INVPCID) && !cpu_has(m, X86_FEAT_INVPCID))
+		return false;
+	if ((r->flags & NEED_XSAVES) && !cpu_has(m, X86_FEAT_XSAVES))
 		return false;
 	return true;
 }

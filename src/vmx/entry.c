@@ -233,6 +233,7 @@ enum icpt_result vmx_vmentry(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
 	if (reg)
 		reg->entries++;
 	v->mtf_pending = false;
+	v->ple_seen = false;     /* the next PAUSE starts a loop (26.1.3) */
 	/* SDM 27.7.7: with "use TPR shadow" and "virtualize APIC accesses"
 	 * and without "virtual-interrupt delivery", a TPR-below-threshold
 	 * exit right after entry (after any injected event) if VTPR[7:4] <

@@ -75,6 +75,8 @@ uint32_t exit_insn_info(const struct x86_intercept *ic)
 	case ICPT_INVPCID:                     /* Table 28-9, like INVEPT */
 		return (exit_insn_info_operand(&ic->u.vmx.op) & ~(1u << 10)) |
 		       ((uint32_t)(ic->u.vmx.reg2 & 0xf) << 28);
+	case ICPT_XSAVES:                      /* Table 28-12, like VMCLEAR */
+		return exit_insn_info_operand(&ic->u.xss.op) & ~(1u << 10);
 	case ICPT_DESC_TABLE:
 		return desc_insn_info(ic);
 	case ICPT_IO:                          /* Table 28-8: INS/OUTS */

@@ -30,8 +30,6 @@ static const struct simple_rule simple_rules[ICPT_KIND_COUNT] = {
 	[ICPT_RDPMC] = { EXIT_REASON_RDPMC, CW_PROC, CPU_RDPMC_EXITING },
 	[ICPT_MONITOR] = { EXIT_REASON_MONITOR_INSTRUCTION, CW_PROC,
 			   CPU_MONITOR_EXITING },
-	[ICPT_PAUSE] = { EXIT_REASON_PAUSE_INSTRUCTION, CW_PROC,
-			 CPU_PAUSE_EXITING },
 	[ICPT_WBINVD] = { EXIT_REASON_WBINVD, CW_PROC2, CPU2_WBINVD_EXITING },
 	[ICPT_RDRAND] = { EXIT_REASON_RDRAND, CW_PROC2, CPU2_RDRAND_EXITING },
 	[ICPT_RDSEED] = { EXIT_REASON_RDSEED, CW_PROC2, CPU2_RDSEED_EXITING },
@@ -496,6 +494,29 @@ static enum icpt_result nr_invpcid(struct vmx_vcpu *v,
 		       exit_qual_displacement(&ic->u.vmx.op), ic);
 }
 
+/*
+ * SDM 26.3 (XRSTORS, XSAVES): "enable XSAVES/XRSTORS" clear -> #UD; set ->
+ * a VM exit when EDX:EAX AND IA32_XSS AND the XSS-exiting bitmap is not 0,
+ * with the displacement as qualification (Table 28-1).  vmxbox's IA32_XSS
+ * only holds 0, so a guest never gets that exit.
+ */
+static enum icpt_result nr_xsaves(struct vmx_vcpu *v,
+				  struct x86_intercept_ctx *ctx,
+				  struct x86_intercept *ic)
+{
+	uint64_t hit;
+
+	if (!(vmx_proc2(v) & CPU2_ENABLE_XSAVES))
+		return vmx_ud(ctx->cpu);
+	hit = ic->u.xss.mask & ctx->cpu->msr.xss &
+	      vmcs_read(v, VMCS_XSS_EXIT_BITMAP);
+	if (!hit)
+		return ICPT_CONTINUE;
+	return do_exit(v, ctx, ic->u.xss.restore ? EXIT_REASON_XRSTORS :
+		       EXIT_REASON_XSAVES, exit_qual_displacement(&ic->u.xss.op),
+		       ic);
+}
+
 static enum icpt_result nr_dr(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
 			      struct x86_intercept *ic)
 {
@@ -550,6 +571,8 @@ static const nr_handler handlers[ICPT_KIND_COUNT] = {
 	[ICPT_EXCEPTION] = nr_exception,
 	[ICPT_IRET] = vmx_nr_iret,
 	[ICPT_TASK_SWITCH] = vmx_nr_task_switch,
+	[ICPT_PAUSE] = vmx_nr_pause,
+	[ICPT_XSAVES] = nr_xsaves,
 };
 
 enum icpt_result vmx_nonroot_intercept(struct vmx_vcpu *v,

@@ -131,6 +131,9 @@ void vmx_event_delivery(struct vmx_vcpu *v);
 void vmx_nmi_unblocking_bit(struct vmx_vcpu *v, struct cpu_state *s,
 			    uint32_t reason, uint32_t *intr_info,
 			    uint64_t *qualification);
+/* ple.c: PAUSE exiting and PAUSE-loop exiting (SDM 26.1.3). */
+enum icpt_result vmx_nr_pause(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
+			      struct x86_intercept *ic);
 enum icpt_result vmx_nr_task_switch(struct vmx_vcpu *v,
 				    struct x86_intercept_ctx *ctx,
 				    struct x86_intercept *ic);

@@ -57,6 +57,9 @@ void vmx_vcpu_reset(struct vmx_vcpu *v)
 	vmx_drop_nonroot_events(v);
 	v->vnmi_blocked = false;
 	v->iret_unblocked_nmi = false;
+	v->ple_seen = false;
+	v->ple_last = 0;
+	v->ple_first = 0;
 	v->last_exit_reason = 0;
 	v->exit_count = 0;
 	v->shared_loads = 0;

@@ -164,6 +164,11 @@ struct vmx_vcpu {
 	 * (virtual-)NMI blocking: SDM 28.2.3 bit 12 for its fault's exit. */
 	bool iret_unblocked_nmi;
 	uint64_t iret_insn_count;
+	/* PAUSE-loop exiting (ple.c, SDM 26.1.3): TSC of the last PAUSE at
+	 * CPL 0 and of the first PAUSE of its loop; ple_seen false until
+	 * the first PAUSE at CPL 0 after VM entry. */
+	bool ple_seen;
+	uint64_t ple_last, ple_first;
 	uint32_t last_exit_reason;
 	uint64_t exit_count;          /* all exits on this vCPU */
 

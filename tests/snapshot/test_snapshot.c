@@ -954,6 +954,28 @@ START_TEST(mtrr_msrs_optional_on_read)
 }
 END_TEST
 
+static bool not_xss(uint64_t index)
+{
+	return index != MSR_IA32_XSS;
+}
+
+/* IA32_XSS (XSAVES, issue 17) is in every snapshot since; older ones
+ * without it load with IA32_XSS = 0, its only value. */
+START_TEST(xss_msr_saved_and_optional_on_read)
+{
+	struct snapshot_machine *d;
+
+	make_good();
+	load_good();
+	ck_assert_uint_eq(keep_cpu0_msrs(not_xss), 1);
+	d = decode_tree();
+	ck_assert_msg(d != NULL, "without IA32_XSS: %s", err);
+	ck_assert_uint_eq(d->cpus[0].msr.xss, 0);
+	snapshot_free(d);
+	free(good);
+}
+END_TEST
+
 static cbor_item_t *run_item(uint64_t gpa, size_t pages)
 {
 	cbor_item_t *a = cbor_new_definite_array(2);
@@ -1325,6 +1347,7 @@ static Suite *suite(void)
 	tcase_add_test(t, pdpte_registers_round_trip_and_optional);
 	tcase_add_test(t, mwait_state_round_trip_and_optional);
 	tcase_add_test(t, mtrr_msrs_optional_on_read);
+	tcase_add_test(t, xss_msr_saved_and_optional_on_read);
 	tcase_add_test(t, rejects_bad_memory_runs);
 	tcase_add_test(t, rejects_inconsistent_vmx);
 	tcase_add_test(t, rejects_huge_lengths);

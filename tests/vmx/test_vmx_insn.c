@@ -726,7 +726,7 @@ START_TEST(vmrw_fail_12_unsupported)
 	ASSERT_FAIL_VALID(vmwrite(VMCS_GUEST_RIP | (1ull << 32), 1),
 			  VMXERR_UNSUPPORTED_VMCS_COMPONENT);
 	/* Defined by the SDM, but its feature is not advertised. */
-	ASSERT_FAIL_VALID(vmread(VMCS_XSS_EXIT_BITMAP, &got),
+	ASSERT_FAIL_VALID(vmread(VMCS_ENCLS_EXITING_BITMAP, &got),
 			  VMXERR_UNSUPPORTED_VMCS_COMPONENT);
 }
 END_TEST

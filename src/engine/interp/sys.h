@@ -222,6 +222,8 @@ void sys_xsetbv(struct interp *ip, const struct insn *in);
 void sys_xgetbv(struct interp *ip, const struct insn *in);
 void sys_xsave(struct interp *ip, const struct insn *in);
 void sys_xrstor(struct interp *ip, const struct insn *in);
+void sys_xsaves(struct interp *ip, const struct insn *in);
+void sys_xrstors(struct interp *ip, const struct insn *in);
 void sys_fxsave(struct interp *ip, const struct insn *in);
 void sys_fxrstor(struct interp *ip, const struct insn *in);
 void sys_rdrand(struct interp *ip, const struct insn *in);

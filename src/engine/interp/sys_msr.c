@@ -46,6 +46,16 @@ static bool intc_msr(struct interp *ip, uint32_t idx, bool write,
 	return r == INTC_MSR_OK;
 }
 
+/* MSRs that exist only with a feature of the model. */
+static bool msr_in_model(const struct interp *ip, uint32_t idx)
+{
+	if (cpu_msr_is_mtrr(idx))
+		return cpu_has(&ip->cfg.model, X86_FEAT_MTRR);
+	if (idx == MSR_IA32_XSS)
+		return cpu_has(&ip->cfg.model, X86_FEAT_XSAVES);
+	return true;
+}
+
 void sys_rdmsr(struct interp *ip, const struct insn *in)
 {
 	uint32_t idx = (uint32_t)ip->s.gpr[GPR_RCX];
@@ -60,7 +70,7 @@ void sys_rdmsr(struct interp *ip, const struct insn *in)
 		sys_done(ip, in);
 		return;
 	}
-	if (cpu_msr_is_mtrr(idx) && !cpu_has(&ip->cfg.model, X86_FEAT_MTRR))
+	if (!msr_in_model(ip, idx))
 		interp_raise_gp0(ip);
 	if (idx == MSR_IA32_TSC)
 		v = ip->s.tsc;
@@ -126,9 +136,8 @@ void sys_wrmsr(struct interp *ip, const struct insn *in)
 		 * stateless ones (BIOS_SIGN_ID...): the rules the VMX
 		 * MSR-load lists share (core/cpu_state.c); the MTRRs'
 		 * reserved bits depend on the model (core/cpu_mtrr.c). */
-		if (cpu_msr_is_mtrr(idx) &&
-		    (!cpu_has(&ip->cfg.model, X86_FEAT_MTRR) ||
-		     !cpu_mtrr_write_ok(&ip->cfg.model, idx, v)))
+		if (!msr_in_model(ip, idx) || (cpu_msr_is_mtrr(idx) &&
+		    !cpu_mtrr_write_ok(&ip->cfg.model, idx, v)))
 			interp_raise_gp0(ip);
 		if (!cpu_msr_write(&ip->s, idx, v))
 			interp_raise_gp0(ip);

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
  * The XSAVE feature set for the x87 and SSE state components (SDM Vol. 1
- * ch. 13, Vol. 2 XSAVE/XSAVEOPT/XSAVEC/XRSTOR/XGETBV/XSETBV): XCR0 bits 0
- * and 1, the standard and compacted formats, the header rules.
+ * ch. 13, Vol. 2 XSAVE/XSAVEOPT/XSAVEC/XSAVES/XRSTOR/XRSTORS/XGETBV/
+ * XSETBV): XCR0 bits 0 and 1, the standard and compacted formats, the
+ * header rules.  XSAVES/XRSTORS (13.11, 13.12) work on XCR0 OR IA32_XSS;
+ * vmxbox has no supervisor state component, so IA32_XSS is always 0 and
+ * they differ from XSAVEC/XRSTOR (compacted) by their CPL 0 rule, the
+ * compacted form XRSTORS requires, and VMX non-root operation's "enable
+ * XSAVES/XRSTORS" (the ICPT_XSAVES intercept).
  *
  * XINUSE is derived from the state's content (fxarea.h): a component in
- * its initial configuration is reported not in use.  XSAVEOPT and XSAVEC
- * use that init optimization; the modified optimization of XSAVEOPT is
- * not used (the SDM allows saving a component even when unmodified), so
- * no XRSTOR_INFO is kept and snapshots need no extra state.
+ * its initial configuration is reported not in use.  XSAVEOPT, XSAVEC and
+ * XSAVES use that init optimization; the modified optimization of
+ * XSAVEOPT and XSAVES is not used (the SDM allows saving a component even
+ * when unmodified), so no XRSTOR_INFO is kept and snapshots need no extra
+ * state.
  */
 #include "engine/interp/fxarea.h"
 
@@ -42,23 +48,18 @@ static bool is_mnemonic(const struct insn *in, ZydisMnemonic a, ZydisMnemonic b)
 	return in->zi.mnemonic == a || in->zi.mnemonic == b;
 }
 
-/* XSAVE, XSAVEOPT (standard form) and XSAVEC (compacted form). */
-void sys_xsave(struct interp *ip, const struct insn *in)
+/* The save of the components in rfbm, after the instruction's checks:
+ * standard form (opt: with the init optimization) or compacted. */
+static void xsave_area(struct interp *ip, const struct insn *in, uint64_t rfbm,
+		       bool opt, bool comp, bool rex_w)
 {
 	const struct fpu_state *f = &ip->s.fpu;
-	bool opt = is_mnemonic(in, ZYDIS_MNEMONIC_XSAVEOPT, ZYDIS_MNEMONIC_XSAVEOPT64);
-	bool comp = is_mnemonic(in, ZYDIS_MNEMONIC_XSAVEC, ZYDIS_MNEMONIC_XSAVEC64);
-	bool rex_w = is_mnemonic(in, ZYDIS_MNEMONIC_XSAVE64, ZYDIS_MNEMONIC_XSAVEC64) ||
-		     in->zi.mnemonic == ZYDIS_MNEMONIC_XSAVEOPT64;
 	unsigned n = fx_xmm_count(ip), len = FXA_XMM + 16 * n;
-	uint64_t rfbm, inuse, save, hdr[2];
+	uint64_t inuse, save, hdr[2];
 	uint8_t area[FXA_SIZE];
 	struct fx_area a;
 
-	xsave_checks(ip, opt ? X86_FEAT_XSAVEOPT : comp ? X86_FEAT_XSAVEC :
-		     X86_FEAT_XSAVE);
 	fx_area_map(ip, in, 64, XSA_SIZE, ACC_WRITE, &a);
-	rfbm = ip->s.xcr0 & edx_eax(&ip->s);
 	inuse = xinuse(f) & rfbm;
 	save = opt || comp ? inuse : rfbm;
 	fx_area_read(ip, &a, 0, area, len);
@@ -82,14 +83,66 @@ void sys_xsave(struct interp *ip, const struct insn *in)
 	sys_done(ip, in);
 }
 
-/* The XSAVE header checks of XRSTOR (SDM 13.8, XRSTOR "Protected Mode
- * Exceptions"); returns the components to load from memory in *load and
- * those to initialize in *init. */
+/* XSAVE, XSAVEOPT (standard form) and XSAVEC (compacted form). */
+void sys_xsave(struct interp *ip, const struct insn *in)
+{
+	bool opt = is_mnemonic(in, ZYDIS_MNEMONIC_XSAVEOPT, ZYDIS_MNEMONIC_XSAVEOPT64);
+	bool comp = is_mnemonic(in, ZYDIS_MNEMONIC_XSAVEC, ZYDIS_MNEMONIC_XSAVEC64);
+	bool rex_w = is_mnemonic(in, ZYDIS_MNEMONIC_XSAVE64, ZYDIS_MNEMONIC_XSAVEC64) ||
+		     in->zi.mnemonic == ZYDIS_MNEMONIC_XSAVEOPT64;
+
+	xsave_checks(ip, opt ? X86_FEAT_XSAVEOPT : comp ? X86_FEAT_XSAVEC :
+		     X86_FEAT_XSAVE);
+	xsave_area(ip, in, ip->s.xcr0 & edx_eax(&ip->s), opt, comp, rex_w);
+}
+
+/*
+ * The checks XSAVES and XRSTORS add (SDM Vol. 2 XSAVES/XRSTORS, 26.3):
+ * after #UD (no XSAVES, CR4.OSXSAVE clear) and #NM (CR0.TS), #GP(0) at
+ * CPL > 0; then, a privilege fault having priority over a VM exit
+ * (26.1.1), VMX non-root operation's #UD ("enable XSAVES/XRSTORS" clear)
+ * or VM exit (the XSS-exiting bitmap), both before the area's alignment
+ * and memory checks.  Returns RFBM = (XCR0 OR IA32_XSS) AND EDX:EAX.
+ */
+static uint64_t xsaves_checks(struct interp *ip, const struct insn *in,
+			      bool restore)
+{
+	struct x86_intercept ic;
+
+	xsave_checks(ip, X86_FEAT_XSAVES);
+	if (cpu_cpl(&ip->s) != 0)
+		interp_raise_gp0(ip);
+	sys_icpt_fill(ip, in, &ic, ICPT_XSAVES);
+	ic.u.xss.restore = restore;
+	ic.u.xss.mask = edx_eax(&ip->s);
+	op_describe(ip, in, 0, &ic.u.xss.op);
+	sys_intercept(ip, &ic);
+	return (ip->s.xcr0 | ip->s.msr.xss) & edx_eax(&ip->s);
+}
+
+/* XSAVES: the compacted form of XSAVEC over XCR0 OR IA32_XSS. */
+void sys_xsaves(struct interp *ip, const struct insn *in)
+{
+	uint64_t rfbm = xsaves_checks(ip, in, false);
+
+	xsave_area(ip, in, rfbm, false, true,
+		   in->zi.mnemonic == ZYDIS_MNEMONIC_XSAVES64);
+}
+
+/* The XSAVE header checks of XRSTOR and XRSTORS (SDM 13.8, 13.12, their
+ * "Protected Mode Exceptions"); returns the components to load from memory
+ * in *load and those to initialize in *init.  XRSTORS takes the compacted
+ * form only, with XCOMP_BV within XCR0 OR IA32_XSS. */
 static void xrstor_header(struct interp *ip, const uint64_t hdr[8],
-			  uint64_t rfbm, uint64_t *load, uint64_t *init)
+			  uint64_t rfbm, bool xrstors, uint64_t *load,
+			  uint64_t *init)
 {
 	uint64_t xcr0 = ip->s.xcr0, bv = hdr[0], comp = hdr[1];
 
+	if (xrstors && !(comp & XCOMP_BV_COMPACTED))
+		interp_raise_gp0(ip);
+	if (xrstors)
+		xcr0 |= ip->s.msr.xss;
 	if (!(comp & XCOMP_BV_COMPACTED)) {
 		/* Standard form: XSTATE_BV within XCR0, bytes 23:8 zero. */
 		if ((bv & ~xcr0) || hdr[1] || hdr[2])
@@ -112,20 +165,19 @@ static void xrstor_header(struct interp *ip, const uint64_t hdr[8],
 	*init = rfbm & ~(comp & bv);
 }
 
-void sys_xrstor(struct interp *ip, const struct insn *in)
+/* The restore of the components in rfbm, after the instruction's checks. */
+static void xrstor_area(struct interp *ip, const struct insn *in, uint64_t rfbm,
+			bool xrstors, bool rex_w)
 {
-	bool rex_w = in->zi.mnemonic == ZYDIS_MNEMONIC_XRSTOR64;
 	unsigned n = fx_xmm_count(ip);
 	struct fpu_state f = ip->s.fpu;
-	uint64_t rfbm, hdr[8], load, init;
+	uint64_t hdr[8], load, init;
 	uint8_t area[FXA_SIZE];
 	struct fx_area a;
 
-	xsave_checks(ip, X86_FEAT_XSAVE);
 	fx_area_map(ip, in, 64, XSA_SIZE, ACC_READ, &a);
-	rfbm = ip->s.xcr0 & edx_eax(&ip->s);
 	fx_area_read(ip, &a, XSA_XSTATE_BV, hdr, sizeof(hdr));
-	xrstor_header(ip, hdr, rfbm, &load, &init);
+	xrstor_header(ip, hdr, rfbm, xrstors, &load, &init);
 	fx_area_read(ip, &a, 0, area, FXA_XMM + 16 * n);
 	/* MXCSR: the standard form loads it with RFBM[1] whatever
 	 * XSTATE_BV says; the compacted form with the SSE component, and
@@ -145,6 +197,21 @@ void sys_xrstor(struct interp *ip, const struct insn *in)
 		memset(f.xmm, 0, 16 * n);
 	ip->s.fpu = f;
 	sys_done(ip, in);
+}
+
+void sys_xrstor(struct interp *ip, const struct insn *in)
+{
+	xsave_checks(ip, X86_FEAT_XSAVE);
+	xrstor_area(ip, in, ip->s.xcr0 & edx_eax(&ip->s), false,
+		    in->zi.mnemonic == ZYDIS_MNEMONIC_XRSTOR64);
+}
+
+void sys_xrstors(struct interp *ip, const struct insn *in)
+{
+	uint64_t rfbm = xsaves_checks(ip, in, true);
+
+	xrstor_area(ip, in, rfbm, true,
+		    in->zi.mnemonic == ZYDIS_MNEMONIC_XRSTORS64);
 }
 
 void sys_xsetbv(struct interp *ip, const struct insn *in)
