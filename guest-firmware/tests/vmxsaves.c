@@ -70,6 +70,36 @@ static void xrstors_fn(void *p)
 	__asm__ volatile("xrstors64 (%0)" : : "r"(p), "a"(3), "d"(0) : "memory");
 }
 
+static void xsaves_fn(void *p)
+{
+	__asm__ volatile("xsaves64 (%0)" : : "r"(p), "a"(3), "d"(0) : "memory");
+}
+
+/* #UD (CR4.OSXSAVE clear), #NM (CR0.TS), #GP(0) for an area that is not
+ * 64-byte aligned. */
+static void test_l1_faults(void)
+{
+	uint64_t cr0 = read_cr0(), cr4 = read_cr4();
+
+	test_section("xsaves faults in l1");
+	expect_eq(trap_try(xsaves_fn, area + 16, NULL), VEC_GP,
+		  "xsaves to a 16-byte aligned area is #gp");
+	expect_eq(trap_try(xrstors_fn, area + 32, NULL), VEC_GP,
+		  "xrstors from a 32-byte aligned area is #gp");
+	write_cr0(cr0 | CR0_TS);
+	expect_eq(trap_try(xsaves_fn, area, NULL), VEC_NM,
+		  "xsaves with cr0.ts is #nm");
+	expect_eq(trap_try(xrstors_fn, area, NULL), VEC_NM,
+		  "xrstors with cr0.ts is #nm");
+	write_cr0(cr0);
+	write_cr4(cr4 & ~CR4_OSXSAVE);
+	expect_eq(trap_try(xsaves_fn, area, NULL), VEC_UD,
+		  "xsaves without cr4.osxsave is #ud");
+	expect_eq(trap_try(xrstors_fn, area, NULL), VEC_UD,
+		  "xrstors without cr4.osxsave is #ud");
+	write_cr4(cr4);
+}
+
 static void test_l1(void)
 {
 	struct msr_op o = { MSR_IA32_XSS, 0 };
@@ -100,6 +130,18 @@ static void test_l1(void)
 	*(uint64_t *)(area + 520) = 3;
 	expect_eq(trap_try(xrstors_fn, area, NULL), VEC_GP,
 		  "xrstors of the standard form is #gp");
+}
+
+/* Identity tables, 0-1 GiB in 2 MiB pages, all user-mode (U/S = 1). */
+static uint64_t user_page_tables(void)
+{
+	uint64_t *pml4 = page_alloc(), *pdpt = page_alloc(), *pd = page_alloc();
+
+	for (unsigned i = 0; i < 512; i++)
+		pd[i] = ((uint64_t)i << 21) | PTE_P | PTE_W | PTE_U | PTE_PS;
+	pdpt[0] = (uint64_t)pd | PTE_P | PTE_W | PTE_U;
+	pml4[0] = (uint64_t)pdpt | PTE_P | PTE_W | PTE_U;
+	return (uint64_t)pml4;
 }
 
 static void reset(void (*guest)(void), bool enable)
@@ -157,6 +199,17 @@ static void test_l2(void)
 	*(uint64_t *)(area + 520) = 3;
 	expect_exception(VEC_GP, true, (uint64_t)g_xrstors + 7,
 			 "l2 xrstors of the standard form is #gp");
+
+	test_section("xsaves at cpl 3 in l2");
+	reset(g_xsaves, true);
+	vmcs_write(GUEST_CR3, user_page_tables());
+	vmcs_write(GUEST_CS_SELECTOR, 0x2b);
+	vmcs_write(GUEST_CS_AR_BYTES, 0xa0fb);	/* 64-bit code, DPL 3 */
+	vmcs_write(GUEST_SS_SELECTOR, 0x33);
+	vmcs_write(GUEST_SS_AR_BYTES, 0xc0f3);	/* data, DPL 3 */
+	expect_exception(VEC_GP, true, (uint64_t)g_xsaves_insn,
+			 "xsaves at cpl 3 is #gp(0)");
+	expect_eq(vm.exit_intr_error, 0, "xsaves at cpl 3: error code 0");
 }
 
 int main(void)
@@ -165,6 +218,7 @@ int main(void)
 	write_cr4(read_cr4() | CR4_OSXSAVE);
 	xsetbv(0, 3);
 	test_l1();
+	test_l1_faults();
 	vmxtest_enable();
 	vm.vmcs = vmx_alloc_region();
 	stack_top = vmx_guest_stack();
