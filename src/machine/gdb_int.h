@@ -32,6 +32,7 @@ enum run_phase {
 	RUN_FORWARD,        /* c/s: chunks of `interval` with checkpoints */
 	RUN_REV_SEARCH,
 	RUN_REV_GOTO,
+	RUN_REV_BISECT,     /* SMP reverse step: see rev_step_cpu() */
 };
 
 struct run_plan {
@@ -43,6 +44,14 @@ struct run_plan {
 	uint64_t hit_at;          /* its instruction count */
 	struct gdb_stop stop;     /* RUN_REV_GOTO: the reply at the end */
 	char why[160];            /* ... and what `monitor why` says then */
+	/* A step (either way) of vCPU step_cpu, whose instruction count was
+	 * step_from; RUN_REV_BISECT: the machine count of the probe, and
+	 * lo < hi with step_cpu behind step_from at lo (once lo_known),
+	 * not at hi. */
+	unsigned step_cpu;
+	uint64_t step_from;
+	uint64_t probe, lo, hi;
+	bool lo_known;
 };
 
 /* Breakpoints and watchpoints stop only at this level. */

@@ -274,12 +274,100 @@ static bool rev_search(struct machine_gdb *g, int k, uint64_t end)
 	return release(g, end - gdb_history_insns(g->hist, (unsigned)k));
 }
 
-static bool reverse(struct machine_gdb *g, bool cont)
+/* Instructions vCPU cpu has retired. */
+static uint64_t cpu_insns(struct machine_gdb *g, unsigned cpu)
+{
+	struct machine *m = g->m;
+
+	return m->ops->insn_count(m->cpu[cpu]->eng);
+}
+
+/* Put the machine at checkpoint k, muted, breakpoints off. */
+static bool rev_restore(struct machine_gdb *g, unsigned k)
+{
+	struct engine_debug none = { 0 };
+	struct machine *m = g->m;
+	char err[256];
+
+	if (gdb_history_restore(g->hist, m, k, err, sizeof(err)))
+		return false;
+	set_muted(g, true);
+	g->events_armed = false;
+	for (unsigned c = 0; c < m->n_cpus; c++)
+		m->ops->set_debug(m->cpu[c]->eng, &none);
+	return true;
+}
+
+/*
+ * The bisection of a reverse step of vCPU p->step_cpu, with the machine
+ * at machine count p->probe.  First the checkpoints, newest first, until
+ * one where the vCPU is behind (lo); then halving [lo, hi).  The answer,
+ * lo at hi = lo + 1, is the state right before the vCPU's last
+ * instruction, with whatever the others ran after it undone too.
+ */
+static bool rev_bisect(struct machine_gdb *g)
+{
+	struct run_plan *p = &g->plan;
+	struct gdb_stop stop = { .kind = GDB_STOP_TRAP, .cpu = p->step_cpu };
+	int k;
+
+	for (;;) {
+		bool behind = cpu_insns(g, p->step_cpu) < p->step_from;
+
+		if (behind || p->lo_known) {
+			*(behind ? &p->lo : &p->hi) = p->probe;
+			p->lo_known = true;
+		} else if (p->k == 0) {     /* it never ran in the history */
+			stop.kind = GDB_STOP_HISTORY;
+			snprintf(g->why, sizeof(g->why), "the start of the history");
+			return rev_goto(g, 0, p->probe, &stop);
+		} else {
+			p->hi = p->probe;
+			p->probe = gdb_history_insns(g->hist, (unsigned)--p->k);
+			if (!rev_restore(g, (unsigned)p->k))
+				return false;
+			continue;
+		}
+		if (p->hi - p->lo <= 1) {
+			p->found = true;    /* report stop, not the park's vCPU */
+			snprintf(p->why, sizeof(p->why), "step of vCPU %u", p->step_cpu);
+			k = gdb_history_find(g->hist, p->lo, false);
+			return rev_goto(g, (unsigned)k, p->lo, &stop);
+		}
+		p->probe = p->lo + (p->hi - p->lo) / 2;
+		k = gdb_history_find(g->hist, p->probe, false);
+		if (!rev_restore(g, (unsigned)k))
+			return false;
+		if (gdb_history_insns(g->hist, (unsigned)k) < p->probe)
+			return release(g, p->probe - gdb_history_insns(g->hist, (unsigned)k));
+	}
+}
+
+/* SMP reverse step of vCPU cpu: back to the last machine count at which
+ * it had retired one instruction less (its count only grows, so
+ * bisection finds it), as a forward step runs the machine until cpu
+ * retired one more. */
+static bool rev_step_cpu(struct machine_gdb *g, unsigned cpu, int k)
+{
+	struct run_plan *p = &g->plan;
+
+	p->phase = RUN_REV_BISECT;
+	p->step_cpu = cpu;
+	p->step_from = cpu_insns(g, cpu);
+	p->k = k;
+	p->hi = machine_insn_count(g->m);
+	p->probe = gdb_history_insns(g->hist, (unsigned)k);
+	p->lo_known = false;
+	if (!rev_restore(g, (unsigned)k))
+		return false;
+	return rev_bisect(g);
+}
+
+static bool reverse(struct machine_gdb *g, unsigned cpu, bool cont)
 {
 	uint64_t now = machine_insn_count(g->m);
-	/* Without a hit the stop is on the vCPU that parks last (SMP). */
-	struct gdb_stop begin = { .kind = GDB_STOP_HISTORY, .cpu = g->park_cpu };
-	struct gdb_stop trap = { .kind = GDB_STOP_TRAP, .cpu = g->park_cpu };
+	struct gdb_stop begin = { .kind = GDB_STOP_HISTORY, .cpu = cpu };
+	struct gdb_stop trap = { .kind = GDB_STOP_TRAP, .cpu = cpu };
 	int k = gdb_history_find(g->hist, now, true);
 
 	if (k < 0) {               /* at the oldest state there is */
@@ -289,6 +377,8 @@ static bool reverse(struct machine_gdb *g, bool cont)
 	}
 	if (cont)
 		return rev_search(g, k, now);
+	if (g->m->n_cpus > 1)
+		return rev_step_cpu(g, cpu, k);
 	k = gdb_history_find(g->hist, now - 1, false);
 	return rev_goto(g, (unsigned)k, now - 1, &trap);
 }
@@ -301,7 +391,10 @@ static bool t_resume(void *t, unsigned cpu, enum gdb_resume how)
 	if (vcpu_state(m) != VCPU_PAUSED)
 		return false;
 	g->interrupted = false;
-	g->plan = (struct run_plan){ .step = how == GDB_RESUME_STEP };
+	g->plan = (struct run_plan){ .step = how == GDB_RESUME_STEP,
+				     .step_cpu = cpu };
+	if (cpu < m->n_cpus)
+		g->plan.step_from = cpu_insns(g, cpu);
 	switch (how) {
 	case GDB_RESUME_CONTINUE:
 	case GDB_RESUME_STEP:
@@ -309,7 +402,8 @@ static bool t_resume(void *t, unsigned cpu, enum gdb_resume how)
 		return forward(g);
 	case GDB_RESUME_REV_STEP:
 	case GDB_RESUME_REV_CONTINUE:
-		return g->hist && reverse(g, how == GDB_RESUME_REV_CONTINUE);
+		return g->hist && cpu < m->n_cpus &&
+		       reverse(g, cpu, how == GDB_RESUME_REV_CONTINUE);
 	}
 	return false;
 }
@@ -457,8 +551,18 @@ static bool plan_next(struct machine_gdb *g, enum engine_exit_reason r,
 		/* A breakpoint outside the scope: on. */
 		if (r == ENGINE_EXIT_DEBUG && !gdb_in_scope(g, s->cpu))
 			return !p->step && forward(g);
+		/* A step is one instruction of the vCPU gdb steps (SMP: the
+		 * others run theirs in between, in the scheduler's order,
+		 * one at a time to stop right after its own). */
+		if (r == ENGINE_EXIT_INSN_LIMIT && p->step) {
+			if (cpu_insns(g, p->step_cpu) == p->step_from)
+				return forward(g);
+			/* The scheduler may be on the next vCPU already. */
+			s->cpu = p->step_cpu;
+			return false;
+		}
 		/* A chunk ended: checkpoint and go on (c only). */
-		return r == ENGINE_EXIT_INSN_LIMIT && !p->step && forward(g);
+		return r == ENGINE_EXIT_INSN_LIMIT && forward(g);
 	case RUN_REV_SEARCH:
 		if (hit && now < p->end) {
 			if (r != ENGINE_EXIT_DEBUG || gdb_in_scope(g, s->cpu)) {
@@ -487,6 +591,8 @@ static bool plan_next(struct machine_gdb *g, enum engine_exit_reason r,
 			snprintf(p->why, sizeof(p->why), "the start of the history");
 			return rev_goto(g, 0, 0, &begin);
 		}
+	case RUN_REV_BISECT:
+		return rev_bisect(g);
 	case RUN_REV_GOTO:
 		if (p->found)
 			*s = p->stop;

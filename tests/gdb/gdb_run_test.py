@@ -594,6 +594,44 @@ def case_reverse_smp():
           "rc %d/%d\n%s\n---\n%s\n%s" % (rc, ref.returncode, sout, ref.stdout, serr))
 
 
+def case_smp_step():
+    """--smp=4 with a short quantum: stepi on an AP's thread steps that
+    vCPU (the others run theirs in between, so the stop stays on its
+    thread), reverse-stepi undoes exactly its instructions with the
+    others' since, and stepi again repeats the same interleaving."""
+    sock = os.path.join(TMP, "ss.sock")
+    elf = fw("smp")
+    p = start([VMXBOX, "run", "--gdb=unix:" + sock, "--paused", "--reverse",
+               "--checkpoint-interval=500", "--smp=4", "--smp-quantum=20",
+               "--timeout=120", elf], sock)
+    regs = []
+    for k in range(1, 5):
+        regs += ["thread %d" % k, "echo @t%d\\n" % k, "info registers"]
+    back = ["thread 2"]
+    out = gdb(elf, sock, [
+        "break ap_start", "continue", "delete", "echo @A\\n"] + regs + [
+        "monitor status"] + back + ["stepi 60", "echo @B\\n", "thread"] + regs +
+        ["monitor status"] + back + ["reverse-stepi 60", "echo @C\\n", "thread"] +
+        regs + ["monitor status"] + back + ["stepi 60", "echo @D\\n"] + regs +
+        ["monitor status", "kill"], timeout=300)
+    rc, sout, serr = finish(p, timeout=300)
+    a, b, c, d = (thread_regs(out, m, 4) for m in ("@A", "@B", "@C", "@D"))
+    n = insns_counts(out)
+    steps = out.split("@A", 1)[1] if "@A" in out else ""
+    check("received signal" not in steps and
+          re.search(r"Current thread is 2\b", steps.split("@B", 1)[-1]) is not None,
+          "stepi stays on the stepped AP's thread", steps[:3000])
+    rip = lambda r: dict(r).get("rip")
+    check(len(n) >= 4 and n[1] - n[0] > 60 and a[1] != b[1] and
+          any(a[k] != b[k] for k in (0, 2, 3)),
+          "... while the other vCPUs run theirs in between", str(n))
+    check(all(len(r) >= 30 for r in a) and a == c and len(n) >= 4 and n[0] == n[2],
+          "reverse-stepi 60 on that thread undoes them all: every vCPU as before",
+          "%s\n%s\n%s" % (a, c, n))
+    check(b == d and len(n) >= 4 and n[1] == n[3],
+          "stepi 60 again gives the same state (the same interleaving)", str(n))
+
+
 def case_restore_gdb():
     """vmxbox restore --gdb --reverse: debug a snapshot.  gdb attaches at
     the snapshot's instruction; the failing VMRESUME after it, the
@@ -648,7 +686,7 @@ def case_restore_gdb():
 CASES = [case_break_step_regs_mem, case_reverse, case_nested,
          case_vmwrite_reverse, case_hw_watch, case_rwatch_awatch,
          case_watch_packets, case_ept_view, case_reverse_smp,
-         case_restore_gdb, case_protocol,
+         case_smp_step, case_restore_gdb, case_protocol,
          case_interrupt_and_threads, case_tcp_and_qemu, case_usage_errors]
 
 
