@@ -322,6 +322,31 @@ static void test_guest_save(void)
 	}
 }
 
+/* Exit control 30 (SDM 25.7.1, 28.3.1): "save IA32_PERF_GLOBAL_CTL"
+ * stores the MSR L2 ran with (here L1's own: no load control) into the
+ * guest field; without it the field keeps what L1 wrote. */
+static void test_perf_global_save(void)
+{
+	uint64_t perf = rdmsr(MSR_PERF_GLOBAL_CTRL);
+
+	expect_eq(vmx_caps.exit_ctl >> 32 & EXIT_SAVE_PERF_GLOBAL_CTRL,
+		  EXIT_SAVE_PERF_GLOBAL_CTRL,
+		  "save ia32_perf_global_ctl allowed-1");
+	wrmsr(MSR_PERF_GLOBAL_CTRL, 0x100000002ull);
+	vmx_vm_reset(&vm, g_vmcall, stack_top);
+	vmcs_write(GUEST_IA32_PERF_GLOBAL_CTRL, 0x1);
+	exit_ctl(EXIT_SAVE_PERF_GLOBAL_CTRL, 0);
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "exit with the save control"))
+		expect_eq(vmcs_read(GUEST_IA32_PERF_GLOBAL_CTRL), 0x100000002ull,
+			  "save ia32_perf_global_ctl saves the msr");
+	vmx_vm_reset(&vm, g_vmcall, stack_top);
+	vmcs_write(GUEST_IA32_PERF_GLOBAL_CTRL, 0x1);
+	if (vm_run_expect(&vm, EXIT_REASON_VMCALL, "exit without it"))
+		expect_eq(vmcs_read(GUEST_IA32_PERF_GLOBAL_CTRL), 0x1,
+			  "without the control the field keeps l1's value");
+	wrmsr(MSR_PERF_GLOBAL_CTRL, perf);
+}
+
 /* ---- 28.5: VM exit loads the host state -------------------------------- */
 static void test_host_load(void)
 {
@@ -449,6 +474,8 @@ int main(void)
 	test_host_load();
 	test_section("host pending debug exceptions");
 	test_host_pending_dbg();
+	test_section("save ia32_perf_global_ctl");
+	test_perf_global_save();
 	wrmsr(MSR_IA32_PAT, pat);
 	vmclear(vm.vmcs_pa);
 	vmx_disable();

@@ -142,7 +142,7 @@ static const struct ctl_row ctl_table[] = {
 	{ W_EXIT, 27, NOSUP, "clear UINV" },
 	{ W_EXIT, 28, NOSUP, "load CET state" },
 	{ W_EXIT, 29, NOSUP, "load PKRS" },
-	{ W_EXIT, 30, NOSUP, "save IA32_PERF_GLOBAL_CTL" },
+	{ W_EXIT, 30, SUP, "save IA32_PERF_GLOBAL_CTL" },   /* exit.c */
 	{ W_EXIT, 31, NOSUP, "activate secondary controls" },
 
 	{ W_ENTRY, 0, D1, "reserved (default1)" },
@@ -387,7 +387,8 @@ static const struct feature_row feature_table[VF_COUNT] = {
 		     ENTRY_CTL_LOAD_PAT, W_ENTRY },
 	[VF_EFER] = { W_EXIT, EXIT_CTL_SAVE_EFER | EXIT_CTL_LOAD_EFER,
 		      ENTRY_CTL_LOAD_EFER, W_ENTRY },
-	[VF_PERF_GLOBAL] = { W_EXIT, EXIT_CTL_LOAD_PERF_GLOBAL,
+	[VF_PERF_GLOBAL] = { W_EXIT, EXIT_CTL_LOAD_PERF_GLOBAL |
+			     EXIT_CTL_SAVE_PERF_GLOBAL,
 			     ENTRY_CTL_LOAD_PERF_GLOBAL, W_ENTRY },
 	[VF_BNDCFGS] = { W_EXIT, EXIT_CTL_CLEAR_BNDCFGS,
 			 ENTRY_CTL_LOAD_BNDCFGS, W_ENTRY },

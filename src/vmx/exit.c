@@ -28,6 +28,9 @@ static void save_guest_state(struct vmx_vcpu *v, const struct cpu_state *s)
 		vmcs_write(v, VMCS_GUEST_IA32_PAT, s->msr.pat);
 	if (exit & EXIT_CTL_SAVE_EFER)
 		vmcs_write(v, VMCS_GUEST_IA32_EFER, s->efer);
+	if (exit & EXIT_CTL_SAVE_PERF_GLOBAL)
+		vmcs_write(v, VMCS_GUEST_IA32_PERF_GLOBAL_CTRL,
+			   s->msr.perf_global_ctrl);
 	/* SDM 28.2 (IA32_VMX_MISC[5]): "IA-32e mode guest" := EFER.LMA. */
 	entry &= ~ENTRY_CTL_IA32E_MODE_GUEST;
 	if (s->efer & EFER_LMA)

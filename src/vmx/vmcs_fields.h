@@ -523,6 +523,7 @@ enum vmx_insn_error {
 #define EXIT_CTL_CLEAR_LBR_CTL        (1u << 26)
 #define EXIT_CTL_LOAD_CET             (1u << 28)
 #define EXIT_CTL_LOAD_PKRS            (1u << 29)
+#define EXIT_CTL_SAVE_PERF_GLOBAL     (1u << 30)
 
 /* ----- VM-entry controls (SDM 25.8.1, Table 25-15) --------------------- */
 #define ENTRY_CTL_LOAD_DEBUG_CONTROLS (1u << 2)

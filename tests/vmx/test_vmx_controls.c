@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmx/nonroot.h"
 #include "vmxb_fixture.h"
 
 static const uint32_t word_field[VMX_CTL_WORDS] = {
@@ -268,6 +269,33 @@ START_TEST(cpu_model_turns_ept_vpid_unrestricted_off)
 }
 END_TEST
 
+/* Exit control 30 "save IA32_PERF_GLOBAL_CTL" (SDM 25.7.1, 28.3.1):
+ * the guest field gets the MSR on VM exit; without it the field keeps
+ * what L1 wrote. */
+START_TEST(exit_saves_perf_global_ctl)
+{
+	struct fix f;
+	struct x86_intercept ic = { .kind = ICPT_CPUID, .insn_len = 2 };
+
+	fix_init(&f, true);
+	ck_assert(f.v->caps.exit.may1 & EXIT_CTL_SAVE_PERF_GLOBAL);
+	fix_enter(&f);
+	vmcs_write(f.v, VMCS_GUEST_IA32_PERF_GLOBAL_CTRL, 0x11);
+	f.cpu.msr.perf_global_ctrl = 0x200000001ull;
+	ck_assert_int_eq(vmx_nonroot_intercept(f.v, &f.ctx, &ic), ICPT_SWITCHED);
+	ck_assert_uint_eq(vmcs_read(f.v, VMCS_GUEST_IA32_PERF_GLOBAL_CTRL), 0x11);
+	fix_enter(&f);
+	vmcs_write(f.v, VMCS_VM_EXIT_CONTROLS,
+		   vmcs_read(f.v, VMCS_VM_EXIT_CONTROLS) |
+		   EXIT_CTL_SAVE_PERF_GLOBAL);
+	f.cpu.msr.perf_global_ctrl = 0x200000001ull;
+	ck_assert_int_eq(vmx_nonroot_intercept(f.v, &f.ctx, &ic), ICPT_SWITCHED);
+	ck_assert_uint_eq(vmcs_read(f.v, VMCS_GUEST_IA32_PERF_GLOBAL_CTRL),
+			  0x200000001ull);
+	fix_fini(&f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("vmx_controls");
@@ -278,6 +306,7 @@ int main(void)
 	tcase_add_test(tc, rdseed_exiting_advertised_with_rdseed);
 	tcase_add_test(tc, cpu_model_turns_vmx_features_off);
 	tcase_add_test(tc, cpu_model_turns_ept_vpid_unrestricted_off);
+	tcase_add_test(tc, exit_saves_perf_global_ctl);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return fix_run_suite(s);
