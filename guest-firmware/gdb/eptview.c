@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * Firmware for the GDB stub's L2 view through L1's EPT (docs/gdb.md
- * "Nested views"): L1 runs an L2 under EPT that maps [0, 4 GiB) one to
- * one except one page, `view_page`, which EPT points at another page,
- * `backing`.  L2 shares L1's page tables, so at the linear address of
- * view_page L1 reads VIEW_L1 and L2 reads VIEW_L2: a debugger that shows
- * L2's memory without going through EPT shows the wrong bytes.  L2 reads
- * the word and hands it to L1 with a CPUID exit, EPT_VIEW_EXITS times.
+ * Firmware for the GDB stub's L2 view through L1's EPT and its VMCS
+ * scope (docs/gdb.md "Nested views"): L1 runs two VMs on the same L2
+ * code, in turn.  `vm` runs under EPT that maps [0, 4 GiB) one to one
+ * except one page, `view_page`, which EPT points at another page,
+ * `backing`; `vm_flat` runs without EPT.  L2 shares L1's page tables, so
+ * at the linear address of view_page L1 and vm_flat's L2 read VIEW_L1,
+ * vm's L2 reads VIEW_L2: a debugger that shows L2's memory without going
+ * through EPT shows the wrong bytes, and a breakpoint in the shared L2
+ * code scoped to one VMCS must stop only that VM.  L2 reads the word
+ * into RBX and exits with CPUID, EPT_VIEW_EXITS times per VM.
  */
 #include "fw.h"
 #include "paging.h"
@@ -16,7 +19,8 @@
 #define VIEW_L1 0x11111111deadbeefull
 #define VIEW_L2 0x22222222cafef00dull
 
-static struct vmx_vm vm;
+/* Not static: the test reads their vmcs_pa with gdb. */
+struct vmx_vm vm, vm_flat;
 static struct ept ept;
 /* volatile: the test reads it with gdb at this symbol. */
 volatile uint64_t view_page[512] __attribute__((aligned(4096)));
@@ -31,6 +35,19 @@ static void l2_main(void)
 			     : "+a"(leaf), "+c"(sub) : "m"(view_page[0])
 			     : "rbx", "rdx", "memory");
 	}
+}
+
+/* One CPUID exit of v (made current first). */
+static bool run_once(struct vmx_vm *v)
+{
+	if (vmptrld(v->vmcs_pa) != VMX_SUCCEED || vmx_vm_run(v) != VMX_SUCCEED ||
+	    EXIT_REASON_BASIC(v->exit_reason) != EXIT_REASON_CPUID) {
+		printf("eptview: unexpected exit 0x%x (error %u)\n",
+		       v->exit_reason, v->last_error);
+		return false;
+	}
+	vmx_skip_insn();
+	return true;
 }
 
 int main(void)
@@ -51,19 +68,16 @@ int main(void)
 	ept_init(&ept, false);
 	ept_identity_map(&ept, 1ULL << 32, EPT_RWX);
 	ept_map_4k(&ept, (uint64_t)view_page, (uint64_t)backing, EPT_RWX);
+	vmx_vm_init(&vm_flat, l2_main, vmx_guest_stack());
 	vmx_vm_init(&vm, l2_main, vmx_guest_stack());
 	vmcs_write(EPT_POINTER, ept.eptp);
 	vmx_set_ctl(SECONDARY_VM_EXEC_CONTROL, SEC_ENABLE_EPT, 0);
-	for (unsigned i = 0; i < EPT_VIEW_EXITS; i++) {
-		if (vmx_vm_run(&vm) != VMX_SUCCEED ||
-		    EXIT_REASON_BASIC(vm.exit_reason) != EXIT_REASON_CPUID) {
-			printf("eptview: unexpected exit 0x%x (error %u)\n",
-			       vm.exit_reason, vm.last_error);
+	for (unsigned i = 0; i < EPT_VIEW_EXITS; i++)
+		if (!run_once(&vm) || !run_once(&vm_flat))
 			return 2;
-		}
-		vmx_skip_insn();
-	}
-	printf("eptview: L1 reads 0x%lx, L2 read 0x%lx\n",
-	       (unsigned long)view_page[0], (unsigned long)vm.regs.rbx);
-	return vm.regs.rbx == VIEW_L2 && view_page[0] == VIEW_L1 ? 0 : 3;
+	printf("eptview: L1 reads 0x%lx, L2 read 0x%lx under EPT, 0x%lx without\n",
+	       (unsigned long)view_page[0], (unsigned long)vm.regs.rbx,
+	       (unsigned long)vm_flat.regs.rbx);
+	return vm.regs.rbx == VIEW_L2 && vm_flat.regs.rbx == VIEW_L1 &&
+	       view_page[0] == VIEW_L1 ? 0 : 3;
 }

@@ -39,6 +39,9 @@ bool gdb_in_scope(struct machine_gdb *g, unsigned cpu)
 {
 	if (g->scope == GDB_SCOPE_ANY || cpu >= g->m->n_cpus)
 		return true;
+	if (g->scope == GDB_SCOPE_VMCS)
+		return nonroot(g, cpu) &&
+		       vmx_current_vmcs(g->m->cpu[cpu]->vmx) == g->scope_vmcs;
 	return nonroot(g, cpu) == (g->scope == GDB_SCOPE_L2);
 }
 
@@ -205,15 +208,32 @@ static void cmd_scope(struct machine_gdb *g, char **w, unsigned n, char *out,
 		      size_t len)
 {
 	int v = word_index(w[1], scope_names, 3);
+	uint64_t vmcs = 0;
+	char *end = NULL;
 
-	if (n > 2 || (n == 2 && v < 0)) {
-		snprintf(out, len, "usage: scope [l1|l2|any]\n");
+	if (n == 3 && !strcmp(w[1], "vmcs"))
+		vmcs = strtoull(w[2], &end, 0);
+	if (n == 3 && (!end || *end || end == w[2] || (vmcs & 0xfff))) {
+		snprintf(out, len, "scope vmcs: %s is not a VMCS address (4-KByte aligned)\n",
+			 w[2]);
+		return;
+	}
+	if (n > 3 || (n == 3 && strcmp(w[1], "vmcs")) || (n == 2 && v < 0)) {
+		snprintf(out, len, "usage: scope [l1|l2|any|vmcs ADDR]\n");
 		return;
 	}
 	if (n == 2)
 		g->scope = (enum gdb_scope)v;
-	snprintf(out, len, "breakpoints and watchpoints stop in %s\n",
-		 g->scope == GDB_SCOPE_ANY ? "L1 and L2" : scope_names[g->scope]);
+	if (n == 3) {
+		g->scope = GDB_SCOPE_VMCS;
+		g->scope_vmcs = vmcs;
+	}
+	if (g->scope == GDB_SCOPE_VMCS)
+		snprintf(out, len, "breakpoints and watchpoints stop in the L2 of VMCS 0x%llx\n",
+			 (unsigned long long)g->scope_vmcs);
+	else
+		snprintf(out, len, "breakpoints and watchpoints stop in %s\n",
+			 g->scope == GDB_SCOPE_ANY ? "L1 and L2" : scope_names[g->scope]);
 }
 
 static void list_events(struct machine_gdb *g, char *out, size_t len)
@@ -345,6 +365,7 @@ static const char gdb_help[] =
 	"gdb stub commands:\n"
 	"  view [l1|l2|auto]          whose registers and memory gdb sees\n"
 	"  scope [l1|l2|any]          where breakpoints and watchpoints stop\n"
+	"  scope vmcs ADDR            ... only in the L2 of the VMCS at ADDR\n"
 	"  break vmexit REASON|any    stop after VM exits with that reason\n"
 	"  break vmentry|vmentry-fail stop after VM entries / failed ones\n"
 	"  break list|clear           the VMX event stops\n"

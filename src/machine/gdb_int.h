@@ -55,7 +55,7 @@ struct run_plan {
 };
 
 /* Breakpoints and watchpoints stop only at this level. */
-enum gdb_scope { GDB_SCOPE_ANY, GDB_SCOPE_L1, GDB_SCOPE_L2 };
+enum gdb_scope { GDB_SCOPE_ANY, GDB_SCOPE_L1, GDB_SCOPE_L2, GDB_SCOPE_VMCS };
 
 /* VMX events that stop the machine (`monitor break ...`). */
 struct gdb_events {
@@ -83,6 +83,7 @@ struct machine_gdb {
 	struct gdb_stop deferred_stop;
 	enum gdb_view view;
 	enum gdb_scope scope;
+	uint64_t scope_vmcs;         /* GDB_SCOPE_VMCS: the L2 of this VMCS */
 	struct gdb_events ev;
 	/* Written by the vCPU thread (an event stop; under its park). */
 	bool events_armed;

@@ -491,10 +491,13 @@ def case_vmwrite_reverse():
 
 
 def case_ept_view():
-    """eptview.elf: L1's EPT maps view_page elsewhere for L2.  At a CPUID
-    exit L1 sees VIEW_L1 there and `view l2` VIEW_L2 (L2's paging, then
-    L1's EPT); a breakpoint in the L2 under EPT stops it with RBX just
-    loaded from that page, where auto shows L2's bytes too."""
+    """eptview.elf: two VMs run the same L2 code, `vm` under EPT that maps
+    view_page elsewhere, `vm_flat` without EPT.  At vm's CPUID exit L1
+    sees VIEW_L1 there and `view l2` VIEW_L2 (L2's paging, then L1's
+    EPT); a breakpoint in the shared L2 code scoped to vm's VMCS lets
+    vm_flat's L2 run through it and stops vm's, under EPT (RBX just
+    loaded from the remapped page, auto view reading it too); scoped to
+    vm_flat's VMCS it stops vm_flat's L2, which reads L1's word."""
     sock = os.path.join(TMP, "e.sock")
     elf = fw("eptview")
     p = start([VMXBOX, "run", "--gdb=unix:" + sock, "--paused",
@@ -505,31 +508,49 @@ def case_ept_view():
         "monitor view l2", "maint flush register-cache", "maint flush dcache",
         "echo @B\\n", "x/1gx &view_page", "set $cpuid_at = $pc",
         "monitor view auto", "maint flush register-cache", "maint flush dcache",
-        "monitor break clear", "monitor scope l2", "break *$cpuid_at",
+        "monitor break clear",
+        'eval "monitor scope vmcs 0x%lx", vm.vmcs_pa', "break *$cpuid_at",
         "continue", "echo @C\\n", "x/1i $pc", "p/x $rbx", "x/1gx &view_page",
-        "monitor status",
+        "p/x vm.vmcs_pa", "monitor status",
+        'eval "monitor scope vmcs 0x%lx", vm_flat.vmcs_pa', "continue",
+        "echo @E\\n", "x/1i $pc", "p/x $rbx", "x/1gx &view_page",
+        "echo @@\\n", "monitor scope l3", "monitor scope vmcs 0x1234",
         "delete", "monitor scope any", "continue"])
     rc, sout, serr = finish(p)
 
+    def part(marker, end):
+        t = out.split(marker, 1)[1] if marker in out else ""
+        return t.split(end, 1)[0]
+
     def words(marker, end):
-        part = out.split(marker, 1)[1] if marker in out else ""
-        part = part.split(end, 1)[0]
-        return [int(v, 16) for v in re.findall(r"<view_page>:\s+(0x[0-9a-f]+)", part)]
+        return [int(v, 16) for v in
+                re.findall(r"<view_page>:\s+(0x[0-9a-f]+)", part(marker, end))]
 
     check(words("@A", "@B") == [0x11111111deadbeef],
           "L1 (running) reads its own page at view_page", out)
     check(words("@B", "@C") == [0x22222222cafef00d],
           "the L2 view reads the page L1's EPT maps there", out)
-    c = out.split("@C", 1)[1] if "@C" in out else ""
+    c, e = part("@C", "@E"), part("@E", "@@")
+    # gdb -batch prints monitor output on stderr: in order among itself.
+    m = re.search(r"stop in the L2 of VMCS (0x[0-9a-f]+)\ninsns: \d+\n"
+                  r".*?vmx: non-root\n.*?vmcs: \1\n.*?vm_entries: 3\n", out, re.S)
     check(re.search(r"=> 0x[0-9a-f]+ <l2_main\+\d+>:\s+cpuid", c) is not None and
-          "vmx: non-root" in c, "a breakpoint in L2 under EPT stops L2 at the CPUID", c)
+          m is not None and re.search(r"^\$\d+ = %s$" % m.group(1), c, re.M),
+          "a breakpoint scoped to vm's VMCS stops its L2 at the CPUID, at the "
+          "third VM entry: vm_flat's L2 ran through it", out)
     check(re.search(r"^\$\d+ = 0x22222222cafef00d$", c, re.M) is not None,
-          "... after L2 loaded the remapped word", c)
-    check(words("@C", "@@") == [0x22222222cafef00d],
+          "... vm's, under EPT (vm_flat's L2 ran through the breakpoint first)", c)
+    check(words("@C", "@E") == [0x22222222cafef00d],
           "the running L2 (auto view) reads through EPT as well", c)
+    check(re.search(r"=> 0x[0-9a-f]+ <l2_main\+\d+>:\s+cpuid", e) is not None and
+          re.search(r"^\$\d+ = 0x11111111deadbeef$", e, re.M) is not None and
+          words("@E", "@@") == [0x11111111deadbeef],
+          "scoped to vm_flat's VMCS the same breakpoint stops vm_flat's L2", e)
+    check("usage: scope [l1|l2|any|vmcs ADDR]" in out and
+          "0x1234 is not a VMCS address" in out, "bad scopes are refused", out)
     check("exited normally" in out and rc == 0 and
-          "L2 read 0x22222222cafef00d" in sout, "the run ends as without gdb",
-          sout + serr)
+          "L2 read 0x22222222cafef00d under EPT, 0x11111111deadbeef without" in sout,
+          "the run ends as without gdb", sout + serr)
 
 
 def thread_regs(out, marker, n):
