@@ -135,6 +135,11 @@ struct tss32 *c32_main_tss(void)
 	return &tss_a.t;
 }
 
+uint8_t *c32_main_irb(void)
+{
+	return tss_a.maps;
+}
+
 /* 4 MiB pages, identity, user, writable; 4 KiB pages below 4 MiB. */
 static void setup_paging(void)
 {

@@ -66,8 +66,8 @@ extern volatile uint32_t t32_count;
 
 /* Run fn in ring 0; the vector it raised, or -1. */
 int32_t c32_try(void (*fn)(void));
-/* IRET to CPL 3 (or to v86 when eflags has VM): never returns; a trap
- * ends cpu32_try. */
+/* IRET to CPL 3 (c32_to_user) or to virtual-8086 mode (c32_to_v86):
+ * never returns; the trap that ends the run returns from c32_try. */
 void c32_to_user(uint32_t eip, uint32_t esp, uint32_t eflags)
 	__attribute__((noreturn));
 void c32_to_v86(uint32_t eip, uint32_t cs, uint32_t esp, uint32_t ss,
@@ -148,5 +148,7 @@ void c32_paging_off(void);
 /* An available 32-bit TSS descriptor (type 9). */
 uint64_t c32_tss_desc(const void *tss, uint32_t limit);
 struct tss32 *c32_main_tss(void);
+/* Its interrupt-redirection bitmap (32 bytes, CR4.VME). */
+uint8_t *c32_main_irb(void);
 
 #endif
