@@ -198,6 +198,8 @@ static int make_config(const struct snapshot_machine *s,
 	cfg->vmx = s->vmx.present;
 	/* Several vCPUs: the scheduler's quantum comes with its state. */
 	cfg->smp = s->n_cpus;
+	/* Optional devices exist when the snapshot holds their state. */
+	cfg->pc_testdev = snap_device_find(s, "pc_testdev") != NULL;
 	opt = snap_config_option(&s->config, "vmx");
 	if (opt)
 		cfg->vmx = !strcmp(opt, "on");

@@ -13,6 +13,7 @@
 #include "devices/mc146818.h"
 #include "loader/multiboot.h"
 #include "machine/machine.h"
+#include "machine/pc_platform.h"
 
 static const char run_usage[] =
 "Usage: vmxbox run [OPTIONS] [FIRMWARE]\n"
@@ -42,6 +43,10 @@ static const char run_usage[] =
 "                            (vmxbox ELF64: 255 bytes; multiboot: 64 KiB)\n"
 "  --initrd=FILE[ ARGS]      multiboot module 0 (its string: FILE ARGS)\n"
 "  --module=FILE[ ARGS]      one more multiboot module (repeatable)\n"
+"  --device=NAME             add a QEMU test device (repeatable): pc-testdev\n"
+"                            (ports 0xe0-0xeb, IRQ ports 0x2000+n, iomem at\n"
+"                            0xff000000) or pci-testdev (at most 4);\n"
+"                            --device=help lists them (docs/platform.md)\n"
 "  --monitor=PATH            serve the control socket at PATH (vmxbox ctl,\n"
 "                            docs/monitor.md)\n"
 "  --trace=vmx               print every VM entry/exit on stderr\n"
@@ -103,6 +108,7 @@ enum {
 	OPT_VMX_CHECK,
 	OPT_SMP,
 	OPT_SMP_QUANTUM,
+	OPT_DEVICE,
 };
 
 static const struct option run_options[] = {
@@ -116,6 +122,7 @@ static const struct option run_options[] = {
 	{ "append", required_argument, NULL, OPT_APPEND },
 	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "module", required_argument, NULL, OPT_MODULE },
+	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "monitor", required_argument, NULL, OPT_MONITOR },
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "trace-out", required_argument, NULL, OPT_TRACE_OUT },
@@ -263,6 +270,35 @@ static bool parse_smp(const char *s, struct machine_config *cfg)
 	return true;
 }
 
+/* --device=help: the names --device takes. */
+static void device_help(void)
+{
+	printf("Devices (--device=NAME, repeatable; docs/platform.md):\n"
+	       "  pc-testdev   QEMU's ISA test device: scratch ports 0xe0-0xeb, ISA IRQ\n"
+	       "               line n at port 0x2000+n, 64 KiB iomem at 0xff000000\n"
+	       "  pci-testdev  QEMU's PCI test device (1b36:0005) from 00:02.0 on, at most %d\n",
+	       PC_MAX_PCI_TESTDEVS);
+}
+
+static bool parse_device(const char *name, struct machine_config *cfg)
+{
+	if (!strcmp(name, "pc-testdev")) {
+		cfg->pc_testdev = true;
+		return true;
+	}
+	if (strcmp(name, "pci-testdev")) {
+		cli_error("run", "--device=%s: unknown device (pc-testdev, pci-testdev; --device=help)",
+			  name);
+		return false;
+	}
+	if (cfg->pci_testdevs == PC_MAX_PCI_TESTDEVS) {
+		cli_error("run", "--device=pci-testdev: at most %d", PC_MAX_PCI_TESTDEVS);
+		return false;
+	}
+	cfg->pci_testdevs++;
+	return true;
+}
+
 static bool parse_option(int c, struct machine_config *cfg)
 {
 	switch (c) {
@@ -335,6 +371,8 @@ static bool parse_option(int c, struct machine_config *cfg)
 		return true;
 	case OPT_MODULE:
 		return add_module(cfg, optarg);
+	case OPT_DEVICE:
+		return parse_device(optarg, cfg);
 	case OPT_MONITOR:
 		cfg->monitor_path = optarg;
 		if (*optarg)
@@ -395,6 +433,10 @@ static int parse_run_args(int argc, char **argv, struct machine_config *cfg)
 		}
 		if (c == OPT_CPU && !strcmp(optarg, "help")) {
 			cpu_help();
+			return VMXBOX_EXIT_OK;
+		}
+		if (c == OPT_DEVICE && !strcmp(optarg, "help")) {
+			device_help();
 			return VMXBOX_EXIT_OK;
 		}
 		if (c == '?') {

@@ -16,7 +16,7 @@
 
 /* Where the tables go: the reserved BIOS segment (loader/pc_memmap.h). */
 #define ACPI_TABLES_BASE  0xf0000ull
-#define ACPI_TABLES_END   0x100000ull
+#define ACPI_TABLES_END   0xf8000ull        /* then SMBIOS (loader/smbios.h) */
 
 #define ACPI_MAX_CPUS 255
 

@@ -60,6 +60,29 @@ static int fill_fw_cfg(struct fw_cfg *f, const struct machine_config *c,
 	return ret;
 }
 
+/* The SMBIOS tables, and QEMU's fw_cfg files with the same bytes (its
+ * BIOS copies them into the F segment, where vmxbox writes them itself
+ * for the PC boot protocols: pc_platform_boot()). */
+static int add_smbios(struct machine *m, struct pc_platform *pc, char *why,
+		      size_t len)
+{
+	struct smbios_config sc = { .nr_cpus = m->n_cpus, .ram = m->cfg.mem_size };
+	uint32_t id[4];
+	int ret;
+
+	cpu_model_cpuid(&m->model, 1, 0, id);
+	sc.cpuid_1_eax = id[0];
+	sc.cpuid_1_edx = id[3];
+	ret = smbios_build(&sc, &pc->smbios, why, len);
+	if (!ret)
+		ret = fw_cfg_add_file(&pc->fw_cfg, "etc/smbios/smbios-anchor",
+				      pc->smbios.anchor, SMBIOS_EPS_LEN) |
+		      fw_cfg_add_file(&pc->fw_cfg, "etc/smbios/smbios-tables",
+				      pc->smbios.table,
+				      (uint32_t)pc->smbios.table_len);
+	return ret;
+}
+
 /* The i440FX host bridge as QEMU's pc machine has it at 00:00.0. */
 static int add_host_bridge(struct pc_platform *pc)
 {
@@ -95,6 +118,7 @@ static int create_devices(struct machine *m, struct pc_platform *pc, char *err,
 			  size_t errlen)
 {
 	const struct machine_config *c = &m->cfg;
+	char why[200] = "out of memory";
 
 	pc_power_init(&pc->power, on_power_request, m);
 	acpi_pm_init(&pc->acpi_pm, on_power_request, m);
@@ -107,6 +131,10 @@ static int create_devices(struct machine *m, struct pc_platform *pc, char *err,
 	fw_cfg_init(&pc->fw_cfg, &m->mem);
 	if (fill_fw_cfg(&pc->fw_cfg, c, m->n_cpus) || fw_cfg_attach(&pc->fw_cfg, &m->pio)) {
 		snprintf(err, errlen, "cannot create the fw_cfg device");
+		return VMXBOX_EXIT_INTERNAL;
+	}
+	if (add_smbios(m, pc, why, sizeof(why))) {
+		snprintf(err, errlen, "cannot build the SMBIOS tables: %s", why);
 		return VMXBOX_EXIT_INTERNAL;
 	}
 	if (pci_bus_init(&pc->pci, &m->pio, &m->mmio) || add_host_bridge(pc)) {
@@ -165,6 +193,10 @@ int pc_platform_boot(struct machine *m, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot build the ACPI tables: %s", why);
 		return VMXBOX_EXIT_INTERNAL;
 	}
+	if (smbios_write(&m->mem, &m->pc->smbios)) {
+		snprintf(err, errlen, "cannot write the SMBIOS tables: guest RAM ends below 1 MiB");
+		return VMXBOX_EXIT_INTERNAL;
+	}
 	return 0;
 }
 
@@ -173,6 +205,7 @@ void pc_platform_destroy(struct machine *m)
 	if (!m->pc)
 		return;
 	fw_cfg_destroy(&m->pc->fw_cfg);
+	smbios_free(&m->pc->smbios);
 	free(m->pc->pc_testdev);
 	free(m->pc);
 	m->pc = NULL;

@@ -17,6 +17,7 @@
 #include "devices/pci.h"
 #include "devices/pci_testdev.h"
 #include "loader/acpi.h"
+#include "loader/smbios.h"
 
 struct machine;
 
@@ -37,14 +38,15 @@ struct pc_platform {
 	struct acpi_pm acpi_pm;          /* PM1a at 0x600 */
 	const char *stop_source;         /* what powered off / reset */
 	struct acpi_layout acpi;     /* all 0: no ACPI tables */
+	struct smbios_tables smbios; /* fw_cfg's, and RAM's for PC images */
 };
 
 /* Create and attach the devices (after guest RAM and the UART).  0, or
  * an exit status with a one-line reason in err. */
 int pc_platform_create(struct machine *m, char *err, size_t errlen);
 /* After the image is loaded: the firmware tables of the PC boot
- * protocols (ACPI, for multiboot and Linux images; vmxbox's own ELF64
- * protocol leaves 0x80000-0xfffff to the firmware). */
+ * protocols (ACPI and SMBIOS, for multiboot, Linux and PVH images;
+ * vmxbox's own ELF64 protocol leaves 0x80000-0xfffff to the firmware). */
 int pc_platform_boot(struct machine *m, char *err, size_t errlen);
 void pc_platform_destroy(struct machine *m);
 

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "machine/machine.h"
+#include "machine/pc_platform.h"
 #include "snapshot/sha256.h"
 #include "monitor/trace.h"
 #include "vmx/vmx_api.h"
@@ -244,6 +245,7 @@ struct snapshot_machine *snap_machine_capture(struct machine *m,
 	if (!smp_snap_capture(m, s) ||
 	    !snap_uart_save(s, &m->uart) || !snap_debug_exit_save(s, &m->dbg) ||
 	    !snap_lapic_save(s, &m->lapic) || !snap_isa_devices_save(s, &m->isa) ||
+	    (m->pc->pc_testdev && !snap_pc_testdev_save(s, m->pc->pc_testdev)) ||
 	    snap_mem_capture(&s->mem, &m->mem)) {
 		snprintf(err, errlen, "out of memory");
 		snapshot_free(s);
@@ -491,7 +493,8 @@ int snap_machine_restore(struct machine *m, const struct snapshot_machine *s,
 	/* Devices with timers after the vCPU: its TSC is their clock. */
 	if (snap_lapic_load(s, &m->lapic, err, errlen) ||
 	    smp_snap_restore(m, s, err, errlen) ||
-	    snap_isa_devices_load(s, &m->isa, err, errlen))
+	    snap_isa_devices_load(s, &m->isa, err, errlen) ||
+	    snap_pc_testdev_load(s, m->pc->pc_testdev, err, errlen))
 		return -1;
 	vclock_host_rebase(&m->clock);
 	return 0;

@@ -311,4 +311,12 @@ bool snap_isa_save(struct snapshot_machine *s, const struct isa_irq *b);
 int snap_isa_load(const struct snapshot_machine *s, struct isa_irq *b,
 		  char *err, size_t errlen);
 
+/* QEMU's pc-testdev (snap_pc.c), optional.  Load into NULL (the machine
+ * has none) fails when the snapshot has one; a snapshot without one
+ * clears the device's state. */
+struct pc_testdev;
+bool snap_pc_testdev_save(struct snapshot_machine *s, const struct pc_testdev *t);
+int snap_pc_testdev_load(const struct snapshot_machine *s, struct pc_testdev *t,
+			 char *err, size_t errlen);
+
 #endif

@@ -115,6 +115,21 @@ static void expectf(const struct fw_result *r, const char *fmt, ...)
 
 static void check_acpi(const struct fw_result *r);
 
+/* The SMBIOS tables in the F segment as the kernel finds and walks them,
+ * and fw_cfg's etc/smbios files holding the same bytes. */
+static void check_smbios(const struct fw_result *r, unsigned cpus,
+			 unsigned mem_mib, const char *types)
+{
+	expect_line(r, "smbios eps found=1 version=2.8 len=0x1f sum_ok=1 dmi_anchor=1 dmi_sum_ok=1 bcd=0x28");
+	expect_line(r, "smbios table count_ok=1 len_ok=1 max_ok=1 strings_ok=1 ends_with_127=1");
+	expectf(r, "smbios hw cpus=%u mem_mib=%u mapped_kib=%u", cpus, mem_mib,
+		mem_mib << 10);
+	expectf(r, "smbiosx types=%s", types);
+	expect_line(r, "smbiosx bios vendor=vmxbox version=vmxbox date=01/01/2025");
+	expect_line(r, "smbiosx system vendor=vmxbox product=vmxbox PC");
+	expect_line(r, "smbiosx fwcfg anchor_same=1 tables_same=1");
+}
+
 /* The whole multiboot handover as the test kernel reports it. */
 static void check_handover(const char *env)
 {
@@ -147,6 +162,7 @@ static void check_handover(const char *env)
 	expect_line(&r, "mb mmap base=0xf0000 len=0x10000 type=2");
 	expect_line(&r, "mbx mmap base=0x100000 len=0x7f00000 type=1");
 	expectf(&r, "mbx ram_kib=%u", (128u << 10) - 1024 + 639);
+	check_smbios(&r, 1, 128, "0,1,3,4,16,17,19,32,127");
 	/* vmxbox run has the host bridge but no test devices. */
 	expect_line(&r, "pci host bdf=00:00.0 vendor=0x8086 device=0x1237 class=0x60000 rev=0x2 subsys=0x11001af4 header=0x0 pin=0");
 	expect_line(&r, "pci testdev found=0");
@@ -270,6 +286,7 @@ static void check_linux(const char *env, int entry)
 	expect_line(&r, "lx e820 base=0xf0000 len=0x10000 type=2");
 	expect_line(&r, "lx e820 base=0x100000 len=0x7f00000 type=1");
 	check_acpi(&r);
+	check_smbios(&r, 1, 128, "0,1,3,4,16,17,19,32,127");
 	expect_line(&r, "pctest done");
 	fw_result_free(&r);
 }
@@ -372,7 +389,7 @@ static void check_fw_cfg(const struct fw_result *r)
 	expect_line(r, "fwcfgx file etc/e820 size=20");
 	expect_line(r, "fwcfg e820 base=0x0 len=0x8000000 type=1");
 	expect_line(r, "fwcfg file etc/boot-fail-wait size=4 value=0xffffffff");
-	expect_line(r, "fwcfgx files=3");
+	expect_line(r, "fwcfgx files=5");
 	expect_line(r, "fwcfgx msr_feature_control=0x5");
 	expect_line(r, "fwcfg dma sig=\"QEMU CFG\" read_ctl=0x0 read=0x554d4551 pad=0x0 untouched=0xaa skip_ctl=0x0 after_skip=0x800 write_ctl=0x1");
 }
@@ -429,6 +446,7 @@ static void check_test_devices(const struct fw_result *r)
 		"pctestdev present=1",
 		"pctestdev port dword=0x12345678 byte1=0x56 after_byte=0x12ab5678 alias_e8=0x12ab5678 after_e8_word=0xcdef5678 flush_read=0x0",
 		"pctestdev iomem dword=0xdeadbeef byte3=0xde qword_lo=0x89abcdef qword_hi=0x1234567 after_word=0x5555cdef last=0x0",
+		"pctestdev kept port=0xcdef5678 iomem0=0xdeadbeef iomem40=0x5555cdef iomem41=0x1234567",
 	};
 
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
@@ -451,6 +469,7 @@ START_TEST(qemu_front_end_boots_multiboot)
 		mod1_size, mod1_fnv, mod1);
 	check_fw_cfg(&r);
 	check_acpi(&r);
+	check_smbios(&r, 1, 128, "0,1,3,4,16,17,19,32,127");
 	check_test_devices(&r);
 	expect_line(&r, "pctest done");
 	fw_result_free(&r);
@@ -542,7 +561,7 @@ START_TEST(qemu_front_end_cpu)
 	run_argv(off, &r);
 	ck_assert_int_eq(r.status, 1);
 	expect_line(&r, "cpux vmx=0 sse4_2=0 x2apic=1");
-	expect_line(&r, "fwcfgx files=2");          /* no msr_feature_control */
+	expect_line(&r, "fwcfgx files=4");          /* no msr_feature_control */
 	fw_result_free(&r);
 	run_argv(named, &r);
 	ck_assert_int_eq(r.status, 1);
@@ -633,6 +652,8 @@ START_TEST(pc_hole_4g)
 	expect_line(&r, "fwcfg ram_size=0x100000000 nb_cpus=1 max_cpus=1 nographic=0 boot_menu=0 irq0_override=1");
 	expect_line(&r, "fwcfg e820 base=0x0 len=0xc0000000 type=1");
 	expect_line(&r, "fwcfg e820 base=0x100000000 len=0x40000000 type=1");
+	/* One memory device, two mapped ranges: below 3 GiB, from 4 GiB. */
+	check_smbios(&r, 1, 4096, "0,1,3,4,16,17,19,19,32,127");
 	fw_result_free(&r);
 	snprintf(snap, sizeof(snap), "%s/hole.cbor", dir);
 	snprintf(sarg, sizeof(sarg), "--snapshot=%s", snap);

@@ -82,7 +82,8 @@ END_TEST
 
 /* The whole boot, up to the missing root file system: the early console
  * replays the banner, the command line from boot_params and the e820
- * table the loader wrote (docs/boot.md); the kernel parses vmxbox's ACPI
+ * table the loader wrote (docs/boot.md); the kernel finds the SMBIOS
+ * entry point in the F segment and names the machine; it parses vmxbox's ACPI
  * tables (MADT, overrides), routes the PIT through IOAPIC pin 2 (its
  * check_timer() test of timer interrupts), finds the i440FX on the PCI
  * bus and the host bridge windows of the DSDT's _CRS, the RTC and COM1
@@ -103,6 +104,8 @@ START_TEST(kernel_boots_to_the_root_mount)
 		"] BIOS-e820: [mem 0x00000000000f0000-0x00000000000fffff] reserved\r\n",
 		"] BIOS-e820: [mem 0x0000000000100000-0x000000001fffffff] usable\r\n",
 		"] printk: bootconsole [earlyser0] enabled\r\n",
+		"] SMBIOS 2.8 present.\r\n",
+		"] DMI: vmxbox vmxbox PC, BIOS vmxbox 01/01/2025\r\n",
 		"] ACPI: RSDP 0x00000000000F0000 000024 (v02 VMXBOX)\r\n",
 		"] IOAPIC[0]: apic_id 0, version 32, address 0xfec00000, GSI 0-23\r\n",
 		"] ACPI: INT_SRC_OVR (bus 0 bus_irq 0 global_irq 2 dfl dfl)\r\n",
@@ -127,7 +130,7 @@ START_TEST(kernel_boots_to_the_root_mount)
 	};
 	static const char *const bad[] = { "WARNING:", "BUG:",
 					   "unchecked MSR access", "[Firmware Bug]",
-					   "Disabled fast string", NULL };
+					   "Disabled fast string", "DMI not present", NULL };
 	struct fw_result r;
 
 	boot(KERNEL_INSNS, " panic=-1", 77, &r);

@@ -188,13 +188,13 @@ static uint64_t insns_of(const char *err)
 }
 
 /* What a snapshot holds of the timers: PIT channel 0 counting, an RTC
- * interrupt enabled. */
+ * interrupt enabled; of pc-testdev: the value its test wrote to iomem. */
 static void snapshot_timers(const char *file, uint64_t *bytes, bool *pit,
-			    bool *rtc)
+			    bool *rtc, bool *iomem)
 {
 	char err[256];
 	struct snapshot_machine *s = snapshot_read_file(file, err, sizeof(err));
-	const struct snap_kv *ch0, *cmos;
+	const struct snap_kv *ch0, *cmos, *mem;
 
 	ck_assert_msg(s, "%s: %s", file, err);
 	ck_assert(snap_kv_get_u64(&snap_device_find(s, "uart0")->st, "bytes_out", bytes));
@@ -203,30 +203,42 @@ static void snapshot_timers(const char *file, uint64_t *bytes, bool *pit,
 	ck_assert(ch0 && ch0->len == 32 && cmos && cmos->len == 128);
 	*pit = ch0->bytes[4] == 2 && (ch0->bytes[14] & 2);
 	*rtc = cmos->bytes[0x0b] & 0x70;
+	/* pc-testdev's iomem after the PCI section wrote it. */
+	mem = snap_kv_find(&snap_device_find(s, "pc_testdev")->st, "iomem");
+	ck_assert(mem && mem->len == 0x10000);
+	*iomem = mem->bytes[3] == 0xde;
 	snapshot_free(s);
 }
 
 /* Snapshots taken all along the interrupt and timer tests (PIT and RTC
- * timers armed, interrupts in service) restore and finish exactly: the
- * same remaining output, exit status and instruction count. */
+ * timers armed, interrupts in service, pc-testdev's IRQ lines driving the
+ * 8259 and the I/O APIC, its scratch register and iomem written) restore
+ * and finish exactly: the same remaining output, exit status and
+ * instruction count. */
 START_TEST(snapshots_restore_exactly)
 {
 	const char *prog = getenv("VMXBOX"), *k = getenv("PCTEST32");
 	const char *ref_args[] = { prog, "run", "--engine=interp", "-v",
-				   "--debug-exit=qemu", "--append=irq", k, NULL };
+				   "--debug-exit=qemu", "--device=pc-testdev",
+				   "--append=irq", k, NULL };
 	char dir[] = "/tmp/pcirq-snap.XXXXXX", snaparg[64], onarg[400], file[80];
 	const char *snap_args[] = { prog, "run", "--engine=interp", "-v",
-				    "--debug-exit=qemu", "--append=irq",
-				    snaparg, onarg, k, NULL };
+				    "--debug-exit=qemu", "--device=pc-testdev",
+				    "--append=irq", snaparg, onarg, k, NULL };
 	struct fw_result ref, r;
 	uint64_t n, bytes;
-	unsigned pit = 0, rtc = 0;
+	unsigned pit = 0, rtc = 0, iomem = 0;
 	const unsigned points = 16;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	run_argv(ref_args, &ref);
 	n = insns_of(ref.err);
 	ck_assert_msg(ref.status == 1 && n > 1000, "status %d\n%s", ref.status, ref.err);
+	/* The pc-testdev sections ran: IRQ lines through the 8259 and the
+	 * I/O APIC, and its state at the end. */
+	expect_line(&ref, common[0]);
+	expect_line(&ref, "irq ioapic level count=2 remote_irr_in_handler=1 remote_irr_after=0");
+	expect_line(&ref, "pctestdev kept port=0xcdef5678 iomem0=0xdeadbeef iomem40=0x5555cdef iomem41=0x1234567");
 	snprintf(snaparg, sizeof(snaparg), "--snapshot=%s/s", dir);
 	strcpy(onarg, "--snapshot-on=");
 	for (unsigned i = 1; i <= points; i++)
@@ -238,12 +250,13 @@ START_TEST(snapshots_restore_exactly)
 	fw_result_free(&r);
 	for (unsigned i = 1; i <= points; i++) {
 		const char *res_args[] = { prog, "restore", "-v", file, NULL };
-		bool p, t;
+		bool p, t, io;
 
 		snprintf(file, sizeof(file), "%s/s.%u", dir, i);
-		snapshot_timers(file, &bytes, &p, &t);
+		snapshot_timers(file, &bytes, &p, &t, &io);
 		pit += p;
 		rtc += t;
+		iomem += io;
 		run_argv(res_args, &r);
 		ck_assert_msg(r.status == ref.status, "%s: status %d\n%s", file,
 			      r.status, r.err);
@@ -255,8 +268,9 @@ START_TEST(snapshots_restore_exactly)
 		unlink(file);
 	}
 	rmdir(dir);
-	ck_assert_msg(pit >= 1 && rtc >= 1, "snapshots with the PIT armed: %u, an RTC interrupt enabled: %u",
-		      pit, rtc);
+	ck_assert_msg(pit >= 1 && rtc >= 1 && iomem >= 1,
+		      "snapshots with the PIT armed: %u, an RTC interrupt enabled: %u, pc-testdev's iomem written: %u",
+		      pit, rtc, iomem);
 	fw_result_free(&ref);
 }
 END_TEST

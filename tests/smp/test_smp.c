@@ -367,7 +367,8 @@ START_TEST(trace_every_vcpu)
 }
 END_TEST
 
-/* vmxbox-qemu -smp 4: the firmware tables a multiboot kernel reads. */
+/* vmxbox-qemu -smp 4: the firmware tables a multiboot kernel reads
+ * (fw_cfg, ACPI MADT, SMBIOS). */
 START_TEST(qemu_smp4_tables)
 {
 	const char *argv[] = { getenv("VMXBOX_QEMU"), "-nodefaults", "-display",
@@ -386,6 +387,8 @@ START_TEST(qemu_smp4_tables)
 		    "acpi madt lapic uid=2 apic_id=2 flags=0x1\n"
 		    "acpi madt lapic uid=3 apic_id=3 flags=0x1\n"
 		    "acpi madt ioapic id=0 addr=0xfec00000 gsi_base=0");
+	/* SMBIOS: one package of 4 cores, as the CPUID topology says. */
+	expect_line(&r, "smbios hw cpus=4 mem_mib=128 mapped_kib=131072");
 	expect_line(&r, "pctest done");
 	fw_result_free(&r);
 }

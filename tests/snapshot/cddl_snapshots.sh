@@ -22,8 +22,10 @@ $VMXBOX run --snapshot="$tmp/demo.cbor" \
 $VMXBOX run --smp=4 --snapshot="$tmp/smp.cbor" \
 	--snapshot-on=insns:3000,insns:400000,insns:1200000,exit \
 	"$FW_SMPVMX" >/dev/null
+# QEMU's pc-testdev (device "pc_testdev").
+$VMXBOX run --device=pc-testdev --snapshot="$tmp/testdev.cbor" "$FW_HELLO" >/dev/null
 n=$(ls "$tmp"/*.cbor | wc -l)
-[ "$n" -ge 10 ] || { echo "only $n snapshots were written"; exit 1; }
+[ "$n" -ge 11 ] || { echo "only $n snapshots were written"; exit 1; }
 $check "$tmp"/*.cbor "$src"/tests/snapshot/data/*.cbor || exit 1
 
 # The validator is not a rubber stamp: a renamed CPU key ("rip" -> "rjp",

@@ -73,6 +73,18 @@ static bool fw_find(const char *name, struct fw_file *out, uint32_t *count)
 	return found;
 }
 
+uint32_t fw_cfg_file(const char *name, void *buf, uint32_t max)
+{
+	struct fw_file f;
+	uint32_t count;
+
+	if (!fw_find(name, &f, &count))
+		return 0;
+	fw_select(f.key);
+	fw_read(buf, f.size < max ? f.size : max);
+	return f.size;
+}
+
 static void print_scalars(void)
 {
 	char sig[5] = { 0 };

@@ -87,8 +87,12 @@ bool cmdline_has(const char *w);
 void test_multiboot(uint32_t magic, uint32_t info);
 void test_linux(uint32_t entry_bits, uint32_t boot_params);
 void test_fw_cfg(void);
+/* fw_cfg file name into buf (at most max bytes); its size, 0 if absent. */
+uint32_t fw_cfg_file(const char *name, void *buf, uint32_t max);
+void test_smbios(void);
 void test_acpi(void);
 void test_pci(void);
+void test_pc_testdev_kept(void);
 /* irq.c, timers.c: with "irq" on the command line. */
 void test_irq(void);
 void test_cpu(void);

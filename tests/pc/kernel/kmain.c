@@ -72,12 +72,14 @@ void kmain(uint32_t magic, uint32_t info)
 	print_cpuid();
 	test_fw_cfg();
 	test_acpi();
+	test_smbios();
 	test_pci();
 	test_power_ports();
 	if (cmdline_has("irq"))
 		test_irq();
 	if (cmdline_has("cpu"))
 		test_cpu();
+	test_pc_testdev_kept();
 	kputs("pctest done\n");
 	power_exit();
 	outl(0xf4, 0);

@@ -247,6 +247,8 @@ static void use_bars(unsigned d)
 	kputc('\n');
 }
 
+static bool pc_testdev_present;
+
 static void test_pc_testdev(void)
 {
 	volatile uint32_t *iomem = (volatile uint32_t *)0xff000000ull;
@@ -277,6 +279,23 @@ static void test_pc_testdev(void)
 	kputc('\n');
 }
 
+/* At the end of the run: the scratch register and iomem still hold what
+ * test_pc_testdev() left (a snapshot restored in between must bring
+ * them back). */
+void test_pc_testdev_kept(void)
+{
+	volatile uint32_t *iomem = (volatile uint32_t *)0xff000000ull;
+
+	if (!pc_testdev_present)
+		return;
+	kputs("pctestdev kept");
+	kkv_hex("port", inl(0xe0));
+	kkv_hex("iomem0", iomem[0]);
+	kkv_hex("iomem40", iomem[0x40]);
+	kkv_hex("iomem41", iomem[0x41]);
+	kputc('\n');
+}
+
 void test_pci(void)
 {
 	int d;
@@ -296,6 +315,7 @@ void test_pci(void)
 	kputs("pctestdev");
 	kkv_dec("present", inl(0xe0) == 0x5a5a5a5a);
 	kputc('\n');
-	if (inl(0xe0) == 0x5a5a5a5a)
+	pc_testdev_present = inl(0xe0) == 0x5a5a5a5a;
+	if (pc_testdev_present)
 		test_pc_testdev();
 }
