@@ -7,8 +7,9 @@
  * through trampoline.S and reporting its CPUID initial APIC ID, x2APIC
  * ID and local APIC ID, fixed IPIs from the BSP waking APs halted with
  * interrupts on, NMIs, and locked increments from every CPU at once
- * adding up exactly, and code modified by one CPU running anew on every
- * CPU that had run (and cached the decode of) the old bytes.  With
+ * adding up exactly, code modified by one CPU running anew on every
+ * CPU that had run (and cached the decode of) the old bytes, and TSC
+ * values that never go backwards from one CPU to another.  With
  * --append=halt the BSP halts at the end instead
  * of exiting, so that every vCPU is halted for good.  The APs never
  * print: the BSP reports everything, so the output is the same whatever
@@ -18,6 +19,7 @@
 
 #define VEC_IPI		0x30
 #define LOCK_ITERS	20000
+#define TSC_ITERS	3000
 
 struct ap_report {
 	uint32_t cpuid_apic;	/* CPUID.1:EBX[31:24] */
@@ -51,6 +53,46 @@ static uint32_t xmod_call(void)
 	uint32_t (*fn)(void) = (uint32_t (*)(void))(uintptr_t)patch_code;
 
 	return fn();
+}
+
+/*
+ * TSC synchronization as Linux checks it (check_tsc_warp): under a lock,
+ * each CPU reads the TSC and compares it with the last value any CPU
+ * read; a smaller one is a warp.  Through RDTSC, RDTSCP and
+ * RDMSR(IA32_TSC) in turn.
+ */
+static volatile uint32_t tsc_lock;
+static volatile uint64_t tsc_last, tsc_warps, tsc_reads;
+
+static uint64_t read_tsc(unsigned i)
+{
+	uint32_t lo, hi, aux;
+
+	switch (i % 3) {
+	case 0:
+		return rdtsc();
+	case 1:
+		asm volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+		return (uint64_t)hi << 32 | lo;
+	default:
+		return rdmsr(0x10);
+	}
+}
+
+static void tsc_warp_check(void)
+{
+	for (unsigned i = 0; i < TSC_ITERS; i++) {
+		uint64_t now;
+
+		while (__atomic_exchange_n(&tsc_lock, 1, __ATOMIC_ACQUIRE))
+			asm volatile("pause");
+		now = read_tsc(i);
+		if (now < tsc_last)
+			tsc_warps++;
+		tsc_last = now;
+		tsc_reads++;
+		__atomic_store_n(&tsc_lock, 0, __ATOMIC_RELEASE);
+	}
 }
 
 /* CPU 1's part (ap_start), asked for step by step through xmod_req. */
@@ -133,6 +175,7 @@ void ap_start(uint32_t id)
 		asm volatile("pause");
 	for (unsigned i = 0; i < LOCK_ITERS; i++)
 		__atomic_add_fetch(&counter, 1, __ATOMIC_SEQ_CST);
+	tsc_warp_check();
 	__atomic_add_fetch(&done, 1, __ATOMIC_SEQ_CST);
 	/* Halted with interrupts off: only an NMI reaches it. */
 	for (;;)
@@ -213,8 +256,11 @@ static void test_locked(unsigned n)
 	go = 1;
 	for (unsigned i = 0; i < LOCK_ITERS; i++)
 		__atomic_add_fetch(&counter, 1, __ATOMIC_SEQ_CST);
+	tsc_warp_check();
 	report(wait_for(&done, n - 1), "all cpus done");
 	expect_eq(counter, (uint64_t)n * LOCK_ITERS, "locked increments add up");
+	expect_eq(tsc_reads, (uint64_t)n * TSC_ITERS, "tsc reads under the lock");
+	expect_eq(tsc_warps, 0, "tsc never goes backwards across cpus");
 }
 
 /* An NMI IPI reaches an AP halted with interrupts off. */

@@ -123,6 +123,16 @@ struct engine_config {
 	 * scheduler moves it (idle_until) while the other vCPUs run.
 	 */
 	bool smp;
+	/*
+	 * SMP: the latest virtual time of the other vCPUs (the machine's
+	 * scheduler runs them one after the other, each up to the end of a
+	 * round, so one that ran earlier in the round is ahead).  A read of
+	 * the TSC first moves this vCPU's time up to it: TSC values read on
+	 * different vCPUs never go backwards, as on hardware whose TSCs are
+	 * synchronized (docs/smp.md).  NULL: one vCPU.
+	 */
+	uint64_t (*peers_time)(void *opaque);
+	void *peers_time_opaque;
 	/* An application processor: INIT puts it in the wait-for-SIPI state
 	 * instead of restarting it at the reset vector (SDM Vol. 3A 9.4.1,
 	 * 11.6.1 "INIT"). */

@@ -241,6 +241,10 @@ static int create_vcpu_engine(struct machine *m, struct machine_vcpu *v,
 	ec.model.apic_id = v->index;
 	ec.intc = (struct cpu_intc){ &lapic_intc_ops, v->lapic };
 	ec.clock = &m->clock;
+	if (m->n_cpus > 1) {
+		ec.peers_time = smp_peers_time;
+		ec.peers_time_opaque = v;
+	}
 	ec.fpu_error = isa_irq_ferr;      /* FERR# -> IRQ 13 (pc_isa.h) */
 	ec.fpu_error_opaque = &m->isa.irq;
 	/* The VMX layer (src/vmx/) sees every interceptable event when VMX

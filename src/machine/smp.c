@@ -20,6 +20,27 @@ void smp_save_clock_hooks(struct machine *m, struct machine_vcpu *v)
 	v->clock_changed_opaque = m->clock.changed_opaque;
 }
 
+/* The latest virtual time of the vCPUs other than opaque's (engine.h
+ * peers_time): its TSC reads catch up with it. */
+uint64_t smp_peers_time(void *opaque)
+{
+	const struct machine_vcpu *self = opaque;
+	const struct machine *m = self->m;
+	uint64_t latest = 0;
+
+	for (unsigned i = 0; i < m->n_cpus; i++) {
+		const struct machine_vcpu *v = m->cpu[i];
+		uint64_t t;
+
+		if (!v || v == self || !v->clock_read)
+			continue;
+		t = v->clock_read(v->clock_read_opaque);
+		if (t > latest)
+			latest = t;
+	}
+	return latest;
+}
+
 /* The clock reads the running vCPU's time and cuts its batches. */
 void smp_use_clock(struct machine *m, struct machine_vcpu *v)
 {

@@ -77,6 +77,7 @@ int smp_create_aps(struct machine *m, char *err, size_t errlen);
 void smp_destroy(struct machine *m);
 /* Remember the clock hooks vCPU v's engine just installed. */
 void smp_save_clock_hooks(struct machine *m, struct machine_vcpu *v);
+uint64_t smp_peers_time(void *opaque);
 void smp_use_clock(struct machine *m, struct machine_vcpu *v);
 
 /* Run every vCPU until a stop, the limit, a shutdown or an error, or

@@ -56,6 +56,23 @@ static bool msr_in_model(const struct interp *ip, uint32_t idx)
 	return true;
 }
 
+/*
+ * SMP: catch up with the vCPUs that ran ahead in this round before the
+ * TSC is read (engine.h peers_time), also for L2 (TSC offsetting and
+ * scaling apply to the caught-up value) and for RDMSR(IA32_TSC).
+ */
+static void tsc_catch_up(struct interp *ip)
+{
+	uint64_t peers, now;
+
+	if (!ip->cfg.peers_time)
+		return;
+	peers = ip->cfg.peers_time(ip->cfg.peers_time_opaque);
+	now = ip->s.tsc - ip->s.msr.tsc_adjust;     /* virtual time */
+	if (now < peers)
+		ip->s.tsc += peers - now;
+}
+
 void sys_rdmsr(struct interp *ip, const struct insn *in)
 {
 	uint32_t idx = (uint32_t)ip->s.gpr[GPR_RCX];
@@ -63,6 +80,8 @@ void sys_rdmsr(struct interp *ip, const struct insn *in)
 	uint64_t v;
 
 	require_cpl0(ip);
+	if (idx == MSR_IA32_TSC)
+		tsc_catch_up(ip);
 	sys_icpt_fill(ip, in, &ic, ICPT_RDMSR);
 	ic.u.msr.index = idx;
 	if (sys_intercept(ip, &ic) == ICPT_EMULATED) {
@@ -153,6 +172,7 @@ static void tsc_read(struct interp *ip, const struct insn *in, enum icpt_kind k)
 
 	if ((ip->s.cr4 & CR4_TSD) && cpu_cpl(&ip->s) > 0)
 		interp_raise_gp0(ip);
+	tsc_catch_up(ip);
 	sys_icpt_fill(ip, in, &ic, k);
 	if (sys_intercept(ip, &ic) == ICPT_EMULATED) {
 		sys_done(ip, in);
