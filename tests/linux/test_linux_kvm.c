@@ -5,7 +5,7 @@
  * loads kvm_intel on vmxbox's emulated VMX, and kvm-hello runs a real-mode
  * L2 under it that prints "hello from L2" and halts.
  *
- *   test_linux_kvm MK_SCRIPT [sanitized|reduced]
+ *   test_linux_kvm MK_SCRIPT [sanitized|reduced|smp2]
  *
  * MK_SCRIPT (tools/mk-linux-initramfs) fetches the Debian packages into a
  * cache and prints the paths of the kernel (bzImage), the initramfs and
@@ -20,7 +20,10 @@
  * under Linux's KVM under vmxbox, in the middle of "hello from L2"); the
  * restored machine must finish exactly as the run did.  With "reduced"
  * the boot runs on a CPU without EPT, VPID, unrestricted guest and APICv,
- * so KVM takes its shadow-paging path (docs/linux.md).
+ * so KVM takes its shadow-paging path (docs/linux.md).  With "smp2" the
+ * machine has two vCPUs (docs/smp.md): Linux brings up the AP, keeps the
+ * TSC as its clocksource (the TSCs stay synchronized) and KVM loads with
+ * both CPUs' VMX.
  */
 #include <check.h>
 #include <stdbool.h>
@@ -76,6 +79,7 @@ static void expect_none(const char *out, const char *const *bad)
  * tests/linux/kvm-hello.c): one CPU with the vmx flag, the modules load,
  * /dev/kvm appears, L2's 14 OUTs and its HLT reach kvm-hello as KVM exits,
  * and the machine powers off through ACPI (status 0). */
+#define CPUS_LINE 3   /* transcript[CPUS_LINE] names the CPU count */
 static const char *const transcript[] = {
 	"] Command line: " CMDLINE "\r\n",
 	"] smpboot: CPU0: Intel vmxbox virtual x86-64 CPU",
@@ -96,7 +100,8 @@ static const char *const transcript[] = {
 static const char *const bad[] = {
 	"WARNING:", "BUG:", "unchecked MSR access", "[Firmware Bug]",
 	"VMX not supported", "disabled by bios", "kvm: CPU", "Oops",
-	"should not exist", "need to be called", NULL
+	"should not exist", "need to be called", "Marking TSC unstable",
+	"TSC warp", NULL
 };
 
 /* The reduced VMX of the second test: KVM's shadow paging (no EPT), no
@@ -107,11 +112,14 @@ static const char *const reduced_off[] = {
 	"ept_ad", "pml", NULL
 };
 
-/* Boot vmlinux with the initramfs; cpu (--cpu=...) and snap (a
- * --snapshot=... taken at L2's 5th I/O exit) may be NULL. */
-static void boot(const char *cpu, const char *snap, struct fw_result *r)
+/* Boot vmlinux with the initramfs on cpus vCPUs; cpu (--cpu=...) and
+ * snap (a --snapshot=... taken at L2's 5th I/O exit) may be NULL. */
+static void boot(const char *cpu, const char *snap, unsigned cpus,
+		 struct fw_result *r)
 {
 	char insns[64], append[256], snapopt[128], cpuopt[128], initrdopt[4200];
+	char smpopt[32], cpus_line[64];
+	const char *expect[sizeof(transcript) / sizeof(transcript[0])];
 	const char *argv[16] = { getenv("VMXBOX"), "run", "--engine=interp",
 				 "--mem=512M", append, initrdopt, insns };
 	unsigned n = 7;
@@ -123,6 +131,10 @@ static void boot(const char *cpu, const char *snap, struct fw_result *r)
 		snprintf(cpuopt, sizeof(cpuopt), "--cpu=%s", cpu);
 		argv[n++] = cpuopt;
 	}
+	if (cpus > 1) {
+		snprintf(smpopt, sizeof(smpopt), "--smp=%u", cpus);
+		argv[n++] = smpopt;
+	}
 	if (snap) {
 		snprintf(snapopt, sizeof(snapopt), "--snapshot=%s", snap);
 		argv[n++] = snapopt;
@@ -133,7 +145,11 @@ static void boot(const char *cpu, const char *snap, struct fw_result *r)
 	ck_assert_msg(!r->timed_out, "timed out:\n%s\n%s", tail(r->out), r->err);
 	ck_assert_msg(r->status == 0, "status %d\nstdout:\n%s\nstderr:\n%s",
 		      r->status, tail(r->out), r->err);
-	expect_in_order(r->out, r->err, transcript);
+	memcpy(expect, transcript, sizeof(expect));
+	snprintf(cpus_line, sizeof(cpus_line), " up, %u CPU(s), vmx flag: %u\r\n",
+		 cpus, cpus);
+	expect[CPUS_LINE] = cpus_line;
+	expect_in_order(r->out, r->err, expect);
 	expect_none(r->out, bad);
 }
 
@@ -162,7 +178,7 @@ START_TEST(linux_kvm_hello)
 	fd = mkstemp(snap);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
-	boot(NULL, snap, &r);
+	boot(NULL, snap, 1, &r);
 	/* KVM saw vmxbox's whole VMX. */
 	for (const char *const *f = reduced_off; *f; f++)
 		ck_assert_msg(has_vmx_flag(r.out, *f), "no %s in the vmx flags", *f);
@@ -198,9 +214,25 @@ START_TEST(linux_kvm_hello_reduced)
 {
 	struct fw_result r;
 
-	boot(REDUCED_CPU, NULL, &r);
+	boot(REDUCED_CPU, NULL, 1, &r);
 	for (const char *const *f = reduced_off; *f; f++)
 		ck_assert_msg(!has_vmx_flag(r.out, *f), "%s in the vmx flags", *f);
+	fw_result_free(&r);
+}
+END_TEST
+
+/* Two vCPUs: the AP comes up, the TSC stays Linux's clocksource, KVM
+ * finds VMX on both CPUs and kvm-hello's L2 runs on whichever CPU the
+ * scheduler of L1 picks. */
+START_TEST(linux_kvm_hello_smp2)
+{
+	struct fw_result r;
+
+	boot(NULL, NULL, 2, &r);
+	ck_assert_msg(strstr(r.out, "smp: Brought up 1 node, 2 CPUs\r\n"),
+		      "the AP did not come up:\n%s", tail(r.out));
+	ck_assert_msg(strstr(r.out, "clocksource: Switched to clocksource tsc"),
+		      "the TSC is not the clocksource:\n%s", tail(r.out));
 	fw_result_free(&r);
 }
 END_TEST
@@ -234,7 +266,7 @@ int main(int argc, char **argv)
 	int failed;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s MK_SCRIPT [sanitized|reduced]\n", argv[0]);
+		fprintf(stderr, "usage: %s MK_SCRIPT [sanitized|reduced|smp2]\n", argv[0]);
 		return 2;
 	}
 	if (argc > 2 && !strcmp(argv[2], "sanitized")) {
@@ -249,6 +281,8 @@ int main(int argc, char **argv)
 	tcase_set_timeout(tc, 2 * TIMEOUT_S + 60);
 	if (argc > 2 && !strcmp(argv[2], "reduced"))
 		tcase_add_test(tc, linux_kvm_hello_reduced);
+	else if (argc > 2 && !strcmp(argv[2], "smp2"))
+		tcase_add_test(tc, linux_kvm_hello_smp2);
 	else
 		tcase_add_test(tc, linux_kvm_hello);
 	suite_add_tcase(s, tc);
