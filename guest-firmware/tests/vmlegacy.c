@@ -46,6 +46,8 @@ uint64_t leg_mem64;
 uint32_t leg_launch_flags[L_COUNT], leg_launch_val[L_COUNT];
 uint32_t leg_entered[L_COUNT], leg_alias[L_COUNT];
 uint32_t leg_marker = 0x5a5a1234;
+/* The host PDPT's entry 1: its address, the guest's value, its own. */
+uint32_t leg_pdpt1_addr, leg_pdpt1_alias, leg_pdpt1_orig;
 /* The task-switch part: filled by C, read by the 32-bit code... */
 struct __attribute__((packed)) { uint16_t limit; uint32_t base; }
 	leg_task_gdtr, leg_task_old_gdtr;
@@ -165,13 +167,22 @@ asm(".data\n"
     "	FL 7\n"
     "5:\n"
     "	LAUNCH 0\n"
+    /* The exit of LAUNCH 0 loaded the host's PDPTEs.  Now the host's
+     * PDPT in memory maps 1-2 GiB onto low RAM (the guest's entry 1);
+     * without a MOV to CR3 the PDPTE registers keep the old entry (SDM
+     * 4.4.1), so the alias reads of the failing launches below stay
+     * unbacked.  The first of them is fw_vmlegacy_restore's snapshot. */
+    "	movl leg_pdpt1_alias, %eax; movl leg_pdpt1_addr, %ecx\n"
+    "	movl %eax, (%ecx)\n"
     "	LAUNCH 1\n"
     "	LAUNCH 2\n"
     "	LAUNCH 3\n"
     "	LAUNCH 4\n"
     "	LAUNCH 5\n"
     "	vmclear leg_vmcs\n"
-    "9:	vmxoff\n"
+    "9:	movl leg_pdpt1_orig, %eax; movl leg_pdpt1_addr, %ecx\n"
+    "	movl %eax, (%ecx)\n"
+    "	vmxoff\n"
     "	ret\n"
     /* Hardware task switching (SDM 8.3, 8.4), outside VMX operation:
      * a GDT with TSS A (0x38) and TSS B (0x40); LTR A, CALL B, B records
@@ -299,6 +310,8 @@ static void check_launches(void)
 		[L_SS_NULL] = "32-bit host with a null ss selector",
 	};
 
+	bool all_unbacked = true;
+
 	test_section("vm entry from outside ia-32e mode");
 	if (test_result(leg_entered[L_BASE], "valid 32-bit host and pae "
 			"guest enter", "flags 0x%x error %u",
@@ -311,6 +324,10 @@ static void check_launches(void)
 	}
 	expect_eq(leg_alias[L_HOST64], 0xffffffffu,
 		  "1-2 gib is unbacked through the host pdptes");
+	for (unsigned i = L_HOST64; i < L_COUNT; i++)
+		all_unbacked &= leg_alias[i] == 0xffffffffu;
+	report(all_unbacked, "pdpt entry 1 changed in memory, no mov to cr3: "
+	       "the walks use the pdpte registers");
 	for (unsigned i = L_HOST64; i < L_COUNT; i++) {
 		char name[80];
 
@@ -601,6 +618,9 @@ int main(void)
 	leg_cr3_pae = (uint32_t)(uint64_t)host_pdpt;
 	leg_cr3_long = (uint32_t)read_cr3();
 	leg_mem64 = ~0ULL;
+	leg_pdpt1_addr = (uint32_t)(uint64_t)&host_pdpt[1];
+	leg_pdpt1_alias = (uint32_t)guest_pdpt[1];
+	leg_pdpt1_orig = (uint32_t)host_pdpt[1];
 	prepare_tasks();
 	if (abort2)
 		arm_abort2();

@@ -26,6 +26,17 @@ static struct fw_result run;
 static bool ran;
 static char engine_arg[32] = "--engine=interp";
 
+/* VMXBOX_FW_RESTORE=EVENT: the run also writes a snapshot at EVENT
+ * (--snapshot-on), and restored_run_matches restores it. */
+static char snap_dir[64], snap_path[96], snap_on[96];
+
+static const char *restore_event(void)
+{
+	const char *e = getenv("VMXBOX_FW_RESTORE");
+
+	return e && *e ? e : NULL;
+}
+
 static int run_on(const char *engine, struct fw_result *r)
 {
 	char *argv[32];
@@ -34,7 +45,11 @@ static int run_on(const char *engine, struct fw_result *r)
 	argv[n++] = g_argv[1];
 	argv[n++] = "run";
 	argv[n++] = (char *)engine;
-	for (int i = 5; i < g_argc && n < 30; i++)
+	if (restore_event() && snap_path[0]) {
+		argv[n++] = snap_path;
+		argv[n++] = snap_on;
+	}
+	for (int i = 5; i < g_argc && n < 28; i++)
 		argv[n++] = g_argv[i];
 	argv[n++] = g_argv[2];
 	argv[n] = NULL;
@@ -136,6 +151,37 @@ START_TEST(no_failure_lines)
 }
 END_TEST
 
+/*
+ * VMXBOX_FW_RESTORE: `vmxbox restore` of the snapshot taken at the event
+ * ends with the run's exit status and prints exactly what the run printed
+ * after that point (the tail of its output): everything the rest of the
+ * program depends on survived the snapshot.
+ */
+START_TEST(restored_run_matches)
+{
+	char file[100];
+	char *argv[] = { g_argv[1], "restore", file, NULL };
+	struct fw_result r;
+
+	if (!restore_event())
+		return;
+	run_once();
+	snprintf(file, sizeof(file), "%s", snap_path + strlen("--snapshot="));
+	ck_assert_int_eq(fw_run(argv, 240, &r), 0);
+	ck_assert_msg(r.status == atoi(g_argv[4]),
+		      "restore: exit status %d, expected %s\nstderr:\n%s",
+		      r.status, g_argv[4], r.err);
+	ck_assert_msg(r.out_len > 0 && r.out_len < run.out_len &&
+		      !memcmp(run.out + run.out_len - r.out_len, r.out,
+			      r.out_len),
+		      "restored output is not the tail of the run's:\n--- run\n"
+		      "%s--- restored\n%s", run.out, r.out);
+	fw_result_free(&r);
+	unlink(file);
+	rmdir(snap_dir);
+}
+END_TEST
+
 /* kvm: the same bytes on the serial port as the interpreter's run. */
 START_TEST(same_output_as_interp)
 {
@@ -180,6 +226,17 @@ int main(int argc, char **argv)
 	}
 	g_argc = argc;
 	g_argv = argv;
+	if (restore_event()) {
+		snprintf(snap_dir, sizeof(snap_dir), "/tmp/fw-restore-XXXXXX");
+		if (!mkdtemp(snap_dir)) {
+			perror("mkdtemp");
+			return 1;
+		}
+		snprintf(snap_path, sizeof(snap_path), "--snapshot=%s/s.snap",
+			 snap_dir);
+		snprintf(snap_on, sizeof(snap_on), "--snapshot-on=%s",
+			 restore_event());
+	}
 	if (eng && *eng)
 		snprintf(engine_arg, sizeof(engine_arg), "--engine=%s", eng);
 	if (!run_once()) {
@@ -198,6 +255,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, expected_lines);
 	tcase_add_test(tc, no_failure_lines);
 	tcase_add_test(tc, expected_stderr_lines);
+	tcase_add_test(tc, restored_run_matches);
 	if (strcmp(engine_arg, "--engine=interp"))
 		tcase_add_test(tc, same_output_as_interp);
 	suite_add_tcase(s, tc);
