@@ -55,6 +55,17 @@ bool cli_gdb_finish(const char *cmd, struct machine_config *cfg);
 bool cli_gdb_parse(const char *cmd, int which, const char *arg,
 		   struct machine_config *cfg);
 
+/* A serial port's output as vmxbox-qemu's -serial and run's --serialN
+ * take it: stdio (or mon:stdio, -), null or none, file:PATH, or (plain)
+ * PATH when plain_path.  0 with *fd set (1 for stdio, an open file), -1
+ * for an unknown form, or an errno value when the file cannot be opened.
+ * *absent: "none" (vmxbox-qemu: no such port). */
+int cli_serial_open(const char *spec, bool plain_path, int *fd, bool *absent);
+
+/* --serialN=DEST (run, restore): COMn present, its output opened. */
+bool cli_serial_option(const char *cmd, unsigned n, const char *dest,
+		       struct machine_config *cfg);
+
 /* "vmxbox <cmd>: <message>" on stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -2,6 +2,8 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <stdarg.h>
@@ -127,5 +129,47 @@ bool cli_gdb_finish(const char *cmd, struct machine_config *cfg)
 			  cfg->engine);
 		return false;
 	}
+	return true;
+}
+
+int cli_serial_open(const char *spec, bool plain_path, int *fd, bool *absent)
+{
+	const char *path = NULL;
+
+	*absent = !strcmp(spec, "none");
+	if (!strcmp(spec, "stdio") || !strcmp(spec, "mon:stdio") ||
+	    (plain_path && !strcmp(spec, "-"))) {
+		*fd = 1;
+		return 0;
+	}
+	if (!strcmp(spec, "null") || !strcmp(spec, "none"))
+		path = "/dev/null";
+	else if (!strncmp(spec, "file:", 5) && spec[5])
+		path = spec + 5;
+	else if (plain_path && *spec)
+		path = spec;
+	if (!path)
+		return -1;
+	*fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	return *fd < 0 ? errno : 0;
+}
+
+bool cli_serial_option(const char *cmd, unsigned n, const char *dest,
+		       struct machine_config *cfg)
+{
+	bool absent;
+	int fd, ret = cli_serial_open(dest, true, &fd, &absent);
+
+	if (ret < 0 || absent) {
+		cli_error(cmd, "--serial%u=%s: expected a file PATH, file:PATH, null or -",
+			  n, dest);
+		return false;
+	}
+	if (ret > 0) {
+		cli_error(cmd, "--serial%u=%s: %s", n, dest, strerror(ret));
+		return false;
+	}
+	cfg->com_on[n - 2] = true;
+	cfg->com_fd[n - 2] = fd;
 	return true;
 }

@@ -74,6 +74,9 @@ static const char restore_usage[] =
 "                            default: the snapshot's run option)\n"
 "  --timeout=SECONDS         stop after SECONDS of wall time\n"
 "  --clock=virtual|host      guest time (default virtual; docs/platform.md)\n"
+"  --serial2=DEST ... --serial4=DEST  where COM2-COM4 write (a file PATH,\n"
+"                            file:PATH, null or -; default null); only\n"
+"                            for ports the snapshot's machine has\n"
 "  --snapshot=PATH           take snapshots again (see vmxbox run)\n"
 "  --snapshot-on=EVENT       exit, insns:N, vmexit:REASON[:K],\n"
 "                            vmentry-fail, triple-fault, signal (SIGUSR1)\n"
@@ -94,13 +97,17 @@ static const char restore_usage[] =
 "\n"
 "Exit status: as vmxbox run; 1 if FILE is not a valid snapshot.\n";
 
-enum { OPT_ENGINE = 256, OPT_MAX_INSNS, OPT_TIMEOUT, OPT_CLOCK, OPT_PAUSED };
+enum { OPT_ENGINE = 256, OPT_MAX_INSNS, OPT_TIMEOUT, OPT_CLOCK, OPT_PAUSED,
+       OPT_SERIAL2, OPT_SERIAL3, OPT_SERIAL4 };
 
 static const struct option restore_options[] = {
 	{ "engine", required_argument, NULL, OPT_ENGINE },
 	{ "max-insns", required_argument, NULL, OPT_MAX_INSNS },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "clock", required_argument, NULL, OPT_CLOCK },
+	{ "serial2", required_argument, NULL, OPT_SERIAL2 },
+	{ "serial3", required_argument, NULL, OPT_SERIAL3 },
+	{ "serial4", required_argument, NULL, OPT_SERIAL4 },
 	{ "snapshot", required_argument, NULL, CLI_OPT_SNAPSHOT },
 	{ "snapshot-on", required_argument, NULL, CLI_OPT_SNAPSHOT_ON },
 	CLI_GDB_LONG_OPTIONS,
@@ -162,6 +169,10 @@ static bool restore_option(int c, struct restore_args *a,
 			return true;
 		cli_error("restore", "--clock=%s: expected virtual or host", optarg);
 		return false;
+	case OPT_SERIAL2:
+	case OPT_SERIAL3:
+	case OPT_SERIAL4:
+		return cli_serial_option("restore", c - OPT_SERIAL2 + 2, optarg, cfg);
 	case CLI_OPT_SNAPSHOT:
 	case CLI_OPT_SNAPSHOT_ON:
 		return cli_snapshot_option("restore", c, optarg, cfg);
@@ -200,6 +211,19 @@ static int make_config(const struct snapshot_machine *s,
 	cfg->smp = s->n_cpus;
 	/* Optional devices exist when the snapshot holds their state. */
 	cfg->pc_testdev = snap_device_find(s, "pc_testdev") != NULL;
+	for (unsigned k = 1; k < 4; k++) {
+		char name[8];
+		bool has;
+
+		snprintf(name, sizeof(name), "uart%u", k);
+		has = snap_device_find(s, name) != NULL;
+		if (cfg->com_on[k - 1] && !has) {
+			cli_error("restore", "--serial%u: the snapshot's machine has no COM%u",
+				  k + 1, k + 1);
+			return VMXBOX_EXIT_USAGE;
+		}
+		cfg->com_on[k - 1] = has;
+	}
 	opt = snap_config_option(&s->config, "vmx");
 	if (opt)
 		cfg->vmx = !strcmp(opt, "on");

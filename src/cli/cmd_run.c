@@ -43,6 +43,10 @@ static const char run_usage[] =
 "                            (vmxbox ELF64: 255 bytes; multiboot: 64 KiB)\n"
 "  --initrd=FILE[ ARGS]      multiboot module 0 (its string: FILE ARGS)\n"
 "  --module=FILE[ ARGS]      one more multiboot module (repeatable)\n"
+"  --serial2=DEST, --serial3=DEST, --serial4=DEST\n"
+"                            add COM2 (0x2f8, IRQ 3), COM3 (0x3e8, IRQ 4) or\n"
+"                            COM4 (0x2e8, IRQ 3), its output to DEST: a file\n"
+"                            PATH (or file:PATH), null, or - (stdout)\n"
 "  --device=NAME             add a QEMU test device (repeatable): pc-testdev\n"
 "                            (ports 0xe0-0xeb, IRQ ports 0x2000+n, iomem at\n"
 "                            0xff000000) or pci-testdev (at most 4);\n"
@@ -109,6 +113,9 @@ enum {
 	OPT_SMP,
 	OPT_SMP_QUANTUM,
 	OPT_DEVICE,
+	OPT_SERIAL2,
+	OPT_SERIAL3,
+	OPT_SERIAL4,
 };
 
 static const struct option run_options[] = {
@@ -123,6 +130,9 @@ static const struct option run_options[] = {
 	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "module", required_argument, NULL, OPT_MODULE },
 	{ "device", required_argument, NULL, OPT_DEVICE },
+	{ "serial2", required_argument, NULL, OPT_SERIAL2 },
+	{ "serial3", required_argument, NULL, OPT_SERIAL3 },
+	{ "serial4", required_argument, NULL, OPT_SERIAL4 },
 	{ "monitor", required_argument, NULL, OPT_MONITOR },
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "trace-out", required_argument, NULL, OPT_TRACE_OUT },
@@ -373,6 +383,10 @@ static bool parse_option(int c, struct machine_config *cfg)
 		return add_module(cfg, optarg);
 	case OPT_DEVICE:
 		return parse_device(optarg, cfg);
+	case OPT_SERIAL2:
+	case OPT_SERIAL3:
+	case OPT_SERIAL4:
+		return cli_serial_option("run", c - OPT_SERIAL2 + 2, optarg, cfg);
 	case OPT_MONITOR:
 		cfg->monitor_path = optarg;
 		if (*optarg)

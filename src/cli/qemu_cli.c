@@ -6,6 +6,7 @@
  * 0 on a clean end, 1 on any error.
  */
 #include "cli/qemu_cli.h"
+#include "cli/cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +35,7 @@
 
 struct qemu_opts {
 	struct machine_config cfg;
+	unsigned serials;            /* -serial options so far: COM1, COM2, ... */
 	const char *modules[IMAGE_MAX_MODULES];
 	char *initrd_buf;
 	char *cpu_buf;
@@ -75,7 +77,8 @@ static void print_help(void)
 	     "-machine [type=]pc[,accel=kvm|tcg]  -accel kvm|tcg  -enable-kvm\n"
 	     "-device isa-debug-exit[,iobase=N,iosize=N]   -device help\n"
 	     "-device pc-testdev   -device pci-testdev\n"
-	     "-serial stdio|null|none|file:PATH   -nographic -display none -vnc none\n"
+	     "-serial stdio|null|none|file:PATH   COM1; again: COM2, COM3, COM4\n"
+	     "-nographic -display none -vnc none\n"
 	     "-nodefaults -no-reboot -global ... -name ... -chardev stdio,... -mon ...\n"
 	     "-gdb tcp::PORT|tcp:HOST:PORT|unix:PATH   GDB stub (docs/gdb.md)\n"
 	     "-s                -gdb tcp::1234\n"
@@ -340,23 +343,27 @@ static int opt_device(struct qemu_opts *o, const char *arg)
 	return 0;
 }
 
+/* The n-th -serial is COMn (QEMU's serial_hd(n - 1)): COM1 always exists
+ * (none only discards its output), COM2-COM4 exist unless none. */
 static int opt_serial(struct qemu_opts *o, const char *arg)
 {
-	int fd;
+	unsigned k = o->serials++;
+	bool absent;
+	int fd, ret;
 
-	if (!strcmp(arg, "stdio") || !strcmp(arg, "mon:stdio")) {
-		o->cfg.serial_fd = 1;
+	if (k >= 4)
+		return qerr("-serial %s: vmxbox-qemu has 4 serial ports (COM1-COM4)", arg);
+	ret = cli_serial_open(arg, false, &fd, &absent);
+	if (ret < 0)
+		return qerr("-serial %s: vmxbox-qemu supports stdio, null, none, file:PATH", arg);
+	if (ret > 0)
+		return qerr("-serial %s: %s", arg, strerror(ret));
+	if (k == 0) {
+		o->cfg.serial_fd = fd;
 		return 0;
 	}
-	if (!strcmp(arg, "null") || !strcmp(arg, "none"))
-		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	else if (!strncmp(arg, "file:", 5))
-		fd = open(arg + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	else
-		return qerr("-serial %s: vmxbox-qemu supports stdio, null, none, file:PATH", arg);
-	if (fd < 0)
-		return qerr("-serial %s: %s", arg, strerror(errno));
-	o->cfg.serial_fd = fd;
+	o->cfg.com_on[k - 1] = !absent;
+	o->cfg.com_fd[k - 1] = fd;
 	return 0;
 }
 

@@ -49,12 +49,26 @@ static bool thre_int(const struct uart16550 *u)
 	return (u->ier & UART_IER_THRI) && u->thre_ip;
 }
 
-static void update_irq(struct uart16550 *u)
+static bool intrpt(const struct uart16550 *u)
 {
 	bool out2 = (u->mcr & (UART_MCR_OUT2 | UART_MCR_LOOP)) == UART_MCR_OUT2;
 
-	if (u->irq)
-		isa_irq_set(u->irq, u->irq_line, out2 && thre_int(u));
+	return out2 && thre_int(u);
+}
+
+static void update_irq(struct uart16550 *u)
+{
+	bool level = intrpt(u);
+
+	if (!u->irq || level == u->irq_out)
+		return;
+	u->irq_out = level;
+	isa_irq_set(u->irq, u->irq_line, level);
+}
+
+void uart16550_sync_irq(struct uart16550 *u)
+{
+	u->irq_out = intrpt(u);
 }
 
 /* False: the output is blocked and a stop is pending; the write is to be

@@ -18,6 +18,9 @@
  * (MCR bit 3), as the PC wires it; loopback mode (MCR bit 4) disconnects
  * it.  Interrupt-driven drivers (Linux's 8250 for user-space output)
  * depend on it: they fill the 16-byte FIFO and wait for the interrupt.
+ * The UART drives its line only when INTRPT changes, so two ports on one
+ * line (COM1 and COM3 on IRQ 4, COM2 and COM4 on IRQ 3) do not lower
+ * each other's requests by mere register accesses.
  */
 #ifndef VMXBOX_DEVICES_UART16550_H
 #define VMXBOX_DEVICES_UART16550_H
@@ -60,6 +63,7 @@ enum uart_reg {
 struct uart16550 {
 	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
 	uint8_t thre_ip;         /* THR-empty interrupt pending (0/1) */
+	bool irq_out;            /* INTRPT as last driven onto the line */
 	struct isa_irq *irq;     /* NULL: not wired (unit tests) */
 	unsigned irq_line;
 	uint64_t bytes_out;      /* bytes the guest transmitted */
@@ -76,6 +80,9 @@ int uart16550_attach(struct uart16550 *u, struct io_bus *pio, uint16_t base);
 /* Wire INTRPT (through OUT2) to ISA line `line` (COM1: 4). */
 void uart16550_set_irq(struct uart16550 *u, struct isa_irq *irq,
 		       unsigned line);
+/* After loading registers (snapshot): INTRPT as they make it, without
+ * driving the line (the ISA lines' levels are restored with them). */
+void uart16550_sync_irq(struct uart16550 *u);
 /* Have the queued output written soon; never blocks (event loop). */
 void uart16550_push(struct uart16550 *u);
 /* Wait until the output is written, at most max_seconds (0: no limit) or

@@ -277,6 +277,7 @@ void acpi_config_pc(struct acpi_config *c, unsigned nr_cpus, uint64_t ram)
 		 * 1 GiB boundary above RAM. */
 		.pci_hole64_start = (high + (1ull << 30) - 1) & ~((1ull << 30) - 1),
 		.pci_hole64_size = 1ull << 31,
+		.com_ports = 1,            /* COM1 */
 	};
 }
 

@@ -32,6 +32,7 @@ struct acpi_config {
 	uint32_t pci_hole_start;   /* PCI0 _CRS: [this, 0xFEBFFFFF] */
 	uint64_t pci_hole64_start; /* and a 64-bit window (size 0: none) */
 	uint64_t pci_hole64_size;
+	uint8_t com_ports;         /* bit k: COMk+1 exists (PNP0501 _UID k+1) */
 };
 
 /* Guest-physical addresses of what acpi_build() wrote. */

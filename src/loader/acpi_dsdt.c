@@ -23,15 +23,19 @@ static const uint8_t aml_s5[] = {
 struct isa_pnp {
 	const char *name, *hid;
 	unsigned uid;
+	int com;                        /* COMk+1: only if it exists; -1 */
 	struct { uint16_t base; uint8_t len; } io[2];
 	int irq;                        /* -1: none */
 };
 
 static const struct isa_pnp isa_devices[] = {
-	{ "PIC_", "PNP0000", 0, { { 0x20, 2 }, { 0xa0, 2 } }, 2 },
-	{ "TMR_", "PNP0100", 0, { { 0x40, 4 } }, 0 },
-	{ "RTC_", "PNP0B00", 0, { { 0x70, 2 } }, 8 },
-	{ "COM1", "PNP0501", 1, { { 0x3f8, 8 } }, 4 },
+	{ "PIC_", "PNP0000", 0, -1, { { 0x20, 2 }, { 0xa0, 2 } }, 2 },
+	{ "TMR_", "PNP0100", 0, -1, { { 0x40, 4 } }, 0 },
+	{ "RTC_", "PNP0B00", 0, -1, { { 0x70, 2 } }, 8 },
+	{ "COM1", "PNP0501", 1, 0, { { 0x3f8, 8 } }, 4 },
+	{ "COM2", "PNP0501", 2, 1, { { 0x2f8, 8 } }, 3 },
+	{ "COM3", "PNP0501", 3, 2, { { 0x3e8, 8 } }, 4 },
+	{ "COM4", "PNP0501", 4, 3, { { 0x2e8, 8 } }, 3 },
 };
 
 static void isa_device(struct aml *a, const struct isa_pnp *d)
@@ -82,7 +86,9 @@ void acpi_dsdt_aml(struct aml *a, const struct acpi_config *c)
 	aml_name_int(a, "_UID", 0);
 	pci0_crs(a, c);
 	for (unsigned i = 0; i < sizeof(isa_devices) / sizeof(isa_devices[0]); i++)
-		isa_device(a, &isa_devices[i]);
+		if (isa_devices[i].com < 0 ||
+		    (c->com_ports >> isa_devices[i].com) & 1)
+			isa_device(a, &isa_devices[i]);
 	aml_close(a, pci0);
 	aml_close(a, sb);
 }

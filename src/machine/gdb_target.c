@@ -7,6 +7,7 @@
  * parked, which vcpu_ctl's mutex orders.
  */
 #include "machine/gdb_target.h"
+#include "machine/pc_serial.h"
 
 #include <ev.h>
 #include <stdio.h>
@@ -197,7 +198,7 @@ static bool release(struct machine_gdb *g, uint64_t n)
 /* Forward: c runs in chunks of the checkpoint interval with --reverse. */
 static void set_muted(struct machine_gdb *g, bool on)
 {
-	g->m->uart.out.mute = on;
+	pc_serial_mute(g->m, on);
 }
 
 /*

@@ -8,6 +8,7 @@
 
 #include "core/cpu_model.h"
 #include "machine/pc_platform.h"
+#include "machine/pc_serial.h"
 #include "machine/snap_machine.h"
 #include "vmx/vmx_api.h"
 
@@ -22,6 +23,8 @@ void machine_config_default(struct machine_config *c)
 	c->vmx = true;
 	c->event_port = true;
 	c->serial_fd = 1;
+	for (unsigned k = 0; k < 3; k++)
+		c->com_fd[k] = -1;
 	c->msg_fd = 2;
 }
 
@@ -47,7 +50,7 @@ void machine_kick_vcpu(struct machine *m)
 	} else if (m->eng && m->ops->request_stop) {
 		m->ops->request_stop(m->eng);
 	}
-	uart16550_kick(&m->uart);
+	pc_serial_kick(m);
 }
 
 /* --vmx-check: one line on stderr per report; fatal stops the run. */
@@ -126,6 +129,8 @@ static int attach_apic(struct machine *m)
 
 static int attach_devices(struct machine *m, char *err, size_t errlen)
 {
+	int ret;
+
 	io_bus_init(&m->pio, "pio");
 	io_bus_init(&m->mmio, "mmio");
 	vclock_init(&m->clock, m->cfg.clock);
@@ -142,6 +147,9 @@ static int attach_devices(struct machine *m, char *err, size_t errlen)
 			 m->cfg.debug_exit_port);
 		return VMXBOX_EXIT_INTERNAL;
 	}
+	ret = pc_serial_create(m, err, errlen);
+	if (ret)
+		return ret;
 	/* The event port is vmxbox's own protocol (docs/boot.md): vmxbox
 	 * run has it, vmxbox-qemu not (QEMU has none, and its usual
 	 * isa-debug-exit,iobase=0xf4,iosize=4 covers 0xf5). */
@@ -421,6 +429,7 @@ void machine_destroy(struct machine *m)
 	lapic_destroy(&m->lapic);
 	vmx_vcpu_destroy(m->vmx);
 	pc_platform_destroy(m);
+	pc_serial_destroy(m);
 	uart16550_destroy(&m->uart);
 	gmem_destroy(&m->mem);
 	vcpu_ctl_destroy(&m->ctl);

@@ -58,7 +58,9 @@ struct machine_config {
 	const char *initrd;          /* --initrd: multiboot module 0 */
 	const char *const *modules;  /* --module: further modules */
 	unsigned nr_modules;
-	int serial_fd;               /* UART output */
+	int serial_fd;               /* UART output (COM1) */
+	bool com_on[3];              /* COM2-COM4 present (machine/pc_serial.h) */
+	int com_fd[3];               /* ... their output; -1 discards */
 	int msg_fd;                  /* one-line reasons, --verbose reports */
 	const char *monitor_path;    /* --monitor=PATH control socket, or NULL */
 	const char *gdb;             /* --gdb=tcp::PORT|unix:PATH, or NULL */
@@ -97,7 +99,8 @@ struct machine {
 	struct machine_config cfg;
 	struct guest_mem mem;
 	struct io_bus pio, mmio;
-	struct uart16550 uart;
+	struct uart16550 uart;       /* COM1 */
+	struct uart16550 *com[3];    /* COM2-COM4, NULL when absent */
 	struct debug_exit dbg;
 	struct event_port events;     /* port 0xf5: guest-raised IRQ/NMI/INIT */
 	struct pc_platform *pc;       /* fw_cfg, ... (pc_platform.h) */

@@ -189,6 +189,8 @@ int pc_platform_boot(struct machine *m, char *err, size_t errlen)
 	if (m->img_kind == IMAGE_VMXBOX_ELF64)
 		return 0;
 	acpi_config_pc(&ac, m->n_cpus, m->cfg.mem_size);
+	for (unsigned k = 1; k < 4; k++)
+		ac.com_ports |= (uint8_t)(m->cfg.com_on[k - 1] << k);
 	if (acpi_build(&m->mem, &ac, &m->pc->acpi, why, sizeof(why))) {
 		snprintf(err, errlen, "cannot build the ACPI tables: %s", why);
 		return VMXBOX_EXIT_INTERNAL;

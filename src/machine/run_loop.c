@@ -13,6 +13,7 @@
 #include "machine/gdb_target.h"
 #include "machine/host_clock.h"
 #include "machine/machine.h"
+#include "machine/pc_serial.h"
 #include "machine/snap_machine.h"
 
 #include "machine/monitor_cmds.h"
@@ -57,16 +58,17 @@ static void drain_serial(struct machine *m)
 {
 	int cause;
 	bool outside;
+	size_t left;
 
 	/* Unkick first: a stop requested from here on kicks the drain. */
-	uart16550_unkick(&m->uart);
+	pc_serial_unkick(m);
 	cause = atomic_load(&m->stop_cause);
 	outside = cause != STOP_NONE && cause != STOP_DEBUG_EXIT;
-	if (!uart16550_drain(&m->uart, outside ? SERIAL_DRAIN_ON_STOP : 0) &&
-	    m->cfg.msg_fd >= 0)
+	pc_serial_drain(m, outside ? SERIAL_DRAIN_ON_STOP : 0, &left);
+	if (left && m->cfg.msg_fd >= 0)
 		dprintf(m->cfg.msg_fd,
 			"vmxbox: serial output: %zu bytes not written (the reader does not read)\n",
-			serial_out_pending(&m->uart.out));
+			left);
 }
 
 static void *vcpu_thread(void *arg)
@@ -77,7 +79,7 @@ static void *vcpu_thread(void *arg)
 	m->reason = ENGINE_EXIT_STOP;
 	if (vcpu_ctl_before_first_run(m)) {
 		do {
-			uart16550_unkick(&m->uart);
+			pc_serial_unkick(m);
 			m->reason = m->cfg.snap ? snap_machine_run(m)
 				: machine_run_vcpus(m);
 		} while (vcpu_ctl_after_run(m, m->reason));
@@ -133,7 +135,7 @@ static void on_flush(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct run_ctx *rc = w->data;
 
-	uart16550_push(&rc->m->uart);
+	pc_serial_push(rc->m);
 }
 
 static void start_watchers(struct run_ctx *rc)

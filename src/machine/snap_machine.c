@@ -12,6 +12,7 @@
 
 #include "machine/machine.h"
 #include "machine/pc_platform.h"
+#include "machine/pc_serial.h"
 #include "snapshot/sha256.h"
 #include "monitor/trace.h"
 #include "vmx/vmx_api.h"
@@ -191,6 +192,24 @@ static void capture_config(struct machine *m, struct snapshot_machine *s)
 	snap_config_set_option(c, "cpu", m->cfg.cpu ? m->cfg.cpu : "max");
 }
 
+/* COM2-COM4, those the machine has (devices uart1-uart3). */
+static bool snap_coms_save(struct machine *m, struct snapshot_machine *s)
+{
+	for (unsigned k = 1; k < PC_COM_PORTS; k++)
+		if (pc_com(m, k) && !snap_com_save(s, pc_com(m, k), k))
+			return false;
+	return true;
+}
+
+static int snap_coms_load(struct machine *m, const struct snapshot_machine *s,
+			  char *err, size_t errlen)
+{
+	for (unsigned k = 1; k < PC_COM_PORTS; k++)
+		if (snap_com_load(s, pc_com(m, k), k, err, errlen))
+			return -1;
+	return 0;
+}
+
 /* The PC's interrupt controllers and timers (machine/pc_isa.h). */
 static bool snap_isa_devices_save(struct snapshot_machine *s,
 				  const struct pc_isa *isa)
@@ -241,8 +260,8 @@ struct snapshot_machine *snap_machine_capture(struct machine *m,
 	}
 	/* Serial output up to this point belongs to this run (written by
 	 * the UART's own thread: never wait for a slow reader here). */
-	uart16550_push(&m->uart);
-	if (!smp_snap_capture(m, s) ||
+	pc_serial_push(m);
+	if (!smp_snap_capture(m, s) || !snap_coms_save(m, s) ||
 	    !snap_uart_save(s, &m->uart) || !snap_debug_exit_save(s, &m->dbg) ||
 	    !snap_lapic_save(s, &m->lapic) || !snap_isa_devices_save(s, &m->isa) ||
 	    (m->pc->pc_testdev && !snap_pc_testdev_save(s, m->pc->pc_testdev)) ||
@@ -484,7 +503,7 @@ int snap_machine_restore(struct machine *m, const struct snapshot_machine *s,
 		return -1;
 	}
 	if (snap_mem_restore(&s->mem, &m->mem, err, errlen) ||
-	    snap_uart_load(s, &m->uart, err, errlen) ||
+	    snap_uart_load(s, &m->uart, err, errlen) || snap_coms_load(m, s, err, errlen) ||
 	    snap_debug_exit_load(s, &m->dbg, err, errlen))
 		return -1;
 	if (m->vmx && snap_vmx_restore(m->vmx, &s->vmx, err, errlen))

@@ -4,7 +4,8 @@
  * (docs/snapshot.md): "pc_testdev", QEMU's ISA test device (its scratch
  * register and 64 KiB of iomem).  A snapshot of a machine without it has
  * no such device, so `vmxbox restore` creates the device exactly when
- * the snapshot holds it.
+ * the snapshot holds it.  The same for COM2-COM4 ("uart1"-"uart3", the
+ * keys of COM1's "uart0").
  */
 #include "snapshot/snap_internal.h"
 
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "devices/pc_testdev.h"
+#include "devices/uart16550.h"
 
 static int bad(char *err, size_t errlen, const char *dev, const char *key)
 {
@@ -53,4 +55,31 @@ int snap_pc_testdev_load(const struct snapshot_machine *s, struct pc_testdev *t,
 	t->ioport_data = (uint32_t)port;
 	memcpy(t->iomem, mem->bytes, sizeof(t->iomem));
 	return 0;
+}
+
+bool snap_com_save(struct snapshot_machine *s, const struct uart16550 *u,
+		   unsigned k)
+{
+	char name[8];
+
+	snprintf(name, sizeof(name), "uart%u", k);
+	return snap_uart_save_as(s, u, name);
+}
+
+int snap_com_load(const struct snapshot_machine *s, struct uart16550 *u,
+		  unsigned k, char *err, size_t errlen)
+{
+	const struct snap_device *d;
+	char name[8];
+
+	snprintf(name, sizeof(name), "uart%u", k);
+	d = snap_device_find(s, name);
+	if (!d && !u)
+		return 0;
+	if (!d || !u) {
+		snprintf(err, errlen, "devices.%s: COM%u is %s the snapshot but %s this machine",
+			 name, k + 1, d ? "in" : "not in", u ? "in" : "not in");
+		return -1;
+	}
+	return snap_uart_load_from(d, u, name, err, errlen);
 }

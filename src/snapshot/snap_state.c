@@ -199,7 +199,13 @@ int snap_vmx_restore(struct vmx_vcpu *v, const struct snap_vmx *in,
 
 bool snap_uart_save(struct snapshot_machine *s, const struct uart16550 *u)
 {
-	struct snap_device *d = snap_device_add(s, "uart0");
+	return snap_uart_save_as(s, u, "uart0");
+}
+
+bool snap_uart_save_as(struct snapshot_machine *s, const struct uart16550 *u,
+		       const char *name)
+{
+	struct snap_device *d = snap_device_add(s, name);
 	bool ok = d != NULL;
 
 	if (!ok)
@@ -223,29 +229,36 @@ static int dev_fail(char *err, size_t errlen, const char *dev, const char *k)
 int snap_uart_load(const struct snapshot_machine *s, struct uart16550 *u,
 		   char *err, size_t errlen)
 {
-	const struct snap_device *d = snap_device_find(s, "uart0");
-	uint64_t v;
-
-	if (!d) {
+	if (!snap_device_find(s, "uart0")) {
 		snprintf(err, errlen, "devices: no uart0");
 		return -1;
 	}
+	return snap_uart_load_from(snap_device_find(s, "uart0"), u, "uart0",
+				   err, errlen);
+}
+
+int snap_uart_load_from(const struct snap_device *d, struct uart16550 *u,
+			const char *name, char *err, size_t errlen)
+{
+	uint64_t v;
+
 #define LOAD(r) \
 	if (!snap_kv_get_u64(&d->st, #r, &v) || v > 0xff) \
-		return dev_fail(err, errlen, "uart0", #r); \
+		return dev_fail(err, errlen, name, #r); \
 	u->r = (uint8_t)v;
 	UART_REGS(LOAD)
 #undef LOAD
 	if (!snap_kv_get_u64(&d->st, "bytes_out", &v))
-		return dev_fail(err, errlen, "uart0", "bytes_out");
+		return dev_fail(err, errlen, name, "bytes_out");
 	u->bytes_out = v;
 	/* Absent in snapshots older than the THR-empty interrupt: none
 	 * pending (the ISA line's level is saved with the ISA lines). */
 	if (!snap_kv_get_u64(&d->st, "thre_ip", &v))
 		v = 0;
 	if (v > 1)
-		return dev_fail(err, errlen, "uart0", "thre_ip");
+		return dev_fail(err, errlen, name, "thre_ip");
 	u->thre_ip = (uint8_t)v;
+	uart16550_sync_irq(u);
 	return 0;
 }
 

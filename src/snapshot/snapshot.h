@@ -272,6 +272,12 @@ int snap_vmx_restore(struct vmx_vcpu *v, const struct snap_vmx *in,
 bool snap_uart_save(struct snapshot_machine *s, const struct uart16550 *u);
 int snap_uart_load(const struct snapshot_machine *s, struct uart16550 *u,
 		   char *err, size_t errlen);
+/* The same keys under another device name (COM2-COM4: snap_pc.c). */
+bool snap_uart_save_as(struct snapshot_machine *s, const struct uart16550 *u,
+		       const char *name);
+struct snap_device;
+int snap_uart_load_from(const struct snap_device *d, struct uart16550 *u,
+			const char *name, char *err, size_t errlen);
 bool snap_debug_exit_save(struct snapshot_machine *s, const struct debug_exit *d);
 struct lapic;
 bool snap_lapic_save(struct snapshot_machine *s, const struct lapic *l);
@@ -318,5 +324,11 @@ struct pc_testdev;
 bool snap_pc_testdev_save(struct snapshot_machine *s, const struct pc_testdev *t);
 int snap_pc_testdev_load(const struct snapshot_machine *s, struct pc_testdev *t,
 			 char *err, size_t errlen);
+/* COMk+1 (k = 1..3) as device "uartK", optional the same way: a snapshot
+ * has it exactly when the machine had the port. */
+bool snap_com_save(struct snapshot_machine *s, const struct uart16550 *u,
+		   unsigned k);
+int snap_com_load(const struct snapshot_machine *s, struct uart16550 *u,
+		  unsigned k, char *err, size_t errlen);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "snap_test_util.h"
 #include "devices/pc_testdev.h"
+#include "devices/uart16550.h"
 #include "snapshot/snapshot.h"
 
 struct tdev {
@@ -141,6 +142,44 @@ START_TEST(bad_values_refused)
 }
 END_TEST
 
+/* COM2 as device "uart1": registers back; a machine and a snapshot that
+ * disagree about the port are refused; bad values name the key. */
+START_TEST(com_ports)
+{
+	struct snapshot_machine *s = make_machine(&gm, 1), *d;
+	struct uart16550 u, v;
+	uint8_t *buf;
+	size_t len;
+
+	uart16550_init(&u, -1);
+	uart16550_init(&v, -1);
+	u.lcr = 0x03; u.mcr = 0x08; u.ier = 0x02; u.scr = 0x77; u.thre_ip = 1;
+	u.bytes_out = 15;
+	ck_assert(snap_com_save(s, &u, 1));
+	ck_assert_msg(!snapshot_encode(s, &buf, &len, err, sizeof(err)), "%s", err);
+	d = snapshot_decode(buf, len, err, sizeof(err));
+	ck_assert_msg(d, "%s", err);
+	free(buf);
+	ck_assert_int_eq(snap_com_load(d, &v, 1, err, sizeof(err)), 0);
+	ck_assert_uint_eq(v.scr, 0x77);
+	ck_assert_uint_eq(v.ier, 0x02);
+	ck_assert_uint_eq(v.bytes_out, 15);
+	ck_assert(v.irq_out);                  /* OUT2 and THRI pending */
+	ck_assert_int_eq(snap_com_load(d, NULL, 2, err, sizeof(err)), 0);
+	ck_assert_int_eq(snap_com_load(d, NULL, 1, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "devices.uart1: COM2 is in the snapshot but not in this machine");
+	ck_assert_int_eq(snap_com_load(d, &v, 3, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "devices.uart3: COM4 is not in the snapshot but in this machine");
+	ck_assert(snap_kv_set_u64(&snap_device_add(d, "uart1")->st, "dll", 0x100));
+	ck_assert_int_eq(snap_com_load(d, &v, 1, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "devices.uart1.dll: missing or invalid");
+	uart16550_destroy(&u);
+	uart16550_destroy(&v);
+	snapshot_free(s);
+	snapshot_free(d);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("snapshot_pc");
@@ -152,6 +191,7 @@ int main(void)
 	tcase_add_test(t, round_trip_keeps_port_and_iomem);
 	tcase_add_test(t, absent_device);
 	tcase_add_test(t, bad_values_refused);
+	tcase_add_test(t, com_ports);
 	suite_add_tcase(s, t);
 	r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);

@@ -102,7 +102,7 @@ static void walk(const uint8_t *p, const uint8_t *end, const char *scope)
 
 static struct guest_mem mem;
 
-static void load(uint64_t ram)
+static void load_coms(uint64_t ram, uint8_t com_ports)
 {
 	struct acpi_config c;
 	struct acpi_layout lay;
@@ -112,12 +112,27 @@ static void load(uint64_t ram)
 
 	ck_assert_int_eq(gmem_init(&mem, 4 << 20), 0);
 	acpi_config_pc(&c, 1, ram);
+	ck_assert_uint_eq(c.com_ports, 1);
+	c.com_ports = com_ports;
 	ck_assert_int_eq(acpi_build(&mem, &c, &lay, err, sizeof(err)), 0);
 	d = gmem_ptr(&mem, lay.dsdt, 36);
 	memcpy(&len, d + 4, 4);
 	ck_assert_uint_eq(acpi_sum(gmem_ptr(&mem, lay.dsdt, len), len), 0);
 	nobj = 0;
 	walk(d + 36, d + len, "");
+}
+
+static void load(uint64_t ram)
+{
+	load_coms(ram, 1);
+}
+
+static bool has(const char *path)
+{
+	for (unsigned i = 0; i < nobj; i++)
+		if (!strcmp(objs[i].path, path))
+			return true;
+	return false;
 }
 
 static const struct obj *find(const char *path)
@@ -238,6 +253,31 @@ START_TEST(isa_pnp_devices)
 }
 END_TEST
 
+/* COM2-COM4 are PNP0501 devices with _UID 2-4 only when the machine
+ * has them (here COM2 and COM4). */
+START_TEST(com_ports_as_configured)
+{
+	char s[256];
+
+	load(128ull << 20);
+	ck_assert(has("\\_SB_.PCI0.COM1._HID"));
+	ck_assert(!has("\\_SB_.PCI0.COM2._HID"));
+	gmem_destroy(&mem);
+	load_coms(128ull << 20, 0x0b);
+	ck_assert_uint_eq(find("\\_SB_.PCI0.COM2._HID")->val, aml_eisaid("PNP0501"));
+	ck_assert_uint_eq(find("\\_SB_.PCI0.COM2._UID")->val, 2);
+	crs("\\_SB_.PCI0.COM2._CRS", s, sizeof(s));
+	ck_assert_str_eq(s, "io 2f8+8, irq 3");
+	ck_assert(!has("\\_SB_.PCI0.COM3._HID"));
+	ck_assert_uint_eq(find("\\_SB_.PCI0.COM4._UID")->val, 4);
+	crs("\\_SB_.PCI0.COM4._CRS", s, sizeof(s));
+	ck_assert_str_eq(s, "io 2e8+8, irq 3");
+	crs("\\_SB_.PCI0.COM1._CRS", s, sizeof(s));
+	ck_assert_str_eq(s, "io 3f8+8, irq 4");
+	gmem_destroy(&mem);
+}
+END_TEST
+
 /* EisaId() compression (ACPI 6.5, 19.6.35) and PkgLength (20.2.4) at
  * the encoding boundaries: 1 byte below 0x40, 2 below 0x1000, 3. */
 START_TEST(aml_encodings)
@@ -284,6 +324,7 @@ int main(void)
 
 	tcase_add_test(tc, pci0_crs);
 	tcase_add_test(tc, isa_pnp_devices);
+	tcase_add_test(tc, com_ports_as_configured);
 	tcase_add_test(tc, aml_encodings);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -142,6 +142,36 @@ START_TEST(uart_thr_empty_interrupt)
 }
 END_TEST
 
+/* COM1 and COM3 share ISA line 4: a UART drives it only when its own
+ * INTRPT changes, so the idle COM3's register accesses and output leave
+ * COM1's request standing. */
+START_TEST(uart_shared_line)
+{
+	struct isa_irq irq;
+	struct uart16550 com3;
+	struct io_bus pio3;
+
+	isa_irq_init(&irq, NULL, NULL);
+	io_bus_init(&pio3, "pio");
+	uart16550_init(&com3, -1);
+	ck_assert_int_eq(uart16550_attach(&com3, &pio3, 0x3e8), 0);
+	uart16550_set_irq(&uart, &irq, UART_COM1_IRQ);
+	uart16550_set_irq(&com3, &irq, 4);
+	io_bus_write(&pio, 0x3fc, 1, 0x08);              /* COM1: OUT2, THRI */
+	io_bus_write(&pio, 0x3f9, 1, 0x02);
+	ck_assert(isa_irq_level(&irq, 4));
+	io_bus_write(&pio3, 0x3ec, 1, 0x00);             /* COM3: MCR, IER, THR */
+	io_bus_write(&pio3, 0x3e9, 1, 0x00);
+	io_bus_write(&pio3, 0x3e8, 1, 'z');
+	ck_assert_uint_eq(io_bus_read(&pio3, 0x3ea, 1), 0x01);
+	ck_assert(isa_irq_level(&irq, 4));
+	/* COM1's own change still drives it. */
+	ck_assert_uint_eq(io_bus_read(&pio, 0x3fa, 1), 0x02);
+	ck_assert(!isa_irq_level(&irq, 4));
+	uart16550_destroy(&com3);
+}
+END_TEST
+
 static int exits, last_status;
 
 static void on_exit_cb(void *opaque, int status)
@@ -288,6 +318,7 @@ int main(void)
 	tcase_add_test(tu, uart_lsr_always_ready);
 	tcase_add_test(tu, uart_dlab_and_scratch);
 	tcase_add_test(tu, uart_thr_empty_interrupt);
+	tcase_add_test(tu, uart_shared_line);
 	tcase_add_test(tu, uart_blocked_output_kick_retry);
 	tcase_add_test(td, debug_exit_plain);
 	tcase_add_test(td, debug_exit_sizes);

@@ -90,6 +90,8 @@ void test_fw_cfg(void);
 /* fw_cfg file name into buf (at most max bytes); its size, 0 if absent. */
 uint32_t fw_cfg_file(const char *name, void *buf, uint32_t max);
 void test_smbios(void);
+/* serial.c: COM2-COM4, where present. */
+void test_serial(void);
 void test_acpi(void);
 void test_pci(void);
 void test_pc_testdev_kept(void);

@@ -75,6 +75,7 @@ void kmain(uint32_t magic, uint32_t info)
 	test_smbios();
 	test_pci();
 	test_power_ports();
+	test_serial();
 	if (cmdline_has("irq"))
 		test_irq();
 	if (cmdline_has("cpu"))
