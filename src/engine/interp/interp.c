@@ -118,14 +118,9 @@ static void step(struct interp *ip)
 #define BATCH_INSNS 1024u
 
 /* Virtual time now (see the top of this file). */
-static uint64_t vtime(const struct interp *ip)
-{
-	return ip->s.tsc - ip->s.msr.tsc_adjust;
-}
-
 static uint64_t clock_read(void *opaque)
 {
-	return vtime(opaque);
+	return interp_vtime(opaque);
 }
 
 /* A timer was armed before every other deadline: end the batch after
@@ -145,7 +140,7 @@ static uint64_t insns_to_deadline(const struct interp *ip)
 	if (!ip->cfg.clock)
 		return UINT64_MAX;
 	next = vclock_next_deadline(ip->cfg.clock);
-	now = vtime(ip);
+	now = interp_vtime(ip);
 	return next > now ? next - now : 1;
 }
 
@@ -155,7 +150,7 @@ static bool run_timers(struct interp *ip)
 	struct vclock *c = ip->cfg.clock;
 	uint64_t now;
 
-	if (!c || vclock_next_deadline(c) > (now = vtime(ip)))
+	if (!c || vclock_next_deadline(c) > (now = interp_vtime(ip)))
 		return false;
 	return vclock_run_due(c, now) != 0;
 }
@@ -171,7 +166,7 @@ static void host_pace(struct interp *ip)
 
 	if (!c || c->mode != VCLOCK_HOST)
 		return;
-	now = vtime(ip);
+	now = interp_vtime(ip);
 	target = vclock_host_target(c, now);
 	if (target > now)
 		ip->s.tsc += target - now;
@@ -198,7 +193,7 @@ static uint64_t next_wake(const struct interp *ip)
 	uint64_t t = ip->icpt.timer_tsc;
 
 	if (ip->icpt.boundary_wanted && t != UINT64_MAX) {
-		t = t > ip->s.tsc ? vtime(ip) + (t - ip->s.tsc) : vtime(ip);
+		t = t > ip->s.tsc ? interp_vtime(ip) + (t - ip->s.tsc) : interp_vtime(ip);
 		if (t < next)
 			next = t;
 	}
@@ -230,7 +225,7 @@ static bool idle_wait(struct interp *ip)
 	next = next_wake(ip);
 	if (next == VCLOCK_NEVER)
 		return false;
-	now = vtime(ip);
+	now = interp_vtime(ip);
 	if (next <= now)
 		return true;
 	if (c && c->mode == VCLOCK_HOST) {
@@ -266,7 +261,7 @@ static bool smp_idle(struct interp *ip)
 
 	if (waiting(&ip->s) && intr_can_wake(ip))
 		next = next_wake(ip);
-	if (next != VCLOCK_NEVER && next <= vtime(ip))
+	if (next != VCLOCK_NEVER && next <= interp_vtime(ip))
 		return true;
 	ip->wake_at = next;
 	exit_with(ip, ENGINE_EXIT_HLT);
@@ -605,11 +600,7 @@ static void interp_raise_event(struct engine *e, enum cpu_signal ev,
 
 static void interp_idle_until(struct engine *e, uint64_t t)
 {
-	struct interp *ip = to_interp(e);
-	uint64_t now = vtime(ip);
-
-	if (now < t)
-		ip->s.tsc += t - now;
+	interp_time_catch_up(to_interp(e), t);
 }
 
 static void interp_request_stop(struct engine *e)

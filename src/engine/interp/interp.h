@@ -444,4 +444,20 @@ void interp_icpt_init(struct interp *ip);
 /* Intercept plumbing: returns the hook's verdict (ICPT_CONTINUE if none). */
 enum icpt_result interp_intercept(struct interp *ip, struct x86_intercept *ic);
 
+/* Virtual time: the TSC without what the guest added by writing it. */
+static inline uint64_t interp_vtime(const struct interp *ip)
+{
+	return ip->s.tsc - ip->s.msr.tsc_adjust;
+}
+
+/* Move this vCPU's virtual time (its TSC) forward to t if it is behind:
+ * SMP idling (idle_until) and TSC reads catching up with the others. */
+static inline void interp_time_catch_up(struct interp *ip, uint64_t t)
+{
+	uint64_t now = interp_vtime(ip);
+
+	if (now < t)
+		ip->s.tsc += t - now;
+}
+
 #endif

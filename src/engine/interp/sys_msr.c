@@ -63,14 +63,8 @@ static bool msr_in_model(const struct interp *ip, uint32_t idx)
  */
 static void tsc_catch_up(struct interp *ip)
 {
-	uint64_t peers, now;
-
-	if (!ip->cfg.peers_time)
-		return;
-	peers = ip->cfg.peers_time(ip->cfg.peers_time_opaque);
-	now = ip->s.tsc - ip->s.msr.tsc_adjust;     /* virtual time */
-	if (now < peers)
-		ip->s.tsc += peers - now;
+	if (ip->cfg.peers_time)
+		interp_time_catch_up(ip, ip->cfg.peers_time(ip->cfg.peers_time_opaque));
 }
 
 void sys_rdmsr(struct interp *ip, const struct insn *in)
