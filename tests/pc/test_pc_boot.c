@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fw_run.h"
+#include "pc_compare.h"
 
 static char dir[64];
 static char mod0[128], mod1[128], spec0[160], spec1[160];
@@ -91,15 +92,6 @@ static void run_vmxbox(const char *image, const char *const *extra,
 	ck_assert_msg(!r->timed_out, "timed out:\n%s\n%s", r->out, r->err);
 }
 
-static void expect_line(const struct fw_result *r, const char *line)
-{
-	char *missing;
-
-	ck_assert_msg(fw_lines_in_order(r->out, line, &missing),
-		      "missing line \"%s\"\nstdout:\n%s\nstderr:\n%s", missing,
-		      r->out, r->err);
-}
-
 static void expectf(const struct fw_result *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void expectf(const struct fw_result *r, const char *fmt, ...)
@@ -110,7 +102,7 @@ static void expectf(const struct fw_result *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	expect_line(r, line);
+	pc_expect_line(r, line);
 }
 
 static void check_acpi(const struct fw_result *r);
@@ -120,14 +112,14 @@ static void check_acpi(const struct fw_result *r);
 static void check_smbios(const struct fw_result *r, unsigned cpus,
 			 unsigned mem_mib, const char *types)
 {
-	expect_line(r, "smbios eps found=1 version=2.8 len=0x1f sum_ok=1 dmi_anchor=1 dmi_sum_ok=1 bcd=0x28");
-	expect_line(r, "smbios table count_ok=1 len_ok=1 max_ok=1 strings_ok=1 ends_with_127=1");
+	pc_expect_line(r, "smbios eps found=1 version=2.8 len=0x1f sum_ok=1 dmi_anchor=1 dmi_sum_ok=1 bcd=0x28");
+	pc_expect_line(r, "smbios table count_ok=1 len_ok=1 max_ok=1 strings_ok=1 ends_with_127=1");
 	expectf(r, "smbios hw cpus=%u mem_mib=%u mapped_kib=%u", cpus, mem_mib,
 		mem_mib << 10);
 	expectf(r, "smbiosx types=%s", types);
-	expect_line(r, "smbiosx bios vendor=vmxbox version=vmxbox date=01/01/2025");
-	expect_line(r, "smbiosx system vendor=vmxbox product=vmxbox PC");
-	expect_line(r, "smbiosx fwcfg anchor_same=1 tables_same=1");
+	pc_expect_line(r, "smbiosx bios vendor=vmxbox version=vmxbox date=01/01/2025");
+	pc_expect_line(r, "smbiosx system vendor=vmxbox product=vmxbox PC");
+	pc_expect_line(r, "smbiosx fwcfg anchor_same=1 tables_same=1");
 }
 
 /* The whole multiboot handover as the test kernel reports it. */
@@ -146,28 +138,28 @@ static void check_handover(const char *env)
 	run_vmxbox(image, extra, &r);
 	ck_assert_msg(r.status == 1, "exit status %d (want 1 = QEMU's 0)\n%s\n%s",
 		      r.status, r.out, r.err);
-	expect_line(&r, "pctest start");
-	expect_line(&r, "mb magic=0x2badb002");
-	expect_line(&r, "mb info_in_page0=0 info_below_640k=1 has_mem=1 has_cmdline=1 has_mods=1 has_mmap=1 mem_lower=639");
+	pc_expect_line(&r, "pctest start");
+	pc_expect_line(&r, "mb magic=0x2badb002");
+	pc_expect_line(&r, "mb info_in_page0=0 info_below_640k=1 has_mem=1 has_cmdline=1 has_mods=1 has_mmap=1 mem_lower=639");
 	expectf(&r, "mbx mem_upper=%u", (128u << 10) - 1024);
 	expectf(&r, "mb cmdline len=%zu fnv=0x%x head=\"%.48s\" tail=\"%s\"", n,
 		fnv1a(cmdline, n), image, cmdline + n - 24);
-	expect_line(&r, "mb mods=2");
+	pc_expect_line(&r, "mb mods=2");
 	expectf(&r, "mb mod0 size=%zu fnv=0x%x page_aligned=1 above_kernel=1 string=\"%s\"",
 		mod0_size, mod0_fnv, spec0);
 	expectf(&r, "mb mod1 size=%zu fnv=0x%x page_aligned=1 above_kernel=1 string=\"%s\"",
 		mod1_size, mod1_fnv, spec1);
-	expect_line(&r, "mb mmap base=0x0 len=0x9fc00 type=1");
-	expect_line(&r, "mb mmap base=0x9fc00 len=0x400 type=2");
-	expect_line(&r, "mb mmap base=0xf0000 len=0x10000 type=2");
-	expect_line(&r, "mbx mmap base=0x100000 len=0x7f00000 type=1");
+	pc_expect_line(&r, "mb mmap base=0x0 len=0x9fc00 type=1");
+	pc_expect_line(&r, "mb mmap base=0x9fc00 len=0x400 type=2");
+	pc_expect_line(&r, "mb mmap base=0xf0000 len=0x10000 type=2");
+	pc_expect_line(&r, "mbx mmap base=0x100000 len=0x7f00000 type=1");
 	expectf(&r, "mbx ram_kib=%u", (128u << 10) - 1024 + 639);
 	check_smbios(&r, 1, 128, "0,1,3,4,16,17,19,32,127");
 	/* vmxbox run has the host bridge but no test devices. */
-	expect_line(&r, "pci host bdf=00:00.0 vendor=0x8086 device=0x1237 class=0x60000 rev=0x2 subsys=0x11001af4 header=0x0 pin=0");
-	expect_line(&r, "pci testdev found=0");
-	expect_line(&r, "pctestdev present=0");
-	expect_line(&r, "pctest done");
+	pc_expect_line(&r, "pci host bdf=00:00.0 vendor=0x8086 device=0x1237 class=0x60000 rev=0x2 subsys=0x11001af4 header=0x0 pin=0");
+	pc_expect_line(&r, "pci testdev found=0");
+	pc_expect_line(&r, "pctestdev present=0");
+	pc_expect_line(&r, "pctest done");
 	fw_result_free(&r);
 }
 
@@ -202,7 +194,7 @@ START_TEST(bare_cmdline_no_modules)
 	ck_assert_int_eq(r.status, 1);
 	expectf(&r, "mb cmdline len=%zu fnv=0x%x head=\"%.48s\" tail=\"%s\"", n,
 		fnv1a(cmdline, n), image, n > 24 ? cmdline + n - 24 : cmdline);
-	expect_line(&r, "mb mods=0");
+	pc_expect_line(&r, "mb mods=0");
 	fw_result_free(&r);
 }
 END_TEST
@@ -280,14 +272,14 @@ static void check_linux(const char *env, int entry)
 		fnv1a(cmd, strlen(cmd)));
 	expectf(&r, "lx initrd size=%zu fnv=0x%x page_aligned=1 above_init_size=1",
 		mod0_size, mod0_fnv);
-	expect_line(&r, "lx e820_entries=4 alt_mem_k=130048");
-	expect_line(&r, "lx e820 base=0x0 len=0x9fc00 type=1");
-	expect_line(&r, "lx e820 base=0x9fc00 len=0x400 type=2");
-	expect_line(&r, "lx e820 base=0xf0000 len=0x10000 type=2");
-	expect_line(&r, "lx e820 base=0x100000 len=0x7f00000 type=1");
+	pc_expect_line(&r, "lx e820_entries=4 alt_mem_k=130048");
+	pc_expect_line(&r, "lx e820 base=0x0 len=0x9fc00 type=1");
+	pc_expect_line(&r, "lx e820 base=0x9fc00 len=0x400 type=2");
+	pc_expect_line(&r, "lx e820 base=0xf0000 len=0x10000 type=2");
+	pc_expect_line(&r, "lx e820 base=0x100000 len=0x7f00000 type=1");
 	check_acpi(&r);
 	check_smbios(&r, 1, 128, "0,1,3,4,16,17,19,32,127");
-	expect_line(&r, "pctest done");
+	pc_expect_line(&r, "pctest done");
 	fw_result_free(&r);
 }
 
@@ -342,12 +334,6 @@ END_TEST
 
 /* ---- vmxbox-qemu ---- */
 
-static void run_argv(const char *const *argv, struct fw_result *r)
-{
-	ck_assert_int_eq(fw_run((char *const *)argv, 60, r), 0);
-	ck_assert_msg(!r->timed_out, "timed out:\n%s\n%s", r->out, r->err);
-}
-
 /* The QEMU command line a runner would use, for prog (vmxbox-qemu or
  * qemu-system-x86_64). */
 static void qemu_cmdline(const char *prog, const char **argv, char *initrd,
@@ -382,16 +368,16 @@ static void qemu_cmdline(const char *prog, const char **argv, char *initrd,
 /* fw_cfg as the kernel reads it on a 128 MiB PC with VMX advertised. */
 static void check_fw_cfg(const struct fw_result *r)
 {
-	expect_line(r, "fwcfg sig=\"QEMU\" id=0x3");
-	expect_line(r, "fwcfg ram_size=0x8000000 nb_cpus=1 max_cpus=1 nographic=0 boot_menu=0 irq0_override=1");
-	expect_line(r, "fwcfg uuid_zero=1 unknown_0x1f=0x0 unknown_0x3fff=0x0 unknown_0x8010=0x0 past_end=0x0 sig_with_write_flag=0x554d4551");
-	expect_line(r, "fwcfg inb_510=0x51 inw_511=0x0 inl_510=0x0 next=0x45");
-	expect_line(r, "fwcfgx file etc/e820 size=20");
-	expect_line(r, "fwcfg e820 base=0x0 len=0x8000000 type=1");
-	expect_line(r, "fwcfg file etc/boot-fail-wait size=4 value=0xffffffff");
-	expect_line(r, "fwcfgx files=5");
-	expect_line(r, "fwcfgx msr_feature_control=0x5");
-	expect_line(r, "fwcfg dma sig=\"QEMU CFG\" read_ctl=0x0 read=0x554d4551 pad=0x0 untouched=0xaa skip_ctl=0x0 after_skip=0x800 write_ctl=0x1");
+	pc_expect_line(r, "fwcfg sig=\"QEMU\" id=0x3");
+	pc_expect_line(r, "fwcfg ram_size=0x8000000 nb_cpus=1 max_cpus=1 nographic=0 boot_menu=0 irq0_override=1");
+	pc_expect_line(r, "fwcfg uuid_zero=1 unknown_0x1f=0x0 unknown_0x3fff=0x0 unknown_0x8010=0x0 past_end=0x0 sig_with_write_flag=0x554d4551");
+	pc_expect_line(r, "fwcfg inb_510=0x51 inw_511=0x0 inl_510=0x0 next=0x45");
+	pc_expect_line(r, "fwcfgx file etc/e820 size=20");
+	pc_expect_line(r, "fwcfg e820 base=0x0 len=0x8000000 type=1");
+	pc_expect_line(r, "fwcfg file etc/boot-fail-wait size=4 value=0xffffffff");
+	pc_expect_line(r, "fwcfgx files=5");
+	pc_expect_line(r, "fwcfgx msr_feature_control=0x5");
+	pc_expect_line(r, "fwcfg dma sig=\"QEMU CFG\" read_ctl=0x0 read=0x554d4551 pad=0x0 untouched=0xaa skip_ctl=0x0 after_skip=0x800 write_ctl=0x1");
 }
 
 /* The ACPI tables as the kernel finds and parses them. */
@@ -420,7 +406,7 @@ static void check_acpi(const struct fw_result *r)
 	};
 
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
-		expect_line(r, lines[i]);
+		pc_expect_line(r, lines[i]);
 	ck_assert_msg(!strstr(r->out, "bad checksum"), "%s", r->out);
 }
 
@@ -450,7 +436,7 @@ static void check_test_devices(const struct fw_result *r)
 	};
 
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
-		expect_line(r, lines[i]);
+		pc_expect_line(r, lines[i]);
 }
 
 START_TEST(qemu_front_end_boots_multiboot)
@@ -460,9 +446,9 @@ START_TEST(qemu_front_end_boots_multiboot)
 	struct fw_result r;
 
 	qemu_cmdline(getenv("VMXBOX_QEMU"), argv, initrd, sizeof(initrd));
-	run_argv(argv, &r);
+	pc_run_argv(argv, &r);
 	ck_assert_msg(r.status == 1, "status %d\n%s", r.status, r.err);
-	expect_line(&r, "mb mods=2");
+	pc_expect_line(&r, "mb mods=2");
 	expectf(&r, "mb mod0 size=%zu fnv=0x%x page_aligned=1 above_kernel=1 string=\"%s a=1 b=2\"",
 		mod0_size, mod0_fnv, mod0);
 	expectf(&r, "mb mod1 size=%zu fnv=0x%x page_aligned=1 above_kernel=1 string=\"%s\"",
@@ -471,7 +457,7 @@ START_TEST(qemu_front_end_boots_multiboot)
 	check_acpi(&r);
 	check_smbios(&r, 1, 128, "0,1,3,4,16,17,19,32,127");
 	check_test_devices(&r);
-	expect_line(&r, "pctest done");
+	pc_expect_line(&r, "pctest done");
 	fw_result_free(&r);
 }
 END_TEST
@@ -492,58 +478,40 @@ START_TEST(qemu_front_end_cli)
 	const char *noexit[] = { prog, "-kernel", getenv("PCTEST32"), NULL };
 	struct fw_result r;
 
-	run_argv(ver, &r);
+	pc_run_argv(ver, &r);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_msg(!strncmp(r.out, "QEMU emulator version 7.2.0 (vmxbox ", 36),
 		      "%s", r.out);
 	fw_result_free(&r);
-	run_argv(dev, &r);
+	pc_run_argv(dev, &r);
 	ck_assert_int_eq(r.status, 0);
-	expect_line(&r, "name \"isa-debug-exit\", bus ISA, desc \"write v to iobase: exit (v << 1) | 1\"");
-	expect_line(&r, "name \"pc-testdev\", bus ISA");
-	expect_line(&r, "name \"pci-testdev\", bus PCI, desc \"PCI Test Device\"");
+	pc_expect_line(&r, "name \"isa-debug-exit\", bus ISA, desc \"write v to iobase: exit (v << 1) | 1\"");
+	pc_expect_line(&r, "name \"pc-testdev\", bus ISA");
+	pc_expect_line(&r, "name \"pci-testdev\", bus PCI, desc \"PCI Test Device\"");
 	fw_result_free(&r);
-	run_argv(many, &r);
+	pc_run_argv(many, &r);
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_str_eq(r.err, "vmxbox-qemu: -device pci-testdev: at most 4 pci-testdev devices\n");
 	fw_result_free(&r);
-	run_argv(bad, &r);
+	pc_run_argv(bad, &r);
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_str_eq(r.err, "vmxbox-qemu: -bogus: invalid option\n");
 	fw_result_free(&r);
-	run_argv(smp, &r);
+	pc_run_argv(smp, &r);
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_str_eq(r.err, "vmxbox-qemu: -smp 17: vmxbox runs 1 to 16 vCPUs\n");
 	fw_result_free(&r);
-	run_argv(nodev, &r);
+	pc_run_argv(nodev, &r);
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_ptr_nonnull(strstr(r.err, "device 'e1000' is not supported"));
 	fw_result_free(&r);
-	run_argv(noexit, &r);
+	pc_run_argv(noexit, &r);
 	ck_assert_int_eq(r.status, 1);
-	expect_line(&r, "pctest done");
+	pc_expect_line(&r, "pctest done");
 	ck_assert_ptr_nonnull(strstr(r.err, "halted"));
 	fw_result_free(&r);
 }
 END_TEST
-
-/* The machine-independent lines (first word not ending in 'x'). */
-static char *common_lines(const char *out)
-{
-	char *res = calloc(1, strlen(out) + 1), *w = res;
-
-	for (const char *p = out; *p;) {
-		size_t n = strcspn(p, "\n"), word = strcspn(p, " \n");
-
-		if (word && p[word - 1] != 'x') {
-			memcpy(w, p, n);
-			w += n;
-			*w++ = '\n';
-		}
-		p += n + (p[n] == '\n');
-	}
-	return res;
-}
 
 /* -cpu through the CPU model: features off, QEMU model names, features
  * vmxbox lacks (warned about and dropped), unknown ones (an error). */
@@ -558,25 +526,25 @@ START_TEST(qemu_front_end_cpu)
 	const char *help[] = { prog, "-cpu", "help", NULL };
 	struct fw_result r;
 
-	run_argv(off, &r);
+	pc_run_argv(off, &r);
 	ck_assert_int_eq(r.status, 1);
-	expect_line(&r, "cpux vmx=0 sse4_2=0 x2apic=1");
-	expect_line(&r, "fwcfgx files=4");          /* no msr_feature_control */
+	pc_expect_line(&r, "cpux vmx=0 sse4_2=0 x2apic=1");
+	pc_expect_line(&r, "fwcfgx files=4");          /* no msr_feature_control */
 	fw_result_free(&r);
-	run_argv(named, &r);
+	pc_run_argv(named, &r);
 	ck_assert_int_eq(r.status, 1);
-	expect_line(&r, "cpux vmx=1 sse4_2=1 x2apic=1");
+	pc_expect_line(&r, "cpux vmx=1 sse4_2=1 x2apic=1");
 	ck_assert_str_eq(r.err,
 		"vmxbox-qemu: warning: -cpu Skylake-Server: vmxbox has no such model, using max\n"
 		"vmxbox-qemu: warning: -cpu Skylake-Server,+vmx,+avx2: CPU feature 'avx2' is not implemented by vmxbox (ignored)\n");
 	fw_result_free(&r);
-	run_argv(bad, &r);
+	pc_run_argv(bad, &r);
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_str_eq(r.err, "vmxbox-qemu: -cpu qemu64,+nosuchflag: unknown CPU feature 'nosuchflag' (see -cpu help)\n");
 	fw_result_free(&r);
-	run_argv(help, &r);
+	pc_run_argv(help, &r);
 	ck_assert_int_eq(r.status, 0);
-	expect_line(&r, "x86 max                   every feature vmxbox implements (the default)");
+	pc_expect_line(&r, "x86 max                   every feature vmxbox implements (the default)");
 	fw_result_free(&r);
 }
 END_TEST
@@ -609,12 +577,12 @@ START_TEST(power_off_and_reset)
 			      exits[i].how, r.status, r.err);
 		ck_assert_msg(!strncmp(r.err, exits[i].err, strlen(exits[i].err)) &&
 			      (exits[i].err[0] || !r.err[0]), "%s: %s", exits[i].how, r.err);
-		expect_line(&r, "power rcr=0x0 rcr_after=0x2 post_read=0xff pm1_en=0x120");
-		expect_line(&r, "powerx port92=0x2 pm1_cnt=0x1 pm1_sts=0x0");
-		expect_line(&r, "pctest done");
+		pc_expect_line(&r, "power rcr=0x0 rcr_after=0x2 post_read=0xff pm1_en=0x120");
+		pc_expect_line(&r, "powerx port92=0x2 pm1_cnt=0x1 pm1_sts=0x0");
+		pc_expect_line(&r, "pctest done");
 		fw_result_free(&r);
 		q[7] = exits[i].how;
-		run_argv(q, &r);
+		pc_run_argv(q, &r);
 		ck_assert_msg(r.status == 0, "vmxbox-qemu %s: status %d\n%s",
 			      exits[i].how, r.status, r.err);
 		fw_result_free(&r);
@@ -622,7 +590,7 @@ START_TEST(power_off_and_reset)
 	/* isa-debug-exit exits on a write to any port of its range, as in
 	 * QEMU; 0xf5 inside it is no event port under vmxbox-qemu. */
 	q[7] = "exit=f7";
-	run_argv(q, &r);
+	pc_run_argv(q, &r);
 	ck_assert_msg(r.status == 5, "status %d\n%s", r.status, r.err);
 	fw_result_free(&r);
 }
@@ -642,16 +610,16 @@ START_TEST(pc_hole_4g)
 			       "0x100001000", "8", NULL };
 	struct fw_result r;
 
-	run_argv(q, &r);
+	pc_run_argv(q, &r);
 	ck_assert_msg(r.status == 1, "status %d\n%s", r.status, r.err);
-	expect_line(&r, "mbx mem_upper=3144704");
-	expect_line(&r, "mbx mmap base=0x100000 len=0xbff00000 type=1");
-	expect_line(&r, "mbx mmap base=0x100000000 len=0x40000000 type=1");
-	expect_line(&r, "himem at_4g=0x1122334455667788 ok=1 lapic_version=0x50014");
-	expect_line(&r, "himemx hole=0xffffffff");
-	expect_line(&r, "fwcfg ram_size=0x100000000 nb_cpus=1 max_cpus=1 nographic=0 boot_menu=0 irq0_override=1");
-	expect_line(&r, "fwcfg e820 base=0x0 len=0xc0000000 type=1");
-	expect_line(&r, "fwcfg e820 base=0x100000000 len=0x40000000 type=1");
+	pc_expect_line(&r, "mbx mem_upper=3144704");
+	pc_expect_line(&r, "mbx mmap base=0x100000 len=0xbff00000 type=1");
+	pc_expect_line(&r, "mbx mmap base=0x100000000 len=0x40000000 type=1");
+	pc_expect_line(&r, "himem at_4g=0x1122334455667788 ok=1 lapic_version=0x50014");
+	pc_expect_line(&r, "himemx hole=0xffffffff");
+	pc_expect_line(&r, "fwcfg ram_size=0x100000000 nb_cpus=1 max_cpus=1 nographic=0 boot_menu=0 irq0_override=1");
+	pc_expect_line(&r, "fwcfg e820 base=0x0 len=0xc0000000 type=1");
+	pc_expect_line(&r, "fwcfg e820 base=0x100000000 len=0x40000000 type=1");
 	/* One memory device, two mapped ranges: below 3 GiB, from 4 GiB. */
 	check_smbios(&r, 1, 4096, "0,1,3,4,16,17,19,19,32,127");
 	fw_result_free(&r);
@@ -660,9 +628,9 @@ START_TEST(pc_hole_4g)
 	run_vmxbox(k, extra, &r);
 	ck_assert_int_eq(r.status, 1);
 	fw_result_free(&r);
-	run_argv(insp, &r);
+	pc_run_argv(insp, &r);
 	ck_assert_msg(r.status == 0, "%s", r.err);
-	expect_line(&r, "  0000000100001000  88 77 66 55 44 33 22 11                           |.wfUD3\".|");
+	pc_expect_line(&r, "  0000000100001000  88 77 66 55 44 33 22 11                           |.wfUD3\".|");
 	fw_result_free(&r);
 	unlink(snap);
 }
@@ -677,13 +645,13 @@ START_TEST(same_answers_as_qemu)
 	struct fw_result q, v;
 
 	qemu_cmdline(getenv("QEMU"), argv, initrd, sizeof(initrd));
-	run_argv(argv, &q);
+	pc_run_argv(argv, &q);
 	qemu_cmdline(getenv("VMXBOX_QEMU"), argv, initrd, sizeof(initrd));
-	run_argv(argv, &v);
+	pc_run_argv(argv, &v);
 	ck_assert_msg(q.status == 1 && v.status == 1, "qemu %d, vmxbox-qemu %d\n%s",
 		      q.status, v.status, q.err);
-	a = common_lines(q.out);
-	b = common_lines(v.out);
+	a = pc_common_lines(q.out);
+	b = pc_common_lines(v.out);
 	ck_assert_msg(strstr(a, "pctest done"), "QEMU output:\n%s", q.out);
 	ck_assert_str_eq(b, a);
 	free(a);
@@ -693,40 +661,14 @@ START_TEST(same_answers_as_qemu)
 }
 END_TEST
 
-/* qemu-system-x86_64 on PATH, or NULL. */
-static const char *find_qemu(void)
-{
-	static char path[512];
-	const char *p = getenv("PATH");
-
-	while (p && *p) {
-		size_t n = strcspn(p, ":");
-
-		snprintf(path, sizeof(path), "%.*s/qemu-system-x86_64", (int)n, p);
-		if (!access(path, X_OK))
-			return path;
-		p += n + (p[n] == ':');
-	}
-	return NULL;
-}
-
 int main(int argc, char **argv)
 {
 	Suite *s = suite_create("pc_multiboot");
 	TCase *tc = tcase_create("boot");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
-	if (argc > 1 && !strcmp(argv[1], "qemu")) {
-		const char *q = find_qemu();
-
-		if (!q) {
-			printf("SKIP: qemu-system-x86_64 is not installed (Debian package qemu-system-x86)\n");
-			return 77;
-		}
-		setenv("QEMU", q, 1);
+	if (pc_qemu_mode(argc, argv)) {
 		tcase_add_test(tc, same_answers_as_qemu);
 		goto run;
 	}
@@ -747,9 +689,5 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, linux_errors);
 run:
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_run_suite(s);
 }

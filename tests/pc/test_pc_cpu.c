@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fw_run.h"
+#include "pc_compare.h"
 
 static const char *const expected[] = {
 	"cpu32 start",
@@ -293,26 +294,6 @@ START_TEST(vmxbox_answers)
 }
 END_TEST
 
-/* Fail with the first line where the two outputs differ. */
-static void same_lines(const char *want, const char *got)
-{
-	const char *w = want, *g = got;
-	size_t line = 1;
-
-	while (*w && *w == *g) {
-		if (*w == '\n') {
-			line++;
-			want = w + 1;
-			got = g + 1;
-		}
-		w++;
-		g++;
-	}
-	ck_assert_msg(!*w && !*g, "line %zu differs:\nQEMU:   %.*s\nvmxbox: %.*s",
-		      line, (int)strcspn(want, "\n"), want,
-		      (int)strcspn(got, "\n"), got);
-}
-
 START_TEST(same_answers_as_qemu)
 {
 	struct fw_result q, v;
@@ -324,7 +305,7 @@ START_TEST(same_answers_as_qemu)
 	b = cpu_lines(v.out);
 	ck_assert_msg(strstr(a, "cpu done") && strstr(a, "cpu32 done"),
 		      "QEMU output:\n%s", q.out);
-	same_lines(a, b);
+	pc_same_lines(a, b);
 	free(a);
 	free(b);
 	fw_result_free(&q);
@@ -332,46 +313,17 @@ START_TEST(same_answers_as_qemu)
 }
 END_TEST
 
-static const char *find_qemu(void)
-{
-	static char path[512];
-	const char *p = getenv("PATH");
-
-	while (p && *p) {
-		size_t n = strcspn(p, ":");
-
-		snprintf(path, sizeof(path), "%.*s/qemu-system-x86_64", (int)n, p);
-		if (!access(path, X_OK))
-			return path;
-		p += n + (p[n] == ':');
-	}
-	return NULL;
-}
-
 int main(int argc, char **argv)
 {
 	Suite *s = suite_create("pc_cpu");
 	TCase *tc = tcase_create("cpu");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 2 * RUN_TIMEOUT_S + 60);
-	if (argc > 1 && !strcmp(argv[1], "qemu")) {
-		const char *q = find_qemu();
-
-		if (!q) {
-			printf("SKIP: qemu-system-x86_64 is not installed (Debian package qemu-system-x86)\n");
-			return 77;
-		}
-		setenv("QEMU", q, 1);
+	if (pc_qemu_mode(argc, argv)) {
 		tcase_add_test(tc, same_answers_as_qemu);
 	} else {
 		tcase_add_test(tc, vmxbox_answers);
 	}
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_run_suite(s);
 }

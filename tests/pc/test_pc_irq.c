@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "fw_run.h"
+#include "pc_compare.h"
 #include "snapshot/snapshot.h"
 
 #define RTC_BASE "2024-06-15T12:34:00"
@@ -56,21 +57,6 @@ static const char *const exact[] = {
 	"irqx ferr irq13=1 es_after=0x0",
 	"irqx rtc sec=0x0",
 };
-
-static void run_argv(const char *const *argv, struct fw_result *r)
-{
-	ck_assert_int_eq(fw_run((char *const *)argv, 60, r), 0);
-	ck_assert_msg(!r->timed_out, "timed out:\n%s\n%s", r->out, r->err);
-}
-
-static void expect_line(const struct fw_result *r, const char *line)
-{
-	char *missing;
-
-	ck_assert_msg(fw_lines_in_order(r->out, line, &missing),
-		      "missing line \"%s\"\nstdout:\n%s\nstderr:\n%s", missing,
-		      r->out, r->err);
-}
 
 /* A runner's QEMU command line for prog, kernel command line append. */
 static void qemu_cmdline(const char *prog, const char *append,
@@ -153,17 +139,17 @@ START_TEST(interrupts_and_timers)
 	struct fw_result r, again;
 
 	qemu_cmdline(getenv("VMXBOX_QEMU"), "irq", argv);
-	run_argv(argv, &r);
+	pc_run_argv(argv, &r);
 	ck_assert_msg(r.status == 1, "status %d\n%s\n%s", r.status, r.out, r.err);
 	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
-		expect_line(&r, common[i]);
+		pc_expect_line(&r, common[i]);
 	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
-		expect_line(&r, exact[i]);
+		pc_expect_line(&r, exact[i]);
 	pit_periods_pm_ticks(&r);
 	pit_out2_pm_ticks(&r);
-	expect_line(&r, "pctest done");
+	pc_expect_line(&r, "pctest done");
 	/* Deterministic: the same run prints the same bytes. */
-	run_argv(argv, &again);
+	pc_run_argv(argv, &again);
 	ck_assert_str_eq(again.out, r.out);
 	fw_result_free(&again);
 	fw_result_free(&r);
@@ -183,19 +169,19 @@ START_TEST(rtc_base_option)
 			       "-kernel", k, NULL };
 	struct fw_result r;
 
-	run_argv(dflt, &r);
+	pc_run_argv(dflt, &r);
 	ck_assert_msg(r.status == 1, "status %d\n%s", r.status, r.err);
-	expect_line(&r, "irq rtc date=2025-01-01T00:00 wday=4 a=0x26 b=0x2 d=0x80");
+	pc_expect_line(&r, "irq rtc date=2025-01-01T00:00 wday=4 a=0x26 b=0x2 d=0x80");
 	fw_result_free(&r);
-	run_argv(set, &r);
+	pc_run_argv(set, &r);
 	ck_assert_msg(r.status == 1, "status %d\n%s", r.status, r.err);
-	expect_line(&r, "irq rtc date=1999-12-31T23:58 wday=6 a=0x26 b=0x2 d=0x80");
+	pc_expect_line(&r, "irq rtc date=1999-12-31T23:58 wday=6 a=0x26 b=0x2 d=0x80");
 	fw_result_free(&r);
-	run_argv(bad, &r);
+	pc_run_argv(bad, &r);
 	ck_assert_int_eq(r.status, 2);
 	ck_assert_str_eq(r.err, "vmxbox run: --rtc-base=2025-02-30: expected YYYY-MM-DD[THH:MM:SS] (UTC) or now\n");
 	fw_result_free(&r);
-	run_argv(qbad, &r);
+	pc_run_argv(qbad, &r);
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_str_eq(r.err, "vmxbox-qemu: -rtc base=yesterday: invalid date format (YYYY-MM-DDTHH:MM:SS or YYYY-MM-DD)\n");
 	fw_result_free(&r);
@@ -203,18 +189,6 @@ START_TEST(rtc_base_option)
 END_TEST
 
 /* ---- snapshots ---------------------------------------------------------- */
-
-/* The instruction count -v reports ("... N instructions in ..."). */
-static uint64_t insns_of(const char *err)
-{
-	const char *p = strstr(err, " instructions in");
-
-	if (!p)
-		return 0;
-	while (p > err && p[-1] >= '0' && p[-1] <= '9')
-		p--;
-	return strtoull(p, NULL, 10);
-}
 
 /* What a snapshot holds of the timers: PIT channel 0 counting, an RTC
  * interrupt enabled; of pc-testdev: the value its test wrote to iomem. */
@@ -260,20 +234,20 @@ START_TEST(snapshots_restore_exactly)
 	const unsigned points = 16;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	run_argv(ref_args, &ref);
-	n = insns_of(ref.err);
+	pc_run_argv(ref_args, &ref);
+	n = pc_insns_of(ref.err);
 	ck_assert_msg(ref.status == 1 && n > 1000, "status %d\n%s", ref.status, ref.err);
 	/* The pc-testdev sections ran: IRQ lines through the 8259 and the
 	 * I/O APIC, and its state at the end. */
-	expect_line(&ref, common[0]);
-	expect_line(&ref, "irq ioapic level count=2 remote_irr_in_handler=1 remote_irr_after=0");
-	expect_line(&ref, "pctestdev kept port=0xcdef5678 iomem0=0xdeadbeef iomem40=0x5555cdef iomem41=0x1234567");
+	pc_expect_line(&ref, common[0]);
+	pc_expect_line(&ref, "irq ioapic level count=2 remote_irr_in_handler=1 remote_irr_after=0");
+	pc_expect_line(&ref, "pctestdev kept port=0xcdef5678 iomem0=0xdeadbeef iomem40=0x5555cdef iomem41=0x1234567");
 	snprintf(snaparg, sizeof(snaparg), "--snapshot=%s/s", dir);
 	strcpy(onarg, "--snapshot-on=");
 	for (unsigned i = 1; i <= points; i++)
 		snprintf(onarg + strlen(onarg), sizeof(onarg) - strlen(onarg),
 			 "%sinsns:%" PRIu64, i > 1 ? "," : "", n * i / (points + 1));
-	run_argv(snap_args, &r);
+	pc_run_argv(snap_args, &r);
 	ck_assert_int_eq(r.status, ref.status);
 	ck_assert_str_eq(r.out, ref.out);
 	fw_result_free(&r);
@@ -286,10 +260,10 @@ START_TEST(snapshots_restore_exactly)
 		pit += p;
 		rtc += t;
 		iomem += io;
-		run_argv(res_args, &r);
+		pc_run_argv(res_args, &r);
 		ck_assert_msg(r.status == ref.status, "%s: status %d\n%s", file,
 			      r.status, r.err);
-		ck_assert_uint_eq(insns_of(r.err), n);
+		ck_assert_uint_eq(pc_insns_of(r.err), n);
 		ck_assert_uint_le(bytes, strlen(ref.out));
 		ck_assert_msg(!strcmp(r.out, ref.out + bytes),
 			      "%s: the restored output is not the rest of the run's", file);
@@ -304,44 +278,6 @@ START_TEST(snapshots_restore_exactly)
 }
 END_TEST
 
-/* The machine-independent lines (first word not ending in 'x'). */
-static char *common_lines(const char *out)
-{
-	char *res = calloc(1, strlen(out) + 1), *w = res;
-
-	for (const char *p = out; *p;) {
-		size_t n = strcspn(p, "\n"), word = strcspn(p, " \n");
-
-		if (word && p[word - 1] != 'x') {
-			memcpy(w, p, n);
-			w += n;
-			*w++ = '\n';
-		}
-		p += n + (p[n] == '\n');
-	}
-	return res;
-}
-
-/* Fail with the first line where two outputs differ (a whole output is
- * too long for check's message buffer). */
-static void same_lines(const char *want, const char *got)
-{
-	const char *w = want, *g = got;
-	size_t line = 1;
-
-	while (*w && *w == *g) {
-		if (*w == '\n') {
-			line++;
-			want = w + 1;
-			got = g + 1;
-		}
-		w++;
-		g++;
-	}
-	ck_assert_msg(!*w && !*g, "line %zu differs:\nQEMU:   %.*s\nvmxbox: %.*s",
-		      line, (int)strcspn(want, "\n"), want, (int)strcspn(got, "\n"), got);
-}
-
 /* The same command line on QEMU (TCG) and on vmxbox-qemu.  "noferr":
  * QEMU 7.2's TCG aborts when the x87 raises FERR#. */
 START_TEST(same_answers_as_qemu)
@@ -351,15 +287,15 @@ START_TEST(same_answers_as_qemu)
 	char *a, *b;
 
 	qemu_cmdline(getenv("QEMU"), "irq noferr", argv);
-	run_argv(argv, &q);
+	pc_run_argv(argv, &q);
 	qemu_cmdline(getenv("VMXBOX_QEMU"), "irq noferr", argv);
-	run_argv(argv, &v);
+	pc_run_argv(argv, &v);
 	ck_assert_msg(q.status == 1 && v.status == 1, "qemu %d, vmxbox-qemu %d\n%s",
 		      q.status, v.status, q.err);
-	a = common_lines(q.out);
-	b = common_lines(v.out);
+	a = pc_common_lines(q.out);
+	b = pc_common_lines(v.out);
 	ck_assert_msg(strstr(a, "irq pmtmr"), "QEMU output:\n%s", q.out);
-	same_lines(a, b);
+	pc_same_lines(a, b);
 	free(a);
 	free(b);
 	fw_result_free(&q);
@@ -367,38 +303,13 @@ START_TEST(same_answers_as_qemu)
 }
 END_TEST
 
-static const char *find_qemu(void)
-{
-	static char path[512];
-	const char *p = getenv("PATH");
-
-	while (p && *p) {
-		size_t n = strcspn(p, ":");
-
-		snprintf(path, sizeof(path), "%.*s/qemu-system-x86_64", (int)n, p);
-		if (!access(path, X_OK))
-			return path;
-		p += n + (p[n] == ':');
-	}
-	return NULL;
-}
-
 int main(int argc, char **argv)
 {
 	Suite *s = suite_create("pc_irq");
 	TCase *tc = tcase_create("irq");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 90);
-	if (argc > 1 && !strcmp(argv[1], "qemu")) {
-		const char *q = find_qemu();
-
-		if (!q) {
-			printf("SKIP: qemu-system-x86_64 is not installed (Debian package qemu-system-x86)\n");
-			return 77;
-		}
-		setenv("QEMU", q, 1);
+	if (pc_qemu_mode(argc, argv)) {
 		tcase_add_test(tc, same_answers_as_qemu);
 	} else {
 		tcase_add_test(tc, interrupts_and_timers);
@@ -406,9 +317,5 @@ int main(int argc, char **argv)
 		tcase_add_test(tc, snapshots_restore_exactly);
 	}
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_run_suite(s);
 }

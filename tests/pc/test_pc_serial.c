@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "fw_run.h"
+#include "pc_compare.h"
 #include "snapshot/snapshot.h"
 
 static char dir[64], com2[96], com4[96];
@@ -41,21 +42,6 @@ static void teardown(void)
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);
-}
-
-static void run_argv(const char *const *argv, struct fw_result *r)
-{
-	ck_assert_int_eq(fw_run((char *const *)argv, 60, r), 0);
-	ck_assert_msg(!r->timed_out, "timed out:\n%s\n%s", r->out, r->err);
-}
-
-static void expect_line(const struct fw_result *r, const char *line)
-{
-	char *missing;
-
-	ck_assert_msg(fw_lines_in_order(r->out, line, &missing),
-		      "missing line \"%s\"\nstdout:\n%s\nstderr:\n%s", missing,
-		      r->out, r->err);
 }
 
 static void expect_file(const char *path, const char *want)
@@ -105,10 +91,10 @@ START_TEST(qemu_front_end_serial_ports)
 	struct fw_result r;
 
 	qemu_cmdline(getenv("VMXBOX_QEMU"), argv);
-	run_argv(argv, &r);
+	pc_run_argv(argv, &r);
 	ck_assert_msg(r.status == 1, "status %d\n%s", r.status, r.err);
 	for (int i = 0; i < 3; i++)
-		expect_line(&r, present_lines[i]);
+		pc_expect_line(&r, present_lines[i]);
 	ck_assert(!strstr(r.out, "pctest on"));   /* not on COM1 */
 	expect_file(com2, "pctest on com2\n");
 	expect_file(com4, "pctest on com4\n");
@@ -133,39 +119,27 @@ START_TEST(run_serial_options)
 
 	snprintf(s2, sizeof(s2), "--serial2=%s", com2);
 	snprintf(s4, sizeof(s4), "--serial4=file:%s", com4);
-	run_argv(with, &r);
+	pc_run_argv(with, &r);
 	ck_assert_msg(r.status == 1, "status %d\n%s", r.status, r.err);
-	expect_line(&r, present_lines[0]);
-	expect_line(&r, "serial com3 present=0");
-	expect_line(&r, present_lines[2]);
+	pc_expect_line(&r, present_lines[0]);
+	pc_expect_line(&r, "serial com3 present=0");
+	pc_expect_line(&r, present_lines[2]);
 	expect_file(com2, "pctest on com2\n");
 	expect_file(com4, "pctest on com4\n");
 	fw_result_free(&r);
-	run_argv(without, &r);
-	expect_line(&r, "serial com2 present=0\nserial com3 present=0\nserial com4 present=0");
+	pc_run_argv(without, &r);
+	pc_expect_line(&r, "serial com2 present=0\nserial com3 present=0\nserial com4 present=0");
 	fw_result_free(&r);
-	run_argv(bad, &r);
+	pc_run_argv(bad, &r);
 	ck_assert_int_eq(r.status, 2);
 	ck_assert_str_eq(r.err, "vmxbox run: --serial3=none: expected a file PATH, file:PATH, null or -\n");
 	fw_result_free(&r);
-	run_argv(qbad, &r);
+	pc_run_argv(qbad, &r);
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_str_eq(r.err, "vmxbox-qemu: -serial null: vmxbox-qemu has 4 serial ports (COM1-COM4)\n");
 	fw_result_free(&r);
 }
 END_TEST
-
-/* The instruction count -v reports ("... N instructions in ..."). */
-static uint64_t insns_of(const char *err)
-{
-	const char *p = strstr(err, " instructions in");
-
-	if (!p)
-		return 0;
-	while (p > err && p[-1] >= '0' && p[-1] <= '9')
-		p--;
-	return strtoull(p, NULL, 10);
-}
 
 /* A snapshot taken before the kernel writes COM2 has device uart1;
  * restored, COM2 exists again and writes to restore's --serial2; a
@@ -184,13 +158,13 @@ START_TEST(snapshot_keeps_the_ports)
 	uint64_t n, bytes;
 
 	snprintf(s2, sizeof(s2), "--serial2=%s", com2);
-	run_argv(ref, &r);
-	n = insns_of(r.err);
+	pc_run_argv(ref, &r);
+	n = pc_insns_of(r.err);
 	ck_assert_msg(r.status == 1 && n > 1000, "status %d\n%s", r.status, r.err);
 	fw_result_free(&r);
 	snprintf(snap, sizeof(snap), "--snapshot=%s/s.cbor", dir);
 	snprintf(on, sizeof(on), "--snapshot-on=insns:%" PRIu64, n / 3);
-	run_argv(take, &r);
+	pc_run_argv(take, &r);
 	ck_assert_int_eq(r.status, 1);
 	fw_result_free(&r);
 	s = snapshot_read_file(snap + 11, err, sizeof(err));
@@ -201,38 +175,20 @@ START_TEST(snapshot_keeps_the_ports)
 	ck_assert_uint_eq(bytes, 0);               /* before the kernel wrote it */
 	snapshot_free(s);
 	snprintf(r2, sizeof(r2), "--serial2=%s/restored", dir);
-	run_argv(res, &r);
+	pc_run_argv(res, &r);
 	ck_assert_msg(r.status == 1, "status %d\n%s", r.status, r.err);
-	expect_line(&r, present_lines[0]);
-	expect_line(&r, "serial com3 present=0");
+	pc_expect_line(&r, present_lines[0]);
+	pc_expect_line(&r, "serial com3 present=0");
 	fw_result_free(&r);
 	snprintf(r2, sizeof(r2), "%s/restored", dir);
 	expect_file(r2, "pctest on com2\n");
 	snprintf(r2, sizeof(r2), "--serial3=%s/x", dir);
-	run_argv(res, &r);
+	pc_run_argv(res, &r);
 	ck_assert_int_eq(r.status, 2);
 	ck_assert_str_eq(r.err, "vmxbox restore: --serial3: the snapshot's machine has no COM3\n");
 	fw_result_free(&r);
 }
 END_TEST
-
-/* The machine-independent lines (first word not ending in 'x'). */
-static char *common_lines(const char *out)
-{
-	char *res = calloc(1, strlen(out) + 1), *w = res;
-
-	for (const char *p = out; *p;) {
-		size_t n = strcspn(p, "\n"), word = strcspn(p, " \n");
-
-		if (word && p[word - 1] != 'x') {
-			memcpy(w, p, n);
-			w += n;
-			*w++ = '\n';
-		}
-		p += n + (p[n] == '\n');
-	}
-	return res;
-}
 
 /* QEMU with the same four -serial options: the same lines on COM1, the
  * same bytes in COM2's and COM4's files. */
@@ -244,18 +200,18 @@ START_TEST(same_ports_as_qemu)
 	size_t n;
 
 	qemu_cmdline(getenv("QEMU"), argv);
-	run_argv(argv, &q);
+	pc_run_argv(argv, &q);
 	q2 = fw_read_file(com2, &n);
 	q4 = fw_read_file(com4, &n);
 	ck_assert_msg(q2 && q4, "QEMU wrote no COM2/COM4 file\n%s", q.err);
 	unlink(com2);
 	unlink(com4);
 	qemu_cmdline(getenv("VMXBOX_QEMU"), argv);
-	run_argv(argv, &v);
+	pc_run_argv(argv, &v);
 	ck_assert_msg(q.status == 1 && v.status == 1, "qemu %d, vmxbox-qemu %d\n%s",
 		      q.status, v.status, q.err);
-	a = common_lines(q.out);
-	b = common_lines(v.out);
+	a = pc_common_lines(q.out);
+	b = pc_common_lines(v.out);
 	ck_assert_msg(strstr(a, present_lines[0]), "QEMU output:\n%s", q.out);
 	ck_assert_str_eq(b, a);
 	expect_file(com2, q2);
@@ -269,39 +225,14 @@ START_TEST(same_ports_as_qemu)
 }
 END_TEST
 
-static const char *find_qemu(void)
-{
-	static char path[512];
-	const char *p = getenv("PATH");
-
-	while (p && *p) {
-		size_t n = strcspn(p, ":");
-
-		snprintf(path, sizeof(path), "%.*s/qemu-system-x86_64", (int)n, p);
-		if (!access(path, X_OK))
-			return path;
-		p += n + (p[n] == ':');
-	}
-	return NULL;
-}
-
 int main(int argc, char **argv)
 {
 	Suite *s = suite_create("pc_serial");
 	TCase *tc = tcase_create("serial");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 90);
-	if (argc > 1 && !strcmp(argv[1], "qemu")) {
-		const char *q = find_qemu();
-
-		if (!q) {
-			printf("SKIP: qemu-system-x86_64 is not installed (Debian package qemu-system-x86)\n");
-			return 77;
-		}
-		setenv("QEMU", q, 1);
+	if (pc_qemu_mode(argc, argv)) {
 		tcase_add_test(tc, same_ports_as_qemu);
 	} else {
 		tcase_add_test(tc, qemu_front_end_serial_ports);
@@ -309,9 +240,5 @@ int main(int argc, char **argv)
 		tcase_add_test(tc, snapshot_keeps_the_ports);
 	}
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pc_run_suite(s);
 }
