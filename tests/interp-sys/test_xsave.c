@@ -10,12 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sysutil.h"
+#include "xsave_area.h"
 
 static struct harness h;
 
-#define AREA 0x200000ull     /* 64-byte aligned save area */
-#define FILL 0xaa
 
 static void setup(void)
 {
@@ -30,108 +28,12 @@ static void teardown(void)
 	h_fini(&h);
 }
 
-static uint8_t mem[1024];
-
-static void fill_area(void)
-{
-	memset(mem, FILL, sizeof(mem));
-	ck_assert(gmem_write(&h.mem, AREA, mem, sizeof(mem)));
-}
-
-static void read_area(void)
-{
-	ck_assert(gmem_read(&h.mem, AREA, mem, sizeof(mem)));
-}
-
-static uint64_t at(unsigned off, unsigned len)
-{
-	uint64_t v = 0;
-
-	memcpy(&v, mem + off, len);
-	return v;
-}
-
-static void put(unsigned off, uint64_t v, unsigned len)
-{
-	ck_assert_uint_le(len, 8);
-	ck_assert(gmem_write(&h.mem, AREA + off, &v, len));
-}
-
-/* The 64-byte XSAVE header, all zero. */
-static void clear_header(void)
-{
-	static const uint8_t zero[64];
-
-	ck_assert(gmem_write(&h.mem, AREA + 512, zero, sizeof(zero)));
-}
-
-/* A distinctive FPU/SSE state: TOP = 3, all fields non-zero. */
-static void distinct_fpu(struct fpu_state *f)
-{
-	f->fcw = 0x027f;
-	f->fsw = 0x1800 | 0x41;          /* TOP 3, C0 and IE */
-	f->ftw = 0x5a;
-	f->fop = 0x7ff;
-	f->fip = 0x1122334455667788ull;
-	f->fdp = 0x99aabbccddeeff00ull;
-	f->fcs = 0x1234;
-	f->fds = 0x5678;
-	f->mxcsr = 0x1f80 | 0x6000 | 0x3f;   /* RC, all flags */
-	for (unsigned i = 0; i < 8; i++)
-		for (unsigned b = 0; b < 10; b++)
-			f->st[i][b] = (uint8_t)(0x10 * i + b + 1);
-	for (unsigned i = 0; i < 16; i++)
-		for (unsigned b = 0; b < 16; b++)
-			f->xmm[i][b] = (uint8_t)(0x80 + 0x10 * i + b);
-}
-
-/* Field by field (the struct has padding). */
-static void fpu_eq(const struct fpu_state *a, const struct fpu_state *b)
-{
-	ck_assert_uint_eq(a->fcw, b->fcw);
-	ck_assert_uint_eq(a->fsw, b->fsw);
-	ck_assert_uint_eq(a->ftw, b->ftw);
-	ck_assert_uint_eq(a->fop, b->fop);
-	ck_assert_uint_eq(a->fip, b->fip);
-	ck_assert_uint_eq(a->fdp, b->fdp);
-	ck_assert_uint_eq(a->fcs, b->fcs);
-	ck_assert_uint_eq(a->fds, b->fds);
-	ck_assert_uint_eq(a->mxcsr, b->mxcsr);
-	ck_assert_mem_eq(a->st, b->st, sizeof(a->st));
-	ck_assert_mem_eq(a->xmm, b->xmm, sizeof(a->xmm));
-}
-
-/* Run one instruction on [RAX = AREA] then HLT; return the fault vector
+/* Run one instruction on [RAX = XA_AREA] then HLT; return the fault vector
  * (-1 when it completed). */
 static int run1(const uint8_t *insn, size_t len)
 {
-	uint8_t code[16];
-	enum engine_exit_reason r;
-
-	memcpy(code, insn, len);
-	code[len] = 0xf4;
-	G(RAX) = AREA;
-	r = su_run(&h, code, len + 1, 4);
-	if (r == ENGINE_EXIT_HLT && h.s->rip == H_CODE + len + 1)
-		return -1;
-	return h_fault_vector(&h, r);
-}
-
-/* As run1 with EDX:EAX = rfbm; the area address goes in RBX. */
-static int run_x(const uint8_t *insn, size_t len, uint64_t rfbm)
-{
-	uint8_t code[16];
-	enum engine_exit_reason r;
-
-	memcpy(code, insn, len);
-	code[len] = 0xf4;
-	G(RBX) = AREA;
-	G(RAX) = (uint32_t)rfbm;
-	G(RDX) = rfbm >> 32;
-	r = su_run(&h, code, len + 1, 4);
-	if (r == ENGINE_EXIT_HLT && h.s->rip == H_CODE + len + 1)
-		return -1;
-	return h_fault_vector(&h, r);
+	G(RAX) = XA_AREA;
+	return xa_run1(&h, insn, len);
 }
 
 static const uint8_t fxsave64[] = { 0x48, 0x0f, 0xae, 0x00 };
@@ -148,31 +50,30 @@ static const uint8_t xsavec[] = { 0x0f, 0xc7, 0x23 };
 static const uint8_t xsetbv[] = { 0x0f, 0x01, 0xd1 };
 static const uint8_t xgetbv[] = { 0x0f, 0x01, 0xd0 };
 
-#define FAULT_NONE (-1)
 
 START_TEST(fxsave64_layout)
 {
-	distinct_fpu(&h.s->fpu);
-	fill_area();
+	xa_distinct_fpu(&h.s->fpu);
+	xa_fill(&h);
 	ck_assert_int_eq(run1(fxsave64, sizeof(fxsave64)), FAULT_NONE);
-	read_area();
-	ck_assert_uint_eq(at(0, 2), 0x027f);
-	ck_assert_uint_eq(at(2, 2), 0x1841);
-	ck_assert_uint_eq(at(4, 1), 0x5a);
-	ck_assert_uint_eq(at(5, 1), FILL);          /* reserved: untouched */
-	ck_assert_uint_eq(at(6, 2), 0x7ff);
-	ck_assert_uint_eq(at(8, 8), 0x1122334455667788ull);
-	ck_assert_uint_eq(at(16, 8), 0x99aabbccddeeff00ull);
-	ck_assert_uint_eq(at(24, 4), 0x7fbf);
-	ck_assert_uint_eq(at(28, 4), 0xffff);         /* MXCSR_MASK */
+	xa_read(&h);
+	ck_assert_uint_eq(xa_at(0, 2), 0x027f);
+	ck_assert_uint_eq(xa_at(2, 2), 0x1841);
+	ck_assert_uint_eq(xa_at(4, 1), 0x5a);
+	ck_assert_uint_eq(xa_at(5, 1), XA_FILL);          /* reserved: untouched */
+	ck_assert_uint_eq(xa_at(6, 2), 0x7ff);
+	ck_assert_uint_eq(xa_at(8, 8), 0x1122334455667788ull);
+	ck_assert_uint_eq(xa_at(16, 8), 0x99aabbccddeeff00ull);
+	ck_assert_uint_eq(xa_at(24, 4), 0x7fbf);
+	ck_assert_uint_eq(xa_at(28, 4), 0xffff);         /* MXCSR_MASK */
 	/* ST(i) = R((TOP + i) & 7): slot 0 holds R3, slot 5 holds R0. */
 	for (unsigned i = 0; i < 8; i++) {
-		ck_assert_mem_eq(mem + 32 + 16 * i, h.s->fpu.st[(3 + i) & 7], 10);
-		ck_assert_uint_eq(at(32 + 16 * i + 10, 6), 0xaaaaaaaaaaaaull);
+		ck_assert_mem_eq(xa_mem + 32 + 16 * i, h.s->fpu.st[(3 + i) & 7], 10);
+		ck_assert_uint_eq(xa_at(32 + 16 * i + 10, 6), 0xaaaaaaaaaaaaull);
 	}
-	ck_assert_mem_eq(mem + 160, h.s->fpu.xmm, 256);
+	ck_assert_mem_eq(xa_mem + 160, h.s->fpu.xmm, 256);
 	for (unsigned b = 416; b < 512; b++)          /* reserved + available */
-		ck_assert_uint_eq(mem[b], FILL);
+		ck_assert_uint_eq(xa_mem[b], XA_FILL);
 	ck_assert_uint_eq(h.s->rip, H_CODE + sizeof(fxsave64) + 1);
 }
 END_TEST
@@ -180,17 +81,17 @@ END_TEST
 /* Without REX.W: 32-bit FIP/FDP with their selectors (SDM Table 3-47). */
 START_TEST(fxsave_32bit_format)
 {
-	distinct_fpu(&h.s->fpu);
-	fill_area();
+	xa_distinct_fpu(&h.s->fpu);
+	xa_fill(&h);
 	ck_assert_int_eq(run1(fxsave, sizeof(fxsave)), FAULT_NONE);
-	read_area();
-	ck_assert_uint_eq(at(8, 4), 0x55667788);
-	ck_assert_uint_eq(at(12, 2), 0x1234);
-	ck_assert_uint_eq(at(14, 2), 0xaaaa);
-	ck_assert_uint_eq(at(16, 4), 0xddeeff00);
-	ck_assert_uint_eq(at(20, 2), 0x5678);
-	ck_assert_uint_eq(at(22, 2), 0xaaaa);
-	ck_assert_mem_eq(mem + 160, h.s->fpu.xmm, 256);
+	xa_read(&h);
+	ck_assert_uint_eq(xa_at(8, 4), 0x55667788);
+	ck_assert_uint_eq(xa_at(12, 2), 0x1234);
+	ck_assert_uint_eq(xa_at(14, 2), 0xaaaa);
+	ck_assert_uint_eq(xa_at(16, 4), 0xddeeff00);
+	ck_assert_uint_eq(xa_at(20, 2), 0x5678);
+	ck_assert_uint_eq(xa_at(22, 2), 0xaaaa);
+	ck_assert_mem_eq(xa_mem + 160, h.s->fpu.xmm, 256);
 }
 END_TEST
 
@@ -201,16 +102,16 @@ START_TEST(fxsave_32bit_mode_xmm0_7)
 
 	h_mode32(&h);
 	h.s->cr4 |= CR4_OSFXSR;
-	distinct_fpu(&h.s->fpu);
-	fill_area();
+	xa_distinct_fpu(&h.s->fpu);
+	xa_fill(&h);
 	ck_assert_int_eq(run1(fxsave, sizeof(fxsave)), FAULT_NONE);
-	read_area();
-	ck_assert_mem_eq(mem + 160, h.s->fpu.xmm, 128);
+	xa_read(&h);
+	ck_assert_mem_eq(xa_mem + 160, h.s->fpu.xmm, 128);
 	for (unsigned b = 288; b < 512; b++)
-		ck_assert_uint_eq(mem[b], FILL);
-	/* FXRSTOR of the FILL pattern leaves XMM8-15 alone. */
+		ck_assert_uint_eq(xa_mem[b], XA_FILL);
+	/* FXRSTOR of the XA_FILL pattern leaves XMM8-15 alone. */
 	before = h.s->fpu;
-	put(24, 0x1f80, 4);
+	xa_put(&h, 24, 0x1f80, 4);
 	ck_assert_int_eq(run1(fxrstor, sizeof(fxrstor)), FAULT_NONE);
 	ck_assert_mem_eq(h.s->fpu.xmm[8], before.xmm[8], 128);
 	ck_assert_mem_eq(h.s->fpu.xmm[0], before.xmm[0], 128);
@@ -221,32 +122,32 @@ START_TEST(fxrstor_round_trip)
 {
 	struct fpu_state want;
 
-	distinct_fpu(&want);
+	xa_distinct_fpu(&want);
 	h.s->fpu = want;
-	fill_area();
+	xa_fill(&h);
 	ck_assert_int_eq(run1(fxsave, sizeof(fxsave)), FAULT_NONE);
 	memset(&h.s->fpu, 0, sizeof(h.s->fpu));
 	ck_assert_int_eq(run1(fxrstor, sizeof(fxrstor)), FAULT_NONE);
 	/* The 32-bit format keeps FIP/FDP[31:0] only. */
 	want.fip &= 0xffffffff;
 	want.fdp &= 0xffffffff;
-	fpu_eq(&h.s->fpu, &want);
+	xa_fpu_eq(&h.s->fpu, &want, true);
 
 	/* FXRSTOR64 of an FXSAVE64 image: 64-bit pointers, no selectors. */
-	distinct_fpu(&want);
+	xa_distinct_fpu(&want);
 	h.s->fpu = want;
 	ck_assert_int_eq(run1(fxsave64, sizeof(fxsave64)), FAULT_NONE);
 	memset(&h.s->fpu, 0, sizeof(h.s->fpu));
 	h.s->fpu.fcs = h.s->fpu.fds = 0x99;
 	ck_assert_int_eq(run1(fxrstor64, sizeof(fxrstor64)), FAULT_NONE);
 	want.fcs = want.fds = 0;
-	fpu_eq(&h.s->fpu, &want);
+	xa_fpu_eq(&h.s->fpu, &want, true);
 	/* TOP read from the image places ST(i) back into R((TOP+i)&7). */
-	put(2, 0x0000, 2);             /* TOP = 0 */
+	xa_put(&h, 2, 0x0000, 2);             /* TOP = 0 */
 	ck_assert_int_eq(run1(fxrstor64, sizeof(fxrstor64)), FAULT_NONE);
-	read_area();
-	ck_assert_mem_eq(h.s->fpu.st[0], mem + 32, 10);
-	ck_assert_mem_eq(h.s->fpu.st[7], mem + 32 + 7 * 16, 10);
+	xa_read(&h);
+	ck_assert_mem_eq(h.s->fpu.st[0], xa_mem + 32, 10);
+	ck_assert_mem_eq(h.s->fpu.st[7], xa_mem + 32 + 7 * 16, 10);
 }
 END_TEST
 
@@ -255,22 +156,22 @@ START_TEST(fx_faults)
 	struct fpu_state want;
 	uint64_t err;
 
-	distinct_fpu(&want);
+	xa_distinct_fpu(&want);
 	h.s->fpu = want;
-	fill_area();
+	xa_fill(&h);
 	/* MXCSR bit 16 is reserved: #GP(0), nothing loaded. */
-	put(24, 0x11f80, 4);
+	xa_put(&h, 24, 0x11f80, 4);
 	ck_assert_int_eq(run1(fxrstor, sizeof(fxrstor)), X86_GP);
 	err = h_read64(&h, h.s->gpr[GPR_RSP]);
 	ck_assert_uint_eq(err, 0);
-	fpu_eq(&h.s->fpu, &want);
+	xa_fpu_eq(&h.s->fpu, &want, true);
 	/* Misaligned by 8: #GP(0) for both, memory untouched. */
 	h.s->fpu = want;
-	G(RAX) = AREA;                                     /* fxsave [rax+8] */
+	G(RAX) = XA_AREA;                                     /* fxsave [rax+8] */
 	ck_assert_int_eq(h_fault_vector(&h, su_run(&h, "\x0f\xae\x40\x08\xf4", 5, 4)),
 			 X86_GP);
-	read_area();
-	ck_assert_uint_eq(at(8, 8), 0xaaaaaaaaaaaaaaaaull);
+	xa_read(&h);
+	ck_assert_uint_eq(xa_at(8, 8), 0xaaaaaaaaaaaaaaaaull);
 	/* CR0.TS and CR0.EM: #NM. */
 	h.s->cr0 |= CR0_TS;
 	ck_assert_int_eq(run1(fxsave, sizeof(fxsave)), X86_NM);
@@ -295,62 +196,55 @@ END_TEST
 static void set_xcr0(uint64_t v)
 {
 	G(RCX) = 0;
-	ck_assert_int_eq(run_x(xsetbv, sizeof(xsetbv), v), FAULT_NONE);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsetbv, sizeof(xsetbv), v), FAULT_NONE);
 	ck_assert_uint_eq(h.s->xcr0, v);
-}
-
-static void init_fpu(struct fpu_state *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->fcw = FPU_FCW_FINIT;
-	f->mxcsr = MXCSR_RESET;
 }
 
 START_TEST(xsave_standard)
 {
 	set_xcr0(3);
-	distinct_fpu(&h.s->fpu);
-	fill_area();
-	put(512, 1ull << 5, 8);                 /* XSTATE_BV bit outside RFBM */
-	put(520, 0x1234, 8);                    /* XCOMP_BV: XSAVE leaves it */
-	ck_assert_int_eq(run_x(xsave64, sizeof(xsave64), ~0ull), FAULT_NONE);
-	read_area();
-	ck_assert_uint_eq(at(0, 2), 0x027f);
-	ck_assert_uint_eq(at(8, 8), 0x1122334455667788ull);
-	ck_assert_uint_eq(at(24, 4), 0x7fbf);
-	ck_assert_mem_eq(mem + 160, h.s->fpu.xmm, 256);
-	ck_assert_uint_eq(at(512, 8), (1ull << 5) | 3);
-	ck_assert_uint_eq(at(520, 8), 0x1234);
-	ck_assert_uint_eq(at(528, 8), 0xaaaaaaaaaaaaaaaaull);
+	xa_distinct_fpu(&h.s->fpu);
+	xa_fill(&h);
+	xa_put(&h, 512, 1ull << 5, 8);                 /* XSTATE_BV bit outside RFBM */
+	xa_put(&h, 520, 0x1234, 8);                    /* XCOMP_BV: XSAVE leaves it */
+	ck_assert_int_eq(xa_run_rfbm(&h, xsave64, sizeof(xsave64), ~0ull), FAULT_NONE);
+	xa_read(&h);
+	ck_assert_uint_eq(xa_at(0, 2), 0x027f);
+	ck_assert_uint_eq(xa_at(8, 8), 0x1122334455667788ull);
+	ck_assert_uint_eq(xa_at(24, 4), 0x7fbf);
+	ck_assert_mem_eq(xa_mem + 160, h.s->fpu.xmm, 256);
+	ck_assert_uint_eq(xa_at(512, 8), (1ull << 5) | 3);
+	ck_assert_uint_eq(xa_at(520, 8), 0x1234);
+	ck_assert_uint_eq(xa_at(528, 8), 0xaaaaaaaaaaaaaaaaull);
 
 	/* XSAVE (no REX.W) with RFBM = x87 only: XMM and MXCSR untouched,
 	 * XSTATE_BV[1] keeps its memory value. */
-	fill_area();
-	put(512, 2, 8);
-	ck_assert_int_eq(run_x(xsave, sizeof(xsave), 1), FAULT_NONE);
-	read_area();
-	ck_assert_uint_eq(at(12, 2), 0x1234);             /* FCS: 32-bit format */
-	ck_assert_uint_eq(at(24, 8), 0xaaaaaaaaaaaaaaaaull);
-	ck_assert_uint_eq(at(160, 8), 0xaaaaaaaaaaaaaaaaull);
-	ck_assert_uint_eq(at(512, 8), 3);
+	xa_fill(&h);
+	xa_put(&h, 512, 2, 8);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsave, sizeof(xsave), 1), FAULT_NONE);
+	xa_read(&h);
+	ck_assert_uint_eq(xa_at(12, 2), 0x1234);             /* FCS: 32-bit format */
+	ck_assert_uint_eq(xa_at(24, 8), 0xaaaaaaaaaaaaaaaaull);
+	ck_assert_uint_eq(xa_at(160, 8), 0xaaaaaaaaaaaaaaaaull);
+	ck_assert_uint_eq(xa_at(512, 8), 3);
 
 	/* Components in their initial configuration: XSAVE still writes
 	 * them, XSTATE_BV says "not in use". */
-	init_fpu(&h.s->fpu);
-	fill_area();
-	put(512, 0, 8);
-	ck_assert_int_eq(run_x(xsave, sizeof(xsave), 3), FAULT_NONE);
-	read_area();
-	ck_assert_uint_eq(at(0, 2), 0x037f);
-	ck_assert_uint_eq(at(2, 2), 0);
-	ck_assert_uint_eq(at(160, 8), 0);
-	ck_assert_uint_eq(at(24, 4), 0x1f80);
-	ck_assert_uint_eq(at(512, 8), 0);
+	xa_init_fpu(&h.s->fpu);
+	xa_fill(&h);
+	xa_put(&h, 512, 0, 8);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsave, sizeof(xsave), 3), FAULT_NONE);
+	xa_read(&h);
+	ck_assert_uint_eq(xa_at(0, 2), 0x037f);
+	ck_assert_uint_eq(xa_at(2, 2), 0);
+	ck_assert_uint_eq(xa_at(160, 8), 0);
+	ck_assert_uint_eq(xa_at(24, 4), 0x1f80);
+	ck_assert_uint_eq(xa_at(512, 8), 0);
 	/* MXCSR alone out of its reset value makes SSE "in use". */
 	h.s->fpu.mxcsr = 0x1fc0;
-	ck_assert_int_eq(run_x(xsave, sizeof(xsave), 3), FAULT_NONE);
-	read_area();
-	ck_assert_uint_eq(at(512, 8), 2);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsave, sizeof(xsave), 3), FAULT_NONE);
+	xa_read(&h);
+	ck_assert_uint_eq(xa_at(512, 8), 2);
 }
 END_TEST
 
@@ -359,56 +253,56 @@ END_TEST
 START_TEST(xsaveopt_init_optimization)
 {
 	set_xcr0(3);
-	init_fpu(&h.s->fpu);
+	xa_init_fpu(&h.s->fpu);
 	h.s->fpu.xmm[3][0] = 1;
 	h.s->fpu.mxcsr = 0x1f80;
-	fill_area();
-	put(512, ~0ull, 8);
-	ck_assert_int_eq(run_x(xsaveopt, sizeof(xsaveopt), 3), FAULT_NONE);
-	read_area();
-	ck_assert_uint_eq(at(0, 8), 0xaaaaaaaaaaaaaaaaull);   /* x87 not saved */
-	ck_assert_uint_eq(at(24, 4), 0x1f80);
-	ck_assert_uint_eq(at(28, 4), 0xffff);
-	ck_assert_uint_eq(mem[160 + 3 * 16], 1);
-	ck_assert_uint_eq(at(512, 8), ~0ull & ~1ull);
+	xa_fill(&h);
+	xa_put(&h, 512, ~0ull, 8);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsaveopt, sizeof(xsaveopt), 3), FAULT_NONE);
+	xa_read(&h);
+	ck_assert_uint_eq(xa_at(0, 8), 0xaaaaaaaaaaaaaaaaull);   /* x87 not saved */
+	ck_assert_uint_eq(xa_at(24, 4), 0x1f80);
+	ck_assert_uint_eq(xa_at(28, 4), 0xffff);
+	ck_assert_uint_eq(xa_mem[160 + 3 * 16], 1);
+	ck_assert_uint_eq(xa_at(512, 8), ~0ull & ~1ull);
 	/* Both components initial: only MXCSR (and its mask) is written. */
 	h.s->fpu.xmm[3][0] = 0;
-	fill_area();
-	ck_assert_int_eq(run_x(xsaveopt, sizeof(xsaveopt), 3), FAULT_NONE);
-	read_area();
-	ck_assert_uint_eq(at(24, 8), 0x0000ffff00001f80ull);
-	ck_assert_uint_eq(at(160, 8), 0xaaaaaaaaaaaaaaaaull);
-	ck_assert_uint_eq(at(0, 8), 0xaaaaaaaaaaaaaaaaull);
-	ck_assert_uint_eq(at(512, 8), 0xaaaaaaaaaaaaaaa8ull);
+	xa_fill(&h);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsaveopt, sizeof(xsaveopt), 3), FAULT_NONE);
+	xa_read(&h);
+	ck_assert_uint_eq(xa_at(24, 8), 0x0000ffff00001f80ull);
+	ck_assert_uint_eq(xa_at(160, 8), 0xaaaaaaaaaaaaaaaaull);
+	ck_assert_uint_eq(xa_at(0, 8), 0xaaaaaaaaaaaaaaaaull);
+	ck_assert_uint_eq(xa_at(512, 8), 0xaaaaaaaaaaaaaaa8ull);
 	/* Without XSAVEOPT in the model: #UD. */
 	cpu_model_set(&h.ip->cfg.model, X86_FEAT_XSAVEOPT, false);
-	ck_assert_int_eq(run_x(xsaveopt, sizeof(xsaveopt), 3), X86_UD);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsaveopt, sizeof(xsaveopt), 3), X86_UD);
 }
 END_TEST
 
 START_TEST(xsavec_compacted)
 {
 	set_xcr0(3);
-	init_fpu(&h.s->fpu);
+	xa_init_fpu(&h.s->fpu);
 	h.s->fpu.fsw = 0x3800;       /* x87 in use */
-	fill_area();
-	ck_assert_int_eq(run_x(xsavec, sizeof(xsavec), ~0ull), FAULT_NONE);
-	read_area();
-	ck_assert_uint_eq(at(2, 2), 0x3800);
-	ck_assert_uint_eq(at(24, 8), 0xaaaaaaaaaaaaaaaaull);  /* SSE init: not saved */
-	ck_assert_uint_eq(at(512, 8), 1);
-	ck_assert_uint_eq(at(520, 8), (1ull << 63) | 3);
-	ck_assert_uint_eq(at(528, 8), 0xaaaaaaaaaaaaaaaaull);
+	xa_fill(&h);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsavec, sizeof(xsavec), ~0ull), FAULT_NONE);
+	xa_read(&h);
+	ck_assert_uint_eq(xa_at(2, 2), 0x3800);
+	ck_assert_uint_eq(xa_at(24, 8), 0xaaaaaaaaaaaaaaaaull);  /* SSE init: not saved */
+	ck_assert_uint_eq(xa_at(512, 8), 1);
+	ck_assert_uint_eq(xa_at(520, 8), (1ull << 63) | 3);
+	ck_assert_uint_eq(xa_at(528, 8), 0xaaaaaaaaaaaaaaaaull);
 	/* RFBM = SSE only, MXCSR not 1F80H: SSE saved with MXCSR. */
 	h.s->fpu.mxcsr = 0x1f00;
-	fill_area();
-	ck_assert_int_eq(run_x(xsavec, sizeof(xsavec), 2), FAULT_NONE);
-	read_area();
-	ck_assert_uint_eq(at(0, 8), 0xaaaaaaaaaaaaaaaaull);
-	ck_assert_uint_eq(at(24, 4), 0x1f00);
-	ck_assert_uint_eq(at(160, 8), 0);
-	ck_assert_uint_eq(at(512, 8), 2);
-	ck_assert_uint_eq(at(520, 8), (1ull << 63) | 2);
+	xa_fill(&h);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsavec, sizeof(xsavec), 2), FAULT_NONE);
+	xa_read(&h);
+	ck_assert_uint_eq(xa_at(0, 8), 0xaaaaaaaaaaaaaaaaull);
+	ck_assert_uint_eq(xa_at(24, 4), 0x1f00);
+	ck_assert_uint_eq(xa_at(160, 8), 0);
+	ck_assert_uint_eq(xa_at(512, 8), 2);
+	ck_assert_uint_eq(xa_at(520, 8), (1ull << 63) | 2);
 }
 END_TEST
 
@@ -417,26 +311,26 @@ START_TEST(xrstor_forms)
 	struct fpu_state want;
 
 	set_xcr0(3);
-	distinct_fpu(&want);
+	xa_distinct_fpu(&want);
 	h.s->fpu = want;
-	fill_area();
-	clear_header();
-	ck_assert_int_eq(run_x(xsave64, sizeof(xsave64), 3), FAULT_NONE);
+	xa_fill(&h);
+	xa_clear_header(&h);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsave64, sizeof(xsave64), 3), FAULT_NONE);
 	/* Standard form, XSTATE_BV = 3: everything loads. */
-	init_fpu(&h.s->fpu);
-	ck_assert_int_eq(run_x(xrstor64, sizeof(xrstor64), 3), FAULT_NONE);
+	xa_init_fpu(&h.s->fpu);
+	ck_assert_int_eq(xa_run_rfbm(&h, xrstor64, sizeof(xrstor64), 3), FAULT_NONE);
 	want.fcs = want.fds = 0;
-	fpu_eq(&h.s->fpu, &want);
+	xa_fpu_eq(&h.s->fpu, &want, true);
 	/* RFBM = 0: nothing changes. */
-	init_fpu(&h.s->fpu);
-	ck_assert_int_eq(run_x(xrstor64, sizeof(xrstor64), 0), FAULT_NONE);
+	xa_init_fpu(&h.s->fpu);
+	ck_assert_int_eq(xa_run_rfbm(&h, xrstor64, sizeof(xrstor64), 0), FAULT_NONE);
 	ck_assert_uint_eq(h.s->fpu.fcw, FPU_FCW_FINIT);
 	ck_assert_uint_eq(h.s->fpu.mxcsr, MXCSR_RESET);
 	/* XSTATE_BV = 0: x87 and XMM initialized, MXCSR still loaded from
 	 * memory (standard form). */
 	h.s->fpu = want;
-	put(512, 0, 8);
-	ck_assert_int_eq(run_x(xrstor, sizeof(xrstor), 3), FAULT_NONE);
+	xa_put(&h, 512, 0, 8);
+	ck_assert_int_eq(xa_run_rfbm(&h, xrstor, sizeof(xrstor), 3), FAULT_NONE);
 	ck_assert_uint_eq(h.s->fpu.fcw, 0x037f);
 	ck_assert_uint_eq(h.s->fpu.fsw, 0);
 	ck_assert_uint_eq(h.s->fpu.fip, 0);
@@ -446,21 +340,21 @@ START_TEST(xrstor_forms)
 	/* Compacted: XCOMP_BV = 8000...3, XSTATE_BV = SSE: x87 initialized,
 	 * SSE loaded; XSTATE_BV = 0: MXCSR back to 1F80H. */
 	h.s->fpu = want;
-	put(512, 2, 8);
-	put(520, (1ull << 63) | 3, 8);
-	ck_assert_int_eq(run_x(xrstor, sizeof(xrstor), 3), FAULT_NONE);
+	xa_put(&h, 512, 2, 8);
+	xa_put(&h, 520, (1ull << 63) | 3, 8);
+	ck_assert_int_eq(xa_run_rfbm(&h, xrstor, sizeof(xrstor), 3), FAULT_NONE);
 	ck_assert_uint_eq(h.s->fpu.fcw, 0x037f);
 	ck_assert_uint_eq(h.s->fpu.xmm[15][15], want.xmm[15][15]);
 	ck_assert_uint_eq(h.s->fpu.mxcsr, 0x7fbf);
-	put(512, 0, 8);
-	ck_assert_int_eq(run_x(xrstor, sizeof(xrstor), 3), FAULT_NONE);
+	xa_put(&h, 512, 0, 8);
+	ck_assert_int_eq(xa_run_rfbm(&h, xrstor, sizeof(xrstor), 3), FAULT_NONE);
 	ck_assert_uint_eq(h.s->fpu.mxcsr, MXCSR_RESET);
 	ck_assert_uint_eq(h.s->fpu.xmm[15][15], 0);
 	/* Compacted XCOMP_BV without SSE, RFBM with it: SSE initialized. */
 	h.s->fpu = want;
-	put(512, 1, 8);
-	put(520, (1ull << 63) | 1, 8);
-	ck_assert_int_eq(run_x(xrstor, sizeof(xrstor), 3), FAULT_NONE);
+	xa_put(&h, 512, 1, 8);
+	xa_put(&h, 520, (1ull << 63) | 1, 8);
+	ck_assert_int_eq(xa_run_rfbm(&h, xrstor, sizeof(xrstor), 3), FAULT_NONE);
 	ck_assert_uint_eq(h.s->fpu.fsw, 0x1841);
 	ck_assert_uint_eq(h.s->fpu.xmm[0][0], 0);
 	ck_assert_uint_eq(h.s->fpu.mxcsr, MXCSR_RESET);
@@ -485,44 +379,44 @@ START_TEST(xrstor_faults)
 	struct fpu_state want;
 
 	set_xcr0(3);
-	distinct_fpu(&want);
+	xa_distinct_fpu(&want);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		fill_area();
-		clear_header();
-		put(24, 0x1f80, 4);
-		put(bad[i].off, bad[i].v, 8);
+		xa_fill(&h);
+		xa_clear_header(&h);
+		xa_put(&h, 24, 0x1f80, 4);
+		xa_put(&h, bad[i].off, bad[i].v, 8);
 		h.s->fpu = want;
-		ck_assert_msg(run_x(xrstor, sizeof(xrstor), 3) == X86_GP, "%s", bad[i].why);
-		fpu_eq(&h.s->fpu, &want);
+		ck_assert_msg(xa_run_rfbm(&h, xrstor, sizeof(xrstor), 3) == X86_GP, "%s", bad[i].why);
+		xa_fpu_eq(&h.s->fpu, &want, true);
 	}
 	for (size_t i = 0; i < sizeof(badc) / sizeof(badc[0]); i++) {
-		fill_area();
-		clear_header();
-		put(24, 0x1f80, 4);
-		put(520, (1ull << 63) | 1, 8);
-		put(badc[i].off, badc[i].v, 8);
+		xa_fill(&h);
+		xa_clear_header(&h);
+		xa_put(&h, 24, 0x1f80, 4);
+		xa_put(&h, 520, (1ull << 63) | 1, 8);
+		xa_put(&h, badc[i].off, badc[i].v, 8);
 		h.s->fpu = want;
-		ck_assert_msg(run_x(xrstor, sizeof(xrstor), 3) == X86_GP, "%s", badc[i].why);
-		fpu_eq(&h.s->fpu, &want);
+		ck_assert_msg(xa_run_rfbm(&h, xrstor, sizeof(xrstor), 3) == X86_GP, "%s", badc[i].why);
+		xa_fpu_eq(&h.s->fpu, &want, true);
 	}
 	/* The compacted form needs XSAVEC. */
-	fill_area();
-	clear_header();
-	put(520, (1ull << 63) | 1, 8);
+	xa_fill(&h);
+	xa_clear_header(&h);
+	xa_put(&h, 520, (1ull << 63) | 1, 8);
 	cpu_model_set(&h.ip->cfg.model, X86_FEAT_XSAVEC, false);
-	ck_assert_int_eq(run_x(xrstor, sizeof(xrstor), 3), X86_GP);
+	ck_assert_int_eq(xa_run_rfbm(&h, xrstor, sizeof(xrstor), 3), X86_GP);
 	cpu_model_set(&h.ip->cfg.model, X86_FEAT_XSAVEC, true);
-	ck_assert_int_eq(run_x(xrstor, sizeof(xrstor), 3), FAULT_NONE);
+	ck_assert_int_eq(xa_run_rfbm(&h, xrstor, sizeof(xrstor), 3), FAULT_NONE);
 	/* 64-byte alignment: an FXSAVE-aligned (16) area is not enough. */
-	G(RBX) = AREA;                                     /* xsave [rbx+16] */
+	G(RBX) = XA_AREA;                                     /* xsave [rbx+16] */
 	ck_assert_int_eq(h_fault_vector(&h, su_run(&h, "\x0f\xae\x63\x10\xf4", 5, 4)),
 			 X86_GP);
 	/* CR0.TS: #NM; no CR4.OSXSAVE: #UD. */
 	h.s->cr0 |= CR0_TS;
-	ck_assert_int_eq(run_x(xsave, sizeof(xsave), 3), X86_NM);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsave, sizeof(xsave), 3), X86_NM);
 	h.s->cr0 &= ~CR0_TS;
 	h.s->cr4 &= ~CR4_OSXSAVE;
-	ck_assert_int_eq(run_x(xrstor, sizeof(xrstor), 3), X86_UD);
+	ck_assert_int_eq(xa_run_rfbm(&h, xrstor, sizeof(xrstor), 3), X86_UD);
 }
 END_TEST
 
@@ -533,29 +427,29 @@ START_TEST(xsetbv_xgetbv)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		G(RCX) = 0;
-		ck_assert_int_eq(run_x(xsetbv, sizeof(xsetbv), bad[i]), X86_GP);
+		ck_assert_int_eq(xa_run_rfbm(&h, xsetbv, sizeof(xsetbv), bad[i]), X86_GP);
 		ck_assert_uint_eq(h.s->xcr0, 1);
 	}
 	G(RCX) = 1;
-	ck_assert_int_eq(run_x(xsetbv, sizeof(xsetbv), 1), X86_GP);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsetbv, sizeof(xsetbv), 1), X86_GP);
 	set_xcr0(3);
 	G(RCX) = 0;
-	ck_assert_int_eq(run_x(xgetbv, sizeof(xgetbv), 0), FAULT_NONE);
+	ck_assert_int_eq(xa_run_rfbm(&h, xgetbv, sizeof(xgetbv), 0), FAULT_NONE);
 	ck_assert_uint_eq(G(RAX), 3);
 	ck_assert_uint_eq(G(RDX), 0);
 	/* ECX = 1: XCR0 AND XINUSE. */
-	init_fpu(&h.s->fpu);
+	xa_init_fpu(&h.s->fpu);
 	h.s->fpu.fsw = 0x0001;
 	G(RCX) = 1;
-	ck_assert_int_eq(run_x(xgetbv, sizeof(xgetbv), 0), FAULT_NONE);
+	ck_assert_int_eq(xa_run_rfbm(&h, xgetbv, sizeof(xgetbv), 0), FAULT_NONE);
 	ck_assert_uint_eq(G(RAX), 1);
 	G(RCX) = 2;
-	ck_assert_int_eq(run_x(xgetbv, sizeof(xgetbv), 0), X86_GP);
+	ck_assert_int_eq(xa_run_rfbm(&h, xgetbv, sizeof(xgetbv), 0), X86_GP);
 	/* SSE in XCR0 needs SSE in the model. */
 	cpu_model_set(&h.ip->cfg.model, X86_FEAT_SSE, false);
 	set_xcr0(1);
 	G(RCX) = 0;
-	ck_assert_int_eq(run_x(xsetbv, sizeof(xsetbv), 3), X86_GP);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsetbv, sizeof(xsetbv), 3), X86_GP);
 	/* CPL 3: #GP(0); XGETBV is allowed there. */
 	su_cpl3(&h);
 	G(RCX) = 0;
@@ -584,8 +478,8 @@ START_TEST(osxsave_and_leaf_d)
 	G(RAX) = 1;
 	ck_assert_int_eq(su_run(&h, cpuid, 3, 5), ENGINE_EXIT_HLT);
 	ck_assert(!(G(RCX) & (1u << 27)));
-	ck_assert_int_eq(run_x(xgetbv, sizeof(xgetbv), 0), X86_UD);
-	ck_assert_int_eq(run_x(xsetbv, sizeof(xsetbv), 1), X86_UD);
+	ck_assert_int_eq(xa_run_rfbm(&h, xgetbv, sizeof(xgetbv), 0), X86_UD);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsetbv, sizeof(xsetbv), 1), X86_UD);
 	G(RAX) = 0xd;
 	G(RCX) = 0;
 	ck_assert_int_eq(su_run(&h, cpuid, 3, 5), ENGINE_EXIT_HLT);

@@ -11,13 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sysutil.h"
+#include "xsave_area.h"
 
 static struct harness h;
 
-#define AREA 0x200000ull     /* 64-byte aligned save area */
-#define FILL 0xaa
-#define FAULT_NONE (-1)
 #define COMPACTED (1ull << 63)
 
 /* The intercept hook: records ICPT_XSAVES, answers `verdict`. */
@@ -45,8 +42,6 @@ static const struct x86_intercept_ops fake_ops = {
 	.intercept = fake_intercept,
 };
 
-static uint8_t mem[1024];
-
 static void setup(void)
 {
 	h_init(&h);
@@ -64,98 +59,6 @@ static void teardown(void)
 	h_fini(&h);
 }
 
-static void fill_area(void)
-{
-	memset(mem, FILL, sizeof(mem));
-	ck_assert(gmem_write(&h.mem, AREA, mem, sizeof(mem)));
-}
-
-static void read_area(void)
-{
-	ck_assert(gmem_read(&h.mem, AREA, mem, sizeof(mem)));
-}
-
-static uint64_t at(unsigned off, unsigned len)
-{
-	uint64_t v = 0;
-
-	memcpy(&v, mem + off, len);
-	return v;
-}
-
-static void put(unsigned off, uint64_t v)
-{
-	ck_assert(gmem_write(&h.mem, AREA + off, &v, 8));
-}
-
-static void clear_header(void)
-{
-	for (unsigned off = 512; off < 576; off += 8)
-		put(off, 0);
-}
-
-static void init_fpu(struct fpu_state *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->fcw = FPU_FCW_FINIT;
-	f->mxcsr = MXCSR_RESET;
-}
-
-/* x87 and SSE in use, every field distinct. */
-static void distinct_fpu(struct fpu_state *f)
-{
-	init_fpu(f);
-	f->fcw = 0x027f;
-	f->fsw = 0x1841;
-	f->ftw = 0x5a;
-	f->fop = 0x7ff;
-	f->fip = 0x1122334455667788ull;
-	f->fdp = 0x99aabbccddeeff00ull;
-	f->mxcsr = 0x7fbf;
-	for (unsigned i = 0; i < 8; i++)
-		for (unsigned b = 0; b < 10; b++)
-			f->st[i][b] = (uint8_t)(0x10 * i + b + 1);
-	for (unsigned i = 0; i < 16; i++)
-		for (unsigned b = 0; b < 16; b++)
-			f->xmm[i][b] = (uint8_t)(0x80 + 0x10 * i + b);
-}
-
-static void fpu_eq(const struct fpu_state *a, const struct fpu_state *b)
-{
-	ck_assert_uint_eq(a->fcw, b->fcw);
-	ck_assert_uint_eq(a->fsw, b->fsw);
-	ck_assert_uint_eq(a->ftw, b->ftw);
-	ck_assert_uint_eq(a->fop, b->fop);
-	ck_assert_uint_eq(a->fip, b->fip);
-	ck_assert_uint_eq(a->fdp, b->fdp);
-	ck_assert_uint_eq(a->mxcsr, b->mxcsr);
-	ck_assert_mem_eq(a->st, b->st, sizeof(a->st));
-	ck_assert_mem_eq(a->xmm, b->xmm, sizeof(a->xmm));
-}
-
-/* One instruction, then HLT: the fault vector or -1. */
-static int run_c(const void *insn, size_t len)
-{
-	uint8_t code[16];
-	enum engine_exit_reason r;
-
-	memcpy(code, insn, len);
-	code[len] = 0xf4;
-	r = su_run(&h, code, len + 1, 4);
-	if (r == ENGINE_EXIT_HLT && h.s->rip == H_CODE + len + 1)
-		return -1;
-	return h_fault_vector(&h, r);
-}
-
-/* One instruction on [RBX = AREA] with EDX:EAX = rfbm. */
-static int run_x(const uint8_t *insn, size_t len, uint64_t rfbm)
-{
-	G(RBX) = AREA;
-	G(RAX) = (uint32_t)rfbm;
-	G(RDX) = rfbm >> 32;
-	return run_c(insn, len);
-}
-
 /* 0F C7 /5 and /3 on [rbx] */
 static const uint8_t xsaves[] = { 0x0f, 0xc7, 0x2b };
 static const uint8_t xsaves64[] = { 0x48, 0x0f, 0xc7, 0x2b };
@@ -170,28 +73,28 @@ static const uint8_t wrmsr[] = { 0x0f, 0x30 };
  * RFBM; the rest of the header is left alone (SDM 13.11). */
 START_TEST(xsaves_compacted)
 {
-	distinct_fpu(&h.s->fpu);
-	fill_area();
-	ck_assert_int_eq(run_x(xsaves64, sizeof(xsaves64), ~0ull), FAULT_NONE);
-	read_area();
-	ck_assert_uint_eq(at(0, 2), 0x027f);
-	ck_assert_uint_eq(at(8, 8), 0x1122334455667788ull);   /* 64-bit FIP */
-	ck_assert_uint_eq(at(24, 4), 0x7fbf);
-	ck_assert_mem_eq(mem + 160, h.s->fpu.xmm, 256);
-	ck_assert_uint_eq(at(512, 8), 3);
-	ck_assert_uint_eq(at(520, 8), COMPACTED | 3);
-	ck_assert_uint_eq(at(528, 8), 0xaaaaaaaaaaaaaaaaull);
+	xa_distinct_fpu(&h.s->fpu);
+	xa_fill(&h);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsaves64, sizeof(xsaves64), ~0ull), FAULT_NONE);
+	xa_read(&h);
+	ck_assert_uint_eq(xa_at(0, 2), 0x027f);
+	ck_assert_uint_eq(xa_at(8, 8), 0x1122334455667788ull);   /* 64-bit FIP */
+	ck_assert_uint_eq(xa_at(24, 4), 0x7fbf);
+	ck_assert_mem_eq(xa_mem + 160, h.s->fpu.xmm, 256);
+	ck_assert_uint_eq(xa_at(512, 8), 3);
+	ck_assert_uint_eq(xa_at(520, 8), COMPACTED | 3);
+	ck_assert_uint_eq(xa_at(528, 8), 0xaaaaaaaaaaaaaaaaull);
 	ck_assert_uint_eq(h.s->rip, H_CODE + sizeof(xsaves64) + 1);
 	/* RFBM = x87 only, 32-bit FIP/FCS format without REX.W. */
 	h.s->fpu.fcs = 0x1234;
-	fill_area();
-	ck_assert_int_eq(run_x(xsaves, sizeof(xsaves), 1), FAULT_NONE);
-	read_area();
-	ck_assert_uint_eq(at(8, 4), 0x55667788);
-	ck_assert_uint_eq(at(12, 2), 0x1234);
-	ck_assert_uint_eq(at(24, 8), 0xaaaaaaaaaaaaaaaaull);   /* no SSE */
-	ck_assert_uint_eq(at(512, 8), 1);
-	ck_assert_uint_eq(at(520, 8), COMPACTED | 1);
+	xa_fill(&h);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsaves, sizeof(xsaves), 1), FAULT_NONE);
+	xa_read(&h);
+	ck_assert_uint_eq(xa_at(8, 4), 0x55667788);
+	ck_assert_uint_eq(xa_at(12, 2), 0x1234);
+	ck_assert_uint_eq(xa_at(24, 8), 0xaaaaaaaaaaaaaaaaull);   /* no SSE */
+	ck_assert_uint_eq(xa_at(512, 8), 1);
+	ck_assert_uint_eq(xa_at(520, 8), COMPACTED | 1);
 }
 END_TEST
 
@@ -199,21 +102,21 @@ END_TEST
  * not written and their XSTATE_BV bits are 0. */
 START_TEST(xsaves_init_optimization)
 {
-	init_fpu(&h.s->fpu);
-	fill_area();
-	ck_assert_int_eq(run_x(xsaves, sizeof(xsaves), 3), FAULT_NONE);
-	read_area();
-	ck_assert_uint_eq(at(0, 8), 0xaaaaaaaaaaaaaaaaull);
-	ck_assert_uint_eq(at(24, 8), 0xaaaaaaaaaaaaaaaaull);
-	ck_assert_uint_eq(at(160, 8), 0xaaaaaaaaaaaaaaaaull);
-	ck_assert_uint_eq(at(512, 8), 0);
-	ck_assert_uint_eq(at(520, 8), COMPACTED | 3);
+	xa_init_fpu(&h.s->fpu);
+	xa_fill(&h);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsaves, sizeof(xsaves), 3), FAULT_NONE);
+	xa_read(&h);
+	ck_assert_uint_eq(xa_at(0, 8), 0xaaaaaaaaaaaaaaaaull);
+	ck_assert_uint_eq(xa_at(24, 8), 0xaaaaaaaaaaaaaaaaull);
+	ck_assert_uint_eq(xa_at(160, 8), 0xaaaaaaaaaaaaaaaaull);
+	ck_assert_uint_eq(xa_at(512, 8), 0);
+	ck_assert_uint_eq(xa_at(520, 8), COMPACTED | 3);
 	/* RFBM beyond XCR0 OR IA32_XSS: only XCR0's bits count. */
 	h.s->fpu.xmm[2][0] = 9;
-	ck_assert_int_eq(run_x(xsaves, sizeof(xsaves), 0xff), FAULT_NONE);
-	read_area();
-	ck_assert_uint_eq(at(512, 8), 2);
-	ck_assert_uint_eq(at(520, 8), COMPACTED | 3);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsaves, sizeof(xsaves), 0xff), FAULT_NONE);
+	xa_read(&h);
+	ck_assert_uint_eq(xa_at(512, 8), 2);
+	ck_assert_uint_eq(xa_at(520, 8), COMPACTED | 3);
 }
 END_TEST
 
@@ -221,30 +124,30 @@ START_TEST(xrstors_round_trip_and_init)
 {
 	struct fpu_state want;
 
-	distinct_fpu(&want);
+	xa_distinct_fpu(&want);
 	h.s->fpu = want;
-	fill_area();
-	clear_header();
-	ck_assert_int_eq(run_x(xsaves64, sizeof(xsaves64), 3), FAULT_NONE);
-	init_fpu(&h.s->fpu);
-	ck_assert_int_eq(run_x(xrstors64, sizeof(xrstors64), 3), FAULT_NONE);
-	fpu_eq(&h.s->fpu, &want);
+	xa_fill(&h);
+	xa_clear_header(&h);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsaves64, sizeof(xsaves64), 3), FAULT_NONE);
+	xa_init_fpu(&h.s->fpu);
+	ck_assert_int_eq(xa_run_rfbm(&h, xrstors64, sizeof(xrstors64), 3), FAULT_NONE);
+	xa_fpu_eq(&h.s->fpu, &want, false);
 	/* XSTATE_BV = SSE: x87 initialized, SSE and MXCSR loaded. */
-	put(512, 2);
-	ck_assert_int_eq(run_x(xrstors64, sizeof(xrstors64), 3), FAULT_NONE);
+	xa_put(&h, 512, 2, 8);
+	ck_assert_int_eq(xa_run_rfbm(&h, xrstors64, sizeof(xrstors64), 3), FAULT_NONE);
 	ck_assert_uint_eq(h.s->fpu.fcw, 0x037f);
 	ck_assert_uint_eq(h.s->fpu.fip, 0);
 	ck_assert_uint_eq(h.s->fpu.xmm[15][15], want.xmm[15][15]);
 	ck_assert_uint_eq(h.s->fpu.mxcsr, 0x7fbf);
 	/* XSTATE_BV = 0: both initialized, MXCSR 1F80H. */
-	put(512, 0);
-	ck_assert_int_eq(run_x(xrstors, sizeof(xrstors), 3), FAULT_NONE);
+	xa_put(&h, 512, 0, 8);
+	ck_assert_int_eq(xa_run_rfbm(&h, xrstors, sizeof(xrstors), 3), FAULT_NONE);
 	ck_assert_uint_eq(h.s->fpu.xmm[15][15], 0);
 	ck_assert_uint_eq(h.s->fpu.mxcsr, MXCSR_RESET);
 	/* RFBM = 0: nothing changes. */
 	h.s->fpu = want;
-	ck_assert_int_eq(run_x(xrstors, sizeof(xrstors), 0), FAULT_NONE);
-	fpu_eq(&h.s->fpu, &want);
+	ck_assert_int_eq(xa_run_rfbm(&h, xrstors, sizeof(xrstors), 0), FAULT_NONE);
+	xa_fpu_eq(&h.s->fpu, &want, false);
 }
 END_TEST
 
@@ -262,23 +165,23 @@ START_TEST(xrstors_header_faults)
 	};
 	struct fpu_state want;
 
-	distinct_fpu(&want);
+	xa_distinct_fpu(&want);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		fill_area();
-		clear_header();
-		put(24, 0x1f80);
-		put(512, 3);
-		put(520, COMPACTED | 3);
-		put(bad[i].off, bad[i].v);
+		xa_fill(&h);
+		xa_clear_header(&h);
+		xa_put(&h, 24, 0x1f80, 8);
+		xa_put(&h, 512, 3, 8);
+		xa_put(&h, 520, COMPACTED | 3, 8);
+		xa_put(&h, bad[i].off, bad[i].v, 8);
 		h.s->fpu = want;
-		ck_assert_msg(run_x(xrstors, sizeof(xrstors), 3) == X86_GP,
+		ck_assert_msg(xa_run_rfbm(&h, xrstors, sizeof(xrstors), 3) == X86_GP,
 			      "%s", bad[i].why);
-		fpu_eq(&h.s->fpu, &want);
+		xa_fpu_eq(&h.s->fpu, &want, false);
 	}
 	/* The same header without the bad field loads. */
-	clear_header();
-	put(520, COMPACTED | 3);
-	ck_assert_int_eq(run_x(xrstors, sizeof(xrstors), 3), FAULT_NONE);
+	xa_clear_header(&h);
+	xa_put(&h, 520, COMPACTED | 3, 8);
+	ck_assert_int_eq(xa_run_rfbm(&h, xrstors, sizeof(xrstors), 3), FAULT_NONE);
 }
 END_TEST
 
@@ -286,32 +189,32 @@ END_TEST
  * #GP(0) at CPL > 0, then 64-byte alignment. */
 START_TEST(xsaves_faults)
 {
-	ck_assert_int_eq(run_x(xsaves_disp, sizeof(xsaves_disp), 3), FAULT_NONE);
-	G(RBX) = AREA + 0x10;
-	ck_assert_int_eq(run_c("\x0f\xc7\x6b\x00", 4), X86_GP);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsaves_disp, sizeof(xsaves_disp), 3), FAULT_NONE);
+	G(RBX) = XA_AREA + 0x10;
+	ck_assert_int_eq(xa_run1(&h, "\x0f\xc7\x6b\x00", 4), X86_GP);
 	ck_assert_uint_eq(nseen, 2);    /* offered before the alignment check */
 	nseen = 0;
 	h.s->cr0 |= CR0_TS;
-	ck_assert_int_eq(run_x(xsaves, sizeof(xsaves), 3), X86_NM);
-	ck_assert_int_eq(run_x(xrstors, sizeof(xrstors), 3), X86_NM);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsaves, sizeof(xsaves), 3), X86_NM);
+	ck_assert_int_eq(xa_run_rfbm(&h, xrstors, sizeof(xrstors), 3), X86_NM);
 	h.s->cr0 &= ~CR0_TS;
 	/* At CPL 3 (each fault's delivery returns to CPL 0). */
 	su_cpl3(&h);
-	ck_assert_int_eq(run_x(xsaves, sizeof(xsaves), 3), X86_GP);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsaves, sizeof(xsaves), 3), X86_GP);
 	su_cpl3(&h);
-	ck_assert_int_eq(run_x(xrstors, sizeof(xrstors), 3), X86_GP);
+	ck_assert_int_eq(xa_run_rfbm(&h, xrstors, sizeof(xrstors), 3), X86_GP);
 	h.s->cr0 |= CR0_TS;                      /* #NM before the CPL #GP */
 	su_cpl3(&h);
-	ck_assert_int_eq(run_x(xsaves, sizeof(xsaves), 3), X86_NM);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsaves, sizeof(xsaves), 3), X86_NM);
 	h.s->cr4 &= ~CR4_OSXSAVE;
 	su_cpl3(&h);
-	ck_assert_int_eq(run_x(xsaves, sizeof(xsaves), 3), X86_UD);
-	ck_assert_int_eq(run_x(xrstors, sizeof(xrstors), 3), X86_UD);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsaves, sizeof(xsaves), 3), X86_UD);
+	ck_assert_int_eq(xa_run_rfbm(&h, xrstors, sizeof(xrstors), 3), X86_UD);
 	h.s->cr4 |= CR4_OSXSAVE;
 	h.s->cr0 &= ~CR0_TS;
 	cpu_model_set(&h.ip->cfg.model, X86_FEAT_XSAVES, false);
-	ck_assert_int_eq(run_x(xsaves, sizeof(xsaves), 3), X86_UD);
-	ck_assert_int_eq(run_x(xrstors, sizeof(xrstors), 3), X86_UD);
+	ck_assert_int_eq(xa_run_rfbm(&h, xsaves, sizeof(xsaves), 3), X86_UD);
+	ck_assert_int_eq(xa_run_rfbm(&h, xrstors, sizeof(xrstors), 3), X86_UD);
 	ck_assert_uint_eq(nseen, 0);
 }
 END_TEST
@@ -320,9 +223,9 @@ END_TEST
  * before the alignment check and the area's faults. */
 START_TEST(xsaves_intercept)
 {
-	G(RBX) = AREA + 0x10;                    /* misaligned: after the hook */
+	G(RBX) = XA_AREA + 0x10;                    /* misaligned: after the hook */
 	verdict = ICPT_FAULT;                    /* a VMX #UD */
-	ck_assert_int_eq(run_c("\x0f\xc7\x6b\x30", 4), X86_UD);
+	ck_assert_int_eq(xa_run1(&h, "\x0f\xc7\x6b\x30", 4), X86_UD);
 	ck_assert_uint_eq(nseen, 1);
 	ck_assert(!seen.u.xss.restore);
 	ck_assert(seen.u.xss.op.is_mem);
@@ -330,7 +233,7 @@ START_TEST(xsaves_intercept)
 	ck_assert_int_eq(seen.u.xss.op.disp, 0x30);
 	ck_assert_uint_eq(seen.insn_len, 4);
 	verdict = ICPT_CONTINUE;
-	ck_assert_int_eq(run_x(xrstors, sizeof(xrstors), 0x100000003ull), X86_GP);
+	ck_assert_int_eq(xa_run_rfbm(&h, xrstors, sizeof(xrstors), 0x100000003ull), X86_GP);
 	ck_assert_uint_eq(nseen, 2);
 	ck_assert(seen.u.xss.restore);
 	ck_assert_uint_eq(seen.u.xss.mask, 0x100000003ull);
@@ -343,23 +246,23 @@ START_TEST(ia32_xss_msr)
 {
 	G(RCX) = MSR_IA32_XSS;
 	G(RAX) = G(RDX) = 0x55;
-	ck_assert_int_eq(run_c(rdmsr, sizeof(rdmsr)), FAULT_NONE);
+	ck_assert_int_eq(xa_run1(&h, rdmsr, sizeof(rdmsr)), FAULT_NONE);
 	ck_assert_uint_eq(G(RAX) | G(RDX), 0);
 	G(RCX) = MSR_IA32_XSS;
 	G(RAX) = G(RDX) = 0;
-	ck_assert_int_eq(run_c(wrmsr, sizeof(wrmsr)), FAULT_NONE);
+	ck_assert_int_eq(xa_run1(&h, wrmsr, sizeof(wrmsr)), FAULT_NONE);
 	for (unsigned bit = 0; bit < 64; bit += 7) {
 		G(RCX) = MSR_IA32_XSS;
 		G(RAX) = (uint32_t)(1ull << bit);
 		G(RDX) = (1ull << bit) >> 32;
-		ck_assert_int_eq(run_c(wrmsr, sizeof(wrmsr)), X86_GP);
+		ck_assert_int_eq(xa_run1(&h, wrmsr, sizeof(wrmsr)), X86_GP);
 		ck_assert_uint_eq(h.s->msr.xss, 0);
 	}
 	cpu_model_set(&h.ip->cfg.model, X86_FEAT_XSAVES, false);
 	G(RCX) = MSR_IA32_XSS;
-	ck_assert_int_eq(run_c(rdmsr, sizeof(rdmsr)), X86_GP);
+	ck_assert_int_eq(xa_run1(&h, rdmsr, sizeof(rdmsr)), X86_GP);
 	G(RAX) = G(RDX) = 0;
-	ck_assert_int_eq(run_c(wrmsr, sizeof(wrmsr)), X86_GP);
+	ck_assert_int_eq(xa_run1(&h, wrmsr, sizeof(wrmsr)), X86_GP);
 }
 END_TEST
 
