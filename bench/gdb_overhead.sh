@@ -22,10 +22,10 @@ command -v gdb >/dev/null || { echo "gdb not installed (Debian: gdb)" >&2; exit 
 sock=$(mktemp -u /tmp/vmxbox-gdb-bench.XXXXXX)
 trap 'rm -f "$sock"' EXIT
 
-run_once() {   # mode -> seconds
-	local args=(run --engine=interp "--append=w=alu n=$n")
-	local t0 t1 pid
-	t0=$(date +%s.%N)
+. "$(dirname "$0")/modes.sh"
+
+run_mode() {
+	local args=(run --engine=interp "--append=w=alu n=$n") pid
 	case $1 in
 	plain)
 		"$vmxbox" "${args[@]}" "$fw" >/dev/null 2>&1 ;;
@@ -38,22 +38,7 @@ run_once() {   # mode -> seconds
 		gdb -batch -nx -ex "target remote $sock" -ex continue >/dev/null 2>&1
 		wait "$pid" || true ;;
 	esac
-	t1=$(date +%s.%N)
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
 }
 
-declare -A times
-for ((i = 0; i < rounds; i++)); do
-	for mode in plain gdb reverse; do
-		times[$mode]+="$(run_once $mode) "
-	done
-done
-median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-base=$(echo "${times[plain]}" | median)
-printf '%-8s %8s %8s\n' mode median slowdown
-for mode in plain gdb reverse; do
-	m=$(echo "${times[$mode]}" | median)
-	printf '%-8s %7.3fs %7.2fx\n' "$mode" "$m" \
-		"$(awk -v m="$m" -v b="$base" 'BEGIN { print m / b }')"
-done
+bench_modes "$rounds" ratio plain gdb reverse
 echo "(workloads.elf w=alu n=$n, $rounds rounds each, median wall time; target: reverse <= 1.5x)"
