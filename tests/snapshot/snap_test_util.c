@@ -84,3 +84,28 @@ struct snapshot_machine *make_machine(struct guest_mem *gm, unsigned seed)
 	}
 	return s;
 }
+
+void touch_pages(struct guest_mem *gm)
+{
+	/* Pages 0x10 and 0x11 (adjacent) and 0x200 (alone); page 0x20 is
+	 * written with zeros only, so it must not be stored. */
+	ck_assert(gmem_write_u64(gm, 0x10000 + 8, 0x1122334455667788ull));
+	ck_assert(gmem_write_u8(gm, 0x11fff, 0xab));
+	ck_assert(gmem_write_u32(gm, 0x200000 + 0x800, 0xdeadbeef));
+	ck_assert(gmem_fill(gm, 0x20000, 0, 4096));
+}
+
+struct snapshot_machine *make_ram_machine(struct guest_mem *gm, unsigned seed)
+{
+	ck_assert_int_eq(gmem_init(gm, SNAP_TEST_RAM), 0);
+	touch_pages(gm);
+	return make_machine(gm, seed);
+}
+
+void encode_ok(const struct snapshot_machine *s, uint8_t **buf, size_t *len)
+{
+	char err[512];
+	int rc = snapshot_encode(s, buf, len, err, sizeof(err));
+
+	ck_assert_msg(rc == 0, "encode: %s", err);
+}
