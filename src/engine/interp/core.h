@@ -31,6 +31,8 @@ extern const struct exec_entry exec_bcd_table[];
 extern const struct exec_entry exec_x87_table[];
 extern const struct exec_entry exec_misc_table[];
 extern const struct exec_entry exec_vmx_table[];
+/* Mnemonics whose handlers may run while flags are pending (lflags.c). */
+extern const ZydisMnemonic exec_lazy_mnemonics[];
 
 /* The decoded-instruction cache (decode.c): direct-mapped, keyed by the
  * guest-physical address of the first byte and the code size. */
@@ -267,5 +269,7 @@ void insn_predecode_operands(struct insn *in);
 int zyreg_to_seg(ZydisRegister r);
 /* Segment that a memory operand with default DS uses (prefix override). */
 unsigned insn_data_seg(const struct insn *in);
+
+#include "engine/interp/lflags.h"
 
 #endif

@@ -24,6 +24,7 @@
 #define MAX_INSN_LEN 15
 
 static const struct exec_entry *exec_by_mnemonic[ZYDIS_MNEMONIC_MAX_VALUE + 1];
+static bool exec_lazy[ZYDIS_MNEMONIC_MAX_VALUE + 1];
 static pthread_once_t exec_once = PTHREAD_ONCE_INIT;
 
 static void exec_tables_init(void)
@@ -39,10 +40,15 @@ static void exec_tables_init(void)
 	for (unsigned t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
 		for (const struct exec_entry *e = tables[t]; e->fn; e++)
 			exec_by_mnemonic[e->mnemonic] = e;
+	for (const ZydisMnemonic *m = exec_lazy_mnemonics; *m; m++)
+		exec_lazy[*m] = true;
 }
 
 void exec_system_or_ud(struct interp *ip, const struct insn *in)
 {
+	/* Lazy-aware handlers get here for their system forms (far
+	 * branches, MOV to CRn...): the system side sees exact RFLAGS. */
+	interp_flags_sync(ip);
 	if (!interp_exec_system(ip, in))
 		interp_raise(ip, X86_UD);
 	/* It may have changed paging, CPL, the mode or interruptibility. */
@@ -138,6 +144,7 @@ static void decode_fill(struct interp *ip, struct insn *in, unsigned mode)
 	ZydisMnemonic mn = in->zi.mnemonic;
 	const struct exec_entry *e = NULL;
 	insn_exec_fn fn = NULL;
+	bool lazy = false;
 
 	in->len = in->zi.length;
 	in->mode = (uint8_t)mode;
@@ -151,12 +158,14 @@ static void decode_fill(struct interp *ip, struct insn *in, unsigned mode)
 		int k = sz == 8 ? 0 : sz == 16 ? 1 : sz == 32 ? 2 : sz == 64 ? 3 : -1;
 
 		fn = k >= 0 && e->sized[k] ? e->sized[k] : e->fn;
+		lazy = exec_lazy[mn];
 	}
 	/* Only legacy-encoded general-purpose forms are ours; the same
 	 * mnemonic with VEX/EVEX or SSE (MOVSD/CMPSD) goes elsewhere. */
 	if (in->zi.encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
 		fn = NULL;
 	in->exec = fn ? fn : exec_system_or_ud;
+	in->lazy = fn && lazy;
 	insn_predecode_operands(in);
 }
 

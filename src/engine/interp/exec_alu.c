@@ -3,6 +3,7 @@
  * Two-operand integer arithmetic and logic: ADD ADC SUB SBB CMP AND OR XOR
  * TEST, and the one-operand NOT NEG INC DEC (SDM Vol. 2 instruction pages).
  * Flags are exact; AF after logic instructions (undefined) is cleared.
+ * They are recorded, not computed (lazy flags, lflags.h).
  */
 #include "engine/interp/core.h"
 
@@ -14,42 +15,44 @@ static inline __attribute__((always_inline)) void alu2(struct interp *ip, const 
 	uint64_t m = width_mask(bits);
 	uint64_t a = opr(ip, in, 0);
 	uint64_t b = opr(ip, in, 1) & m;
-	uint64_t c = ip->s.rflags & RFLAGS_CF;
-	uint64_t r, f;
+	uint64_t r;
+	unsigned kind;
 
 	switch (op) {
 	case ALU_ADD:
 		r = (a + b) & m;
-		f = flags_add(a, b, r, bits);
+		kind = LF_ADD;
 		break;
 	case ALU_ADC:
-		r = (a + b + c) & m;
-		f = flags_add(a, b, r, bits);
+		r = (a + b + lf_cf(ip)) & m;
+		kind = LF_ADD;
 		break;
 	case ALU_SUB:
 		r = (a - b) & m;
-		f = flags_sub(a, b, r, bits);
+		kind = LF_SUB;
 		break;
 	case ALU_SBB:
-		r = (a - b - c) & m;
-		f = flags_sub(a, b, r, bits);
+		r = (a - b - lf_cf(ip)) & m;
+		kind = LF_SUB;
 		break;
 	case ALU_AND:
 		r = a & b;
-		f = flags_logic(r, bits);
+		kind = LF_LOGIC;
 		break;
 	case ALU_OR:
 		r = a | b;
-		f = flags_logic(r, bits);
+		kind = LF_LOGIC;
 		break;
 	default:
 		r = a ^ b;
-		f = flags_logic(r, bits);
+		kind = LF_LOGIC;
 		break;
 	}
 	if (store)
 		opw(ip, in, 0, r);
-	flags_set(ip, FLAGS_ARITH, f);
+	/* The flags are those of flags_add/flags_sub/flags_logic (core.h),
+	 * computed when read (lflags.h); ADC/SBB's carry-in is in r. */
+	lf_record(ip, kind, a, b, r, bits);
 }
 
 /* One generic handler (width from the operand) and four with a constant
@@ -88,7 +91,7 @@ static inline void neg(struct interp *ip, const struct insn *in, unsigned bits)
 	uint64_t r = (0 - a) & width_mask(bits);
 
 	opw(ip, in, 0, r);
-	flags_set(ip, FLAGS_ARITH, flags_sub(0, a, r, bits));
+	lf_record(ip, LF_SUB, 0, a, r, bits);
 }
 
 /* INC/DEC leave CF alone. */
@@ -98,7 +101,7 @@ static inline void inc(struct interp *ip, const struct insn *in, unsigned bits)
 	uint64_t r = (a + 1) & width_mask(bits);
 
 	opw(ip, in, 0, r);
-	flags_set(ip, FLAGS_ARITH & ~RFLAGS_CF, flags_add(a, 1, r, bits));
+	lf_record_incdec(ip, LF_INC, a, r, bits);
 }
 
 static inline void dec(struct interp *ip, const struct insn *in, unsigned bits)
@@ -107,7 +110,7 @@ static inline void dec(struct interp *ip, const struct insn *in, unsigned bits)
 	uint64_t r = (a - 1) & width_mask(bits);
 
 	opw(ip, in, 0, r);
-	flags_set(ip, FLAGS_ARITH & ~RFLAGS_CF, flags_sub(a, 1, r, bits));
+	lf_record_incdec(ip, LF_DEC, a, r, bits);
 }
 
 #define UNARY_HANDLERS(name)                                                  \

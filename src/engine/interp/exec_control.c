@@ -57,7 +57,7 @@ static void exec_jmp(struct interp *ip, const struct insn *in)
 
 static void exec_jcc(struct interp *ip, const struct insn *in)
 {
-	if (cond_true(ip->s.rflags, in->cc))
+	if (lf_cond(ip, in->cc))
 		interp_branch(ip, ip->s.rip + in->ops[0].imm.value.u,
 			      in->zi.operand_width);
 }

@@ -211,14 +211,14 @@ static void exec_cmovcc(struct interp *ip, const struct insn *in)
 					     fault) whatever the condition */
 
 	/* A 32-bit CMOV zero-extends its destination even when false. */
-	if (!cond_true(ip->s.rflags, in->cc))
+	if (!lf_cond(ip, in->cc))
 		v = opr(ip, in, 0);
 	opw(ip, in, 0, v);
 }
 
 static void exec_setcc(struct interp *ip, const struct insn *in)
 {
-	opw(ip, in, 0, cond_true(ip->s.rflags, in->cc));
+	opw(ip, in, 0, lf_cond(ip, in->cc));
 }
 
 /* CBW/CWDE/CDQE: sign-extend the low half of the accumulator into it. */

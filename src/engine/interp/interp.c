@@ -46,6 +46,7 @@ static void exit_with(struct interp *ip, enum engine_exit_reason r)
 static void handle_fault(struct interp *ip)
 {
 	ip->in_insn = false;
+	interp_flags_sync(ip);
 	interp_drop_fetch(ip);
 	if (ip->state_switched && !ip->s.pending_exception.valid)
 		return;
@@ -100,7 +101,10 @@ static void step(struct interp *ip)
 	in = interp_decode(ip);
 	s->rip = (ip->insn_rip + in->len) & width_mask(in->mode);
 	s->rflags &= ~RFLAGS_RF;
+	if (!in->lazy)
+		interp_flags_sync(ip);
 	in->exec(ip, in);
+	interp_flags_sync(ip);
 	ip->in_insn = false;
 	s->insn_count++;
 	s->tsc++;
@@ -313,10 +317,14 @@ static __attribute__((noinline)) void run_batch(struct interp *ip)
 		if (__builtin_expect(!in, 0))
 			in = interp_decode(ip);
 		s->rip = (ip->insn_rip + in->len) & in->ipmask;
+		if (!in->lazy)
+			interp_flags_sync(ip);
 		in->exec(ip, in);
 		s->insn_count++;
 		s->tsc++;
 	} while (!ip->batch_break && s->insn_count < end);
+	/* Whatever runs between batches sees exact RFLAGS (lflags.h). */
+	interp_flags_sync(ip);
 	ip->in_insn = false;
 	if (ip->batch_break)
 		finish_slow(ip, in, 0);
@@ -351,6 +359,7 @@ static bool boundary_hook(struct interp *ip)
 
 	if (!ops || !ops->boundary)
 		return false;
+	interp_flags_sync(ip);
 	ip->state_switched = false;
 	r = ops->boundary(ip->cfg.icpt_opaque, &ip->icpt);
 	if (r == ICPT_FAULT && ip->s.pending_exception.valid) {
@@ -552,6 +561,7 @@ static void interp_get_state(struct engine *e, struct cpu_state *s)
 {
 	struct interp *ip = to_interp(e);
 
+	interp_flags_sync(ip);
 	*s = ip->s;
 	/* CR8 lives in the interrupt controller's TPR. */
 	if (ip->cfg.intc.ops)
@@ -563,6 +573,7 @@ static void interp_set_state(struct engine *e, const struct cpu_state *s)
 	struct interp *ip = to_interp(e);
 
 	ip->s = *s;
+	ip->lf.kind = LF_NONE;   /* s->rflags is the architectural value */
 	tlb_flush(ip);   /* drops the TLB, its tag and the fetch cache */
 	/* A restored state may be in VMX non-root operation with boundary
 	 * events armed (preemption timer, MTF, windows): ask the VMX layer at

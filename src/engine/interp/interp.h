@@ -84,6 +84,7 @@ struct insn {
 	uint8_t mode;       /* 16, 32 or 64: code size it was decoded for */
 	uint64_t ipmask;    /* RIP wrap mask of that code size */
 	uint8_t simd;       /* SIMD_* properties of MMX/SSE forms (simd.h) */
+	bool lazy;          /* exec may run with flags pending (lflags.h) */
 	struct insn_opd opd[4];
 };
 
@@ -156,10 +157,25 @@ struct htlb {
 
 struct decode_cache;
 
+/*
+ * Lazy arithmetic flags (lflags.h): while kind != LF_NONE, CF PF AF ZF SF
+ * and OF in s.rflags are stale and follow from the last flag-setting ALU
+ * instruction's operands a, b, its result r and its operand size.  Only
+ * the core's lazy-aware handlers (exec_entry.lazy) run in that state;
+ * everything else sees s.rflags made exact first (interp_flags_sync).
+ */
+enum { LF_NONE = 0, LF_ADD, LF_SUB, LF_LOGIC, LF_INC, LF_DEC };
+struct lazy_flags {
+	uint64_t a, b, r;         /* r masked to bits */
+	uint8_t kind;             /* LF_*; LF_INC/LF_DEC: CF in s.rflags is exact */
+	uint8_t bits;             /* 8, 16, 32 or 64 */
+};
+
 struct interp {
 	struct engine base;
 	struct engine_config cfg;
 	struct cpu_state s;
+	struct lazy_flags lf;
 
 	ZydisDecoder dec16, dec32, dec64;
 	struct decode_cache *dcache;
@@ -255,6 +271,16 @@ struct interp {
 static inline struct interp *to_interp(struct engine *e)
 {
 	return (struct interp *)e;
+}
+
+/* Make s.rflags exact (lflags.c).  Called before anything outside the
+ * lazy-aware handlers looks at or replaces RFLAGS: other handlers, the
+ * VMX hooks (interp_icpt_init), fault delivery, get_state, set_state. */
+void interp_flags_materialise(struct interp *ip);
+static inline void interp_flags_sync(struct interp *ip)
+{
+	if (ip->lf.kind != LF_NONE)
+		interp_flags_materialise(ip);
 }
 
 /* ---- debugger (debug.c) ---- */

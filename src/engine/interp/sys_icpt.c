@@ -55,6 +55,9 @@ static void ctx_tlb_invalidate(void *engine, const struct tlb_inval *iv)
 
 void interp_icpt_init(struct interp *ip)
 {
+	/* Every call into the VMX layer comes here first: it reads and
+	 * replaces RFLAGS, so pending lazy flags must be exact. */
+	interp_flags_sync(ip);
 	if (ip->icpt.engine == ip)
 		return;
 	ip->icpt.cpu = &ip->s;

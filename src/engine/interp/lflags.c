@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Lazy arithmetic flags: the out-of-line materialisation (lflags.h has
+ * the record and the readers).
+ */
+#include "engine/interp/core.h"
+
+void interp_flags_materialise(struct interp *ip)
+{
+	unsigned kind = ip->lf.kind;
+
+	if (kind == LF_NONE)
+		return;
+	flags_set(ip, lf_mask(kind), lf_compute(&ip->lf));
+	ip->lf.kind = LF_NONE;
+}
+
+/*
+ * The handlers audited for running with flags pending: they read the
+ * arithmetic flags only through lflags.h, and RFLAGS reaches nothing
+ * else from them except through exec_system_or_ud() (far branches, MOV
+ * to system or segment registers) and the VMX hooks (interp_icpt_init),
+ * which both make it exact first.  Every other handler runs after
+ * interp_flags_sync().
+ */
+#define CC_FORMS(p) p##O, p##NO, p##B, p##NB, p##Z, p##NZ, p##BE, p##NBE, \
+		    p##S, p##NS, p##P, p##NP, p##L, p##NL, p##LE, p##NLE
+const ZydisMnemonic exec_lazy_mnemonics[] = {
+	/* exec_alu.c: they record (lflags.h); ADC/SBB read CF by lf_cf */
+	ZYDIS_MNEMONIC_ADD, ZYDIS_MNEMONIC_ADC, ZYDIS_MNEMONIC_SUB,
+	ZYDIS_MNEMONIC_SBB, ZYDIS_MNEMONIC_CMP, ZYDIS_MNEMONIC_AND,
+	ZYDIS_MNEMONIC_OR, ZYDIS_MNEMONIC_XOR, ZYDIS_MNEMONIC_TEST,
+	ZYDIS_MNEMONIC_NOT, ZYDIS_MNEMONIC_NEG, ZYDIS_MNEMONIC_INC,
+	ZYDIS_MNEMONIC_DEC,
+	/* exec_control.c: near branches; Jcc by lf_cond */
+	ZYDIS_MNEMONIC_JMP, ZYDIS_MNEMONIC_CALL, ZYDIS_MNEMONIC_RET,
+	ZYDIS_MNEMONIC_JCXZ, ZYDIS_MNEMONIC_JECXZ, ZYDIS_MNEMONIC_JRCXZ,
+	CC_FORMS(ZYDIS_MNEMONIC_J),
+	/* exec_mov.c: no flags; CMOVcc/SETcc by lf_cond */
+	ZYDIS_MNEMONIC_MOV, ZYDIS_MNEMONIC_MOVZX, ZYDIS_MNEMONIC_MOVSX,
+	ZYDIS_MNEMONIC_MOVSXD, ZYDIS_MNEMONIC_LEA, ZYDIS_MNEMONIC_XCHG,
+	ZYDIS_MNEMONIC_CBW, ZYDIS_MNEMONIC_CWDE, ZYDIS_MNEMONIC_CDQE,
+	ZYDIS_MNEMONIC_CWD, ZYDIS_MNEMONIC_CDQ, ZYDIS_MNEMONIC_CQO,
+	ZYDIS_MNEMONIC_NOP, ZYDIS_MNEMONIC_ENDBR32, ZYDIS_MNEMONIC_ENDBR64,
+	CC_FORMS(ZYDIS_MNEMONIC_CMOV), CC_FORMS(ZYDIS_MNEMONIC_SET),
+	/* exec_stack.c */
+	ZYDIS_MNEMONIC_PUSH, ZYDIS_MNEMONIC_POP,
+	ZYDIS_MNEMONIC_INVALID,
+};
