@@ -137,6 +137,23 @@ static void print_madt(const uint8_t *m)
 	}
 }
 
+/* The first table with signature sig the RSDT lists; 0 if none. */
+const uint8_t *acpi_find_table(const char *sig)
+{
+	const uint8_t *rsdp = find_rsdp(), *rsdt;
+
+	if (!rsdp)
+		return 0;
+	rsdt = (const uint8_t *)(uintptr_t)rd32(rsdp + 16);
+	for (uint32_t i = 0; i < (rd32(rsdt + 4) - 36) / 4; i++) {
+		const uint8_t *t = (const uint8_t *)(uintptr_t)rd32(rsdt + 36 + 4 * i);
+
+		if (kmemeq(t, sig, 4) && sum(t, rd32(t + 4)) == 0)
+			return t;
+	}
+	return 0;
+}
+
 static void visit(const uint8_t *t)
 {
 	uint32_t len = rd32(t + 4);

@@ -98,7 +98,7 @@ void isr_dispatch(uint64_t vector)
 	}
 }
 
-static void idt_init(void)
+void idt_init(void)
 {
 	struct {
 		uint16_t limit;

@@ -93,6 +93,8 @@ void test_smbios(void);
 /* serial.c: COM2-COM4, where present. */
 void test_serial(void);
 void test_acpi(void);
+/* The first valid ACPI table with signature sig (4 chars); 0 if none. */
+const uint8_t *acpi_find_table(const char *sig);
 void test_pci(void);
 void test_pc_testdev_kept(void);
 /* irq.c, timers.c: with "irq" on the command line. */
@@ -114,6 +116,11 @@ void pic_init(uint8_t icw4);
 void lapic_write(unsigned reg, uint32_t v);
 uint32_t lapic_read(unsigned reg);
 void ioapic_route(unsigned pin, uint32_t low);
+/* Load the IDT of vectors 0-63 (isr_dispatch); any CPU may load it. */
+void idt_init(void);
+/* smp.c, smpvmx.c: with "smp" / "smpvmx" on the command line. */
+void test_smp(void);
+void test_smpvmx(void);
 
 struct mb_info;
 void test_high_ram(const struct mb_info *mi);

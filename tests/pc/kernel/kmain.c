@@ -80,6 +80,10 @@ void kmain(uint32_t magic, uint32_t info)
 		test_irq();
 	if (cmdline_has("cpu"))
 		test_cpu();
+	if (cmdline_has("smp"))
+		test_smp();
+	if (cmdline_has("smpvmx"))
+		test_smpvmx();
 	test_pc_testdev_kept();
 	kputs("pctest done\n");
 	power_exit();

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Several processors as a multiboot kernel made for QEMU's pc machine
+ * uses them (tests/pc/kernel/smp.c, smpvmx.c; command-line words "smp"
+ * and "smpvmx"): CPUs found in the ACPI MADT, APs started with
+ * INIT-SIPI-SIPI through the local APIC, VMXON on each, an L2 on each, a
+ * VMCS migrated between CPUs, a fixed IPI into CPU 1's L2 and an INVEPT
+ * shootdown.  vmxbox run --smp=2, 4 and 8: the kernel's "smp..." lines
+ * must be exactly those of tests/pc/expected/smp-N.txt; with 4 CPUs two
+ * runs are byte-identical with the same instruction count, and snapshots
+ * taken along the run restore and finish exactly.
+ *
+ * With "qemu" as argument the non-VMX part ("smp" alone: MADT, start-up,
+ * LOCK-prefixed increments, IPIs waking halted APs) runs on QEMU (TCG)
+ * and on vmxbox-qemu with the same command line, -smp 4, and the "smp"
+ * lines must be the same.  QEMU's TCG cannot run VMX (no CPUID.1:ECX.VMX),
+ * so "smpvmx" is vmxbox's alone.
+ */
+#include <check.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fw_run.h"
+#include "snapshot/snapshot.h"
+
+static void run_argv(const char *const *argv, struct fw_result *r)
+{
+	ck_assert_int_eq(fw_run((char *const *)argv, 150, r), 0);
+	ck_assert_msg(!r->timed_out, "timed out:\n%s\n%s", r->out, r->err);
+}
+
+/* The lines of sections "smp" and "smpvmx", in order. */
+static char *smp_lines(const char *out)
+{
+	char *res = calloc(1, strlen(out) + 1), *w = res;
+
+	for (const char *p = out; *p;) {
+		size_t n = strcspn(p, "\n"), word = strcspn(p, " \n");
+
+		if ((word == 3 && !strncmp(p, "smp", 3)) ||
+		    (word == 6 && !strncmp(p, "smpvmx", 6))) {
+			memcpy(w, p, n);
+			w += n;
+			*w++ = '\n';
+		}
+		p += n + (p[n] == '\n');
+	}
+	return res;
+}
+
+/* Fail with the first line where two outputs differ. */
+static void same_lines(const char *what, const char *want, const char *got)
+{
+	const char *w = want, *g = got;
+	size_t line = 1;
+
+	while (*w && *w == *g) {
+		if (*w == '\n') {
+			line++;
+			want = w + 1;
+			got = g + 1;
+		}
+		w++;
+		g++;
+	}
+	ck_assert_msg(!*w && !*g, "%s: line %zu differs:\nwant: %.*s\ngot:  %.*s",
+		      what, line, (int)strcspn(want, "\n"), want,
+		      (int)strcspn(got, "\n"), got);
+}
+
+/* The instruction count -v reports ("... N instructions in ..."). */
+static uint64_t insns_of(const char *err)
+{
+	const char *p = strstr(err, " instructions in");
+
+	if (!p)
+		return 0;
+	while (p > err && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	return strtoull(p, NULL, 10);
+}
+
+/* vmxbox run --smp=N ... "smp smpvmx", extra options before the image. */
+static void run_smp(const char *smp, const char *extra1, const char *extra2,
+		    struct fw_result *r)
+{
+	const char *argv[12];
+	int n = 0;
+
+	argv[n++] = getenv("VMXBOX");
+	argv[n++] = "run";
+	argv[n++] = "--engine=interp";
+	argv[n++] = "-v";
+	argv[n++] = "--debug-exit=qemu";
+	argv[n++] = smp;
+	argv[n++] = "--append=smp smpvmx";
+	if (extra1)
+		argv[n++] = extra1;
+	if (extra2)
+		argv[n++] = extra2;
+	argv[n++] = getenv("PCTEST32");
+	argv[n] = NULL;
+	run_argv(argv, r);
+}
+
+static const unsigned cpu_counts[] = { 2, 4, 8 };
+
+/* vmxbox run --smp=N: exactly the lines of expected/smp-N.txt. */
+START_TEST(smp_vmx_transcript)
+{
+	unsigned n = cpu_counts[_i];
+	char smp[16], path[512];
+	struct fw_result r;
+	char *want, *got;
+
+	snprintf(smp, sizeof(smp), "--smp=%u", n);
+	snprintf(path, sizeof(path), "%s/smp-%u.txt", getenv("PC_EXPECTED"), n);
+	want = fw_read_file(path, NULL);
+	ck_assert_msg(want, "cannot read %s", path);
+	run_smp(smp, NULL, NULL, &r);
+	ck_assert_msg(r.status == 1, "--smp=%u: status %d\n%s\n%s", n, r.status,
+		      r.out, r.err);
+	got = smp_lines(r.out);
+	same_lines(path, want, got);
+	free(want);
+	free(got);
+	fw_result_free(&r);
+}
+END_TEST
+
+/* The same 4-CPU run twice: the same bytes, the same instruction count;
+ * snapshots along it restore and finish exactly (output, status,
+ * instruction count). */
+START_TEST(smp4_deterministic_and_restores)
+{
+	const char *prog = getenv("VMXBOX");
+	char dir[] = "/tmp/pcsmp-snap.XXXXXX", snaparg[64], onarg[200], file[80];
+	struct fw_result a, b, r;
+	const unsigned points = 4;
+	uint64_t n;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	run_smp("--smp=4", NULL, NULL, &a);
+	run_smp("--smp=4", NULL, NULL, &b);
+	n = insns_of(a.err);
+	ck_assert_msg(a.status == 1 && n > 100000, "status %d\n%s", a.status, a.err);
+	ck_assert_str_eq(a.out, b.out);
+	ck_assert_uint_eq(insns_of(b.err), n);
+	ck_assert_msg(strstr(a.out, "\nsmpvmx done\n"), "%s", a.out);
+	fw_result_free(&b);
+	snprintf(snaparg, sizeof(snaparg), "--snapshot=%s/s", dir);
+	strcpy(onarg, "--snapshot-on=");
+	for (unsigned i = 1; i <= points; i++)
+		snprintf(onarg + strlen(onarg), sizeof(onarg) - strlen(onarg),
+			 "%sinsns:%" PRIu64, i > 1 ? "," : "", n * i / (points + 1));
+	run_smp("--smp=4", snaparg, onarg, &r);
+	ck_assert_int_eq(r.status, a.status);
+	ck_assert_str_eq(r.out, a.out);
+	fw_result_free(&r);
+	for (unsigned i = 1; i <= points; i++) {
+		const char *res_args[] = { prog, "restore", "-v", file, NULL };
+		char err[256];
+		struct snapshot_machine *s;
+		uint64_t bytes;
+
+		snprintf(file, sizeof(file), "%s/s.%u", dir, i);
+		s = snapshot_read_file(file, err, sizeof(err));
+		ck_assert_msg(s, "%s: %s", file, err);
+		ck_assert(snap_kv_get_u64(&snap_device_find(s, "uart0")->st,
+					  "bytes_out", &bytes));
+		snapshot_free(s);
+		run_argv(res_args, &r);
+		ck_assert_msg(r.status == a.status, "%s: status %d\n%s", file,
+			      r.status, r.err);
+		ck_assert_uint_eq(insns_of(r.err), n);
+		ck_assert_uint_le(bytes, strlen(a.out));
+		ck_assert_msg(!strcmp(r.out, a.out + bytes),
+			      "%s: the restored output is not the rest of the run's", file);
+		fw_result_free(&r);
+		unlink(file);
+	}
+	rmdir(dir);
+	fw_result_free(&a);
+}
+END_TEST
+
+/* A runner's QEMU command line with 4 CPUs and "smp" only. */
+static void qemu_cmdline(const char *prog, const char **argv)
+{
+	int n = 0;
+
+	argv[n++] = prog;
+	argv[n++] = "-nodefaults";
+	argv[n++] = "-display";
+	argv[n++] = "none";
+	argv[n++] = "-serial";
+	argv[n++] = "stdio";
+	argv[n++] = "-m";
+	argv[n++] = "128M";
+	argv[n++] = "-smp";
+	argv[n++] = "4";
+	argv[n++] = "-no-reboot";
+	argv[n++] = "-device";
+	argv[n++] = "isa-debug-exit,iobase=0xf4,iosize=0x4";
+	argv[n++] = "-kernel";
+	argv[n++] = getenv("PCTEST32");
+	argv[n++] = "-append";
+	argv[n++] = "smp";
+	argv[n] = NULL;
+}
+
+START_TEST(same_smp_lines_as_qemu)
+{
+	const char *argv[24];
+	struct fw_result q, v;
+	char *a, *b;
+
+	qemu_cmdline(getenv("QEMU"), argv);
+	run_argv(argv, &q);
+	qemu_cmdline(getenv("VMXBOX_QEMU"), argv);
+	run_argv(argv, &v);
+	ck_assert_msg(q.status == 1 && v.status == 1, "qemu %d, vmxbox-qemu %d\n%s\n%s",
+		      q.status, v.status, q.err, v.err);
+	a = smp_lines(q.out);
+	b = smp_lines(v.out);
+	ck_assert_msg(strstr(a, "smp madt cpus=4 ") && strstr(a, "smp ap cpu=3 "),
+		      "QEMU output:\n%s", q.out);
+	same_lines("QEMU vs vmxbox-qemu", a, b);
+	free(a);
+	free(b);
+	fw_result_free(&q);
+	fw_result_free(&v);
+}
+END_TEST
+
+static const char *find_qemu(void)
+{
+	static char path[512];
+	const char *p = getenv("PATH");
+
+	while (p && *p) {
+		size_t n = strcspn(p, ":");
+
+		snprintf(path, sizeof(path), "%.*s/qemu-system-x86_64", (int)n, p);
+		if (!access(path, X_OK))
+			return path;
+		p += n + (p[n] == ':');
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	Suite *s = suite_create("pc_smp");
+	TCase *tc = tcase_create("smp");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 600);
+	if (argc > 1 && !strcmp(argv[1], "qemu")) {
+		const char *q = find_qemu();
+
+		if (!q) {
+			printf("SKIP: qemu-system-x86_64 is not installed (Debian package qemu-system-x86)\n");
+			return 77;
+		}
+		setenv("QEMU", q, 1);
+		tcase_add_test(tc, same_smp_lines_as_qemu);
+	} else {
+		tcase_add_loop_test(tc, smp_vmx_transcript, 0,
+				    sizeof(cpu_counts) / sizeof(cpu_counts[0]));
+		tcase_add_test(tc, smp4_deterministic_and_restores);
+	}
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
