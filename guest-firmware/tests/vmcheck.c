@@ -5,8 +5,8 @@
  * processor) but relies on what the SDM does not promise.  Run alone
  * (--append=only=NAME) under --vmx-check=fatal each must be caught at its
  * mistake; without --vmx-check the lines show what vmxbox does then.
- *  field:    VMREAD of the tertiary controls without checking that
- *            "activate tertiary controls" is allowed-1 (SDM 25.11.2, A.3.2)
+ *  field:    VMREAD of the ENCLS-exiting bitmap without checking that
+ *            "enable ENCLS exiting" is allowed-1 (SDM 25.11.2, A.3.3)
  *  vmresume: VMRESUME of a VMCS that was VMCLEARed (SDM 25.11.3)
  *  vmclear:  VMREAD after VMCLEAR of the current VMCS (SDM 25.11.3)
  *  region:   an ordinary store into the current VMCS (SDM 25.11.1)
@@ -31,8 +31,8 @@ static void bug_field(void)
 	uint64_t v = 0;
 
 	test_section("field");
-	expect_vmx(vmread(TERTIARY_VM_EXEC_CONTROL, &v), VMX_FAIL_VALID, 12,
-		   "vmread of the tertiary controls (not advertised)");
+	expect_vmx(vmread(ENCLS_EXITING_BITMAP, &v), VMX_FAIL_VALID, 12,
+		   "vmread of the encls-exiting bitmap (not advertised)");
 }
 
 static void bug_vmresume(void)

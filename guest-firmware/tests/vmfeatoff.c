@@ -7,7 +7,8 @@
  * fields do not exist (VMfailValid 12), a VM entry with its control set
  * fails with VMfailValid 7 (SDM 27.2.1.1), and for VMCS shadowing a
  * VMPTRLD of a shadow VMCS fails with error 11.  Posted interrupts go
- * with virtual-interrupt delivery (their prerequisite).  The test registered under
+ * with virtual-interrupt delivery (their prerequisite), and so does IPI
+ * virtualization, with it the tertiary controls.  The test registered under
  * check runs it with every one of them off.
  */
 #include "vmxtest.h"
@@ -173,6 +174,37 @@ static void test_wait_for_sipi(void)
 			    "VMfail");
 }
 
+static void rdmsr_fn(void *p)
+{
+	uint64_t *v = p;
+
+	*v = rdmsr(MSR_IA32_VMX_PROCBASED_CTLS3);
+}
+
+/* IPI virtualization is the only tertiary control: without it "activate
+ * tertiary controls" is not allowed-1, IA32_VMX_PROCBASED_CTLS3 does not
+ * exist (A.3.4) and neither do the tertiary and PID-pointer fields. */
+static void test_ipiv(void)
+{
+	struct trap_info ti;
+	uint64_t v = 0;
+
+	if (vmx_ctl_allowed1(vmx_caps.proc_ctl, CPU_ACTIVATE_TERTIARY)) {
+		test_section("ipi virtualization advertised");
+		return;
+	}
+	test_section("ipi virtualization off");
+	expect_eq(vmx_caps.proc_ctl >> 32 & CPU_ACTIVATE_TERTIARY, 0,
+		  "ipi virtualization off: activate tertiary controls not allowed-1");
+	expect_eq(trap_try(rdmsr_fn, &v, &ti), VEC_GP,
+		  "ipi virtualization off: rdmsr 492h is #gp");
+	expect_no_field(TERTIARY_VM_EXEC_CONTROL, "ipi virtualization");
+	expect_no_field(PID_POINTER_TABLE_ADDR, "ipi virtualization");
+	expect_no_field(LAST_PID_POINTER_INDEX, "ipi virtualization");
+	expect_entry_fails(CPU_BASED_VM_EXEC_CONTROL, CPU_ACTIVATE_TERTIARY,
+			   "ipi virtualization off");
+}
+
 int main(void)
 {
 	printf("vmxbox nested test: vmx features the cpu model turned off\n");
@@ -185,6 +217,7 @@ int main(void)
 		test_feature(&features[i]);
 	test_eptp_switching();
 	test_wait_for_sipi();
+	test_ipiv();
 	vmclear(vm.vmcs_pa);
 	vmx_disable();
 	return test_summary();

@@ -64,6 +64,14 @@ struct cpu_intc_ops {
 	 * in service retires.  Posted-interrupt processing dismisses the
 	 * notification vector this way (SDM 30.6).  NULL: no such register. */
 	void (*eoi)(void *opaque);
+	/*
+	 * The processor sends a fixed, edge-triggered, physical-destination
+	 * IPI with this vector on its own (the notification of VMX IPI
+	 * virtualization, SDM 30.1.6).  ndst as in a posted-interrupt
+	 * descriptor: the APIC ID in bits 15:8 in xAPIC mode, all 32 bits
+	 * in x2APIC mode.  NULL: no such messages.
+	 */
+	void (*send_notification)(void *opaque, uint32_t ndst, uint8_t vector);
 	/* The processor took an INIT (outside VMX operation, SDM 10.1): the
 	 * controller resets too, keeping its ID (SDM 11.4.7.3). */
 	void (*init)(void *opaque);

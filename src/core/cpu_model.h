@@ -147,6 +147,7 @@ enum cpu_vmx_feature {
 	CPU_VMX_UNRESTRICTED,    /* secondary control 7 */
 	CPU_VMX_PLE,             /* secondary control 10 */
 	CPU_VMX_XSAVES,          /* secondary control 20 (also needs xsaves) */
+	CPU_VMX_IPIV,            /* tertiary control 4 (and primary 17) */
 	CPU_VMX_FEATURES
 };
 

@@ -10,7 +10,9 @@
  * has none; aliases are Linux's "vmx flags".  A prerequisite is a VM-entry
  * rule (SDM 26.2.1.1: unrestricted guest, PML, mode-based execute control
  * and EPTP switching need "enable EPT"; posted interrupts need
- * virtual-interrupt delivery) or, for #VE, that EPT violations need EPT.
+ * virtual-interrupt delivery) or, for #VE, that EPT violations need EPT;
+ * IPI virtualization posts into descriptors that only virtual-interrupt
+ * delivery turns into virtual interrupts, so it goes with it.
  */
 #include "core/cpu_model.h"
 
@@ -48,6 +50,9 @@ const struct cpu_vmx_feature_info cpu_vmx_feature_table[] = {
 	{ CPU_VMX_PLE, "vmx-ple", "ple", -1, "PAUSE-loop exiting" },
 	{ CPU_VMX_XSAVES, "vmx-xsaves", NULL, -1,
 	  "enable XSAVES/XRSTORS (also off without the CPU's xsaves)" },
+	{ CPU_VMX_IPIV, "vmx-ipiv", "ipi_virt", CPU_VMX_VINTR_DELIVERY,
+	  "IPI virtualization (tertiary control 4; with it the tertiary "
+	  "controls, IA32_VMX_PROCBASED_CTLS3 and the PID-pointer fields)" },
 };
 
 const size_t cpu_vmx_feature_count =

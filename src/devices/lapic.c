@@ -383,6 +383,8 @@ static void eoi(struct lapic *l)
 
 /* ---- ICR -------------------------------------------------------------- */
 
+#define ICR_LEVEL_ASSERT (1u << 14)
+
 static void send_ipi(struct lapic *l, uint32_t lo, uint32_t dest, bool x2)
 {
 	struct apic_msg m = {
@@ -421,6 +423,18 @@ void lapic_send_icr(struct lapic *l, uint64_t icr)
 		lapic_put(l, APIC_ICR2, (uint32_t)(icr >> 32));
 	send_ipi(l, (uint32_t)icr, x2 ? (uint32_t)(icr >> 32)
 				       : (uint32_t)(icr >> 56), x2);
+}
+
+/* The processor's own IPI (cpu_intc send_notification): fixed, physical,
+ * edge, no shorthand; ICR and ICR2 keep what software wrote. */
+static void intc_send_notification(void *opaque, uint32_t ndst,
+				   uint8_t vector)
+{
+	struct lapic *l = opaque;
+	bool x2 = lapic_x2apic_mode(l);
+
+	send_ipi(l, ICR_LEVEL_ASSERT | vector,
+		 x2 ? ndst : (ndst >> 8) & 0xffu, x2);
 }
 
 /* ---- register access ------------------------------------------------------ */
@@ -621,6 +635,7 @@ const struct cpu_intc_ops lapic_intc_ops = {
 	.msr_read = lapic_msr_read,
 	.msr_write = lapic_msr_write,
 	.eoi = intc_eoi,
+	.send_notification = intc_send_notification,
 	.init = intc_init,
 	.tsc_written = intc_tsc_written,
 };

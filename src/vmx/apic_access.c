@@ -88,7 +88,8 @@ static bool read_virtualized(const struct vmx_vcpu *v, unsigned off,
 
 /* SDM 30.4.3.1: is this write virtualized?  Without APIC-register
  * virtualization only a write AT offset 080H (and, with virtual-interrupt
- * delivery, 0B0H and 300H); with it anything within a listed register. */
+ * delivery, 0B0H and 300H; with IPI virtualization 300H); with it
+ * anything within a listed register. */
 static bool write_virtualized(const struct vmx_vcpu *v, unsigned off,
 			      unsigned size)
 {
@@ -99,6 +100,8 @@ static bool write_virtualized(const struct vmx_vcpu *v, unsigned off,
 	if (proc2 & CPU2_APIC_REGISTER_VIRT)
 		return reg_virt[off >> 4] & 2u;
 	if (off == OFF_TPR)
+		return true;
+	if (off == OFF_ICR_LO && (vmx_proc3(v) & CPU3_IPI_VIRT))
 		return true;
 	return (proc2 & CPU2_VIRT_INTR_DELIVERY) &&
 	       (off == OFF_EOI || off == OFF_ICR_LO);
@@ -174,6 +177,22 @@ static void vapic_set_u32(struct vmx_vcpu *v, struct guest_mem *m,
 	gmem_write_u32(m, vmcs_read(v, VMCS_VIRTUAL_APIC_PAGE_ADDR) + off, val);
 }
 
+/* SDM 30.4.3.2 for offset 300H: self-IPI virtualization (virtual-
+ * interrupt delivery), else IPI virtualization to the 8-bit APIC ID in
+ * VICR_HI[31:24] (IPI virtualization, 30.1.6), else an APIC-write exit. */
+static void icr_write_emulate(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
+{
+	uint32_t icr = vapic_u32(v, ctx->mem, OFF_ICR_LO);
+
+	if ((vmx_proc2(v) & CPU2_VIRT_INTR_DELIVERY) && vicr_self_ipi(icr))
+		vmx_self_ipi_virtualize(v, ctx, icr & 0xffu);
+	else if ((vmx_proc3(v) & CPU3_IPI_VIRT) && vmx_ipiv_icr_ok(icr))
+		vmx_ipi_virtualize(v, ctx, icr & 0xffu,
+				   vapic_u32(v, ctx->mem, OFF_ICR_HI) >> 24);
+	else
+		vmx_apic_write_exit(v, ctx, OFF_ICR_LO);
+}
+
 /*
  * SDM 30.4.3.2, APIC-write emulation after the instruction whose write
  * was virtualized (called at the next boundary, before the trap-like
@@ -194,10 +213,8 @@ void vmx_apic_write_emulate(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx)
 	} else if (off == OFF_EOI && vid) {
 		vapic_set_u32(v, ctx->mem, OFF_EOI, 0);
 		vmx_eoi_virtualize(v, ctx);
-	} else if (off == OFF_ICR_LO && vid &&
-		   vicr_self_ipi(vapic_u32(v, ctx->mem, OFF_ICR_LO))) {
-		vmx_self_ipi_virtualize(v, ctx,
-					vapic_u32(v, ctx->mem, OFF_ICR_LO) & 0xffu);
+	} else if (off == OFF_ICR_LO) {
+		icr_write_emulate(v, ctx);
 	} else if (off == OFF_ICR_HI) {
 		vapic_set_u32(v, ctx->mem, OFF_ICR_HI,
 			      vapic_u32(v, ctx->mem, OFF_ICR_HI) & 0xff000000u);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * VMX capabilities: ONE table of the VMX controls vmxbox supports, from
- * which every capability MSR (IA32_VMX_* 0x480-0x491, SDM Appendix A) and
+ * which every capability MSR (IA32_VMX_* 0x480-0x492, SDM Appendix A) and
  * the allowed settings used by VM entry are derived, once, per vCPU.
  */
 #include "vmx/vmx.h"
@@ -10,7 +10,8 @@
 
 enum ctl_word {
 	W_PIN = VMX_CTL_PIN, W_PROC = VMX_CTL_PROC, W_PROC2 = VMX_CTL_PROC2,
-	W_EXIT = VMX_CTL_EXIT, W_ENTRY = VMX_CTL_ENTRY, W_COUNT = VMX_CTL_WORDS
+	W_EXIT = VMX_CTL_EXIT, W_ENTRY = VMX_CTL_ENTRY, W_PROC3 = VMX_CTL_PROC3,
+	W_COUNT = VMX_CTL_WORDS
 };
 
 /* Row flags. */
@@ -65,7 +66,9 @@ static const struct ctl_row ctl_table[] = {
 	{ W_PROC, 14, D1, "reserved (default1)" },
 	{ W_PROC, 15, SUP | D1 | D1CLR, "CR3-load exiting" },
 	{ W_PROC, 16, SUP | D1 | D1CLR, "CR3-store exiting" },
-	{ W_PROC, 17, NOSUP, "activate tertiary controls" },
+	/* Allowed-1 exactly when a tertiary control is (IPI virtualization
+	 * is the only one vmxbox has: model_switch). */
+	{ W_PROC, 17, SUP, "activate tertiary controls" },
 	{ W_PROC, 19, SUP, "CR8-load exiting" },
 	{ W_PROC, 20, SUP, "CR8-store exiting" },
 	{ W_PROC, 21, SUP, "use TPR shadow" },   /* tpr.c */
@@ -168,6 +171,17 @@ static const struct ctl_row ctl_table[] = {
 	{ W_ENTRY, 20, NOSUP, "load CET state" },
 	{ W_ENTRY, 21, NOSUP, "load guest IA32_LBR_CTL" },
 	{ W_ENTRY, 22, NOSUP, "load PKRS" },
+
+	/* Tertiary controls (SDM 25.6.2, Table 25-8); bits 63:32 and the
+	 * unnamed ones are reserved.  The others need CPU features vmxbox
+	 * lacks (Key Locker, HLAT, RDMSRLIST/WRMSRLIST, IA32_SPEC_CTRL). */
+	{ W_PROC3, 0, NOSUP, "LOADIWKEY exiting" },
+	{ W_PROC3, 1, NOSUP, "enable HLAT" },
+	{ W_PROC3, 2, NOSUP, "EPT paging-write control" },
+	{ W_PROC3, 3, NOSUP, "guest-paging verification" },
+	{ W_PROC3, 4, SUP, "IPI virtualization" },   /* ipiv.c */
+	{ W_PROC3, 6, NOSUP, "enable MSR-list instructions" },
+	{ W_PROC3, 7, NOSUP, "virtualize IA32_SPEC_CTRL" },
 };
 
 /* IA32_VMX_MISC (SDM A.6) */
@@ -218,6 +232,8 @@ static const struct {
 	{ W_PROC2, 7, CPU_VMX_UNRESTRICTED },
 	{ W_PROC2, 10, CPU_VMX_PLE },
 	{ W_PROC2, 20, CPU_VMX_XSAVES },
+	{ W_PROC3, 4, CPU_VMX_IPIV },
+	{ W_PROC, 17, CPU_VMX_IPIV },   /* the only tertiary control */
 };
 
 static bool model_allows(const struct ctl_row *r, const struct cpu_model *m)
@@ -305,6 +321,7 @@ void vmx_caps_init(struct vmx_caps *c, const struct cpu_model *m)
 	c->proc2 = truec[W_PROC2];
 	c->exit = truec[W_EXIT];
 	c->entry = truec[W_ENTRY];
+	c->proc3 = truec[W_PROC3];
 	c->maxphyaddr = cpu_model_maxphyaddr(m);
 
 	/* SDM A.7, A.8: bits fixed in VMX operation. */
@@ -345,6 +362,9 @@ void vmx_caps_init(struct vmx_caps *c, const struct cpu_model *m)
 	set_msr(c, MSR_IA32_VMX_TRUE_EXIT_CTLS, ctl_msr(&truec[W_EXIT]));
 	set_msr(c, MSR_IA32_VMX_TRUE_ENTRY_CTLS, ctl_msr(&truec[W_ENTRY]));
 	set_msr(c, MSR_IA32_VMX_VMFUNC, c->vmfunc);
+	/* A.3.4: 64 allowed-1 bits, no allowed-0 half (every tertiary
+	 * control may be 0). */
+	set_msr(c, MSR_IA32_VMX_PROCBASED_CTLS3, c->proc3.may1);
 	/* Last: depends on the feature answers above. */
 	set_msr(c, MSR_IA32_VMX_VMCS_ENUM, vmcs_enum(c));
 }
@@ -399,15 +419,16 @@ static const struct feature_row feature_table[VF_COUNT] = {
 	[VF_PKRS] = { W_EXIT, EXIT_CTL_LOAD_PKRS, ENTRY_CTL_LOAD_PKRS, W_ENTRY },
 	[VF_CET] = { W_EXIT, EXIT_CTL_LOAD_CET, ENTRY_CTL_LOAD_CET, W_ENTRY },
 	[VF_PLE] = { W_PROC2, CPU2_PAUSE_LOOP_EXITING, 0, 0 },
-	/* VF_NOTIFY, VF_PID_TABLE, VF_SECONDARY_EXIT need controls we do not
-	 * even describe (proc2 bit 31, tertiary, exit bit 31): bits = 0. */
+	[VF_PID_TABLE] = { W_PROC3, (uint32_t)CPU3_IPI_VIRT, 0, 0 },
+	/* VF_NOTIFY and VF_SECONDARY_EXIT need controls vmxbox does not
+	 * support (proc2 bit 31, exit bit 31): bits = 0. */
 };
 
 const struct vmx_ctl_cap *vmx_ctl_word_cap(const struct vmx_caps *c,
 					   unsigned word)
 {
 	const struct vmx_ctl_cap *w[W_COUNT] = {
-		&c->pin, &c->proc, &c->proc2, &c->exit, &c->entry,
+		&c->pin, &c->proc, &c->proc2, &c->exit, &c->entry, &c->proc3,
 	};
 
 	return word < W_COUNT ? w[word] : NULL;
@@ -445,6 +466,7 @@ const char *vmx_ctl_word_name(unsigned word)
 	static const char *const names[W_COUNT] = {
 		"pin-based", "primary processor-based",
 		"secondary processor-based", "VM-exit", "VM-entry",
+		"tertiary processor-based",
 	};
 
 	return word < W_COUNT ? names[word] : "?";

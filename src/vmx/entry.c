@@ -32,6 +32,14 @@ uint32_t vmx_proc2(const struct vmx_vcpu *v)
 		return 0;
 	return (uint32_t)vmcs_read(v, VMCS_SECONDARY_VM_EXEC_CONTROL);
 }
+/* SDM 25.6.2: with "activate tertiary controls" = 0 the processor
+ * behaves as if the tertiary controls were all 0. */
+uint64_t vmx_proc3(const struct vmx_vcpu *v)
+{
+	if (!(vmx_proc(v) & CPU_ACTIVATE_TERTIARY))
+		return 0;
+	return vmcs_read(v, VMCS_TERTIARY_VM_EXEC_CONTROL);
+}
 uint32_t vmx_exit_ctls(const struct vmx_vcpu *v)
 {
 	return (uint32_t)vmcs_read(v, VMCS_VM_EXIT_CONTROLS);

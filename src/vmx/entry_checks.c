@@ -54,6 +54,8 @@ void entry_env_init(struct entry_env *e, const struct vmx_vcpu *v,
 	e->proc = (uint32_t)vmcs_read(v, VMCS_CPU_BASED_VM_EXEC_CONTROL);
 	e->proc2 = (e->proc & CPU_ACTIVATE_SECONDARY) ?
 		   (uint32_t)vmcs_read(v, VMCS_SECONDARY_VM_EXEC_CONTROL) : 0;
+	e->proc3 = (e->proc & CPU_ACTIVATE_TERTIARY) ?
+		   vmcs_read(v, VMCS_TERTIARY_VM_EXEC_CONTROL) : 0;
 	e->exit = (uint32_t)vmcs_read(v, VMCS_VM_EXIT_CONTROLS);
 	e->entry = (uint32_t)vmcs_read(v, VMCS_VM_ENTRY_CONTROLS);
 }
@@ -123,6 +125,11 @@ static bool c_proc2(const struct entry_env *e)
 {
 	return vmx_ctl_ok(&e->caps->proc2, e->proc2);
 }
+/* All 64 bits: IA32_VMX_PROCBASED_CTLS3 allows none of 63:32 here. */
+static bool c_proc3(const struct entry_env *e)
+{
+	return !(e->proc3 & ~(uint64_t)e->caps->proc3.may1);
+}
 static bool c_cr3_count(const struct entry_env *e)
 {
 	uint64_t misc = e->caps->msr[MSR_IA32_VMX_MISC - MSR_IA32_VMX_FIRST];
@@ -165,8 +172,9 @@ static bool c_tpr_vtpr(const struct entry_env *e)
 static bool c_no_tpr_shadow(const struct entry_env *e)
 {
 	return (e->proc & CPU_USE_TPR_SHADOW) ||
-	       !(e->proc2 & (CPU2_VIRT_X2APIC_MODE | CPU2_APIC_REGISTER_VIRT |
-			     CPU2_VIRT_INTR_DELIVERY));
+	       (!(e->proc2 & (CPU2_VIRT_X2APIC_MODE | CPU2_APIC_REGISTER_VIRT |
+			      CPU2_VIRT_INTR_DELIVERY)) &&
+		!(e->proc3 & CPU3_IPI_VIRT));
 }
 static bool c_vnmi(const struct entry_env *e)
 {
@@ -203,6 +211,11 @@ static bool c_posted(const struct entry_env *e)
 	       (e->exit & EXIT_CTL_ACK_INTR_ON_EXIT) &&
 	       !(R(POSTED_INTR_NV) & 0xff00) && !(desc & 0x3f) &&
 	       vmx_pa_ok(e->caps, desc);
+}
+static bool c_ipiv(const struct entry_env *e)
+{
+	return !(e->proc3 & CPU3_IPI_VIRT) ||
+	       page_addr_ok(e, R(PID_POINTER_TABLE));
 }
 static bool c_vpid(const struct entry_env *e)
 {
@@ -869,6 +882,9 @@ const struct entry_check vmx_entry_checks[] = {
 	CTL("secondary processor-based controls reserved bits", "27.2.1.1",
 	     "With activate secondary controls = 1, reserved bits in the secondary processor-based controls must be cleared",
 	     c_proc2),
+	CTL("tertiary processor-based controls reserved bits", "27.2.1.1",
+	     "With activate tertiary controls = 1, reserved bits in the tertiary processor-based controls (all 64) must be cleared",
+	     c_proc3),
 	CTL("CR3-target count", "27.2.1.1",
 	     "The CR3-target count must not be greater than the number IA32_VMX_MISC reports (4)",
 	     c_cr3_count),
@@ -888,7 +904,7 @@ const struct entry_check vmx_entry_checks[] = {
 	     "With use TPR shadow = 1 and virtualize APIC accesses and virtual-interrupt delivery = 0, TPR threshold bits 3:0 may not exceed VTPR bits 7:4",
 	     c_tpr_vtpr),
 	CTL("APIC virtualization needs TPR shadow", "27.2.1.1",
-	     "With use TPR shadow = 0, virtualize x2APIC mode, APIC-register virtualization and virtual-interrupt delivery must be 0",
+	     "With use TPR shadow = 0, virtualize x2APIC mode, APIC-register virtualization, virtual-interrupt delivery and IPI virtualization must be 0",
 	     c_no_tpr_shadow),
 	CTL("virtual NMIs need NMI exiting", "27.2.1.1",
 	     "If NMI exiting is 0, virtual NMIs must be 0",
@@ -908,6 +924,9 @@ const struct entry_check vmx_entry_checks[] = {
 	CTL("posted interrupts", "27.2.1.1",
 	     "With process posted interrupts = 1: virtual-interrupt delivery and acknowledge interrupt on exit are 1, notification vector bits 15:8 are 0, descriptor address bits 5:0 are 0 and within the physical-address width",
 	     c_posted),
+	CTL("PID-pointer table address", "27.2.1.1",
+	     "With IPI virtualization = 1, the PID-pointer table address must be 4-KByte aligned within the physical-address width",
+	     c_ipiv),
 	CTL("VPID not zero", "27.2.1.1",
 	     "If enable VPID is 1, the VPID must not be 0000H",
 	     c_vpid),

@@ -33,6 +33,7 @@ struct entry_env {
 	const struct guest_mem *mem;
 	const struct cpu_state *cpu;   /* L1 state at VMLAUNCH/VMRESUME */
 	uint32_t pin, proc, proc2, exit, entry;  /* proc2 = 0 unless activated */
+	uint64_t proc3;                          /* 0 unless activated */
 };
 
 struct entry_check {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * IA32_FEATURE_CONTROL (SDM 24.7, Vol. 4 Table 2-2) and the read-only VMX
- * capability MSRs 0x480-0x491 (SDM Appendix A).
+ * capability MSRs 0x480-0x492 (SDM Appendix A).
  */
 #include "vmx/insn.h"
 
@@ -30,6 +30,8 @@ static bool cap_msr_exists(const struct vmx_vcpu *v, uint32_t index)
 	case MSR_IA32_VMX_VMFUNC:
 		return (c->proc.may1 & CPU_ACTIVATE_SECONDARY) &&
 		       (c->proc2.may1 & CPU2_ENABLE_VMFUNC);
+	case MSR_IA32_VMX_PROCBASED_CTLS3:   /* A.3.4 */
+		return c->proc.may1 & CPU_ACTIVATE_TERTIARY;
 	default:
 		return index >= MSR_IA32_VMX_FIRST && index <= MSR_IA32_VMX_LAST;
 	}

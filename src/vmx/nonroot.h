@@ -63,6 +63,7 @@ bool vmx_msr_value(const struct vmx_vcpu *v, const struct cpu_state *s,
 uint32_t vmx_pin(const struct vmx_vcpu *v);
 uint32_t vmx_proc(const struct vmx_vcpu *v);
 uint32_t vmx_proc2(const struct vmx_vcpu *v);
+uint64_t vmx_proc3(const struct vmx_vcpu *v);   /* tertiary (0 if off) */
 uint32_t vmx_exit_ctls(const struct vmx_vcpu *v);
 uint32_t vmx_entry_ctls(const struct vmx_vcpu *v);
 
@@ -104,6 +105,13 @@ void vmx_self_ipi_virtualize(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
 			     unsigned vec);
 void vmx_apic_write_exit(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
 			 unsigned offset);
+/* ipiv.c, IPI virtualization (30.1.6): does this ICR[31:0] ask for an IPI
+ * it virtualizes (fixed, edge, physical, no shorthand, reserved and
+ * delivery-status bits clear)?  Then post vec for dest, or the APIC-write
+ * exit 300H when the PID-pointer table has no valid entry for dest. */
+bool vmx_ipiv_icr_ok(uint32_t icr_lo);
+void vmx_ipi_virtualize(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
+			unsigned vec, uint32_t dest);
 /* apic_access.c: "virtualize APIC accesses" (SDM 30.4).  hpa is on the
  * APIC-access page; linear: a linear data access or fetch (else a
  * guest-physical access).  ICPT_CONTINUE with *out redirected to the

@@ -11,7 +11,8 @@
  *     (30.2.1, 30.2.2), and what VM entry does with them (27.3.2.5);
  *   - RDMSR/WRMSR of 800H-8FFH with "virtualize x2APIC mode" and
  *     "APIC-register virtualization" (30.5), with the trap-like APIC-write
- *     exit 56 of a self IPI below vector 16 (30.4.3.3).
+ *     exit 56 of a self IPI below vector 16 (30.4.3.3), and WRMSR 830H
+ *     with IPI virtualization (ipiv.c).
  *
  * RVI and SVI live in the guest interrupt-status field of the cached
  * VMCS; the virtual-APIC registers live in L1's memory at the
@@ -28,12 +29,15 @@
 #define VAPIC_PPR	0x0a0u
 #define VAPIC_ISR	0x100u
 #define VAPIC_IRR	0x200u
+#define VAPIC_ICR	0x300u
 #define VAPIC_SELF_IPI	0x3f0u
 
 #define X2APIC_FIRST	0x800u
 #define X2APIC_LAST	0x8ffu
 #define X2APIC_TPR	0x808u
 #define X2APIC_EOI	0x80bu
+#define X2APIC_ICR	0x830u
+#define X2APIC_ICR_RESV	0xfff32000ull   /* bits 31:20, 17:16, 13 */
 #define X2APIC_SELF_IPI	0x83fu
 
 /* ---- the virtual-APIC page ------------------------------------------- */
@@ -289,6 +293,29 @@ static void vapic_write64(struct vmx_vcpu *v, struct guest_mem *m,
 }
 
 /*
+ * WRMSR 830H with IPI virtualization (SDM 30.5): #GP(0) for the ICR's
+ * reserved bits 31:20, 17:16 and 13; else EDX:EAX goes to offset 300H and
+ * an IPI virtualization accepts (vmx_ipiv_icr_ok) is virtualized to the
+ * 32-bit APIC ID in EDX, any other a trap-like APIC-write exit (300H).
+ * Without IPI virtualization the local APIC sends it as usual.
+ */
+static enum icpt_result x2apic_icr_write(struct vmx_vcpu *v,
+					 struct x86_intercept_ctx *ctx,
+					 uint64_t val)
+{
+	if (!(vmx_proc3(v) & CPU3_IPI_VIRT))
+		return ICPT_CONTINUE;
+	if (val & X2APIC_ICR_RESV)
+		return vmx_gp0(ctx->cpu);
+	vapic_write64(v, ctx->mem, VAPIC_ICR, val);
+	if (vmx_ipiv_icr_ok((uint32_t)val))
+		vmx_ipi_virtualize(v, ctx, val & 0xffu, (uint32_t)(val >> 32));
+	else
+		trap_exit(v, ctx, EXIT_REASON_APIC_WRITE, VAPIC_ICR);
+	return ICPT_EMULATED;
+}
+
+/*
  * WRMSR that did not exit: 808H (TPR) writes VTPR and the 4 bytes above
  * (#GP(0) if bits 63:8 are set) and virtualizes the TPR; with
  * virtual-interrupt delivery, 80BH (EOI; #GP(0) unless 0) virtualizes
@@ -318,6 +345,8 @@ static enum icpt_result x2apic_write(struct vmx_vcpu *v,
 			return vmx_gp0(ctx->cpu);
 		vmx_eoi_virtualize(v, ctx);
 		return ICPT_EMULATED;
+	case X2APIC_ICR:
+		return x2apic_icr_write(v, ctx, val);
 	case X2APIC_SELF_IPI:
 		if (!vid)
 			return ICPT_CONTINUE;

@@ -254,7 +254,7 @@ enum vmx_feature {
 	/* Later SDM additions, appended so that table indices (and so the \
 	 * VMCS region layout, docs/vmcs-layout.md) stay stable. */ \
 	X(HLAT_PREFIX_SIZE,              0x0006, VF_NEVER) \
-	X(LAST_PID_POINTER_INDEX,        0x0008, VF_NEVER) \
+	X(LAST_PID_POINTER_INDEX,        0x0008, VF_PID_TABLE) \
 	X(GUEST_UINV,                    0x0814, VF_NEVER) \
 	X(LOW_PASID_DIRECTORY_ADDR,      0x2038, VF_NEVER) \
 	X(HIGH_PASID_DIRECTORY_ADDR,     0x203a, VF_NEVER) \
@@ -506,6 +506,16 @@ enum vmx_insn_error {
 #define CPU2_TSC_SCALING         (1u << 25)
 #define CPU2_USER_WAIT_PAUSE     (1u << 26)
 #define CPU2_ENCLV_EXITING       (1u << 28)
+
+/* ----- Tertiary processor-based controls (SDM 25.6.2, Table 25-8): a
+ * 64-bit field, used only with primary bit 17 "activate tertiary
+ * controls" (treated as 0 otherwise).  vmxbox supports bit 4 only. --- */
+#define CPU3_LOADIWKEY_EXITING   (1ull << 0)
+#define CPU3_ENABLE_HLAT         (1ull << 1)
+#define CPU3_EPT_PAGING_WRITE    (1ull << 2)
+#define CPU3_GUEST_PAGING_VERIFY (1ull << 3)
+#define CPU3_IPI_VIRT            (1ull << 4)
+#define CPU3_VIRT_SPEC_CTRL      (1ull << 7)
 
 /* ----- VM-exit controls (SDM 25.7.1, Table 25-13) ---------------------- */
 #define EXIT_CTL_SAVE_DEBUG_CONTROLS  (1u << 2)

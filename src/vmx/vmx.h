@@ -51,8 +51,9 @@
 #define MSR_IA32_VMX_TRUE_EXIT_CTLS  0x48f
 #define MSR_IA32_VMX_TRUE_ENTRY_CTLS 0x490
 #define MSR_IA32_VMX_VMFUNC          0x491
+#define MSR_IA32_VMX_PROCBASED_CTLS3 0x492   /* 64-bit allowed-1 (A.3.4) */
 #define MSR_IA32_VMX_FIRST           MSR_IA32_VMX_BASIC
-#define MSR_IA32_VMX_LAST            MSR_IA32_VMX_VMFUNC
+#define MSR_IA32_VMX_LAST            MSR_IA32_VMX_PROCBASED_CTLS3
 #define VMX_CAP_MSR_COUNT            (MSR_IA32_VMX_LAST - MSR_IA32_VMX_FIRST + 1)
 
 /* EPTP bits 51:12, the EP4TA that tags combined mappings (SDM 29.4.1). */
@@ -85,12 +86,13 @@ struct vmx_ctl_cap {
 /*
  * The supported-controls description, derived once (caps.c) from the one
  * table of supported controls and the CPU model.  msr[] holds the values
- * RDMSR returns for 0x480..0x491.  The *_true entries are what VM entry
+ * RDMSR returns for 0x480..0x492.  The *_true entries are what VM entry
  * checks against (SDM 27.2.1.1 via A.3.1: with IA32_VMX_BASIC[55]=1 the
  * TRUE MSRs give the allowed settings).
  */
 struct vmx_caps {
 	struct vmx_ctl_cap pin, proc, proc2, exit, entry;  /* TRUE settings */
+	struct vmx_ctl_cap proc3;     /* tertiary bits 31:0 (63:32: none) */
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	uint64_t ept_vpid;
 	uint64_t vmfunc;
@@ -280,7 +282,7 @@ void vmx_count_exit(struct vmx_vcpu *v, uint32_t reason);
 const struct vmx_ctl_cap *vmx_ctl_word_cap(const struct vmx_caps *c,
 					   unsigned word);
 void vmx_caps_init(struct vmx_caps *c, const struct cpu_model *m);
-/* Value of capability MSR 0x480..0x491; false if not one of them. */
+/* Value of capability MSR 0x480..0x492; false if not one of them. */
 bool vmx_caps_msr(const struct vmx_caps *c, uint32_t index, uint64_t *val);
 bool vmx_feature_supported(const struct vmx_caps *c, unsigned feature);
 /* Does the field with this encoding exist on this vCPU (error 12 if not)? */

@@ -86,7 +86,7 @@ bool vmx_peek_l2_gpa(struct vmx_vcpu *v, const struct guest_mem *mem,
 /* Does the field exist on this vCPU's capabilities (VMREAD error 12 if
  * not)? */
 bool vmx_vcpu_field_supported(const struct vmx_vcpu *v, uint32_t encoding);
-/* The core's copy of capability MSR 0x480..0x491; false for others. */
+/* The core's copy of capability MSR 0x480..0x492; false for others. */
 bool vmx_vcpu_cap_msr(const struct vmx_vcpu *v, uint32_t index, uint64_t *val);
 
 struct vmx_region_info {
@@ -103,6 +103,8 @@ bool vmx_region_at(const struct vmx_vcpu *v, unsigned i,
 /* ----- the controls table (caps.c), for docs and decoders ---------------- */
 enum vmx_ctl_word {
 	VMX_CTL_PIN, VMX_CTL_PROC, VMX_CTL_PROC2, VMX_CTL_EXIT, VMX_CTL_ENTRY,
+	VMX_CTL_PROC3,   /* tertiary: bits 31:0 of the 64-bit word (63:32 are
+			  * reserved, never allowed-1 here) */
 	VMX_CTL_WORDS
 };
 /* Every control bit the SDM names, supported or not, and the reserved

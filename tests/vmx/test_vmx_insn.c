@@ -1492,7 +1492,7 @@ START_TEST(cap_msrs_read_only)
 	{
 		uint64_t v = 0;
 
-		ck_assert_int_eq(msr(false, 0x492, &v), ICPT_CONTINUE);
+		ck_assert_int_eq(msr(false, 0x493, &v), ICPT_CONTINUE);
 		ck_assert_int_eq(msr(false, 0x10, &v), ICPT_CONTINUE);
 	}
 }
@@ -1542,6 +1542,11 @@ START_TEST(cap_msrs_exist_when_advertised)
 	ASSERT_GP0(msr(false, MSR_IA32_VMX_PROCBASED_CTLS2, &v));
 	ASSERT_GP0(msr(false, MSR_IA32_VMX_EPT_VPID_CAP, &v));
 	ASSERT_GP0(msr(false, MSR_IA32_VMX_VMFUNC, &v));
+	/* IA32_VMX_PROCBASED_CTLS3 with "activate tertiary controls" (A.3.4):
+	 * IPI virtualization, nothing else. */
+	ck_assert_uint_eq(rdmsr(MSR_IA32_VMX_PROCBASED_CTLS3), 1u << 4);
+	V->caps.proc.may1 &= ~CPU_ACTIVATE_TERTIARY;
+	ASSERT_GP0(msr(false, MSR_IA32_VMX_PROCBASED_CTLS3, &v));
 }
 END_TEST
 
@@ -1664,7 +1669,8 @@ START_TEST(caps_vmcs_enum)
 			maxi = VMCS_ENC_INDEX(enc);
 	}
 	ck_assert_uint_eq((e >> 1) & 0x1ff, maxi);
-	ck_assert_uint_eq(maxi, VMCS_ENC_INDEX(VMCS_TSC_MULTIPLIER));
+	/* The PID-pointer table address (2042H, IPI virtualization). */
+	ck_assert_uint_eq(maxi, VMCS_ENC_INDEX(VMCS_PID_POINTER_TABLE));
 	(void)got;
 }
 END_TEST
