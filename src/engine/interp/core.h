@@ -228,6 +228,82 @@ static inline void opw(struct interp *ip, const struct insn *in, unsigned n,
 	*g = (*g & d->keep) | ((v & d->mask) << d->shift);
 }
 
+/* opr/opw for handlers specialised for a constant width bits (the width
+ * of operand 0, which a GPR operand n then also has): 64- and 32-bit
+ * registers need no shift and no merge. */
+static inline __attribute__((always_inline)) uint64_t
+opr_sized(struct interp *ip, const struct insn *in, unsigned n, unsigned bits)
+{
+	const struct insn_opd *d = &in->opd[n];
+
+	if (__builtin_expect(d->kind == OPD_GPR, 1)) {
+		if (bits == 64)
+			return ip->s.gpr[d->gpr];
+		if (bits == 32)
+			return (uint32_t)ip->s.gpr[d->gpr];
+		return (ip->s.gpr[d->gpr] >> d->shift) & d->mask;
+	}
+	if (d->kind == OPD_IMM)
+		return in->ops[n].imm.value.u;
+	return op_read_mem(ip, in, n);
+}
+
+static inline __attribute__((always_inline)) void
+opw_sized(struct interp *ip, const struct insn *in, unsigned n, uint64_t v,
+	  unsigned bits)
+{
+	const struct insn_opd *d = &in->opd[n];
+
+	if (__builtin_expect(d->kind == OPD_GPR, 1)) {
+		if (bits == 64)
+			ip->s.gpr[d->gpr] = v;
+		else if (bits == 32)
+			ip->s.gpr[d->gpr] = (uint32_t)v;   /* zero-extends */
+		else
+			opw(ip, in, n, v);
+		return;
+	}
+	op_write_mem(ip, in, n, v);
+}
+
+/* The same for instructions with regs_only (interp.h): operand n is a
+ * GPR (opr_r, opw_r) or a GPR or an immediate (opr_ri); no memory path,
+ * so handlers built on them make no calls. */
+static inline __attribute__((always_inline)) uint64_t
+opr_r(struct interp *ip, const struct insn *in, unsigned n, unsigned bits)
+{
+	const struct insn_opd *d = &in->opd[n];
+
+	if (bits == 64)
+		return ip->s.gpr[d->gpr];
+	if (bits == 32)
+		return (uint32_t)ip->s.gpr[d->gpr];
+	return (ip->s.gpr[d->gpr] >> d->shift) & d->mask;
+}
+
+static inline __attribute__((always_inline)) uint64_t
+opr_ri(struct interp *ip, const struct insn *in, unsigned n, unsigned bits)
+{
+	if (in->opd[n].kind == OPD_IMM)
+		return in->ops[n].imm.value.u;
+	return opr_r(ip, in, n, bits);
+}
+
+static inline __attribute__((always_inline)) void
+opw_r(struct interp *ip, const struct insn *in, unsigned n, uint64_t v,
+      unsigned bits)
+{
+	const struct insn_opd *d = &in->opd[n];
+	uint64_t *g = &ip->s.gpr[d->gpr];
+
+	if (bits == 64)
+		*g = v;
+	else if (bits == 32)
+		*g = (uint32_t)v;
+	else
+		*g = (*g & d->keep) | ((v & d->mask) << d->shift);
+}
+
 /* Operand size in bits of operand n. */
 static inline unsigned op_bits(const struct insn *in, unsigned n)
 {

@@ -52,7 +52,7 @@ void exec_system_or_ud(struct interp *ip, const struct insn *in)
 	if (!interp_exec_system(ip, in))
 		interp_raise(ip, X86_UD);
 	/* It may have changed paging, CPL, the mode or interruptibility. */
-	ip->fetch_valid = false;
+	interp_fetch_drop(ip);
 	ip->batch_break = true;
 }
 
@@ -108,6 +108,7 @@ void interp_decode_fini(struct interp *ip)
 
 void interp_dcache_flush(struct interp *ip)
 {
+	ip->link_gen++;
 	memset(ip->dcache->tag, 0, sizeof(ip->dcache->tag));
 }
 
@@ -117,6 +118,7 @@ void interp_dcache_invalidate(struct interp *ip, uint64_t gpa, uint64_t len)
 	uint64_t start = gpa >= MAX_INSN_LEN - 1 ? gpa - (MAX_INSN_LEN - 1) : 0;
 	uint64_t end = gpa + len;
 
+	ip->link_gen++;
 	if (end - start >= DCACHE_SIZE) {
 		for (unsigned i = 0; i < DCACHE_SIZE; i++) {
 			uint64_t a = dc->tag[i] >> 2;
@@ -166,6 +168,7 @@ static void decode_fill(struct interp *ip, struct insn *in, unsigned mode)
 		fn = NULL;
 	in->exec = fn ? fn : exec_system_or_ud;
 	in->lazy = fn && lazy;
+	memset(in->link_gen, 0, sizeof(in->link_gen));   /* no links yet */
 	insn_predecode_operands(in);
 }
 
@@ -224,6 +227,7 @@ static const struct insn *decode_miss(struct interp *ip, uint64_t rip,
 
 	ip->dcache->e[i] = tmp;
 	ip->dcache->tag[i] = dc_tag(gpa, mode);
+	ip->link_gen++;
 	gmem_mark_code_page(ip->cfg.mem, gpa);
 	return &ip->dcache->e[i];
 }
@@ -257,6 +261,7 @@ const struct insn *interp_decode(struct interp *ip)
 		ip->fetch_gpa_page = gpa & ~(GUEST_PAGE_SIZE - 1);
 		ip->fetch_mode = (uint8_t)mode;
 		ip->fetch_valid = true;
+		ip->link_gen++;
 	}
 
 	unsigned i = dc_slot(gpa);

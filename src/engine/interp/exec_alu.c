@@ -9,12 +9,14 @@
 
 enum alu_op { ALU_ADD, ALU_ADC, ALU_SUB, ALU_SBB, ALU_AND, ALU_OR, ALU_XOR };
 
+/* regs: the instruction has regs_only (no memory operand, no calls). */
 static inline __attribute__((always_inline)) void alu2(struct interp *ip, const struct insn *in,
-			enum alu_op op, bool store, unsigned bits)
+			enum alu_op op, bool store, unsigned bits, bool regs)
 {
 	uint64_t m = width_mask(bits);
-	uint64_t a = opr(ip, in, 0);
-	uint64_t b = opr(ip, in, 1) & m;
+	uint64_t a = regs ? opr_r(ip, in, 0, bits) : opr_sized(ip, in, 0, bits);
+	uint64_t b = (regs ? opr_ri(ip, in, 1, bits) :
+			     opr_sized(ip, in, 1, bits)) & m;
 	uint64_t r;
 	unsigned kind;
 
@@ -48,26 +50,38 @@ static inline __attribute__((always_inline)) void alu2(struct interp *ip, const 
 		kind = LF_LOGIC;
 		break;
 	}
-	if (store)
-		opw(ip, in, 0, r);
+	if (store && regs)
+		opw_r(ip, in, 0, r, bits);
+	else if (store)
+		opw_sized(ip, in, 0, r, bits);
 	/* The flags are those of flags_add/flags_sub/flags_logic (core.h),
 	 * computed when read (lflags.h); ADC/SBB's carry-in is in r. */
 	lf_record(ip, kind, a, b, r, bits);
 }
 
+/* A handler of constant width: the register forms in-line and call-free
+ * (no register saves), any other form out of line. */
+#define ALU_SIZED(name, op, store, bits)                                      \
+	static __attribute__((noinline)) void                                 \
+	name##bits##_any(struct interp *ip, const struct insn *in)            \
+	{ alu2(ip, in, op, store, bits, false); }                             \
+	static void exec_##name##bits(struct interp *ip, const struct insn *in) \
+	{                                                                     \
+		if (__builtin_expect(in->regs_only, 1))                       \
+			alu2(ip, in, op, store, bits, true);                  \
+		else                                                          \
+			name##bits##_any(ip, in);                             \
+	}
+
 /* One generic handler (width from the operand) and four with a constant
  * width for each operation. */
 #define ALU_HANDLERS(name, op, store)                                         \
 	static void exec_##name(struct interp *ip, const struct insn *in)     \
-	{ alu2(ip, in, op, store, op_bits(in, 0)); }                          \
-	static void exec_##name##8(struct interp *ip, const struct insn *in)  \
-	{ alu2(ip, in, op, store, 8); }                                       \
-	static void exec_##name##16(struct interp *ip, const struct insn *in) \
-	{ alu2(ip, in, op, store, 16); }                                      \
-	static void exec_##name##32(struct interp *ip, const struct insn *in) \
-	{ alu2(ip, in, op, store, 32); }                                      \
-	static void exec_##name##64(struct interp *ip, const struct insn *in) \
-	{ alu2(ip, in, op, store, 64); }
+	{ alu2(ip, in, op, store, op_bits(in, 0), false); }                   \
+	ALU_SIZED(name, op, store, 8)                                         \
+	ALU_SIZED(name, op, store, 16)                                        \
+	ALU_SIZED(name, op, store, 32)                                        \
+	ALU_SIZED(name, op, store, 64)
 
 ALU_HANDLERS(add, ALU_ADD, true)
 ALU_HANDLERS(adc, ALU_ADC, true)
@@ -85,45 +99,65 @@ static void exec_not(struct interp *ip, const struct insn *in)
 }
 
 /* NEG: CF = (src != 0), other flags as 0 - src. */
-static inline void neg(struct interp *ip, const struct insn *in, unsigned bits)
+static inline __attribute__((always_inline)) void
+neg(struct interp *ip, const struct insn *in, unsigned bits, bool regs)
 {
-	uint64_t a = opr(ip, in, 0);
+	uint64_t a = regs ? opr_r(ip, in, 0, bits) : opr_sized(ip, in, 0, bits);
 	uint64_t r = (0 - a) & width_mask(bits);
 
-	opw(ip, in, 0, r);
+	if (regs)
+		opw_r(ip, in, 0, r, bits);
+	else
+		opw_sized(ip, in, 0, r, bits);
 	lf_record(ip, LF_SUB, 0, a, r, bits);
 }
 
 /* INC/DEC leave CF alone. */
-static inline void inc(struct interp *ip, const struct insn *in, unsigned bits)
+static inline __attribute__((always_inline)) void
+inc(struct interp *ip, const struct insn *in, unsigned bits, bool regs)
 {
-	uint64_t a = opr(ip, in, 0);
+	uint64_t a = regs ? opr_r(ip, in, 0, bits) : opr_sized(ip, in, 0, bits);
 	uint64_t r = (a + 1) & width_mask(bits);
 
-	opw(ip, in, 0, r);
+	if (regs)
+		opw_r(ip, in, 0, r, bits);
+	else
+		opw_sized(ip, in, 0, r, bits);
 	lf_record_incdec(ip, LF_INC, a, r, bits);
 }
 
-static inline void dec(struct interp *ip, const struct insn *in, unsigned bits)
+static inline __attribute__((always_inline)) void
+dec(struct interp *ip, const struct insn *in, unsigned bits, bool regs)
 {
-	uint64_t a = opr(ip, in, 0);
+	uint64_t a = regs ? opr_r(ip, in, 0, bits) : opr_sized(ip, in, 0, bits);
 	uint64_t r = (a - 1) & width_mask(bits);
 
-	opw(ip, in, 0, r);
+	if (regs)
+		opw_r(ip, in, 0, r, bits);
+	else
+		opw_sized(ip, in, 0, r, bits);
 	lf_record_incdec(ip, LF_DEC, a, r, bits);
 }
 
+#define UNARY_SIZED(name, bits)                                               \
+	static __attribute__((noinline)) void                                 \
+	name##bits##_any(struct interp *ip, const struct insn *in)            \
+	{ name(ip, in, bits, false); }                                        \
+	static void exec_##name##bits(struct interp *ip, const struct insn *in) \
+	{                                                                     \
+		if (__builtin_expect(in->regs_only, 1))                       \
+			name(ip, in, bits, true);                             \
+		else                                                          \
+			name##bits##_any(ip, in);                             \
+	}
+
 #define UNARY_HANDLERS(name)                                                  \
 	static void exec_##name(struct interp *ip, const struct insn *in)     \
-	{ name(ip, in, op_bits(in, 0)); }                                     \
-	static void exec_##name##8(struct interp *ip, const struct insn *in)  \
-	{ name(ip, in, 8); }                                                  \
-	static void exec_##name##16(struct interp *ip, const struct insn *in) \
-	{ name(ip, in, 16); }                                                 \
-	static void exec_##name##32(struct interp *ip, const struct insn *in) \
-	{ name(ip, in, 32); }                                                 \
-	static void exec_##name##64(struct interp *ip, const struct insn *in) \
-	{ name(ip, in, 64); }
+	{ name(ip, in, op_bits(in, 0), false); }                              \
+	UNARY_SIZED(name, 8)                                                  \
+	UNARY_SIZED(name, 16)                                                 \
+	UNARY_SIZED(name, 32)                                                 \
+	UNARY_SIZED(name, 64)
 
 UNARY_HANDLERS(neg)
 UNARY_HANDLERS(inc)

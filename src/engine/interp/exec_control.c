@@ -57,9 +57,20 @@ static void exec_jmp(struct interp *ip, const struct insn *in)
 
 static void exec_jcc(struct interp *ip, const struct insn *in)
 {
-	if (lf_cond(ip, in->cc))
-		interp_branch(ip, ip->s.rip + in->ops[0].imm.value.u,
-			      in->zi.operand_width);
+	uint64_t target;
+
+	if (!lf_cond(ip, in->cc))
+		return;
+	target = ip->s.rip + in->ops[0].imm.value.u;
+	/* Decoded for 64-bit mode (the code size it runs in) with a 64-bit
+	 * operand size: only the canonical check (SDM Jcc). */
+	if (__builtin_expect(in->mode == 64 && in->zi.operand_width == 64, 1)) {
+		if (!is_canonical(target))
+			interp_raise_err(ip, X86_GP, 0);
+		ip->s.rip = target;
+		return;
+	}
+	interp_branch(ip, target, in->zi.operand_width);
 }
 
 static void exec_call(struct interp *ip, const struct insn *in)

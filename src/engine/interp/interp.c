@@ -32,7 +32,7 @@
 
 static void interp_drop_fetch(struct interp *ip)
 {
-	ip->fetch_valid = false;
+	interp_fetch_drop(ip);
 }
 
 /* ---- the run loop ------------------------------------------------------ */
@@ -293,6 +293,36 @@ static bool mwait_wait(struct interp *ip)
 	return false;
 }
 
+/*
+ * The decoded instruction at RIP rip after in: one of in's links while
+ * they are valid (ip->link_gen), else the decode cache, which then links
+ * it (only cached 64-bit decodes: the scratch decode changes, and only
+ * 64-bit code needs no CS limit check per fetch).
+ */
+static inline const struct insn *next_insn(struct interp *ip,
+					   const struct insn *in,
+					   uint64_t in_rip, uint64_t rip)
+{
+	const struct insn *next;
+	unsigned k;
+
+	if (rip == in->link_rip[0] && in->link_gen[0] == ip->link_gen)
+		return in->link[0];
+	if (rip == in->link_rip[1] && in->link_gen[1] == ip->link_gen)
+		return in->link[1];
+	next = interp_decode_fast(ip);
+	if (__builtin_expect(!next, 0)) {
+		next = interp_decode(ip);
+		if (next == &ip->scratch || next->mode != 64)
+			return next;
+	}
+	k = rip != in_rip + in->len;
+	((struct insn *)in)->link_rip[k] = rip;
+	((struct insn *)in)->link_gen[k] = ip->link_gen;
+	((struct insn *)in)->link[k] = next;
+	return next;
+}
+
 /* Out of line: interp_run()'s setjmp would otherwise keep ip and the
  * loop's values in memory rather than registers (4 % of the ALU loop). */
 static __attribute__((noinline)) void run_batch(struct interp *ip)
@@ -301,6 +331,7 @@ static __attribute__((noinline)) void run_batch(struct interp *ip)
 	uint64_t end = (s->insn_count | (BATCH_INSNS - 1)) + 1;
 	uint64_t to_timer = insns_to_deadline(ip);
 	const struct insn *in;
+	uint64_t rip;
 
 	if (end > ip->limit)
 		end = ip->limit;
@@ -311,18 +342,24 @@ static __attribute__((noinline)) void run_batch(struct interp *ip)
 	ip->state_switched = false;
 	ip->batch_break = false;
 	ip->in_insn = true;
-	do {
-		ip->insn_rip = s->rip;
-		in = interp_decode_fast(ip);
-		if (__builtin_expect(!in, 0))
-			in = interp_decode(ip);
-		s->rip = (ip->insn_rip + in->len) & in->ipmask;
+	rip = s->rip;
+	ip->insn_rip = rip;
+	in = interp_decode(ip);
+	for (;;) {
+		s->rip = (rip + in->len) & in->ipmask;
 		if (!in->lazy)
 			interp_flags_sync(ip);
 		in->exec(ip, in);
 		s->insn_count++;
 		s->tsc++;
-	} while (!ip->batch_break && s->insn_count < end);
+		if (ip->batch_break || s->insn_count >= end)
+			break;
+		/* The next instruction's own RIP first: a fault in its fetch
+		 * or decode rewinds to it. */
+		ip->insn_rip = s->rip;
+		in = next_insn(ip, in, rip, s->rip);
+		rip = ip->insn_rip;
+	}
 	/* Whatever runs between batches sees exact RFLAGS (lflags.h). */
 	interp_flags_sync(ip);
 	ip->in_insn = false;
@@ -524,6 +561,7 @@ static struct engine *interp_create(const struct engine_config *cfg, char *err,
 	ip->cfg = *cfg;
 	ip->max_insns = cfg->max_insns;
 	atomic_init(&ip->stop, false);
+	ip->link_gen = 1;   /* a fresh decode's links (gen 0) never match */
 	cpu_state_reset(&ip->s);
 	read_features(ip);
 	if (interp_decode_init(ip)) {

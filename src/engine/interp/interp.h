@@ -85,6 +85,15 @@ struct insn {
 	uint64_t ipmask;    /* RIP wrap mask of that code size */
 	uint8_t simd;       /* SIMD_* properties of MMX/SSE forms (simd.h) */
 	bool lazy;          /* exec may run with flags pending (lflags.h) */
+	/* Operand 0 is a GPR, the other visible operands GPRs or immediates
+	 * (operand.c): handlers may take their call-free path. */
+	bool regs_only;
+	/* Run-loop links (interp.c): "the instruction at RIP link_rip[k] is
+	 * link[k]" while ip->link_gen is still link_gen[k]; [0] is the
+	 * fall-through successor, [1] the last branch target. */
+	uint64_t link_rip[2];
+	uint64_t link_gen[2];
+	const struct insn *link[2];
 	struct insn_opd opd[4];
 };
 
@@ -231,6 +240,10 @@ struct interp {
 	bool state_switched;
 	bool batch_break;           /* end the run loop's fast batch after this insn */
 	bool fetch_valid;
+	/* Bumped whenever what interp_decode() returns for a RIP may change:
+	 * the code-page translation is dropped or replaced, or a decode-cache
+	 * slot is filled or invalidated.  Validates struct insn's links. */
+	uint64_t link_gen;
 	uint64_t limit;             /* max_insns, UINT64_MAX when 0 */
 	uint8_t fetch_mode;         /* code size (16/32/64) while fetch_valid */
 	uint64_t fetch_lin_page;    /* linear address >> 12 */
@@ -281,6 +294,13 @@ static inline void interp_flags_sync(struct interp *ip)
 {
 	if (ip->lf.kind != LF_NONE)
 		interp_flags_materialise(ip);
+}
+
+/* Forget the cached code-page translation (and the run loop's links). */
+static inline void interp_fetch_drop(struct interp *ip)
+{
+	ip->fetch_valid = false;
+	ip->link_gen++;
 }
 
 /* ---- debugger (debug.c) ---- */

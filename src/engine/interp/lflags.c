@@ -15,6 +15,11 @@ void interp_flags_materialise(struct interp *ip)
 	ip->lf.kind = LF_NONE;
 }
 
+bool lf_cond_slow(const struct interp *ip, unsigned cc)
+{
+	return cond_true(lf_flags(ip), cc);
+}
+
 /*
  * The handlers audited for running with flags pending: they read the
  * arithmetic flags only through lflags.h, and RFLAGS reaches nothing

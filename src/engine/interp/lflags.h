@@ -76,13 +76,17 @@ static inline uint64_t lf_cf(const struct interp *ip)
 	}
 }
 
+/* lflags.c: cond_true() on lf_flags(), out of line so that the callers
+ * of lf_cond() stay small. */
+bool lf_cond_slow(const struct interp *ip, unsigned cc);
+
 /* Condition code cc (SDM Vol. 1 Appendix B) on the current flags; the
  * ZF forms (JZ/JNZ after a loop counter) test the result alone. */
 static inline bool lf_cond(const struct interp *ip, unsigned cc)
 {
 	if (ip->lf.kind != LF_NONE && (cc >> 1) == 2)
 		return (ip->lf.r == 0) ^ (cc & 1);
-	return cond_true(lf_flags(ip), cc);
+	return lf_cond_slow(ip, cc);
 }
 
 /* INC/DEC leave CF as it was: make it exact in s.rflags, then record. */

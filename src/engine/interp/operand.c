@@ -114,6 +114,12 @@ void insn_predecode_operands(struct insn *in)
 				d->kind = OPD_MEM;
 		}
 	}
+	in->regs_only = in->zi.operand_count_visible >= 1 &&
+			in->zi.operand_count_visible <= 4 &&
+			in->opd[0].kind == OPD_GPR;
+	for (unsigned n = 1; n < in->zi.operand_count_visible && n < 4; n++)
+		if (in->opd[n].kind != OPD_GPR && in->opd[n].kind != OPD_IMM)
+			in->regs_only = false;
 }
 
 int zyreg_to_seg(ZydisRegister r)

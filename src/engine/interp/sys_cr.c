@@ -105,7 +105,7 @@ static void write_cr3(struct interp *ip, uint64_t v)
 		load_pae_pdptes(ip, s->cr0, v, s->cr4, s->efer);
 	}
 	s->cr3 = v;
-	ip->fetch_valid = false;
+	interp_fetch_drop(ip);
 	if (!keep || ip->tlb.flush_always)
 		tlb_flush_cr3(ip, tlb_cur_pcid(ip));
 	else

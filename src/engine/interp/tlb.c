@@ -100,7 +100,7 @@ void tlb_flush(struct interp *ip)
 	memset(ip->tlb.victim, 0, sizeof(ip->tlb.victim));
 	memset(ip->tlb.used, 0, sizeof(ip->tlb.used));
 	ip->tlb.ctx_valid = false;
-	ip->fetch_valid = false;
+	interp_fetch_drop(ip);
 	htlb_flush(ip);
 }
 
@@ -169,7 +169,7 @@ static bool drop_in_set(struct tlb_entry *set, const struct sel *s)
 
 static void drop(struct interp *ip, const struct sel *s)
 {
-	ip->fetch_valid = false;
+	interp_fetch_drop(ip);
 	htlb_flush(ip);
 	if (s->scope == TLB_INV_ALL) {
 		tlb_flush(ip);
@@ -270,7 +270,7 @@ void tlb_pcid_switched(struct interp *ip)
 
 void tlb_state_switched(struct interp *ip)
 {
-	ip->fetch_valid = false;
+	interp_fetch_drop(ip);
 	htlb_flush(ip);
 	ip->tlb.epoch++;
 	if (ip->tlb.flush_always)
