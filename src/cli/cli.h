@@ -25,13 +25,16 @@ int cmd_restore(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
 /* --snapshot=PATH / --snapshot-on=EVENT, shared by run and restore
- * (cmd_restore.c).  getopt values: */
+ * (cmd_restore.c), and run's --pause-on=EVENT (the same triggers).
+ * getopt values: */
 #define CLI_OPT_SNAPSHOT 400
 #define CLI_OPT_SNAPSHOT_ON 401
+#define CLI_OPT_PAUSE_ON 402
 struct machine_config;
 bool cli_snapshot_option(const char *cmd, int which, const char *arg,
 			 struct machine_config *cfg);
-/* After parsing: checks and defaults (--snapshot alone = on exit). */
+/* After parsing: checks and defaults (--snapshot alone = on exit;
+ * --pause-on needs --monitor or --gdb to resume, and the VMX watcher). */
 bool cli_snapshot_finish(const char *cmd, struct machine_config *cfg);
 
 /* --gdb=SPEC (run, restore, vmxbox-qemu's -s/-gdb): checks the syntax;

@@ -20,6 +20,7 @@
 /* One trigger set per process: run and restore take one machine. */
 static struct snap_trigger cli_trigger;
 static bool snap_path_given;
+static bool pause_given;
 
 bool cli_snapshot_option(const char *cmd, int which, const char *arg,
 			 struct machine_config *cfg)
@@ -36,6 +37,14 @@ bool cli_snapshot_option(const char *cmd, int which, const char *arg,
 		snap_path_given = true;
 		return true;
 	}
+	if (which == CLI_OPT_PAUSE_ON) {
+		pause_given = true;
+		if (snap_trigger_add_pause(&cli_trigger, arg, err, sizeof(err))) {
+			cli_error(cmd, "%s", err);
+			return false;
+		}
+		return true;
+	}
 	if (snap_trigger_add(&cli_trigger, arg, err, sizeof(err))) {
 		cli_error(cmd, "%s", err);
 		return false;
@@ -49,12 +58,20 @@ bool cli_snapshot_finish(const char *cmd, struct machine_config *cfg)
 
 	if (!cfg->snap)
 		return true;
-	if (!snap_path_given) {
+	if (pause_given && !cfg->monitor_path && !cfg->gdb) {
+		cli_error(cmd, "--pause-on needs --monitor=PATH or --gdb (nothing could resume it)");
+		return false;
+	}
+	if (pause_given && cfg->no_vmx_watch) {
+		cli_error(cmd, "--pause-on cannot be combined with --no-vmx-watch (it watches the VM exits)");
+		return false;
+	}
+	if (!snap_path_given && snap_trigger_snapshot_events(&cli_trigger)) {
 		cli_error(cmd, "--snapshot-on needs --snapshot=PATH");
 		return false;
 	}
 	/* --snapshot alone: one snapshot when the run ends. */
-	if (!cli_trigger.n_events)
+	if (snap_path_given && !snap_trigger_snapshot_events(&cli_trigger))
 		snap_trigger_add(&cli_trigger, "exit", err, sizeof(err));
 	return true;
 }

@@ -92,6 +92,9 @@ static const char run_usage[] =
 "  --snapshot-on=EVENT       when: exit (default), insns:N,\n"
 "                            vmexit:REASON[:K], vmentry-fail, triple-fault,\n"
 "                            signal (SIGUSR1); several -> PATH numbered\n"
+"  --pause-on=EVENT          park the vCPU after vmexit:REASON[:K] or\n"
+"                            vmentry-fail (needs --monitor or --gdb; `vmxbox\n"
+"                            ctl PATH resume` or gdb's continue goes on)\n"
 "  -v, --verbose             report engine, instruction count, unhandled I/O\n"
 "  -h, --help                show this help\n"
 "\n"
@@ -147,6 +150,7 @@ static const struct option run_options[] = {
 	{ "no-vmx-watch", no_argument, NULL, OPT_NO_VMX_WATCH },
 	{ "snapshot", required_argument, NULL, CLI_OPT_SNAPSHOT },
 	{ "snapshot-on", required_argument, NULL, CLI_OPT_SNAPSHOT_ON },
+	{ "pause-on", required_argument, NULL, CLI_OPT_PAUSE_ON },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -419,6 +423,7 @@ static bool parse_option(int c, struct machine_config *cfg)
 		return true;
 	case CLI_OPT_SNAPSHOT:
 	case CLI_OPT_SNAPSHOT_ON:
+	case CLI_OPT_PAUSE_ON:
 		return cli_snapshot_option("run", c, optarg, cfg);
 	case 'v':
 		cfg->verbose = true;

@@ -53,18 +53,18 @@ static bool parse_reason(const char *s, uint32_t *reason)
 	return false;
 }
 
-static int add_one(struct snap_trigger *t, const char *spec, char *err,
-		   size_t errlen)
+static int add_one(struct snap_trigger *t, const char *opt, const char *spec,
+		   char *err, size_t errlen)
 {
 	struct snap_event ev = { 0 };
 	char buf[64], *colon, *k;
 
 	if (strlen(spec) >= sizeof(buf) || !*spec) {
-		snprintf(err, errlen, "--snapshot-on=%s: bad event", spec);
+		snprintf(err, errlen, "%s=%s: bad event", opt, spec);
 		return -1;
 	}
 	if (t->n_events >= SNAP_MAX_EVENTS) {
-		snprintf(err, errlen, "--snapshot-on: at most %d events", SNAP_MAX_EVENTS);
+		snprintf(err, errlen, "%s: at most %d events", opt, SNAP_MAX_EVENTS);
 		return -1;
 	}
 	strcpy(buf, spec);
@@ -83,12 +83,12 @@ static int add_one(struct snap_trigger *t, const char *spec, char *err,
 		if (k)
 			*k++ = '\0';
 		if (!parse_reason(colon, &ev.reason)) {
-			snprintf(err, errlen, "--snapshot-on=%s: unknown VM-exit reason '%s' (a name such as CPUID or HLT, a number, or any)",
-				 spec, colon);
+			snprintf(err, errlen, "%s=%s: unknown VM-exit reason '%s' (a name such as CPUID or HLT, a number, or any)",
+				 opt, spec, colon);
 			return -1;
 		}
 		if (k && (!parse_num(k, &ev.n) || !ev.n)) {
-			snprintf(err, errlen, "--snapshot-on=%s: K must be a positive number", spec);
+			snprintf(err, errlen, "%s=%s: K must be a positive number", opt, spec);
 			return -1;
 		}
 	} else if (!strcmp(buf, "vmentry-fail") && !colon) {
@@ -98,16 +98,29 @@ static int add_one(struct snap_trigger *t, const char *spec, char *err,
 	} else if (!strcmp(buf, "signal") && !colon) {
 		ev.kind = SNAP_ON_SIGNAL;
 	} else {
-		snprintf(err, errlen, "--snapshot-on=%s: expected exit, insns:N, vmexit:REASON[:K], vmentry-fail, triple-fault or signal",
-			 spec);
+		snprintf(err, errlen, "%s=%s: expected exit, insns:N, vmexit:REASON[:K], vmentry-fail, triple-fault or signal",
+			 opt, spec);
 		return -1;
 	}
 	t->ev[t->n_events++] = ev;
 	return 0;
 }
 
-int snap_trigger_add(struct snap_trigger *t, const char *spec, char *err,
-		     size_t errlen)
+/* Pausing at an instruction count is --max-insns / the monitor's step:
+ * --pause-on takes the VMX events only. */
+static int make_pause(struct snap_event *e, char *err, size_t errlen)
+{
+	if (e->kind != SNAP_ON_VMEXIT && e->kind != SNAP_ON_VMENTRY_FAIL) {
+		snprintf(err, errlen, "--pause-on=%s: expected vmexit:REASON[:K] or vmentry-fail",
+			 e->spec);
+		return -1;
+	}
+	e->pause = true;
+	return 0;
+}
+
+static int add_list(struct snap_trigger *t, const char *opt, const char *spec,
+		    bool pause, char *err, size_t errlen)
 {
 	char *copy = strdup(spec), *save = NULL;
 	unsigned before = t->n_events;
@@ -116,22 +129,51 @@ int snap_trigger_add(struct snap_trigger *t, const char *spec, char *err,
 	if (!copy)
 		return -1;
 	for (char *tok = strtok_r(copy, ",", &save); tok && !rc;
-	     tok = strtok_r(NULL, ",", &save))
-		rc = add_one(t, tok, err, errlen);
+	     tok = strtok_r(NULL, ",", &save)) {
+		rc = add_one(t, opt, tok, err, errlen);
+		if (!rc && pause)
+			rc = make_pause(&t->ev[t->n_events - 1], err, errlen);
+	}
 	if (!rc && t->n_events == before) {
-		snprintf(err, errlen, "--snapshot-on=%s: no event", spec);
+		snprintf(err, errlen, "%s=%s: no event", opt, spec);
 		rc = -1;
 	}
 	free(copy);
 	return rc;
 }
 
+int snap_trigger_add(struct snap_trigger *t, const char *spec, char *err,
+		     size_t errlen)
+{
+	return add_list(t, "--snapshot-on", spec, false, err, errlen);
+}
+
+int snap_trigger_add_pause(struct snap_trigger *t, const char *spec,
+			   char *err, size_t errlen)
+{
+	return add_list(t, "--pause-on", spec, true, err, errlen);
+}
+
+unsigned snap_trigger_snapshot_events(const struct snap_trigger *t)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < t->n_events; i++)
+		n += !t->ev[i].pause;
+	return n;
+}
+
 bool snap_trigger_numbered(const struct snap_trigger *t)
 {
-	if (t->n_events != 1)
+	const struct snap_event *e = NULL;
+
+	if (snap_trigger_snapshot_events(t) != 1)
 		return true;
-	return t->ev[0].kind == SNAP_ON_SIGNAL ||
-	       (t->ev[0].kind == SNAP_ON_VMEXIT && t->ev[0].reason == SNAP_REASON_ANY);
+	for (unsigned i = 0; i < t->n_events && !e; i++)
+		if (!t->ev[i].pause)
+			e = &t->ev[i];
+	return e->kind == SNAP_ON_SIGNAL ||
+	       (e->kind == SNAP_ON_VMEXIT && e->reason == SNAP_REASON_ANY);
 }
 
 /* a.snap -> a.3.snap; a -> a.3 */
@@ -321,6 +363,19 @@ static void fire(struct machine *m, const char *what)
 	machine_kick_vcpu(m);
 }
 
+/* --pause-on: the vCPU parks at the next instruction boundary, as for the
+ * monitor's pause (vcpu_ctl.h), and waits for resume, step or gdb. */
+static void pause_now(struct machine *m, const char *what)
+{
+	pthread_mutex_lock(&m->ctl.lock);
+	m->ctl.pause_req = true;
+	pthread_mutex_unlock(&m->ctl.lock);
+	if (m->cfg.verbose)
+		msg(m, "paused at %s (%" PRIu64 " instructions)", what,
+		    machine_insn_count(m));
+	machine_kick_vcpu(m);
+}
+
 void snap_machine_signal(struct machine *m)
 {
 	struct snap_trigger *t = m->cfg.snap;
@@ -462,16 +517,16 @@ static void on_vmx_event(void *opaque, const struct vmx_trace_event *ev)
 		struct snap_event *e = &t->ev[i];
 
 		if (e->kind == SNAP_ON_VMENTRY_FAIL && ev->kind == VMX_TRACE_ENTRY_FAIL)
-			fire(m, e->spec);
+			(e->pause ? pause_now : fire)(m, e->spec);
 		if (e->kind != SNAP_ON_VMEXIT || e->done || ev->kind != VMX_TRACE_EXIT ||
 		    (e->reason != SNAP_REASON_ANY &&
 		     e->reason != (ev->reason & EXIT_REASON_BASIC_MASK)))
 			continue;
 		if (e->reason == SNAP_REASON_ANY) {
-			fire(m, e->spec);
+			(e->pause ? pause_now : fire)(m, e->spec);
 		} else if (++e->seen == e->n) {
 			e->done = true;
-			fire(m, e->spec);
+			(e->pause ? pause_now : fire)(m, e->spec);
 		}
 	}
 }

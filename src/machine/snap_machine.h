@@ -15,6 +15,11 @@
  *   signal               on every SIGUSR1
  * With one one-shot event the snapshot is written to PATH; with several
  * events or "signal" every snapshot gets a number: a.snap -> a.1.snap, ...
+ *
+ * `vmxbox run --pause-on=EVENT` (vmexit:REASON[:K] or vmentry-fail) uses
+ * the same triggers to park the vCPU instead (vcpu_ctl.h), for the
+ * monitor or gdb to look at the machine at that exact point; it needs no
+ * --snapshot path.
  */
 #ifndef VMXBOX_MACHINE_SNAP_MACHINE_H
 #define VMXBOX_MACHINE_SNAP_MACHINE_H
@@ -43,6 +48,7 @@ struct snap_event {
 	uint32_t reason;     /* vmexit: basic exit reason or SNAP_REASON_ANY */
 	uint64_t seen;       /* vmexit: matching exits so far */
 	bool done;
+	bool pause;          /* --pause-on: park the vCPU, no snapshot */
 	char spec[64];       /* as given, for the trigger field */
 };
 
@@ -67,6 +73,12 @@ struct snap_trigger {
  * err set. */
 int snap_trigger_add(struct snap_trigger *t, const char *spec, char *err,
 		     size_t errlen);
+/* Add one --pause-on=EVENT (comma-separated lists too): vmexit:REASON[:K]
+ * or vmentry-fail.  0, or -1 with err set. */
+int snap_trigger_add_pause(struct snap_trigger *t, const char *spec,
+			   char *err, size_t errlen);
+/* The events that take snapshots (not --pause-on's). */
+unsigned snap_trigger_snapshot_events(const struct snap_trigger *t);
 bool snap_trigger_numbered(const struct snap_trigger *t);
 
 /* The whole machine as a snapshot (vCPU must be stopped). */

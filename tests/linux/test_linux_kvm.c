@@ -18,7 +18,12 @@
  *
  * The same boot snapshots the machine at L2's 5th port-I/O VM exit (L2
  * under Linux's KVM under vmxbox, in the middle of "hello from L2"); the
- * restored machine must finish exactly as the run did.  With "reduced"
+ * restored machine must finish exactly as the run did.  It also pauses at
+ * L2's HLT exit (--pause-on) and asks the monitor (`vmxbox ctl SOCK vms`)
+ * for the VMCSs Linux's KVM used: one, with KVM's VPID and EPTP and
+ * exactly the exits kvm-hello counts.  Every boot runs with --vmx-check,
+ * which must report nothing: Linux's KVM relies on nothing that hardware
+ * does not promise (docs/vmx-check.md).  With "reduced"
  * the boot runs on a CPU without EPT, VPID, unrestricted guest and APICv,
  * so KVM takes its shadow-paging path (docs/linux.md).  With "smp2" the
  * machine has two vCPUs (docs/smp.md): Linux brings up the AP, keeps the
@@ -26,10 +31,14 @@
  * both CPUs' VMX.
  */
 #include <check.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fw_run.h"
@@ -112,17 +121,115 @@ static const char *const reduced_off[] = {
 	"ept_ad", "pml", NULL
 };
 
-/* Boot vmlinux with the initramfs on cpus vCPUs; cpu (--cpu=...) and
- * snap (a --snapshot=... taken at L2's 5th I/O exit) may be NULL. */
-static void boot(const char *cpu, const char *snap, unsigned cpus,
-		 struct fw_result *r)
+/* What `vmxbox ctl SOCK vms` prints while the machine is parked at L2's
+ * HLT exit: one VMCS, launched and current, with the VPID KVM allocates
+ * first and an EPTP for write-back, 4-level, accessed/dirty-flag tables
+ * (SDM 25.6.11: low bits 0x5e), 16 entries and as many exits: the 14 OUTs,
+ * the HLT and one EPT violation (KVM maps L2's page at its first touch),
+ * 61 instructions of L2 (the loop of kvm-hello.c).  The address of the
+ * VMCS and of the EPT tables are KVM's allocations: only their form is
+ * checked. */
+static const char *const vms_expect[] = {
+	"[0]\n  addr: 0x", "\n  launched: true\n  current: true\n  vpid: 1\n  eptp: 0x",
+	"05e\n  entries: 16\n  exits:\n", "    HLT: 1\n", "    IO_INSTRUCTION: 14\n",
+	"    EPT_VIOLATION: 1\n", "  l2_insns: 61\n  entry_failures: 0\n", NULL
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* `vmxbox ctl SOCK CMD`: its stdout (caller frees), NULL if it failed. */
+static char *ctl(const char *sock, const char *cmd)
+{
+	const char *argv[] = { getenv("VMXBOX"), "ctl", sock, cmd, NULL };
+	struct fw_result r;
+	char *out;
+
+	if (fw_run((char *const *)argv, 60, &r))
+		return NULL;
+	out = r.status == 0 ? strdup(r.out) : NULL;
+	fw_result_free(&r);
+	return out;
+}
+
+/* Run argv with stdout and stderr into files while the monitor at sock
+ * waits for the pause of --pause-on; then check `ctl vms`, resume, and
+ * collect the run's output into r as fw_run would. */
+static void run_paused_vms(const char *const *argv, const char *sock,
+			   struct fw_result *r)
+{
+	char out_path[] = "/tmp/vmxbox-linux-out-XXXXXX";
+	char err_path[] = "/tmp/vmxbox-linux-err-XXXXXX";
+	int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path), st = 0;
+	char *vms = NULL;
+	double t0 = now();
+	pid_t pid;
+
+	ck_assert(out_fd >= 0 && err_fd >= 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(out_fd, 1);
+		dup2(err_fd, 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(out_fd);
+	close(err_fd);
+	/* Booting takes minutes: ask every 2 s whether it has paused. */
+	while (!vms && waitpid(pid, &st, WNOHANG) == 0 && now() - t0 < TIMEOUT_S) {
+		char *status = ctl(sock, "status");
+
+		if (status && strstr(status, "state: paused"))
+			vms = ctl(sock, "vms");
+		free(status);
+		if (!vms)
+			sleep(2);
+	}
+	if (vms) {
+		char *ok = ctl(sock, "resume");
+
+		ck_assert_msg(ok, "ctl resume failed");
+		free(ok);
+		waitpid(pid, &st, 0);
+	} else if (waitpid(pid, &st, WNOHANG) == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	memset(r, 0, sizeof(*r));
+	r->out = fw_read_file(out_path, &r->out_len);
+	r->err = fw_read_file(err_path, &r->err_len);
+	unlink(out_path);
+	unlink(err_path);
+	ck_assert(r->out && r->err);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	r->signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	ck_assert_msg(vms, "the run never paused at L2's HLT exit (status %d):\n%s\n%s",
+		      r->status, tail(r->out), r->err);
+	printf("ctl vms at L2's HLT exit:\n%s", vms);
+	expect_in_order(vms, r->err, vms_expect);
+	ck_assert_msg(!strstr(vms, "[1]"), "more than one VMCS:\n%s", vms);
+	free(vms);
+}
+
+/* Boot vmlinux with the initramfs on cpus vCPUs, with --vmx-check; cpu
+ * (--cpu=...), snap (a --snapshot=... taken at L2's 5th I/O exit) and
+ * sock (a monitor that checks `ctl vms` at L2's HLT exit) may be NULL. */
+static void boot(const char *cpu, const char *snap, const char *sock,
+		 unsigned cpus, struct fw_result *r)
 {
 	char insns[64], append[256], snapopt[128], cpuopt[128], initrdopt[4200];
-	char smpopt[32], cpus_line[64];
+	char smpopt[32], cpus_line[64], monopt[160];
 	const char *expect[sizeof(transcript) / sizeof(transcript[0])];
-	const char *argv[16] = { getenv("VMXBOX"), "run", "--engine=interp",
-				 "--mem=512M", append, initrdopt, insns };
-	unsigned n = 7;
+	const char *argv[20] = { getenv("VMXBOX"), "run", "--engine=interp",
+				 "--mem=512M", append, initrdopt, insns,
+				 "--vmx-check" };
+	unsigned n = 8;
 
 	snprintf(insns, sizeof(insns), "--max-insns=%s", MAX_INSNS);
 	snprintf(append, sizeof(append), "--append=%s", CMDLINE);
@@ -140,11 +247,21 @@ static void boot(const char *cpu, const char *snap, unsigned cpus,
 		argv[n++] = snapopt;
 		argv[n++] = "--snapshot-on=vmexit:IO_INSTRUCTION:5";
 	}
+	if (sock) {
+		snprintf(monopt, sizeof(monopt), "--monitor=%s", sock);
+		argv[n++] = monopt;
+		argv[n++] = "--pause-on=vmexit:HLT";
+	}
 	argv[n++] = vmlinux;
-	ck_assert_int_eq(fw_run((char *const *)argv, TIMEOUT_S, r), 0);
+	if (sock)
+		run_paused_vms(argv, sock, r);
+	else
+		ck_assert_int_eq(fw_run((char *const *)argv, TIMEOUT_S, r), 0);
 	ck_assert_msg(!r->timed_out, "timed out:\n%s\n%s", tail(r->out), r->err);
 	ck_assert_msg(r->status == 0, "status %d\nstdout:\n%s\nstderr:\n%s",
 		      r->status, tail(r->out), r->err);
+	/* --vmx-check found nothing to report. */
+	ck_assert_msg(!strstr(r->err, "vmx-check"), "vmx-check reports:\n%s", r->err);
 	memcpy(expect, transcript, sizeof(expect));
 	snprintf(cpus_line, sizeof(cpus_line), " up, %u CPU(s), vmx flag: %u\r\n",
 		 cpus, cpus);
@@ -169,7 +286,7 @@ static bool has_vmx_flag(const char *out, const char *flag)
 
 START_TEST(linux_kvm_hello)
 {
-	char snap[] = "/tmp/vmxbox-linux-snap-XXXXXX";
+	char snap[] = "/tmp/vmxbox-linux-snap-XXXXXX", sock[64];
 	const char *vmxbox = getenv("VMXBOX");
 	struct fw_result r, s;
 	size_t n, m;
@@ -178,7 +295,9 @@ START_TEST(linux_kvm_hello)
 	fd = mkstemp(snap);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
-	boot(NULL, snap, 1, &r);
+	snprintf(sock, sizeof(sock), "/tmp/vmxbox-linux-%d.sock", (int)getpid());
+	unlink(sock);
+	boot(NULL, snap, sock, 1, &r);
 	/* KVM saw vmxbox's whole VMX. */
 	for (const char *const *f = reduced_off; *f; f++)
 		ck_assert_msg(has_vmx_flag(r.out, *f), "no %s in the vmx flags", *f);
@@ -214,7 +333,7 @@ START_TEST(linux_kvm_hello_reduced)
 {
 	struct fw_result r;
 
-	boot(REDUCED_CPU, NULL, 1, &r);
+	boot(REDUCED_CPU, NULL, NULL, 1, &r);
 	for (const char *const *f = reduced_off; *f; f++)
 		ck_assert_msg(!has_vmx_flag(r.out, *f), "%s in the vmx flags", *f);
 	fw_result_free(&r);
@@ -228,7 +347,7 @@ START_TEST(linux_kvm_hello_smp2)
 {
 	struct fw_result r;
 
-	boot(NULL, NULL, 2, &r);
+	boot(NULL, NULL, NULL, 2, &r);
 	ck_assert_msg(strstr(r.out, "smp: Brought up 1 node, 2 CPUs\r\n"),
 		      "the AP did not come up:\n%s", tail(r.out));
 	ck_assert_msg(strstr(r.out, "clocksource: Switched to clocksource tsc"),

@@ -445,6 +445,87 @@ START_TEST(nmi_command_reaches_the_guest_idt)
 }
 END_TEST
 
+/*
+ * --pause-on=vmexit:CPUID:7 parks the vCPU right after spin's 7th CPUID
+ * exit: the monitor finds it paused there, in VMX root operation with
+ * the exit's VMCS current, and `vms` counts exactly 7 entries and exits;
+ * resume lets it go on to spin's own count.
+ */
+START_TEST(pause_on_vmexit)
+{
+	struct child c;
+	char err[256], s[64];
+	cbor_item_t *r;
+	const cbor_item_t *st, *vm;
+	int fd;
+
+	start(&c, "--pause-on=vmexit:CPUID:7");
+	fd = mon_client_connect(c.sock, err, sizeof(err));
+	ck_assert_msg(fd >= 0, "%s", err);
+	for (double t0 = now();; usleep(10000)) {
+		r = request(fd, "status", 0, NULL);
+		get_str(ok_result(r, "status"), "state", s, sizeof(s));
+		if (!strcmp(s, "paused"))
+			break;
+		cbor_decref(&r);
+		ck_assert_msg(now() - t0 < 60, "never paused (state %s)", s);
+	}
+	st = ok_result(r, "status");
+	ck_assert_uint_eq(get_u64(st, "vm_exits"), 7);
+	get_str(cbor_array_handle(mon_map_get(st, "vcpus"))[0], "vmx", s, sizeof(s));
+	ck_assert_str_eq(s, "root");
+	cbor_decref(&r);
+	r = request(fd, "vms", 0, NULL);
+	vm = cbor_array_handle(ok_result(r, "vms"))[0];
+	ck_assert(cbor_get_bool(mon_map_get(vm, "current")));
+	ck_assert_uint_eq(get_u64(mon_map_get(vm, "exits"), "CPUID"), 7);
+	ck_assert_uint_eq(get_u64(vm, "entries"), 7);
+	cbor_decref(&r);
+	/* Parked: the count stands still until resume. */
+	usleep(50000);
+	r = request(fd, "status", 0, NULL);
+	ck_assert_uint_eq(get_u64(ok_result(r, "status"), "vm_exits"), 7);
+	cbor_decref(&r);
+	ok_request(fd, "resume", 0, NULL);
+	wait_output(&c, "spin: done, 3000 CPUID exits");
+	ok_request(fd, "quit", 0, NULL);
+	close(fd);
+	ck_assert_int_eq(finish(&c), 0);
+}
+END_TEST
+
+/* --pause-on needs something that can resume the vCPU, and takes VMX
+ * events only: usage errors (status 2). */
+static int run_status(const char *a1, const char *a2)
+{
+	int st;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		dup2(devnull, 2);
+		execl(VMXBOX_BIN, "vmxbox", "run", "--engine=interp", a1, a2,
+		      SPIN_ELF, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+START_TEST(pause_on_usage_errors)
+{
+	char mon[140];
+
+	snprintf(mon, sizeof(mon), "--monitor=/tmp/vmxbox-mon-usage-%d.sock", getpid());
+	ck_assert_int_eq(run_status("--pause-on=vmexit:CPUID", "--timeout=5"), 2);
+	ck_assert_int_eq(run_status("--pause-on=insns:100", mon), 2);
+	ck_assert_int_eq(run_status("--pause-on=exit", mon), 2);
+	ck_assert_int_eq(run_status("--pause-on=vmexit:NOSUCH", mon), 2);
+	ck_assert_int_eq(run_status("--pause-on=vmexit:CPUID:0", mon), 2);
+}
+END_TEST
+
 START_TEST(refuses_existing_file)
 {
 	char path[108];
@@ -595,6 +676,8 @@ int main(void)
 	tcase_add_test(tc, init_command_causes_init_exit);
 	tcase_add_test(tc, nmi_command_reaches_the_guest_idt);
 	tcase_add_test(tc, refuses_existing_file);
+	tcase_add_test(tc, pause_on_vmexit);
+	tcase_add_test(tc, pause_on_usage_errors);
 	tcase_set_timeout(tc, 240);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
