@@ -18,9 +18,10 @@ BUILD_DEPS=(meson ninja-build gcc libc6-dev pkg-config python3
 TEST_DEPS=(check libunicorn-dev clang qemu-system-x86 groff-base valgrind
 	   dpkg-dev debhelper lintian bash-completion cpio xz-utils gdb)
 DEB_DEPS=(dpkg-dev debhelper bash-completion)
-# The side-by-side benchmark's peers and tools (bench/peers/README.md).
+# The side-by-side benchmark's peers and tools (bench/peers/README.md);
+# dosfstools, mtools and syslinux make bench/linux_boot_bochs.sh's disk.
 BENCH_DEPS=(bochs bochsbios vgabios bochs-term qemu-system-x86 valgrind
-	    gnuplot-nox)
+	    gnuplot-nox dosfstools mtools syslinux syslinux-common)
 BUILD_DIR=build
 ASAN_DIR=build-asan
 
