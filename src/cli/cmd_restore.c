@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "machine/machine.h"
+#include "machine/pc_platform.h"
 #include "snapshot/sha256.h"
 #include "machine/snap_machine.h"
 
@@ -83,6 +84,8 @@ static const char restore_usage[] =
 "would: same devices, same VMX state, same remaining output.  On the\n"
 "interp engine the continuation is exact: serial output, exit status and\n"
 "final instruction count are those of the run that was never stopped.\n"
+"The snapshot's optional devices (COM2-COM4, pc-testdev, pci-testdevs)\n"
+"are recreated with it.\n"
 "\n"
 "Options:\n"
 "  --engine=auto|interp|kvm  vCPU engine (default: the snapshot's)\n"
@@ -228,6 +231,7 @@ static int make_config(const struct snapshot_machine *s,
 	cfg->smp = s->n_cpus;
 	/* Optional devices exist when the snapshot holds their state. */
 	cfg->pc_testdev = snap_device_find(s, "pc_testdev") != NULL;
+	cfg->pci_testdevs = snap_pci_testdevs(s, PC_MAX_PCI_TESTDEVS);
 	for (unsigned k = 1; k < 4; k++) {
 		char name[8];
 		bool has;

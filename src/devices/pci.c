@@ -61,16 +61,18 @@ void pci_device_set_bar(struct pci_device *d, unsigned n, uint64_t size,
 	d->wmask[PCI_BAR0 + 4 * n] &= flags & PCI_BAR_IO ? 0xfc : 0xf0;
 }
 
-bool pci_bar_address(const struct pci_device *d, unsigned n, uint64_t *addr)
+/* Where BAR n of d would decode with header config. */
+static bool bar_decodes(const struct pci_device *d, const uint8_t *config,
+			unsigned n, uint64_t *addr)
 {
 	const struct pci_bar *b = &d->bars[n];
-	uint16_t cmd = get16(d->config + PCI_COMMAND);
+	uint16_t cmd = get16(config + PCI_COMMAND);
 	uint64_t a, last;
 	bool io = b->flags & PCI_BAR_IO;
 
 	if (!b->size || !(cmd & (io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY)))
 		return false;
-	a = get32(d->config + PCI_BAR0 + 4 * n) & ~(b->size - 1) & 0xffffffffull;
+	a = get32(config + PCI_BAR0 + 4 * n) & ~(b->size - 1) & 0xffffffffull;
 	last = a + b->size - 1;
 	/* QEMU's rules: address 0 and ranges that wrap past 4 GiB (64 KiB
 	 * for ports) do not decode. */
@@ -80,12 +82,22 @@ bool pci_bar_address(const struct pci_device *d, unsigned n, uint64_t *addr)
 	return true;
 }
 
+bool pci_bar_address(const struct pci_device *d, unsigned n, uint64_t *addr)
+{
+	return bar_decodes(d, d->config, n, addr);
+}
+
+static struct io_bus *bar_bus(const struct pci_device *d, unsigned n)
+{
+	return d->bars[n].flags & PCI_BAR_IO ? d->bus->pio : d->bus->mmio;
+}
+
 /* Move each BAR's region to where the header says it decodes now. */
 static void update_mappings(struct pci_device *d)
 {
 	for (unsigned n = 0; n < PCI_NUM_BARS; n++) {
 		struct pci_bar *b = &d->bars[n];
-		struct io_bus *io = b->flags & PCI_BAR_IO ? d->bus->pio : d->bus->mmio;
+		struct io_bus *io = bar_bus(d, n);
 		uint64_t a = 0;
 		bool on = b->size && pci_bar_address(d, n, &a);
 
@@ -99,6 +111,63 @@ static void update_mappings(struct pci_device *d)
 			b->mapped_at = a;
 		}
 	}
+}
+
+unsigned pci_bars_mapped(const struct pci_device *d)
+{
+	unsigned m = 0;
+
+	for (unsigned n = 0; n < PCI_NUM_BARS; n++)
+		if (d->bars[n].mapped)
+			m |= 1u << n;
+	return m;
+}
+
+void pci_device_unmap(struct pci_device *d)
+{
+	for (unsigned n = 0; n < PCI_NUM_BARS; n++)
+		if (d->bars[n].mapped) {
+			io_bus_unregister(bar_bus(d, n), d->bars[n].mapped_at);
+			d->bars[n].mapped = false;
+		}
+}
+
+bool pci_config_fits(const struct pci_device *d, const uint8_t *config,
+		     unsigned mapped)
+{
+	uint64_t a;
+
+	for (unsigned i = 0; i < PCI_CONFIG_SPACE; i++)
+		if ((config[i] ^ d->config[i]) & ~d->wmask[i])
+			return false;
+	if (mapped >> PCI_NUM_BARS)
+		return false;
+	for (unsigned n = 0; n < PCI_NUM_BARS; n++)
+		if ((mapped >> n & 1) && !bar_decodes(d, config, n, &a))
+			return false;
+	return true;
+}
+
+int pci_device_load(struct pci_device *d, const uint8_t *config,
+		    unsigned mapped)
+{
+	if (!pci_config_fits(d, config, mapped) || (mapped && !d->bus))
+		return -EINVAL;
+	pci_device_unmap(d);
+	memcpy(d->config, config, PCI_CONFIG_SPACE);
+	for (unsigned n = 0; n < PCI_NUM_BARS; n++) {
+		struct pci_bar *b = &d->bars[n];
+		uint64_t a;
+
+		if (!(mapped >> n & 1))
+			continue;
+		bar_decodes(d, d->config, n, &a);
+		if (io_bus_register(bar_bus(d, n), a, b->size, &b->h))
+			return -EEXIST;
+		b->mapped = true;
+		b->mapped_at = a;
+	}
+	return 0;
 }
 
 uint32_t pci_config_read(struct pci_device *d, unsigned off, unsigned size)

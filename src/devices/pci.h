@@ -96,4 +96,24 @@ void pci_config_write(struct pci_device *d, unsigned off, unsigned size,
  * the command register, address 0, or a range that wraps). */
 bool pci_bar_address(const struct pci_device *d, unsigned n, uint64_t *addr);
 
+/*
+ * Snapshots.  Which BARs are on their bus is history, not a function of
+ * the header: a BAR moved onto another device's range stays unmapped
+ * until its next configuration write, so it is saved beside the header.
+ */
+/* Bit n set: BAR n's region is registered on its bus now. */
+unsigned pci_bars_mapped(const struct pci_device *d);
+/* Take d's BARs off the buses (first for every device, so that one
+ * device's restored BAR may lie where another's is before its load). */
+void pci_device_unmap(struct pci_device *d);
+/* A saved header for d: the read-only bits are d's own (same device and
+ * BAR types), and every BAR in mapped decodes in it.  Changes nothing. */
+bool pci_config_fits(const struct pci_device *d, const uint8_t *config,
+		     unsigned mapped);
+/* Put a header that fits into d (its BARs unmapped) and register the
+ * BARs in mapped.  0, -EINVAL (it does not fit) or -EEXIST (a BAR's
+ * range is another device's). */
+int pci_device_load(struct pci_device *d, const uint8_t *config,
+		    unsigned mapped);
+
 #endif

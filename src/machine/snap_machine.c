@@ -252,6 +252,14 @@ static int snap_coms_load(struct machine *m, const struct snapshot_machine *s,
 	return 0;
 }
 
+/* The PCI bus and its test devices. */
+static bool snap_pc_pci_save(const struct pc_platform *pc,
+			     struct snapshot_machine *s)
+{
+	return snap_pci_save(s, &pc->pci, &pc->host_bridge, pc->pci_testdev,
+			     pc->nr_pci_testdevs);
+}
+
 /* The PC's interrupt controllers and timers (machine/pc_isa.h). */
 static bool snap_isa_devices_save(struct snapshot_machine *s,
 				  const struct pc_isa *isa)
@@ -307,6 +315,7 @@ struct snapshot_machine *snap_machine_capture(struct machine *m,
 	    !snap_uart_save(s, &m->uart) || !snap_debug_exit_save(s, &m->dbg) ||
 	    !snap_lapic_save(s, &m->lapic) || !snap_isa_devices_save(s, &m->isa) ||
 	    (m->pc->pc_testdev && !snap_pc_testdev_save(s, m->pc->pc_testdev)) ||
+	    !snap_pc_pci_save(m->pc, s) ||
 	    snap_mem_capture(&s->mem, &m->mem)) {
 		snprintf(err, errlen, "out of memory");
 		snapshot_free(s);
@@ -568,7 +577,9 @@ int snap_machine_restore(struct machine *m, const struct snapshot_machine *s,
 	if (snap_lapic_load(s, &m->lapic, err, errlen) ||
 	    smp_snap_restore(m, s, err, errlen) ||
 	    snap_isa_devices_load(s, &m->isa, err, errlen) ||
-	    snap_pc_testdev_load(s, m->pc->pc_testdev, err, errlen))
+	    snap_pc_testdev_load(s, m->pc->pc_testdev, err, errlen) ||
+	    snap_pci_load(s, &m->pc->pci, &m->pc->host_bridge, m->pc->pci_testdev,
+			  m->pc->nr_pci_testdevs, err, errlen))
 		return -1;
 	vclock_host_rebase(&m->clock);
 	return 0;

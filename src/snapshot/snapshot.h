@@ -34,7 +34,7 @@
 #define SNAP_TEXT_MAX 256          /* option values, trigger, engine, ... */
 #define SNAP_PATH_MAX 1024
 #define SNAP_MAX_OPTIONS 32
-#define SNAP_MAX_DEVICES 16
+#define SNAP_MAX_DEVICES 24
 #define SNAP_KV_MAX 64             /* entries per device / vmx "extra" */
 #define SNAP_KV_BYTES_MAX 65536    /* largest byte-string value in a kv */
 #define SNAP_VMX_MAX_REGIONS 64
@@ -324,6 +324,22 @@ struct pc_testdev;
 bool snap_pc_testdev_save(struct snapshot_machine *s, const struct pc_testdev *t);
 int snap_pc_testdev_load(const struct snapshot_machine *s, struct pc_testdev *t,
 			 char *err, size_t errlen);
+/* The PCI bus (snap_pci.c): device "pci" (CONFIG_ADDRESS, the host
+ * bridge's header) and "pci_testdevK" for each of the n pci-testdevs t[],
+ * which must be the snapshot's (same count; refused naming the key
+ * otherwise).  A snapshot without "pci" resets the bus's state. */
+struct pci_bus;
+struct pci_device;
+struct pci_testdev;
+bool snap_pci_save(struct snapshot_machine *s, const struct pci_bus *bus,
+		   const struct pci_device *host, const struct pci_testdev *t,
+		   unsigned n);
+int snap_pci_load(const struct snapshot_machine *s, struct pci_bus *bus,
+		  struct pci_device *host, struct pci_testdev *t, unsigned n,
+		  char *err, size_t errlen);
+/* How many pci-testdevs (at most max) the snapshot's machine had:
+ * pci_testdev0, 1, ... up to the first missing one. */
+unsigned snap_pci_testdevs(const struct snapshot_machine *s, unsigned max);
 /* COMk+1 (k = 1..3) as device "uartK", optional the same way: a snapshot
  * has it exactly when the machine had the port. */
 bool snap_com_save(struct snapshot_machine *s, const struct uart16550 *u,

@@ -432,6 +432,7 @@ static void check_test_devices(const struct fw_result *r)
 		"pctestdev present=1",
 		"pctestdev port dword=0x12345678 byte1=0x56 after_byte=0x12ab5678 alias_e8=0x12ab5678 after_e8_word=0xcdef5678 flush_read=0x0",
 		"pctestdev iomem dword=0xdeadbeef byte3=0xde qword_lo=0x89abcdef qword_hi=0x1234567 after_word=0x5555cdef last=0x0",
+		"pci testdev kept latch=0x80001010 bar0=0xfe800000 bar1=0xd001 command=0x3 intline=0xb cacheline=0x10 host_cacheline=0x8 test=3 count=3 mmio_count=3",
 		"pctestdev kept port=0xcdef5678 iomem0=0xdeadbeef iomem40=0x5555cdef iomem41=0x1234567",
 	};
 

@@ -191,13 +191,14 @@ END_TEST
 /* ---- snapshots ---------------------------------------------------------- */
 
 /* What a snapshot holds of the timers: PIT channel 0 counting, an RTC
- * interrupt enabled; of pc-testdev: the value its test wrote to iomem. */
+ * interrupt enabled; of pc-testdev: the value its test wrote to iomem;
+ * of the pci-testdev: its BAR0 where the kernel moved it. */
 static void snapshot_timers(const char *file, uint64_t *bytes, bool *pit,
-			    bool *rtc, bool *iomem)
+			    bool *rtc, bool *iomem, bool *moved)
 {
 	char err[256];
 	struct snapshot_machine *s = snapshot_read_file(file, err, sizeof(err));
-	const struct snap_kv *ch0, *cmos, *mem;
+	const struct snap_kv *ch0, *cmos, *mem, *cfg;
 
 	ck_assert_msg(s, "%s: %s", file, err);
 	ck_assert(snap_kv_get_u64(&snap_device_find(s, "uart0")->st, "bytes_out", bytes));
@@ -210,27 +211,57 @@ static void snapshot_timers(const char *file, uint64_t *bytes, bool *pit,
 	mem = snap_kv_find(&snap_device_find(s, "pc_testdev")->st, "iomem");
 	ck_assert(mem && mem->len == 0x10000);
 	*iomem = mem->bytes[3] == 0xde;
+	cfg = snap_kv_find(&snap_device_find(s, "pci_testdev0")->st, "config");
+	ck_assert(cfg && cfg->len == 256);
+	*moved = cfg->bytes[0x13] == 0xfe && cfg->bytes[0x12] == 0x80;
 	snapshot_free(s);
+}
+
+/* A snapshot whose pci-testdevs do not fit a machine (pci_testdev1
+ * without pci_testdev0): restore refuses it, naming the device. */
+static void restore_other_testdevs(const char *file, const char *dir)
+{
+	char err[256], bad[80];
+	struct snapshot_machine *s = snapshot_read_file(file, err, sizeof(err));
+	const char *argv[] = { getenv("VMXBOX"), "restore", bad, NULL };
+	struct snap_device *d;
+	struct fw_result r;
+
+	ck_assert_msg(s, "%s", err);
+	d = (struct snap_device *)snap_device_find(s, "pci_testdev0");
+	ck_assert_ptr_nonnull(d);
+	strcpy(d->name, "pci_testdev1");
+	snprintf(bad, sizeof(bad), "%s/bad", dir);
+	ck_assert_msg(!snapshot_write_file(s, bad, err, sizeof(err)), "%s", err);
+	snapshot_free(s);
+	pc_run_argv(argv, &r);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(strstr(r.err, "devices.pci_testdev1: pci-testdev 1 is in the snapshot but not in this machine"),
+		      "%s", r.err);
+	fw_result_free(&r);
+	unlink(bad);
 }
 
 /* Snapshots taken all along the interrupt and timer tests (PIT and RTC
  * timers armed, interrupts in service, pc-testdev's IRQ lines driving the
- * 8259 and the I/O APIC, its scratch register and iomem written) restore
- * and finish exactly: the same remaining output, exit status and
- * instruction count. */
+ * 8259 and the I/O APIC, its scratch register and iomem written, the
+ * pci-testdev's BARs moved, a test selected and counted, CONFIG_ADDRESS
+ * latched) restore and finish exactly: the same remaining output, exit
+ * status and instruction count. */
 START_TEST(snapshots_restore_exactly)
 {
 	const char *prog = getenv("VMXBOX"), *k = getenv("PCTEST32");
 	const char *ref_args[] = { prog, "run", "--engine=interp", "-v",
 				   "--debug-exit=qemu", "--device=pc-testdev",
-				   "--append=irq", k, NULL };
+				   "--device=pci-testdev", "--append=irq", k, NULL };
 	char dir[] = "/tmp/pcirq-snap.XXXXXX", snaparg[64], onarg[400], file[80];
 	const char *snap_args[] = { prog, "run", "--engine=interp", "-v",
 				    "--debug-exit=qemu", "--device=pc-testdev",
-				    "--append=irq", snaparg, onarg, k, NULL };
+				    "--device=pci-testdev", "--append=irq", snaparg,
+				    onarg, k, NULL };
 	struct fw_result ref, r;
 	uint64_t n, bytes;
-	unsigned pit = 0, rtc = 0, iomem = 0;
+	unsigned pit = 0, rtc = 0, iomem = 0, moved = 0;
 	const unsigned points = 16;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -241,6 +272,7 @@ START_TEST(snapshots_restore_exactly)
 	 * I/O APIC, and its state at the end. */
 	pc_expect_line(&ref, common[0]);
 	pc_expect_line(&ref, "irq ioapic level count=2 remote_irr_in_handler=1 remote_irr_after=0");
+	pc_expect_line(&ref, "pci testdev kept latch=0x80001010 bar0=0xfe800000 bar1=0xd001 command=0x3 intline=0xb cacheline=0x10 host_cacheline=0x8 test=3 count=3 mmio_count=3");
 	pc_expect_line(&ref, "pctestdev kept port=0xcdef5678 iomem0=0xdeadbeef iomem40=0x5555cdef iomem41=0x1234567");
 	snprintf(snaparg, sizeof(snaparg), "--snapshot=%s/s", dir);
 	strcpy(onarg, "--snapshot-on=");
@@ -253,13 +285,14 @@ START_TEST(snapshots_restore_exactly)
 	fw_result_free(&r);
 	for (unsigned i = 1; i <= points; i++) {
 		const char *res_args[] = { prog, "restore", "-v", file, NULL };
-		bool p, t, io;
+		bool p, t, io, mv;
 
 		snprintf(file, sizeof(file), "%s/s.%u", dir, i);
-		snapshot_timers(file, &bytes, &p, &t, &io);
+		snapshot_timers(file, &bytes, &p, &t, &io, &mv);
 		pit += p;
 		rtc += t;
 		iomem += io;
+		moved += mv;
 		pc_run_argv(res_args, &r);
 		ck_assert_msg(r.status == ref.status, "%s: status %d\n%s", file,
 			      r.status, r.err);
@@ -268,12 +301,14 @@ START_TEST(snapshots_restore_exactly)
 		ck_assert_msg(!strcmp(r.out, ref.out + bytes),
 			      "%s: the restored output is not the rest of the run's", file);
 		fw_result_free(&r);
+		if (i == points)
+			restore_other_testdevs(file, dir);
 		unlink(file);
 	}
 	rmdir(dir);
-	ck_assert_msg(pit >= 1 && rtc >= 1 && iomem >= 1,
-		      "snapshots with the PIT armed: %u, an RTC interrupt enabled: %u, pc-testdev's iomem written: %u",
-		      pit, rtc, iomem);
+	ck_assert_msg(pit >= 1 && rtc >= 1 && iomem >= 1 && moved >= 1,
+		      "snapshots with the PIT armed: %u, an RTC interrupt enabled: %u, pc-testdev's iomem written: %u, the pci-testdev moved: %u",
+		      pit, rtc, iomem, moved);
 	fw_result_free(&ref);
 }
 END_TEST

@@ -22,8 +22,10 @@ $VMXBOX run --snapshot="$tmp/demo.cbor" \
 $VMXBOX run --smp=4 --snapshot="$tmp/smp.cbor" \
 	--snapshot-on=insns:3000,insns:400000,insns:1200000,exit \
 	"$FW_SMPVMX" >/dev/null
-# QEMU's pc-testdev (device "pc_testdev").
-$VMXBOX run --device=pc-testdev --snapshot="$tmp/testdev.cbor" "$FW_HELLO" >/dev/null
+# QEMU's pc-testdev (device "pc_testdev") and two pci-testdevs
+# ("pci_testdev0", "pci_testdev1").
+$VMXBOX run --device=pc-testdev --device=pci-testdev --device=pci-testdev \
+	--snapshot="$tmp/testdev.cbor" "$FW_HELLO" >/dev/null
 n=$(ls "$tmp"/*.cbor | wc -l)
 [ "$n" -ge 11 ] || { echo "only $n snapshots were written"; exit 1; }
 $check "$tmp"/*.cbor "$src"/tests/snapshot/data/*.cbor || exit 1
@@ -56,3 +58,17 @@ if $check "$tmp/badpic.cbor" >"$tmp/badpic.out"; then
 fi
 grep -q "mastex" "$tmp/badpic.out" || { echo "FAIL: no reason given"; cat "$tmp/badpic.out"; exit 1; }
 echo "ok   renamed PIC key rejected: $(head -1 "$tmp/badpic.out")"
+
+# Nor for a pci-testdev's keys: "bars" renamed.
+python3 - "$tmp/testdev.cbor" "$tmp/badpci.cbor" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+key = b"\x64bars"
+assert data.count(key) == 2, "expected two bars keys"
+open(sys.argv[2], "wb").write(data.replace(key, b"\x64barz", 1))
+PY
+if $check "$tmp/badpci.cbor" >"$tmp/badpci.out"; then
+	echo "FAIL: a snapshot with a renamed pci-testdev key passed validation"; exit 1
+fi
+grep -q "barz" "$tmp/badpci.out" || { echo "FAIL: no reason given"; cat "$tmp/badpci.out"; exit 1; }
+echo "ok   renamed pci-testdev key rejected: $(head -1 "$tmp/badpci.out")"

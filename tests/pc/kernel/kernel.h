@@ -97,6 +97,7 @@ void test_acpi(void);
 const uint8_t *acpi_find_table(const char *sig);
 void test_pci(void);
 void test_pc_testdev_kept(void);
+void test_pci_kept(void);
 /* irq.c, timers.c: with "irq" on the command line. */
 void test_irq(void);
 void test_cpu(void);

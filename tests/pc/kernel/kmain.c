@@ -84,6 +84,7 @@ void kmain(uint32_t magic, uint32_t info)
 		test_smp();
 	if (cmdline_has("smpvmx"))
 		test_smpvmx();
+	test_pci_kept();
 	test_pc_testdev_kept();
 	kputs("pctest done\n");
 	power_exit();

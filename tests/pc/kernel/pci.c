@@ -247,6 +247,44 @@ static void use_bars(unsigned d)
 	kputc('\n');
 }
 
+static int testdev = -1;
+
+/*
+ * What the rest of the run must find again (a snapshot restored in
+ * between must bring it back): the host bridge's cache line size, test
+ * portio-no-eventfd selected with a count of 3, and CONFIG_ADDRESS left
+ * pointing at the test device's BAR0.
+ */
+static void leave_state(unsigned d)
+{
+	cfg_write8(0, 0x0c, 0x08);
+	outb(NEW_IO, 0);
+	for (int i = 0; i < 3; i++)
+		outb(NEW_IO + 0x83, 0xfa);
+	outl(CFG_ADDR, cfg_addr(d, 0x10));
+}
+
+/* At the end of the run: the state leave_state() and the tests left. */
+void test_pci_kept(void)
+{
+	unsigned d = (unsigned)testdev;
+
+	if (testdev < 0)
+		return;
+	kputs("pci testdev kept");
+	kkv_hex("latch", inl(CFG_ADDR));
+	kkv_hex("bar0", inl(CFG_DATA));
+	kkv_hex("bar1", cfg_read32(d, 0x14));
+	kkv_hex("command", cfg_read16(d, 4));
+	kkv_hex("intline", cfg_read8(d, 0x3c));
+	kkv_hex("cacheline", cfg_read8(d, 0x0c));
+	kkv_hex("host_cacheline", cfg_read8(0, 0x0c));
+	kkv_dec("test", inb(NEW_IO));
+	kkv_dec("count", inl(NEW_IO + 12));
+	kkv_dec("mmio_count", *(volatile uint32_t *)(uintptr_t)(NEW_MMIO + 12));
+	kputc('\n');
+}
+
 static bool pc_testdev_present;
 
 static void test_pc_testdev(void)
@@ -309,6 +347,8 @@ void test_pci(void)
 		put_id("pci testdev", (unsigned)d);
 		header_rules((unsigned)d);
 		use_bars((unsigned)d);
+		leave_state((unsigned)d);
+		testdev = d;
 	}
 	/* pc-testdev is there when its scratch register keeps a value. */
 	outl(0xe0, 0x5a5a5a5a);
