@@ -252,12 +252,24 @@ static int snap_coms_load(struct machine *m, const struct snapshot_machine *s,
 	return 0;
 }
 
-/* The PCI bus and its test devices. */
-static bool snap_pc_pci_save(const struct pc_platform *pc,
+/* The PCI bus and its test devices; fw_cfg, the power registers. */
+static bool snap_pc_devices_save(const struct pc_platform *pc,
 			     struct snapshot_machine *s)
 {
 	return snap_pci_save(s, &pc->pci, &pc->host_bridge, pc->pci_testdev,
-			     pc->nr_pci_testdevs);
+			     pc->nr_pci_testdevs) &&
+	       snap_fw_cfg_save(s, &pc->fw_cfg) && snap_power_save(s, &pc->power) &&
+	       snap_acpi_pm_save(s, &pc->acpi_pm);
+}
+
+static int snap_pc_devices_load(const struct snapshot_machine *s,
+			    struct pc_platform *pc, char *err, size_t errlen)
+{
+	return snap_pci_load(s, &pc->pci, &pc->host_bridge, pc->pci_testdev,
+			     pc->nr_pci_testdevs, err, errlen) ||
+	       snap_fw_cfg_load(s, &pc->fw_cfg, err, errlen) ||
+	       snap_power_load(s, &pc->power, err, errlen) ||
+	       snap_acpi_pm_load(s, &pc->acpi_pm, err, errlen) ? -1 : 0;
 }
 
 /* The PC's interrupt controllers and timers (machine/pc_isa.h). */
@@ -315,7 +327,7 @@ struct snapshot_machine *snap_machine_capture(struct machine *m,
 	    !snap_uart_save(s, &m->uart) || !snap_debug_exit_save(s, &m->dbg) ||
 	    !snap_lapic_save(s, &m->lapic) || !snap_isa_devices_save(s, &m->isa) ||
 	    (m->pc->pc_testdev && !snap_pc_testdev_save(s, m->pc->pc_testdev)) ||
-	    !snap_pc_pci_save(m->pc, s) ||
+	    !snap_pc_devices_save(m->pc, s) ||
 	    snap_mem_capture(&s->mem, &m->mem)) {
 		snprintf(err, errlen, "out of memory");
 		snapshot_free(s);
@@ -578,8 +590,7 @@ int snap_machine_restore(struct machine *m, const struct snapshot_machine *s,
 	    smp_snap_restore(m, s, err, errlen) ||
 	    snap_isa_devices_load(s, &m->isa, err, errlen) ||
 	    snap_pc_testdev_load(s, m->pc->pc_testdev, err, errlen) ||
-	    snap_pci_load(s, &m->pc->pci, &m->pc->host_bridge, m->pc->pci_testdev,
-			  m->pc->nr_pci_testdevs, err, errlen))
+	    snap_pc_devices_load(s, m->pc, err, errlen))
 		return -1;
 	vclock_host_rebase(&m->clock);
 	return 0;

@@ -324,6 +324,22 @@ struct pc_testdev;
 bool snap_pc_testdev_save(struct snapshot_machine *s, const struct pc_testdev *t);
 int snap_pc_testdev_load(const struct snapshot_machine *s, struct pc_testdev *t,
 			 char *err, size_t errlen);
+/* fw_cfg's selector, read position and latched DMA address high half;
+ * the power and reset registers; the ACPI PM1a registers
+ * (snap_platform.c).  Each optional: a snapshot without one resets the
+ * device. */
+struct fw_cfg;
+struct pc_power;
+struct acpi_pm;
+bool snap_fw_cfg_save(struct snapshot_machine *s, const struct fw_cfg *f);
+int snap_fw_cfg_load(const struct snapshot_machine *s, struct fw_cfg *f,
+		     char *err, size_t errlen);
+bool snap_power_save(struct snapshot_machine *s, const struct pc_power *p);
+int snap_power_load(const struct snapshot_machine *s, struct pc_power *p,
+		    char *err, size_t errlen);
+bool snap_acpi_pm_save(struct snapshot_machine *s, const struct acpi_pm *pm);
+int snap_acpi_pm_load(const struct snapshot_machine *s, struct acpi_pm *pm,
+		      char *err, size_t errlen);
 /* The PCI bus (snap_pci.c): device "pci" (CONFIG_ADDRESS, the host
  * bridge's header) and "pci_testdevK" for each of the n pci-testdevs t[],
  * which must be the snapshot's (same count; refused naming the key

@@ -434,6 +434,7 @@ static void check_test_devices(const struct fw_result *r)
 		"pctestdev iomem dword=0xdeadbeef byte3=0xde qword_lo=0x89abcdef qword_hi=0x1234567 after_word=0x5555cdef last=0x0",
 		"pci testdev kept latch=0x80001010 bar0=0xfe800000 bar1=0xd001 command=0x3 intline=0xb cacheline=0x10 host_cacheline=0x8 test=3 count=3 mmio_count=3",
 		"pctestdev kept port=0xcdef5678 iomem0=0xdeadbeef iomem40=0x5555cdef iomem41=0x1234567",
+		"power kept rcr=0x2 pm1_en=0x120 fwcfg_next=0x554d",
 	};
 
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)

@@ -246,7 +246,7 @@ static void restore_other_testdevs(const char *file, const char *dir)
  * timers armed, interrupts in service, pc-testdev's IRQ lines driving the
  * 8259 and the I/O APIC, its scratch register and iomem written, the
  * pci-testdev's BARs moved, a test selected and counted, CONFIG_ADDRESS
- * latched) restore and finish exactly: the same remaining output, exit
+ * latched, 0xCF9 and PM1_EN written, fw_cfg's signature half read) restore and finish exactly: the same remaining output, exit
  * status and instruction count. */
 START_TEST(snapshots_restore_exactly)
 {
@@ -274,6 +274,7 @@ START_TEST(snapshots_restore_exactly)
 	pc_expect_line(&ref, "irq ioapic level count=2 remote_irr_in_handler=1 remote_irr_after=0");
 	pc_expect_line(&ref, "pci testdev kept latch=0x80001010 bar0=0xfe800000 bar1=0xd001 command=0x3 intline=0xb cacheline=0x10 host_cacheline=0x8 test=3 count=3 mmio_count=3");
 	pc_expect_line(&ref, "pctestdev kept port=0xcdef5678 iomem0=0xdeadbeef iomem40=0x5555cdef iomem41=0x1234567");
+	pc_expect_line(&ref, "power kept rcr=0x2 pm1_en=0x120 fwcfg_next=0x554d");
 	snprintf(snaparg, sizeof(snaparg), "--snapshot=%s/s", dir);
 	strcpy(onarg, "--snapshot-on=");
 	for (unsigned i = 1; i <= points; i++)

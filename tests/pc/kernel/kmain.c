@@ -40,6 +40,27 @@ static void test_power_ports(void)
 	kkv_hex("pm1_cnt", inw(0x604));
 	kkv_hex("pm1_sts", inw(0x600));
 	kputc('\n');
+	/* Left for test_power_kept(): SYS_RST, PM1_EN, fw_cfg's signature
+	 * item half read. */
+	outb(0xcf9, 0x02);
+	outw(0x602, 0x0120);
+	outw(0x510, 0);
+	inb(0x511);
+	inb(0x511);
+}
+
+/* At the end of the run: what test_power_ports() left (a snapshot
+ * restored in between must bring it back). */
+static void test_power_kept(void)
+{
+	uint32_t next = inb(0x511);
+
+	next |= (uint32_t)inb(0x511) << 8;
+	kputs("power kept");
+	kkv_hex("rcr", inb(0xcf9));
+	kkv_hex("pm1_en", inw(0x602));
+	kkv_hex("fwcfg_next", next);
+	kputc('\n');
 }
 
 /* exit=shutdown|acpi|cf9|port92 on the command line: leave that way
@@ -85,6 +106,7 @@ void kmain(uint32_t magic, uint32_t info)
 	if (cmdline_has("smpvmx"))
 		test_smpvmx();
 	test_pci_kept();
+	test_power_kept();
 	test_pc_testdev_kept();
 	kputs("pctest done\n");
 	power_exit();
