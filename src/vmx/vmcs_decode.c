@@ -85,6 +85,7 @@ static const uint32_t ctl_word_field[VMX_CTL_WORDS] = {
 	[VMX_CTL_PROC2] = VMCS_SECONDARY_VM_EXEC_CONTROL,
 	[VMX_CTL_EXIT] = VMCS_VM_EXIT_CONTROLS,
 	[VMX_CTL_ENTRY] = VMCS_VM_ENTRY_CONTROLS,
+	[VMX_CTL_PROC3] = VMCS_TERTIARY_VM_EXEC_CONTROL,
 };
 
 static int ctl_word_of(uint32_t enc)

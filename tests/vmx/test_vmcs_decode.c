@@ -113,6 +113,11 @@ START_TEST(fields)
 			 "[15:CR3-load exiting (default1)] [18:reserved]");
 	ck_assert_str_eq(field(VMCS_SECONDARY_VM_EXEC_CONTROL, 0x82),
 			 "[1:enable EPT] [7:unrestricted guest]");
+	/* The 64-bit tertiary controls; bits 63:32 are reserved. */
+	ck_assert_str_eq(field(VMCS_TERTIARY_VM_EXEC_CONTROL, 0x30ull | 1ull << 40),
+			 "[4:IPI virtualization] [5:reserved] +0x10000000000");
+	/* A field that is no control word keeps its plain value. */
+	ck_assert_str_eq(field(VMCS_VIRTUAL_PROCESSOR_ID, 0x10), "");
 	ck_assert_str_eq(field(VMCS_VM_EXIT_REASON, EXIT_REASON_INVALID_STATE |
 			       EXIT_REASON_FAILED_VMENTRY),
 			 "INVALID_STATE VM-entry failure");
