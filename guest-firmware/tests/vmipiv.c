@@ -273,11 +273,14 @@ static void test_self(void)
 
 	test_section("xapic ipi to itself");
 	reset_all();
+	/* Destination 1 (VICR_HI[31:24]); its table entry names CPU 0's
+	 * own descriptor. */
+	table[1] = (uint64_t)cpu[0].pid | 1;
 	reset_l2(&cpu[0], ipiv_store, SEC_VIRT_APIC_ACCESSES |
 		 SEC_APIC_REGISTER_VIRT | SEC_VIRT_INTR_DELIVERY);
 	cpu[0].vm.regs.rsi = (uint64_t)page;
 	cpu[0].vm.regs.rax = VEC_B;
-	cpu[0].vm.regs.rdx = 0;
+	cpu[0].vm.regs.rdx = 0x01000000;
 	eoi_by_page = true;
 	if (vm_run_expect(&cpu[0].vm, EXIT_REASON_VMCALL,
 			  "icr writes through the apic-access page: no vm exit")) {
@@ -340,6 +343,7 @@ static void test_exits(void)
 		{ 0x00008000, "level triggered" },
 		{ 0x00000400, "nmi delivery" },
 		{ 0x00000100, "lowest priority" },
+		{ 0x00001000, "delivery status set" },
 	};
 	uint64_t icr;
 
@@ -356,6 +360,10 @@ static void test_exits(void)
 	table[1] = (uint64_t)cpu[1].pid | 0x21;
 	x2_send(1ull << 32 | VEC_A);
 	expect_apic_write_exit("pid pointer bits 5:1 not 0", 1ull << 32 | VEC_A);
+	reset_all();
+	table[1] = (uint64_t)cpu[1].pid | 1 | 1ull << 62;
+	x2_send(1ull << 32 | VEC_A);
+	expect_apic_write_exit("pid pointer beyond maxphyaddr", 1ull << 32 | VEC_A);
 	for (unsigned i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
 		reset_all();
 		icr = 1ull << 32 | other[i].lo | VEC_A;
