@@ -26,7 +26,9 @@ asm(".text\n.balign 16\n"
     "t_read: movq (%rsi), %rax\n vmcall\n ud2\n"
     "t_invlpg_read: invlpg (%rsi)\n movq (%rsi), %rax\n vmcall\n ud2\n"
     "t_cr3_read: movq %cr3, %rbx\n movq %rbx, %cr3\n"
-    " movq (%rsi), %rax\n vmcall\n ud2\n");
+    " movq (%rsi), %rax\n vmcall\n ud2\n"
+    "t_store: movq %rdx, (%rdi)\n vmcall\n ud2\n");
+extern void t_store(void);
 
 #define VAL_A 0xaaaaull
 #define VAL_B 0xbbbbull
@@ -98,6 +100,123 @@ static void test_vpid_disabled(void)
 	expect_fresh(t_read, VAL_A, "l2 reads x");
 	set_pte(x, (uint64_t)b, 0);
 	expect_fresh(t_read, VAL_B, "pte changed, no invalidation, vpid off");
+	restore();
+}
+
+static uint64_t rd(uint64_t va);
+
+/* A copy of the paging structures on va's path, mapping va to pa; the
+ * rest maps as the current ones (all identity mapped, 4-level). */
+static uint64_t clone_root_mapping(uint64_t va, uint64_t pa)
+{
+	static uint64_t t[4][512] __attribute__((aligned(4096)));
+	uint64_t *src = (uint64_t *)(read_cr3() & PTE_ADDR_MASK);
+
+	for (unsigned lvl = 0; lvl < 4; lvl++) {
+		unsigned i = (va >> (39 - 9 * lvl)) & 511;
+
+		memcpy(t[lvl], src, sizeof(t[lvl]));
+		if (lvl == 3) {
+			t[3][i] = (t[3][i] & ~PTE_ADDR_MASK) | pa;
+			break;
+		}
+		src = (uint64_t *)(src[i] & PTE_ADDR_MASK);
+		t[lvl][i] = (t[lvl][i] & ~PTE_ADDR_MASK) | (uint64_t)t[lvl + 1];
+	}
+	return (uint64_t)t[0];
+}
+
+/*
+ * L1's own translations (VPID 0000H) with VPIDs off: the entry and the
+ * exit invalidate them too (29.4.3.3), so after a round trip through L2
+ * L1 reads what its paging structures and its CR3 say now - whoever
+ * changed them (vmxbox keeps an L1 translation across the round trip
+ * only when a walk would make it again).
+ */
+static void test_vpid_disabled_l1(void)
+{
+	uint64_t *pte = paging_pte((uint64_t)x), root = read_cr3();
+
+	test_section("vpid off: l1's translations across an entry and exit");
+	setup(0, false, 0);
+	expect_eq(rd((uint64_t)x), VAL_A, "l1 reads x");
+	set_pte(x, (uint64_t)b, 0);
+	expect_fresh(t_read, VAL_B, "l1 changed its pte, no invalidation");
+	expect_eq(rd((uint64_t)x), VAL_B, "l1 reads the new page after the exit");
+
+	vmcs_write(GUEST_RIP, (uint64_t)t_store);
+	vm.regs.rdi = (uint64_t)pte;
+	vm.regs.rdx = (*pte & ~PTE_ADDR_MASK) | (uint64_t)x;
+	vm_run_expect(&vm, EXIT_REASON_VMCALL, "l2 writes l1's pte");
+	expect_eq(rd((uint64_t)x), VAL_A, "l1 reads what l2 mapped");
+
+	vmcs_write(HOST_CR3, clone_root_mapping((uint64_t)x, (uint64_t)b));
+	expect_fresh(t_read, VAL_A, "host cr3 maps x elsewhere");
+	expect_eq(rd((uint64_t)x), VAL_B, "l1 reads through the host cr3");
+	write_cr3(root);
+	vmcs_write(HOST_CR3, root);
+	expect_fresh(t_read, VAL_A, "host cr3 back");
+	expect_eq(rd((uint64_t)x), VAL_A, "l1 reads x again");
+
+	/* The dirty flag: L1 clears it with a write translation cached,
+	 * then reads; after the round trip its next write sets it again
+	 * (a new walk, 4.8). */
+	*(volatile uint64_t *)y = 0;   /* L2's write below sets no flag */
+	invlpg((uint64_t)x);
+	*(volatile uint64_t *)x = VAL_A;
+	*pte &= ~PTE_D;
+	expect_eq(rd((uint64_t)x), VAL_A, "l1 reads x, dirty flag clear");
+	vmcs_write(GUEST_RIP, (uint64_t)t_store);
+	vm.regs.rdi = (uint64_t)y;
+	vm.regs.rdx = 0;
+	vm_run_expect(&vm, EXIT_REASON_VMCALL, "l2 writes another page");
+	*(volatile uint64_t *)x = VAL_A;
+	expect_eq(*pte & PTE_D, PTE_D, "l1's write after the exit sets it");
+	restore();
+}
+
+/* A global translation L1 made under another CR3 is no walk's result
+ * under this one: the round trip drops it as well. */
+static void test_vpid_disabled_l1_global(void)
+{
+	uint64_t root = read_cr3(), cr4 = read_cr4(), clone;
+
+	test_section("vpid off: l1's global translation of another cr3");
+	write_cr4(cr4 | CR4_PGE);
+	set_pte(x, (uint64_t)x, PTE_G);
+	invlpg((uint64_t)x);
+	clone = clone_root_mapping((uint64_t)x, (uint64_t)b);
+	setup(0, false, 0);
+	expect_fresh(t_read, VAL_A, "l2 reads x");
+	expect_eq(rd((uint64_t)x), VAL_A, "l1 reads global x");
+	write_cr3(clone);
+	vmcs_write(HOST_CR3, clone);
+	expect_fresh(t_read, VAL_A, "l2 reads x through its own cr3");
+	expect_eq(rd((uint64_t)x), VAL_B, "l1 reads x through its cr3");
+	write_cr3(root);
+	write_cr4(cr4);
+	restore();
+}
+
+/* Combined mappings with VPIDs off go at every entry and exit as well:
+ * L2 under EPT reads x through the guest CR3 L1 gives it each time (the
+ * EPT and the page tables stay as they are, so no cached guest-physical
+ * mapping can differ). */
+static void test_vpid_disabled_ept(void)
+{
+	uint64_t root = read_cr3();
+	uint64_t clone = clone_root_mapping((uint64_t)x, (uint64_t)b);
+
+	test_section("vpid off: l2's combined mappings");
+	ept_init(&ept, false);
+	ept_identity_map(&ept, 1ULL << 32, EPT_RWX);
+	invept(INVEPT_ALL_CONTEXT, 0);
+	setup(0, true, ept.eptp);
+	expect_fresh(t_read, VAL_A, "ept guest reads x");
+	vmcs_write(GUEST_CR3, clone);
+	expect_fresh(t_read, VAL_B, "guest cr3 maps x elsewhere");
+	vmcs_write(GUEST_CR3, root);
+	expect_fresh(t_read, VAL_A, "guest cr3 back");
 	restore();
 }
 
@@ -415,13 +534,17 @@ int main(void)
 	paging_pte((uint64_t)x);   /* split its 2 MiB page now */
 	write_cr3(read_cr3());
 
-	if (!ept_only)
+	if (!ept_only) {
 		test_vpid_disabled();
+		test_vpid_disabled_l1();
+		test_vpid_disabled_l1_global();
+	}
 	if (!vmx_ctl_allowed1(vmx_caps.proc2, SEC_ENABLE_VPID) ||
 	    !vmx_ctl_allowed1(vmx_caps.proc2, SEC_ENABLE_EPT)) {
 		printf("vpid or ept not advertised\n");
 	} else {
 		if (!ept_only) {
+			test_vpid_disabled_ept();
 			test_invvpid();
 			test_globals();
 			test_pcid();

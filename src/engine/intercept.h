@@ -213,6 +213,7 @@ struct tlb_context {
 	uint16_t vpid;     /* 0 in root operation and with VPIDs disabled */
 	bool ept;          /* combined mappings, tagged with ep4ta */
 	uint64_t ep4ta;    /* EPTP bits 51:12 (when ept) */
+	bool nonroot;      /* VMX non-root operation (L2) */
 };
 
 enum tlb_inval_scope {
@@ -230,6 +231,16 @@ struct tlb_inval {
 	uint16_t vpid;
 	uint64_t ep4ta;
 	uint64_t linear;
+	/*
+	 * TLB_INV_VPID of VPID 0000H for a VM entry (false) or VM exit
+	 * (true) with "enable VPID" = 0, the state already switched: the
+	 * engine may keep a root-operation translation that a page walk
+	 * now would make again exactly, with no accessed/dirty flag to set
+	 * (then keeping it cannot be observed), and keeps them apart from
+	 * non-root ones while L2 runs.
+	 */
+	bool transition;
+	bool to_root;
 };
 
 /*

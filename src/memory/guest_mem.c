@@ -31,7 +31,12 @@ int gmem_init(struct guest_mem *gm, uint64_t size)
 	}
 	uint64_t pages = span >> GUEST_PAGE_SHIFT;
 	gm->code_pages = calloc((pages + 63) / 64, sizeof(uint64_t));
-	if (!gm->code_pages) {
+	gm->pt_pages = calloc((pages + 63) / 64, sizeof(uint64_t));
+	gm->watch_pages = calloc((pages + 63) / 64, sizeof(uint64_t));
+	if (!gm->code_pages || !gm->pt_pages || !gm->watch_pages) {
+		free(gm->code_pages);
+		free(gm->pt_pages);
+		free(gm->watch_pages);
 		guarded_free(p, span);
 		return -ENOMEM;
 	}
@@ -59,11 +64,41 @@ void gmem_destroy(struct guest_mem *gm)
 	if (gm->host)
 		guarded_free(gm->host, gm->span);
 	free(gm->code_pages);
+	free(gm->pt_pages);
+	free(gm->watch_pages);
 	memset(gm, 0, sizeof(*gm));
+}
+
+/* Is a bit of map set for a page of [first, last] (page numbers)? */
+static bool any_page(const uint64_t *map, uint64_t first, uint64_t last)
+{
+	for (uint64_t w = first >> 6; w <= last >> 6; w++) {
+		uint64_t bits = map[w];
+
+		if (w == first >> 6)
+			bits &= ~0ull << (first & 63);
+		if (w == last >> 6 && (last & 63) != 63)
+			bits &= (2ull << (last & 63)) - 1;
+		if (bits)
+			return true;
+	}
+	return false;
 }
 
 void gmem_note_write_slow(struct guest_mem *gm, uint64_t gpa, uint64_t len)
 {
+	uint64_t first, last;
+
+	if (!len || gpa >= gm->span)
+		return;
+	if (len > gm->span - gpa)
+		len = gm->span - gpa;
+	first = gpa >> GUEST_PAGE_SHIFT;
+	last = (gpa + len - 1) >> GUEST_PAGE_SHIFT;
+	if (gm->pt_pages && any_page(gm->pt_pages, first, last))
+		gm->pt_writes++;
+	if (gm->code_pages && !any_page(gm->code_pages, first, last))
+		return;
 	for (unsigned i = 0; i < gm->n_code_listeners; i++)
 		gm->code_listeners[i].fn(gm->code_listeners[i].opaque, gpa, len);
 }
@@ -95,8 +130,21 @@ void gmem_mark_code_page(struct guest_mem *gm, uint64_t gpa)
 {
 	uint64_t pfn = gpa >> GUEST_PAGE_SHIFT;
 
-	if (gpa < gm->span)
+	if (gpa < gm->span) {
 		gm->code_pages[pfn >> 6] |= 1ull << (pfn & 63);
+		gm->watch_pages[pfn >> 6] |= 1ull << (pfn & 63);
+	}
+}
+
+bool gmem_mark_pt_page(struct guest_mem *gm, uint64_t gpa)
+{
+	uint64_t pfn = gpa >> GUEST_PAGE_SHIFT;
+
+	if (!gm->pt_pages || !gmem_range_ok(gm, gpa, 1))
+		return false;
+	gm->pt_pages[pfn >> 6] |= 1ull << (pfn & 63);
+	gm->watch_pages[pfn >> 6] |= 1ull << (pfn & 63);
+	return true;
 }
 
 

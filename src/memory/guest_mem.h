@@ -11,7 +11,9 @@
  *
  * Writes also tell the interpreter when they hit a page that holds cached
  * decoded instructions (code_pages bitmap + callback), so self-modifying code
- * and loaders work.
+ * and loaders work, and count the writes to pages a page walk has read
+ * (pt_pages, pt_writes), so a cached translation can tell that its paging
+ * structures are unchanged since it was made.
  */
 #ifndef VMXBOX_MEMORY_GUEST_MEM_H
 #define VMXBOX_MEMORY_GUEST_MEM_H
@@ -55,6 +57,11 @@ struct guest_mem {
 	uint64_t low;       /* RAM at [0, low) */
 	uint64_t span;      /* end of RAM: low, or 4 GiB + size - low */
 	uint64_t *code_pages; /* 1 bit per page: decoded code cached there */
+	uint64_t *pt_pages;   /* 1 bit per page: a page walk read it */
+	uint64_t *watch_pages; /* code_pages | pt_pages: the writes' filter */
+	/* Writes to pt_pages pages so far (a write of more than one page
+	 * counts when any of its pages is one). */
+	uint64_t pt_writes;
 	/* Every decode cache over this memory (one per vCPU): a write to a
 	 * code page must reach all of them, not only the writer's. */
 	struct gmem_code_listener code_listeners[GMEM_MAX_CODE_LISTENERS];
@@ -115,24 +122,36 @@ static inline void *gmem_ptr(const struct guest_mem *gm, uint64_t gpa,
 /* Tell the code cache that [gpa, gpa+len) was modified. */
 void gmem_note_write_slow(struct guest_mem *gm, uint64_t gpa, uint64_t len);
 
-static inline bool gmem_page_has_code(const struct guest_mem *gm, uint64_t gpa)
+static inline bool gmem_page_bit(const uint64_t *map, uint64_t gpa)
 {
 	uint64_t pfn = gpa >> GUEST_PAGE_SHIFT;
 
-	return gm->code_pages && (gm->code_pages[pfn >> 6] >> (pfn & 63)) & 1;
+	return map && (map[pfn >> 6] >> (pfn & 63)) & 1;
 }
 
+static inline bool gmem_page_has_code(const struct guest_mem *gm, uint64_t gpa)
+{
+	return gmem_page_bit(gm->code_pages, gpa);
+}
+
+/* A write of more than a page may cover watched pages in its middle. */
 static inline void gmem_note_write(struct guest_mem *gm, uint64_t gpa,
 				   uint64_t len)
 {
-	if (len && (gmem_page_has_code(gm, gpa) ||
-		    gmem_page_has_code(gm, gpa + len - 1)))
+	if (len && (len > GUEST_PAGE_SIZE ||
+		    gmem_page_bit(gm->watch_pages, gpa) ||
+		    gmem_page_bit(gm->watch_pages, gpa + len - 1)))
 		gmem_note_write_slow(gm, gpa, len);
 }
 
 /* A decode cache holds code of gpa's page from now on.  Bits are never
  * cleared: another cache may still hold code of the same page. */
 void gmem_mark_code_page(struct guest_mem *gm, uint64_t gpa);
+
+/* A page walk read a paging-structure entry in gpa's page: writes to it
+ * count in pt_writes from now on.  False (nothing marked) when gpa is
+ * not RAM: such a page can change without a write being seen. */
+bool gmem_mark_pt_page(struct guest_mem *gm, uint64_t gpa);
 
 /* Bounds-checked copies.  Return false (and copy nothing) if out of range. */
 bool gmem_read(const struct guest_mem *gm, uint64_t gpa, void *buf, uint64_t len);

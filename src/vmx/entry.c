@@ -254,7 +254,7 @@ enum icpt_result vmx_vmentry(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
 	v->mtf_insn_count = s->insn_count;
 	arm_preemption_timer(v, s);
 	vmx_entry_pending_dbg(v, s);
-	vmx_tlb_transition(v, ctx);
+	vmx_tlb_transition(v, ctx, false);
 	if (ctx->state_changed)
 		ctx->state_changed(ctx->engine);
 	inject_event(v, ctx);

@@ -201,7 +201,7 @@ static enum icpt_result to_host(struct vmx_vcpu *v,
 				false);
 	if (bad)
 		return vmx_abort(v, ctx, VMX_ABORT_LOAD_HOST_MSR);
-	vmx_tlb_transition(v, ctx);
+	vmx_tlb_transition(v, ctx, true);
 	v->nonroot = false;
 	vmx_drop_nonroot_events(v);
 	ctx->boundary_wanted = false;

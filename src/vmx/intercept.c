@@ -126,6 +126,7 @@ static void tlb_context(void *opaque, struct tlb_context *out)
 	*out = (struct tlb_context){ 0 };
 	if (!v->nonroot)
 		return;
+	out->nonroot = true;
 	proc = (uint32_t)vmcs_read(v, VMCS_CPU_BASED_VM_EXEC_CONTROL);
 	proc2 = (proc & CPU_ACTIVATE_SECONDARY) ?
 		(uint32_t)vmcs_read(v, VMCS_SECONDARY_VM_EXEC_CONTROL) : 0;

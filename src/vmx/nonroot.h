@@ -69,7 +69,8 @@ uint32_t vmx_entry_ctls(const struct vmx_vcpu *v);
 
 /* VM entry / VM exit: invalidate what VPID 0 caches when VPIDs are off
  * (vpid.c, SDM 29.4.3.3).  Call while the VMCS controls are L2's. */
-void vmx_tlb_transition(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx);
+void vmx_tlb_transition(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
+			bool to_root);
 
 /* Preemption-timer rate: the timer counts down when TSC bit `rate`
  * changes (IA32_VMX_MISC[4:0], SDM 26.5.1). */

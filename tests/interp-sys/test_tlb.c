@@ -105,7 +105,9 @@ static void switch_to(uint16_t vpid, bool ept, uint64_t ep4ta)
 static void inval(enum tlb_inval_scope scope, uint16_t vpid, uint64_t ep4ta,
 		  uint64_t linear)
 {
-	const struct tlb_inval iv = { scope, vpid, ep4ta, linear };
+	const struct tlb_inval iv = {
+		.scope = scope, .vpid = vpid, .ep4ta = ep4ta, .linear = linear,
+	};
 
 	tlb_invalidate(h.ip, &iv);
 }

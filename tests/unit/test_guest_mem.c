@@ -122,6 +122,31 @@ START_TEST(pc_hole_split)
 }
 END_TEST
 
+/* Writes to pages a page walk read count in pt_writes, also in the
+ * middle of a write of several pages; other writes do not. */
+START_TEST(pt_page_writes_counted)
+{
+	struct guest_mem gm;
+	static uint8_t buf[3 * 4096];
+	uint64_t n;
+
+	ck_assert_int_eq(gmem_init(&gm, 4 << 20), 0);
+	ck_assert(gmem_mark_pt_page(&gm, 0x5008));
+	ck_assert(!gmem_mark_pt_page(&gm, 4 << 20));          /* no RAM */
+	n = gm.pt_writes;
+	ck_assert(gmem_write_u64(&gm, 0x6000, 1));
+	ck_assert(gmem_write(&gm, 0x1000, buf, 3 * 4096));    /* 1-3 */
+	ck_assert_uint_eq(gm.pt_writes, n);
+	ck_assert(gmem_write_u8(&gm, 0x5fff, 1));
+	ck_assert_uint_eq(gm.pt_writes, n + 1);
+	ck_assert(gmem_write(&gm, 0x4800, buf, 3 * 4096));    /* 4-7 */
+	ck_assert_uint_eq(gm.pt_writes, n + 2);
+	ck_assert(gmem_fill(&gm, 0x4000, 0, 3 * 4096));       /* 4-6 */
+	ck_assert_uint_eq(gm.pt_writes, n + 3);
+	gmem_destroy(&gm);
+}
+END_TEST
+
 START_TEST(sizes_parse)
 {
 	uint64_t v;
@@ -153,6 +178,7 @@ int main(void)
 	tcase_add_test(tc, bad_sizes_rejected);
 	tcase_add_test(tc, code_page_writes_notify);
 	tcase_add_test(tc, code_listeners_bounded);
+	tcase_add_test(tc, pt_page_writes_counted);
 	tcase_add_test(tc, sizes_parse);
 	tcase_add_test(tc, pc_hole_split);
 	suite_add_tcase(s, tc);

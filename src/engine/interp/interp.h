@@ -114,7 +114,12 @@ struct tlb_entry {
 	bool reported;        /* --vmx-check reported it stale already */
 	uint32_t epoch;       /* tlb.epoch when it was filled */
 	uint64_t gppn;        /* guest-physical page before EPT (--vmx-check) */
+	/* Root operation: tlb.root_ctxid and guest_mem's pt_writes when it
+	 * was filled (TLB_PTW_NEVER: its walk read a page that is no RAM). */
+	uint64_t ctxid;
+	uint64_t ptw;
 };
+#define TLB_PTW_NEVER UINT64_MAX
 #define TLB_W     (1u << 0)
 #define TLB_U     (1u << 1)
 #define TLB_NX    (1u << 2)
@@ -122,7 +127,20 @@ struct tlb_entry {
 #define TLB_SETS  256
 #define TLB_WAYS  4
 #define TLB_CTX_COMBINED (1ull << 63)
+/* Made in VMX non-root operation: with VPIDs off L1's and L2's
+ * translations are both VPID 0000H (tlb.c, tlb_transition). */
+#define TLB_CTX_NONROOT  (1ull << 62)
 #define TLB_CTX_PCID     0xfffull
+#define TLB_CTX_EP4TA    0x000ffffffffff000ull
+
+/* What a root-operation page walk depends on besides the paging
+ * structures in memory: entries made under another one are not kept
+ * across a VM entry and exit. */
+struct tlb_walk_ctx {
+	uint64_t cr0, cr3, cr4, efer;
+	uint64_t pdpte[4];    /* PAE without long mode: the PDPTE registers */
+	bool pdpte_valid;
+};
 
 /* Replacement: an empty way, else round-robin per set (deterministic:
  * nothing depends on host addresses or time). */
@@ -142,6 +160,16 @@ struct tlb {
 	uint16_t vpid;
 	uint64_t ctx;         /* TLB_CTX_COMBINED | EP4TA (PCID added per use) */
 	uint64_t hits, misses;
+	/* The walk context of the last root-operation fill and its number
+	 * (a new number for each change): tlb_entry.ctxid. */
+	struct tlb_walk_ctx root_wctx;
+	uint64_t root_ctxid;
+	/* Sets that may hold an L2 translation of VPID 0000H. */
+	uint64_t nonroot_used[TLB_SETS / 64];
+	/* Unless root_ctxid or guest_mem's pt_writes moved on from these,
+	 * every root-operation translation is stamped with them (set when
+	 * a VM exit judged them all, tlb_transition). */
+	uint64_t exact_ctxid, exact_ptw;
 };
 
 /*
@@ -399,6 +427,11 @@ void tlb_flush_vpid(struct interp *ip);
 /* MOV to CR3 that keeps the new PCID's translations (CR3[63] = 1). */
 void tlb_pcid_switched(struct interp *ip);
 void tlb_invalidate(struct interp *ip, const struct tlb_inval *iv);
+/* Note e's walk context and guest_mem's pt_writes (tlb_entry.ctxid, ptw)
+ * once it is filled; ram_walk: every paging-structure page the walk read
+ * is RAM; merged: the entry it took permissions from, if any. */
+void tlb_stamp(struct interp *ip, struct tlb_entry *e, bool ram_walk,
+	       const struct tlb_entry *merged);
 /* INVPCID of type 0-3 (sys_invpcid.c) for the current VPID. */
 void tlb_invpcid(struct interp *ip, unsigned type, uint16_t pcid,
 		 uint64_t lin);

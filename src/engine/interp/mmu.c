@@ -172,6 +172,7 @@ struct walk {
 	unsigned perms;          /* TLB_W | TLB_U | TLB_NX, combined */
 	uint64_t page_gpa;       /* guest-physical of the 4K page */
 	unsigned shift;          /* log2 of the page size */
+	bool not_ram;            /* an entry was read from outside RAM */
 };
 
 static uint64_t maxphy_mask(const struct interp *ip)
@@ -186,6 +187,9 @@ static uint64_t read_entry(struct interp *ip, struct walk *w, uint64_t gpa,
 	uint64_t v = 0;
 
 	phys_read(ip, hpa, &v, w->esize);
+	/* Writes to the page from now on count (tlb_stamp). */
+	if (!gmem_mark_pt_page(ip->cfg.mem, hpa))
+		w->not_ram = true;
 	w->entry_gpa[w->n] = gpa;
 	w->entry[w->n] = v;
 	w->n++;
@@ -363,8 +367,10 @@ static void tlb_fill(struct interp *ip, uint64_t lin, const struct walk *w,
 	bool global = (ip->s.cr4 & CR4_PGE) && (w->entry[w->n - 1] & PTE_G);
 	uint64_t ctx = ip->tlb.ctx | tlb_cur_pcid(ip);
 	struct tlb_entry *t = tlb_slot(ip, lin, ctx, global);
+	struct tlb_entry old = *t;
+	bool merged = t->vpn_tag && t->ppn == hpa >> 12;
 
-	if (t->vpn_tag && t->ppn == hpa >> 12)
+	if (merged)
 		perms |= t->perms & (TLB_OK_R | TLB_OK_X | TLB_DIRTY);
 	t->vpn_tag = (lin & ~0xfffull) | 1;
 	t->ctx = ctx;
@@ -376,6 +382,7 @@ static void tlb_fill(struct interp *ip, uint64_t lin, const struct walk *w,
 	t->reported = false;
 	t->epoch = ip->tlb.epoch;
 	t->gppn = w->page_gpa >> 12;
+	tlb_stamp(ip, t, !w->not_ram, merged ? &old : NULL);
 	htlb_drop_page(ip, lin);
 	ip->xlate_tlb = true;
 }
@@ -396,7 +403,7 @@ static void tlb_check_entry(struct interp *ip, struct tlb_entry *t,
 	struct tlb_stale st = {
 		.linear = lin, .vpid = t->vpid,
 		.combined = t->ctx & TLB_CTX_COMBINED,
-		.ep4ta = t->ctx & ~TLB_CTX_COMBINED & ~TLB_CTX_PCID,
+		.ep4ta = t->ctx & TLB_CTX_EP4TA,
 		.cached_gpa = (t->gppn << 12) | (lin & 0xfff),
 		.cached_hpa = (t->ppn << 12) | (lin & 0xfff),
 	};

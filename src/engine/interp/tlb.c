@@ -9,7 +9,9 @@
  *  - paging-mode changes (CR0.PG/WP, CR4.PGE/PAE/PSE/PCIDE/SMEP/SMAP,
  *    EFER.NXE): all of the current VPID;
  *  - VMX operations, on the VMX layer's word (ctx->tlb_invalidate): VM
- *    entries and exits with VPIDs disabled, INVEPT, INVVPID (SDM 29.4.3).
+ *    entries and exits with VPIDs disabled, INVEPT, INVVPID (SDM 29.4.3);
+ *    at entries and exits it keeps the root-operation translations that
+ *    a page walk would make again exactly (tlb_transition).
  * Operations for "the current VPID" drop combined mappings of every EP4TA
  * (SDM 29.4.3.1).  With --tlb=flush-always every VM entry, exit and CR3
  * write drops everything instead, as vmxbox did before tags existed.
@@ -38,8 +40,9 @@ void tlb_load_ctx(struct interp *ip)
 		ops->tlb_context(ip->cfg.icpt_opaque, &c);
 	htlb_flush(ip);
 	ip->tlb.vpid = c.vpid;
-	ip->tlb.ctx = c.ept ? TLB_CTX_COMBINED | (c.ep4ta & 0x000ffffffffff000ull)
-			    : 0;
+	ip->tlb.ctx = c.ept ? TLB_CTX_COMBINED | (c.ep4ta & TLB_CTX_EP4TA) : 0;
+	if (c.nonroot)
+		ip->tlb.ctx |= TLB_CTX_NONROOT;
 	ip->tlb.ctx_valid = true;
 }
 
@@ -99,6 +102,7 @@ void tlb_flush(struct interp *ip)
 	memset(ip->tlb.e, 0, sizeof(ip->tlb.e));
 	memset(ip->tlb.victim, 0, sizeof(ip->tlb.victim));
 	memset(ip->tlb.used, 0, sizeof(ip->tlb.used));
+	memset(ip->tlb.nonroot_used, 0, sizeof(ip->tlb.nonroot_used));
 	ip->tlb.ctx_valid = false;
 	interp_fetch_drop(ip);
 	htlb_flush(ip);
@@ -130,8 +134,7 @@ static bool selected(const struct tlb_entry *e, const struct sel *s)
 	case TLB_INV_ALL_BUT_VPID0:
 		return e->vpid != 0;
 	case TLB_INV_EP4TA:
-		return combined && (e->ctx & ~TLB_CTX_COMBINED & ~TLB_CTX_PCID) ==
-			s->ep4ta;
+		return combined && (e->ctx & TLB_CTX_EP4TA) == s->ep4ta;
 	case TLB_INV_COMBINED:
 		return combined;
 	case TLB_INV_VPID_ADDR:
@@ -188,6 +191,149 @@ static void drop(struct interp *ip, const struct sel *s)
 	}
 }
 
+/* The walk context of the current state (struct tlb_walk_ctx). */
+static void walk_ctx_get(const struct interp *ip, struct tlb_walk_ctx *w)
+{
+	const struct cpu_state *s = &ip->s;
+	bool pae_regs = (s->cr4 & CR4_PAE) && !cpu_long_mode(s);
+
+	*w = (struct tlb_walk_ctx){
+		.cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4, .efer = s->efer,
+	};
+	if (pae_regs && s->pdpte_valid) {
+		memcpy(w->pdpte, s->pdpte, sizeof(w->pdpte));
+		w->pdpte_valid = true;
+	}
+}
+
+static bool walk_ctx_equal(const struct tlb_walk_ctx *a,
+			   const struct tlb_walk_ctx *b)
+{
+	return a->cr0 == b->cr0 && a->cr3 == b->cr3 && a->cr4 == b->cr4 &&
+	       a->efer == b->efer && a->pdpte_valid == b->pdpte_valid &&
+	       !memcmp(a->pdpte, b->pdpte, sizeof(a->pdpte));
+}
+
+void tlb_stamp(struct interp *ip, struct tlb_entry *e, bool ram_walk,
+	       const struct tlb_entry *merged)
+{
+	struct tlb_walk_ctx now;
+	unsigned idx = (unsigned)(e->vpn_tag >> 12) & (TLB_SETS - 1);
+
+	/* L2's translations are never kept: an entry or exit with VPIDs
+	 * off drops them all (29.4.3.3); these sets hold them. */
+	e->ctxid = 0;
+	e->ptw = TLB_PTW_NEVER;
+	if (ip->tlb.ctx & TLB_CTX_NONROOT) {
+		ip->tlb.nonroot_used[idx / 64] |= 1ull << (idx % 64);
+		return;
+	}
+	if (!ram_walk) {
+		/* The next exit then judges every way and drops it. */
+		ip->cfg.mem->pt_writes++;
+		return;
+	}
+	walk_ctx_get(ip, &now);
+	if (!walk_ctx_equal(&now, &ip->tlb.root_wctx)) {
+		ip->tlb.root_wctx = now;
+		ip->tlb.root_ctxid++;
+	}
+	e->ctxid = ip->tlb.root_ctxid;
+	e->ptw = ip->cfg.mem->pt_writes;
+	/* Permissions kept from an older walk are exact only if it is. */
+	if (merged && (merged->ptw != e->ptw || merged->ctxid != e->ctxid))
+		e->ptw = TLB_PTW_NEVER;
+}
+
+/* Drop the VPID-0 ways of the sets in map that keep() refuses. */
+static void drop_vpid0(struct interp *ip, uint64_t *map, bool same_ctx,
+		       bool (*keep)(struct interp *, const struct tlb_entry *,
+				    bool))
+{
+	for (unsigned word = 0; word < TLB_SETS / 64; word++) {
+		uint64_t bits = map[word];
+
+		map[word] = 0;
+		while (bits) {
+			unsigned i = word * 64 + (unsigned)__builtin_ctzll(bits);
+			struct tlb_entry *set = ip->tlb.e[i];
+			bool left = false;
+
+			bits &= bits - 1;
+			for (unsigned w = 0; w < TLB_WAYS; w++) {
+				struct tlb_entry *e = &set[w];
+
+				if (e->vpn_tag && e->vpid == 0 &&
+				    !keep(ip, e, same_ctx))
+					e->vpn_tag = 0;
+				left |= e->vpn_tag != 0;
+			}
+			if (!left)
+				ip->tlb.used[word] &= ~(1ull << (i % 64));
+		}
+	}
+}
+
+/*
+ * After a VM exit with "enable VPID" = 0, which invalidates every
+ * mapping of VPID 0000H (SDM 29.4.3.3): a root-operation one is kept when
+ * a page walk now would make it again exactly, with no side effect: it
+ * was made under the walk context of now (the host state) and no page
+ * any walk read was written since (guest_mem pt_writes unchanged), so
+ * the walk would read the same entries, find their accessed flags (and
+ * the leaf's dirty flag, if it allows writes) set and write nothing;
+ * keeping it cannot be observed.  L2's go (stamped TLB_PTW_NEVER).
+ */
+static bool exact_now(struct interp *ip, const struct tlb_entry *e,
+		      bool same_ctx)
+{
+	return same_ctx && e->ctxid == ip->tlb.root_ctxid &&
+	       e->ptw == ip->cfg.mem->pt_writes;
+}
+
+static bool root_side(struct interp *ip, const struct tlb_entry *e,
+		      bool same_ctx)
+{
+	return !(e->ctx & TLB_CTX_NONROOT);
+}
+
+/*
+ * VM entries and exits with VPIDs off.  At an entry nothing goes: the
+ * root-operation translations are apart from L2's while L2 runs
+ * (TLB_CTX_NONROOT: both are VPID 0000H), there are no VPID-0 ones of L2
+ * (the exit before dropped them; set_state and INIT flush everything),
+ * and the exit judges them.  At an exit, when nothing changed since the
+ * last exit kept the root ones (same walk context number, no write to a
+ * walked page) they all are still exact and only L2's sets are visited;
+ * else every VPID-0 way is judged.  (A root one stamped TLB_PTW_NEVER
+ * since comes with a new number: a write, a new context or the bump of a
+ * walk outside RAM.)
+ */
+static void tlb_transition(struct interp *ip, bool to_root)
+{
+	struct tlb *t = &ip->tlb;
+	uint64_t sets[TLB_SETS / 64];
+	struct tlb_walk_ctx now;
+	bool same_ctx;
+
+	ip->fetch_valid = false;
+	htlb_flush(ip);
+	if (!to_root)
+		return;
+	walk_ctx_get(ip, &now);
+	same_ctx = walk_ctx_equal(&now, &t->root_wctx);
+	if (same_ctx && t->root_ctxid == t->exact_ctxid &&
+	    ip->cfg.mem->pt_writes == t->exact_ptw) {
+		drop_vpid0(ip, t->nonroot_used, same_ctx, root_side);
+		return;
+	}
+	memcpy(sets, t->used, sizeof(sets));
+	drop_vpid0(ip, sets, same_ctx, exact_now);
+	memset(t->nonroot_used, 0, sizeof(t->nonroot_used));
+	t->exact_ctxid = t->root_ctxid;
+	t->exact_ptw = ip->cfg.mem->pt_writes;
+}
+
 static uint16_t cur_vpid(struct interp *ip)
 {
 	if (!ip->tlb.ctx_valid)
@@ -204,6 +350,11 @@ void tlb_invalidate(struct interp *ip, const struct tlb_inval *iv)
 		.keep_global = iv->scope == TLB_INV_VPID_NONGLOBAL,
 	};
 
+	if (iv->transition && iv->scope == TLB_INV_VPID && iv->vpid == 0 &&
+	    !ip->tlb.flush_always) {
+		tlb_transition(ip, iv->to_root);
+		return;
+	}
 	drop(ip, &s);
 }
 
