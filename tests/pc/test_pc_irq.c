@@ -5,7 +5,9 @@
  * started through vmxbox-qemu with a QEMU command line: 8259 and I/O
  * APIC routing of pc-testdev's IRQ lines (edge, level with remote IRR),
  * PIT IRQ 0 through both, FERR# on IRQ 13, the RTC's date and its
- * interrupts, CMOS RAM and the PM timer.  vmxbox's virtual clock makes
+ * interrupts, CMOS RAM, the PM timer, and the local APIC: a self-IPI and
+ * its timer in one-shot, periodic and TSC-deadline mode waking HLT
+ * (tests/pc/kernel/apic.c).  vmxbox's virtual clock makes
  * every duration exact, so the "irqx" lines are asserted too; with
  * "qemu" as argument the same command line runs on QEMU (TCG) and the
  * machine-independent lines must be the same.
@@ -46,6 +48,9 @@ static const char *const common[] = {
 	"irq rtc rollover date=2031-01-01T00:00 wday=4",
 	"irq cmos ram=0x55 base_kib=640 ext_kib=65535 ext2_kib=65535 above16m_64k=1792 above4g_64k=0",
 	"irq pmtmr monotonic=1 moved=1 high_zero=1",
+	"irq apic self_ipi irr_before_sti=1 count=1 delivs=0 irr_after=0",
+	"irq apic oneshot count=1 current_after=0",
+	"irq apic periodic count=3 lvt=0x30038 tdcr=0x3",
 };
 
 /* vmxbox's own: edge-detecting I/O APIC, FERR#.  The PIT's periods
@@ -56,6 +61,7 @@ static const char *const exact[] = {
 	"irqx ioapic raise_twice extra=0",
 	"irqx ferr irq13=1 es_after=0x0",
 	"irqx rtc sec=0x0",
+	"irqx apic tsc_deadline cpuid=1 count=1 msr_after=0x0",
 };
 
 /* A runner's QEMU command line for prog, kernel command line append. */

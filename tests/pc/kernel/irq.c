@@ -4,7 +4,8 @@
  * local APIC enabled with LINT0 in ExtINT mode (as SeaBIOS leaves it),
  * the 8259 pair and the I/O APIC driven through QEMU's pc-testdev IRQ
  * ports (0x2000 + n), and the x87's FERR# on IRQ 13.  Runs when the
- * command line has the word "irq"; the timers are in timers.c.  Lines of
+ * command line has the word "irq"; the timers are in timers.c, the local
+ * APIC's timer and self-IPI in apic.c.  Lines of
  * section "irqx" are vmxbox-only (QEMU differs, or they depend on time).
  *
  * Vectors: 8259 master 0x20-0x27, slave 0x28-0x2f; I/O APIC tests
@@ -403,5 +404,6 @@ void test_irq(void)
 	if (!cmdline_has("noferr"))
 		test_ferr();
 	test_timers();
+	test_lapic();
 	__asm__ volatile("cli");
 }

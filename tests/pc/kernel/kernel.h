@@ -102,6 +102,7 @@ void test_pci_kept(void);
 void test_irq(void);
 void test_cpu(void);
 void test_timers(void);
+void test_lapic(void);
 /* cpu32.c: the 32-bit part of "cpu", called by entry.S in 32-bit
  * protected mode before the switch to long mode. */
 void test_cpu32(uint32_t magic, uint32_t info);
