@@ -14,7 +14,11 @@
  *    (VPIDs on, so the translation stays cached across exits); CPU 0
  *    remaps it, IPIs all the others, each takes the external-interrupt
  *    exit, executes INVEPT and resumes, and its L2 then reads the new page
- *    (SDM 29.4.3, 31.3 INVEPT).
+ *    (SDM 29.4.3, 31.3 INVEPT);
+ *  - an L2 on CPU 0 that HLTs with the VMX-preemption timer armed: it
+ *    sleeps in the HLT activity state until the timer counts down, then
+ *    exits with reason 52, activity state HLT saved (SDM 26.5.1.1 (the
+ *    timer counts in HLT), 27.3.4, 28.2).
  * Every result is printed by CPU 0 as "smpvmx ..." lines.
  */
 #include "smp.h"
@@ -374,6 +378,49 @@ static void test_invept_shootdown(void)
 	}
 }
 
+/* ---- an L2 that HLTs until the VMX-preemption timer fires ---------------- */
+
+#define TIMER_VALUE	20000u
+#define MSR_VMX_MISC	0x485
+
+static page_t hlt_vmcs;
+static struct l2 hlt_vm;
+
+static uint64_t tsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* The timer counts down once every 2^rate TSC ticks (IA32_VMX_MISC[4:0],
+ * SDM 25.5.1): the L2 must have slept at least TIMER_VALUE << rate. */
+static void test_hlt_until_preemption_timer(void)
+{
+	unsigned rate = vmx_rdmsr(MSR_VMX_MISC) & 0x1f;
+	uint64_t t0, t1;
+	int r;
+
+	hlt_vm.vmcs = hlt_vmcs;
+	r = vmx_vm_init(&hlt_vm, 0, l2_hlt, l2_stack[0] + 1024,
+			PIN_PREEMPTION_TIMER, 0);
+	if (r == VMX_OK)
+		r = vmwrite(PREEMPTION_TIMER_VALUE, TIMER_VALUE);
+	t0 = tsc();
+	if (r == VMX_OK)
+		r = vmx_run(&hlt_vm);
+	t1 = tsc();
+	line("hlt_timer", 0);
+	kkv_dec("result", (uint64_t)r);
+	kkv_dec("exit", hlt_vm.exit_reason);
+	kkv_dec("activity", vmread(GUEST_ACTIVITY_STATE));
+	kkv_dec("rip_after_hlt",
+		vmread(GUEST_RIP) == (uint64_t)(uintptr_t)l2_hlt + 1);
+	kkv_dec("slept_long_enough", t1 - t0 >= (uint64_t)TIMER_VALUE << rate);
+	kputc('\n');
+}
+
 void test_smpvmx(void)
 {
 	kputs("smpvmx");
@@ -387,5 +434,6 @@ void test_smpvmx(void)
 	test_migration();
 	test_ipi_into_l2();
 	test_invept_shootdown();
+	test_hlt_until_preemption_timer();
 	kputs("smpvmx done\n");
 }

@@ -24,6 +24,8 @@ enum {
 	EXIT_REASON = 0x4402,
 	EXIT_INTR_INFO = 0x4404,
 	EXIT_INSN_LEN = 0x440c,
+	GUEST_ACTIVITY_STATE = 0x4826,
+	PREEMPTION_TIMER_VALUE = 0x482e,
 	GUEST_RSP = 0x681c,
 	GUEST_RIP = 0x681e,
 	GUEST_RFLAGS = 0x6820,
@@ -32,12 +34,14 @@ enum {
 };
 
 #define PIN_EXT_INTR_EXITING	(1u << 0)
+#define PIN_PREEMPTION_TIMER	(1u << 6)
 #define PROC_ACTIVATE_SECONDARY	(1u << 31)
 #define PROC2_EPT		(1u << 1)
 #define PROC2_VPID		(1u << 5)
 
 #define EXIT_EXTERNAL_INTERRUPT	1
 #define EXIT_VMCALL		18
+#define EXIT_PREEMPTION_TIMER	52
 #define VMXERR_VMRESUME_NOT_LAUNCHED 5
 
 /* Guest GPRs as vmx_enter loads and saves them: RAX..R15 in encoding
@@ -55,6 +59,7 @@ struct l2 {
 extern char l2_count[];		/* 1: inc rbx; vmcall; jmp 1b */
 /* read (rsi) to (rdi), reads to 8(rdi), until it is rdx or rcx reads */
 extern char l2_watch[];
+extern char l2_hlt[];			/* 1: hlt; jmp 1b */
 
 /* IA32_FEATURE_CONTROL locked with VMXON allowed, CR0/CR4 fixed bits,
  * CR4.VMXE, VMXON with region; the VMX outcome. */

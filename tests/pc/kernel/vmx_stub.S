@@ -85,6 +85,12 @@ l2_count:
 	vmcall
 	jmp	l2_count
 
+/* L2: HLT, again after every wake (the preemption-timer test). */
+	.globl l2_hlt
+l2_hlt:
+	hlt
+	jmp	l2_hlt
+
 /* L2: read (RSI) into RAX and publish it at (RDI), the count of reads
  * (RBX) at 8(RDI), until it reads RDX or RBX reaches RCX; then VMCALL.
  * The reader of the IPI and INVEPT shootdown tests: an IPI ends it with
