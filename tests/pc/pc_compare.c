@@ -7,10 +7,15 @@
 #include <string.h>
 #include <unistd.h>
 
+void pc_run_argv_for(const char *const *argv, struct fw_result *r, int secs)
+{
+	ck_assert_int_eq(fw_run((char *const *)argv, secs, r), 0);
+	ck_assert_msg(!r->timed_out, "timed out:\n%s\n%s", r->out, r->err);
+}
+
 void pc_run_argv(const char *const *argv, struct fw_result *r)
 {
-	ck_assert_int_eq(fw_run((char *const *)argv, 60, r), 0);
-	ck_assert_msg(!r->timed_out, "timed out:\n%s\n%s", r->out, r->err);
+	pc_run_argv_for(argv, r, 60);
 }
 
 void pc_expect_line(const struct fw_result *r, const char *want)
@@ -50,7 +55,7 @@ char *pc_common_lines(const char *out)
 	return res;
 }
 
-void pc_same_lines(const char *want, const char *got)
+void pc_same_lines(const char *what, const char *want, const char *got)
 {
 	const char *w = want, *g = got;
 	size_t line = 1;
@@ -64,8 +69,8 @@ void pc_same_lines(const char *want, const char *got)
 		w++;
 		g++;
 	}
-	ck_assert_msg(!*w && !*g, "line %zu differs:\nQEMU:   %.*s\nvmxbox: %.*s",
-		      line, (int)strcspn(want, "\n"), want,
+	ck_assert_msg(!*w && !*g, "%s: line %zu differs:\nwant: %.*s\ngot:  %.*s",
+		      what, line, (int)strcspn(want, "\n"), want,
 		      (int)strcspn(got, "\n"), got);
 }
 

@@ -12,7 +12,9 @@
 
 #include "fw_run.h"
 
-/* Runs argv with a 60-second limit; fails the test if it timed out. */
+/* Runs argv with a limit of secs seconds (pc_run_argv: 60); fails the
+ * test if it timed out. */
+void pc_run_argv_for(const char *const *argv, struct fw_result *r, int secs);
 void pc_run_argv(const char *const *argv, struct fw_result *r);
 
 /* Fails the test unless r's stdout holds the lines of want in order. */
@@ -26,9 +28,10 @@ uint64_t pc_insns_of(const char *err);
  * word does not end in 'x' ("irqx ..." lines are vmxbox's own). */
 char *pc_common_lines(const char *out);
 
-/* Fails the test at the first line where QEMU's output (want) and
- * vmxbox's (got) differ: a whole output is too long for a message. */
-void pc_same_lines(const char *want, const char *got);
+/* Fails the test at the first line where want and got differ (what
+ * names the two, e.g. "QEMU vs vmxbox-qemu"): a whole output is too long
+ * for a message. */
+void pc_same_lines(const char *what, const char *want, const char *got);
 
 /* True when the runner was started with "qemu" (QEMU's path is then in
  * $QEMU); exits 77 with the reason when QEMU is not installed. */

@@ -305,7 +305,7 @@ START_TEST(same_answers_as_qemu)
 	b = cpu_lines(v.out);
 	ck_assert_msg(strstr(a, "cpu done") && strstr(a, "cpu32 done"),
 		      "QEMU output:\n%s", q.out);
-	pc_same_lines(a, b);
+	pc_same_lines("QEMU vs vmxbox-qemu", a, b);
 	free(a);
 	free(b);
 	fw_result_free(&q);

@@ -371,7 +371,7 @@ START_TEST(same_answers_as_qemu)
 	a = pc_common_lines(q.out);
 	b = pc_common_lines(v.out);
 	ck_assert_msg(strstr(a, "irq pmtmr"), "QEMU output:\n%s", q.out);
-	pc_same_lines(a, b);
+	pc_same_lines("QEMU vs vmxbox-qemu", a, b);
 	free(a);
 	free(b);
 	fw_result_free(&q);

@@ -28,12 +28,6 @@
 #include "pc_compare.h"
 #include "snapshot/snapshot.h"
 
-static void run_argv(const char *const *argv, struct fw_result *r)
-{
-	ck_assert_int_eq(fw_run((char *const *)argv, 150, r), 0);
-	ck_assert_msg(!r->timed_out, "timed out:\n%s\n%s", r->out, r->err);
-}
-
 /* The lines of sections "smp" and "smpvmx", in order. */
 static char *smp_lines(const char *out)
 {
@@ -51,26 +45,6 @@ static char *smp_lines(const char *out)
 		p += n + (p[n] == '\n');
 	}
 	return res;
-}
-
-/* Fail with the first line where two outputs differ. */
-static void same_lines(const char *what, const char *want, const char *got)
-{
-	const char *w = want, *g = got;
-	size_t line = 1;
-
-	while (*w && *w == *g) {
-		if (*w == '\n') {
-			line++;
-			want = w + 1;
-			got = g + 1;
-		}
-		w++;
-		g++;
-	}
-	ck_assert_msg(!*w && !*g, "%s: line %zu differs:\nwant: %.*s\ngot:  %.*s",
-		      what, line, (int)strcspn(want, "\n"), want,
-		      (int)strcspn(got, "\n"), got);
 }
 
 /* vmxbox run --smp=N ... "smp smpvmx", extra options before the image. */
@@ -93,7 +67,7 @@ static void run_smp(const char *smp, const char *extra1, const char *extra2,
 		argv[n++] = extra2;
 	argv[n++] = getenv("PCTEST32");
 	argv[n] = NULL;
-	run_argv(argv, r);
+	pc_run_argv_for(argv, r, 150);
 }
 
 static const unsigned cpu_counts[] = { 2, 4, 8 };
@@ -114,7 +88,7 @@ START_TEST(smp_vmx_transcript)
 	ck_assert_msg(r.status == 1, "--smp=%u: status %d\n%s\n%s", n, r.status,
 		      r.out, r.err);
 	got = smp_lines(r.out);
-	same_lines(path, want, got);
+	pc_same_lines(path, want, got);
 	free(want);
 	free(got);
 	fw_result_free(&r);
@@ -166,7 +140,7 @@ START_TEST(smp4_deterministic_and_restores)
 		ck_assert(snap_kv_get_u64(&snap_device_find(s, "uart0")->st,
 					  "bytes_out", &bytes));
 		snapshot_free(s);
-		run_argv(res_args, &r);
+		pc_run_argv_for(res_args, &r, 150);
 		ck_assert_msg(r.status == a.status, "%s: status %d\n%s", file,
 			      r.status, r.err);
 		ck_assert_uint_eq(pc_insns_of(r.err), n);
@@ -219,7 +193,7 @@ START_TEST(vmx_through_vmxbox_qemu)
 	struct fw_result r;
 
 	qemu_cmdline(getenv("VMXBOX_QEMU"), "2", "smp smpvmx", argv);
-	run_argv(argv, &r);
+	pc_run_argv_for(argv, &r, 150);
 	ck_assert_msg(r.status == 1, "status %d\n%s\n%s", r.status, r.out, r.err);
 	pc_expect_line(&r, "smpvmx cpus=2 vmx=1 aps_ready=1\n"
 		       "smpvmx hlt_timer cpu=0 result=0 exit=52 activity=1 rip_after_hlt=1 slept_long_enough=1\n"
@@ -239,16 +213,16 @@ START_TEST(same_smp_lines_as_qemu)
 	snprintf(smp, sizeof(smp), "%u", cpu_counts[_i]);
 	snprintf(want, sizeof(want), "smp madt cpus=%u ", cpu_counts[_i]);
 	qemu_cmdline(getenv("QEMU"), smp, "smp", argv);
-	run_argv(argv, &q);
+	pc_run_argv_for(argv, &q, 150);
 	qemu_cmdline(getenv("VMXBOX_QEMU"), smp, "smp", argv);
-	run_argv(argv, &v);
+	pc_run_argv_for(argv, &v, 150);
 	ck_assert_msg(q.status == 1 && v.status == 1, "qemu %d, vmxbox-qemu %d\n%s\n%s",
 		      q.status, v.status, q.err, v.err);
 	a = smp_lines(q.out);
 	b = smp_lines(v.out);
 	ck_assert_msg(strstr(a, want) && strstr(a, "smp ap cpu=1 "),
 		      "QEMU output:\n%s", q.out);
-	same_lines("QEMU vs vmxbox-qemu", a, b);
+	pc_same_lines("QEMU vs vmxbox-qemu", a, b);
 	free(a);
 	free(b);
 	fw_result_free(&q);
