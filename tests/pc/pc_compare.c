@@ -74,6 +74,24 @@ void pc_same_lines(const char *what, const char *want, const char *got)
 		      (int)strcspn(got, "\n"), got);
 }
 
+void pc_same_as_qemu(const struct fw_result *q, const struct fw_result *v,
+		     char *(*filter)(const char *out), const char *const *marks)
+{
+	char *a, *b;
+
+	ck_assert_msg(q->status == 1 && v->status == 1,
+		      "qemu %d, vmxbox-qemu %d\n%s\n%s", q->status, v->status,
+		      q->err, v->err);
+	a = filter(q->out);
+	b = filter(v->out);
+	for (; *marks; marks++)
+		ck_assert_msg(strstr(a, *marks), "no \"%s\" in QEMU's output:\n%s",
+			      *marks, q->out);
+	pc_same_lines("QEMU vs vmxbox-qemu", a, b);
+	free(a);
+	free(b);
+}
+
 /* qemu-system-x86_64 on PATH, or NULL. */
 static const char *find_qemu(void)
 {

@@ -33,6 +33,13 @@ char *pc_common_lines(const char *out);
  * for a message. */
 void pc_same_lines(const char *what, const char *want, const char *got);
 
+/* The same command line's results on QEMU (q) and on vmxbox-qemu (v):
+ * both exited 1 (the guest's debug-exit write of 0), the lines filter
+ * picks from QEMU's output hold every string of marks (NULL-ended: the
+ * run got that far), and vmxbox-qemu's lines are the same, line by line. */
+void pc_same_as_qemu(const struct fw_result *q, const struct fw_result *v,
+		     char *(*filter)(const char *out), const char *const *marks);
+
 /* True when the runner was started with "qemu" (QEMU's path is then in
  * $QEMU); exits 77 with the reason when QEMU is not installed. */
 bool pc_qemu_mode(int argc, char **argv);

@@ -296,18 +296,12 @@ END_TEST
 
 START_TEST(same_answers_as_qemu)
 {
+	static const char *const marks[] = { "cpu done", "cpu32 done", NULL };
 	struct fw_result q, v;
-	char *a, *b;
 
 	run(getenv("QEMU"), &q);
 	run(getenv("VMXBOX_QEMU"), &v);
-	a = cpu_lines(q.out);
-	b = cpu_lines(v.out);
-	ck_assert_msg(strstr(a, "cpu done") && strstr(a, "cpu32 done"),
-		      "QEMU output:\n%s", q.out);
-	pc_same_lines("QEMU vs vmxbox-qemu", a, b);
-	free(a);
-	free(b);
+	pc_same_as_qemu(&q, &v, cpu_lines, marks);
 	fw_result_free(&q);
 	fw_result_free(&v);
 }
