@@ -18,13 +18,15 @@ import tempfile
 # (workload, n0, n1, budget in host instructions per iteration, what)
 # Measured 2026-12-06: ALU loop 100 per guest instruction (x 4 per
 # iteration), 87 with lazy flags (347 per iteration), 55 with run-loop
-# links and call-free register forms (219 per iteration; budget ~1.5x).
+# links and call-free register forms (219 per iteration), 40 with
+# straight-line blocks and handlers picked by operand form (161 per
+# iteration; budget ~1.5x).
 # CPUID round trip with the 11-instruction handler ~45,000
 # before and ~12,800 after VMCS field slots and the occupancy-driven TLB
 # drop; VMREAD + VMWRITE loop iteration 1,949 before, ~1,210 after.
 # The round trip ~11,950 once L1's translations survive it (TLB).
 CASES = [
-    ("alu", 0, 200_000, 330, "ALU loop iteration (4 guest instructions)"),
+    ("alu", 0, 200_000, 240, "ALU loop iteration (4 guest instructions)"),
     ("cpuid_asm", 100, 1_100, 18_000, "CPUID round trip, asm handler"),
     ("vmrw", 100, 5_100, 2_500, "VMREAD + VMWRITE loop iteration"),
 ]

@@ -33,6 +33,13 @@ extern const struct exec_entry exec_misc_table[];
 extern const struct exec_entry exec_vmx_table[];
 /* Mnemonics whose handlers may run while flags are pending (lflags.c). */
 extern const ZydisMnemonic exec_lazy_mnemonics[];
+/* Mnemonics whose register-only forms may run in a block body (struct
+ * insn.simple, lflags.c next to the lazy list they are a subset of). */
+extern const ZydisMnemonic exec_simple_mnemonics[];
+/* The handler of in's operand form, or NULL for the general one:
+ * register-only ALU forms (exec_alu.c), 64-bit Jcc (exec_control.c). */
+insn_exec_fn exec_alu_form(const struct insn *in);
+insn_exec_fn exec_jcc_form(const struct insn *in);
 
 /* The decoded-instruction cache (decode.c): direct-mapped, keyed by the
  * guest-physical address of the first byte and the code size. */
@@ -59,6 +66,24 @@ static inline uint64_t dc_tag(uint64_t gpa, unsigned mode)
 static inline const struct insn *interp_decode_fast(struct interp *ip)
 {
 	uint64_t rip = ip->s.rip, gpa;
+	unsigned i;
+
+	if (!ip->fetch_valid || ip->fetch_mode != 64 ||
+	    (rip >> GUEST_PAGE_SHIFT) != ip->fetch_lin_page)
+		return NULL;
+	gpa = ip->fetch_gpa_page | (rip & (GUEST_PAGE_SIZE - 1));
+	i = dc_slot(gpa);
+	if (ip->dcache->tag[i] != dc_tag(gpa, 64))
+		return NULL;
+	return &ip->dcache->e[i];
+}
+
+/* The cached 64-bit decode at rip on the code page the fetch state
+ * holds (a block's next instruction), NULL if it is not cached. */
+static inline const struct insn *interp_dcache_peek64(struct interp *ip,
+						       uint64_t rip)
+{
+	uint64_t gpa;
 	unsigned i;
 
 	if (!ip->fetch_valid || ip->fetch_mode != 64 ||

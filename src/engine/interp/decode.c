@@ -25,6 +25,7 @@
 
 static const struct exec_entry *exec_by_mnemonic[ZYDIS_MNEMONIC_MAX_VALUE + 1];
 static bool exec_lazy[ZYDIS_MNEMONIC_MAX_VALUE + 1];
+static bool exec_simple[ZYDIS_MNEMONIC_MAX_VALUE + 1];
 static pthread_once_t exec_once = PTHREAD_ONCE_INIT;
 
 static void exec_tables_init(void)
@@ -42,6 +43,8 @@ static void exec_tables_init(void)
 			exec_by_mnemonic[e->mnemonic] = e;
 	for (const ZydisMnemonic *m = exec_lazy_mnemonics; *m; m++)
 		exec_lazy[*m] = true;
+	for (const ZydisMnemonic *m = exec_simple_mnemonics; *m; m++)
+		exec_simple[*m] = true;
 }
 
 void exec_system_or_ud(struct interp *ip, const struct insn *in)
@@ -141,6 +144,30 @@ static unsigned cc_of(const ZydisDecodedInstruction *zi)
 	return zi->opcode & 0xf;
 }
 
+/*
+ * Handlers chosen by operand form once the operands are known: register
+ * and immediate forms of the ALU instructions and 64-bit Jcc skip the
+ * tests the general handlers make on every execution.  simple (interp.h)
+ * only for register-only forms of the mnemonics exec_simple_mnemonics
+ * lists: they cannot fault nor reach memory, RIP or a device.
+ */
+static void pick_form(struct insn *in, ZydisMnemonic mn)
+{
+	insn_exec_fn fn = NULL;
+
+	in->simple = false;
+	if (in->exec == exec_system_or_ud || !in->lazy)
+		return;
+	if (in->regs_only)
+		fn = exec_alu_form(in);
+	if (!fn)
+		fn = exec_jcc_form(in);
+	if (fn)
+		in->exec = fn;
+	in->simple = in->mode == 64 && in->regs_only && in->lazy &&
+		     exec_simple[mn];
+}
+
 static void decode_fill(struct interp *ip, struct insn *in, unsigned mode)
 {
 	ZydisMnemonic mn = in->zi.mnemonic;
@@ -169,7 +196,9 @@ static void decode_fill(struct interp *ip, struct insn *in, unsigned mode)
 	in->exec = fn ? fn : exec_system_or_ud;
 	in->lazy = fn && lazy;
 	memset(in->link_gen, 0, sizeof(in->link_gen));   /* no links yet */
+	in->blk_gen = 0;                                 /* no block yet */
 	insn_predecode_operands(in);
+	pick_form(in, mn);
 }
 
 static const ZydisDecoder *decoder_for(struct interp *ip, unsigned mode)
@@ -219,6 +248,9 @@ static const struct insn *decode_miss(struct interp *ip, uint64_t rip,
 	bool crosses = (lin & (GUEST_PAGE_SIZE - 1)) + tmp.len > GUEST_PAGE_SIZE;
 
 	if (crosses || fgpa != gpa || !gmem_range_ok(ip->cfg.mem, gpa, tmp.len)) {
+		/* Not a block head nor body: the scratch decode changes
+		 * without link_gen moving. */
+		tmp.simple = false;
 		ip->scratch = tmp;
 		return &ip->scratch;
 	}

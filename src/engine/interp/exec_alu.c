@@ -9,14 +9,33 @@
 
 enum alu_op { ALU_ADD, ALU_ADC, ALU_SUB, ALU_SBB, ALU_AND, ALU_OR, ALU_XOR };
 
-/* regs: the instruction has regs_only (no memory operand, no calls). */
-static inline __attribute__((always_inline)) void alu2(struct interp *ip, const struct insn *in,
-			enum alu_op op, bool store, unsigned bits, bool regs)
+/* Operand forms a handler is specialised for: any, or regs_only (no
+ * memory operand, no calls) with the source a register or an immediate. */
+enum alu_src { SRC_ANY, SRC_REGS, SRC_REG, SRC_IMM };
+
+static inline __attribute__((always_inline)) uint64_t
+alu_src(struct interp *ip, const struct insn *in, enum alu_src src,
+	unsigned bits)
 {
+	switch (src) {
+	case SRC_ANY:
+		return opr_sized(ip, in, 1, bits);
+	case SRC_REGS:
+		return opr_ri(ip, in, 1, bits);
+	case SRC_REG:
+		return opr_r(ip, in, 1, bits);
+	default:
+		return in->ops[1].imm.value.u;
+	}
+}
+
+static inline __attribute__((always_inline)) void alu2(struct interp *ip, const struct insn *in,
+			enum alu_op op, bool store, unsigned bits, enum alu_src src)
+{
+	bool regs = src != SRC_ANY;
 	uint64_t m = width_mask(bits);
 	uint64_t a = regs ? opr_r(ip, in, 0, bits) : opr_sized(ip, in, 0, bits);
-	uint64_t b = (regs ? opr_ri(ip, in, 1, bits) :
-			     opr_sized(ip, in, 1, bits)) & m;
+	uint64_t b = alu_src(ip, in, src, bits) & m;
 	uint64_t r;
 	unsigned kind;
 
@@ -60,24 +79,32 @@ static inline __attribute__((always_inline)) void alu2(struct interp *ip, const 
 }
 
 /* A handler of constant width: the register forms in-line and call-free
- * (no register saves), any other form out of line. */
+ * (no register saves), any other form out of line; and the forms
+ * exec_alu_form() picks at decode time: register (_rr) or immediate (_ri)
+ * source with a register destination. */
 #define ALU_SIZED(name, op, store, bits)                                      \
 	static __attribute__((noinline)) void                                 \
 	name##bits##_any(struct interp *ip, const struct insn *in)            \
-	{ alu2(ip, in, op, store, bits, false); }                             \
+	{ alu2(ip, in, op, store, bits, SRC_ANY); }                           \
 	static void exec_##name##bits(struct interp *ip, const struct insn *in) \
 	{                                                                     \
 		if (__builtin_expect(in->regs_only, 1))                       \
-			alu2(ip, in, op, store, bits, true);                  \
+			alu2(ip, in, op, store, bits, SRC_REGS);              \
 		else                                                          \
 			name##bits##_any(ip, in);                             \
-	}
+	}                                                                     \
+	static void exec_##name##bits##_rr(struct interp *ip,                 \
+					   const struct insn *in)             \
+	{ alu2(ip, in, op, store, bits, SRC_REG); }                           \
+	static void exec_##name##bits##_ri(struct interp *ip,                 \
+					   const struct insn *in)             \
+	{ alu2(ip, in, op, store, bits, SRC_IMM); }
 
 /* One generic handler (width from the operand) and four with a constant
  * width for each operation. */
 #define ALU_HANDLERS(name, op, store)                                         \
 	static void exec_##name(struct interp *ip, const struct insn *in)     \
-	{ alu2(ip, in, op, store, op_bits(in, 0), false); }                   \
+	{ alu2(ip, in, op, store, op_bits(in, 0), SRC_ANY); }                 \
 	ALU_SIZED(name, op, store, 8)                                         \
 	ALU_SIZED(name, op, store, 16)                                        \
 	ALU_SIZED(name, op, store, 32)                                        \
@@ -149,7 +176,10 @@ dec(struct interp *ip, const struct insn *in, unsigned bits, bool regs)
 			name(ip, in, bits, true);                             \
 		else                                                          \
 			name##bits##_any(ip, in);                             \
-	}
+	}                                                                     \
+	static void exec_##name##bits##_r(struct interp *ip,                  \
+					  const struct insn *in)              \
+	{ name(ip, in, bits, true); }
 
 #define UNARY_HANDLERS(name)                                                  \
 	static void exec_##name(struct interp *ip, const struct insn *in)     \
@@ -191,3 +221,49 @@ const struct exec_entry exec_alu_table[] = {
 	  { exec_dec8, exec_dec16, exec_dec32, exec_dec64 } },
 	{ 0, NULL, { NULL } },
 };
+
+/* Decode-time choice of a register-only form (exec_alu_form, core.h). */
+#define FORMS(name) { exec_##name##8_rr, exec_##name##16_rr,                 \
+		      exec_##name##32_rr, exec_##name##64_rr },               \
+		    { exec_##name##8_ri, exec_##name##16_ri,                 \
+		      exec_##name##32_ri, exec_##name##64_ri }
+#define UNARY_FORMS(name) { exec_##name##8_r, exec_##name##16_r,             \
+			    exec_##name##32_r, exec_##name##64_r },          \
+			  { NULL }
+
+static const struct {
+	ZydisMnemonic mnemonic;
+	insn_exec_fn reg[4];     /* by width 8..64: register source (or none) */
+	insn_exec_fn imm[4];     /* immediate source */
+} alu_forms[] = {
+	{ ZYDIS_MNEMONIC_ADD, FORMS(add) }, { ZYDIS_MNEMONIC_ADC, FORMS(adc) },
+	{ ZYDIS_MNEMONIC_SUB, FORMS(sub) }, { ZYDIS_MNEMONIC_SBB, FORMS(sbb) },
+	{ ZYDIS_MNEMONIC_CMP, FORMS(cmp) }, { ZYDIS_MNEMONIC_AND, FORMS(and) },
+	{ ZYDIS_MNEMONIC_OR, FORMS(or) }, { ZYDIS_MNEMONIC_XOR, FORMS(xor) },
+	{ ZYDIS_MNEMONIC_TEST, FORMS(test) },
+	{ ZYDIS_MNEMONIC_NEG, UNARY_FORMS(neg) },
+	{ ZYDIS_MNEMONIC_INC, UNARY_FORMS(inc) },
+	{ ZYDIS_MNEMONIC_DEC, UNARY_FORMS(dec) },
+};
+
+/* For an instruction with regs_only: two visible operands for the binary
+ * forms, one for the unary ones (the forms the handlers above assume). */
+insn_exec_fn exec_alu_form(const struct insn *in)
+{
+	unsigned sz = in->ops[0].size, nv = in->zi.operand_count_visible;
+	int k = sz == 8 ? 0 : sz == 16 ? 1 : sz == 32 ? 2 : sz == 64 ? 3 : -1;
+
+	if (k < 0 || !in->regs_only)
+		return NULL;
+	for (unsigned i = 0; i < sizeof(alu_forms) / sizeof(alu_forms[0]); i++) {
+		if (alu_forms[i].mnemonic != in->zi.mnemonic)
+			continue;
+		if (!alu_forms[i].imm[0])
+			return nv == 1 ? alu_forms[i].reg[k] : NULL;
+		if (nv != 2)
+			return NULL;
+		return in->opd[1].kind == OPD_IMM ? alu_forms[i].imm[k]
+						  : alu_forms[i].reg[k];
+	}
+	return NULL;
+}

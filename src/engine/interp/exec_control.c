@@ -73,6 +73,43 @@ static void exec_jcc(struct interp *ip, const struct insn *in)
 	interp_branch(ip, target, in->zi.operand_width);
 }
 
+/* exec_jcc for a decode of 64-bit code with a 64-bit operand size and a
+ * constant condition (chosen at decode time, exec_jcc_form). */
+static inline __attribute__((always_inline)) void
+jcc64(struct interp *ip, const struct insn *in, unsigned cc)
+{
+	uint64_t target;
+
+	if (!lf_cond(ip, cc))
+		return;
+	target = ip->s.rip + in->ops[0].imm.value.u;
+	if (!is_canonical(target))
+		interp_raise_err(ip, X86_GP, 0);
+	ip->s.rip = target;
+}
+
+#define JCC64(cc) \
+	static void exec_jcc64_##cc(struct interp *ip, const struct insn *in) \
+	{ jcc64(ip, in, cc); }
+JCC64(0) JCC64(1) JCC64(2) JCC64(3) JCC64(4) JCC64(5) JCC64(6) JCC64(7)
+JCC64(8) JCC64(9) JCC64(10) JCC64(11) JCC64(12) JCC64(13) JCC64(14) JCC64(15)
+
+static const insn_exec_fn jcc64_by_cc[16] = {
+	exec_jcc64_0, exec_jcc64_1, exec_jcc64_2, exec_jcc64_3,
+	exec_jcc64_4, exec_jcc64_5, exec_jcc64_6, exec_jcc64_7,
+	exec_jcc64_8, exec_jcc64_9, exec_jcc64_10, exec_jcc64_11,
+	exec_jcc64_12, exec_jcc64_13, exec_jcc64_14, exec_jcc64_15,
+};
+
+insn_exec_fn exec_jcc_form(const struct insn *in)
+{
+	if (in->exec != exec_jcc || in->mode != 64 ||
+	    in->zi.operand_width != 64 ||
+	    in->ops[0].type != ZYDIS_OPERAND_TYPE_IMMEDIATE)
+		return NULL;
+	return jcc64_by_cc[in->cc & 15];
+}
+
 static void exec_call(struct interp *ip, const struct insn *in)
 {
 	unsigned bits = in->zi.operand_width;

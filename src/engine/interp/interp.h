@@ -73,6 +73,9 @@ struct insn_opd {
 	uint64_t amask;
 };
 
+/* Instructions in a block body at most (struct insn.blk). */
+#define INSN_BLK_MAX 8
+
 /* One decoded instruction (cached). */
 struct insn {
 	ZydisDecodedInstruction zi;
@@ -94,6 +97,22 @@ struct insn {
 	uint64_t link_rip[2];
 	uint64_t link_gen[2];
 	const struct insn *link[2];
+	/* Straight-line blocks (interp.c).  simple: a cached 64-bit decode
+	 * that cannot fault, reads neither RIP nor memory and leaves RFLAGS
+	 * to lflags.h (register-only ALU, MOV, CMOVcc, SETcc...): nothing can
+	 * observe the state between it and the next instruction, so a block
+	 * body of simple instructions runs with RIP, insn_rip, the
+	 * instruction count and the TSC written once after it.  While
+	 * ip->link_gen is still blk_gen, blk[0..blk_n) are the simple
+	 * instructions from this one on (blk[0] is this one; blk_len bytes,
+	 * all on this code page) and blk_next the decode after them, or
+	 * NULL when it was not cached. */
+	bool simple;
+	uint8_t blk_n;
+	uint8_t blk_len;
+	uint64_t blk_gen;
+	const struct insn *blk_next;
+	const struct insn *blk[INSN_BLK_MAX];
 	struct insn_opd opd[4];
 };
 

@@ -52,3 +52,22 @@ const ZydisMnemonic exec_lazy_mnemonics[] = {
 	ZYDIS_MNEMONIC_PUSH, ZYDIS_MNEMONIC_POP,
 	ZYDIS_MNEMONIC_INVALID,
 };
+
+/*
+ * A subset of the list above whose register-only forms (operand 0 a GPR,
+ * the others GPRs or immediates: no segment, control or debug register)
+ * never fault, never read RIP, memory, a device or the TSC, and end no
+ * batch: they may run inside a block body (interp.c).  Not MUL/DIV
+ * (#DE), shifts (not lazy), LEA (RIP-relative), PUSH/POP (memory).
+ */
+const ZydisMnemonic exec_simple_mnemonics[] = {
+	ZYDIS_MNEMONIC_ADD, ZYDIS_MNEMONIC_ADC, ZYDIS_MNEMONIC_SUB,
+	ZYDIS_MNEMONIC_SBB, ZYDIS_MNEMONIC_CMP, ZYDIS_MNEMONIC_AND,
+	ZYDIS_MNEMONIC_OR, ZYDIS_MNEMONIC_XOR, ZYDIS_MNEMONIC_TEST,
+	ZYDIS_MNEMONIC_NOT, ZYDIS_MNEMONIC_NEG, ZYDIS_MNEMONIC_INC,
+	ZYDIS_MNEMONIC_DEC,
+	ZYDIS_MNEMONIC_MOV, ZYDIS_MNEMONIC_MOVZX, ZYDIS_MNEMONIC_MOVSX,
+	ZYDIS_MNEMONIC_MOVSXD, ZYDIS_MNEMONIC_XCHG,
+	CC_FORMS(ZYDIS_MNEMONIC_CMOV), CC_FORMS(ZYDIS_MNEMONIC_SET),
+	ZYDIS_MNEMONIC_INVALID,
+};
