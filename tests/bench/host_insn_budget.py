@@ -25,10 +25,15 @@ import tempfile
 # before and ~12,800 after VMCS field slots and the occupancy-driven TLB
 # drop; VMREAD + VMWRITE loop iteration 1,949 before, ~1,210 after.
 # The round trip ~11,950 once L1's translations survive it (TLB).
+# mem64k (7 guest instructions, one load and one store) 671 per iteration
+# before the 64-bit-mode memory fast path, 519 after; calls (one quicksort
+# of bench/peers) 17.4 M before, 14.4 M after (budgets ~1.5x).
 CASES = [
     ("alu", 0, 200_000, 240, "ALU loop iteration (4 guest instructions)"),
     ("cpuid_asm", 100, 1_100, 18_000, "CPUID round trip, asm handler"),
     ("vmrw", 100, 5_100, 2_500, "VMREAD + VMWRITE loop iteration"),
+    ("mem64k", 0, 100_000, 780, "memory loop iteration (7 guest instructions)"),
+    ("calls", 0, 2, 22_000_000, "quicksort (calls workload)"),
 ]
 
 

@@ -7,6 +7,7 @@
 #define VMXBOX_ENGINE_INTERP_CORE_H
 
 #include "engine/interp/interp.h"
+#include "engine/interp/htlb.h"
 
 /* Mnemonic -> handler rows; every exec_*.c exports one table ending in
  * {0, NULL}. decode.c merges them into one array indexed by mnemonic. */
@@ -221,9 +222,89 @@ static inline uint64_t opd_ea(const struct interp *ip, const struct insn *in,
 
 /* operand.c: operand n that is not a register nor an immediate (the
  * pre-decoded memory operands first, then op_read/op_write). */
-uint64_t op_read_mem(struct interp *ip, const struct insn *in, unsigned n);
-void op_write_mem(struct interp *ip, const struct insn *in, unsigned n,
-		  uint64_t v);
+uint64_t op_read_mem_slow(struct interp *ip, const struct insn *in, unsigned n);
+void op_write_mem_slow(struct interp *ip, const struct insn *in, unsigned n,
+		       uint64_t v);
+
+/*
+ * Linear address of a pre-decoded memory operand with a 64-bit address
+ * size, which exists only in 64-bit mode: there only FS and GS have a
+ * base and nothing has a limit (SDM 3.4.4).  Its canonical check is left
+ * to the host-pointer TLB: only canonical pages are ever filled, and a
+ * hit never crosses a page, so a non-canonical address always misses and
+ * the slow path raises the fault.
+ */
+static inline __attribute__((always_inline)) bool
+opd_fast64(const struct insn_opd *d)
+{
+	return d->kind == OPD_MEM && d->amask == ~0ull;
+}
+
+static inline __attribute__((always_inline)) uint64_t
+opd_lin64(const struct interp *ip, const struct insn *in,
+	  const struct insn_opd *d)
+{
+	uint64_t lin = opd_ea(ip, in, d);
+
+	if (d->seg >= SEG_FS)
+		lin += ip->s.seg[d->seg].base;
+	return lin;
+}
+
+/* Operand n that is not a register nor an immediate: a 64-bit-mode
+ * memory operand whose page the host-pointer TLB holds inline, the rest
+ * in operand.c. */
+static inline __attribute__((always_inline)) uint64_t
+op_read_mem(struct interp *ip, const struct insn *in, unsigned n)
+{
+	const struct insn_opd *d = &in->opd[n];
+	uint64_t v;
+
+	if (__builtin_expect(opd_fast64(d), 1) &&
+	    __builtin_expect(htlb_read(ip, opd_lin64(ip, in, d), d->bytes, &v), 1))
+		return v;
+	return op_read_mem_slow(ip, in, n);
+}
+
+static inline __attribute__((always_inline)) void
+op_write_mem(struct interp *ip, const struct insn *in, unsigned n, uint64_t v)
+{
+	const struct insn_opd *d = &in->opd[n];
+
+	if (__builtin_expect(opd_fast64(d), 1) &&
+	    __builtin_expect(htlb_write(ip, opd_lin64(ip, in, d), d->bytes,
+					v & d->mask), 1))
+		return;
+	op_write_mem_slow(ip, in, n, v);
+}
+
+/* The same for a memory operand n known to be len bytes (handlers
+ * specialised by width): the host load/store is one move. */
+static inline __attribute__((always_inline)) uint64_t
+op_read_mem_n(struct interp *ip, const struct insn *in, unsigned n,
+	      unsigned len)
+{
+	const struct insn_opd *d = &in->opd[n];
+	uint64_t v;
+
+	if (__builtin_expect(opd_fast64(d) && d->bytes == len, 1) &&
+	    __builtin_expect(htlb_read(ip, opd_lin64(ip, in, d), len, &v), 1))
+		return v;
+	return op_read_mem_slow(ip, in, n);
+}
+
+static inline __attribute__((always_inline)) void
+op_write_mem_n(struct interp *ip, const struct insn *in, unsigned n,
+	       uint64_t v, unsigned len)
+{
+	const struct insn_opd *d = &in->opd[n];
+
+	if (__builtin_expect(opd_fast64(d) && d->bytes == len, 1) &&
+	    __builtin_expect(htlb_write(ip, opd_lin64(ip, in, d), len,
+					v & d->mask), 1))
+		return;
+	op_write_mem_slow(ip, in, n, v);
+}
 
 /* Fast operand access for operands 0..3: registers and immediates inline,
  * everything else through op_read_mem/op_write_mem. */

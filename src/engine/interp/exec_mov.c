@@ -65,6 +65,40 @@ static void exec_mov(struct interp *ip, const struct insn *in)
 	opw(ip, in, 0, opr(ip, in, 1));
 }
 
+/* MOV with a 32- or 64-bit destination: register, immediate and plain
+ * memory forms inline (memory through the host-pointer TLB, core.h);
+ * the rest (control and debug registers) in exec_mov. */
+static inline __attribute__((always_inline)) void
+mov_sized(struct interp *ip, const struct insn *in, unsigned bits)
+{
+	const struct insn_opd *d = &in->opd[0], *s = &in->opd[1];
+
+	if (__builtin_expect(d->kind == OPD_GPR, 1)) {
+		if (s->kind == OPD_MEM) {
+			opw_r(ip, in, 0, op_read_mem_n(ip, in, 1, bits / 8), bits);
+			return;
+		}
+		if (s->kind != OPD_SLOW) {
+			opw_r(ip, in, 0, opr_sized(ip, in, 1, bits), bits);
+			return;
+		}
+	} else if (d->kind == OPD_MEM && s->kind != OPD_SLOW) {
+		op_write_mem_n(ip, in, 0, opr_sized(ip, in, 1, bits), bits / 8);
+		return;
+	}
+	exec_mov(ip, in);
+}
+
+static void exec_mov64(struct interp *ip, const struct insn *in)
+{
+	mov_sized(ip, in, 64);
+}
+
+static void exec_mov32(struct interp *ip, const struct insn *in)
+{
+	mov_sized(ip, in, 32);
+}
+
 static void exec_movzx(struct interp *ip, const struct insn *in)
 {
 	opw(ip, in, 0, opr(ip, in, 1));
@@ -266,7 +300,7 @@ static void exec_nop(struct interp *ip, const struct insn *in)
 }
 
 const struct exec_entry exec_mov_table[] = {
-	{ ZYDIS_MNEMONIC_MOV, exec_mov, { NULL } },
+	{ ZYDIS_MNEMONIC_MOV, exec_mov, { NULL, NULL, exec_mov32, exec_mov64 } },
 	{ ZYDIS_MNEMONIC_MOVZX, exec_movzx, { NULL } },
 	{ ZYDIS_MNEMONIC_MOVSX, exec_movsx, { NULL } },
 	{ ZYDIS_MNEMONIC_MOVSXD, exec_movsx, { NULL } },

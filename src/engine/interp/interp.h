@@ -422,6 +422,10 @@ void mem_read(struct interp *ip, unsigned seg, uint64_t off, void *buf, unsigned
 void mem_write(struct interp *ip, unsigned seg, uint64_t off, const void *buf, unsigned len);
 uint64_t mem_read_u(struct interp *ip, unsigned seg, uint64_t off, unsigned len);
 void mem_write_u(struct interp *ip, unsigned seg, uint64_t off, uint64_t v, unsigned len);
+/* Their paths after a host-pointer TLB miss (htlb.h), for a linear
+ * address that passed the segment checks: #AC check, paging, RAM/MMIO. */
+uint64_t mem_read_lin_slow(struct interp *ip, uint64_t lin, unsigned len);
+void mem_write_lin_slow(struct interp *ip, uint64_t lin, uint64_t v, unsigned len);
 /* Instruction fetch of up to 15 bytes at CS:RIP; returns bytes available
  * (stops early at an unmapped page only if at least 1 byte was read). */
 unsigned mem_fetch(struct interp *ip, uint64_t rip, uint8_t *buf, unsigned len,

@@ -239,19 +239,22 @@ static bool one_page(uint64_t lin, unsigned len)
 	return (lin & (GUEST_PAGE_SIZE - 1)) + len <= GUEST_PAGE_SIZE;
 }
 
+/* The htlb never hits while alignment checking is on (htlb_key), so
+ * align_check() is needed on the miss paths only. */
 void mem_read(struct interp *ip, unsigned seg, uint64_t off, void *buf, unsigned len)
 {
 	uint64_t lin = seg_linear(ip, seg, off, len, ACC_READ), gpa;
 
-	align_check(ip, lin, len);
 	if (htlb_find(ip, ip->htlb.r, lin, len, &gpa)) {
 		ip->tlb.hits++;
 		memcpy(buf, ip->cfg.mem->host + gpa, len);
-	} else if (one_page(lin, len)) {
-		page_read(ip, lin, buf, len);
-	} else {
-		lin_read(ip, lin, buf, len, data_acc(ACC_READ));
+		return;
 	}
+	align_check(ip, lin, len);
+	if (one_page(lin, len))
+		page_read(ip, lin, buf, len);
+	else
+		lin_read(ip, lin, buf, len, data_acc(ACC_READ));
 }
 
 void mem_write(struct interp *ip, unsigned seg, uint64_t off, const void *buf,
@@ -259,41 +262,27 @@ void mem_write(struct interp *ip, unsigned seg, uint64_t off, const void *buf,
 {
 	uint64_t lin = seg_linear(ip, seg, off, len, ACC_WRITE), gpa;
 
-	align_check(ip, lin, len);
 	if (htlb_find(ip, ip->htlb.w, lin, len, &gpa)) {
 		ip->tlb.hits++;
 		memcpy(ip->cfg.mem->host + gpa, buf, len);
 		gmem_note_write(ip->cfg.mem, gpa, len);
-	} else if (one_page(lin, len)) {
-		page_write(ip, lin, buf, len);
-	} else {
-		lin_write(ip, lin, buf, len, data_acc(ACC_WRITE));
+		return;
 	}
+	align_check(ip, lin, len);
+	if (one_page(lin, len))
+		page_write(ip, lin, buf, len);
+	else
+		lin_write(ip, lin, buf, len, data_acc(ACC_WRITE));
 }
 
-/* Little-endian load/store of 1, 2, 4 or 8 bytes at host address p. */
-static inline uint64_t load_n(const uint8_t *p, unsigned len)
+/* The miss paths of mem_read_u/mem_write_u and of the callers' own
+ * inline htlb_read/htlb_write (core.h, operand.c): lin already passed
+ * the segment checks. */
+uint64_t mem_read_lin_slow(struct interp *ip, uint64_t lin, unsigned len)
 {
 	uint64_t v = 0;
 
-	memcpy(&v, p, len);
-	return v;
-}
-
-uint64_t mem_read_u(struct interp *ip, unsigned seg, uint64_t off, unsigned len)
-{
-	uint64_t lin = seg_linear(ip, seg, off, len, ACC_READ), gpa, v = 0;
-
 	align_check(ip, lin, len);
-	if (__builtin_expect(htlb_find(ip, ip->htlb.r, lin, len, &gpa), 1)) {
-		ip->tlb.hits++;
-		switch (len) {
-		case 8: return load_n(ip->cfg.mem->host + gpa, 8);
-		case 4: return load_n(ip->cfg.mem->host + gpa, 4);
-		case 2: return load_n(ip->cfg.mem->host + gpa, 2);
-		default: return load_n(ip->cfg.mem->host + gpa, len);
-		}
-	}
 	if (one_page(lin, len))
 		page_read(ip, lin, &v, len);
 	else
@@ -301,29 +290,50 @@ uint64_t mem_read_u(struct interp *ip, unsigned seg, uint64_t off, unsigned len)
 	return v;
 }
 
-void mem_write_u(struct interp *ip, unsigned seg, uint64_t off, uint64_t v,
-		 unsigned len)
+void mem_write_lin_slow(struct interp *ip, uint64_t lin, uint64_t v,
+			unsigned len)
 {
-	uint64_t lin = seg_linear(ip, seg, off, len, ACC_WRITE), gpa;
-
 	align_check(ip, lin, len);
-	if (__builtin_expect(htlb_find(ip, ip->htlb.w, lin, len, &gpa), 1)) {
-		uint8_t *p = ip->cfg.mem->host + gpa;
-
-		ip->tlb.hits++;
-		switch (len) {
-		case 8: memcpy(p, &v, 8); break;
-		case 4: memcpy(p, &v, 4); break;
-		case 2: memcpy(p, &v, 2); break;
-		default: memcpy(p, &v, len); break;
-		}
-		gmem_note_write(ip->cfg.mem, gpa, len);
-		return;
-	}
 	if (one_page(lin, len))
 		page_write(ip, lin, &v, len);
 	else
 		lin_write(ip, lin, &v, len, data_acc(ACC_WRITE));
+}
+
+/* 64-bit mode first: only FS and GS have a base, and the canonical
+ * checks are left to the htlb (a non-canonical page never hits, see
+ * opd_lin64 in core.h); everything else goes through seg_linear. */
+static inline uint64_t lin64(const struct interp *ip, unsigned seg,
+			     uint64_t off)
+{
+	return seg == SEG_FS || seg == SEG_GS ? off + ip->s.seg[seg].base : off;
+}
+
+uint64_t mem_read_u(struct interp *ip, unsigned seg, uint64_t off, unsigned len)
+{
+	uint64_t lin, v;
+
+	if (__builtin_expect(cpu_64bit_mode(&ip->s), 1) &&
+	    __builtin_expect(htlb_read(ip, lin64(ip, seg, off), len, &v), 1))
+		return v;
+	lin = seg_linear(ip, seg, off, len, ACC_READ);
+	if (htlb_read(ip, lin, len, &v))
+		return v;
+	return mem_read_lin_slow(ip, lin, len);
+}
+
+void mem_write_u(struct interp *ip, unsigned seg, uint64_t off, uint64_t v,
+		 unsigned len)
+{
+	uint64_t lin;
+
+	if (__builtin_expect(cpu_64bit_mode(&ip->s), 1) &&
+	    __builtin_expect(htlb_write(ip, lin64(ip, seg, off), len, v), 1))
+		return;
+	lin = seg_linear(ip, seg, off, len, ACC_WRITE);
+	if (htlb_write(ip, lin, len, v))
+		return;
+	mem_write_lin_slow(ip, lin, v, len);
 }
 
 /* Does the instruction in buf[0..n) decode completely without more bytes? */

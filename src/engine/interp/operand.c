@@ -269,7 +269,7 @@ void op_write(struct interp *ip, const struct insn *in, unsigned n, uint64_t v)
 	}
 }
 
-uint64_t op_read_mem(struct interp *ip, const struct insn *in, unsigned n)
+uint64_t op_read_mem_slow(struct interp *ip, const struct insn *in, unsigned n)
 {
 	const struct insn_opd *d = &in->opd[n];
 
@@ -278,8 +278,8 @@ uint64_t op_read_mem(struct interp *ip, const struct insn *in, unsigned n)
 	return op_read(ip, in, n);
 }
 
-void op_write_mem(struct interp *ip, const struct insn *in, unsigned n,
-		  uint64_t v)
+void op_write_mem_slow(struct interp *ip, const struct insn *in, unsigned n,
+		       uint64_t v)
 {
 	const struct insn_opd *d = &in->opd[n];
 
@@ -331,19 +331,37 @@ void interp_set_sp(struct interp *ip, uint64_t sp)
  * mode); the memory is written before RSP changes so a fault leaves RSP. */
 void interp_push(struct interp *ip, uint64_t v, unsigned bytes)
 {
-	uint64_t mask = width_mask(interp_stack_bits(ip));
-	uint64_t sp = (ip->s.gpr[GPR_RSP] - bytes) & mask;
+	uint64_t mask, sp;
 
+	/* 64-bit mode: SS has no base and no limit; the htlb hit stands
+	 * for the canonical check (core.h opd_lin64). */
+	if (__builtin_expect(cpu_64bit_mode(&ip->s), 1)) {
+		sp = ip->s.gpr[GPR_RSP] - bytes;
+		if (!htlb_write(ip, sp, bytes, v))
+			mem_write_u(ip, SEG_SS, sp, v, bytes);
+		ip->s.gpr[GPR_RSP] = sp;
+		return;
+	}
+	mask = width_mask(interp_stack_bits(ip));
+	sp = (ip->s.gpr[GPR_RSP] - bytes) & mask;
 	mem_write_u(ip, SEG_SS, sp, v, bytes);
 	interp_set_sp(ip, sp);
 }
 
 uint64_t interp_pop(struct interp *ip, unsigned bytes)
 {
-	uint64_t mask = width_mask(interp_stack_bits(ip));
-	uint64_t sp = ip->s.gpr[GPR_RSP] & mask;
-	uint64_t v = mem_read_u(ip, SEG_SS, sp, bytes);
+	uint64_t mask, sp, v;
 
+	if (__builtin_expect(cpu_64bit_mode(&ip->s), 1)) {
+		sp = ip->s.gpr[GPR_RSP];
+		if (!htlb_read(ip, sp, bytes, &v))
+			v = mem_read_u(ip, SEG_SS, sp, bytes);
+		ip->s.gpr[GPR_RSP] = sp + bytes;
+		return v;
+	}
+	mask = width_mask(interp_stack_bits(ip));
+	sp = ip->s.gpr[GPR_RSP] & mask;
+	v = mem_read_u(ip, SEG_SS, sp, bytes);
 	interp_set_sp(ip, sp + bytes);
 	return v;
 }

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The 64-bit-mode memory fast paths (src/engine/interp/htlb.h, core.h
+ * op_read_mem/op_write_mem, mem.c mem_read_u/mem_write_u, operand.c
+ * interp_push/interp_pop): a hit on the host-pointer TLB skips
+ * seg_linear, align_check and the TLB, so each test first lets an access
+ * fill the entry, then checks that what the skipped code did still
+ * happens: #AC at CPL 3, #GP/#SS for non-canonical addresses, FS bases,
+ * page-crossing accesses, self-modifying code and page-table writes.
+ */
+#include <check.h>
+#include <stdlib.h>
+
+#include "sysutil.h"
+
+static struct harness h;
+
+static void setup(void) { h_init(&h); }
+static void teardown(void) { h_fini(&h); }
+
+static void expect_fault(const void *code, size_t len, uint64_t n, int vector,
+			 uint64_t off, bool err)
+{
+	enum engine_exit_reason r = su_run(&h, code, len, n);
+
+	ck_assert_int_eq(h_fault_vector(&h, r), vector);
+	ck_assert_uint_eq(h_fault_rip(&h, r, err), H_CODE + off);
+}
+
+/* An aligned access at CPL 3 with CR0.AM and RFLAGS.AC fills nothing
+ * the next access could hit: the misaligned one after it on the same
+ * page is still #AC(0) (SDM 6.15), loads and stores, 32 and 64 bits. */
+START_TEST(ac_after_an_aligned_access)
+{
+	static const uint8_t st32[] = { 0x89, 0x03, 0x89, 0x43, 0x02, 0xf4 };
+	static const uint8_t ld64[] = { 0x48, 0x8b, 0x03, 0x48, 0x8b, 0x43, 0x04,
+					0xf4 };
+	static const uint8_t st64[] = { 0x48, 0x89, 0x03, 0x48, 0x89, 0x43, 0x04,
+					0xf4 };
+	const uint8_t *code[] = { st32, ld64, st64 };
+	const size_t len[] = { sizeof(st32), sizeof(ld64), sizeof(st64) };
+	const uint64_t off[] = { 2, 3, 3 };
+	const uint64_t left[] = { 0x55667788, 0, 0x1122334455667788ull };
+	struct seg_reg cs0 = h.s->seg[SEG_CS], ss0 = h.s->seg[SEG_SS];
+
+	for (unsigned i = 0; i < 3; i++) {
+		h.s->seg[SEG_CS] = cs0;
+		h.s->seg[SEG_SS] = ss0;
+		h.s->cr0 |= CR0_AM;
+		su_cpl3(&h);
+		h.s->rflags |= RFLAGS_AC;
+		G(RBX) = H_DATA + 0x100;
+		G(RAX) = 0x1122334455667788ull;
+		h_write64(&h, H_DATA + 0x100, 0);
+		expect_fault(code[i], len[i], 5, X86_AC, off[i], true);
+		/* The faulting store wrote nothing. */
+		ck_assert_uint_eq(h_read64(&h, H_DATA + 0x100), left[i]);
+	}
+}
+END_TEST
+
+/* The canonical check is the htlb's tag compare: after a hit on H_DATA,
+ * the same address with bit 47 flipped (non-canonical, same htlb index)
+ * is #GP(0) through DS and #SS(0) through SS (RBP base). */
+START_TEST(non_canonical_after_a_hit)
+{
+	static const uint8_t ld_ds[] = { 0x48, 0x8b, 0x03, 0x48, 0x8b, 0x03, 0xf4 };
+	static const uint8_t ld_ss[] = { 0x48, 0x8b, 0x45, 0x00, 0x48, 0x8b, 0x45,
+					 0x00, 0xf4 };
+	static const uint8_t st_ds[] = { 0x48, 0x89, 0x03, 0x48, 0x89, 0x03, 0xf4 };
+
+	h_write64(&h, H_DATA, 0x42);
+	G(RBX) = H_DATA;
+	ck_assert_int_eq(su_run(&h, ld_ds, 3, 1), ENGINE_EXIT_INSN_LIMIT);
+	ck_assert_uint_eq(G(RAX), 0x42);
+	G(RBX) = H_DATA | 1ull << 47;
+	expect_fault(ld_ds + 3, 4, 5, X86_GP, 0, true);
+	G(RBX) = H_DATA;
+	ck_assert_int_eq(su_run(&h, st_ds, 3, 1), ENGINE_EXIT_INSN_LIMIT);
+	G(RBX) = H_DATA | 1ull << 47;
+	expect_fault(st_ds + 3, 4, 5, X86_GP, 0, true);
+	G(RBP) = H_DATA;
+	ck_assert_int_eq(su_run(&h, ld_ss, 4, 1), ENGINE_EXIT_INSN_LIMIT);
+	G(RBP) = H_DATA | 1ull << 47;
+	expect_fault(ld_ss + 4, 5, 5, X86_SS, 0, true);
+}
+END_TEST
+
+/* FS adds its base in 64-bit mode (and the sum is checked), DS and SS
+ * bases are ignored. */
+START_TEST(segment_bases_in_64bit_mode)
+{
+	static const uint8_t code[] = {
+		0x64, 0x48, 0x8b, 0x03,         /* mov rax,fs:[rbx] */
+		0x64, 0x48, 0x8b, 0x0b,         /* mov rcx,fs:[rbx] */
+		0x48, 0x8b, 0x13,               /* mov rdx,[rbx] */
+		0x48, 0x8b, 0x33,               /* mov rsi,[rbx] */
+		0xf4,
+	};
+
+	h_write64(&h, H_DATA + 0x10, 0xf5);
+	h_write64(&h, H_DATA + 0x3010, 0xd5);
+	h.s->seg[SEG_DS].base = 0x3000;     /* ignored in 64-bit mode */
+	G(RBX) = H_DATA + 0x10;
+	h.s->seg[SEG_FS].base = 0x3000;
+	ck_assert_int_eq(su_run(&h, code, sizeof(code), 5), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(G(RAX), 0xd5);
+	ck_assert_uint_eq(G(RCX), 0xd5);
+	ck_assert_uint_eq(G(RDX), 0xf5);
+	ck_assert_uint_eq(G(RSI), 0xf5);
+	/* A base that makes the address non-canonical: #GP(0). */
+	h.s->seg[SEG_FS].base = (1ull << 47) - 0x10;
+	G(RBX) = 0x10 + H_DATA;
+	expect_fault(code, 4, 5, X86_GP, 0, true);
+}
+END_TEST
+
+/* Accesses that cross a page go the slow way, twice in a row, both
+ * halves read and written. */
+START_TEST(page_crossing)
+{
+	static const uint8_t code[] = {
+		0x48, 0x89, 0x03,               /* mov [rbx],rax */
+		0x48, 0x8b, 0x0b,               /* mov rcx,[rbx] */
+		0x48, 0x89, 0x43, 0x08,         /* mov [rbx+8],rax: next page */
+		0x48, 0x89, 0x03,               /* mov [rbx],rax */
+		0x48, 0x8b, 0x13,               /* mov rdx,[rbx] */
+		0xf4,
+	};
+
+	G(RBX) = H_DATA + 0xffc;
+	G(RAX) = 0x1122334455667788ull;
+	ck_assert_int_eq(su_run(&h, code, sizeof(code), 6), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(G(RCX), G(RAX));
+	ck_assert_uint_eq(G(RDX), G(RAX));
+	ck_assert_uint_eq(h_read64(&h, H_DATA + 0xff8), 0x5566778800000000ull);
+	ck_assert_uint_eq(h_read64(&h, H_DATA + 0x1000), 0x5566778811223344ull);
+	ck_assert_uint_eq(h_read64(&h, H_DATA + 0x1004), G(RAX));
+}
+END_TEST
+
+/* Self-modifying code through the fast path: each pass stores CL into
+ * the immediate of "mov eax, imm32"; the first store fills the htlb, the
+ * second hits it and must still reach the decode cache (EAX = 2, not 3). */
+START_TEST(code_write_through_a_hit)
+{
+	static const uint8_t code[] = {
+		0xb9, 0x03, 0x00, 0x00, 0x00,   /* 0: mov ecx,3 */
+		0xb8, 0x01, 0x00, 0x00, 0x00,   /* 5: mov eax,1 */
+		0x88, 0x0d, 0xf6, 0xff, 0xff, 0xff, /* 10: mov [rip-10],cl -> 6 */
+		0xff, 0xc9,                     /* 16: dec ecx */
+		0x75, 0xf1,                     /* 18: jnz 5 */
+		0xf4,
+	};
+
+	ck_assert_int_eq(su_run(&h, code, sizeof(code), 20), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(G(RAX), 2);
+	ck_assert_uint_eq(h_read64(&h, H_CODE + 6) & 0xff, 1);
+}
+END_TEST
+
+/* Writes to a paging-structure page through the fast path are counted
+ * (guest_mem pt_writes: the VMX side's page watchers rely on it). */
+START_TEST(page_table_writes_through_a_hit)
+{
+	static const uint8_t code[] = {
+		0x48, 0x89, 0x03, 0x48, 0x89, 0x03, 0x48, 0x89, 0x03, 0xf4,
+	};
+	uint64_t before;
+
+	G(RBX) = 0x1000 + 100 * 8;   /* an unused PML4 entry */
+	G(RAX) = 0;
+	ck_assert_int_eq(su_run(&h, code, 3, 1), ENGINE_EXIT_INSN_LIMIT);
+	gmem_mark_pt_page(&h.mem, 0x1000);
+	before = h.mem.pt_writes;
+	ck_assert_int_eq(su_run(&h, code, sizeof(code), 5), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(h.mem.pt_writes - before, 3);
+}
+END_TEST
+
+/* PUSH, POP, CALL and RET in 64-bit mode through the htlb, twice each
+ * (fill, then hit). */
+START_TEST(stack_fast_path)
+{
+	static const uint8_t code[] = {
+		0x50,                           /* 0: push rax */
+		0x53,                           /* 1: push rbx */
+		0x59,                           /* 2: pop rcx */
+		0x5a,                           /* 3: pop rdx */
+	};
+	static const uint8_t rets[] = {
+		0xe8, 0x06, 0x00, 0x00, 0x00,   /* 0: call 11 */
+		0xe8, 0x01, 0x00, 0x00, 0x00,   /* 5: call 11 */
+		0xf4,                           /* 10: hlt */
+		0x48, 0xff, 0xc6,               /* 11: inc rsi */
+		0xc3,                           /* 14: ret */
+	};
+	uint64_t sp = h.s->gpr[GPR_RSP];
+
+	G(RAX) = 0xaaaa;
+	G(RBX) = 0xbbbb;
+	ck_assert_int_eq(su_run(&h, code, sizeof(code), 4), ENGINE_EXIT_INSN_LIMIT);
+	ck_assert_uint_eq(G(RCX), 0xbbbb);
+	ck_assert_uint_eq(G(RDX), 0xaaaa);
+	ck_assert_uint_eq(G(RSP), sp);
+	ck_assert_uint_eq(h_read64(&h, sp - 8), 0xaaaa);
+	ck_assert_uint_eq(h_read64(&h, sp - 16), 0xbbbb);
+	G(RSI) = 0;
+	ck_assert_int_eq(su_run(&h, rets, sizeof(rets), 20), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(G(RSI), 2);
+	ck_assert_uint_eq(G(RSP), sp);
+	ck_assert_uint_eq(h_read64(&h, sp - 8), H_CODE + 10);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("memfast");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, ac_after_an_aligned_access);
+	tcase_add_test(tc, non_canonical_after_a_hit);
+	tcase_add_test(tc, segment_bases_in_64bit_mode);
+	tcase_add_test(tc, page_crossing);
+	tcase_add_test(tc, code_write_through_a_hit);
+	tcase_add_test(tc, page_table_writes_through_a_hit);
+	tcase_add_test(tc, stack_fast_path);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return h_run_suite(suite()) ? EXIT_FAILURE : EXIT_SUCCESS;
+}
