@@ -27,8 +27,12 @@ asm(".text\n.balign 16\n"
     "t_invlpg_read: invlpg (%rsi)\n movq (%rsi), %rax\n vmcall\n ud2\n"
     "t_cr3_read: movq %cr3, %rbx\n movq %rbx, %cr3\n"
     " movq (%rsi), %rax\n vmcall\n ud2\n"
-    "t_store: movq %rdx, (%rdi)\n vmcall\n ud2\n");
-extern void t_store(void);
+    "t_store: movq %rdx, (%rdi)\n vmcall\n ud2\n"
+    "t_cr3_swap_read: movq %cr3, %rbx\n movq %rdi, %cr3\n"
+    " movq (%rsi), %rax\n movq %rbx, %cr3\n vmcall\n ud2\n");
+/* t_store: [RDI] = RDX; t_cr3_swap_read: read [RSI] under CR3 = RDI,
+ * then back to the CR3 it had. */
+extern void t_store(void), t_cr3_swap_read(void);
 
 #define VAL_A 0xaaaaull
 #define VAL_B 0xbbbbull
@@ -217,6 +221,91 @@ static void test_vpid_disabled_ept(void)
 	expect_fresh(t_read, VAL_B, "guest cr3 maps x elsewhere");
 	vmcs_write(GUEST_CR3, root);
 	expect_fresh(t_read, VAL_A, "guest cr3 back");
+	restore();
+}
+
+/*
+ * L2's combined mappings with VPIDs off across an exit and the next entry:
+ * the entry drops them (29.4.3.3) and vmxbox caches no guest-physical
+ * mapping apart, so L2 sees what its paging structures, the EPT entries
+ * and the EPTP say now (vmxbox keeps an L2 translation across the exit
+ * and entry only when a walk would make it again exactly).  Hardware may
+ * keep guest-physical mappings across entries (only INVEPT drops them):
+ * the EPT steps are vmxbox's exact model.
+ */
+static void test_vpid_disabled_ept_keep(void)
+{
+	uint64_t *epte;
+
+	test_section("vpid off: l2's combined mappings across an exit and entry");
+	ept_init(&ept, false);
+	ept_identity_map(&ept, 1ULL << 32, EPT_RWX);
+	ept_map_4k(&ept, (uint64_t)x, (uint64_t)x, EPT_RWX);
+	invept(INVEPT_ALL_CONTEXT, 0);
+	setup(0, true, ept.eptp);
+	expect_fresh(t_read, VAL_A, "ept guest reads x");
+	expect_fresh(t_read, VAL_A, "and again after an exit and entry");
+	set_pte(x, (uint64_t)b, 0);
+	expect_fresh(t_read, VAL_B, "l1 changed l2's pte, no invalidation");
+	set_pte(x, (uint64_t)x, 0);
+	expect_fresh(t_read, VAL_A, "pte back");
+	ept_map_4k(&ept, (uint64_t)x, (uint64_t)b, EPT_RWX);
+	expect_fresh(t_read, VAL_B, "l1 changed the ept entry, no invept");
+	ept_map_4k(&ept, (uint64_t)x, (uint64_t)x, EPT_RWX);
+	expect_fresh(t_read, VAL_A, "ept entry back");
+
+	/* The same EP4TA with EPT A/D flags on: a walk now sets them. */
+	epte = ept_entry(&ept, (uint64_t)x);
+	*epte &= ~(EPT_ACCESSED | EPT_DIRTY);
+	expect_fresh(t_read, VAL_A, "x read, ept a/d flags off");
+	expect_eq(*epte & EPT_ACCESSED, 0, "no accessed flag with a/d off");
+	vmcs_write(EPT_POINTER, ept.eptp | EPTP_AD);
+	expect_fresh(t_read, VAL_A, "x read, ept a/d flags on");
+	expect_eq(*epte & EPT_ACCESSED, EPT_ACCESSED,
+		  "that walk set the accessed flag");
+	restore();
+}
+
+/* A global translation L2 made under another CR3 (its own MOV to CR3
+ * keeps it, 4.10.4.1) is no walk's result under the CR3 it runs with at
+ * the next entry: that entry drops it (29.4.3.3). */
+static void test_vpid_disabled_ept_global(void)
+{
+	uint64_t clone;
+
+	test_section("vpid off: l2's global translation of another cr3");
+	set_pte(x, (uint64_t)x, PTE_G);
+	clone = clone_root_mapping((uint64_t)x, (uint64_t)b);
+	set_pte(x, (uint64_t)x, 0);
+	invlpg((uint64_t)x);
+	ept_init(&ept, false);
+	ept_identity_map(&ept, 1ULL << 32, EPT_RWX);
+	invept(INVEPT_ALL_CONTEXT, 0);
+	setup(0, true, ept.eptp);
+	vmcs_write(GUEST_CR4, vmcs_read(GUEST_CR4) | CR4_PGE);
+	vm.regs.rdi = clone;
+	expect_fresh(t_cr3_swap_read, VAL_B, "l2 reads global x under its other cr3");
+	expect_fresh(t_read, VAL_A, "l2 reads x under the cr3 it entered with");
+	restore();
+}
+
+/* What the APIC-access page is counts too (SDM 30.4): L1 moves it onto x
+ * between two runs; L2's next read of x is an APIC access, not a read
+ * through the translation of the run before. */
+static void test_vpid_disabled_apic_access(void)
+{
+	test_section("vpid off: l2's translations and the apic-access page");
+	ept_init(&ept, false);
+	ept_identity_map(&ept, 1ULL << 32, EPT_RWX);
+	invept(INVEPT_ALL_CONTEXT, 0);
+	setup(0, true, ept.eptp);
+	vmx_set_ctl(SECONDARY_VM_EXEC_CONTROL, SEC_VIRT_APIC_ACCESSES, 0);
+	vmcs_write(APIC_ACCESS_ADDR, (uint64_t)y);
+	expect_fresh(t_read, VAL_A, "l2 reads x, the apic-access page elsewhere");
+	vmcs_write(APIC_ACCESS_ADDR, (uint64_t)x);
+	vmcs_write(GUEST_RIP, (uint64_t)t_read);
+	vm_run_expect(&vm, EXIT_REASON_APIC_ACCESS,
+		      "l2 reads x, now the apic-access page");
 	restore();
 }
 
@@ -545,6 +634,9 @@ int main(void)
 	} else {
 		if (!ept_only) {
 			test_vpid_disabled_ept();
+			test_vpid_disabled_ept_keep();
+			test_vpid_disabled_ept_global();
+			test_vpid_disabled_apic_access();
 			test_invvpid();
 			test_globals();
 			test_pcid();

@@ -214,6 +214,13 @@ struct tlb_context {
 	bool ept;          /* combined mappings, tagged with ep4ta */
 	uint64_t ep4ta;    /* EPTP bits 51:12 (when ept) */
 	bool nonroot;      /* VMX non-root operation (L2) */
+	/* Non-root: everything translate_gpa's result depends on besides
+	 * memory (controls, EPTP, APIC-access address).  With "enable VPID"
+	 * = 0 an L2 translation survives a VM exit and the next entry only
+	 * under equal words (tlb.c); none survives without xlate_keep (a
+	 * dependency the words do not cover). */
+	uint64_t xlate_key[4];
+	bool xlate_keep;
 };
 
 enum tlb_inval_scope {

@@ -32,10 +32,13 @@ int gmem_init(struct guest_mem *gm, uint64_t size)
 	uint64_t pages = span >> GUEST_PAGE_SHIFT;
 	gm->code_pages = calloc((pages + 63) / 64, sizeof(uint64_t));
 	gm->pt_pages = calloc((pages + 63) / 64, sizeof(uint64_t));
+	gm->ept_pages = calloc((pages + 63) / 64, sizeof(uint64_t));
 	gm->watch_pages = calloc((pages + 63) / 64, sizeof(uint64_t));
-	if (!gm->code_pages || !gm->pt_pages || !gm->watch_pages) {
+	if (!gm->code_pages || !gm->pt_pages || !gm->ept_pages ||
+	    !gm->watch_pages) {
 		free(gm->code_pages);
 		free(gm->pt_pages);
+		free(gm->ept_pages);
 		free(gm->watch_pages);
 		guarded_free(p, span);
 		return -ENOMEM;
@@ -65,6 +68,7 @@ void gmem_destroy(struct guest_mem *gm)
 		guarded_free(gm->host, gm->span);
 	free(gm->code_pages);
 	free(gm->pt_pages);
+	free(gm->ept_pages);
 	free(gm->watch_pages);
 	memset(gm, 0, sizeof(*gm));
 }
@@ -97,6 +101,8 @@ void gmem_note_write_slow(struct guest_mem *gm, uint64_t gpa, uint64_t len)
 	last = (gpa + len - 1) >> GUEST_PAGE_SHIFT;
 	if (gm->pt_pages && any_page(gm->pt_pages, first, last))
 		gm->pt_writes++;
+	if (gm->ept_pages && any_page(gm->ept_pages, first, last))
+		gm->ept_writes++;
 	if (gm->code_pages && !any_page(gm->code_pages, first, last))
 		return;
 	for (unsigned i = 0; i < gm->n_code_listeners; i++)
@@ -143,6 +149,17 @@ bool gmem_mark_pt_page(struct guest_mem *gm, uint64_t gpa)
 	if (!gm->pt_pages || !gmem_range_ok(gm, gpa, 1))
 		return false;
 	gm->pt_pages[pfn >> 6] |= 1ull << (pfn & 63);
+	gm->watch_pages[pfn >> 6] |= 1ull << (pfn & 63);
+	return true;
+}
+
+bool gmem_mark_ept_page(struct guest_mem *gm, uint64_t gpa)
+{
+	uint64_t pfn = gpa >> GUEST_PAGE_SHIFT;
+
+	if (!gm->ept_pages || !gmem_range_ok(gm, gpa, 1))
+		return false;
+	gm->ept_pages[pfn >> 6] |= 1ull << (pfn & 63);
 	gm->watch_pages[pfn >> 6] |= 1ull << (pfn & 63);
 	return true;
 }

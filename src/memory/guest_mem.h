@@ -58,10 +58,12 @@ struct guest_mem {
 	uint64_t span;      /* end of RAM: low, or 4 GiB + size - low */
 	uint64_t *code_pages; /* 1 bit per page: decoded code cached there */
 	uint64_t *pt_pages;   /* 1 bit per page: a page walk read it */
-	uint64_t *watch_pages; /* code_pages | pt_pages: the writes' filter */
-	/* Writes to pt_pages pages so far (a write of more than one page
-	 * counts when any of its pages is one). */
-	uint64_t pt_writes;
+	uint64_t *ept_pages;  /* 1 bit per page: an EPT walk read it */
+	uint64_t *watch_pages; /* code | pt | ept pages: the writes' filter */
+	/* Writes to pt_pages (ept_pages) pages so far (a write of more than
+	 * one page counts when any of its pages is one).  Apart: an L1 that
+	 * edits its EPT does not touch its own translations. */
+	uint64_t pt_writes, ept_writes;
 	/* Every decode cache over this memory (one per vCPU): a write to a
 	 * code page must reach all of them, not only the writer's. */
 	struct gmem_code_listener code_listeners[GMEM_MAX_CODE_LISTENERS];
@@ -152,6 +154,8 @@ void gmem_mark_code_page(struct guest_mem *gm, uint64_t gpa);
  * count in pt_writes from now on.  False (nothing marked) when gpa is
  * not RAM: such a page can change without a write being seen. */
 bool gmem_mark_pt_page(struct guest_mem *gm, uint64_t gpa);
+/* The same for an EPT paging-structure page: writes count in ept_writes. */
+bool gmem_mark_ept_page(struct guest_mem *gm, uint64_t gpa);
 
 /* Bounds-checked copies.  Return false (and copy nothing) if out of range. */
 bool gmem_read(const struct guest_mem *gm, uint64_t gpa, void *buf, uint64_t len);

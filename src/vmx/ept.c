@@ -67,6 +67,17 @@ bool vmx_peek_l2_gpa(struct vmx_vcpu *v, const struct guest_mem *mem,
 	       ept_observe(v, mem, gpa, out);
 }
 
+/* The engine keeps L2's translations across VM exits and entries only
+ * while no page a walk read is written (guest_mem pt_writes and, for the
+ * EPT paging-structure pages, ept_writes; tlb.c). */
+static void mark_ept_pages(struct guest_mem *mem,
+			   const struct ept_walk_result *r)
+{
+	for (unsigned i = 0; i < r->n_entries; i++)
+		if (!gmem_page_bit(mem->ept_pages, r->entry_gpa[i]))
+			gmem_mark_ept_page(mem, r->entry_gpa[i]);
+}
+
 static enum icpt_result ept_translate(struct vmx_vcpu *v,
 				      struct x86_intercept_ctx *ctx,
 				      uint64_t gpa, unsigned access,
@@ -96,6 +107,7 @@ static enum icpt_result ept_translate(struct vmx_vcpu *v,
 			if (ad != ICPT_CONTINUE)
 				return ad;
 		}
+		mark_ept_pages(ctx->mem, &r);
 		*out = r.hpa;
 		return ICPT_CONTINUE;
 	case EPT_MISCONFIG:

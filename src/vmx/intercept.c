@@ -116,6 +116,30 @@ static enum icpt_result translate_gpa(void *opaque,
 				 out);
 }
 
+/*
+ * What vmx_translate_gpa() reads besides memory: the controls (EPT, MBEC,
+ * APIC-access virtualization, PML), all of EPTP (EP4TA, A/D enable) and
+ * the APIC-access address; the capabilities are fixed.  Sub-page write
+ * permissions and the tertiary paging controls would read more (tables,
+ * HLAT): no keep then.
+ */
+static void xlate_key(const struct vmx_vcpu *v, uint32_t proc,
+		      uint32_t proc2, struct tlb_context *out)
+{
+	uint64_t proc3 = (proc & CPU_ACTIVATE_TERTIARY) ?
+		vmcs_read(v, VMCS_TERTIARY_VM_EXEC_CONTROL) : 0;
+
+	out->xlate_key[0] = proc2;
+	out->xlate_key[1] = proc3;
+	if (proc2 & CPU2_ENABLE_EPT)
+		out->xlate_key[2] = vmcs_read(v, VMCS_EPT_POINTER);
+	if (proc2 & CPU2_VIRT_APIC_ACCESSES)
+		out->xlate_key[3] = vmcs_read(v, VMCS_APIC_ACCESS_ADDR);
+	out->xlate_keep = !(proc2 & CPU2_SUBPAGE_WRITE_PERM) &&
+			  !(proc3 & (CPU3_ENABLE_HLAT | CPU3_EPT_PAGING_WRITE |
+				     CPU3_GUEST_PAGING_VERIFY));
+}
+
 /* The tag of the current translations (SDM 29.4.1): VPID 0000H in root
  * operation and with "enable VPID" = 0; the EP4TA with "enable EPT". */
 static void tlb_context(void *opaque, struct tlb_context *out)
@@ -136,6 +160,7 @@ static void tlb_context(void *opaque, struct tlb_context *out)
 		out->ept = true;
 		out->ep4ta = vmcs_read(v, VMCS_EPT_POINTER) & EPTP_EP4TA_MASK;
 	}
+	xlate_key(v, proc, proc2, out);
 }
 
 static bool probe_gpa(void *opaque, struct x86_intercept_ctx *ctx,

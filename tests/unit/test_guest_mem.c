@@ -147,6 +147,31 @@ START_TEST(pt_page_writes_counted)
 }
 END_TEST
 
+/* EPT walks' pages count apart, in ept_writes: a write to one leaves
+ * pt_writes (the translations of L1's own walks) alone. */
+START_TEST(ept_page_writes_counted)
+{
+	struct guest_mem gm;
+	uint64_t n, e;
+
+	ck_assert_int_eq(gmem_init(&gm, 4 << 20), 0);
+	ck_assert(gmem_mark_ept_page(&gm, 0x7ff8));
+	ck_assert(!gmem_mark_ept_page(&gm, 4 << 20));         /* no RAM */
+	ck_assert(gmem_mark_pt_page(&gm, 0x5000));
+	n = gm.pt_writes;
+	e = gm.ept_writes;
+	ck_assert(gmem_write_u64(&gm, 0x6000, 1));
+	ck_assert_uint_eq(gm.ept_writes, e);
+	ck_assert(gmem_write_u64(&gm, 0x7000, 1));
+	ck_assert_uint_eq(gm.ept_writes, e + 1);
+	ck_assert_uint_eq(gm.pt_writes, n);
+	ck_assert(gmem_write_u64(&gm, 0x5000, 1));
+	ck_assert_uint_eq(gm.ept_writes, e + 1);
+	ck_assert_uint_eq(gm.pt_writes, n + 1);
+	gmem_destroy(&gm);
+}
+END_TEST
+
 START_TEST(sizes_parse)
 {
 	uint64_t v;
@@ -179,6 +204,7 @@ int main(void)
 	tcase_add_test(tc, code_page_writes_notify);
 	tcase_add_test(tc, code_listeners_bounded);
 	tcase_add_test(tc, pt_page_writes_counted);
+	tcase_add_test(tc, ept_page_writes_counted);
 	tcase_add_test(tc, sizes_parse);
 	tcase_add_test(tc, pc_hole_split);
 	suite_add_tcase(s, tc);

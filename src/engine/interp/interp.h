@@ -133,8 +133,9 @@ struct tlb_entry {
 	bool reported;        /* --vmx-check reported it stale already */
 	uint32_t epoch;       /* tlb.epoch when it was filled */
 	uint64_t gppn;        /* guest-physical page before EPT (--vmx-check) */
-	/* Root operation: tlb.root_ctxid and guest_mem's pt_writes when it
-	 * was filled (TLB_PTW_NEVER: its walk read a page that is no RAM). */
+	/* tlb.root_ctxid (non-root: nonroot_ctxid) and guest_mem's pt_writes
+	 * when it was filled (TLB_PTW_NEVER: never kept across a VM entry
+	 * or exit with VPIDs off, e.g. its walk read a page that is no RAM). */
 	uint64_t ctxid;
 	uint64_t ptw;
 };
@@ -159,6 +160,7 @@ struct tlb_walk_ctx {
 	uint64_t cr0, cr3, cr4, efer;
 	uint64_t pdpte[4];    /* PAE without long mode: the PDPTE registers */
 	bool pdpte_valid;
+	uint64_t xlate[4];    /* non-root: struct tlb_context xlate_key */
 };
 
 /* Replacement: an empty way, else round-robin per set (deterministic:
@@ -189,6 +191,12 @@ struct tlb {
 	 * every root-operation translation is stamped with them (set when
 	 * a VM exit judged them all, tlb_transition). */
 	uint64_t exact_ctxid, exact_ptw;
+	/* Non-root: the tag's xlate_key/xlate_keep (tlb_load_ctx), and the
+	 * walk context of the last L2 fill and its number, as for root. */
+	uint64_t xlate_key[4];
+	bool xlate_keep;
+	struct tlb_walk_ctx nonroot_wctx;
+	uint64_t nonroot_ctxid;
 };
 
 /*

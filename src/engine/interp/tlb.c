@@ -43,6 +43,8 @@ void tlb_load_ctx(struct interp *ip)
 	ip->tlb.ctx = c.ept ? TLB_CTX_COMBINED | (c.ep4ta & TLB_CTX_EP4TA) : 0;
 	if (c.nonroot)
 		ip->tlb.ctx |= TLB_CTX_NONROOT;
+	memcpy(ip->tlb.xlate_key, c.xlate_key, sizeof(c.xlate_key));
+	ip->tlb.xlate_keep = c.xlate_keep;
 	ip->tlb.ctx_valid = true;
 }
 
@@ -191,8 +193,10 @@ static void drop(struct interp *ip, const struct sel *s)
 	}
 }
 
-/* The walk context of the current state (struct tlb_walk_ctx). */
-static void walk_ctx_get(const struct interp *ip, struct tlb_walk_ctx *w)
+/* The walk context of the current state (struct tlb_walk_ctx); for a
+ * non-root one with the tag's xlate_key (tlb_load_ctx first). */
+static void walk_ctx_get(const struct interp *ip, bool nonroot,
+			 struct tlb_walk_ctx *w)
 {
 	const struct cpu_state *s = &ip->s;
 	bool pae_regs = (s->cr4 & CR4_PAE) && !cpu_long_mode(s);
@@ -204,6 +208,8 @@ static void walk_ctx_get(const struct interp *ip, struct tlb_walk_ctx *w)
 		memcpy(w->pdpte, s->pdpte, sizeof(w->pdpte));
 		w->pdpte_valid = true;
 	}
+	if (nonroot)
+		memcpy(w->xlate, ip->tlb.xlate_key, sizeof(w->xlate));
 }
 
 static bool walk_ctx_equal(const struct tlb_walk_ctx *a,
@@ -211,35 +217,59 @@ static bool walk_ctx_equal(const struct tlb_walk_ctx *a,
 {
 	return a->cr0 == b->cr0 && a->cr3 == b->cr3 && a->cr4 == b->cr4 &&
 	       a->efer == b->efer && a->pdpte_valid == b->pdpte_valid &&
-	       !memcmp(a->pdpte, b->pdpte, sizeof(a->pdpte));
+	       !memcmp(a->pdpte, b->pdpte, sizeof(a->pdpte)) &&
+	       !memcmp(a->xlate, b->xlate, sizeof(a->xlate));
+}
+
+/* The writes to pages a walk of this kind reads: the paging structures'
+ * and, for L2's (EPT), the EPT's.  Both only grow, so an equal sum means
+ * neither moved. */
+static uint64_t walk_writes(const struct interp *ip, bool nonroot)
+{
+	const struct guest_mem *m = ip->cfg.mem;
+
+	return nonroot ? m->pt_writes + m->ept_writes : m->pt_writes;
+}
+
+/* The number of the walk context of now: a new one for each change (the
+ * root's and the non-root's apart). */
+static uint64_t walk_ctx_number(struct interp *ip, bool nonroot)
+{
+	struct tlb *t = &ip->tlb;
+	struct tlb_walk_ctx now;
+	struct tlb_walk_ctx *last = nonroot ? &t->nonroot_wctx : &t->root_wctx;
+	uint64_t *id = nonroot ? &t->nonroot_ctxid : &t->root_ctxid;
+
+	walk_ctx_get(ip, nonroot, &now);
+	if (!walk_ctx_equal(&now, last)) {
+		*last = now;
+		++*id;
+	}
+	return *id;
 }
 
 void tlb_stamp(struct interp *ip, struct tlb_entry *e, bool ram_walk,
 	       const struct tlb_entry *merged)
 {
-	struct tlb_walk_ctx now;
 	unsigned idx = (unsigned)(e->vpn_tag >> 12) & (TLB_SETS - 1);
+	bool nonroot = ip->tlb.ctx & TLB_CTX_NONROOT;
 
-	/* L2's translations are never kept: an entry or exit with VPIDs
-	 * off drops them all (29.4.3.3); these sets hold them. */
 	e->ctxid = 0;
 	e->ptw = TLB_PTW_NEVER;
-	if (ip->tlb.ctx & TLB_CTX_NONROOT) {
+	if (nonroot) {
+		/* L2's: the next entry with VPIDs off judges these sets
+		 * (judge_nonroot); a walk outside RAM or a dependency the
+		 * tag's key does not cover: never kept. */
 		ip->tlb.nonroot_used[idx / 64] |= 1ull << (idx % 64);
-		return;
-	}
-	if (!ram_walk) {
+		if (!ram_walk || !ip->tlb.xlate_keep)
+			return;
+	} else if (!ram_walk) {
 		/* The next exit then judges every way and drops it. */
 		ip->cfg.mem->pt_writes++;
 		return;
 	}
-	walk_ctx_get(ip, &now);
-	if (!walk_ctx_equal(&now, &ip->tlb.root_wctx)) {
-		ip->tlb.root_wctx = now;
-		ip->tlb.root_ctxid++;
-	}
-	e->ctxid = ip->tlb.root_ctxid;
-	e->ptw = ip->cfg.mem->pt_writes;
+	e->ctxid = walk_ctx_number(ip, nonroot);
+	e->ptw = walk_writes(ip, nonroot);
 	/* Permissions kept from an older walk are exact only if it is. */
 	if (merged && (merged->ptw != e->ptw || merged->ctxid != e->ctxid))
 		e->ptw = TLB_PTW_NEVER;
@@ -282,32 +312,75 @@ static void drop_vpid0(struct interp *ip, uint64_t *map, bool same_ctx,
  * any walk read was written since (guest_mem pt_writes unchanged), so
  * the walk would read the same entries, find their accessed flags (and
  * the leaf's dirty flag, if it allows writes) set and write nothing;
- * keeping it cannot be observed.  L2's go (stamped TLB_PTW_NEVER).
+ * keeping it cannot be observed.  L2's stay: L1 cannot use them (tagged
+ * TLB_CTX_NONROOT) and the next entry with VPIDs off judges them.
  */
 static bool exact_now(struct interp *ip, const struct tlb_entry *e,
 		      bool same_ctx)
 {
+	if (e->ctx & TLB_CTX_NONROOT)
+		return true;
 	return same_ctx && e->ctxid == ip->tlb.root_ctxid &&
 	       e->ptw == ip->cfg.mem->pt_writes;
 }
 
-static bool root_side(struct interp *ip, const struct tlb_entry *e,
-		      bool same_ctx)
+/*
+ * A VM entry with "enable VPID" = 0 (SDM 29.4.3.3), the other half: an
+ * L2 translation of VPID 0000H (only L2 runs with that tag in non-root
+ * operation, and only after such an entry) is kept when a walk now would
+ * make it again exactly, as exact_now() judges L1's: it was made under
+ * the walk context of now - guest CR0/CR3/CR4/EFER/PDPTEs as loaded and
+ * the VMX layer's xlate_key (EPTP, controls, APIC-access address) - and
+ * no page a walk read, the guest's paging structures or EPT's, was
+ * written since.  The others go.
+ */
+static void judge_nonroot(struct interp *ip)
 {
-	return !(e->ctx & TLB_CTX_NONROOT);
+	struct tlb *t = &ip->tlb;
+	struct tlb_walk_ctx now;
+	uint64_t writes = walk_writes(ip, true);
+	bool same;
+
+	tlb_load_ctx(ip);       /* the tag and key of the state entered */
+	walk_ctx_get(ip, true, &now);
+	same = t->xlate_keep && walk_ctx_equal(&now, &t->nonroot_wctx);
+	for (unsigned word = 0; word < TLB_SETS / 64; word++) {
+		uint64_t bits = t->nonroot_used[word];
+
+		while (bits) {
+			unsigned i = word * 64 + (unsigned)__builtin_ctzll(bits);
+			uint64_t bit = 1ull << (i % 64);
+			bool left = false, l2_left = false;
+
+			bits &= bits - 1;
+			for (unsigned w = 0; w < TLB_WAYS; w++) {
+				struct tlb_entry *e = &t->e[i][w];
+				bool l2 = e->vpn_tag && e->vpid == 0 &&
+					  (e->ctx & TLB_CTX_NONROOT);
+
+				if (l2 && !(same && e->ctxid == t->nonroot_ctxid &&
+					    e->ptw == writes))
+					e->vpn_tag = 0;
+				l2_left |= l2 && e->vpn_tag;
+				left |= e->vpn_tag != 0;
+			}
+			if (!l2_left)
+				t->nonroot_used[word] &= ~bit;
+			if (!left)
+				t->used[word] &= ~bit;
+		}
+	}
 }
 
 /*
- * VM entries and exits with VPIDs off.  At an entry nothing goes: the
- * root-operation translations are apart from L2's while L2 runs
- * (TLB_CTX_NONROOT: both are VPID 0000H), there are no VPID-0 ones of L2
- * (the exit before dropped them; set_state and INIT flush everything),
- * and the exit judges them.  At an exit, when nothing changed since the
- * last exit kept the root ones (same walk context number, no write to a
- * walked page) they all are still exact and only L2's sets are visited;
- * else every VPID-0 way is judged.  (A root one stamped TLB_PTW_NEVER
- * since comes with a new number: a write, a new context or the bump of a
- * walk outside RAM.)
+ * VM entries and exits with VPIDs off.  The root-operation translations
+ * are apart from L2's while L2 runs and L2's from L1's while L1 runs
+ * (TLB_CTX_NONROOT: both are VPID 0000H).  An entry judges L2's
+ * (judge_nonroot), an exit L1's: when nothing changed since the last
+ * exit kept them (same walk context number, no write to a walked page)
+ * they all are still exact and nothing is visited; else every VPID-0
+ * way is judged.  (A root one stamped TLB_PTW_NEVER since comes with a
+ * new number: a write, a new context or the bump of a walk outside RAM.)
  */
 static void tlb_transition(struct interp *ip, bool to_root)
 {
@@ -318,18 +391,17 @@ static void tlb_transition(struct interp *ip, bool to_root)
 
 	ip->fetch_valid = false;
 	htlb_flush(ip);
-	if (!to_root)
-		return;
-	walk_ctx_get(ip, &now);
-	same_ctx = walk_ctx_equal(&now, &t->root_wctx);
-	if (same_ctx && t->root_ctxid == t->exact_ctxid &&
-	    ip->cfg.mem->pt_writes == t->exact_ptw) {
-		drop_vpid0(ip, t->nonroot_used, same_ctx, root_side);
+	if (!to_root) {
+		judge_nonroot(ip);
 		return;
 	}
+	walk_ctx_get(ip, false, &now);
+	same_ctx = walk_ctx_equal(&now, &t->root_wctx);
+	if (same_ctx && t->root_ctxid == t->exact_ctxid &&
+	    ip->cfg.mem->pt_writes == t->exact_ptw)
+		return;
 	memcpy(sets, t->used, sizeof(sets));
 	drop_vpid0(ip, sets, same_ctx, exact_now);
-	memset(t->nonroot_used, 0, sizeof(t->nonroot_used));
 	t->exact_ctxid = t->root_ctxid;
 	t->exact_ptw = ip->cfg.mem->pt_writes;
 }
