@@ -354,7 +354,10 @@ struct x86_intercept_ops {
 					  uint64_t gla, bool gla_valid,
 					  bool in_walk, uint64_t *out);
 	/* The TLB tag of the current state (NULL: VPID 0, no EPT).  Asked
-	 * after every state switch and state_changed(). */
+	 * after every state switch and state_changed().  A hook with
+	 * tlb_context promises that translate_gpa is the identity without
+	 * side effects while nonroot is false: the engine may then skip it
+	 * (interp mmu.c root_identity). */
 	void (*tlb_context)(void *opaque, struct tlb_context *out);
 	/* --vmx-check: translate gpa through the current EPT with no side
 	 * effect (no A/D flag, no exit); false when not mapped (NULL or EPT

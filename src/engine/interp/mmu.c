@@ -64,13 +64,28 @@ static enum icpt_result hook_xlate(struct interp *ip, uint64_t gpa,
 	return r;
 }
 
-uint64_t mmu_gpa_xlate(struct interp *ip, uint64_t gpa, unsigned acc,
-		       uint64_t gla, bool gla_valid, bool in_walk)
+/*
+ * In root operation the VMX layer's translate_gpa is the identity and
+ * has no side effect (intercept.h): a hook that also reports the TLB
+ * context says so through tlb_context's nonroot, which the TLB holds
+ * while ctx_valid (tlb_load_ctx; every VM entry and exit drops it).
+ * Then the page walk's five hook calls (each with the hook's RIP and
+ * flags bookkeeping) are not needed.  Hooks without tlb_context (test
+ * fakes that translate in any mode) are always asked; --vmx-check's
+ * probing walks keep their own path.
+ */
+static inline bool root_identity(const struct interp *ip)
+{
+	return ip->cfg.icpt->tlb_context && ip->tlb.ctx_valid &&
+	       !(ip->tlb.ctx & TLB_CTX_NONROOT) && !ip->tlb.probing;
+}
+
+static __attribute__((noinline)) uint64_t
+gpa_xlate_hook(struct interp *ip, uint64_t gpa, unsigned acc, uint64_t gla,
+	       bool gla_valid, bool in_walk)
 {
 	uint64_t out = gpa;
 
-	if (!ip->cfg.icpt || !ip->cfg.icpt->translate_gpa)
-		return gpa;
 	if (ip->tlb.probing) {
 		/* A --vmx-check walk: no A/D flags, no VM exit. */
 		interp_icpt_init(ip);
@@ -93,12 +108,28 @@ uint64_t mmu_gpa_xlate(struct interp *ip, uint64_t gpa, unsigned acc,
 	}
 }
 
+/* The walk's calls: the common no-hook and root cases inline. */
+static inline __attribute__((always_inline)) uint64_t
+gpa_xlate(struct interp *ip, uint64_t gpa, unsigned acc, uint64_t gla,
+	  bool gla_valid, bool in_walk)
+{
+	if (!ip->cfg.icpt || !ip->cfg.icpt->translate_gpa || root_identity(ip))
+		return gpa;
+	return gpa_xlate_hook(ip, gpa, acc, gla, gla_valid, in_walk);
+}
+
+uint64_t mmu_gpa_xlate(struct interp *ip, uint64_t gpa, unsigned acc,
+		       uint64_t gla, bool gla_valid, bool in_walk)
+{
+	return gpa_xlate(ip, gpa, acc, gla, gla_valid, in_walk);
+}
+
 void mmu_read_pdptes(struct interp *ip, uint64_t cr3, uint64_t pdpte[4])
 {
 	uint64_t pdpt = cr3 & 0xffffffe0ull;
 
 	/* 32-byte aligned: the four entries are in one page. */
-	phys_read(ip, mmu_gpa_xlate(ip, pdpt, EPT_R, 0, false, false), pdpte,
+	phys_read(ip, gpa_xlate(ip, pdpt, EPT_R, 0, false, false), pdpte,
 		  4 * sizeof(pdpte[0]));
 }
 
@@ -183,13 +214,23 @@ static uint64_t maxphy_mask(const struct interp *ip)
 static uint64_t read_entry(struct interp *ip, struct walk *w, uint64_t gpa,
 			   uint64_t lin)
 {
-	uint64_t hpa = mmu_gpa_xlate(ip, gpa, EPT_R, lin, true, true);
+	uint64_t hpa = gpa_xlate(ip, gpa, EPT_R, lin, true, true);
+	struct guest_mem *gm = ip->cfg.mem;
 	uint64_t v = 0;
 
-	phys_read(ip, hpa, &v, w->esize);
-	/* Writes to the page from now on count (tlb_stamp). */
-	if (!gmem_mark_pt_page(ip->cfg.mem, hpa))
-		w->not_ram = true;
+	if (__builtin_expect(gmem_range_ok(gm, hpa, 8) &&
+			     gmem_page_bit(gm->pt_pages, hpa), 1)) {
+		/* RAM, already marked as a paging-structure page. */
+		if (w->esize == 8)
+			memcpy(&v, gm->host + hpa, 8);
+		else
+			memcpy(&v, gm->host + hpa, 4);
+	} else {
+		phys_read(ip, hpa, &v, w->esize);
+		/* Writes to the page from now on count (tlb_stamp). */
+		if (!gmem_mark_pt_page(gm, hpa))
+			w->not_ram = true;
+	}
 	w->entry_gpa[w->n] = gpa;
 	w->entry[w->n] = v;
 	w->n++;
@@ -331,7 +372,7 @@ static void walk_set_ad(struct interp *ip, struct walk *w, uint64_t lin,
 		if (leaf && write)
 			want |= PTE_D;
 		if (want != lo) {
-			uint64_t hpa = mmu_gpa_xlate(ip, w->entry_gpa[i],
+			uint64_t hpa = gpa_xlate(ip, w->entry_gpa[i],
 						     EPT_R | EPT_W, lin, true, true);
 
 			phys_write(ip, hpa, &want, 1);
@@ -415,7 +456,7 @@ static void tlb_check_entry(struct interp *ip, struct tlb_entry *t,
 	bits = (ip->s.cr4 & CR4_PAE) ? walk64(ip, lin, &w) : walk32(ip, lin, &w);
 	if (!bits && !ip->tlb.probe_failed) {
 		st.now_gpa = w.page_gpa | (lin & 0xfff);
-		st.now_hpa = mmu_gpa_xlate(ip, st.now_gpa, EPT_R, lin, true,
+		st.now_hpa = gpa_xlate(ip, st.now_gpa, EPT_R, lin, true,
 					   false);
 		st.now_mapped = !ip->tlb.probe_failed;
 	}
@@ -451,7 +492,7 @@ static bool mmu_walk(struct interp *ip, uint64_t lin, unsigned access,
 	/* The full guest-physical address: an EPT violation reports it with
 	 * its page offset (SDM 28.2.1, guest-physical address field). */
 	ip->xlate_no_tlb = false;
-	hpa = mmu_gpa_xlate(ip, w.page_gpa | (lin & 0xfff), ept_bits(access) |
+	hpa = gpa_xlate(ip, w.page_gpa | (lin & 0xfff), ept_bits(access) |
 			    ((w.perms & TLB_U) ? EPT_ULA : 0), lin, true, false);
 	if (ip->xlate_no_tlb) {
 		/* The APIC-access page: ask the VMX layer every time. */
@@ -479,7 +520,7 @@ bool mmu_translate(struct interp *ip, uint64_t lin, unsigned access, bool probe,
 	if (!(ip->s.cr0 & CR0_PG)) {
 		/* Without paging every linear address is a user-mode one
 		 * (SDM Table 28-7, bit 9). */
-		*gpa = mmu_gpa_xlate(ip, lin, ept_bits(access) | EPT_ULA, lin,
+		*gpa = gpa_xlate(ip, lin, ept_bits(access) | EPT_ULA, lin,
 				     true, false);
 		return true;
 	}
