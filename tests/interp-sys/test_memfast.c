@@ -7,6 +7,8 @@
  * fill the entry, then checks that what the skipped code did still
  * happens: #AC at CPL 3, #GP/#SS for non-canonical addresses, FS bases,
  * page-crossing accesses, self-modifying code and page-table writes.
+ * REP MOVS/STOS runs (exec_string.c): a #PF in the next page, overlap,
+ * DF = 1, the cut points, watched pages.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -213,6 +215,132 @@ START_TEST(stack_fast_path)
 }
 END_TEST
 
+/* ---- REP MOVS/STOS (exec_string.c rep_run) ---- */
+
+/* Map 0x400000-0x5fffff with 4 KiB pages (a page table at 0x7f0000),
+ * page 0x401000 not present. */
+static void map_hole_at_401000(void)
+{
+	for (uint64_t i = 0; i < 512; i++)
+		h_write64(&h, 0x7f0000 + i * 8,
+			  i == 1 ? 0 : (0x400000 + (i << 12)) | 0x7);
+	h_write64(&h, 0x3000 + 2 * 8, 0x7f0000 | 0x7);
+}
+
+/* The stores before the missing page are done, the fault leaves RCX and
+ * RDI of the completed iterations and RIP at REP STOSQ (SDM 6.15). */
+START_TEST(rep_stos_faults_in_the_second_page)
+{
+	static const uint8_t code[] = { 0xf3, 0x48, 0xab, 0xf4 };  /* rep stosq */
+	enum engine_exit_reason r;
+
+	map_hole_at_401000();
+	h_write64(&h, 0x400fe8, 0x77);
+	G(RDI) = 0x400fe8;
+	G(RCX) = 5;
+	G(RAX) = 0x1122334455667788ull;
+	r = su_run(&h, code, sizeof(code), 5);
+	ck_assert_int_eq(h_fault_vector(&h, r), X86_PF);
+	ck_assert_uint_eq(h_fault_rip(&h, r, true), H_CODE);
+	ck_assert_uint_eq(h.s->cr2, 0x401000);
+	ck_assert_uint_eq(G(RCX), 2);
+	ck_assert_uint_eq(G(RDI), 0x401000);
+	ck_assert_uint_eq(h_read64(&h, 0x400fe8), G(RAX));
+	ck_assert_uint_eq(h_read64(&h, 0x400ff8), G(RAX));
+}
+END_TEST
+
+/* Overlapping REP MOVSB forwards repeats the first byte (element by
+ * element, not memmove); with DF = 1 REP STOSD walks down. */
+START_TEST(rep_movs_overlap_and_df)
+{
+	static const uint8_t movs[] = { 0xf3, 0xa4, 0xf4 };        /* rep movsb */
+	static const uint8_t stos[] = { 0xfd, 0xf3, 0xab, 0xfc, 0xf4 };
+					/* std; rep stosd; cld */
+
+	h_write64(&h, H_DATA, 0xab);
+	h_write64(&h, H_DATA + 8, 0x0102030405060708ull);
+	h_write64(&h, H_DATA + 16, 0x1112131415161718ull);
+	G(RSI) = H_DATA;
+	G(RDI) = H_DATA + 1;
+	G(RCX) = 16;
+	ck_assert_int_eq(su_run(&h, movs, sizeof(movs), 5), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(h_read64(&h, H_DATA), 0xababababababababull);
+	ck_assert_uint_eq(h_read64(&h, H_DATA + 9), 0xababababababababull);
+	ck_assert_uint_eq(h_read64(&h, H_DATA + 16) >> 8, 0x11121314151617ull);
+	ck_assert_uint_eq(G(RSI), H_DATA + 16);
+	ck_assert_uint_eq(G(RDI), H_DATA + 17);
+	ck_assert_uint_eq(G(RCX), 0);
+
+	h_write64(&h, H_DATA + 0x100, 0);
+	h_write64(&h, H_DATA + 0xf0, 0);
+	G(RDI) = H_DATA + 0x104;
+	G(RCX) = 4;
+	G(RAX) = 0xc0ffee00;
+	ck_assert_int_eq(su_run(&h, stos, sizeof(stos), 5), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(h_read64(&h, H_DATA + 0x100), 0xc0ffee00c0ffee00ull);
+	ck_assert_uint_eq(h_read64(&h, H_DATA + 0xf8), 0xc0ffee00c0ffee00ull);
+	ck_assert_uint_eq(h_read64(&h, H_DATA + 0xf0), 0);
+	ck_assert_uint_eq(h_read64(&h, H_DATA + 0x108), 0);
+	ck_assert_uint_eq(G(RDI), H_DATA + 0xf4);
+}
+END_TEST
+
+/* A long REP is cut at the same counts as one by one: RCX a multiple of
+ * INTERP_REP_CHUNK, RIP still at the instruction, one instruction
+ * counted per part. */
+START_TEST(rep_cut_points)
+{
+	static const uint8_t code[] = { 0xf3, 0xaa, 0xf4 };        /* rep stosb */
+	uint64_t n0 = h.s->insn_count;
+
+	G(RDI) = H_DATA;
+	G(RCX) = INTERP_REP_CHUNK + 10;
+	G(RAX) = 0x5a;
+	ck_assert_int_eq(su_run(&h, code, sizeof(code), 1), ENGINE_EXIT_INSN_LIMIT);
+	ck_assert_uint_eq(G(RCX), INTERP_REP_CHUNK);
+	ck_assert_uint_eq(G(RDI), H_DATA + 10);
+	ck_assert_uint_eq(h.s->rip, H_CODE);
+	ck_assert_uint_eq(h.s->insn_count - n0, 1);
+	ck_assert_int_eq(h_run(&h, 1), ENGINE_EXIT_INSN_LIMIT);
+	ck_assert_uint_eq(G(RCX), 0);
+	ck_assert_uint_eq(G(RDI), H_DATA + INTERP_REP_CHUNK + 10);
+	ck_assert_uint_eq(h.s->rip, H_CODE + 2);
+	ck_assert_uint_eq(h_read64(&h, H_DATA + INTERP_REP_CHUNK + 2),
+			  0x5a5a5a5a5a5a5a5aull);
+	ck_assert_uint_eq(h_read64(&h, H_DATA + INTERP_REP_CHUNK + 10) & 0xff, 0);
+}
+END_TEST
+
+static unsigned code_writes;
+
+static void count_code_write(void *opaque, uint64_t gpa, uint64_t len)
+{
+	(void)opaque;
+	ck_assert_uint_eq(gpa, H_DATA + 8 * code_writes);
+	ck_assert_uint_eq(len, 8);
+	code_writes++;
+}
+
+/* Stores into a watched page (code here) go one by one: the decode
+ * cache's listeners hear of each (a run would tell them once or never). */
+START_TEST(rep_stos_into_a_code_page)
+{
+	static const uint8_t code[] = { 0xf3, 0x48, 0xab, 0xf4 };  /* rep stosq */
+
+	ck_assert_int_eq(gmem_add_code_listener(&h.mem, count_code_write, NULL), 0);
+	gmem_mark_code_page(&h.mem, H_DATA);
+	code_writes = 0;
+	G(RDI) = H_DATA;
+	G(RCX) = 4;
+	G(RAX) = 0;
+	ck_assert_int_eq(su_run(&h, code, sizeof(code), 5), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(code_writes, 4);
+	ck_assert_uint_eq(G(RDI), H_DATA + 32);
+	gmem_remove_code_listener(&h.mem, count_code_write, NULL);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("memfast");
@@ -226,6 +354,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, code_write_through_a_hit);
 	tcase_add_test(tc, page_table_writes_through_a_hit);
 	tcase_add_test(tc, stack_fast_path);
+	tcase_add_test(tc, rep_stos_faults_in_the_second_page);
+	tcase_add_test(tc, rep_movs_overlap_and_df);
+	tcase_add_test(tc, rep_cut_points);
+	tcase_add_test(tc, rep_stos_into_a_code_page);
 	suite_add_tcase(s, tc);
 	return s;
 }

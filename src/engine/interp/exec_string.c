@@ -94,6 +94,73 @@ static void str_once(struct interp *ip, const struct insn *in, enum str_op op,
 	}
 }
 
+/* Whole elements of size bytes from lin on, towards lower addresses
+ * when down, that lie in lin's page (0: the first one crosses it). */
+static uint64_t page_room(uint64_t lin, unsigned size, bool down)
+{
+	uint64_t off = lin & (GUEST_PAGE_SIZE - 1);
+
+	if (off + size > GUEST_PAGE_SIZE)
+		return 0;
+	return down ? off / size + 1 : (GUEST_PAGE_SIZE - off) / size;
+}
+
+/*
+ * REP MOVS/STOS with a 64-bit address size: up to count iterations at
+ * once while the destination (and source) stay within pages the
+ * host-pointer TLB holds (so no fault, no MMIO, A/D set, no #AC: htlb.h),
+ * the destination page is not watched (code or paging structures: those
+ * go one by one, gmem_note_write per store), and the count does not pass
+ * a cut (interp_rep_cut's multiples of INTERP_REP_CHUNK, where events are
+ * taken).  Element by element, so overlapping MOVS repeats as on
+ * hardware.  Updates RSI, RDI and RCX; returns the iterations done, 0
+ * when the next one must take the full path (str_once).
+ */
+static uint64_t rep_run(struct interp *ip, enum str_op op, unsigned size,
+			unsigned seg, uint64_t count)
+{
+	uint64_t *g = ip->s.gpr;
+	bool down = ip->s.rflags & RFLAGS_DF;
+	int64_t step = down ? -(int64_t)size : (int64_t)size;
+	uint64_t di = g[GPR_RDI], si = g[GPR_RSI], dgpa, sgpa;
+	uint64_t n = count & (INTERP_REP_CHUNK - 1);
+	uint8_t *dst, *src = NULL;
+
+	if (!n)
+		n = INTERP_REP_CHUNK;
+	if (n > count)
+		n = count;
+	n = n < page_room(di, size, down) ? n : page_room(di, size, down);
+	if (op == STR_MOVS) {
+		uint64_t sl = si;
+
+		if (seg == SEG_FS || seg == SEG_GS)
+			sl += ip->s.seg[seg].base;
+		n = n < page_room(sl, size, down) ? n : page_room(sl, size, down);
+		if (n)
+			src = htlb_page(ip, ip->htlb.r, sl, &sgpa);
+		if (!src)
+			return 0;
+		src += sl & (GUEST_PAGE_SIZE - 1);
+	}
+	dst = n ? htlb_page(ip, ip->htlb.w, di, &dgpa) : NULL;
+	if (!dst || gmem_page_bit(ip->cfg.mem->watch_pages, dgpa))
+		return 0;
+	dst += di & (GUEST_PAGE_SIZE - 1);
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t v = src ? htlb_load_n(src + (int64_t)i * step, size)
+				 : g[GPR_RAX];
+
+		htlb_store_n(dst + (int64_t)i * step, v, size);
+	}
+	ip->tlb.hits += src ? 2 * n : n;
+	g[GPR_RDI] = di + (uint64_t)step * n;
+	if (src)
+		g[GPR_RSI] = si + (uint64_t)step * n;
+	g[GPR_RCX] = count - n;
+	return n;
+}
+
 static void string_op(struct interp *ip, const struct insn *in, enum str_op op)
 {
 	unsigned size = str_size(in);
@@ -105,6 +172,7 @@ static void string_op(struct interp *ip, const struct insn *in, enum str_op op)
 			   ZYDIS_ATTRIB_HAS_REPNE);
 	bool repne = attr & ZYDIS_ATTRIB_HAS_REPNE;
 	uint64_t am = width_mask(asz);
+	bool fast = asz == 64 && (op == STR_MOVS || op == STR_STOS);
 
 	if (in->zi.opcode_map != ZYDIS_OPCODE_MAP_DEFAULT) {
 		exec_system_or_ud(ip, in);   /* SSE MOVSD/CMPSD */
@@ -115,9 +183,17 @@ static void string_op(struct interp *ip, const struct insn *in, enum str_op op)
 		return;
 	}
 	for (uint64_t count = ip->s.gpr[GPR_RCX] & am; count; ) {
-		str_once(ip, in, op, size, asz, seg);
-		count = (count - 1) & am;
-		addr_reg_set(ip, GPR_RCX, count, asz);
+		uint64_t done = 0;
+
+		if (fast)
+			done = rep_run(ip, op, size, seg, count);
+		if (done) {
+			count -= done;
+		} else {
+			str_once(ip, in, op, size, asz, seg);
+			count = (count - 1) & am;
+			addr_reg_set(ip, GPR_RCX, count, asz);
+		}
 		if (cond && !(ip->s.rflags & RFLAGS_ZF) != repne)
 			return;
 		if (interp_rep_cut(ip, count))

@@ -146,6 +146,19 @@ htlb_write(struct interp *ip, uint64_t lin, unsigned len, uint64_t v)
 	return true;
 }
 
+/* Host address of lin's page when tab holds it for the current key, and
+ * its guest-physical address; NULL on a miss (REP fast path). */
+static inline uint8_t *htlb_page(struct interp *ip, struct htlb_entry *tab,
+				 uint64_t lin, uint64_t *gpa)
+{
+	const struct htlb_entry *e = &tab[htlb_index(lin)];
+
+	if (e->tag != htlb_tag(ip, lin))
+		return NULL;
+	*gpa = e->gpa;
+	return ip->cfg.mem->host + e->gpa;
+}
+
 /* Empty it (the TLB dropped translations). */
 static inline void htlb_flush(struct interp *ip)
 {
