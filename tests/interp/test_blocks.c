@@ -6,7 +6,8 @@
  * values of one instruction at a time: a fault right after a body (frame
  * RIP, count), an instruction limit inside a body, RDTSC after one, and
  * a program with every simple form run at once, one instruction per run
- * and in uneven slices, which must end in the same state.
+ * and in uneven slices, which must end in the same state, and the same
+ * for bodies ending in Jcc of several conditions (run in line).
  */
 #include <check.h>
 #include <string.h>
@@ -128,6 +129,53 @@ START_TEST(limit_inside_body)
 }
 END_TEST
 
+/* The batch ends exactly after a body: the Jcc after it is left for the
+ * next run, which takes it. */
+START_TEST(limit_after_body)
+{
+	h_load(&h, H_CODE, five, sizeof(five));
+	ck_assert_int_eq(h_run(&h, 7), ENGINE_EXIT_INSN_LIMIT);
+	ck_assert_int_eq(h_run(&h, 5), ENGINE_EXIT_INSN_LIMIT);
+	ck_assert_uint_eq(h.s->rip, H_CODE + 0x14);
+	ck_assert_uint_eq(h.s->insn_count, 12);
+	ck_assert_uint_eq(G(RCX), 3);
+	ck_assert_int_eq(h_run(&h, 1), ENGINE_EXIT_INSN_LIMIT);
+	ck_assert_uint_eq(h.s->rip, H_CODE + 5);
+	ck_assert_uint_eq(h.s->tsc, 13);
+}
+END_TEST
+
+/* A Jcc after a body jumps to a page whose instruction faults: the
+ * frame holds the target, the count the body and the Jcc. */
+START_TEST(branch_after_body_faults)
+{
+	static const uint8_t code[] = {
+		0x48, 0x01, 0xd8,               /* add rax,rbx */
+		0x48, 0x31, 0xc3,               /* xor rbx,rax */
+		0x0f, 0x85, 0xf4, 0x1f, 0x00, 0x00,  /* jnz +0x1ff4 */
+	};
+	static const uint8_t ud2[] = { 0x0f, 0x0b };
+	enum engine_exit_reason r;
+
+	h_load(&h, H_CODE + 0x2000, ud2, sizeof(ud2));
+	h_load(&h, H_CODE, code, sizeof(code));
+	/* Twice: the second time the block holds the Jcc (cached now). */
+	for (int pass = 0; pass < 2; pass++) {
+		h.s->activity = ACTIVITY_ACTIVE;
+		h.s->gpr[GPR_RSP] = H_STACK;
+		h.s->insn_count = 0;
+		h.s->rip = H_CODE;
+		G(RAX) = 1;
+		G(RBX) = 2;
+		r = h_run(&h, 100);
+		ck_assert_int_eq(h_fault_vector(&h, r), X86_UD);
+		ck_assert_uint_eq(h_fault_rip(&h, r, false), H_CODE + 0x2000);
+		ck_assert_uint_eq(h_program_insns(&h, r), 3);
+		ck_assert_uint_eq(G(RAX), 3);
+	}
+}
+END_TEST
+
 /* RDTSC right after a body reads the TSC of its own instruction. */
 START_TEST(tsc_after_body)
 {
@@ -179,15 +227,42 @@ static const uint8_t mix[] = {
 };
 #define MIX_INSNS (1 + 20 * 22)
 
+/* Bodies ending in Jcc of other conditions (CF, PF, SF != OF, ZF) that
+ * the block runs in line; 40 iterations, then HLT. */
+static const uint8_t conds[] = {
+	0xb9, 0x28, 0x00, 0x00, 0x00,           /* mov ecx,40 */
+	0x83, 0xc0, 0x07,                       /* 1: add eax,7 */
+	0x83, 0xf8, 0x64,                       /* cmp eax,100 */
+	0x72, 0x03,                             /* jb 2f */
+	0x83, 0xe8, 0x5a,                       /* sub eax,90 */
+	0x01, 0xc3,                             /* 2: add ebx,eax */
+	0xf6, 0xc3, 0x01,                       /* test bl,1 */
+	0x7a, 0x02,                             /* jp 3f */
+	0xff, 0xc2,                             /* inc edx */
+	0x29, 0xde,                             /* 3: sub esi,ebx */
+	0x7c, 0x03,                             /* jl 4f */
+	0x83, 0xc7, 0x01,                       /* add edi,1 */
+	0x41, 0x31, 0xc8,                       /* 4: xor r8d,ecx */
+	0x41, 0x83, 0xe0, 0x03,                 /* and r8d,3 */
+	0x74, 0x04,                             /* jz 5f */
+	0x41, 0x83, 0xc1, 0x01,                 /* add r9d,1 */
+	0xff, 0xc9,                             /* 5: dec ecx */
+	0x75, 0xd4,                             /* jnz 1b */
+	0xf4,                                   /* hlt */
+};
+
+static const uint8_t *prog = mix;
+static size_t prog_len = sizeof(mix);
+
 static void mix_start(void)
 {
-	h_load(&h, H_CODE, mix, sizeof(mix));
+	h_load(&h, H_CODE, prog, prog_len);
 	for (unsigned r = 0; r < 16; r++)
 		h.s->gpr[r] = 0x0123456789abcdefull * (r + 1) + r;
 	h.s->gpr[GPR_RSP] = H_STACK;
 }
 
-/* Run mix in slices of slice instructions (0: at once) to its HLT. */
+/* Run prog in slices of slice instructions (0: at once) to its HLT. */
 static void mix_run(unsigned slice, struct cpu_state *out)
 {
 	enum engine_exit_reason r;
@@ -219,8 +294,26 @@ START_TEST(slices_agree)
 	static const unsigned slices[] = { 1, 2, 3, 5, 7, 9, 13 };
 	struct cpu_state once, sliced;
 
+	prog = mix;
+	prog_len = sizeof(mix);
 	mix_run(0, &once);
 	ck_assert_uint_eq(once.insn_count, MIX_INSNS + 1);
+	ck_assert_uint_eq(once.gpr[GPR_RCX], 0);
+	for (unsigned i = 0; i < sizeof(slices) / sizeof(slices[0]); i++) {
+		mix_run(slices[i], &sliced);
+		same_state(&once, &sliced);
+	}
+}
+END_TEST
+
+START_TEST(conditions_agree)
+{
+	static const unsigned slices[] = { 1, 3, 4 };
+	struct cpu_state once, sliced;
+
+	prog = conds;
+	prog_len = sizeof(conds);
+	mix_run(0, &once);
 	ck_assert_uint_eq(once.gpr[GPR_RCX], 0);
 	for (unsigned i = 0; i < sizeof(slices) / sizeof(slices[0]); i++) {
 		mix_run(slices[i], &sliced);
@@ -260,8 +353,11 @@ static Suite *blocks_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, fault_after_body);
 	tcase_add_test(tc, limit_inside_body);
+	tcase_add_test(tc, limit_after_body);
+	tcase_add_test(tc, branch_after_body_faults);
 	tcase_add_test(tc, tsc_after_body);
 	tcase_add_test(tc, slices_agree);
+	tcase_add_test(tc, conditions_agree);
 	tcase_add_test(tc, code_write_after_body);
 	suite_add_tcase(s, tc);
 	return s;

@@ -156,12 +156,15 @@ static void pick_form(struct insn *in, ZydisMnemonic mn)
 	insn_exec_fn fn = NULL;
 
 	in->simple = false;
+	in->jcc64 = false;
 	if (in->exec == exec_system_or_ud || !in->lazy)
 		return;
 	if (in->regs_only)
 		fn = exec_alu_form(in);
-	if (!fn)
+	if (!fn) {
 		fn = exec_jcc_form(in);
+		in->jcc64 = fn != NULL;
+	}
 	if (fn)
 		in->exec = fn;
 	in->simple = in->mode == 64 && in->regs_only && in->lazy &&

@@ -74,17 +74,25 @@ static void exec_jcc(struct interp *ip, const struct insn *in)
 }
 
 /* exec_jcc for a decode of 64-bit code with a 64-bit operand size and a
- * constant condition (chosen at decode time, exec_jcc_form). */
+ * constant condition (chosen at decode time, exec_jcc_form).  What needs
+ * a call (lf_cond_slow, the #GP) goes to exec_jcc by a tail call, so the
+ * handler keeps no frame. */
 static inline __attribute__((always_inline)) void
 jcc64(struct interp *ip, const struct insn *in, unsigned cc)
 {
 	uint64_t target;
 
-	if (!lf_cond(ip, cc))
+	if ((cc >> 1) != 2 || ip->lf.kind == LF_NONE) {
+		exec_jcc(ip, in);
+		return;
+	}
+	if (!((ip->lf.r == 0) ^ (cc & 1)))
 		return;
 	target = ip->s.rip + in->ops[0].imm.value.u;
-	if (!is_canonical(target))
-		interp_raise_err(ip, X86_GP, 0);
+	if (__builtin_expect(!is_canonical(target), 0)) {
+		exec_jcc(ip, in);
+		return;
+	}
 	ip->s.rip = target;
 }
 

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "engine/interp/core.h"
+#include "engine/interp/block.h"
 
 #define DR6_BS (1ull << 14)
 
@@ -293,94 +294,6 @@ static bool mwait_wait(struct interp *ip)
 	return false;
 }
 
-/*
- * The decoded instruction at RIP rip after in: one of in's links while
- * they are valid (ip->link_gen), else the decode cache, which then links
- * it (only cached 64-bit decodes: the scratch decode changes, and only
- * 64-bit code needs no CS limit check per fetch).
- */
-static inline const struct insn *next_insn(struct interp *ip,
-					   const struct insn *in,
-					   uint64_t in_rip, uint64_t rip)
-{
-	const struct insn *next;
-	unsigned k;
-
-	if (rip == in->link_rip[0] && in->link_gen[0] == ip->link_gen)
-		return in->link[0];
-	if (rip == in->link_rip[1] && in->link_gen[1] == ip->link_gen)
-		return in->link[1];
-	next = interp_decode_fast(ip);
-	if (__builtin_expect(!next, 0)) {
-		next = interp_decode(ip);
-		if (next == &ip->scratch || next->mode != 64)
-			return next;
-	}
-	k = rip != in_rip + in->len;
-	((struct insn *)in)->link_rip[k] = rip;
-	((struct insn *)in)->link_gen[k] = ip->link_gen;
-	((struct insn *)in)->link[k] = next;
-	return next;
-}
-
-/*
- * Straight-line blocks (struct insn.simple, blk): the simple instructions
- * from h on, in h's code page, up to the first one that is not simple,
- * not cached yet, or INSN_BLK_MAX.  The fetch state holds h's page: h
- * came from interp_decode() or from a link made since the last
- * link_gen change, and every change of the fetch state moves link_gen.
- */
-static void block_build(struct interp *ip, struct insn *h, uint64_t rip)
-{
-	const struct insn *in = h;
-	uint64_t r = rip;
-	unsigned n = 0;
-
-	while (in && in->simple && n < INSN_BLK_MAX) {
-		h->blk[n++] = in;
-		r += in->len;
-		in = interp_dcache_peek64(ip, r);
-	}
-	h->blk_n = (uint8_t)n;
-	h->blk_len = (uint8_t)(r - rip);
-	h->blk_next = in;
-	h->blk_gen = ip->link_gen;
-}
-
-/*
- * Run h's block body when the batch has room for all of it (end: the
- * batch's exact last instruction count).  Nothing can observe the state
- * inside the body (simple), so RIP, insn_rip, the count and the TSC are
- * written once, exact at its end.  Returns the instruction after the
- * body (decoded: a fetch fault there rewinds to it), or h itself when
- * the body does not fit: it then runs instruction by instruction.
- */
-static inline const struct insn *block_run(struct interp *ip,
-					   const struct insn *h,
-					   uint64_t *rip, uint64_t end)
-{
-	struct cpu_state *s = &ip->s;
-	const struct insn *next;
-	unsigned n;
-
-	if (h->blk_gen != ip->link_gen)
-		block_build(ip, (struct insn *)h, *rip);
-	n = h->blk_n;
-	if (s->insn_count + n > end)
-		return h;
-	for (unsigned k = 0; k < n; k++)
-		h->blk[k]->exec(ip, h->blk[k]);
-	s->insn_count += n;
-	s->tsc += n;
-	*rip += h->blk_len;
-	s->rip = *rip;
-	ip->insn_rip = *rip;
-	next = h->blk_next;
-	if (!next && s->insn_count < end)
-		next = interp_decode(ip);
-	return next;
-}
-
 /* Out of line: interp_run()'s setjmp would otherwise keep ip and the
  * loop's values in memory rather than registers (4 % of the ALU loop). */
 static __attribute__((noinline)) void run_batch(struct interp *ip)
@@ -405,9 +318,14 @@ static __attribute__((noinline)) void run_batch(struct interp *ip)
 	in = interp_decode(ip);
 	for (;;) {
 		if (in->simple) {
-			in = block_run(ip, in, &rip, end);
-			if (s->insn_count >= end)
-				break;
+			const struct insn *next = block_run(ip, in, &rip, end);
+
+			if (next) {
+				in = next;
+				if (s->insn_count >= end)
+					break;
+				continue;
+			}
 		}
 		s->rip = (rip + in->len) & in->ipmask;
 		if (!in->lazy)

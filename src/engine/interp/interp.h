@@ -105,14 +105,24 @@ struct insn {
 	 * instruction count and the TSC written once after it.  While
 	 * ip->link_gen is still blk_gen, blk[0..blk_n) are the simple
 	 * instructions from this one on (blk[0] is this one; blk_len bytes,
-	 * all on this code page) and blk_next the decode after them, or
-	 * NULL when it was not cached. */
+	 * all on this code page; blk[blk_n] is NULL) and blk_next the decode
+	 * after them, or NULL when it was not cached; blk_term is blk_next
+	 * when it is a jcc64 (a 64-bit Jcc rel: the block runs it too)
+	 * whose target is canonical, blk_to[] the RIPs it leaves (not taken,
+	 * taken), blk_zcc its condition when it tests ZF alone (JZ: 0,
+	 * JNZ: 1; else 2).  A block is valid only at the RIP it was built for: a
+	 * decode reached at another linear address means another fetch
+	 * page, so link_gen moved. */
 	bool simple;
+	bool jcc64;
 	uint8_t blk_n;
 	uint8_t blk_len;
 	uint64_t blk_gen;
 	const struct insn *blk_next;
-	const struct insn *blk[INSN_BLK_MAX];
+	const struct insn *blk_term;
+	uint64_t blk_to[2];
+	uint8_t blk_zcc;
+	const struct insn *blk[INSN_BLK_MAX + 1];
 	struct insn_opd opd[4];
 };
 

@@ -89,13 +89,27 @@ static inline bool lf_cond(const struct interp *ip, unsigned cc)
 	return lf_cond_slow(ip, cc);
 }
 
+/* lf_cond() for a condition known to test ZF alone (zcc: JZ/SETZ 0,
+ * JNZ 1) or not (zcc 2). */
+static inline bool lf_cond_z(const struct interp *ip, unsigned cc,
+			     unsigned zcc)
+{
+	if (zcc <= 1 && ip->lf.kind != LF_NONE)
+		return (ip->lf.r == 0) ^ zcc;
+	return lf_cond_slow(ip, cc);
+}
+
 /* INC/DEC leave CF as it was: make it exact in s.rflags, then record. */
 static inline void lf_record_incdec(struct interp *ip, unsigned kind,
 				    uint64_t a, uint64_t r, unsigned bits)
 {
-	uint64_t cf = lf_cf(ip);
+	unsigned k = ip->lf.kind;
 
-	ip->s.rflags = (ip->s.rflags & ~RFLAGS_CF) | cf;
+	/* No record, or INC/DEC's: CF in s.rflags is exact already. */
+	if (k == LF_LOGIC)
+		ip->s.rflags &= ~RFLAGS_CF;
+	else if (k == LF_ADD || k == LF_SUB)
+		ip->s.rflags = (ip->s.rflags & ~RFLAGS_CF) | lf_cf(ip);
 	lf_record(ip, kind, a, 1, r, bits);
 }
 

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Building the run loop's straight-line blocks (block.h runs them).
+ */
+#include "engine/interp/block.h"
+
+/*
+ * Straight-line blocks (struct insn.simple, blk): the simple instructions
+ * from h on, in h's code page, up to the first one that is not simple,
+ * not cached yet, or INSN_BLK_MAX.  The fetch state holds h's page: h
+ * came from interp_decode() or from a link made since the last
+ * link_gen change, and every change of the fetch state moves link_gen.
+ */
+void block_build(struct interp *ip, struct insn *h, uint64_t rip)
+{
+	const struct insn *in = h;
+	uint64_t r = rip;
+	unsigned n = 0;
+
+	while (in && in->simple && n < INSN_BLK_MAX) {
+		h->blk[n++] = in;
+		r += in->len;
+		in = interp_dcache_peek64(ip, r);
+	}
+	h->blk[n] = NULL;
+	h->blk_n = (uint8_t)n;
+	h->blk_len = (uint8_t)(r - rip);
+	h->blk_next = in;
+	h->blk_term = NULL;
+	if (in && in->jcc64) {
+		h->blk_to[0] = r + in->len;
+		h->blk_to[1] = h->blk_to[0] + in->ops[0].imm.value.u;
+		/* A non-canonical target raises #GP (SDM Jcc): not here. */
+		if (sign_extend(h->blk_to[1], 48) == h->blk_to[1])
+			h->blk_term = in;
+		h->blk_zcc = (in->cc >> 1) == 2 ? in->cc & 1 : 2;
+	}
+	h->blk_gen = ip->link_gen;
+}
