@@ -14,36 +14,10 @@
  * Stack faults, tags and the masked responses are handled here; the
  * numeric work runs on the host x87 (x87_host.c) or in software
  * (x87_trans.c).  Results reach the state only after the last access that
- * can fault (memory stores are written before the stack is popped).
+ * can fault (memory stores are written before the stack is popped).  The
+ * loads and stores are in exec_x87_ldst.c, the table entry in x87_op.h.
  */
-#include "engine/interp/x87.h"
-
-struct x87_op;
-typedef void (*x87_fn)(struct interp *ip, const struct insn *in,
-		       const struct x87_op *d);
-
-struct x87_op {
-	x87_fn fn;
-	uint8_t hop;            /* enum x87_hop, or a handler argument */
-	uint8_t flags;
-	uint8_t size;           /* memory operand bytes */
-};
-
-#define NOWAIT  0x01    /* does not take pending exceptions */
-#define CONTROL 0x02    /* leaves FIP/FOP/FDP alone (SDM 8.1.8) */
-#define POP     0x04
-#define POP2    0x08
-#define REV     0x10    /* register form with destination ST(i) */
-
-static struct fpu_state *fpu(struct interp *ip)
-{
-	return &ip->s.fpu;
-}
-
-static unsigned rm_of(const struct insn *in)
-{
-	return in->zi.raw.modrm.rm;
-}
+#include "engine/interp/x87_op.h"
 
 /* Take flags from a host run; write the result unless an unmasked #I,
  * #D or #Z stopped the instruction.  ccmask: condition bits it defines. */
@@ -195,187 +169,6 @@ static void fxam(struct interp *ip, const struct insn *in,
 		 const struct x87_op *d)
 {
 	set_cc(fpu(ip), x87_examine(fpu(ip)));
-}
-
-/* ---- loads ------------------------------------------------------------- */
-
-/* A push needs ST(7) empty; the masked overflow response pushes the
- * indefinite.  Returns true when the push may go ahead. */
-static bool push_ok(struct fpu_state *f)
-{
-	if (x87_empty(f, 7))
-		return true;
-	if (x87_stack_fault(f, true))
-		x87_push(f, f80_indefinite);
-	return false;
-}
-
-static void push_value(struct fpu_state *f, struct f80 v)
-{
-	x87_push(f, v);
-	x87_set_c1(f, false);
-}
-
-static void ld_mem(struct interp *ip, const struct insn *in,
-		   const struct x87_op *d)
-{
-	struct fpu_state *f = fpu(ip);
-	struct x87_io io;
-
-	x87_mem_read(ip, in, io.mem, d->size);
-	if (!push_ok(f))
-		return;
-	io.cw = f->fcw;
-	x87_host_run(d->hop, &io);
-	if (!x87_unmasked(f, io.sw, FSW_IE | FSW_DE))
-		push_value(f, io.r0);
-	x87_raise_flags(f, io.sw);
-}
-
-static void ld80(struct interp *ip, const struct insn *in,
-		 const struct x87_op *d)
-{
-	struct f80 v;
-	uint8_t b[10];
-
-	x87_mem_read(ip, in, b, 10);
-	memcpy(&v.m, b, 8);
-	memcpy(&v.se, b + 8, 2);
-	if (push_ok(fpu(ip)))
-		push_value(fpu(ip), v);
-}
-
-static void ild(struct interp *ip, const struct insn *in,
-		const struct x87_op *d)
-{
-	uint8_t b[8];
-	uint64_t u = 0;
-
-	x87_mem_read(ip, in, b, d->size);
-	for (unsigned k = 0; k < d->size; k++)
-		u |= (uint64_t)b[k] << (8 * k);
-	if (push_ok(fpu(ip)))
-		push_value(fpu(ip),
-			   x87_from_int((int64_t)sign_extend(u, 8 * d->size)));
-}
-
-static void fbld(struct interp *ip, const struct insn *in,
-		 const struct x87_op *d)
-{
-	uint8_t b[10];
-
-	x87_mem_read(ip, in, b, 10);
-	if (push_ok(fpu(ip)))
-		push_value(fpu(ip), x87_from_bcd(b));
-}
-
-static void fld_sti(struct interp *ip, const struct insn *in,
-		    const struct x87_op *d)
-{
-	struct fpu_state *f = fpu(ip);
-	struct f80 v = x87_get(f, rm_of(in));
-	bool empty = x87_empty(f, rm_of(in));
-
-	if (!push_ok(f))
-		return;
-	if (empty) {
-		if (x87_stack_fault(f, false))
-			x87_push(f, f80_indefinite);
-		return;
-	}
-	push_value(f, v);
-}
-
-static void fld_const(struct interp *ip, const struct insn *in,
-		      const struct x87_op *d)
-{
-	static const struct f80 one = { 1ull << 63, 0x3fff }, zero = { 0, 0 };
-	struct fpu_state *f = fpu(ip);
-	struct x87_io io;
-
-	if (!push_ok(f))
-		return;
-	if (d->hop == HOP_COUNT) {
-		push_value(f, d->size ? one : zero);
-		return;
-	}
-	/* The constants are rounded per RC (SDM Vol. 1 8.3.8). */
-	io.cw = f->fcw;
-	x87_host_run(d->hop, &io);
-	push_value(f, io.r0);
-}
-
-/* ---- stores ------------------------------------------------------------ */
-
-/* FST/FSTP m32/m64, FIST/FISTP/FISTTP, FBSTP. */
-static void st_mem(struct interp *ip, const struct insn *in,
-		   const struct x87_op *d)
-{
-	struct fpu_state *f = fpu(ip);
-	bool under = x87_empty(f, 0);
-	struct x87_io io;
-
-	if (under && !(f->fcw & FSW_IE)) {
-		x87_stack_fault(f, false);
-		return;
-	}
-	/* Masked underflow stores what the indefinite converts to. */
-	io.a = under ? f80_indefinite : x87_get(f, 0);
-	io.cw = f->fcw;
-	x87_host_run(d->hop, &io);
-	if (x87_unmasked(f, io.sw, FSW_IE | FSW_DE | FSW_OE | FSW_UE)) {
-		x87_raise_flags(f, io.sw);
-		return;
-	}
-	x87_mem_write(ip, in, io.mem, d->size);
-	if (under)
-		x87_stack_fault(f, false);
-	else
-		x87_set_c1(f, io.sw & FSW_C1);
-	x87_raise_flags(f, io.sw);
-	if (d->flags & POP)
-		x87_pop(f);
-}
-
-static void st80(struct interp *ip, const struct insn *in,
-		 const struct x87_op *d)
-{
-	struct fpu_state *f = fpu(ip);
-	bool under = x87_empty(f, 0);
-	struct f80 v = under ? f80_indefinite : x87_get(f, 0);
-	uint8_t b[10];
-
-	if (under && !(f->fcw & FSW_IE)) {
-		x87_stack_fault(f, false);
-		return;
-	}
-	memcpy(b, &v.m, 8);
-	memcpy(b + 8, &v.se, 2);
-	x87_mem_write(ip, in, b, 10);
-	if (under)
-		x87_stack_fault(f, false);
-	else
-		x87_set_c1(f, false);
-	if (d->flags & POP)
-		x87_pop(f);
-}
-
-/* FST/FSTP ST(i) (and the FSTP1/FSTP8/FSTP9 aliases). */
-static void fst_sti(struct interp *ip, const struct insn *in,
-		    const struct x87_op *d)
-{
-	struct fpu_state *f = fpu(ip);
-
-	if (x87_empty(f, 0)) {
-		if (!x87_stack_fault(f, false))
-			return;
-		x87_set(f, rm_of(in), f80_indefinite);
-	} else {
-		x87_set(f, rm_of(in), x87_get(f, 0));
-		x87_set_c1(f, false);
-	}
-	if (d->flags & POP)
-		x87_pop(f);
 }
 
 /* ---- ST(0) operations ---------------------------------------------------- */
@@ -641,30 +434,30 @@ static const struct x87_op mem_ops[8][8] = {
 	{ ARM(HOP_ADD_M32, 4), ARM(HOP_MUL_M32, 4), CPM(HOP_COM_M32, 0, 4),
 	  CPM(HOP_COM_M32, POP, 4), ARM(HOP_SUB_M32, 4),
 	  ARM(HOP_SUBR_M32, 4), ARM(HOP_DIV_M32, 4), ARM(HOP_DIVR_M32, 4) },
-	{ { ld_mem, HOP_LD_M32, 0, 4 }, { 0 },
-	  { st_mem, HOP_ST_M32, 0, 4 }, { st_mem, HOP_ST_M32, POP, 4 },
+	{ { x87_ld_mem, HOP_LD_M32, 0, 4 }, { 0 },
+	  { x87_st_mem, HOP_ST_M32, 0, 4 }, { x87_st_mem, HOP_ST_M32, POP, 4 },
 	  CTL(env_fldenv, 0, 0), CTL(fldcw, 0, 2),
 	  CTL(env_fnstenv, NOWAIT, 0), CTL(fnstcw, NOWAIT, 2) },
 	{ ARM(HOP_ADD_I32, 4), ARM(HOP_MUL_I32, 4), CPM(HOP_COM_I32, 0, 4),
 	  CPM(HOP_COM_I32, POP, 4), ARM(HOP_SUB_I32, 4),
 	  ARM(HOP_SUBR_I32, 4), ARM(HOP_DIV_I32, 4), ARM(HOP_DIVR_I32, 4) },
-	{ { ild, 0, 0, 4 }, { st_mem, HOP_ISTT_I32, POP, 4 },
-	  { st_mem, HOP_IST_I32, 0, 4 }, { st_mem, HOP_IST_I32, POP, 4 },
-	  { 0 }, { ld80, 0, 0, 10 }, { 0 }, { st80, 0, POP, 10 } },
+	{ { x87_ild, 0, 0, 4 }, { x87_st_mem, HOP_ISTT_I32, POP, 4 },
+	  { x87_st_mem, HOP_IST_I32, 0, 4 }, { x87_st_mem, HOP_IST_I32, POP, 4 },
+	  { 0 }, { x87_ld80, 0, 0, 10 }, { 0 }, { x87_st80, 0, POP, 10 } },
 	{ ARM(HOP_ADD_M64, 8), ARM(HOP_MUL_M64, 8), CPM(HOP_COM_M64, 0, 8),
 	  CPM(HOP_COM_M64, POP, 8), ARM(HOP_SUB_M64, 8),
 	  ARM(HOP_SUBR_M64, 8), ARM(HOP_DIV_M64, 8), ARM(HOP_DIVR_M64, 8) },
-	{ { ld_mem, HOP_LD_M64, 0, 8 }, { st_mem, HOP_ISTT_I64, POP, 8 },
-	  { st_mem, HOP_ST_M64, 0, 8 }, { st_mem, HOP_ST_M64, POP, 8 },
+	{ { x87_ld_mem, HOP_LD_M64, 0, 8 }, { x87_st_mem, HOP_ISTT_I64, POP, 8 },
+	  { x87_st_mem, HOP_ST_M64, 0, 8 }, { x87_st_mem, HOP_ST_M64, POP, 8 },
 	  CTL(env_frstor, 0, 0), { 0 },
 	  CTL(env_fnsave, NOWAIT, 0), CTL(fnstsw, NOWAIT, 2) },
 	{ ARM(HOP_ADD_I16, 2), ARM(HOP_MUL_I16, 2), CPM(HOP_COM_I16, 0, 2),
 	  CPM(HOP_COM_I16, POP, 2), ARM(HOP_SUB_I16, 2),
 	  ARM(HOP_SUBR_I16, 2), ARM(HOP_DIV_I16, 2), ARM(HOP_DIVR_I16, 2) },
-	{ { ild, 0, 0, 2 }, { st_mem, HOP_ISTT_I16, POP, 2 },
-	  { st_mem, HOP_IST_I16, 0, 2 }, { st_mem, HOP_IST_I16, POP, 2 },
-	  { fbld, 0, 0, 10 }, { ild, 0, 0, 8 },
-	  { st_mem, HOP_BST, POP, 10 }, { st_mem, HOP_IST_I64, POP, 8 } },
+	{ { x87_ild, 0, 0, 2 }, { x87_st_mem, HOP_ISTT_I16, POP, 2 },
+	  { x87_st_mem, HOP_IST_I16, 0, 2 }, { x87_st_mem, HOP_IST_I16, POP, 2 },
+	  { x87_fbld, 0, 0, 10 }, { x87_ild, 0, 0, 8 },
+	  { x87_st_mem, HOP_BST, POP, 10 }, { x87_st_mem, HOP_IST_I64, POP, 8 } },
 };
 
 /* Register forms selected by ModRM.rm: D9 E0.., D9 E8.., D9 F0.., D9 F8..,
@@ -675,10 +468,10 @@ static const struct x87_op d9_e0[8] = {
 	{ com_mem, HOP_TST, 0, 0 }, { fxam, 0, 0, 0 },
 };
 static const struct x87_op d9_e8[8] = {
-	{ fld_const, HOP_COUNT, 0, 1 }, { fld_const, HOP_LDL2T, 0, 0 },
-	{ fld_const, HOP_LDL2E, 0, 0 }, { fld_const, HOP_LDPI, 0, 0 },
-	{ fld_const, HOP_LDLG2, 0, 0 }, { fld_const, HOP_LDLN2, 0, 0 },
-	{ fld_const, HOP_COUNT, 0, 0 },
+	{ x87_fld_const, HOP_COUNT, 0, 1 }, { x87_fld_const, HOP_LDL2T, 0, 0 },
+	{ x87_fld_const, HOP_LDL2E, 0, 0 }, { x87_fld_const, HOP_LDPI, 0, 0 },
+	{ x87_fld_const, HOP_LDLG2, 0, 0 }, { x87_fld_const, HOP_LDLN2, 0, 0 },
+	{ x87_fld_const, HOP_COUNT, 0, 0 },
 };
 static const struct x87_op d9_f0[8] = {
 	{ unary, HOP_F2XM1, 0, 0 }, { binary_pop, HOP_YL2X, 0, 0 },
@@ -720,9 +513,9 @@ static const struct x87_row reg_ops[8][8] = {
 	  R(((struct x87_op){ com_reg, HOP_COM, POP, 0 })),
 	  R(ARR(HOP_SUB, 0)), R(ARR(HOP_SUBR, 0)), R(ARR(HOP_DIV, 0)),
 	  R(ARR(HOP_DIVR, 0)) },
-	{ R(((struct x87_op){ fld_sti, 0, 0, 0 })),
+	{ R(((struct x87_op){ x87_fld_sti, 0, 0, 0 })),
 	  R(((struct x87_op){ fxch, 0, 0, 0 })), RM(d9_d0),
-	  R(((struct x87_op){ fst_sti, 0, POP, 0 })),
+	  R(((struct x87_op){ x87_fst_sti, 0, POP, 0 })),
 	  RM(d9_e0), RM(d9_e8), RM(d9_f0), RM(d9_f8) },
 	{ R(((struct x87_op){ fcmov, 0, 0, 0 })),
 	  R(((struct x87_op){ fcmov, 1, 0, 0 })),
@@ -741,8 +534,8 @@ static const struct x87_row reg_ops[8][8] = {
 	  R(ARR(HOP_DIV, REV)) },
 	{ R(((struct x87_op){ ffree, 0, 0, 0 })),
 	  R(((struct x87_op){ fxch, 0, 0, 0 })),
-	  R(((struct x87_op){ fst_sti, 0, 0, 0 })),
-	  R(((struct x87_op){ fst_sti, 0, POP, 0 })),
+	  R(((struct x87_op){ x87_fst_sti, 0, 0, 0 })),
+	  R(((struct x87_op){ x87_fst_sti, 0, POP, 0 })),
 	  R(((struct x87_op){ com_reg, HOP_UCOM, 0, 0 })),
 	  R(((struct x87_op){ com_reg, HOP_UCOM, POP, 0 })) },
 	{ R(ARR(HOP_ADD, REV | POP)), R(ARR(HOP_MUL, REV | POP)),
@@ -751,8 +544,8 @@ static const struct x87_row reg_ops[8][8] = {
 	  R(ARR(HOP_DIVR, REV | POP)), R(ARR(HOP_DIV, REV | POP)) },
 	{ R(((struct x87_op){ ffree, 0, POP, 0 })),
 	  R(((struct x87_op){ fxch, 0, 0, 0 })),
-	  R(((struct x87_op){ fst_sti, 0, POP, 0 })),
-	  R(((struct x87_op){ fst_sti, 0, POP, 0 })), RM(df_e0),
+	  R(((struct x87_op){ x87_fst_sti, 0, POP, 0 })),
+	  R(((struct x87_op){ x87_fst_sti, 0, POP, 0 })), RM(df_e0),
 	  R(((struct x87_op){ comi, HOP_UCOMI, POP, 0 })),
 	  R(((struct x87_op){ comi, HOP_COMI, POP, 0 })) },
 };
