@@ -9,27 +9,10 @@
 
 #include "loader/smbios.h"
 #include "memory/guest_mem.h"
+#include "smbios_walk.h"     /* tests/pc/kernel: the PC test kernel's too */
 
 static struct smbios_tables t;
 static char err[200];
-
-static uint8_t sum(const uint8_t *p, size_t n)
-{
-	uint8_t s = 0;
-
-	while (n--)
-		s = (uint8_t)(s + *p++);
-	return s;
-}
-
-static uint64_t le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
 
 /* The structure of type `type` number k (0-based), or NULL; its size
  * with strings in *size. */
@@ -39,28 +22,24 @@ static const uint8_t *find(unsigned type, unsigned k, size_t *size)
 
 	while (at < t.table_len) {
 		const uint8_t *s = t.table + at;
-		size_t i = s[1];
+		bool ok = true;
+		size_t sz = smbios_struct_size(s, t.table_len - at, &ok);
 
-		while (s[i] || s[i + 1])
-			i++;
+		ck_assert(ok);
 		if (s[0] == type && !k--) {
 			if (size)
-				*size = i + 2;
+				*size = sz;
 			return s;
 		}
-		at += i + 2;
+		at += sz;
 	}
 	return NULL;
 }
 
 static const char *string(const uint8_t *s, unsigned n)
 {
-	const char *p = (const char *)s + s[1];
-
 	ck_assert_uint_gt(n, 0);
-	while (--n)
-		p += strlen(p) + 1;
-	return p;
+	return smbios_string(s, n);
 }
 
 static void build(unsigned cpus, uint64_t ram)
@@ -79,15 +58,15 @@ START_TEST(entry_point)
 
 	build(2, 128ull << 20);
 	ck_assert(!memcmp(e, "_SM_", 4));
-	ck_assert_uint_eq(sum(e, SMBIOS_EPS_LEN), 0);
+	ck_assert_uint_eq(smbios_sum8(e, SMBIOS_EPS_LEN), 0);
 	ck_assert_uint_eq(e[5], 0x1f);
 	ck_assert_uint_eq(e[6], 2);
 	ck_assert_uint_eq(e[7], 8);
 	ck_assert(!memcmp(e + 0x10, "_DMI_", 5));
-	ck_assert_uint_eq(sum(e + 0x10, 15), 0);
-	ck_assert_uint_eq(le(e + 0x16, 2), t.table_len);
-	ck_assert_uint_eq(le(e + 0x18, 4), SMBIOS_TABLE_ADDR);
-	ck_assert_uint_eq(le(e + 0x1c, 2), t.n_structs);
+	ck_assert_uint_eq(smbios_sum8(e + 0x10, 15), 0);
+	ck_assert_uint_eq(smbios_le(e + 0x16, 2), t.table_len);
+	ck_assert_uint_eq(smbios_le(e + 0x18, 4), SMBIOS_TABLE_ADDR);
+	ck_assert_uint_eq(smbios_le(e + 0x1c, 2), t.n_structs);
 	ck_assert_uint_eq(e[0x1e], 0x28);
 	/* Types in order, each with the length of SMBIOS 2.8. */
 	static const uint8_t types[] = { 0, 1, 3, 4, 16, 17, 19, 32, 127 };
@@ -100,13 +79,13 @@ START_TEST(entry_point)
 
 		ck_assert_ptr_eq(find(types[n], 0, &size), s);
 		ck_assert_uint_eq(s[1], lens[n]);
-		ck_assert_uint_eq(le(s + 2, 2), handles[n]);
+		ck_assert_uint_eq(smbios_le(s + 2, 2), handles[n]);
 		max = size > max ? size : max;
 		at += size;
 	}
 	ck_assert_uint_eq(at, t.table_len);
 	ck_assert_uint_eq(n, t.n_structs);
-	ck_assert_uint_eq(le(e + 8, 2), max);
+	ck_assert_uint_eq(smbios_le(e + 8, 2), max);
 	smbios_free(&t);
 }
 END_TEST
@@ -128,8 +107,8 @@ START_TEST(strings_and_cpu)
 	ck_assert_ptr_null(find(4, 1, NULL));
 	s = find(4, 0, NULL);
 	ck_assert_str_eq(string(s, s[4]), "CPU 0");
-	ck_assert_uint_eq(le(s + 8, 4), 0x306c3);
-	ck_assert_uint_eq(le(s + 12, 4), 0x178bfbff);
+	ck_assert_uint_eq(smbios_le(s + 8, 4), 0x306c3);
+	ck_assert_uint_eq(smbios_le(s + 12, 4), 0x178bfbff);
 	ck_assert_uint_eq(s[0x18], 0x41);
 	ck_assert_uint_eq(s[0x23], 3);
 	ck_assert_uint_eq(s[0x24], 3);
@@ -150,36 +129,36 @@ START_TEST(memory)
 
 	build(1, 128ull << 20);
 	s = find(16, 0, NULL);
-	ck_assert_uint_eq(le(s + 7, 4), 128u << 10);
-	ck_assert_uint_eq(le(s + 0x0d, 2), 1);
+	ck_assert_uint_eq(smbios_le(s + 7, 4), 128u << 10);
+	ck_assert_uint_eq(smbios_le(s + 0x0d, 2), 1);
 	s = find(17, 0, NULL);
-	ck_assert_uint_eq(le(s + 4, 2), 0x1000);
-	ck_assert_uint_eq(le(s + 0x0c, 2), 128);
+	ck_assert_uint_eq(smbios_le(s + 4, 2), 0x1000);
+	ck_assert_uint_eq(smbios_le(s + 0x0c, 2), 128);
 	ck_assert_str_eq(string(s, s[0x10]), "DIMM 0");
 	s = find(19, 0, NULL);
-	ck_assert_uint_eq(le(s + 4, 4), 0);
-	ck_assert_uint_eq(le(s + 8, 4), (128u << 10) - 1);
+	ck_assert_uint_eq(smbios_le(s + 4, 4), 0);
+	ck_assert_uint_eq(smbios_le(s + 8, 4), (128u << 10) - 1);
 	ck_assert_ptr_null(find(19, 1, NULL));
 	smbios_free(&t);
 
 	build(1, 4ull << 30);
 	s = find(19, 0, NULL);
-	ck_assert_uint_eq(le(s + 8, 4), (3u << 20) - 1);
+	ck_assert_uint_eq(smbios_le(s + 8, 4), (3u << 20) - 1);
 	s = find(19, 1, NULL);
-	ck_assert_uint_eq(le(s + 4, 4), 4u << 20);
-	ck_assert_uint_eq(le(s + 8, 4), (5u << 20) - 1);
-	ck_assert_uint_eq(le(s + 2, 2), 0x1301);
+	ck_assert_uint_eq(smbios_le(s + 4, 4), 4u << 20);
+	ck_assert_uint_eq(smbios_le(s + 8, 4), (5u << 20) - 1);
+	ck_assert_uint_eq(smbios_le(s + 2, 2), 0x1301);
 	smbios_free(&t);
 
 	build(1, 40ull << 30);
-	ck_assert_uint_eq(le(find(16, 0, NULL) + 0x0d, 2), 3);
-	ck_assert_uint_eq(le(find(17, 0, NULL) + 0x0c, 2), 16384);
-	ck_assert_uint_eq(le(find(17, 1, NULL) + 0x0c, 2), 16384);
-	ck_assert_uint_eq(le(find(17, 2, NULL) + 0x0c, 2), 8192);
-	ck_assert_uint_eq(le(find(17, 2, NULL) + 2, 2), 0x1102);
+	ck_assert_uint_eq(smbios_le(find(16, 0, NULL) + 0x0d, 2), 3);
+	ck_assert_uint_eq(smbios_le(find(17, 0, NULL) + 0x0c, 2), 16384);
+	ck_assert_uint_eq(smbios_le(find(17, 1, NULL) + 0x0c, 2), 16384);
+	ck_assert_uint_eq(smbios_le(find(17, 2, NULL) + 0x0c, 2), 8192);
+	ck_assert_uint_eq(smbios_le(find(17, 2, NULL) + 2, 2), 0x1102);
 	ck_assert_ptr_null(find(17, 3, NULL));
 	s = find(19, 1, NULL);
-	ck_assert_uint_eq(le(s + 8, 4), ((4ull + 37) << 20) - 1);
+	ck_assert_uint_eq(smbios_le(s + 8, 4), ((4ull + 37) << 20) - 1);
 	smbios_free(&t);
 }
 END_TEST

@@ -10,6 +10,7 @@
  * etc/smbios files.
  */
 #include "kernel.h"
+#include "smbios_walk.h"
 
 struct walk {
 	unsigned structs, cpus, types_seen;
@@ -19,60 +20,12 @@ struct walk {
 	const uint8_t *bios, *system;
 };
 
-static uint8_t sum8(const uint8_t *p, size_t n)
-{
-	uint8_t s = 0;
-
-	while (n--)
-		s = (uint8_t)(s + *p++);
-	return s;
-}
-
-static uint32_t le(const uint8_t *p, unsigned n)
-{
-	uint32_t v = 0;
-
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
-
 static const uint8_t *find_anchor(void)
 {
 	for (uintptr_t a = 0xf0000; a < 0x100000; a += 16)
 		if (kmemeq((const void *)a, "_SM_", 4))
 			return (const uint8_t *)a;
 	return NULL;
-}
-
-/* String n (1-based) of the structure at s, or "". */
-static const char *sm_string(const uint8_t *s, unsigned n)
-{
-	const char *p = (const char *)s + s[1];
-
-	if (!n)
-		return "";
-	while (--n && *p)
-		p += kstrlen(p) + 1;
-	return p;
-}
-
-/* The size of the strings set after the formatted area (with its final
- * NUL), within the bytes left. */
-static size_t strings_len(const uint8_t *s, size_t left, bool *ok)
-{
-	size_t i = s[1];
-
-	if (i + 2 > left) {
-		*ok = false;
-		return left;
-	}
-	if (!s[i] && !s[i + 1])
-		return i + 2;
-	while (i + 1 < left && (s[i] || s[i + 1]))
-		i++;
-	*ok &= i + 1 < left;
-	return i + 2;
 }
 
 static void account(struct walk *w, const uint8_t *s)
@@ -91,15 +44,15 @@ static void account(struct walk *w, const uint8_t *s)
 			w->cpus += s[0x23];         /* its cores */
 		break;
 	case 17:
-		size = le(s + 0x0c, 2);
+		size = smbios_le(s + 0x0c, 2);
 		if (size == 0x7fff)
-			size = le(s + 0x1c, 4);
+			size = smbios_le(s + 0x1c, 4);
 		else if (size & 0x8000)             /* KiB granularity */
 			size = (size & 0x7fff) >> 10;
 		w->mem_mib += size == 0xffff ? 0 : size;
 		break;
 	case 19:
-		w->mapped_kib += (uint64_t)le(s + 8, 4) - le(s + 4, 4) + 1;
+		w->mapped_kib += smbios_le(s + 8, 4) - smbios_le(s + 4, 4) + 1;
 		break;
 	}
 }
@@ -114,7 +67,8 @@ static void walk_table(const uint8_t *t, size_t len, struct walk *w,
 		kputs("smbiosx types=");
 	while (at + 4 <= len && !w->ended) {
 		const uint8_t *s = t + at;
-		size_t sz = strings_len(s, len - at, &w->strings_ok);
+		size_t sz = smbios_struct_size(s, len - at,
+						&w->strings_ok);
 
 		if (print_types) {
 			kput_dec(s[0]);
@@ -164,19 +118,19 @@ void test_smbios(void)
 	kputc('.');
 	kput_dec(e[7]);
 	kkv_hex("len", e[5]);
-	kkv_dec("sum_ok", sum8(e, e[5]) == 0);
+	kkv_dec("sum_ok", smbios_sum8(e, e[5]) == 0);
 	kkv_dec("dmi_anchor", kmemeq(e + 0x10, "_DMI_", 5));
-	kkv_dec("dmi_sum_ok", sum8(e + 0x10, 15) == 0);
+	kkv_dec("dmi_sum_ok", smbios_sum8(e + 0x10, 15) == 0);
 	kkv_hex("bcd", e[0x1e]);
 	kputc('\n');
-	t = (const uint8_t *)(uintptr_t)le(e + 0x18, 4);
-	len = le(e + 0x16, 2);
-	n = le(e + 0x1c, 2);
+	t = (const uint8_t *)(uintptr_t)smbios_le(e + 0x18, 4);
+	len = smbios_le(e + 0x16, 2);
+	n = smbios_le(e + 0x1c, 2);
 	walk_table(t, len, &w, false);
 	kputs("smbios table");
 	kkv_dec("count_ok", w.structs == n);
 	kkv_dec("len_ok", w.len == len);
-	kkv_dec("max_ok", w.max == le(e + 8, 2));
+	kkv_dec("max_ok", w.max == smbios_le(e + 8, 2));
 	kkv_dec("strings_ok", w.strings_ok);
 	kkv_dec("ends_with_127", w.ended);
 	kputc('\n');
@@ -189,18 +143,18 @@ void test_smbios(void)
 	walk_table(t, len, &w, true);
 	if (w.bios) {
 		kputs("smbiosx bios vendor=");
-		kputs(sm_string(w.bios, w.bios[4]));
+		kputs(smbios_string(w.bios, w.bios[4]));
 		kputs(" version=");
-		kputs(sm_string(w.bios, w.bios[5]));
+		kputs(smbios_string(w.bios, w.bios[5]));
 		kputs(" date=");
-		kputs(sm_string(w.bios, w.bios[8]));
+		kputs(smbios_string(w.bios, w.bios[8]));
 		kputc('\n');
 	}
 	if (w.system) {
 		kputs("smbiosx system vendor=");
-		kputs(sm_string(w.system, w.system[4]));
+		kputs(smbios_string(w.system, w.system[4]));
 		kputs(" product=");
-		kputs(sm_string(w.system, w.system[5]));
+		kputs(smbios_string(w.system, w.system[5]));
 		kputc('\n');
 	}
 	compare_fw_cfg(e, t, len);
