@@ -1,7 +1,10 @@
 #!/bin/sh
 # Build the snapshot-loader fuzz target with clang's libFuzzer + ASan/UBSan
 # and run it for a while over a copy of the seed corpus.
-#   tests/fuzz/run-libfuzzer.sh [SECONDS=60] [WORKDIR=build/libfuzzer]
+#   tests/fuzz/run-libfuzzer.sh [SECONDS=60] [WORKDIR=build/libfuzzer] [BUILDDIR=build]
+# The sources are the ones the meson build's gcc snapshot_fuzz links
+# from libvmxbox_core (its link map, BUILDDIR/tests/fuzz/snapshot_fuzz.map),
+# each found in BUILDDIR/compile_commands.json: nothing listed by hand.
 # Exit 0: no crash; 1: libFuzzer found a crash (artifact in WORKDIR);
 # 77: clang/libFuzzer not available (meson counts it as skipped).
 set -eu
@@ -9,6 +12,8 @@ secs=${1:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 work=${2:-$top/build/libfuzzer}
+builddir=${3:-$top/build}
+map=$builddir/tests/fuzz/snapshot_fuzz.map
 cc=${CLANG:-clang}
 
 if ! command -v "$cc" >/dev/null 2>&1; then
@@ -18,14 +23,13 @@ fi
 mkdir -p "$work/gen/snapshot" "$work/corpus"
 echo '#define VMXBOX_VERSION "fuzz"' > "$work/gen/snapshot/snap_version.h"
 
+if [ ! -f "$map" ] || [ ! -f "$builddir/compile_commands.json" ]; then
+	echo "run-libfuzzer: no $map or compile_commands.json: build $builddir first (ninja -C $builddir)"
+	exit 1
+fi
 src="$top/src"
-files="$here/snapshot_fuzz.c
-$src/snapshot/cbor_in.c $src/snapshot/cbor_out.c $src/snapshot/snap_cpu.c
-$src/snapshot/snap_kv.c $src/snapshot/snap_mem.c $src/snapshot/snap_vmx.c
-$src/snapshot/snap_smp.c
-$src/snapshot/snapshot.c $src/snapshot/snap_file.c $src/snapshot/sha256.c
-$src/core/cpu_state.c $src/core/cpu_mtrr.c $src/memory/guest_mem.c $src/memory/guarded.c
-$src/vmx/vmcs_fields.c"
+lib=$(python3 "$here/linked_sources.py" "$map" "$builddir/compile_commands.json") || exit 1
+files="$here/snapshot_fuzz.c $lib"
 
 bin="$work/snapshot_fuzz_lf"
 # shellcheck disable=SC2086
