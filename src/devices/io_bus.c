@@ -30,6 +30,25 @@ int io_bus_register(struct io_bus *bus, uint64_t base, uint64_t len,
 	return 0;
 }
 
+static uint64_t probe_read(void *opaque, uint64_t offset, unsigned size)
+{
+	((struct io_bus *)opaque)->probes++;
+	return ~0ull;
+}
+
+static void probe_write(void *opaque, uint64_t offset, unsigned size,
+			uint64_t value)
+{
+	((struct io_bus *)opaque)->probes++;
+}
+
+int io_bus_register_probe(struct io_bus *bus, uint64_t base, uint64_t len)
+{
+	const struct io_handler h = { "probe", probe_read, probe_write, bus };
+
+	return io_bus_register(bus, base, len, &h);
+}
+
 int io_bus_unregister(struct io_bus *bus, uint64_t base)
 {
 	for (unsigned i = 0; i < bus->nr_ranges; i++)

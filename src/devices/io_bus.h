@@ -2,7 +2,10 @@
 /*
  * Port-I/O and MMIO dispatch: devices register address ranges with read/write
  * callbacks.  Unhandled reads return all-ones; unhandled writes are ignored
- * and counted (reported by `vmxbox run --verbose`).
+ * and counted (reported by `vmxbox run --verbose`).  Probe ranges are the
+ * ports of devices a PC may lack, which software probes as a matter of
+ * course (an absent COM port): the same all-ones and ignored writes, but
+ * counted apart, so that the unhandled count means "unexpected".
  */
 #ifndef VMXBOX_DEVICES_IO_BUS_H
 #define VMXBOX_DEVICES_IO_BUS_H
@@ -33,6 +36,7 @@ struct io_bus {
 	uint64_t unhandled_reads;
 	uint64_t unhandled_writes;
 	uint64_t last_unhandled_addr;
+	uint64_t probes;             /* accesses to probe ranges */
 	bool write_retry;            /* set by io_bus_retry_write() */
 	/* Accesses no range here claims go on to this bus (a vCPU's own
 	 * MMIO view: its local APIC window first, then the machine's). */
@@ -43,6 +47,8 @@ void io_bus_init(struct io_bus *bus, const char *name);
 /* Returns 0, or -EEXIST on overlap, -ENOSPC when full, -EINVAL for len 0. */
 int io_bus_register(struct io_bus *bus, uint64_t base, uint64_t len,
 		    const struct io_handler *h);
+/* A probe range (see above): returns as io_bus_register(). */
+int io_bus_register_probe(struct io_bus *bus, uint64_t base, uint64_t len);
 /* Remove the range that starts at base (devices that move, like the local
  * APIC's window).  Returns 0, or -ENOENT. */
 int io_bus_unregister(struct io_bus *bus, uint64_t base);

@@ -35,8 +35,17 @@ int pc_serial_create(struct machine *m, char *err, size_t errlen)
 	for (unsigned k = 1; k < PC_COM_PORTS; k++) {
 		struct uart16550 *u;
 
-		if (!m->cfg.com_on[k - 1])
+		/* An absent port is a probe range: a PC's software (Linux's
+		 * 8250 driver, the PC test kernel) reads it to find none, as
+		 * on QEMU's pc machine, where it reads all-ones too. */
+		if (!m->cfg.com_on[k - 1]) {
+			if (io_bus_register_probe(&m->pio, com_ports[k].base, 8)) {
+				snprintf(err, errlen, "cannot reserve COM%u's ports",
+					 k + 1);
+				return VMXBOX_EXIT_INTERNAL;
+			}
 			continue;
+		}
 		u = malloc(sizeof(*u));
 		if (!u) {
 			snprintf(err, errlen, "out of memory");

@@ -317,6 +317,12 @@ static void report_verbose(const struct machine *m, int status)
 			 (unsigned long long)m->pio.last_unhandled_addr);
 		msg(m, line);
 	}
+	if (m->pio.probes) {
+		snprintf(line, sizeof(line),
+			 "port I/O probes of absent devices (COM2-COM4): %llu (all-ones, as on QEMU)",
+			 (unsigned long long)m->pio.probes);
+		msg(m, line);
+	}
 	if (m->n_cpus > 1)
 		report_smp(m);
 	snprintf(line, sizeof(line),

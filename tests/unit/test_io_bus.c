@@ -45,12 +45,34 @@ START_TEST(dispatch_and_unhandled)
 }
 END_TEST
 
+/* A probe range reads all-ones and ignores writes like an unassigned
+ * port, counted as a probe, not as unhandled. */
+START_TEST(probe_range)
+{
+	struct io_bus bus;
+
+	io_bus_init(&bus, "pio");
+	ck_assert_int_eq(io_bus_register_probe(&bus, 0x2e8, 8), 0);
+	ck_assert_int_ne(io_bus_register_probe(&bus, 0x2ef, 1), 0);
+	ck_assert_uint_eq(io_bus_read(&bus, 0x2ef, 1), 0xff);
+	ck_assert_uint_eq(io_bus_read(&bus, 0x2e8, 2), 0xffff);
+	ck_assert(io_bus_write(&bus, 0x2e9, 1, 0x12));
+	ck_assert_uint_eq(io_bus_read(&bus, 0x2e9, 1), 0xff);
+	ck_assert_uint_eq(bus.probes, 4);
+	ck_assert_uint_eq(bus.unhandled_reads + bus.unhandled_writes, 0);
+	ck_assert_uint_eq(io_bus_read(&bus, 0x2f0, 1), 0xff);  /* outside */
+	ck_assert_uint_eq(bus.unhandled_reads, 1);
+	ck_assert_uint_eq(bus.probes, 4);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("io_bus");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, dispatch_and_unhandled);
+	tcase_add_test(tc, probe_range);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
