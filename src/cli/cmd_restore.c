@@ -60,7 +60,9 @@ bool cli_snapshot_finish(const char *cmd, struct machine_config *cfg)
 	if (!cfg->snap)
 		return true;
 	if (pause_given && !cfg->monitor_path && !cfg->gdb) {
-		cli_error(cmd, "--pause-on needs --monitor=PATH or --gdb (nothing could resume it)");
+		/* restore has no monitor: only gdb can resume it there. */
+		cli_error(cmd, "--pause-on needs %s (nothing could resume it)",
+			  strcmp(cmd, "run") ? "--gdb" : "--monitor=PATH or --gdb");
 		return false;
 	}
 	if (pause_given && cfg->no_vmx_watch) {
@@ -100,6 +102,8 @@ static const char restore_usage[] =
 "  --snapshot=PATH           take snapshots again (see vmxbox run)\n"
 "  --snapshot-on=EVENT       exit, insns:N, vmexit:REASON[:K],\n"
 "                            vmentry-fail, triple-fault, signal (SIGUSR1)\n"
+"  --pause-on=EVENT          with --gdb: stop after vmexit:REASON[:K] or\n"
+"                            vmentry-fail (as vmxbox run --pause-on)\n"
 "  --gdb=tcp::PORT|tcp:HOST:PORT|unix:PATH\n"
 "                            debug the restored machine with gdb, as\n"
 "                            vmxbox run --gdb (docs/gdb.md); implies\n"
@@ -130,6 +134,7 @@ static const struct option restore_options[] = {
 	{ "serial4", required_argument, NULL, OPT_SERIAL4 },
 	{ "snapshot", required_argument, NULL, CLI_OPT_SNAPSHOT },
 	{ "snapshot-on", required_argument, NULL, CLI_OPT_SNAPSHOT_ON },
+	{ "pause-on", required_argument, NULL, CLI_OPT_PAUSE_ON },
 	CLI_GDB_LONG_OPTIONS,
 	{ "paused", no_argument, NULL, OPT_PAUSED },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -195,6 +200,7 @@ static bool restore_option(int c, struct restore_args *a,
 		return cli_serial_option("restore", c - OPT_SERIAL2 + 2, optarg, cfg);
 	case CLI_OPT_SNAPSHOT:
 	case CLI_OPT_SNAPSHOT_ON:
+	case CLI_OPT_PAUSE_ON:
 		return cli_snapshot_option("restore", c, optarg, cfg);
 	case CLI_OPT_GDB:
 	case CLI_OPT_REVERSE:

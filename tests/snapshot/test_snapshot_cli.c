@@ -364,6 +364,28 @@ START_TEST(restore_and_trigger_usage)
 }
 END_TEST
 
+/* restore --pause-on: run's parser and events; restore has no monitor,
+ * so it needs --gdb. */
+START_TEST(restore_pause_on_usage)
+{
+	run("restore", "--help", NULL);
+	assert_has(r.out, "--pause-on=EVENT");
+	run("restore", "--pause-on=vmexit:CPUID", file_a, NULL);
+	ck_assert_int_eq(r.status, 2);
+	assert_has(r.err, "vmxbox restore: --pause-on needs --gdb (nothing could resume it)");
+	run("restore", "--pause-on=insns:100", "--gdb=tcp::1", file_a, NULL);
+	ck_assert_int_eq(r.status, 2);
+	run("restore", "--pause-on=vmexit:NOSUCH", "--gdb=tcp::1", file_a, NULL);
+	ck_assert_int_eq(r.status, 2);
+	assert_has(r.err, "NOSUCH");
+	run("restore", "--pause-on=vmexit:CPUID:0", "--gdb=tcp::1", file_a, NULL);
+	ck_assert_int_eq(r.status, 2);
+	run("run", "--pause-on=vmexit:CPUID", "x.elf", NULL);
+	ck_assert_int_eq(r.status, 2);
+	assert_has(r.err, "--pause-on needs --monitor=PATH or --gdb");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("snapshot_cli");
@@ -380,6 +402,7 @@ int main(void)
 	tcase_add_test(t, inspect_escapes_control_characters);
 	tcase_add_test(t, bad_files_and_usage);
 	tcase_add_test(t, restore_and_trigger_usage);
+	tcase_add_test(t, restore_pause_on_usage);
 	suite_add_tcase(s, t);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
