@@ -29,6 +29,33 @@ static inline void su_cpl3(struct harness *h)
 	h->s->seg[SEG_SS].ar |= 3u << SEG_AR_DPL_SHIFT;
 }
 
+/* Guest-memory reads and writes that must succeed. */
+static inline uint32_t su_r32(struct harness *h, uint64_t gpa)
+{
+	uint32_t v = 0;
+
+	ck_assert(gmem_read_u32(&h->mem, gpa, &v));
+	return v;
+}
+
+static inline uint16_t su_r16(struct harness *h, uint64_t gpa)
+{
+	uint16_t v = 0;
+
+	ck_assert(gmem_read_u16(&h->mem, gpa, &v));
+	return v;
+}
+
+static inline void su_w32(struct harness *h, uint64_t gpa, uint32_t v)
+{
+	ck_assert(gmem_write_u32(&h->mem, gpa, v));
+}
+
+static inline void su_w16(struct harness *h, uint64_t gpa, uint16_t v)
+{
+	ck_assert(gmem_write_u16(&h->mem, gpa, v));
+}
+
 /* Run code at H_CODE until HLT (at most n instructions). */
 static inline enum engine_exit_reason su_run(struct harness *h,
 					     const void *code, size_t len,

@@ -51,32 +51,6 @@ uint64_t gate(uint16_t sel, uint32_t off, uint8_t access, uint8_t params)
 	       ((uint64_t)access << 40) | ((uint64_t)(off >> 16) << 48);
 }
 
-static uint32_t r32(uint64_t gpa)
-{
-	uint32_t v = 0;
-
-	ck_assert(gmem_read_u32(&h.mem, gpa, &v));
-	return v;
-}
-
-static uint16_t r16(uint64_t gpa)
-{
-	uint16_t v = 0;
-
-	ck_assert(gmem_read_u16(&h.mem, gpa, &v));
-	return v;
-}
-
-static void w32(uint64_t gpa, uint32_t v)
-{
-	ck_assert(gmem_write_u32(&h.mem, gpa, v));
-}
-
-static void w16(uint64_t gpa, uint16_t v)
-{
-	ck_assert(gmem_write_u16(&h.mem, gpa, v));
-}
-
 /* Access byte (type, S, DPL, P) of a GDT descriptor. */
 static uint8_t gdt_access(uint16_t sel)
 {
@@ -91,14 +65,14 @@ static void make_task(uint64_t tss, uint32_t eip, uint32_t esp,
 		      uint32_t eflags, uint32_t gpr_base)
 {
 	for (unsigned off = 0; off < 0x68; off += 4)
-		w32(tss + off, 0);
-	w32(tss + 0x20, eip);
-	w32(tss + 0x24, eflags);
+		su_w32(&h, tss + off, 0);
+	su_w32(&h, tss + 0x20, eip);
+	su_w32(&h, tss + 0x24, eflags);
 	for (unsigned i = 0; i < 8; i++)
-		w32(tss + 0x28 + 4 * i, gpr_base + i);
-	w32(tss + 0x38, esp);
+		su_w32(&h, tss + 0x28 + 4 * i, gpr_base + i);
+	su_w32(&h, tss + 0x38, esp);
 	for (unsigned i = 0; i < 6; i++)
-		w16(tss + 0x48 + 4 * i, i == 1 ? 0x18 : 0x10);
+		su_w16(&h, tss + 0x48 + 4 * i, i == 1 ? 0x18 : 0x10);
 }
 
 static void setup(void)
@@ -151,21 +125,21 @@ static int stub_vector(enum engine_exit_reason r)
 /* Stack slot i (dwords) of the current stack (flat SS). */
 static uint32_t stack32(unsigned i)
 {
-	return r32(h.s->seg[SEG_SS].base + h.s->gpr[GPR_RSP] + 4 * i);
+	return su_r32(&h, h.s->seg[SEG_SS].base + h.s->gpr[GPR_RSP] + 4 * i);
 }
 
 /* The state task A saved in TSS_A: EIP, EFLAGS, GPRs, selectors. */
 static void assert_saved_a(uint32_t eip, uint32_t eflags)
 {
-	ck_assert_uint_eq(r32(TSS_A + 0x20), eip);
-	ck_assert_uint_eq(r32(TSS_A + 0x24), eflags);
+	ck_assert_uint_eq(su_r32(&h, TSS_A + 0x20), eip);
+	ck_assert_uint_eq(su_r32(&h, TSS_A + 0x24), eflags);
 	for (unsigned i = 0; i < 8; i++)
 		if (i != GPR_RSP)
-			ck_assert_uint_eq(r32(TSS_A + 0x28 + 4 * i),
+			ck_assert_uint_eq(su_r32(&h, TSS_A + 0x28 + 4 * i),
 					  0xa0000000u + i);
-	ck_assert_uint_eq(r32(TSS_A + 0x38), H_STACK);
+	ck_assert_uint_eq(su_r32(&h, TSS_A + 0x38), H_STACK);
 	for (unsigned i = 0; i < 6; i++)
-		ck_assert_uint_eq(r16(TSS_A + 0x48 + 4 * i),
+		ck_assert_uint_eq(su_r16(&h, TSS_A + 0x48 + 4 * i),
 				  i == 1 ? 0x18 : 0x10);
 }
 
@@ -201,7 +175,7 @@ START_TEST(jmp_to_tss)
 	assert_saved_a(H_CODE + 7, 0x2 | RFLAGS_SF | RFLAGS_IF);
 	ck_assert_uint_eq(gdt_access(SEL_A), 0x89);
 	ck_assert_uint_eq(gdt_access(SEL_B), 0x8b);
-	ck_assert_uint_eq(r16(TSS_B), 0);   /* no back link */
+	ck_assert_uint_eq(su_r16(&h, TSS_B), 0);   /* no back link */
 	ck_assert_uint_eq(h.s->cr3, cr3);   /* no paging: CR3 not loaded */
 }
 END_TEST
@@ -219,7 +193,7 @@ START_TEST(call_iret_round_trip)
 	ck_assert_uint_eq(h.s->rip, B_CODE);
 	assert_in_b(0x2 | RFLAGS_CF | RFLAGS_ZF | RFLAGS_NT);
 	assert_saved_a(H_CODE + 7, 0x2 | RFLAGS_SF | RFLAGS_IF);
-	ck_assert_uint_eq(r16(TSS_B), SEL_A);            /* back link */
+	ck_assert_uint_eq(su_r16(&h, TSS_B), SEL_A);            /* back link */
 	ck_assert_uint_eq(gdt_access(SEL_A), 0x8b);      /* still busy */
 	ck_assert_uint_eq(gdt_access(SEL_B), 0x8b);
 
@@ -236,9 +210,9 @@ START_TEST(call_iret_round_trip)
 	ck_assert(h.s->cr0 & CR0_TS);
 	/* B saved with NT clear and its EIP after the IRET; B no longer busy,
 	 * A busy. */
-	ck_assert_uint_eq(r32(TSS_B + 0x20), B_CODE + 1);
-	ck_assert_uint_eq(r32(TSS_B + 0x24), 0x2 | RFLAGS_CF | RFLAGS_ZF);
-	ck_assert_uint_eq(r32(TSS_B + 0x28), 0x1234);
+	ck_assert_uint_eq(su_r32(&h, TSS_B + 0x20), B_CODE + 1);
+	ck_assert_uint_eq(su_r32(&h, TSS_B + 0x24), 0x2 | RFLAGS_CF | RFLAGS_ZF);
+	ck_assert_uint_eq(su_r32(&h, TSS_B + 0x28), 0x1234);
 	ck_assert_uint_eq(gdt_access(SEL_B), 0x89);
 	ck_assert_uint_eq(gdt_access(SEL_A), 0x8b);
 }
@@ -256,7 +230,7 @@ START_TEST(int_through_task_gate)
 	ck_assert_uint_eq(h.s->gpr[GPR_RAX], 0xe0000000u);
 	ck_assert_uint_eq(h.s->gpr[GPR_RSP], E_STACK);   /* nothing pushed */
 	assert_saved_a(H_CODE + 2, 0x2 | RFLAGS_SF | RFLAGS_IF);
-	ck_assert_uint_eq(r16(TSS_E), SEL_A);
+	ck_assert_uint_eq(su_r16(&h, TSS_E), SEL_A);
 	ck_assert_uint_eq(gdt_access(SEL_A), 0x8b);
 	ck_assert_uint_eq(gdt_access(SEL_E), 0x8b);
 }
@@ -274,9 +248,9 @@ START_TEST(exception_error_code_on_new_stack)
 	ck_assert_uint_eq(h.s->rip, E_CODE + 1);
 	ck_assert_uint_eq(h.s->seg[SEG_TR].sel, SEL_E);
 	ck_assert_uint_eq(h.s->gpr[GPR_RSP], E_STACK - 4);
-	ck_assert_uint_eq(r32(E_STACK - 4), SEL_A);
+	ck_assert_uint_eq(su_r32(&h, E_STACK - 4), SEL_A);
 	assert_saved_a(H_CODE, 0x2 | RFLAGS_SF | RFLAGS_IF | RFLAGS_RF);
-	ck_assert_uint_eq(r16(TSS_E), SEL_A);
+	ck_assert_uint_eq(su_r16(&h, TSS_E), SEL_A);
 	ck_assert_uint_eq(h.s->rflags, 0x2 | RFLAGS_NT);
 }
 END_TEST
@@ -300,7 +274,7 @@ START_TEST(call_tss_faults)
 		ck_assert_uint_eq(stack32(0), cases[i].sel);
 		ck_assert_uint_eq(stack32(1), H_CODE);
 		ck_assert_uint_eq(h.s->seg[SEG_TR].sel, SEL_A);
-		ck_assert_uint_eq(r32(TSS_A + 0x20), 0);   /* nothing saved */
+		ck_assert_uint_eq(su_r32(&h, TSS_A + 0x20), 0);   /* nothing saved */
 		ck_assert(!(h.s->cr0 & CR0_TS));
 	}
 }
@@ -313,7 +287,7 @@ START_TEST(fault_in_new_task_context)
 	static const uint8_t code[] = { 0xea, 0, 0, 0, 0, SEL_B, 0 };
 	enum engine_exit_reason r;
 
-	w16(TSS_B + 0x4c, 0x10);   /* CS = a data segment */
+	su_w16(&h, TSS_B + 0x4c, 0x10);   /* CS = a data segment */
 	r = su_run(&h, code, sizeof(code), 5);
 	ck_assert_int_eq(stub_vector(r), X86_TS);
 	ck_assert_uint_eq(stack32(0), 0x10);
@@ -333,14 +307,14 @@ START_TEST(new_task_segment_checks)
 	enum engine_exit_reason r;
 
 	h_write64(&h, GDT + 0x90, 0x00cf13000000ffffull);   /* SS, not present */
-	w16(TSS_B + 0x50, 0x90);
+	su_w16(&h, TSS_B + 0x50, 0x90);
 	r = su_run(&h, code, sizeof(code), 5);
 	ck_assert_int_eq(stub_vector(r), X86_SS);
 	ck_assert_uint_eq(stack32(0), 0x90);
 
 	teardown();
 	setup();
-	w16(TSS_B + 0x54, 0x38);   /* DS = the task gate */
+	su_w16(&h, TSS_B + 0x54, 0x38);   /* DS = the task gate */
 	r = su_run(&h, code, sizeof(code), 5);
 	ck_assert_int_eq(stub_vector(r), X86_TS);
 	ck_assert_uint_eq(stack32(0), 0x38);
@@ -357,13 +331,13 @@ START_TEST(jmp_to_16bit_tss)
 
 	h_write64(&h, GDT + 0xb0, desc(tss, 0x2b, 0x81, 0));
 	for (unsigned off = 0; off < 0x2c; off += 2)
-		w16(tss + off, 0);
-	w16(tss + 0x0e, ip16);
-	w16(tss + 0x10, 0x2 | RFLAGS_CF);
+		su_w16(&h, tss + off, 0);
+	su_w16(&h, tss + 0x0e, ip16);
+	su_w16(&h, tss + 0x10, 0x2 | RFLAGS_CF);
 	for (unsigned i = 0; i < 8; i++)
-		w16(tss + 0x12 + 2 * i, 0x1600 + i);
+		su_w16(&h, tss + 0x12 + 2 * i, 0x1600 + i);
 	for (unsigned i = 0; i < 4; i++)
-		w16(tss + 0x22 + 2 * i, sels[i]);
+		su_w16(&h, tss + 0x22 + 2 * i, sels[i]);
 	ck_assert(gmem_write_u8(&h.mem, ip16, 0xf4));
 	ck_assert_int_eq(su_run(&h, code, sizeof(code), 5), ENGINE_EXIT_HLT);
 	ck_assert_uint_eq(h.s->rip, ip16 + 1);
@@ -393,8 +367,8 @@ START_TEST(new_task_ldt)
 
 	h_write64(&h, GDT + 0xb8, desc(ldt, 0x0f, 0x82, 0));
 	h_write64(&h, ldt + 8, desc(0x12340000, 0xffff, 0x93, 0));
-	w16(TSS_B + 0x60, 0xb8);
-	w16(TSS_B + 0x54, 0x0c);    /* DS: LDT index 1 */
+	su_w16(&h, TSS_B + 0x60, 0xb8);
+	su_w16(&h, TSS_B + 0x54, 0x0c);    /* DS: LDT index 1 */
 	ck_assert_int_eq(su_run(&h, code, sizeof(code), 5), ENGINE_EXIT_HLT);
 	ck_assert_uint_eq(h.s->seg[SEG_LDTR].sel, 0xb8);
 	ck_assert_uint_eq(h.s->seg[SEG_LDTR].base, ldt);
@@ -404,7 +378,7 @@ START_TEST(new_task_ldt)
 
 	teardown();
 	setup();
-	w16(TSS_B + 0x60, SEL_E);   /* a TSS, not an LDT */
+	su_w16(&h, TSS_B + 0x60, SEL_E);   /* a TSS, not an LDT */
 	r = su_run(&h, code, sizeof(code), 5);
 	ck_assert_int_eq(stub_vector(r), X86_TS);
 	ck_assert_uint_eq(stack32(0), SEL_E);
@@ -430,7 +404,7 @@ START_TEST(new_task_cr3_pae)
 	h.s->cr0 |= CR0_PG;
 	h.s->pdpte[0] = pd | 1;
 	h.s->pdpte_valid = true;
-	w32(TSS_B + 0x1c, pdpt + 0x20);
+	su_w32(&h, TSS_B + 0x1c, pdpt + 0x20);
 	ck_assert_int_eq(su_run(&h, code, sizeof(code), 5), ENGINE_EXIT_HLT);
 	ck_assert_uint_eq(h.s->rip, B_CODE + 1);
 	ck_assert_uint_eq(h.s->cr3, pdpt + 0x20);
@@ -451,14 +425,14 @@ START_TEST(new_task_cr3_pae)
 	h.s->cr0 |= CR0_PG;
 	h.s->pdpte[0] = pd | 1;
 	h.s->pdpte_valid = true;
-	w32(TSS_B + 0x1c, pdpt + 0x20);
+	su_w32(&h, TSS_B + 0x1c, pdpt + 0x20);
 	r = su_run(&h, code, sizeof(code), 5);
 	ck_assert_int_eq(stub_vector(r), X86_GP);
 	ck_assert_uint_eq(stack32(0), 0);
 	ck_assert_uint_eq(stack32(1), H_CODE);
 	ck_assert_uint_eq(h.s->cr3, pdpt);
 	ck_assert_uint_eq(h.s->seg[SEG_TR].sel, SEL_A);
-	ck_assert_uint_eq(r32(TSS_A + 0x20), 0);
+	ck_assert_uint_eq(su_r32(&h, TSS_A + 0x20), 0);
 	ck_assert_uint_eq(gdt_access(SEL_B), 0x89);
 }
 END_TEST
@@ -470,7 +444,7 @@ START_TEST(debug_trap_flag)
 	static const uint8_t code[] = { 0xea, 0, 0, 0, 0, SEL_B, 0 };
 	enum engine_exit_reason r;
 
-	w16(TSS_B + 0x64, 1);
+	su_w16(&h, TSS_B + 0x64, 1);
 	r = su_run(&h, code, sizeof(code), 5);
 	ck_assert_int_eq(stub_vector(r), X86_DB);
 	ck_assert_uint_eq(stack32(0), B_CODE);
@@ -486,10 +460,10 @@ START_TEST(switch_to_v86_task)
 {
 	static const uint8_t code[] = { 0xea, 0, 0, 0, 0, SEL_B, 0 };
 
-	w32(TSS_B + 0x20, 0x0010);
-	w32(TSS_B + 0x24, 0x2 | RFLAGS_VM);
-	w16(TSS_B + 0x4c, 0x1900);
-	w16(TSS_B + 0x50, 0x2000);
+	su_w32(&h, TSS_B + 0x20, 0x0010);
+	su_w32(&h, TSS_B + 0x24, 0x2 | RFLAGS_VM);
+	su_w16(&h, TSS_B + 0x4c, 0x1900);
+	su_w16(&h, TSS_B + 0x50, 0x2000);
 	h_load(&h, H_CODE, code, sizeof(code));
 	ck_assert_int_eq(h_run(&h, 1), ENGINE_EXIT_INSN_LIMIT);
 	ck_assert_uint_eq(h.s->rflags, 0x2 | RFLAGS_VM);
@@ -536,8 +510,8 @@ static void setup_gates(void)
 	ck_assert(gmem_write(&h.mem, T_RING0, ring0, sizeof(ring0)));
 	ck_assert(gmem_write_u8(&h.mem, T_SAME, 0xcb));    /* retf */
 	ck_assert(gmem_write_u8(&h.mem, T_USER, 0xf4));    /* hlt */
-	w32(TSS_A + 4, RING0_SP);                          /* ESP0 */
-	w16(TSS_A + 8, 0x10);                              /* SS0 */
+	su_w32(&h, TSS_A + 4, RING0_SP);                          /* ESP0 */
+	su_w16(&h, TSS_A + 8, 0x10);                              /* SS0 */
 }
 
 /* CPL 3 with user code and stack; FS and GS null. */
@@ -620,8 +594,8 @@ START_TEST(call_gate_same_privilege)
 	ck_assert_int_eq(h_run(&h, 1), ENGINE_EXIT_INSN_LIMIT);
 	ck_assert_uint_eq(h.s->rip, T_SAME & 0xffff);
 	ck_assert_uint_eq(h.s->gpr[GPR_RSP], H_STACK - 4);
-	ck_assert_uint_eq(r16(H_STACK - 4), (H_CODE + 7) & 0xffff);
-	ck_assert_uint_eq(r16(H_STACK - 2), 0x18);
+	ck_assert_uint_eq(su_r16(&h, H_STACK - 4), (H_CODE + 7) & 0xffff);
+	ck_assert_uint_eq(su_r16(&h, H_STACK - 2), 0x18);
 }
 END_TEST
 
@@ -641,11 +615,11 @@ START_TEST(call_gate16_to_ring0)
 	ck_assert_uint_eq(h.s->rip, 0xe000);
 	ck_assert_uint_eq(cpu_cpl(h.s), 0);
 	ck_assert_uint_eq(h.s->gpr[GPR_RSP], RING0_SP - 10);
-	ck_assert_uint_eq(r16(RING0_SP - 10), (H_CODE + 12) & 0xffff);
-	ck_assert_uint_eq(r16(RING0_SP - 8), SEL_UCS);
-	ck_assert_uint_eq(r16(RING0_SP - 6), 0x3344);     /* low word */
-	ck_assert_uint_eq(r16(RING0_SP - 4), (USER_SP - 4) & 0xffff);
-	ck_assert_uint_eq(r16(RING0_SP - 2), SEL_UDS);
+	ck_assert_uint_eq(su_r16(&h, RING0_SP - 10), (H_CODE + 12) & 0xffff);
+	ck_assert_uint_eq(su_r16(&h, RING0_SP - 8), SEL_UCS);
+	ck_assert_uint_eq(su_r16(&h, RING0_SP - 6), 0x3344);     /* low word */
+	ck_assert_uint_eq(su_r16(&h, RING0_SP - 4), (USER_SP - 4) & 0xffff);
+	ck_assert_uint_eq(su_r16(&h, RING0_SP - 2), SEL_UDS);
 }
 END_TEST
 
@@ -661,7 +635,7 @@ START_TEST(jmp_call_gate)
 	ck_assert_uint_eq(cpu_cpl(h.s), 3);
 	ck_assert_uint_eq(h.s->seg[SEG_CS].sel, SEL_UCS);
 	ck_assert_uint_eq(h.s->gpr[GPR_RSP], USER_SP);
-	ck_assert_uint_eq(r32(USER_SP - 4), 0);
+	ck_assert_uint_eq(su_r32(&h, USER_SP - 4), 0);
 }
 END_TEST
 

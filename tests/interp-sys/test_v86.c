@@ -43,32 +43,6 @@ static uint64_t gate(uint16_t sel, uint32_t off, uint8_t access)
 	       ((uint64_t)access << 40) | ((uint64_t)(off >> 16) << 48);
 }
 
-static uint32_t r32(uint64_t gpa)
-{
-	uint32_t v = 0;
-
-	ck_assert(gmem_read_u32(&h.mem, gpa, &v));
-	return v;
-}
-
-static uint16_t r16(uint64_t gpa)
-{
-	uint16_t v = 0;
-
-	ck_assert(gmem_read_u16(&h.mem, gpa, &v));
-	return v;
-}
-
-static void w32(uint64_t gpa, uint32_t v)
-{
-	ck_assert(gmem_write_u32(&h.mem, gpa, v));
-}
-
-static void w16(uint64_t gpa, uint16_t v)
-{
-	ck_assert(gmem_write_u16(&h.mem, gpa, v));
-}
-
 static void w8(uint64_t gpa, uint8_t v)
 {
 	ck_assert(gmem_write_u8(&h.mem, gpa, v));
@@ -93,9 +67,9 @@ static void setup(void)
 	h.s->gdtr.limit = 0x47;
 	h.s->seg[SEG_TR] = (struct seg_reg){ SEL_TSS, TSS, TSS_LIM,
 					     0xb | SEG_AR_P };
-	w32(TSS + 4, RSP0);
-	w16(TSS + 8, 0x10);
-	w16(TSS + 0x66, IOMAP);
+	su_w32(&h, TSS + 4, RSP0);
+	su_w16(&h, TSS + 8, 0x10);
+	su_w16(&h, TSS + 0x66, IOMAP);
 	w8(TSS + IOMAP + 0x81 / 8, 1u << (0x81 & 7));   /* port 81H denied */
 	w8(TSS + TSS_LIM, 0xff);
 	for (unsigned v = 0; v < 256; v++) {
@@ -145,7 +119,7 @@ static int stub_vector(enum engine_exit_reason r)
 /* Dword i of the ring-0 stack (flat SS). */
 static uint32_t stk(unsigned i)
 {
-	return r32(h.s->gpr[GPR_RSP] + 4 * i);
+	return su_r32(&h, h.s->gpr[GPR_RSP] + 4 * i);
 }
 
 /* The ring-0 frame of an event out of virtual-8086 mode (SDM 20.3.1.1):
@@ -195,7 +169,7 @@ START_TEST(iret_enters_v86)
 
 	h.s->gpr[GPR_RSP] = RSP0 - 36;
 	for (unsigned i = 0; i < 9; i++)
-		w32(RSP0 - 36 + 4 * i, frame[i]);
+		su_w32(&h, RSP0 - 36 + 4 * i, frame[i]);
 	h_load(&h, H_CODE, code, sizeof(code));
 	ck_assert_int_eq(h_run(&h, 1), ENGINE_EXIT_INSN_LIMIT);
 	ck_assert_uint_eq(h.s->rflags, frame[2]);
@@ -222,9 +196,9 @@ START_TEST(iret_cpl3_keeps_vm_clear)
 	h.s->seg[SEG_SS] = (struct seg_reg){ SEL_UDS, 0, 0xffffffff,
 		0x3 | SEG_AR_S | SEG_AR_P | SEG_AR_DB | SEG_AR_G | (3 << 5) };
 	h.s->gpr[GPR_RSP] = RSP0 - 12;
-	w32(RSP0 - 12, H_CODE + 1);
-	w32(RSP0 - 8, SEL_UCS);
-	w32(RSP0 - 4, RFLAGS_FIXED1 | RFLAGS_VM | RFLAGS_ZF);
+	su_w32(&h, RSP0 - 12, H_CODE + 1);
+	su_w32(&h, RSP0 - 8, SEL_UCS);
+	su_w32(&h, RSP0 - 4, RFLAGS_FIXED1 | RFLAGS_VM | RFLAGS_ZF);
 	h_load(&h, H_CODE, code, sizeof(code));
 	ck_assert_int_eq(h_run(&h, 1), ENGINE_EXIT_INSN_LIMIT);
 	ck_assert_uint_eq(h.s->rflags, RFLAGS_FIXED1 | RFLAGS_ZF);
@@ -335,11 +309,11 @@ START_TEST(int_through_16bit_gate)
 	ck_assert_int_eq(h_run(&h, 2), ENGINE_EXIT_HLT);
 	ck_assert_uint_eq(h.s->rip, 0xa001);
 	ck_assert_uint_eq(h.s->gpr[GPR_RSP], RSP0 - 18);
-	ck_assert_uint_eq(r16(RSP0 - 18), 2);
-	ck_assert_uint_eq(r16(RSP0 - 16), V_CS);
-	ck_assert_uint_eq(r16(RSP0 - 14), 0x3000 | RFLAGS_FIXED1 | RFLAGS_CF);
-	ck_assert_uint_eq(r16(RSP0 - 12), V_SP);
-	ck_assert_uint_eq(r16(RSP0 - 2), 0x6000);
+	ck_assert_uint_eq(su_r16(&h, RSP0 - 18), 2);
+	ck_assert_uint_eq(su_r16(&h, RSP0 - 16), V_CS);
+	ck_assert_uint_eq(su_r16(&h, RSP0 - 14), 0x3000 | RFLAGS_FIXED1 | RFLAGS_CF);
+	ck_assert_uint_eq(su_r16(&h, RSP0 - 12), V_SP);
+	ck_assert_uint_eq(su_r16(&h, RSP0 - 2), 0x6000);
 	ck_assert_uint_eq(h.s->seg[SEG_FS].sel, 0);
 }
 END_TEST
@@ -519,8 +493,8 @@ START_TEST(vme_redirect)
 {
 	static const uint8_t code[] = { 0xcd, 0x21 };
 
-	w16(0x21 * 4, 0x0010);
-	w16(0x21 * 4 + 2, 0x0500);
+	su_w16(&h, 0x21 * 4, 0x0010);
+	su_w16(&h, 0x21 * 4 + 2, 0x0500);
 	h.s->cr4 |= CR4_VME;
 	v86(RFLAGS_IF | RFLAGS_VIF | RFLAGS_TF | RFLAGS_ZF, code,
 	    sizeof(code));
@@ -529,17 +503,17 @@ START_TEST(vme_redirect)
 	ck_assert_uint_eq(h.s->seg[SEG_CS].base, 0x5000);
 	ck_assert_uint_eq(h.s->rip, 0x10);
 	ck_assert_uint_eq(h.s->gpr[GPR_RSP], V_SP - 6);
-	ck_assert_uint_eq(r16(V_STK - 2), RFLAGS_FIXED1 | IOPL3 | RFLAGS_IF |
+	ck_assert_uint_eq(su_r16(&h, V_STK - 2), RFLAGS_FIXED1 | IOPL3 | RFLAGS_IF |
 			  RFLAGS_TF | RFLAGS_ZF);
-	ck_assert_uint_eq(r16(V_STK - 4), V_CS);
-	ck_assert_uint_eq(r16(V_STK - 6), 2);
+	ck_assert_uint_eq(su_r16(&h, V_STK - 4), V_CS);
+	ck_assert_uint_eq(su_r16(&h, V_STK - 6), 2);
 	ck_assert_uint_eq(h.s->rflags, RFLAGS_FIXED1 | RFLAGS_VM | RFLAGS_IF |
 			  RFLAGS_ZF);
 
 	/* IOPL 3: the real image, IF cleared, VIF kept. */
 	v86(IOPL3 | RFLAGS_IF | RFLAGS_VIF, code, sizeof(code));
 	ck_assert_int_eq(h_run(&h, 1), ENGINE_EXIT_INSN_LIMIT);
-	ck_assert_uint_eq(r16(V_STK - 2), RFLAGS_FIXED1 | IOPL3 | RFLAGS_IF);
+	ck_assert_uint_eq(su_r16(&h, V_STK - 2), RFLAGS_FIXED1 | IOPL3 | RFLAGS_IF);
 	ck_assert_uint_eq(h.s->rflags, RFLAGS_FIXED1 | RFLAGS_VM | IOPL3 |
 			  RFLAGS_VIF);
 }
@@ -569,7 +543,7 @@ START_TEST(vme_bit_set)
 	ck_assert_int_eq(h_run(&h, 1), ENGINE_EXIT_INSN_LIMIT);
 	ck_assert(h.s->rflags & RFLAGS_VM);
 	/* An I/O map base below 32 leaves no room for the bitmap. */
-	w16(TSS + 0x66, 31);
+	su_w16(&h, TSS + 0x66, 31);
 	v86(0, code, sizeof(code));
 	ck_assert_int_eq(stub_vector(h_run(&h, 2)), X86_GP);
 }
@@ -585,11 +559,11 @@ START_TEST(vme_virtual_if)
 	h.s->cr4 |= CR4_VME;
 	v86(RFLAGS_VIF | RFLAGS_CF, code, sizeof(code));
 	ck_assert_int_eq(h_run(&h, 1), ENGINE_EXIT_INSN_LIMIT);
-	ck_assert_uint_eq(r16(V_STK - 2), RFLAGS_FIXED1 | IOPL3 | RFLAGS_IF |
+	ck_assert_uint_eq(su_r16(&h, V_STK - 2), RFLAGS_FIXED1 | IOPL3 | RFLAGS_IF |
 			  RFLAGS_CF);
 	ck_assert_int_eq(h_run(&h, 2), ENGINE_EXIT_INSN_LIMIT);
 	ck_assert(!(h.s->rflags & RFLAGS_VIF));
-	ck_assert_uint_eq(r16(V_STK - 4), RFLAGS_FIXED1 | IOPL3 | RFLAGS_CF);
+	ck_assert_uint_eq(su_r16(&h, V_STK - 4), RFLAGS_FIXED1 | IOPL3 | RFLAGS_CF);
 	ck_assert_int_eq(h_run(&h, 2), ENGINE_EXIT_INSN_LIMIT);
 	/* POPF of IF=1, CF=0: VIF set, IF and IOPL unchanged */
 	ck_assert_uint_eq(h.s->rflags, RFLAGS_FIXED1 | RFLAGS_VM | RFLAGS_VIF);
@@ -622,8 +596,8 @@ START_TEST(vme_faults)
 
 		v86(c[i].fl, c[i].code, 4);
 		/* the rest of IRET's frame: CS, FLAGS with IF */
-		w16(V_STK, V_CS);
-		w16(V_STK + 2, RFLAGS_IF);
+		su_w16(&h, V_STK, V_CS);
+		su_w16(&h, V_STK + 2, RFLAGS_IF);
 		ck_assert_int_eq(stub_vector(h_run(&h, 2 + pre)), X86_GP);
 		ck_assert_uint_eq(stk(0), 0);
 		ck_assert_uint_eq(stk(1), pre ? 3 : 0);
