@@ -341,6 +341,138 @@ START_TEST(hit_and_miss_counts)
 }
 END_TEST
 
+/*
+ * Large pages: a miss for another 4 KiB piece of a cached 2 MiB / 1 GiB
+ * page is served from the large-page entry without a walk, as hardware's
+ * large-page TLB entry serves the whole page.  The tests change the PDE
+ * without an invalidation: the old frame proves no walk happened.
+ */
+#define PDE6   (SH_PD + 3 * 8)   /* lin 0x600000: a 2M page */
+#define PTE_PS 0x80ull
+#define PTE_A  0x20ull
+#define PTE_D  0x40ull
+
+struct xw { uint64_t lin, gpa; };
+
+static void do_write_xlate(struct interp *ip, void *arg)
+{
+	struct xw *x = arg;
+
+	mmu_translate(ip, x->lin, ACC_WRITE, false, &x->gpa);
+}
+
+static void write_to(uint64_t lin)
+{
+	struct xw x = { lin, 0 };
+
+	ck_assert_int_eq(sysh_try(&h, do_write_xlate, &x), -1);
+}
+
+START_TEST(large_page_serves_its_other_pieces)
+{
+	uint64_t m0;
+
+	sysh_w64(&h, PDE6, 0x800000 | PT_P | PT_RW | PTE_PS);
+	ck_assert_uint_eq(page_of(0x600000), 0x800000);
+	sysh_w64(&h, PDE6, 0xa00000 | PT_P | PT_RW | PTE_PS);
+	m0 = h.ip->tlb.misses;
+	/* Never touched, yet the old frame: no walk, counted as a hit. */
+	ck_assert_uint_eq(page_of(0x6ff000), 0x8ff000);
+	ck_assert_uint_eq(page_of(0x634000), 0x834000);
+	ck_assert_uint_eq(h.ip->tlb.misses, m0);
+	/* Nor another 2M page that shares its slot (128 MiB on: identity). */
+	ck_assert_uint_eq(page_of(0x8655000), 0x8655000);
+	/* Another VPID's lookup does not use it (tags, SDM 29.4.1). */
+	switch_to(3, false, 0);
+	ck_assert_uint_eq(page_of(0x633000), 0xa33000);
+	switch_to(0, false, 0);
+	/* INVLPG anywhere in the page drops the large entry too. */
+	tlb_flush_page(h.ip, 0x600000);
+	ck_assert_uint_eq(page_of(0x6fe000), 0xafe000);
+	ck_assert_uint_eq(h.ip->tlb.misses, m0 + 3);
+}
+END_TEST
+
+START_TEST(large_page_piece_and_dirty_flag)
+{
+	sysh_w64(&h, PDE6, 0x800000 | PT_P | PT_RW | PTE_PS);
+	page_of(0x600000);
+	ck_assert_uint_eq(sysh_r64(&h, PDE6) & (PTE_A | PTE_D), PTE_A);
+	/* A write through a piece of a page cached clean walks: D set. */
+	write_to(0x6ff000);
+	ck_assert_uint_eq(sysh_r64(&h, PDE6) & (PTE_A | PTE_D), PTE_A | PTE_D);
+	/* Now the large entry is dirty: another piece is written without a
+	 * walk (hardware does not set D again for a dirty TLB entry). */
+	sysh_w64(&h, PDE6, 0x800000 | PT_P | PT_RW | PTE_PS | PTE_A);
+	write_to(0x6fe000);
+	ck_assert_uint_eq(sysh_r64(&h, PDE6) & PTE_D, 0);
+}
+END_TEST
+
+START_TEST(one_gib_page_piece_offsets)
+{
+	uint64_t pdpte1 = SH_PDPT + 1 * 8;   /* lin 0x40000000: a 1G page */
+
+	sysh_w64(&h, pdpte1, 0x0 | PT_P | PT_RW | PTE_PS);
+	ck_assert_uint_eq(page_of(0x40001000), 0x1000);
+	sysh_w64(&h, pdpte1, 0x80000000ull | PT_P | PT_RW | PTE_PS);
+	ck_assert_uint_eq(page_of(0x401ff000), 0x1ff000);
+	/* Another 2M of it is not in the large entry's slot: a walk. */
+	ck_assert_uint_eq(page_of(0x40345000), 0x80345000ull);
+}
+END_TEST
+
+/* Every drop, and every VM entry and exit with VPIDs off, empties the
+ * large-page entries along with the 4K pieces. */
+START_TEST(large_pages_go_with_every_drop)
+{
+	static const int ways[] = { 0, 1, 2, 3 };
+
+	for (unsigned i = 0; i < sizeof(ways) / sizeof(ways[0]); i++) {
+		const struct tlb_inval exit_iv = {
+			.scope = TLB_INV_VPID, .vpid = 0,
+			.transition = true, .to_root = true,
+		};
+
+		tlb_flush(h.ip);
+		sysh_w64(&h, PDE6, 0x800000 | PT_P | PT_RW | PTE_PS);
+		ck_assert_uint_eq(page_of(0x600000), 0x800000);
+		sysh_w64(&h, PDE6, 0xa00000 | PT_P | PT_RW | PTE_PS);
+		switch (ways[i]) {
+		case 0: mov_cr3(SH_PML4); break;
+		case 1: tlb_flush_vpid(h.ip); break;
+		case 2: tlb_invalidate(h.ip, &exit_iv); break;
+		default: inval(TLB_INV_ALL, 0, 0, 0); break;
+		}
+		ck_assert_msg(page_of(0x655000) == 0xa55000, "way %u", i);
+	}
+}
+END_TEST
+
+/* Not with EPT (pieces of a combined mapping need not be contiguous), not
+ * in VMX non-root operation (APIC-access page), not under --vmx-check. */
+START_TEST(large_pages_root_linear_only)
+{
+	for (unsigned i = 0; i < 3; i++) {
+		tlb_flush(h.ip);
+		h.ip->tlb.check = false;
+		tag = (struct tlb_context){ 0 };
+		if (i == 0)
+			switch_to(0, true, 0x123000);
+		else if (i == 1)
+			tag = (struct tlb_context){ .nonroot = true };
+		else
+			h.ip->tlb.check = true;
+		tlb_state_switched(h.ip);
+		sysh_w64(&h, PDE6, 0x800000 | PT_P | PT_RW | PTE_PS);
+		ck_assert_uint_eq(page_of(0x600000), 0x800000);
+		sysh_w64(&h, PDE6, 0xa00000 | PT_P | PT_RW | PTE_PS);
+		ck_assert_msg(page_of(0x655000) == 0xa55000, "case %u", i);
+		ck_assert_uint_eq(h.ip->tlb.big_n, 0);
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("tlb");
@@ -358,6 +490,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, replacement_is_round_robin);
 	tcase_add_test(tc, flush_always_mode);
 	tcase_add_test(tc, hit_and_miss_counts);
+	tcase_add_test(tc, large_page_serves_its_other_pieces);
+	tcase_add_test(tc, large_page_piece_and_dirty_flag);
+	tcase_add_test(tc, one_gib_page_piece_offsets);
+	tcase_add_test(tc, large_pages_go_with_every_drop);
+	tcase_add_test(tc, large_pages_root_linear_only);
 	suite_add_tcase(s, tc);
 	return s;
 }

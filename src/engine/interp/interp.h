@@ -156,6 +156,7 @@ struct tlb_entry {
 #define TLB_DIRTY (1u << 3)
 #define TLB_SETS  256
 #define TLB_WAYS  4
+#define TLB_BIG   64
 #define TLB_CTX_COMBINED (1ull << 63)
 /* Made in VMX non-root operation: with VPIDs off L1's and L2's
  * translations are both VPID 0000H (tlb.c, tlb_transition). */
@@ -207,6 +208,14 @@ struct tlb {
 	bool xlate_keep;
 	struct tlb_walk_ctx nonroot_wctx;
 	uint64_t nonroot_ctxid;
+	/* Root-operation translations of large pages (2 MiB, 4 MiB, 1 GiB)
+	 * by linear address bits 21 and up, as a large-page TLB entry serves
+	 * its whole page: a miss in e[] for another 4 KiB of such a page
+	 * makes that piece from here without a walk (tlb.c, big_piece).
+	 * Every drop and every VM entry or exit empties it; big_n counts
+	 * the valid ones. */
+	struct tlb_entry big[TLB_BIG];
+	unsigned big_n;
 };
 
 /*
@@ -481,6 +490,7 @@ void tlb_invpcid(struct interp *ip, unsigned type, uint16_t pcid,
 void tlb_state_switched(struct interp *ip);
 void tlb_load_ctx(struct interp *ip);
 struct tlb_entry *tlb_lookup(struct interp *ip, uint64_t lin);
+void tlb_big_fill(struct interp *ip, uint64_t lin, const struct tlb_entry *t);
 struct tlb_entry *tlb_slot(struct interp *ip, uint64_t lin, uint64_t ctx,
 			   bool global);
 static inline uint16_t tlb_cur_pcid(const struct interp *ip)

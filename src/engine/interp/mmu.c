@@ -424,6 +424,7 @@ static void tlb_fill(struct interp *ip, uint64_t lin, const struct walk *w,
 	t->epoch = ip->tlb.epoch;
 	t->gppn = w->page_gpa >> 12;
 	tlb_stamp(ip, t, !w->not_ram, merged ? &old : NULL);
+	tlb_big_fill(ip, lin, t);
 	htlb_drop_page(ip, lin);
 	ip->xlate_tlb = true;
 }

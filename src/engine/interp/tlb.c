@@ -54,6 +54,94 @@ static inline bool ctx_matches(const struct tlb_entry *e, uint64_t ctx)
 	return e->ctx == ctx || (e->global && ((e->ctx ^ ctx) & ~TLB_CTX_PCID) == 0);
 }
 
+/*
+ * Large pages.  A 2 MiB, 4 MiB or 1 GiB translation serves its whole page,
+ * as hardware's large-page TLB entries do (SDM 4.10.2.2-4.10.2.3): the walk
+ * of one 4 KiB piece read the same entries and set the same accessed and
+ * dirty flags a walk of any other piece would, so another piece made from
+ * it is what that walk would cache - or what hardware may keep, if the
+ * paging structures changed since without an invalidation.  Only
+ * root-operation linear mappings: with EPT (combined mappings) the pieces
+ * need not be contiguous in memory, and in VMX non-root operation the
+ * APIC-access page is decided per 4 KiB page.  Off under --vmx-check
+ * (every translation is checked there) and --tlb=flush-always.
+ */
+static inline unsigned big_index(uint64_t lin)
+{
+	return (unsigned)(lin >> 21) & (TLB_BIG - 1);
+}
+
+static void big_clear(struct tlb *t)
+{
+	if (!t->big_n)
+		return;
+	for (unsigned i = 0; i < TLB_BIG; i++)
+		t->big[i].vpn_tag = 0;
+	t->big_n = 0;
+}
+
+static bool big_same_page(const struct tlb_entry *b, const struct tlb_entry *t,
+			  uint64_t base_tag, uint64_t base_ppn)
+{
+	return b->vpn_tag == base_tag && b->shift == t->shift &&
+	       b->ctx == t->ctx && b->vpid == t->vpid &&
+	       b->global == t->global && b->ppn == base_ppn;
+}
+
+/* Remember the large page of t, just filled for lin by a walk. */
+void tlb_big_fill(struct interp *ip, uint64_t lin, const struct tlb_entry *t)
+{
+	struct tlb *tl = &ip->tlb;
+	struct tlb_entry *b = &tl->big[big_index(lin)];
+	uint64_t mask, base_tag, base_ppn, ptw;
+	uint8_t perms;
+
+	if (t->shift <= 12 || tl->check || tl->flush_always || tl->probing ||
+	    (t->ctx & (TLB_CTX_COMBINED | TLB_CTX_NONROOT)))
+		return;
+	mask = (1ull << t->shift) - 1;
+	base_tag = (lin & ~mask) | 1;
+	base_ppn = t->ppn - ((lin & mask) >> 12);
+	perms = t->perms;
+	ptw = t->ptw;
+	if (b->vpn_tag && big_same_page(b, t, base_tag, base_ppn)) {
+		/* The same leaf: what an older walk allowed stays allowed,
+		 * exact (for tlb_transition) only if both walks are. */
+		perms |= b->perms;
+		if (b->ptw != t->ptw || b->ctxid != t->ctxid)
+			ptw = TLB_PTW_NEVER;
+	} else if (!b->vpn_tag) {
+		tl->big_n++;
+	}
+	*b = *t;
+	b->vpn_tag = base_tag;
+	b->ppn = base_ppn;
+	b->gppn = base_ppn;
+	b->perms = perms;
+	b->ptw = ptw;
+}
+
+/* A miss in the set of lin: the piece of a cached large page. */
+static struct tlb_entry *big_piece(struct interp *ip, uint64_t lin,
+				   uint64_t ctx)
+{
+	const struct tlb_entry *b = &ip->tlb.big[big_index(lin)];
+	struct tlb_entry *e;
+	uint64_t off;
+
+	if (!b->vpn_tag || ((b->vpn_tag ^ lin) >> b->shift) != 0 ||
+	    b->vpid != ip->tlb.vpid || !ctx_matches(b, ctx) || ip->tlb.probing)
+		return NULL;
+	off = (lin & ((1ull << b->shift) - 1)) >> 12;
+	e = tlb_slot(ip, lin, b->ctx, b->global);
+	*e = *b;
+	e->vpn_tag = (lin & ~0xfffull) | 1;
+	e->ppn = b->ppn + off;
+	e->gppn = b->gppn + off;
+	htlb_drop_page(ip, lin);
+	return e;
+}
+
 struct tlb_entry *tlb_lookup(struct interp *ip, uint64_t lin)
 {
 	struct tlb *t = &ip->tlb;
@@ -69,7 +157,7 @@ struct tlb_entry *tlb_lookup(struct interp *ip, uint64_t lin)
 		if (e->vpn_tag == tag && e->vpid == t->vpid && ctx_matches(e, ctx))
 			return e;
 	}
-	return NULL;
+	return t->big_n ? big_piece(ip, lin, ctx) : NULL;
 }
 
 /* The way a new translation of lin goes to: the one holding the same tag,
@@ -105,6 +193,7 @@ void tlb_flush(struct interp *ip)
 	memset(ip->tlb.victim, 0, sizeof(ip->tlb.victim));
 	memset(ip->tlb.used, 0, sizeof(ip->tlb.used));
 	memset(ip->tlb.nonroot_used, 0, sizeof(ip->tlb.nonroot_used));
+	big_clear(&ip->tlb);
 	ip->tlb.ctx_valid = false;
 	interp_fetch_drop(ip);
 	htlb_flush(ip);
@@ -176,6 +265,7 @@ static void drop(struct interp *ip, const struct sel *s)
 {
 	interp_fetch_drop(ip);
 	htlb_flush(ip);
+	big_clear(&ip->tlb);
 	if (s->scope == TLB_INV_ALL) {
 		tlb_flush(ip);
 		return;
@@ -391,6 +481,7 @@ static void tlb_transition(struct interp *ip, bool to_root)
 
 	ip->fetch_valid = false;
 	htlb_flush(ip);
+	big_clear(t);
 	if (!to_root) {
 		judge_nonroot(ip);
 		return;
