@@ -53,6 +53,20 @@ void machine_kick_vcpu(struct machine *m)
 	pc_serial_kick(m);
 }
 
+/* --vmx-check=fatal: stop right after the instruction that was reported
+ * (reports come from inside it, on the vCPU thread), not at the end of
+ * the engine's batch: where the run stops must not depend on where a
+ * batch happens to end. */
+static void stop_after_report(struct machine *m)
+{
+	struct engine *e = m->n_cpus > 1 ?
+		m->cpu[atomic_load(&m->sched.running)]->eng : m->eng;
+
+	machine_request_stop(m, STOP_VMX_CHECK);
+	if (e && m->ops->stop_after_insn)
+		m->ops->stop_after_insn(e);
+}
+
 /* --vmx-check: one line on stderr per report; fatal stops the run. */
 static void on_vmx_check(void *opaque, const char *line)
 {
@@ -60,7 +74,7 @@ static void on_vmx_check(void *opaque, const char *line)
 	if (m->cfg.msg_fd >= 0)
 		dprintf(m->cfg.msg_fd, "vmxbox: vmx-check: %s\n", line);
 	if (m->cfg.vmx_check == 2)
-		machine_request_stop(m, STOP_VMX_CHECK);
+		stop_after_report(m);
 }
 
 enum engine_exit_reason machine_run_vcpus(struct machine *m)
