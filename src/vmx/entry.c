@@ -195,7 +195,7 @@ static enum icpt_result run_checks(struct vmx_vcpu *v,
 	const struct entry_check *bad;
 
 	entry_env_init(&env, v, ctx->mem, ctx->cpu);
-	bad = entry_checks_run(&env);
+	bad = entry_checks_run_memo(&v->entry_memo, &env);
 	*failed = bad != NULL;
 	if (!bad)
 		return ICPT_CONTINUE;

@@ -339,12 +339,120 @@ const struct entry_check vmx_entry_checks[] = {
 const size_t vmx_entry_checks_len =
 	sizeof(vmx_entry_checks) / sizeof(vmx_entry_checks[0]);
 
-const struct entry_check *entry_checks_run(const struct entry_env *e)
+static const struct entry_check *first_failing(const struct entry_env *e,
+					       size_t from)
 {
-	for (size_t i = 0; i < vmx_entry_checks_len; i++)
+	for (size_t i = from; i < vmx_entry_checks_len; i++)
 		if (!vmx_entry_checks[i].ok(e))
 			return &vmx_entry_checks[i];
 	return NULL;
+}
+
+const struct entry_check *entry_checks_run(const struct entry_env *e)
+{
+	return first_failing(e, 0);
+}
+
+/* ---- the control and host-state rows remembered (vmx_entry_memo) ---- */
+
+/* Rows of SDM 27.2 that read more than control and host-state fields and
+ * the capabilities (the CPU model is fixed): they run at every entry. */
+static bool reads_more(const struct entry_check *c)
+{
+	return c->ok == c_tpr_vtpr ||       /* the VTPR, in RAM */
+	       c->ok == c_inj_errcode ||    /* guest CR0.PE */
+	       c->ok == h_outside_ia32e ||  /* L1's IA32_EFER.LMA */
+	       c->ok == h_inside_ia32e;
+}
+
+/* Control and host-state fields: encoding bits 11:10 are 0 and 3 (SDM
+ * Appendix B); guest-state and read-only data fields are not. */
+static bool ctl_or_host_field(unsigned idx)
+{
+	unsigned type = (vmcs_field_table[idx].encoding >> 10) & 3;
+
+	return type == 0 || type == 3;
+}
+
+static void memo_add_slot(struct vmx_entry_memo *m, unsigned idx)
+{
+	unsigned n = m->n_ranges;
+
+	if (n && m->range_start[n - 1] + m->range_len[n - 1] == idx) {
+		m->range_len[n - 1]++;
+		return;
+	}
+	if (n == VMX_MEMO_RANGES) {
+		m->off = true;
+		return;
+	}
+	m->range_start[n] = (uint16_t)idx;
+	m->range_len[n] = 1;
+	m->n_ranges++;
+}
+
+/* The slot runs and the rows; off (never remember) if the table is not
+ * control and host rows first, then guest ones. */
+static void memo_init(struct vmx_entry_memo *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->ready = true;
+	for (unsigned i = 0; i < VMCS_FIELD_COUNT; i++)
+		if (ctl_or_host_field(i))
+			memo_add_slot(m, i);
+	for (size_t i = 0; i < vmx_entry_checks_len; i++) {
+		const struct entry_check *c = &vmx_entry_checks[i];
+
+		if (c->kind == ECK_GUEST) {
+			if (!m->first_guest)
+				m->first_guest = (uint16_t)i;
+		} else if (m->first_guest || (reads_more(c) &&
+					      m->n_always == VMX_MEMO_ALWAYS)) {
+			m->off = true;
+		} else if (reads_more(c)) {
+			m->always[m->n_always++] = (uint16_t)i;
+		}
+	}
+	if (!m->first_guest)
+		m->off = true;
+}
+
+static bool memo_holds(const struct vmx_entry_memo *m,
+		       const struct vmx_vcpu *v)
+{
+	if (!m->valid || memcmp(&m->caps, &v->caps, sizeof(m->caps)))
+		return false;
+	for (unsigned r = 0; r < m->n_ranges; r++) {
+		unsigned at = m->range_start[r];
+
+		if (memcmp(&m->vmcs[at], &v->vmcs[at],
+			   m->range_len[r] * sizeof(v->vmcs[0])))
+			return false;
+	}
+	return true;
+}
+
+const struct entry_check *entry_checks_run_memo(struct vmx_entry_memo *m,
+						 const struct entry_env *e)
+{
+	const struct entry_check *bad;
+
+	if (!m->ready)
+		memo_init(m);
+	if (!m->off && memo_holds(m, e->v)) {
+		/* Every control and host row passed with these very inputs. */
+		for (unsigned i = 0; i < m->n_always; i++)
+			if (!vmx_entry_checks[m->always[i]].ok(e))
+				return &vmx_entry_checks[m->always[i]];
+		return first_failing(e, m->first_guest);
+	}
+	bad = first_failing(e, 0);
+	if (!m->off && (!bad || bad->kind == ECK_GUEST)) {
+		memcpy(m->vmcs, e->v->vmcs, sizeof(m->vmcs));
+		memcpy(&m->caps, &e->v->caps, sizeof(m->caps));
+		m->valid = true;
+	}
+	return bad;
 }
 
 const struct entry_check *entry_check_find(const char *name)

@@ -52,6 +52,10 @@ void entry_env_init(struct entry_env *e, const struct vmx_vcpu *v,
 		    const struct guest_mem *mem, const struct cpu_state *cpu);
 /* First failing row in SDM order, NULL if VM entry may proceed. */
 const struct entry_check *entry_checks_run(const struct entry_env *e);
+/* The same answer; the control and host-state rows run only when their
+ * inputs differ from the last entry's that passed them (m: e->v's). */
+const struct entry_check *entry_checks_run_memo(struct vmx_entry_memo *m,
+						 const struct entry_env *e);
 const struct entry_check *entry_check_find(const char *name);
 
 #endif

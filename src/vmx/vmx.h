@@ -115,6 +115,27 @@ struct vmx_region {
 	uint64_t entries;             /* successful VM entries */
 };
 
+/*
+ * The control and host-state rows of the VM-entry checks (SDM 27.2) read
+ * only control and host-state fields and the capabilities, save the few
+ * that read more (RAM, a guest field, L1's mode: they run every time).
+ * The last entry that passed them all left those inputs here
+ * (entry_checks.c, entry_checks_run_memo); an entry that finds the same
+ * values gets the same answer, so it compares instead of running the
+ * rows again.  ranges: runs of vmcs[] slots of control and host-state
+ * fields; always: the rows that read more, in table order.
+ */
+#define VMX_MEMO_RANGES 24
+#define VMX_MEMO_ALWAYS 8
+struct vmx_entry_memo {
+	bool ready, off, valid;
+	uint16_t n_ranges, n_always, first_guest;
+	uint16_t range_start[VMX_MEMO_RANGES], range_len[VMX_MEMO_RANGES];
+	uint16_t always[VMX_MEMO_ALWAYS];
+	uint64_t vmcs[VMCS_FIELD_COUNT];
+	struct vmx_caps caps;
+};
+
 struct vmx_vcpu {
 	struct cpu_model model;
 	struct vmx_caps caps;
@@ -129,6 +150,7 @@ struct vmx_vcpu {
 	 * Flushed to the region on VMCLEAR, VMPTRLD of another VMCS, VMXOFF
 	 * and snapshot (vmx_flush_current()). */
 	uint64_t vmcs[VMCS_FIELD_COUNT];
+	struct vmx_entry_memo entry_memo;   /* entry_checks_run_memo() */
 
 	struct vmx_region regions[VMX_MAX_REGIONS];
 	unsigned region_victim;       /* round-robin replacement */

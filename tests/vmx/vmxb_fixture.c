@@ -64,6 +64,15 @@ void fix_init(struct fix *f, bool inject_cb)
 		f->ctx.inject_event = on_inject;
 }
 
+/* Back in root operation with L1's state after fix_enter(), as a VM exit
+ * would leave it (the VMCS as the entry left it). */
+void fix_leave(struct fix *f)
+{
+	f->v->nonroot = false;
+	l1_state(&f->cpu);
+	f->state_changed = 0;
+}
+
 void fix_fini(struct fix *f)
 {
 	vmx_vcpu_destroy(f->v);

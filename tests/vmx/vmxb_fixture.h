@@ -50,6 +50,7 @@ void fix_baseline(struct fix *f);
 int fix_run_suite(Suite *s);
 /* Baseline + VMLAUNCH that must succeed. */
 void fix_enter(struct fix *f);
+void fix_leave(struct fix *f);
 
 static inline uint64_t fr(struct fix *f, uint32_t enc)
 {
