@@ -130,12 +130,26 @@ static bool next_turn(struct machine *m)
 	return true;
 }
 
-/* Instructions the current vCPU may run in this turn (>= 1), or 0 when
- * the total limit is reached. */
-static uint64_t turn_budget(struct machine *m, uint64_t now)
+/* What is left of a turn the total limit cut short (smp_sched.turn_end),
+ * at most a quantum (a snapshot's value is not trusted further); 0 when
+ * the turn is over.  Clears turn_end: the budget is taken now. */
+static uint64_t rest_of_cut_turn(struct machine *m, uint64_t count)
 {
 	struct smp_sched *s = &m->sched;
-	uint64_t n = s->round_end - now, total;
+	uint64_t end = s->turn_end;
+
+	s->turn_end = 0;
+	if (end <= count)
+		return 0;
+	return end - count < s->quantum ? end - count : s->quantum;
+}
+
+/* Instructions the current vCPU may run of the n left in its turn (>= 1),
+ * or 0 when the total limit is reached. */
+static uint64_t limit_budget(struct machine *m, uint64_t n)
+{
+	struct smp_sched *s = &m->sched;
+	uint64_t total;
 
 	if (s->limit) {
 		total = machine_insn_count(m);
@@ -154,26 +168,36 @@ enum engine_exit_reason smp_run(struct machine *m)
 	for (;;) {
 		struct machine_vcpu *v = m->cpu[s->cur];
 		enum engine_exit_reason r;
-		uint64_t now, before, budget;
+		uint64_t now, before, budget, full;
 
 		if (atomic_exchange(&s->kicked, false))
 			return finish(m, v, ENGINE_EXIT_STOP);
 		smp_use_clock(m, v);
-		now = vclock_now(&m->clock);
-		if (now < s->round_start) {
-			/* It idled while the others ran. */
-			m->ops->idle_until(v->eng, s->round_start);
-			now = s->round_start;
+		before = m->ops->insn_count(v->eng);
+		if (s->turn_end) {
+			full = rest_of_cut_turn(m, before);
+			if (!full) {
+				if (!next_turn(m))
+					return finish(m, m->cpu[0], ENGINE_EXIT_HLT);
+				continue;
+			}
+		} else {
+			now = vclock_now(&m->clock);
+			if (now < s->round_start) {
+				/* It idled while the others ran. */
+				m->ops->idle_until(v->eng, s->round_start);
+				now = s->round_start;
+			}
+			if (now >= s->round_end) {
+				if (!next_turn(m))
+					return finish(m, m->cpu[0], ENGINE_EXIT_HLT);
+				continue;
+			}
+			full = s->round_end - now;
 		}
-		if (now >= s->round_end) {
-			if (!next_turn(m))
-				return finish(m, m->cpu[0], ENGINE_EXIT_HLT);
-			continue;
-		}
-		budget = turn_budget(m, now);
+		budget = limit_budget(m, full);
 		if (!budget)
 			return finish(m, v, ENGINE_EXIT_INSN_LIMIT);
-		before = m->ops->insn_count(v->eng);
 		m->ops->set_max_insns(v->eng, before + budget);
 		atomic_store(&s->running, v->index);
 		r = m->ops->run(v->eng, &v->exit);
@@ -181,8 +205,11 @@ enum engine_exit_reason smp_run(struct machine *m)
 			s->progress = true;
 		switch (r) {
 		case ENGINE_EXIT_INSN_LIMIT:
-			if (vclock_now(&m->clock) < s->round_end)
-				return finish(m, v, r);     /* the total limit */
+			if (budget < full) {
+				/* The total limit: the turn goes on later. */
+				s->turn_end = before + full;
+				return finish(m, v, r);
+			}
 			break;
 		case ENGINE_EXIT_HLT:
 			break;

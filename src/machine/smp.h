@@ -69,6 +69,13 @@ struct smp_sched {
 	bool signalled;               /* an interrupt signalled this round */
 	unsigned final_cpu;           /* whose exit ended the run */
 	uint64_t switches;            /* turns taken (bench) */
+	/* A turn the total limit cut short (a snapshot or step point): the
+	 * instruction count of cur where the turn ends, 0 when none.  The
+	 * turn goes on to there, as it would have without the cut, even if
+	 * cur's clock passed round_end meanwhile (a TSC read catching up with
+	 * the other vCPUs moves it): else taking a snapshot would change
+	 * the interleaving. */
+	uint64_t turn_end;
 	struct vmx_vcpu *vmx[MACHINE_MAX_CPUS];  /* for vmx_vcpu_link() */
 };
 

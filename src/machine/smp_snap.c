@@ -35,6 +35,9 @@ static bool capture_sched(struct machine *m, struct snap_kvset *kv)
 #define SAVE(f) ok = ok && snap_kv_set_u64(kv, #f, (uint64_t)sc->f);
 	SCHED_ROWS(SAVE)
 #undef SAVE
+	/* Optional (older snapshots lack it): only a cut turn has one. */
+	if (sc->turn_end)
+		ok = ok && snap_kv_set_u64(kv, "turn_end", sc->turn_end);
 	for (unsigned k = 0; ok && k < m->n_cpus; k++) {
 		const struct engine_exit *x = &m->cpu[k]->exit;
 
@@ -92,6 +95,10 @@ static int restore_sched(struct machine *m, const struct snap_kvset *kv,
 #define SET(f) sc->f = f;
 	SCHED_ROWS(SET)
 #undef SET
+	sc->turn_end = 0;
+	if (snap_kv_find(kv, "turn_end") &&
+	    (!snap_kv_get_u64(kv, "turn_end", &sc->turn_end) || !sc->turn_end))
+		return sched_bad(err, errlen, "turn_end");
 	for (unsigned k = 0; k < m->n_cpus; k++) {
 		struct engine_exit *x = &m->cpu[k]->exit;
 

@@ -431,6 +431,53 @@ START_TEST(snapshot_every_vcpu)
 }
 END_TEST
 
+/*
+ * Taking snapshots does not change the run: a turn an insns:N point cuts
+ * short goes on after the snapshot as it would have without it, even when
+ * the vCPU's clock passed the end of the round meanwhile (its TSC reads
+ * catch up with the other vCPUs).  Points every 40,000 instructions over
+ * the part where the APs spin on each other (16, the most --snapshot-on
+ * takes), and the restore of one.
+ */
+START_TEST(snapshots_do_not_change_the_run)
+{
+	char dir[] = "/tmp/vmxbox-smp-XXXXXX", snap[64], on[512], last[80];
+	const char *run[] = { getenv("VMXBOX"), "run", "-v", "--smp=4", snap,
+			      on, getenv("FW_SMP"), NULL };
+	const char *restore[] = { getenv("VMXBOX"), "restore", "-v", last,
+				  NULL };
+	struct fw_result plain, cut, back;
+	size_t len;
+	unsigned n = 0;
+
+	run_smp("1000", "", &plain);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(snap, sizeof(snap), "--snapshot=%s/s.cbor", dir);
+	len = (size_t)snprintf(on, sizeof(on), "--snapshot-on=");
+	for (unsigned long k = 1000000; k < 1640000; k += 40000, n++)
+		len += (size_t)snprintf(on + len, sizeof(on) - len, "%sinsns:%lu",
+					n ? "," : "", k);
+	ck_assert_uint_lt(len, sizeof(on));
+	run_argv(run, &cut);
+	ck_assert_msg(cut.status == 0, "status %d\n%s", cut.status, cut.err);
+	ck_assert_str_eq(plain.out, cut.out);
+	ck_assert_uint_eq(insns_of(&plain), insns_of(&cut));
+	/* The one at 1,320,000 (the 9th). */
+	snprintf(last, sizeof(last), "%s/s.9.cbor", dir);
+	run_argv(restore, &back);
+	ck_assert_msg(back.status == 0, "status %d\n%s", back.status, back.err);
+	ck_assert_uint_eq(insns_of(&back), insns_of(&plain));
+	for (unsigned i = 1; i <= n; i++) {
+		snprintf(last, sizeof(last), "%s/s.%u.cbor", dir, i);
+		unlink(last);
+	}
+	rmdir(dir);
+	fw_result_free(&plain);
+	fw_result_free(&cut);
+	fw_result_free(&back);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("smp");
@@ -448,6 +495,7 @@ int main(void)
 	tcase_add_test(tc, qemu_smp4_tables);
 	tcase_add_test(tc, monitor_vcpus);
 	tcase_add_test(tc, snapshot_every_vcpu);
+	tcase_add_test(tc, snapshots_do_not_change_the_run);
 	tcase_add_test(tc, monitor_vmx_per_vcpu);
 	tcase_add_test(tc, monitor_trace_every_vcpu);
 	tcase_add_test(tc, trace_every_vcpu);
