@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* Application processors: see ap.h and trampoline.S. */
 #include "ap.h"
+#include "ap_tramp.h"
 
-#define SMP_TRAMPOLINE	0x8000		/* trampoline.S TRAMP_BASE */
 #define SPIN_LIMIT	20000000u
 #define FW_CFG_PORT_SEL		0x510
 #define FW_CFG_PORT_DATA	0x511
 #define FW_CFG_NB_CPUS		0x05
 
-extern char ap_tramp_start[], ap_tramp_end[];
-extern uint64_t ap_tramp_cr3, ap_tramp_entry;
 void ap_entry64(void);
 void ap_main(uint32_t id);
 
@@ -19,12 +17,7 @@ static uint64_t ap_gdt[MAX_CPUS][7] __attribute__((aligned(16)));
 static uint8_t ap_ist[MAX_CPUS][4096] __attribute__((aligned(16)));
 static volatile uint32_t alive;
 
-struct mailbox {
-	void (*volatile fn)(void *);
-	void *volatile arg;
-	volatile uint32_t posted, done;
-};
-static struct mailbox mbox[MAX_CPUS];
+static struct ap_mailbox mbox[MAX_CPUS];
 
 uint32_t smp_my_id(void)
 {
@@ -91,44 +84,24 @@ bool smp_wait_for(volatile uint32_t *v, uint32_t want)
 
 bool smp_start_aps(unsigned n)
 {
-	memcpy((void *)SMP_TRAMPOLINE, ap_tramp_start,
-	       (size_t)(ap_tramp_end - ap_tramp_start));
-	*(volatile uint64_t *)(SMP_TRAMPOLINE + ((char *)&ap_tramp_cr3 - ap_tramp_start)) =
-		read_cr3();
-	*(volatile uint64_t *)(SMP_TRAMPOLINE + ((char *)&ap_tramp_entry - ap_tramp_start)) =
-		(uint64_t)ap_entry64;
+	ap_tramp_install(read_cr3(), ap_entry64);
 	for (unsigned k = 1; k < n; k++) {
 		smp_send_ipi(k, ICR_INIT | ICR_ASSERT | ICR_LEVEL);
 		smp_send_ipi(k, ICR_INIT | ICR_LEVEL);	/* de-assert */
-		smp_send_ipi(k, ICR_SIPI | (SMP_TRAMPOLINE >> 12));
-		smp_send_ipi(k, ICR_SIPI | (SMP_TRAMPOLINE >> 12));
+		smp_send_ipi(k, ICR_SIPI | (AP_TRAMP_BASE >> 12));
+		smp_send_ipi(k, ICR_SIPI | (AP_TRAMP_BASE >> 12));
 	}
 	return smp_wait_for(&alive, n - 1);
 }
 
 void ap_serve(uint32_t id)
 {
-	struct mailbox *mb = &mbox[id];
-
-	for (;;) {
-		uint32_t p = __atomic_load_n(&mb->posted, __ATOMIC_SEQ_CST);
-
-		if (p == mb->done) {
-			asm volatile("pause");
-			continue;
-		}
-		mb->fn(mb->arg);
-		__atomic_store_n(&mb->done, p, __ATOMIC_SEQ_CST);
-	}
+	ap_mailbox_serve(&mbox[id]);
 }
 
 void smp_post(unsigned cpu, void (*fn)(void *), void *arg)
 {
-	struct mailbox *mb = &mbox[cpu];
-
-	mb->fn = fn;
-	mb->arg = arg;
-	__atomic_add_fetch(&mb->posted, 1, __ATOMIC_SEQ_CST);
+	ap_mailbox_post(&mbox[cpu], fn, arg);
 }
 
 bool smp_wait_done(unsigned cpu)

@@ -4,7 +4,8 @@
  * and starts them (command-line word "smp"): the enabled Processor Local
  * APIC entries of the ACPI MADT, then for each AP the INIT, INIT
  * de-assert, SIPI, SIPI sequence through the BSP's local APIC (SDM Vol.
- * 3A 9.4.4.1) with the real-mode trampoline of smp_tramp.S.  Each AP
+ * 3A 9.4.4.1) with the real-mode trampoline of smp_tramp.S (shared with the
+ * bundled firmware: guest-firmware/shared/ap_tramp.inc).  Each AP
  * loads a GDT and TSS of its own and the shared IDT, enables its local
  * APIC, says who it is (APIC ID, CPUID's initial APIC ID, IA32_APIC_BASE
  * BSP flag) and serves its mailbox.  Then: LOCK-prefixed increments by
@@ -13,16 +14,15 @@
  * vmxbox's own.
  */
 #include "smp.h"
+#include "ap_tramp.h"
 
-#define SMP_TRAMPOLINE	0x8000		/* smp_tramp.S TRAMP_BASE */
-#define AP_STACK	8192
+#define AP_STACK	8192		/* smp_tramp.S AP_STACK */
 #define SPIN_LIMIT	4000000u
 #define LOCK_INCS	20000u
 #define VEC_WAKE	0x30
 #define MSR_APIC_BASE	0x1b
 
-extern char smp_tramp_start[], smp_tramp_end[];
-extern uint64_t smp_tramp_cr3;
+void smp_ap_entry64(void);
 void smp_ap_main(uint32_t apic_id);
 
 uint8_t smp_stacks[SMP_MAX_CPUS + 1][AP_STACK] __attribute__((aligned(16)));
@@ -39,12 +39,7 @@ static struct ap_info info[SMP_MAX_CPUS];
 static volatile uint32_t alive;
 static bool ready;
 
-struct mailbox {
-	void (*volatile fn)(void *);
-	void *volatile arg;
-	volatile uint32_t posted, done;
-};
-static struct mailbox mbox[SMP_MAX_CPUS];
+static struct ap_mailbox mbox[SMP_MAX_CPUS];
 
 static uint64_t rdmsr(uint32_t msr)
 {
@@ -99,22 +94,6 @@ static void load_gdt_tss(unsigned cpu)
 	__asm__ volatile("lgdt %0; ltr %w1" : : "m"(g), "r"(SEL_TSS) : "memory");
 }
 
-static void serve(unsigned cpu)
-{
-	struct mailbox *mb = &mbox[cpu];
-
-	for (;;) {
-		uint32_t p = __atomic_load_n(&mb->posted, __ATOMIC_SEQ_CST);
-
-		if (p == mb->done) {
-			__asm__ volatile("pause");
-			continue;
-		}
-		mb->fn(mb->arg);
-		__atomic_store_n(&mb->done, p, __ATOMIC_SEQ_CST);
-	}
-}
-
 /* Every AP, in long mode on the BSP's page tables, on its own stack. */
 void smp_ap_main(uint32_t apic_id)
 {
@@ -133,7 +112,7 @@ void smp_ap_main(uint32_t apic_id)
 		.bsp_flag = (rdmsr(MSR_APIC_BASE) >> 8) & 1,
 	};
 	__atomic_add_fetch(&alive, 1, __ATOMIC_SEQ_CST);
-	serve(cpu);
+	ap_mailbox_serve(&mbox[cpu]);
 }
 
 void smp_ipi(unsigned cpu, uint32_t icr)
@@ -156,11 +135,7 @@ bool smp_wait_for(volatile uint32_t *v, uint32_t want)
 
 void smp_post(unsigned cpu, void (*fn)(void *), void *arg)
 {
-	struct mailbox *mb = &mbox[cpu];
-
-	mb->fn = fn;
-	mb->arg = arg;
-	__atomic_add_fetch(&mb->posted, 1, __ATOMIC_SEQ_CST);
+	ap_mailbox_post(&mbox[cpu], fn, arg);
 }
 
 bool smp_wait_done(unsigned cpu)
@@ -200,21 +175,17 @@ static void find_cpus(void)
 
 static void start_aps(void)
 {
-	size_t n = (size_t)(smp_tramp_end - smp_tramp_start);
 	uint64_t cr3;
 
-	for (size_t i = 0; i < n; i++)
-		((volatile char *)SMP_TRAMPOLINE)[i] = smp_tramp_start[i];
 	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
-	*(volatile uint64_t *)(SMP_TRAMPOLINE +
-			       ((char *)&smp_tramp_cr3 - smp_tramp_start)) = cr3;
+	ap_tramp_install(cr3, smp_ap_entry64);
 	for (unsigned k = 1; k < smp_ncpus; k++) {
 		smp_ipi(k, ICR_INIT | ICR_ASSERT | ICR_LEVEL);
 		smp_ipi(k, ICR_INIT | ICR_LEVEL);          /* de-assert */
 		settle();
-		smp_ipi(k, ICR_SIPI | ICR_ASSERT | (SMP_TRAMPOLINE >> 12));
+		smp_ipi(k, ICR_SIPI | ICR_ASSERT | (AP_TRAMP_BASE >> 12));
 		settle();
-		smp_ipi(k, ICR_SIPI | ICR_ASSERT | (SMP_TRAMPOLINE >> 12));
+		smp_ipi(k, ICR_SIPI | ICR_ASSERT | (AP_TRAMP_BASE >> 12));
 	}
 }
 
