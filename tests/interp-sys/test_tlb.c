@@ -52,19 +52,19 @@ static void teardown(void)
 	sysh_fini(&h);
 }
 
-struct xl { uint64_t lin, gpa; };
+struct xl { uint64_t lin, gpa; unsigned access; };
 
 static void do_xlate(struct interp *ip, void *arg)
 {
 	struct xl *x = arg;
 
-	mmu_translate(ip, x->lin, ACC_READ, false, &x->gpa);
+	mmu_translate(ip, x->lin, x->access, false, &x->gpa);
 }
 
-/* The page LIN + off maps to now, as the CPU sees it. */
+/* The page lin maps to now for a read, as the CPU sees it. */
 static uint64_t page_of(uint64_t lin)
 {
-	struct xl x = { lin, 0 };
+	struct xl x = { lin, 0, ACC_READ };
 
 	ck_assert_int_eq(sysh_try(&h, do_xlate, &x), -1);
 	return x.gpa & ~0xfffull;
@@ -352,20 +352,11 @@ END_TEST
 #define PTE_A  0x20ull
 #define PTE_D  0x40ull
 
-struct xw { uint64_t lin, gpa; };
-
-static void do_write_xlate(struct interp *ip, void *arg)
-{
-	struct xw *x = arg;
-
-	mmu_translate(ip, x->lin, ACC_WRITE, false, &x->gpa);
-}
-
 static void write_to(uint64_t lin)
 {
-	struct xw x = { lin, 0 };
+	struct xl x = { lin, 0, ACC_WRITE };
 
-	ck_assert_int_eq(sysh_try(&h, do_write_xlate, &x), -1);
+	ck_assert_int_eq(sysh_try(&h, do_xlate, &x), -1);
 }
 
 START_TEST(large_page_serves_its_other_pieces)

@@ -62,23 +62,6 @@ static inline uint64_t dc_tag(uint64_t gpa, unsigned mode)
 	return (gpa << 2) | (mode == 64 ? 3 : mode == 32 ? 2 : 1);
 }
 
-/* Hit path of interp_decode() for 64-bit code on the same code page as
- * the previous instruction; NULL means "take the full path". */
-static inline const struct insn *interp_decode_fast(struct interp *ip)
-{
-	uint64_t rip = ip->s.rip, gpa;
-	unsigned i;
-
-	if (!ip->fetch_valid || ip->fetch_mode != 64 ||
-	    (rip >> GUEST_PAGE_SHIFT) != ip->fetch_lin_page)
-		return NULL;
-	gpa = ip->fetch_gpa_page | (rip & (GUEST_PAGE_SIZE - 1));
-	i = dc_slot(gpa);
-	if (ip->dcache->tag[i] != dc_tag(gpa, 64))
-		return NULL;
-	return &ip->dcache->e[i];
-}
-
 /* The cached 64-bit decode at rip on the code page the fetch state
  * holds (a block's next instruction), NULL if it is not cached. */
 static inline const struct insn *interp_dcache_peek64(struct interp *ip,
@@ -95,6 +78,13 @@ static inline const struct insn *interp_dcache_peek64(struct interp *ip,
 	if (ip->dcache->tag[i] != dc_tag(gpa, 64))
 		return NULL;
 	return &ip->dcache->e[i];
+}
+
+/* Hit path of interp_decode() for 64-bit code on the same code page as
+ * the previous instruction; NULL means "take the full path". */
+static inline const struct insn *interp_decode_fast(struct interp *ip)
+{
+	return interp_dcache_peek64(ip, ip->s.rip);
 }
 
 /* simd.c: the handler of an MMX/SSE..SSE4.2 form (#UD when CPUID does
