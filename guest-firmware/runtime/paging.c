@@ -70,3 +70,14 @@ void paging_update(uint64_t va, uint64_t set, uint64_t clear)
 	*pte = (*pte & ~clear) | set;
 	invlpg(va);
 }
+
+uint64_t paging_user_tables(void)
+{
+	uint64_t *l4 = page_alloc(), *l3 = page_alloc(), *l2 = page_alloc();
+
+	for (unsigned i = 0; i < 512; i++)
+		l2[i] = ((uint64_t)i << 21) | PTE_P | PTE_W | PTE_U | PTE_PS;
+	l3[0] = (uint64_t)l2 | PTE_P | PTE_W | PTE_U;
+	l4[0] = (uint64_t)l3 | PTE_P | PTE_W | PTE_U;
+	return (uint64_t)l4;
+}

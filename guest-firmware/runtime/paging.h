@@ -35,6 +35,9 @@ uint64_t paging_cr3(void);
 uint64_t *paging_pte(uint64_t va);
 /* Change one 4 KiB page's flags and flush its TLB entry. */
 void paging_update(uint64_t va, uint64_t set, uint64_t clear);
+/* New identity tables of 0-1 GiB in 2 MiB pages, all user-mode (U/S = 1),
+ * for code at CPL 3 (an L2's GUEST_CR3); returns their CR3. */
+uint64_t paging_user_tables(void);
 
 /* Zeroed, 4 KiB aligned pages from a static pool; never freed. */
 void *page_alloc(void);

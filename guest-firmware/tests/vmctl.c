@@ -101,17 +101,6 @@ static void test_pf_filter(void)
  * U = 1 everywhere, with CR0.AM and RFLAGS.AC, and stores to a misaligned
  * address.  The exit is a fault with error code 0, before the store.
  */
-static uint64_t user_page_tables(void)
-{
-	uint64_t *pml4 = page_alloc(), *pdpt = page_alloc(), *pd = page_alloc();
-
-	for (unsigned i = 0; i < 512; i++)
-		pd[i] = ((uint64_t)i << 21) | PTE_P | PTE_W | PTE_U | PTE_PS;
-	pdpt[0] = (uint64_t)pd | PTE_P | PTE_W | PTE_U;
-	pml4[0] = (uint64_t)pdpt | PTE_P | PTE_W | PTE_U;
-	return (uint64_t)pml4;
-}
-
 static void cpl3_guest(void (*guest)(void), uint64_t cr3)
 {
 	reset(guest);
@@ -124,7 +113,7 @@ static void cpl3_guest(void (*guest)(void), uint64_t cr3)
 
 static void test_alignment_check(void)
 {
-	uint64_t cr3 = user_page_tables();
+	uint64_t cr3 = paging_user_tables();
 	uint32_t *data = page_alloc();
 
 	cpl3_guest(g_ac_store, cr3);

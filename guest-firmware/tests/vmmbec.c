@@ -21,18 +21,6 @@ static struct ept ept;
 static uint64_t *code;		/* EPT leaf of g_vmcall's page */
 static uint64_t user_cr3;
 
-/* Identity tables, 0-1 GiB in 2 MiB pages, all user-mode (U/S = 1). */
-static uint64_t user_page_tables(void)
-{
-	uint64_t *pml4 = page_alloc(), *pdpt = page_alloc(), *pd = page_alloc();
-
-	for (unsigned i = 0; i < 512; i++)
-		pd[i] = ((uint64_t)i << 21) | PTE_P | PTE_W | PTE_U | PTE_PS;
-	pdpt[0] = (uint64_t)pd | PTE_P | PTE_W | PTE_U;
-	pml4[0] = (uint64_t)pdpt | PTE_P | PTE_W | PTE_U;
-	return (uint64_t)pml4;
-}
-
 /* XU is ANDed over the walk: set it on the entries above gpa's leaf. */
 static void xu_on_path(uint64_t gpa)
 {
@@ -123,7 +111,7 @@ int main(void)
 	}
 	vm.vmcs = vmx_alloc_region();
 	stack_top = vmx_guest_stack();
-	user_cr3 = user_page_tables();
+	user_cr3 = paging_user_tables();
 	ept_init(&ept, false);
 	ept_identity_map(&ept, 1ULL << 32, EPT_RWX);
 	code = ept_entry(&ept, (uint64_t)g_vmcall);

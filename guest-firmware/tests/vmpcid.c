@@ -125,21 +125,9 @@ static void test_executes(void)
 	expect_exception(VEC_GP, true, "type 0, non-canonical: #gp in l2");
 }
 
-/* L1's identity map of 0-1 GiB with U = 1, for L2 at CPL 3. */
-static uint64_t user_page_tables(void)
-{
-	uint64_t *pml4 = page_alloc(), *pdpt = page_alloc(), *pd = page_alloc();
-
-	for (unsigned i = 0; i < 512; i++)
-		pd[i] = ((uint64_t)i << 21) | PTE_P | PTE_W | PTE_U | PTE_PS;
-	pdpt[0] = (uint64_t)pd | PTE_P | PTE_W | PTE_U;
-	pml4[0] = (uint64_t)pdpt | PTE_P | PTE_W | PTE_U;
-	return (uint64_t)pml4;
-}
-
 static void test_cpl3(void)
 {
-	uint64_t cr3 = user_page_tables();
+	uint64_t cr3 = paging_user_tables();
 
 	test_section("invpcid at cpl 3 in l2");
 	reset(3, true, true);

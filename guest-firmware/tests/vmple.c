@@ -107,23 +107,11 @@ static void test_gap(void)
 			g_ple_gap_pause, 3);
 }
 
-/* Identity tables, 0-1 GiB in 2 MiB pages, all user-mode (U/S = 1). */
-static uint64_t user_page_tables(void)
-{
-	uint64_t *pml4 = page_alloc(), *pdpt = page_alloc(), *pd = page_alloc();
-
-	for (unsigned i = 0; i < 512; i++)
-		pd[i] = ((uint64_t)i << 21) | PTE_P | PTE_W | PTE_U | PTE_PS;
-	pdpt[0] = (uint64_t)pd | PTE_P | PTE_W | PTE_U;
-	pml4[0] = (uint64_t)pdpt | PTE_P | PTE_W | PTE_U;
-	return (uint64_t)pml4;
-}
-
 static void test_cpl3(void)
 {
 	test_section("pause at cpl 3");
 	reset(g_ple_spin, 128, 0, 5000);
-	vmcs_write(GUEST_CR3, user_page_tables());
+	vmcs_write(GUEST_CR3, paging_user_tables());
 	vmcs_write(GUEST_CS_SELECTOR, 0x2b);
 	vmcs_write(GUEST_CS_AR_BYTES, 0xa0fb);	/* 64-bit code, DPL 3 */
 	vmcs_write(GUEST_SS_SELECTOR, 0x33);
