@@ -130,18 +130,31 @@ static bool next_turn(struct machine *m)
 	return true;
 }
 
-/* What is left of a turn the total limit cut short (smp_sched.turn_end),
- * at most a quantum (a snapshot's value is not trusted further); 0 when
- * the turn is over.  Clears turn_end: the budget is taken now. */
-static uint64_t rest_of_cut_turn(struct machine *m, uint64_t count)
+/*
+ * Instructions left in the current vCPU's turn, 0 when it is over: the
+ * rest of a turn the total limit cut short (smp_sched.turn_end; at most a
+ * quantum, a snapshot's value is not trusted further), else up to the end
+ * of the round on its clock.
+ */
+static uint64_t turn_left(struct machine *m, struct machine_vcpu *v,
+			  uint64_t count)
 {
 	struct smp_sched *s = &m->sched;
-	uint64_t end = s->turn_end;
+	uint64_t now;
 
-	s->turn_end = 0;
-	if (end <= count)
-		return 0;
-	return end - count < s->quantum ? end - count : s->quantum;
+	if (s->turn_end) {
+		if (s->turn_end <= count)
+			return 0;
+		return s->turn_end - count < s->quantum ? s->turn_end - count
+							: s->quantum;
+	}
+	now = vclock_now(&m->clock);
+	if (now < s->round_start) {
+		/* It idled while the others ran. */
+		m->ops->idle_until(v->eng, s->round_start);
+		now = s->round_start;
+	}
+	return now < s->round_end ? s->round_end - now : 0;
 }
 
 /* Instructions the current vCPU may run of the n left in its turn (>= 1),
@@ -168,32 +181,18 @@ enum engine_exit_reason smp_run(struct machine *m)
 	for (;;) {
 		struct machine_vcpu *v = m->cpu[s->cur];
 		enum engine_exit_reason r;
-		uint64_t now, before, budget, full;
+		uint64_t before, budget, full;
 
 		if (atomic_exchange(&s->kicked, false))
 			return finish(m, v, ENGINE_EXIT_STOP);
 		smp_use_clock(m, v);
 		before = m->ops->insn_count(v->eng);
-		if (s->turn_end) {
-			full = rest_of_cut_turn(m, before);
-			if (!full) {
-				if (!next_turn(m))
-					return finish(m, m->cpu[0], ENGINE_EXIT_HLT);
-				continue;
-			}
-		} else {
-			now = vclock_now(&m->clock);
-			if (now < s->round_start) {
-				/* It idled while the others ran. */
-				m->ops->idle_until(v->eng, s->round_start);
-				now = s->round_start;
-			}
-			if (now >= s->round_end) {
-				if (!next_turn(m))
-					return finish(m, m->cpu[0], ENGINE_EXIT_HLT);
-				continue;
-			}
-			full = s->round_end - now;
+		full = turn_left(m, v, before);
+		if (!full) {
+			s->turn_end = 0;
+			if (!next_turn(m))
+				return finish(m, m->cpu[0], ENGINE_EXIT_HLT);
+			continue;
 		}
 		budget = limit_budget(m, full);
 		if (!budget)
@@ -201,6 +200,7 @@ enum engine_exit_reason smp_run(struct machine *m)
 		m->ops->set_max_insns(v->eng, before + budget);
 		atomic_store(&s->running, v->index);
 		r = m->ops->run(v->eng, &v->exit);
+		s->turn_end = 0;
 		if (m->ops->insn_count(v->eng) != before)
 			s->progress = true;
 		switch (r) {
