@@ -15,6 +15,7 @@
 #include "monitor/proto.h"
 #include "monitor/trace.h"
 #include "machine/snap_machine.h"
+#include "vmx/offload.h"
 #include "vmx/vmx_api.h"
 
 #define MON_MEM_MAX (64u << 10)
@@ -327,6 +328,19 @@ static bool vmcs_field(struct machine *m, const struct machine_vcpu *c,
 	return vmx_vmcs_peek(c->vmx, &m->mem, gpa, enc, val);
 }
 
+/* Where a VM entry with this VMCS as it is now would run L2 on a KVM host
+ * (docs/kvm.md "L2 offload: placement"): "kvm" or "interp (reason)". */
+static void vms_put_offload(struct machine *m, const struct machine_vcpu *c,
+			    uint64_t gpa, cbor_item_t *e)
+{
+	struct vmx_offload_verdict ov;
+	char buf[128];
+
+	if (vmx_offload_decide_vmcs(c->vmx, &m->mem, gpa, &vmx_offload_host_kvm,
+				    &ov))
+		mon_map_put_str(e, "offload", vmx_offload_format(&ov, buf, sizeof(buf)));
+}
+
 /* `vms [--cpu=K]`: the VMCS regions vCPU K has used. */
 static cbor_item_t *vms_locked(struct machine *m, const cbor_item_t *args,
 			       char *err, size_t errlen)
@@ -362,6 +376,7 @@ static cbor_item_t *vms_locked(struct machine *m, const cbor_item_t *args,
 		ws = vmx_watch_find(a.v->watch, rg.gpa);
 		mon_map_put_u64(e, "l2_insns", ws ? ws->l2_insns : 0);
 		mon_map_put_u64(e, "entry_failures", ws ? ws->entry_failures : 0);
+		vms_put_offload(m, a.v, rg.gpa, e);
 		cbor_array_push(arr, e);
 		cbor_decref(&e);
 	}
