@@ -193,6 +193,42 @@ START_TEST(moves_and_xlat)
 }
 END_TEST
 
+/* The 32- and 64-bit destination handlers of MOVZX/MOVSX/MOVSXD/LEA:
+ * AH as a source, a 32-bit destination zero-extends (also after a sign
+ * extension), LEA truncates to the operand size and to the address
+ * size, memory sources of each width. */
+START_TEST(extend_and_lea_sized)
+{
+	static const uint8_t code[] = {
+		0x0f, 0xb6, 0xcc,               /* movzx ecx,ah */
+		0x48, 0x0f, 0xb7, 0xd5,         /* movzx rdx,bp */
+		0x0f, 0xbe, 0x34, 0x25, 0x00, 0x00, 0x20, 0x00,
+						/* movsx esi,BYTE PTR ds:0x200000 */
+		0x44, 0x63, 0xc6,               /* movsxd r8d,esi */
+		0x8d, 0x7c, 0x6d, 0x10,         /* lea edi,[rbp+rbp*2+0x10] */
+		0x67, 0x4c, 0x8d, 0x4c, 0x2d, 0x05, /* lea r9,[ebp+ebp*1+0x5] */
+		0x4c, 0x0f, 0xbf, 0x13,         /* movsx r10,WORD PTR [rbx] */
+		0x44, 0x0f, 0xb7, 0x1b,         /* movzx r11d,WORD PTR [rbx] */
+	};
+
+	h_write64(&h, H_DATA, 0x338000ff85ull);
+	G(RAX) = 0x1122334455667788ull;
+	G(RBX) = H_DATA;
+	G(RBP) = 0x18000f0f0ull;
+	G(RCX) = G(RDX) = G(RSI) = G(RDI) = ~0ull;
+	G(R8) = G(R9) = G(R10) = G(R11) = ~0ull;
+	RUN(code, 8);
+	ck_assert_uint_eq(G(RCX), 0x77);
+	ck_assert_uint_eq(G(RDX), 0xf0f0);
+	ck_assert_uint_eq(G(RSI), 0xffffff85ull);
+	ck_assert_uint_eq(G(R8), 0xffffff85ull);
+	ck_assert_uint_eq(G(RDI), 0x8002d2e0ull);
+	ck_assert_uint_eq(G(R9), 0x1e1e5);
+	ck_assert_uint_eq(G(R10), 0xffffffffffffff85ull);
+	ck_assert_uint_eq(G(R11), 0xff85);
+}
+END_TEST
+
 static Suite *mov_suite(void)
 {
 	Suite *s = suite_create("interp_mov");
@@ -206,6 +242,7 @@ static Suite *mov_suite(void)
 	tcase_add_test(tc, cmov);
 	tcase_add_test(tc, sign_extension);
 	tcase_add_test(tc, moves_and_xlat);
+	tcase_add_test(tc, extend_and_lea_sized);
 	suite_add_tcase(s, tc);
 	return s;
 }

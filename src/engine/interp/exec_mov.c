@@ -116,6 +116,44 @@ static void exec_lea(struct interp *ip, const struct insn *in)
 	opw(ip, in, 0, d->ea_ok ? opd_ea(ip, in, d) : op_ea(ip, in, 1, NULL));
 }
 
+/* MOVZX, MOVSX/MOVSXD and LEA into a 32- or 64-bit register (their usual
+ * destinations): no operand-kind test on the write, the source's memory
+ * path inline (core.h). */
+static inline __attribute__((always_inline)) void
+ext_sized(struct interp *ip, const struct insn *in, unsigned bits, bool sx)
+{
+	uint64_t v;
+
+	if (__builtin_expect(in->opd[0].kind != OPD_GPR, 0)) {
+		if (sx)
+			exec_movsx(ip, in);
+		else
+			exec_movzx(ip, in);
+		return;
+	}
+	v = opr(ip, in, 1);
+	opw_r(ip, in, 0, sx ? sign_extend(v, op_bits(in, 1)) : v, bits);
+}
+
+static void exec_movzx64(struct interp *ip, const struct insn *in) { ext_sized(ip, in, 64, false); }
+static void exec_movzx32(struct interp *ip, const struct insn *in) { ext_sized(ip, in, 32, false); }
+static void exec_movsx64(struct interp *ip, const struct insn *in) { ext_sized(ip, in, 64, true); }
+static void exec_movsx32(struct interp *ip, const struct insn *in) { ext_sized(ip, in, 32, true); }
+
+static inline __attribute__((always_inline)) void
+lea_sized(struct interp *ip, const struct insn *in, unsigned bits)
+{
+	const struct insn_opd *d = &in->opd[1];
+
+	if (__builtin_expect(d->ea_ok && in->opd[0].kind == OPD_GPR, 1))
+		opw_r(ip, in, 0, opd_ea(ip, in, d), bits);
+	else
+		exec_lea(ip, in);
+}
+
+static void exec_lea64(struct interp *ip, const struct insn *in) { lea_sized(ip, in, 64); }
+static void exec_lea32(struct interp *ip, const struct insn *in) { lea_sized(ip, in, 32); }
+
 /* The memory operand (if any) is written first: a fault leaves the
  * register untouched. */
 static void exec_xchg(struct interp *ip, const struct insn *in)
@@ -301,10 +339,10 @@ static void exec_nop(struct interp *ip, const struct insn *in)
 
 const struct exec_entry exec_mov_table[] = {
 	{ ZYDIS_MNEMONIC_MOV, exec_mov, { NULL, NULL, exec_mov32, exec_mov64 } },
-	{ ZYDIS_MNEMONIC_MOVZX, exec_movzx, { NULL } },
-	{ ZYDIS_MNEMONIC_MOVSX, exec_movsx, { NULL } },
-	{ ZYDIS_MNEMONIC_MOVSXD, exec_movsx, { NULL } },
-	{ ZYDIS_MNEMONIC_LEA, exec_lea, { NULL } },
+	{ ZYDIS_MNEMONIC_MOVZX, exec_movzx, { NULL, NULL, exec_movzx32, exec_movzx64 } },
+	{ ZYDIS_MNEMONIC_MOVSX, exec_movsx, { NULL, NULL, exec_movsx32, exec_movsx64 } },
+	{ ZYDIS_MNEMONIC_MOVSXD, exec_movsx, { NULL, NULL, exec_movsx32, exec_movsx64 } },
+	{ ZYDIS_MNEMONIC_LEA, exec_lea, { NULL, NULL, exec_lea32, exec_lea64 } },
 	{ ZYDIS_MNEMONIC_XCHG, exec_xchg, { NULL } },
 	{ ZYDIS_MNEMONIC_XADD, exec_xadd, { NULL } },
 	{ ZYDIS_MNEMONIC_CMPXCHG, exec_cmpxchg, { NULL } },
