@@ -281,6 +281,7 @@ static int create_vcpu_engine(struct machine *m, struct machine_vcpu *v,
 		 * triggers see every VM entry and exit. */
 		vmx_watch_init(v->watch, v->vmx);
 		v->watch->cpu = v->index;
+		v->watch->offload = m->cfg.verbose;
 		if (m->cfg.vmx_check && m->cfg.tlb_flush_always && !v->index &&
 		    m->cfg.msg_fd >= 0)
 			/* Not a report: nothing broke, but say what is off. */

@@ -292,6 +292,39 @@ static void report_smp(const struct machine *m)
 	msg(m, line);
 }
 
+/* Per VMCS: where its VM entries would have placed L2 on upstream KVM
+ * (docs/kvm.md "L2 offload: placement"), counted by the VMX watcher. */
+static void report_offload(const struct machine *m)
+{
+	char line[1024];
+
+	for (unsigned k = 0; m->vmx && k < m->n_cpus; k++) {
+		const struct vmx_watch *w = m->cpu[k]->watch;
+
+		for (unsigned i = 0; i < VMX_WATCH_MAX_VMCS; i++) {
+			const struct vmx_watch_vmcs *s = &w->vmcs[i];
+			size_t n;
+
+			if (!s->entries)
+				continue;
+			n = (size_t)snprintf(line, sizeof(line),
+				"L2 offload on upstream KVM: vCPU %u VMCS 0x%llx: "
+				"%llu VM entries, %llu to kvm", k,
+				(unsigned long long)s->gpa,
+				(unsigned long long)s->entries,
+				(unsigned long long)s->offload[VMX_OFFLOAD_NONE]);
+			for (unsigned r = 1; r < VMX_OFFLOAD_REASON_COUNT &&
+			     n < sizeof(line); r++)
+				if (s->offload[r])
+					n += (size_t)snprintf(line + n, sizeof(line) - n,
+						"; interp for %s: %llu",
+						vmx_offload_reason_name(r),
+						(unsigned long long)s->offload[r]);
+			msg(m, line);
+		}
+	}
+}
+
 static void report_verbose(const struct machine *m, int status)
 {
 	char line[512];
@@ -325,6 +358,7 @@ static void report_verbose(const struct machine *m, int status)
 	}
 	if (m->n_cpus > 1)
 		report_smp(m);
+	report_offload(m);
 	snprintf(line, sizeof(line),
 		 "unhandled MMIO: %llu reads, %llu writes ignored",
 		 (unsigned long long)m->mmio.unhandled_reads,

@@ -90,6 +90,15 @@ static bool entry_failed(struct vmx_vcpu *v, const struct cpu_state *cpu,
 	return false;
 }
 
+/* --verbose: where this entry would place L2 on upstream KVM. */
+static void count_offload(const struct vmx_vcpu *v, struct vmx_watch_vmcs *s)
+{
+	struct vmx_offload_verdict ov;
+
+	if (vmx_offload_decide_current(v, &vmx_offload_host_kvm, &ov))
+		s->offload[ov.reason]++;
+}
+
 /* Compare VMX mode before/after one hook call and report what happened. */
 static void observe(struct vmx_watch *w, struct x86_intercept_ctx *ctx,
 		    bool was_nonroot, const struct x86_intercept *ic,
@@ -107,8 +116,11 @@ static void observe(struct vmx_watch *w, struct x86_intercept_ctx *ctx,
 		ev.guest_rip = ctx->cpu->rip;
 		w->entries++;
 		w->entry_insn = ctx->cpu->insn_count;
-		if ((s = slot_for(w, ev.vmcs)))
+		if ((s = slot_for(w, ev.vmcs))) {
 			s->entries++;
+			if (w->offload)
+				count_offload(v, s);
+		}
 	} else if (was_nonroot && !vmx_in_nonroot(v)) {
 		ev.kind = VMX_TRACE_EXIT;
 		ev.reason = (uint32_t)vmx_current_field(v, VMCS_VM_EXIT_REASON);

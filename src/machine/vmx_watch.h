@@ -15,6 +15,7 @@
 #include "engine/intercept.h"
 #include "machine/vmx_check.h"
 #include "monitor/trace.h"
+#include "vmx/offload.h"
 
 struct vmx_vcpu;
 
@@ -27,6 +28,10 @@ struct vmx_watch_vmcs {
 	uint64_t entries;
 	uint64_t entry_failures;
 	uint64_t l2_insns;       /* instructions retired in non-root with this VMCS */
+	/* --verbose: VM entries by L2 offload placement on upstream KVM
+	 * (vmx/offload.h): [VMX_OFFLOAD_NONE] = could run on kvm, else the
+	 * reason that kept L2 on the interpreter. */
+	uint64_t offload[VMX_OFFLOAD_REASON_COUNT];
 };
 
 struct vmx_watch {
@@ -38,6 +43,7 @@ struct vmx_watch {
 	struct vmx_watch_vmcs vmcs[VMX_WATCH_MAX_VMCS];
 	uint64_t entry_insn;     /* insn_count at the last VM entry */
 	uint64_t entries, exits, entry_failures;
+	bool offload;            /* count placements at VM entries (--verbose) */
 	/* --vmx-check: one line per hypervisor bug found (NULL: off). */
 	void (*check)(void *opaque, const char *line);
 	void *check_opaque;

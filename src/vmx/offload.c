@@ -373,6 +373,16 @@ bool vmx_offload_decide_vmcs(const struct vmx_vcpu *v,
 	return true;
 }
 
+bool vmx_offload_decide_current(const struct vmx_vcpu *v,
+				const struct vmx_offload_host *host,
+				struct vmx_offload_verdict *out)
+{
+	if (v->current_vmcs == VMCS_PTR_NONE)
+		return false;
+	vmx_offload_decide(v->vmcs, host, out);
+	return true;
+}
+
 const char *vmx_offload_format(const struct vmx_offload_verdict *v,
 			       char *buf, size_t len)
 {

@@ -166,6 +166,11 @@ bool vmx_offload_decide_vmcs(const struct vmx_vcpu *v,
 			     const struct vmx_offload_host *host,
 			     struct vmx_offload_verdict *out);
 
+/* The same for v's current VMCS (at a VM entry); false: none. */
+bool vmx_offload_decide_current(const struct vmx_vcpu *v,
+				const struct vmx_offload_host *host,
+				struct vmx_offload_verdict *out);
+
 const char *vmx_offload_reason_name(enum vmx_offload_reason r);
 /* "kvm" or "interp (REASON[: detail])" into buf; returns buf. */
 const char *vmx_offload_format(const struct vmx_offload_verdict *v,

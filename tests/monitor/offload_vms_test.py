@@ -3,9 +3,13 @@
 """`vmxbox ctl SOCK vms` names, per VMCS, where a VM entry with it would run
 L2 on upstream KVM (docs/kvm.md "L2 offload: placement"): checked on the
 real VMCSes of the nested firmware, each parked by --pause-on right after
-an exit whose VMCS L1 set up for one control.
+an exit whose VMCS L1 set up for one control.  `vmxbox run --verbose`
+counts the placement at every VM entry, by reason, per VMCS: checked on
+whole firmware runs (entry-time state such as event injection, which a
+VM exit clears, shows there only).
 
-Usage: offload_vms_test.py VMXBOX VMEXIT_ELF SPIN_ELF"""
+Usage: offload_vms_test.py VMXBOX SPIN VMEXIT VMNMI VMEPT (.elf paths)"""
+import re
 import json
 import os
 import subprocess
@@ -56,19 +60,61 @@ def offload_at(vmxbox, elf, event, tmp):
             run.wait()
 
 
-def main(vmxbox, vmexit, spin):
-    images = {"vmexit": vmexit, "spin": spin}
-    failed = 0
+# --verbose runs: reasons that must be among the entries' placements.
+VERBOSE = [
+    ("vmexit", ["INVLPG exiting", "RDTSC exiting", "CR3-load exiting",
+                "MOV-DR exiting", "monitor trap flag", "exception bitmap",
+                "CR0 guest/host mask", "CPUID (exits unconditionally)"]),
+    ("vmnmi", ["virtual NMIs", "event injection at VM entry",
+               "CPUID (exits unconditionally)"]),
+    ("vmept", ["EPT accessed and dirty flags", "PAE paging with EPT"]),
+]
+LINE = re.compile(r"L2 offload on upstream KVM: vCPU 0 VMCS 0x[0-9a-f]+: "
+                  r"(\d+) VM entries, (\d+) to kvm((?:; interp for [^:]+: \d+)*)$")
+
+
+def verbose_placements(vmxbox, elf):
+    """{reason: count} and the entry count from --verbose; else an error."""
+    r = subprocess.run([vmxbox, "run", "--verbose", "--timeout=120", elf],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       text=True)
+    lines = [m for m in map(LINE.search, r.stderr.splitlines()) if m]
+    if r.returncode != 0 or len(lines) != 1:
+        return None, "status %d, %d offload lines: %s" % (
+            r.returncode, len(lines), r.stderr[-600:])
+    m = lines[0]
+    counts = {k: int(v) for k, v in
+              re.findall(r"; interp for ([^:]+): (\d+)", m.group(3))}
+    counts["kvm"] = int(m.group(2))
+    if sum(counts.values()) != int(m.group(1)):
+        return None, "placements %s do not add up to %s entries" % (
+            counts, m.group(1))
+    return counts, ""
+
+
+def main(vmxbox, spin, vmexit, vmnmi, vmept):
+    images = {"vmexit": vmexit, "spin": spin, "vmnmi": vmnmi, "vmept": vmept}
+    failed, total = 0, 0
     with tempfile.TemporaryDirectory() as tmp:
         for image, event, want in CASES:
             got = offload_at(vmxbox, images[image], event, tmp)
             ok = got == want
             failed += not ok
+            total += 1
             print("%s %s %s: %s%s" % ("ok  " if ok else "FAIL", image, event,
                                       got, "" if ok else " (want %s)" % want))
-    print("%d passed, %d failed" % (len(CASES) - failed, failed))
+    for image, reasons in VERBOSE:
+        counts, err = verbose_placements(vmxbox, images[image])
+        missing = [r for r in reasons if not counts or not counts.get(r)]
+        ok = counts is not None and not missing and counts["kvm"] == 0
+        failed += not ok
+        total += 1
+        print("%s %s --verbose: %s" % ("ok  " if ok else "FAIL", image,
+                                       err or ("missing %s in %s" % (missing, counts)
+                                               if not ok else counts)))
+    print("%d passed, %d failed" % (total - failed, failed))
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:4]))
+    sys.exit(main(*sys.argv[1:6]))
