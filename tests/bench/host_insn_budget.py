@@ -37,13 +37,14 @@ CASES = [
     ("cpuid", 100, 600, 60_000, "CPUID round trip, runtime's handler"),
     ("vmrw", 100, 5_100, 2_500, "VMREAD + VMWRITE loop iteration"),
     ("mem64k", 0, 100_000, 780, "memory loop iteration (7 guest instructions)"),
+    ("mem64m", 20_000, 60_000, 1_500, "64 MiB memory loop iteration (new page each step)"),
     ("calls", 0, 2, 22_000_000, "quicksort (calls workload)"),
     ("eptfault", 50, 250, 90_000, "EPT violation, page mapped by L1"),
 ]
 
 
 # eptfault's region needs RAM beyond 128 MiB (bench/peers/workloads.c).
-MEM = {"eptfault": "192M"}
+MEM = {"eptfault": "192M", "mem64m": "160M"}
 
 
 def host_insns(vmxbox, elf, work, n, tmp):

@@ -150,6 +150,37 @@ START_TEST(write_after_read_sets_dirty)
 	ck_assert_uint_eq(sysh_r64(&h, OLD), 42);
 }
 
+/* A read of a page whose dirty flag is already set and that the current
+ * privilege may write also serves the next write (the load-then-store of
+ * x = x + 1 makes one translation): the write is a hit, no TLB lookup. */
+START_TEST(read_of_dirty_page_serves_the_write)
+{
+	uint64_t misses, hits;
+
+	remap(OLD | PT_P | PT_RW | PT_A | PT_D);
+	ck_assert_uint_eq(rd(LIN), V_OLD);
+	ck_assert_uint_ne(h.ip->htlb.w[(LIN >> 12) & (HTLB_SIZE - 1)].tag, 0);
+	misses = h.ip->tlb.misses;
+	hits = h.ip->tlb.hits;
+	wr(LIN + 8, 7);
+	ck_assert_uint_eq(h.ip->tlb.misses, misses);
+	ck_assert_uint_eq(h.ip->tlb.hits, hits + 1);
+	ck_assert_uint_eq(sysh_r64(&h, OLD + 8), 7);
+}
+
+/* ... but not of a read-only one: with CR0.WP the write still faults
+ * (SDM 4.6), with a write error code. */
+START_TEST(read_of_read_only_page_does_not_serve_a_write)
+{
+	struct acc a = { .lin = LIN, .v = 1, .write = true };
+
+	remap(OLD | PT_P | PT_A | PT_D);
+	ck_assert_uint_eq(rd(LIN), V_OLD);
+	ck_assert_uint_eq(h.ip->htlb.w[(LIN >> 12) & (HTLB_SIZE - 1)].tag, 0);
+	ck_assert_int_eq(sysh_try(&h, do_access, &a), X86_PF);
+	ck_assert_uint_eq(sysh_r64(&h, OLD), V_OLD);
+}
+
 static unsigned code_writes;
 
 static void count_code_write(void *opaque, uint64_t gpa, uint64_t len)
@@ -209,6 +240,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, pcid_switch_without_flush);
 	tcase_add_test(tc, privilege_is_part_of_the_key);
 	tcase_add_test(tc, write_after_read_sets_dirty);
+	tcase_add_test(tc, read_of_dirty_page_serves_the_write);
+	tcase_add_test(tc, read_of_read_only_page_does_not_serve_a_write);
 	tcase_add_test(tc, writes_to_code_pages_are_seen);
 	tcase_add_test(tc, tlb_eviction_drops_it);
 	tcase_add_test(tc, off_with_vmx_check);

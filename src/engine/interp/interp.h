@@ -338,6 +338,11 @@ struct interp {
 	/* mmu_translate()'s last translation came from (or went into) the
 	 * TLB: the host-pointer TLB may cache it (htlb.h). */
 	bool xlate_tlb;
+	/* With xlate_tlb: a data write to the same page would hit that TLB
+	 * entry and need nothing more (dirty already set, write allowed for
+	 * the current privilege key), so a read may fill the host-pointer
+	 * TLB's write side too (mmu_translate, page_read). */
+	bool xlate_writable;
 	/* Size of the linear data access being translated (mem.c sets it
 	 * around mmu_translate; 0: unknown) and whether the VMX layer asked
 	 * not to cache the last translation (intercept.h access_size,

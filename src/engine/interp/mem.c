@@ -221,6 +221,10 @@ static void page_read(struct interp *ip, uint64_t lin, void *buf,
 	interp_watch(ip, lin, gpa, len, ACC_READ);
 	phys_read(ip, gpa, buf, len);
 	htlb_fill(ip, lin, gpa, ACC_READ);
+	/* A load and then a store to the same page (x = x + 1) then take
+	 * one slow path, not two. */
+	if (ip->xlate_writable)
+		htlb_fill(ip, lin, gpa, ACC_WRITE);
 }
 
 static void page_write(struct interp *ip, uint64_t lin, const void *buf,

@@ -399,6 +399,13 @@ static unsigned tlb_ok_bit(unsigned access)
 	}
 }
 
+/* Would mmu_translate() give a data write through an entry with perms
+ * at once, as a TLB hit (dirty flag set, the write allowed)? */
+static bool xlate_write_hits(const struct interp *ip, unsigned perms)
+{
+	return (perms & TLB_DIRTY) && perms_allow(ip, perms, ACC_WRITE);
+}
+
 /* Cache the walk's translation under the current tag (SDM 4.10.2). */
 static void tlb_fill(struct interp *ip, uint64_t lin, const struct walk *w,
 		     uint64_t hpa, unsigned perms)
@@ -427,6 +434,7 @@ static void tlb_fill(struct interp *ip, uint64_t lin, const struct walk *w,
 	tlb_big_fill(ip, lin, t);
 	htlb_drop_page(ip, lin);
 	ip->xlate_tlb = true;
+	ip->xlate_writable = xlate_write_hits(ip, t->perms);
 }
 
 /*
@@ -518,6 +526,7 @@ bool mmu_translate(struct interp *ip, uint64_t lin, unsigned access, bool probe,
 	struct tlb_entry *t;
 
 	ip->xlate_tlb = false;
+	ip->xlate_writable = false;
 	if (!(ip->s.cr0 & CR0_PG)) {
 		/* Without paging every linear address is a user-mode one
 		 * (SDM Table 28-7, bit 9). */
@@ -533,6 +542,8 @@ bool mmu_translate(struct interp *ip, uint64_t lin, unsigned access, bool probe,
 			tlb_check_entry(ip, t, lin);
 		ip->tlb.hits++;
 		ip->xlate_tlb = true;
+		ip->xlate_writable = ACC_KIND(access) == ACC_READ &&
+				     xlate_write_hits(ip, t->perms);
 		*gpa = (t->ppn << 12) | (lin & 0xfff);
 		return true;
 	}
