@@ -38,8 +38,9 @@ const char *vmx_offload_reason_name(enum vmx_offload_reason r)
 }
 
 /* The control words in effect (SDM 25.6.2: secondary and tertiary
- * controls count only when the primary control activates them). */
-enum { W_PIN, W_PROC, W_PROC2, W_PROC3, W_EXIT, W_ENTRY, W_COUNT };
+ * controls count only when the primary control activates them).  No VM-exit
+ * control keeps L2 on the interpreter: the exit is the interpreter's. */
+enum { W_PIN, W_PROC, W_PROC2, W_PROC3, W_ENTRY, W_COUNT };
 
 struct offload_in {
 	const uint64_t *f;            /* the VMCS by field-table index */
@@ -326,7 +327,6 @@ static void effective_controls(const uint64_t *f, uint64_t w[W_COUNT])
 		     f[VMCS_IDX_SECONDARY_VM_EXEC_CONTROL] : 0;
 	w[W_PROC3] = (proc & CPU_ACTIVATE_TERTIARY) ?
 		     f[VMCS_IDX_TERTIARY_VM_EXEC_CONTROL] : 0;
-	w[W_EXIT] = f[VMCS_IDX_VM_EXIT_CONTROLS];
 	w[W_ENTRY] = f[VMCS_IDX_VM_ENTRY_CONTROLS];
 }
 

@@ -14,6 +14,7 @@
 
 #include "core/cpu_state.h"
 #include "vmx/offload.h"
+#include "vmx/vmcs.h"
 #include "vmxb_fixture.h"
 
 #define ALL_FACTS 0xffffffffu
@@ -199,6 +200,7 @@ static const struct offload_case cases[] = {
 	{ "preemption timer on a host timer", { PIN(PIN_PREEMPTION_TIMER) }, 0, R(NONE), 0 },
 	{ "interrupt window with window exits", { PROC(CPU_INTR_WINDOW_EXITING) }, 0, R(NONE), 0 },
 	{ "HLT exiting with user-space HLT", { PROC(CPU_HLT_EXITING) }, 0, R(NONE), 0 },
+	{ "no HLT exiting, in-kernel HLT", { NO_MOD }, VMX_OFFLOAD_HOST_HLT_EXIT, R(NONE), 0 },
 	{ "TSC offsetting", { PROC(CPU_USE_TSC_OFFSETTING), FLD(TSC_OFFSET, 12345) }, 0, R(NONE), 0 },
 	{ "unconditional I/O exiting", { PROC(CPU_UNCOND_IO_EXITING) }, 0, R(NONE), 0 },
 	{ "I/O bitmaps", { PROC(CPU_USE_IO_BITMAPS) }, 0, R(NONE), 0 },
@@ -298,6 +300,60 @@ START_TEST(format)
 }
 END_TEST
 
+/* A vCPU's VMCSes: the current one from its cache, another from its
+ * region in guest memory, none outside RAM or without a current VMCS. */
+#define OTHER_VMCS 0x40000ull
+
+static struct fix F;
+
+static void setup(void)
+{
+	fix_init(&F, false);
+	fix_baseline(&F);
+	fw(&F, VMCS_EXCEPTION_BITMAP, 0);
+	fw(&F, VMCS_CR0_GUEST_HOST_MASK, 0);
+	fw(&F, VMCS_CR4_GUEST_HOST_MASK, 0);
+}
+
+static void teardown(void)
+{
+	fix_fini(&F);
+}
+
+START_TEST(vcpu_current_and_other_vmcs)
+{
+	const struct vmx_offload_host all = { ALL_FACTS };
+	struct vmx_offload_verdict v;
+
+	fw(&F, VMCS_CPU_BASED_VM_EXEC_CONTROL,
+	   fr(&F, VMCS_CPU_BASED_VM_EXEC_CONTROL) | CPU_RDTSC_EXITING);
+	ck_assert(vmx_offload_decide_current(F.v, &all, &v));
+	ck_assert_int_eq(v.reason, VMX_OFFLOAD_RDTSC);
+	memset(&v, 0, sizeof(v));
+	ck_assert(vmx_offload_decide_vmcs(F.v, &F.mem, FIX_VMCS, &all, &v));
+	ck_assert_int_eq(v.reason, VMX_OFFLOAD_RDTSC);
+
+	/* Another region: the current VMCS's fields without RDTSC exiting,
+	 * with a #UD intercept, written to memory only. */
+	vmx_flush_current(F.v, &F.mem);
+	memcpy(gmem_ptr(&F.mem, OTHER_VMCS, VMX_REGION_SIZE),
+	       gmem_ptr(&F.mem, FIX_VMCS, VMX_REGION_SIZE), VMX_REGION_SIZE);
+	vmcs_region_write(&F.mem, OTHER_VMCS, VMCS_CPU_BASED_VM_EXEC_CONTROL,
+			  fr(&F, VMCS_CPU_BASED_VM_EXEC_CONTROL) & ~CPU_RDTSC_EXITING);
+	vmcs_region_write(&F.mem, OTHER_VMCS, VMCS_EXCEPTION_BITMAP, 1u << 6);
+	ck_assert(vmx_offload_decide_vmcs(F.v, &F.mem, OTHER_VMCS, &all, &v));
+	ck_assert_int_eq(v.reason, VMX_OFFLOAD_EXC_BITMAP);
+	ck_assert_uint_eq(v.detail, 6);
+	vmcs_region_write(&F.mem, OTHER_VMCS, VMCS_EXCEPTION_BITMAP, 0);
+	ck_assert(vmx_offload_decide_vmcs(F.v, &F.mem, OTHER_VMCS, &all, &v));
+	ck_assert_int_eq(v.place, VMX_OFFLOAD_KVM);
+	ck_assert(!vmx_offload_decide_vmcs(F.v, &F.mem, FIX_MEM_SIZE, &all, &v));
+
+	vmcs_clear(F.v, &F.mem, FIX_VMCS);
+	ck_assert(!vmx_offload_decide_current(F.v, &all, &v));
+}
+END_TEST
+
 static Suite *offload_suite(void)
 {
 	Suite *s = suite_create("vmx_offload");
@@ -308,6 +364,10 @@ static Suite *offload_suite(void)
 	tcase_add_loop_test(tc, one_case, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, every_reason_has_a_case);
 	tcase_add_test(tc, format);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("vcpu");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, vcpu_current_and_other_vmcs);
 	suite_add_tcase(s, tc);
 	return s;
 }
