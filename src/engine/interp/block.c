@@ -17,7 +17,9 @@ void block_build(struct interp *ip, struct insn *h, uint64_t rip)
 	uint64_t r = rip;
 	unsigned n = 0;
 
+	h->blk_mem = false;
 	while (in && in->simple && n < INSN_BLK_MAX) {
+		h->blk_mem |= in->mem_body;
 		h->blk[n++] = in;
 		r += in->len;
 		in = interp_dcache_peek64(ip, r);
@@ -36,4 +38,27 @@ void block_build(struct interp *ip, struct insn *h, uint64_t rip)
 		h->blk_zcc = (in->cc >> 1) == 2 ? in->cc & 1 : 2;
 	}
 	h->blk_gen = ip->link_gen;
+}
+
+/*
+ * The body handler of *b missed (exec_body.c: it changed nothing): the
+ * instructions before it retired, so count, TSC and RIP move to it, as
+ * the general path would have left them, and it runs there next (its
+ * fault, device access or watched write then happens with the exact
+ * state).
+ */
+const struct insn *block_cut(struct interp *ip, const struct insn *h,
+			     const struct insn *const *b, uint64_t *rip)
+{
+	struct cpu_state *s = &ip->s;
+	unsigned i = (unsigned)(b - h->blk);
+
+	ip->blk_miss = false;
+	for (unsigned k = 0; k < i; k++)
+		*rip += h->blk[k]->len;
+	s->insn_count += i;
+	s->tsc += i;
+	s->rip = *rip;
+	ip->insn_rip = *rip;
+	return *b;
 }

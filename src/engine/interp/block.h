@@ -11,6 +11,9 @@
 
 /* Fill h's block for h at RIP rip (block.c). */
 void block_build(struct interp *ip, struct insn *h, uint64_t rip);
+/* End h's body before *b, whose body handler missed (block.c). */
+const struct insn *block_cut(struct interp *ip, const struct insn *h,
+			     const struct insn *const *b, uint64_t *rip);
 
 /*
  * The decoded instruction at RIP rip after in: one of in's links while
@@ -52,13 +55,17 @@ static inline const struct insn *next_insn(struct interp *ip,
  * without going through the loop's general path.  Returns the
  * instruction to run next with *rip its RIP (decoded: a fetch fault there
  * rewinds to it; h when the batch ended right after the body), or NULL
- * when the body does not fit: h then runs instruction by instruction.
+ * when the body does not fit (*hp then runs instruction by instruction)
+ * or a memory form's body handler missed (exec_body.c): the instructions
+ * before it are accounted for and *hp, *rip are that instruction, which
+ * runs next on the general path.
  */
 static inline const struct insn *block_run(struct interp *ip,
-					   const struct insn *h,
+					   const struct insn **hp,
 					   uint64_t *rip, uint64_t end)
 {
 	struct cpu_state *s = &ip->s;
+	const struct insn *h = *hp;
 	const struct insn *const *b;
 	const struct insn *t;
 	unsigned n;
@@ -73,9 +80,19 @@ static inline const struct insn *block_run(struct interp *ip,
 		t = NULL;           /* the body ends the batch */
 	}
 	b = h->blk;
-	do
-		(*b)->exec(ip, *b);
-	while (*++b);
+	if (!h->blk_mem) {
+		do
+			(*b)->body(ip, *b);
+		while (*++b);
+	} else {
+		do {
+			(*b)->body(ip, *b);
+			if (__builtin_expect(ip->blk_miss, 0)) {
+				*hp = block_cut(ip, h, b, rip);
+				return NULL;
+			}
+		} while (*++b);
+	}
 	if (t) {
 		/* The Jcc in line (its target checked by block_build): the
 		 * body and the Jcc cannot fault, one update for both. */

@@ -41,6 +41,11 @@ extern const ZydisMnemonic exec_simple_mnemonics[];
  * register-only ALU forms (exec_alu.c), 64-bit Jcc (exec_control.c). */
 insn_exec_fn exec_alu_form(const struct insn *in);
 insn_exec_fn exec_jcc_form(const struct insn *in);
+/* exec_body.c: the block-body handler of in's memory form (hit path of
+ * the host-pointer TLB only, ip->blk_miss on a miss), NULL if it has
+ * none; exec_body_lea: in is an LEA whose in->exec may run in a body. */
+insn_exec_fn exec_body_form(const struct insn *in);
+bool exec_body_lea(const struct insn *in);
 
 /* The decoded-instruction cache (decode.c): direct-mapped, keyed by the
  * guest-physical address of the first byte and the code size. */

@@ -149,14 +149,18 @@ static unsigned cc_of(const ZydisDecodedInstruction *zi)
  * and immediate forms of the ALU instructions and 64-bit Jcc skip the
  * tests the general handlers make on every execution.  simple (interp.h)
  * only for register-only forms of the mnemonics exec_simple_mnemonics
- * lists: they cannot fault nor reach memory, RIP or a device.
+ * lists (they cannot fault nor reach memory, RIP or a device), LEA
+ * without RIP, and the memory forms of exec_body.c (their body handler
+ * only hits the host-pointer TLB).
  */
 static void pick_form(struct insn *in, ZydisMnemonic mn)
 {
 	insn_exec_fn fn = NULL;
 
 	in->simple = false;
+	in->mem_body = false;
 	in->jcc64 = false;
+	in->body = in->exec;
 	if (in->exec == exec_system_or_ud || !in->lazy)
 		return;
 	if (in->regs_only)
@@ -167,8 +171,15 @@ static void pick_form(struct insn *in, ZydisMnemonic mn)
 	}
 	if (fn)
 		in->exec = fn;
+	in->body = in->exec;
 	in->simple = in->mode == 64 && in->regs_only && in->lazy &&
 		     exec_simple[mn];
+	if (!in->simple && exec_body_lea(in))
+		in->simple = true;
+	if (!in->simple && (fn = exec_body_form(in))) {
+		in->simple = in->mem_body = true;
+		in->body = fn;
+	}
 }
 
 static void decode_fill(struct interp *ip, struct insn *in, unsigned mode)

@@ -146,6 +146,25 @@ htlb_write(struct interp *ip, uint64_t lin, unsigned len, uint64_t v)
 	return true;
 }
 
+/* htlb_write for a block body (exec_body.c): a page that is watched
+ * (code, paging structures) is a miss too and nothing is written, so no
+ * write inside a body reaches gmem_note_write's listeners. */
+static inline __attribute__((always_inline)) bool
+htlb_write_quiet(struct interp *ip, uint64_t lin, unsigned len, uint64_t v)
+{
+	const struct htlb_entry *e = &ip->htlb.w[htlb_index(lin)];
+	uint64_t off = lin & (GUEST_PAGE_SIZE - 1);
+	uint64_t gpa = e->gpa + off;
+
+	if (__builtin_expect(off + len > GUEST_PAGE_SIZE ||
+			     e->tag != htlb_tag(ip, lin) ||
+			     gmem_page_bit(ip->cfg.mem->watch_pages, gpa), 0))
+		return false;
+	ip->tlb.hits++;
+	htlb_store_n(ip->cfg.mem->host + gpa, v, len);
+	return true;
+}
+
 /* Host address of lin's page when tab holds it for the current key, and
  * its guest-physical address; NULL on a miss (REP fast path). */
 static inline uint8_t *htlb_page(struct interp *ip, struct htlb_entry *tab,

@@ -318,7 +318,7 @@ static __attribute__((noinline)) void run_batch(struct interp *ip)
 	in = interp_decode(ip);
 	for (;;) {
 		if (in->simple) {
-			const struct insn *next = block_run(ip, in, &rip, end);
+			const struct insn *next = block_run(ip, &in, &rip, end);
 
 			if (next) {
 				in = next;

@@ -112,8 +112,16 @@ struct insn {
 	 * taken), blk_zcc its condition when it tests ZF alone (JZ: 0,
 	 * JNZ: 1; else 2).  A block is valid only at the RIP it was built for: a
 	 * decode reached at another linear address means another fetch
-	 * page, so link_gen moved. */
+	 * page, so link_gen moved.
+	 * A body runs each instruction's body handler: exec, or for the
+	 * memory forms (mem_body, exec_body.c) one that only takes the
+	 * host-pointer TLB's hit path and sets ip->blk_miss instead of
+	 * missing; the body then ends before that instruction, which runs
+	 * on the general path.  blk_mem: the body holds a mem_body. */
 	bool simple;
+	bool mem_body;
+	bool blk_mem;
+	insn_exec_fn body;
 	bool jcc64;
 	uint8_t blk_n;
 	uint8_t blk_len;
@@ -313,6 +321,7 @@ struct interp {
 	 */
 	bool state_switched;
 	bool batch_break;           /* end the run loop's fast batch after this insn */
+	bool blk_miss;              /* a body handler missed (struct insn.body) */
 	bool fetch_valid;
 	/* Bumped whenever what interp_decode() returns for a RIP may change:
 	 * the code-page translation is dropped or replaced, or a decode-cache

@@ -58,7 +58,8 @@ const ZydisMnemonic exec_lazy_mnemonics[] = {
  * the others GPRs or immediates: no segment, control or debug register)
  * never fault, never read RIP, memory, a device or the TSC, and end no
  * batch: they may run inside a block body (interp.c).  Not MUL/DIV
- * (#DE), shifts (not lazy), LEA (RIP-relative), PUSH/POP (memory).
+ * (#DE), shifts (not lazy), PUSH/POP (memory).  LEA without RIP and the
+ * memory forms of exec_body.c are added by form (decode.c pick_form).
  */
 const ZydisMnemonic exec_simple_mnemonics[] = {
 	ZYDIS_MNEMONIC_ADD, ZYDIS_MNEMONIC_ADC, ZYDIS_MNEMONIC_SUB,

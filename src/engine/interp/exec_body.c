@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Memory forms that may run inside a block body (block.h): MOV between a
+ * 32/64-bit register or immediate and memory, CMP/TEST with a memory
+ * operand, and ADD/SUB/AND/OR/XOR of a register with a memory source.
+ *
+ * A body runs with RIP, insn_rip, the instruction count and the TSC
+ * written once after it, so nothing in it may fault or reach a device,
+ * the decode cache or the page-table watchers.  These handlers only take
+ * the host-pointer TLB's hit path (htlb.h: RAM the TLB allowed for this
+ * kind of access, no #AC possible) and only write pages nobody watches
+ * (no code, no paging structure).  Anything else is a miss: they change
+ * nothing and set ip->blk_miss, and block_run() ends the body before the
+ * instruction, which then runs on the general path (in->exec) with the
+ * exact state, faults and all.
+ */
+#include "engine/interp/core.h"
+
+/* Linear address of a body memory operand: 64-bit address size, not
+ * RIP-relative (exec_body_form), so insn_rip is not needed. */
+static inline __attribute__((always_inline)) uint64_t
+body_lin(const struct interp *ip, const struct insn *in, unsigned n)
+{
+	return opd_lin64(ip, in, &in->opd[n]);
+}
+
+static inline __attribute__((always_inline)) void
+body_mov_ld(struct interp *ip, const struct insn *in, unsigned bits)
+{
+	uint64_t v;
+
+	if (__builtin_expect(!htlb_read(ip, body_lin(ip, in, 1), bits / 8, &v), 0)) {
+		ip->blk_miss = true;
+		return;
+	}
+	opw_r(ip, in, 0, v, bits);
+}
+
+static inline __attribute__((always_inline)) void
+body_mov_st(struct interp *ip, const struct insn *in, unsigned bits)
+{
+	uint64_t v = opr_ri(ip, in, 1, bits) & width_mask(bits);
+
+	if (__builtin_expect(!htlb_write_quiet(ip, body_lin(ip, in, 0), bits / 8, v), 0))
+		ip->blk_miss = true;
+}
+
+static void body_mov_ld32(struct interp *ip, const struct insn *in) { body_mov_ld(ip, in, 32); }
+static void body_mov_ld64(struct interp *ip, const struct insn *in) { body_mov_ld(ip, in, 64); }
+static void body_mov_st32(struct interp *ip, const struct insn *in) { body_mov_st(ip, in, 32); }
+static void body_mov_st64(struct interp *ip, const struct insn *in) { body_mov_st(ip, in, 64); }
+
+enum body_op { B_ADD, B_SUB, B_AND, B_OR, B_XOR, B_CMP, B_TEST };
+
+/*
+ * The ALU forms with operand mem (0 or 1) in memory: the same values and
+ * lazy-flag record as exec_alu.c's alu2 (a = operand 0, b = operand 1
+ * masked to the width), the result written only for a register
+ * destination (ADD..XOR r, m).
+ */
+static inline __attribute__((always_inline)) void
+body_alu(struct interp *ip, const struct insn *in, enum body_op op,
+	 unsigned bits, unsigned mem)
+{
+	uint64_t m = width_mask(bits), a, b, r, v;
+	unsigned kind;
+
+	if (__builtin_expect(!htlb_read(ip, body_lin(ip, in, mem), bits / 8, &v), 0)) {
+		ip->blk_miss = true;
+		return;
+	}
+	if (mem == 0) {
+		a = v;
+		b = opr_ri(ip, in, 1, bits) & m;
+	} else {
+		a = opr_r(ip, in, 0, bits);
+		b = v;
+	}
+	switch (op) {
+	case B_ADD:
+		r = (a + b) & m;
+		kind = LF_ADD;
+		break;
+	case B_SUB:
+	case B_CMP:
+		r = (a - b) & m;
+		kind = LF_SUB;
+		break;
+	case B_AND:
+	case B_TEST:
+		r = a & b;
+		kind = LF_LOGIC;
+		break;
+	case B_OR:
+		r = a | b;
+		kind = LF_LOGIC;
+		break;
+	default:
+		r = a ^ b;
+		kind = LF_LOGIC;
+		break;
+	}
+	if (op != B_CMP && op != B_TEST)
+		opw_r(ip, in, 0, r, bits);
+	lf_record(ip, kind, a, b, r, bits);
+}
+
+/* name##bits##_m0: memory operand 0 (m, r / m, imm), _m1: r, m. */
+#define BODY_ALU(name, op)                                                   \
+	static void body_##name##32_m0(struct interp *ip, const struct insn *in) \
+	{ body_alu(ip, in, op, 32, 0); }                                      \
+	static void body_##name##64_m0(struct interp *ip, const struct insn *in) \
+	{ body_alu(ip, in, op, 64, 0); }                                      \
+	static void body_##name##32_m1(struct interp *ip, const struct insn *in) \
+	{ body_alu(ip, in, op, 32, 1); }                                      \
+	static void body_##name##64_m1(struct interp *ip, const struct insn *in) \
+	{ body_alu(ip, in, op, 64, 1); }
+
+BODY_ALU(cmp, B_CMP)
+BODY_ALU(test, B_TEST)
+BODY_ALU(add, B_ADD)
+BODY_ALU(sub, B_SUB)
+BODY_ALU(and, B_AND)
+BODY_ALU(or, B_OR)
+BODY_ALU(xor, B_XOR)
+
+/* By mnemonic: [width 32, 64][memory operand 0, 1]; NULL: not a body
+ * form (a memory destination of ADD..XOR reads and writes: not here). */
+#define FORMS(name, m0) { { m0 ? body_##name##32_m0 : NULL, body_##name##32_m1 }, \
+			  { m0 ? body_##name##64_m0 : NULL, body_##name##64_m1 } }
+
+static const struct {
+	ZydisMnemonic mnemonic;
+	insn_exec_fn fn[2][2];
+} body_forms[] = {
+	{ ZYDIS_MNEMONIC_MOV, { { body_mov_st32, body_mov_ld32 },
+				{ body_mov_st64, body_mov_ld64 } } },
+	{ ZYDIS_MNEMONIC_CMP, FORMS(cmp, true) },
+	{ ZYDIS_MNEMONIC_TEST, FORMS(test, true) },
+	{ ZYDIS_MNEMONIC_ADD, FORMS(add, false) },
+	{ ZYDIS_MNEMONIC_SUB, FORMS(sub, false) },
+	{ ZYDIS_MNEMONIC_AND, FORMS(and, false) },
+	{ ZYDIS_MNEMONIC_OR, FORMS(or, false) },
+	{ ZYDIS_MNEMONIC_XOR, FORMS(xor, false) },
+};
+
+/* A memory operand a body handler takes: plain, 64-bit address size
+ * (64-bit mode: no limit, base only for FS/GS), not RIP-relative. */
+static bool body_mem_ok(const struct insn_opd *d, unsigned bits)
+{
+	return d->kind == OPD_MEM && d->amask == ~0ull &&
+	       d->base != OPD_RIPREL && d->bytes * 8u == bits;
+}
+
+insn_exec_fn exec_body_form(const struct insn *in)
+{
+	const struct insn_opd *d = in->opd;
+	unsigned bits = in->ops[0].size;
+	int mem;
+
+	if (in->mode != 64 || !in->lazy || in->zi.operand_count_visible != 2 ||
+	    (bits != 32 && bits != 64))
+		return NULL;
+	if (body_mem_ok(&d[0], bits) &&
+	    (d[1].kind == OPD_IMM ||
+	     (d[1].kind == OPD_GPR && d[1].bytes * 8u == bits)))
+		mem = 0;
+	else if (d[0].kind == OPD_GPR && d[0].bytes * 8u == bits &&
+		 body_mem_ok(&d[1], bits))
+		mem = 1;
+	else
+		return NULL;
+	for (unsigned i = 0; i < sizeof(body_forms) / sizeof(body_forms[0]); i++)
+		if (body_forms[i].mnemonic == in->zi.mnemonic)
+			return body_forms[i].fn[bits == 64][mem];
+	return NULL;
+}
+
+/* LEA of a register destination from a plain address that is not
+ * RIP-relative: no memory access, no fault, in->exec runs in a body. */
+bool exec_body_lea(const struct insn *in)
+{
+	return in->mode == 64 && in->lazy &&
+	       in->zi.mnemonic == ZYDIS_MNEMONIC_LEA &&
+	       in->zi.operand_count_visible == 2 &&
+	       in->opd[0].kind == OPD_GPR && in->opd[1].ea_ok &&
+	       in->opd[1].base != OPD_RIPREL;
+}
