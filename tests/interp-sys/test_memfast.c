@@ -215,6 +215,31 @@ START_TEST(stack_fast_path)
 }
 END_TEST
 
+/* RET's 64-bit form (exec_control.c exec_ret64) reads the return
+ * address through a hit; a non-canonical one is still #GP(0) at the RET
+ * with RSP unchanged (SDM RET): the first RET fills the entry, the
+ * second hits it and finds PUSH RAX's non-canonical address. */
+START_TEST(ret_non_canonical_after_a_hit)
+{
+	static const uint8_t code[] = {
+		0xe8, 0x01, 0x00, 0x00, 0x00,   /* 0: call 6 */
+		0x50,                           /* 5: push rax */
+		0xc3,                           /* 6: ret */
+	};
+	uint64_t sp = h.s->gpr[GPR_RSP];
+	enum engine_exit_reason r;
+
+	G(RAX) = 1ull << 47;
+	r = su_run(&h, code, sizeof(code), 10);
+	ck_assert_int_eq(h_fault_vector(&h, r), X86_GP);
+	ck_assert_uint_eq(h_fault_rip(&h, r, true), H_CODE + 6);
+	ck_assert_uint_eq(h_read64(&h, G(RSP)), 0);            /* error code */
+	ck_assert_uint_eq(h_read64(&h, G(RSP) + 32), sp - 8);  /* frame RSP */
+	ck_assert_uint_eq(h_program_insns(&h, r), 3);
+	ck_assert_uint_gt(h.ip->tlb.hits, 0);
+}
+END_TEST
+
 /* ---- REP MOVS/STOS (exec_string.c rep_run) ---- */
 
 /* Map 0x400000-0x5fffff with 4 KiB pages (a page table at 0x7f0000),
@@ -354,6 +379,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, code_write_through_a_hit);
 	tcase_add_test(tc, page_table_writes_through_a_hit);
 	tcase_add_test(tc, stack_fast_path);
+	tcase_add_test(tc, ret_non_canonical_after_a_hit);
 	tcase_add_test(tc, rep_stos_faults_in_the_second_page);
 	tcase_add_test(tc, rep_movs_overlap_and_df);
 	tcase_add_test(tc, rep_cut_points);

@@ -38,9 +38,12 @@ extern const ZydisMnemonic exec_lazy_mnemonics[];
  * insn.simple, lflags.c next to the lazy list they are a subset of). */
 extern const ZydisMnemonic exec_simple_mnemonics[];
 /* The handler of in's operand form, or NULL for the general one:
- * register-only ALU forms (exec_alu.c), 64-bit Jcc (exec_control.c). */
+ * register-only ALU forms (exec_alu.c), 64-bit Jcc, CALL, RET
+ * (exec_control.c). */
 insn_exec_fn exec_alu_form(const struct insn *in);
 insn_exec_fn exec_jcc_form(const struct insn *in);
+/* 64-bit near CALL rel and RET without imm16 (exec_control.c). */
+insn_exec_fn exec_branch_form(const struct insn *in);
 /* exec_body.c: the block-body handler of in's memory form (hit path of
  * the host-pointer TLB only, ip->blk_miss on a miss), NULL if it has
  * none; exec_body_lea: in is an LEA whose in->exec may run in a body. */

@@ -169,6 +169,8 @@ static void pick_form(struct insn *in, ZydisMnemonic mn)
 		fn = exec_jcc_form(in);
 		in->jcc64 = fn != NULL;
 	}
+	if (!fn)
+		fn = exec_branch_form(in);
 	if (fn)
 		in->exec = fn;
 	in->body = in->exec;

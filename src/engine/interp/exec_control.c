@@ -152,6 +152,53 @@ static void exec_ret(struct interp *ip, const struct insn *in)
 	ip->s.rip = target;
 }
 
+/*
+ * CALL rel32 and RET of a decode of 64-bit code with a 64-bit operand
+ * size (chosen at decode time, exec_branch_form): the stack slot through
+ * the host-pointer TLB's hit path in line (64-bit mode: SS has no base
+ * and no limit; a non-canonical RSP never hits, core.h opd_lin64).  A
+ * miss or a non-canonical target goes to exec_call/exec_ret before
+ * anything changed, which raise the fault or take the slow path.
+ */
+static void exec_call64(struct interp *ip, const struct insn *in)
+{
+	uint64_t target = ip->s.rip + in->ops[0].imm.value.u;
+	uint64_t sp = ip->s.gpr[GPR_RSP] - 8;
+
+	if (__builtin_expect(!is_canonical(target) ||
+			     !htlb_write(ip, sp, 8, ip->s.rip), 0)) {
+		exec_call(ip, in);
+		return;
+	}
+	ip->s.gpr[GPR_RSP] = sp;
+	ip->s.rip = target;
+}
+
+static void exec_ret64(struct interp *ip, const struct insn *in)
+{
+	uint64_t sp = ip->s.gpr[GPR_RSP], target;
+
+	if (__builtin_expect(!htlb_read(ip, sp, 8, &target) ||
+			     !is_canonical(target), 0)) {
+		exec_ret(ip, in);
+		return;
+	}
+	ip->s.gpr[GPR_RSP] = sp + 8;
+	ip->s.rip = target;
+}
+
+insn_exec_fn exec_branch_form(const struct insn *in)
+{
+	if (in->mode != 64 || in->zi.operand_width != 64 || is_far(in))
+		return NULL;
+	if (in->exec == exec_call &&
+	    in->ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
+		return exec_call64;
+	if (in->exec == exec_ret && in->zi.operand_count_visible == 0)
+		return exec_ret64;
+	return NULL;
+}
+
 /* The count register is CX, ECX or RCX by address size. */
 static uint64_t count_reg(struct interp *ip, const struct insn *in)
 {

@@ -15,9 +15,60 @@ void interp_flags_materialise(struct interp *ip)
 	ip->lf.kind = LF_NONE;
 }
 
+/* OF of a pending record (SDM Vol. 1 3.4.3.1), as flags_add/flags_sub;
+ * INC/DEC recorded b = 1. */
+static uint64_t lf_of(const struct lazy_flags *lf)
+{
+	uint64_t a = lf->a, b = lf->b, r = lf->r;
+
+	switch (lf->kind) {
+	case LF_ADD:
+	case LF_INC:
+		return msb((a ^ r) & (b ^ r), lf->bits);
+	case LF_SUB:
+	case LF_DEC:
+		return msb((a ^ b) & (a ^ r), lf->bits);
+	default:
+		return 0;
+	}
+}
+
+/*
+ * With a record pending, the conditions on CF, ZF, SF and OF (all but
+ * O/NO and P/NP, SDM Vol. 1 Appendix B) from the flags they test alone
+ * instead of all six: JB/JAE/JBE/JA and the signed ones after a CMP.
+ */
 bool lf_cond_slow(const struct interp *ip, unsigned cc)
 {
-	return cond_true(lf_flags(ip), cc);
+	const struct lazy_flags *lf = &ip->lf;
+	bool z, v;
+
+	if (lf->kind == LF_NONE)
+		return cond_true(ip->s.rflags, cc);
+	z = lf->r == 0;
+	switch (cc >> 1) {
+	case 1:
+		v = lf_cf(ip);
+		break;
+	case 2:
+		v = z;
+		break;
+	case 3:
+		v = lf_cf(ip) || z;
+		break;
+	case 4:
+		v = msb(lf->r, lf->bits);
+		break;
+	case 6:
+		v = msb(lf->r, lf->bits) != lf_of(lf);
+		break;
+	case 7:
+		v = z || msb(lf->r, lf->bits) != lf_of(lf);
+		break;
+	default:
+		return cond_true(lf_flags(ip), cc);
+	}
+	return v ^ (cc & 1);
 }
 
 /*
