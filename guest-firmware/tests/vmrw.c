@@ -140,6 +140,31 @@ static void test_invalid_encodings(void)
 	expect_eq(v, 0x1234, "failed vmread leaves destination");
 }
 
+/*
+ * VMsucceed clears CF, PF, AF, ZF, SF and OF (SDM 31.2) whatever the
+ * arithmetic instruction just before left in them: 2^63 + 2^63 sets CF,
+ * PF, ZF and OF; 0 - 1 sets CF, PF, AF and SF.
+ */
+static void test_flags_cleared(void)
+{
+	uint64_t field = GUEST_RIP, v = 0, fr, fw;
+	uint64_t a = 1ull << 63, b = 0;
+
+	asm volatile("add %[a], %[a]\n\t"
+		     "vmread %[f], %[v]\n\t"
+		     "pushfq\n\t"
+		     "pop %[fr]\n\t"
+		     "sub $1, %[b]\n\t"
+		     "vmwrite %[v], %[f]\n\t"
+		     "pushfq\n\t"
+		     "pop %[fw]"
+		     : [a] "+r"(a), [b] "+r"(b), [v] "+r"(v), [fr] "=&r"(fr),
+		       [fw] "=&r"(fw)
+		     : [f] "r"(field) : "cc", "memory");
+	expect_eq(fr & 0x8d5, 0, "vmread after add: arithmetic flags clear");
+	expect_eq(fw & 0x8d5, 0, "vmwrite after sub: arithmetic flags clear");
+}
+
 int main(void)
 {
 	uint64_t vmcs;
@@ -170,6 +195,8 @@ int main(void)
 	test_required();
 	test_section("invalid encodings");
 	test_invalid_encodings();
+	test_section("flags after vmsucceed");
+	test_flags_cleared();
 	vmclear(vmcs);
 	vmx_disable();
 	return test_summary();

@@ -334,6 +334,18 @@ struct x86_intercept_ctx {
 struct x86_intercept_ops {
 	enum icpt_result (*intercept)(void *opaque, struct x86_intercept_ctx *ctx,
 				      struct x86_intercept *ic);
+	/*
+	 * Optional shortcut for a register-form VMREAD (write false: GPR rm
+	 * := field) or VMWRITE (write true: field := GPR rm), the encoding in
+	 * GPR reg: when the instruction ends in VMsucceed and nothing else,
+	 * the hook executes it (RFLAGS' arithmetic flags all cleared; the
+	 * engine may drop its pending lazy flags) and returns true.  false:
+	 * it did nothing, and the engine calls intercept() with
+	 * ICPT_VMX_INSN as for any VMX instruction.  RFLAGS' arithmetic flags
+	 * need not be exact when it is called; RIP is not read.
+	 */
+	bool (*vmrw)(void *opaque, struct x86_intercept_ctx *ctx, bool write,
+		     unsigned rm, unsigned reg);
 	/* At an instruction boundary, before interrupts are considered. */
 	enum icpt_result (*boundary)(void *opaque, struct x86_intercept_ctx *ctx);
 	/*

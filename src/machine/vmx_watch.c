@@ -174,6 +174,20 @@ static enum icpt_result watch_intercept(void *opaque, struct x86_intercept_ctx *
 	return r;
 }
 
+/* The VMX layer's VMREAD/VMWRITE shortcut only VMsucceeds in root
+ * operation: no entry or exit to notice.  --vmx-check and a VMWRITE
+ * observer (gdb) see every VMX instruction: they take the full path. */
+static bool watch_vmrw(void *opaque, struct x86_intercept_ctx *ctx, bool write,
+		       unsigned rm, unsigned reg)
+{
+	struct vmx_watch *w = opaque;
+
+	if (w->check || (write && w->vmwrite) ||
+	    w->inner != &vmx_intercept_ops)
+		return false;
+	return vmx_vmrw_fast(w->vmx, ctx, write, rm, reg);
+}
+
 static enum icpt_result watch_boundary(void *opaque, struct x86_intercept_ctx *ctx)
 {
 	struct vmx_watch *w = opaque;
@@ -273,6 +287,7 @@ static void watch_tlb_stale(void *opaque, struct x86_intercept_ctx *ctx,
 
 const struct x86_intercept_ops vmx_watch_ops = {
 	.intercept = watch_intercept,
+	.vmrw = watch_vmrw,
 	.boundary = watch_boundary,
 	.translate_gpa = watch_translate,
 	.tlb_context = watch_tlb_context,

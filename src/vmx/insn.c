@@ -205,15 +205,17 @@ static enum icpt_result do_vmptrst(struct vmx_vcpu *v,
  * operand are part of the operand: set, they name no field.  *hi: the HIGH
  * access of a 64-bit field.
  */
-static int field_of(const struct vmx_vcpu *v, uint64_t enc, bool *hi)
+static inline int field_of(const struct vmx_vcpu *v, uint64_t enc, bool *hi)
 {
 	int i;
 
 	if (enc > UINT32_MAX)
 		return -1;
 	i = vmcs_field_index((uint32_t)enc, hi);
-	if (i < 0 || !vmx_feature_supported(&v->caps,
-					    vmcs_field_table[i].feature))
+	if (i < 0)
+		return -1;
+	if (vmcs_field_table[i].feature != VF_ALWAYS &&
+	    !vmx_feature_supported(&v->caps, vmcs_field_table[i].feature))
 		return -1;
 	return i;
 }
@@ -232,6 +234,21 @@ static uint64_t rw_target(const struct vmx_vcpu *v)
 	return v->current_vmcs;
 }
 
+/* Field i (HIGH access: hi) of the current VMCS (cached, by slot). */
+static inline uint64_t root_read(const struct vmx_vcpu *v, int i, bool hi)
+{
+	return hi ? vmcs_get(v, (unsigned)i) >> 32 : vmcs_get(v, (unsigned)i);
+}
+
+static inline void root_write(struct vmx_vcpu *v, int i, bool hi,
+			      uint64_t val)
+{
+	if (hi)
+		v->vmcs[i] = (v->vmcs[i] & 0xffffffffull) | (val << 32);
+	else
+		vmcs_set(v, (unsigned)i, val);
+}
+
 /* Field i (HIGH access: hi) of the VMREAD/VMWRITE target; in root the
  * cached current VMCS by slot, with no second lookup of the encoding. */
 static uint64_t rw_read(const struct vmx_vcpu *v, const struct guest_mem *mem,
@@ -239,7 +256,7 @@ static uint64_t rw_read(const struct vmx_vcpu *v, const struct guest_mem *mem,
 {
 	if (v->nonroot)
 		return vmcs_region_read(mem, rw_target(v), enc);
-	return hi ? vmcs_get(v, (unsigned)i) >> 32 : vmcs_get(v, (unsigned)i);
+	return root_read(v, i, hi);
 }
 
 static void rw_write(struct vmx_vcpu *v, struct guest_mem *mem, uint32_t enc,
@@ -247,10 +264,15 @@ static void rw_write(struct vmx_vcpu *v, struct guest_mem *mem, uint32_t enc,
 {
 	if (v->nonroot)
 		vmcs_region_write(mem, rw_target(v), enc, val);
-	else if (hi)
-		v->vmcs[i] = (v->vmcs[i] & 0xffffffffull) | (val << 32);
 	else
-		vmcs_set(v, (unsigned)i, val);
+		root_write(v, i, hi, val);
+}
+
+/* VMREAD stores fields narrower than the operand zero-extended, wider
+ * ones truncated (SDM 31.3 VMREAD, Description). */
+static inline uint64_t vmread_fit(const struct cpu_state *s, uint64_t val)
+{
+	return opsize_bytes(s) == 4 ? (uint32_t)val : val;
 }
 
 /* ---- VMREAD (SDM 31.3) ------------------------------------------------ */
@@ -261,7 +283,6 @@ static enum icpt_result do_vmread(struct vmx_vcpu *v,
 	struct cpu_state *s = ctx->cpu;
 	const struct x86_operand *op = &ic->u.vmx.op;
 	uint64_t enc = gpr_opsize(s, ic->u.vmx.reg2), val;
-	unsigned len = opsize_bytes(s);
 	bool hi;
 	int i;
 
@@ -274,13 +295,9 @@ static enum icpt_result do_vmread(struct vmx_vcpu *v,
 		vmx_fail_valid(v, s, VMXERR_UNSUPPORTED_VMCS_COMPONENT);
 		return ICPT_EMULATED;
 	}
-	/* Fields narrower than the operand are zero-extended, wider ones
-	 * truncated (SDM 31.3 VMREAD, Description). */
-	val = rw_read(v, ctx->mem, (uint32_t)enc, i, hi);
-	if (len == 4)
-		val = (uint32_t)val;
+	val = vmread_fit(s, rw_read(v, ctx->mem, (uint32_t)enc, i, hi));
 	if (op->is_mem) {
-		if (write_op(ctx, op, &val, len))
+		if (write_op(ctx, op, &val, opsize_bytes(s)))
 			return ICPT_FAULT;
 	} else {
 		s->gpr[op->reg & 15] = val;
@@ -328,6 +345,37 @@ static enum icpt_result do_vmwrite(struct vmx_vcpu *v,
 	rw_write(v, ctx->mem, (uint32_t)enc, i, hi, val);
 	vmx_succeed(s);
 	return ICPT_EMULATED;
+}
+
+/*
+ * A register-form VMREAD/VMWRITE that ends in VMsucceed in VMX root
+ * operation, done without building an intercept: every condition of SDM
+ * 31.3's Operation that could end it otherwise (#UD, VM exit, #GP(0),
+ * VMfailInvalid, VMfailValid 12 or 13) is tested first, and any of them
+ * sends it back to vmx_insn_execute(), which takes them in the SDM's
+ * order.  Non-root operation (VMCS shadowing) always goes that way.
+ */
+bool vmx_vmrw_fast(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
+		   bool write, unsigned rm, unsigned reg)
+{
+	struct cpu_state *s = ctx->cpu;
+	uint64_t enc;
+	bool hi;
+	int i;
+
+	if (v->nonroot || common_ud(v, s) || cpu_cpl(s) > 0 ||
+	    v->current_vmcs == VMCS_PTR_NONE)
+		return false;
+	enc = gpr_opsize(s, reg);
+	i = field_of(v, enc, &hi);
+	if (i < 0 || (write && vmcs_field_table[i].access == VMCS_RO))
+		return false;
+	if (write)
+		root_write(v, i, hi, gpr_opsize(s, rm));
+	else
+		s->gpr[rm & 15] = vmread_fit(s, root_read(v, i, hi));
+	vmx_succeed(s);
+	return true;
 }
 
 /* ---- VMLAUNCH / VMRESUME (SDM 31.3) ----------------------------------- */

@@ -169,8 +169,15 @@ static bool probe_gpa(void *opaque, struct x86_intercept_ctx *ctx,
 	return vmx_probe_gpa(opaque, ctx->mem, gpa, out);
 }
 
+static bool vmrw(void *opaque, struct x86_intercept_ctx *ctx, bool write,
+		 unsigned rm, unsigned reg)
+{
+	return vmx_vmrw_fast(opaque, ctx, write, rm, reg);
+}
+
 const struct x86_intercept_ops vmx_intercept_ops = {
 	.intercept = intercept,
+	.vmrw = vmrw,
 	.boundary = boundary,
 	.translate_gpa = translate_gpa,
 	.tlb_context = tlb_context,

@@ -15,40 +15,16 @@ const struct vmcs_field vmcs_field_table[VMCS_FIELD_COUNT] = {
 };
 #undef ROW
 
-/* Lookup key: width (14:13), type (11:10), index (9:1) -> 13 bits. */
-#define KEY(enc) ((VMCS_ENC_WIDTH(enc) << 11) | (VMCS_ENC_TYPE(enc) << 9) | \
-		  VMCS_ENC_INDEX(enc))
-#define KEY_COUNT (1u << 13)
-
 _Static_assert(VMCS_FIELD_COUNT < 255, "slot table holds index+1 in a byte");
 
-/* slot[KEY] = table index + 1, 0 = no field.  Built by the compiler; a
- * duplicate encoding in the list is caught by -Woverride-init (-Wextra). */
-#define SLOT(name, enc, feat) [KEY(enc)] = VMCS_IDX_##name + 1,
-static const uint8_t slot[KEY_COUNT] = {
+/* vmcs_field_slot[VMCS_FIELD_KEY] = table index + 1, 0 = no field.  Built
+ * by the compiler; a duplicate encoding in the list is caught by
+ * -Woverride-init (-Wextra). */
+#define SLOT(name, enc, feat) [VMCS_FIELD_KEY(enc)] = VMCS_IDX_##name + 1,
+const uint8_t vmcs_field_slot[VMCS_FIELD_KEY_COUNT] = {
 	VMCS_FIELD_LIST(SLOT)
 };
 #undef SLOT
-
-int vmcs_field_index(uint32_t encoding, bool *high)
-{
-	bool hi = encoding & VMCS_ENC_HIGH;
-	unsigned s;
-
-	if (high)
-		*high = false;
-	if (encoding & VMCS_ENC_RESERVED)
-		return -1;
-	s = slot[KEY(encoding)];
-	if (!s)
-		return -1;
-	/* SDM 25.11.2: access type must be 0 unless the field is 64-bit. */
-	if (hi && vmcs_field_table[s - 1].width != VMCS_W64)
-		return -1;
-	if (high)
-		*high = hi;
-	return (int)s - 1;
-}
 
 const struct vmcs_field *vmcs_field_by_encoding(uint32_t encoding, bool *high)
 {

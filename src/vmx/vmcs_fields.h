@@ -323,7 +323,32 @@ extern const struct vmcs_field vmcs_field_table[VMCS_FIELD_COUNT];
  * *high (may be NULL) is set for the HIGH access of a 64-bit field.  O(1):
  * a compile-time index over encoding bits 14:13, 11:10 and 9:1.
  */
-int vmcs_field_index(uint32_t encoding, bool *high);
+/* Lookup key: width (14:13), type (11:10), index (9:1) -> 13 bits. */
+#define VMCS_FIELD_KEY(enc) ((VMCS_ENC_WIDTH(enc) << 11) | \
+			     (VMCS_ENC_TYPE(enc) << 9) | VMCS_ENC_INDEX(enc))
+#define VMCS_FIELD_KEY_COUNT (1u << 13)
+extern const uint8_t vmcs_field_slot[VMCS_FIELD_KEY_COUNT];
+
+/* Inline: VMREAD/VMWRITE look up every run-time encoding. */
+static inline int vmcs_field_index(uint32_t encoding, bool *high)
+{
+	bool hi = encoding & VMCS_ENC_HIGH;
+	unsigned s;
+
+	if (high)
+		*high = false;
+	if (encoding & VMCS_ENC_RESERVED)
+		return -1;
+	s = vmcs_field_slot[VMCS_FIELD_KEY(encoding)];
+	if (!s)
+		return -1;
+	/* SDM 25.11.2: access type must be 0 unless the field is 64-bit. */
+	if (hi && vmcs_field_table[s - 1].width != VMCS_W64)
+		return -1;
+	if (high)
+		*high = hi;
+	return (int)s - 1;
+}
 const struct vmcs_field *vmcs_field_by_encoding(uint32_t encoding, bool *high);
 const char *vmcs_field_name(uint32_t encoding);
 /* Value bits of a field of this width (natural width = 64 bits). */

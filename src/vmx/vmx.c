@@ -65,12 +65,6 @@ void vmx_vcpu_reset(struct vmx_vcpu *v)
 	v->shared_loads = 0;
 }
 
-/* SDM 31.2, "Conventions": VMsucceed. */
-void vmx_succeed(struct cpu_state *s)
-{
-	s->rflags &= ~VMX_ARITH_FLAGS;
-}
-
 /* SDM 31.2: VMfailInvalid. */
 void vmx_fail_invalid(struct cpu_state *s)
 {

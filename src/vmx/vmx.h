@@ -323,9 +323,12 @@ static inline bool vmx_pa_ok(const struct vmx_caps *c, uint64_t pa)
 /* ----- VMX instruction results (SDM 31.2) ------------------------------- */
 #define VMX_ARITH_FLAGS (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | \
 			 RFLAGS_SF | RFLAGS_OF)
-/* VMsucceed: CF=PF=AF=ZF=SF=OF=0. */
 void vmx_drop_nonroot_events(struct vmx_vcpu *v);
-void vmx_succeed(struct cpu_state *s);
+/* VMsucceed: CF=PF=AF=ZF=SF=OF=0 (SDM 31.2, "Conventions"). */
+static inline void vmx_succeed(struct cpu_state *s)
+{
+	s->rflags &= ~VMX_ARITH_FLAGS;
+}
 /* VMfailInvalid: CF=1, others 0. */
 void vmx_fail_invalid(struct cpu_state *s);
 /* VMfailValid(err): ZF=1, others 0, VM-instruction error field := err. */

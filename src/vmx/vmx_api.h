@@ -40,6 +40,11 @@ void vmx_vcpu_destroy(struct vmx_vcpu *v);
 void vmx_vcpu_reset(struct vmx_vcpu *v);
 
 extern const struct x86_intercept_ops vmx_intercept_ops;
+/* Its vmrw shortcut (insn.c): a register-form VMREAD (write false) or
+ * VMWRITE that ends in VMsucceed in root operation is done (true);
+ * anything else is left to the intercept hook (false, nothing done). */
+bool vmx_vmrw_fast(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
+		   bool write, unsigned rm, unsigned reg);
 
 /* ----- several vCPUs (vmcs_share.c, docs/smp.md) -------------------------
  * A VMCS is active on the processors that made it current with VMPTRLD

@@ -220,6 +220,44 @@ START_TEST(vmrw_gp_cpl3)
 }
 END_TEST
 
+/* The vmrw shortcut (x86_intercept_ops.vmrw) completes exactly the
+ * register forms that VMsucceed in root operation and refuses the rest,
+ * leaving them to the full path (whose results the other tests check). */
+START_TEST(vmrw_shortcut_only_for_vmsucceed)
+{
+	uint64_t got = 0;
+
+	ASSERT_UD(vmread(VMCS_GUEST_RIP, &got));          /* outside VMX */
+	vmxon_ok();
+	ASSERT_FAIL_INVALID(vmwrite(VMCS_GUEST_RIP, 1));  /* no current VMCS */
+	load(VMCS_A);
+	ck_assert_uint_eq(vmrw_fast_hits, 0);
+	ASSERT_SUCCEED(vmwrite(VMCS_GUEST_RIP, 0x1234));
+	ASSERT_SUCCEED(vmread(VMCS_GUEST_RIP, &got));
+	ck_assert_uint_eq(got, 0x1234);
+	ASSERT_SUCCEED(vmread(VMCS_EXIT_QUALIFICATION, &got));
+	/* Outside 64-bit mode the encoding operand has 32 bits. */
+	fake_mode_legacy32(&F);
+	ASSERT_SUCCEED(vmread(0xffffffff00000000ull | VMCS_GUEST_RIP, &got));
+	ck_assert_uint_eq(got, 0x1234);
+	fake_mode_64(&F);
+	ck_assert_uint_eq(vmrw_fast_hits, 4);
+	ASSERT_FAIL_VALID(vmwrite(VMCS_EXIT_QUALIFICATION, 1),
+			  VMXERR_VMWRITE_READ_ONLY);
+	ASSERT_FAIL_VALID(vmread(0x7ffe, &got),
+			  VMXERR_UNSUPPORTED_VMCS_COMPONENT);
+	fake_set_cpl(&F, 3);
+	ASSERT_GP0(vmread(VMCS_GUEST_RIP, &got));
+	fake_set_cpl(&F, 0);
+	fake_mode_compat(&F);
+	ASSERT_UD(vmwrite(VMCS_GUEST_RIP, 1));
+	fake_mode_64(&F);
+	V->nonroot = true;
+	ASSERT_EXIT(vmread(VMCS_GUEST_RIP, &got), EXIT_REASON_VMREAD, 0);
+	ck_assert_uint_eq(vmrw_fast_hits, 4);
+}
+END_TEST
+
 START_TEST(vmrw_pf_memory_operand)
 {
 	vmxon_ok();
@@ -425,6 +463,7 @@ void vmx_insn_rw_tests(TCase *t)
 	T(vmrw_fail_12_unsupported); T(vmrw_fail_13_read_only);
 	T(vmrw_failinvalid_no_current); T(vmrw_memory_operands_64);
 	T(vmrw_32bit_mode_operands); T(vmrw_ud_compat_and_outside); T(vmrw_gp_cpl3);
+	T(vmrw_shortcut_only_for_vmsucceed);
 	T(vmrw_pf_memory_operand); T(vmrw_nonroot_exits);
 	T(shadow_vmread_reads_linked_vmcs); T(shadow_vmwrite_writes_linked_vmcs);
 	T(shadow_bitmaps_decide_exits); T(shadow_vmrw_failures);

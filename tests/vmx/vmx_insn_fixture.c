@@ -16,6 +16,7 @@ void insn_setup(void)
 	V = vmx_vcpu_create(&m);
 	ck_assert_ptr_nonnull(V);
 	memset(&fake_nr, 0, sizeof(fake_nr));
+	vmrw_fast_hits = 0;
 	gmem_write_u32(&F.mem, VMXON_PA, VMX_REVISION_ID);
 	gmem_write_u32(&F.mem, VMCS_A, VMX_REVISION_ID);
 	gmem_write_u32(&F.mem, VMCS_B, VMX_REVISION_ID);
@@ -29,10 +30,30 @@ void insn_teardown(void)
 
 /* Run one intercept with every arithmetic flag set beforehand, so that a
  * VMsucceed/VMfail is visible and a fault leaves them all set. */
+unsigned vmrw_fast_hits;
+
+/* As the engine does: a register-form VMREAD/VMWRITE tries the vmrw
+ * shortcut first, so every test of one checks the shortcut's answer or
+ * its refusal followed by the full path. */
+static bool try_vmrw_fast(struct x86_intercept *ic)
+{
+	bool write = ic->u.vmx.which == VMXI_VMWRITE;
+
+	if (ic->kind != ICPT_VMX_INSN || ic->u.vmx.op.is_mem ||
+	    (!write && ic->u.vmx.which != VMXI_VMREAD) ||
+	    !vmx_intercept_ops.vmrw(V, &F.ctx, write, ic->u.vmx.op.reg,
+				    ic->u.vmx.reg2))
+		return false;
+	vmrw_fast_hits++;
+	return true;
+}
+
 enum icpt_result run_p(struct x86_intercept *ic)
 {
 	F.s.rflags |= VMX_ARITH_FLAGS;
 	F.s.pending_exception.valid = false;
+	if (try_vmrw_fast(ic))
+		return ICPT_EMULATED;
 	return vmx_intercept_ops.intercept(V, &F.ctx, ic);
 }
 

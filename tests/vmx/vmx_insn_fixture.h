@@ -30,6 +30,8 @@ extern struct vmx_vcpu *V;
 
 void insn_setup(void);
 void insn_teardown(void);
+/* Register-form VMREAD/VMWRITEs the vmrw shortcut completed. */
+extern unsigned vmrw_fast_hits;
 /* One intercept (VMsucceed/VMfail show in the flags; a fault leaves them). */
 enum icpt_result run_p(struct x86_intercept *ic);
 enum icpt_result run(struct x86_intercept ic);

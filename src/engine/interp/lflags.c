@@ -101,6 +101,9 @@ const ZydisMnemonic exec_lazy_mnemonics[] = {
 	CC_FORMS(ZYDIS_MNEMONIC_CMOV), CC_FORMS(ZYDIS_MNEMONIC_SET),
 	/* exec_stack.c */
 	ZYDIS_MNEMONIC_PUSH, ZYDIS_MNEMONIC_POP,
+	/* sys_vmx.c: the VMX layer's shortcut only VMsucceeds (all six
+	 * cleared); its full path syncs first (interp_icpt_init) */
+	ZYDIS_MNEMONIC_VMREAD, ZYDIS_MNEMONIC_VMWRITE,
 	ZYDIS_MNEMONIC_INVALID,
 };
 

@@ -58,13 +58,47 @@ void sys_vmx(struct interp *ip, const struct insn *in)
 }
 
 /*
+ * VMREAD/VMWRITE with a register operand go to the VMX layer's shortcut
+ * first (x86_intercept_ops.vmrw): it only ever VMsucceeds, which clears
+ * every arithmetic flag, so pending lazy flags are dropped, not computed.
+ * Anything else (a memory operand, a fault, an exit, a VMfail) takes
+ * sys_vmx.  The intercept context must have been set up (it is by the
+ * VMXON that any VMREAD needs).
+ */
+static void sys_vmrw(struct interp *ip, const struct insn *in, bool write)
+{
+	const struct x86_intercept_ops *ops = ip->cfg.icpt;
+	const struct insn_opd *rm = &in->opd[write], *reg = &in->opd[!write];
+
+	if (rm->kind == OPD_GPR && reg->kind == OPD_GPR && ops && ops->vmrw &&
+	    ip->icpt.engine == ip &&
+	    ops->vmrw(ip->cfg.icpt_opaque, &ip->icpt, write, rm->gpr,
+		      reg->gpr)) {
+		ip->lf.kind = LF_NONE;
+		sys_done(ip, in);
+		return;
+	}
+	sys_vmx(ip, in);
+}
+
+static void sys_vmread(struct interp *ip, const struct insn *in)
+{
+	sys_vmrw(ip, in, false);
+}
+
+static void sys_vmwrite(struct interp *ip, const struct insn *in)
+{
+	sys_vmrw(ip, in, true);
+}
+
+/*
  * VMREAD and VMWRITE that complete in place change no paging, mode, CPL or
  * interruptibility state (a VM exit or a fault leaves sys_vmx by longjmp),
  * so they run as ordinary instructions: unlike the other system
  * instructions (exec_system_or_ud) they keep the batch and the fetch page.
  */
 const struct exec_entry exec_vmx_table[] = {
-	{ ZYDIS_MNEMONIC_VMREAD, sys_vmx, { NULL } },
-	{ ZYDIS_MNEMONIC_VMWRITE, sys_vmx, { NULL } },
+	{ ZYDIS_MNEMONIC_VMREAD, sys_vmread, { NULL } },
+	{ ZYDIS_MNEMONIC_VMWRITE, sys_vmwrite, { NULL } },
 	{ 0, NULL, { NULL } },
 };
