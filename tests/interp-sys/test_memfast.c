@@ -240,6 +240,37 @@ START_TEST(ret_non_canonical_after_a_hit)
 }
 END_TEST
 
+/* A block body with memory forms (exec_body.c) tests the privilege key
+ * of its start: a supervisor-only page that CPL 0 filled, read again by
+ * the same body at CPL 3, is #PF (P, U; SDM 4.6), not a hit. */
+START_TEST(body_key_is_the_current_privilege)
+{
+	static const uint8_t code[] = {
+		0x48, 0x8b, 0x03,               /* 0: mov rax,[rbx] */
+		0x48, 0x83, 0xc1, 0x01,         /* 3: add rcx,1 */
+		0x48, 0x8b, 0x13,               /* 7: mov rdx,[rbx] */
+		0xf4,                           /* 10: hlt */
+	};
+	enum engine_exit_reason r;
+
+	/* 0x600000-0x7fffff: a 2 MiB page without U. */
+	h_write64(&h, 0x3000 + 3 * 8, 0x600000 | 0x83);
+	h_write64(&h, 0x600000, 0x77);
+	G(RBX) = 0x600000;
+	for (int pass = 0; pass < 2; pass++)
+		ck_assert_int_eq(su_run(&h, code, sizeof(code), 3),
+				 ENGINE_EXIT_INSN_LIMIT);
+	ck_assert_uint_eq(G(RDX), 0x77);
+	su_cpl3(&h);
+	G(RAX) = 0;
+	r = su_run(&h, code, sizeof(code), 3);
+	ck_assert_int_eq(h_fault_vector(&h, r), X86_PF);
+	ck_assert_uint_eq(h_fault_rip(&h, r, true), H_CODE);
+	ck_assert_uint_eq(h.s->cr2, 0x600000);
+	ck_assert_uint_eq(G(RAX), 0);
+}
+END_TEST
+
 /* ---- REP MOVS/STOS (exec_string.c rep_run) ---- */
 
 /* Map 0x400000-0x5fffff with 4 KiB pages (a page table at 0x7f0000),
@@ -380,6 +411,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, page_table_writes_through_a_hit);
 	tcase_add_test(tc, stack_fast_path);
 	tcase_add_test(tc, ret_non_canonical_after_a_hit);
+	tcase_add_test(tc, body_key_is_the_current_privilege);
 	tcase_add_test(tc, rep_stos_faults_in_the_second_page);
 	tcase_add_test(tc, rep_movs_overlap_and_df);
 	tcase_add_test(tc, rep_cut_points);

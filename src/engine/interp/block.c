@@ -35,7 +35,8 @@ void block_build(struct interp *ip, struct insn *h, uint64_t rip)
 		/* A non-canonical target raises #GP (SDM Jcc): not here. */
 		if (sign_extend(h->blk_to[1], 48) == h->blk_to[1])
 			h->blk_term = in;
-		h->blk_zcc = (in->cc >> 1) == 2 ? in->cc & 1 : 2;
+		h->blk_zcc = (in->cc >> 1) == 2 ? in->cc & 1 :
+			     (in->cc >> 1) == 1 ? 4 | (in->cc & 1) : 2;
 	}
 	h->blk_gen = ip->link_gen;
 }

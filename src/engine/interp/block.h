@@ -85,6 +85,7 @@ static inline const struct insn *block_run(struct interp *ip,
 			(*b)->body(ip, *b);
 		while (*++b);
 	} else {
+		ip->blk_key = htlb_key(ip);
 		do {
 			(*b)->body(ip, *b);
 			if (__builtin_expect(ip->blk_miss, 0)) {

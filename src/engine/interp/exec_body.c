@@ -8,7 +8,8 @@
  * written once after it, so nothing in it may fault or reach a device,
  * the decode cache or the page-table watchers.  These handlers only take
  * the host-pointer TLB's hit path (htlb.h: RAM the TLB allowed for this
- * kind of access, no #AC possible) and only write pages nobody watches
+ * kind of access, no #AC possible; the key of the body's start,
+ * ip->blk_key) and only write pages nobody watches
  * (no code, no paging structure).  Anything else is a miss: they change
  * nothing and set ip->blk_miss, and block_run() ends the body before the
  * instruction, which then runs on the general path (in->exec) with the
@@ -29,7 +30,8 @@ body_mov_ld(struct interp *ip, const struct insn *in, unsigned bits)
 {
 	uint64_t v;
 
-	if (__builtin_expect(!htlb_read(ip, body_lin(ip, in, 1), bits / 8, &v), 0)) {
+	if (__builtin_expect(!htlb_read_body(ip, body_lin(ip, in, 1), bits / 8,
+					     ip->blk_key, &v), 0)) {
 		ip->blk_miss = true;
 		return;
 	}
@@ -41,7 +43,8 @@ body_mov_st(struct interp *ip, const struct insn *in, unsigned bits)
 {
 	uint64_t v = opr_ri(ip, in, 1, bits) & width_mask(bits);
 
-	if (__builtin_expect(!htlb_write_quiet(ip, body_lin(ip, in, 0), bits / 8, v), 0))
+	if (__builtin_expect(!htlb_write_quiet(ip, body_lin(ip, in, 0), bits / 8,
+					       ip->blk_key, v), 0))
 		ip->blk_miss = true;
 }
 
@@ -65,7 +68,8 @@ body_alu(struct interp *ip, const struct insn *in, enum body_op op,
 	uint64_t m = width_mask(bits), a, b, r, v;
 	unsigned kind;
 
-	if (__builtin_expect(!htlb_read(ip, body_lin(ip, in, mem), bits / 8, &v), 0)) {
+	if (__builtin_expect(!htlb_read_body(ip, body_lin(ip, in, mem), bits / 8,
+					     ip->blk_key, &v), 0)) {
 		ip->blk_miss = true;
 		return;
 	}

@@ -146,18 +146,39 @@ htlb_write(struct interp *ip, uint64_t lin, unsigned len, uint64_t v)
 	return true;
 }
 
-/* htlb_write for a block body (exec_body.c): a page that is watched
- * (code, paging structures) is a miss too and nothing is written, so no
- * write inside a body reaches gmem_note_write's listeners. */
+/*
+ * The hit paths for a block body (exec_body.c), with key the htlb_key()
+ * block_run() worked out when the body started (nothing in a body
+ * changes CPL, RFLAGS.AC, CR0.AM or the generation).  A write to a page
+ * that is watched (code, paging structures) is a miss too and writes
+ * nothing, so no write inside a body reaches gmem_note_write's
+ * listeners.
+ */
 static inline __attribute__((always_inline)) bool
-htlb_write_quiet(struct interp *ip, uint64_t lin, unsigned len, uint64_t v)
+htlb_read_body(struct interp *ip, uint64_t lin, unsigned len, uint64_t key,
+	       uint64_t *v)
+{
+	const struct htlb_entry *e = &ip->htlb.r[htlb_index(lin)];
+	uint64_t off = lin & (GUEST_PAGE_SIZE - 1);
+
+	if (__builtin_expect(off + len > GUEST_PAGE_SIZE ||
+			     e->tag != ((lin & ~(GUEST_PAGE_SIZE - 1)) | key), 0))
+		return false;
+	ip->tlb.hits++;
+	*v = htlb_load_n(ip->cfg.mem->host + e->gpa + off, len);
+	return true;
+}
+
+static inline __attribute__((always_inline)) bool
+htlb_write_quiet(struct interp *ip, uint64_t lin, unsigned len, uint64_t key,
+		 uint64_t v)
 {
 	const struct htlb_entry *e = &ip->htlb.w[htlb_index(lin)];
 	uint64_t off = lin & (GUEST_PAGE_SIZE - 1);
 	uint64_t gpa = e->gpa + off;
 
 	if (__builtin_expect(off + len > GUEST_PAGE_SIZE ||
-			     e->tag != htlb_tag(ip, lin) ||
+			     e->tag != ((lin & ~(GUEST_PAGE_SIZE - 1)) | key) ||
 			     gmem_page_bit(ip->cfg.mem->watch_pages, gpa), 0))
 		return false;
 	ip->tlb.hits++;

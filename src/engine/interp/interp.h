@@ -110,7 +110,7 @@ struct insn {
 	 * when it is a jcc64 (a 64-bit Jcc rel: the block runs it too)
 	 * whose target is canonical, blk_to[] the RIPs it leaves (not taken,
 	 * taken), blk_zcc its condition when it tests ZF alone (JZ: 0,
-	 * JNZ: 1; else 2).  A block is valid only at the RIP it was built for: a
+	 * JNZ: 1) or CF alone (JB: 4, JAE: 5), else 2.  A block is valid only at the RIP it was built for: a
 	 * decode reached at another linear address means another fetch
 	 * page, so link_gen moved.
 	 * A body runs each instruction's body handler: exec, or for the
@@ -322,6 +322,7 @@ struct interp {
 	bool state_switched;
 	bool batch_break;           /* end the run loop's fast batch after this insn */
 	bool blk_miss;              /* a body handler missed (struct insn.body) */
+	uint64_t blk_key;           /* htlb_key() while a body with memory forms runs */
 	bool fetch_valid;
 	/* Bumped whenever what interp_decode() returns for a RIP may change:
 	 * the code-page translation is dropped or replaced, or a decode-cache

@@ -90,12 +90,15 @@ static inline bool lf_cond(const struct interp *ip, unsigned cc)
 }
 
 /* lf_cond() for a condition known to test ZF alone (zcc: JZ/SETZ 0,
- * JNZ 1) or not (zcc 2). */
+ * JNZ 1), CF alone (JB 4, JAE 5: lf_cf is exact for every record kind
+ * and none) or not (zcc 2). */
 static inline bool lf_cond_z(const struct interp *ip, unsigned cc,
 			     unsigned zcc)
 {
 	if (zcc <= 1 && ip->lf.kind != LF_NONE)
 		return (ip->lf.r == 0) ^ zcc;
+	if (zcc >= 4)
+		return lf_cf(ip) ^ (zcc & 1);
 	return lf_cond_slow(ip, cc);
 }
 
