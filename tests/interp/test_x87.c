@@ -558,21 +558,107 @@ START_TEST(host_state_kept)
 	static const uint16_t host_cw = 0x0a7f;        /* PC 53, RC up */
 	uint16_t cw, sw;
 
+	/* The host's own flags are kept, except a precision flag, which a
+	 * run may clear (x87_host.c: the host keeps a masked PE across
+	 * runs and clears it when the guest's status word has none). */
 	put16(0x200020, 0x0b7b);
-	for (int dirty = 0; dirty < 2; dirty++) {
+	for (int dirty = 0; dirty < 3; dirty++) {
 		__asm__ volatile("fninit\n\tfldcw %0" : : "m"(host_cw));
-		if (dirty)      /* a host flag set: PE from 1/3 */
+		if (dirty == 1) /* a host flag set: PE from 1/3 */
 			__asm__ volatile("fld1\n\tfld1\n\tfld1\n\tfaddp\n\t"
 					 "fld1\n\tfaddp\n\tfdivrp\n\t"
+					 "fstp %%st(0)" : : : "st");
+		if (dirty == 2) /* ZE from 1/0 */
+			__asm__ volatile("fld1\n\tfldz\n\tfdivrp\n\t"
 					 "fstp %%st(0)" : : : "st");
 		h.s->activity = ACTIVITY_ACTIVE;
 		RUN(code, 5);
 		ck_assert_uint_eq(FPU.fsw & 0xff, 0x84);        /* ES ZE */
 		__asm__ volatile("fnstcw %0\n\tfnstsw %1" : "=m"(cw), "=m"(sw));
 		ck_assert_uint_eq(cw, host_cw);
-		ck_assert_uint_eq(sw & 0x38ff, dirty ? 0x20 : 0);
+		ck_assert_uint_eq(sw & 0x38df, dirty == 2 ? 0x04 : 0);
 		__asm__ volatile("fninit");
 	}
+}
+END_TEST
+
+/* The host may keep an inexact result's PE set between instructions
+ * (x87_host.c); the guest still sees only its own flags: after FNCLEX an
+ * exact addition reports no PE, and an unmasked PE is pending (ES, B)
+ * without disturbing the next, masked, instruction. */
+START_TEST(precision_flag_is_the_guests_own)
+{
+	static const uint8_t code[] = {
+		0xdb, 0xe3,                             /* fninit */
+		0xd9, 0xe8,                             /* fld1 */
+		0xdb, 0x04, 0x25, 0x24, 0x00, 0x20, 0x00, /* fild dword [0x200024] */
+		0xde, 0xf9,                             /* fdivp: 1/3, PE */
+		0xd9, 0xe8,                             /* fld1 */
+		0xde, 0xc1,                             /* faddp: 4/3, PE again */
+		0xdb, 0xe2,                             /* fnclex */
+		0xd9, 0xe8,                             /* fld1 */
+		0xd9, 0xe8,                             /* fld1 */
+		0xde, 0xc1,                             /* faddp: 2, exact */
+	};
+	static const uint8_t unmasked[] = {
+		0xdb, 0xe3,                             /* fninit */
+		0xd9, 0x2c, 0x25, 0x20, 0x00, 0x20, 0x00, /* fldcw [0x200020] */
+		0xd9, 0xe8,                             /* fld1 */
+		0xdb, 0x04, 0x25, 0x24, 0x00, 0x20, 0x00, /* fild dword [0x200024] */
+		0xde, 0xf9,                             /* fdivp: 1/3, PE unmasked */
+		0xdb, 0xe2,                             /* fnclex */
+		0xd9, 0x2c, 0x25, 0x22, 0x00, 0x20, 0x00, /* fldcw [0x200022] */
+		0xd9, 0xe8,                             /* fld1 */
+		0xd9, 0xe8,                             /* fld1 */
+		0xde, 0xc1,                             /* faddp: 2, exact */
+	};
+
+	put32(0x200024, 3);
+	RUN(code, 6);
+	ck_assert_uint_eq(FPU.fsw & FSW_EXC_MASK, 0x20);
+	h_run(&h, 4);
+	ck_assert_uint_eq(FPU.fsw & (0x80 | FSW_EXC_MASK), 0);
+	ck_assert_uint_eq(st_se(0), 0x4000);            /* 2 */
+
+	put16(0x200020, 0x035f);                        /* PE unmasked */
+	put16(0x200022, 0x037f);
+	h.s->activity = ACTIVITY_ACTIVE;
+	RUN(unmasked, 5);
+	ck_assert_uint_eq(FPU.fsw & (0x8000 | 0x80 | FSW_EXC_MASK),
+			  0x8000 | 0x80 | 0x20);        /* B ES PE */
+	h_run(&h, 5);
+	ck_assert_uint_eq(FPU.fsw & (0x8000 | 0x80 | FSW_EXC_MASK), 0);
+}
+END_TEST
+
+/* With CR0.NE clear a pending exception only signals FERR# and the
+ * instruction goes on (SDM Vol. 1 8.7): an inexact result with PE masked,
+ * then a control word that unmasks PE, then more arithmetic - the host
+ * must not carry the earlier PE into a run under the unmasking control
+ * word (it would trap on the host). */
+START_TEST(precision_unmasked_after_masked_ferr)
+{
+	static const uint8_t code[] = {
+		0xdb, 0xe3,                             /* fninit */
+		0xd9, 0xe8,                             /* fld1 */
+		0xdb, 0x04, 0x25, 0x24, 0x00, 0x20, 0x00, /* fild dword [0x200024] */
+		0xde, 0xf9,                             /* fdivp: 1/3, PE masked */
+		0xd9, 0x2c, 0x25, 0x20, 0x00, 0x20, 0x00, /* fldcw [0x200020] */
+		0xd9, 0xe8,                             /* fld1: FERR#, goes on */
+		0xde, 0xc1,                             /* faddp: 4/3, PE unmasked */
+	};
+
+	h.ip->cfg.fpu_error = count_ferr;
+	ferr_calls = 0;
+	h.s->cr0 &= ~CR0_NE;
+	put16(0x200020, 0x035f);
+	put32(0x200024, 3);
+	RUN(code, 7);
+	ck_assert_uint_eq(ferr_calls, 2);
+	ck_assert_uint_eq(FPU.fsw & (0x8000 | 0x80 | FSW_EXC_MASK),
+			  0x8000 | 0x80 | 0x20);
+	ck_assert_uint_eq(TOP, 7);
+	ck_assert_uint_eq(st_m(0), 0xaaaaaaaaaaaaaaabull);   /* 4/3 */
 }
 END_TEST
 
@@ -639,6 +725,8 @@ Suite *x87_suite(void)
 	tcase_add_test(tc, stack_ops);
 	tcase_add_test(tc, transcendental);
 	tcase_add_test(tc, host_state_kept);
+	tcase_add_test(tc, precision_flag_is_the_guests_own);
+	tcase_add_test(tc, precision_unmasked_after_masked_ferr);
 	tcase_add_test(tc, partial_remainder);
 	suite_add_tcase(s, tc);
 	return s;

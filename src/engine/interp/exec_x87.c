@@ -54,7 +54,7 @@ static void arith_reg(struct interp *ip, const struct insn *in,
 	}
 	io.a = x87_get(f, dst);
 	io.b = x87_get(f, src);
-	io.cw = f->fcw;
+	x87_io_guest(&io, f);
 	x87_host_run(d->hop, &io);
 	if (commit(f, &io, dst, FSW_C1) && (d->flags & POP))
 		x87_pop(f);
@@ -73,7 +73,7 @@ static void arith_mem(struct interp *ip, const struct insn *in,
 		return;
 	}
 	io.a = x87_get(f, 0);
-	io.cw = f->fcw;
+	x87_io_guest(&io, f);
 	x87_host_run(d->hop, &io);
 	commit(f, &io, 0, FSW_C1);
 }
@@ -113,7 +113,7 @@ static void compare(struct interp *ip, const struct insn *in,
 	io.a = x87_get(f, 0);
 	if (two)
 		io.b = x87_get(f, i);
-	io.cw = f->fcw;
+	x87_io_guest(&io, f);
 	x87_host_run(d->hop, &io);
 	if (!x87_unmasked(f, io.sw, FSW_IE | FSW_DE)) {
 		set_cc(f, io.sw & (FSW_C3 | FSW_C2 | FSW_C0));
@@ -153,7 +153,7 @@ static void comi(struct interp *ip, const struct insn *in,
 	}
 	io.a = x87_get(f, 0);
 	io.b = x87_get(f, i);
-	io.cw = f->fcw;
+	x87_io_guest(&io, f);
 	x87_host_run(d->hop, &io);
 	if (!x87_unmasked(f, io.sw, FSW_IE | FSW_DE)) {
 		fl = (io.cf ? RFLAGS_CF : 0) | (io.zf ? RFLAGS_ZF : 0) |
@@ -220,7 +220,7 @@ static void unary(struct interp *ip, const struct insn *in,
 	if (st0_underflow(f))
 		return;
 	io.a = x87_get(f, 0);
-	io.cw = f->fcw;
+	x87_io_guest(&io, f);
 	run_op(d->hop, &io);
 	commit(f, &io, 0, (d->hop == HOP_SIN || d->hop == HOP_COS) ?
 			  FSW_C1 | FSW_C2 : FSW_C1);
@@ -240,7 +240,7 @@ static void binary(struct interp *ip, const struct insn *in,
 	}
 	io.a = x87_get(f, 0);
 	io.b = x87_get(f, 1);
-	io.cw = f->fcw;
+	x87_io_guest(&io, f);
 	x87_host_run(d->hop, &io);
 	commit(f, &io, 0, d->hop == HOP_SCALE ? FSW_C1 : FSW_CC);
 }
@@ -261,7 +261,7 @@ static void binary_pop(struct interp *ip, const struct insn *in,
 	}
 	io.a = x87_get(f, 0);
 	io.b = x87_get(f, 1);
-	io.cw = f->fcw;
+	x87_io_guest(&io, f);
 	run_op(d->hop, &io);
 	if (commit(f, &io, 1, FSW_C1))
 		x87_pop(f);
@@ -283,7 +283,7 @@ static void two_out(struct interp *ip, const struct insn *in,
 		return;
 	}
 	io.a = x87_get(f, 0);
-	io.cw = f->fcw;
+	x87_io_guest(&io, f);
 	run_op(d->hop, &io);
 	if (!x87_unmasked(f, io.sw, FSW_IE | FSW_DE | FSW_ZE)) {
 		uint16_t cc = c2 ? FSW_C1 | FSW_C2 : FSW_C1;

@@ -36,7 +36,7 @@ void x87_ld_mem(struct interp *ip, const struct insn *in,
 	x87_mem_read(ip, in, io.mem, d->size);
 	if (!push_ok(f))
 		return;
-	io.cw = f->fcw;
+	x87_io_guest(&io, f);
 	x87_host_run(d->hop, &io);
 	if (!x87_unmasked(f, io.sw, FSW_IE | FSW_DE))
 		push_value(f, io.r0);
@@ -111,7 +111,7 @@ void x87_fld_const(struct interp *ip, const struct insn *in,
 		return;
 	}
 	/* The constants are rounded per RC (SDM Vol. 1 8.3.8). */
-	io.cw = f->fcw;
+	x87_io_guest(&io, f);
 	x87_host_run(d->hop, &io);
 	push_value(f, io.r0);
 }
@@ -132,7 +132,7 @@ void x87_st_mem(struct interp *ip, const struct insn *in,
 	}
 	/* Masked underflow stores what the indefinite converts to. */
 	io.a = under ? f80_indefinite : x87_get(f, 0);
-	io.cw = f->fcw;
+	x87_io_guest(&io, f);
 	x87_host_run(d->hop, &io);
 	if (x87_unmasked(f, io.sw, FSW_IE | FSW_DE | FSW_OE | FSW_UE)) {
 		x87_raise_flags(f, io.sw);

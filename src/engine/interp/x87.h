@@ -196,7 +196,16 @@ struct x87_io {
 	uint8_t cf, zf, pf;
 	uint8_t pad;
 	uint16_t host_cw;        /* the host's control word meanwhile */
+	uint16_t sw_in;          /* the guest's status word before (x87_io_guest) */
 };
+
+/* Start a host run for the guest state f: its control word, and its status
+ * word, whose sticky precision flag lets the host's stay set (x87_host.c). */
+static inline void x87_io_guest(struct x87_io *io, const struct fpu_state *f)
+{
+	io->cw = f->fcw;
+	io->sw_in = f->fsw;
+}
 
 /* Host operations. */
 enum x87_hop {

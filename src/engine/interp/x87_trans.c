@@ -81,6 +81,7 @@ static bool round_q(__float128 q, uint16_t cw, struct f80 *out, uint16_t *sw)
 	io.b = lo == 0 ? (struct f80){ 0, 0 } : f80_trunc(lo, NULL);
 	/* extended precision, denormal operand masked (lo is normal) */
 	io.cw = (uint16_t)((cw & ~0x0300u) | 0x0300u | 0x0002u);
+	io.sw_in = 0;
 	x87_host_run(HOP_ADD, &io);
 	*out = io.r0;
 	*sw |= io.sw & (FSW_PE | FSW_UE | FSW_OE | FSW_C1);
