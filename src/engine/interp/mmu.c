@@ -399,11 +399,18 @@ static unsigned tlb_ok_bit(unsigned access)
 	}
 }
 
-/* Would mmu_translate() give a data write through an entry with perms
- * at once, as a TLB hit (dirty flag set, the write allowed)? */
+/* May an access go through a TLB entry with perms without a walk (the
+ * dirty flag already set for a write, SDM 4.8)? */
+static bool tlb_perms_allow(const struct interp *ip, unsigned perms,
+			    unsigned access)
+{
+	return (perms & tlb_ok_bit(access)) && perms_allow(ip, perms, access);
+}
+
+/* Would a data write through an entry with perms be a TLB hit? */
 static bool xlate_write_hits(const struct interp *ip, unsigned perms)
 {
-	return (perms & TLB_DIRTY) && perms_allow(ip, perms, ACC_WRITE);
+	return tlb_perms_allow(ip, perms, ACC_WRITE);
 }
 
 /* Cache the walk's translation under the current tag (SDM 4.10.2). */
@@ -535,8 +542,7 @@ bool mmu_translate(struct interp *ip, uint64_t lin, unsigned access, bool probe,
 		return true;
 	}
 	t = tlb_lookup(ip, lin);
-	if (t && (t->perms & tlb_ok_bit(access)) &&
-	    perms_allow(ip, t->perms, access)) {
+	if (t && tlb_perms_allow(ip, t->perms, access)) {
 		if (ip->tlb.check && t->epoch != ip->tlb.epoch && !t->reported &&
 		    (t->vpid || (t->ctx & TLB_CTX_COMBINED)))
 			tlb_check_entry(ip, t, lin);
