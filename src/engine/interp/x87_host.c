@@ -44,6 +44,8 @@ _Static_assert(offsetof(struct x87_io, host_cw) == 122, "io layout");
 /* FNCLEX only when a flag other than a masked PE was raised: it is slow
  * (about half the x87 loop's time when it ran after every inexact result);
  * a masked PE may stay set on the host (x87_host_run says when). */
+#define FSW_CLEARED ((FSW_EXC | FSW_SF | FSW_ES) & ~FSW_PE)   /* 0xdf */
+_Static_assert(FSW_CLEARED == 0xdf, "DONE's testb");
 #define DONE  "fnstsw 114(%0)\n\ttestb $0xdf, 114(%0)\n\tjz 1f\n\t" \
 	      "fnclex\n1:\n\tfldcw 116(%0)\n\t"
 #define LEAVE ""
@@ -170,7 +172,7 @@ static void host_leave(struct x87_io *io)
 	/* Popping valid registers raises nothing: one status read will do. */
 	for (unsigned n = (8 - ((sw >> 11) & 7)) & 7; n; n--)
 		__asm__ volatile("fstp %%st(0)" : : : "st");
-	if (sw & 0xdf)
+	if (sw & FSW_CLEARED)
 		__asm__ volatile("fnclex");
 	__asm__ volatile("fldcw %0" : : "m"(io->host_cw));
 }
@@ -192,7 +194,7 @@ void x87_host_run(enum x87_hop op, struct x87_io *io)
 	 * restore the environment afterwards.
 	 */
 	__asm__ volatile("fnstsw %0" : "=m"(host_sw));
-	if (__builtin_expect(!(host_sw & 0x38df), 1)) {
+	if (__builtin_expect(!(host_sw & (FPU_FSW_TOP_MASK | FSW_CLEARED)), 1)) {
 		/*
 		 * A precision flag left set by an earlier run (DONE clears
 		 * only the others) is exact to keep when the guest's status
