@@ -31,8 +31,10 @@ CASES = [
 ]
 
 
-def offload_at(vmxbox, elf, event, tmp):
-    sock = os.path.join(tmp, "mon.sock")
+def offload_at(vmxbox, elf, event, tmp, n):
+    # A socket path of its own per run: the last run's socket file may
+    # still be there, and a status request to it fails.
+    sock = os.path.join(tmp, "mon%d.sock" % n)
     run = subprocess.Popen([vmxbox, "run", "--monitor=" + sock,
                             "--pause-on=" + event, "--timeout=120", elf],
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -41,11 +43,19 @@ def offload_at(vmxbox, elf, event, tmp):
         return json.loads(subprocess.run(
             [vmxbox, "ctl", sock] + list(args) + ["--json"], check=True,
             capture_output=True, text=True).stdout)["result"]
+
+    def state():
+        try:
+            return ctl("status")["state"]
+        except subprocess.CalledProcessError:
+            return None     # the socket exists but does not accept yet
     try:
         t0 = time.time()
         while not os.path.exists(sock) and time.time() - t0 < 60:
             time.sleep(0.05)
-        while ctl("status")["state"] != "paused":
+        while state() != "paused":
+            if run.poll() is not None:
+                return "exited with status %d before pausing" % run.returncode
             if time.time() - t0 > 100:
                 return "never paused"
             time.sleep(0.05)
@@ -96,8 +106,8 @@ def main(vmxbox, spin, vmexit, vmnmi, vmept):
     images = {"vmexit": vmexit, "spin": spin, "vmnmi": vmnmi, "vmept": vmept}
     failed, total = 0, 0
     with tempfile.TemporaryDirectory() as tmp:
-        for image, event, want in CASES:
-            got = offload_at(vmxbox, images[image], event, tmp)
+        for n, (image, event, want) in enumerate(CASES):
+            got = offload_at(vmxbox, images[image], event, tmp, n)
             ok = got == want
             failed += not ok
             total += 1
