@@ -374,47 +374,107 @@ static bool ctl_or_host_field(unsigned idx)
 	return type == 0 || type == 3;
 }
 
-static void memo_add_slot(struct vmx_entry_memo *m, unsigned idx)
+/* Guest-state fields: encoding bits 11:10 are 2 (SDM Appendix B). */
+static bool guest_field(unsigned idx)
 {
-	unsigned n = m->n_ranges;
+	return ((vmcs_field_table[idx].encoding >> 10) & 3) == 2;
+}
 
-	if (n && m->range_start[n - 1] + m->range_len[n - 1] == idx) {
-		m->range_len[n - 1]++;
-		return;
+/* Guest-state fields the guest rows' memo does not compare: every VM exit
+ * saves RIP, RSP and RFLAGS (SDM 28.3.3), so they change at each round
+ * trip.  No skipped row reads RIP (the RIP row runs every time, see
+ * reads_more_guest) or RSP; RFLAGS is compared under the bits the rows
+ * read (GUEST_RFLAGS_READ). */
+static bool guest_field_volatile(unsigned idx)
+{
+	return idx == VMCS_IDX_GUEST_RIP || idx == VMCS_IDX_GUEST_RSP ||
+	       idx == VMCS_IDX_GUEST_RFLAGS;
+}
+
+/* The RFLAGS bits guest rows read (SDM 27.3.1.4, 27.3.1.5): reserved bits
+ * and bit 1, VM (virtual-8086 segment and access-rights rules), IF (STI
+ * blocking, external-interrupt injection), TF (pending BS).  The
+ * arithmetic flags, which the guest changes all the time, are not read. */
+#define GUEST_RFLAGS_READ (RFLAGS_RSVD | RFLAGS_FIXED1 | RFLAGS_VM | \
+			   RFLAGS_IF | RFLAGS_TF)
+
+/* Guest rows that read more than the compared guest fields, the controls
+ * and the capabilities: they run at every entry. */
+static bool reads_more_guest(const struct entry_check *c)
+{
+	return c->ok == g_rip ||              /* RIP, saved by every exit */
+	       c->ok == g_link_ptr ||         /* the revision ID in RAM */
+	       c->ok == g_link_not_current || /* the current-VMCS pointer */
+	       c->ok == g_pdptes;             /* PDPTEs in RAM (no EPT) */
+}
+
+static bool add_slot(uint16_t *start, uint16_t *len, uint16_t *n,
+		     unsigned idx)
+{
+	if (*n && start[*n - 1] + len[*n - 1] == idx) {
+		len[*n - 1]++;
+		return true;
 	}
-	if (n == VMX_MEMO_RANGES) {
-		m->off = true;
-		return;
-	}
-	m->range_start[n] = (uint16_t)idx;
-	m->range_len[n] = 1;
-	m->n_ranges++;
+	if (*n == VMX_MEMO_RANGES)
+		return false;
+	start[*n] = (uint16_t)idx;
+	len[*n] = 1;
+	(*n)++;
+	return true;
+}
+
+static bool add_row(uint16_t *rows, uint16_t *n, unsigned max, size_t i)
+{
+	if (*n == max)
+		return false;
+	rows[(*n)++] = (uint16_t)i;
+	return true;
 }
 
 /* The slot runs and the rows; off (never remember) if the table is not
  * control and host rows first, then guest ones. */
 static void memo_init(struct vmx_entry_memo *m)
 {
+	bool ok = true;
+
 	memset(m, 0, sizeof(*m));
 	m->ready = true;
-	for (unsigned i = 0; i < VMCS_FIELD_COUNT; i++)
+	for (unsigned i = 0; i < VMCS_FIELD_COUNT; i++) {
 		if (ctl_or_host_field(i))
-			memo_add_slot(m, i);
+			ok &= add_slot(m->range_start, m->range_len,
+				       &m->n_ranges, i);
+		else if (guest_field(i) && !guest_field_volatile(i))
+			ok &= add_slot(m->grange_start, m->grange_len,
+				       &m->n_granges, i);
+	}
 	for (size_t i = 0; i < vmx_entry_checks_len; i++) {
 		const struct entry_check *c = &vmx_entry_checks[i];
 
 		if (c->kind == ECK_GUEST) {
 			if (!m->first_guest)
 				m->first_guest = (uint16_t)i;
-		} else if (m->first_guest || (reads_more(c) &&
-					      m->n_always == VMX_MEMO_ALWAYS)) {
-			m->off = true;
+			if (reads_more_guest(c))
+				ok &= add_row(m->galways, &m->n_galways,
+					      VMX_MEMO_GALWAYS, i);
+		} else if (m->first_guest) {
+			ok = false;
 		} else if (reads_more(c)) {
-			m->always[m->n_always++] = (uint16_t)i;
+			ok &= add_row(m->always, &m->n_always,
+				      VMX_MEMO_ALWAYS, i);
 		}
 	}
-	if (!m->first_guest)
+	if (!m->first_guest || !ok)
 		m->off = true;
+}
+
+static bool ranges_equal(const uint64_t *a, const uint64_t *b,
+			 const uint16_t *start, const uint16_t *len,
+			 unsigned n)
+{
+	for (unsigned r = 0; r < n; r++)
+		if (memcmp(&a[start[r]], &b[start[r]], len[r] * sizeof(*a)))
+			return false;
+	return true;
 }
 
 static bool memo_holds(const struct vmx_entry_memo *m,
@@ -422,14 +482,41 @@ static bool memo_holds(const struct vmx_entry_memo *m,
 {
 	if (!m->valid || memcmp(&m->caps, &v->caps, sizeof(m->caps)))
 		return false;
-	for (unsigned r = 0; r < m->n_ranges; r++) {
-		unsigned at = m->range_start[r];
+	return ranges_equal(m->vmcs, v->vmcs, m->range_start, m->range_len,
+			    m->n_ranges);
+}
 
-		if (memcmp(&m->vmcs[at], &v->vmcs[at],
-			   m->range_len[r] * sizeof(v->vmcs[0])))
-			return false;
-	}
-	return true;
+/* Once memo_holds(): the guest rows' inputs are the same too. */
+static bool guest_memo_holds(const struct vmx_entry_memo *m,
+			     const struct vmx_vcpu *v)
+{
+	uint64_t flags = m->vmcs[VMCS_IDX_GUEST_RFLAGS] ^
+			 v->vmcs[VMCS_IDX_GUEST_RFLAGS];
+
+	return m->guest_valid && !(flags & GUEST_RFLAGS_READ) &&
+	       ranges_equal(m->vmcs, v->vmcs, m->grange_start,
+			    m->grange_len, m->n_granges);
+}
+
+/* The first failing row among rows[] (table indices, in table order). */
+static const struct entry_check *first_failing_of(const struct entry_env *e,
+						  const uint16_t *rows,
+						  unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!vmx_entry_checks[rows[i]].ok(e))
+			return &vmx_entry_checks[rows[i]];
+	return NULL;
+}
+
+/* guest_ok: every guest row passed too. */
+static void memo_remember(struct vmx_entry_memo *m, const struct entry_env *e,
+			  bool guest_ok)
+{
+	memcpy(m->vmcs, e->v->vmcs, sizeof(m->vmcs));
+	memcpy(&m->caps, &e->v->caps, sizeof(m->caps));
+	m->valid = true;
+	m->guest_valid = guest_ok;
 }
 
 const struct entry_check *entry_checks_run_memo(struct vmx_entry_memo *m,
@@ -441,17 +528,20 @@ const struct entry_check *entry_checks_run_memo(struct vmx_entry_memo *m,
 		memo_init(m);
 	if (!m->off && memo_holds(m, e->v)) {
 		/* Every control and host row passed with these very inputs. */
-		for (unsigned i = 0; i < m->n_always; i++)
-			if (!vmx_entry_checks[m->always[i]].ok(e))
-				return &vmx_entry_checks[m->always[i]];
-		return first_failing(e, m->first_guest);
+		bad = first_failing_of(e, m->always, m->n_always);
+		if (bad)
+			return bad;
+		/* And every guest row but those that read more, too. */
+		if (guest_memo_holds(m, e->v))
+			return first_failing_of(e, m->galways, m->n_galways);
+		bad = first_failing(e, m->first_guest);
+		if (!bad)
+			memo_remember(m, e, true);
+		return bad;
 	}
 	bad = first_failing(e, 0);
-	if (!m->off && (!bad || bad->kind == ECK_GUEST)) {
-		memcpy(m->vmcs, e->v->vmcs, sizeof(m->vmcs));
-		memcpy(&m->caps, &e->v->caps, sizeof(m->caps));
-		m->valid = true;
-	}
+	if (!m->off && (!bad || bad->kind == ECK_GUEST))
+		memo_remember(m, e, !bad);
 	return bad;
 }
 

@@ -53,7 +53,9 @@ void entry_env_init(struct entry_env *e, const struct vmx_vcpu *v,
 /* First failing row in SDM order, NULL if VM entry may proceed. */
 const struct entry_check *entry_checks_run(const struct entry_env *e);
 /* The same answer; the control and host-state rows run only when their
- * inputs differ from the last entry's that passed them (m: e->v's). */
+ * inputs differ from the last entry's that passed them, the guest-state
+ * rows only when theirs differ from the last entry's that passed every
+ * row - save the few that read more, which always run (m: e->v's). */
 const struct entry_check *entry_checks_run_memo(struct vmx_entry_memo *m,
 						 const struct entry_env *e);
 const struct entry_check *entry_check_find(const char *name);

@@ -240,7 +240,6 @@ bool g_rip(const struct entry_env *e)
 		return x86_canonical(rip);
 	return !(rip >> 32);
 }
-#define RFLAGS_RSVD (~0x3fffffull | (1ull << 15) | (1ull << 5) | (1ull << 3))
 bool g_rflags_rsvd(const struct entry_env *e)
 {
 	uint64_t f = R(GUEST_RFLAGS);

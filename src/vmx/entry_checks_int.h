@@ -95,6 +95,9 @@ static inline bool v86_guest(const struct entry_env *e)
 	return R(GUEST_RFLAGS) & RFLAGS_VM;
 }
 
+/* Guest RFLAGS reserved bits 63:22, 15, 5 and 3 (SDM 27.3.1.4). */
+#define RFLAGS_RSVD (~0x3fffffull | (1ull << 15) | (1ull << 5) | (1ull << 3))
+
 /* IA32_PERF_GLOBAL_CTRL bits that may be set (host and guest checks). */
 #define PERF_GLOBAL_VALID 0x0000000700000003ull
 

@@ -124,14 +124,23 @@ struct vmx_region {
  * values gets the same answer, so it compares instead of running the
  * rows again.  ranges: runs of vmcs[] slots of control and host-state
  * fields; always: the rows that read more, in table order.
+ * The guest-state rows (SDM 27.3.1) likewise, once the control memo
+ * holds: guest_valid when vmcs[] is from an entry that passed every row;
+ * granges: the guest-state slots they read but RIP, RSP and RFLAGS
+ * (RFLAGS compared under the bits the rows read); galways: the guest
+ * rows that read more (RIP, RAM, the current-VMCS pointer).
  */
 #define VMX_MEMO_RANGES 24
 #define VMX_MEMO_ALWAYS 8
+#define VMX_MEMO_GALWAYS 8
 struct vmx_entry_memo {
-	bool ready, off, valid;
+	bool ready, off, valid, guest_valid;
 	uint16_t n_ranges, n_always, first_guest;
+	uint16_t n_granges, n_galways;
 	uint16_t range_start[VMX_MEMO_RANGES], range_len[VMX_MEMO_RANGES];
+	uint16_t grange_start[VMX_MEMO_RANGES], grange_len[VMX_MEMO_RANGES];
 	uint16_t always[VMX_MEMO_ALWAYS];
+	uint16_t galways[VMX_MEMO_GALWAYS];
 	uint64_t vmcs[VMCS_FIELD_COUNT];
 	struct vmx_caps caps;
 };

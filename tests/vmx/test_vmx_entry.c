@@ -415,20 +415,27 @@ START_TEST(broken_check)
 END_TEST
 
 /* The same rule broken after a good entry with the same VMCS (VMRESUME):
- * what that entry remembered of the control and host-state rows' inputs
- * (struct vmx_entry_memo) hides nothing that changed since. */
+ * what that entry remembered of the rows' inputs (struct vmx_entry_memo:
+ * control, host-state and guest-state rows) hides nothing that changed
+ * since.  A direct row (an earlier row fails first) gives the outcome of
+ * that earlier row, as the full table does. */
 START_TEST(broken_check_after_good_entry)
 {
 	const struct mutation *m = &mutations[_i];
 	const struct entry_check *want = entry_check_find(m->check);
+	struct entry_env env;
 	struct fix f;
 
-	if (m->direct)
-		return;
 	fix_init(&f, true);
 	fix_enter(&f);
 	fix_leave(&f);
 	apply(&f, m);
+	if (m->direct) {
+		entry_env_init(&env, f.v, &f.mem, &f.cpu);
+		ck_assert(!want->ok(&env));
+		want = entry_checks_run(&env);
+		ck_assert_ptr_nonnull(want);
+	}
 	expect_failed(&f, want, vmx_vmentry(f.v, &f.ctx, NULL, false),
 		      f.cpu.rip);
 	fix_fini(&f);
