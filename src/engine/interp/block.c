@@ -10,6 +10,10 @@
  * not cached yet, or INSN_BLK_MAX.  The fetch state holds h's page: h
  * came from interp_decode() or from a link made since the last
  * link_gen change, and every change of the fetch state moves link_gen.
+ * The block stays valid while no decode-cache slot changes (dcache_gen)
+ * and h runs at the same RIP: whenever h is reached again the fetch
+ * state maps rip's page to h's guest-physical page (h's slot still
+ * holds h), so the peeks below would find the same decodes.
  */
 void block_build(struct interp *ip, struct insn *h, uint64_t rip)
 {
@@ -38,7 +42,8 @@ void block_build(struct interp *ip, struct insn *h, uint64_t rip)
 		h->blk_zcc = (in->cc >> 1) == 2 ? in->cc & 1 :
 			     (in->cc >> 1) == 1 ? 4 | (in->cc & 1) : 2;
 	}
-	h->blk_gen = ip->link_gen;
+	h->blk_gen = ip->dcache_gen;
+	h->blk_rip = rip;
 }
 
 /*

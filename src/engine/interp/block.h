@@ -70,7 +70,7 @@ static inline const struct insn *block_run(struct interp *ip,
 	const struct insn *t;
 	unsigned n;
 
-	if (h->blk_gen != ip->link_gen)
+	if (h->blk_gen != ip->dcache_gen || h->blk_rip != *rip)
 		block_build(ip, (struct insn *)h, *rip);
 	n = h->blk_n;
 	t = h->blk_term;

@@ -109,10 +109,30 @@ void interp_decode_fini(struct interp *ip)
 	ip->dcache = NULL;
 }
 
-void interp_dcache_flush(struct interp *ip)
+/* A slot was filled or emptied: links and blocks that may lead to it
+ * are checked again. */
+static void dcache_changed(struct interp *ip)
 {
 	ip->link_gen++;
+	ip->dcache_gen++;
+}
+
+void interp_dcache_flush(struct interp *ip)
+{
+	dcache_changed(ip);
 	memset(ip->dcache->tag, 0, sizeof(ip->dcache->tag));
+}
+
+/* Empty slot i if it holds a decode starting in [start, end). */
+static bool dcache_drop(struct decode_cache *dc, unsigned i, uint64_t start,
+			uint64_t end)
+{
+	uint64_t a = dc->tag[i] >> 2;
+
+	if (!dc->tag[i] || a < start || a >= end)
+		return false;
+	dc->tag[i] = 0;
+	return true;
 }
 
 void interp_dcache_invalidate(struct interp *ip, uint64_t gpa, uint64_t len)
@@ -120,23 +140,19 @@ void interp_dcache_invalidate(struct interp *ip, uint64_t gpa, uint64_t len)
 	struct decode_cache *dc = ip->dcache;
 	uint64_t start = gpa >= MAX_INSN_LEN - 1 ? gpa - (MAX_INSN_LEN - 1) : 0;
 	uint64_t end = gpa + len;
+	bool dropped = false;
 
-	ip->link_gen++;
+	/* A write next to code but into no cached decode's bytes (data
+	 * on a code page) changes nothing: links and blocks stay. */
 	if (end - start >= DCACHE_SIZE) {
-		for (unsigned i = 0; i < DCACHE_SIZE; i++) {
-			uint64_t a = dc->tag[i] >> 2;
-
-			if (dc->tag[i] && a >= start && a < end)
-				dc->tag[i] = 0;
-		}
-		return;
+		for (unsigned i = 0; i < DCACHE_SIZE; i++)
+			dropped |= dcache_drop(dc, i, start, end);
+	} else {
+		for (uint64_t a = start; a < end; a++)
+			dropped |= dcache_drop(dc, dc_slot(a), a, a + 1);
 	}
-	for (uint64_t a = start; a < end; a++) {
-		unsigned i = dc_slot(a);
-
-		if (dc->tag[i] && (dc->tag[i] >> 2) == a)
-			dc->tag[i] = 0;
-	}
+	if (dropped)
+		dcache_changed(ip);
 }
 
 static unsigned cc_of(const ZydisDecodedInstruction *zi)
@@ -275,7 +291,7 @@ static const struct insn *decode_miss(struct interp *ip, uint64_t rip,
 
 	ip->dcache->e[i] = tmp;
 	ip->dcache->tag[i] = dc_tag(gpa, mode);
-	ip->link_gen++;
+	dcache_changed(ip);
 	gmem_mark_code_page(ip->cfg.mem, gpa);
 	return &ip->dcache->e[i];
 }

@@ -103,16 +103,20 @@ struct insn {
 	 * observe the state between it and the next instruction, so a block
 	 * body of simple instructions runs with RIP, insn_rip, the
 	 * instruction count and the TSC written once after it.  While
-	 * ip->link_gen is still blk_gen, blk[0..blk_n) are the simple
+	 * ip->dcache_gen is still blk_gen and it runs at RIP blk_rip,
+	 * blk[0..blk_n) are the simple
 	 * instructions from this one on (blk[0] is this one; blk_len bytes,
 	 * all on this code page; blk[blk_n] is NULL) and blk_next the decode
 	 * after them, or NULL when it was not cached; blk_term is blk_next
 	 * when it is a jcc64 (a 64-bit Jcc rel: the block runs it too)
 	 * whose target is canonical, blk_to[] the RIPs it leaves (not taken,
 	 * taken), blk_zcc its condition when it tests ZF alone (JZ: 0,
-	 * JNZ: 1) or CF alone (JB: 4, JAE: 5), else 2.  A block is valid only at the RIP it was built for: a
-	 * decode reached at another linear address means another fetch
-	 * page, so link_gen moved.
+	 * JNZ: 1) or CF alone (JB: 4, JAE: 5), else 2.  A block is valid
+	 * only at the RIP it was built for (blk_to[] are RIPs).  It needs no
+	 * link_gen: h is reached only through interp_decode() or valid
+	 * links, so the fetch state maps h's page to h's guest-physical
+	 * page, and while no decode-cache slot changed the decodes after h
+	 * on that page are still blk[], blk_next (block.c).
 	 * A body runs each instruction's body handler: exec, or for the
 	 * memory forms (mem_body, exec_body.c) one that only takes the
 	 * host-pointer TLB's hit path and sets ip->blk_miss instead of
@@ -126,6 +130,7 @@ struct insn {
 	uint8_t blk_n;
 	uint8_t blk_len;
 	uint64_t blk_gen;
+	uint64_t blk_rip;
 	const struct insn *blk_next;
 	const struct insn *blk_term;
 	uint64_t blk_to[2];
@@ -328,6 +333,10 @@ struct interp {
 	 * the code-page translation is dropped or replaced, or a decode-cache
 	 * slot is filled or invalidated.  Validates struct insn's links. */
 	uint64_t link_gen;
+	/* Bumped whenever a decode-cache slot is filled or emptied (never
+	 * by a fetch-state change): validates blocks (struct insn blk_gen),
+	 * which depend on the decodes of their own code page only. */
+	uint64_t dcache_gen;
 	uint64_t limit;             /* max_insns, UINT64_MAX when 0 */
 	uint8_t fetch_mode;         /* code size (16/32/64) while fetch_valid */
 	uint64_t fetch_lin_page;    /* linear address >> 12 */
