@@ -254,9 +254,12 @@ enum icpt_result vmx_vmentry(struct vmx_vcpu *v, struct x86_intercept_ctx *ctx,
 	v->mtf_insn_count = s->insn_count;
 	arm_preemption_timer(v, s);
 	vmx_entry_pending_dbg(v, s);
-	vmx_tlb_transition(v, ctx, false);
+	/* The engine learns of the new state first, so that the TLB tag the
+	 * transition loads for it (L2's, to judge L2's translations) is the
+	 * one L2 then runs with. */
 	if (ctx->state_changed)
 		ctx->state_changed(ctx->engine);
+	vmx_tlb_transition(v, ctx, false);
 	inject_event(v, ctx);
 	vmx_vintr_entry(v, ctx);
 	vmx_update_boundary(v, ctx);

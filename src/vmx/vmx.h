@@ -128,7 +128,8 @@ struct vmx_region {
  * holds: guest_valid when vmcs[] is from an entry that passed every row;
  * granges: the guest-state slots they read but RIP, RSP and RFLAGS
  * (RFLAGS compared under the bits the rows read); galways: the guest
- * rows that read more (RIP, RAM, the current-VMCS pointer).
+ * rows that read more (RIP, RAM, the current-VMCS pointer).  aranges:
+ * the runs of ranges and granges together (both memos in one compare).
  */
 #define VMX_MEMO_RANGES 24
 #define VMX_MEMO_ALWAYS 8
@@ -136,7 +137,8 @@ struct vmx_region {
 struct vmx_entry_memo {
 	bool ready, off, valid, guest_valid;
 	uint16_t n_ranges, n_always, first_guest;
-	uint16_t n_granges, n_galways;
+	uint16_t n_granges, n_galways, n_aranges;
+	uint16_t arange_start[VMX_MEMO_RANGES], arange_len[VMX_MEMO_RANGES];
 	uint16_t range_start[VMX_MEMO_RANGES], range_len[VMX_MEMO_RANGES];
 	uint16_t grange_start[VMX_MEMO_RANGES], grange_len[VMX_MEMO_RANGES];
 	uint16_t always[VMX_MEMO_ALWAYS];

@@ -96,11 +96,17 @@ enum icpt_result interp_intercept(struct interp *ip, struct x86_intercept *ic)
 		return ICPT_CONTINUE;
 	interp_icpt_init(ip);
 	uint64_t next = hook_rip_enter(ip);
+	uint32_t epoch = ip->tlb.epoch;
 	r = ops->intercept(ip->cfg.icpt_opaque, &ip->icpt, ic);
 	hook_rip_leave(ip, r, next);
 	if (r == ICPT_SWITCHED) {
 		ip->state_switched = true;
-		tlb_state_switched(ip);
+		/* Unless the hook said so itself (ctx->state_changed, which
+		 * moves the epoch): the VMX layer does, after its last change
+		 * of what the TLB tag reads, so the tag it may have loaded
+		 * since (the entry's judge of L2's translations) stays. */
+		if (ip->tlb.epoch == epoch)
+			tlb_state_switched(ip);
 	}
 	return r;
 }
