@@ -426,6 +426,129 @@ START_TEST(ldmxcsr_reserved)
 }
 END_TEST
 
+/*
+ * The fast paths (simd.h, simd.c): XMM registers inline, memory operands
+ * through the host-pointer TLB once their page is cached, and the vector
+ * moves and arithmetic running with the arithmetic flags still pending
+ * (lflags.c).  A warm page must not skip the alignment #GP, a fault must
+ * push the flags of the instruction before, a page-crossing operand and
+ * a store into code must behave as on the slow path.
+ */
+START_TEST(sse_fast_paths_keep_faults_and_flags)
+{
+	static const uint8_t code[] = {
+		0x48, 0x29, 0xc8,       /* sub rax, rcx: CF, SF pending */
+		0x0f, 0x28, 0x03,       /* movaps xmm0, [rbx]: fills the page */
+		0x0f, 0x58, 0xc0,       /* addps xmm0, xmm0 */
+		0x0f, 0x28, 0x4b, 0x08, /* movaps xmm1, [rbx+8]: #GP(0) */
+	};
+	enum engine_exit_reason r;
+	uint64_t rsp;
+
+	h_write64(&h, H_DATA, 0x3f8000003f800000ull);      /* 1.0f x4 */
+	h_write64(&h, H_DATA + 8, 0x3f8000003f800000ull);
+	G(RBX) = H_DATA;
+	G(RAX) = 1;
+	G(RCX) = 2;
+	xset(1, 0x1111, 0x2222);
+	load(code, sizeof(code));
+	r = h_run(&h, 10);
+	ck_assert_int_eq(h_fault_vector(&h, r), X86_GP);
+	ck_assert_uint_eq(h_fault_rip(&h, r, true), H_CODE + 9);
+	rsp = G(RSP);
+	ck_assert_uint_eq(h_read64(&h, rsp), 0);           /* error code */
+	ck_assert_uint_eq(h_read64(&h, rsp + 24) & ARITH_FLAGS,
+			  RFLAGS_CF | RFLAGS_SF | RFLAGS_AF | RFLAGS_PF);
+	ck_assert_uint_eq(xlo(0), 0x4000000040000000ull);   /* 2.0f x4 */
+	ck_assert_uint_eq(xhi(0), 0x4000000040000000ull);
+	ck_assert_uint_eq(xlo(1), 0x1111);                  /* unchanged */
+	ck_assert_uint_eq(xhi(1), 0x2222);
+}
+END_TEST
+
+START_TEST(sse_fast_paths_page_crossing_and_flags)
+{
+	static const uint8_t code[] = {
+		0x48, 0x39, 0xc8,       /* cmp rax, rcx: ZF pending */
+		0x0f, 0x28, 0x83, 0xf0, 0x0f, 0x00, 0x00, /* movaps xmm0, [rbx+0xff0] */
+		0x0f, 0x10, 0x8b, 0xf8, 0x0f, 0x00, 0x00, /* movups xmm1, [rbx+0xff8] */
+		0x0f, 0x11, 0x8b, 0xf4, 0x0f, 0x00, 0x00, /* movups [rbx+0xff4], xmm1 */
+		0x66, 0x0f, 0xef, 0xd2, /* pxor xmm2, xmm2 */
+		0x0f, 0x94, 0xc2,       /* sete dl */
+	};
+
+	h_write64(&h, H_DATA + 0xff0, 0x1111111111111111ull);
+	h_write64(&h, H_DATA + 0xff8, 0x8877665544332211ull);
+	h_write64(&h, H_DATA + 0x1000, 0xffeeddccbbaa9988ull);
+	G(RBX) = H_DATA;
+	G(RAX) = G(RCX) = 5;
+	G(RDX) = 0;
+	xset(2, ~0ull, ~0ull);
+	RUN(code, 6);
+	ck_assert_uint_eq(xlo(1), 0x8877665544332211ull);
+	ck_assert_uint_eq(xhi(1), 0xffeeddccbbaa9988ull);
+	ck_assert_uint_eq(h_read64(&h, H_DATA + 0xff0), 0x4433221111111111ull);
+	ck_assert_uint_eq(h_read64(&h, H_DATA + 0xff8), 0xbbaa998888776655ull);
+	ck_assert_uint_eq(h_read64(&h, H_DATA + 0x1000), 0xffeeddccffeeddccull);
+	ck_assert_uint_eq(xlo(2) | xhi(2), 0);
+	ck_assert_uint_eq(G(RDX), 1);
+	ck_assert(h.s->rflags & RFLAGS_ZF);
+}
+END_TEST
+
+/* Outside 64-bit mode the fast path is off: a data segment's base moves
+ * the operand (32-bit code with paging, DS base 0x1000). */
+START_TEST(sse_fast_path_not_outside_64bit)
+{
+	static const uint8_t code[] = {
+		0x0f, 0x28, 0x03,                         /* movaps xmm0, [ebx] */
+		0x0f, 0x28, 0x8b, 0x00, 0x10, 0x00, 0x00, /* movaps xmm1, [ebx+0x1000] */
+	};
+
+	h_mode32(&h);
+	/* 32-bit paging, two 4 MiB identity pages: the TLB and its host
+	 * pointers are in use as in 64-bit mode. */
+	h_write64(&h, 0x300000, 0x00400083ull << 32 | 0x00000083);
+	h.s->cr3 = 0x300000;
+	h.s->cr4 |= CR4_OSFXSR | CR4_PSE;
+	h.s->cr0 |= CR0_PG;
+	h.s->seg[SEG_DS].base = 0x1000;
+	h_write64(&h, H_DATA, 0x1111);
+	h_write64(&h, H_DATA + 0x1000, 0x2222);
+	G(RBX) = H_DATA - 0x1000;
+	RUN(code, 2);
+	ck_assert_uint_eq(xlo(0), 0x1111);
+	ck_assert_uint_eq(xlo(1), 0x2222);
+}
+END_TEST
+
+/* A vector store into the code that runs next (SMC, SDM Vol. 3A 11.6):
+ * each pass rewrites the immediate of its own first instruction, the
+ * later passes through a page the first one cached. */
+START_TEST(sse_store_into_code)
+{
+	static const uint8_t code[] = {
+		0xb8, 0x01, 0x00, 0x00, 0x00, /* t: mov eax, 1 */
+		0x66, 0x0f, 0xfe, 0xd4, /* paddd xmm2, xmm4 */
+		0x0f, 0x11, 0x15, 0xf0, 0xff, 0xff, 0xff, /* movups [rip-16], xmm2 */
+		0xff, 0xc9,             /* dec ecx */
+		0x75, 0xec,             /* jnz t */
+		0xf4,                   /* hlt */
+	};
+	uint64_t lo, hi;
+
+	memcpy(&lo, code, 8);
+	memcpy(&hi, code + 8, 8);
+	xset(2, lo, hi);        /* the first 16 code bytes */
+	xset(4, 0x100, 0);      /* + 1 to the immediate's low byte */
+	G(RCX) = 3;
+	load(code, sizeof(code));
+	ck_assert_int_eq(h_run(&h, 100), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(G(RAX), 3);
+	ck_assert_uint_eq(h_read64(&h, H_CODE) & 0xffffffffffull, 0x04b8ull);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("interp_simd");
@@ -441,6 +564,10 @@ int main(void)
 	tcase_add_test(tc, shuffles);
 	tcase_add_test(tc, sse42_strings_crc);
 	tcase_add_test(tc, ldmxcsr_reserved);
+	tcase_add_test(tc, sse_fast_paths_keep_faults_and_flags);
+	tcase_add_test(tc, sse_fast_paths_page_crossing_and_flags);
+	tcase_add_test(tc, sse_store_into_code);
+	tcase_add_test(tc, sse_fast_path_not_outside_64bit);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);
 }

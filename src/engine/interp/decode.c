@@ -214,6 +214,8 @@ static void decode_fill(struct interp *ip, struct insn *in, unsigned mode)
 	if ((unsigned)mn <= ZYDIS_MNEMONIC_MAX_VALUE)
 		e = exec_by_mnemonic[mn];
 	fn = simd_decode(ip, in);
+	if (fn)
+		lazy = exec_lazy[mn];   /* the SIMD forms of lflags.c's list */
 	if (!fn && e) {
 		unsigned sz = in->zi.operand_count ? in->ops[0].size : 0;
 		int k = sz == 8 ? 0 : sz == 16 ? 1 : sz == 32 ? 2 : sz == 64 ? 3 : -1;

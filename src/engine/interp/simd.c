@@ -93,11 +93,39 @@ uint64_t simd_mem_ea(struct interp *ip, const struct insn *in, unsigned n,
 	return ea;
 }
 
-void simd_read(struct interp *ip, const struct insn *in, unsigned n, v128 *v)
+/*
+ * Host address of memory operand n when it is a pre-decoded 64-bit-mode
+ * operand (opd_fast64's rule for any width up to 16 bytes) within one
+ * page that tab holds for the current key, and aligned when the form
+ * requires it; NULL otherwise, and the caller takes the full path, which
+ * raises whatever fault applies (#GP for a misaligned or non-canonical
+ * address: only canonical pages are ever filled).
+ */
+static uint8_t *simd_mem_host(struct interp *ip, const struct insn *in,
+			      unsigned n, const struct htlb_entry *tab,
+			      uint64_t *gpa)
+{
+	const struct insn_opd *d = &in->opd[n];
+	uint64_t lin;
+
+	if (!d->ea_ok || d->amask != ~0ull || !d->bytes || d->bytes > 16)
+		return NULL;
+	lin = opd_lin64(ip, in, d);
+	if ((in->simd & SIMD_ALIGN) && d->bytes == 16 && (lin & 15))
+		return NULL;
+	if (!htlb_find(ip, tab, lin, d->bytes, gpa))
+		return NULL;
+	ip->tlb.hits++;
+	return ip->cfg.mem->host + *gpa;
+}
+
+void simd_read_slow(struct interp *ip, const struct insn *in, unsigned n,
+		    v128 *v)
 {
 	const ZydisDecodedOperand *o = &in->ops[n];
 	unsigned seg;
-	uint64_t ea;
+	uint64_t ea, gpa;
+	uint8_t *p;
 
 	memset(v, 0, sizeof(*v));
 	switch (o->type) {
@@ -113,6 +141,11 @@ void simd_read(struct interp *ip, const struct insn *in, unsigned n, v128 *v)
 		v->q[0] = o->imm.value.u;
 		break;
 	case ZYDIS_OPERAND_TYPE_MEMORY:
+		p = simd_mem_host(ip, in, n, ip->htlb.r, &gpa);
+		if (p) {
+			memcpy(v, p, in->opd[n].bytes);
+			break;
+		}
 		ea = simd_mem_ea(ip, in, n, o->size / 8, &seg);
 		mem_read(ip, seg, ea, v, o->size / 8);
 		break;
@@ -121,13 +154,13 @@ void simd_read(struct interp *ip, const struct insn *in, unsigned n, v128 *v)
 	}
 }
 
-void simd_write(struct interp *ip, const struct insn *in, unsigned n,
-		const v128 *v)
+void simd_write_slow(struct interp *ip, const struct insn *in, unsigned n,
+		     const v128 *v)
 {
 	const ZydisDecodedOperand *o = &in->ops[n];
 	unsigned seg;
-	uint64_t ea;
-	uint8_t *r;
+	uint64_t ea, gpa;
+	uint8_t *r, *p;
 
 	switch (o->type) {
 	case ZYDIS_OPERAND_TYPE_REGISTER:
@@ -143,6 +176,12 @@ void simd_write(struct interp *ip, const struct insn *in, unsigned n,
 		}
 		break;
 	case ZYDIS_OPERAND_TYPE_MEMORY:
+		p = simd_mem_host(ip, in, n, ip->htlb.w, &gpa);
+		if (p) {
+			memcpy(p, v, in->opd[n].bytes);
+			gmem_note_write(ip->cfg.mem, gpa, in->opd[n].bytes);
+			break;
+		}
 		ea = simd_mem_ea(ip, in, n, o->size / 8, &seg);
 		mem_write(ip, seg, ea, v, o->size / 8);
 		break;

@@ -49,8 +49,15 @@ typedef union v128 {
 
 void simd_gate(struct interp *ip, const struct insn *in);
 
+/* The gate of an XMM-only form whose checks all pass (CR0.EM and TS
+ * clear, CR4.OSFXSR set: SDM Vol. 3A 13.1.x) costs a test inline; every
+ * other case, and any fault, goes through simd_gate in SDM order. */
 static inline void simd_enter(struct interp *ip, const struct insn *in)
 {
+	if (__builtin_expect((in->simd & (SIMD_XMM | SIMD_MMX)) == SIMD_XMM &&
+			     !(ip->s.cr0 & (CR0_EM | CR0_TS)) &&
+			     (ip->s.cr4 & CR4_OSFXSR), 1))
+		return;
 	simd_gate(ip, in);
 }
 
@@ -93,12 +100,41 @@ static inline uint8_t *xmm_reg(struct interp *ip, ZydisRegister r)
 /* Operand n into v (zero-extended to 128 bits): XMM, MM, GPR, immediate
  * or memory of the operand's size (aligned forms: #GP(0), SDM Vol. 2
  * 2.4 exception types 1, 2 and 4). */
-void simd_read(struct interp *ip, const struct insn *in, unsigned n, v128 *v);
+void simd_read_slow(struct interp *ip, const struct insn *in, unsigned n,
+		    v128 *v);
 /* Operand n from v: an XMM register gets all 16 bytes, MMi 8 (and bits
  * 79:64 of Ri set to all ones), a GPR its size (32-bit writes
  * zero-extend), memory the operand's size. */
-void simd_write(struct interp *ip, const struct insn *in, unsigned n,
-		const v128 *v);
+void simd_write_slow(struct interp *ip, const struct insn *in, unsigned n,
+		     const v128 *v);
+
+/* XMM register operands inline (all 16 bytes, no zero-extension to do);
+ * the rest in simd.c. */
+static inline void simd_read(struct interp *ip, const struct insn *in,
+			     unsigned n, v128 *v)
+{
+	const ZydisDecodedOperand *o = &in->ops[n];
+
+	if (__builtin_expect(o->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+			     simd_is_xmm(o->reg.value), 1)) {
+		memcpy(v, xmm_reg(ip, o->reg.value), 16);
+		return;
+	}
+	simd_read_slow(ip, in, n, v);
+}
+
+static inline void simd_write(struct interp *ip, const struct insn *in,
+			      unsigned n, const v128 *v)
+{
+	const ZydisDecodedOperand *o = &in->ops[n];
+
+	if (__builtin_expect(o->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+			     simd_is_xmm(o->reg.value), 1)) {
+		memcpy(xmm_reg(ip, o->reg.value), v, 16);
+		return;
+	}
+	simd_write_slow(ip, in, n, v);
+}
 /* Memory operand n: segment and offset, after the alignment check for
  * `bytes` (16 and SIMD_ALIGN: must be aligned). */
 uint64_t simd_mem_ea(struct interp *ip, const struct insn *in, unsigned n,
