@@ -271,6 +271,48 @@ START_TEST(body_key_is_the_current_privilege)
 }
 END_TEST
 
+/* A CALL at the end of a block without memory forms (block.h
+ * block_stack_term) pushes with the key of the current privilege, not
+ * with the one the last body with memory forms worked out: the stack
+ * page, supervisor-only, filled by CPL 0, is #PF (P, W, U) for the same
+ * CALL at CPL 3. */
+START_TEST(block_call_key_is_the_current_privilege)
+{
+	static const uint8_t code[] = {
+		0x48, 0x83, 0xc1, 0x01,         /* 0: add rcx,1 */
+		0xe8, 0x01, 0x00, 0x00, 0x00,   /* 4: call 0xa */
+		0xf4,                           /* 9: hlt */
+		0x48, 0x8b, 0x03,               /* a: mov rax,[rbx] */
+		0xf4,                           /* d: hlt */
+	};
+	enum engine_exit_reason r;
+
+	h_write64(&h, 0x3000 + 3 * 8, 0x600000 | 0x83);
+	G(RBX) = H_DATA;
+	h_load(&h, H_CODE, code, sizeof(code));
+	/* The code is not loaded again: its blocks stay built. */
+	for (int pass = 0; pass < 3; pass++) {
+		h.s->rip = H_CODE;
+		h.s->activity = ACTIVITY_ACTIVE;
+		G(RSP) = 0x600100;
+		ck_assert_int_eq(h_run(&h, 10), ENGINE_EXIT_HLT);
+		ck_assert_uint_eq(G(RSP), 0x6000f8);
+	}
+	ck_assert_uint_gt(h.ip->tlb.hits, 0);
+	su_cpl3(&h);
+	h.s->rip = H_CODE;
+	h.s->activity = ACTIVITY_ACTIVE;
+	G(RSP) = 0x600100;
+	G(RCX) = 0;
+	r = h_run(&h, 10);
+	ck_assert_int_eq(h_fault_vector(&h, r), X86_PF);
+	ck_assert_uint_eq(h_fault_rip(&h, r, true), H_CODE + 4);
+	ck_assert_uint_eq(h_read64(&h, G(RSP)), PF_P | PF_W | PF_U);
+	ck_assert_uint_eq(h.s->cr2, 0x6000f8);
+	ck_assert_uint_eq(G(RCX), 1);
+}
+END_TEST
+
 /* ---- REP MOVS/STOS (exec_string.c rep_run) ---- */
 
 /* Map 0x400000-0x5fffff with 4 KiB pages (a page table at 0x7f0000),
@@ -412,6 +454,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, stack_fast_path);
 	tcase_add_test(tc, ret_non_canonical_after_a_hit);
 	tcase_add_test(tc, body_key_is_the_current_privilege);
+	tcase_add_test(tc, block_call_key_is_the_current_privilege);
 	tcase_add_test(tc, rep_stos_faults_in_the_second_page);
 	tcase_add_test(tc, rep_movs_overlap_and_df);
 	tcase_add_test(tc, rep_cut_points);

@@ -5,6 +5,30 @@
 #include "engine/interp/block.h"
 
 /*
+ * The branch in after h's body at RIP r, run by block_run as the block's
+ * end: a 64-bit Jcc rel or CALL rel32 whose target is canonical (else
+ * #GP, SDM Jcc/CALL: the general path raises it), or a 64-bit RET,
+ * whose target block_run checks.
+ */
+static void block_term(struct insn *h, const struct insn *in, uint64_t r)
+{
+	h->blk_to[0] = r + in->len;
+	if (in->branch64 == BR64_RET) {
+		h->blk_zcc = BLK_TERM_RET;
+		h->blk_term = in;
+		return;
+	}
+	h->blk_to[1] = h->blk_to[0] + in->ops[0].imm.value.u;
+	if (sign_extend(h->blk_to[1], 48) == h->blk_to[1])
+		h->blk_term = in;
+	if (in->branch64 == BR64_CALL)
+		h->blk_zcc = BLK_TERM_CALL;
+	else
+		h->blk_zcc = (in->cc >> 1) == 2 ? in->cc & 1 :
+			     (in->cc >> 1) == 1 ? 4 | (in->cc & 1) : 2;
+}
+
+/*
  * Straight-line blocks (struct insn.simple, blk): the simple instructions
  * from h on, in h's code page, up to the first one that is not simple,
  * not cached yet, or INSN_BLK_MAX.  The fetch state holds h's page: h
@@ -33,15 +57,8 @@ void block_build(struct interp *ip, struct insn *h, uint64_t rip)
 	h->blk_len = (uint8_t)(r - rip);
 	h->blk_next = in;
 	h->blk_term = NULL;
-	if (in && in->jcc64) {
-		h->blk_to[0] = r + in->len;
-		h->blk_to[1] = h->blk_to[0] + in->ops[0].imm.value.u;
-		/* A non-canonical target raises #GP (SDM Jcc): not here. */
-		if (sign_extend(h->blk_to[1], 48) == h->blk_to[1])
-			h->blk_term = in;
-		h->blk_zcc = (in->cc >> 1) == 2 ? in->cc & 1 :
-			     (in->cc >> 1) == 1 ? 4 | (in->cc & 1) : 2;
-	}
+	if (in && (in->jcc64 || in->branch64))
+		block_term(h, in, r);
 	h->blk_gen = ip->dcache_gen;
 	h->blk_rip = rip;
 }

@@ -46,13 +46,64 @@ static inline const struct insn *next_insn(struct interp *ip,
 }
 
 /*
+ * The stack slot of blk_term, a CALL or RET (block.c block_term), through
+ * the host-pointer TLB's hit path with the body's key, as exec_call64 and
+ * exec_ret64 would (64-bit mode: SS has no base nor limit; a
+ * non-canonical RSP never hits), a write only to a page nobody watches.
+ * *next: the target.  False, nothing changed: a miss or a non-canonical
+ * return address; the general path then runs it (faults and all).
+ */
+static inline bool block_stack_term(struct interp *ip, const struct insn *h,
+				    uint64_t *next)
+{
+	uint64_t *rsp = &ip->s.gpr[GPR_RSP];
+	uint64_t key = h->blk_mem ? ip->blk_key : htlb_key(ip);
+
+	if (h->blk_zcc == BLK_TERM_CALL) {
+		if (!htlb_write_quiet(ip, *rsp - 8, 8, key, h->blk_to[0]))
+			return false;
+		*rsp -= 8;
+		*next = h->blk_to[1];
+		return true;
+	}
+	if (!htlb_read_body(ip, *rsp, 8, key, next) ||
+	    sign_extend(*next, 48) != *next)
+		return false;
+	*rsp += 8;
+	return true;
+}
+
+/* Run blk_term t after h's body: *next its successor's RIP, *k the
+ * link of t to look it up by (a Jcc: taken or not).  The Jcc on ZF
+ * first: a loop's JNZ pays no test for the other kinds. */
+static inline bool block_term_run(struct interp *ip, const struct insn *h,
+				  const struct insn *t, uint64_t *next,
+				  unsigned *k)
+{
+	unsigned zcc = h->blk_zcc;
+
+	if (zcc <= 1 && ip->lf.kind != LF_NONE) {
+		*k = (ip->lf.r == 0) ^ zcc;         /* lf_cond_z's first case */
+	} else if (zcc >= BLK_TERM_CALL) {
+		*k = 1;
+		return block_stack_term(ip, h, next);
+	} else {
+		*k = lf_cond_z(ip, t->cc, zcc);
+	}
+	*next = h->blk_to[*k];
+	return true;
+}
+
+/*
  * Run h's block body when the batch has room for all of it (end: the
  * batch's exact last instruction count).  Nothing can observe the state
  * inside the body (simple), so RIP, insn_rip, the count and the TSC are
  * written once, exact at its end.  A Jcc after the body (blk_term, its
  * target canonical: it cannot fault either) runs in line, counted with
  * the body, and its successor is looked up by its links: blocks chain
- * without going through the loop's general path.  Returns the
+ * without going through the loop's general path.  A CALL rel32 or RET
+ * there runs in line too when its stack slot hits (block_stack_term),
+ * else the block ends before it.  Returns the
  * instruction to run next with *rip its RIP (decoded: a fetch fault there
  * rewinds to it; h when the batch ended right after the body), or NULL
  * when the body does not fit (*hp then runs instruction by instruction)
@@ -68,7 +119,8 @@ static inline const struct insn *block_run(struct interp *ip,
 	const struct insn *h = *hp;
 	const struct insn *const *b;
 	const struct insn *t;
-	unsigned n;
+	uint64_t next;
+	unsigned n, k;
 
 	if (h->blk_gen != ip->dcache_gen || h->blk_rip != *rip)
 		block_build(ip, (struct insn *)h, *rip);
@@ -94,11 +146,9 @@ static inline const struct insn *block_run(struct interp *ip,
 			}
 		} while (*++b);
 	}
-	if (t) {
-		/* The Jcc in line (its target checked by block_build): the
-		 * body and the Jcc cannot fault, one update for both. */
-		unsigned k = lf_cond_z(ip, t->cc, h->blk_zcc);
-		uint64_t next = h->blk_to[k];
+	if (t && block_term_run(ip, h, t, &next, &k)) {
+		/* The body and its branch did not fault: one update for
+		 * both. */
 		uint64_t m = n + 1;
 
 		s->insn_count += m;

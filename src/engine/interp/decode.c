@@ -176,6 +176,7 @@ static void pick_form(struct insn *in, ZydisMnemonic mn)
 	in->simple = false;
 	in->mem_body = false;
 	in->jcc64 = false;
+	in->branch64 = BR64_NONE;
 	in->body = in->exec;
 	if (in->exec == exec_system_or_ud || !in->lazy)
 		return;
@@ -185,8 +186,9 @@ static void pick_form(struct insn *in, ZydisMnemonic mn)
 		fn = exec_jcc_form(in);
 		in->jcc64 = fn != NULL;
 	}
-	if (!fn)
-		fn = exec_branch_form(in);
+	if (!fn && (fn = exec_branch_form(in)))
+		in->branch64 = in->zi.mnemonic == ZYDIS_MNEMONIC_CALL ?
+			       BR64_CALL : BR64_RET;
 	if (fn)
 		in->exec = fn;
 	in->body = in->exec;

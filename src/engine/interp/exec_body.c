@@ -2,7 +2,8 @@
 /*
  * Memory forms that may run inside a block body (block.h): MOV between a
  * 32/64-bit register or immediate and memory, CMP/TEST with a memory
- * operand, and ADD/SUB/AND/OR/XOR of a register with a memory source.
+ * operand, ADD/SUB/AND/OR/XOR of a register with a memory source, and
+ * PUSH/POP of a 64-bit register.
  *
  * A body runs with RIP, insn_rip, the instruction count and the TSC
  * written once after it, so nothing in it may fault or reach a device,
@@ -52,6 +53,47 @@ static void body_mov_ld32(struct interp *ip, const struct insn *in) { body_mov_l
 static void body_mov_ld64(struct interp *ip, const struct insn *in) { body_mov_ld(ip, in, 64); }
 static void body_mov_st32(struct interp *ip, const struct insn *in) { body_mov_st(ip, in, 32); }
 static void body_mov_st64(struct interp *ip, const struct insn *in) { body_mov_st(ip, in, 64); }
+
+/*
+ * PUSH and POP of a 64-bit register (64-bit mode: the stack address size
+ * is 64, SS has no base nor limit; a non-canonical RSP never hits).  The
+ * value PUSH RSP stores is RSP before the push; POP RSP leaves the loaded
+ * value in RSP (SDM POP).
+ */
+static void body_push64(struct interp *ip, const struct insn *in)
+{
+	uint64_t sp = ip->s.gpr[GPR_RSP] - 8;
+
+	if (__builtin_expect(!htlb_write_quiet(ip, sp, 8, ip->blk_key,
+					       ip->s.gpr[in->opd[0].gpr]), 0)) {
+		ip->blk_miss = true;
+		return;
+	}
+	ip->s.gpr[GPR_RSP] = sp;
+}
+
+static void body_pop64(struct interp *ip, const struct insn *in)
+{
+	uint64_t sp = ip->s.gpr[GPR_RSP], v;
+
+	if (__builtin_expect(!htlb_read_body(ip, sp, 8, ip->blk_key, &v), 0)) {
+		ip->blk_miss = true;
+		return;
+	}
+	ip->s.gpr[GPR_RSP] = sp + 8;
+	ip->s.gpr[in->opd[0].gpr] = v;
+}
+
+/* PUSH/POP r64 (not a segment register, not memory). */
+static insn_exec_fn body_stack_form(const struct insn *in)
+{
+	const struct insn_opd *d = &in->opd[0];
+
+	if (in->zi.operand_count_visible != 1 || in->zi.operand_width != 64 ||
+	    d->kind != OPD_GPR || d->bytes != 8)
+		return NULL;
+	return in->zi.mnemonic == ZYDIS_MNEMONIC_PUSH ? body_push64 : body_pop64;
+}
 
 enum body_op { B_ADD, B_SUB, B_AND, B_OR, B_XOR, B_CMP, B_TEST };
 
@@ -160,8 +202,12 @@ insn_exec_fn exec_body_form(const struct insn *in)
 {
 	const struct insn_opd *d = in->opd;
 	unsigned bits = in->ops[0].size;
+	ZydisMnemonic mn = in->zi.mnemonic;
 	int mem;
 
+	if (in->mode == 64 && in->lazy &&
+	    (mn == ZYDIS_MNEMONIC_PUSH || mn == ZYDIS_MNEMONIC_POP))
+		return body_stack_form(in);
 	if (in->mode != 64 || !in->lazy || in->zi.operand_count_visible != 2 ||
 	    (bits != 32 && bits != 64))
 		return NULL;

@@ -73,6 +73,10 @@ struct insn_opd {
 	uint64_t amask;
 };
 
+/* struct insn.branch64; blk_zcc of a CALL or RET blk_term. */
+enum { BR64_NONE, BR64_CALL, BR64_RET };
+enum { BLK_TERM_CALL = 8, BLK_TERM_RET = 9 };
+
 /* Instructions in a block body at most (struct insn.blk). */
 #define INSN_BLK_MAX 8
 
@@ -111,12 +115,17 @@ struct insn {
 	 * when it is a jcc64 (a 64-bit Jcc rel: the block runs it too)
 	 * whose target is canonical, blk_to[] the RIPs it leaves (not taken,
 	 * taken), blk_zcc its condition when it tests ZF alone (JZ: 0,
-	 * JNZ: 1) or CF alone (JB: 4, JAE: 5), else 2.  A block is valid
-	 * only at the RIP it was built for (blk_to[] are RIPs).  It needs no
-	 * link_gen: h is reached only through interp_decode() or valid
-	 * links, so the fetch state maps h's page to h's guest-physical
-	 * page, and while no decode-cache slot changed the decodes after h
-	 * on that page are still blk[], blk_next (block.c).
+	 * JNZ: 1) or CF alone (JB: 4, JAE: 5), else 2.  blk_term may also
+	 * be a branch64 CALL rel32 (its target canonical) or RET (blk_zcc
+	 * BLK_TERM_CALL/RET): the block pushes or pops through the
+	 * host-pointer TLB's hit path like a body handler, and a miss ends
+	 * the block before it.  blk_to[0] is the RIP after blk_term, for a
+	 * CALL the return address, blk_to[1] a CALL's target.  A block is
+	 * valid only at the RIP it was built for (blk_to[] are RIPs).  It
+	 * needs no link_gen: h is reached only through interp_decode() or
+	 * valid links, so the fetch state maps h's page to h's
+	 * guest-physical page, and while no decode-cache slot changed the
+	 * decodes after h on that page are still blk[], blk_next (block.c).
 	 * A body runs each instruction's body handler: exec, or for the
 	 * memory forms (mem_body, exec_body.c) one that only takes the
 	 * host-pointer TLB's hit path and sets ip->blk_miss instead of
@@ -127,6 +136,7 @@ struct insn {
 	bool blk_mem;
 	insn_exec_fn body;
 	bool jcc64;
+	uint8_t branch64;   /* BR64_CALL/BR64_RET: exec_branch_form's forms */
 	uint8_t blk_n;
 	uint8_t blk_len;
 	uint64_t blk_gen;
