@@ -229,6 +229,57 @@ START_TEST(extend_and_lea_sized)
 }
 END_TEST
 
+/* The register forms exec_mov_form picks (MOV r,r and r,imm of 32 and
+ * 64 bits, MOVSXD r64,r32, LEA by addressing form into r32/r64): R8-R15
+ * and RSP operands, zero extension of 32-bit results, sign extension,
+ * negative displacements, LEA r32 keeping the address's low 32 bits. */
+START_TEST(register_forms)
+{
+	static const uint8_t code[] = {
+		0x49, 0x89, 0xe4,                   /* mov r12,rsp */
+		0x4c, 0x89, 0xe8,                   /* mov rax,r13 */
+		0x44, 0x89, 0xf1,                   /* mov ecx,r14d */
+		0x48, 0xc7, 0xc2, 0xfe, 0xff, 0xff, 0xff, /* mov rdx,-2 */
+		0x48, 0xbe, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+						    /* mov rsi,0x8877665544332211 */
+		0xbe, 0x00, 0x00, 0x00, 0x80,       /* mov esi,0x80000000 */
+		0x49, 0x63, 0xff,                   /* movsxd rdi,r15d */
+		0x4c, 0x63, 0xe9,                   /* movsxd r13,ecx */
+		0x4c, 0x8d, 0x43, 0xf0,             /* lea r8,[rbx-0x10] */
+		0x44, 0x8d, 0x8b, 0xff, 0xff, 0xff, 0x7f, /* lea r9d,[rbx+0x7fffffff] */
+		0x4c, 0x8d, 0x14, 0xcd, 0x00, 0x01, 0x00, 0x00,
+						    /* lea r10,[rcx*8+0x100] */
+		0x44, 0x8d, 0x1c, 0xb5, 0xfc, 0xff, 0xff, 0xff,
+						    /* lea r11d,[rsi*4-0x4] */
+		0x48, 0x8d, 0x6c, 0x4b, 0x11,       /* lea rbp,[rbx+rcx*2+0x11] */
+		0x8d, 0x44, 0x13, 0xff,             /* lea eax,[rbx+rdx*1-0x1] */
+		0x4f, 0x8d, 0x34, 0x2c,             /* lea r14,[r12+r13*1] */
+	};
+
+	for (unsigned i = 0; i < 16; i++)
+		h.s->gpr[i] = ~0ull;
+	G(RSP) = H_STACK;
+	G(RBX) = 0xfffffff000001000ull;
+	G(R13) = 0x0123456789abcdefull;
+	G(R14) = 0xaaaaaaaa12345678ull;
+	G(R15) = 0x180000001ull;
+	RUN(code, 15);
+	ck_assert_uint_eq(G(R12), H_STACK);
+	ck_assert_uint_eq(G(RCX), 0x12345678);
+	ck_assert_uint_eq(G(RDX), 0xfffffffffffffffeull);
+	ck_assert_uint_eq(G(RSI), 0x80000000);
+	ck_assert_uint_eq(G(RDI), 0xffffffff80000001ull);
+	ck_assert_uint_eq(G(R13), 0x12345678);
+	ck_assert_uint_eq(G(R8), 0xfffffff000000ff0ull);
+	ck_assert_uint_eq(G(R9), 0x80000fff);
+	ck_assert_uint_eq(G(R10), 0x91a2b4c0);
+	ck_assert_uint_eq(G(R11), 0xfffffffc);
+	ck_assert_uint_eq(G(RBP), 0xfffffff02468bd01ull);
+	ck_assert_uint_eq(G(RAX), 0xffd);
+	ck_assert_uint_eq(G(R14), H_STACK + 0x12345678);
+}
+END_TEST
+
 static Suite *mov_suite(void)
 {
 	Suite *s = suite_create("interp_mov");
@@ -243,6 +294,7 @@ static Suite *mov_suite(void)
 	tcase_add_test(tc, sign_extension);
 	tcase_add_test(tc, moves_and_xlat);
 	tcase_add_test(tc, extend_and_lea_sized);
+	tcase_add_test(tc, register_forms);
 	suite_add_tcase(s, tc);
 	return s;
 }

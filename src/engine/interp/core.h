@@ -41,6 +41,8 @@ extern const ZydisMnemonic exec_simple_mnemonics[];
  * register-only ALU forms (exec_alu.c), 64-bit Jcc, CALL, RET
  * (exec_control.c). */
 insn_exec_fn exec_alu_form(const struct insn *in);
+/* exec_mov.c: MOV/MOVSXD/LEA register forms (pick_form). */
+insn_exec_fn exec_mov_form(const struct insn *in);
 insn_exec_fn exec_jcc_form(const struct insn *in);
 /* 64-bit near CALL rel and RET without imm16 (exec_control.c). */
 insn_exec_fn exec_branch_form(const struct insn *in);

@@ -182,6 +182,8 @@ static void pick_form(struct insn *in, ZydisMnemonic mn)
 		return;
 	if (in->regs_only)
 		fn = exec_alu_form(in);
+	if (!fn)
+		fn = exec_mov_form(in);
 	if (!fn) {
 		fn = exec_jcc_form(in);
 		in->jcc64 = fn != NULL;

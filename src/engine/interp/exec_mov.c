@@ -154,6 +154,83 @@ lea_sized(struct interp *ip, const struct insn *in, unsigned bits)
 static void exec_lea64(struct interp *ip, const struct insn *in) { lea_sized(ip, in, 64); }
 static void exec_lea32(struct interp *ip, const struct insn *in) { lea_sized(ip, in, 32); }
 
+/*
+ * Register forms picked at decode time (exec_mov_form): MOV between
+ * 32/64-bit registers or from an immediate, MOVSXD r64, r32 and LEA of a
+ * 64-bit address (no RIP) into a 32/64-bit register, by addressing form.
+ * A 32-bit destination is zero-extended; LEA r32 keeps the low 32 bits
+ * of the address (SDM LEA: operand size 32, address size 64).
+ */
+#define GPR_D(in) (ip->s.gpr[(in)->opd[0].gpr])
+#define GPR_S(in) (ip->s.gpr[(in)->opd[1].gpr])
+#define EA_BASE(in) (ip->s.gpr[(in)->opd[1].base])
+#define EA_INDEX(in) (ip->s.gpr[(in)->opd[1].index] << (in)->opd[1].scale)
+#define EA_DISP(in) ((uint64_t)(in)->opd[1].disp)
+
+static void mov64_rr(struct interp *ip, const struct insn *in) { GPR_D(in) = GPR_S(in); }
+static void mov32_rr(struct interp *ip, const struct insn *in) { GPR_D(in) = (uint32_t)GPR_S(in); }
+static void mov64_ri(struct interp *ip, const struct insn *in) { GPR_D(in) = in->ops[1].imm.value.u; }
+static void mov32_ri(struct interp *ip, const struct insn *in) { GPR_D(in) = (uint32_t)in->ops[1].imm.value.u; }
+static void movsxd64_rr(struct interp *ip, const struct insn *in)
+{
+	GPR_D(in) = (uint64_t)(int64_t)(int32_t)GPR_S(in);
+}
+
+static void lea64_b(struct interp *ip, const struct insn *in) { GPR_D(in) = EA_BASE(in) + EA_DISP(in); }
+static void lea32_b(struct interp *ip, const struct insn *in) { GPR_D(in) = (uint32_t)(EA_BASE(in) + EA_DISP(in)); }
+static void lea64_i(struct interp *ip, const struct insn *in) { GPR_D(in) = EA_INDEX(in) + EA_DISP(in); }
+static void lea32_i(struct interp *ip, const struct insn *in) { GPR_D(in) = (uint32_t)(EA_INDEX(in) + EA_DISP(in)); }
+static void lea64_bi(struct interp *ip, const struct insn *in)
+{
+	GPR_D(in) = EA_BASE(in) + EA_INDEX(in) + EA_DISP(in);
+}
+
+static void lea32_bi(struct interp *ip, const struct insn *in)
+{
+	GPR_D(in) = (uint32_t)(EA_BASE(in) + EA_INDEX(in) + EA_DISP(in));
+}
+
+static bool gpr_of(const struct insn_opd *d, unsigned bytes)
+{
+	return d->kind == OPD_GPR && d->bytes == bytes;
+}
+
+static insn_exec_fn lea_form(const struct insn *in, unsigned bits)
+{
+	const struct insn_opd *a = &in->opd[1];
+	/* [base][index][64-bit destination] */
+	static const insn_exec_fn forms[2][2][2] = {
+		{ { NULL, NULL }, { lea32_i, lea64_i } },
+		{ { lea32_b, lea64_b }, { lea32_bi, lea64_bi } },
+	};
+
+	if (!a->ea_ok || a->amask != ~0ull || a->base == OPD_RIPREL)
+		return NULL;
+	return forms[a->base != OPD_NOREG][a->index != OPD_NOREG][bits == 64];
+}
+
+insn_exec_fn exec_mov_form(const struct insn *in)
+{
+	const struct insn_opd *d = in->opd, *s = &in->opd[1];
+	unsigned bits = in->ops[0].size;
+	ZydisMnemonic mn = in->zi.mnemonic;
+
+	if (in->mode != 64 || in->zi.operand_count_visible != 2 ||
+	    (bits != 32 && bits != 64) || !gpr_of(d, bits / 8))
+		return NULL;
+	if (mn == ZYDIS_MNEMONIC_LEA)
+		return lea_form(in, bits);
+	if (mn == ZYDIS_MNEMONIC_MOVSXD)
+		return bits == 64 && gpr_of(s, 4) ? movsxd64_rr : NULL;
+	if (mn != ZYDIS_MNEMONIC_MOV)
+		return NULL;
+	if (s->kind == OPD_IMM)
+		return bits == 64 ? mov64_ri : mov32_ri;
+	if (gpr_of(s, bits / 8))
+		return bits == 64 ? mov64_rr : mov32_rr;
+	return NULL;
+}
+
 /* The memory operand (if any) is written first: a fault leaves the
  * register untouched. */
 static void exec_xchg(struct interp *ip, const struct insn *in)
