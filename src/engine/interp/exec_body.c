@@ -18,20 +18,32 @@
  */
 #include "engine/interp/core.h"
 
-/* Linear address of a body memory operand: 64-bit address size, not
- * RIP-relative (exec_body_form), so insn_rip is not needed. */
+/*
+ * Linear address of a body memory operand: 64-bit address size, not
+ * RIP-relative (exec_body_form), so insn_rip is not needed.  Addressing
+ * form af, picked at decode time: AF_BD base + disp (no index, no FS/GS
+ * base), AF_ANY the general sum.
+ */
+enum { AF_ANY, AF_BD };
+
 static inline __attribute__((always_inline)) uint64_t
-body_lin(const struct interp *ip, const struct insn *in, unsigned n)
+body_lin(const struct interp *ip, const struct insn *in, unsigned n,
+	 unsigned af)
 {
-	return opd_lin64(ip, in, &in->opd[n]);
+	const struct insn_opd *d = &in->opd[n];
+
+	if (af == AF_BD)
+		return ip->s.gpr[d->base] + (uint64_t)d->disp;
+	return opd_lin64(ip, in, d);
 }
 
 static inline __attribute__((always_inline)) void
-body_mov_ld(struct interp *ip, const struct insn *in, unsigned bits)
+body_mov_ld(struct interp *ip, const struct insn *in, unsigned bits,
+	    unsigned af)
 {
 	uint64_t v;
 
-	if (__builtin_expect(!htlb_read_body(ip, body_lin(ip, in, 1), bits / 8,
+	if (__builtin_expect(!htlb_read_body(ip, body_lin(ip, in, 1, af), bits / 8,
 					     ip->blk_key, &v), 0)) {
 		ip->blk_miss = true;
 		return;
@@ -40,19 +52,28 @@ body_mov_ld(struct interp *ip, const struct insn *in, unsigned bits)
 }
 
 static inline __attribute__((always_inline)) void
-body_mov_st(struct interp *ip, const struct insn *in, unsigned bits)
+body_mov_st(struct interp *ip, const struct insn *in, unsigned bits,
+	    unsigned af)
 {
 	uint64_t v = opr_ri(ip, in, 1, bits) & width_mask(bits);
 
-	if (__builtin_expect(!htlb_write_quiet(ip, body_lin(ip, in, 0), bits / 8,
+	if (__builtin_expect(!htlb_write_quiet(ip, body_lin(ip, in, 0, af), bits / 8,
 					       ip->blk_key, v), 0))
 		ip->blk_miss = true;
 }
 
-static void body_mov_ld32(struct interp *ip, const struct insn *in) { body_mov_ld(ip, in, 32); }
-static void body_mov_ld64(struct interp *ip, const struct insn *in) { body_mov_ld(ip, in, 64); }
-static void body_mov_st32(struct interp *ip, const struct insn *in) { body_mov_st(ip, in, 32); }
-static void body_mov_st64(struct interp *ip, const struct insn *in) { body_mov_st(ip, in, 64); }
+#define BODY_MOV(af, sfx)                                                     \
+	static void body_mov_ld32##sfx(struct interp *ip, const struct insn *in) \
+	{ body_mov_ld(ip, in, 32, af); }                                      \
+	static void body_mov_ld64##sfx(struct interp *ip, const struct insn *in) \
+	{ body_mov_ld(ip, in, 64, af); }                                      \
+	static void body_mov_st32##sfx(struct interp *ip, const struct insn *in) \
+	{ body_mov_st(ip, in, 32, af); }                                      \
+	static void body_mov_st64##sfx(struct interp *ip, const struct insn *in) \
+	{ body_mov_st(ip, in, 64, af); }
+
+BODY_MOV(AF_ANY, )
+BODY_MOV(AF_BD, _bd)
 
 /*
  * PUSH and POP of a 64-bit register (64-bit mode: the stack address size
@@ -105,12 +126,12 @@ enum body_op { B_ADD, B_SUB, B_AND, B_OR, B_XOR, B_CMP, B_TEST };
  */
 static inline __attribute__((always_inline)) void
 body_alu(struct interp *ip, const struct insn *in, enum body_op op,
-	 unsigned bits, unsigned mem)
+	 unsigned bits, unsigned mem, unsigned af)
 {
 	uint64_t m = width_mask(bits), a, b, r, v;
 	unsigned kind;
 
-	if (__builtin_expect(!htlb_read_body(ip, body_lin(ip, in, mem), bits / 8,
+	if (__builtin_expect(!htlb_read_body(ip, body_lin(ip, in, mem, af), bits / 8,
 					     ip->blk_key, &v), 0)) {
 		ip->blk_miss = true;
 		return;
@@ -152,15 +173,18 @@ body_alu(struct interp *ip, const struct insn *in, enum body_op op,
 }
 
 /* name##bits##_m0: memory operand 0 (m, r / m, imm), _m1: r, m. */
+#define BODY_ALU_AF(name, op, af, sfx)                                        \
+	static void body_##name##32_m0##sfx(struct interp *ip, const struct insn *in) \
+	{ body_alu(ip, in, op, 32, 0, af); }                                  \
+	static void body_##name##64_m0##sfx(struct interp *ip, const struct insn *in) \
+	{ body_alu(ip, in, op, 64, 0, af); }                                  \
+	static void body_##name##32_m1##sfx(struct interp *ip, const struct insn *in) \
+	{ body_alu(ip, in, op, 32, 1, af); }                                  \
+	static void body_##name##64_m1##sfx(struct interp *ip, const struct insn *in) \
+	{ body_alu(ip, in, op, 64, 1, af); }
 #define BODY_ALU(name, op)                                                   \
-	static void body_##name##32_m0(struct interp *ip, const struct insn *in) \
-	{ body_alu(ip, in, op, 32, 0); }                                      \
-	static void body_##name##64_m0(struct interp *ip, const struct insn *in) \
-	{ body_alu(ip, in, op, 64, 0); }                                      \
-	static void body_##name##32_m1(struct interp *ip, const struct insn *in) \
-	{ body_alu(ip, in, op, 32, 1); }                                      \
-	static void body_##name##64_m1(struct interp *ip, const struct insn *in) \
-	{ body_alu(ip, in, op, 64, 1); }
+	BODY_ALU_AF(name, op, AF_ANY, )                                       \
+	BODY_ALU_AF(name, op, AF_BD, _bd)
 
 BODY_ALU(cmp, B_CMP)
 BODY_ALU(test, B_TEST)
@@ -170,17 +194,22 @@ BODY_ALU(and, B_AND)
 BODY_ALU(or, B_OR)
 BODY_ALU(xor, B_XOR)
 
-/* By mnemonic: [width 32, 64][memory operand 0, 1]; NULL: not a body
- * form (a memory destination of ADD..XOR reads and writes: not here). */
-#define FORMS(name, m0) { { m0 ? body_##name##32_m0 : NULL, body_##name##32_m1 }, \
-			  { m0 ? body_##name##64_m0 : NULL, body_##name##64_m1 } }
+/* By mnemonic: [addressing form][width 32, 64][memory operand 0, 1];
+ * NULL: not a body form (a memory destination of ADD..XOR reads and
+ * writes: not here). */
+#define FORMS_AF(name, m0, sfx)                                               \
+	{ { m0 ? body_##name##32_m0##sfx : NULL, body_##name##32_m1##sfx },    \
+	  { m0 ? body_##name##64_m0##sfx : NULL, body_##name##64_m1##sfx } }
+#define FORMS(name, m0) { FORMS_AF(name, m0, ), FORMS_AF(name, m0, _bd) }
 
 static const struct {
 	ZydisMnemonic mnemonic;
-	insn_exec_fn fn[2][2];
+	insn_exec_fn fn[2][2][2];
 } body_forms[] = {
-	{ ZYDIS_MNEMONIC_MOV, { { body_mov_st32, body_mov_ld32 },
-				{ body_mov_st64, body_mov_ld64 } } },
+	{ ZYDIS_MNEMONIC_MOV, { { { body_mov_st32, body_mov_ld32 },
+				  { body_mov_st64, body_mov_ld64 } },
+				{ { body_mov_st32_bd, body_mov_ld32_bd },
+				  { body_mov_st64_bd, body_mov_ld64_bd } } } },
 	{ ZYDIS_MNEMONIC_CMP, FORMS(cmp, true) },
 	{ ZYDIS_MNEMONIC_TEST, FORMS(test, true) },
 	{ ZYDIS_MNEMONIC_ADD, FORMS(add, false) },
@@ -198,11 +227,19 @@ static bool body_mem_ok(const struct insn_opd *d, unsigned bits)
 	       d->base != OPD_RIPREL && d->bytes * 8u == bits;
 }
 
+/* The addressing form of body_mem_ok's operand d (body_lin). */
+static unsigned body_af(const struct insn_opd *d)
+{
+	return d->base < OPD_RIPREL && d->index == OPD_NOREG &&
+	       d->seg < SEG_FS ? AF_BD : AF_ANY;
+}
+
 insn_exec_fn exec_body_form(const struct insn *in)
 {
 	const struct insn_opd *d = in->opd;
 	unsigned bits = in->ops[0].size;
 	ZydisMnemonic mn = in->zi.mnemonic;
+	unsigned af;
 	int mem;
 
 	if (in->mode == 64 && in->lazy &&
@@ -220,9 +257,10 @@ insn_exec_fn exec_body_form(const struct insn *in)
 		mem = 1;
 	else
 		return NULL;
+	af = body_af(&d[mem]);
 	for (unsigned i = 0; i < sizeof(body_forms) / sizeof(body_forms[0]); i++)
 		if (body_forms[i].mnemonic == in->zi.mnemonic)
-			return body_forms[i].fn[bits == 64][mem];
+			return body_forms[i].fn[af][bits == 64][mem];
 	return NULL;
 }
 
