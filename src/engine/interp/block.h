@@ -46,6 +46,20 @@ static inline const struct insn *next_insn(struct interp *ip,
 }
 
 /*
+ * The htlb key for block bodies and their CALL/RET (ip->blk_key), worked
+ * out again only when something may have changed it (blk_key_ok): nothing
+ * in a block changes CPL, RFLAGS.AC, CR0.AM or the generation.
+ */
+static inline uint64_t block_key(struct interp *ip)
+{
+	if (__builtin_expect(!ip->blk_key_ok, 0)) {
+		ip->blk_key = htlb_key(ip);
+		ip->blk_key_ok = true;
+	}
+	return ip->blk_key;
+}
+
+/*
  * The stack slot of blk_term, a CALL or RET (block.c block_term), through
  * the host-pointer TLB's hit path with the body's key, as exec_call64 and
  * exec_ret64 would (64-bit mode: SS has no base nor limit; a
@@ -57,7 +71,7 @@ static inline bool block_stack_term(struct interp *ip, const struct insn *h,
 				    uint64_t *next)
 {
 	uint64_t *rsp = &ip->s.gpr[GPR_RSP];
-	uint64_t key = h->blk_mem ? ip->blk_key : htlb_key(ip);
+	uint64_t key = block_key(ip);
 
 	if (h->blk_zcc == BLK_TERM_CALL) {
 		if (!htlb_write_quiet(ip, *rsp - 8, 8, key, h->blk_to[0]))
@@ -137,7 +151,7 @@ static inline const struct insn *block_run(struct interp *ip,
 			(*b)->body(ip, *b);
 		while (*++b);
 	} else {
-		ip->blk_key = htlb_key(ip);
+		block_key(ip);
 		do {
 			(*b)->body(ip, *b);
 			if (__builtin_expect(ip->blk_miss, 0)) {

@@ -202,6 +202,7 @@ static inline uint8_t *htlb_page(struct interp *ip, struct htlb_entry *tab,
 /* Empty it (the TLB dropped translations). */
 static inline void htlb_flush(struct interp *ip)
 {
+	ip->blk_key_ok = false;
 	if (++ip->htlb.gen < HTLB_GEN_MAX)
 		return;
 	memset(ip->htlb.r, 0, sizeof(ip->htlb.r));

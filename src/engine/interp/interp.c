@@ -312,6 +312,7 @@ static __attribute__((noinline)) void run_batch(struct interp *ip)
 	ip->shadow_next = 0;
 	ip->state_switched = false;
 	ip->batch_break = false;
+	ip->blk_key_ok = false;
 	ip->in_insn = true;
 	rip = s->rip;
 	ip->insn_rip = rip;
@@ -331,6 +332,7 @@ static __attribute__((noinline)) void run_batch(struct interp *ip)
 		if (!in->lazy)
 			interp_flags_sync(ip);
 		in->exec(ip, in);
+		ip->blk_key_ok = false;     /* it may have changed the key */
 		s->insn_count++;
 		s->tsc++;
 		if (ip->batch_break || s->insn_count >= end)

@@ -338,6 +338,11 @@ struct interp {
 	bool batch_break;           /* end the run loop's fast batch after this insn */
 	bool blk_miss;              /* a body handler missed (struct insn.body) */
 	uint64_t blk_key;           /* htlb_key() while a body with memory forms runs */
+	/* blk_key is htlb_key() (block.h block_key): cleared at the start
+	 * of a batch, after each instruction of its general path and by
+	 * htlb_flush(), the only places where CPL, RFLAGS.AC, CR0.AM or
+	 * the host-pointer TLB's generation change while a batch runs. */
+	bool blk_key_ok;
 	bool fetch_valid;
 	/* Bumped whenever what interp_decode() returns for a RIP may change:
 	 * the code-page translation is dropped or replaced, or a decode-cache
