@@ -161,6 +161,58 @@ START_TEST(record_matches_host)
 }
 END_TEST
 
+/*
+ * The Jcc at the end of a block (block.h block_term_run, lflags.h
+ * lf_cond_z): a loop of two passes over mov esi,1; the body; Jcc over
+ * mov esi,0; add r8,rsi - the second pass runs the body as a block with
+ * the Jcc in line (the first built it before the Jcc was decoded).  R8
+ * must be twice the host's condition: JL/JGE/JLE/JG in line after a
+ * SUB/SBB/CMP/NEG record, through lf_cond_slow after the others.
+ */
+static void check_jcc(const struct op *o, unsigned bits, uint64_t a,
+		      uint64_t b, bool carry, unsigned cc)
+{
+	uint8_t code[128];
+	size_t n = 0, loop, body_n;
+	struct host_out want;
+
+	code[n++] = 0xbf; memcpy(code + n, "\x02\0\0\0", 4); n += 4;
+	loop = n;
+	code[n++] = 0xbe; memcpy(code + n, "\x01\0\0\0", 4); n += 4;
+	body_n = body(code + n, o, bits, a, b, carry);
+	want = on_host(code + n, body_n);
+	n += body_n;
+	code[n++] = (uint8_t)(0x70 + cc); code[n++] = 5;
+	code[n++] = 0xbe; memcpy(code + n, "\0\0\0\0", 4); n += 4;
+	memcpy(code + n, "\x49\x01\xf0\xff\xcf\x75", 6); n += 6;
+	code[n] = (uint8_t)(loop - (n + 1)); n++;
+	code[n++] = 0xf4;
+	h_load(&h, H_CODE, code, n);
+	h.s->gpr[GPR_R8] = 0;
+	h.s->activity = ACTIVITY_ACTIVE;
+	ck_assert_int_eq(h_run(&h, 100), ENGINE_EXIT_HLT);
+	ck_assert_msg(h.s->gpr[GPR_R8] == 2u * ref_cond(want.flags, cc),
+		      "%s%u a=%#lx b=%#lx cf=%d: J%u %lu of 2 taken", o->name,
+		      bits, (unsigned long)a, (unsigned long)b, carry, cc,
+		      (unsigned long)h.s->gpr[GPR_R8]);
+}
+
+/* Signed conditions and a few others after every record kind. */
+START_TEST(block_jcc_matches_host)
+{
+	static const unsigned widths[] = { 8, 16, 32, 64 };
+	static const unsigned ccs[] = { 0xc, 0xd, 0xe, 0xf, 0x2, 0x4, 0x6, 0x8 };
+	const struct op *o = &ops[_i];
+
+	for (unsigned w = 0; w < 4; w++)
+		for (unsigned i = 0; i < NVALS; i++)
+			for (unsigned j = 0; j < NVALS; j++)
+				for (unsigned c = 0; c < sizeof(ccs) / sizeof(ccs[0]); c++)
+					check_jcc(o, widths[w], vals[i], vals[j],
+						  (i ^ j ^ c) & 1, ccs[c]);
+}
+END_TEST
+
 /* A recorded CMP, then #UD: the frame's RFLAGS (RSP+16) is exact. */
 static const uint8_t cmp_ud2[] = {
 	0x39, 0xd8,             /* cmp eax,ebx */
@@ -241,6 +293,8 @@ static Suite *lflags_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, record_matches_host, 0,
+			    sizeof(ops) / sizeof(ops[0]));
+	tcase_add_loop_test(tc, block_jcc_matches_host, 0,
 			    sizeof(ops) / sizeof(ops[0]));
 	tcase_add_test(tc, exception_frame_flags);
 	tcase_add_test(tc, fault_keeps_recorded_flags);

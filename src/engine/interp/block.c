@@ -12,6 +12,9 @@
  */
 static void block_term(struct insn *h, const struct insn *in, uint64_t r)
 {
+	/* lf_cond_z's zcc by cc >> 1 (| cc & 1): B 4, Z 0, L 6, LE 10. */
+	static const uint8_t zcc_of[8] = { 2, 4, 0, 2, 2, 2, 6, 10 };
+
 	h->blk_to[0] = r + in->len;
 	if (in->branch64 == BR64_RET) {
 		h->blk_zcc = BLK_TERM_RET;
@@ -24,8 +27,7 @@ static void block_term(struct insn *h, const struct insn *in, uint64_t r)
 	if (in->branch64 == BR64_CALL)
 		h->blk_zcc = BLK_TERM_CALL;
 	else
-		h->blk_zcc = (in->cc >> 1) == 2 ? in->cc & 1 :
-			     (in->cc >> 1) == 1 ? 4 | (in->cc & 1) : 2;
+		h->blk_zcc = zcc_of[in->cc >> 1] | (in->cc & 1);
 }
 
 /*

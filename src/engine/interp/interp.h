@@ -75,7 +75,7 @@ struct insn_opd {
 
 /* struct insn.branch64; blk_zcc of a CALL or RET blk_term. */
 enum { BR64_NONE, BR64_CALL, BR64_RET };
-enum { BLK_TERM_CALL = 8, BLK_TERM_RET = 9 };
+enum { BLK_TERM_CALL = 16, BLK_TERM_RET = 17 };
 
 /* Instructions in a block body at most (struct insn.blk). */
 #define INSN_BLK_MAX 8
@@ -115,7 +115,8 @@ struct insn {
 	 * when it is a jcc64 (a 64-bit Jcc rel: the block runs it too)
 	 * whose target is canonical, blk_to[] the RIPs it leaves (not taken,
 	 * taken), blk_zcc its condition when it tests ZF alone (JZ: 0,
-	 * JNZ: 1) or CF alone (JB: 4, JAE: 5), else 2.  blk_term may also
+	 * JNZ: 1), CF alone (JB: 4, JAE: 5), SF != OF (JL 6, JGE 7) or
+	 * that or ZF (JLE 10, JG 11), else 2 or 3 (lflags.h lf_cond_z).  blk_term may also
 	 * be a branch64 CALL rel32 (its target canonical) or RET (blk_zcc
 	 * BLK_TERM_CALL/RET): the block pushes or pops through the
 	 * host-pointer TLB's hit path like a body handler, and a miss ends

@@ -91,14 +91,24 @@ static inline bool lf_cond(const struct interp *ip, unsigned cc)
 
 /* lf_cond() for a condition known to test ZF alone (zcc: JZ/SETZ 0,
  * JNZ 1), CF alone (JB 4, JAE 5: lf_cf is exact for every record kind
- * and none) or not (zcc 2). */
+ * and none), SF != OF (JL 6, JGE 7) or that or ZF (JLE 10, JG 11), in
+ * line after a SUB/SBB/CMP/NEG record (OF as lflags.c lf_of), or none of
+ * these (zcc 2). */
 static inline bool lf_cond_z(const struct interp *ip, unsigned cc,
 			     unsigned zcc)
 {
-	if (zcc <= 1 && ip->lf.kind != LF_NONE)
-		return (ip->lf.r == 0) ^ zcc;
-	if (zcc >= 4)
+	const struct lazy_flags *lf = &ip->lf;
+
+	if (zcc <= 1 && lf->kind != LF_NONE)
+		return (lf->r == 0) ^ zcc;
+	if ((zcc >> 1) == 2)
 		return lf_cf(ip) ^ (zcc & 1);
+	if (zcc >= 6 && lf->kind == LF_SUB) {
+		bool l = msb(lf->r ^ ((lf->a ^ lf->b) & (lf->a ^ lf->r)),
+			     lf->bits);
+
+		return (l || (zcc >= 10 && lf->r == 0)) ^ (zcc & 1);
+	}
 	return lf_cond_slow(ip, cc);
 }
 
