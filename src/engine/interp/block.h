@@ -18,8 +18,9 @@ const struct insn *block_cut(struct interp *ip, const struct insn *h,
 /*
  * The decoded instruction at RIP rip after in: one of in's links while
  * they are valid (ip->link_gen), else the decode cache, which then links
- * it (only cached 64-bit decodes: the scratch decode changes, and only
- * 64-bit code needs no CS limit check per fetch).
+ * it (only cached 64-bit decodes: the scratch decode changes, a
+ * page-crossing one needs its tail checked per fetch, and only 64-bit
+ * code needs no CS limit check per fetch).
  */
 static inline const struct insn *next_insn(struct interp *ip,
 					   const struct insn *in,
@@ -35,7 +36,8 @@ static inline const struct insn *next_insn(struct interp *ip,
 	next = interp_decode_fast(ip);
 	if (__builtin_expect(!next, 0)) {
 		next = interp_decode(ip);
-		if (next == &ip->scratch || next->mode != 64)
+		if (next == &ip->scratch || next->mode != 64 ||
+		    next->cross_n)
 			return next;
 	}
 	k = rip != in_rip + in->len;

@@ -72,6 +72,14 @@ static inline uint64_t dc_tag(uint64_t gpa, unsigned mode)
 	return (gpa << 2) | (mode == 64 ? 3 : mode == 32 ? 2 : 1);
 }
 
+/* Tag of a decode that crosses a page (decode.c): mode index 0 (its
+ * code size is in->mode), so the fast paths' tag compare never hits it.
+ * Never 0: such a decode's first byte is not at a page's start. */
+static inline uint64_t dc_cross_tag(uint64_t gpa)
+{
+	return gpa << 2;
+}
+
 /* The cached 64-bit decode at rip on the code page the fetch state
  * holds (a block's next instruction), NULL if it is not cached. */
 static inline const struct insn *interp_dcache_peek64(struct interp *ip,

@@ -11,8 +11,11 @@
  * guest_mem's code_pages bitmap; guest_mem calls every vCPU's cache back
  * on any write to such a page (by any vCPU or device) and each drops the
  * decodes whose bytes may overlap the write.
- * Instructions that cross a page boundary are never cached (their two
- * halves may live in unrelated physical pages), nor is code outside RAM.
+ * Instructions that cross a page boundary are cached under their own
+ * tag (dc_cross_tag) with the bytes on the second page: their two halves
+ * may live in unrelated physical pages, so every use fetches the tail
+ * again (cross_hit) and the decode serves only while those bytes are
+ * the same.  Code outside RAM is never cached.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -258,6 +261,58 @@ bool interp_executes(struct interp *ip, const uint8_t *bytes, unsigned len,
 	return !simd_is_ud(tmp.exec);
 }
 
+/*
+ * The fetch position of rip as mem_fetch() computes it: the linear
+ * address and how many bytes it fetches (up to the CS limit outside
+ * 64-bit mode).
+ */
+static uint64_t fetch_lin(struct interp *ip, uint64_t rip, unsigned *len)
+{
+	const struct seg_reg *cs = &ip->s.seg[SEG_CS];
+
+	*len = MAX_INSN_LEN;
+	if (cpu_64bit_mode(&ip->s))
+		return rip;
+	if (*len > cs->limit - rip + 1)
+		*len = (unsigned)(cs->limit - rip + 1);
+	return (cs->base + rip) & 0xffffffffull;
+}
+
+/*
+ * A cached page-crossing decode, in, at rip (its first page translated,
+ * its bytes there watched): fetch its tail as mem_fetch() would - the
+ * same translation of the next page with its faults (#PF with CR2 there,
+ * EPT exits) and accessed flags, the same physical read - and use in if
+ * the bytes are the ones it was decoded from.  That is exact whatever
+ * happened to the second page (remapped, written, another CR3 or EPT)
+ * without watching it.  False also when the CS limit ends on the first
+ * page: decode_miss() then raises its fault.  On a hit the fetch state
+ * moves to the second page.
+ */
+static bool cross_hit(struct interp *ip, const struct insn *in, uint64_t rip)
+{
+	uint8_t tail[MAX_INSN_LEN];
+	unsigned len, head;
+	uint64_t lin = fetch_lin(ip, rip, &len), gpa2;
+
+	head = GUEST_PAGE_SIZE - (unsigned)(lin & (GUEST_PAGE_SIZE - 1));
+	if (len < head + in->cross_n)
+		return false;
+	lin += head;
+	if (!cpu_long_mode(&ip->s))
+		lin &= 0xffffffffull;
+	mmu_translate(ip, lin, ACC_FETCH, false, &gpa2);
+	phys_read(ip, gpa2, tail, len - head);
+	if (memcmp(tail, in->cross_tail, in->cross_n))
+		return false;
+	/* The next instruction is most likely on that page: make its
+	 * translation the fetch state's (interp_decode's, same access). */
+	ip->fetch_lin_page = lin >> GUEST_PAGE_SHIFT;
+	ip->fetch_gpa_page = gpa2 & ~(uint64_t)(GUEST_PAGE_SIZE - 1);
+	ip->link_gen++;
+	return true;
+}
+
 /* Slow path: fetch bytes through the system side, decode, maybe cache. */
 static const struct insn *decode_miss(struct interp *ip, uint64_t rip,
 				      uint64_t lin, uint64_t gpa, unsigned mode)
@@ -281,22 +336,29 @@ static const struct insn *decode_miss(struct interp *ip, uint64_t rip,
 			interp_raise_err(ip, X86_GP, 0);
 		interp_raise(ip, X86_UD);
 	}
+	ip->decode_misses++;
 	decode_fill(ip, &tmp, mode);
 
-	bool crosses = (lin & (GUEST_PAGE_SIZE - 1)) + tmp.len > GUEST_PAGE_SIZE;
+	unsigned head = GUEST_PAGE_SIZE - (unsigned)(lin & (GUEST_PAGE_SIZE - 1));
+	unsigned i = dc_slot(gpa);
 
-	if (crosses || fgpa != gpa || !gmem_range_ok(ip->cfg.mem, gpa, tmp.len)) {
+	tmp.cross_n = 0;
+	if (tmp.len > head) {
+		/* Checked on every use (cross_hit): neither a block head
+		 * nor body, nor linked. */
+		tmp.simple = false;
+		tmp.cross_n = (uint8_t)(tmp.len - head);
+		memcpy(tmp.cross_tail, buf + head, tmp.cross_n);
+	}
+	if (fgpa != gpa || !gmem_range_ok(ip->cfg.mem, gpa, tmp.len - tmp.cross_n)) {
 		/* Not a block head nor body: the scratch decode changes
 		 * without link_gen moving. */
 		tmp.simple = false;
 		ip->scratch = tmp;
 		return &ip->scratch;
 	}
-
-	unsigned i = dc_slot(gpa);
-
 	ip->dcache->e[i] = tmp;
-	ip->dcache->tag[i] = dc_tag(gpa, mode);
+	ip->dcache->tag[i] = tmp.cross_n ? dc_cross_tag(gpa) : dc_tag(gpa, mode);
 	dcache_changed(ip);
 	gmem_mark_code_page(ip->cfg.mem, gpa);
 	return &ip->dcache->e[i];
@@ -335,9 +397,13 @@ const struct insn *interp_decode(struct interp *ip)
 	}
 
 	unsigned i = dc_slot(gpa);
+	const struct insn *e = &ip->dcache->e[i];
 
 	if (__builtin_expect(ip->dcache->tag[i] == dc_tag(gpa, mode), 1))
-		in = &ip->dcache->e[i];
+		in = e;
+	else if (ip->dcache->tag[i] == dc_cross_tag(gpa) && e->mode == mode &&
+		 cross_hit(ip, e, rip))
+		in = e;
 	else
 		in = decode_miss(ip, rip, lin, gpa, mode);
 	if (mode != 64 && rip + in->len - 1 > ip->s.seg[SEG_CS].limit)

@@ -77,6 +77,9 @@ struct insn_opd {
 enum { BR64_NONE, BR64_CALL, BR64_RET };
 enum { BLK_TERM_CALL = 16, BLK_TERM_RET = 17 };
 
+/* Bytes of an instruction (at most 15) on the page after its first. */
+#define INSN_TAIL_MAX 14
+
 /* Instructions in a block body at most (struct insn.blk). */
 #define INSN_BLK_MAX 8
 
@@ -95,6 +98,10 @@ struct insn {
 	/* Operand 0 is a GPR, the other visible operands GPRs or immediates
 	 * (operand.c): handlers may take their call-free path. */
 	bool regs_only;
+	/* A decode that crosses a page (decode.c): cross_n > 0 bytes of it
+	 * are on the next page, cross_tail[] at decode time. */
+	uint8_t cross_n;
+	uint8_t cross_tail[INSN_TAIL_MAX];
 	/* Run-loop links (interp.c): "the instruction at RIP link_rip[k] is
 	 * link[k]" while ip->link_gen is still link_gen[k]; [0] is the
 	 * fall-through successor, [1] the last branch target. */
@@ -363,7 +370,8 @@ struct interp {
 	bool has_lzcnt;             /* CPUID.80000001H:ECX[5] */
 	bool has_bmi1;              /* CPUID.(7,0):EBX[3] (TZCNT) */
 	uint8_t simd_feat;          /* SIMD_FEAT_* advertised (MMX..SSE4.2) */
-	struct insn scratch;        /* uncacheable decodes (page crossers) */
+	struct insn scratch;        /* uncacheable decodes (decode.c) */
+	uint64_t decode_misses;     /* Zydis decodes of the run loop (tests) */
 
 	/* System side (except.c, mmu.c): CR2 of a #PF raised but not yet
 	 * delivered (CR2 is written only when the #PF is delivered, so a VM
