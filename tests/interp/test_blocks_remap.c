@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Blocks (interp.h struct insn.blk) outlive changes of the fetch state:
- * they are checked against the decode cache (ip->dcache_gen) and their
- * RIP, not against link_gen.  Whatever makes a block's code another one
+ * they are checked against ip->code_gen (decode-cache changes, a code
+ * page fetched through another linear page), not against link_gen.  Whatever makes a block's code another one
  * must still be seen: the code page remapped (PTE + INVLPG, CR3 write),
  * the same mapping after a CR3 write, a store into the block's bytes,
  * the same physical page at another linear address (the Jcc's targets

@@ -36,10 +36,11 @@ static void block_term(struct insn *h, const struct insn *in, uint64_t r)
  * not cached yet, or INSN_BLK_MAX.  The fetch state holds h's page: h
  * came from interp_decode() or from a link made since the last
  * link_gen change, and every change of the fetch state moves link_gen.
- * The block stays valid while no decode-cache slot changes (dcache_gen)
- * and h runs at the same RIP: whenever h is reached again the fetch
- * state maps rip's page to h's guest-physical page (h's slot still
- * holds h), so the peeks below would find the same decodes.
+ * The block stays valid while code_gen does not move: no decode-cache
+ * slot changed, and h's guest-physical page was fetched through no
+ * other linear page (decode.c fetch_set), so whenever h is reached again
+ * it is at rip, with the fetch state mapping rip's page to h's page, and
+ * the peeks below would find the same decodes.
  */
 void block_build(struct interp *ip, struct insn *h, uint64_t rip)
 {
@@ -61,8 +62,7 @@ void block_build(struct interp *ip, struct insn *h, uint64_t rip)
 	h->blk_term = NULL;
 	if (in && (in->jcc64 || in->branch64))
 		block_term(h, in, r);
-	h->blk_gen = ip->dcache_gen;
-	h->blk_rip = rip;
+	h->blk_gen = ip->code_gen;
 }
 
 /*

@@ -138,7 +138,7 @@ static inline const struct insn *block_run(struct interp *ip,
 	uint64_t next;
 	unsigned n, k;
 
-	if (h->blk_gen != ip->dcache_gen || h->blk_rip != *rip)
+	if (h->blk_gen != ip->code_gen)
 		block_build(ip, (struct insn *)h, *rip);
 	n = h->blk_n;
 	t = h->blk_term;

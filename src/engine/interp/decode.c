@@ -117,7 +117,7 @@ void interp_decode_fini(struct interp *ip)
 static void dcache_changed(struct interp *ip)
 {
 	ip->link_gen++;
-	ip->dcache_gen++;
+	ip->code_gen++;
 }
 
 void interp_dcache_flush(struct interp *ip)
@@ -262,6 +262,34 @@ bool interp_executes(struct interp *ip, const uint8_t *bytes, unsigned len,
 }
 
 /*
+ * The fetch state now maps lin's page to gpa's (code size mode): links
+ * are checked again (link_gen).  Blocks are valid only at the RIP they
+ * were built for (their Jcc's targets are RIPs), and the same decodes
+ * are reached at another RIP only through another linear page mapping
+ * the same guest-physical one: so a code page fetched through another
+ * linear page than the last time moves code_gen too.  Fetched through
+ * the same one (after a VM entry or exit, a system instruction, a
+ * branch to another page and back) it keeps its blocks.
+ */
+static void fetch_set(struct interp *ip, uint64_t lin, uint64_t gpa,
+		      unsigned mode)
+{
+	uint64_t lp = lin >> GUEST_PAGE_SHIFT, gp = gpa >> GUEST_PAGE_SHIFT;
+	struct fetch_alias *a = &ip->fetch_alias[gp % FETCH_ALIAS_SIZE];
+
+	ip->fetch_lin_page = lp;
+	ip->fetch_gpa_page = gp << GUEST_PAGE_SHIFT;
+	ip->fetch_mode = (uint8_t)mode;
+	ip->fetch_valid = true;
+	ip->link_gen++;
+	if (a->lin_page != lp || a->gpa_page != gp) {
+		a->lin_page = lp;
+		a->gpa_page = gp;
+		ip->code_gen++;
+	}
+}
+
+/*
  * The fetch position of rip as mem_fetch() computes it: the linear
  * address and how many bytes it fetches (up to the CS limit outside
  * 64-bit mode).
@@ -307,9 +335,7 @@ static bool cross_hit(struct interp *ip, const struct insn *in, uint64_t rip)
 		return false;
 	/* The next instruction is most likely on that page: make its
 	 * translation the fetch state's (interp_decode's, same access). */
-	ip->fetch_lin_page = lin >> GUEST_PAGE_SHIFT;
-	ip->fetch_gpa_page = gpa2 & ~(uint64_t)(GUEST_PAGE_SIZE - 1);
-	ip->link_gen++;
+	fetch_set(ip, lin, gpa2, in->mode);
 	return true;
 }
 
@@ -389,11 +415,7 @@ const struct insn *interp_decode(struct interp *ip)
 		gpa = ip->fetch_gpa_page | (lin & (GUEST_PAGE_SIZE - 1));
 	} else {
 		mmu_translate(ip, lin, ACC_FETCH, false, &gpa);
-		ip->fetch_lin_page = lin >> GUEST_PAGE_SHIFT;
-		ip->fetch_gpa_page = gpa & ~(GUEST_PAGE_SIZE - 1);
-		ip->fetch_mode = (uint8_t)mode;
-		ip->fetch_valid = true;
-		ip->link_gen++;
+		fetch_set(ip, lin, gpa, mode);
 	}
 
 	unsigned i = dc_slot(gpa);

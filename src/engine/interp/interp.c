@@ -545,7 +545,7 @@ static struct engine *interp_create(const struct engine_config *cfg, char *err,
 	ip->max_insns = cfg->max_insns;
 	atomic_init(&ip->stop, false);
 	ip->link_gen = 1;   /* a fresh decode's links (gen 0) never match */
-	ip->dcache_gen = 1; /* nor its block */
+	ip->code_gen = 1;   /* nor its block */
 	cpu_state_reset(&ip->s);
 	read_features(ip);
 	if (interp_decode_init(ip)) {

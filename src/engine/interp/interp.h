@@ -80,6 +80,9 @@ enum { BLK_TERM_CALL = 16, BLK_TERM_RET = 17 };
 /* Bytes of an instruction (at most 15) on the page after its first. */
 #define INSN_TAIL_MAX 14
 
+/* Code pages whose last linear page the fetch state remembers. */
+#define FETCH_ALIAS_SIZE 64
+
 /* Instructions in a block body at most (struct insn.blk). */
 #define INSN_BLK_MAX 8
 
@@ -114,8 +117,7 @@ struct insn {
 	 * observe the state between it and the next instruction, so a block
 	 * body of simple instructions runs with RIP, insn_rip, the
 	 * instruction count and the TSC written once after it.  While
-	 * ip->dcache_gen is still blk_gen and it runs at RIP blk_rip,
-	 * blk[0..blk_n) are the simple
+	 * ip->code_gen is still blk_gen, blk[0..blk_n) are the simple
 	 * instructions from this one on (blk[0] is this one; blk_len bytes,
 	 * all on this code page; blk[blk_n] is NULL) and blk_next the decode
 	 * after them, or NULL when it was not cached; blk_term is blk_next
@@ -128,12 +130,13 @@ struct insn {
 	 * BLK_TERM_CALL/RET): the block pushes or pops through the
 	 * host-pointer TLB's hit path like a body handler, and a miss ends
 	 * the block before it.  blk_to[0] is the RIP after blk_term, for a
-	 * CALL the return address, blk_to[1] a CALL's target.  A block is
-	 * valid only at the RIP it was built for (blk_to[] are RIPs).  It
-	 * needs no link_gen: h is reached only through interp_decode() or
-	 * valid links, so the fetch state maps h's page to h's
-	 * guest-physical page, and while no decode-cache slot changed the
-	 * decodes after h on that page are still blk[], blk_next (block.c).
+	 * CALL the return address, blk_to[1] a CALL's target.  It needs no
+	 * link_gen: h is reached only through interp_decode() or valid
+	 * links, so the fetch state maps h's page to h's guest-physical
+	 * page; while no decode-cache slot changed the decodes after h on
+	 * that page are still blk[], blk_next, and while that page was
+	 * fetched through no other linear page h runs at the RIP it was
+	 * built for (blk_to[] are RIPs; block.c).
 	 * A body runs each instruction's body handler: exec, or for the
 	 * memory forms (mem_body, exec_body.c) one that only takes the
 	 * host-pointer TLB's hit path and sets ip->blk_miss instead of
@@ -148,7 +151,6 @@ struct insn {
 	uint8_t blk_n;
 	uint8_t blk_len;
 	uint64_t blk_gen;
-	uint64_t blk_rip;
 	const struct insn *blk_next;
 	const struct insn *blk_term;
 	uint64_t blk_to[2];
@@ -356,10 +358,11 @@ struct interp {
 	 * the code-page translation is dropped or replaced, or a decode-cache
 	 * slot is filled or invalidated.  Validates struct insn's links. */
 	uint64_t link_gen;
-	/* Bumped whenever a decode-cache slot is filled or emptied (never
-	 * by a fetch-state change): validates blocks (struct insn blk_gen),
-	 * which depend on the decodes of their own code page only. */
-	uint64_t dcache_gen;
+	/* Bumped whenever a decode-cache slot is filled or emptied, or a
+	 * code page is fetched through another linear page than the last
+	 * time (fetch_alias, decode.c fetch_set), not by other fetch-state
+	 * changes: validates blocks (struct insn blk_gen). */
+	uint64_t code_gen;
 	uint64_t limit;             /* max_insns, UINT64_MAX when 0 */
 	uint8_t fetch_mode;         /* code size (16/32/64) while fetch_valid */
 	uint64_t fetch_lin_page;    /* linear address >> 12 */
@@ -370,6 +373,11 @@ struct interp {
 	bool has_lzcnt;             /* CPUID.80000001H:ECX[5] */
 	bool has_bmi1;              /* CPUID.(7,0):EBX[3] (TZCNT) */
 	uint8_t simd_feat;          /* SIMD_FEAT_* advertised (MMX..SSE4.2) */
+	/* The linear page each guest-physical code page was last fetched
+	 * through, by gpa_page % FETCH_ALIAS_SIZE (decode.c fetch_set). */
+	struct fetch_alias {
+		uint64_t gpa_page, lin_page;
+	} fetch_alias[FETCH_ALIAS_SIZE];
 	struct insn scratch;        /* uncacheable decodes (decode.c) */
 	uint64_t decode_misses;     /* Zydis decodes of the run loop (tests) */
 
