@@ -18,36 +18,6 @@ const uint16_t vmx_guest_limit_idx[SEG_COUNT] = SEG_SLOTS(LIMIT);
 const uint16_t vmx_guest_ar_idx[SEG_COUNT] = SEG_SLOTS(AR_BYTES);
 #undef SEG_SLOTS
 
-uint32_t vmx_pin(const struct vmx_vcpu *v)
-{
-	return (uint32_t)vmcs_read(v, VMCS_PIN_BASED_VM_EXEC_CONTROL);
-}
-uint32_t vmx_proc(const struct vmx_vcpu *v)
-{
-	return (uint32_t)vmcs_read(v, VMCS_CPU_BASED_VM_EXEC_CONTROL);
-}
-uint32_t vmx_proc2(const struct vmx_vcpu *v)
-{
-	if (!(vmx_proc(v) & CPU_ACTIVATE_SECONDARY))
-		return 0;
-	return (uint32_t)vmcs_read(v, VMCS_SECONDARY_VM_EXEC_CONTROL);
-}
-/* SDM 25.6.2: with "activate tertiary controls" = 0 the processor
- * behaves as if the tertiary controls were all 0. */
-uint64_t vmx_proc3(const struct vmx_vcpu *v)
-{
-	if (!(vmx_proc(v) & CPU_ACTIVATE_TERTIARY))
-		return 0;
-	return vmcs_read(v, VMCS_TERTIARY_VM_EXEC_CONTROL);
-}
-uint32_t vmx_exit_ctls(const struct vmx_vcpu *v)
-{
-	return (uint32_t)vmcs_read(v, VMCS_VM_EXIT_CONTROLS);
-}
-uint32_t vmx_entry_ctls(const struct vmx_vcpu *v)
-{
-	return (uint32_t)vmcs_read(v, VMCS_VM_ENTRY_CONTROLS);
-}
 unsigned vmx_preempt_rate(const struct vmx_vcpu *v)
 {
 	return v->caps.msr[MSR_IA32_VMX_MISC - MSR_IA32_VMX_FIRST] & 0x1f;

@@ -59,13 +59,38 @@ uint32_t vmx_msr_area_store(struct vmx_vcpu *v, struct guest_mem *mem,
 bool vmx_msr_value(const struct vmx_vcpu *v, const struct cpu_state *s,
 		   uint32_t index, uint64_t *val);
 
-/* Control words of the current VMCS (secondary = 0 unless activated). */
-uint32_t vmx_pin(const struct vmx_vcpu *v);
-uint32_t vmx_proc(const struct vmx_vcpu *v);
-uint32_t vmx_proc2(const struct vmx_vcpu *v);
-uint64_t vmx_proc3(const struct vmx_vcpu *v);   /* tertiary (0 if off) */
-uint32_t vmx_exit_ctls(const struct vmx_vcpu *v);
-uint32_t vmx_entry_ctls(const struct vmx_vcpu *v);
+/* Control words of the current VMCS (secondary = 0 unless activated);
+ * inline: VM entries, exits and intercepts read them many times. */
+static inline uint32_t vmx_pin(const struct vmx_vcpu *v)
+{
+	return (uint32_t)vmcs_read(v, VMCS_PIN_BASED_VM_EXEC_CONTROL);
+}
+static inline uint32_t vmx_proc(const struct vmx_vcpu *v)
+{
+	return (uint32_t)vmcs_read(v, VMCS_CPU_BASED_VM_EXEC_CONTROL);
+}
+static inline uint32_t vmx_proc2(const struct vmx_vcpu *v)
+{
+	if (!(vmx_proc(v) & CPU_ACTIVATE_SECONDARY))
+		return 0;
+	return (uint32_t)vmcs_read(v, VMCS_SECONDARY_VM_EXEC_CONTROL);
+}
+/* SDM 25.6.2: with "activate tertiary controls" = 0 the processor
+ * behaves as if the tertiary controls were all 0. */
+static inline uint64_t vmx_proc3(const struct vmx_vcpu *v)
+{
+	if (!(vmx_proc(v) & CPU_ACTIVATE_TERTIARY))
+		return 0;
+	return vmcs_read(v, VMCS_TERTIARY_VM_EXEC_CONTROL);
+}
+static inline uint32_t vmx_exit_ctls(const struct vmx_vcpu *v)
+{
+	return (uint32_t)vmcs_read(v, VMCS_VM_EXIT_CONTROLS);
+}
+static inline uint32_t vmx_entry_ctls(const struct vmx_vcpu *v)
+{
+	return (uint32_t)vmcs_read(v, VMCS_VM_ENTRY_CONTROLS);
+}
 
 /* VM entry / VM exit: invalidate what VPID 0 caches when VPIDs are off
  * (vpid.c, SDM 29.4.3.3).  Call while the VMCS controls are L2's. */

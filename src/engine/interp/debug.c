@@ -37,6 +37,7 @@ void interp_set_debug(struct engine *e, const struct engine_debug *d)
 	has_wp = ip->dbg.n_wp != 0;
 	if (has_wp != had_wp) {
 		ip->htlb.off = ip->dbg.n_wp || ip->tlb.check;
+		ip->tlb.note = TLB_NOTE_NONE;   /* no older generation back */
 		htlb_flush(ip);
 	}
 }

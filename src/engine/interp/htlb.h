@@ -203,11 +203,12 @@ static inline uint8_t *htlb_page(struct interp *ip, struct htlb_entry *tab,
 static inline void htlb_flush(struct interp *ip)
 {
 	ip->blk_key_ok = false;
-	if (++ip->htlb.gen < HTLB_GEN_MAX)
+	if ((ip->htlb.gen = ++ip->htlb.top) < HTLB_GEN_MAX)
 		return;
 	memset(ip->htlb.r, 0, sizeof(ip->htlb.r));
 	memset(ip->htlb.w, 0, sizeof(ip->htlb.w));
-	ip->htlb.gen = 0;
+	ip->htlb.gen = ip->htlb.top = 0;
+	ip->htlb.wraps++;
 }
 
 /* The TLB refilled or evicted its entry for lin's page. */

@@ -249,7 +249,15 @@ struct tlb {
 	 * the valid ones. */
 	struct tlb_entry big[TLB_BIG];
 	unsigned big_n;
+	/* L1's host-pointer TLB across a round trip to L2 with VPIDs off
+	 * (tlb.c, htlb_back): the htlb generation and root_ctxid at L1's
+	 * VMLAUNCH/VMRESUME, and how far the round trip got (enum
+	 * tlb_note). */
+	uint64_t note_ctxid, note_gen, note_wraps;
+	uint8_t note;
 };
+enum tlb_note { TLB_NOTE_NONE, TLB_NOTE_TAKEN, TLB_NOTE_ENTERED,
+		TLB_NOTE_ARMED };
 
 /*
  * Host-pointer TLB for data accesses (mem.c, htlb.h): direct-mapped,
@@ -268,6 +276,10 @@ struct htlb_entry {
 struct htlb {
 	struct htlb_entry r[HTLB_SIZE], w[HTLB_SIZE];
 	uint64_t gen;
+	/* The last generation handed out, and how often they wrapped: a VM
+	 * exit may make an older one current again (tlb.c, htlb_back), so
+	 * a new one is always above every one in use. */
+	uint64_t top, wraps;
 	bool off;                 /* --vmx-check: every hit must be checked */
 };
 
@@ -544,6 +556,9 @@ void tlb_invpcid(struct interp *ip, unsigned type, uint16_t pcid,
 /* The VMX layer replaced the state: forget the tag (and, flush-always,
  * every translation). */
 void tlb_state_switched(struct interp *ip);
+/* L1 executes VMLAUNCH or VMRESUME: note what its host-pointer TLB may
+ * need to come back after the round trip (tlb.c, htlb_back). */
+void tlb_note_vm_entry(struct interp *ip);
 void tlb_load_ctx(struct interp *ip);
 struct tlb_entry *tlb_lookup(struct interp *ip, uint64_t lin);
 void tlb_big_fill(struct interp *ip, uint64_t lin, const struct tlb_entry *t);

@@ -50,6 +50,8 @@ void sys_vmx(struct interp *ip, const struct insn *in)
 		op_describe(ip, in, (unsigned)f->rm, &ic.u.vmx.op);
 	if (f->reg2 >= 0)
 		ic.u.vmx.reg2 = (uint8_t)sys_gpr_of(in, (unsigned)f->reg2);
+	if (f->id == VMXI_VMLAUNCH || f->id == VMXI_VMRESUME)
+		tlb_note_vm_entry(ip);
 	/* All checks (CR4.VMXE, mode, CPL, VM exit in non-root) are the VMX
 	 * layer's; if it did not execute the instruction, it does not exist. */
 	if (sys_intercept(ip, &ic) != ICPT_EMULATED)

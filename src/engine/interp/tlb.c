@@ -31,6 +31,8 @@ static inline uint64_t tlb_tag(uint64_t lin)
 	return (lin & ~0xfffull) | 1;
 }
 
+static void htlb_back(struct interp *ip, const struct tlb_context *c);
+
 void tlb_load_ctx(struct interp *ip)
 {
 	const struct x86_intercept_ops *ops = ip->cfg.icpt;
@@ -39,6 +41,8 @@ void tlb_load_ctx(struct interp *ip)
 	if (ops && ops->tlb_context)
 		ops->tlb_context(ip->cfg.icpt_opaque, &c);
 	htlb_flush(ip);
+	if (ip->tlb.note == TLB_NOTE_ARMED)
+		htlb_back(ip, &c);
 	ip->tlb.vpid = c.vpid;
 	ip->tlb.ctx = c.ept ? TLB_CTX_COMBINED | (c.ep4ta & TLB_CTX_EP4TA) : 0;
 	if (c.nonroot)
@@ -189,6 +193,7 @@ struct tlb_entry *tlb_slot(struct interp *ip, uint64_t lin, uint64_t ctx,
 
 void tlb_flush(struct interp *ip)
 {
+	ip->tlb.note = TLB_NOTE_NONE;
 	memset(ip->tlb.e, 0, sizeof(ip->tlb.e));
 	memset(ip->tlb.victim, 0, sizeof(ip->tlb.victim));
 	memset(ip->tlb.used, 0, sizeof(ip->tlb.used));
@@ -263,6 +268,7 @@ static bool drop_in_set(struct tlb_entry *set, const struct sel *s)
 
 static void drop(struct interp *ip, const struct sel *s)
 {
+	ip->tlb.note = TLB_NOTE_NONE;
 	interp_fetch_drop(ip);
 	htlb_flush(ip);
 	big_clear(&ip->tlb);
@@ -302,13 +308,39 @@ static void walk_ctx_get(const struct interp *ip, bool nonroot,
 		memcpy(w->xlate, ip->tlb.xlate_key, sizeof(w->xlate));
 }
 
+/* Every member compared (differences ORed: no branch, no memcmp call;
+ * this runs at each VM entry and exit). */
 static bool walk_ctx_equal(const struct tlb_walk_ctx *a,
 			   const struct tlb_walk_ctx *b)
 {
-	return a->cr0 == b->cr0 && a->cr3 == b->cr3 && a->cr4 == b->cr4 &&
-	       a->efer == b->efer && a->pdpte_valid == b->pdpte_valid &&
-	       !memcmp(a->pdpte, b->pdpte, sizeof(a->pdpte)) &&
-	       !memcmp(a->xlate, b->xlate, sizeof(a->xlate));
+	uint64_t d = (a->cr0 ^ b->cr0) | (a->cr3 ^ b->cr3) |
+		     (a->cr4 ^ b->cr4) | (a->efer ^ b->efer) |
+		     (uint64_t)(a->pdpte_valid ^ b->pdpte_valid);
+
+	for (unsigned i = 0; i < 4; i++)
+		d |= (a->pdpte[i] ^ b->pdpte[i]) | (a->xlate[i] ^ b->xlate[i]);
+	return !d;
+}
+
+/* walk_ctx_equal() of the current state's walk context and w (one
+ * walk_ctx_get() made for the same kind, root or not), without making the
+ * former: every VM entry and exit asks.  Such a w has pdpte[] all 0
+ * unless pdpte_valid, and xlate[] all 0 if a root one. */
+static inline bool walk_ctx_is(const struct interp *ip, bool nonroot,
+			       const struct tlb_walk_ctx *w)
+{
+	const struct cpu_state *s = &ip->s;
+	bool pdpte = (s->cr4 & CR4_PAE) && !cpu_long_mode(s) &&
+		     s->pdpte_valid;
+	uint64_t d = (s->cr0 ^ w->cr0) | (s->cr3 ^ w->cr3) |
+		     (s->cr4 ^ w->cr4) | (s->efer ^ w->efer) |
+		     (uint64_t)(pdpte ^ w->pdpte_valid);
+
+	for (unsigned i = 0; pdpte && i < 4; i++)
+		d |= s->pdpte[i] ^ w->pdpte[i];
+	for (unsigned i = 0; nonroot && i < 4; i++)
+		d |= ip->tlb.xlate_key[i] ^ w->xlate[i];
+	return !d;
 }
 
 /* The writes to pages a walk of this kind reads: the paging structures'
@@ -427,13 +459,12 @@ static bool exact_now(struct interp *ip, const struct tlb_entry *e,
 static void judge_nonroot(struct interp *ip)
 {
 	struct tlb *t = &ip->tlb;
-	struct tlb_walk_ctx now;
 	uint64_t writes = walk_writes(ip, true);
 	bool same;
 
 	tlb_load_ctx(ip);       /* the tag and key of the state entered */
-	walk_ctx_get(ip, true, &now);
-	same = t->xlate_keep && walk_ctx_equal(&now, &t->nonroot_wctx);
+	t->note = t->note == TLB_NOTE_TAKEN ? TLB_NOTE_ENTERED : TLB_NOTE_NONE;
+	same = t->xlate_keep && walk_ctx_is(ip, true, &t->nonroot_wctx);
 	for (unsigned word = 0; word < TLB_SETS / 64; word++) {
 		uint64_t bits = t->nonroot_used[word];
 
@@ -476,7 +507,6 @@ static void tlb_transition(struct interp *ip, bool to_root)
 {
 	struct tlb *t = &ip->tlb;
 	uint64_t sets[TLB_SETS / 64];
-	struct tlb_walk_ctx now;
 	bool same_ctx;
 
 	ip->fetch_valid = false;
@@ -486,15 +516,70 @@ static void tlb_transition(struct interp *ip, bool to_root)
 		judge_nonroot(ip);
 		return;
 	}
-	walk_ctx_get(ip, false, &now);
-	same_ctx = walk_ctx_equal(&now, &t->root_wctx);
+	same_ctx = walk_ctx_is(ip, false, &t->root_wctx);
 	if (same_ctx && t->root_ctxid == t->exact_ctxid &&
-	    ip->cfg.mem->pt_writes == t->exact_ptw)
+	    ip->cfg.mem->pt_writes == t->exact_ptw) {
+		t->note = t->note == TLB_NOTE_ENTERED &&
+			  t->note_ctxid == t->root_ctxid ?
+			  TLB_NOTE_ARMED : TLB_NOTE_NONE;
 		return;
+	}
+	t->note = TLB_NOTE_NONE;
 	memcpy(sets, t->used, sizeof(sets));
 	drop_vpid0(ip, sets, same_ctx, exact_now);
 	t->exact_ctxid = t->root_ctxid;
 	t->exact_ptw = ip->cfg.mem->pt_writes;
+}
+
+/*
+ * L1's host-pointer TLB across a round trip to L2 with VPIDs off.  The
+ * entry and the exit empty the htlb (new generations), so L1's handler
+ * paid a TLB lookup again for every page it touched.  The generation
+ * current at L1's VMLAUNCH/VMRESUME (tlb_note_vm_entry) comes back at
+ * the first tag load after the exit when
+ *  - the exit kept every root-operation translation without judging one
+ *    (tlb_transition's fast path): no write to a page any walk read and
+ *    no new root walk context since the last judge, so every root
+ *    translation, then (at the VMRESUME) as now, is what a walk under
+ *    that context would make, with the accessed and dirty flags it
+ *    needs already set (exact_now);
+ *  - L1's walk context (CR0/CR3/CR4/EFER/PDPTEs) is the one it had at
+ *    the VMRESUME - the last root walk's (root_wctx), whose number did
+ *    not move since: the same translations, the same permission rules
+ *    (CPL and RFLAGS.AC are in each entry's tag);
+ *  - nothing dropped translations since (drop, tlb_flush, a PCID switch,
+ *    the debugger's watchpoints: they forget the note), and the
+ *    generations did not wrap (one handed out since is above it).
+ * Each entry of that generation was made from such a translation, so it
+ * is still what a walk would give, even if L2 evicted the TLB's copy
+ * (htlb_drop_page emptied its slot then anyway).
+ */
+void tlb_note_vm_entry(struct interp *ip)
+{
+	struct tlb *t = &ip->tlb;
+
+	t->note = TLB_NOTE_NONE;
+	if (!t->ctx_valid || (t->ctx & TLB_CTX_NONROOT) || ip->htlb.off ||
+	    t->flush_always || !walk_ctx_is(ip, false, &t->root_wctx))
+		return;
+	t->note_ctxid = t->root_ctxid;
+	t->note_gen = ip->htlb.gen;
+	t->note_wraps = ip->htlb.wraps;
+	t->note = TLB_NOTE_TAKEN;
+}
+
+static void htlb_back(struct interp *ip, const struct tlb_context *c)
+{
+	struct tlb *t = &ip->tlb;
+
+	t->note = TLB_NOTE_NONE;
+	if (!c->nonroot && !ip->htlb.off &&
+	    ip->htlb.wraps == t->note_wraps &&
+	    t->note_ctxid == t->root_ctxid &&
+	    walk_ctx_is(ip, false, &t->root_wctx)) {
+		ip->htlb.gen = t->note_gen;
+		ip->blk_key_ok = false;     /* the key carries gen */
+	}
 }
 
 static uint16_t cur_vpid(struct interp *ip)
@@ -506,19 +591,17 @@ static uint16_t cur_vpid(struct interp *ip)
 
 void tlb_invalidate(struct interp *ip, const struct tlb_inval *iv)
 {
-	struct sel s = {
-		.scope = iv->scope, .vpid = iv->vpid,
-		.ep4ta = iv->ep4ta & 0x000ffffffffff000ull,
-		.linear = iv->linear, .pcid = -1,
-		.keep_global = iv->scope == TLB_INV_VPID_NONGLOBAL,
-	};
-
 	if (iv->transition && iv->scope == TLB_INV_VPID && iv->vpid == 0 &&
 	    !ip->tlb.flush_always) {
 		tlb_transition(ip, iv->to_root);
 		return;
 	}
-	drop(ip, &s);
+	drop(ip, &(struct sel){
+		.scope = iv->scope, .vpid = iv->vpid,
+		.ep4ta = iv->ep4ta & 0x000ffffffffff000ull,
+		.linear = iv->linear, .pcid = -1,
+		.keep_global = iv->scope == TLB_INV_VPID_NONGLOBAL,
+	});
 }
 
 void tlb_flush_page(struct interp *ip, uint64_t lin)
@@ -579,6 +662,7 @@ void tlb_invpcid(struct interp *ip, unsigned type, uint16_t pcid,
 
 void tlb_pcid_switched(struct interp *ip)
 {
+	ip->tlb.note = TLB_NOTE_NONE;
 	htlb_flush(ip);
 }
 
