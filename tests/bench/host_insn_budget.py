@@ -42,7 +42,10 @@ import tempfile
 # SSE loop (7 guest instructions: MOVAPS m, MULPS, ADDPS, PADDD, PSHUFD,
 # DEC, JNZ) 1,429 -> ~855 with XMM operands and the gate inline, memory
 # operands through the host-pointer TLB and vector instructions running
-# with the flags pending.
+# with the flags pending.  x87 loop (7 guest instructions: FLD m64, FMULP,
+# FLD ST0, FSQRT, FSTP m64, DEC, JNZ) 1,872 -> ~1,490 with memory operands
+# through the host-pointer TLB, FDP from the pre-decoded operand and x87
+# loads/stores/arithmetic running with the flags pending.
 # Blocks kept across VM entries/exits and page-crossing decodes cached:
 # cpuid ~34,600 -> ~25,700, cpuid_asm ~6,300 (with the entry helper's).
 # 2026-12-07 00:40 (guest-state checks remembered, blocks kept across
@@ -56,6 +59,7 @@ CASES = [
     ("mem64k", 0, 100_000, 420, "memory loop iteration (7 guest instructions)"),
     ("mem64m", 20_000, 60_000, 1_500, "64 MiB memory loop iteration (new page each step)"),
     ("sse", 20_000, 60_000, 1_300, "SSE loop iteration (7 guest instructions)"),
+    ("x87", 20_000, 60_000, 2_300, "x87 loop iteration (7 guest instructions)"),
     ("calls", 0, 2, 10_000_000, "quicksort (calls workload)"),
     ("eptfault", 50, 250, 62_000, "EPT violation, page mapped by L1"),
 ]

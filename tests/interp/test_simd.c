@@ -522,6 +522,28 @@ START_TEST(sse_fast_path_not_outside_64bit)
 }
 END_TEST
 
+/* PTEST and COMISS write RFLAGS: they do not run with the flags of the
+ * instruction before them pending. */
+START_TEST(sse_flag_writers_after_pending_flags)
+{
+	static const uint8_t code[] = {
+		0x48, 0x29, 0xc8,             /* sub rax, rcx: ZF clear, pending */
+		0x66, 0x0f, 0x38, 0x17, 0xc0, /* ptest xmm0, xmm0: ZF = CF = 1 */
+		0x0f, 0x94, 0xc2,             /* sete dl */
+		0x48, 0x29, 0xc8,             /* sub rax, rcx */
+		0x0f, 0x2f, 0xc0,             /* comiss xmm0, xmm0: ZF = 1 */
+		0x0f, 0x94, 0xc6,             /* sete dh */
+	};
+
+	G(RAX) = 1;
+	G(RCX) = 2;
+	G(RDX) = 0;
+	xset(0, 0, 0);
+	RUN(code, 6);
+	ck_assert_uint_eq(G(RDX), 0x0101);
+}
+END_TEST
+
 /* A vector store into the code that runs next (SMC, SDM Vol. 3A 11.6):
  * each pass rewrites the immediate of its own first instruction, the
  * later passes through a page the first one cached. */
@@ -568,6 +590,7 @@ int main(void)
 	tcase_add_test(tc, sse_fast_paths_page_crossing_and_flags);
 	tcase_add_test(tc, sse_store_into_code);
 	tcase_add_test(tc, sse_fast_path_not_outside_64bit);
+	tcase_add_test(tc, sse_flag_writers_after_pending_flags);
 	suite_add_tcase(s, tc);
 	return h_run_suite(s);
 }

@@ -722,6 +722,7 @@ Suite *x87_suite(void)
 	tcase_add_test(tc, integers_and_bcd);
 	tcase_add_test(tc, nan_and_unsupported);
 	x87_env_add_tests(tc);
+	x87_fast_add_tests(tc);
 	tcase_add_test(tc, stack_ops);
 	tcase_add_test(tc, transcendental);
 	tcase_add_test(tc, host_state_kept);

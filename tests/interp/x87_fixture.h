@@ -65,7 +65,9 @@ static inline uint32_t get32(uint64_t gpa)
 	return v;
 }
 
-/* The environment tests (test_x87_env.c). */
+/* The environment tests (test_x87_env.c), the fast paths
+ * (test_x87_fast.c). */
 void x87_env_add_tests(TCase *tc);
+void x87_fast_add_tests(TCase *tc);
 
 #endif

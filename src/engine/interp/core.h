@@ -259,6 +259,31 @@ opd_lin64(const struct interp *ip, const struct insn *in,
 	return lin;
 }
 
+/*
+ * Host address of a memory access of len bytes at lin, a pre-decoded
+ * operand's linear address in 64-bit mode (opd_fast64's reasoning for any
+ * width: only canonical pages are filled, a hit never crosses a page),
+ * when tab holds its page for the current key; NULL on a miss, and the
+ * caller takes its full path.  For the wide operands of the x87 and SSE
+ * forms (8 to 16 bytes and more).
+ */
+static inline uint8_t *opd_host64(struct interp *ip,
+				  const struct htlb_entry *tab, uint64_t lin,
+				  unsigned len, uint64_t *gpa)
+{
+	if (!htlb_find(ip, tab, lin, len, gpa))
+		return NULL;
+	ip->tlb.hits++;
+	return ip->cfg.mem->host + *gpa;
+}
+
+/* A memory operand whose linear address opd_lin64 gives: pre-decoded,
+ * 64-bit address size (so 64-bit mode), of any width. */
+static inline bool opd_mem64(const struct insn_opd *d)
+{
+	return d->ea_ok && d->amask == ~0ull;
+}
+
 /* Operand n that is not a register nor an immediate: a 64-bit-mode
  * memory operand whose page the host-pointer TLB holds inline, the rest
  * in operand.c. */

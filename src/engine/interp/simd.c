@@ -94,12 +94,11 @@ uint64_t simd_mem_ea(struct interp *ip, const struct insn *in, unsigned n,
 }
 
 /*
- * Host address of memory operand n when it is a pre-decoded 64-bit-mode
- * operand (opd_fast64's rule for any width up to 16 bytes) within one
- * page that tab holds for the current key, and aligned when the form
- * requires it; NULL otherwise, and the caller takes the full path, which
- * raises whatever fault applies (#GP for a misaligned or non-canonical
- * address: only canonical pages are ever filled).
+ * Host address of memory operand n when it is a 64-bit-mode operand
+ * within one page that tab holds for the current key, and aligned when
+ * the form requires it; NULL otherwise, and the caller takes the full
+ * path, which raises whatever fault applies (#GP for a misaligned or
+ * non-canonical address).
  */
 static uint8_t *simd_mem_host(struct interp *ip, const struct insn *in,
 			      unsigned n, const struct htlb_entry *tab,
@@ -108,15 +107,12 @@ static uint8_t *simd_mem_host(struct interp *ip, const struct insn *in,
 	const struct insn_opd *d = &in->opd[n];
 	uint64_t lin;
 
-	if (!d->ea_ok || d->amask != ~0ull || !d->bytes || d->bytes > 16)
+	if (!opd_mem64(d) || !d->bytes || d->bytes > 16)
 		return NULL;
 	lin = opd_lin64(ip, in, d);
 	if ((in->simd & SIMD_ALIGN) && d->bytes == 16 && (lin & 15))
 		return NULL;
-	if (!htlb_find(ip, tab, lin, d->bytes, gpa))
-		return NULL;
-	ip->tlb.hits++;
-	return ip->cfg.mem->host + *gpa;
+	return opd_host64(ip, tab, lin, d->bytes, gpa);
 }
 
 void simd_read_slow(struct interp *ip, const struct insn *in, unsigned n,

@@ -71,27 +71,61 @@ void x87_note_insn(struct interp *ip, const struct insn *in)
 	f->fop = (uint16_t)(((in->zi.opcode & 7u) << 8) |
 			    (in->zi.raw.modrm.mod << 6) |
 			    (in->zi.raw.modrm.reg << 3) | in->zi.raw.modrm.rm);
-	if (has_mem(in)) {
+	if (!has_mem(in))
+		return;
+	if (in->opd[0].ea_ok) {
+		/* op_ea's rule, pre-decoded (operand.c predecode_ea) */
+		f->fdp = opd_ea(ip, in, &in->opd[0]);
+		seg = in->opd[0].seg;
+	} else {
 		f->fdp = op_ea(ip, in, 0, &seg);
-		f->fds = ip->s.seg[seg].sel;
 	}
+	f->fds = ip->s.seg[seg].sel;
+}
+
+/* 64-bit-mode operands whose page the host-pointer TLB holds: straight
+ * to guest RAM; the rest (and every fault) through mem_read/mem_write. */
+static uint8_t *x87_mem_host(struct interp *ip, const struct insn *in,
+			     const struct htlb_entry *tab, unsigned len,
+			     uint64_t *gpa)
+{
+	const struct insn_opd *d = &in->opd[0];
+
+	if (!opd_mem64(d))
+		return NULL;
+	return opd_host64(ip, tab, opd_lin64(ip, in, d), len, gpa);
 }
 
 void x87_mem_read(struct interp *ip, const struct insn *in, void *buf,
 		  unsigned len)
 {
+	uint8_t *p;
 	unsigned seg;
-	uint64_t ea = op_ea(ip, in, 0, &seg);
+	uint64_t ea, gpa;
 
+	p = x87_mem_host(ip, in, ip->htlb.r, len, &gpa);
+	if (p) {
+		memcpy(buf, p, len);
+		return;
+	}
+	ea = op_ea(ip, in, 0, &seg);
 	mem_read(ip, seg, ea, buf, len);
 }
 
 void x87_mem_write(struct interp *ip, const struct insn *in, const void *buf,
 		   unsigned len)
 {
+	uint8_t *p;
 	unsigned seg;
-	uint64_t ea = op_ea(ip, in, 0, &seg);
+	uint64_t ea, gpa;
 
+	p = x87_mem_host(ip, in, ip->htlb.w, len, &gpa);
+	if (p) {
+		memcpy(p, buf, len);
+		gmem_note_write(ip->cfg.mem, gpa, len);
+		return;
+	}
+	ea = op_ea(ip, in, 0, &seg);
 	mem_write(ip, seg, ea, buf, len);
 }
 
