@@ -268,3 +268,29 @@ int h_run_suite(void *suite)
 	srunner_free(sr);
 	return failed ? 1 : 0;
 }
+
+void h_same_state(const struct cpu_state *a, const struct cpu_state *b)
+{
+	for (unsigned r = 0; r < 16; r++)
+		H_REQUIRE(a->gpr[r] == b->gpr[r], "gpr %u: %llx vs %llx", r,
+			  (unsigned long long)a->gpr[r],
+			  (unsigned long long)b->gpr[r]);
+	H_REQUIRE(a->rflags == b->rflags, "rflags: %llx vs %llx",
+		  (unsigned long long)a->rflags, (unsigned long long)b->rflags);
+	H_REQUIRE(a->rip == b->rip, "rip: %llx vs %llx",
+		  (unsigned long long)a->rip, (unsigned long long)b->rip);
+	H_REQUIRE(a->insn_count == b->insn_count, "count: %llu vs %llu",
+		  (unsigned long long)a->insn_count,
+		  (unsigned long long)b->insn_count);
+	H_REQUIRE(a->tsc == b->tsc, "tsc: %llu vs %llu",
+		  (unsigned long long)a->tsc, (unsigned long long)b->tsc);
+}
+
+void h_same_qwords(const uint64_t *a, const uint64_t *b, size_t n,
+		   uint64_t base)
+{
+	for (size_t i = 0; i < n; i++)
+		H_REQUIRE(a[i] == b[i], "mem %#llx: %llx vs %llx",
+			  (unsigned long long)(base + 8 * i),
+			  (unsigned long long)a[i], (unsigned long long)b[i]);
+}

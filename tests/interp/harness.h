@@ -74,6 +74,13 @@ int h_fault_vector(struct harness *h, enum engine_exit_reason r);
 uint64_t h_program_insns(struct harness *h, enum engine_exit_reason r);
 uint64_t h_fault_rip(struct harness *h, enum engine_exit_reason r, bool err_code);
 
+/* Two runs of one program ended alike: GPRs, RFLAGS, RIP, instruction
+ * count and TSC (the blocks tests: sliced or fast-path-off runs against
+ * a reference); n quadwords of memory read back from base. */
+void h_same_state(const struct cpu_state *a, const struct cpu_state *b);
+void h_same_qwords(const uint64_t *a, const uint64_t *b, size_t n,
+		   uint64_t base);
+
 /* Run a check suite (fork mode), return the process exit status. */
 int h_run_suite(void *suite);
 

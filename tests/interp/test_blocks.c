@@ -277,18 +277,6 @@ static void mix_run(unsigned slice, struct cpu_state *out)
 	h.eng->ops->get_state(h.eng, out);
 }
 
-static void same_state(const struct cpu_state *a, const struct cpu_state *b)
-{
-	for (unsigned r = 0; r < 16; r++)
-		ck_assert_msg(a->gpr[r] == b->gpr[r], "gpr %u: %llx vs %llx", r,
-			      (unsigned long long)a->gpr[r],
-			      (unsigned long long)b->gpr[r]);
-	ck_assert_uint_eq(a->rflags, b->rflags);
-	ck_assert_uint_eq(a->rip, b->rip);
-	ck_assert_uint_eq(a->insn_count, b->insn_count);
-	ck_assert_uint_eq(a->tsc, b->tsc);
-}
-
 START_TEST(slices_agree)
 {
 	static const unsigned slices[] = { 1, 2, 3, 5, 7, 9, 13 };
@@ -301,7 +289,7 @@ START_TEST(slices_agree)
 	ck_assert_uint_eq(once.gpr[GPR_RCX], 0);
 	for (unsigned i = 0; i < sizeof(slices) / sizeof(slices[0]); i++) {
 		mix_run(slices[i], &sliced);
-		same_state(&once, &sliced);
+		h_same_state(&once, &sliced);
 	}
 }
 END_TEST
@@ -317,7 +305,7 @@ START_TEST(conditions_agree)
 	ck_assert_uint_eq(once.gpr[GPR_RCX], 0);
 	for (unsigned i = 0; i < sizeof(slices) / sizeof(slices[0]); i++) {
 		mix_run(slices[i], &sliced);
-		same_state(&once, &sliced);
+		h_same_state(&once, &sliced);
 	}
 }
 END_TEST

@@ -97,19 +97,8 @@ static void mix_run(unsigned slice, bool htlb_off, struct outcome *out)
 
 static void same_outcome(const struct outcome *a, const struct outcome *b)
 {
-	for (unsigned r = 0; r < 16; r++)
-		ck_assert_msg(a->s.gpr[r] == b->s.gpr[r], "gpr %u: %llx vs %llx",
-			      r, (unsigned long long)a->s.gpr[r],
-			      (unsigned long long)b->s.gpr[r]);
-	ck_assert_uint_eq(a->s.rflags, b->s.rflags);
-	ck_assert_uint_eq(a->s.rip, b->s.rip);
-	ck_assert_uint_eq(a->s.insn_count, b->s.insn_count);
-	ck_assert_uint_eq(a->s.tsc, b->s.tsc);
-	for (unsigned i = 0; i < sizeof(a->mem) / 8; i++)
-		ck_assert_msg(a->mem[i] == b->mem[i], "mem %#llx: %llx vs %llx",
-			      (unsigned long long)(MIX_STACK_LO + 8 * i),
-			      (unsigned long long)a->mem[i],
-			      (unsigned long long)b->mem[i]);
+	h_same_state(&a->s, &b->s);
+	h_same_qwords(a->mem, b->mem, sizeof(a->mem) / 8, MIX_STACK_LO);
 }
 
 START_TEST(calls_agree)
