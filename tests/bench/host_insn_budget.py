@@ -33,7 +33,7 @@ import tempfile
 # 8.71 M; CALL/RET ending blocks in line, PUSH/POP in bodies: calls
 # 7.87 M; MOV/MOVSXD/LEA register handlers: 7.32 M; body memory
 # handlers for base + disp: 7.00 M (7.12 M after blocks moved to
-# dcache_gen); the blocks' htlb key kept between blocks: calls 6.49 M,
+# dcache_gen, now code_gen); the blocks' htlb key kept between blocks: calls 6.49 M,
 # mem64k 272 (budgets ~1.5x).
 # The round trip ~11,950 once L1's translations survive it (TLB), ~9,340
 # once L2's do too; with the runtime's handler ~40,000; an EPT violation
@@ -51,17 +51,19 @@ import tempfile
 # 2026-12-07 00:40 (guest-state checks remembered, blocks kept across
 # decode-cache moves, L1's host-pointer TLB kept across the round trip):
 # cpuid_asm ~5,750, cpuid ~24,700, eptfault ~41,200 (budgets ~1.5x).
+# 2026-12-07 01:15 (all of the session): cpuid ~18,350, eptfault ~32,450
+# (budgets 28,000 and 48,000, ~1.5x).
 CASES = [
     ("alu", 0, 200_000, 180, "ALU loop iteration (4 guest instructions)"),
     ("cpuid_asm", 100, 1_100, 9_000, "CPUID round trip, asm handler"),
-    ("cpuid", 100, 600, 38_000, "CPUID round trip, runtime's handler"),
+    ("cpuid", 100, 600, 28_000, "CPUID round trip, runtime's handler"),
     ("vmrw", 100, 5_100, 1_000, "VMREAD + VMWRITE loop iteration"),
     ("mem64k", 0, 100_000, 420, "memory loop iteration (7 guest instructions)"),
     ("mem64m", 20_000, 60_000, 1_500, "64 MiB memory loop iteration (new page each step)"),
     ("sse", 20_000, 60_000, 1_300, "SSE loop iteration (7 guest instructions)"),
     ("x87", 20_000, 60_000, 2_300, "x87 loop iteration (7 guest instructions)"),
     ("calls", 0, 2, 10_000_000, "quicksort (calls workload)"),
-    ("eptfault", 50, 250, 62_000, "EPT violation, page mapped by L1"),
+    ("eptfault", 50, 250, 48_000, "EPT violation, page mapped by L1"),
 ]
 
 
