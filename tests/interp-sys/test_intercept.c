@@ -16,6 +16,10 @@ static struct x86_intercept seen[MAX_SEEN];
 static unsigned nseen;
 static enum icpt_result verdict;
 static uint64_t switch_rip;        /* SWITCHED: new RIP */
+static uint64_t switch_cr3;        /* SWITCHED: new CR3 (0: unchanged) */
+static bool switch_quiet;          /* SWITCHED without ctx->state_changed */
+static uint16_t cur_vpid;          /* what tlb_context reports */
+static uint16_t switch_vpid;       /* SWITCHED: the new state's VPID */
 static uint64_t read_value;        /* read_lin of the memory operand */
 static int read_rc;
 
@@ -38,8 +42,14 @@ static enum icpt_result fake_intercept(void *opaque, struct x86_intercept_ctx *c
 		break;
 	case ICPT_SWITCHED:
 		ctx->cpu->rip = switch_rip;
-		ctx->state_changed(ctx->engine);
-		break;
+		if (switch_cr3)
+			ctx->cpu->cr3 = switch_cr3;
+		cur_vpid = switch_vpid;
+		if (!switch_quiet)
+			ctx->state_changed(ctx->engine);
+		else
+			verdict = ICPT_CONTINUE;   /* once: the HLT then halts */
+		return ICPT_SWITCHED;
 	case ICPT_FAULT:
 		ctx->cpu->pending_exception = (struct x86_event){
 			.valid = true, .type = EVT_HW_EXCEPTION, .vector = X86_GP,
@@ -52,8 +62,17 @@ static enum icpt_result fake_intercept(void *opaque, struct x86_intercept_ctx *c
 	return verdict;
 }
 
+/* As without the callback (VPID 0, root, no EPT) until a switch to
+ * another VPID. */
+static void fake_tlb_context(void *opaque, struct tlb_context *out)
+{
+	ck_assert_ptr_eq(opaque, &h);
+	out->vpid = cur_vpid;
+}
+
 static const struct x86_intercept_ops fake_ops = {
 	.intercept = fake_intercept,
+	.tlb_context = fake_tlb_context,
 };
 
 static void setup(void)
@@ -64,6 +83,9 @@ static void setup(void)
 	nseen = 0;
 	verdict = ICPT_CONTINUE;
 	read_rc = 1;
+	switch_cr3 = 0;
+	switch_quiet = false;
+	cur_vpid = switch_vpid = 0;
 }
 
 static void teardown(void)
@@ -316,6 +338,44 @@ START_TEST(read_lin_faults)
 }
 END_TEST
 
+/* A hook that switches to a state with another TLB tag (VPID 1, other
+ * page tables: a VM entry with VPIDs) without telling the engine through
+ * ctx->state_changed: SWITCHED itself makes the engine load the new tag
+ * (sys_icpt.c), so the new state does not use the old one's
+ * translations. */
+START_TEST(switched_without_state_changed)
+{
+	static const uint8_t code[] = {
+		0x48, 0x8b, 0x04, 0x25, 0x00, 0x00, 0x20, 0x00, /* mov rax,[0x200000] */
+		0x0f, 0xa2,                                     /* cpuid: switch */
+	};
+	static const uint8_t there[] = {
+		0x48, 0x8b, 0x1c, 0x25, 0x00, 0x00, 0x20, 0x00, /* mov rbx,[0x200000] */
+		0xf4,                                           /* hlt */
+	};
+	const uint64_t f = 0x7;        /* present, writable, user */
+
+	/* Other tables at 0x700000: 2 MiB pages, identity but for
+	 * 0x200000, which maps 0x400000. */
+	ck_assert(gmem_write_u64(&h.mem, 0x700000, 0x701000 | f));
+	ck_assert(gmem_write_u64(&h.mem, 0x701000, 0x702000 | f));
+	for (uint64_t i = 0; i < 512; i++)
+		ck_assert(gmem_write_u64(&h.mem, 0x702000 + 8 * i,
+					 ((i == 1 ? 2 : i) << 21) | f | 0x80));
+	ck_assert(gmem_write_u64(&h.mem, 0x200000, 0x1111));
+	ck_assert(gmem_write_u64(&h.mem, 0x400000, 0x2222));
+	h_load(&h, H_CODE + 0x40, there, sizeof(there));
+	verdict = ICPT_SWITCHED;
+	switch_rip = H_CODE + 0x40;
+	switch_cr3 = 0x700000;
+	switch_quiet = true;
+	switch_vpid = 1;
+	ck_assert_int_eq(su_run(&h, code, sizeof(code), 10), ENGINE_EXIT_HLT);
+	ck_assert_uint_eq(G(RAX), 0x1111);
+	ck_assert_uint_eq(G(RBX), 0x2222);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("intercept");
@@ -328,6 +388,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, faults_before_the_hook);
 	tcase_add_test(tc, exception_and_hlt_verdicts);
 	tcase_add_test(tc, read_lin_faults);
+	tcase_add_test(tc, switched_without_state_changed);
 	suite_add_tcase(s, tc);
 	return s;
 }
