@@ -681,6 +681,8 @@ static void on_vmx_event(void *opaque, const struct vmx_trace_event *ev)
 {
 	struct machine_monitor *mm = opaque;
 
+	if (!monitor_tracing(mm->mon))
+		return;
 	if (trace_ring_push(&mm->ring, ev))
 		ev_async_send(mm->loop, &mm->trace_wake);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "monitor/monitor.h"
 
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -41,12 +42,17 @@ struct monitor {
 	ev_io accept_io;
 	struct monitor_client *clients[MON_MAX_CLIENTS];
 	uint64_t dropped_events;
+	/* Clients tracing now: read by the vCPU thread (monitor_tracing)
+	 * to skip VMX events nobody subscribed to. */
+	atomic_uint tracers;
 };
 
 static void client_close(struct monitor_client *c)
 {
 	struct monitor *m = c->mon;
 
+	if (c->tracing)
+		atomic_fetch_sub(&m->tracers, 1);
 	ev_io_stop(m->cfg.loop, &c->rio);
 	ev_io_stop(m->cfg.loop, &c->wio);
 	close(c->fd);
@@ -315,6 +321,12 @@ unsigned monitor_nr_clients(const struct monitor *m)
 void monitor_client_set_trace(struct monitor_client *c, bool on,
 			      const uint64_t reasons[2])
 {
+	if (on != c->tracing) {
+		if (on)
+			atomic_fetch_add(&c->mon->tracers, 1);
+		else
+			atomic_fetch_sub(&c->mon->tracers, 1);
+	}
 	c->tracing = on;
 	c->trace_reasons[0] = reasons ? reasons[0] : ~0ull;
 	c->trace_reasons[1] = reasons ? reasons[1] : ~0ull;
@@ -331,6 +343,11 @@ void monitor_broadcast_trace(struct monitor *m, unsigned reason, cbor_item_t *ev
 			client_send(c, cbor_incref(ev), true);
 	}
 	cbor_decref(&ev);
+}
+
+bool monitor_tracing(struct monitor *m)
+{
+	return atomic_load_explicit(&m->tracers, memory_order_relaxed) != 0;
 }
 
 uint64_t monitor_dropped_events(const struct monitor *m)

@@ -52,6 +52,10 @@ unsigned monitor_nr_clients(const struct monitor *m);
  * (bit n of reasons[n/64]; all ones = every reason). */
 void monitor_client_set_trace(struct monitor_client *c, bool on,
 			      const uint64_t reasons[2]);
+/* Whether any client traces now; callable from any thread (the vCPU
+ * thread skips its VMX events while nobody does: building and dropping
+ * a map per event kept the loop thread busy during exit storms). */
+bool monitor_tracing(struct monitor *m);
 /* Send an event map to every client tracing `reason` (takes ownership). */
 void monitor_broadcast_trace(struct monitor *m, unsigned reason, cbor_item_t *ev);
 uint64_t monitor_dropped_events(const struct monitor *m);

@@ -246,10 +246,12 @@ START_TEST(several_clients_and_trace_filter)
 	cbor_item_t *req = mon_client_build_request("trace", 0, NULL);
 
 	ck_assert_uint_eq(monitor_nr_clients(mon), 2);
+	ck_assert(!monitor_tracing(mon));
 	mon_client_send(a, req);
 	cbor_decref(&req);
 	cbor_item_t *resp = roundtrip(a);
 	cbor_decref(&resp);
+	ck_assert(monitor_tracing(mon));
 
 	cbor_item_t *ev = mon_new_map();
 	mon_map_put_str(ev, "event", "vmexit");
@@ -272,6 +274,7 @@ START_TEST(several_clients_and_trace_filter)
 	close(b);
 	pump();
 	ck_assert_uint_eq(monitor_nr_clients(mon), 0);
+	ck_assert(!monitor_tracing(mon));   /* the tracer closed */
 }
 END_TEST
 
